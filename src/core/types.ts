@@ -62,7 +62,7 @@ export interface ScanResult {
 }
 
 /** Where a label came from. */
-export type LabelSource = 'human' | 'accepted' | 'corrected' | 'rejected' | 'imported' | 'removed';
+export type LabelSource = 'human' | 'accepted' | 'corrected' | 'rejected' | 'imported' | 'removed' | 'undo';
 
 /** One line of the journal `.selflabel/labels.jsonl`. */
 export interface LabelEvent {
@@ -89,7 +89,7 @@ export interface LabelEvent {
 export interface CurrentLabel {
   item: string;
   label: string;
-  source: Exclude<LabelSource, 'rejected' | 'removed'>;
+  source: Exclude<LabelSource, 'rejected' | 'removed' | 'undo'>;
   time: string;
   eventId: string;
 }
