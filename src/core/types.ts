@@ -31,6 +31,10 @@ export interface Item {
   preview?: string;
   /** For line-based files: 1-based line number of the row in the file (for CodeLens). */
   line?: number;
+  /** For images, from the file header: pixel size and channels (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA). */
+  width?: number;
+  height?: number;
+  channels?: number;
 }
 
 /** An item or file the scan could not use, with a reason a user can read. */

@@ -1,0 +1,399 @@
+/**
+ * `selflabel` — the headless door onto the engine, for scripts, CI and benchmarks. Every command works on one
+ * workspace folder (`--workspace DIR`, default: the current folder), prints results on stdout (`--json` for
+ * machines), progress on stderr, and exits 0 on success, 1 on an error (one clear line), 2 on a usage error,
+ * 130 when cancelled with Ctrl-C (a cancelled pretrain keeps its checkpoint and resumes next time).
+ *
+ * Stable for other tools: `init --workspace DIR --classes a,b,c`, `label --workspace DIR ITEM CLASS` (exit 0 only
+ * once the label is durable), `export --workspace DIR --format csv --out FILE` (header `path,label`).
+ */
+import * as path from 'node:path';
+import { Project, type ProjectStatus } from '../core/project';
+import type { ProjectConfig } from '../core/config';
+import { isAbortError } from '../core/util/progress';
+import { parseArgs, helpFor, UsageError, type FlagSpec } from './args';
+import { ProgressBar, formatSeconds } from './progressBar';
+
+const COMMON: Record<string, FlagSpec> = {
+  workspace: { type: 'string', help: 'workspace folder (default: current folder)' },
+  json: { type: 'boolean', help: 'print the result as JSON' },
+  quiet: { type: 'boolean', help: 'no progress output' },
+  backend: { type: 'string', help: 'auto | wasm | cpu | tensorflow' },
+  workers: { type: 'number', help: 'worker threads (default 2)' },
+  help: { type: 'boolean', help: 'show help' },
+};
+
+interface Command {
+  summary: string;
+  usage: string;
+  flags: Record<string, FlagSpec>;
+  run(ctx: Ctx): Promise<unknown>;
+}
+
+interface Ctx {
+  flags: Record<string, string | number | boolean | string[] | undefined>;
+  positionals: string[];
+  root: string;
+  signal: AbortSignal;
+  bar: ProgressBar;
+  out(text: string): void;
+  overrides: Partial<ProjectConfig>;
+}
+
+async function withProject<T>(ctx: Ctx, fn: (p: Project) => Promise<T>): Promise<T> {
+  const p = await Project.open(ctx.root, ctx.overrides);
+  for (const w of p.warnings) process.stderr.write(`warning: ${w}\n`);
+  try {
+    return await fn(p);
+  } finally {
+    ctx.bar.done();
+    await p.dispose();
+  }
+}
+
+function pct(x: number | undefined): string {
+  return x === undefined ? '—' : `${(100 * x).toFixed(1)}%`;
+}
+
+const commands: Record<string, Command> = {
+  init: {
+    summary: 'create .selflabel with the class schema (or change the classes)',
+    usage: 'init --classes a,b,c [--force]',
+    flags: { classes: { type: 'list', help: 'class names, comma-separated' }, force: { type: 'boolean', help: 'allow removing classes that have labels' } },
+    async run(ctx) {
+      const classes = ctx.flags.classes as string[] | undefined;
+      if (!classes?.length) throw new UsageError('init needs --classes a,b,c');
+      let p: Project;
+      try {
+        p = await Project.open(ctx.root, ctx.overrides);
+        await p.setClasses(classes, Boolean(ctx.flags.force));
+      } catch (e) {
+        if (!/not a SelfLabel workspace/i.test((e as Error).message)) throw e;
+        p = await Project.init(ctx.root, classes, ctx.overrides);
+      }
+      await p.dispose();
+      ctx.out(`classes: ${p.classes().join(', ')}\nworkspace: ${p.root}`);
+      return { classes: p.classes(), root: p.root };
+    },
+  },
+  scan: {
+    summary: 'find the items to label (images, text files, JSONL/CSV rows)',
+    usage: 'scan',
+    flags: {},
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const r = await p.scan({ signal: ctx.signal, onProgress: ctx.bar.update });
+        ctx.bar.done();
+        ctx.out(`${r.items} ${r.modality ?? ''} item(s) in ${r.filesSeen} file(s), ${r.seconds.toFixed(1)}s; ${r.skipped.length} skipped`);
+        for (const s of r.skipped.slice(0, 20)) ctx.out(`  skipped ${s.path}${s.row ? `#${s.row}` : ''}: ${s.reason}`);
+        if (r.skipped.length > 20) ctx.out(`  … and ${r.skipped.length - 20} more (selflabel status --json lists them)`);
+        return r;
+      }),
+  },
+  pretrain: {
+    summary: 'self-supervised pretraining on all items (resumes a cancelled run)',
+    usage: 'pretrain [--epochs N] [--fresh] [--max-seconds S]',
+    flags: {
+      epochs: { type: 'number', help: 'epochs per pretext task' },
+      fresh: { type: 'boolean', help: 'start over instead of resuming' },
+      'max-seconds': { type: 'number', help: 'stop each task after this many seconds' },
+    },
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const r = await p.pretrain({
+          signal: ctx.signal,
+          onProgress: ctx.bar.update,
+          epochs: ctx.flags.epochs as number | undefined,
+          fresh: Boolean(ctx.flags.fresh),
+          maxSeconds: ctx.flags['max-seconds'] as number | undefined,
+        });
+        ctx.bar.done();
+        ctx.out(`backend: ${r.backend}`);
+        for (const t of r.tasks) ctx.out(`  ${t.task}: ${t.epochs} epoch(s), ${t.itemsPerSecond.toFixed(0)} items/s, loss ${t.finalLoss.toFixed(4)}`);
+        ctx.out(`pretrained in ${formatSeconds(r.seconds)}, ${r.itemsPerSecond.toFixed(0)} items/s across ${r.tasks.length} worker(s)`);
+        return r;
+      }),
+  },
+  label: {
+    summary: 'label an item (exit 0 once the label is on disk)',
+    usage: 'label ITEM CLASS',
+    flags: {},
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const [item, cls] = ctx.positionals;
+        if (!item || !cls || ctx.positionals.length !== 2) throw new UsageError('label needs ITEM CLASS');
+        const e = await p.label(normaliseItem(item), cls);
+        ctx.out(`${e.item}: ${e.label}`);
+        return e;
+      }),
+  },
+  train: {
+    summary: 'fine-tune on the labels (embeds with the pretrained encoders first)',
+    usage: 'train',
+    flags: {},
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const r = await p.train({ signal: ctx.signal, onProgress: ctx.bar.update });
+        ctx.bar.done();
+        ctx.out(
+          `model ${r.model} on ${r.backend}: ${r.labelled} label(s) + ${r.pseudoLabelled} pseudo-label(s); estimated accuracy ${pct(r.estimatedAccuracy)}`,
+        );
+        return r;
+      }),
+  },
+  propose: {
+    summary: 'propose labels above the confidence threshold, most confident first',
+    usage: 'propose [--threshold 0.9] [--limit N] [--show N]',
+    flags: {
+      threshold: { type: 'number', help: 'minimum calibrated confidence' },
+      limit: { type: 'number', help: 'at most N proposals' },
+      show: { type: 'number', help: 'print the first N (default 10)' },
+    },
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const r = await p.propose({ threshold: ctx.flags.threshold as number | undefined, limit: ctx.flags.limit as number | undefined });
+        ctx.out(`${r.proposals.length} proposal(s) at confidence ≥ ${r.threshold}; expected precision ${pct(r.expectedPrecision)}`);
+        for (const x of r.proposals.slice(0, (ctx.flags.show as number | undefined) ?? 10)) ctx.out(`  ${x.item}\t${x.label}\t${x.confidence.toFixed(3)}`);
+        return r;
+      }),
+  },
+  accept: {
+    summary: 'accept proposals: ITEM… or --all-above C',
+    usage: 'accept ITEM… | accept --all-above 0.95',
+    flags: { 'all-above': { type: 'number', help: 'accept every pending proposal with confidence ≥ C' } },
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const above = ctx.flags['all-above'] as number | undefined;
+        let events;
+        if (above !== undefined) events = await p.acceptAbove(above);
+        else if (ctx.positionals.length) events = await p.accept(ctx.positionals.map(normaliseItem));
+        else throw new UsageError('accept needs ITEM… or --all-above C');
+        ctx.out(`accepted ${events.length} proposal(s)`);
+        return { accepted: events.length };
+      }),
+  },
+  reject: {
+    summary: 'reject the proposal of ITEM (it will not be proposed again with that class)',
+    usage: 'reject ITEM…',
+    flags: {},
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        if (!ctx.positionals.length) throw new UsageError('reject needs ITEM…');
+        for (const it of ctx.positionals) await p.reject(normaliseItem(it));
+        ctx.out(`rejected ${ctx.positionals.length} proposal(s)`);
+        return { rejected: ctx.positionals.length };
+      }),
+  },
+  correct: {
+    summary: 'give the right class to an item whose proposal was wrong',
+    usage: 'correct ITEM CLASS',
+    flags: {},
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const [item, cls] = ctx.positionals;
+        if (!item || !cls) throw new UsageError('correct needs ITEM CLASS');
+        const e = await p.correct(normaliseItem(item), cls);
+        ctx.out(`${e.item}: ${e.label}`);
+        return e;
+      }),
+  },
+  undo: {
+    summary: 'undo the last label action',
+    usage: 'undo',
+    flags: {},
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const e = await p.undo();
+        ctx.out(e ? `undid ${e.source} ${e.item}${e.label ? ` → ${e.label}` : ''}` : 'nothing to undo');
+        return { undone: e ?? null };
+      }),
+  },
+  suggest: {
+    summary: 'items a human should label next (most uncertain, or diverse seeds)',
+    usage: 'suggest [--count N]',
+    flags: { count: { type: 'number', help: 'how many (default 10)' } },
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const s = await p.suggest((ctx.flags.count as number | undefined) ?? 10);
+        for (const x of s) ctx.out(`${x.item}\t${x.reason}${x.predicted ? `\t${x.predicted} ${x.confidence?.toFixed(2)}` : ''}`);
+        return s;
+      }),
+  },
+  disagreements: {
+    summary: 'human labels the model strongly disagrees with (likely mistakes)',
+    usage: 'disagreements [--threshold 0.9]',
+    flags: { threshold: { type: 'number', help: 'model confidence in another class' } },
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const d = await p.disagreements((ctx.flags.threshold as number | undefined) ?? 0.9);
+        ctx.out(d.length ? d.map((x) => `${x.item}\tlabelled ${x.label}\tmodel says ${x.predicted} ${x.confidence.toFixed(2)}`).join('\n') : 'no strong disagreements');
+        return d;
+      }),
+  },
+  status: {
+    summary: 'classes, counts, model, proposals and the next suggested action',
+    usage: 'status',
+    flags: {},
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const s: ProjectStatus & { skippedItems?: unknown } = await p.status();
+        ctx.out(formatStatus(s));
+        if (ctx.flags.json) s.skippedItems = p.getSkipped();
+        return s;
+      }),
+  },
+  export: {
+    summary: 'write the labels: csv (path,label), jsonl, or class folders',
+    usage: 'export --format csv|jsonl|folders --out PATH [--include-proposals]',
+    flags: {
+      format: { type: 'string', help: 'csv | jsonl | folders' },
+      out: { type: 'string', help: 'output file (folder for "folders")' },
+      'include-proposals': { type: 'boolean', help: 'also write pending proposals' },
+    },
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const format = ctx.flags.format as string | undefined;
+        const out = ctx.flags.out as string | undefined;
+        if (format !== 'csv' && format !== 'jsonl' && format !== 'folders') throw new UsageError('export needs --format csv|jsonl|folders');
+        if (!out) throw new UsageError('export needs --out PATH');
+        const r = await p.exportLabels({ format, out: path.resolve(out), includeProposals: Boolean(ctx.flags['include-proposals']) });
+        ctx.out(`wrote ${r.written} label(s) to ${path.resolve(out)}`);
+        return r;
+      }),
+  },
+  import: {
+    summary: 'import labels from a CSV with header path,label',
+    usage: 'import FILE.csv [--add-classes]',
+    flags: { 'add-classes': { type: 'boolean', help: 'add classes that the CSV uses but the schema lacks' } },
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const [file] = ctx.positionals;
+        if (!file) throw new UsageError('import needs FILE.csv');
+        const r = await p.importLabels(path.resolve(file), { addClasses: Boolean(ctx.flags['add-classes']) });
+        ctx.out(`imported ${r.imported} label(s); ${r.skipped.length} row(s) skipped`);
+        for (const s of r.skipped.slice(0, 20)) ctx.out(`  row ${s.row}: ${s.reason}`);
+        return r;
+      }),
+  },
+  bench: {
+    summary: 'measure label efficiency and speed with a simulated annotator (see BENCHMARKS.md)',
+    usage: 'bench --data DIR --truth FILE.csv [options]  (selflabel bench --help)',
+    flags: {},
+    async run() {
+      throw new Error('unreachable: bench is dispatched before parsing');
+    },
+  },
+};
+
+function normaliseItem(item: string): string {
+  return item.replace(/\\/g, '/').replace(/^\.\//, '');
+}
+
+function formatStatus(s: ProjectStatus): string {
+  const lines = [
+    `workspace: ${s.root}`,
+    `classes: ${s.classes.map((c) => `${c} (${s.counts[c] ?? 0})`).join(', ') || 'none'}`,
+    `items: ${s.items}${s.modality ? ` ${s.modality}` : ''}, labelled ${s.labelled}, unlabelled ${s.unlabelled}, skipped ${s.skipped}`,
+    `pretrained: ${s.pretrained.map((t) => `${t.task} (${t.epochs} epochs)`).join(', ') || 'no'}`,
+    `model: ${s.model ? `${s.model.version}, estimated accuracy ${pct(s.model.estimatedAccuracy)}` : 'none'}`,
+    `pending proposals: ${s.proposals}`,
+    `next: ${s.nextAction}`,
+  ];
+  for (const w of s.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
+}
+
+function usage(): string {
+  const rows = Object.entries(commands).map(([k, c]) => `  ${k.padEnd(14)}${c.summary}`);
+  return `selflabel — label a folder of images or text with self-supervised learning, offline\n\nUsage: selflabel <command> [--workspace DIR] [options]\n\nCommands:\n${rows.join('\n')}\n\nCommon options:\n${helpFor(COMMON)}\n\nselflabel <command> --help shows a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    process.stdout.write(`${require('../../package.json').version}\n`);
+    return 0;
+  }
+  if (name === 'bench') {
+    const { benchMain } = await import('../bench/main');
+    return benchMain(rest);
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    process.stderr.write(`selflabel: unknown command "${name}" (selflabel --help lists them)\n`);
+    return 2;
+  }
+  const spec = { ...COMMON, ...cmd.flags };
+  const controller = new AbortController();
+  let interrupted = 0;
+  const onSigint = () => {
+    interrupted++;
+    if (interrupted > 1) process.exit(130);
+    process.stderr.write('\ncancelling… (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let parsed;
+  try {
+    parsed = parseArgs(rest, spec);
+  } catch (e) {
+    process.stderr.write(`selflabel ${name}: ${(e as Error).message}\nusage: selflabel ${cmd.usage}\n`);
+    return 2;
+  }
+  if (parsed.flags.help) {
+    process.stdout.write(`selflabel ${cmd.usage}\n\n${cmd.summary}\n\nOptions:\n${helpFor(spec)}\n`);
+    return 0;
+  }
+  const json = Boolean(parsed.flags.json);
+  const overrides: Partial<ProjectConfig> = {};
+  if (parsed.flags.backend !== undefined) overrides.backend = parsed.flags.backend as ProjectConfig['backend'];
+  if (parsed.flags.workers !== undefined) overrides.workers = parsed.flags.workers as number;
+  const ctx: Ctx = {
+    flags: parsed.flags,
+    positionals: parsed.positionals,
+    root: path.resolve((parsed.flags.workspace as string | undefined) ?? process.cwd()),
+    signal: controller.signal,
+    bar: new ProgressBar(process.stderr, Boolean(parsed.flags.quiet)),
+    out: (t) => {
+      if (!json) process.stdout.write(t + '\n');
+    },
+    overrides,
+  };
+  try {
+    const result = await cmd.run(ctx);
+    if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    return 0;
+  } catch (e) {
+    ctx.bar.done();
+    if (isAbortError(e)) {
+      process.stderr.write(`selflabel ${name}: cancelled\n`);
+      return 130;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`selflabel ${name}: ${e.message}\nusage: selflabel ${cmd.usage}\n`);
+      return 2;
+    }
+    const msg = (e as Error).message ?? String(e);
+    process.stderr.write(`selflabel ${name}: ${msg.split('\n')[0]}\n`);
+    if (process.env.SELFLABEL_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`selflabel: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,104 @@
+/**
+ * Project settings: defaults, the optional `.selflabel/config.json` file, and overrides from the caller (CLI flags,
+ * VS Code settings). Unknown keys and values of the wrong type are reported, never silently used.
+ */
+import * as fs from 'node:fs/promises';
+import type { Modality } from './types';
+
+export type BackendPref = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface ProjectConfig {
+  /** Globs of files to include (default: every supported file). */
+  include: string[];
+  /** Globs to exclude, on top of .git, node_modules and .selflabel. */
+  exclude: string[];
+  /** Field of JSONL/CSV rows holding the text. */
+  textField: string;
+  /** Which items the project labels: 'auto' picks the modality most items have. */
+  modality: 'auto' | Modality;
+  /** Side of the square images are resized to; 'auto' = the median image side, at most 32. */
+  imageSize: number | 'auto';
+  /** 1 = grayscale, 3 = RGB, 'auto' = from the images. */
+  channels: 1 | 3 | 'auto';
+  /** Proposals below this calibrated confidence are not shown. */
+  threshold: number;
+  /** Worker threads for training (each pretext task trains on its own worker). */
+  workers: number;
+  backend: BackendPref;
+  /** Self-supervised epochs per pretext task. */
+  pretrainEpochs: number;
+  /** Stop pretraining after this many seconds (0 = no limit). */
+  pretrainMaxSeconds: number;
+  /** Retrain also on unreviewed high-confidence proposals, with this weight (0 = off). */
+  pseudoLabelWeight: number;
+  seed: number;
+}
+
+export const DEFAULT_CONFIG: ProjectConfig = {
+  include: [],
+  exclude: [],
+  textField: 'text',
+  modality: 'auto',
+  imageSize: 'auto',
+  channels: 'auto',
+  threshold: 0.9,
+  workers: 2,
+  backend: 'auto',
+  pretrainEpochs: 8,
+  pretrainMaxSeconds: 0,
+  pseudoLabelWeight: 0.5,
+  seed: 1,
+};
+
+type Check = (v: unknown) => boolean;
+const isStrArray: Check = (v) => Array.isArray(v) && v.every((s) => typeof s === 'string');
+const isNum = (min: number, max: number): Check => (v) => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
+const oneOf = (...xs: unknown[]): Check => (v) => xs.includes(v);
+
+const CHECKS: Record<keyof ProjectConfig, Check> = {
+  include: isStrArray,
+  exclude: isStrArray,
+  textField: (v) => typeof v === 'string' && v.length > 0,
+  modality: oneOf('auto', 'image', 'text'),
+  imageSize: (v) => v === 'auto' || (isNum(8, 256)(v) && Number.isInteger(v)),
+  channels: oneOf(1, 3, 'auto'),
+  threshold: isNum(0, 1),
+  workers: (v) => isNum(1, 16)(v) && Number.isInteger(v),
+  backend: oneOf('auto', 'tensorflow', 'wasm', 'cpu'),
+  pretrainEpochs: isNum(0, 10000),
+  pretrainMaxSeconds: isNum(0, 1e7),
+  pseudoLabelWeight: isNum(0, 1),
+  seed: (v) => isNum(-1e9, 1e9)(v) && Number.isInteger(v),
+};
+
+/** Keeps the valid keys of `raw`; every rejected key is described in `problems`. */
+export function validateConfig(raw: unknown, where: string): { config: Partial<ProjectConfig>; problems: string[] } {
+  const problems: string[] = [];
+  const config: Partial<ProjectConfig> = {};
+  if (raw === undefined || raw === null) return { config, problems };
+  if (typeof raw !== 'object' || Array.isArray(raw)) return { config, problems: [`${where}: expected an object`] };
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (v === undefined) continue;
+    const check = CHECKS[k as keyof ProjectConfig];
+    if (!check) problems.push(`${where}: unknown setting "${k}"`);
+    else if (!check(v)) problems.push(`${where}: invalid value for "${k}": ${JSON.stringify(v)}`);
+    else (config as Record<string, unknown>)[k] = v;
+  }
+  return { config, problems };
+}
+
+/** Reads `.selflabel/config.json` if present. */
+export async function readConfigFile(file: string): Promise<{ config: Partial<ProjectConfig>; problems: string[] }> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { config: {}, problems: [] };
+    throw e;
+  }
+  try {
+    return validateConfig(JSON.parse(text), file);
+  } catch (e) {
+    return { config: {}, problems: [`${file}: not valid JSON (${(e as Error).message}); using defaults`] };
+  }
+}

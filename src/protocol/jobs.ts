@@ -1,0 +1,70 @@
+/**
+ * The engine's jobs as they cross the thread boundary: name → params → result. The envelope (run / progress /
+ * result / error / cancel) is in ./worker.ts; this file types what is inside it. Project (src/core/project.ts) sends
+ * these, src/worker/jobs.ts runs them. Large arrays travel as SharedArrayBuffer (shared, not copied) or are
+ * transferred.
+ */
+import type { Modality } from '../core/types';
+
+export interface ImageData {
+  kind: 'image';
+  /** n × size × size × channels bytes (HWC, 0..255). */
+  pixels: SharedArrayBuffer;
+  n: number;
+  size: number;
+  channels: 1 | 3;
+}
+export interface TextData {
+  kind: 'text';
+  texts: string[];
+}
+export type JobData = ImageData | TextData;
+
+export interface PretrainStats {
+  task: string;
+  epochs: number;
+  seconds: number;
+  itemsPerSecond: number;
+  finalLoss: number;
+}
+
+export interface JobTypes {
+  /** Decode image files (workspace-relative paths) into rows offset.. of `out`. */
+  decodeImages: {
+    params: { root: string; paths: string[]; size: number; channels: 1 | 3; out: SharedArrayBuffer; offset: number };
+    result: { failed: { index: number; reason: string }[] };
+  };
+  pretrain: {
+    params: {
+      modality: Modality;
+      task: string;
+      data: JobData;
+      epochs: number;
+      seed: number;
+      checkpointDir: string;
+      resume: boolean;
+      maxSeconds?: number;
+    };
+    result: PretrainStats;
+  };
+  embed: {
+    params: { modality: Modality; checkpointDir: string; data: JobData };
+    result: { embeddings: Float32Array; dim: number };
+  };
+  fit: {
+    params: {
+      X: SharedArrayBuffer;
+      n: number;
+      dim: number;
+      train: { index: Int32Array; y: Int32Array; weight: Float32Array };
+      nClasses: number;
+      seed: number;
+    };
+    result: unknown;
+  };
+  predict: {
+    params: { state: unknown; X: SharedArrayBuffer; n: number; dim: number };
+    result: { probs: Float32Array; oof?: { index: Int32Array; probs: Float32Array } };
+  };
+}
+export type JobName = keyof JobTypes;
