@@ -1,0 +1,380 @@
+/**
+ * The typed message protocol between the extension host (src/extension) and SelfLabel's two webviews
+ * (webview/sidePanel, webview/review). Both sides import this file, so it must stay browser-safe: no Node, no vscode.
+ *
+ * Three envelopes travel over `postMessage`:
+ *  - request       `{kind:'request', id, method, params}`   → answered by exactly one response with the same `id`
+ *  - response      `{kind:'response', id, ok:true, result}` or `{kind:'response', id, ok:false, error}`
+ *  - notification  `{kind:'notify', method, params}`        → no answer
+ *
+ * Handshake: a webview sends the notification `ready` once its script has loaded; the host answers with the `init`
+ * notification carrying the full state of that view. Until `ready` arrives the host sends nothing (messages posted
+ * to a webview that has not loaded its script yet are lost).
+ *
+ * Every message is checked at runtime with `parseFromWebview` / `parseFromHost` before it is used: webview content
+ * is untrusted (it renders file contents), so the host treats its messages like network input. Paths never travel
+ * from a webview to the host: a webview names items by id only, and the host resolves ids itself.
+ */
+import type { ItemKind, Stage } from '../core/types';
+
+// ---------------------------------------------------------------------------------------------------------------
+// View models (what the webviews display). They are the host's own summaries, not engine objects.
+
+/** The stages a user can start from the UI. */
+export type RunnableStage = 'scan' | 'pretrain' | 'train' | 'propose';
+export const RUNNABLE_STAGES: readonly RunnableStage[] = ['scan', 'pretrain', 'train', 'propose'];
+
+/** Progress of the running stage, mirrored from the host's progress notification. */
+export interface StageProgress {
+  stage: Stage;
+  /** 0..1 when the total is known. */
+  fraction?: number;
+  done: number;
+  total?: number;
+  etaSeconds?: number;
+  message?: string;
+  loss?: number;
+}
+
+export interface ClassCount {
+  name: string;
+  /** Items carrying this label now (human, accepted, corrected or imported). */
+  labelled: number;
+  /** Open proposals for this class. */
+  proposed: number;
+}
+
+/** One point of the learning curve: the model's estimated accuracy after a training round. */
+export interface RoundPoint {
+  round: number;
+  labels: number;
+  accuracy: number;
+}
+
+/** Commands the side panel's buttons can ask the host to run (each maps to a `selflabel.*` command). */
+export type PanelCommand =
+  | 'setClasses'
+  | 'reviewProposals'
+  | 'labelNext'
+  | 'export'
+  | 'import'
+  | 'status'
+  | 'undo'
+  | 'manageTrust';
+export const PANEL_COMMANDS: readonly PanelCommand[] = [
+  'setClasses',
+  'reviewProposals',
+  'labelNext',
+  'export',
+  'import',
+  'status',
+  'undo',
+  'manageTrust',
+];
+
+export interface NextAction {
+  text: string;
+  /** A stage to run or a command to invoke when the user clicks the suggestion. */
+  stage?: RunnableStage;
+  command?: PanelCommand;
+}
+
+/** Everything the side panel shows. */
+export interface SideState {
+  trusted: boolean;
+  /** Name of the workspace folder in use, null when no folder is open. */
+  folder: string | null;
+  classes: ClassCount[];
+  items: number;
+  labelled: number;
+  proposals: number;
+  skipped: number;
+  /** The model's estimated accuracy (0..1) or null before the first training. */
+  accuracy: number | null;
+  history: RoundPoint[];
+  /** Backend that ran the last stage (tensorflow / wasm / cpu), null if none ran yet. */
+  backend: string | null;
+  running: StageProgress | null;
+  next: NextAction;
+  /** A problem to show (e.g. the last stage's error), null when there is none. */
+  problem: string | null;
+}
+
+/** What happened to an item in the grid. */
+export type ItemStatus = 'proposed' | 'accepted' | 'rejected' | 'corrected' | 'labelled' | 'unlabelled';
+export const ITEM_STATUSES: readonly ItemStatus[] = ['proposed', 'accepted', 'rejected', 'corrected', 'labelled', 'unlabelled'];
+
+/** One cell of the review grid. */
+export interface GridItem {
+  id: string;
+  kind: ItemKind;
+  /** Workspace-relative POSIX path of the file (for image thumbnails and the tooltip). */
+  path: string;
+  /** Proposed label (review mode), predicted label (label mode) or the current label once labelled. */
+  label?: string;
+  confidence?: number;
+  alternatives?: { label: string; confidence: number }[];
+  /** Text snippet for text files and rows. Display with textContent only. */
+  preview?: string;
+  status: ItemStatus;
+  /** Why the item is suggested (label mode). */
+  reason?: string;
+}
+
+export type ReviewMode = 'review' | 'label';
+export const REVIEW_MODES: readonly ReviewMode[] = ['review', 'label'];
+
+/** Everything the review webview shows. */
+export interface ReviewState {
+  mode: ReviewMode;
+  classes: string[];
+  items: GridItem[];
+  /** Webview URI of the workspace folder; image thumbnails are `${imageBase}/${encoded path}`. */
+  imageBase: string | null;
+  /** Default of the "accept all above" slider. */
+  threshold: number;
+  trusted: boolean;
+  /** Shown instead of the grid when there is nothing to show (e.g. "run Propose first"). */
+  empty: string | null;
+}
+
+/** A change to one grid item, pushed by the host after a label changed elsewhere (CodeLens, command, undo). */
+export interface ItemUpdate {
+  id: string;
+  status: ItemStatus;
+  label?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Messages
+
+/** Requests a webview sends to the host, with their params and results. */
+export interface HostRequests {
+  /** Start a stage. `started:false` with a message when another stage runs or the workspace is untrusted. */
+  run: { params: { stage: RunnableStage }; result: { started: boolean; message?: string } };
+  /** Run one of the panel commands. */
+  command: { params: { command: PanelCommand }; result: null };
+  accept: { params: { items: string[] }; result: { updates: ItemUpdate[] } };
+  reject: { params: { item: string }; result: { updates: ItemUpdate[] } };
+  correct: { params: { item: string; label: string }; result: { updates: ItemUpdate[] } };
+  label: { params: { item: string; label: string }; result: { updates: ItemUpdate[] } };
+  undo: { params: Record<string, never>; result: { updates: ItemUpdate[]; message: string } };
+  /** Open the item in an editor. */
+  open: { params: { item: string }; result: null };
+  /** Switch the review webview between modes (reloads its items). */
+  setMode: { params: { mode: ReviewMode }; result: null };
+}
+export type HostMethod = keyof HostRequests;
+
+/** Notifications a webview sends to the host. */
+export interface HostNotifications {
+  ready: { view: 'side' | 'review' };
+  /** Cancel the running stage. */
+  cancel: Record<string, never>;
+  /** The review grid's focused item changed (used by the "accept current" commands); null = none. */
+  focus: { item: string | null };
+}
+export type HostNotifyMethod = keyof HostNotifications;
+
+/** Notifications the host sends to a webview. */
+export interface WebviewNotifications {
+  /** Answer to `ready`: the view's whole state. */
+  init: { view: 'side'; state: SideState } | { view: 'review'; state: ReviewState };
+  /** Side panel: new state. */
+  state: SideState;
+  /** Progress of the running stage (null when it ends); sent to both views. */
+  progress: StageProgress | null;
+  /** Review: replace everything (new proposals, mode switch). */
+  review: ReviewState;
+  /** Review: some items changed elsewhere. */
+  updates: { updates: ItemUpdate[] };
+}
+export type WebviewNotifyMethod = keyof WebviewNotifications;
+
+export interface RequestMessage<M extends HostMethod = HostMethod> {
+  kind: 'request';
+  id: number;
+  method: M;
+  params: HostRequests[M]['params'];
+}
+export interface HostNotifyMessage<M extends HostNotifyMethod = HostNotifyMethod> {
+  kind: 'notify';
+  method: M;
+  params: HostNotifications[M];
+}
+export type FromWebview = { [M in HostMethod]: RequestMessage<M> }[HostMethod] | { [M in HostNotifyMethod]: HostNotifyMessage<M> }[HostNotifyMethod];
+
+export type ResponseMessage =
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: string };
+export interface WebviewNotifyMessage<M extends WebviewNotifyMethod = WebviewNotifyMethod> {
+  kind: 'notify';
+  method: M;
+  params: WebviewNotifications[M];
+}
+export type FromHost = ResponseMessage | { [M in WebviewNotifyMethod]: WebviewNotifyMessage<M> }[WebviewNotifyMethod];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Runtime validation (dependency-free, browser-safe)
+
+/** Longest item id accepted from a webview (ids are workspace paths plus `#row`). */
+export const MAX_ID_LENGTH = 4096;
+/** Most items one `accept` request may carry. */
+export const MAX_BATCH = 100_000;
+/** Longest class name accepted. */
+export const MAX_CLASS_LENGTH = 200;
+
+type Guard<T> = (v: unknown) => v is T;
+
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isOptional = <T>(g: Guard<T>) => (v: unknown): v is T | undefined => v === undefined || g(v);
+const isNullable = <T>(g: Guard<T>) => (v: unknown): v is T | null => v === null || g(v);
+const isOneOf = <T extends string>(xs: readonly T[]) => (v: unknown): v is T => typeof v === 'string' && (xs as readonly string[]).includes(v);
+const isArrayOf = <T>(g: Guard<T>, max = Infinity) => (v: unknown): v is T[] => Array.isArray(v) && v.length <= max && v.every(g);
+/** An object whose listed keys pass their guards (extra keys are allowed and ignored). */
+const hasShape = <T>(shape: { [K in keyof T]-?: Guard<unknown> }) => (v: unknown): v is T =>
+  isRecord(v) && Object.entries(shape as Record<string, Guard<unknown>>).every(([k, g]) => g(v[k]));
+
+/** An item id: a non-empty string without control characters, not absolute, no `..` segment. */
+export function isItemId(v: unknown): v is string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_ID_LENGTH) return false;
+  if (/[\u0000-\u001f]/.test(v)) return false;
+  const file = v.replace(/#\d+$/, '');
+  if (file.startsWith('/') || /^[a-zA-Z]:/.test(file) || file.includes('\\')) return false;
+  return !file.split('/').some((seg) => seg === '..' || seg === '');
+}
+
+/** A class name: non-empty, trimmed, no control characters, not too long. */
+export function isClassName(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0 && v.length <= MAX_CLASS_LENGTH && v.trim() === v && !/[\u0000-\u001f]/.test(v);
+}
+
+const STAGES: readonly Stage[] = ['scan', 'pretrain', 'embed', 'train', 'propose', 'export', 'import'];
+const isEmpty = (v: unknown): v is Record<string, never> => v === undefined || isRecord(v);
+
+export const isStageProgress = hasShape<StageProgress>({
+  stage: isOneOf(STAGES),
+  fraction: isOptional(isNumber),
+  done: isNumber,
+  total: isOptional(isNumber),
+  etaSeconds: isOptional(isNumber),
+  message: isOptional(isString),
+  loss: isOptional(isNumber),
+});
+const isItemUpdate = hasShape<ItemUpdate>({ id: isString, status: isOneOf(ITEM_STATUSES), label: isOptional(isString) });
+const isUpdates = hasShape<{ updates: ItemUpdate[] }>({ updates: isArrayOf(isItemUpdate) });
+const isNextAction = hasShape<NextAction>({
+  text: isString,
+  stage: isOptional(isOneOf(RUNNABLE_STAGES)),
+  command: isOptional(isOneOf(PANEL_COMMANDS)),
+});
+export const isSideState = hasShape<SideState>({
+  trusted: isBool,
+  folder: isNullable(isString),
+  classes: isArrayOf(hasShape<ClassCount>({ name: isString, labelled: isNumber, proposed: isNumber })),
+  items: isNumber,
+  labelled: isNumber,
+  proposals: isNumber,
+  skipped: isNumber,
+  accuracy: isNullable(isNumber),
+  history: isArrayOf(hasShape<RoundPoint>({ round: isNumber, labels: isNumber, accuracy: isNumber })),
+  backend: isNullable(isString),
+  running: isNullable(isStageProgress),
+  next: isNextAction,
+  problem: isNullable(isString),
+});
+const isGridItem = hasShape<GridItem>({
+  id: isString,
+  kind: isOneOf<ItemKind>(['image', 'text', 'row']),
+  path: isString,
+  label: isOptional(isString),
+  confidence: isOptional(isNumber),
+  alternatives: isOptional(isArrayOf(hasShape<{ label: string; confidence: number }>({ label: isString, confidence: isNumber }))),
+  preview: isOptional(isString),
+  status: isOneOf(ITEM_STATUSES),
+  reason: isOptional(isString),
+});
+export const isReviewState = hasShape<ReviewState>({
+  mode: isOneOf(REVIEW_MODES),
+  classes: isArrayOf(isString),
+  items: isArrayOf(isGridItem),
+  imageBase: isNullable(isString),
+  threshold: isNumber,
+  trusted: isBool,
+  empty: isNullable(isString),
+});
+
+/** Params validators of the requests a webview may send. */
+export const HOST_REQUEST_PARAMS: { [M in HostMethod]: Guard<HostRequests[M]['params']> } = {
+  run: hasShape<{ stage: RunnableStage }>({ stage: isOneOf(RUNNABLE_STAGES) }),
+  command: hasShape<{ command: PanelCommand }>({ command: isOneOf(PANEL_COMMANDS) }),
+  accept: hasShape<{ items: string[] }>({ items: (v: unknown): v is string[] => isArrayOf(isItemId, MAX_BATCH)(v) && v.length > 0 }),
+  reject: hasShape<{ item: string }>({ item: isItemId }),
+  correct: hasShape<{ item: string; label: string }>({ item: isItemId, label: isClassName }),
+  label: hasShape<{ item: string; label: string }>({ item: isItemId, label: isClassName }),
+  undo: isEmpty,
+  open: hasShape<{ item: string }>({ item: isItemId }),
+  setMode: hasShape<{ mode: ReviewMode }>({ mode: isOneOf(REVIEW_MODES) }),
+};
+
+/** Params validators of the notifications a webview may send. */
+export const HOST_NOTIFY_PARAMS: { [M in HostNotifyMethod]: Guard<HostNotifications[M]> } = {
+  ready: hasShape<{ view: 'side' | 'review' }>({ view: isOneOf(['side', 'review'] as const) }),
+  cancel: isEmpty,
+  focus: hasShape<{ item: string | null }>({ item: isNullable(isItemId) }),
+};
+
+/** Params validators of the notifications the host may send. */
+export const WEBVIEW_NOTIFY_PARAMS: { [M in WebviewNotifyMethod]: Guard<WebviewNotifications[M]> } = {
+  init: (v: unknown): v is WebviewNotifications['init'] =>
+    isRecord(v) && ((v.view === 'side' && isSideState(v.state)) || (v.view === 'review' && isReviewState(v.state))),
+  state: isSideState,
+  progress: isNullable(isStageProgress),
+  review: isReviewState,
+  updates: isUpdates,
+};
+
+const hasKey = <T extends object>(o: T, k: unknown): k is keyof T => typeof k === 'string' && Object.prototype.hasOwnProperty.call(o, k);
+const isRequestId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** The outcome of checking one incoming message: the typed message, or why it was refused. */
+export type Parsed<T> = { ok: true; message: T } | { ok: false; reason: string };
+
+/** Checks a message received from a webview (host side). */
+export function parseFromWebview(raw: unknown): Parsed<FromWebview> {
+  if (!isRecord(raw)) return { ok: false, reason: 'not an object' };
+  const { kind, method, params } = raw;
+  if (kind === 'request') {
+    if (!isRequestId(raw.id)) return { ok: false, reason: 'request without a valid id' };
+    if (!hasKey(HOST_REQUEST_PARAMS, method)) return { ok: false, reason: `unknown request "${String(method)}"` };
+    if (!HOST_REQUEST_PARAMS[method](params)) return { ok: false, reason: `invalid params for "${method}"` };
+    return { ok: true, message: { kind, id: raw.id, method, params: params ?? {} } as FromWebview };
+  }
+  if (kind === 'notify') {
+    if (!hasKey(HOST_NOTIFY_PARAMS, method)) return { ok: false, reason: `unknown notification "${String(method)}"` };
+    if (!HOST_NOTIFY_PARAMS[method](params)) return { ok: false, reason: `invalid params for "${method}"` };
+    return { ok: true, message: { kind, method, params: params ?? {} } as FromWebview };
+  }
+  return { ok: false, reason: `unknown kind "${String(kind)}"` };
+}
+
+/** Checks a message received from the host (webview side). */
+export function parseFromHost(raw: unknown): Parsed<FromHost> {
+  if (!isRecord(raw)) return { ok: false, reason: 'not an object' };
+  if (raw.kind === 'response') {
+    if (!isRequestId(raw.id)) return { ok: false, reason: 'response without a valid id' };
+    if (raw.ok === true) return { ok: true, message: { kind: 'response', id: raw.id, ok: true, result: raw.result } };
+    if (raw.ok === false && isString(raw.error)) return { ok: true, message: { kind: 'response', id: raw.id, ok: false, error: raw.error } };
+    return { ok: false, reason: 'malformed response' };
+  }
+  if (raw.kind === 'notify') {
+    const { method, params } = raw;
+    if (!hasKey(WEBVIEW_NOTIFY_PARAMS, method)) return { ok: false, reason: `unknown notification "${String(method)}"` };
+    if (!WEBVIEW_NOTIFY_PARAMS[method](params)) return { ok: false, reason: `invalid params for "${method}"` };
+    return { ok: true, message: { kind: 'notify', method, params } as FromHost };
+  }
+  return { ok: false, reason: `unknown kind "${String(raw.kind)}"` };
+}

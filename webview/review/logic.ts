@@ -1,0 +1,93 @@
+/**
+ * Pure logic of the review webview: the "accept all above confidence c" batch (count and expected precision),
+ * ordering of proposals, and the keyboard map. No DOM, so it is tested under Node
+ * (src/extension/test/webviewLogic.test.ts).
+ */
+import type { GridItem, ReviewMode } from '../../src/protocol/webview';
+
+export interface BatchStats {
+  /** Ids of the open proposals with confidence ≥ threshold. */
+  ids: string[];
+  count: number;
+  /**
+   * Expected precision of the batch: the mean calibrated confidence of its proposals (if the confidences are
+   * calibrated, that is the expected fraction of correct labels). null for an empty batch.
+   */
+  expectedPrecision: number | null;
+  /** Expected number of wrong labels in the batch. */
+  expectedErrors: number;
+}
+
+/** The batch "accept all open proposals with confidence ≥ threshold". */
+export function batchStats(items: readonly GridItem[], threshold: number): BatchStats {
+  const ids: string[] = [];
+  let sum = 0;
+  for (const it of items) {
+    if (it.status !== 'proposed' || it.confidence === undefined || it.label === undefined) continue;
+    if (it.confidence >= threshold) {
+      ids.push(it.id);
+      sum += it.confidence;
+    }
+  }
+  const count = ids.length;
+  return { ids, count, expectedPrecision: count === 0 ? null : sum / count, expectedErrors: count - sum };
+}
+
+/** Review mode: by confidence (descending, or ascending = hardest first), ties by id. Label mode keeps the host's order. */
+export function orderItems(items: readonly GridItem[], mode: ReviewMode, ascending = false): GridItem[] {
+  if (mode === 'label') return items.slice();
+  const sign = ascending ? 1 : -1;
+  return items.slice().sort((a, b) => {
+    const d = ((a.confidence ?? 0) - (b.confidence ?? 0)) * sign;
+    return d !== 0 ? d : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  });
+}
+
+export type KeyAction =
+  | { type: 'class'; index: number }
+  | { type: 'accept' }
+  | { type: 'reject' }
+  | { type: 'undo' }
+  | { type: 'open' }
+  | { type: 'move'; dir: 'left' | 'right' | 'up' | 'down' | 'home' | 'end' | 'pageUp' | 'pageDown' };
+
+/**
+ * Maps a keydown to an action. Keys with Ctrl/Cmd/Alt are left to VS Code (its own shortcuts keep working);
+ * number keys beyond the number of classes do nothing.
+ */
+export function keyAction(e: { key: string; ctrlKey?: boolean; metaKey?: boolean; altKey?: boolean }, classCount: number): KeyAction | null {
+  if (e.ctrlKey || e.metaKey || e.altKey) return null;
+  const k = e.key;
+  if (/^[1-9]$/.test(k)) {
+    const index = Number(k) - 1;
+    return index < classCount ? { type: 'class', index } : null;
+  }
+  switch (k) {
+    case 'a': case 'A': return { type: 'accept' };
+    case 'x': case 'X': return { type: 'reject' };
+    case 'u': case 'U': return { type: 'undo' };
+    case 'Enter': return { type: 'open' };
+    case 'ArrowLeft': return { type: 'move', dir: 'left' };
+    case 'ArrowRight': return { type: 'move', dir: 'right' };
+    case 'ArrowUp': return { type: 'move', dir: 'up' };
+    case 'ArrowDown': return { type: 'move', dir: 'down' };
+    case 'Home': return { type: 'move', dir: 'home' };
+    case 'End': return { type: 'move', dir: 'end' };
+    case 'PageUp': return { type: 'move', dir: 'pageUp' };
+    case 'PageDown': return { type: 'move', dir: 'pageDown' };
+    default: return null;
+  }
+}
+
+/** The next item after `index` that still needs a decision (wraps to the end: returns `index` if none is left). */
+export function nextOpen(items: readonly GridItem[], index: number): number {
+  for (let i = index + 1; i < items.length; i++) {
+    if (items[i].status === 'proposed' || items[i].status === 'unlabelled') return i;
+  }
+  return Math.min(index + 1, items.length - 1);
+}
+
+/** Encodes a workspace-relative POSIX path as URL path segments under `base` (for image thumbnails). */
+export function imageUrl(base: string, relPath: string): string {
+  return `${base.replace(/\/+$/, '')}/${relPath.split('/').map(encodeURIComponent).join('/')}`;
+}

@@ -1,0 +1,462 @@
+/**
+ * The SelfLabel review webview (a WebviewPanel): a keyboard-first, virtualised grid of proposals sorted by
+ * confidence (mode "review"), or of the items most worth labelling (mode "label").
+ *
+ * Keys (when the grid has focus): 1-9 pick a class (review: correct; label: label), A accept, X reject (label mode:
+ * skip), U undo, arrows/Home/End/PageUp/PageDown move, Enter opens the item in an editor. "Accept all ≥ c" shows the
+ * batch's size and expected precision before it is applied.
+ *
+ * Every action is sent to the host, which writes it to the label store at once; the grid updates optimistically and
+ * reverts the item (with a message) if the host reports an error. Item text is only ever set with textContent.
+ */
+import type { GridItem, ItemStatus, ItemUpdate, ReviewMode, ReviewState } from '../../src/protocol/webview';
+import { HostClient, HostError } from '../shared/rpc';
+import { el, formatPercent, injectStyle } from '../shared/format';
+import { button, registerToolkit, setButtonLabel, setEnabled } from '../ui/toolkit';
+import { VirtualGrid } from './grid';
+import { batchStats, imageUrl, keyAction, nextOpen, orderItems } from './logic';
+import css from './style.css';
+
+injectStyle(css);
+registerToolkit();
+const host = new HostClient();
+
+interface Saved {
+  focusId?: string;
+  ascending?: boolean;
+}
+const saved: Saved = host.getState<Saved>() ?? {};
+
+let state: ReviewState | null = null;
+let items: GridItem[] = [];
+const indexById = new Map<string, number>();
+let ascending = saved.ascending ?? false;
+let threshold = 0.9;
+let busyBatch = false;
+
+// ---- skeleton ----------------------------------------------------------------------------------------------------
+const app = el('main', 'sl-review');
+app.id = 'sl-review';
+document.body.append(app);
+
+const toolbar = el('header', 'sl-toolbar');
+const modeReview = button({ label: 'Review proposals', id: 'sl-mode-review', testId: 'mode-review', appearance: 'secondary', icon: 'checklist', onClick: () => setMode('review') });
+const modeLabel = button({ label: 'Label', id: 'sl-mode-label', testId: 'mode-label', appearance: 'secondary', icon: 'tag', onClick: () => setMode('label') });
+const sortButton = button({ label: 'Most confident first', id: 'sl-sort', testId: 'sort', appearance: 'secondary', icon: 'arrow-swap', onClick: () => toggleSort() });
+const summary = el('span', 'sl-summary');
+summary.id = 'sl-summary';
+summary.dataset.testid = 'summary';
+summary.setAttribute('aria-live', 'polite');
+toolbar.append(modeReview, modeLabel, sortButton, summary);
+
+// "accept all above c"
+const batch = el('div', 'sl-batch');
+batch.id = 'sl-batch';
+batch.dataset.testid = 'batch';
+const sliderLabel = el('label', 'sl-batch-label', 'Accept all with confidence ≥');
+sliderLabel.htmlFor = 'sl-threshold';
+const slider = document.createElement('input');
+slider.type = 'range';
+slider.id = 'sl-threshold';
+slider.dataset.testid = 'threshold';
+slider.min = '0.5';
+slider.max = '1';
+slider.step = '0.01';
+const sliderValue = el('input', 'sl-threshold-value') as HTMLInputElement;
+sliderValue.type = 'number';
+sliderValue.id = 'sl-threshold-value';
+sliderValue.dataset.testid = 'threshold-value';
+sliderValue.min = '0';
+sliderValue.max = '1';
+sliderValue.step = '0.01';
+sliderValue.setAttribute('aria-label', 'Confidence threshold');
+const batchInfo = el('span', 'sl-batch-info');
+batchInfo.id = 'sl-batch-info';
+batchInfo.dataset.testid = 'batch-info';
+batchInfo.setAttribute('aria-live', 'polite');
+const batchButton = button({ label: 'Accept 0', id: 'sl-accept-batch', testId: 'accept-batch', appearance: 'primary', icon: 'check-all', onClick: () => acceptBatch() });
+batch.append(sliderLabel, slider, sliderValue, batchInfo, batchButton);
+
+const legend = el('div', 'sl-legend');
+legend.id = 'sl-legend';
+legend.dataset.testid = 'legend';
+
+const help = el('p', 'sl-help');
+help.id = 'sl-help';
+
+const trustNote = el('p', 'sl-trust', 'This workspace is not trusted: labelling is disabled until you trust it (Manage Workspace Trust).');
+trustNote.id = 'sl-trust';
+trustNote.dataset.testid = 'trust';
+
+const empty = el('div', 'sl-empty');
+empty.id = 'sl-empty';
+empty.dataset.testid = 'empty';
+
+const gridBox = el('div', 'sl-grid');
+gridBox.id = 'sl-grid';
+gridBox.dataset.testid = 'grid';
+gridBox.setAttribute('aria-label', 'Items');
+
+const toast = el('div', 'sl-toast');
+toast.id = 'sl-toast';
+toast.dataset.testid = 'toast';
+toast.setAttribute('role', 'alert');
+toast.hidden = true;
+
+app.append(toolbar, trustNote, batch, legend, help, empty, gridBox, toast);
+
+// ---- grid cells ------------------------------------------------------------------------------------------------
+const STATUS_TEXT: Record<ItemStatus, string> = {
+  proposed: '',
+  accepted: '✓ accepted',
+  rejected: '✗ rejected',
+  corrected: '✎ corrected',
+  labelled: '● labelled',
+  unlabelled: '',
+};
+
+interface CellParts {
+  thumb: HTMLImageElement;
+  snippet: HTMLElement;
+  label: HTMLElement;
+  conf: HTMLElement;
+  status: HTMLElement;
+  path: HTMLElement;
+}
+const parts = new WeakMap<HTMLElement, CellParts>();
+
+const grid = new VirtualGrid<GridItem>(gridBox, {
+  createCell() {
+    const cell = el('div');
+    cell.setAttribute('role', 'option');
+    cell.dataset.testid = 'cell';
+    const thumb = document.createElement('img');
+    thumb.className = 'sl-thumb';
+    thumb.alt = '';
+    thumb.decoding = 'async';
+    thumb.draggable = false;
+    const snippet = el('div', 'sl-snippet');
+    const meta = el('div', 'sl-meta');
+    const label = el('span', 'sl-label');
+    label.dataset.testid = 'cell-label';
+    const conf = el('span', 'sl-conf');
+    meta.append(label, conf);
+    const status = el('div', 'sl-status');
+    status.dataset.testid = 'cell-status';
+    const path = el('div', 'sl-path');
+    cell.append(thumb, snippet, meta, status, path);
+    parts.set(cell, { thumb, snippet, label, conf, status, path });
+    return cell;
+  },
+  renderCell(cell, item, _index, focused) {
+    const p = parts.get(cell);
+    if (!p) return;
+    cell.dataset.item = item.id;
+    cell.dataset.status = item.status;
+    cell.classList.toggle('focused', focused);
+    cell.setAttribute('aria-selected', focused ? 'true' : 'false');
+    const isImage = item.kind === 'image';
+    p.thumb.hidden = !isImage;
+    p.snippet.hidden = isImage;
+    if (isImage && state?.imageBase) {
+      const src = imageUrl(state.imageBase, item.path);
+      if (p.thumb.getAttribute('src') !== src) p.thumb.src = src;
+    } else {
+      p.thumb.removeAttribute('src');
+      p.snippet.textContent = item.preview ?? '';
+    }
+    p.label.textContent = item.label ?? (state?.mode === 'label' ? '?' : '');
+    p.conf.textContent = item.confidence !== undefined ? item.confidence.toFixed(2) : '';
+    p.status.textContent = STATUS_TEXT[item.status] || (item.reason ?? '');
+    p.path.textContent = item.id;
+    cell.title = `${item.id}${item.label ? ` — ${item.label}` : ''}${item.confidence !== undefined ? ` (${item.confidence.toFixed(3)})` : ''}${
+      item.alternatives?.length ? `\nthen: ${item.alternatives.map((a) => `${a.label} ${a.confidence.toFixed(2)}`).join(', ')}` : ''
+    }`;
+  },
+  onFocusChange(index) {
+    const id = items[index]?.id ?? null;
+    host.notify('focus', { item: id });
+    host.setState({ ...saved, focusId: id ?? undefined, ascending } satisfies Saved);
+  },
+  onOpen(index) {
+    const it = items[index];
+    if (it) host.request('open', { item: it.id }).catch(showError);
+  },
+});
+
+// ---- rendering -------------------------------------------------------------------------------------------------
+function showError(e: unknown): void {
+  showToast(e instanceof HostError || e instanceof Error ? e.message : String(e), true);
+}
+
+let toastTimer: ReturnType<typeof setTimeout> | undefined;
+function showToast(text: string, isError = false): void {
+  toast.textContent = text;
+  toast.classList.toggle('error', isError);
+  toast.hidden = false;
+  if (toastTimer) clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (toast.hidden = true), isError ? 8000 : 3000);
+}
+
+function rebuildIndex(): void {
+  indexById.clear();
+  items.forEach((it, i) => indexById.set(it.id, i));
+}
+
+function renderSummary(): void {
+  if (!state) return;
+  const n = items.length;
+  const done = items.filter((i) => i.status !== 'proposed' && i.status !== 'unlabelled').length;
+  summary.textContent =
+    state.mode === 'review' ? `${n} proposals · ${done} reviewed · ${n - done} open` : `${n} items to label · ${done} labelled`;
+}
+
+function renderBatch(): void {
+  if (!state || state.mode !== 'review') return;
+  const s = batchStats(items, threshold);
+  slider.value = String(threshold);
+  if (document.activeElement !== sliderValue) sliderValue.value = threshold.toFixed(2);
+  batchInfo.textContent =
+    s.count === 0
+      ? 'no open proposals at this confidence'
+      : `${s.count} proposal${s.count === 1 ? '' : 's'} · expected precision ${formatPercent(s.expectedPrecision ?? 0)} (≈ ${s.expectedErrors.toFixed(1)} wrong)`;
+  setButtonLabel(batchButton, `Accept ${s.count}`);
+  setEnabled(batchButton, s.count > 0 && !busyBatch && state.trusted);
+}
+
+function renderLegend(): void {
+  if (!state) return;
+  legend.replaceChildren();
+  state.classes.forEach((c, i) => {
+    const chip = el('button', 'sl-chip');
+    chip.type = 'button';
+    chip.dataset.testid = `class-chip-${i + 1}`;
+    chip.title = i < 9 ? `Press ${i + 1}` : c;
+    if (i < 9) chip.append(el('kbd', undefined, String(i + 1)));
+    chip.append(document.createTextNode(` ${c}`));
+    chip.addEventListener('click', () => {
+      pickClass(i);
+      gridBox.focus();
+    });
+    legend.append(chip);
+  });
+}
+
+function render(): void {
+  if (!state) return;
+  const s = state;
+  modeReview.classList.toggle('active', s.mode === 'review');
+  modeLabel.classList.toggle('active', s.mode === 'label');
+  modeReview.setAttribute('aria-pressed', String(s.mode === 'review'));
+  modeLabel.setAttribute('aria-pressed', String(s.mode === 'label'));
+  sortButton.hidden = s.mode !== 'review';
+  setButtonLabel(sortButton, ascending ? 'Least confident first' : 'Most confident first');
+  batch.hidden = s.mode !== 'review' || s.items.length === 0;
+  trustNote.hidden = s.trusted;
+  help.textContent =
+    s.mode === 'review'
+      ? 'Keys: 1–9 set class · A accept · X reject · U undo · arrows move · Enter open'
+      : 'Keys: 1–9 label · A accept the prediction · X skip · U undo · arrows move · Enter open';
+  empty.textContent = s.empty ?? (s.items.length === 0 ? 'Nothing to show.' : '');
+  empty.hidden = s.items.length > 0;
+  gridBox.hidden = s.items.length === 0;
+  items = orderItems(s.items, s.mode, ascending);
+  rebuildIndex();
+  const allImages = items.length > 0 && items.every((i) => i.kind === 'image');
+  grid.setItems(items, allImages ? 128 : 280, allImages ? 168 : 150);
+  renderLegend();
+  renderSummary();
+  renderBatch();
+  const keep = saved.focusId !== undefined ? indexById.get(saved.focusId) : undefined;
+  grid.focus(keep ?? (items.length > 0 ? 0 : -1));
+}
+
+function setItem(index: number, status: ItemStatus, label: string | undefined): void {
+  const it = items[index];
+  items[index] = { ...it, status, label: label ?? it.label };
+  grid.refreshIndex(index);
+}
+
+function applyUpdates(updates: ItemUpdate[]): void {
+  for (const u of updates) {
+    const i = indexById.get(u.id);
+    if (i === undefined) continue;
+    items[i] = { ...items[i], status: u.status, label: u.label ?? items[i].label };
+    grid.refreshIndex(i);
+  }
+  renderSummary();
+  renderBatch();
+}
+
+// ---- actions ---------------------------------------------------------------------------------------------------
+function canAct(): boolean {
+  if (!state) return false;
+  if (!state.trusted) {
+    showToast('Trust this workspace to label (Manage Workspace Trust).', true);
+    return false;
+  }
+  return true;
+}
+
+/** Applies a change optimistically, sends it, and reverts it if the host fails. */
+function optimistic(index: number, status: ItemStatus, label: string | undefined, send: () => Promise<{ updates: ItemUpdate[] }>): void {
+  const before = items[index];
+  setItem(index, status, label);
+  renderSummary();
+  renderBatch();
+  grid.focus(nextOpen(items, index));
+  send()
+    .then((r) => applyUpdates(r.updates))
+    .catch((e) => {
+      const i = indexById.get(before.id);
+      if (i !== undefined) {
+        items[i] = before;
+        grid.refreshIndex(i);
+      }
+      renderSummary();
+      renderBatch();
+      showError(e);
+    });
+}
+
+function pickClass(classIndex: number): void {
+  const cls = state?.classes[classIndex];
+  const i = grid.focused;
+  const it = items[i];
+  if (!cls || !it || !canAct()) return;
+  if (state?.mode === 'label') {
+    optimistic(i, 'labelled', cls, () => host.request('label', { item: it.id, label: cls }));
+  } else if (it.status === 'proposed' && it.label === cls) {
+    optimistic(i, 'accepted', cls, () => host.request('accept', { items: [it.id] }));
+  } else {
+    optimistic(i, 'corrected', cls, () => host.request('correct', { item: it.id, label: cls }));
+  }
+}
+
+function accept(): void {
+  const i = grid.focused;
+  const it = items[i];
+  if (!it || !canAct()) return;
+  if (state?.mode === 'label') {
+    if (!it.label) return showToast('No prediction to accept: press a number key to label.');
+    const cls = it.label;
+    optimistic(i, 'labelled', cls, () => host.request('label', { item: it.id, label: cls }));
+  } else if (it.status === 'proposed') {
+    optimistic(i, 'accepted', it.label, () => host.request('accept', { items: [it.id] }));
+  } else {
+    grid.focus(nextOpen(items, i));
+  }
+}
+
+function reject(): void {
+  const i = grid.focused;
+  const it = items[i];
+  if (!it) return;
+  if (state?.mode === 'label') return grid.focus(i + 1); // skip
+  if (!canAct()) return;
+  if (it.status === 'proposed') optimistic(i, 'rejected', it.label, () => host.request('reject', { item: it.id }));
+  else grid.focus(nextOpen(items, i));
+}
+
+function undo(): void {
+  if (!canAct()) return;
+  host
+    .request('undo', {})
+    .then((r) => {
+      applyUpdates(r.updates);
+      const first = r.updates[0] ? indexById.get(r.updates[0].id) : undefined;
+      if (first !== undefined) grid.focus(first);
+      showToast(r.message);
+    })
+    .catch(showError);
+}
+
+function acceptBatch(): void {
+  if (!state || busyBatch || !canAct()) return;
+  const s = batchStats(items, threshold);
+  if (s.count === 0) return;
+  const before = s.ids.map((id) => items[indexById.get(id) ?? -1]).filter((x): x is GridItem => x !== undefined);
+  for (const id of s.ids) {
+    const i = indexById.get(id);
+    if (i !== undefined) items[i] = { ...items[i], status: 'accepted' };
+  }
+  busyBatch = true;
+  grid.refreshAll();
+  renderSummary();
+  renderBatch();
+  host
+    .request('accept', { items: s.ids })
+    .then((r) => {
+      busyBatch = false;
+      applyUpdates(r.updates);
+      showToast(`Accepted ${s.count} proposals.`);
+    })
+    .catch((e) => {
+      busyBatch = false;
+      for (const it of before) {
+        const i = indexById.get(it.id);
+        if (i !== undefined) items[i] = it;
+      }
+      grid.refreshAll();
+      renderSummary();
+      renderBatch();
+      showError(e);
+    });
+}
+
+function setMode(mode: ReviewMode): void {
+  if (state?.mode === mode) return;
+  host.request('setMode', { mode }).catch(showError);
+}
+
+function toggleSort(): void {
+  ascending = !ascending;
+  host.setState({ ...saved, ascending } satisfies Saved);
+  const focusId = items[grid.focused]?.id;
+  if (state) {
+    state = { ...state, items };
+    saved.focusId = focusId;
+    render();
+  }
+}
+
+function setThreshold(v: number): void {
+  if (!Number.isFinite(v)) return;
+  threshold = Math.min(1, Math.max(0, v));
+  renderBatch();
+}
+slider.addEventListener('input', () => setThreshold(Number(slider.value)));
+sliderValue.addEventListener('change', () => setThreshold(Number(sliderValue.value)));
+
+document.addEventListener('keydown', (e) => {
+  const t = e.target as HTMLElement | null;
+  // Keys typed into inputs and buttons belong to them.
+  if (t && t !== gridBox && t !== document.body && t.closest('input, textarea, button, vscode-button, vscode-text-field')) return;
+  const action = keyAction(e, state?.classes.length ?? 0);
+  if (!action || !state || items.length === 0) return;
+  e.preventDefault();
+  switch (action.type) {
+    case 'class': return pickClass(action.index);
+    case 'accept': return accept();
+    case 'reject': return reject();
+    case 'undo': return undo();
+    case 'open': return grid.focused >= 0 ? void host.request('open', { item: items[grid.focused].id }).catch(showError) : undefined;
+    case 'move': return grid.move(action.dir);
+  }
+});
+
+// ---- host messages ---------------------------------------------------------------------------------------------
+function load(s: ReviewState): void {
+  const modeChanged = state !== null && state.mode !== s.mode;
+  state = s;
+  if (modeChanged) saved.focusId = undefined;
+  threshold = s.threshold;
+  render();
+  gridBox.focus();
+}
+host.on('init', (msg) => {
+  if (msg.view === 'review') load(msg.state);
+});
+host.on('review', (s) => load(s));
+host.on('updates', (u) => applyUpdates(u.updates));
+host.ready('review');
