@@ -1,0 +1,167 @@
+/**
+ * Options of `selflabel bench` and their command-line form. `parseBenchArgs` turns argv into BenchOptions (strict:
+ * an unknown flag, a missing value or a bad number is a BenchUsageError with a one-line message).
+ */
+import type { BackendPref } from '../core/config';
+
+export interface Target {
+  /** Short name shown in the report. */
+  name: string;
+  /** Dotted path into the BenchResult, e.g. `final.testAccuracy`. */
+  metric: string;
+  op: '>=' | '<=' | '>' | '<';
+  value: number;
+}
+
+export interface BenchOptions {
+  /** The data: a folder of item files, or one JSONL/CSV file. */
+  data: string;
+  /** Truth CSV of the data (header `path,label`). */
+  truth: string;
+  testData?: string;
+  testTruth?: string;
+  /** Name of the dataset in the report (default: from the data path). */
+  name?: string;
+  seedPerClass: number;
+  rounds: number;
+  /** Proposals the annotator reviews per round (review mode). */
+  review: number;
+  /** Suggested (most uncertain) items the annotator labels per round (review mode). */
+  uncertain: number;
+  /** Pseudo-labelling without a human: accept every proposal above the threshold. */
+  noReview: boolean;
+  seed: number;
+  threshold?: number;
+  /** Self-supervised pretraining epochs per pretext task. */
+  epochs?: number;
+  /** Stop pretraining after this many seconds. */
+  pretrainMaxSeconds?: number;
+  poolLimit?: number;
+  testLimit?: number;
+  workers?: number;
+  backend?: BackendPref;
+  /** Stop taking human actions after this many. */
+  budget?: number;
+  /** Write the JSON result here. */
+  json?: string;
+  /** Where the scratch workspace is created (default: the OS temp folder). */
+  scratch?: string;
+  /** Keep the scratch workspace afterwards (its path is printed). */
+  keep: boolean;
+  /** Measure the label store and scan speeds too (default true). */
+  speed: boolean;
+  quiet: boolean;
+  targets: Target[];
+}
+
+export class BenchUsageError extends Error {
+  override name = 'BenchUsageError';
+}
+
+export const BENCH_DEFAULTS = {
+  seedPerClass: 10,
+  rounds: 3,
+  review: 200,
+  uncertain: 100,
+  seed: 1,
+} as const;
+
+type Kind = 'string' | 'int' | 'number' | 'boolean' | 'target';
+const FLAGS: Record<string, { kind: Kind; key: keyof BenchOptions; help: string }> = {
+  data: { kind: 'string', key: 'data', help: 'folder of item files, or one JSONL/CSV file (required)' },
+  truth: { kind: 'string', key: 'truth', help: 'truth CSV, header path,label; rows as path#row (required)' },
+  'test-data': { kind: 'string', key: 'testData', help: 'held-out test folder or file' },
+  'test-truth': { kind: 'string', key: 'testTruth', help: 'truth CSV of the test data' },
+  name: { kind: 'string', key: 'name', help: 'dataset name in the report' },
+  'seed-per-class': { kind: 'int', key: 'seedPerClass', help: `human seed labels per class (default ${BENCH_DEFAULTS.seedPerClass})` },
+  rounds: { kind: 'int', key: 'rounds', help: `train → propose → review rounds (default ${BENCH_DEFAULTS.rounds})` },
+  review: { kind: 'int', key: 'review', help: `proposals reviewed per round (default ${BENCH_DEFAULTS.review})` },
+  uncertain: { kind: 'int', key: 'uncertain', help: `most uncertain items labelled per round (default ${BENCH_DEFAULTS.uncertain})` },
+  'no-review': { kind: 'boolean', key: 'noReview', help: 'accept all proposals above the threshold unreviewed (0 human actions)' },
+  seed: { kind: 'int', key: 'seed', help: `random seed: makes a run repeatable (default ${BENCH_DEFAULTS.seed})` },
+  threshold: { kind: 'number', key: 'threshold', help: 'proposal confidence threshold (default: the project default)' },
+  epochs: { kind: 'number', key: 'epochs', help: 'self-supervised pretraining epochs per task (default: the project default)' },
+  'pretrain-max-seconds': { kind: 'number', key: 'pretrainMaxSeconds', help: 'stop pretraining after this many seconds' },
+  'pool-limit': { kind: 'int', key: 'poolLimit', help: 'use only N pool items (seeded random subset)' },
+  'test-limit': { kind: 'int', key: 'testLimit', help: 'use only N test items (seeded random subset)' },
+  workers: { kind: 'int', key: 'workers', help: 'worker threads (default: the project default, 2)' },
+  backend: { kind: 'string', key: 'backend', help: 'auto | wasm | cpu | tensorflow' },
+  budget: { kind: 'int', key: 'budget', help: 'stop taking human actions after N' },
+  json: { kind: 'string', key: 'json', help: 'write the result as JSON to FILE' },
+  scratch: { kind: 'string', key: 'scratch', help: 'folder for the scratch workspace (default: OS temp)' },
+  keep: { kind: 'boolean', key: 'keep', help: 'keep the scratch workspace' },
+  'no-speed': { kind: 'boolean', key: 'speed', help: 'skip the label store / scan speed measurements' },
+  quiet: { kind: 'boolean', key: 'quiet', help: 'no progress on stderr' },
+  target: { kind: 'target', key: 'targets', help: 'a target to check, e.g. "final.testAccuracy>=0.95" (repeatable)' },
+};
+
+export function benchHelp(): string {
+  const rows = Object.entries(FLAGS).map(([k, f]) => {
+    const arg = f.kind === 'boolean' ? '' : f.kind === 'string' ? ' <value>' : f.kind === 'target' ? ' <metric>=<v>' : ' <n>';
+    return `  --${k}${arg}`.padEnd(34) + f.help;
+  });
+  return [
+    'selflabel bench — simulated annotator, label efficiency and speed',
+    '',
+    'Usage: selflabel bench --data DIR --truth FILE.csv [--test-data DIR --test-truth FILE.csv] [options]',
+    '',
+    ...rows,
+    '',
+    'Prints a markdown report on stdout; progress on stderr. See BENCHMARKS.md.',
+  ].join('\n');
+}
+
+/** Parses "metric>=value" (value may end in % ) with an optional "name=" prefix: "acc=final.testAccuracy>=95%". */
+export function parseTarget(s: string): Target {
+  const m = /^(?:([^=<>]+)=(?![=]))?\s*([A-Za-z0-9_.]+)\s*(>=|<=|>|<)\s*(-?[0-9.]+(?:e-?\d+)?)\s*(%?)\s*$/.exec(s);
+  if (!m) throw new BenchUsageError(`bad --target "${s}" (expected e.g. final.testAccuracy>=0.95)`);
+  const value = Number(m[4]) / (m[5] ? 100 : 1);
+  if (!Number.isFinite(value)) throw new BenchUsageError(`bad number in --target "${s}"`);
+  return { name: m[1]?.trim() || `${m[2]} ${m[3]} ${m[4]}${m[5]}`, metric: m[2], op: m[3] as Target['op'], value };
+}
+
+/** Parses `bench` arguments. Returns null when --help was asked for. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
+  const o: Partial<BenchOptions> & { targets: Target[] } = {
+    ...BENCH_DEFAULTS,
+    noReview: false,
+    keep: false,
+    speed: true,
+    quiet: false,
+    targets: [],
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--help' || a === '-h') return null;
+    if (!a.startsWith('--')) throw new BenchUsageError(`unexpected argument "${a}" (options start with --)`);
+    const eq = a.indexOf('=');
+    const name = a.slice(2, eq < 0 ? undefined : eq);
+    const f = FLAGS[name];
+    if (!f) throw new BenchUsageError(`unknown option --${name} (selflabel bench --help lists them)`);
+    if (f.kind === 'boolean') {
+      if (eq >= 0) throw new BenchUsageError(`--${name} takes no value`);
+      (o as Record<string, unknown>)[f.key] = name !== 'no-speed';
+      continue;
+    }
+    const v = eq >= 0 ? a.slice(eq + 1) : argv[++i];
+    if (v === undefined) throw new BenchUsageError(`--${name} needs a value`);
+    if (f.kind === 'string') (o as Record<string, unknown>)[f.key] = v;
+    else if (f.kind === 'target') o.targets.push(parseTarget(v));
+    else {
+      const n = Number(v);
+      if (v.trim() === '' || !Number.isFinite(n)) throw new BenchUsageError(`--${name} needs a number, got "${v}"`);
+      if (f.kind === 'int' && (!Number.isInteger(n) || n < 0)) throw new BenchUsageError(`--${name} needs a whole number ≥ 0, got "${v}"`);
+      (o as Record<string, unknown>)[f.key] = n;
+    }
+  }
+  if (!o.data) throw new BenchUsageError('bench needs --data DIR (a folder of items, or one JSONL/CSV file)');
+  if (!o.truth) throw new BenchUsageError('bench needs --truth FILE.csv (header path,label)');
+  if (Boolean(o.testData) !== Boolean(o.testTruth)) throw new BenchUsageError('--test-data and --test-truth go together');
+  if (o.backend !== undefined && !['auto', 'wasm', 'cpu', 'tensorflow'].includes(o.backend)) {
+    throw new BenchUsageError(`--backend must be auto, wasm, cpu or tensorflow, got "${o.backend}"`);
+  }
+  if (o.threshold !== undefined && !(o.threshold >= 0 && o.threshold <= 1)) throw new BenchUsageError('--threshold must be in [0, 1]');
+  if (o.workers !== undefined && o.workers < 1) throw new BenchUsageError('--workers must be at least 1');
+  if ((o.seedPerClass ?? 0) < 1) throw new BenchUsageError('--seed-per-class must be at least 1');
+  return o as BenchOptions;
+}

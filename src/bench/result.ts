@@ -1,0 +1,114 @@
+/**
+ * The shape of a benchmark result (what `--json FILE` writes and what the markdown report is made from).
+ * Fractions are in [0, 1]; times in seconds; `null` means "not measured in this run" (e.g. no test set).
+ */
+import type { BenchOptions } from './options';
+
+export interface StageSeconds {
+  train: number;
+  embed: number;
+  fit: number;
+  predict: number;
+  test: number;
+  propose: number;
+  review: number;
+  suggest: number;
+  total: number;
+}
+
+export interface RoundResult {
+  round: number;
+  /** Human actions so far (seed labels included). */
+  humanActions: number;
+  /** Human actions taken in this round. */
+  roundHumanActions: number;
+  /** Labelled pool items when this round's model was trained. */
+  trainedOn: number;
+  /** Pseudo-labels the engine added to training (its own confident unreviewed proposals). */
+  pseudoLabelled: number;
+  /** The engine's out-of-fold estimate of its accuracy. */
+  estimatedAccuracy: number | null;
+  /** Proposals at or above the threshold. */
+  proposals: number;
+  /** Fraction of those proposals that match the truth. */
+  proposalPrecision: number | null;
+  /** The engine's calibrated expectation of that precision. */
+  expectedPrecision: number | null;
+  reviewed: number;
+  accepted: number;
+  corrected: number;
+  uncertainLabelled: number;
+  /** Proposals accepted without a human (no-review mode). */
+  autoAccepted: number;
+  /** Labelled pool items / pool items, after this round's actions. */
+  labelledFraction: number;
+  /** Accuracy of the labels in the journal (human, accepted, corrected) against the truth, after this round. */
+  labelAccuracy: number | null;
+  /** This round's model on the held-out test items. */
+  testAccuracy: number | null;
+  testMacroF1: number | null;
+  seconds: StageSeconds;
+}
+
+export interface TargetResult {
+  name: string;
+  metric: string;
+  op: string;
+  value: number;
+  actual: number | null;
+  pass: boolean;
+}
+
+export interface BenchResult {
+  version: 1;
+  dataset: string;
+  mode: 'review' | 'no-review';
+  backend: string;
+  /** Pool items the Project scanned and the truth knows. */
+  items: number;
+  classes: string[];
+  testItems: number;
+  options: Omit<BenchOptions, 'targets' | 'json' | 'quiet' | 'keep'>;
+  machine: { nproc: number; cpu: string; memoryGB: number; node: string; platform: string };
+  started: string;
+  /** Data problems: truth rows skipped, truth items not found or not scanned, scanned items with no truth. */
+  data: {
+    truthProblems: string[];
+    truthProblemCount: number;
+    missing: { id: string; reason: string }[];
+    missingCount: number;
+    unknownItems: number;
+    testMissingCount: number;
+    workspace: { linked: number; copied: number; subsets: number; seconds: number };
+  };
+  pretrain: { seconds: number; epochs: number | null; tasks: { task: string; epochs: number; seconds: number; itemsPerSecond: number; finalLoss: number }[] };
+  rounds: RoundResult[];
+  final: {
+    humanActions: number;
+    actions: { seed: number; accepted: number; corrected: number; uncertain: number; autoAccepted: number };
+    labelled: number;
+    testAccuracy: number | null;
+    testMacroF1: number | null;
+    /** Every pool item's label — journal label, else the final model's prediction — against the truth. */
+    datasetLabelAccuracy: number;
+    /** Pool items with neither a label nor a prediction (counted as wrong above). */
+    datasetUnlabelledUnpredicted: number;
+    /** The journal's labels agree with what the annotator did (label for label). */
+    journalConsistent: boolean;
+    trainSeconds: number;
+    wallSeconds: number;
+    pretrainSeconds: number;
+    peakRssMB: number;
+  };
+  speed: {
+    pretrainItemsPerSecond: { total: number; perWorker: number[]; workers: number };
+    embedItemsPerSecond: number | null;
+    proposeSeconds: number | null;
+    storeAppendPerSecond: number | null;
+    storeBatchAppendPerSecond: number | null;
+    storeReplayPerSecond: number | null;
+    scanFilesPerSecond: number | null;
+  };
+  targets: TargetResult[];
+  warnings: string[];
+}

@@ -1,0 +1,363 @@
+/**
+ * The benchmark's own logic, on tiny real data in temp folders: truth CSV parsing (quoting, `path#row`, bad rows),
+ * the metrics (accuracy and macro-F1 against hand-worked cases), the simulated annotator (which actions it takes and
+ * how it counts them), the scratch workspace builder (hard links, row subsets renumbered), argument parsing and
+ * target checks. The full loop against the engine runs in test/unit/bench.test.ts's last test only when the engine
+ * is complete enough (it is skipped with a reason otherwise).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseCsv, CsvError } from '../../src/bench/csv';
+import { parseTruth, readTruth, normaliseItemId, TruthError, sortClasses } from '../../src/bench/truth';
+import { score, median, medianOf } from '../../src/bench/metrics';
+import { SimulatedAnnotator, type AnnotatorTarget } from '../../src/bench/annotator';
+import { buildWorkspace, splitRows } from '../../src/bench/workspace';
+import { parseBenchArgs, parseTarget, BenchUsageError } from '../../src/bench/options';
+import { evaluateTargets, metricAt, formatTargets } from '../../src/bench/report';
+import { mulberry32, sample } from '../../src/bench/rng';
+import type { Proposal, Suggestion } from '../../src/core/types';
+
+let tmp: string;
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-bench-test-'));
+});
+after(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function write(rel: string, content: string | Buffer): string {
+  const p = path.join(tmp, rel);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, content);
+  return p;
+}
+
+// ───────────── CSV and truth ─────────────
+
+test('parseCsv handles quotes, doubled quotes, embedded newlines, CRLF, BOM and blank lines', () => {
+  const text = '\ufeffpath,label\r\n"a,b.txt","x ""y"""\r\n\r\nc.txt,"multi\nline"\nd.txt,z';
+  const recs = parseCsv(text);
+  assert.deepEqual(
+    recs.map((r) => r.fields),
+    [['path', 'label'], ['a,b.txt', 'x "y"'], ['c.txt', 'multi\nline'], ['d.txt', 'z']],
+  );
+  assert.deepEqual(recs.map((r) => r.line), [1, 2, 4, 6]);
+  assert.equal(recs[2].raw, 'c.txt,"multi\nline"');
+  assert.throws(() => parseCsv('a,"open\n'), CsvError);
+});
+
+test('normaliseItemId: separators, ./, rows, and paths that escape the folder', () => {
+  assert.equal(normaliseItemId('./img\\a.png'), 'img/a.png');
+  assert.equal(normaliseItemId('data/x.jsonl#12'), 'data/x.jsonl#12');
+  assert.equal(normaliseItemId('#3', 'only.csv'), 'only.csv#3');
+  assert.equal(normaliseItemId('only.csv#3', 'only.csv'), 'only.csv#3');
+  assert.equal(normaliseItemId('a#b.png'), 'a#b.png', 'a # inside a file name is not a row');
+  assert.throws(() => normaliseItemId('x.jsonl#0'), TruthError);
+  assert.throws(() => normaliseItemId('../secret.png'), /escapes/);
+  assert.throws(() => normaliseItemId('/abs/a.png'), /relative/);
+  assert.throws(() => normaliseItemId('x.jsonl#'), /bad row/);
+});
+
+test('readTruth: columns in any order, extra columns, path#row, and bad rows skipped with reasons', async () => {
+  const file = write(
+    'truth/t.csv',
+    [
+      'label,notes,Path',
+      'cat,,img/1.png',
+      'dog,"fluffy, big",./img/2.png',
+      'ham,,mail.jsonl#1',
+      'spam,,mail.jsonl#2',
+      ',,img/3.png', // empty label
+      'cat,,../x.png', // escapes
+      'cat,,img/4.png',
+      'dog,,img/4.png', // conflict: dropped
+      'cat,,img/1.png', // harmless duplicate
+      'cat,,img/4.png', // still dropped
+    ].join('\n'),
+  );
+  const t = await readTruth(file);
+  assert.deepEqual(
+    [...t.labels],
+    [
+      ['img/1.png', 'cat'],
+      ['img/2.png', 'dog'],
+      ['mail.jsonl#1', 'ham'],
+      ['mail.jsonl#2', 'spam'],
+    ],
+  );
+  assert.deepEqual(t.classes, ['cat', 'dog', 'ham', 'spam']);
+  assert.equal(t.problems.length, 3);
+  assert.match(t.problems[0], /line 6: empty label/);
+  assert.match(t.problems[1], /line 7: .*escapes/);
+  assert.match(t.problems[2], /line 9: "img\/4.png" is labelled both "cat" and "dog"/);
+});
+
+test('parseTruth refuses a file without the path/label header or without usable rows', async () => {
+  assert.throws(() => parseTruth('file,class\na.png,x\n'), /header must name the columns "path" and "label"/);
+  assert.throws(() => parseTruth('path,label\n,x\n'), /no usable rows/);
+  assert.throws(() => parseTruth(''), /empty file/);
+  await assert.rejects(readTruth(path.join(tmp, 'nope.csv')), /cannot read the truth CSV/);
+});
+
+test('sortClasses sorts numerically where it can', () => {
+  assert.deepEqual(sortClasses(['10', '2', 'b', '1', 'a', '2']), ['1', '2', '10', 'a', 'b']);
+});
+
+// ───────────── metrics ─────────────
+
+test('score: accuracy and macro-F1 on a hand-worked case, missing predictions count as wrong', () => {
+  const truth = new Map([['1', 'a'], ['2', 'a'], ['3', 'b'], ['4', 'b'], ['5', 'c']]);
+  const pred = new Map([['1', 'a'], ['2', 'b'], ['3', 'b'], ['4', 'b']]); // 5 has no prediction
+  const s = score(truth, pred);
+  // By hand: 3 of 5 right. F1(a) = 2·1/(2·1+0+1) = 2/3; F1(b) = 2·2/(2·2+1+0) = 4/5; F1(c) = 0/(0+0+1) = 0.
+  assert.equal(s.n, 5);
+  assert.equal(s.correct, 3);
+  assert.equal(s.missing, 1);
+  assert.equal(s.accuracy, 0.6);
+  assert.ok(Math.abs(s.macroF1 - (2 / 3 + 4 / 5 + 0) / 3) < 1e-12);
+  assert.ok(Math.abs(s.perClass.b.f1 - 0.8) < 1e-12);
+  assert.equal(s.perClass.c.support, 1);
+});
+
+test('score: a class only ever predicted counts in macro-F1 with F1 0; items outside the truth are ignored', () => {
+  const truth = new Map([['1', 'a'], ['2', 'a']]);
+  const pred = new Map([['1', 'a'], ['2', 'z'], ['3', 'a']]);
+  const s = score(truth, pred);
+  // F1(a) = 2/(2+0+1) = 2/3, F1(z) = 0/(0+1+0) = 0 → macro 1/3.
+  assert.equal(s.accuracy, 0.5);
+  assert.ok(Math.abs(s.macroF1 - 1 / 3) < 1e-12);
+  const perfect = score(truth, new Map([['1', 'a'], ['2', 'a']]));
+  assert.equal(perfect.accuracy, 1);
+  assert.equal(perfect.macroF1, 1);
+  const restricted = score(truth, pred, ['1', 'x']);
+  assert.equal(restricted.n, 1);
+  assert.ok(Number.isNaN(score(truth, pred, []).accuracy));
+});
+
+test('median and medianOf summarise repeated runs', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.ok(Number.isNaN(median([])));
+  assert.equal(median([NaN, 5]), 5);
+  const m = medianOf([
+    { a: 1, b: 'x', c: [1, 10], d: null },
+    { a: 3, b: 'y', c: [2, 30], d: null },
+    { a: 2, b: 'z', c: [3, 20, 99], d: null },
+  ]);
+  assert.deepEqual(m, { a: 2, b: 'x', c: [2, 20], d: null });
+});
+
+// ───────────── simulated annotator ─────────────
+
+/** Records what the annotator does, as a journal would. */
+class Recorder implements AnnotatorTarget {
+  calls: string[] = [];
+  labels = new Map<string, string>();
+  constructor(private proposals: Map<string, string> = new Map()) {}
+  setProposals(ps: Proposal[]) {
+    this.proposals = new Map(ps.map((p) => [p.item, p.label]));
+  }
+  async label(item: string, label: string) {
+    this.calls.push(`label ${item} ${label}`);
+    this.labels.set(item, label);
+  }
+  async accept(items: string[]) {
+    this.calls.push(`accept ${items.join(' ')}`);
+    for (const i of items) {
+      const l = this.proposals.get(i);
+      if (l === undefined) throw new Error(`no pending proposal for ${i}`);
+      this.labels.set(i, l);
+    }
+  }
+  async correct(item: string, label: string) {
+    this.calls.push(`correct ${item} ${label}`);
+    this.labels.set(item, label);
+  }
+}
+
+const prop = (item: string, label: string, confidence: number): Proposal => ({ item, label, confidence, model: 'm1' });
+
+async function realTruth(): Promise<Map<string, string>> {
+  // A tiny real truth file: 3 classes, 4 items each.
+  const rows = ['path,label'];
+  for (let i = 1; i <= 12; i++) rows.push(`d/${String(i).padStart(2, '0')}.png,${['x', 'y', 'z'][(i - 1) % 3]}`);
+  return (await readTruth(write('ann/truth.csv', rows.join('\n') + '\n'))).labels;
+}
+
+test('annotator seeds K random items per class, one human action each, repeatable with the seed', async () => {
+  const truth = await realTruth();
+  const items = [...truth.keys()];
+  const target = new Recorder();
+  const a = new SimulatedAnnotator(truth, target, mulberry32(5));
+  const chosen = await a.seed(items, 2);
+  assert.equal(chosen.length, 6);
+  for (const cls of ['x', 'y', 'z']) assert.equal(chosen.filter((id) => truth.get(id) === cls).length, 2);
+  for (const id of chosen) assert.equal(target.labels.get(id), truth.get(id));
+  assert.equal(a.counts.human, 6);
+  assert.equal(a.counts.seed, 6);
+  const again = await new SimulatedAnnotator(truth, new Recorder(), mulberry32(5)).seed(items, 2);
+  assert.deepEqual(again, chosen);
+  // A class with fewer items than K gives all it has.
+  const b = new SimulatedAnnotator(truth, new Recorder(), mulberry32(1));
+  assert.equal((await b.seed(items, 10)).length, 12);
+});
+
+test('annotator review: accepts right proposals, corrects wrong ones, one action each, top-N by confidence', async () => {
+  const truth = await realTruth();
+  const target = new Recorder();
+  const a = new SimulatedAnnotator(truth, target, mulberry32(1));
+  const ps = [
+    prop('d/01.png', 'x', 0.99), // right
+    prop('d/02.png', 'x', 0.97), // wrong (truth y)
+    prop('d/03.png', 'z', 0.6), // right but beyond N=3 after sorting
+    prop('d/04.png', 'x', 0.98), // right
+    prop('not/in-truth.png', 'x', 0.995), // no truth: left alone, not counted
+  ];
+  target.setProposals(ps);
+  const r = await a.review(ps, 3);
+  assert.deepEqual(r, { reviewed: 3, accepted: 2, corrected: 1 });
+  assert.deepEqual(target.calls, ['accept d/01.png d/04.png', 'correct d/02.png y']);
+  assert.equal(a.counts.human, 3);
+  assert.equal(a.counts.accepted, 2);
+  assert.equal(a.counts.corrected, 1);
+  assert.equal(a.counts.skippedNoTruth, 1);
+  assert.equal(target.labels.get('d/02.png'), 'y');
+  assert.equal(target.labels.has('d/03.png'), false);
+  // Items already labelled are not reviewed again.
+  const r2 = await a.review(ps, 10);
+  assert.deepEqual(r2, { reviewed: 1, accepted: 1, corrected: 0 });
+  assert.equal(a.counts.human, 4);
+});
+
+test('annotator labels suggested uncertain items with the truth; no-review acceptance costs 0 human actions', async () => {
+  const truth = await realTruth();
+  const target = new Recorder();
+  const a = new SimulatedAnnotator(truth, target, mulberry32(1));
+  const sugg: Suggestion[] = ['d/05.png', 'd/06.png', 'd/07.png'].map((item) => ({ item, score: 1, reason: 'uncertain' }));
+  assert.equal(await a.labelSuggested(sugg, 2), 2);
+  assert.equal(target.labels.get('d/05.png'), 'y');
+  assert.equal(target.labels.get('d/06.png'), 'z');
+  assert.equal(a.counts.uncertain, 2);
+  assert.equal(a.counts.human, 2);
+  const ps = [prop('d/08.png', 'y', 0.95), prop('d/09.png', 'x', 0.93), prop('d/05.png', 'x', 0.99)];
+  target.setProposals(ps);
+  // d/09 is wrong (truth z) but accepted unreviewed; d/05 is already labelled and skipped.
+  assert.equal(await a.acceptUnreviewed(ps), 2);
+  assert.equal(a.counts.human, 2, 'pseudo-labelling takes no human action');
+  assert.equal(a.counts.auto, 2);
+  assert.equal(target.labels.get('d/09.png'), 'x');
+  assert.equal(a.labels.get('d/09.png')?.kind, 'auto');
+});
+
+test('annotator respects a budget of human actions', async () => {
+  const truth = await realTruth();
+  const a = new SimulatedAnnotator(truth, new Recorder(), mulberry32(3), 4);
+  await a.seed([...truth.keys()], 2);
+  assert.equal(a.counts.human, 4);
+  const ps = [prop('d/10.png', 'x', 0.9)];
+  assert.deepEqual(await a.review(ps, 5), { reviewed: 0, accepted: 0, corrected: 0 });
+  assert.equal(a.remaining, 0);
+});
+
+// ───────────── scratch workspace ─────────────
+
+test('buildWorkspace hard-links the truth items only, never writing into the data folder', async () => {
+  const data = path.join(tmp, 'ws-data');
+  write('ws-data/a/1.txt', 'one');
+  write('ws-data/a/2.txt', 'two');
+  write('ws-data/3.txt', 'three');
+  write('ws-data/untracked.txt', 'no truth');
+  const truth = new Map([['a/1.txt', 'p'], ['a/2.txt', 'q'], ['3.txt', 'p'], ['gone.txt', 'q']]);
+  const before = fs.readdirSync(data, { recursive: true }).sort();
+  const ws = await buildWorkspace({ data, truth, dest: path.join(tmp, 'ws-out'), seed: 1 });
+  assert.deepEqual([...ws.truth].sort(), [['3.txt', 'p'], ['a/1.txt', 'p'], ['a/2.txt', 'q']]);
+  assert.equal(ws.files.linked + ws.files.copied, 3);
+  assert.equal(fs.readFileSync(path.join(ws.root, 'a/2.txt'), 'utf8'), 'two');
+  assert.equal(fs.existsSync(path.join(ws.root, 'untracked.txt')), false);
+  assert.deepEqual(ws.missing.map((m) => m.id), ['gone.txt']);
+  assert.deepEqual(fs.readdirSync(data, { recursive: true }).sort(), before);
+  if (ws.files.linked === 3) assert.equal(fs.statSync(path.join(data, '3.txt')).ino, fs.statSync(path.join(ws.root, '3.txt')).ino);
+  await assert.rejects(buildWorkspace({ data, truth, dest: ws.root, seed: 1 }), /not empty/);
+});
+
+test('buildWorkspace with a limit keeps a seeded subset and renumbers the rows of a partly kept JSONL/CSV file', async () => {
+  const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ text: `row ${i + 1}` }));
+  const file = write('rows/mail.jsonl', lines.slice(0, 5).join('\n') + '\n\n' + lines.slice(5).join('\n') + '\n');
+  const truth = (await readTruth(write('rows/t.csv', ['path,label', ...lines.map((_, i) => `#${i + 1},${i % 2 ? 'odd' : 'even'}`)].join('\n')), { singleFile: 'mail.jsonl' })).labels;
+  assert.equal(truth.get('mail.jsonl#2'), 'odd');
+  const ws = await buildWorkspace({ data: file, truth, dest: path.join(tmp, 'rows-out'), limit: 4, seed: 7 });
+  assert.equal(ws.truth.size, 4);
+  assert.equal(ws.files.subsets, 1);
+  const kept = fs.readFileSync(path.join(ws.root, 'mail.jsonl'), 'utf8').trim().split('\n');
+  assert.equal(kept.length, 4);
+  // Each renumbered row keeps the label of the original row it came from.
+  kept.forEach((line, k) => {
+    const orig = Number((JSON.parse(line) as { text: string }).text.split(' ')[1]);
+    assert.equal(ws.truth.get(`mail.jsonl#${k + 1}`), orig % 2 === 0 ? 'odd' : 'even');
+  });
+  // The same seed picks the same subset.
+  const again = await buildWorkspace({ data: file, truth, dest: path.join(tmp, 'rows-out2'), limit: 4, seed: 7 });
+  assert.deepEqual(fs.readFileSync(path.join(again.root, 'mail.jsonl'), 'utf8'), kept.join('\n') + '\n');
+  // Rows beyond the end of the file are reported, not invented.
+  const over = await buildWorkspace({ data: file, truth: new Map([['mail.jsonl#11', 'odd'], ['mail.jsonl#1', 'even']]), dest: path.join(tmp, 'rows-out3'), seed: 1 });
+  assert.deepEqual(over.missing.map((m) => m.id), ['mail.jsonl#11']);
+  assert.deepEqual([...over.truth], [['mail.jsonl#1', 'even']]);
+});
+
+test('splitRows numbers CSV data rows without the header, with quoted newlines kept whole', () => {
+  const r = splitRows('x.csv', 'text,id\n"hello\nworld",1\nbye,2\n');
+  assert.equal(r.header, 'text,id');
+  assert.deepEqual(r.rows, ['"hello\nworld",1', 'bye,2']);
+  assert.deepEqual(splitRows('x.jsonl', '{"a":1}\n\n{"a":2}\r\n').rows, ['{"a":1}', '{"a":2}']);
+});
+
+test('sample picks distinct items and is repeatable', () => {
+  const xs = Array.from({ length: 50 }, (_, i) => i);
+  const s1 = sample(xs, 10, mulberry32(9));
+  assert.equal(new Set(s1).size, 10);
+  assert.deepEqual(sample(xs, 10, mulberry32(9)), s1);
+  assert.notDeepEqual(sample(xs, 10, mulberry32(10)), s1);
+  assert.equal(sample(xs, 99, mulberry32(1)).length, 50);
+});
+
+// ───────────── options and targets ─────────────
+
+test('parseBenchArgs: defaults, flags, targets, and clear usage errors', () => {
+  const o = parseBenchArgs(['--data', 'd', '--truth=t.csv', '--no-review', '--rounds', '2', '--threshold', '0.95', '--target', 'acc=final.testAccuracy>=95%', '--no-speed']);
+  assert.ok(o);
+  assert.equal(o.data, 'd');
+  assert.equal(o.truth, 't.csv');
+  assert.equal(o.noReview, true);
+  assert.equal(o.rounds, 2);
+  assert.equal(o.seedPerClass, 10);
+  assert.equal(o.threshold, 0.95);
+  assert.equal(o.speed, false);
+  assert.deepEqual(o.targets, [{ name: 'acc', metric: 'final.testAccuracy', op: '>=', value: 0.95 }]);
+  assert.equal(parseBenchArgs(['--help']), null);
+  assert.throws(() => parseBenchArgs(['--truth', 't']), /needs --data/);
+  assert.throws(() => parseBenchArgs(['--data', 'd', '--truth', 't', '--rounds', 'x']), BenchUsageError);
+  assert.throws(() => parseBenchArgs(['--data', 'd', '--truth', 't', '--rounds', '1.5']), /whole number/);
+  assert.throws(() => parseBenchArgs(['--data', 'd', '--truth', 't', '--test-data', 'x']), /go together/);
+  assert.throws(() => parseBenchArgs(['--data', 'd', '--truth', 't', '--bogus']), /unknown option --bogus/);
+  assert.throws(() => parseTarget('final.testAccuracy ~ 3'), /bad --target/);
+});
+
+test('targets read metrics by path and a missing metric is a MISS, not a pass', () => {
+  const result = { final: { testAccuracy: 0.951, wallSeconds: 1300 }, speed: { pretrainItemsPerSecond: { total: 801 } } };
+  assert.equal(metricAt(result, 'speed.pretrainItemsPerSecond.total'), 801);
+  assert.equal(metricAt(result, 'final.nothing'), null);
+  const r = evaluateTargets(result, [
+    parseTarget('final.testAccuracy>=0.95'),
+    parseTarget('final.wallSeconds<=1200'),
+    parseTarget('final.datasetLabelAccuracy>=0.99'),
+  ]);
+  assert.deepEqual(r.map((t) => t.pass), [true, false, false]);
+  assert.equal(r[2].actual, null);
+  const md = formatTargets(r);
+  assert.match(md, /95\.10% \| PASS/);
+  assert.match(md, /1,300 \| MISS/);
+  assert.match(md, /— \| MISS/);
+});
