@@ -1,0 +1,250 @@
+// `npm run bench`: the benchmark suite. Prepares the data if needed (scripts/prepare-data.mjs), builds (esbuild →
+// dist/), then runs the named runs, each one `selflabel bench …` in its own process (dist/cli.js; or src/bench/main.ts
+// under tsx with --runner tsx), writes .bench/results/<run>.json, and prints each run's markdown report, then a
+// summary table and the target comparison (PASS/MISS).
+//
+//   node scripts/bench.mjs                 the full setting: whole MNIST (60,000 pool / 10,000 test) and SpamAssassin
+//   node scripts/bench.mjs --quick         both datasets in a few minutes: smaller pools, fewer epochs
+//   --only a,b        run only these (mnist-noreview, mnist-review, spam-noreview)
+//   --repeat K        K runs each (seeds S..S+K-1); the JSON and the tables report the median of every number
+//   --seed S          first seed (default 1)     --runner cli|tsx (default cli)     --no-build
+//   --keep            keep the scratch workspaces      -- ARGS…  passed on to every run (e.g. -- --workers 1)
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { prepareAll, DATA_DIR } from './prepare-data.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = path.join(root, '.bench', 'results');
+const workDir = path.join(root, '.bench', 'work');
+
+/** The targets of the brief, per named run. In --quick mode they are shown for orientation only. */
+const TARGETS = {
+  'mnist-noreview': [
+    'MNIST 10/class no-review test accuracy=final.testAccuracy>=0.95',
+    'pretraining images/s, both cores=speed.pretrainItemsPerSecond.total>=800',
+    'whole MNIST no-review run, seconds=final.wallSeconds<=1200',
+  ],
+  'mnist-review': [
+    'MNIST 10/class + review: dataset label accuracy=final.datasetLabelAccuracy>=0.99',
+    'MNIST 10/class + review: human actions=final.humanActions<=2000',
+  ],
+  'spam-noreview': ['SpamAssassin 10/class no-review test accuracy=final.testAccuracy>=0.95'],
+};
+
+function dataArgs(name) {
+  const d = path.join(DATA_DIR, name);
+  return ['--data', path.join(d, 'pool'), '--truth', path.join(d, 'pool-truth.csv'), '--test-data', path.join(d, 'test'), '--test-truth', path.join(d, 'test-truth.csv'), '--name', name];
+}
+
+/** The suite: run name → bench arguments, for the full and the quick setting. */
+function suite(quick) {
+  const common = ['--seed-per-class', '10'];
+  if (!quick) {
+    return {
+      'mnist-noreview': [...dataArgs('mnist'), ...common, '--no-review', '--rounds', '2'],
+      'mnist-review': [...dataArgs('mnist'), ...common, '--rounds', '4', '--review', '200', '--uncertain', '250', '--budget', '2000'],
+      'spam-noreview': [...dataArgs('spam'), ...common, '--no-review', '--rounds', '2'],
+    };
+  }
+  return {
+    'mnist-noreview': [...dataArgs('mnist'), ...common, '--no-review', '--rounds', '2', '--pool-limit', '4000', '--test-limit', '1000', '--epochs', '2'],
+    'mnist-review': [...dataArgs('mnist'), ...common, '--rounds', '2', '--review', '100', '--uncertain', '100', '--pool-limit', '4000', '--test-limit', '1000', '--epochs', '2'],
+    'spam-noreview': [...dataArgs('spam'), ...common, '--no-review', '--rounds', '2', '--pool-limit', '2000', '--test-limit', '600', '--epochs', '2'],
+  };
+}
+
+function parseArgs(argv) {
+  const o = { quick: false, only: undefined, repeat: 1, seed: 1, runner: 'cli', build: true, keep: false, extra: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--') {
+      o.extra = argv.slice(i + 1);
+      break;
+    } else if (a === '--quick') o.quick = true;
+    else if (a === '--only') o.only = val().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--repeat') o.repeat = Number(val());
+    else if (a === '--seed') o.seed = Number(val());
+    else if (a === '--runner') o.runner = val();
+    else if (a === '--no-build') o.build = false;
+    else if (a === '--keep') o.keep = true;
+    else if (a === '--help' || a === '-h') o.help = true;
+    else throw new Error(`unknown option ${a} (see the top of scripts/bench.mjs)`);
+  }
+  if (!Number.isInteger(o.repeat) || o.repeat < 1) throw new Error('--repeat needs a whole number ≥ 1');
+  if (!Number.isInteger(o.seed)) throw new Error('--seed needs a whole number');
+  if (!['cli', 'tsx'].includes(o.runner)) throw new Error('--runner must be cli or tsx');
+  return o;
+}
+
+// ───────────── medians over repeats, targets, tables ─────────────
+
+function median(xs) {
+  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/** Element-wise median of results with the same shape (numbers → median; other values from the first run). */
+function medianOf(runs) {
+  const first = runs[0];
+  if (typeof first === 'number') return median(runs);
+  if (Array.isArray(first)) {
+    const len = Math.min(...runs.map((r) => (Array.isArray(r) ? r.length : 0)));
+    return Array.from({ length: len }, (_, i) => medianOf(runs.map((r) => r[i])));
+  }
+  if (first && typeof first === 'object') {
+    const out = {};
+    for (const k of Object.keys(first)) out[k] = runs.every((r) => r && r[k] !== undefined) ? medianOf(runs.map((r) => r[k])) : first[k];
+    return out;
+  }
+  return first;
+}
+
+function metricAt(obj, dotted) {
+  let cur = obj;
+  for (const k of dotted.split('.')) {
+    if (cur === null || typeof cur !== 'object') return null;
+    cur = cur[k];
+  }
+  return typeof cur === 'number' && Number.isFinite(cur) ? cur : null;
+}
+
+function checkTargets(result, specs) {
+  return specs.map((s) => {
+    const m = /^(.*)=([A-Za-z0-9_.]+)(>=|<=|>|<)(-?[0-9.]+)$/.exec(s);
+    const [, name, metric, op, v] = m;
+    const value = Number(v);
+    const actual = metricAt(result, metric);
+    const pass = actual !== null && (op === '>=' ? actual >= value : op === '<=' ? actual <= value : op === '>' ? actual > value : actual < value);
+    return { name, metric, op, value, actual, pass };
+  });
+}
+
+const pct = (x, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(100 * x).toFixed(d)}%`);
+const num = (x, d = 0) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
+const fmtMetric = (metric, x) => (/accuracy|precision|fraction|macrof1/i.test(metric) ? pct(x) : num(x, Math.abs(x ?? 0) < 100 ? 1 : 0));
+
+function table(header, rows) {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function summary(results, repeat) {
+  const rows = Object.entries(results).map(([name, r]) =>
+    r.error
+      ? [name, '—', '—', '—', '—', '—', '—', '—', '—', '—', `failed: ${r.error}`]
+      : [
+          name,
+          r.mode,
+          r.backend,
+          num(r.items),
+          num(r.final.humanActions),
+          pct(r.final.testAccuracy),
+          pct(r.final.testMacroF1),
+          pct(r.final.datasetLabelAccuracy),
+          num(r.final.wallSeconds),
+          num(r.speed.pretrainItemsPerSecond.total),
+          `${num(r.final.peakRssMB)} MB`,
+        ],
+  );
+  return table(
+    ['run', 'mode', 'backend', 'pool items', 'human actions', 'test acc', 'test macro-F1', 'dataset label acc', 'wall s', 'pretrain items/s', 'peak RSS'],
+    rows,
+  ) + (repeat > 1 ? `\n\n(medians over ${repeat} runs)` : '');
+}
+
+// ───────────── running ─────────────
+
+function runOne(runner, args) {
+  const entry = runner === 'cli' ? [path.join(root, 'dist', 'cli.js'), 'bench'] : ['--import', 'tsx', path.join(root, 'src', 'bench', 'main.ts')];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    const onSigint = () => child.kill('SIGINT');
+    process.once('SIGINT', onSigint);
+    child.on('close', (code) => {
+      process.off('SIGINT', onSigint);
+      resolve({ code, out });
+    });
+  });
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  if (o.help) {
+    console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
+    return 0;
+  }
+  const all = suite(o.quick);
+  const names = o.only ?? Object.keys(all);
+  for (const n of names) if (!all[n]) throw new Error(`unknown run "${n}" (known: ${Object.keys(all).join(', ')})`);
+  const t0 = Date.now();
+  console.log(`[bench] ${o.quick ? 'quick' : 'full'} setting: ${names.join(', ')}${o.repeat > 1 ? ` × ${o.repeat}` : ''} on ${os.availableParallelism()} × ${os.cpus()[0]?.model?.trim()}`);
+  prepareAll({ only: undefined, log: (s) => console.log(s) });
+  if (o.build && o.runner === 'cli') {
+    console.log('[bench] build');
+    const b = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('the build failed');
+  }
+  if (o.runner === 'cli' && !fs.existsSync(path.join(root, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: build first (or --runner tsx)');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  fs.mkdirSync(workDir, { recursive: true });
+  const results = {};
+  const targetRows = [];
+  for (const name of names) {
+    const file = (suffix) => path.join(resultsDir, `${name}${o.quick ? '-quick' : ''}${suffix}.json`);
+    const runs = [];
+    let error;
+    for (let k = 0; k < o.repeat; k++) {
+      const seed = o.seed + k;
+      const json = o.repeat > 1 ? file(`.run${k + 1}`) : file('');
+      const targets = (TARGETS[name] ?? []).flatMap((t) => ['--target', t]);
+      const args = [...all[name], '--seed', String(seed), '--json', json, '--scratch', workDir, ...targets, ...(o.keep ? ['--keep'] : []), ...o.extra];
+      console.log(`\n[bench] ${name}${o.repeat > 1 ? ` run ${k + 1}/${o.repeat}` : ''} (seed ${seed})`);
+      fs.rmSync(json, { force: true });
+      const r = await runOne(o.runner, args);
+      if (r.code !== 0 || !fs.existsSync(json)) {
+        error = `exit ${r.code}`;
+        if (r.code === 130) throw new Error('cancelled');
+        break;
+      }
+      runs.push(JSON.parse(fs.readFileSync(json, 'utf8')));
+    }
+    if (!runs.length) {
+      results[name] = { error };
+      continue;
+    }
+    const med = runs.length > 1 ? { ...medianOf(runs), repeats: runs.length, seeds: runs.map((r) => r.options.seed) } : runs[0];
+    if (runs.length > 1) fs.writeFileSync(file(''), JSON.stringify(med, null, 2) + '\n');
+    results[name] = med;
+    for (const t of checkTargets(med, TARGETS[name] ?? [])) targetRows.push([t.name, `${t.op} ${fmtMetric(t.metric, t.value)}`, fmtMetric(t.metric, t.actual), t.pass ? 'PASS' : 'MISS']);
+  }
+  console.log(`\n## suite summary (${o.quick ? 'quick' : 'full'} setting)\n`);
+  console.log(summary(results, o.repeat));
+  if (targetRows.length) {
+    console.log(`\n## targets${o.quick ? ' (quick setting: smaller pools and fewer epochs — the targets are for the full setting)' : ''}\n`);
+    console.log(table(['target', 'wanted', 'measured', ''], targetRows));
+  }
+  console.log(`\n[bench] done in ${((Date.now() - t0) / 60000).toFixed(1)} min; results in ${path.relative(root, resultsDir)}/`);
+  return Object.values(results).some((r) => r.error) ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`[bench] error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
