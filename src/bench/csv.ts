@@ -2,7 +2,7 @@
  * A small RFC 4180 CSV reader for the benchmark's own needs: truth CSVs (`path,label`) and cutting a subset of rows
  * out of a CSV data file. It keeps each record's raw source text, so a subset file can be written byte-for-byte.
  * Quoted fields may hold commas, doubled quotes and line breaks; CRLF and LF both end records; a UTF-8 BOM is
- * dropped. Blank lines produce no record.
+ * dropped. Empty lines produce no record (a line of spaces does, as in the engine's CSV reader).
  */
 
 export interface CsvRecord {
@@ -76,7 +76,7 @@ export function parseCsv(text: string): CsvRecord[] {
     if (i > end) line++;
     if (end > start && text[end - 1] === '\r') end--;
     const raw = text.slice(start, end);
-    if (raw.trim() === '' && fields.length === 1) continue;
+    if (raw === '' && fields.length === 1) continue;
     out.push({ fields, line: startLine, raw });
   }
   return out;

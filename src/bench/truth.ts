@@ -77,6 +77,7 @@ export function parseTruth(text: string, opts: { singleFile?: string; source?: s
   const conflicted = new Set<string>();
   const problems: string[] = [];
   for (const rec of records.slice(1)) {
+    if (rec.fields.every((f) => f.trim() === '')) continue;
     const where = `line ${rec.line}`;
     const cell = rec.fields[pi];
     const label = (rec.fields[li] ?? '').trim();

@@ -46,8 +46,9 @@ export function isRowFile(p: string): boolean {
 }
 
 /**
- * The data rows of a JSONL or CSV file as raw text, numbered from 1 as Item ids number them (JSONL: blank lines
- * not counted; CSV: header not counted, returned separately).
+ * The data rows of a JSONL or CSV file as raw text, numbered from 1 as Item ids number them (JSONL: lines of only
+ * spaces/tabs not counted; CSV: empty lines and the header not counted, the header returned separately) — the
+ * same numbering as the engine's row reader (src/core/dataset/rows.ts).
  */
 export function splitRows(file: string, text: string): { header?: string; rows: string[] } {
   const ext = path.extname(file).toLowerCase();
@@ -55,7 +56,8 @@ export function splitRows(file: string, text: string): { header?: string; rows: 
     const recs = parseCsv(text);
     return { header: recs[0]?.raw, rows: recs.slice(1).map((r) => r.raw) };
   }
-  return { rows: text.split(/\r?\n/).filter((l) => l.trim() !== '') };
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { rows: text.split(/\r?\n/).filter((l) => !/^[ \t]*$/.test(l)) };
 }
 
 async function placeFile(src: string, dst: string, files: BuiltWorkspace['files']): Promise<void> {
