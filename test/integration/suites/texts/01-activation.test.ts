@@ -1,0 +1,43 @@
+/**
+ * Integration: SelfLabel loads into a real extension host and activates quickly, and every command its package.json
+ * contributes is registered. Workspace: a copy of test/fixtures/workspaces/texts (no .selflabel yet, so nothing
+ * activates the extension before this test does).
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { extension, recordMetric } from '../../helpers';
+
+interface ContributedCommand {
+  command: string;
+  title: string;
+  category?: string;
+}
+
+describe('activation', () => {
+  it('is not active before anything needs it (the texts fixture has no .selflabel)', () => {
+    assert.equal(extension().isActive, false);
+  });
+
+  it('activates, and records how long activation took', async () => {
+    const ext = extension();
+    const t = performance.now();
+    await ext.activate();
+    const ms = performance.now() - t;
+    recordMetric('activation ms (ext.activate(), cold)', ms);
+    assert.equal(ext.isActive, true);
+    // Activation must not load tfjs (the engine is imported lazily); generous bound for a loaded 2-core CI box.
+    assert.ok(ms < 3000, `activation took ${ms.toFixed(0)} ms`);
+  });
+
+  it('registers every command it contributes, each in the SelfLabel category', async () => {
+    const contributed: ContributedCommand[] = extension().packageJSON?.contributes?.commands ?? [];
+    assert.ok(contributed.length >= 10, `package.json contributes ${contributed.length} commands`);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = contributed.map((c) => c.command).filter((c) => !registered.has(c));
+    assert.deepEqual(missing, [], 'contributed but not registered');
+    for (const c of contributed) {
+      assert.match(c.command, /^selflabel\./, `${c.command} is namespaced`);
+      assert.equal(c.category, 'SelfLabel', `${c.command} has the SelfLabel category`);
+    }
+  });
+});
