@@ -1,0 +1,276 @@
+/**
+ * End-to-end harness: a scratch workspace, a code-server with SelfLabel loaded from source
+ * (scripts/code-server/launch.mjs), Debian Chromium driven by playwright-core (scripts/code-server/browser.mjs), and
+ * small helpers for what a user does in the workbench: run a command from the palette, answer an input box, open
+ * the SelfLabel side panel, reach into a webview's iframes, click a CodeLens, read `.selflabel/labels.jsonl`.
+ *
+ * The workbench's webviews are iframes at the root of the page (not inside the side bar):
+ * `iframe.webview.ready[src*="extensionId=selflabel.selflabel"]` → its `#active-frame` iframe holds our HTML.
+ * The side view's outer iframe carries `purpose=webviewView` in its src; the review panel's does not.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { BrowserContext, Frame, Locator, Page } from 'playwright-core';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const EXTENSION_ID = 'selflabel.selflabel';
+export const ARTIFACTS = process.env.SELFLABEL_ARTIFACTS ?? path.join(ROOT, 'test-artifacts');
+
+interface CodeServer {
+  url: string;
+  port: number;
+  userDataDir: string;
+  workbenchUrl(o?: { folder?: string; extensionDevelopmentPath?: string; extensionTestsPath?: string }): string;
+  stop(): Promise<void>;
+}
+interface ChromiumHandle {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+interface LaunchModule {
+  launchCodeServer(o: { workspace?: string; settings?: Record<string, unknown>; env?: Record<string, string>; keepLogsIn?: string }): Promise<CodeServer>;
+}
+interface BrowserModule {
+  launchChromium(o?: { viewport?: { width: number; height: number } }): Promise<ChromiumHandle>;
+}
+
+/** Imports one of the harness's ESM scripts at run time (kept out of the esbuild bundle on purpose). */
+async function importScript<T>(rel: string): Promise<T> {
+  const url = pathToFileURL(path.join(ROOT, rel)).href;
+  return (await import(url)) as T;
+}
+
+/** Settings for every e2e workbench: fast training, no prompts. Tests add their own. */
+export const E2E_SETTINGS: Record<string, unknown> = {
+  'selflabel.workers': 1,
+  'selflabel.pretrainEpochs': 1,
+  'selflabel.pretrainMaxSeconds': 20,
+  'workbench.editor.enablePreview': false,
+  'editor.codeLens': true,
+  'workbench.activityBar.location': 'default',
+};
+
+export interface LabelEventLine {
+  id: string;
+  item: string;
+  label: string | null;
+  source: string;
+  undoes?: string;
+}
+
+export class Session {
+  private constructor(
+    readonly workspace: string,
+    readonly scratch: string,
+    readonly cs: CodeServer,
+    readonly browser: ChromiumHandle,
+    readonly page: Page,
+    readonly consoleErrors: string[],
+  ) {}
+
+  /**
+   * Starts code-server on a scratch copy of a workspace made by `prepare(dir)` and opens it in Chromium with
+   * SelfLabel loaded from source. `name` names the folder (and the artifacts).
+   */
+  static async start(name: string, prepare: (dir: string) => void | Promise<void>, settings: Record<string, unknown> = {}): Promise<Session> {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-e2e-'));
+    const workspace = path.join(scratch, name);
+    fs.mkdirSync(workspace, { recursive: true });
+    await prepare(workspace);
+    const { launchCodeServer } = await importScript<LaunchModule>('scripts/code-server/launch.mjs');
+    const { launchChromium } = await importScript<BrowserModule>('scripts/code-server/browser.mjs');
+    const cs = await launchCodeServer({ settings: { ...E2E_SETTINGS, ...settings }, keepLogsIn: path.join(ARTIFACTS, `e2e-${name}-code-server.log`) });
+    let browser: ChromiumHandle | undefined;
+    try {
+      browser = await launchChromium({ viewport: { width: 1400, height: 900 } });
+      const page = await browser.context.newPage();
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      const extensionPath = process.env.SELFLABEL_EXTENSION_PATH ?? ROOT;
+      await page.goto(cs.workbenchUrl({ folder: workspace, extensionDevelopmentPath: extensionPath }), { waitUntil: 'domcontentloaded' });
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      await page.locator('.statusbar').waitFor({ timeout: 60_000 });
+      return new Session(workspace, scratch, cs, browser, page, errors);
+    } catch (e) {
+      await browser?.close();
+      await cs.stop();
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+    await this.cs.stop();
+    if (!process.env.SELFLABEL_KEEP) fs.rmSync(this.scratch, { recursive: true, force: true, maxRetries: 3 });
+  }
+
+  // ---- files -------------------------------------------------------------------------------------------------------
+
+  file(rel: string): string {
+    return path.join(this.workspace, rel);
+  }
+
+  /** The journal's lines, parsed. */
+  journal(): LabelEventLine[] {
+    const f = this.file('.selflabel/labels.jsonl');
+    if (!fs.existsSync(f)) return [];
+    return fs
+      .readFileSync(f, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => JSON.parse(l) as LabelEventLine);
+  }
+
+  /** Current label per item after replaying the journal (undo cancels its target; reject and remove clear). */
+  labels(): Map<string, { label: string; source: string }> {
+    const events = this.journal();
+    const undone = new Set(events.filter((e) => e.source === 'undo').map((e) => e.undoes));
+    const out = new Map<string, { label: string; source: string }>();
+    for (const e of events) {
+      if (e.source === 'undo' || undone.has(e.id) || e.source === 'rejected') continue;
+      if (e.label === null || e.source === 'removed') out.delete(e.item);
+      else out.set(e.item, { label: e.label, source: e.source });
+    }
+    return out;
+  }
+
+  async waitForJournal(what: string, pred: (events: LabelEventLine[]) => boolean, timeoutMs = 15_000): Promise<LabelEventLine[]> {
+    return waitFor(what, () => {
+      const j = this.journal();
+      return pred(j) ? j : undefined;
+    }, timeoutMs);
+  }
+
+  // ---- workbench ---------------------------------------------------------------------------------------------------
+
+  async screenshot(name: string, target?: Locator): Promise<string> {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const file = path.join(ARTIFACTS, `${name}.png`);
+    if (target) await target.screenshot({ path: file });
+    else await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** Runs a command by its palette title ("SelfLabel: Scan"); retries while the palette does not know it yet. */
+  async command(title: string, timeoutMs = 30_000): Promise<void> {
+    const page = this.page;
+    const input = page.locator('.quick-input-widget input');
+    await waitFor(`command "${title}" in the palette`, async () => {
+      await this.closeQuickInput();
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(`>${title}`);
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      try {
+        await row.waitFor({ state: 'visible', timeout: 2000 });
+      } catch {
+        return false;
+      }
+      // Make sure the first (highlighted) row is our command, not a fuzzy neighbour.
+      const label = (await page.locator('.quick-input-list .monaco-list-row.focused').first().innerText().catch(() => '')).split('\n')[0];
+      if (!label.includes(title.replace(/^[^:]+:\s*/, ''))) {
+        await row.click();
+        return true;
+      }
+      await page.keyboard.press('Enter');
+      return true;
+    }, timeoutMs, 500);
+  }
+
+  async closeQuickInput(): Promise<void> {
+    if (await this.page.locator('.quick-input-widget').isVisible().catch(() => false)) await this.page.keyboard.press('Escape');
+  }
+
+  /** Types into the open input box (e.g. Set Classes) and presses Enter. */
+  async answerInput(text: string): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(text);
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+
+  /** Waits for a notification whose text matches, and returns its text. */
+  async notification(match: RegExp, timeoutMs = 60_000): Promise<string> {
+    const toast = this.page.locator('.notifications-toasts .notification-toast, .notification-list-item', { hasText: match }).first();
+    await toast.waitFor({ state: 'attached', timeout: timeoutMs });
+    return (await toast.innerText()).trim();
+  }
+
+  async clearNotifications(): Promise<void> {
+    await this.command('Notifications: Clear All Notifications').catch(() => undefined);
+  }
+
+  /** The inner frame of a SelfLabel webview: the side panel (`side`) or the review panel (`review`). */
+  async webview(which: 'side' | 'review', timeoutMs = 30_000): Promise<Frame> {
+    const sel = `iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]${which === 'side' ? '[src*="purpose=webviewView"]' : ':not([src*="purpose=webviewView"])'}`;
+    const marker = which === 'side' ? '#sl-side' : '#sl-review';
+    return waitFor(`the ${which} webview`, async () => {
+      for (const outer of await this.page.locator(sel).all()) {
+        if (!(await outer.isVisible().catch(() => false))) continue;
+        const outerFrame = await (await outer.elementHandle())?.contentFrame();
+        const innerEl = await outerFrame?.$('#active-frame');
+        const inner = await innerEl?.contentFrame();
+        if (inner && (await inner.$(marker))) return inner;
+      }
+      return undefined;
+    }, timeoutMs, 250);
+  }
+
+  /** The outer iframe element of a webview (for screenshots of just that view). */
+  webviewElement(which: 'side' | 'review'): Locator {
+    const sel = `iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]${which === 'side' ? '[src*="purpose=webviewView"]' : ':not([src*="purpose=webviewView"])'}`;
+    return this.page.locator(sel).first();
+  }
+
+  /** Opens a workspace file in an editor through Quick Open. */
+  async openFile(rel: string): Promise<void> {
+    const page = this.page;
+    await this.closeQuickInput();
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(rel);
+    const base = path.basename(rel);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: base }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await page.locator(`.tab[aria-label*="${base}"]`).first().waitFor({ timeout: 10_000 });
+  }
+}
+
+/** Polls `probe` until it returns something truthy; the error says what was awaited. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 15_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError instanceof Error ? ` (last error: ${lastError.message.split('\n')[0]})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Reads a fixture's truth CSV (`path,label`) into a map. */
+export function readTruth(file: string): Map<string, string> {
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1);
+  return new Map(lines.map((l) => l.split(',') as [string, string]));
+}
+
+/** Records a measured number for the run's report (printed by scripts/vscode-test.mjs). */
+export function recordMetric(name: string, value: number): void {
+  const g = globalThis as { __selflabelMetrics?: Record<string, number> };
+  g.__selflabelMetrics ??= {};
+  g.__selflabelMetrics[name] = value;
+}
