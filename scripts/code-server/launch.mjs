@@ -71,11 +71,11 @@ function installExitHooks() {
   hooksInstalled = true;
   // Synchronous last resort: whatever is still running dies with us.
   process.on('exit', () => {
-    for (const s of live) s.killNow();
+    for (const s of live) s.cleanupNow();
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.once(sig, () => {
-      for (const s of live) s.killNow();
+      for (const s of live) s.cleanupNow();
       process.exit(sig === 'SIGINT' ? 130 : 143);
     });
   }
@@ -170,6 +170,15 @@ export async function launchCodeServer(opts = {}) {
         } catch {
           /* already gone */
         }
+      }
+    },
+    /** Synchronous: for exit and signal hooks, where nothing async runs any more. */
+    cleanupNow() {
+      server.killNow();
+      try {
+        fs.rmSync(scratch, { recursive: true, force: true });
+      } catch {
+        /* best effort */
       }
     },
   };
