@@ -1,0 +1,180 @@
+/**
+ * Pure builders of what the webviews, CodeLens and status bar show, from the engine's objects: the side panel's
+ * state and its "next suggested action", review grid items, item statuses, and progress fractions. No `vscode`
+ * import and no I/O, so it is tested under Node (src/extension/test/viewState.test.ts).
+ */
+import type { CurrentLabel, Item, Progress, Proposal, Suggestion } from '../core/types';
+import type { ProjectStatus } from '../core/project';
+import type { GridItem, ItemStatus, NextAction, RoundPoint, SideState, StageProgress } from '../protocol/webview';
+
+/** Seeds per class the UI asks for before suggesting training. */
+export const SEEDS_PER_CLASS = 3;
+/** Longest text snippet sent to the review grid. */
+export const PREVIEW_CHARS = 400;
+
+/** 0..1 when the total is known and positive. */
+export function progressFraction(p: Progress): number | undefined {
+  if (p.total === undefined || !(p.total > 0)) return undefined;
+  return Math.min(1, Math.max(0, p.done / p.total));
+}
+
+export function toStageProgress(p: Progress): StageProgress {
+  const out: StageProgress = { stage: p.stage, done: Number.isFinite(p.done) ? p.done : 0 };
+  const fraction = progressFraction(p);
+  if (fraction !== undefined) out.fraction = fraction;
+  if (p.total !== undefined && Number.isFinite(p.total)) out.total = p.total;
+  if (p.etaSeconds !== undefined && Number.isFinite(p.etaSeconds)) out.etaSeconds = p.etaSeconds;
+  if (p.message) out.message = p.message;
+  if (p.loss !== undefined && Number.isFinite(p.loss)) out.loss = p.loss;
+  return out;
+}
+
+/** What the user should do next, with the button that does it. */
+export function nextAction(status: ProjectStatus | null, ctx: { folder: boolean; trusted: boolean; running: StageProgress | null }): NextAction {
+  if (!ctx.folder) return { text: 'Open a folder with images or text files to start.' };
+  if (ctx.running) return { text: `${ctx.running.stage} is running…` };
+  if (!ctx.trusted) return { text: 'Trust this workspace to scan, train and label.', command: 'manageTrust' };
+  if (!status || status.classes.length < 2) return { text: 'Set the classes to label (at least two).', command: 'setClasses' };
+  if (status.items === 0) return { text: 'Scan the workspace for items to label.', stage: 'scan' };
+  if (status.pretrained.length === 0) return { text: 'Pretrain the encoder on all items (self-supervised, no labels needed).', stage: 'pretrain' };
+  const short = status.classes.filter((c) => (status.counts[c] ?? 0) < SEEDS_PER_CLASS);
+  if (short.length > 0 && !status.model) {
+    return { text: `Label a few seed items of each class (${short.join(', ')} need${short.length === 1 ? 's' : ''} more).`, command: 'labelNext' };
+  }
+  if (!status.model) return { text: 'Train the model on your labels.', stage: 'train' };
+  if (status.proposals > 0) return { text: `Review ${status.proposals} proposal${status.proposals === 1 ? '' : 's'}.`, command: 'reviewProposals' };
+  const last = status.history[status.history.length - 1];
+  if (status.unlabelled === 0) return { text: 'Every item is labelled: export the dataset.', command: 'export' };
+  if (last && last.proposals === undefined) return { text: 'Propose labels for the unlabelled items.', stage: 'propose' };
+  if (last && status.labelled > last.labelled) return { text: 'Train again with your new labels, then propose.', stage: 'train' };
+  return { text: 'Label the items the model is least sure about.', command: 'labelNext' };
+}
+
+/** The learning curve: rounds that have an accuracy estimate. */
+export function learningCurve(status: ProjectStatus | null): RoundPoint[] {
+  if (!status) return [];
+  return status.history
+    .filter((r) => typeof r.estimatedAccuracy === 'number' && Number.isFinite(r.estimatedAccuracy))
+    .map((r) => ({ round: r.round, labels: r.labelled, accuracy: r.estimatedAccuracy as number }));
+}
+
+export function buildSideState(input: {
+  status: ProjectStatus | null;
+  folder: string | null;
+  trusted: boolean;
+  running: StageProgress | null;
+  problem: string | null;
+  /** Open proposals per class. */
+  proposedByClass: ReadonlyMap<string, number>;
+  /** Backend known to the host when the status has none yet. */
+  backend?: string;
+}): SideState {
+  const s = input.status;
+  const classes = (s?.classes ?? []).map((name) => ({ name, labelled: s?.counts[name] ?? 0, proposed: input.proposedByClass.get(name) ?? 0 }));
+  const warnings = s?.warnings.length ? s.warnings.join('\n') : null;
+  return {
+    trusted: input.trusted,
+    folder: input.folder,
+    classes,
+    items: s?.items ?? 0,
+    labelled: s?.labelled ?? 0,
+    proposals: s?.proposals ?? 0,
+    skipped: s?.skipped ?? 0,
+    accuracy: s?.model?.estimatedAccuracy ?? null,
+    history: learningCurve(s),
+    backend: s?.backend ?? input.backend ?? null,
+    running: input.running,
+    next: nextAction(s, { folder: input.folder !== null, trusted: input.trusted, running: input.running }),
+    problem: input.problem ?? warnings,
+  };
+}
+
+/** Status of an item for the grid and the editor, from its current label, open proposal and rejections. */
+export function itemStatus(current: CurrentLabel | undefined, proposal: Proposal | undefined, rejected: boolean): { status: ItemStatus; label?: string } {
+  if (current) {
+    const status: ItemStatus = current.source === 'accepted' ? 'accepted' : current.source === 'corrected' ? 'corrected' : 'labelled';
+    return { status, label: current.label };
+  }
+  if (proposal) return { status: 'proposed', label: proposal.label };
+  return { status: rejected ? 'rejected' : 'unlabelled' };
+}
+
+function preview(item: Item | undefined): string | undefined {
+  if (!item || item.kind === 'image' || item.preview === undefined) return undefined;
+  return item.preview.length > PREVIEW_CHARS ? `${item.preview.slice(0, PREVIEW_CHARS)}…` : item.preview;
+}
+
+function kindOf(id: string, item: Item | undefined): GridItem['kind'] {
+  if (item) return item.kind;
+  return /#\d+$/.test(id) ? 'row' : /\.(png|jpe?g|gif|bmp|webp)$/i.test(id) ? 'image' : 'text';
+}
+
+/** A proposal as a review grid cell. */
+export function proposalCell(p: Proposal, item: Item | undefined): GridItem {
+  const cell: GridItem = {
+    id: p.item,
+    kind: kindOf(p.item, item),
+    path: item?.path ?? p.item.replace(/#\d+$/, ''),
+    label: p.label,
+    confidence: p.confidence,
+    status: 'proposed',
+  };
+  if (p.alternatives?.length) cell.alternatives = p.alternatives.slice(0, 3);
+  const text = preview(item);
+  if (text !== undefined) cell.preview = text;
+  return cell;
+}
+
+const REASONS: Record<Suggestion['reason'], string> = {
+  uncertain: 'model unsure',
+  disagreement: 'model disagrees',
+  diverse: 'seed',
+};
+
+/** An item to label (label mode) as a grid cell; `current` marks it done when it was labelled meanwhile. */
+export function suggestionCell(s: Suggestion, item: Item | undefined, current: CurrentLabel | undefined): GridItem {
+  const cell: GridItem = {
+    id: s.item,
+    kind: kindOf(s.item, item),
+    path: item?.path ?? s.item.replace(/#\d+$/, ''),
+    status: current ? 'labelled' : 'unlabelled',
+    reason: REASONS[s.reason] ?? s.reason,
+  };
+  const label = current?.label ?? s.predicted;
+  if (label !== undefined) cell.label = label;
+  if (!current && s.confidence !== undefined) cell.confidence = s.confidence;
+  const text = preview(item);
+  if (text !== undefined) cell.preview = text;
+  return cell;
+}
+
+/** Open proposals per class. */
+export function countByClass(proposals: Iterable<Proposal>): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const p of proposals) m.set(p.label, (m.get(p.label) ?? 0) + 1);
+  return m;
+}
+
+/** The CodeLens / status bar text of an item: "spam 0.97" for a proposal, "labelled: spam" for a label. */
+export function describeItem(current: CurrentLabel | undefined, proposal: Proposal | undefined): string | undefined {
+  if (current) return `labelled: ${current.label}`;
+  if (proposal) return `${proposal.label} ${proposal.confidence.toFixed(2)}`;
+  return undefined;
+}
+
+/** Validates and normalises a comma-separated list of class names typed by the user. */
+export function parseClassList(text: string): { classes: string[] } | { error: string } {
+  const classes = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (classes.length < 2) return { error: 'Give at least two classes, separated by commas (e.g. cat, dog).' };
+  const seen = new Set<string>();
+  for (const c of classes) {
+    if (/[\u0000-\u001f]/.test(c)) return { error: `Class "${c}" contains a control character.` };
+    if (c.length > 200) return { error: `Class "${c.slice(0, 20)}…" is longer than 200 characters.` };
+    if (seen.has(c)) return { error: `Class "${c}" is listed twice.` };
+    seen.add(c);
+  }
+  return { classes };
+}
