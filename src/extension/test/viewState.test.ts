@@ -1,0 +1,180 @@
+/**
+ * Tests of the extension's pure view builders (src/extension/viewState.ts) and of item-id → file resolution
+ * (src/extension/itemPaths.ts, with real files and symlinks in a temp folder).
+ * Run: node --import tsx --test src/extension/test/viewState.test.ts
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ProjectStatus } from '../../core/project';
+import type { CurrentLabel, Item, Proposal } from '../../core/types';
+import {
+  buildSideState,
+  countByClass,
+  describeItem,
+  itemStatus,
+  learningCurve,
+  nextAction,
+  parseClassList,
+  proposalCell,
+  suggestionCell,
+  toStageProgress,
+  PREVIEW_CHARS,
+} from '../viewState';
+import { OutsideWorkspaceError, resolveInWorkspace, splitItemId, toWorkspaceRelative } from '../itemPaths';
+
+function status(over: Partial<ProjectStatus> = {}): ProjectStatus {
+  return {
+    root: '/ws',
+    classes: ['spam', 'ham'],
+    counts: {},
+    items: 0,
+    labelled: 0,
+    unlabelled: 0,
+    skipped: 0,
+    pretrained: [],
+    proposals: 0,
+    history: [],
+    nextAction: '',
+    warnings: [],
+    ...over,
+  };
+}
+const ctx = { folder: true, trusted: true, running: null };
+
+test('next action follows the loop: classes → scan → pretrain → seeds → train → propose → review → retrain', () => {
+  assert.equal(nextAction(null, { ...ctx, folder: false }).command, undefined);
+  assert.equal(nextAction(null, { ...ctx, trusted: false }).command, 'manageTrust');
+  assert.equal(nextAction(null, ctx).command, 'setClasses');
+  assert.equal(nextAction(status({ classes: ['one'] }), ctx).command, 'setClasses');
+  assert.equal(nextAction(status(), ctx).stage, 'scan');
+  const scanned = { items: 100, unlabelled: 100 };
+  assert.equal(nextAction(status(scanned), ctx).stage, 'pretrain');
+  const pre = { ...scanned, pretrained: [{ task: 'masked', epochs: 8 }] };
+  const seeds = nextAction(status({ ...pre, counts: { spam: 3, ham: 1 } }), ctx);
+  assert.equal(seeds.command, 'labelNext');
+  assert.match(seeds.text, /ham needs more/);
+  const labelled = { ...pre, counts: { spam: 3, ham: 3 }, labelled: 6, unlabelled: 94 };
+  assert.equal(nextAction(status(labelled), ctx).stage, 'train');
+  const model = { version: 'm1', time: 't', estimatedAccuracy: 0.8 };
+  const round = { round: 1, time: 't', model: 'm1', labelled: 6 };
+  assert.equal(nextAction(status({ ...labelled, model, history: [round] }), ctx).stage, 'propose');
+  assert.equal(nextAction(status({ ...labelled, model, history: [{ ...round, proposals: 40 }], proposals: 40 }), ctx).command, 'reviewProposals');
+  assert.equal(nextAction(status({ ...labelled, model, history: [{ ...round, proposals: 40 }], labelled: 46, unlabelled: 54 }), ctx).stage, 'train');
+  assert.equal(nextAction(status({ ...labelled, model, history: [{ ...round, proposals: 0 }] }), ctx).command, 'labelNext');
+  assert.equal(nextAction(status({ ...labelled, model, history: [{ ...round, proposals: 0 }], labelled: 100, unlabelled: 0 }), ctx).command, 'export');
+  const busy = nextAction(status(), { ...ctx, running: { stage: 'pretrain', done: 1 } });
+  assert.equal(busy.stage ?? busy.command, undefined);
+  assert.match(busy.text, /pretrain is running/);
+});
+
+test('side state: classes with counts and proposals, accuracy, learning curve, warnings as the problem', () => {
+  const s = buildSideState({
+    status: status({
+      counts: { spam: 4, ham: 2 },
+      items: 10,
+      labelled: 6,
+      model: { version: 'm2', time: 't', estimatedAccuracy: 0.875 },
+      history: [
+        { round: 1, time: 't', model: 'm1', labelled: 4 },
+        { round: 2, time: 't', model: 'm2', labelled: 6, estimatedAccuracy: 0.875 },
+      ],
+      backend: 'wasm',
+      warnings: ['config.json: unknown setting "x"'],
+    }),
+    folder: 'ws',
+    trusted: true,
+    running: null,
+    problem: null,
+    proposedByClass: new Map([['ham', 3]]),
+  });
+  assert.deepEqual(s.classes, [
+    { name: 'spam', labelled: 4, proposed: 0 },
+    { name: 'ham', labelled: 2, proposed: 3 },
+  ]);
+  assert.equal(s.accuracy, 0.875);
+  assert.deepEqual(s.history, [{ round: 2, labels: 6, accuracy: 0.875 }]);
+  assert.equal(s.backend, 'wasm');
+  assert.match(s.problem ?? '', /unknown setting/);
+  const empty = buildSideState({ status: null, folder: null, trusted: false, running: null, problem: 'x failed', proposedByClass: new Map(), backend: 'cpu' });
+  assert.equal(empty.items, 0);
+  assert.equal(empty.accuracy, null);
+  assert.equal(empty.backend, 'cpu');
+  assert.equal(empty.problem, 'x failed');
+  assert.deepEqual(learningCurve(null), []);
+});
+
+const cur = (label: string, source: CurrentLabel['source']): CurrentLabel => ({ item: 'i', label, source, time: 't', eventId: 'e' });
+const prop: Proposal = { item: 'd.jsonl#2', label: 'spam', confidence: 0.93, model: 'm', alternatives: [{ label: 'ham', confidence: 0.07 }] };
+
+test('item status: label beats proposal; proposal; rejected; unlabelled', () => {
+  assert.deepEqual(itemStatus(cur('ham', 'human'), prop, false), { status: 'labelled', label: 'ham' });
+  assert.deepEqual(itemStatus(cur('ham', 'accepted'), undefined, false), { status: 'accepted', label: 'ham' });
+  assert.deepEqual(itemStatus(cur('ham', 'corrected'), undefined, true), { status: 'corrected', label: 'ham' });
+  assert.deepEqual(itemStatus(cur('ham', 'imported'), undefined, false), { status: 'labelled', label: 'ham' });
+  assert.deepEqual(itemStatus(undefined, prop, false), { status: 'proposed', label: 'spam' });
+  assert.deepEqual(itemStatus(undefined, undefined, true), { status: 'rejected' });
+  assert.deepEqual(itemStatus(undefined, undefined, false), { status: 'unlabelled' });
+  assert.equal(describeItem(undefined, prop), 'spam 0.93');
+  assert.equal(describeItem(cur('ham', 'human'), prop), 'labelled: ham');
+  assert.equal(describeItem(undefined, undefined), undefined);
+});
+
+test('grid cells carry text previews (truncated), never for images', () => {
+  const long = 'x'.repeat(PREVIEW_CHARS + 50);
+  const row: Item = { id: 'd.jsonl#2', path: 'd.jsonl', row: 2, kind: 'row', modality: 'text', hash: 'h', size: 1, mtimeMs: 0, preview: long, line: 3 };
+  const cell = proposalCell(prop, row);
+  assert.equal(cell.kind, 'row');
+  assert.equal(cell.path, 'd.jsonl');
+  assert.equal(cell.preview?.length, PREVIEW_CHARS + 1);
+  assert.deepEqual(cell.alternatives, [{ label: 'ham', confidence: 0.07 }]);
+  const img: Item = { id: 'a/1.png', path: 'a/1.png', kind: 'image', modality: 'image', hash: 'h', size: 1, mtimeMs: 0, preview: 'ignored' };
+  const s = suggestionCell({ item: 'a/1.png', score: 1, reason: 'uncertain', predicted: 'cat', confidence: 0.51 }, img, undefined);
+  assert.equal(s.preview, undefined);
+  assert.equal(s.status, 'unlabelled');
+  assert.equal(s.label, 'cat');
+  assert.equal(s.reason, 'model unsure');
+  const done = suggestionCell({ item: 'a/1.png', score: 1, reason: 'diverse' }, img, cur('dog', 'human'));
+  assert.equal(done.status, 'labelled');
+  assert.equal(done.label, 'dog');
+  assert.equal(proposalCell({ ...prop, item: 'z/q.jpg' }, undefined).kind, 'image');
+  assert.deepEqual([...countByClass([prop, prop, { ...prop, label: 'ham' }])], [['spam', 2], ['ham', 1]]);
+});
+
+test('progress: fraction only with a positive total; non-finite values dropped', () => {
+  assert.deepEqual(toStageProgress({ stage: 'scan', done: 5, total: 20, etaSeconds: 3, loss: 0.5 }), { stage: 'scan', done: 5, total: 20, fraction: 0.25, etaSeconds: 3, loss: 0.5 });
+  assert.deepEqual(toStageProgress({ stage: 'train', done: 5 }), { stage: 'train', done: 5 });
+  assert.deepEqual(toStageProgress({ stage: 'train', done: 5, total: 0, loss: NaN }), { stage: 'train', done: 5, total: 0 });
+  assert.equal(toStageProgress({ stage: 'embed', done: 30, total: 20 }).fraction, 1);
+});
+
+test('class list parsing', () => {
+  assert.deepEqual(parseClassList(' cat, dog ,bird,'), { classes: ['cat', 'dog', 'bird'] });
+  assert.match((parseClassList('cat') as { error: string }).error, /at least two/);
+  assert.match((parseClassList('cat, cat') as { error: string }).error, /twice/);
+  assert.match((parseClassList('a\u0001, b') as { error: string }).error, /control/);
+});
+
+test('item paths: ids split into file and row; resolution refuses escapes, including through symlinks', async (t) => {
+  assert.deepEqual(splitItemId('data/x.csv#12'), { path: 'data/x.csv', row: 12 });
+  assert.deepEqual(splitItemId('a#b.txt'), { path: 'a#b.txt' });
+  const base = await fs.mkdtemp(path.join(os.tmpdir(), 'selflabel-paths-'));
+  t.after(() => fs.rm(base, { recursive: true, force: true }));
+  const ws = path.join(base, 'ws');
+  await fs.mkdir(path.join(ws, 'sub'), { recursive: true });
+  await fs.writeFile(path.join(ws, 'sub', 'a.txt'), 'hello');
+  await fs.writeFile(path.join(base, 'secret.txt'), 'no');
+  await fs.symlink(path.join(base, 'secret.txt'), path.join(ws, 'link.txt'));
+  await fs.symlink(path.join(ws, 'sub'), path.join(ws, 'inner'));
+  assert.equal(await resolveInWorkspace(ws, 'sub/a.txt'), path.join(ws, 'sub', 'a.txt'));
+  assert.equal(await resolveInWorkspace(ws, 'inner/a.txt'), path.join(ws, 'inner', 'a.txt'));
+  for (const bad of ['../secret.txt', 'sub/../../secret.txt', '/etc/passwd', 'link.txt', 'sub\\..\\..\\secret.txt', '']) {
+    await assert.rejects(resolveInWorkspace(ws, bad), OutsideWorkspaceError, bad);
+  }
+  await assert.rejects(resolveInWorkspace(ws, 'missing.txt'), /ENOENT/);
+  assert.equal(toWorkspaceRelative(ws, path.join(ws, 'sub', 'a.txt')), 'sub/a.txt');
+  assert.equal(toWorkspaceRelative(ws, path.join(base, 'secret.txt')), undefined);
+  assert.equal(toWorkspaceRelative(ws, ws), undefined);
+});

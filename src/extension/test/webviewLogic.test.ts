@@ -1,0 +1,142 @@
+/**
+ * Tests of the review webview's pure logic (webview/review/layout.ts, logic.ts) and the side panel's chart geometry
+ * (webview/sidePanel/chart.ts): virtualisation keeps the DOM small for 10,000 items, keyboard movement stays in
+ * range, the "accept all ≥ c" batch reports the right count and expected precision, keys map to actions.
+ * Run: node --import tsx --test src/extension/test/webviewLogic.test.ts
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { cellPosition, gridLayout, moveIndex, scrollToReveal, visibleRange } from '../../../webview/review/layout';
+import { batchStats, imageUrl, keyAction, nextOpen, orderItems } from '../../../webview/review/logic';
+import { curveGeometry } from '../../../webview/sidePanel/chart';
+import type { GridItem } from '../../protocol/webview';
+
+test('grid layout: columns fit the width, at least one', () => {
+  assert.equal(gridLayout(1000, 10, 128, 168, 8).columns, 7); // 7*136-8 = 944 ≤ 1000 < 8*136-8 = 1080
+  assert.equal(gridLayout(1080, 10, 128, 168, 8).columns, 8);
+  assert.equal(gridLayout(50, 10, 128, 168, 8).columns, 1);
+  const l = gridLayout(1000, 10_000, 128, 168, 8);
+  assert.equal(l.rows, Math.ceil(10_000 / 7));
+  assert.equal(l.totalHeight, l.rows * 176 - 8);
+});
+
+test('virtualisation renders only visible rows (plus overscan), wherever the scroll is', () => {
+  const n = 10_000;
+  const l = gridLayout(1000, n, 128, 168, 8);
+  const viewport = 800;
+  let maxRendered = 0;
+  for (let top = 0; top <= l.totalHeight; top += 997) {
+    const { start, end } = visibleRange(l, n, top, viewport, 2);
+    maxRendered = Math.max(maxRendered, end - start);
+    // every cell intersecting the viewport is inside the range
+    for (let i = 0; i < n; i += 7) {
+      const y = cellPosition(l, i).y;
+      if (y + l.cellHeight > top && y < top + viewport) assert.ok(i >= start && i < end, `cell ${i} at y=${y} visible at scrollTop ${top}`);
+    }
+  }
+  // viewport/pitch ≈ 4.5 rows, +1 partial, +2×2 overscan ≈ 10 rows × 7 columns
+  assert.ok(maxRendered <= 11 * 7, `rendered ${maxRendered}`);
+  assert.ok(maxRendered >= 5 * 7);
+  assert.deepEqual(visibleRange(l, 0, 0, viewport), { start: 0, end: 0 });
+  const endRange = visibleRange(l, n, l.totalHeight + 5000, viewport);
+  assert.equal(endRange.end, n);
+});
+
+test('scrollToReveal moves the least needed', () => {
+  const l = gridLayout(400, 100, 100, 100, 0); // 4 columns, pitch 100
+  assert.equal(scrollToReveal(l, 0, 0, 250), 0);
+  assert.equal(scrollToReveal(l, 4 * 5, 0, 250), 600 - 250); // row 5 bottom = 600
+  assert.equal(scrollToReveal(l, 4, 300, 250), 100); // row 1 is above
+  assert.equal(scrollToReveal(l, 4 * 3, 280, 250), 280); // row 3 (300..400) inside 280..530
+});
+
+test('keyboard movement stays on items', () => {
+  const cols = 4;
+  const n = 10; // rows: [0..3] [4..7] [8,9]
+  assert.equal(moveIndex(0, 'left', cols, n), 0);
+  assert.equal(moveIndex(0, 'right', cols, n), 1);
+  assert.equal(moveIndex(9, 'right', cols, n), 9);
+  assert.equal(moveIndex(1, 'down', cols, n), 5);
+  assert.equal(moveIndex(6, 'down', cols, n), 9); // column 2 of the short last row does not exist → last item
+  assert.equal(moveIndex(9, 'down', cols, n), 9);
+  assert.equal(moveIndex(5, 'up', cols, n), 1);
+  assert.equal(moveIndex(2, 'up', cols, n), 2);
+  assert.equal(moveIndex(3, 'end', cols, n), 9);
+  assert.equal(moveIndex(7, 'home', cols, n), 0);
+  assert.equal(moveIndex(1, 'pageDown', cols, n, 5), 9);
+  assert.equal(moveIndex(9, 'pageUp', cols, n, 5), 1);
+  assert.equal(moveIndex(-1, 'down', cols, n), 0);
+  assert.equal(moveIndex(0, 'down', cols, 0), -1);
+});
+
+const item = (id: string, confidence: number, status: GridItem['status'] = 'proposed'): GridItem => ({ id, kind: 'text', path: id, label: 'a', confidence, status });
+
+test('accept-all batch: open proposals at or above the threshold, mean confidence as expected precision', () => {
+  const confs = [0.99, 0.97, 0.95, 0.9, 0.85, 0.6];
+  const items = confs.map((c, i) => item(`i${i}`, c));
+  items.push(item('done', 0.999, 'accepted'), item('gone', 0.98, 'rejected'));
+  const s = batchStats(items, 0.9);
+  assert.deepEqual(s.ids, ['i0', 'i1', 'i2', 'i3']);
+  assert.equal(s.count, 4);
+  const expected = (0.99 + 0.97 + 0.95 + 0.9) / 4;
+  assert.ok(Math.abs((s.expectedPrecision ?? 0) - expected) < 1e-12);
+  assert.ok(Math.abs(s.expectedErrors - (4 - (0.99 + 0.97 + 0.95 + 0.9))) < 1e-12);
+  const none = batchStats(items, 0.9999);
+  assert.equal(none.count, 0);
+  assert.equal(none.expectedPrecision, null);
+  assert.equal(batchStats(items, 0).count, 6);
+});
+
+test('ordering: review by confidence (desc or asc, ties by id), label mode keeps the host order', () => {
+  const items = [item('b', 0.5), item('a', 0.9), item('c', 0.9), item('d', 0.7)];
+  assert.deepEqual(orderItems(items, 'review').map((i) => i.id), ['a', 'c', 'd', 'b']);
+  assert.deepEqual(orderItems(items, 'review', true).map((i) => i.id), ['b', 'd', 'a', 'c']);
+  assert.deepEqual(orderItems(items, 'label').map((i) => i.id), ['b', 'a', 'c', 'd']);
+  assert.deepEqual(items.map((i) => i.id), ['b', 'a', 'c', 'd'], 'input not mutated');
+});
+
+test('keys: 1-9 within the classes, A/X/U/Enter/arrows, modifiers left to VS Code', () => {
+  assert.deepEqual(keyAction({ key: '1' }, 3), { type: 'class', index: 0 });
+  assert.deepEqual(keyAction({ key: '3' }, 3), { type: 'class', index: 2 });
+  assert.equal(keyAction({ key: '4' }, 3), null);
+  assert.equal(keyAction({ key: '0' }, 10), null);
+  assert.deepEqual(keyAction({ key: 'a' }, 2), { type: 'accept' });
+  assert.deepEqual(keyAction({ key: 'X' }, 2), { type: 'reject' });
+  assert.deepEqual(keyAction({ key: 'u' }, 2), { type: 'undo' });
+  assert.deepEqual(keyAction({ key: 'Enter' }, 2), { type: 'open' });
+  assert.deepEqual(keyAction({ key: 'ArrowDown' }, 2), { type: 'move', dir: 'down' });
+  assert.equal(keyAction({ key: 'a', ctrlKey: true }, 2), null);
+  assert.equal(keyAction({ key: '1', metaKey: true }, 2), null);
+  assert.equal(keyAction({ key: 'q' }, 2), null);
+});
+
+test('nextOpen skips decided items', () => {
+  const items = [item('a', 1), item('b', 1, 'accepted'), item('c', 1, 'rejected'), item('d', 1), item('e', 1, 'labelled')];
+  assert.equal(nextOpen(items, 0), 3);
+  assert.equal(nextOpen(items, 3), 4); // none left after: just step on
+  assert.equal(nextOpen(items, 4), 4);
+});
+
+test('image URLs encode each path segment', () => {
+  assert.equal(imageUrl('https://x.vscode-resource/ws/', 'a b/c#1?.png'), 'https://x.vscode-resource/ws/a%20b/c%231%3F.png');
+  assert.equal(imageUrl('https://h/ws', 'x.png'), 'https://h/ws/x.png');
+});
+
+test('learning-curve geometry: rounds left to right, higher accuracy higher up, inside the box', () => {
+  const pts = [
+    { round: 2, labels: 20, accuracy: 0.8 },
+    { round: 1, labels: 10, accuracy: 0.62 },
+    { round: 3, labels: 40, accuracy: 0.91 },
+  ];
+  const g = curveGeometry(pts, 200, 60, 5);
+  assert.deepEqual(g.dots.map((d) => d.point.round), [1, 2, 3]);
+  assert.ok(g.dots[0].x < g.dots[1].x && g.dots[1].x < g.dots[2].x);
+  assert.ok(g.dots[0].y > g.dots[1].y && g.dots[1].y > g.dots[2].y, 'y grows downwards in SVG');
+  for (const d of g.dots) assert.ok(d.x >= 5 && d.x <= 195 && d.y >= 5 && d.y <= 55, JSON.stringify(d));
+  assert.equal(g.yMin, 0.6);
+  assert.equal(g.yMax, 1);
+  assert.match(g.path, /^M[\d.]+,[\d.]+ L[\d.]+,[\d.]+ L[\d.]+,[\d.]+$/);
+  assert.deepEqual(curveGeometry([], 200, 60).dots, []);
+  const one = curveGeometry([{ round: 1, labels: 5, accuracy: 0.5 }], 200, 60, 5);
+  assert.equal(one.dots[0].x, 100);
+});
