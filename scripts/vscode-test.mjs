@@ -42,10 +42,12 @@ const SUITE_TIMEOUT_MS = Number(process.env.SELFLABEL_SUITE_TIMEOUT_MS ?? 5 * 60
 const E2E_TIMEOUT_MS = Number(process.env.SELFLABEL_E2E_TIMEOUT_MS ?? 10 * 60_000);
 
 /** Settings for the integration workbench: small, fast training so the whole loop fits in seconds. */
-export const testSettings = {
+const testSettings = {
   'selflabel.workers': 1,
-  'selflabel.backend': 'wasm',
   'selflabel.pretrainEpochs': 1,
+  'selflabel.pretrainMaxSeconds': 20,
+  // Every unlabelled item gets a proposal, so the CodeLens tests always have one to act on.
+  'selflabel.confidenceThreshold': 0,
 };
 
 const results = []; // { group, title, state, durationMs?, error? }
@@ -86,7 +88,7 @@ function summaryAndExit() {
 }
 
 /** Copies a fixture workspace into a scratch folder named after it (the folder's name selects the suite). */
-export function copyFixture(name, scratch) {
+function copyFixture(name, scratch) {
   const src = path.join(fixturesDir, name);
   if (!fs.existsSync(src)) throw new Error(`fixture workspace ${path.relative(root, src)} does not exist`);
   const dst = path.join(scratch, name);

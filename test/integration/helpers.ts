@@ -81,3 +81,29 @@ export function extension(): vscode.Extension<unknown> {
   assert.ok(ext, `extension ${EXTENSION_ID} is loaded (from source, extensionDevelopmentPath)`);
   return ext;
 }
+
+/** The repository (for fixture truth files): compiled suites live in out/integration/suites/<name>/. */
+export function repoRoot(): string {
+  const fromOut = path.resolve(__dirname, '..', '..', '..', '..');
+  if (fs.existsSync(path.join(fromOut, 'test', 'fixtures', 'workspaces'))) return fromOut;
+  return extension().extensionPath;
+}
+
+/** The right label of every item of a fixture (test/fixtures/workspaces/<name>.truth.csv, header `path,label`). */
+export function readTruth(name: string): Map<string, string> {
+  const file = path.join(repoRoot(), 'test', 'fixtures', 'workspaces', `${name}.truth.csv`);
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1);
+  return new Map(lines.map((l) => l.split(',') as [string, string]));
+}
+
+/** Runs a SelfLabel command and waits for it (stage commands resolve when the stage ends). */
+export async function run<T = unknown>(command: string, ...args: unknown[]): Promise<T> {
+  return (await vscode.commands.executeCommand(command, ...args)) as T;
+}
+
+/** The CodeLenses VS Code shows for a document, resolved (titles and commands filled in). */
+export async function codeLenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
+  await vscode.workspace.openTextDocument(uri); // the provider command needs the document loaded ("Illegal argument")
+  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+  return lenses.filter((l) => l.command !== undefined);
+}

@@ -1,0 +1,57 @@
+/**
+ * Integration: setting the classes through the command writes `.selflabel/classes.json`, and a scan finds exactly
+ * the fixture's items (text files, JSONL rows, CSV rows) with the line numbers the CodeLens needs.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as vscode from 'vscode';
+import type { SelfLabelApi } from '../../../../src/extension/extension';
+import { extension, readTruth, recordMetric, run, selflabelFile } from '../../helpers';
+
+describe('classes and scan', () => {
+  it('Set Classes (with the classes given) writes .selflabel/classes.json', async () => {
+    assert.equal(fs.existsSync(selflabelFile('classes.json')), false, 'no classes before');
+    await run('selflabel.setClasses', ['spam', 'ham']);
+    const file = JSON.parse(fs.readFileSync(selflabelFile('classes.json'), 'utf8'));
+    assert.equal(file.version, 1);
+    assert.deepEqual(file.classes, ['spam', 'ham']);
+  });
+
+  it('a class list with an empty name is refused and classes.json is unchanged', async () => {
+    const before = fs.readFileSync(selflabelFile('classes.json'), 'utf8');
+    await run('selflabel.setClasses', ['spam', '']);
+    assert.equal(fs.readFileSync(selflabelFile('classes.json'), 'utf8'), before);
+  });
+
+  it('Scan finds every fixture item, and nothing else', async () => {
+    const t = performance.now();
+    const outcome = await run<{ cancelled?: boolean } | undefined>('selflabel.scan');
+    recordMetric('scan s (41 text items)', (performance.now() - t) / 1000);
+    assert.ok(outcome, 'the scan ran (the command returned its outcome)');
+    assert.notEqual(outcome.cancelled, true);
+    const api = extension().exports as SelfLabelApi;
+    const project = await api.controller.getSession()?.requireProject();
+    assert.ok(project, 'the project is open');
+    const found = project.getItems().map((i) => i.id).sort();
+    const expected = [...readTruth('texts').keys()].sort();
+    assert.deepEqual(found, expected);
+  });
+
+  it('rows carry their line in the file (JSONL: the row; CSV: the row + the header)', async () => {
+    const api = extension().exports as SelfLabelApi;
+    const project = await api.controller.getSession()?.requireProject();
+    assert.ok(project);
+    assert.equal(project.getItem('messages.jsonl#7')?.line, 7);
+    assert.equal(project.getItem('inbox.csv#3')?.line, 4);
+    const text = project.getItem('notes/note-03.txt');
+    assert.equal(text?.kind, 'text');
+    assert.equal(project.getItem('messages.jsonl#7')?.kind, 'row');
+  });
+
+  it('the engine is loaded only now, and tfjs never in the extension host', () => {
+    const api = extension().exports as SelfLabelApi;
+    assert.equal(api.engineLoaded(), true);
+    assert.equal(api.tfjsLoaded(), false);
+    void vscode; // (the vscode API is used through the commands above)
+  });
+});
