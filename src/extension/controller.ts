@@ -517,7 +517,11 @@ export class Controller implements vscode.Disposable {
     } catch (e) {
       const msg = errorMessage(e);
       if (!/force|labell?ed|in use|has labels/i.test(msg)) throw e;
-      const go = await vscode.window.showWarningMessage(`SelfLabel: ${msg}`, { modal: true }, 'Remove Anyway');
+      const go = await vscode.window.showWarningMessage(
+        `SelfLabel: some classes you removed still have labels (${msg}). Remove those classes and their labels?`,
+        { modal: true },
+        'Remove Classes and Labels',
+      );
       if (!go) return undefined;
       await s.setClasses(classes, true);
     }

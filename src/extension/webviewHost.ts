@@ -44,7 +44,11 @@ export function resourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** The HTML shell: CSP, codicons, and the view's bundle (dist/webview/<script>.js), all nonce'd. */
+/**
+ * The HTML shell: CSP, codicons, and the view's bundle (dist/webview/<script>.js), all nonce'd. The nonce is also
+ * published in `<meta property="csp-nonce">`, where the toolkit (FAST) and our style injection read it to create
+ * their <style> elements; it only ever allows styles and scripts of this one page load.
+ */
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, opts: { script: 'sidePanel' | 'review'; title: string }): string {
   const nonce = makeNonce();
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${opts.script}.js`));
@@ -55,6 +59,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, o
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy(webview.cspSource, nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta property="csp-nonce" content="${escapeAttr(nonce)}">
 <link rel="stylesheet" nonce="${escapeAttr(nonce)}" href="${escapeAttr(codicons.toString())}">
 <title>${escapeAttr(opts.title)}</title>
 </head>

@@ -233,10 +233,20 @@ const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isOptional = <T>(g: Guard<T>) => (v: unknown): v is T | undefined => v === undefined || g(v);
 const isNullable = <T>(g: Guard<T>) => (v: unknown): v is T | null => v === null || g(v);
 const isOneOf = <T extends string>(xs: readonly T[]) => (v: unknown): v is T => typeof v === 'string' && (xs as readonly string[]).includes(v);
-const isArrayOf = <T>(g: Guard<T>, max = Infinity) => (v: unknown): v is T[] => Array.isArray(v) && v.length <= max && v.every(g);
+const isArrayOf = <T>(g: Guard<T>, max = Infinity) => (v: unknown): v is T[] => {
+  if (!Array.isArray(v) || v.length > max) return false;
+  for (const x of v) if (!g(x)) return false;
+  return true;
+};
 /** An object whose listed keys pass their guards (extra keys are allowed and ignored). */
-const hasShape = <T>(shape: { [K in keyof T]-?: Guard<unknown> }) => (v: unknown): v is T =>
-  isRecord(v) && Object.entries(shape as Record<string, Guard<unknown>>).every(([k, g]) => g(v[k]));
+const hasShape = <T>(shape: { [K in keyof T]-?: Guard<unknown> }) => {
+  const entries = Object.entries(shape as Record<string, Guard<unknown>>);
+  return (v: unknown): v is T => {
+    if (!isRecord(v)) return false;
+    for (const [k, g] of entries) if (!g(v[k])) return false;
+    return true;
+  };
+};
 
 /** An item id: a non-empty string without control characters, not absolute, no `..` segment. */
 export function isItemId(v: unknown): v is string {

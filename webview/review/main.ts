@@ -14,7 +14,7 @@ import { HostClient, HostError } from '../shared/rpc';
 import { el, formatPercent, injectStyle } from '../shared/format';
 import { button, registerToolkit, setButtonLabel, setEnabled } from '../ui/toolkit';
 import { VirtualGrid } from './grid';
-import { batchStats, imageUrl, keyAction, nextOpen, orderItems } from './logic';
+import { batchStats, formatConfidence, imageUrl, keyAction, nextOpen, orderItems } from './logic';
 import css from './style.css';
 
 injectStyle(css);
@@ -166,11 +166,11 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
       p.snippet.textContent = item.preview ?? '';
     }
     p.label.textContent = item.label ?? (state?.mode === 'label' ? '?' : '');
-    p.conf.textContent = item.confidence !== undefined ? item.confidence.toFixed(2) : '';
+    p.conf.textContent = item.confidence !== undefined ? formatConfidence(item.confidence) : '';
     p.status.textContent = STATUS_TEXT[item.status] || (item.reason ?? '');
     p.path.textContent = item.id;
     cell.title = `${item.id}${item.label ? ` — ${item.label}` : ''}${item.confidence !== undefined ? ` (${item.confidence.toFixed(3)})` : ''}${
-      item.alternatives?.length ? `\nthen: ${item.alternatives.map((a) => `${a.label} ${a.confidence.toFixed(2)}`).join(', ')}` : ''
+      item.alternatives?.length ? `\nthen: ${item.alternatives.map((a) => `${a.label} ${formatConfidence(a.confidence)}`).join(', ')}` : ''
     }`;
   },
   onFocusChange(index) {

@@ -41,7 +41,8 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: st
 /** Injects the page's CSS with the nonce of the page's own script (the CSP allows nonce'd styles only). */
 export function injectStyle(css: string): void {
   const style = document.createElement('style');
-  const nonce = (document.querySelector('script[nonce]') as HTMLScriptElement | null)?.nonce;
+  const nonce =
+    document.querySelector('meta[property="csp-nonce"]')?.getAttribute('content') ?? (document.querySelector('script[nonce]') as HTMLScriptElement | null)?.nonce;
   if (nonce) style.nonce = nonce;
   style.textContent = css;
   document.head.append(style);

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { cellPosition, gridLayout, moveIndex, scrollToReveal, visibleRange } from '../../../webview/review/layout';
-import { batchStats, imageUrl, keyAction, nextOpen, orderItems } from '../../../webview/review/logic';
+import { batchStats, formatConfidence, imageUrl, keyAction, nextOpen, orderItems } from '../../../webview/review/logic';
 import { curveGeometry } from '../../../webview/sidePanel/chart';
 import type { GridItem } from '../../protocol/webview';
 
@@ -115,6 +115,14 @@ test('nextOpen skips decided items', () => {
   assert.equal(nextOpen(items, 0), 3);
   assert.equal(nextOpen(items, 3), 4); // none left after: just step on
   assert.equal(nextOpen(items, 4), 4);
+});
+
+test('confidence display rounds down', () => {
+  assert.equal(formatConfidence(0.999), '0.99');
+  assert.equal(formatConfidence(1), '1.00');
+  assert.equal(formatConfidence(0.5), '0.50');
+  assert.equal(formatConfidence(0.8749), '0.87');
+  assert.equal(formatConfidence(NaN), '');
 });
 
 test('image URLs encode each path segment', () => {
