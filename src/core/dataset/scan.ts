@@ -12,6 +12,7 @@
  * - Incremental: with `cacheFile`, files whose size, mtime and ctime did not change are not read again. Entries
  *   recorded less than 2 s after the file's mtime are re-read once (the "racy" case: a file rewritten within the
  *   file system's timestamp granularity would otherwise look unchanged).
+ * - Folders holding a SelfLabel export (a `.selflabel-export.json` marker) are not scanned (their files are copies).
  * - Items are sorted by path, then row number (stable order between runs).
  */
 import * as fs from 'node:fs/promises';
@@ -34,6 +35,8 @@ export const MAX_ROW_SKIPS_PER_FILE = 100;
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
 export const TEXT_EXTENSIONS: readonly string[] = ['.txt'];
 
+/** Marker file of a SelfLabel folders export (see store/importExport.ts): such folders are not scanned. */
+export const EXPORT_MARKER_NAME = '.selflabel-export.json';
 /** How scan results depend on the code: bump when the scan's output for the same file changes. */
 const SCANNER_VERSION = 1;
 /** Files modified less than this before a scan started are re-read by the next scan (timestamp granularity). */
@@ -281,6 +284,10 @@ export async function scanWorkspace(root: string, opts: ScanWorkspaceOptions = {
       entries = await fs.readdir(dir ? path.join(absRoot, dir) : absRoot, { withFileTypes: true });
     } catch (e) {
       skipped.push({ path: dir || '.', reason: `cannot read folder: ${describeFsError(e)}` });
+      continue;
+    }
+    if (dir && entries.some((e) => e.name === EXPORT_MARKER_NAME)) {
+      skipped.push({ path: dir, reason: 'folder holds a SelfLabel export: not scanned' });
       continue;
     }
     entries.sort((a, b) => compareStrings(a.name, b.name));

@@ -1,0 +1,10 @@
+/**
+ * The label store: `.selflabel/classes.json` + the append-only journal `.selflabel/labels.jsonl`, with undo,
+ * compaction, and CSV import / csv-jsonl-folders export. Plain Node, no VS Code.
+ */
+export { LabelStore, validateClasses, classNameProblem, STORE_DIR, GITIGNORE, GITATTRIBUTES, MAX_CLASS_NAME } from './labelStore';
+export type { RecordInput } from './labelStore';
+export { LabelState, validateEvent, LABEL_SOURCES, SETTING_SOURCES } from './state';
+export { importCsv, exportLabels, EXPORT_MARKER } from './importExport';
+export type { ImportResult, ExportOptions, ExportResult } from './importExport';
+export { acquireLock, atomicWriteFile, writeError, LOCK_STALE_MS } from './fsutil';

@@ -1,0 +1,604 @@
+/**
+ * The label store: the single source of truth for labels, kept in plain, git-friendly files inside the workspace.
+ *
+ *   .selflabel/classes.json   {"version":1,"classes":[...]}, replaced atomically (temp file, fsync, rename, fsync dir)
+ *   .selflabel/labels.jsonl   append-only journal, one LabelEvent JSON per line
+ *   .selflabel/.gitignore     written on creation: cache/, models/, *.tmp
+ *   .selflabel/.gitattributes written on creation: the journal merges with git's union driver (no conflicts)
+ *
+ * Durability: `record` resolves only after one write() of the whole line(s) on a file opened with O_APPEND and an
+ * fdatasync. After the write the store checks that the file it wrote to is still the journal (a concurrent
+ * compaction may have replaced it) and, if not, appends the same line (same id) to the new journal; replay
+ * de-duplicates by id. A torn last line (crash, full disk) is skipped with a warning and the next writer starts on a
+ * fresh line. Several LabelStore instances, in one or several processes, can append to the same journal at once.
+ *
+ * The in-memory state always follows the file: after each write the store reads the journal from where it last
+ * stopped (which also picks up other writers' events), so the state equals a fresh replay of the file. `refresh`
+ * does the same on demand; a compacted (replaced or shrunk) journal is replayed from the start.
+ *
+ * Compaction rewrites the journal as the minimal event list (current labels and rejections, original ids) under a
+ * lock folder `.selflabel/labels.lock`; lines appended to the old file while it ran are carried over. Unreadable
+ * lines are not dropped silently: compaction saves them to `.selflabel/labels-unreadable-<time>.txt`. Compaction
+ * forgets history, so `undo` cannot go back past it.
+ *
+ * All public methods of one instance run one at a time (an internal queue).
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { CurrentLabel, LabelEvent, LabelSource } from '../types';
+import { LabelState, LABEL_SOURCES, SETTING_SOURCES, validateEvent } from './state';
+import { acquireLock, atomicWriteFile, fsyncDir, renameRetry, tmpName, writeError } from './fsutil';
+
+export const STORE_DIR = '.selflabel';
+export const GITIGNORE = 'cache/\nmodels/\n*.tmp\n';
+export const GITATTRIBUTES = 'labels.jsonl merge=union\n';
+/** Longest class name accepted. */
+export const MAX_CLASS_NAME = 100;
+/** At most this many journal warnings are kept (a summary line counts the rest). */
+const MAX_WARNINGS = 100;
+const NL = Buffer.from('\n');
+
+/** What `record` needs; the store fills `id` and `time`. */
+export interface RecordInput {
+  item: string;
+  label: string | null;
+  source: LabelSource;
+  model?: string;
+  confidence?: number;
+  hash?: string;
+  undoes?: string;
+}
+
+/** Why a class name is not acceptable, or undefined if it is fine. */
+export function classNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string') return 'is not a string';
+  if (name.length === 0 || name.trim() === '') return 'is empty';
+  if (name !== name.trim()) return 'has spaces at the start or end';
+  if (/[\r\n]/.test(name)) return 'contains a line break';
+  if (name.includes(',')) return 'contains a comma';
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'contains a control character';
+  if (/[/\\]/.test(name)) return 'contains a slash (class names become folder names when exporting)';
+  if (name === '.' || name === '..') return 'is not a usable folder name';
+  if (name.length > MAX_CLASS_NAME) return `is longer than ${MAX_CLASS_NAME} characters`;
+  return undefined;
+}
+
+/** Throws a clear Error if `classes` is not a non-empty list of unique, valid class names. */
+export function validateClasses(classes: unknown): asserts classes is string[] {
+  if (!Array.isArray(classes) || classes.length === 0) throw new Error('invalid classes: give at least one class');
+  const seen = new Map<string, string>();
+  for (const c of classes) {
+    const problem = classNameProblem(c);
+    if (problem) throw new Error(`invalid class name ${JSON.stringify(c)}: it ${problem}`);
+    const key = (c as string).toLowerCase();
+    const prev = seen.get(key);
+    if (prev === c) throw new Error(`invalid classes: "${c}" is listed twice`);
+    if (prev !== undefined) throw new Error(`invalid classes: "${prev}" and "${c}" differ only in case`);
+    seen.set(key, c as string);
+  }
+}
+
+function fileId(st: { dev: bigint; ino: bigint }): string {
+  return `${st.dev}:${st.ino}`;
+}
+
+let idCounter = 0;
+/** Unique, roughly time-ordered event id: base-36 milliseconds, a per-process counter and 48 random bits. */
+function newEventId(): string {
+  idCounter = (idCounter + 1) % 1679616;
+  return `${Date.now().toString(36)}-${idCounter.toString(36).padStart(4, '0')}${randomBytes(6).toString('hex')}`;
+}
+
+export class LabelStore {
+  readonly root: string;
+  readonly dir: string;
+  readonly journalPath: string;
+  readonly classesPath: string;
+  readonly lockPath: string;
+
+  private state = new LabelState();
+  private classList: string[] = [];
+  private classesStamp = '';
+  private classWarnings: string[] = [];
+  private journalWarnings: string[] = [];
+  private droppedWarnings = 0;
+  /** Bytes of the journal consumed (up to the end of the last complete line), its line count, and its identity. */
+  private offset = 0;
+  private lineNo = 0;
+  private journalId: string | undefined;
+  private tornWarnedAt = -1;
+  /** Complete lines that could not be used (kept for compaction to save aside). */
+  private badLines: string[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(root: string) {
+    this.root = root;
+    this.dir = path.join(root, STORE_DIR);
+    this.journalPath = path.join(this.dir, 'labels.jsonl');
+    this.classesPath = path.join(this.dir, 'classes.json');
+    this.lockPath = path.join(this.dir, 'labels.lock');
+  }
+
+  /**
+   * Opens the store of the workspace `root` and replays its journal. With create, makes `.selflabel` if missing.
+   * Unusable journal lines never make it throw: they are skipped and listed in `warnings`.
+   */
+  static async open(root: string, opts: { create?: boolean } = {}): Promise<LabelStore> {
+    const store = new LabelStore(path.resolve(root));
+    let st;
+    try {
+      st = await fs.stat(store.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot open ${store.dir}: ${(e as Error).message}`);
+    }
+    if (!st) {
+      if (!opts.create) throw new Error(`not a SelfLabel workspace: run init (no ${STORE_DIR} folder in ${store.root})`);
+      await store.create();
+    } else if (!st.isDirectory()) {
+      throw new Error(`${store.dir} is not a folder`);
+    }
+    await store.loadClasses(true);
+    await store.readNew();
+    return store;
+  }
+
+  private async create(): Promise<void> {
+    try {
+      await fs.mkdir(this.dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return; // created by someone else meanwhile
+      if (code === 'ENOENT') throw new Error(`cannot create ${this.dir}: the folder ${this.root} does not exist`);
+      throw writeError('create the label store', this.dir, e);
+    }
+    try {
+      await fs.writeFile(path.join(this.dir, '.gitignore'), GITIGNORE, { flag: 'wx' }).catch(ignoreExists);
+      await fs.writeFile(path.join(this.dir, '.gitattributes'), GITATTRIBUTES, { flag: 'wx' }).catch(ignoreExists);
+      await fs.writeFile(this.journalPath, '', { flag: 'a' });
+      await fsyncDir(this.dir);
+    } catch (e) {
+      throw writeError('create the label store', this.dir, e);
+    }
+  }
+
+  /** Problems found while reading classes.json and the journal (skipped lines, ignored undos …). */
+  get warnings(): string[] {
+    const w = [...this.classWarnings, ...this.journalWarnings];
+    if (this.droppedWarnings) w.push(`… and ${this.droppedWarnings} more journal problems`);
+    return w;
+  }
+
+  // ───────────────────────────── queue ─────────────────────────────
+
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(fn, fn);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  // ───────────────────────────── reading ─────────────────────────────
+
+  /** (Re)reads classes.json if it changed. `strict`: throw on a broken file (open); else keep the old list. */
+  private async loadClasses(strict = false): Promise<void> {
+    let st;
+    try {
+      st = await fs.stat(this.classesPath, { bigint: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+        // strict (open): fail; otherwise keep the classes we have (a write that follows reports the real problem)
+        if (strict) throw new Error(`cannot read ${this.classesPath}: ${(e as Error).message}`);
+        return;
+      }
+      this.classList = [];
+      this.classesStamp = '';
+      this.classWarnings = [];
+      return;
+    }
+    const stamp = `${st.ino}:${st.size}:${st.mtimeNs}`;
+    if (stamp === this.classesStamp) return;
+    let classes: string[];
+    const warnings: string[] = [];
+    try {
+      const raw = JSON.parse(await fs.readFile(this.classesPath, 'utf8')) as unknown;
+      const obj = raw as { version?: unknown; classes?: unknown };
+      if (raw === null || typeof raw !== 'object' || !Array.isArray(obj.classes)) throw new Error('expected {"version":1,"classes":[...]}');
+      if (typeof obj.version === 'number' && obj.version > 1) throw new Error(`version ${obj.version} was written by a newer SelfLabel`);
+      classes = [];
+      for (const c of obj.classes) {
+        const problem = classNameProblem(c);
+        if (typeof c !== 'string') {
+          warnings.push(`classes.json: ${JSON.stringify(c)} is not a class name, ignored`);
+          continue;
+        }
+        if (problem) warnings.push(`classes.json: class ${JSON.stringify(c)} ${problem}`);
+        if (classes.includes(c)) warnings.push(`classes.json: "${c}" is listed twice`);
+        else classes.push(c);
+      }
+    } catch (e) {
+      const msg = `cannot read ${this.classesPath}: ${(e as Error).message}`;
+      if (strict) throw new Error(msg);
+      if (!this.classWarnings.includes(msg)) this.classWarnings.push(msg);
+      return;
+    }
+    this.classList = classes;
+    this.classWarnings = warnings;
+    this.classesStamp = stamp;
+  }
+
+  private warn(msg: string): void {
+    if (this.journalWarnings.length < MAX_WARNINGS) this.journalWarnings.push(msg);
+    else this.droppedWarnings++;
+  }
+
+  private resetJournalState(): void {
+    this.state = new LabelState();
+    this.offset = 0;
+    this.lineNo = 0;
+    this.tornWarnedAt = -1;
+    this.badLines = [];
+    this.journalWarnings = [];
+    this.droppedWarnings = 0;
+  }
+
+  /** Reads the journal from where we stopped; replays from the start if the file was replaced or shrunk. */
+  private async readNew(): Promise<void> {
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(this.journalPath, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        if (this.journalId !== undefined || this.state.size) this.resetJournalState();
+        this.journalId = undefined;
+        return;
+      }
+      throw new Error(`cannot read ${this.journalPath}: ${(e as Error).message}`);
+    }
+    try {
+      const st = await fh.stat({ bigint: true });
+      if (!st.isFile()) throw new Error(`cannot read ${this.journalPath}: not a regular file`);
+      const id = fileId(st);
+      const size = Number(st.size);
+      if ((this.journalId !== undefined && id !== this.journalId) || size < this.offset) this.resetJournalState();
+      this.journalId = id;
+      if (size <= this.offset) return;
+      const len = size - this.offset;
+      const buf = Buffer.allocUnsafe(len);
+      let got = 0;
+      while (got < len) {
+        const { bytesRead } = await fh.read(buf, got, len - got, this.offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      this.consume(buf.subarray(0, got));
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Applies the complete lines of `buf` (bytes from `offset`); an incomplete last line is left for later. */
+  private consume(buf: Buffer): void {
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, start);
+      if (nl < 0) break;
+      this.lineNo++;
+      this.applyLine(buf.subarray(start, nl), this.lineNo, true);
+      start = nl + 1;
+    }
+    this.offset += start;
+    if (start < buf.length) {
+      // No newline at the end: a write cut short by a crash, a write still in progress, or a hand edit that
+      // dropped the final newline. Use it if it is a whole event (replay de-duplicates it later), else warn once.
+      const ok = this.applyLine(buf.subarray(start), this.lineNo + 1, false);
+      if (!ok && this.tornWarnedAt !== this.offset) {
+        this.tornWarnedAt = this.offset;
+        this.warn(`labels.jsonl line ${this.lineNo + 1} is incomplete (interrupted write?): skipped`);
+      }
+    }
+  }
+
+  /** Parses and applies one line; returns false if it is unusable. Complete bad lines are warned about and kept. */
+  private applyLine(bytes: Buffer, lineNo: number, complete: boolean): boolean {
+    let end = bytes.length;
+    if (end > 0 && bytes[end - 1] === 13) end--;
+    const text = bytes.toString('utf8', 0, end);
+    if (text.trim() === '') return true;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      if (complete) {
+        this.warn(`labels.jsonl line ${lineNo} is not valid JSON (${(e as Error).message.slice(0, 60)}): skipped`);
+        this.badLines.push(text);
+      }
+      return false;
+    }
+    const ev = validateEvent(parsed);
+    if (typeof ev === 'string') {
+      if (complete) {
+        this.warn(`labels.jsonl line ${lineNo}: ${ev}: skipped`);
+        this.badLines.push(text);
+      }
+      return false;
+    }
+    const w = this.state.apply(ev);
+    if (w) this.warn(`labels.jsonl line ${lineNo}: ${w}`);
+    return true;
+  }
+
+  // ───────────────────────────── writing ─────────────────────────────
+
+  /**
+   * Appends whole lines to the journal durably (one write on an O_APPEND file, then fdatasync). If the journal was
+   * replaced meanwhile (compaction), appends the same bytes to the new journal. Throws writeError(what, …).
+   */
+  private async appendRaw(data: Buffer, what: string): Promise<void> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      let fh: fs.FileHandle | undefined;
+      let wroteTo: string;
+      try {
+        fh = await fs.open(this.journalPath, 'a+', 0o644);
+        const st = await fh.stat({ bigint: true });
+        let buf = data;
+        if (st.isFile() && st.size > 0n) {
+          // Start on a fresh line if the file ends with a torn line.
+          const last = Buffer.alloc(1);
+          await fh.read(last, 0, 1, Number(st.size) - 1);
+          if (last[0] !== 10) buf = Buffer.concat([NL, data]);
+        }
+        const { bytesWritten } = await fh.write(buf, 0, buf.length);
+        if (bytesWritten !== buf.length) {
+          await fh.write(NL).catch(() => undefined); // end the torn line so the next writer starts clean
+          throw Object.assign(new Error(`only ${bytesWritten} of ${buf.length} bytes written`), { code: 'ENOSPC' });
+        }
+        await fh.datasync();
+        wroteTo = fileId(st);
+      } catch (e) {
+        throw writeError(what, this.journalPath, e);
+      } finally {
+        await fh?.close().catch(() => undefined);
+      }
+      let now: string | undefined;
+      try {
+        now = fileId(await fs.stat(this.journalPath, { bigint: true }));
+      } catch {
+        now = undefined;
+      }
+      if (now === wroteTo) return;
+      // The journal was replaced (compaction) or removed since we opened it: write the same lines again.
+    }
+    throw new Error(`cannot ${what}: the journal keeps being replaced (${this.journalPath})`);
+  }
+
+  /** Builds and validates an event; `batch` holds events of the same batch (an undo may name one of them). */
+  private makeEvent(input: RecordInput, batch: LabelEvent[] = []): LabelEvent {
+    if (!input || typeof input !== 'object') throw new Error('invalid label event');
+    const { source } = input;
+    if (!LABEL_SOURCES.includes(source)) throw new Error(`invalid label source ${JSON.stringify(source)}`);
+    let item = input.item;
+    let label: string | null = input.label ?? null;
+    if (source === 'undo') {
+      const target = input.undoes ? (this.state.event(input.undoes) ?? batch.find((e) => e.id === input.undoes)) : undefined;
+      if (!target) throw new Error(`cannot undo: no event ${JSON.stringify(input.undoes)}`);
+      item = target.item;
+      label = null;
+    }
+    if (typeof item !== 'string' || item === '') throw new Error('invalid label event: empty item id');
+    if (SETTING_SOURCES.has(source)) {
+      if (typeof label !== 'string' || !this.classList.includes(label)) {
+        throw new Error(
+          this.classList.length
+            ? `unknown class ${JSON.stringify(label)} (classes: ${this.classList.join(', ')})`
+            : `unknown class ${JSON.stringify(label)}: no classes defined yet (run init)`,
+        );
+      }
+    } else if (source === 'rejected') {
+      if (typeof label !== 'string' || label === '') throw new Error('a rejection needs the rejected label');
+    } else {
+      label = null;
+    }
+    if (input.confidence !== undefined && (typeof input.confidence !== 'number' || !(input.confidence >= 0 && input.confidence <= 1))) {
+      throw new Error(`invalid confidence ${input.confidence} (expected 0..1)`);
+    }
+    const e: LabelEvent = { id: newEventId(), time: new Date().toISOString(), item, label, source };
+    if (input.model !== undefined) e.model = String(input.model);
+    if (input.confidence !== undefined) e.confidence = input.confidence;
+    if (input.hash !== undefined) e.hash = String(input.hash);
+    if (source === 'undo') e.undoes = input.undoes;
+    return e;
+  }
+
+  /** Appends events and brings the in-memory state up to date with the file (which now holds them). */
+  private async write(events: LabelEvent[], what: string): Promise<void> {
+    await this.appendRaw(Buffer.from(events.map((e) => JSON.stringify(e) + '\n').join('')), what);
+    try {
+      await this.readNew();
+    } catch {
+      // the events are durable; if re-reading failed, apply them directly (the next refresh re-syncs)
+    }
+    for (const e of events) if (!this.state.has(e.id)) this.state.apply(e);
+  }
+
+  /**
+   * Records one event; durable when it resolves. Validates the label against the classes (except for rejections,
+   * removals and undos). On a write error nothing changes in memory and the error says why ("disk full" …).
+   */
+  record(input: RecordInput): Promise<LabelEvent> {
+    return this.run(async () => {
+      await this.loadClasses();
+      const e = this.makeEvent(input);
+      await this.write([e], 'write label');
+      return e;
+    });
+  }
+
+  /** Records several events with one write and one fsync (all validated first: all or nothing). */
+  recordMany(inputs: RecordInput[]): Promise<LabelEvent[]> {
+    return this.run(async () => {
+      await this.loadClasses();
+      const events: LabelEvent[] = [];
+      for (const input of inputs) events.push(this.makeEvent(input, events));
+      if (events.length) await this.write(events, 'write labels');
+      return events;
+    });
+  }
+
+  /**
+   * Undoes the latest event that is not an undo and is still in effect (so repeated undos walk back), across all
+   * writers of the journal. Returns the undone event, or undefined if there is nothing to undo.
+   */
+  undo(): Promise<LabelEvent | undefined> {
+    return this.run(async () => {
+      const release = await acquireLock(this.lockPath, 'undo');
+      try {
+        await this.readNew();
+        const target = this.state.latestUndoable();
+        if (!target) return undefined;
+        const e = this.makeEvent({ item: target.item, label: null, source: 'undo', undoes: target.id });
+        await this.write([e], 'write undo');
+        return target;
+      } finally {
+        await release();
+      }
+    });
+  }
+
+  /** Reads what other writers (windows, processes) appended, and classes.json if it changed. */
+  refresh(): Promise<void> {
+    return this.run(async () => {
+      await this.loadClasses();
+      await this.readNew();
+    });
+  }
+
+  // ───────────────────────────── classes ─────────────────────────────
+
+  classes(): string[] {
+    return [...this.classList];
+  }
+
+  /**
+   * Replaces the class list (atomically). Removing a class that has labels needs `force`; the labels of removed
+   * classes are then removed too (as 'removed' events, after classes.json is written).
+   */
+  setClasses(classes: string[], opts: { force?: boolean } = {}): Promise<void> {
+    return this.run(async () => {
+      validateClasses(classes);
+      await this.loadClasses();
+      await this.readNew();
+      const keep = new Set(classes);
+      const orphans = [...this.state.current().values()].filter((c) => !keep.has(c.label));
+      if (orphans.length && !opts.force) {
+        const byClass = new Map<string, number>();
+        for (const o of orphans) byClass.set(o.label, (byClass.get(o.label) ?? 0) + 1);
+        const list = [...byClass].map(([c, n]) => `"${c}" (${n} label${n === 1 ? '' : 's'})`).join(', ');
+        throw new Error(`cannot remove ${list}: use force to remove the class${byClass.size === 1 ? '' : 'es'} and those labels`);
+      }
+      await atomicWriteFile(this.classesPath, JSON.stringify({ version: 1, classes }, null, 2) + '\n', 'write classes');
+      this.classesStamp = '';
+      await this.loadClasses(true);
+      if (orphans.length) {
+        const events = orphans.map((o) => this.makeEvent({ item: o.item, label: null, source: 'removed' }));
+        await this.write(events, 'remove labels');
+      }
+    });
+  }
+
+  // ───────────────────────────── queries ─────────────────────────────
+
+  current(): ReadonlyMap<string, CurrentLabel> {
+    return this.state.current();
+  }
+
+  get(item: string): CurrentLabel | undefined {
+    return this.state.get(item);
+  }
+
+  rejectedLabels(item: string): ReadonlySet<string> {
+    return this.state.rejectedLabels(item);
+  }
+
+  events(): readonly LabelEvent[] {
+    return this.state.events();
+  }
+
+  /** Current labels per class (every class listed, 0 included; labels of unknown classes too). */
+  counts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const c of this.classList) out[c] = 0;
+    for (const [label, n] of Object.entries(this.state.counts())) out[label] = n;
+    return out;
+  }
+
+  // ───────────────────────────── compaction ─────────────────────────────
+
+  /** Rewrites the journal as the minimal event list for the current state. Safe against concurrent writers. */
+  compact(): Promise<void> {
+    return this.run(async () => {
+      const release = await acquireLock(this.lockPath, 'compact labels');
+      const tmp = tmpName(this.journalPath);
+      let old: fs.FileHandle | undefined;
+      try {
+        await this.readNew();
+        if (this.journalId === undefined) return;
+        if (this.badLines.length) {
+          const aside = path.join(this.dir, `labels-unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}.txt`);
+          await atomicWriteFile(aside, this.badLines.join('\n') + '\n', 'save unreadable journal lines');
+        }
+        const data = this.state
+          .minimalEvents()
+          .map((e) => JSON.stringify(e) + '\n')
+          .join('');
+        try {
+          const fh = await fs.open(tmp, 'w', 0o644);
+          try {
+            await fh.writeFile(data);
+            await fh.sync();
+          } finally {
+            await fh.close();
+          }
+          old = await fs.open(this.journalPath, 'r');
+          if (fileId(await old.stat({ bigint: true })) !== this.journalId) {
+            // replaced by something that does not take the lock (a user, git): leave it alone
+            await fs.rm(tmp, { force: true });
+            return;
+          }
+          const readUpTo = this.offset;
+          await renameRetry(tmp, this.journalPath);
+          await fsyncDir(this.dir);
+          // Lines other writers appended to the old file after we read it: carry them over (their writers may
+          // also re-append them; replay de-duplicates by id).
+          const size = Number((await old.stat({ bigint: true })).size);
+          if (size > readUpTo) {
+            const buf = Buffer.allocUnsafe(size - readUpTo);
+            const { bytesRead } = await old.read(buf, 0, buf.length, readUpTo);
+            const lines = buf
+              .subarray(0, bytesRead)
+              .toString('utf8')
+              .split('\n')
+              .filter((l) => {
+                try {
+                  return typeof validateEvent(JSON.parse(l)) !== 'string';
+                } catch {
+                  return false;
+                }
+              });
+            if (lines.length) await this.appendRaw(Buffer.from(lines.map((l) => l.replace(/\r$/, '') + '\n').join('')), 'compact labels');
+          }
+        } catch (e) {
+          await fs.rm(tmp, { force: true }).catch(() => undefined);
+          throw e instanceof Error && e.message.startsWith('cannot ') ? e : writeError('compact labels', this.journalPath, e);
+        }
+      } finally {
+        await old?.close().catch(() => undefined);
+        await release();
+      }
+      await this.readNew();
+    });
+  }
+}
+
+function ignoreExists(e: unknown): void {
+  if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+}
