@@ -394,7 +394,7 @@ export class Project {
         jobs.push(
           this.job(
             'decodeImages',
-            { root, paths: slice.map((i) => items[i].path), size, channels, out: scratch, offset: p * chunk },
+            { root, items: slice.map((i) => items[i]), size, channels, out: scratch, offset: p * chunk },
             { signal: opts.signal, worker: p, onProgress: merge(p) },
           ).then((r) => {
             for (const f of r.failed) failed.push({ id: items[slice[f.index]].id, reason: f.reason });

@@ -4,7 +4,7 @@
  * these, src/worker/jobs.ts runs them. Large arrays travel as SharedArrayBuffer (shared, not copied) or are
  * transferred.
  */
-import type { Modality } from '../core/types';
+import type { Item, Modality } from '../core/types';
 
 export interface ImageData {
   kind: 'image';
@@ -29,9 +29,9 @@ export interface PretrainStats {
 }
 
 export interface JobTypes {
-  /** Decode image files (workspace-relative paths) into rows offset.. of `out`. */
+  /** Decode image items (checked against their content hash) into rows offset.. of `out`. */
   decodeImages: {
-    params: { root: string; paths: string[]; size: number; channels: 1 | 3; out: SharedArrayBuffer; offset: number };
+    params: { root: string; items: Item[]; size: number; channels: 1 | 3; out: SharedArrayBuffer; offset: number };
     result: { failed: { index: number; reason: string }[] };
   };
   pretrain: {

@@ -4,6 +4,7 @@
  * its result plus an optional transfer list. Handlers must check ctx.signal between batches so a cancel is prompt.
  */
 import type { Progress } from '../core/types';
+import { engineJobs } from './engineJobs';
 
 export interface JobContext {
   signal: AbortSignal;
@@ -13,4 +14,6 @@ export interface JobContext {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type JobHandler = (params: any, ctx: JobContext) => Promise<{ result: unknown; transfer?: Transferable[] }>;
 
-export const jobs: Record<string, JobHandler> = {};
+export const jobs: Record<string, JobHandler> = {
+  ...engineJobs,
+};
