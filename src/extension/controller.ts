@@ -58,6 +58,7 @@ export interface ReviewSurface {
 export class Controller implements vscode.Disposable {
   private session: Session | undefined;
   private sessionSubscription: { dispose(): void } | undefined;
+  private storeWatcher: vscode.Disposable | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly stateEmitter = new vscode.EventEmitter<void>();
   private readonly progressEmitter = new vscode.EventEmitter<StageProgress | null>();
@@ -119,16 +120,38 @@ export class Controller implements vscode.Disposable {
     const s = new Session({ root: folder.uri.fsPath, overrides: () => configOverrides(folder.uri), log: this.log, engine: this.engine });
     this.session = s;
     this.sessionSubscription = s.onDidChange((c) => this.onSessionChange(c));
+    this.watchStore(folder, s);
     return s;
   }
 
   private resetSession(): void {
     this.sessionSubscription?.dispose();
+    this.storeWatcher?.dispose();
+    this.storeWatcher = undefined;
     const old = this.session;
     this.session = undefined;
     if (old) void old.dispose().catch((e) => this.log.error('closing the project failed', e));
     this.changed();
     this.proposalsEmitter.fire();
+  }
+
+  /** Watches `.selflabel/` of the folder for changes made outside this window (CLI, git, another editor). */
+  private watchStore(folder: vscode.WorkspaceFolder, s: Session): void {
+    this.storeWatcher?.dispose();
+    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '.selflabel/{labels.jsonl,classes.json}'));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onChange = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = undefined;
+        if (this.session !== s) return;
+        if (s.current) void s.refreshFromDisk().catch((e) => this.log.error('re-reading .selflabel failed', e));
+        else this.changed();
+      }, 300);
+    };
+    this.storeWatcher = vscode.Disposable.from(w, w.onDidChange(onChange), w.onDidCreate(onChange), w.onDidDelete(onChange), {
+      dispose: () => timer && clearTimeout(timer),
+    });
   }
 
   private requireSession(): Session {
@@ -157,6 +180,7 @@ export class Controller implements vscode.Disposable {
       case 'items':
       case 'proposals':
       case 'project':
+      case 'classes':
         this.proposalsEmitter.fire();
         break;
       default:
@@ -592,7 +616,7 @@ export class Controller implements vscode.Disposable {
     }
     const r = await p.importLabels(file);
     for (const sk of r.skipped.slice(0, 500)) this.log.warn(`import ${path.basename(file)} row ${sk.row}: ${sk.reason}`);
-    await s.refreshLabels();
+    await s.refreshFromDisk(true);
     const skipped = r.skipped.length ? ` ${r.skipped.length} row${r.skipped.length === 1 ? '' : 's'} skipped (see the SelfLabel log).` : '';
     const pick = await vscode.window.showInformationMessage(`SelfLabel: imported ${r.imported} label${r.imported === 1 ? '' : 's'}.${skipped}`, ...(r.skipped.length ? ['Show Log'] : []));
     if (pick) this.log.show();
@@ -647,6 +671,7 @@ export class Controller implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.storeWatcher?.dispose();
     if (this.progressTimer) clearTimeout(this.progressTimer);
     if (this.stateTimer) clearTimeout(this.stateTimer);
     this.sessionSubscription?.dispose();

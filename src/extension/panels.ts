@@ -169,9 +169,11 @@ export class ReviewPanel implements ReviewSurface, vscode.Disposable {
       this.channel,
       c.onDidChangeLabels((updates) => this.channel.notify('updates', { updates })),
       c.onDidChangeProposals(() => {
+        // Label mode keeps its list (recomputing suggestions costs an embedding pass); review mode reloads.
         if (this.mode === 'review') void this.reload();
       }),
       c.onDidChangeProgress((p) => this.channel.notify('progress', p)),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reload()),
       panel.onDidChangeViewState(() => {
         void vscode.commands.executeCommand('setContext', 'selflabel.reviewActive', panel.active);
       }),

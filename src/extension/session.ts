@@ -298,13 +298,27 @@ export class Session {
     for (const pr of p.pendingProposals()) this.pending.set(pr.item, pr);
   }
 
-  /** Re-reads the label journal (e.g. after another process wrote it) and refreshes the indexes. */
-  async refreshLabels(): Promise<void> {
+  /**
+   * Re-reads `.selflabel` after it changed on disk (another process, git, the CLI). Our own writes are already in
+   * memory, so they produce no event here; new events from elsewhere become grid updates, anything else (a
+   * compacted or replaced journal, new classes) a full reload. `force` always reloads (e.g. after an import).
+   */
+  async refreshFromDisk(force = false): Promise<void> {
     const p = this.project;
     if (!p) return;
+    const before = p.store.events().length;
+    const classesBefore = p.classes().join('\n');
     await p.store.refresh();
-    this.rebuildIndexes();
-    this.fire({ kind: 'labels' });
+    const events = p.store.events();
+    const classesChanged = p.classes().join('\n') !== classesBefore;
+    if (!force && !classesChanged && events.length === before) return;
+    if (force || classesChanged || events.length < before) {
+      this.rebuildIndexes();
+      this.fire({ kind: classesChanged ? 'classes' : 'labels' });
+      if (classesChanged) this.fire({ kind: 'project' });
+      return;
+    }
+    this.changed(new Set(events.slice(before).map((e) => e.item)));
   }
 
   /** Items of one workspace-relative file (several for JSONL/CSV). */

@@ -104,6 +104,10 @@ toast.setAttribute('role', 'alert');
 toast.hidden = true;
 
 app.append(toolbar, trustNote, batch, legend, help, empty, gridBox, toast);
+// Until the host's `init` arrives (label mode may first compute suggestions on the workers).
+empty.textContent = 'Loading…';
+gridBox.hidden = true;
+batch.hidden = true;
 
 // ---- grid cells ------------------------------------------------------------------------------------------------
 const STATUS_TEXT: Record<ItemStatus, string> = {

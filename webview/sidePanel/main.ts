@@ -252,4 +252,6 @@ host.on('progress', (p) => {
 });
 cancelButton.hidden = true;
 problem.hidden = true;
+trust.hidden = true;
+folder.textContent = 'Loading…';
 host.ready('side');
