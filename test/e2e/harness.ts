@@ -151,6 +151,9 @@ export class Session {
   async screenshot(name: string, target?: Locator): Promise<string> {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const file = path.join(ARTIFACTS, `${name}.png`);
+    // Park the pointer over the empty editor area so no hover tooltip covers the picture.
+    await this.page.mouse.move(900, 500).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
     if (target) await target.screenshot({ path: file });
     else await this.page.screenshot({ path: file });
     return file;
@@ -202,6 +205,22 @@ export class Session {
     return (await toast.innerText()).trim();
   }
 
+  /**
+   * Waits for a stage's closing notification ("SelfLabel: train done — …"); fails at once, with the message, if
+   * the stage reports that it failed or could not start.
+   */
+  async stageDone(stage: string, timeoutMs = 150_000): Promise<string> {
+    const toasts = this.page.locator('.notifications-toasts .notification-toast');
+    return waitFor(`"SelfLabel: ${stage} done"`, async () => {
+      for (const t of await toasts.all()) {
+        const msg = (await t.innerText().catch(() => '')).trim();
+        if (msg.includes(`SelfLabel: ${stage} done`)) return msg;
+        if (/SelfLabel: .*(failed|set the classes first|still running|not trusted)/i.test(msg)) throw new StageError(`${stage}: ${msg}`);
+      }
+      return undefined;
+    }, timeoutMs, 250);
+  }
+
   async clearNotifications(): Promise<void> {
     await this.command('Notifications: Clear All Notifications').catch(() => undefined);
   }
@@ -243,6 +262,9 @@ export class Session {
   }
 }
 
+/** A stage reported a failure in the workbench. */
+export class StageError extends Error {}
+
 /** Polls `probe` until it returns something truthy; the error says what was awaited. */
 export async function waitFor<T>(what: string, probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 15_000, everyMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -252,6 +274,7 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
       const v = await probe();
       if (v) return v;
     } catch (e) {
+      if (e instanceof StageError) throw e;
       lastError = e;
     }
     if (Date.now() > deadline) {
