@@ -31,6 +31,13 @@ describe('activation', () => {
     assert.ok(ms < 3000, `activation took ${ms.toFixed(0)} ms`);
   });
 
+  it('activation loads neither the engine nor tfjs (they load on first use, tfjs only in workers)', () => {
+    const api = extension().exports as { engineLoaded?: () => boolean; tfjsLoaded?: () => boolean } | undefined;
+    assert.equal(typeof api?.engineLoaded, 'function', 'the extension exports engineLoaded() for tests');
+    assert.equal(api?.engineLoaded?.(), false);
+    assert.equal(api?.tfjsLoaded?.(), false);
+  });
+
   it('registers every command it contributes, each in the SelfLabel category', async () => {
     const contributed: ContributedCommand[] = extension().packageJSON?.contributes?.commands ?? [];
     assert.ok(contributed.length >= 10, `package.json contributes ${contributed.length} commands`);

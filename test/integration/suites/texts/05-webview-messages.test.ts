@@ -41,7 +41,7 @@ describe('malformed webview messages', () => {
     const container = extension().packageJSON?.contributes?.viewsContainers?.activitybar?.[0]?.id;
     assert.ok(container, 'package.json contributes an activity-bar view container');
     await vscode.commands.executeCommand(`workbench.view.extension.${container}`);
-    await waitFor('the side panel channel', async () => (await api().postFromWebview('side', { kind: 'notify', method: 'cancel', params: {} })).ok);
+    await waitFor('the side panel channel', async () => (await api().postFromWebview('side', { kind: 'notify', method: 'focus', params: { item: null } })).ok);
   });
 
   it('the side panel ignores every malformed message', async () => {
