@@ -41,7 +41,7 @@ export const EXPORT_MARKER_NAME = '.selflabel-export.json';
 const SCANNER_VERSION = 1;
 /** Files modified less than this before a scan started are re-read by the next scan (timestamp granularity). */
 const RACY_MARGIN_MS = 2000;
-const CONCURRENCY = 16;
+const CONCURRENCY = 64;
 const PROGRESS_INTERVAL_MS = 100;
 
 export type ScanWorkspaceOptions = ScanOptions & {

@@ -14,13 +14,17 @@ export function contentHash(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex').slice(0, 32);
 }
 
-/** The first PREVIEW_CHARS characters (never cutting a surrogate pair in half). */
+/**
+ * The first PREVIEW_CHARS characters (never cutting a surrogate pair in half), as a fresh string: a plain slice
+ * would keep the whole text (or the whole 1 MB read chunk) alive in memory for as long as the preview lives.
+ */
 export function preview(text: string): string {
-  if (text.length <= PREVIEW_CHARS) return text;
-  let end = PREVIEW_CHARS;
-  const c = text.charCodeAt(end - 1);
-  if (c >= 0xd800 && c <= 0xdbff) end--;
-  return text.slice(0, end);
+  let end = Math.min(text.length, PREVIEW_CHARS);
+  if (end < text.length) {
+    const c = text.charCodeAt(end - 1);
+    if (c >= 0xd800 && c <= 0xdbff) end--;
+  }
+  return Buffer.from(text.slice(0, end), 'utf8').toString('utf8');
 }
 
 /**

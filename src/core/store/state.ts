@@ -41,8 +41,7 @@ export function validateEvent(v: unknown): LabelEvent | string {
 }
 
 export class LabelState {
-  private readonly byId = new Map<string, LabelEvent>();
-  /** Position of each event in journal order. */
+  /** Position of each event in journal order (`order[seq.get(id)]` is the event). */
   private readonly seq = new Map<string, number>();
   private readonly order: LabelEvent[] = [];
   /** Non-undo events of each item, in journal order. */
@@ -53,11 +52,12 @@ export class LabelState {
   private readonly rej = new Map<string, Set<string>>();
 
   has(id: string): boolean {
-    return this.byId.has(id);
+    return this.seq.has(id);
   }
 
   event(id: string): LabelEvent | undefined {
-    return this.byId.get(id);
+    const i = this.seq.get(id);
+    return i === undefined ? undefined : this.order[i];
   }
 
   /** Whether the event is in effect (not cancelled by an undo). */
@@ -74,9 +74,9 @@ export class LabelState {
    * duplicates are ignored silently.
    */
   apply(e: LabelEvent): string | undefined {
-    if (this.byId.has(e.id)) return undefined;
+    if (this.seq.has(e.id)) return undefined;
     if (e.source === 'undo') {
-      const target = e.undoes ? this.byId.get(e.undoes) : undefined;
+      const target = e.undoes ? this.event(e.undoes) : undefined;
       this.add(e);
       if (!target) return `undo of an unknown event ${JSON.stringify(e.undoes)} ignored`;
       this.setUndoActive(e, true);
@@ -92,13 +92,12 @@ export class LabelState {
   }
 
   private add(e: LabelEvent): void {
-    this.byId.set(e.id, e);
     this.seq.set(e.id, this.order.length);
     this.order.push(e);
   }
 
   private setUndoActive(u: LabelEvent, active: boolean): void {
-    const target = this.byId.get(u.undoes!);
+    const target = this.event(u.undoes!);
     if (!target) return;
     const before = this.isActive(target.id);
     let set = this.cancelers.get(target.id);
@@ -179,6 +178,9 @@ export class LabelState {
       }
       for (const e of latest.values()) keep.add(e.id);
     }
-    return [...keep].map((id) => this.byId.get(id)!).sort((a, b) => this.seq.get(a.id)! - this.seq.get(b.id)!);
+    return [...keep]
+      .map((id) => this.seq.get(id)!)
+      .sort((a, b) => a - b)
+      .map((i) => this.order[i]);
   }
 }
