@@ -23,7 +23,9 @@ import {
   csvLine,
   loadTexts,
   loadImage,
+  readRawRows,
   type DecodedImage,
+  type RawRow,
 } from '../../src/core/dataset';
 import type { Item, Progress } from '../../src/core/types';
 
@@ -291,6 +293,27 @@ describe('rows', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  test('readRawRows gives the same rows for any chunk size (multi-byte characters split across chunks)', async () => {
+    const root = await workspace({
+      'r.jsonl': '\ufeff{"text":"héllo 😀"}\r\n\n{"text":"' + 'long '.repeat(50) + '"}\nnot json\n{"text":"ünïcode"}',
+      'r.csv': 'text,n\r\n"a ""q"" é",1\r\n"multi\nline 😀",2\r\nbad\r\nplain,3',
+    });
+    for (const [file, format] of [
+      ['r.jsonl', 'jsonl'],
+      ['r.csv', 'csv'],
+    ] as const) {
+      const collect = async (chunkBytes?: number) => {
+        const rows: RawRow[] = [];
+        const stats = await readRawRows(path.join(root, file), format, (r) => rows.push(r), { chunkBytes });
+        return { rows, stats };
+      };
+      const whole = await collect();
+      assert.equal(whole.stats.hash, sha32(await fs.readFile(path.join(root, file))));
+      assert.equal(whole.stats.rows, 4);
+      for (const size of [1, 2, 3, 5, 7, 64]) assert.deepEqual(await collect(size), whole, `${file} in ${size}-byte chunks`);
+    }
   });
 
   test('csvLine quotes what needs quoting and parses back', () => {

@@ -353,7 +353,7 @@ export async function readRawRows(absPath: string, format: RowFormat, onRow: (r:
   const stream = fs.createReadStream(absPath, { highWaterMark: opts.chunkBytes ?? 1 << 20 });
   try {
     if (format === 'jsonl') {
-      let carry: Buffer | undefined;
+      let parts: Buffer[] = []; // an unfinished line, kept as pieces (no quadratic copying of very long lines)
       let line = 0;
       let first = true;
       const handleLine = (buf: Buffer) => {
@@ -389,18 +389,21 @@ export async function readRawRows(absPath: string, format: RowFormat, onRow: (r:
         throwIfAborted(opts.signal, 'reading rows');
         hasher.update(chunk);
         bytes += chunk.length;
-        let buf = carry ? Buffer.concat([carry, chunk]) : chunk;
-        let from = 0;
-        for (;;) {
-          const nl = buf.indexOf(LF, from);
-          if (nl < 0) break;
-          handleLine(buf.subarray(from, nl));
+        let nl = chunk.indexOf(LF);
+        if (nl < 0) {
+          parts.push(chunk);
+          continue;
+        }
+        handleLine(parts.length ? Buffer.concat([...parts, chunk.subarray(0, nl)]) : chunk.subarray(0, nl));
+        parts = [];
+        let from = nl + 1;
+        while ((nl = chunk.indexOf(LF, from)) >= 0) {
+          handleLine(chunk.subarray(from, nl));
           from = nl + 1;
         }
-        buf = buf.subarray(from);
-        carry = buf.length ? Buffer.from(buf) : undefined;
+        if (from < chunk.length) parts.push(chunk.subarray(from));
       }
-      if (carry) handleLine(carry);
+      if (parts.length) handleLine(Buffer.concat(parts));
     } else {
       const decoder = new TextDecoder('utf-8', { fatal: true });
       const parser = new CsvParser((r) => {

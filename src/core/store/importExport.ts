@@ -216,6 +216,12 @@ async function exportFolders(entries: Entry[], out: string, opts: ExportOptions)
     const used = new Map<string, Set<string>>(); // class → lower-case names used in its folder
     const rows: Entry[] = [];
     for (const e of entries) {
+      const problem = classNameProblem(e.label);
+      if (problem) {
+        // only possible with a hand-edited journal: never let a label name a path outside the export
+        skipped.push({ item: e.item, reason: `label ${JSON.stringify(e.label)} ${problem}` });
+        continue;
+      }
       if (rowOf(e.item)) {
         rows.push(e);
         continue;
