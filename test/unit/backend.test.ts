@@ -1,0 +1,379 @@
+/**
+ * The tfjs backend module: backend selection, and every wasm kernel SelfLabel registers checked against the cpu
+ * backend (pure JS, the reference) on several shapes — strides 1 and 2, padding same/valid, batch > 1, 1 and 3
+ * channels, odd sizes — to 1e-4 relative error (max |wasm − cpu| / max |cpu|). Also: a few training steps of a
+ * small CNN (strided convs, BatchNorm, global average pooling, dense, Adam) give the same losses on wasm and cpu,
+ * and no kernel leaks wasm memory.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { findWasmDir, getBackendInfo, initBackend } from '../../src/core/backend';
+import { kernelOptions, stockWasmKernel, WASM_TRAINING_KERNELS } from '../../src/core/backend/wasmKernels';
+
+const TOL = 1e-4;
+
+/** max |a − b| / max |a| (a = reference). */
+function relErr(ref: ArrayLike<number>, got: ArrayLike<number>): number {
+  assert.equal(got.length, ref.length, 'result sizes differ');
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    if (Number.isNaN(ref[i]) !== Number.isNaN(got[i])) return Infinity;
+    diff = Math.max(diff, Math.abs(ref[i] - got[i]));
+    scale = Math.max(scale, Math.abs(ref[i]));
+  }
+  return diff / (scale || 1);
+}
+
+interface Out {
+  shape: number[];
+  values: Float32Array | Int32Array | Uint8Array;
+}
+
+/** Runs `f` on cpu and on wasm (inputs are rebuilt from seeds on each backend) and returns both outputs. */
+async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: Out[]; wasm: Out[] }> {
+  const run = async (name: 'cpu' | 'wasm'): Promise<Out[]> => {
+    await initBackend(name);
+    assert.equal(tf.getBackend(), name);
+    return tf.tidy(() => {
+      const r = f();
+      return (Array.isArray(r) ? r : [r]).map((t) => ({ shape: t.shape, values: t.dataSync() as Out['values'] }));
+    });
+  };
+  const cpu = await run('cpu');
+  const wasm = await run('wasm');
+  return { cpu, wasm };
+}
+
+async function assertSame(what: string, f: () => tf.Tensor | tf.Tensor[], tol = TOL): Promise<void> {
+  const { cpu, wasm } = await onBoth(f);
+  assert.equal(wasm.length, cpu.length);
+  for (let i = 0; i < cpu.length; i++) {
+    assert.deepEqual(wasm[i].shape, cpu[i].shape, `${what}: output ${i} shape`);
+    const err = relErr(cpu[i].values, wasm[i].values);
+    assert.ok(err <= tol, `${what}: output ${i} relative error ${err} > ${tol}`);
+  }
+}
+
+const rnd = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+
+/** Asserts the wasm backend holds no more tensors after `f` (its intermediates were freed). */
+async function assertNoLeak(what: string, f: () => tf.Tensor): Promise<void> {
+  await initBackend('wasm');
+  f().dispose(); // warm-up (lazily created caches are not leaks)
+  const before = tf.engine().backend.numDataIds();
+  f().dispose();
+  assert.equal(tf.engine().backend.numDataIds(), before, `${what} leaked wasm tensors`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+test('initBackend picks wasm here (tfjs-node cannot install) and says why tensorflow was not used', async () => {
+  const info = await initBackend('auto');
+  assert.equal(info.name, 'wasm');
+  assert.equal(typeof info.simd, 'boolean');
+  assert.match(info.reason ?? '', /tfjs-node/);
+  assert.equal(tf.getBackend(), 'wasm');
+  assert.deepEqual(getBackendInfo(), info);
+  // Explicit preferences, switching back and forth, idempotence.
+  const cpu = await initBackend('cpu');
+  assert.deepEqual(cpu, { name: 'cpu' });
+  assert.equal(tf.getBackend(), 'cpu');
+  const again = await initBackend('auto');
+  assert.deepEqual(again, info);
+  assert.equal(tf.getBackend(), 'wasm');
+  const wasm = await initBackend('wasm');
+  assert.equal(wasm.name, 'wasm');
+  assert.equal(wasm.reason, undefined);
+  // tensorflow asked for explicitly: falls back to wasm, with the reason.
+  const tfn = await initBackend('tensorflow');
+  assert.equal(tfn.name, 'wasm');
+  assert.match(tfn.reason ?? '', /tfjs-node/);
+});
+
+test('initBackend rejects an unknown preference with a clear error', async () => {
+  await assert.rejects(initBackend('gpu' as 'auto'), /Unknown backend preference "gpu"/);
+});
+
+test('the wasm binaries are found and the wasm runtime leaves process-wide error handlers alone', async () => {
+  const dir = findWasmDir();
+  assert.ok(dir, 'wasm dir found');
+  assert.ok(fs.existsSync(path.join(dir, 'tfjs-backend-wasm-simd.wasm')));
+  await initBackend('wasm');
+  // Emscripten adds handlers that re-throw every uncaught error of the process; initBackend removes them.
+  assert.equal(process.listeners('unhandledRejection').filter((l) => /throw reason/.test(String(l))).length, 0);
+  assert.equal(process.listeners('uncaughtException').filter((l) => /ExitStatus/.test(String(l))).length, 0);
+});
+
+test('our kernels are registered for wasm (stock ones replaced, missing ones added)', async () => {
+  await initBackend('wasm');
+  for (const name of WASM_TRAINING_KERNELS) {
+    const k = tf.getKernel(name, 'wasm');
+    assert.ok(k, `${name} registered`);
+    assert.notEqual(k, stockWasmKernel(name), `${name} is ours`);
+  }
+  assert.equal(stockWasmKernel('Conv2DBackpropFilter'), undefined, 'the stock wasm backend has no Conv2DBackpropFilter');
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Convolution gradients, both algorithms ('conv': on the forward conv kernel; 'gemm': im2col + matmul).
+
+type Pad = 'same' | 'valid';
+const CONV_CASES: [number[], number[], number, Pad][] = [
+  // [x shape NHWC], [filter HWCinCout], stride, padding
+  [[2, 7, 7, 1], [3, 3, 1, 4], 1, 'same'],
+  [[3, 9, 9, 1], [3, 3, 1, 5], 2, 'same'],
+  [[2, 7, 7, 3], [3, 3, 3, 5], 2, 'same'],
+  [[2, 8, 8, 3], [3, 3, 3, 4], 2, 'valid'],
+  [[2, 9, 11, 2], [5, 5, 2, 3], 2, 'same'],
+  [[1, 6, 5, 2], [1, 1, 2, 3], 2, 'valid'],
+  [[2, 10, 10, 4], [3, 3, 4, 6], 3, 'same'],
+  [[2, 11, 11, 3], [4, 4, 3, 2], 2, 'same'],
+  [[2, 5, 5, 3], [5, 5, 3, 3], 1, 'valid'],
+  [[2, 3, 3, 2], [5, 5, 2, 3], 2, 'same'],
+  [[4, 13, 13, 16], [3, 3, 16, 12], 2, 'same'],
+];
+
+for (const algo of ['conv', 'gemm', 'auto'] as const) {
+  test(`Conv2DBackpropFilter (${algo}) matches cpu`, async () => {
+    kernelOptions.filterGrad = algo;
+    try {
+      for (const [xs, ws, s, pad] of CONV_CASES) {
+        await assertSame(`dW x=${xs} w=${ws} s=${s} ${pad}`, () => {
+          const x = rnd(xs, 1) as tf.Tensor4D;
+          const y = tf.conv2d(x, rnd(ws, 2) as tf.Tensor4D, s, pad);
+          const dy = rnd(y.shape, 3);
+          return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: s, pad, dataFormat: 'NHWC', filterShape: ws }) as tf.Tensor;
+        });
+      }
+    } finally {
+      kernelOptions.filterGrad = 'auto';
+    }
+  });
+
+  test(`Conv2DBackpropInput (${algo}) matches cpu`, async () => {
+    kernelOptions.inputGrad = algo;
+    try {
+      for (const [xs, ws, s, pad] of CONV_CASES) {
+        await assertSame(`dX x=${xs} w=${ws} s=${s} ${pad}`, () => {
+          const w = rnd(ws, 2) as tf.Tensor4D;
+          const y = tf.conv2d(rnd(xs, 1) as tf.Tensor4D, w, s, pad);
+          return tf.conv2dTranspose(rnd(y.shape, 3) as tf.Tensor4D, w, xs as [number, number, number, number], s, pad);
+        });
+      }
+    } finally {
+      kernelOptions.inputGrad = 'auto';
+    }
+  });
+}
+
+test('conv2d gradients through tf.grads (the path training takes) match cpu, and do not leak', async () => {
+  for (const [xs, ws, s, pad] of CONV_CASES.slice(0, 6)) {
+    await assertSame(`grads x=${xs} w=${ws} s=${s} ${pad}`, () => {
+      const f = (x: tf.Tensor, w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, pad).square().sum();
+      return tf.grads(f)([rnd(xs, 1), rnd(ws, 2)]);
+    });
+  }
+  for (const algo of ['conv', 'gemm'] as const) {
+    kernelOptions.filterGrad = algo;
+    kernelOptions.inputGrad = algo;
+    try {
+      await assertNoLeak(`conv grads (${algo})`, () =>
+        tf.tidy(() => {
+          const [dx, dw] = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same').sum())([
+            rnd([2, 9, 9, 3], 1),
+            rnd([3, 3, 3, 4], 2),
+          ]);
+          return tf.add(dx.sum(), dw.sum());
+        }),
+      );
+    } finally {
+      kernelOptions.filterGrad = 'auto';
+      kernelOptions.inputGrad = 'auto';
+    }
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+
+test('BatchMatMul and _FusedMatMul with transposed operands match cpu', async () => {
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[5, 7], [7, 6], false, false],
+    [[7, 5], [7, 6], true, false],
+    [[5, 7], [6, 7], false, true],
+    [[7, 5], [6, 7], true, true],
+    [[3, 4, 5], [3, 5, 2], false, false],
+    [[3, 5, 4], [3, 2, 5], true, true],
+    [[2, 9, 3], [2, 9, 4], true, false],
+    [[1, 33, 17], [1, 20, 33], true, true],
+  ];
+  for (const [as, bs, ta, tb] of cases) {
+    await assertSame(`matMul ${as}×${bs} tA=${ta} tB=${tb}`, () => tf.matMul(rnd(as, 1), rnd(bs, 2), ta, tb));
+  }
+  for (const [as, bs, ta, tb] of cases.filter(([a]) => a.length === 2)) {
+    const n = tb ? bs[0] : bs[1];
+    await assertSame(`fused matMul ${as}×${bs} tA=${ta} tB=${tb} +bias relu`, () =>
+      tf.fused.matMul({ a: rnd(as, 1) as tf.Tensor2D, b: rnd(bs, 2) as tf.Tensor2D, transposeA: ta, transposeB: tb, bias: rnd([n], 4), activation: 'relu' }),
+    );
+  }
+  // Dense layers train through these: gradients of a 2-layer MLP.
+  await assertSame('MLP grads', () => {
+    const f = (w1: tf.Tensor, w2: tf.Tensor) => tf.relu(tf.matMul(rnd([16, 12], 1), w1)).matMul(w2).square().mean();
+    return tf.grads(f)([rnd([12, 8], 2), rnd([8, 3], 3)]);
+  });
+  await assertNoLeak('matMul transposed', () => tf.tidy(() => tf.matMul(rnd([7, 5], 1), rnd([6, 7], 2), true, true)));
+});
+
+test('Tile matches cpu (ranks 1–4, float32 and int32, BatchNorm-style broadcast)', async () => {
+  const cases: [number[], number[]][] = [
+    [[3], [4]],
+    [[2, 3], [3, 1]],
+    [[2, 3], [1, 5]],
+    [[1, 1, 1, 5], [3, 4, 6, 1]],
+    [[2, 1, 3, 2], [2, 3, 1, 2]],
+    [[3, 2, 1], [1, 1, 7]],
+    [[2, 2], [1, 1]],
+  ];
+  for (const [xs, reps] of cases) {
+    await assertSame(`tile ${xs} × ${reps}`, () => tf.tile(rnd(xs, 1), reps), 0);
+    await assertSame(`tile int32 ${xs} × ${reps}`, () => tf.tile(tf.cast(rnd(xs, 1).mul(10), 'int32'), reps), 0);
+  }
+  await assertNoLeak('tile', () => tf.tidy(() => tf.tile(rnd([1, 1, 1, 5], 1), [3, 4, 6, 1])));
+});
+
+test('Sum and Mean match cpu on every axis layout (keepDims, negative axes, fallbacks)', async () => {
+  const cases: [number[], number | number[] | undefined, boolean][] = [
+    [[4, 5, 6, 3], [0, 1, 2], false], // BatchNorm
+    [[4, 5, 6, 3], [1, 2], false], // global average pooling
+    [[4, 5, 6, 3], [1, 2], true],
+    [[4, 5, 6, 3], [0], false],
+    [[4, 5, 6, 3], [-1], false], // innermost: stock kernel
+    [[4, 5, 6, 3], [0, 2], false], // two reduced blocks: stock kernel
+    [[4, 5, 6, 3], undefined, false], // everything
+    [[7, 9], 0, true],
+    [[7, 1, 9], [0, 1], false], // size-1 axis inside the reduced block
+    [[1, 8, 3], [1], false],
+    [[33, 17, 5], [0, 1], false],
+  ];
+  for (const [xs, axis, keep] of cases) {
+    await assertSame(`sum ${xs} axis=${axis} keep=${keep}`, () => tf.sum(rnd(xs, 1), axis, keep));
+    await assertSame(`mean ${xs} axis=${axis} keep=${keep}`, () => tf.mean(rnd(xs, 1), axis, keep));
+  }
+  await assertSame('sum int32 (stock path)', () => tf.sum(tf.cast(rnd([4, 5, 3], 1).mul(10), 'int32'), [0, 1]), 0);
+  // Their gradients (registered for all backends: broadcast instead of multiplying by ones).
+  await assertSame('grad of sum/mean', () => {
+    const f = (x: tf.Tensor) => tf.add(tf.sum(x.square(), [0, 1, 2]).sum(), tf.mean(x.mul(3), [1, 2]).square().sum());
+    return tf.grad(f)(rnd([3, 4, 5, 2], 1));
+  });
+  await assertNoLeak('sum', () => tf.tidy(() => tf.sum(rnd([4, 5, 6, 3], 1), [0, 1, 2])));
+  await assertNoLeak('mean', () => tf.tidy(() => tf.mean(rnd([4, 5, 6, 3], 1), [1, 2])));
+});
+
+test('Identity shares data safely (clone, then dispose either side)', async () => {
+  await initBackend('wasm');
+  const a = tf.tensor1d([1, 2, 3]);
+  const b = tf.clone(a);
+  a.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
+  const c = tf.clone(b);
+  b.dispose();
+  assert.deepEqual(Array.from(c.dataSync()), [1, 2, 3]);
+  c.dispose();
+  // Variables assigned from clones keep their own value.
+  const v = tf.variable(tf.tensor1d([1, 1]));
+  const snapshot = tf.clone(v);
+  v.assign(tf.tensor1d([5, 6]));
+  assert.deepEqual(Array.from(snapshot.dataSync()), [1, 1]);
+  assert.deepEqual(Array.from(v.dataSync()), [5, 6]);
+  tf.dispose([v, snapshot]);
+  await assertSame('identity values', () => tf.clone(rnd([3, 4], 1)), 0);
+});
+
+test('MaxPoolGrad matches cpu, including ties (ReLU zeros) and padding', async () => {
+  const cases: [number[], number, number, Pad][] = [
+    [[2, 8, 8, 3], 2, 2, 'valid'],
+    [[2, 7, 7, 1], 2, 2, 'same'],
+    [[3, 9, 8, 2], 3, 1, 'same'],
+    [[2, 7, 7, 3], 3, 2, 'same'],
+    [[1, 11, 13, 4], 3, 2, 'valid'],
+  ];
+  for (const [xs, f, s, pad] of cases) {
+    await assertSame(`maxPool grad ${xs} f=${f} s=${s} ${pad}`, () => {
+      const x = tf.relu(rnd(xs, 7)) as tf.Tensor4D; // about half the values are exactly 0: ties
+      const w = rnd(tf.maxPool(x, f, s, pad).shape, 3);
+      return tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, f, s, pad).mul(w).sum())(x);
+    });
+  }
+  await assertNoLeak('maxPoolGrad', () =>
+    tf.tidy(() => tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid').sum())(rnd([2, 8, 8, 3], 1))),
+  );
+});
+
+test('AvgPool gradient (stock wasm kernel) matches cpu', async () => {
+  for (const [xs, f, s, pad] of [[[2, 8, 8, 3], 2, 2, 'valid'], [[2, 7, 7, 2], 3, 2, 'same']] as [number[], number, number, Pad][]) {
+    await assertSame(`avgPool grad ${xs}`, () =>
+      tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, f, s, pad).square().sum())(rnd(xs, 1)),
+    );
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A small CNN like the encoders: strided convs, BatchNorm, ReLU, global average pooling, dense head. */
+function smallCnn(channels: number): tf.Sequential {
+  const m = tf.sequential();
+  m.add(tf.layers.conv2d({ inputShape: [12, 12, channels], filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }));
+  m.add(tf.layers.batchNormalization());
+  m.add(tf.layers.activation({ activation: 'relu' }));
+  m.add(tf.layers.conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', useBias: false }));
+  m.add(tf.layers.batchNormalization());
+  m.add(tf.layers.activation({ activation: 'relu' }));
+  m.add(tf.layers.conv2d({ filters: 16, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' }));
+  m.add(tf.layers.globalAveragePooling2d({}));
+  m.add(tf.layers.dense({ units: 16, activation: 'relu' }));
+  m.add(tf.layers.dense({ units: 4 }));
+  return m;
+}
+
+test('a few Adam steps of a small CNN give the same losses on wasm and cpu', async () => {
+  for (const channels of [1, 3]) {
+    // Same initial weights and data on both backends (generated once, as plain arrays).
+    await initBackend('cpu');
+    const init = smallCnn(channels);
+    const weights = init.getWeights().map((w) => ({ shape: w.shape, values: w.dataSync().slice() }));
+    init.dispose();
+    const xs = rnd([6, 12, 12, channels], 11);
+    const data = xs.dataSync().slice();
+    xs.dispose();
+    const labels = [0, 1, 2, 3, 1, 2];
+
+    const train = async (name: 'cpu' | 'wasm'): Promise<number[]> => {
+      await initBackend(name);
+      const model = smallCnn(channels);
+      model.setWeights(weights.map((w) => tf.tensor(w.values, w.shape)));
+      const opt = tf.train.adam(0.01);
+      const x = tf.tensor4d(data, [6, 12, 12, channels]);
+      const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 4);
+      const losses: number[] = [];
+      for (let step = 0; step < 4; step++) {
+        const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor), true) as tf.Scalar;
+        losses.push(loss.dataSync()[0]);
+        loss.dispose();
+      }
+      tf.dispose([x, y]);
+      model.dispose();
+      opt.dispose();
+      return losses;
+    };
+    const cpu = await train('cpu');
+    const wasm = await train('wasm');
+    assert.ok(cpu[3] < cpu[0], `the loss goes down (${cpu})`);
+    for (let i = 0; i < cpu.length; i++) {
+      const rel = Math.abs(cpu[i] - wasm[i]) / Math.abs(cpu[i]);
+      assert.ok(rel < 1e-4, `channels ${channels} step ${i}: cpu ${cpu[i]} vs wasm ${wasm[i]} (rel ${rel})`);
+    }
+  }
+});
