@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import type { TransferListItem } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import type {
   CurrentLabel,
@@ -314,7 +315,7 @@ export class Project {
   private async job<K extends JobName>(
     name: K,
     params: JobTypes[K]['params'],
-    opts: StageOptions & { worker?: number; transfer?: Transferable[] } = {},
+    opts: StageOptions & { worker?: number; transfer?: TransferListItem[] } = {},
   ): Promise<JobTypes[K]['result']> {
     const pool = await this.getPool();
     return pool.run<JobTypes[K]['result']>(name, params, {
@@ -541,7 +542,7 @@ export class Project {
     if (!tasks.length) throw new ProjectError('no pretrained encoder yet: run pretrain first');
     const n = this.items.length;
     const parts: { emb: Float32Array; dim: number }[] = new Array(tasks.length);
-    let data: JobData | undefined;
+    let dataP: Promise<JobData> | undefined;
     const merge = combineProgress('embed', tasks.length, opts.onProgress);
     await Promise.all(
       tasks.map(async (task, ti) => {
@@ -563,7 +564,8 @@ export class Project {
             return;
           }
         }
-        if (!data) data = (await this.loadData(this.root, this.items, modality, { ...opts, cache: true })).data;
+        if (!dataP) dataP = this.loadData(this.root, this.items, modality, { ...opts, cache: true }).then((d) => d.data);
+        const data = await dataP;
         const r = await this.job(
           'embed',
           { modality, checkpointDir: this.paths.checkpoint(task), data },

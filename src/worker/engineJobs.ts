@@ -3,6 +3,7 @@
  * pretraining, embedding, fitting the classifier, predicting. Thin adapters from job params to the engine's ML
  * functions in src/core/{ssl,models,train}.
  */
+import type { TransferListItem } from 'node:worker_threads';
 import type { JobContext, JobHandler } from './jobs';
 import type { JobTypes } from '../protocol/jobs';
 import { loadImage } from '../core/dataset';
@@ -10,7 +11,7 @@ import { loadImage } from '../core/dataset';
 type Handler<K extends keyof JobTypes> = (
   params: JobTypes[K]['params'],
   ctx: JobContext,
-) => Promise<{ result: JobTypes[K]['result']; transfer?: Transferable[] }>;
+) => Promise<{ result: JobTypes[K]['result']; transfer?: TransferListItem[] }>;
 
 const decodeImages: Handler<'decodeImages'> = async (p, ctx) => {
   const per = p.size * p.size * p.channels;

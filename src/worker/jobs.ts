@@ -4,7 +4,7 @@
  * its result plus an optional transfer list. Handlers must check ctx.signal between batches so a cancel is prompt.
  */
 import * as tf from '@tensorflow/tfjs';
-import { parentPort, threadId } from 'node:worker_threads';
+import { parentPort, threadId, type TransferListItem } from 'node:worker_threads';
 import type { Progress } from '../core/types';
 import { engineJobs } from './engineJobs';
 
@@ -14,7 +14,7 @@ export interface JobContext {
   backend: string;
 }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type JobHandler = (params: any, ctx: JobContext) => Promise<{ result: unknown; transfer?: Transferable[] }>;
+export type JobHandler = (params: any, ctx: JobContext) => Promise<{ result: unknown; transfer?: TransferListItem[] }>;
 
 export const jobs: Record<string, JobHandler> = {
   ...engineJobs,
