@@ -16,6 +16,19 @@
  * from a webview to the host: a webview names items by id only, and the host resolves ids itself.
  */
 import type { ItemKind, Stage } from '../core/types';
+import {
+  hasShape,
+  isArrayOf,
+  isBoolean as isBool,
+  isFiniteNumber as isNumber,
+  isNonNegativeInteger as isRequestId,
+  isNullable,
+  isOneOf,
+  isOptional,
+  isRecord,
+  isString,
+  type Guard,
+} from './validate';
 
 // ---------------------------------------------------------------------------------------------------------------
 // View models (what the webviews display). They are the host's own summaries, not engine objects.
@@ -215,7 +228,7 @@ export interface WebviewNotifyMessage<M extends WebviewNotifyMethod = WebviewNot
 export type FromHost = ResponseMessage | { [M in WebviewNotifyMethod]: WebviewNotifyMessage<M> }[WebviewNotifyMethod];
 
 // ---------------------------------------------------------------------------------------------------------------
-// Runtime validation (dependency-free, browser-safe)
+// Runtime validation (built from the dependency-free, browser-safe helpers of ./validate)
 
 /** Longest item id accepted from a webview (ids are workspace paths plus `#row`). */
 export const MAX_ID_LENGTH = 4096;
@@ -223,30 +236,6 @@ export const MAX_ID_LENGTH = 4096;
 export const MAX_BATCH = 100_000;
 /** Longest class name accepted. */
 export const MAX_CLASS_LENGTH = 200;
-
-type Guard<T> = (v: unknown) => v is T;
-
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isString = (v: unknown): v is string => typeof v === 'string';
-const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
-const isOptional = <T>(g: Guard<T>) => (v: unknown): v is T | undefined => v === undefined || g(v);
-const isNullable = <T>(g: Guard<T>) => (v: unknown): v is T | null => v === null || g(v);
-const isOneOf = <T extends string>(xs: readonly T[]) => (v: unknown): v is T => typeof v === 'string' && (xs as readonly string[]).includes(v);
-const isArrayOf = <T>(g: Guard<T>, max = Infinity) => (v: unknown): v is T[] => {
-  if (!Array.isArray(v) || v.length > max) return false;
-  for (const x of v) if (!g(x)) return false;
-  return true;
-};
-/** An object whose listed keys pass their guards (extra keys are allowed and ignored). */
-const hasShape = <T>(shape: { [K in keyof T]-?: Guard<unknown> }) => {
-  const entries = Object.entries(shape as Record<string, Guard<unknown>>);
-  return (v: unknown): v is T => {
-    if (!isRecord(v)) return false;
-    for (const [k, g] of entries) if (!g(v[k])) return false;
-    return true;
-  };
-};
 
 /** An item id: a non-empty string without control characters, not absolute, no `..` segment. */
 export function isItemId(v: unknown): v is string {
@@ -348,7 +337,6 @@ export const WEBVIEW_NOTIFY_PARAMS: { [M in WebviewNotifyMethod]: Guard<WebviewN
 };
 
 const hasKey = <T extends object>(o: T, k: unknown): k is keyof T => typeof k === 'string' && Object.prototype.hasOwnProperty.call(o, k);
-const isRequestId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** The outcome of checking one incoming message: the typed message, or why it was refused. */
 export type Parsed<T> = { ok: true; message: T } | { ok: false; reason: string };
