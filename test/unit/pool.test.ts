@@ -39,7 +39,7 @@ interface SleepResult {
 }
 
 /** Every test gets a timeout: a pool bug must fail the test, not hang the suite. */
-const test = (name: string, fn: () => unknown) => nodeTest(name, { timeout: 60_000 }, fn);
+const test = (name: string, fn: () => void | Promise<void>) => nodeTest(name, { timeout: 60_000 }, fn);
 
 const logs: string[] = [];
 let pool: WorkerPool;
