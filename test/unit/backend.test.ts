@@ -320,6 +320,28 @@ test('AvgPool gradient (stock wasm kernel) matches cpu', async () => {
   }
 });
 
+test('UnsortedSegmentSum (missing from stock wasm) matches cpu; embedding gradients train on wasm', async () => {
+  const cases: [number[], number[], number][] = [
+    [[6, 3], [6], 4],
+    [[5, 2, 3], [5], 7],
+    [[8], [8], 3],
+  ];
+  for (const [xs, ids, n] of cases) {
+    await assertSame(`segment sum x=${xs} ids=${ids} n=${n}`, () => {
+      const count = ids.reduce((a, b) => a * b, 1);
+      // ids include -1 and n (out of range: ignored) and repeats.
+      const segs = tf.tensor(Array.from({ length: count }, (_, i) => ((i * 5) % (n + 2)) - 1), ids, 'int32');
+      return tf.unsortedSegmentSum(rnd(xs, 1), segs as tf.Tensor1D, n);
+    });
+  }
+  await assertSame('segment sum int32', () => tf.unsortedSegmentSum(tf.tensor2d([[1, 2], [3, 4], [5, 6]], undefined, 'int32'), tf.tensor1d([2, 0, 2], 'int32'), 3), 0);
+  await assertSame('gather gradient', () => {
+    const idx = tf.tensor1d([3, 1, 3, 0, 5], 'int32');
+    return tf.grad((p: tf.Tensor) => tf.gather(p, idx).square().sum())(rnd([6, 4], 2));
+  });
+  await assertNoLeak('unsortedSegmentSum', () => tf.tidy(() => tf.unsortedSegmentSum(rnd([6, 3], 1), tf.tensor1d([0, 1, 0, 2, 1, 0], 'int32'), 3)));
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 
 /** A small CNN like the encoders: strided convs, BatchNorm, ReLU, global average pooling, dense head. */

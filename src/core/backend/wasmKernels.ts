@@ -1,7 +1,8 @@
 /**
  * Training kernels for the tfjs wasm backend.
  *
- * As shipped, @tensorflow/tfjs-backend-wasm 4.22 cannot train a CNN (no Conv2DBackpropFilter) and several kernels
+ * As shipped, @tensorflow/tfjs-backend-wasm 4.22 cannot train a CNN (no Conv2DBackpropFilter) nor an embedding
+ * layer (no UnsortedSegmentSum, the gradient of gather), and several kernels
  * that training hits are slow (a naive-loop Conv2DBackpropInput, matMul with a transposed operand, …). This module
  * registers replacements built from the backend's own fast kernels (XNNPACK convolution and matmul) plus a few
  * plain-JS loops that read and write the wasm heap directly (tensor data lives in wasm memory, so small glue
@@ -54,6 +55,7 @@ export const WASM_TRAINING_KERNELS = [
   'Mean',
   'Identity',
   'MaxPoolGrad',
+  'UnsortedSegmentSum',
 ] as const;
 
 /** Registers SelfLabel's training kernels for the wasm backend (idempotent). Call before tf.setBackend('wasm'). */
@@ -86,6 +88,7 @@ function kernelConfigs(): Omit<tf.KernelConfig, 'backendName'>[] {
     { kernelName: 'Mean', kernelFunc: wrap((i, b, a) => reduce(i, b, a, 'Mean')) },
     { kernelName: 'Identity', kernelFunc: wrap(identity) },
     { kernelName: 'MaxPoolGrad', kernelFunc: wrap(maxPoolGrad) },
+    { kernelName: 'UnsortedSegmentSum', kernelFunc: wrap(unsortedSegmentSum) },
   ];
 }
 
@@ -621,4 +624,36 @@ function maxPoolGrad(inputs: Inputs, backend: BackendWasm, attrs: Attrs): Tensor
     }
   }
   return dx;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// UnsortedSegmentSum (missing from the wasm backend): the gradient of gather, i.e. of every embedding layer.
+// out[s, …] = Σ_{i : ids[i] = s} x[i, …]; ids outside [0, numSegments) contribute nothing (as on cpu).
+
+function unsortedSegmentSum(inputs: Inputs, backend: BackendWasm, attrs: Attrs): TensorInfo {
+  const x = inputs.x as TensorInfo;
+  const segmentIds = inputs.segmentIds as TensorInfo;
+  const numSegments = attrs.numSegments as number;
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') {
+    throw new Error(`UnsortedSegmentSum on wasm supports float32 and int32 data, got ${x.dtype}`);
+  }
+  if (segmentIds.dtype !== 'int32') throw new Error(`UnsortedSegmentSum: segmentIds must be int32, got ${segmentIds.dtype}`);
+  const idRank = segmentIds.shape.length;
+  if (segmentIds.shape.some((d, i) => d !== x.shape[i])) {
+    throw new Error(`UnsortedSegmentSum: segmentIds shape ${segmentIds.shape} is not a prefix of x shape ${x.shape}`);
+  }
+  const inner = util.sizeFromShape(x.shape.slice(idRank));
+  const out = backend.makeOutput([numSegments, ...x.shape.slice(idRank)], x.dtype);
+  const src = backend.typedArrayFromHeap(x) as Float32Array | Int32Array;
+  const ids = backend.typedArrayFromHeap(segmentIds) as Int32Array;
+  const dst = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
+  dst.fill(0);
+  for (let i = 0; i < ids.length; i++) {
+    const seg = ids[i];
+    if (seg < 0 || seg >= numSegments) continue;
+    const o = seg * inner;
+    const p = i * inner;
+    for (let k = 0; k < inner; k++) dst[o + k] += src[p + k];
+  }
+  return out;
 }
