@@ -320,6 +320,26 @@ test('AvgPool gradient (stock wasm kernel) matches cpu', async () => {
   }
 });
 
+test('FusedBatchNorm matches cpu (per-channel stats with and without scale/offset; other layouts)', async () => {
+  for (const xs of [[2, 5, 5, 3], [3, 7, 4, 1], [6, 8]]) {
+    const c = xs[xs.length - 1];
+    const stats = () => [rnd([c], 2), tf.randomUniform([c], 0.2, 3, 'float32', 3), rnd([c], 4), rnd([c], 5)] as tf.Tensor1D[];
+    await assertSame(`batchNorm ${xs}`, () => {
+      const [m, v, off, sc] = stats();
+      return tf.batchNorm(rnd(xs, 1), m, v, off, sc, 1e-3);
+    });
+    await assertSame(`batchNorm ${xs} no scale/offset`, () => {
+      const [m, v] = stats();
+      return tf.batchNorm(rnd(xs, 1), m, v, undefined, undefined, 0.01);
+    });
+  }
+  // Statistics of the same rank as x (not per channel): the stock kernel.
+  await assertSame('batchNorm full-rank stats', () =>
+    tf.batchNorm(rnd([2, 3, 4], 1), rnd([1, 1, 4], 2), tf.randomUniform([1, 1, 4], 0.5, 2, 'float32', 3), rnd([1, 1, 4], 4), rnd([1, 1, 4], 5)),
+  );
+  await assertNoLeak('batchNorm', () => tf.tidy(() => tf.batchNorm(rnd([2, 5, 5, 3], 1), rnd([3], 2), tf.ones([3]), rnd([3], 4), rnd([3], 5))));
+});
+
 test('UnsortedSegmentSum (missing from stock wasm) matches cpu; embedding gradients train on wasm', async () => {
   const cases: [number[], number[], number][] = [
     [[6, 3], [6], 4],

@@ -56,6 +56,7 @@ export const WASM_TRAINING_KERNELS = [
   'Identity',
   'MaxPoolGrad',
   'UnsortedSegmentSum',
+  'FusedBatchNorm',
 ] as const;
 
 /** Registers SelfLabel's training kernels for the wasm backend (idempotent). Call before tf.setBackend('wasm'). */
@@ -89,6 +90,7 @@ function kernelConfigs(): Omit<tf.KernelConfig, 'backendName'>[] {
     { kernelName: 'Identity', kernelFunc: wrap(identity) },
     { kernelName: 'MaxPoolGrad', kernelFunc: wrap(maxPoolGrad) },
     { kernelName: 'UnsortedSegmentSum', kernelFunc: wrap(unsortedSegmentSum) },
+    { kernelName: 'FusedBatchNorm', kernelFunc: wrap(fusedBatchNorm) },
   ];
 }
 
@@ -655,5 +657,34 @@ function unsortedSegmentSum(inputs: Inputs, backend: BackendWasm, attrs: Attrs):
     const p = i * inner;
     for (let k = 0; k < inner; k++) dst[o + k] += src[p + k];
   }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// FusedBatchNorm with per-channel (rank-1) statistics: the stock kernel computes broadcast indexes per element
+// (2–4× slower). Here: y = (x − mean) · s + offset with s = scale / √(variance + ε) computed once per channel,
+// as three broadcasting SIMD kernels. Other layouts go to the stock kernel.
+
+function fusedBatchNorm(inputs: Inputs, backend: BackendWasm, attrs: Attrs): TensorInfo {
+  const { x, mean, variance, offset, scale } = inputs as Record<string, TensorInfo | undefined> & { x: TensorInfo };
+  const channels = x.shape[x.shape.length - 1];
+  const perChannel = (t: TensorInfo | undefined) => t === undefined || (t.shape.length === 1 && t.shape[0] === channels && t.dtype === 'float32');
+  if (x.dtype !== 'float32' || !mean || !variance || ![mean, variance, offset, scale].every(perChannel)) {
+    return run(backend, 'FusedBatchNorm', inputs, attrs);
+  }
+  const eps = (attrs.varianceEpsilon as number | undefined) ?? 0.001;
+  const factor = backend.makeOutput([channels], 'float32');
+  {
+    const v = view(backend, variance);
+    const sc = scale ? view(backend, scale) : undefined;
+    const f = view(backend, factor);
+    for (let c = 0; c < channels; c++) f[c] = (sc ? sc[c] : 1) / Math.sqrt(v[c] + eps);
+  }
+  const centred = run(backend, 'Sub', { a: x, b: mean });
+  const scaled = run(backend, 'Multiply', { a: centred, b: factor });
+  free(backend, centred, factor);
+  if (!offset) return scaled;
+  const out = run(backend, 'Add', { a: scaled, b: offset });
+  free(backend, scaled);
   return out;
 }
