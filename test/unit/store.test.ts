@@ -292,6 +292,23 @@ describe('journal', () => {
     assert.equal((await LabelStore.open(root)).get('new')!.label, 'cat');
   });
 
+  test('refresh notices a journal replaced under the same inode number and not shorter', async () => {
+    // File systems reuse freed inode numbers (ext4 hands a compacted journal's number to a later one), so a
+    // replaced journal can look like the same file. Rewriting the file in place gives that situation every time.
+    const { root, store: s1 } = await newStore();
+    for (let i = 0; i < 30; i++) await s1.record({ item: `i${i}`, label: 'cat', source: 'human' });
+    const s2 = await LabelStore.open(root);
+    const ino = (await fs.stat(journal(root))).ino;
+    const other: string[] = [];
+    for (let i = 0; i < 40; i++) other.push(JSON.stringify({ id: `other-${i}`, time: '2024-01-01T00:00:00.000Z', item: `j${i}`, label: 'bird', source: 'human' }));
+    await fs.writeFile(journal(root), other.join('\n') + '\n'); // O_TRUNC: same inode, longer content
+    assert.equal((await fs.stat(journal(root))).ino, ino);
+    await s2.refresh();
+    assert.deepEqual(snapshot(s2), snapshot(await LabelStore.open(root)));
+    assert.equal(s2.current().size, 40);
+    assert.deepEqual(s2.warnings, []);
+  });
+
   test('two stores appending concurrently (with a compaction in between) lose nothing', async () => {
     const { root, store: s1 } = await newStore();
     const s2 = await LabelStore.open(root);

@@ -112,58 +112,103 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Whether an existing lock folder is stale: its owner (same host) is dead, or it is older than LOCK_STALE_MS. */
+/**
+ * Whether an existing lock folder is stale: it has no owner record (locks are created complete, so only a release
+ * that died half-way leaves one without), its owner on this host is dead, or it is older than LOCK_STALE_MS.
+ */
 async function lockIsStale(lockDir: string): Promise<boolean> {
   let st;
   try {
     st = await fs.stat(lockDir);
   } catch {
-    return false; // gone: just retry mkdir
+    return false; // gone: just try again
   }
   try {
     const owner = JSON.parse(await fs.readFile(path.join(lockDir, 'owner.json'), 'utf8')) as LockOwner;
     if (owner.host === os.hostname() && typeof owner.pid === 'number' && !processAlive(owner.pid)) return true;
-  } catch {
-    // no owner file yet (being created) or unreadable: judge by age only
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    // unreadable for another reason: judge by age only
   }
   return Date.now() - st.mtimeMs > LOCK_STALE_MS;
 }
 
 /**
- * Takes the lock folder `lockDir` (waiting up to `timeoutMs`), returns its release function. Stale locks (dead
- * owner, or older than 30 s) are broken.
+ * Waits while `lockDir` is held by a live owner (up to `timeoutMs`); returns at once if it is free or stale.
+ * Writers call it after appending, so an append made while a compaction was reading cannot be acknowledged until
+ * that compaction has either carried it over or replaced the file (which the writer then notices).
+ */
+export async function waitWhileLocked(lockDir: string, timeoutMs = LOCK_STALE_MS): Promise<void> {
+  const start = Date.now();
+  for (;;) {
+    try {
+      await fs.stat(lockDir);
+    } catch {
+      return;
+    }
+    if (Date.now() - start > timeoutMs || (await lockIsStale(lockDir))) return;
+    await new Promise((r) => setTimeout(r, 5 + Math.random() * 10));
+  }
+}
+
+/**
+ * Takes the lock folder `lockDir` (waiting up to `timeoutMs`), returns its release function. The lock is prepared
+ * beside it (a folder holding owner.json: pid, host, time) and renamed into place, so it never exists half-made;
+ * rename onto an existing lock fails, which makes taking it atomic. Stale locks (see lockIsStale) are broken.
  */
 export async function acquireLock(lockDir: string, what: string, timeoutMs = 60_000): Promise<() => Promise<void>> {
   const start = Date.now();
   const nonce = randomBytes(8).toString('hex');
+  const dir = path.dirname(lockDir);
+  const base = path.basename(lockDir);
   for (let attempt = 0; ; attempt++) {
+    const prep = `${lockDir}.${nonce}-${attempt}.tmp`;
     try {
-      await fs.mkdir(lockDir);
+      await fs.mkdir(prep);
       const owner: LockOwner = { pid: process.pid, host: os.hostname(), time: Date.now(), nonce };
-      await fs.writeFile(path.join(lockDir, 'owner.json'), JSON.stringify(owner)).catch(() => undefined);
-      let released = false;
-      return async () => {
-        if (released) return;
-        released = true;
-        await fs.rm(lockDir, { recursive: true, force: true }).catch(() => undefined);
-      };
+      await fs.writeFile(path.join(prep, 'owner.json'), JSON.stringify(owner));
+      await fs.rename(prep, lockDir);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw writeError(what, lockDir, e);
-    }
-    if (await lockIsStale(lockDir)) {
-      // Move it away first (atomic), so two processes breaking the same stale lock cannot both succeed.
-      const trash = `${lockDir}.stale-${nonce}-${attempt}`;
-      try {
-        await fs.rename(lockDir, trash);
-        await fs.rm(trash, { recursive: true, force: true });
-      } catch {
-        // someone else broke it first
+      await fs.rm(prep, { recursive: true, force: true }).catch(() => undefined);
+      const code = (e as NodeJS.ErrnoException).code;
+      // ENOTEMPTY/EEXIST (EPERM on Windows): the lock is held. ENOENT: a lock holder cleaned our folder away.
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM' && code !== 'ENOENT') throw writeError(what, lockDir, e);
+      if (code !== 'ENOENT' && (await lockIsStale(lockDir))) {
+        // Move it away first (atomic), so two processes breaking the same stale lock cannot both succeed.
+        const trash = `${lockDir}.stale-${nonce}-${attempt}`;
+        try {
+          await fs.rename(lockDir, trash);
+          await fs.rm(trash, { recursive: true, force: true });
+        } catch {
+          // someone else broke it first
+        }
+        continue;
       }
+      if (Date.now() - start > timeoutMs) {
+        throw new Error(`cannot ${what}: ${lockDir} is held by another SelfLabel process (waited ${Math.round(timeoutMs / 1000)} s)`);
+      }
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
       continue;
     }
-    if (Date.now() - start > timeoutMs) {
-      throw new Error(`cannot ${what}: ${lockDir} is held by another SelfLabel process (waited ${Math.round(timeoutMs / 1000)} s)`);
+    // We hold the lock: clear what killed processes left beside it (half-prepared locks, broken stale ones).
+    for (const f of await fs.readdir(dir).catch(() => [] as string[])) {
+      if (f.startsWith(`${base}.`) && (f.endsWith('.tmp') || f.includes('.stale-'))) {
+        await fs.rm(path.join(dir, f), { recursive: true, force: true }).catch(() => undefined);
+      }
     }
-    await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      try {
+        const owner = JSON.parse(await fs.readFile(path.join(lockDir, 'owner.json'), 'utf8')) as LockOwner;
+        if (owner.nonce !== nonce) return; // broken as stale and taken by someone else meanwhile: not ours
+        const trash = `${lockDir}.stale-${nonce}-released`;
+        await fs.rename(lockDir, trash); // atomic: a crash after this leaves trash, not a half-removed lock
+        await fs.rm(trash, { recursive: true, force: true });
+      } catch {
+        // already gone
+      }
+    };
   }
 }

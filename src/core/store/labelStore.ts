@@ -7,9 +7,10 @@
  *   .selflabel/.gitattributes written on creation: the journal merges with git's union driver (no conflicts)
  *
  * Durability: `record` resolves only after one write() of the whole line(s) on a file opened with O_APPEND and an
- * fdatasync. After the write the store checks that the file it wrote to is still the journal (a concurrent
- * compaction may have replaced it) and, if not, appends the same line (same id) to the new journal; replay
- * de-duplicates by id. A torn last line (crash, full disk) is skipped with a warning and the next writer starts on a
+ * fdatasync. After the write the store waits for a running compaction (lock held by a live process) to finish, then
+ * checks that the file it wrote to is still the journal and, if not, appends the same line (same id) to the new
+ * journal; replay de-duplicates by id. (Checking the inode alone is not enough: a compaction that read the journal
+ * before our write, renamed its result after our check and then died would lose the line.) A torn last line (crash, full disk) is skipped with a warning and the next writer starts on a
  * fresh line. Several LabelStore instances, in one or several processes, can append to the same journal at once.
  *
  * The in-memory state always follows the file: after each write the store reads the journal from where it last
@@ -28,7 +29,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { CurrentLabel, LabelEvent, LabelSource } from '../types';
 import { LabelState, LABEL_SOURCES, SETTING_SOURCES, validateEvent } from './state';
-import { acquireLock, atomicWriteFile, fsyncDir, renameRetry, tmpName, writeError } from './fsutil';
+import { acquireLock, atomicWriteFile, fsyncDir, renameRetry, tmpName, waitWhileLocked, writeError } from './fsutil';
 
 export const STORE_DIR = '.selflabel';
 export const GITIGNORE = 'cache/\nmodels/\n*.tmp\n';
@@ -38,6 +39,8 @@ export const MAX_CLASS_NAME = 100;
 /** At most this many journal warnings are kept (a summary line counts the rest). */
 const MAX_WARNINGS = 100;
 const NL = Buffer.from('\n');
+/** How many bytes before the read offset `refresh` compares to detect a replaced journal. */
+const TAIL_CHECK_BYTES = 64;
 
 /** What `record` needs; the store fills `id` and `time`. */
 export interface RecordInput {
@@ -108,6 +111,8 @@ export class LabelStore {
   private lineNo = 0;
   private journalId: string | undefined;
   private tornWarnedAt = -1;
+  /** The last bytes before `offset`, to recognise a replaced journal that got the old one's inode number. */
+  private tail = Buffer.alloc(0);
   /** Complete lines that could not be used (kept for compaction to save aside). */
   private badLines: string[] = [];
   private queue: Promise<unknown> = Promise.resolve();
@@ -234,6 +239,7 @@ export class LabelStore {
   private resetJournalState(): void {
     this.state = new LabelState();
     this.offset = 0;
+    this.tail = Buffer.alloc(0);
     this.lineNo = 0;
     this.tornWarnedAt = -1;
     this.badLines = [];
@@ -259,7 +265,15 @@ export class LabelStore {
       if (!st.isFile()) throw new Error(`cannot read ${this.journalPath}: not a regular file`);
       const id = fileId(st);
       const size = Number(st.size);
-      if ((this.journalId !== undefined && id !== this.journalId) || size < this.offset) this.resetJournalState();
+      let replaced = (this.journalId !== undefined && id !== this.journalId) || size < this.offset;
+      if (!replaced && this.tail.length) {
+        // Same inode number and not shorter: compare the bytes just before where we stopped, because inode
+        // numbers are reused (a compaction frees the old journal; a later one may get its number).
+        const check = Buffer.alloc(this.tail.length);
+        const { bytesRead } = await fh.read(check, 0, check.length, this.offset - check.length);
+        replaced = bytesRead !== check.length || !check.equals(this.tail);
+      }
+      if (replaced) this.resetJournalState();
       this.journalId = id;
       if (size <= this.offset) return;
       const len = size - this.offset;
@@ -270,7 +284,13 @@ export class LabelStore {
         if (bytesRead === 0) break;
         got += bytesRead;
       }
+      const before = this.offset;
       this.consume(buf.subarray(0, got));
+      const advanced = this.offset - before;
+      if (advanced > 0) {
+        const recent = buf.subarray(Math.max(0, advanced - TAIL_CHECK_BYTES), advanced);
+        this.tail = Buffer.from(recent.length >= TAIL_CHECK_BYTES ? recent : Buffer.concat([this.tail, recent]).subarray(-TAIL_CHECK_BYTES));
+      }
     } finally {
       await fh.close();
     }
@@ -328,43 +348,50 @@ export class LabelStore {
   // ───────────────────────────── writing ─────────────────────────────
 
   /**
-   * Appends whole lines to the journal durably (one write on an O_APPEND file, then fdatasync). If the journal was
-   * replaced meanwhile (compaction), appends the same bytes to the new journal. Throws writeError(what, …).
+   * Appends whole lines to the journal durably (one write on an O_APPEND file, then fdatasync). Then, unless we
+   * hold the lock ourselves, waits for a running compaction to finish (it may have read the journal before our
+   * write), and checks that the file written to is still the journal; if it was replaced meanwhile, appends the same
+   * bytes to the new journal (replay de-duplicates by id). Throws writeError(what, …).
    */
-  private async appendRaw(data: Buffer, what: string): Promise<void> {
+  private async appendRaw(data: Buffer, what: string, holdingLock = false): Promise<void> {
     for (let attempt = 0; attempt < 8; attempt++) {
       let fh: fs.FileHandle | undefined;
-      let wroteTo: string;
       try {
-        fh = await fs.open(this.journalPath, 'a+', 0o644);
-        const st = await fh.stat({ bigint: true });
-        let buf = data;
-        if (st.isFile() && st.size > 0n) {
-          // Start on a fresh line if the file ends with a torn line.
-          const last = Buffer.alloc(1);
-          await fh.read(last, 0, 1, Number(st.size) - 1);
-          if (last[0] !== 10) buf = Buffer.concat([NL, data]);
+        let wroteTo: string;
+        try {
+          fh = await fs.open(this.journalPath, 'a+', 0o644);
+          const st = await fh.stat({ bigint: true });
+          let buf = data;
+          if (st.isFile() && st.size > 0n) {
+            // Start on a fresh line if the file ends with a torn line.
+            const last = Buffer.alloc(1);
+            await fh.read(last, 0, 1, Number(st.size) - 1);
+            if (last[0] !== 10) buf = Buffer.concat([NL, data]);
+          }
+          const { bytesWritten } = await fh.write(buf, 0, buf.length);
+          if (bytesWritten !== buf.length) {
+            await fh.write(NL).catch(() => undefined); // end the torn line so the next writer starts clean
+            throw Object.assign(new Error(`only ${bytesWritten} of ${buf.length} bytes written`), { code: 'ENOSPC' });
+          }
+          await fh.datasync();
+          wroteTo = fileId(st);
+        } catch (e) {
+          throw writeError(what, this.journalPath, e);
         }
-        const { bytesWritten } = await fh.write(buf, 0, buf.length);
-        if (bytesWritten !== buf.length) {
-          await fh.write(NL).catch(() => undefined); // end the torn line so the next writer starts clean
-          throw Object.assign(new Error(`only ${bytesWritten} of ${buf.length} bytes written`), { code: 'ENOSPC' });
+        // Keep the file open during the check: a closed, replaced file could be freed and its inode number reused
+        // by the next journal, which would then look like the file we wrote to.
+        if (!holdingLock) await waitWhileLocked(this.lockPath);
+        let now: string | undefined;
+        try {
+          now = fileId(await fs.stat(this.journalPath, { bigint: true }));
+        } catch {
+          now = undefined;
         }
-        await fh.datasync();
-        wroteTo = fileId(st);
-      } catch (e) {
-        throw writeError(what, this.journalPath, e);
+        if (now === wroteTo) return;
+        // The journal was replaced (compaction) or removed since we opened it: write the same lines again.
       } finally {
         await fh?.close().catch(() => undefined);
       }
-      let now: string | undefined;
-      try {
-        now = fileId(await fs.stat(this.journalPath, { bigint: true }));
-      } catch {
-        now = undefined;
-      }
-      if (now === wroteTo) return;
-      // The journal was replaced (compaction) or removed since we opened it: write the same lines again.
     }
     throw new Error(`cannot ${what}: the journal keeps being replaced (${this.journalPath})`);
   }
@@ -408,8 +435,8 @@ export class LabelStore {
   }
 
   /** Appends events and brings the in-memory state up to date with the file (which now holds them). */
-  private async write(events: LabelEvent[], what: string): Promise<void> {
-    await this.appendRaw(Buffer.from(events.map((e) => JSON.stringify(e) + '\n').join('')), what);
+  private async write(events: LabelEvent[], what: string, holdingLock = false): Promise<void> {
+    await this.appendRaw(Buffer.from(events.map((e) => JSON.stringify(e) + '\n').join('')), what, holdingLock);
     try {
       await this.readNew();
     } catch {
@@ -454,7 +481,7 @@ export class LabelStore {
         const target = this.state.latestUndoable();
         if (!target) return undefined;
         const e = this.makeEvent({ item: target.item, label: null, source: 'undo', undoes: target.id });
-        await this.write([e], 'write undo');
+        await this.write([e], 'write undo', true);
         return target;
       } finally {
         await release();
@@ -586,7 +613,7 @@ export class LabelStore {
                   return false;
                 }
               });
-            if (lines.length) await this.appendRaw(Buffer.from(lines.map((l) => l.replace(/\r$/, '') + '\n').join('')), 'compact labels');
+            if (lines.length) await this.appendRaw(Buffer.from(lines.map((l) => l.replace(/\r$/, '') + '\n').join('')), 'compact labels', true);
           }
         } catch (e) {
           await fs.rm(tmp, { force: true }).catch(() => undefined);
