@@ -307,6 +307,26 @@ test('a worker that cannot start rejects the waiting jobs with the reason instea
   }
 });
 
+test('a worker that runs out of memory rejects its job with that reason', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-oom-'));
+  const file = path.join(dir, 'oomWorker.js');
+  // A minimal worker speaking the protocol, whose job allocates until the heap limit.
+  fs.writeFileSync(
+    file,
+    `const { parentPort } = require('node:worker_threads');
+     parentPort.postMessage({ type: 'ready', backend: { name: 'cpu' } });
+     parentPort.on('message', (m) => { if (m.type === 'run') { const keep = []; for (;;) keep.push(new Array(1e5).fill(Math.random())); } });`,
+  );
+  const own: string[] = [];
+  const p4 = new WorkerPool({ size: 1, script: { file, execArgv: [] }, resourceLimits: { maxOldGenerationSizeMb: 32 }, log: (m) => own.push(m) });
+  try {
+    await assert.rejects(p4.run('grow', {}), (e: Error) => e instanceof WorkerCrashedError && /memory limit/.test(e.message) && /job "grow"/.test(e.message));
+  } finally {
+    await p4.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the worker drops malformed host messages, honours its backend preference, and keeps serving', async () => {
   const script = resolveWorkerScript();
   const w = new Worker(script.file, { execArgv: script.execArgv, workerData: { backend: 'cpu' }, stderr: true });
