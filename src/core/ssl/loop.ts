@@ -1,0 +1,303 @@
+/**
+ * The resumable training loop shared by every pretext task (image SimCLR / rotation, text masked / contrastive).
+ *
+ * It owns what is common: seeded per-epoch shuffles, Adam with a warm-up + cosine learning-rate schedule,
+ * checkpoints (the encoder as model.json + weights.bin, each head as <head>.json + <head>.weights.bin, and
+ * `state.json`), cancellation, a time budget, progress with ETA, and yielding to the event loop between batches so a
+ * worker thread can receive its cancel message. A task supplies the models and a `prepare` function that builds one
+ * batch's inputs (plain JS: augmentations, masking) and returns the loss closure.
+ *
+ * Resume: with `resume: true` and a state.json of the same task, config and item count, training continues at the
+ * batch where the last run stopped (after each epoch, on cancel, at the time limit, and at least every two minutes
+ * a checkpoint is written). Shuffles and augmentation streams are seeded by (seed, epoch, batch), so a resumed run
+ * sees the same batches as an uninterrupted one; only Adam's moment estimates restart (not saved).
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as path from 'node:path';
+import type { Progress } from '../types';
+import { AbortError } from '../util/progress';
+import { readJson, writeJson } from '../util/files';
+import { Rng, permutation } from '../models/random';
+import { hasModel, loadModel, saveModel } from '../models/checkpoint';
+
+export interface PretextState {
+  version: 1;
+  modality: 'image' | 'text';
+  task: string;
+  /** Everything that must match for a resume (architecture, hyper-parameters). */
+  config: unknown;
+  n: number;
+  seed: number;
+  batchSize: number;
+  /** Completed epochs. */
+  epochsDone: number;
+  /** Batches done in the epoch after `epochsDone` (a run stopped mid-epoch). */
+  batchInEpoch: number;
+  epochsPlanned: number;
+  /** Training seconds over all runs. */
+  seconds: number;
+  itemsSeen: number;
+  /** Mean loss of each completed epoch. */
+  lossHistory: number[];
+  lastLoss: number;
+  /** Items per second of the last run. */
+  itemsPerSecond: number;
+  complete: boolean;
+  savedAt: string;
+}
+
+export interface PretrainResult {
+  task: string;
+  /** Epochs completed in total (fractional when stopped mid-epoch by maxSeconds). */
+  epochs: number;
+  /** Seconds this call trained. */
+  seconds: number;
+  /** Items per second this call (for SimCLR, one item = one pair of views). */
+  itemsPerSecond: number;
+  /** Mean loss over the last completed epoch (or the running mean if none completed). */
+  finalLoss: number;
+  /** True if this call continued an earlier checkpoint. */
+  resumed: boolean;
+  /** True if all requested epochs are done. */
+  complete: boolean;
+}
+
+export interface LoopOptions {
+  checkpointDir: string;
+  n: number;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  resume: boolean;
+  maxSeconds?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  modality: 'image' | 'text';
+  task: string;
+  config: unknown;
+  learningRate: number;
+  /** Steps of linear warm-up (default: 2% of the planned steps, at most 200). */
+  warmupSteps?: number;
+}
+
+/** The models of one task: 'model' is the encoder (what embedding uses), the rest are heads. */
+export type TaskModels = Record<string, tf.LayersModel>;
+
+export interface TaskSpec {
+  /** Fresh models (called when not resuming). */
+  create(): TaskModels;
+  /** Names of the models (to load them on resume), 'model' first. */
+  names: string[];
+  /** Builds the inputs of one batch (`items` are item indices) and returns the loss of the batch. */
+  prepare(models: TaskModels, items: Int32Array, rng: Rng): () => tf.Scalar;
+  /** Called once after models are created or loaded (e.g. to set up extra state); optional. */
+  init?(models: TaskModels): void;
+}
+
+const SAVE_EVERY_MS = 120_000;
+
+function sameConfig(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function disposeModels(models: TaskModels | undefined): void {
+  if (!models) return;
+  for (const m of Object.values(models)) m.dispose();
+}
+
+/** Reads a checkpoint's state.json (undefined if none or unreadable). */
+export async function readPretextState(dir: string): Promise<PretextState | undefined> {
+  const s = await readJson<PretextState>(path.join(dir, 'state.json'));
+  return s && s.version === 1 ? s : undefined;
+}
+
+function batchSeed(seed: number, epoch: number, batch: number): number {
+  return (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b) ^ Math.imul(batch + 1, 0xc2b2ae35)) | 0;
+}
+
+/** Runs (or resumes) a pretext task to `epochs` epochs. */
+export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<PretrainResult> {
+  if (!Number.isInteger(o.n) || o.n < 2) throw new Error(`Pretraining needs at least 2 items, got ${o.n}.`);
+  if (!(o.epochs >= 0)) throw new Error(`epochs must be ≥ 0, got ${o.epochs}`);
+  const batchSize = Math.max(2, Math.min(o.batchSize, o.n));
+  const batchesPerEpoch = Math.max(1, Math.floor(o.n / batchSize));
+  const dir = o.checkpointDir;
+
+  let state: PretextState | undefined;
+  let models: TaskModels | undefined;
+  let resumed = false;
+  if (o.resume) {
+    const prev = await readPretextState(dir);
+    if (
+      prev &&
+      prev.task === o.task &&
+      prev.modality === o.modality &&
+      prev.n === o.n &&
+      prev.batchSize === batchSize &&
+      prev.seed === o.seed &&
+      sameConfig(prev.config, o.config) &&
+      (await Promise.all(spec.names.map((nm) => hasModel(dir, nm)))).every(Boolean)
+    ) {
+      state = prev;
+      if (prev.epochsDone >= o.epochs) {
+        return {
+          task: o.task,
+          epochs: prev.epochsDone,
+          seconds: 0,
+          itemsPerSecond: prev.itemsPerSecond,
+          finalLoss: prev.lossHistory[prev.lossHistory.length - 1] ?? prev.lastLoss,
+          resumed: true,
+          complete: true,
+        };
+      }
+      models = {};
+      try {
+        for (const nm of spec.names) models[nm] = await loadModel(dir, nm);
+        resumed = true;
+      } catch {
+        // A damaged checkpoint: start over rather than fail.
+        disposeModels(models);
+        models = undefined;
+        state = undefined;
+      }
+    }
+  }
+  if (!models) {
+    models = spec.create();
+    state = undefined;
+  }
+  spec.init?.(models);
+  const st: PretextState = state ?? {
+    version: 1,
+    modality: o.modality,
+    task: o.task,
+    config: o.config,
+    n: o.n,
+    seed: o.seed,
+    batchSize,
+    epochsDone: 0,
+    batchInEpoch: 0,
+    epochsPlanned: o.epochs,
+    seconds: 0,
+    itemsSeen: 0,
+    lossHistory: [],
+    lastLoss: NaN,
+    itemsPerSecond: 0,
+    complete: false,
+    savedAt: '',
+  };
+  st.epochsPlanned = o.epochs;
+
+  const variables: tf.Variable[] = [];
+  for (const m of Object.values(models)) for (const w of m.trainableWeights) variables.push(w.read() as tf.Variable);
+  const optimizer = tf.train.adam(o.learningRate);
+  const totalSteps = o.epochs * batchesPerEpoch;
+  const warmup = o.warmupSteps ?? Math.min(200, Math.ceil(totalSteps * 0.02));
+  const lrAt = (step: number) => {
+    if (step < warmup) return (o.learningRate * (step + 1)) / warmup;
+    const p = Math.min(1, (step - warmup) / Math.max(1, totalSteps - warmup));
+    return o.learningRate * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p)));
+  };
+
+  const t0 = Date.now();
+  let lastSave = t0;
+  let lastSaveClock = t0;
+  let itemsThisRun = 0;
+  let epochLossSum = 0;
+  let epochLossCount = 0;
+  let lossEma = NaN;
+  const startDone = st.epochsDone * batchesPerEpoch + st.batchInEpoch;
+
+  const save = async () => {
+    st.seconds += (Date.now() - lastSaveClock) / 1000;
+    lastSaveClock = Date.now();
+    st.itemsPerSecond = itemsThisRun / Math.max(1e-3, (Date.now() - t0) / 1000);
+    st.savedAt = new Date().toISOString();
+    st.complete = st.epochsDone >= o.epochs;
+    for (const nm of spec.names) await saveModel(models![nm], dir, nm);
+    await writeJson(path.join(dir, 'state.json'), st);
+    lastSave = Date.now();
+  };
+
+  const report = () => {
+    if (!o.onProgress) return;
+    const doneSteps = st.epochsDone * batchesPerEpoch + st.batchInEpoch;
+    const stepsThisRun = doneSteps - startDone;
+    const elapsed = (Date.now() - t0) / 1000;
+    const eta = stepsThisRun > 0 ? (elapsed / stepsThisRun) * Math.max(0, totalSteps - doneSteps) : undefined;
+    o.onProgress({
+      stage: 'pretrain',
+      done: doneSteps * batchSize,
+      total: totalSteps * batchSize,
+      etaSeconds: eta,
+      loss: Number.isFinite(lossEma) ? lossEma : undefined,
+      message: `${o.task}: epoch ${Math.min(st.epochsDone + 1, o.epochs)}/${o.epochs}`,
+    });
+  };
+
+  let stoppedByTime = false;
+  try {
+    report();
+    outer: while (st.epochsDone < o.epochs) {
+      const perm = permutation(o.n, new Rng(batchSeed(o.seed, st.epochsDone, -1)));
+      while (st.batchInEpoch < batchesPerEpoch) {
+        if (o.signal?.aborted) throw new AbortError();
+        if (o.maxSeconds !== undefined && (Date.now() - t0) / 1000 >= o.maxSeconds) {
+          stoppedByTime = true;
+          break outer;
+        }
+        const b = st.batchInEpoch;
+        const items = perm.subarray(b * batchSize, (b + 1) * batchSize);
+        const rng = new Rng(batchSeed(o.seed, st.epochsDone, b));
+        const step = st.epochsDone * batchesPerEpoch + b;
+        (optimizer as unknown as { learningRate: number }).learningRate = lrAt(step);
+        const lossFn = spec.prepare(models, items, rng);
+        const lossT = optimizer.minimize(lossFn, true, variables);
+        const loss = lossT ? (await lossT.data())[0] : NaN;
+        lossT?.dispose();
+        if (!Number.isFinite(loss)) throw new Error(`${o.task} pretraining diverged (loss ${loss}); try a lower learning rate.`);
+        epochLossSum += loss;
+        epochLossCount++;
+        lossEma = Number.isFinite(lossEma) ? 0.95 * lossEma + 0.05 * loss : loss;
+        st.lastLoss = loss;
+        st.batchInEpoch++;
+        st.itemsSeen += items.length;
+        itemsThisRun += items.length;
+        report();
+        if (Date.now() - lastSave > SAVE_EVERY_MS) await save();
+        // Let the worker's event loop deliver messages (cancel) between batches.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      st.lossHistory.push(epochLossCount ? epochLossSum / epochLossCount : st.lastLoss);
+      epochLossSum = 0;
+      epochLossCount = 0;
+      st.epochsDone++;
+      st.batchInEpoch = 0;
+      await save();
+    }
+    if (stoppedByTime || st.batchInEpoch > 0) await save();
+  } catch (e) {
+    if (e instanceof AbortError || (e as Error).name === 'AbortError') {
+      try {
+        await save();
+      } catch {
+        // The cancel wins; the previous checkpoint stays valid.
+      }
+    }
+    optimizer.dispose();
+    disposeModels(models);
+    throw e;
+  }
+  optimizer.dispose();
+  disposeModels(models);
+  const seconds = (Date.now() - t0) / 1000;
+  return {
+    task: o.task,
+    epochs: st.epochsDone + st.batchInEpoch / batchesPerEpoch,
+    seconds,
+    itemsPerSecond: itemsThisRun / Math.max(1e-3, seconds),
+    finalLoss: st.lossHistory.length ? st.lossHistory[st.lossHistory.length - 1] : epochLossCount ? epochLossSum / epochLossCount : st.lastLoss,
+    resumed,
+    complete: st.epochsDone >= o.epochs,
+  };
+}

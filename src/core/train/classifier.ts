@@ -1,0 +1,246 @@
+/**
+ * The classifier on embeddings: fit with k-fold cross-validation for honest, calibrated confidences, then predict.
+ *
+ *   fitClassifier({X, n, dim, train: {index, y, weight, holdout?}, nClasses, seed?, signal?, onProgress?})
+ *     → ClassifierState (JSON-serialisable)
+ *   predict(state, X, n, dim) → {probs (n × C, calibrated), labels, confidence}
+ *
+ * `train.index` are rows of X; `weight` 1 for human / accepted / corrected labels, < 1 for unreviewed pseudo-labels.
+ * Calibration: the rows that may be held out (`holdout[k] = 1`; default: weight ≥ 1) are split into k stratified
+ * folds; each fold is predicted by a model trained on everything else (pseudo-labels included), and one temperature
+ * is fitted to those out-of-fold logits. `estimatedAccuracy` is the out-of-fold accuracy on the held-out labels and
+ * `oof` keeps their calibrated out-of-fold probabilities (used to find human labels the model disagrees with).
+ * The final model is trained on all rows.
+ */
+import type { Progress } from '../types';
+import { Rng } from '../models/random';
+import { expectedCalibrationError, fitTemperature, softmaxRows } from './calibration';
+import { featureStats, fitNet, netLogitsSync, type NetParams } from './net';
+
+export interface TrainSet {
+  index: Int32Array;
+  y: Int32Array;
+  weight: Float32Array;
+  /** 1 where the label may be held out for calibration (human labels); default weight ≥ 1. */
+  holdout?: Uint8Array;
+}
+
+export interface ClassifierState {
+  version: 1;
+  kind: string;
+  dim: number;
+  nClasses: number;
+  net: NetParams;
+  temperature: number;
+  /** Out-of-fold accuracy on the held-out labels (null when there were too few to cross-validate). */
+  estimatedAccuracy: number | null;
+  /** Calibrated out-of-fold probabilities of the held-out rows: index[k] is a row of X, probs row-major k × C. */
+  oof?: { index: number[]; probs: number[] };
+  /** Expected calibration error of the out-of-fold predictions before / after temperature scaling. */
+  ece?: { before: number; after: number };
+  trainedOn: { rows: number; heldOut: number; folds: number };
+  seed: number;
+}
+
+export interface ClassifierOptions {
+  /** Hidden layer sizes ([] = multinomial logistic regression). */
+  hidden?: number[];
+  l2?: number;
+  epochs?: number;
+  /** Folds for the out-of-fold calibration (default 5; fewer when there are few labels). */
+  folds?: number;
+}
+
+export interface FitClassifierOptions extends ClassifierOptions {
+  X: Float32Array;
+  n: number;
+  dim: number;
+  train: TrainSet;
+  nClasses: number;
+  seed?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export const CLASSIFIER_DEFAULTS = { hidden: [] as number[], l2: 1e-3, epochs: 30, folds: 5 };
+
+/** Validates a training set; throws a readable error on bad input. */
+export function checkTrainSet(t: TrainSet, n: number, C: number, X: Float32Array, dim: number): void {
+  if (!Number.isInteger(dim) || dim < 1) throw new Error(`dim must be a positive integer, got ${dim}`);
+  if (X.length < n * dim) throw new Error(`X holds ${X.length} values, need n·dim = ${n * dim}`);
+  if (!Number.isInteger(C) || C < 2) throw new Error(`Need at least 2 classes, got ${C}`);
+  const m = t.index.length;
+  if (t.y.length !== m || t.weight.length !== m || (t.holdout && t.holdout.length !== m)) {
+    throw new Error('train.index, train.y, train.weight (and holdout) must have the same length');
+  }
+  for (let k = 0; k < m; k++) {
+    if (!(t.index[k] >= 0 && t.index[k] < n)) throw new Error(`train.index[${k}] = ${t.index[k]} is not a row of X (n = ${n})`);
+    if (!(t.y[k] >= 0 && t.y[k] < C)) throw new Error(`train.y[${k}] = ${t.y[k]} is not a class (nClasses = ${C})`);
+    if (!(t.weight[k] >= 0) || !Number.isFinite(t.weight[k])) throw new Error(`train.weight[${k}] = ${t.weight[k]} must be finite and ≥ 0`);
+  }
+}
+
+/** Stratified assignment of `rows` (positions into the train set) to k folds. */
+export function stratifiedFolds(positions: number[], y: Int32Array, k: number, rng: Rng): Int32Array {
+  const fold = new Int32Array(positions.length).fill(-1);
+  const byClass = new Map<number, number[]>();
+  positions.forEach((p, j) => {
+    const list = byClass.get(y[p]) ?? [];
+    list.push(j);
+    byClass.set(y[p], list);
+  });
+  let offset = 0;
+  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
+    const list = rng.shuffle(byClass.get(c)!);
+    list.forEach((j, r) => (fold[j] = (r + offset) % k));
+    offset += list.length;
+  }
+  return fold;
+}
+
+function oneHot(y: Int32Array, C: number): Float32Array {
+  const t = new Float32Array(y.length * C);
+  for (let i = 0; i < y.length; i++) t[i * C + y[i]] = 1;
+  return t;
+}
+
+function pick<T extends Int32Array | Float32Array>(a: T, keep: number[]): T {
+  const Ctor = a.constructor as { new (n: number): T };
+  const out = new Ctor(keep.length);
+  keep.forEach((k, j) => (out[j] = a[k]));
+  return out;
+}
+
+/** Fits the calibrated classifier; see the module comment. */
+export async function fitClassifier(o: FitClassifierOptions): Promise<ClassifierState> {
+  const C = o.nClasses;
+  checkTrainSet(o.train, o.n, C, o.X, o.dim);
+  const seed = o.seed ?? 1;
+  const rng = new Rng(seed);
+  const hidden = o.hidden ?? CLASSIFIER_DEFAULTS.hidden;
+  const l2 = o.l2 ?? CLASSIFIER_DEFAULTS.l2;
+  const epochs = o.epochs ?? CLASSIFIER_DEFAULTS.epochs;
+  const t = o.train;
+  const m = t.index.length;
+  if (m === 0) throw new Error('No labelled items to train on.');
+  const standardize = featureStats(o.X, o.n, o.dim);
+  const eligible: number[] = [];
+  for (let k = 0; k < m; k++) if (t.holdout ? t.holdout[k] === 1 : t.weight[k] >= 1) eligible.push(k);
+  const folds = Math.min(o.folds ?? CLASSIFIER_DEFAULTS.folds, eligible.length >= 4 ? eligible.length : 0);
+  const totalFits = (folds >= 2 ? folds : 0) + 1;
+  let fitsDone = 0;
+  const t0 = Date.now();
+  const progress = (step: number, total: number, loss: number) => {
+    const done = fitsDone + step / total;
+    const el = (Date.now() - t0) / 1000;
+    o.onProgress?.({ stage: 'train', done: Math.round(done * 100), total: totalFits * 100, etaSeconds: (el / done) * (totalFits - done), loss });
+  };
+  const fit = (keep: number[]) =>
+    fitNet({
+      X: o.X,
+      n: o.n,
+      dim: o.dim,
+      rows: pick(t.index, keep),
+      targets: oneHot(pick(t.y, keep), C),
+      weights: pick(t.weight, keep),
+      nClasses: C,
+      hidden,
+      l2,
+      epochs,
+      standardize,
+      seed: rng.seed(),
+      signal: o.signal,
+      onStep: progress,
+    });
+
+  let temperature = 1;
+  let estimatedAccuracy: number | null = null;
+  let oof: ClassifierState['oof'];
+  let ece: ClassifierState['ece'];
+  if (folds >= 2) {
+    const fold = stratifiedFolds(eligible, t.y, folds, rng);
+    const heldRows = new Int32Array(eligible.length);
+    const heldY = new Int32Array(eligible.length);
+    const logits = new Float32Array(eligible.length * C);
+    for (let f = 0; f < folds; f++) {
+      const out = new Set<number>();
+      eligible.forEach((p, j) => {
+        if (fold[j] === f) out.add(p);
+      });
+      if (!out.size) continue;
+      const keep: number[] = [];
+      for (let k = 0; k < m; k++) if (!out.has(k)) keep.push(k);
+      const net = await fit(keep);
+      fitsDone++;
+      const js: number[] = [];
+      eligible.forEach((_, j) => {
+        if (fold[j] === f) js.push(j);
+      });
+      const rows = Int32Array.from(js, (j) => t.index[eligible[j]]);
+      const lg = netLogitsSync(net, o.X, o.n, o.dim, rows);
+      js.forEach((j, r) => {
+        heldRows[j] = rows[r];
+        heldY[j] = t.y[eligible[j]];
+        logits.set(lg.subarray(r * C, (r + 1) * C), j * C);
+      });
+    }
+    temperature = fitTemperature(logits, heldY, C);
+    const before = softmaxRows(logits, eligible.length, C, 1);
+    const after = softmaxRows(logits, eligible.length, C, temperature);
+    let ok = 0;
+    for (let j = 0; j < eligible.length; j++) {
+      let best = 0;
+      for (let c = 1; c < C; c++) if (after[j * C + c] > after[j * C + best]) best = c;
+      if (best === heldY[j]) ok++;
+    }
+    estimatedAccuracy = ok / eligible.length;
+    oof = { index: Array.from(heldRows), probs: Array.from(after) };
+    ece = { before: expectedCalibrationError(before, heldY, C), after: expectedCalibrationError(after, heldY, C) };
+  }
+  const all: number[] = [];
+  for (let k = 0; k < m; k++) all.push(k);
+  const net = await fit(all);
+  fitsDone++;
+  return {
+    version: 1,
+    kind: hidden.length ? 'mlp' : 'softmax',
+    dim: o.dim,
+    nClasses: C,
+    net,
+    temperature,
+    estimatedAccuracy,
+    oof,
+    ece,
+    trainedOn: { rows: m, heldOut: folds >= 2 ? eligible.length : 0, folds: folds >= 2 ? folds : 0 },
+    seed,
+  };
+}
+
+export interface Prediction {
+  /** n × C calibrated probabilities. */
+  probs: Float32Array;
+  labels: Int32Array;
+  confidence: Float32Array;
+}
+
+/** Calibrated predictions for all n rows of X. */
+export function predict(state: ClassifierState, X: Float32Array, n: number, dim: number): Prediction {
+  if (!state || state.version !== 1 || !state.net) throw new Error('Not a classifier state (train again).');
+  if (state.dim !== dim) throw new Error(`The classifier expects ${state.dim}-dim embeddings, got ${dim}: train again.`);
+  const C = state.nClasses;
+  const probs = softmaxRows(netLogitsSync(state.net, X, n, dim), n, C, state.temperature);
+  return { probs, ...argmaxRows(probs, n, C) };
+}
+
+/** Top class and its probability for each row of an n × C matrix. */
+export function argmaxRows(probs: Float32Array, n: number, C: number): { labels: Int32Array; confidence: Float32Array } {
+  const labels = new Int32Array(n);
+  const confidence = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < C; c++) if (probs[i * C + c] > probs[i * C + best]) best = c;
+    labels[i] = best;
+    confidence[i] = probs[i * C + best];
+  }
+  return { labels, confidence };
+}

@@ -1,0 +1,152 @@
+/**
+ * Graph-based semi-supervised learning on embeddings: a k-nearest-neighbour graph (cosine similarity) and label
+ * spreading over it (Zhou et al. 2004, with the similarity^γ weights of Iscen et al. 2019):
+ *   W = sym(kNN similarities^γ), S = D^-1/2 W D^-1/2, F ← α·S·F + Y  (iterated), label distribution = F / ΣF.
+ *
+ * The exact kNN graph is computed with tfjs matMul + topk in chunks (n² · dim multiply-adds: about a minute for
+ * 60,000 × 256 on the wasm backend, so callers should cache it per embedding version).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Progress } from '../types';
+import { AbortError } from '../util/progress';
+
+export interface KnnGraph {
+  n: number;
+  k: number;
+  /** n × k neighbour indices (self excluded), most similar first. */
+  idx: Int32Array;
+  /** n × k cosine similarities (rows of X are assumed L2-normalised; otherwise dot products). */
+  sim: Float32Array;
+}
+
+export interface BuildGraphOptions {
+  X: Float32Array;
+  n: number;
+  dim: number;
+  k: number;
+  /** Queries per matMul (default 512). */
+  chunk?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Exact k-nearest-neighbour graph of the rows of X by dot product (cosine for L2-normalised rows). */
+export async function buildKnnGraph(o: BuildGraphOptions): Promise<KnnGraph> {
+  const { n, dim } = o;
+  const k = Math.min(o.k, n - 1);
+  if (k < 1) throw new Error(`A kNN graph needs at least 2 items, got ${n}.`);
+  const idx = new Int32Array(n * k);
+  const sim = new Float32Array(n * k);
+  const chunk = o.chunk ?? 512;
+  const xt = tf.tidy(() => tf.transpose(tf.tensor2d(o.X.subarray(0, n * dim), [n, dim])));
+  const t0 = Date.now();
+  try {
+    for (let s = 0; s < n; s += chunk) {
+      if (o.signal?.aborted) throw new AbortError();
+      const b = Math.min(chunk, n - s);
+      const kk = Math.min(k + 1, n);
+      const { values, indices } = tf.tidy(() => tf.topk(tf.matMul(tf.tensor2d(o.X.subarray(s * dim, (s + b) * dim), [b, dim]), xt), kk));
+      const v = (await values.data()) as Float32Array;
+      const ii = (await indices.data()) as Int32Array;
+      values.dispose();
+      indices.dispose();
+      for (let r = 0; r < b; r++) {
+        const i = s + r;
+        let w = 0;
+        for (let j = 0; j < kk && w < k; j++) {
+          const nb = ii[r * kk + j];
+          if (nb === i) continue;
+          idx[i * k + w] = nb;
+          sim[i * k + w] = v[r * kk + j];
+          w++;
+        }
+        // Self not among the top k+1 (many exact duplicates): the first k are all neighbours already.
+      }
+      const done = s + b;
+      const el = (Date.now() - t0) / 1000;
+      o.onProgress?.({ stage: 'train', done, total: n, etaSeconds: (el / done) * (n - done), message: 'neighbour graph' });
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  } finally {
+    xt.dispose();
+  }
+  return { n, k, idx, sim };
+}
+
+export interface SpreadOptions {
+  graph: KnnGraph;
+  nClasses: number;
+  /** Seed rows, their classes and weights. */
+  seeds: { index: Int32Array; y: Int32Array; weight: Float32Array };
+  /** Neighbours per node actually used (≤ graph.k; default all). */
+  k?: number;
+  alpha?: number;
+  gamma?: number;
+  iterations?: number;
+}
+
+/**
+ * Label spreading. Returns F (n × C, rows summing to 1 where reached; all-zero rows for nodes no seed reaches) and
+ * `mass` (the un-normalised row sums, small for nodes far from any seed).
+ */
+export function spreadLabels(o: SpreadOptions): { F: Float32Array; mass: Float32Array } {
+  const g = o.graph;
+  const n = g.n;
+  const C = o.nClasses;
+  const k = Math.min(o.k ?? g.k, g.k);
+  const alpha = o.alpha ?? 0.99;
+  const gamma = o.gamma ?? 3;
+  const iters = o.iterations ?? 20;
+  // Edge weights (directed kNN edges; the symmetric W uses each edge both ways).
+  const w = new Float32Array(n * k);
+  const deg = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < k; j++) {
+      const s = g.sim[i * g.k + j];
+      const v = s > 0 ? Math.pow(s, gamma) : 0;
+      w[i * k + j] = v;
+      deg[i] += v;
+      deg[g.idx[i * g.k + j]] += v;
+    }
+  }
+  const dInv = new Float64Array(n);
+  for (let i = 0; i < n; i++) dInv[i] = deg[i] > 0 ? 1 / Math.sqrt(deg[i]) : 0;
+  const Y = new Float32Array(n * C);
+  for (let t = 0; t < o.seeds.index.length; t++) Y[o.seeds.index[t] * C + o.seeds.y[t]] += o.seeds.weight[t];
+  let F = Float32Array.from(Y);
+  let next = new Float32Array(n * C);
+  // Work on G = D^-1/2 F so that S·F = D^-1/2 · W · G.
+  const G = new Float32Array(n * C);
+  for (let it = 0; it < iters; it++) {
+    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) G[i * C + c] = F[i * C + c] * dInv[i];
+    next.fill(0);
+    for (let i = 0; i < n; i++) {
+      const oi = i * C;
+      for (let j = 0; j < k; j++) {
+        const e = w[i * k + j];
+        if (e === 0) continue;
+        const nb = g.idx[i * g.k + j];
+        const on = nb * C;
+        for (let c = 0; c < C; c++) {
+          next[oi + c] += e * G[on + c];
+          next[on + c] += e * G[oi + c];
+        }
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const di = dInv[i];
+      for (let c = 0; c < C; c++) next[i * C + c] = alpha * di * next[i * C + c] + Y[i * C + c];
+    }
+    const t = F;
+    F = next;
+    next = t;
+  }
+  const mass = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let c = 0; c < C; c++) s += F[i * C + c];
+    mass[i] = s;
+    if (s > 0) for (let c = 0; c < C; c++) F[i * C + c] /= s;
+  }
+  return { F, mass };
+}
