@@ -7,6 +7,7 @@
  *   node --import tsx scripts/bench-kernels.ts --workers 2       # plus SimCLR throughput on 2 workers together
  *   node --import tsx scripts/bench-kernels.ts --only s2-32-64-128 --profile   # per-kernel time of one encoder
  *   options: --batch 128  --runs 3  --seconds 1  --json out.json  --quick (fewer encoders, one run)
+ *            --grad auto|conv|gemm  (algorithm of the wasm conv-gradient kernels, see kernelOptions in wasmKernels.ts)
  *
  * For each encoder and input it reports (median of --runs runs, after a warm-up):
  *   train  images/s of a supervised step (encoder + 10-way softmax head, Adam)
@@ -21,6 +22,7 @@ import * as fs from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendInfo } from '../src/core/backend';
+import { kernelOptions } from '../src/core/backend/wasmKernels';
 
 interface Encoder {
   name: string;
@@ -55,10 +57,11 @@ interface Args {
   profile: boolean;
   json?: string;
   quick: boolean;
+  grad: 'auto' | 'conv' | 'gemm';
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { cpu: false, workers: 0, batch: 128, runs: 3, seconds: 1, profile: false, quick: false };
+  const a: Args = { cpu: false, workers: 0, batch: 128, runs: 3, seconds: 1, profile: false, quick: false, grad: 'auto' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -75,6 +78,11 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--profile') a.profile = true;
     else if (k === '--json') a.json = v();
     else if (k === '--quick') a.quick = true;
+    else if (k === '--grad') {
+      const g = v();
+      if (g !== 'auto' && g !== 'conv' && g !== 'gemm') throw new Error('--grad takes auto, conv or gemm');
+      a.grad = g;
+    }
     else throw new Error(`unknown option ${k} (see the comment at the top of scripts/bench-kernels.ts)`);
   }
   if (a.quick) a.runs = 1;
@@ -267,6 +275,7 @@ function profileKernels(e: Encoder, size: number, channels: number, batch: numbe
 // ------------------------------------------------------------------------------------------------ workers
 
 interface WorkerJob {
+  grad: Args['grad'];
   encoder: Encoder;
   size: number;
   channels: number;
@@ -294,6 +303,8 @@ async function sslOnWorkers(n: number, job: WorkerJob): Promise<{ total: number;
 }
 
 async function workerMain(job: WorkerJob): Promise<void> {
+  kernelOptions.filterGrad = job.grad;
+  kernelOptions.inputGrad = job.grad;
   await initBackend('wasm');
   const w = sslWorkload(job.encoder, job.size, job.channels, job.batch);
   w.step();
@@ -313,6 +324,8 @@ async function workerMain(job: WorkerJob): Promise<void> {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  kernelOptions.filterGrad = args.grad;
+  kernelOptions.inputGrad = args.grad;
   const encoders = ENCODERS.filter((e) => !args.only || e.name === args.only).filter((e) => !args.quick || ['s2-32-64', 's2-32-64-bn', 's2-32-64-128'].includes(e.name));
   if (encoders.length === 0) throw new Error(`no encoder named ${args.only}; have ${ENCODERS.map((e) => e.name).join(', ')}`);
   const load = os.loadavg()[0];
@@ -322,7 +335,7 @@ async function main(): Promise<void> {
   const backends: ('wasm' | 'cpu')[] = args.cpu ? ['wasm', 'cpu'] : ['wasm'];
   for (const backend of backends) {
     const info: BackendInfo = await initBackend(backend);
-    console.log(`\nbackend ${info.name}${info.simd ? ' (SIMD)' : ''}, one thread, batch ${backend === 'cpu' ? 16 : args.batch}, median of ${args.runs}`);
+    console.log(`\nbackend ${info.name}${info.simd ? ' (SIMD)' : ''}, one thread, batch ${backend === 'cpu' ? 16 : args.batch}, median of ${args.runs}, conv gradients: ${args.grad}`);
     console.log(`${'encoder'.padEnd(16)} ${'input'.padEnd(8)} ${'params'.padStart(8)} | ${'train'.padStart(7)} ${'/cpu-s'.padStart(7)} | ${'ssl'.padStart(7)} ${'/cpu-s'.padStart(7)} | ${'infer'.padStart(7)}`);
     for (const [size, channels] of INPUTS) {
       for (const e of encoders) {
@@ -354,7 +367,7 @@ async function main(): Promise<void> {
     console.log(`\nSimCLR on ${args.workers} worker threads at once (wasm, batch ${args.batch}, ${Math.max(3, args.seconds * 3)} s each):`);
     for (const [size, channels] of INPUTS) {
       for (const e of encoders) {
-        const r = await sslOnWorkers(args.workers, { encoder: e, size, channels, batch: args.batch, seconds: Math.max(3, args.seconds * 3) });
+        const r = await sslOnWorkers(args.workers, { grad: args.grad, encoder: e, size, channels, batch: args.batch, seconds: Math.max(3, args.seconds * 3) });
         rows.push({ backend: 'wasm', workers: args.workers, encoder: e.name, input: `${size}x${size}x${channels}`, sslTotal: r.total, sslEach: r.each });
         console.log(`  ${e.name.padEnd(16)} ${`${size}×${size}×${channels}`.padEnd(8)} ${r.total.toFixed(0).padStart(6)} img/s together (${r.each.map((x) => x.toFixed(0)).join(' + ')})`);
       }
