@@ -60,6 +60,7 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
       const v = await probe();
       if (v) return v;
     } catch (e) {
+      if ((e as { fatal?: boolean }).fatal) throw e;
       last = e;
     }
     if (Date.now() > deadline) {
@@ -106,4 +107,49 @@ export async function codeLenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
   await vscode.workspace.openTextDocument(uri); // the provider command needs the document loaded ("Illegal argument")
   const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
   return lenses.filter((l) => l.command !== undefined);
+}
+
+/**
+ * Runs a stage command (scan, pretrain, train, propose) and resolves with its outcome. Fails as soon as the stage
+ * reports a failure (the session's `problem`), instead of waiting for the command: the extension shows the failure
+ * as an error notification and the command may stay pending until someone dismisses it.
+ */
+export async function runStage(stage: 'scan' | 'pretrain' | 'train' | 'propose', timeoutMs = 150_000): Promise<{ cancelled?: boolean; summary?: string }> {
+  type SessionLike = { problem: string | null };
+  const api = extension().exports as { controller: { getSession(): SessionLike | undefined } };
+  const session = api.controller.getSession();
+  assert.ok(session, 'a SelfLabel session (a folder is open)');
+  // Watch the session's `problem` field: the stage runner sets it to "<stage> failed: …" when the stage fails.
+  let problem = session.problem;
+  let failure: string | undefined;
+  Object.defineProperty(session, 'problem', {
+    configurable: true,
+    enumerable: true,
+    get: () => problem,
+    set: (v: string | null) => {
+      problem = v;
+      if (typeof v === 'string' && v.startsWith(`${stage} failed`)) failure = v;
+    },
+  });
+  let settled: { ok: true; value: unknown } | { ok: false; error: unknown } | undefined;
+  void Promise.resolve(vscode.commands.executeCommand(`selflabel.${stage}`)).then(
+    (value) => (settled = { ok: true, value }),
+    (error) => (settled = { ok: false, error }),
+  );
+  try {
+    const outcome = await waitFor(`the ${stage} command to finish`, () => {
+      if (settled) {
+        if (!settled.ok) throw Object.assign(settled.error instanceof Error ? settled.error : new Error(String(settled.error)), { fatal: true });
+        return { value: settled.value };
+      }
+      if (failure) throw Object.assign(new Error(`SelfLabel reported: ${failure}`), { fatal: true });
+      return undefined;
+    }, timeoutMs, 100);
+    const v = outcome.value as { cancelled?: boolean; summary?: string } | undefined;
+    assert.ok(v, `${stage} returned no outcome (it did not start or it failed; see the SelfLabel log)`);
+    return v;
+  } finally {
+    delete (session as { problem?: unknown }).problem;
+    session.problem = problem;
+  }
 }

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as vscode from 'vscode';
 import type { SelfLabelApi } from '../../../../src/extension/extension';
-import { extension, readTruth, recordMetric, run, selflabelFile } from '../../helpers';
+import { extension, readTruth, recordMetric, run, runStage, selflabelFile } from '../../helpers';
 
 describe('classes and scan', () => {
   it('Set Classes (with the classes given) writes .selflabel/classes.json', async () => {
@@ -25,7 +25,7 @@ describe('classes and scan', () => {
 
   it('Scan finds every fixture item, and nothing else', async () => {
     const t = performance.now();
-    const outcome = await run<{ cancelled?: boolean } | undefined>('selflabel.scan');
+    const outcome = await runStage('scan');
     recordMetric('scan s (41 text items)', (performance.now() - t) / 1000);
     assert.ok(outcome, 'the scan ran (the command returned its outcome)');
     assert.notEqual(outcome.cancelled, true);

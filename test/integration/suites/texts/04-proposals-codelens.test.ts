@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SelfLabelApi } from '../../../../src/extension/extension';
-import { codeLenses, currentLabels, extension, readJournal, readTruth, recordMetric, run, workspaceRoot } from '../../helpers';
+import { codeLenses, currentLabels, extension, readJournal, readTruth, recordMetric, run, runStage, workspaceRoot } from '../../helpers';
 
 const uriOf = (rel: string) => vscode.Uri.file(path.join(workspaceRoot(), rel));
 
@@ -28,7 +28,7 @@ describe('pretrain, train, propose, CodeLens', function () {
   for (const stage of ['pretrain', 'train', 'propose'] as const) {
     it(`${stage} runs to the end`, async () => {
       const t = performance.now();
-      const outcome = await run<{ cancelled?: boolean; summary?: string } | undefined>(`selflabel.${stage}`);
+      const outcome = await runStage(stage);
       recordMetric(`${stage} s (41 texts, 1 worker)`, (performance.now() - t) / 1000);
       assert.ok(outcome, `${stage} returned its outcome (undefined = it failed or did not start; see the SelfLabel log)`);
       assert.notEqual(outcome.cancelled, true);
