@@ -312,12 +312,20 @@ test('MaxPoolGrad matches cpu, including ties (ReLU zeros) and padding', async (
   );
 });
 
-test('AvgPool gradient (stock wasm kernel) matches cpu', async () => {
-  for (const [xs, f, s, pad] of [[[2, 8, 8, 3], 2, 2, 'valid'], [[2, 7, 7, 2], 3, 2, 'same']] as [number[], number, number, Pad][]) {
-    await assertSame(`avgPool grad ${xs}`, () =>
+test('AvgPoolGrad matches cpu (exact tiling: ours; overlapping or padded: stock)', async () => {
+  const cases: [number[], number | [number, number], number | [number, number], Pad][] = [
+    [[2, 8, 8, 3], 2, 2, 'valid'],
+    [[3, 6, 9, 1], [2, 3], [2, 3], 'valid'],
+    [[2, 8, 8, 2], 2, 2, 'same'],
+    [[2, 7, 7, 2], 3, 2, 'same'], // overlapping, padded
+    [[2, 9, 9, 2], 2, 2, 'valid'], // does not tile exactly
+  ];
+  for (const [xs, f, s, pad] of cases) {
+    await assertSame(`avgPool grad ${xs} f=${f} s=${s} ${pad}`, () =>
       tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, f, s, pad).square().sum())(rnd(xs, 1)),
     );
   }
+  await assertNoLeak('avgPoolGrad', () => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, 2, 2, 'valid').sum())(rnd([2, 8, 8, 3], 1))));
 });
 
 test('FusedBatchNorm matches cpu (per-channel stats with and without scale/offset; other layouts)', async () => {

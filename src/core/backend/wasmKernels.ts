@@ -57,6 +57,7 @@ export const WASM_TRAINING_KERNELS = [
   'MaxPoolGrad',
   'UnsortedSegmentSum',
   'FusedBatchNorm',
+  'AvgPoolGrad',
 ] as const;
 
 /** Registers SelfLabel's training kernels for the wasm backend (idempotent). Call before tf.setBackend('wasm'). */
@@ -91,6 +92,7 @@ function kernelConfigs(): Omit<tf.KernelConfig, 'backendName'>[] {
     { kernelName: 'MaxPoolGrad', kernelFunc: wrap(maxPoolGrad) },
     { kernelName: 'UnsortedSegmentSum', kernelFunc: wrap(unsortedSegmentSum) },
     { kernelName: 'FusedBatchNorm', kernelFunc: wrap(fusedBatchNorm) },
+    { kernelName: 'AvgPoolGrad', kernelFunc: wrap(avgPoolGrad) },
   ];
 }
 
@@ -687,4 +689,36 @@ function fusedBatchNorm(inputs: Inputs, backend: BackendWasm, attrs: Attrs): Ten
   const out = run(backend, 'Add', { a: scaled, b: offset });
   free(backend, scaled);
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// AvgPoolGrad for non-overlapping windows that tile the input exactly (e.g. 2×2 pooling with stride 2): every
+// input pixel gets dy/(FH·FW) of its one window — a scaled copy of dy broadcast over each window (the fast Tile
+// above). The stock kernel (~10 ns per input element) handles the other cases.
+
+function avgPoolGrad(inputs: Inputs, backend: BackendWasm, attrs: Attrs): TensorInfo {
+  const dy = inputs.dy as TensorInfo;
+  const x = inputs.input as TensorInfo;
+  const info = backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterSize as [number, number] | number,
+    attrs.strides as [number, number] | number,
+    1,
+    attrs.pad as Pad as 'valid',
+  );
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const exact = fh === sh && fw === sw && top === 0 && left === 0 && oh * fh === h && ow * fw === w;
+  if (!exact || dy.dtype !== 'float32') return run(backend, 'AvgPoolGrad', inputs, attrs);
+  const scaled = backend.makeOutput([n * oh, 1, ow, 1, c], 'float32');
+  {
+    const src = view(backend, dy);
+    const dst = view(backend, scaled);
+    const k = 1 / (fh * fw);
+    for (let i = 0; i < src.length; i++) dst[i] = src[i] * k;
+  }
+  const tiled = tile({ x: scaled }, backend, { reps: [1, fh, 1, fw, 1] });
+  free(backend, scaled);
+  return { dataId: tiled.dataId, shape: x.shape, dtype: 'float32' };
 }
