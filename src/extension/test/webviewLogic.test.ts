@@ -1,6 +1,6 @@
 /**
  * Tests of the review webview's pure logic (webview/review/layout.ts, logic.ts) and the side panel's chart geometry
- * (webview/sidePanel/chart.ts): virtualisation keeps the DOM small for 10,000 items, keyboard movement stays in
+ * (webview/sidePanel/curve.ts): virtualisation keeps the DOM small for 10,000 items, keyboard movement stays in
  * range, the "accept all ≥ c" batch reports the right count and expected precision, keys map to actions.
  * Run: node --import tsx --test src/extension/test/webviewLogic.test.ts
  */
@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { cellPosition, gridLayout, moveIndex, scrollToReveal, visibleRange } from '../../../webview/review/layout';
 import { batchStats, formatConfidence, imageUrl, keyAction, nextOpen, orderItems } from '../../../webview/review/logic';
-import { curveGeometry } from '../../../webview/sidePanel/chart';
+import { curveGeometry } from '../../../webview/sidePanel/curve';
 import type { GridItem } from '../../protocol/webview';
 
 test('grid layout: columns fit the width, at least one', () => {
