@@ -22,7 +22,7 @@ import type {
 } from './types';
 import { DEFAULT_CONFIG, readConfigFile, validateConfig, type ProjectConfig } from './config';
 import { workspacePaths, type WorkspacePaths } from './paths';
-import { readArrayFile, readJson, writeArrayFile, writeJson, exists } from './util/files';
+import { readArrayFile, readJson, writeArrayFile, writeJson } from './util/files';
 import { AbortError, combineProgress, throwIfAborted } from './util/progress';
 import { scanWorkspace, loadTexts } from './dataset';
 import { LabelStore, importCsv, exportLabels } from './store';
@@ -414,7 +414,7 @@ export class Project {
   }
 
   private async loadTextData(root: string, items: readonly Item[]): Promise<{ data: JobData & { kind: 'text' }; failed: { id: string; reason: string }[] }> {
-    const res = await loadTexts(root, items as Item[]);
+    const res = await loadTexts(root, items as Item[], { textField: this.config.textField });
     const failed: { id: string; reason: string }[] = [];
     const texts = res.map((t, i) => {
       if (typeof t === 'string') return t;
@@ -454,10 +454,11 @@ export class Project {
     return this.exclusive('pretrain', async () => {
       const modality = this.requireItems();
       const t0 = Date.now();
-      let { data, failed } = await this.loadData(this.root, this.items, modality, { ...opts, cache: true });
-      if (failed.length) {
-        await this.dropFailed(failed);
-        ({ data } = await this.loadData(this.root, this.items, modality, { ...opts, cache: true }));
+      const first = await this.loadData(this.root, this.items, modality, { ...opts, cache: true });
+      let data = first.data;
+      if (first.failed.length) {
+        await this.dropFailed(first.failed);
+        data = (await this.loadData(this.root, this.items, modality, { ...opts, cache: true })).data;
       }
       throwIfAborted(opts.signal);
       await this.getPool();
@@ -499,25 +500,19 @@ export class Project {
     });
   }
 
+  /** Identifies a pretext encoder's checkpoint: changes whenever it is saved again. */
   private async checkpointVersion(task: string): Promise<string | undefined> {
-    const dir = this.paths.checkpoint(task);
-    try {
-      const st = await fs.stat(path.join(dir, 'weights.bin'));
-      const state = await readJson<{ epochsDone?: number }>(path.join(dir, 'state.json'));
-      return `${task}-e${state?.epochsDone ?? '?'}-${Math.round(st.mtimeMs)}-${st.size}`;
-    } catch {
-      return undefined;
-    }
+    const state = await readJson<{ epochsDone?: number; batchInEpoch?: number; savedAt?: string }>(path.join(this.paths.checkpoint(task), 'state.json'));
+    if (!state?.savedAt) return undefined;
+    return `${task}-e${state.epochsDone ?? 0}.${state.batchInEpoch ?? 0}-${state.savedAt}`;
   }
 
   /** Which pretext encoders exist, with their epochs. */
   async pretrained(): Promise<{ task: string; epochs: number }[]> {
     const out: { task: string; epochs: number }[] = [];
     for (const task of this.modality ? TASKS[this.modality] : [...TASKS.image, ...TASKS.text]) {
-      const state = await readJson<{ epochsDone?: number }>(path.join(this.paths.checkpoint(task), 'state.json'));
-      if (state && (await exists(path.join(this.paths.checkpoint(task), 'weights.bin')))) {
-        out.push({ task, epochs: state.epochsDone ?? 0 });
-      }
+      const state = await readJson<{ epochsDone?: number; savedAt?: string }>(path.join(this.paths.checkpoint(task), 'state.json'));
+      if (state?.savedAt) out.push({ task, epochs: state.epochsDone ?? 0 });
     }
     return out;
   }
@@ -971,6 +966,8 @@ export class Project {
       format: o.format,
       out: o.out,
       root: this.root,
+      items: this.items.length ? [...this.items] : undefined,
+      textField: this.config.textField,
       proposals: o.includeProposals ? this.pendingProposals() : undefined,
     });
   }

@@ -7,6 +7,9 @@ import type { TransferListItem } from 'node:worker_threads';
 import type { JobContext, JobHandler } from './jobs';
 import type { JobTypes } from '../protocol/jobs';
 import { loadImage } from '../core/dataset';
+import { pretrainImageEncoder, embedImages } from '../core/ssl/imagePretrain';
+import { pretrainTextEncoder, embedTexts } from '../core/ssl/textPretrain';
+import { fitClassifier, predict, type ClassifierState } from '../core/train/classifier';
 
 type Handler<K extends keyof JobTypes> = (
   params: JobTypes[K]['params'],
@@ -34,6 +37,60 @@ const decodeImages: Handler<'decodeImages'> = async (p, ctx) => {
   return { result: { failed } };
 };
 
+const pretrain: Handler<'pretrain'> = async (p, ctx) => {
+  const common = {
+    epochs: p.epochs,
+    seed: p.seed,
+    checkpointDir: p.checkpointDir,
+    resume: p.resume,
+    maxSeconds: p.maxSeconds,
+    signal: ctx.signal,
+    onProgress: ctx.progress,
+  };
+  let r;
+  if (p.data.kind === 'image') {
+    if (p.task !== 'simclr' && p.task !== 'rotation') throw new Error(`unknown image pretext task "${p.task}"`);
+    const d = p.data;
+    r = await pretrainImageEncoder({ ...common, task: p.task, pixels: new Uint8Array(d.pixels, 0, d.n * d.size * d.size * d.channels), n: d.n, size: d.size, channels: d.channels });
+  } else {
+    if (p.task !== 'masked' && p.task !== 'contrastive') throw new Error(`unknown text pretext task "${p.task}"`);
+    r = await pretrainTextEncoder({ ...common, task: p.task, texts: p.data.texts });
+  }
+  return { result: { task: r.task, epochs: r.epochs, seconds: r.seconds, itemsPerSecond: r.itemsPerSecond, finalLoss: r.finalLoss } };
+};
+
+const embed: Handler<'embed'> = async (p, ctx) => {
+  const common = { checkpointDir: p.checkpointDir, signal: ctx.signal, onProgress: ctx.progress };
+  const r =
+    p.data.kind === 'image'
+      ? await embedImages({ ...common, pixels: new Uint8Array(p.data.pixels, 0, p.data.n * p.data.size * p.data.size * p.data.channels), n: p.data.n, size: p.data.size, channels: p.data.channels })
+      : await embedTexts({ ...common, texts: p.data.texts });
+  return { result: r, transfer: [r.embeddings.buffer as ArrayBuffer] };
+};
+
+const fit: Handler<'fit'> = async (p, ctx) => {
+  const state = await fitClassifier({
+    X: new Float32Array(p.X, 0, p.n * p.dim),
+    n: p.n,
+    dim: p.dim,
+    train: p.train,
+    nClasses: p.nClasses,
+    seed: p.seed,
+    signal: ctx.signal,
+    onProgress: ctx.progress,
+  });
+  return { result: state };
+};
+
+const predictJob: Handler<'predict'> = async (p) => {
+  const r = predict(p.state as ClassifierState, new Float32Array(p.X, 0, p.n * p.dim), p.n, p.dim);
+  return { result: { probs: r.probs }, transfer: [r.probs.buffer as ArrayBuffer] };
+};
+
 export const engineJobs: Record<string, JobHandler> = {
   decodeImages,
+  pretrain,
+  embed,
+  fit,
+  predict: predictJob,
 };
