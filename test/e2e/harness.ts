@@ -154,8 +154,14 @@ export class Session {
     // Park the pointer over the empty editor area so no hover tooltip covers the picture.
     await this.page.mouse.move(900, 500).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300));
-    if (target) await target.screenshot({ path: file });
-    else await this.page.screenshot({ path: file });
+    // Notification toasts float over the views: hide them for the picture (the app's state is not touched).
+    const style = await this.page.addStyleTag({ content: '.notifications-toasts { visibility: hidden !important; }' }).catch(() => undefined);
+    try {
+      if (target) await target.screenshot({ path: file });
+      else await this.page.screenshot({ path: file });
+    } finally {
+      await style?.evaluate('el => el.remove()').catch(() => undefined);
+    }
     return file;
   }
 
@@ -200,9 +206,9 @@ export class Session {
 
   /** Waits for a notification whose text matches, and returns its text. */
   async notification(match: RegExp, timeoutMs = 60_000): Promise<string> {
-    const toast = this.page.locator('.notifications-toasts .notification-toast, .notification-list-item', { hasText: match }).first();
+    const toast = this.page.locator('.notifications-toasts .notification-toast .notification-list-item-message', { hasText: match }).first();
     await toast.waitFor({ state: 'attached', timeout: timeoutMs });
-    return (await toast.innerText()).trim();
+    return (await toast.innerText()).replace(/\s+/g, ' ').trim();
   }
 
   /**
@@ -213,7 +219,7 @@ export class Session {
     const toasts = this.page.locator('.notifications-toasts .notification-toast');
     return waitFor(`"SelfLabel: ${stage} done"`, async () => {
       for (const t of await toasts.all()) {
-        const msg = (await t.innerText().catch(() => '')).trim();
+        const msg = (await t.locator('.notification-list-item-message').first().innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
         if (msg.includes(`SelfLabel: ${stage} done`)) return msg;
         if (/SelfLabel: .*(failed|set the classes first|still running|not trusted)/i.test(msg)) throw new StageError(`${stage}: ${msg}`);
       }
