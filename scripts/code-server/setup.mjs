@@ -12,6 +12,7 @@
  *
  *   node scripts/code-server/setup.mjs           # set up (prints what it did and how long each step took)
  *   node scripts/code-server/setup.mjs --check   # only report what is missing; exit 1 if anything is
+ *   SELFLABEL_CODE_SERVER_DIR=/some/dir …       # install / use code-server there instead of .cache/code-server
  *
  * As a module: `await ensureCodeServer({ log })` → `{ entry, chromium, version }`.
  */
@@ -26,7 +27,8 @@ const RIPGREP_PREBUILT = 'v13.0.0-10';
 const RIPGREP_PACKAGE_VERSIONS = ['1.15.11', '1.15.10', '1.15.9', '1.15.14'];
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const installDir = path.join(repoRoot, '.cache', 'code-server');
+/** Where code-server is installed: .cache/code-server, or SELFLABEL_CODE_SERVER_DIR (e.g. a CI cache folder). */
+export const installDir = path.resolve(process.env.SELFLABEL_CODE_SERVER_DIR || path.join(repoRoot, '.cache', 'code-server'));
 export const codeServerEntry = path.join(installDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const marker = path.join(installDir, '.selflabel-setup.json');
 
