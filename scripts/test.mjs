@@ -47,11 +47,16 @@ async function main() {
   }
 
   step('unit tests (node:test)');
-  const files = fs
-    .readdirSync(path.join(root, 'test/unit'))
-    .filter((f) => f.endsWith('.test.ts'))
-    .sort()
-    .map((f) => `test/unit/${f}`);
+  // Engine tests live in test/unit; tests of the extension's pure logic live beside it in src/extension/test.
+  const files = ['test/unit', 'src/extension/test']
+    .filter((d) => fs.existsSync(path.join(root, d)))
+    .flatMap((d) =>
+      fs
+        .readdirSync(path.join(root, d))
+        .filter((f) => f.endsWith('.test.ts'))
+        .sort()
+        .map((f) => `${d}/${f}`),
+    );
   const unit = await run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], { parse: true });
   const p = /(?:^|\n)\s*(?:ℹ|#)\s*pass (\d+)/.exec(unit.out);
   const f = /(?:^|\n)\s*(?:ℹ|#)\s*fail (\d+)/.exec(unit.out);
