@@ -1,0 +1,110 @@
+/**
+ * Tests of the extension host's Session (src/extension/session.ts) against the real engine in a temp workspace of
+ * text files and JSONL rows: the engine loads only when first needed, classes, one stage at a time, cancellation,
+ * labelling and undo turned into grid updates, and refusal of unknown items. No training here (that needs workers
+ * and minutes); the stages used are scan and the label store.
+ * Run: node --import tsx --test src/extension/test/session.test.ts
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Log } from '../log';
+import { BusyError, loadEngine, Session, UserError, type Change, type EngineModule } from '../session';
+
+async function workspace(t: { after(fn: () => Promise<void>): void }): Promise<string> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'selflabel-session-'));
+  t.after(() => fs.rm(root, { recursive: true, force: true }));
+  await fs.mkdir(path.join(root, 'notes'));
+  for (let i = 1; i <= 4; i++) await fs.writeFile(path.join(root, 'notes', `n${i}.txt`), `note number ${i}: ${i % 2 ? 'win a prize now' : 'meeting at noon'}\n`);
+  await fs.writeFile(path.join(root, 'rows.jsonl'), ['{"text":"first row"}', '', '{"text":"second row"}', '{"text":"third row"}'].join('\n') + '\n');
+  return root;
+}
+
+function makeSession(root: string, lines: string[] = []) {
+  let loads = 0;
+  const engine = (): Promise<EngineModule> => {
+    loads++;
+    return loadEngine();
+  };
+  const s = new Session({ root, overrides: () => ({ workers: 1 }), log: new Log({ appendLine: (l) => lines.push(l) }), engine });
+  return { s, loads: () => loads };
+}
+
+test('the engine loads on first need only; no .selflabel means no project until classes are set', async (t) => {
+  const root = await workspace(t);
+  const { s, loads } = makeSession(root);
+  t.after(() => s.dispose());
+  assert.equal(loads(), 0, 'constructing a session loads nothing');
+  assert.equal(s.current, undefined);
+  assert.equal(await s.getProject(), undefined);
+  assert.equal(loads(), 1);
+  await assert.rejects(s.requireProject(), UserError);
+  const changes: Change['kind'][] = [];
+  s.onDidChange((c) => changes.push(c.kind));
+  await s.setClasses(['spam', 'ham']);
+  const classes = JSON.parse(await fs.readFile(path.join(root, '.selflabel', 'classes.json'), 'utf8'));
+  assert.deepEqual(classes.classes, ['spam', 'ham']);
+  assert.ok(changes.includes('classes'));
+  assert.deepEqual((await s.requireProject()).classes(), ['spam', 'ham']);
+});
+
+test('scan through the session: summary, items by file, one stage at a time, cancellation', async (t) => {
+  const root = await workspace(t);
+  const { s } = makeSession(root);
+  t.after(() => s.dispose());
+  await s.setClasses(['spam', 'ham']);
+  const first = s.runStage('scan');
+  await assert.rejects(s.runStage('scan'), BusyError, 'a second stage is refused while one runs');
+  const outcome = await first;
+  assert.equal(outcome.cancelled, false);
+  assert.match(outcome.summary, /found 7 text items/);
+  assert.equal(s.runningStage, undefined);
+  assert.deepEqual(
+    s.itemsOfFile('rows.jsonl').map((i) => [i.id, i.line]),
+    [
+      ['rows.jsonl#1', 1],
+      ['rows.jsonl#2', 3],
+      ['rows.jsonl#3', 4],
+    ],
+  );
+  assert.equal(s.itemsOfFile('notes/n2.txt')[0]?.kind, 'text');
+  const ac = new AbortController();
+  ac.abort();
+  const cancelled = await s.runStage('scan', { signal: ac.signal });
+  assert.equal(cancelled.cancelled, true);
+  await assert.rejects(s.runStage('train'), /label|propose|pretrain|encoder/i, 'train without labels or encoder fails with a reason');
+  assert.match(s.problem ?? '', /train failed/);
+});
+
+test('labels, corrections and undo become grid updates and journal lines; unknown items are refused', async (t) => {
+  const root = await workspace(t);
+  const { s } = makeSession(root);
+  t.after(() => s.dispose());
+  await s.setClasses(['spam', 'ham']);
+  await s.runStage('scan');
+  const updates: unknown[] = [];
+  s.onDidChange((c) => c.updates && updates.push(...c.updates));
+  assert.deepEqual(await s.label('notes/n1.txt', 'spam'), [{ id: 'notes/n1.txt', status: 'labelled', label: 'spam' }]);
+  assert.deepEqual(await s.correct('rows.jsonl#2', 'ham'), [{ id: 'rows.jsonl#2', status: 'corrected', label: 'ham' }]);
+  assert.equal(updates.length, 2, 'listeners hear about each change');
+  assert.deepEqual(s.describe('notes/n1.txt').status, { status: 'labelled', label: 'spam' });
+  const journal = (await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(
+    journal.map((e) => [e.item, e.label, e.source]),
+    [
+      ['notes/n1.txt', 'spam', 'human'],
+      ['rows.jsonl#2', 'ham', 'corrected'],
+    ],
+  );
+  const u = await s.undo();
+  assert.deepEqual(u.updates, [{ id: 'rows.jsonl#2', status: 'unlabelled' }]);
+  assert.match(u.message, /rows\.jsonl#2/);
+  assert.deepEqual(s.describe('rows.jsonl#2').status, { status: 'unlabelled' });
+  await assert.rejects(s.label('notes/missing.txt', 'spam'), UserError);
+  await assert.rejects(s.label('notes/n2.txt', 'eggs'), /unknown class/);
+  await assert.rejects(s.accept(['notes/n2.txt']), /no pending proposal/);
+  await assert.rejects(s.reject('notes/n2.txt'), /no pending proposal/);
+  assert.deepEqual(s.reviewCells(), []);
+});
