@@ -24,7 +24,7 @@ const workDir = path.join(root, '.bench', 'work');
 const TARGETS = {
   'mnist-noreview': [
     'MNIST 10/class no-review test accuracy=final.testAccuracy>=0.95',
-    'pretraining images/s, both cores=speed.pretrainItemsPerSecond.total>=800',
+    'pretraining images/s, both cores, wall clock=speed.pretrainItemsPerSecond.wall>=800',
     'whole MNIST no-review run, seconds=final.wallSeconds<=1200',
   ],
   'mnist-review': [
@@ -151,12 +151,12 @@ function summary(results, repeat) {
           pct(r.final.testMacroF1),
           pct(r.final.datasetLabelAccuracy),
           num(r.final.wallSeconds),
-          num(r.speed.pretrainItemsPerSecond.total),
+          `${num(r.speed.pretrainItemsPerSecond.wall)} (${num(r.speed.pretrainItemsPerSecond.total)})`,
           `${num(r.final.peakRssMB)} MB`,
         ],
   );
   return table(
-    ['run', 'mode', 'backend', 'pool items', 'human actions', 'test acc', 'test macro-F1', 'dataset label acc', 'wall s', 'pretrain items/s', 'peak RSS'],
+    ['run', 'mode', 'backend', 'pool items', 'human actions', 'test acc', 'test macro-F1', 'dataset label acc', 'wall s', 'pretrain items/s wall (training)', 'peak RSS'],
     rows,
   ) + (repeat > 1 ? `\n\n(medians over ${repeat} runs)` : '');
 }

@@ -114,8 +114,8 @@ export function formatMarkdown(r: BenchResult): string {
   out.push('');
   const s = r.speed;
   out.push(
-    `**speed**: pretrain ${num(s.pretrainItemsPerSecond.total)} items/s on ${s.pretrainItemsPerSecond.workers} worker(s)` +
-      ` (${s.pretrainItemsPerSecond.perWorker.map((x) => num(x)).join(' + ') || '—'})` +
+    `**speed**: pretrain ${num(s.pretrainItemsPerSecond.wall)} items/s wall-clock, ${num(s.pretrainItemsPerSecond.total)} items/s training` +
+      ` on ${s.pretrainItemsPerSecond.workers} worker(s) (${Object.entries(s.pretrainItemsPerSecond.perTask).map(([k, x]) => `${k} ${num(x)}`).join(' + ') || '—'})` +
       ` · embed ${num(s.embedItemsPerSecond)} items/s · propose ${num(s.proposeSeconds, 2)} s` +
       ` · store append ${num(s.storeAppendPerSecond)} labels/s (fsync each; batched ${num(s.storeBatchAppendPerSecond)}/s), replay ${num(s.storeReplayPerSecond)} events/s` +
       ` · scan ${num(s.scanFilesPerSecond)} files/s`,

@@ -101,7 +101,13 @@ export interface BenchResult {
     peakRssMB: number;
   };
   speed: {
-    pretrainItemsPerSecond: { total: number; perWorker: number[]; workers: number };
+    /**
+     * total: the engine's own figure (each task's training rate, summed over the tasks running in parallel);
+     * wall: items × epochs summed over the tasks, divided by the whole pretrain stage's wall time (decoding,
+     * start-up and a task finishing before the other included) — what a user waits for;
+     * perWorker: items per second of each worker over its tasks' training time; perTask: the engine's per task.
+     */
+    pretrainItemsPerSecond: { total: number; wall: number; perWorker: number[]; perTask: Record<string, number>; workers: number };
     embedItemsPerSecond: number | null;
     proposeSeconds: number | null;
     storeAppendPerSecond: number | null;

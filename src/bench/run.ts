@@ -334,7 +334,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       },
       speed: {
-        pretrainItemsPerSecond: { total: pre.itemsPerSecond, perWorker: pre.tasks.map((t) => t.itemsPerSecond), workers: p.config.workers },
+        pretrainItemsPerSecond: pretrainRates(pre.tasks, poolIds.length, pre.seconds, p.config.workers, pre.itemsPerSecond),
         embedItemsPerSecond: embedRate,
         proposeSeconds: proposeTimes.length ? median(proposeTimes) : null,
         storeAppendPerSecond: storeSpeed.appendPerSecond,
@@ -352,6 +352,30 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     if (opts.keep) log?.(`[bench] kept the scratch workspace ${scratch}`);
     else await fs.rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** Pretraining throughput figures (see BenchResult.speed.pretrainItemsPerSecond). Task i ran on worker i % workers. */
+export function pretrainRates(
+  tasks: readonly { task: string; epochs: number; seconds: number; itemsPerSecond: number }[],
+  items: number,
+  seconds: number,
+  workers: number,
+  engineTotal: number,
+): BenchResult['speed']['pretrainItemsPerSecond'] {
+  const processed = new Array<number>(workers).fill(0);
+  const busy = new Array<number>(workers).fill(0);
+  tasks.forEach((t, i) => {
+    processed[i % workers] += t.itemsPerSecond * t.seconds;
+    busy[i % workers] += t.seconds;
+  });
+  const itemEpochs = tasks.reduce((s, t) => s + items * t.epochs, 0);
+  return {
+    total: engineTotal,
+    wall: seconds > 0 ? itemEpochs / seconds : 0,
+    perWorker: processed.map((x, w) => (busy[w] > 0 ? x / busy[w] : 0)),
+    perTask: Object.fromEntries(tasks.map((t) => [t.task, t.itemsPerSecond])),
+    workers,
+  };
 }
 
 function fmt(x: number | null): string {

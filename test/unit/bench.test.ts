@@ -361,3 +361,86 @@ test('targets read metrics by path and a missing metric is a MISS, not a pass', 
   assert.match(md, /1,300 \| MISS/);
   assert.match(md, /— \| MISS/);
 });
+
+// ───────────── throughput figures ─────────────
+
+test('pretrainRates: wall-clock rate over the whole stage, per-worker rate over each worker’s tasks', async () => {
+  const { pretrainRates } = await import('../../src/bench/run');
+  const tasks = [
+    { task: 'a', epochs: 2, seconds: 10, itemsPerSecond: 100 }, // 1,000 items in 10 s
+    { task: 'b', epochs: 2, seconds: 20, itemsPerSecond: 50 }, // 1,000 items in 20 s
+  ];
+  // 500 items × 2 epochs × 2 tasks = 2,000 item-epochs in a 25 s stage → 80/s.
+  const two = pretrainRates(tasks, 500, 25, 2, 150);
+  assert.equal(two.wall, 80);
+  assert.deepEqual(two.perWorker, [100, 50]);
+  assert.deepEqual(two.perTask, { a: 100, b: 50 });
+  assert.equal(two.total, 150);
+  // One worker ran both tasks: 2,000 items in 30 s of training.
+  const one = pretrainRates(tasks, 500, 31, 1, 150);
+  assert.ok(Math.abs(one.perWorker[0] - 2000 / 30) < 1e-9);
+});
+
+// ───────────── the whole loop against the real engine, on 90 real MNIST digits ─────────────
+
+test('runBench drives the real Project: action counts, truthful labels, journal matches, user folder untouched', async () => {
+  const { runBench } = await import('../../src/bench/run');
+  const { parseBenchArgs } = await import('../../src/bench/options');
+  // The data script is plain ESM JavaScript (no types): import it by a computed path and state the one export used.
+  const script = path.join(__dirname, '../../scripts/prepare-data.mjs');
+  const { writeMnistSample } = (await import(script)) as {
+    writeMnistSample: (dir: string, o: { size: number; seed: number; truthFile: string; log?: (s: string) => void }) => unknown;
+  };
+  const all = path.join(tmp, 'digits-all');
+  writeMnistSample(all, { size: 90, seed: 3, truthFile: path.join(tmp, 'digits-all.csv'), log: () => undefined });
+  const rows = fs.readFileSync(path.join(tmp, 'digits-all.csv'), 'utf8').trim().split('\n').slice(1);
+  const pool = path.join(tmp, 'digits-pool');
+  const testDir = path.join(tmp, 'digits-test');
+  fs.mkdirSync(pool);
+  fs.mkdirSync(testDir);
+  const poolCsv = ['path,label'];
+  const testCsv = ['path,label'];
+  rows.forEach((r, i) => {
+    const [file] = r.split(',');
+    fs.renameSync(path.join(all, file), path.join(i < 60 ? pool : testDir, file));
+    (i < 60 ? poolCsv : testCsv).push(r);
+  });
+  fs.writeFileSync(path.join(tmp, 'pool.csv'), poolCsv.join('\n'));
+  fs.writeFileSync(path.join(tmp, 'test.csv'), testCsv.join('\n'));
+  const poolTruth = new Map(poolCsv.slice(1).map((r) => r.split(',') as [string, string]));
+  const nClasses = new Set(poolTruth.values()).size;
+  const base = ['--data', pool, '--truth', path.join(tmp, 'pool.csv'), '--test-data', testDir, '--test-truth', path.join(tmp, 'test.csv')];
+  const common = ['--epochs', '1', '--rounds', '1', '--seed-per-class', '1', '--no-speed', '--quiet', '--scratch', path.join(tmp, 'scratch')];
+  const before = fs.readdirSync(pool).sort();
+
+  const review = await runBench(parseBenchArgs([...base, ...common, '--review', '5', '--uncertain', '4', '--target', 'final.humanActions<=1'])!);
+  assert.equal(review.items, 60);
+  assert.equal(review.testItems, 30);
+  assert.equal(review.mode, 'review');
+  const r1 = review.rounds[0];
+  const a = review.final.actions;
+  assert.equal(a.seed, nClasses, 'one seed label per class present in the pool');
+  assert.equal(review.final.humanActions, a.seed + a.accepted + a.corrected + a.uncertain);
+  assert.equal(review.final.humanActions, nClasses + r1.reviewed + r1.uncertainLabelled);
+  assert.equal(r1.reviewed, r1.accepted + r1.corrected);
+  assert.ok(r1.reviewed <= 5 && r1.uncertainLabelled <= 4);
+  assert.equal(a.autoAccepted, 0);
+  assert.equal(r1.labelAccuracy, 1, 'a truthful annotator only ever writes right labels');
+  assert.equal(review.final.journalConsistent, true);
+  assert.equal(review.final.labelled, review.final.humanActions);
+  assert.ok(review.final.datasetLabelAccuracy >= review.final.labelled / 60 - 1e-12);
+  assert.ok(review.testItems && review.final.testAccuracy !== null && review.final.testAccuracy >= 0 && review.final.testAccuracy <= 1);
+  assert.deepEqual(review.targets.map((t) => t.pass), [false]);
+  assert.ok(review.speed.pretrainItemsPerSecond.wall > 0);
+
+  const auto = await runBench(parseBenchArgs([...base, ...common, '--no-review'])!);
+  assert.equal(auto.mode, 'no-review');
+  assert.equal(auto.final.humanActions, nClasses, 'pseudo-labelling costs no human action');
+  assert.equal(auto.final.actions.autoAccepted, auto.rounds[0].proposals);
+  assert.equal(auto.rounds[0].autoAccepted, auto.rounds[0].proposals);
+  assert.equal(auto.final.journalConsistent, true);
+
+  // The user's folder was never written to, and the scratch workspaces are gone.
+  assert.deepEqual(fs.readdirSync(pool).sort(), before);
+  assert.deepEqual(fs.readdirSync(path.join(tmp, 'scratch')), []);
+});
