@@ -78,7 +78,7 @@ export function formatMarkdown(r: BenchResult): string {
       (r.mode === 'review' ? `, review ${o.review} + label ${o.uncertain} uncertain per round` : ', accept all proposals unreviewed') +
       `, threshold ${o.threshold ?? 'default'}, pretrain epochs ${o.epochs ?? 'default'}, seed ${o.seed}` +
       `${o.poolLimit !== undefined ? `, pool limit ${o.poolLimit}` : ''}${o.testLimit !== undefined ? `, test limit ${o.testLimit}` : ''}` +
-      `; ${r.machine.nproc} × ${r.machine.cpu}, Node ${r.machine.node}`,
+      `; ${r.machine.nproc} × ${r.machine.cpu}, Node ${r.machine.node}, load average ${r.machine.loadAverage.start.toFixed(1)} → ${r.machine.loadAverage.end.toFixed(1)}`,
   );
   out.push('');
   out.push(

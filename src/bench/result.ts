@@ -69,7 +69,8 @@ export interface BenchResult {
   classes: string[];
   testItems: number;
   options: Omit<BenchOptions, 'targets' | 'json' | 'quiet' | 'keep'>;
-  machine: { nproc: number; cpu: string; memoryGB: number; node: string; platform: string };
+  /** loadAverage: the 1-minute load average at the start and at the end of the run (other work on the machine). */
+  machine: { nproc: number; cpu: string; memoryGB: number; node: string; platform: string; loadAverage: { start: number; end: number } };
   started: string;
   /** Data problems: truth rows skipped, truth items not found or not scanned, scanned items with no truth. */
   data: {

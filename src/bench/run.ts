@@ -41,9 +41,10 @@ export function datasetName(data: string): string {
   return /^(pool|data|train|items|images|texts?)$/i.test(base) ? path.basename(path.dirname(abs)) : base;
 }
 
-function machine(): BenchResult['machine'] {
+function machine(loadStart: number): BenchResult['machine'] {
   const cpus = os.cpus();
   return {
+    loadAverage: { start: loadStart, end: os.loadavg()[0] },
     nproc: os.availableParallelism?.() ?? cpus.length,
     cpu: cpus[0]?.model?.trim() || 'unknown',
     memoryGB: Math.round(os.totalmem() / 2 ** 30),
@@ -85,6 +86,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
   const log = hooks.log;
   const t0 = Date.now();
   const started = new Date().toISOString();
+  const loadStart = os.loadavg()[0];
   const warnings: string[] = [];
   const scratchRoot = path.resolve(opts.scratch ?? os.tmpdir());
   await fs.mkdir(scratchRoot, { recursive: true });
@@ -306,7 +308,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         scratch: opts.scratch,
         speed: opts.speed,
       },
-      machine: machine(),
+      machine: machine(loadStart),
       started,
       data: {
         truthProblems: [...pool.truth.problems, ...(test?.truth.problems ?? []).map((x) => `test: ${x}`)].slice(0, 20),
@@ -345,6 +347,13 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
       targets: [],
       warnings,
     };
+    const busy = Math.max(result.machine.loadAverage.start, result.machine.loadAverage.end);
+    if (busy > result.machine.nproc * 1.25) {
+      warnings.push(
+        `the machine was busy with other work (1-minute load average ${result.machine.loadAverage.start.toFixed(1)} at the start, ` +
+          `${result.machine.loadAverage.end.toFixed(1)} at the end, on ${result.machine.nproc} cores): times and speeds are pessimistic`,
+      );
+    }
     result.targets = evaluateTargets(result, opts.targets);
     return result;
   } finally {
