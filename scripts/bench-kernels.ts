@@ -15,7 +15,8 @@
  *          NT-Xent loss, Adam — the pretraining workload; images/s counts images, not views
  *   infer  images/s of a forward pass (batch 256)
  *   /cpu-s the same per CPU-second of this process (wall-clock rates suffer when other processes share the cores;
- *          this one does not, for single-threaded work)
+ *          this one does not, for single-threaded work). With --workers, each worker thread's own CPU time is read
+ *          from /proc/thread-self, so the per-CPU-second sum is what N idle cores would deliver.
  */
 import * as os from 'node:os';
 import * as fs from 'node:fs';
@@ -283,8 +284,25 @@ interface WorkerJob {
   seconds: number;
 }
 
+/** CPU seconds used so far by the calling thread (Linux /proc/thread-self; undefined elsewhere). */
+function threadCpuSeconds(): number | undefined {
+  try {
+    const fields = fs.readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ');
+    // After "pid (comm) ": state is field 3, utime field 14, stime field 15 (1-based) → indexes 11 and 12 here.
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+interface WorkerRate {
+  rate: number;
+  /** images per CPU-second of that worker thread */
+  cpuRate?: number;
+}
+
 /** Runs the SimCLR workload on `n` worker threads at once for `seconds`; returns total images/s. */
-async function sslOnWorkers(n: number, job: WorkerJob): Promise<{ total: number; each: number[] }> {
+async function sslOnWorkers(n: number, job: WorkerJob): Promise<{ total: number; each: WorkerRate[] }> {
   const file = __filename;
   const workers = Array.from({ length: n }, () => new Worker(file, { workerData: job, execArgv: ['--require', require.resolve('tsx/cjs')] }));
   const ready = workers.map((w) => new Promise<void>((res, rej) => {
@@ -292,14 +310,14 @@ async function sslOnWorkers(n: number, job: WorkerJob): Promise<{ total: number;
     w.once('error', rej);
   }));
   await Promise.all(ready);
-  const done = workers.map((w) => new Promise<number>((res, rej) => {
-    w.once('message', (m: { rate: number }) => res(m.rate));
+  const done = workers.map((w) => new Promise<WorkerRate>((res, rej) => {
+    w.once('message', (m: WorkerRate) => res(m));
     w.once('error', rej);
   }));
   for (const w of workers) w.postMessage('go');
   const each = await Promise.all(done);
   await Promise.all(workers.map((w) => w.terminate()));
-  return { total: each.reduce((a, b) => a + b, 0), each };
+  return { total: each.reduce((a, b) => a + b.rate, 0), each };
 }
 
 async function workerMain(job: WorkerJob): Promise<void> {
@@ -312,12 +330,16 @@ async function workerMain(job: WorkerJob): Promise<void> {
   parentPort?.postMessage('ready');
   await new Promise<void>((res) => parentPort?.once('message', () => res()));
   const t = performance.now();
+  const cpu0 = threadCpuSeconds();
   let images = 0;
   while (performance.now() - t < job.seconds * 1000) {
     w.step();
     images += w.images;
   }
-  parentPort?.postMessage({ rate: (images * 1000) / (performance.now() - t) });
+  const cpu1 = threadCpuSeconds();
+  const result: WorkerRate = { rate: (images * 1000) / (performance.now() - t) };
+  if (cpu0 !== undefined && cpu1 !== undefined && cpu1 > cpu0) result.cpuRate = images / (cpu1 - cpu0);
+  parentPort?.postMessage(result);
 }
 
 // ------------------------------------------------------------------------------------------------ main
@@ -369,7 +391,10 @@ async function main(): Promise<void> {
       for (const e of encoders) {
         const r = await sslOnWorkers(args.workers, { grad: args.grad, encoder: e, size, channels, batch: args.batch, seconds: Math.max(3, args.seconds * 3) });
         rows.push({ backend: 'wasm', workers: args.workers, encoder: e.name, input: `${size}x${size}x${channels}`, sslTotal: r.total, sslEach: r.each });
-        console.log(`  ${e.name.padEnd(16)} ${`${size}×${size}×${channels}`.padEnd(8)} ${r.total.toFixed(0).padStart(6)} img/s together (${r.each.map((x) => x.toFixed(0)).join(' + ')})`);
+        const perCpu = r.each.every((x) => x.cpuRate !== undefined)
+          ? `; per CPU-second of each thread: ${r.each.map((x) => (x.cpuRate as number).toFixed(0)).join(' + ')} = ${r.each.reduce((a, x) => a + (x.cpuRate as number), 0).toFixed(0)}`
+          : '';
+        console.log(`  ${e.name.padEnd(16)} ${`${size}×${size}×${channels}`.padEnd(8)} ${r.total.toFixed(0).padStart(6)} img/s together (${r.each.map((x) => x.rate.toFixed(0)).join(' + ')})${perCpu}`);
       }
     }
   }
