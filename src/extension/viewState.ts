@@ -81,6 +81,7 @@ export function buildSideState(input: {
     proposals: s?.proposals ?? 0,
     skipped: s?.skipped ?? 0,
     accuracy: s?.model?.estimatedAccuracy ?? null,
+    pretrained: s?.pretrained.length ? s.pretrained.map((t) => `${t.task} ${t.epochs} epoch${t.epochs === 1 ? '' : 's'}`).join(', ') : null,
     history: learningCurve(s),
     backend: s?.backend ?? input.backend ?? null,
     running: input.running,

@@ -104,6 +104,8 @@ export interface SideState {
   skipped: number;
   /** The model's estimated accuracy (0..1) or null before the first training. */
   accuracy: number | null;
+  /** What pretraining produced so far, e.g. "simclr 8 epochs, rotation 8 epochs"; null before any. */
+  pretrained: string | null;
   history: RoundPoint[];
   /** Backend that ran the last stage (tensorflow / wasm / cpu), null if none ran yet. */
   backend: string | null;
@@ -279,6 +281,7 @@ export const isSideState = hasShape<SideState>({
   proposals: isNumber,
   skipped: isNumber,
   accuracy: isNullable(isNumber),
+  pretrained: isNullable(isString),
   history: isArrayOf(hasShape<RoundPoint>({ round: isNumber, labels: isNumber, accuracy: isNumber })),
   backend: isNullable(isString),
   running: isNullable(isStageProgress),

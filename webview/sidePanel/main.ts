@@ -179,7 +179,7 @@ function stageSummary(s: RunnableStage): string {
     case 'scan':
       return state.items > 0 ? `${state.items} items${state.skipped ? `, ${state.skipped} skipped` : ''}` : 'not scanned yet';
     case 'pretrain':
-      return '';
+      return state.pretrained ?? 'not pretrained yet';
     case 'train':
       return state.accuracy !== null ? `est. accuracy ${formatPercent(state.accuracy)}` : 'not trained yet';
     case 'propose':

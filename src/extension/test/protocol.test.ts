@@ -85,6 +85,7 @@ const side: SideState = {
   proposals: 2,
   skipped: 0,
   accuracy: null,
+  pretrained: 'simclr 2 epochs',
   history: [{ round: 1, labels: 4, accuracy: 0.5 }],
   backend: null,
   running: { stage: 'pretrain', done: 3, total: 10, fraction: 0.3 },

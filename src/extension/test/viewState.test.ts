@@ -82,6 +82,10 @@ test('side state: classes with counts and proposals, accuracy, learning curve, w
         { round: 2, time: 't', model: 'm2', labelled: 6, estimatedAccuracy: 0.875 },
       ],
       backend: 'wasm',
+      pretrained: [
+        { task: 'masked', epochs: 8 },
+        { task: 'contrastive', epochs: 1 },
+      ],
       warnings: ['config.json: unknown setting "x"'],
     }),
     folder: 'ws',
@@ -97,11 +101,13 @@ test('side state: classes with counts and proposals, accuracy, learning curve, w
   assert.equal(s.accuracy, 0.875);
   assert.deepEqual(s.history, [{ round: 2, labels: 6, accuracy: 0.875 }]);
   assert.equal(s.backend, 'wasm');
+  assert.equal(s.pretrained, 'masked 8 epochs, contrastive 1 epoch');
   assert.match(s.problem ?? '', /unknown setting/);
   const empty = buildSideState({ status: null, folder: null, trusted: false, running: null, problem: 'x failed', proposedByClass: new Map(), backend: 'cpu' });
   assert.equal(empty.items, 0);
   assert.equal(empty.accuracy, null);
   assert.equal(empty.backend, 'cpu');
+  assert.equal(empty.pretrained, null);
   assert.equal(empty.problem, 'x failed');
   assert.deepEqual(learningCurve(null), []);
 });
