@@ -5,6 +5,7 @@
  * The CLI dispatches `selflabel bench …` here; it can also run on its own: `node --import tsx src/bench/main.ts …`.
  */
 import * as fs from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import { benchHelp, BenchUsageError, parseBenchArgs } from './options';
 import { formatMarkdown } from './report';
@@ -32,13 +33,20 @@ export async function benchMain(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
+    if (opts.json) {
+      // Find out now, not after an hour of training, that the result cannot be written.
+      const dir = path.dirname(path.resolve(opts.json));
+      try {
+        await fs.mkdir(dir, { recursive: true });
+        await fs.access(dir, fsConstants.W_OK);
+      } catch (e) {
+        throw new Error(`cannot write the JSON result to ${opts.json}: ${(e as Error).message}`);
+      }
+    }
     const quiet = opts.quiet;
     const result = await runBench(opts, { signal: controller.signal, log: quiet ? undefined : (s) => process.stderr.write(s + '\n') });
-    if (opts.json) {
-      await fs.mkdir(path.dirname(path.resolve(opts.json)), { recursive: true });
-      await fs.writeFile(opts.json, JSON.stringify(result, null, 2) + '\n');
-    }
     process.stdout.write(formatMarkdown(result));
+    if (opts.json) await fs.writeFile(opts.json, JSON.stringify(result, null, 2) + '\n');
     return 0;
   } catch (e) {
     if (controller.signal.aborted || (e instanceof Error && e.name === 'AbortError')) {
