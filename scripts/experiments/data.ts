@@ -31,6 +31,7 @@ export function loadMnist(split: 'train' | 't10k', limit?: number): Digits {
 export interface SpamData {
   texts: string[];
   labels: Int32Array; // 1 = spam, 0 = ham
+  groups: string[];
   trainIdx: Int32Array;
   testIdx: Int32Array;
 }
@@ -39,17 +40,19 @@ export function loadSpam(seed = 1): SpamData {
   const dir = path.join(ROOT, '@stdlib', 'datasets-spam-assassin', 'data');
   const texts: string[] = [];
   const labels: number[] = [];
+  const groups: string[] = [];
   for (const g of ['easy-ham-1', 'easy-ham-2', 'hard-ham-1', 'spam-1', 'spam-2']) {
     const files = fs.readdirSync(path.join(dir, g)).filter((f) => f.endsWith('.json')).sort();
     for (const f of files) {
       const rec = JSON.parse(fs.readFileSync(path.join(dir, g, f), 'utf8')) as { text: string };
       texts.push(rec.text);
       labels.push(g.startsWith('spam') ? 1 : 0);
+      groups.push(g);
     }
   }
   const perm = permutation(texts.length, new Rng(seed));
   const nTest = Math.round(texts.length * 0.2);
-  return { texts, labels: Int32Array.from(labels), testIdx: perm.slice(0, nTest), trainIdx: perm.slice(nTest) };
+  return { texts, labels: Int32Array.from(labels), groups, testIdx: perm.slice(0, nTest), trainIdx: perm.slice(nTest) };
 }
 
 /** `perClass` random indices of each class among `pool` (seeded). */
@@ -72,3 +75,20 @@ export function median(xs: number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
+
+/** Concatenates per-encoder embeddings (each L2-normalised) into one matrix, scaled so rows stay unit-norm. */
+export function concat(parts: { e: Float32Array; dim: number }[], n: number, weights?: number[]): { X: Float32Array; dim: number } {
+  const dim = parts.reduce((s, p) => s + p.dim, 0);
+  const X = new Float32Array(n * dim);
+  const norm = 1 / Math.sqrt(parts.length);
+  for (let i = 0; i < n; i++) {
+    let o = i * dim;
+    parts.forEach((p, pi) => {
+      const w = (weights?.[pi] ?? 1) * norm;
+      for (let j = 0; j < p.dim; j++) X[o + j] = p.e[i * p.dim + j] * w;
+      o += p.dim;
+    });
+  }
+  return { X, dim };
+}
+

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from './backend';
-import { loadMnist, pickPerClass, median } from './data';
+import { loadMnist, pickPerClass, median, concat } from './data';
 import { embedImages } from '../../src/core/ssl/imagePretrain';
 import { fitClassifier, predict } from '../../src/core/train/classifier';
 import { buildKnnGraph, spreadLabels, type KnnGraph } from '../../src/core/train/graph';
@@ -25,21 +25,6 @@ export async function embedCached(dir: string, split: 'train' | 't10k', d: { pix
   const r = await embedImages({ checkpointDir: dir, pixels: d.pixels, n: d.n, size: 28, channels: 1 });
   fs.writeFileSync(f, Buffer.from(r.embeddings.buffer));
   return { e: r.embeddings, dim: r.dim };
-}
-
-export function concat(parts: { e: Float32Array; dim: number }[], n: number, weights?: number[]): { X: Float32Array; dim: number } {
-  const dim = parts.reduce((s, p) => s + p.dim, 0);
-  const X = new Float32Array(n * dim);
-  const norm = 1 / Math.sqrt(parts.length);
-  for (let i = 0; i < n; i++) {
-    let o = i * dim;
-    parts.forEach((p, pi) => {
-      const w = (weights?.[pi] ?? 1) * norm;
-      for (let j = 0; j < p.dim; j++) X[o + j] = p.e[i * p.dim + j] * w;
-      o += p.dim;
-    });
-  }
-  return { X, dim };
 }
 
 function acc(labels: Int32Array, truth: Int32Array, rows?: Int32Array): number {

@@ -1,71 +1,49 @@
 /**
- * From calibrated class probabilities to what a person sees: proposals (most confident first, never a label the
- * person already rejected for that item, with the batch's expected precision), the items where a human label helps
- * most (active learning), and human labels the model strongly disagrees with. Pure JS over typed arrays: cheap
- * enough for the calling thread (candidates are subsampled where the work grows with n²).
+ * Proposals and active learning on top of calibrated class probabilities (rows of an n × C matrix from
+ * train/classifier.ts `predict`).
+ *
+ *   propose / proposeLabels({probs, n, nClasses, classes, candidates, threshold, rejected?, limit?})
+ *     → {proposals: {index, label, confidence, alternatives}[], expectedPrecision}
+ *       One proposal per candidate row whose best class — among those the human has not rejected for it — has
+ *       calibrated confidence ≥ threshold. After a rejection the remaining classes are renormalised
+ *       (P(c | not rejected) = p_c / Σ_{not rejected} p), so a rejected label is never proposed again and the next
+ *       class gets its fair confidence. Sorted by confidence (desc), then row; `limit` keeps the first ones.
+ *   expectedPrecision(confidences) — the mean calibrated confidence = expected fraction of correct proposals.
+ *   suggestForLabelling({probs?, nClasses?, X, n, dim, candidates, k, seed, labelled?}) → {index, score, reason}[]
+ *       With a model: the most uncertain candidates (smallest top-2 margin), skipping near-duplicates of items
+ *       already picked. Before any model: diverse seeds — k-means on the embeddings, one medoid per cluster
+ *       (largest clusters first), so the first human labels cover the data's clusters.
+ *   findDisagreements({labelled: {item, label, probs}[], classes, threshold}) — human labels whose (out-of-fold)
+ *       prediction is another class with confidence ≥ threshold, most confident first.
  */
 import type { Disagreement } from '../types';
+import { Rng } from '../models/random';
 
 export interface RawProposal {
-  /** Row of the probability matrix. */
+  /** Row in probs. */
   index: number;
   label: string;
   confidence: number;
+  /** The next classes (not rejected), most likely first. */
   alternatives: { label: string; confidence: number }[];
 }
 
 export interface ProposeOptions {
-  /** n × C calibrated probabilities, row-major. */
   probs: Float32Array;
   n: number;
   nClasses: number;
   classes: string[];
-  /** Rows that may be proposed (unlabelled items). */
+  /** Rows eligible for a proposal (unlabelled items). */
   candidates: Int32Array;
-  /** Minimum confidence. */
   threshold: number;
-  /** Labels the person rejected for a row: excluded, and the remaining probability renormalised. */
-  rejected?: (row: number) => ReadonlySet<string>;
+  /** Labels a human rejected for row i. */
+  rejected?: (i: number) => ReadonlySet<string>;
   limit?: number;
+  /** How many alternatives to list (default 2). */
+  alternatives?: number;
 }
 
-/**
- * One proposal per candidate whose best allowed class reaches the threshold. When labels were rejected for an item,
- * the confidence of the next class is conditioned on the rejection: p(c) / (1 − Σ p(rejected)).
- */
-export function proposeLabels(o: ProposeOptions): { proposals: RawProposal[]; expectedPrecision: number } {
-  const C = o.nClasses;
-  if (o.classes.length !== C) throw new Error(`classes (${o.classes.length}) and nClasses (${C}) differ`);
-  if (o.probs.length < o.n * C) throw new Error('probs is smaller than n × nClasses');
-  const out: RawProposal[] = [];
-  const order = new Array<number>(C);
-  for (const row of o.candidates) {
-    if (row < 0 || row >= o.n) continue;
-    const base = row * C;
-    const rej = o.rejected?.(row);
-    let mass = 1;
-    if (rej && rej.size) for (let c = 0; c < C; c++) if (rej.has(o.classes[c])) mass -= o.probs[base + c];
-    if (rej && rej.size >= C) continue;
-    for (let c = 0; c < C; c++) order[c] = c;
-    order.sort((a, b) => o.probs[base + b] - o.probs[base + a]);
-    const allowed = rej && rej.size ? order.filter((c) => !rej.has(o.classes[c])) : order;
-    if (!allowed.length) continue;
-    const norm = mass > 1e-6 ? mass : 1;
-    const conf = Math.min(1, o.probs[base + allowed[0]] / norm);
-    if (!(conf >= o.threshold)) continue;
-    out.push({
-      index: row,
-      label: o.classes[allowed[0]],
-      confidence: conf,
-      alternatives: allowed.slice(1, 3).map((c) => ({ label: o.classes[c], confidence: Math.min(1, o.probs[base + c] / norm) })),
-    });
-  }
-  out.sort((a, b) => b.confidence - a.confidence || a.index - b.index);
-  const proposals = o.limit !== undefined && o.limit >= 0 ? out.slice(0, o.limit) : out;
-  return { proposals, expectedPrecision: expectedPrecision(proposals.map((p) => p.confidence)) };
-}
-
-/** With calibrated confidences, the expected fraction of correct proposals is their mean. */
+/** Mean of the confidences: the expected precision of accepting them all (0 when empty). */
 export function expectedPrecision(confidences: ArrayLike<number>): number {
   if (!confidences.length) return 0;
   let s = 0;
@@ -73,17 +51,61 @@ export function expectedPrecision(confidences: ArrayLike<number>): number {
   return s / confidences.length;
 }
 
+/** Proposals for the candidates; see the module comment. */
+export function propose(o: ProposeOptions): { proposals: RawProposal[]; expectedPrecision: number } {
+  const C = o.nClasses;
+  if (o.classes.length !== C) throw new Error(`classes has ${o.classes.length} names for ${C} classes`);
+  if (o.probs.length < o.n * C) throw new Error(`probs holds ${o.probs.length} values, need n·nClasses = ${o.n * C}`);
+  const nAlt = o.alternatives ?? 2;
+  const out: RawProposal[] = [];
+  const order = new Array<number>(C);
+  for (const i of o.candidates) {
+    if (!(i >= 0 && i < o.n)) continue;
+    const rej = o.rejected?.(i);
+    let allowedMass = 0;
+    let bad = false;
+    for (let c = 0; c < C; c++) {
+      const p = o.probs[i * C + c];
+      if (!Number.isFinite(p) || p < 0) bad = true;
+      order[c] = c;
+      if (!rej || !rej.has(o.classes[c])) allowedMass += p;
+    }
+    if (bad || !(allowedMass > 0)) continue;
+    order.sort((a, b) => o.probs[i * C + b] - o.probs[i * C + a] || a - b);
+    const allowed = rej && rej.size ? order.filter((c) => !rej.has(o.classes[c])) : order;
+    if (!allowed.length) continue;
+    const conf = o.probs[i * C + allowed[0]] / allowedMass;
+    if (!(conf >= o.threshold)) continue;
+    out.push({
+      index: i,
+      label: o.classes[allowed[0]],
+      confidence: conf,
+      alternatives: allowed.slice(1, 1 + nAlt).map((c) => ({ label: o.classes[c], confidence: o.probs[i * C + c] / allowedMass })),
+    });
+  }
+  out.sort((a, b) => b.confidence - a.confidence || a.index - b.index);
+  const proposals = o.limit !== undefined && o.limit >= 0 ? out.slice(0, o.limit) : out;
+  return { proposals, expectedPrecision: expectedPrecision(proposals.map((p) => p.confidence)) };
+}
+
+/** The name the orchestrator imports. */
+export const proposeLabels = propose;
+
 export interface SuggestOptions {
-  /** n × C calibrated probabilities; absent before the first model. */
+  /** Calibrated probabilities (n × nClasses), when a model exists. */
   probs?: Float32Array;
-  nClasses: number;
-  /** n × dim embeddings (may be empty when none exist yet). */
+  nClasses?: number;
+  /** Embeddings (n × dim), L2-normalised rows; may be empty (dim 0) when none exist. */
   X: Float32Array;
   n: number;
   dim: number;
   candidates: Int32Array;
   k: number;
   seed?: number;
+  /** Rows already labelled (their clusters count as covered before any model exists). */
+  labelled?: Int32Array;
+  /** Near-duplicate cosine similarity above which an uncertain pick is skipped (default 0.97). */
+  duplicateSimilarity?: number;
 }
 
 export interface RawSuggestion {
@@ -92,217 +114,195 @@ export interface RawSuggestion {
   reason: 'uncertain' | 'diverse';
 }
 
-/** Small seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0 || 1;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function sqDist(X: Float32Array, dim: number, a: number, b: number): number {
+function dot(X: Float32Array, dim: number, a: number, b: number): number {
   let s = 0;
   const oa = a * dim;
   const ob = b * dim;
-  for (let d = 0; d < dim; d++) {
-    const v = X[oa + d] - X[ob + d];
-    s += v * v;
-  }
+  for (let j = 0; j < dim; j++) s += X[oa + j] * X[ob + j];
   return s;
 }
 
-/**
- * Greedy k-center over `pool` rows: each pick is the row farthest from all picks so far, starting from the row
- * nearest the pool's mean (a typical item, not an outlier). Returns picks in order.
- */
-export function kCenter(X: Float32Array, dim: number, pool: number[], k: number): number[] {
-  if (!pool.length || k <= 0) return [];
-  const mean = new Float64Array(dim);
-  for (const r of pool) for (let d = 0; d < dim; d++) mean[d] += X[r * dim + d] / pool.length;
-  let first = pool[0];
-  let bestD = Infinity;
-  for (const r of pool) {
-    let s = 0;
-    for (let d = 0; d < dim; d++) {
-      const v = X[r * dim + d] - mean[d];
-      s += v * v;
+/** Items worth a human label; see the module comment. */
+export function suggestForLabelling(o: SuggestOptions): RawSuggestion[] {
+  const k = Math.max(0, Math.floor(o.k));
+  const cands = Array.from(o.candidates).filter((i) => i >= 0 && i < o.n);
+  if (!k || !cands.length) return [];
+  const rng = new Rng(o.seed ?? 1);
+  const hasX = o.dim > 0 && o.X.length >= o.n * o.dim;
+  const C = o.nClasses ?? 0;
+  if (o.probs && C >= 2 && o.probs.length >= o.n * C) {
+    // Uncertainty: 1 − (p1 − p2).
+    const score = new Map<number, number>();
+    for (const i of cands) {
+      let p1 = -Infinity;
+      let p2 = -Infinity;
+      for (let c = 0; c < C; c++) {
+        const p = o.probs[i * C + c];
+        if (p > p1) {
+          p2 = p1;
+          p1 = p;
+        } else if (p > p2) p2 = p;
+      }
+      score.set(i, Number.isFinite(p1 - p2) ? 1 - (p1 - p2) : 1);
     }
-    if (s < bestD) {
-      bestD = s;
-      first = r;
+    const sorted = cands.sort((a, b) => score.get(b)! - score.get(a)! || a - b);
+    const picks: RawSuggestion[] = [];
+    const dup = o.duplicateSimilarity ?? 0.97;
+    for (const i of sorted) {
+      if (picks.length >= k) break;
+      if (hasX && picks.some((p) => dot(o.X, o.dim, p.index, i) > dup)) continue;
+      picks.push({ index: i, score: score.get(i)!, reason: 'uncertain' });
     }
-  }
-  const picks = [first];
-  const minD = new Float64Array(pool.length).fill(Infinity);
-  while (picks.length < Math.min(k, pool.length)) {
-    const last = picks[picks.length - 1];
-    let far = -1;
-    let farD = -1;
-    for (let j = 0; j < pool.length; j++) {
-      const d = Math.min(minD[j], sqDist(X, dim, pool[j], last));
-      minD[j] = d;
-      if (d > farD) {
-        farD = d;
-        far = j;
+    // Too many near-duplicates: fill up with the next most uncertain.
+    if (picks.length < k) {
+      const taken = new Set(picks.map((p) => p.index));
+      for (const i of sorted) {
+        if (picks.length >= k) break;
+        if (!taken.has(i)) picks.push({ index: i, score: score.get(i)!, reason: 'uncertain' });
       }
     }
-    if (far < 0 || farD <= 0) break;
-    picks.push(pool[far]);
+    return picks;
+  }
+  if (!hasX) {
+    // Nothing learned: a seeded random spread.
+    return rng
+      .shuffle(cands)
+      .slice(0, k)
+      .map((index) => ({ index, score: 1, reason: 'diverse' as const }));
+  }
+  return diverseSeeds(o.X, o.dim, cands, k, rng, o.labelled ?? new Int32Array(0));
+}
+
+/**
+ * k-means (k-means++ initialisation, a few Lloyd iterations on a sample of at most 20,000 candidates) and one
+ * medoid per cluster — the candidate most similar to its centroid — largest clusters first, skipping clusters
+ * that already contain a labelled item. Score = the cluster's share of the candidates.
+ */
+function diverseSeeds(X: Float32Array, dim: number, cands: number[], k: number, rng: Rng, labelled: Int32Array): RawSuggestion[] {
+  const sample = cands.length > 20000 ? rng.shuffle([...cands]).slice(0, 20000) : cands;
+  const m = sample.length;
+  const K = Math.min(k + labelled.length, m);
+  // k-means++ seeding.
+  const centers = new Float32Array(K * dim);
+  const d2 = new Float64Array(m).fill(Infinity);
+  let first = sample[rng.int(m)];
+  centers.set(X.subarray(first * dim, (first + 1) * dim), 0);
+  for (let c = 1; c <= K; c++) {
+    let total = 0;
+    for (let s = 0; s < m; s++) {
+      let dd = 0;
+      const o = sample[s] * dim;
+      const oc = (c - 1) * dim;
+      for (let j = 0; j < dim; j++) {
+        const t = X[o + j] - centers[oc + j];
+        dd += t * t;
+      }
+      if (dd < d2[s]) d2[s] = dd;
+      total += d2[s];
+    }
+    if (c === K) break;
+    let r = rng.next() * total;
+    let pick = m - 1;
+    for (let s = 0; s < m; s++) {
+      r -= d2[s];
+      if (r <= 0) {
+        pick = s;
+        break;
+      }
+    }
+    first = sample[pick];
+    centers.set(X.subarray(first * dim, (first + 1) * dim), c * dim);
+  }
+  // Lloyd iterations (cosine ~ dot for unit rows).
+  const assign = new Int32Array(m);
+  const norms = new Float64Array(K);
+  const updateNorms = () => {
+    for (let c = 0; c < K; c++) {
+      let cn = 0;
+      for (let j = 0; j < dim; j++) cn += centers[c * dim + j] * centers[c * dim + j];
+      norms[c] = cn;
+    }
+  };
+  updateNorms();
+  const assignOf = (row: number) => {
+    let best = 0;
+    let bestS = -Infinity;
+    const o = row * dim;
+    for (let c = 0; c < K; c++) {
+      let s = 0;
+      const oc = c * dim;
+      for (let j = 0; j < dim; j++) s += X[o + j] * centers[oc + j];
+      // squared distance = |x|² + |c|² − 2 x·c; |x| is fixed, so maximise x·c − |c|²/2.
+      s -= norms[c] / 2;
+      if (s > bestS) {
+        bestS = s;
+        best = c;
+      }
+    }
+    return best;
+  };
+  for (let it = 0; it < 8; it++) {
+    for (let s = 0; s < m; s++) assign[s] = assignOf(sample[s]);
+    const sums = new Float64Array(K * dim);
+    const counts = new Int32Array(K);
+    for (let s = 0; s < m; s++) {
+      const c = assign[s];
+      counts[c]++;
+      const o = sample[s] * dim;
+      for (let j = 0; j < dim; j++) sums[c * dim + j] += X[o + j];
+    }
+    for (let c = 0; c < K; c++) if (counts[c]) for (let j = 0; j < dim; j++) centers[c * dim + j] = sums[c * dim + j] / counts[c];
+    updateNorms();
+  }
+  const covered = new Set<number>();
+  for (const l of labelled) covered.add(assignOf(l));
+  // Medoid and size per cluster over all candidates.
+  const size = new Int32Array(K);
+  const medoid = new Int32Array(K).fill(-1);
+  const medoidScore = new Float64Array(K).fill(-Infinity);
+  for (const i of cands) {
+    const c = assignOf(i);
+    size[c]++;
+    let s = 0;
+    for (let j = 0; j < dim; j++) s -= (X[i * dim + j] - centers[c * dim + j]) ** 2;
+    if (s > medoidScore[c]) {
+      medoidScore[c] = s;
+      medoid[c] = i;
+    }
+  }
+  const clusters = [...Array(K).keys()].filter((c) => medoid[c] >= 0 && !covered.has(c)).sort((a, b) => size[b] - size[a] || a - b);
+  const picks = clusters.slice(0, k).map((c) => ({ index: medoid[c], score: size[c] / cands.length, reason: 'diverse' as const }));
+  // Fewer clusters than k (many covered): fill with the farthest candidates from the picks.
+  if (picks.length < k) {
+    const taken = new Set(picks.map((p) => p.index));
+    for (const i of rng.shuffle([...cands])) {
+      if (picks.length >= k) break;
+      if (!taken.has(i)) {
+        taken.add(i);
+        picks.push({ index: i, score: 0, reason: 'diverse' });
+      }
+    }
   }
   return picks;
 }
 
-/**
- * k-means (k-means++ seeding, a few Lloyd iterations) on a subsample, returning for each cluster the member nearest
- * its centre: representative and diverse seeds, so the first human labels cover the classes.
- */
-export function representativeSeeds(X: Float32Array, dim: number, pool: number[], k: number, seed = 1, iterations = 8): number[] {
-  const rand = rng(seed);
-  const m = pool.length;
-  if (!m || k <= 0) return [];
-  k = Math.min(k, m);
-  const centres: Float64Array[] = [];
-  const d2 = new Float64Array(m).fill(Infinity);
-  let pick = pool[Math.floor(rand() * m)];
-  for (let c = 0; c < k; c++) {
-    centres.push(Float64Array.from(X.subarray(pick * dim, (pick + 1) * dim)));
-    let total = 0;
-    for (let j = 0; j < m; j++) {
-      let s = 0;
-      const o = pool[j] * dim;
-      const cc = centres[c];
-      for (let d = 0; d < dim; d++) {
-        const v = X[o + d] - cc[d];
-        s += v * v;
-      }
-      if (s < d2[j]) d2[j] = s;
-      total += d2[j];
-    }
-    if (total <= 0) break;
-    let r = rand() * total;
-    let j = 0;
-    for (; j < m - 1; j++) {
-      r -= d2[j];
-      if (r <= 0) break;
-    }
-    pick = pool[j];
-  }
-  const assign = new Int32Array(m);
-  for (let it = 0; it < iterations; it++) {
-    for (let j = 0; j < m; j++) {
-      let best = 0;
-      let bd = Infinity;
-      const o = pool[j] * dim;
-      for (let c = 0; c < centres.length; c++) {
-        let s = 0;
-        const cc = centres[c];
-        for (let d = 0; d < dim; d++) {
-          const v = X[o + d] - cc[d];
-          s += v * v;
-        }
-        if (s < bd) {
-          bd = s;
-          best = c;
-        }
-      }
-      assign[j] = best;
-    }
-    const sums = centres.map(() => new Float64Array(dim));
-    const counts = new Int32Array(centres.length);
-    for (let j = 0; j < m; j++) {
-      counts[assign[j]]++;
-      const o = pool[j] * dim;
-      const s = sums[assign[j]];
-      for (let d = 0; d < dim; d++) s[d] += X[o + d];
-    }
-    for (let c = 0; c < centres.length; c++) if (counts[c]) for (let d = 0; d < dim; d++) centres[c][d] = sums[c][d] / counts[c];
-  }
-  const best = new Array<number>(centres.length).fill(-1);
-  const bestD = new Float64Array(centres.length).fill(Infinity);
-  for (let j = 0; j < m; j++) {
-    const c = assign[j];
-    let s = 0;
-    const o = pool[j] * dim;
-    for (let d = 0; d < dim; d++) {
-      const v = X[o + d] - centres[c][d];
-      s += v * v;
-    }
-    if (s < bestD[c]) {
-      bestD[c] = s;
-      best[c] = pool[j];
-    }
-  }
-  return best.filter((r) => r >= 0);
-}
-
-const MAX_POOL = 4000;
-
-function subsample(rows: number[], max: number, seed: number): number[] {
-  if (rows.length <= max) return rows;
-  const rand = rng(seed);
-  const a = rows.slice();
-  for (let i = 0; i < max; i++) {
-    const j = i + Math.floor(rand() * (a.length - i));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a.slice(0, max);
-}
-
-/**
- * Items a person should label next. With a model: the most uncertain candidates (smallest margin between the two
- * most likely classes), spread out in embedding space so a batch does not repeat one confusion. Before any model:
- * representative, diverse seeds (k-means on the embeddings).
- */
-export function suggestForLabelling(o: SuggestOptions): RawSuggestion[] {
-  const cands = Array.from(o.candidates).filter((r) => r >= 0 && r < o.n);
-  if (!cands.length || o.k <= 0) return [];
-  const hasX = o.dim > 0 && o.X.length >= o.n * o.dim;
-  if (!o.probs) {
-    if (!hasX) return cands.slice(0, o.k).map((index) => ({ index, score: 1, reason: 'diverse' as const }));
-    const seeds = representativeSeeds(o.X, o.dim, subsample(cands, MAX_POOL, o.seed ?? 1), o.k, o.seed ?? 1);
-    return seeds.map((index, i) => ({ index, score: 1 - i / Math.max(1, seeds.length), reason: 'diverse' as const }));
-  }
-  const C = o.nClasses;
-  const margin = (r: number) => {
-    let a = 0;
-    let b = 0;
-    for (let c = 0; c < C; c++) {
-      const p = o.probs![r * C + c];
-      if (p > a) {
-        b = a;
-        a = p;
-      } else if (p > b) b = p;
-    }
-    return a - b;
-  };
-  const scored = cands.map((r) => ({ r, m: margin(r) })).sort((x, y) => x.m - y.m || x.r - y.r);
-  const top = scored.slice(0, Math.max(o.k, Math.min(scored.length, o.k * 5)));
-  const uncertainty = new Map(top.map((s) => [s.r, 1 - s.m]));
-  const picks = hasX ? kCenter(o.X, o.dim, top.map((s) => s.r), o.k) : top.slice(0, o.k).map((s) => s.r);
-  return picks
-    .map((index) => ({ index, score: uncertainty.get(index) ?? 0, reason: 'uncertain' as const }))
-    .sort((a, b) => b.score - a.score);
-}
-
-/**
- * Human labels the model — trained without them (out-of-fold probabilities) — gives to another class with at least
- * `threshold` confidence: likely labelling mistakes, most confident first.
- */
-export function findDisagreements(o: {
+export interface DisagreementOptions {
+  /** Labelled items with their (preferably out-of-fold) predicted probabilities over `classes`. */
   labelled: { item: string; label: string; probs: ArrayLike<number> }[];
   classes: string[];
   threshold: number;
-}): Disagreement[] {
+}
+
+/** Human labels the model confidently contradicts; see the module comment. */
+export function findDisagreements(o: DisagreementOptions): Disagreement[] {
   const out: Disagreement[] = [];
   for (const l of o.labelled) {
-    let best = 0;
-    for (let c = 1; c < o.classes.length; c++) if (l.probs[c] > l.probs[best]) best = c;
+    let best = -1;
+    for (let c = 0; c < o.classes.length; c++) if (best < 0 || l.probs[c] > l.probs[best]) best = c;
+    if (best < 0) continue;
     const predicted = o.classes[best];
-    if (predicted !== l.label && l.probs[best] >= o.threshold) out.push({ item: l.item, label: l.label, predicted, confidence: l.probs[best] });
+    const confidence = l.probs[best];
+    if (predicted !== l.label && confidence >= o.threshold) out.push({ item: l.item, label: l.label, predicted, confidence });
   }
-  return out.sort((a, b) => b.confidence - a.confidence || a.item.localeCompare(b.item));
+  return out.sort((a, b) => b.confidence - a.confidence || (a.item < b.item ? -1 : a.item > b.item ? 1 : 0));
 }

@@ -89,7 +89,7 @@ export function pixelsToFloat(pixels: Uint8Array, start: number, count: number, 
 
 /**
  * Writes an augmented copy of image `index` into `out` at `outOffset` (floats, HWC). `quarterTurns` (0..3) adds an
- * exact rotation by that many 90° turns counter-clockwise (the rotation pretext task's label).
+ * exact rotation by that many 90° turns clockwise on screen (the rotation pretext task's label).
  */
 export function augmentImage(
   pixels: Uint8Array,
@@ -144,7 +144,6 @@ export function augmentImage(
     const py = (v + 0.5) / half - 1;
     for (let u = 0; u < S; u++) {
       const px = (u + 0.5) / half - 1;
-      // The rotation is counter-clockwise on screen (y grows downwards), hence the sign pattern.
       const qx = cx + a11 * px - a12 * py;
       const qy = cy - a21 * px + a22 * py;
       let fx = (qx + 1) * half - 0.5;

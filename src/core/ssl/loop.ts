@@ -7,6 +7,9 @@
  * worker thread can receive its cancel message. A task supplies the models and a `prepare` function that builds one
  * batch's inputs (plain JS: augmentations, masking) and returns the loss closure.
  *
+ * The learning rate warms up linearly, then follows a cosine to 10% of its peak over the planned steps, or over
+ * `maxSeconds` when that budget ends first (so a time-limited run still anneals).
+ *
  * Resume: with `resume: true` and a state.json of the same task, config and item count, training continues at the
  * batch where the last run stopped (after each epoch, on cancel, at the time limit, and at least every two minutes
  * a checkpoint is written). Shuffles and augmentation streams are seeded by (seed, epoch, batch), so a resumed run
@@ -193,13 +196,15 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
   const optimizer = tf.train.adam(o.learningRate);
   const totalSteps = o.epochs * batchesPerEpoch;
   const warmup = o.warmupSteps ?? Math.min(200, Math.ceil(totalSteps * 0.02));
+  const t0 = Date.now();
+  // The cosine schedule follows whichever budget runs out first: the planned steps or maxSeconds.
   const lrAt = (step: number) => {
     if (step < warmup) return (o.learningRate * (step + 1)) / warmup;
-    const p = Math.min(1, (step - warmup) / Math.max(1, totalSteps - warmup));
+    let p = Math.min(1, (step - warmup) / Math.max(1, totalSteps - warmup));
+    if (o.maxSeconds) p = Math.max(p, Math.min(1, (Date.now() - t0) / 1000 / o.maxSeconds));
     return o.learningRate * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p)));
   };
 
-  const t0 = Date.now();
   let lastSave = t0;
   let lastSaveClock = t0;
   let itemsThisRun = 0;

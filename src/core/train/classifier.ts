@@ -49,6 +49,11 @@ export interface ClassifierOptions {
   epochs?: number;
   /** Folds for the out-of-fold calibration (default 5; fewer when there are few labels). */
   folds?: number;
+  /**
+   * 'feature': z-score each feature (default); 'global': centre, and one scale for all features (keeps the
+   * geometry of the embedding, e.g. cosine neighbourhoods).
+   */
+  standardize?: 'feature' | 'global';
 }
 
 export interface FitClassifierOptions extends ClassifierOptions {
@@ -124,6 +129,13 @@ export async function fitClassifier(o: FitClassifierOptions): Promise<Classifier
   const m = t.index.length;
   if (m === 0) throw new Error('No labelled items to train on.');
   const standardize = featureStats(o.X, o.n, o.dim);
+  if (o.standardize === 'global') {
+    // One scale for every feature: 1 / RMS of the per-feature standard deviations.
+    let v = 0;
+    for (const s of standardize.invStd) v += 1 / (s * s);
+    const g = 1 / Math.sqrt(v / o.dim);
+    standardize.invStd = standardize.invStd.map(() => g);
+  }
   const eligible: number[] = [];
   for (let k = 0; k < m; k++) if (t.holdout ? t.holdout[k] === 1 : t.weight[k] >= 1) eligible.push(k);
   const folds = Math.min(o.folds ?? CLASSIFIER_DEFAULTS.folds, eligible.length >= 4 ? eligible.length : 0);

@@ -106,10 +106,11 @@ export async function fitNet(o: FitNetOptions): Promise<NetParams> {
   const vars: { W: tf.Variable; b: tf.Variable }[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
     const std = Math.sqrt((l + 2 < sizes.length ? 2 : 1) / sizes[l]);
-    vars.push({
-      W: tf.variable(tf.randomNormal([sizes[l], sizes[l + 1]], 0, std, 'float32', rng.seed())),
-      b: tf.variable(tf.zeros([sizes[l + 1]])),
-    });
+    const w0 = tf.randomNormal([sizes[l], sizes[l + 1]], 0, std, 'float32', rng.seed());
+    const b0 = tf.zeros([sizes[l + 1]]);
+    vars.push({ W: tf.variable(w0), b: tf.variable(b0) });
+    w0.dispose();
+    b0.dispose();
   }
   const xT = tf.tensor2d(xs, [m, o.dim]);
   const yT = tf.tensor2d(o.targets, [m, C]);

@@ -1,0 +1,134 @@
+/**
+ * Text → tokens → ids → weighted bags, for the text encoder.
+ *
+ * - `tokenize`: lowercase word tokens (letters/digits, inner ' _ - kept), at most 40 chars each; an over-long text
+ *   is cut at `maxChars` first so a huge file cannot stall a worker.
+ * - `buildVocab`: the `maxVocab` tokens with the highest document frequency (df ≥ minDf), plus `hashBuckets` ids
+ *   for out-of-vocabulary tokens (FNV-1a hash), with idf weights. Id 0 is padding. JSON-serialisable (vocab.json).
+ * - `bagOf`: a document as at most `maxTokens` distinct ids with sublinear tf-idf weights (1 + ln tf)·idf, keeping
+ *   the highest-weighted ones, L2-normalised weights — the input of the bag-of-embeddings encoder.
+ */
+
+export interface Vocab {
+  version: 1;
+  tokens: string[];
+  /** idf of ids 0..size-1 (index 0 = padding, 0). */
+  idf: number[];
+  hashBuckets: number;
+  /** Documents the vocabulary was built from. */
+  docs: number;
+  /** Unigram^0.75 sampling weights for negatives are derived from this document frequency per id. */
+  df: number[];
+}
+
+export const TOKEN_RE = /[\p{L}\p{N}][\p{L}\p{N}'_-]*/gu;
+
+export function tokenize(text: string, maxChars = 200_000): string[] {
+  const t = (text.length > maxChars ? text.slice(0, maxChars) : text).toLowerCase();
+  const out: string[] = [];
+  for (const m of t.matchAll(TOKEN_RE)) {
+    const w = m[0];
+    if (w.length <= 40) out.push(w);
+  }
+  return out;
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Number of ids (padding + vocabulary + hash buckets). */
+export function vocabSize(v: Vocab): number {
+  return 1 + v.tokens.length + v.hashBuckets;
+}
+
+export interface BuildVocabOptions {
+  maxVocab?: number;
+  minDf?: number;
+  hashBuckets?: number;
+}
+
+export function buildVocab(docs: string[][], o: BuildVocabOptions = {}): Vocab {
+  const maxVocab = o.maxVocab ?? 20000;
+  const minDf = o.minDf ?? 2;
+  const hashBuckets = o.hashBuckets ?? 1024;
+  const df = new Map<string, number>();
+  for (const d of docs) for (const w of new Set(d)) df.set(w, (df.get(w) ?? 0) + 1);
+  const kept = [...df.entries()]
+    .filter(([, c]) => c >= minDf)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, maxVocab);
+  const tokens = kept.map(([w]) => w);
+  const N = docs.length;
+  const size = 1 + tokens.length + hashBuckets;
+  const dfArr = new Array<number>(size).fill(0);
+  kept.forEach(([, c], i) => (dfArr[1 + i] = c));
+  // Hash buckets: document frequency of the OOV tokens falling in them.
+  const index = new Map(tokens.map((w, i) => [w, 1 + i]));
+  if (hashBuckets > 0) {
+    for (const d of docs) {
+      const seen = new Set<number>();
+      for (const w of d) if (!index.has(w)) seen.add(1 + tokens.length + (fnv1a(w) % hashBuckets));
+      for (const id of seen) dfArr[id]++;
+    }
+  }
+  const idf = dfArr.map((c, i) => (i === 0 ? 0 : Math.log((1 + N) / (1 + c)) + 1));
+  return { version: 1, tokens, idf, hashBuckets, docs: N, df: dfArr };
+}
+
+/** Token ids of a document (OOV → hash bucket, or dropped when there are no buckets). */
+export function encodeTokens(v: Vocab, tokens: string[], index: Map<string, number>): Int32Array {
+  const out = new Int32Array(tokens.length);
+  let k = 0;
+  for (const w of tokens) {
+    const id = index.get(w);
+    if (id !== undefined) out[k++] = id;
+    else if (v.hashBuckets > 0) out[k++] = 1 + v.tokens.length + (fnv1a(w) % v.hashBuckets);
+  }
+  return out.subarray(0, k);
+}
+
+/** token → id map of a vocabulary. */
+export function vocabIndex(v: Vocab): Map<string, number> {
+  return new Map(v.tokens.map((w, i) => [w, 1 + i]));
+}
+
+/**
+ * Writes the bag of `ids` (a token id sequence, or part of one) into row `row` of (outIds, outW), each row
+ * `maxTokens` wide: distinct ids with weight (1 + ln tf)·idf, the `maxTokens` highest kept, weights L2-normalised.
+ * `keep` (optional) decides per token position whether it is used (word dropout).
+ */
+export function bagOf(
+  v: Vocab,
+  ids: ArrayLike<number>,
+  maxTokens: number,
+  outIds: Int32Array,
+  outW: Float32Array,
+  row: number,
+  keep?: (pos: number) => boolean,
+): number {
+  const tf = new Map<number, number>();
+  for (let p = 0; p < ids.length; p++) {
+    if (keep && !keep(p)) continue;
+    const id = ids[p];
+    tf.set(id, (tf.get(id) ?? 0) + 1);
+  }
+  let entries = [...tf.entries()].map(([id, c]) => [id, (1 + Math.log(c)) * v.idf[id]] as [number, number]);
+  if (entries.length > maxTokens) entries = entries.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, maxTokens);
+  let norm = 0;
+  for (const [, w] of entries) norm += w * w;
+  norm = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+  const o = row * maxTokens;
+  outIds.fill(0, o, o + maxTokens);
+  outW.fill(0, o, o + maxTokens);
+  entries.forEach(([id, w], j) => {
+    outIds[o + j] = id;
+    outW[o + j] = w * norm;
+  });
+  return entries.length;
+}
