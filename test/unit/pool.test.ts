@@ -38,8 +38,12 @@ interface SleepResult {
   endedAt: number;
 }
 
-/** Every test gets a timeout: a pool bug must fail the test, not hang the suite. */
-const test = (name: string, fn: () => void | Promise<void>) => nodeTest(name, { timeout: 60_000 }, fn);
+/**
+ * Every test gets a timeout: a pool bug must fail the test, not hang the suite. Generous, because worker start-up
+ * (tsx + tfjs + wasm, ~2 s idle) can take many times longer on a loaded CI machine. For the same reason the timing
+ * assertions below only bound what they prove (e.g. "stopped by itself, before the kill timeout"), not speed.
+ */
+const test = (name: string, fn: () => void | Promise<void>) => nodeTest(name, { timeout: 180_000 }, fn);
 
 const logs: string[] = [];
 let pool: WorkerPool;
@@ -206,22 +210,23 @@ test('cancel: the job rejects with an AbortError and the worker stops it promptl
   const p = pool.run('sleep', { ms: 10_000 }, { signal: ac.signal, worker: 0 });
   setTimeout(() => ac.abort(), 100);
   await assert.rejects(p, (e: Error) => e.name === 'AbortError');
-  assert.ok(Date.now() - started < 1500, 'rejected soon after the abort');
-  // The worker noticed the signal between "batches": the next job on it starts well before the kill timeout.
+  assert.ok(Date.now() - started < 3000, 'rejected soon after the abort, long before the 10 s job would end');
+  // The worker noticed the signal between "batches": the next job on it starts before the kill timeout (3 s)
+  // and on the same thread (a worker that had to be killed would have been replaced).
   const queuedAt = Date.now();
   const next = await pool.run<SleepResult>('sleep', { ms: 1 }, { worker: 0 });
-  assert.ok(next.startedAt - queuedAt < 1000, `next job started ${next.startedAt - queuedAt} ms later`);
+  assert.ok(next.startedAt - queuedAt < 3000, `next job started ${next.startedAt - queuedAt} ms later`);
   assert.equal(next.threadId, first.threadId, 'the worker was not replaced');
 });
 
 test('cancel of a queued job rejects at once; an already-aborted signal rejects before anything runs', async () => {
-  const busy = pool.run<SleepResult>('sleep', { ms: 300, value: 'busy' }, { worker: 1 });
+  let busyDone = false;
+  const busy = pool.run<SleepResult>('sleep', { ms: 300, value: 'busy' }, { worker: 1 }).finally(() => (busyDone = true));
   const ac = new AbortController();
   const queued = pool.run('sleep', { ms: 1 }, { signal: ac.signal, worker: 1 });
-  const t = Date.now();
   ac.abort();
   await assert.rejects(queued, (e: Error) => e.name === 'AbortError' && /before it started/.test(e.message));
-  assert.ok(Date.now() - t < 100);
+  assert.equal(busyDone, false, 'rejected at once, not after the job ahead of it');
   assert.equal((await busy).value, 'busy');
   await assert.rejects(pool.run('sleep', { ms: 1 }, { signal: AbortSignal.abort() }), { name: 'AbortError' });
 });
@@ -286,10 +291,8 @@ test('a job that ignores cancellation gets its worker terminated after stopTimeo
     const hang = p2.run('hang', { ms: 30_000 }, { signal: ac.signal });
     setTimeout(() => ac.abort(), 200);
     await assert.rejects(hang, { name: 'AbortError' });
-    const t = Date.now();
     const next = await p2.run<SleepResult>('sleep', { ms: 1 });
     assert.notEqual(next.threadId, first.threadId, 'replaced');
-    assert.ok(Date.now() - t < 15_000);
     assert.ok(own.some((l) => /did not stop job "hang" within 300 ms/.test(l)), own.join('\n'));
   } finally {
     await p2.dispose();
@@ -371,7 +374,7 @@ test('dispose() cancels running and queued jobs, and the pool refuses new ones (
   await new Promise((r) => setTimeout(r, 50));
   const t = Date.now();
   await pool.dispose();
-  assert.ok(Date.now() - t < 2000, 'the threads stop at once');
+  assert.ok(Date.now() - t < 10_000, 'the threads stop without waiting for the 10 s job');
   await running;
   await queued;
   await assert.rejects(pool.run('sleep', {}), /disposed/);
