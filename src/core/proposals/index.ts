@@ -11,8 +11,8 @@
  *   expectedPrecision(confidences) — the mean calibrated confidence = expected fraction of correct proposals.
  *   suggestForLabelling({probs?, nClasses?, X, n, dim, candidates, k, seed, labelled?}) → {index, score, reason}[]
  *       With a model: the most uncertain candidates (smallest top-2 margin), skipping near-duplicates of items
- *       already picked. Before any model: diverse seeds — k-means on the embeddings, one medoid per cluster
- *       (largest clusters first), so the first human labels cover the data's clusters.
+ *       already picked. Before any model: diverse seeds — medoids of k-means clusters chosen farthest-first
+ *       (weighted by cluster size), so the first human labels cover the data's clusters.
  *   findDisagreements({labelled: {item, label, probs}[], classes, threshold}) — human labels whose (out-of-fold)
  *       prediction is another class with confidence ≥ threshold, most confident first.
  */
@@ -174,14 +174,16 @@ export function suggestForLabelling(o: SuggestOptions): RawSuggestion[] {
 }
 
 /**
- * k-means (k-means++ initialisation, a few Lloyd iterations on a sample of at most 20,000 candidates) and one
- * medoid per cluster — the candidate most similar to its centroid — largest clusters first, skipping clusters
- * that already contain a labelled item. Score = the cluster's share of the candidates.
+ * k-means with 3 clusters per wanted pick (k-means++ initialisation, 8 Lloyd iterations on a sample of at most
+ * 20,000 candidates), the medoid of each cluster, then weighted farthest-first selection among the medoids (size ×
+ * squared distance to the nearest labelled or picked item), so picks cover the data's regions, largest first,
+ * never two in one region. Score = the cluster's share of the candidates.
  */
 function diverseSeeds(X: Float32Array, dim: number, cands: number[], k: number, rng: Rng, labelled: Int32Array): RawSuggestion[] {
   const sample = cands.length > 20000 ? rng.shuffle([...cands]).slice(0, 20000) : cands;
   const m = sample.length;
-  const K = Math.min(k + labelled.length, m);
+  // Over-cluster (3 clusters per wanted pick), then choose among the medoids (below).
+  const K = Math.min(3 * (k + labelled.length), m);
   // k-means++ seeding.
   const centers = new Float32Array(K * dim);
   const d2 = new Float64Array(m).fill(Infinity);
@@ -254,8 +256,6 @@ function diverseSeeds(X: Float32Array, dim: number, cands: number[], k: number, 
     for (let c = 0; c < K; c++) if (counts[c]) for (let j = 0; j < dim; j++) centers[c * dim + j] = sums[c * dim + j] / counts[c];
     updateNorms();
   }
-  const covered = new Set<number>();
-  for (const l of labelled) covered.add(assignOf(l));
   // Medoid and size per cluster over all candidates.
   const size = new Int32Array(K);
   const medoid = new Int32Array(K).fill(-1);
@@ -270,9 +270,35 @@ function diverseSeeds(X: Float32Array, dim: number, cands: number[], k: number, 
       medoid[c] = i;
     }
   }
-  const clusters = [...Array(K).keys()].filter((c) => medoid[c] >= 0 && !covered.has(c)).sort((a, b) => size[b] - size[a] || a - b);
-  const picks = clusters.slice(0, k).map((c) => ({ index: medoid[c], score: size[c] / cands.length, reason: 'diverse' as const }));
-  // Fewer clusters than k (many covered): fill with the farthest candidates from the picks.
+  // Weighted farthest-first over the medoids: pick the cluster maximising size × (squared distance of its medoid
+  // to the nearest labelled or already picked item) — big clusters first, but never two picks in one region.
+  const live = [...Array(K).keys()].filter((c) => medoid[c] >= 0);
+  const near = new Float64Array(K).fill(Infinity);
+  const sqDist = (a: number, b: number) => {
+    let d = 0;
+    for (let j = 0; j < dim; j++) d += (X[a * dim + j] - X[b * dim + j]) ** 2;
+    return d;
+  };
+  for (const l of labelled) for (const c of live) near[c] = Math.min(near[c], sqDist(medoid[c], l));
+  const picks: RawSuggestion[] = [];
+  const used = new Set<number>();
+  while (picks.length < k && used.size < live.length) {
+    let best = -1;
+    let bestScore = -Infinity;
+    for (const c of live) {
+      if (used.has(c)) continue;
+      const sc = size[c] * (Number.isFinite(near[c]) ? near[c] : 1e9);
+      if (sc > bestScore || (sc === bestScore && c < best)) {
+        bestScore = sc;
+        best = c;
+      }
+    }
+    if (best < 0) break;
+    used.add(best);
+    picks.push({ index: medoid[best], score: size[best] / cands.length, reason: 'diverse' });
+    for (const c of live) near[c] = Math.min(near[c], sqDist(medoid[c], medoid[best]));
+  }
+  // Fewer clusters than k: fill up with random candidates.
   if (picks.length < k) {
     const taken = new Set(picks.map((p) => p.index));
     for (const i of rng.shuffle([...cands])) {
