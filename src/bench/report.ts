@@ -123,7 +123,12 @@ export function formatMarkdown(r: BenchResult): string {
   const d = r.data;
   const notes: string[] = [];
   if (d.truthProblemCount) notes.push(`${d.truthProblemCount} truth row(s) skipped (e.g. ${d.truthProblems.slice(0, 2).join('; ')})`);
-  if (d.missingCount) notes.push(`${d.missingCount} truth item(s) not usable (e.g. ${d.missing.slice(0, 2).map((m) => `${m.id}: ${m.reason}`).join('; ')}) — counted as wrong in dataset label accuracy`);
+  if (d.missingCount) {
+    notes.push(
+      `${d.missingCount} truth item(s) not usable (e.g. ${d.missing.slice(0, 2).map((m) => `${m.id}: ${m.reason}`).join('; ')})` +
+        (d.notScannedCount ? `; the ${d.notScannedCount} the scan skipped count as wrong in dataset label accuracy` : ''),
+    );
+  }
   if (d.unknownItems) notes.push(`${d.unknownItems} scanned item(s) without truth, left alone`);
   if (d.testMissingCount) notes.push(`${d.testMissingCount} test item(s) not predicted — counted as wrong`);
   for (const w of r.warnings) notes.push(w);

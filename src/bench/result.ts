@@ -76,8 +76,11 @@ export interface BenchResult {
   data: {
     truthProblems: string[];
     truthProblemCount: number;
+    /** Truth items that are not usable: no such file/row in the data, or skipped by the scan (first 20). */
     missing: { id: string; reason: string }[];
     missingCount: number;
+    /** Of those, the ones the scan skipped: they are pool items, and count as wrong in datasetLabelAccuracy. */
+    notScannedCount: number;
     unknownItems: number;
     testMissingCount: number;
     workspace: { linked: number; copied: number; subsets: number; seconds: number };
@@ -90,9 +93,12 @@ export interface BenchResult {
     labelled: number;
     testAccuracy: number | null;
     testMacroF1: number | null;
-    /** Every pool item's label — journal label, else the final model's prediction — against the truth. */
+    /**
+     * Every pool item's label — journal label, else the final model's prediction — against the truth. Pool items are
+     * the truth items whose file (or row) exists; those the scan could not use count as wrong.
+     */
     datasetLabelAccuracy: number;
-    /** Pool items with neither a label nor a prediction (counted as wrong above). */
+    /** Pool items with neither a label nor a prediction, e.g. not scanned (counted as wrong above). */
     datasetUnlabelledUnpredicted: number;
     /** The journal's labels agree with what the annotator did (label for label). */
     journalConsistent: boolean;

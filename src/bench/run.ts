@@ -244,11 +244,9 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     const ts = await testScore();
     testMissing = ts.missing;
     const finalLabels = new Map<string, string>();
-    let unlabelledUnpredicted = 0;
     for (const id of poolIds) {
       const l = p.labelOf(id)?.label ?? p.predictionFor(id)?.label;
       if (l !== undefined) finalLabels.set(id, l);
-      else unlabelledUnpredicted++;
     }
     // Every truth item of the workspace counts, also those the scan could not use (as wrong).
     const dataset = score(poolTruth, finalLabels);
@@ -315,6 +313,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         truthProblemCount: pool.truth.problems.length + (test?.truth.problems.length ?? 0),
         missing: missing.slice(0, 20),
         missingCount: missing.length,
+        notScannedCount: missing.length - pool.ws.missing.length,
         unknownItems,
         testMissingCount: testMissing + (test?.ws.missing.length ?? 0),
         workspace: { ...pool.ws.files, seconds: pool.ws.seconds },
@@ -328,7 +327,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         testAccuracy: ts.accuracy,
         testMacroF1: ts.macroF1,
         datasetLabelAccuracy: dataset.accuracy,
-        datasetUnlabelledUnpredicted: unlabelledUnpredicted + missing.length,
+        datasetUnlabelledUnpredicted: poolTruth.size - finalLabels.size,
         journalConsistent: consistent,
         trainSeconds,
         wallSeconds,

@@ -405,7 +405,9 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
     fs.renameSync(path.join(all, file), path.join(i < 60 ? pool : testDir, file));
     (i < 60 ? poolCsv : testCsv).push(r);
   });
-  fs.writeFileSync(path.join(tmp, 'pool.csv'), poolCsv.join('\n'));
+  // A truth row for a file that does not exist (not a pool item), and a broken image (a pool item the scan skips).
+  fs.writeFileSync(path.join(pool, 'broken.png'), 'not a png at all');
+  fs.writeFileSync(path.join(tmp, 'pool.csv'), [...poolCsv, 'ghost.png,1', 'broken.png,1'].join('\n'));
   fs.writeFileSync(path.join(tmp, 'test.csv'), testCsv.join('\n'));
   const poolTruth = new Map(poolCsv.slice(1).map((r) => r.split(',') as [string, string]));
   const nClasses = new Set(poolTruth.values()).size;
@@ -416,6 +418,10 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   const review = await runBench(parseBenchArgs([...base, ...common, '--review', '5', '--uncertain', '4', '--target', 'final.humanActions<=1'])!);
   assert.equal(review.items, 60);
   assert.equal(review.testItems, 30);
+  assert.equal(review.data.missingCount, 2);
+  assert.equal(review.data.notScannedCount, 1);
+  assert.equal(review.final.datasetUnlabelledUnpredicted, 1, 'the broken image has neither label nor prediction');
+  assert.ok(review.final.datasetLabelAccuracy <= 60 / 61 + 1e-12, 'and counts as wrong among 61 pool items');
   assert.equal(review.mode, 'review');
   const r1 = review.rounds[0];
   const a = review.final.actions;
@@ -428,7 +434,7 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   assert.equal(r1.labelAccuracy, 1, 'a truthful annotator only ever writes right labels');
   assert.equal(review.final.journalConsistent, true);
   assert.equal(review.final.labelled, review.final.humanActions);
-  assert.ok(review.final.datasetLabelAccuracy >= review.final.labelled / 60 - 1e-12);
+  assert.ok(review.final.datasetLabelAccuracy >= review.final.labelled / 61 - 1e-12);
   assert.ok(review.testItems && review.final.testAccuracy !== null && review.final.testAccuracy >= 0 && review.final.testAccuracy <= 1);
   assert.deepEqual(review.targets.map((t) => t.pass), [false]);
   assert.ok(review.speed.pretrainItemsPerSecond.wall > 0);
