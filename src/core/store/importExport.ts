@@ -186,6 +186,7 @@ export async function exportLabels(store: LabelStore, opts: ExportOptions): Prom
     } catch (e) {
       throw writeError('export labels', out, e);
     }
+    await recoverInterruptedExport(out);
     await atomicWriteFile(out, text, 'export labels');
     return { written: entries.length };
   }
@@ -193,7 +194,57 @@ export async function exportLabels(store: LabelStore, opts: ExportOptions): Prom
   return exportFolders(entries, out, opts);
 }
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Cleans up after an export that was killed: temp files and staging folders (`<out>.<pid>-<hex>.tmp`) of dead
+ * processes are removed — except that when `out` itself is missing because a folders export died between its two
+ * swap renames, the newest complete export folder among them (new staging, else the previous export) is renamed
+ * back to `out` first. So an interrupted export never loses the previous one: the next export (or this call)
+ * puts a complete one back in place.
+ */
+export async function recoverInterruptedExport(out: string): Promise<void> {
+  const dir = path.dirname(out);
+  const base = path.basename(out);
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const re = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)-[0-9a-f]+\\.tmp$`);
+  const dead = names.filter((n) => {
+    const m = re.exec(n);
+    return m !== null && !pidAlive(Number(m[1]));
+  });
+  if (!dead.length) return;
+  if (!(await fs.stat(out).catch(() => undefined))) {
+    let best: { name: string; time: string } | undefined;
+    for (const n of dead) {
+      const marker = await fs.readFile(path.join(dir, n, EXPORT_MARKER), 'utf8').catch(() => undefined);
+      if (!marker) continue;
+      let time = '';
+      try {
+        time = String((JSON.parse(marker) as { time?: string }).time ?? '');
+      } catch {
+        continue;
+      }
+      if (!best || time > best.time) best = { name: n, time };
+    }
+    if (best) {
+      await renameRetry(path.join(dir, best.name), out);
+      await fsyncDir(dir);
+    }
+  }
+  for (const n of dead) {
+    await fs.rm(path.join(dir, n), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 async function exportFolders(entries: Entry[], out: string, opts: ExportOptions): Promise<ExportResult> {
+  await recoverInterruptedExport(out);
   const root = path.resolve(opts.root);
   const skipped: { item: string; reason: string }[] = [];
   // Refuse to replace a folder that holds anything but an earlier export.
@@ -207,7 +258,9 @@ async function exportFolders(entries: Entry[], out: string, opts: ExportOptions)
   if (root === out || root.startsWith(outAbs)) throw new Error(`cannot export to ${out}: it contains the workspace`);
   const staging = tmpName(out);
   try {
-    await fs.mkdir(staging, { recursive: true });
+    // Two steps: a recursive mkdir reports a read-only file system as "no such folder".
+    await fs.mkdir(path.dirname(out), { recursive: true });
+    await fs.mkdir(staging);
   } catch (e) {
     throw writeError('export labels', out, e);
   }

@@ -5,6 +5,6 @@
 export { LabelStore, validateClasses, classNameProblem, STORE_DIR, GITIGNORE, GITATTRIBUTES, MAX_CLASS_NAME } from './labelStore';
 export type { RecordInput } from './labelStore';
 export { LabelState, validateEvent, LABEL_SOURCES, SETTING_SOURCES } from './state';
-export { importCsv, exportLabels, EXPORT_MARKER } from './importExport';
+export { importCsv, exportLabels, recoverInterruptedExport, EXPORT_MARKER } from './importExport';
 export type { ImportResult, ExportOptions, ExportResult } from './importExport';
 export { acquireLock, atomicWriteFile, writeError, LOCK_STALE_MS } from './fsutil';
