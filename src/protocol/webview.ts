@@ -17,6 +17,7 @@
  */
 import type { ItemKind, Stage } from '../core/types';
 import {
+  describe,
   hasShape,
   isArrayOf,
   isBoolean as isBool,
@@ -350,16 +351,16 @@ export function parseFromWebview(raw: unknown): Parsed<FromWebview> {
   const { kind, method, params } = raw;
   if (kind === 'request') {
     if (!isRequestId(raw.id)) return { ok: false, reason: 'request without a valid id' };
-    if (!hasKey(HOST_REQUEST_PARAMS, method)) return { ok: false, reason: `unknown request "${String(method)}"` };
+    if (!hasKey(HOST_REQUEST_PARAMS, method)) return { ok: false, reason: `unknown request ${describe(method)}` };
     if (!HOST_REQUEST_PARAMS[method](params)) return { ok: false, reason: `invalid params for "${method}"` };
     return { ok: true, message: { kind, id: raw.id, method, params: params ?? {} } as FromWebview };
   }
   if (kind === 'notify') {
-    if (!hasKey(HOST_NOTIFY_PARAMS, method)) return { ok: false, reason: `unknown notification "${String(method)}"` };
+    if (!hasKey(HOST_NOTIFY_PARAMS, method)) return { ok: false, reason: `unknown notification ${describe(method)}` };
     if (!HOST_NOTIFY_PARAMS[method](params)) return { ok: false, reason: `invalid params for "${method}"` };
     return { ok: true, message: { kind, method, params: params ?? {} } as FromWebview };
   }
-  return { ok: false, reason: `unknown kind "${String(kind)}"` };
+  return { ok: false, reason: `unknown kind ${describe(kind)}` };
 }
 
 /** Checks a message received from the host (webview side). */
@@ -373,9 +374,9 @@ export function parseFromHost(raw: unknown): Parsed<FromHost> {
   }
   if (raw.kind === 'notify') {
     const { method, params } = raw;
-    if (!hasKey(WEBVIEW_NOTIFY_PARAMS, method)) return { ok: false, reason: `unknown notification "${String(method)}"` };
+    if (!hasKey(WEBVIEW_NOTIFY_PARAMS, method)) return { ok: false, reason: `unknown notification ${describe(method)}` };
     if (!WEBVIEW_NOTIFY_PARAMS[method](params)) return { ok: false, reason: `invalid params for "${method}"` };
     return { ok: true, message: { kind: 'notify', method, params } as FromHost };
   }
-  return { ok: false, reason: `unknown kind "${String(raw.kind)}"` };
+  return { ok: false, reason: `unknown kind ${describe(raw.kind)}` };
 }
