@@ -7,9 +7,12 @@ import { curveGeometry } from './curve';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-/** Builds the chart as an <svg> element (no innerHTML). */
-export function renderCurve(points: RoundPoint[], width = 220, height = 70): SVGSVGElement {
-  const g = curveGeometry(points, width, height, 6);
+/** Width of the left gutter that holds the y-axis labels. */
+const GUTTER = 30;
+
+/** Builds the chart as an <svg> element (no innerHTML): y labels in a left gutter, the curve to their right. */
+export function renderCurve(points: RoundPoint[], width = 240, height = 80): SVGSVGElement {
+  const g = curveGeometry(points, width - GUTTER, height, 8);
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
   svg.setAttribute('width', '100%');
@@ -24,24 +27,28 @@ export function renderCurve(points: RoundPoint[], width = 220, height = 70): SVG
   svg.append(title);
   for (const line of g.grid) {
     const l = document.createElementNS(SVG, 'line');
-    l.setAttribute('x1', '0');
+    l.setAttribute('x1', String(GUTTER));
     l.setAttribute('x2', String(width));
     l.setAttribute('y1', String(line.y));
     l.setAttribute('y2', String(line.y));
     l.setAttribute('class', 'sl-chart-grid');
     svg.append(l);
     const t = document.createElementNS(SVG, 'text');
-    t.setAttribute('x', '2');
-    t.setAttribute('y', String(line.y - 2));
+    t.setAttribute('x', String(GUTTER - 4));
+    t.setAttribute('y', String(line.y + 3));
+    t.setAttribute('text-anchor', 'end');
     t.setAttribute('class', 'sl-chart-label');
     t.textContent = `${Math.round(line.value * 100)}%`;
     svg.append(t);
   }
+  const plot = document.createElementNS(SVG, 'g');
+  plot.setAttribute('transform', `translate(${GUTTER},0)`);
+  svg.append(plot);
   if (g.path) {
     const p = document.createElementNS(SVG, 'path');
     p.setAttribute('d', g.path);
     p.setAttribute('class', 'sl-chart-line');
-    svg.append(p);
+    plot.append(p);
   }
   for (const d of g.dots) {
     const c = document.createElementNS(SVG, 'circle');
@@ -52,7 +59,7 @@ export function renderCurve(points: RoundPoint[], width = 220, height = 70): SVG
     const tip = document.createElementNS(SVG, 'title');
     tip.textContent = `Round ${d.point.round}: ${d.point.labels} labels, ${(d.point.accuracy * 100).toFixed(1)}%`;
     c.append(tip);
-    svg.append(c);
+    plot.append(c);
   }
   return svg;
 }

@@ -8,7 +8,6 @@
  */
 import {
   provideVSCodeDesignSystem,
-  vsCodeBadge,
   vsCodeButton,
   vsCodeDivider,
   vsCodeProgressRing,
@@ -21,7 +20,7 @@ let registered = false;
 export function registerToolkit(): void {
   if (registered) return;
   registered = true;
-  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeBadge(), vsCodeDivider(), vsCodeProgressRing(), vsCodeTextField());
+  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDivider(), vsCodeProgressRing(), vsCodeTextField());
 }
 
 export interface ButtonOptions {
@@ -78,9 +77,13 @@ export function setButtonLabel(el: HTMLElement, label: string): void {
   if (last && last.nodeType === Node.TEXT_NODE) last.textContent = label;
 }
 
-/** A small count badge. */
+/**
+ * A small badge. Not the toolkit's <vscode-badge>: its template carries a `style="…"` attribute, which our strict
+ * CSP (no 'unsafe-inline') reports as a violation; a span with the theme's badge colours looks the same.
+ */
 export function badge(text: string, testId?: string): HTMLElement {
-  const el = document.createElement('vscode-badge');
+  const el = document.createElement('span');
+  el.className = 'sl-badge';
   el.textContent = text;
   if (testId) el.dataset.testid = testId;
   return el;
