@@ -17,6 +17,18 @@ import { chromiumPath } from './setup.mjs';
 
 const require = createRequire(import.meta.url);
 
+/** Profiles of browsers still open: removed if this process exits without closing them. */
+const liveProfiles = new Set();
+process.on('exit', () => {
+  for (const p of liveProfiles) {
+    try {
+      fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
+  }
+});
+
 export const chromiumArgs = [
   '--headless',
   '--no-sandbox',
@@ -38,6 +50,7 @@ export async function launchChromium(opts = {}) {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error('Chromium is not installed: run `node scripts/code-server/setup.mjs`');
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-chromium-'));
+  liveProfiles.add(profile);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
@@ -53,6 +66,7 @@ export async function launchChromium(opts = {}) {
       closed = true;
       await context.close().catch(() => {});
       fs.rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+      liveProfiles.delete(profile);
     },
   };
 }

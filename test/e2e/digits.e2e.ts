@@ -16,12 +16,12 @@ import { writeMnistWorkspace } from './mnist';
 const CLASSES = ['0', '1', '7'];
 
 describe('digits: the whole loop in the browser', function () {
-  this.timeout(180_000);
+  this.timeout(360_000);
   let s: Session;
   let truth: Map<string, string>;
 
   before(async function () {
-    this.timeout(120_000);
+    this.timeout(240_000);
     const t = performance.now();
     s = await Session.start('digits', (dir) => {
       truth = writeMnistWorkspace(dir, { classes: CLASSES, perClass: 12 }).truth;
@@ -44,10 +44,7 @@ describe('digits: the whole loop in the browser', function () {
   const text = async (f: Frame, testid: string) => (await f.locator(`[data-testid="${testid}"]`).first().innerText()).trim();
 
   it('opens the SelfLabel side panel from the activity bar', async () => {
-    const icon = s.page.locator('.activitybar .action-item a[aria-label^="SelfLabel"], .activitybar .action-item .action-label[aria-label^="SelfLabel"]').first();
-    await icon.waitFor({ timeout: 30_000 });
-    await icon.click();
-    const f = await side();
+    const f = await s.openSidePanel();
     assert.equal(await text(f, 'folder'), 'digits');
     await s.screenshot('side-panel-new-workspace', s.webviewElement('side'));
   });
@@ -65,8 +62,7 @@ describe('digits: the whole loop in the browser', function () {
 
   it('scans from the side panel and finds the 36 digits', async () => {
     const f = await side();
-    await f.locator('[data-testid="run-scan"]').click();
-    await s.stageDone('scan', 60_000);
+    await s.runStage('scan', () => f.locator('[data-testid="run-scan"]').click());
     await waitFor('the scan summary', async () => /\b36 items\b/.test(await text(f, 'status-scan')), 60_000);
     assert.match(await text(f, 'counts'), /36 items · 0 labelled/);
     assert.deepEqual(s.journal(), []);
@@ -105,8 +101,7 @@ describe('digits: the whole loop in the browser', function () {
       const f = await side();
       const labelsBefore = s.journal().length;
       const t = performance.now();
-      await f.locator(`[data-testid="run-${stage}"]`).click();
-      await s.stageDone(stage);
+      await s.runStage(stage, () => f.locator(`[data-testid="run-${stage}"]`).click());
       recordMetric(`digits: ${stage} s (36 digits, 1 worker, 1 epoch)`, (performance.now() - t) / 1000);
       if (stage === 'train') await waitFor('the accuracy', async () => /est\. accuracy/.test(await text(f, 'status-train')), 10_000);
       if (stage === 'propose') await waitFor('the proposals count', async () => /\d+ open proposals/.test(await text(f, 'status-propose')), 10_000);
@@ -129,9 +124,12 @@ describe('digits: the whole loop in the browser', function () {
     await waitFor('review mode', async () => (await r.locator('#sl-mode-review').getAttribute('aria-pressed')) === 'true');
     await r.locator('[data-testid="cell"][data-status="proposed"]').first().waitFor({ timeout: 30_000 });
     const size = await waitFor('a thumbnail to load', async () => {
-      const v = await r.locator('[data-testid="cell"] img.sl-thumb').first().evaluate('img => img.complete && img.naturalWidth');
-      return typeof v === 'number' && v > 0 ? v : undefined;
-    });
+      const v = await r.locator('[data-testid="cell"] img.sl-thumb').first().evaluate((el) => {
+        const img = el as unknown as { complete: boolean; naturalWidth: number };
+        return img.complete ? img.naturalWidth : 0;
+      });
+      return v > 0 ? v : undefined;
+    }, 60_000);
     assert.equal(size, 28, 'the thumbnail is the 28×28 digit itself');
     await s.screenshot('review-webview', s.webviewElement('review'));
     await s.screenshot('workbench-review');
@@ -157,7 +155,10 @@ describe('digits: the whole loop in the browser', function () {
     ({ cur, e } = await press('x'));
     assert.deepEqual([e.item, e.label, e.source], [cur.id, cur.label, 'rejected']);
 
-    const other = CLASSES.find((c) => c !== (focusedLabel(cur.label)));
+    // A number key naming another class than the one proposed corrects the proposal.
+    const next = await focused();
+    assert.equal(next.status, 'proposed');
+    const other = CLASSES.find((c) => c !== next.label);
     assert.ok(other);
     const corrected = await press(String(CLASSES.indexOf(other) + 1));
     assert.deepEqual([corrected.e.item, corrected.e.label, corrected.e.source], [corrected.cur.id, other, 'corrected']);
@@ -218,8 +219,3 @@ describe('digits: the whole loop in the browser', function () {
     assert.ok(result.violations.some((v) => v.startsWith('script-src')), `CSP violations reported: ${result.violations.join(', ')}`);
   });
 });
-
-/** The class a cell shows ("?" in label mode = none). */
-function focusedLabel(label: string): string {
-  return label === '?' ? '' : label;
-}

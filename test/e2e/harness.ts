@@ -92,9 +92,10 @@ export class Session {
       });
       page.on('pageerror', (e) => errors.push(e.message));
       const extensionPath = process.env.SELFLABEL_EXTENSION_PATH ?? ROOT;
-      await page.goto(cs.workbenchUrl({ folder: workspace, extensionDevelopmentPath: extensionPath }), { waitUntil: 'domcontentloaded' });
-      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-      await page.locator('.statusbar').waitFor({ timeout: 60_000 });
+      // Generous: a loaded 2-core machine can take a minute to serve and boot the workbench.
+      await page.goto(cs.workbenchUrl({ folder: workspace, extensionDevelopmentPath: extensionPath }), { waitUntil: 'domcontentloaded', timeout: 120_000 });
+      await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+      await page.locator('.statusbar').waitFor({ timeout: 120_000 });
       return new Session(workspace, scratch, cs, browser, page, errors);
     } catch (e) {
       await browser?.close();
@@ -211,20 +212,41 @@ export class Session {
     return (await toast.innerText()).replace(/\s+/g, ' ').trim();
   }
 
+  /** Opens SelfLabel's side panel from the activity bar and returns its frame. */
+  async openSidePanel(): Promise<Frame> {
+    const icon = this.page.locator('.activitybar .action-item a[aria-label^="SelfLabel"], .activitybar .action-item .action-label[aria-label^="SelfLabel"]').first();
+    await icon.waitFor({ timeout: 60_000 });
+    const expanded = await icon.getAttribute('aria-expanded').catch(() => null);
+    if (expanded !== 'true') await icon.click();
+    return this.webview('side');
+  }
+
   /**
-   * Waits for a stage's closing notification ("SelfLabel: train done — …"); fails at once, with the message, if
-   * the stage reports that it failed or could not start.
+   * Starts a stage with `start` (a click or a palette command) and waits until it has finished: the side panel's row
+   * for the stage stops running and shows a new summary, or the closing notification "SelfLabel: <stage> done"
+   * appears. Fails at once, with the message, when the side panel or a notification reports that the stage failed
+   * or could not start. The side panel must be open (openSidePanel).
    */
-  async stageDone(stage: string, timeoutMs = 150_000): Promise<string> {
-    const toasts = this.page.locator('.notifications-toasts .notification-toast');
-    return waitFor(`"SelfLabel: ${stage} done"`, async () => {
-      for (const t of await toasts.all()) {
-        const msg = (await t.locator('.notification-list-item-message').first().innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
-        if (msg.includes(`SelfLabel: ${stage} done`)) return msg;
-        if (/SelfLabel: .*(failed|set the classes first|still running|not trusted)/i.test(msg)) throw new StageError(`${stage}: ${msg}`);
+  async runStage(stage: 'scan' | 'pretrain' | 'train' | 'propose', start: () => Promise<void>, timeoutMs = 300_000): Promise<string> {
+    const side = await this.webview('side');
+    const status = side.locator(`[data-testid="status-${stage}"]`);
+    const row = side.locator(`[data-testid="stage-${stage}"]`);
+    const problem = side.locator('[data-testid="problem"]');
+    const before = (await status.innerText().catch(() => '')).trim();
+    await start();
+    const toasts = this.page.locator('.notifications-toasts .notification-toast .notification-list-item-message');
+    return waitFor(`${stage} to finish`, async () => {
+      const p = (await problem.innerText().catch(() => '')).trim();
+      if (p.startsWith(`${stage} failed`)) throw new StageError(`${stage}: ${p}`);
+      for (const msg of await toasts.allInnerTexts().catch(() => [] as string[])) {
+        const m = msg.replace(/\s+/g, ' ').trim();
+        if (m.includes(`SelfLabel: ${stage} done`)) return m;
+        if (/^SelfLabel: .*(failed|set the classes first|still running|not trusted)/i.test(m)) throw new StageError(`${stage}: ${m}`);
       }
-      return undefined;
-    }, timeoutMs, 250);
+      const running = ((await row.getAttribute('class').catch(() => '')) ?? '').split(/\s+/).includes('running');
+      const now = (await status.innerText().catch(() => '')).trim();
+      return !running && now !== '' && now !== before ? now : undefined;
+    }, timeoutMs, 300);
   }
 
   async clearNotifications(): Promise<void> {

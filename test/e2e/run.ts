@@ -22,12 +22,35 @@ async function main(): Promise<void> {
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   const tests: Outcome[] = [];
   let failed = 0;
+  const g = globalThis as { __selflabelMetrics?: Record<string, number> };
+  const write = (extra?: Outcome) => {
+    if (!process.env.SELFLABEL_E2E_RESULTS) return;
+    const all = extra ? [...tests, extra] : tests;
+    const result = {
+      suite: 'e2e',
+      passed: all.filter((t) => t.state === 'passed').length,
+      failed: all.filter((t) => t.state === 'failed').length,
+      pending: all.filter((t) => t.state === 'pending').length,
+      durationMs: Date.now() - started,
+      tests: all,
+      metrics: g.__selflabelMetrics ?? {},
+    };
+    fs.writeFileSync(process.env.SELFLABEL_E2E_RESULTS, JSON.stringify(result, null, 2));
+  };
+  // Killed by the runner's time limit: keep what finished, and say which test was running.
+  let current = '';
+  process.once('SIGTERM', () => {
+    write({ title: current || 'e2e suite', state: 'failed', error: 'killed by the time limit while this test was running' });
+    process.exit(1);
+  });
   if (files.length === 0) {
     tests.push({ title: 'e2e test files exist', state: 'failed', error: `no *.e2e.js in ${__dirname}` });
     failed = 1;
   } else {
     await new Promise<void>((resolve) => {
       const runner = mocha.run(() => resolve());
+      runner.on('test', (t) => (current = t.fullTitle()));
+      runner.on('hook', (h) => (current = h.fullTitle()));
       runner.on('pass', (t) => tests.push({ title: t.fullTitle(), state: 'passed', durationMs: t.duration }));
       runner.on('fail', (t, err: Error) => {
         failed += 1;
@@ -36,17 +59,7 @@ async function main(): Promise<void> {
       runner.on('pending', (t) => tests.push({ title: t.fullTitle(), state: 'pending' }));
     });
   }
-  const g = globalThis as { __selflabelMetrics?: Record<string, number> };
-  const result = {
-    suite: 'e2e',
-    passed: tests.filter((t) => t.state === 'passed').length,
-    failed,
-    pending: tests.filter((t) => t.state === 'pending').length,
-    durationMs: Date.now() - started,
-    tests,
-    metrics: g.__selflabelMetrics ?? {},
-  };
-  if (process.env.SELFLABEL_E2E_RESULTS) fs.writeFileSync(process.env.SELFLABEL_E2E_RESULTS, JSON.stringify(result, null, 2));
+  write();
   process.exit(failed > 0 ? 1 : 0);
 }
 
