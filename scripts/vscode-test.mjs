@@ -231,6 +231,8 @@ async function main() {
     record('build', 'compile test suites', 'failed', { error: e.message });
     return summaryAndExit();
   }
+  // Artifacts are per run: remove the previous run's logs and screenshots.
+  fs.rmSync(artifacts, { recursive: true, force: true });
   fs.mkdirSync(artifacts, { recursive: true });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-vscode-test-'));
   try {

@@ -31,12 +31,11 @@ describe('digits: the whole loop in the browser', function () {
 
   after(async function () {
     this.timeout(60_000);
-    if (this.currentTest?.state === 'failed') await s?.screenshot('digits-failure').catch(() => undefined);
     await s?.close();
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && s) await s.screenshot(`digits-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+    if (this.currentTest?.state === 'failed' && s) await s.screenshot(`digits-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`, undefined, { hideToasts: false }).catch(() => undefined);
   });
 
   const side = () => s.webview('side');

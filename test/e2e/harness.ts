@@ -149,14 +149,14 @@ export class Session {
 
   // ---- workbench ---------------------------------------------------------------------------------------------------
 
-  async screenshot(name: string, target?: Locator): Promise<string> {
+  async screenshot(name: string, target?: Locator, opts: { hideToasts?: boolean } = {}): Promise<string> {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const file = path.join(ARTIFACTS, `${name}.png`);
     // Park the pointer over the empty editor area so no hover tooltip covers the picture.
     await this.page.mouse.move(900, 500).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300));
     // Notification toasts float over the views: hide them for the picture (the app's state is not touched).
-    const style = await this.page.addStyleTag({ content: '.notifications-toasts { visibility: hidden !important; }' }).catch(() => undefined);
+    const style = opts.hideToasts === false ? undefined : await this.page.addStyleTag({ content: '.notifications-toasts { visibility: hidden !important; }' }).catch(() => undefined);
     try {
       if (target) await target.screenshot({ path: file });
       else await this.page.screenshot({ path: file });

@@ -31,7 +31,7 @@ describe('texts: palette, CodeLens and escaping in the browser', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && s) await s.screenshot(`texts-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+    if (this.currentTest?.state === 'failed' && s) await s.screenshot(`texts-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`, undefined, { hideToasts: false }).catch(() => undefined);
   });
 
   it('Set Classes from the command palette writes classes.json', async () => {
