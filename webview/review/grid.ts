@@ -24,6 +24,7 @@ export class VirtualGrid<T> {
   private frame = 0;
   private cellWidth = 160;
   private cellHeight = 160;
+  private stretch = false;
 
   constructor(
     private readonly viewport: HTMLElement,
@@ -47,11 +48,12 @@ export class VirtualGrid<T> {
     });
   }
 
-  /** Replaces the items (and the cell size); keeps the focus index when it is still in range. */
-  setItems(items: readonly T[], cellWidth: number, cellHeight: number): void {
+  /** Replaces the items and the cell size (`stretch`: cellWidth is a minimum, cells fill the row); keeps the focus index when in range. */
+  setItems(items: readonly T[], cellWidth: number, cellHeight: number, stretch = false): void {
     this.items = items;
     this.cellWidth = cellWidth;
     this.cellHeight = cellHeight;
+    this.stretch = stretch;
     for (const [, cell] of this.live) this.release(cell);
     this.live.clear();
     if (this.focusedIndex >= items.length) this.focusedIndex = items.length - 1;
@@ -114,7 +116,7 @@ export class VirtualGrid<T> {
   }
 
   private relayout(): void {
-    this.layout = gridLayout(this.viewport.clientWidth - 16, this.items.length, this.cellWidth, this.cellHeight);
+    this.layout = gridLayout(this.viewport.clientWidth - 16, this.items.length, this.cellWidth, this.cellHeight, 8, this.stretch);
     this.spacer.style.height = `${this.layout.totalHeight}px`;
     for (const [i, cell] of this.live) this.place(cell, i);
     this.update();

@@ -14,9 +14,13 @@ export interface GridLayout {
   totalHeight: number;
 }
 
-/** Lays out `count` cells of `cellWidth`×`cellHeight` (plus `gap`) in a viewport `width` wide: at least one column. */
-export function gridLayout(width: number, count: number, cellWidth: number, cellHeight: number, gap = 8): GridLayout {
+/**
+ * Lays out `count` cells of `cellWidth`×`cellHeight` (plus `gap`) in a viewport `width` wide: at least one column.
+ * With `stretch`, `cellWidth` is a minimum and the cells widen to fill the row.
+ */
+export function gridLayout(width: number, count: number, cellWidth: number, cellHeight: number, gap = 8, stretch = false): GridLayout {
   const columns = Math.max(1, Math.floor((Math.max(0, width) + gap) / (cellWidth + gap)));
+  if (stretch) cellWidth = Math.max(cellWidth, Math.floor((Math.max(0, width) - gap * (columns - 1)) / columns));
   const rows = Math.ceil(Math.max(0, count) / columns);
   const totalHeight = rows === 0 ? 0 : rows * (cellHeight + gap) - gap;
   return { columns, rows, cellWidth, cellHeight, gap, totalHeight };

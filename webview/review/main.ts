@@ -267,7 +267,7 @@ function render(): void {
   items = orderItems(s.items, s.mode, ascending);
   rebuildIndex();
   const allImages = items.length > 0 && items.every((i) => i.kind === 'image');
-  grid.setItems(items, allImages ? 128 : 280, allImages ? 168 : 150);
+  grid.setItems(items, allImages ? 128 : 260, allImages ? 168 : 150, !allImages);
   renderLegend();
   renderSummary();
   renderBatch();

@@ -15,6 +15,10 @@ test('grid layout: columns fit the width, at least one', () => {
   assert.equal(gridLayout(1000, 10, 128, 168, 8).columns, 7); // 7*136-8 = 944 ≤ 1000 < 8*136-8 = 1080
   assert.equal(gridLayout(1080, 10, 128, 168, 8).columns, 8);
   assert.equal(gridLayout(50, 10, 128, 168, 8).columns, 1);
+  const wide = gridLayout(1000, 10, 260, 150, 8, true); // 3 columns of (1000 - 16) / 3
+  assert.equal(wide.columns, 3);
+  assert.equal(wide.cellWidth, 328);
+  assert.equal(gridLayout(200, 10, 260, 150, 8, true).cellWidth, 260, 'never narrower than the minimum');
   const l = gridLayout(1000, 10_000, 128, 168, 8);
   assert.equal(l.rows, Math.ceil(10_000 / 7));
   assert.equal(l.totalHeight, l.rows * 176 - 8);
