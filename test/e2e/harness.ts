@@ -60,6 +60,19 @@ export interface LabelEventLine {
   undoes?: string;
 }
 
+/** Scratch workspaces of sessions not closed yet: removed if the process exits first (e.g. killed by the time limit). */
+const liveScratch = new Set<string>();
+process.on('exit', () => {
+  if (process.env.SELFLABEL_KEEP) return;
+  for (const d of liveScratch) {
+    try {
+      fs.rmSync(d, { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
+  }
+});
+
 export class Session {
   private constructor(
     readonly workspace: string,
@@ -76,6 +89,7 @@ export class Session {
    */
   static async start(name: string, prepare: (dir: string) => void | Promise<void>, settings: Record<string, unknown> = {}): Promise<Session> {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-e2e-'));
+    liveScratch.add(scratch);
     const workspace = path.join(scratch, name);
     fs.mkdirSync(workspace, { recursive: true });
     await prepare(workspace);
@@ -100,6 +114,7 @@ export class Session {
     } catch (e) {
       await browser?.close();
       await cs.stop();
+      fs.rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
       throw e;
     }
   }
@@ -108,6 +123,7 @@ export class Session {
     await this.browser.close();
     await this.cs.stop();
     if (!process.env.SELFLABEL_KEEP) fs.rmSync(this.scratch, { recursive: true, force: true, maxRetries: 3 });
+    liveScratch.delete(this.scratch);
   }
 
   // ---- files -------------------------------------------------------------------------------------------------------
