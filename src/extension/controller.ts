@@ -12,7 +12,7 @@ import { isItemId } from '../protocol/webview';
 import { errorMessage, type Log } from './log';
 import { BusyError, Session, STAGE_TITLES, UserError, type Change, type EngineModule, type StageOutcome } from './session';
 import { configOverrides, labelBatchSize } from './settings';
-import { buildSideState, countByClass, nextAction, parseClassList } from './viewState';
+import { buildSideState, countByClass, formatConfidence, nextAction, parseClassList } from './viewState';
 import { resolveInWorkspace, splitItemId, toWorkspaceRelative } from './itemPaths';
 
 export const COMMANDS = {
@@ -495,7 +495,7 @@ export class Controller implements vscode.Disposable {
       }
       const picks = classes.map((c, i) => ({
         label: c,
-        description: [i < 9 ? `${i + 1}` : '', conf.has(c) ? `model: ${(conf.get(c) as number).toFixed(2)}` : '', d.status.label === c ? `current (${d.status.status})` : '']
+        description: [i < 9 ? `${i + 1}` : '', conf.has(c) ? `model: ${formatConfidence(conf.get(c) as number)}` : '', d.status.label === c ? `current (${d.status.status})` : '']
           .filter(Boolean)
           .join(' · '),
       }));

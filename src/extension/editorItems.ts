@@ -12,6 +12,7 @@ import type { Item } from '../core/types';
 import type { Controller } from './controller';
 import { COMMANDS } from './controller';
 import { toWorkspaceRelative } from './itemPaths';
+import { formatConfidence } from './viewState';
 
 /** The 0-based line a CodeLens/decoration for `item` goes on. */
 export function itemLine(item: Item, lineCount: number): number {
@@ -75,7 +76,7 @@ export class ItemCodeLensProvider implements vscode.CodeLensProvider<ItemLens>, 
     switch (lens.action) {
       case 'accept':
         lens.command = p
-          ? { title: `$(tag) ${p.label} ${p.confidence.toFixed(2)} — Accept`, command: COMMANDS.acceptCurrent, arguments: [lens.itemId], tooltip: `Accept the proposed label "${p.label}" (calibrated confidence ${p.confidence.toFixed(3)})` }
+          ? { title: `$(tag) ${p.label} ${formatConfidence(p.confidence)} — Accept`, command: COMMANDS.acceptCurrent, arguments: [lens.itemId], tooltip: `Accept the proposed label "${p.label}" (calibrated confidence ${p.confidence.toFixed(3)})` }
           : { title: '$(check) reviewed', command: '' };
         break;
       case 'reject':
@@ -194,7 +195,7 @@ export class ActiveItemStatus implements vscode.Disposable {
     const hasProposal = !!d?.proposal;
     const labelled = !!d && d.status.label !== undefined && d.status.status !== 'rejected' && !hasProposal;
     if (id && d && d.proposal) {
-      this.item.text = `$(tag) ${d.proposal.label} ${d.proposal.confidence.toFixed(2)}`;
+      this.item.text = `$(tag) ${d.proposal.label} ${formatConfidence(d.proposal.confidence)}`;
       this.item.tooltip = `SelfLabel proposal for ${id}: ${d.proposal.label} (confidence ${d.proposal.confidence.toFixed(3)}). Click to change.`;
       this.item.command = { title: 'Change label', command: COMMANDS.correctCurrent, arguments: [id] };
       this.item.show();

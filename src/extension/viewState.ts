@@ -156,10 +156,16 @@ export function countByClass(proposals: Iterable<Proposal>): Map<string, number>
   return m;
 }
 
+/** A confidence with two decimals, rounded down (0.999 → "0.99": a "1.00" would claim certainty). */
+export function formatConfidence(c: number): string {
+  if (!Number.isFinite(c)) return '';
+  return (Math.floor(Math.min(1, Math.max(0, c)) * 100) / 100).toFixed(2);
+}
+
 /** The CodeLens / status bar text of an item: "spam 0.97" for a proposal, "labelled: spam" for a label. */
 export function describeItem(current: CurrentLabel | undefined, proposal: Proposal | undefined): string | undefined {
   if (current) return `labelled: ${current.label}`;
-  if (proposal) return `${proposal.label} ${proposal.confidence.toFixed(2)}`;
+  if (proposal) return `${proposal.label} ${formatConfidence(proposal.confidence)}`;
   return undefined;
 }
 

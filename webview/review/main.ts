@@ -37,6 +37,7 @@ let busyBatch = false;
 // ---- skeleton ----------------------------------------------------------------------------------------------------
 const app = el('main', 'sl-review');
 app.id = 'sl-review';
+app.dataset.ready = 'false';
 document.body.append(app);
 
 const toolbar = el('header', 'sl-toolbar');
@@ -249,6 +250,8 @@ function renderLegend(): void {
 function render(): void {
   if (!state) return;
   const s = state;
+  app.dataset.ready = 'true';
+  app.dataset.mode = s.mode;
   modeReview.classList.toggle('active', s.mode === 'review');
   modeLabel.classList.toggle('active', s.mode === 'label');
   modeReview.setAttribute('aria-pressed', String(s.mode === 'review'));

@@ -30,6 +30,7 @@ let progress: StageProgress | null = null;
 // ---- static skeleton -------------------------------------------------------------------------------------------
 const root = el('main', 'sl-side');
 root.id = 'sl-side';
+root.dataset.ready = 'false';
 document.body.append(root);
 
 const header = el('div', 'sl-header');
@@ -190,6 +191,8 @@ function stageSummary(s: RunnableStage): string {
 function render(): void {
   if (!state) return;
   const s = state;
+  // Tests wait for this before reading the panel (until the host's `init` arrives it shows "Loading…").
+  root.dataset.ready = 'true';
   folder.textContent = s.folder ?? 'No folder open';
   backend.replaceChildren();
   if (s.backend) backend.append(badge(s.backend, 'backend-badge'));

@@ -14,6 +14,7 @@ import {
   buildSideState,
   countByClass,
   describeItem,
+  formatConfidence,
   itemStatus,
   learningCurve,
   nextAction,
@@ -126,6 +127,9 @@ test('item status: label beats proposal; proposal; rejected; unlabelled', () => 
   assert.equal(describeItem(undefined, prop), 'spam 0.93');
   assert.equal(describeItem(cur('ham', 'human'), prop), 'labelled: ham');
   assert.equal(describeItem(undefined, undefined), undefined);
+  assert.equal(describeItem(undefined, { ...prop, confidence: 0.9996 }), 'spam 0.99');
+  assert.equal(formatConfidence(1), '1.00');
+  assert.equal(formatConfidence(0.127), '0.12');
 });
 
 test('grid cells carry text previews (truncated), never for images', () => {
