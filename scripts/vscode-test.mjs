@@ -210,6 +210,11 @@ function runE2E(scratch) {
 }
 
 async function main() {
+  const manifest = path.join(extensionPath, 'package.json');
+  if (!fs.existsSync(manifest)) {
+    record('setup', 'the extension to test exists', 'failed', { error: `${manifest} not found (--extension)` });
+    return summaryAndExit();
+  }
   try {
     await ensureCodeServer({ log: (m) => log(`setup: ${m}`) });
   } catch (e) {
@@ -224,6 +229,11 @@ async function main() {
       return summaryAndExit();
     }
     log(`built the extension in ${secs(t)} s`);
+  }
+  const mainFile = JSON.parse(fs.readFileSync(manifest, 'utf8')).main;
+  if (!mainFile || !fs.existsSync(path.resolve(extensionPath, mainFile))) {
+    record('build', 'the extension bundle exists', 'failed', { error: `package.json "main" (${mainFile}) not found under ${extensionPath}: build it (npm run build)` });
+    return summaryAndExit();
   }
   try {
     await compileSuites();
