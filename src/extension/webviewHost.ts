@@ -77,6 +77,7 @@ export type Handled = { ok: true; method: string } | { ok: false; reason: string
 
 export class WebviewChannel implements vscode.Disposable {
   private isReady = false;
+  private disposed = false;
   private readonly subscription: vscode.Disposable;
   /** Messages dropped as malformed (for diagnostics and tests). */
   ignored = 0;
@@ -154,7 +155,16 @@ export class WebviewChannel implements vscode.Disposable {
   }
 
   private post(message: unknown): void {
-    this.webview.postMessage(message).then(
+    if (this.disposed) return;
+    let sent: Thenable<boolean>;
+    try {
+      sent = this.webview.postMessage(message);
+    } catch (e) {
+      // The view was closed between the request and the answer.
+      this.log.warn(`${this.name} webview: message not sent: ${errorMessage(e)}`);
+      return;
+    }
+    sent.then(
       // Not delivered = the view is hidden or gone; it re-sends `ready` and gets fresh state when shown again.
       () => undefined,
       (e) => this.log.error(`${this.name} webview: postMessage failed`, e),
@@ -162,6 +172,8 @@ export class WebviewChannel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
+    this.isReady = false;
     this.subscription.dispose();
   }
 }
