@@ -200,7 +200,7 @@ describe('digits: the whole loop in the browser', function () {
     assert.equal(new Set(added.map((ev) => ev.item)).size, count, 'each item once');
     recordMetric('digits: batch accepted at c=0.5', count);
     const right = added.filter((ev) => truth.get(ev.item) === ev.label).length;
-    recordMetric('digits: batch precision (%) vs expected', (100 * right) / count);
+    recordMetric('digits: batch precision (%) against the truth', (100 * right) / count);
     recordMetric('digits: batch expected precision (%)', Number(m[2]));
   });
 
