@@ -66,7 +66,7 @@ async function main() {
 
   if (!args.has('--unit-only') && fs.existsSync(path.join(root, 'scripts/vscode-test.mjs'))) {
     step('integration + end-to-end tests in a real VS Code (code-server + Chromium)');
-    const vs = await run('node', ['scripts/vscode-test.mjs'], { parse: true });
+    const vs = await run('node', ['scripts/vscode-test.mjs', '--no-build'], { parse: true });
     const m = [...vs.out.matchAll(/^(\d+) passed, (\d+) failed/gm)].pop();
     if (m) {
       passed += Number(m[1]);

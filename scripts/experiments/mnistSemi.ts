@@ -9,23 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from './backend';
 import { loadMnist, pickPerClass, median, concat } from './data';
-import { embedImages } from '../../src/core/ssl/imagePretrain';
+import { embedCached } from './cache';
 import { fitClassifier, predict } from '../../src/core/train/classifier';
 import { buildKnnGraph, spreadLabels, type KnnGraph } from '../../src/core/train/graph';
 import { argmaxRows } from '../../src/core/train/classifier';
-
-export async function embedCached(dir: string, split: 'train' | 't10k', d: { pixels: Uint8Array; n: number }): Promise<{ e: Float32Array; dim: number }> {
-  const f = path.join(dir, `emb-${split}.bin`);
-  const st = fs.existsSync(path.join(dir, 'weights.bin')) ? fs.statSync(path.join(dir, 'weights.bin')).mtimeMs : 0;
-  if (fs.existsSync(f) && fs.statSync(f).mtimeMs > st) {
-    const b = fs.readFileSync(f);
-    const e = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4).slice();
-    return { e, dim: e.length / d.n };
-  }
-  const r = await embedImages({ checkpointDir: dir, pixels: d.pixels, n: d.n, size: 28, channels: 1 });
-  fs.writeFileSync(f, Buffer.from(r.embeddings.buffer));
-  return { e: r.embeddings, dim: r.dim };
-}
 
 function acc(labels: Int32Array, truth: Int32Array, rows?: Int32Array): number {
   let ok = 0;

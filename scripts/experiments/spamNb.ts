@@ -3,9 +3,10 @@
  * Usage: node --import tsx scripts/experiments/spamNb.ts [json knobs]
  */
 import { loadSpam, pickPerClass, median } from './data';
-import { tokenize, buildVocab, vocabIndex, encodeTokens, vocabSize } from '../../src/core/models/tokenizer';
+import { TOKENIZE_SYMBOLS, tokenize, buildVocab, vocabIndex, encodeTokens, vocabSize } from '../../src/core/models/tokenizer';
 
 const knobs = JSON.parse(process.argv[2] ?? '{}');
+TOKENIZE_SYMBOLS.on = Boolean(knobs.symbols);
 const d = loadSpam();
 const pool = Array.from(d.trainIdx, (i) => tokenize(d.texts[i]).slice(0, 4000));
 const test = Array.from(d.testIdx, (i) => tokenize(d.texts[i]).slice(0, 4000));
@@ -55,7 +56,7 @@ const res: Record<string, number[]> = {};
 const put = (k: string, v: number) => (res[k] ??= []).push(v);
 const all = Int32Array.from({ length: P.length }, (_, i) => i);
 for (const seed of [1, 2, 3, 4, 5]) {
-  const lab = pickPerClass(yPool, all, 10, 2, seed);
+  const lab = pickPerClass(yPool, all, knobs.perClass ?? 10, 2, seed);
   const isLab = new Set(lab);
   const resp = new Float32Array(P.length * C);
   const w = new Float32Array(P.length);
@@ -82,5 +83,10 @@ for (const seed of [1, 2, 3, 4, 5]) {
     m = mstep(resp, w);
   }
   put('nb em test', acc());
+  if (knobs.verbose) {
+    const byG = new Map<string, [number, number]>();
+    T.forEach((doc, i) => { const g = d.groups[d.testIdx[i]]; const e = byG.get(g) ?? [0, 0]; e[0]++; if ((post(doc, m) > 0.5 ? 1 : 0) !== yTest[i]) e[1]++; byG.set(g, e); });
+    console.log(`seed ${seed}: ${[...byG].map(([g, [n, e]]) => `${g} ${e}/${n}`).join(', ')}`);
+  }
 }
 for (const [k2, v] of Object.entries(res)) console.log(`${k2.padEnd(16)} median ${median(v).toFixed(4)}  [${v.map((x) => x.toFixed(4)).join(', ')}]`);

@@ -6,7 +6,7 @@
 import { useBackend } from './backend';
 import { loadSpam, pickPerClass, median } from './data';
 import { knnAccuracy } from './knn';
-import { tokenize, buildVocab, vocabIndex, encodeTokens, bagOf, vocabSize } from '../../src/core/models/tokenizer';
+import { TOKENIZE_SYMBOLS, tokenize, buildVocab, vocabIndex, encodeTokens, bagOf, vocabSize } from '../../src/core/models/tokenizer';
 import { fitClassifier, predict, argmaxRows } from '../../src/core/train/classifier';
 import { buildKnnGraph, spreadLabels } from '../../src/core/train/graph';
 import { l2NormalizeInPlace } from '../../src/core/ssl/imagePretrain';
@@ -17,6 +17,7 @@ import { Rng } from '../../src/core/models/random';
   const D = Number(process.argv[2] ?? 512);
   const L = Number(process.argv[3] ?? 256);
   const knobs = JSON.parse(process.argv[4] ?? '{}');
+  TOKENIZE_SYMBOLS.on = Boolean(knobs.symbols);
   const d = loadSpam();
   const prep = (t: string) => (knobs.body ? t.slice(Math.max(0, t.indexOf('\n\n'))) : t);
   const pool = Array.from(d.trainIdx, (i) => tokenize(prep(d.texts[i])).slice(0, 4000));

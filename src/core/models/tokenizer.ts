@@ -22,16 +22,21 @@ export interface Vocab {
 }
 
 export const TOKEN_RE = /[\p{L}\p{N}][\p{L}\p{N}'_-]*/gu;
+/** Words; a '>' that starts a line (a quoted reply), as the token '›>'; or a run of 1–3 other symbols. */
+const TOKEN_SYM_RE = /[\p{L}\p{N}][\p{L}\p{N}'_-]*|(^>)|[^\s\p{L}\p{N}]{1,3}/gmu;
 
-export function tokenize(text: string, maxChars = 200_000): string[] {
+export function tokenize(text: string, maxChars = 200_000, symbols = TOKENIZE_SYMBOLS.on): string[] {
   const t = (text.length > maxChars ? text.slice(0, maxChars) : text).toLowerCase();
   const out: string[] = [];
-  for (const m of t.matchAll(TOKEN_RE)) {
-    const w = m[0];
+  for (const m of t.matchAll(symbols ? TOKEN_SYM_RE : TOKEN_RE)) {
+    const w = m[1] ? '\u203a>' : m[0];
     if (w.length <= 40) out.push(w);
   }
   return out;
 }
+
+/** Experiment switch (tokens of symbols); will become a fixed choice. */
+export const TOKENIZE_SYMBOLS = { on: false };
 
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
@@ -131,4 +136,53 @@ export function bagOf(
     outW[o + j] = w * norm;
   });
   return entries.length;
+}
+
+/**
+ * A fixed "lexical" embedding: the document's distinct ids (weights `idf^power`), projected by a seeded random
+ * ±1 matrix to `dim` dimensions and L2-normalised — a Johnson–Lindenstrauss sketch of the binary bag of words
+ * whose dot products approximate the cosine similarity of the bags. Deterministic given (vocabulary, dim, seed).
+ */
+export class LexicalProjection {
+  private readonly signs: Int8Array;
+  constructor(
+    readonly vocab: Vocab,
+    readonly dim: number,
+    readonly seed = 7,
+    readonly idfPower = 1,
+  ) {
+    const V = vocabSize(vocab);
+    this.signs = new Int8Array(V * dim);
+    let s = (seed * 2654435761) >>> 0 || 1;
+    for (let i = 0; i < this.signs.length; i += 32) {
+      // xorshift32: 32 signs per draw.
+      s ^= s << 13;
+      s >>>= 0;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      s >>>= 0;
+      for (let b = 0; b < 32 && i + b < this.signs.length; b++) this.signs[i + b] = (s >>> b) & 1 ? 1 : -1;
+    }
+  }
+
+  /** Writes the sketch of the token-id sequence `ids` into out[offset .. offset + dim). */
+  embed(ids: ArrayLike<number>, out: Float32Array, offset: number): void {
+    const D = this.dim;
+    out.fill(0, offset, offset + D);
+    const seen = new Set<number>();
+    for (let p = 0; p < ids.length; p++) {
+      const id = ids[p];
+      if (id <= 0 || seen.has(id)) continue;
+      seen.add(id);
+      const w = this.idfPower === 0 ? 1 : Math.pow(this.vocab.idf[id], this.idfPower);
+      const o = id * D;
+      for (let k = 0; k < D; k++) out[offset + k] += w * this.signs[o + k];
+    }
+    let s = 0;
+    for (let k = 0; k < D; k++) s += out[offset + k] * out[offset + k];
+    if (s > 0) {
+      const inv = 1 / Math.sqrt(s);
+      for (let k = 0; k < D; k++) out[offset + k] *= inv;
+    }
+  }
 }
