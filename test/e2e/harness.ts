@@ -177,7 +177,7 @@ export class Session {
       if (target) await target.screenshot({ path: file });
       else await this.page.screenshot({ path: file });
     } finally {
-      await style?.evaluate('el => el.remove()').catch(() => undefined);
+      await style?.evaluate((el) => el.remove()).catch(() => undefined);
     }
     return file;
   }
