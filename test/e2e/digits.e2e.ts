@@ -52,7 +52,7 @@ describe('digits: the whole loop in the browser', function () {
 
   it('opens the SelfLabel side panel from the activity bar', async () => {
     const f = await s.openSidePanel();
-    await f.locator('#sl-side[data-ready]').waitFor({ timeout: 60_000 });
+    await f.locator('#sl-side[data-ready="true"]').waitFor({ timeout: 60_000 });
     assert.equal(await text(f, 'folder'), 'digits');
     await s.screenshot('side-panel-new-workspace', s.webviewElement('side'));
   });

@@ -25,6 +25,7 @@ import { fitTemperature, expectedCalibrationError, softmaxRows, nllAt } from '..
 import { fitClassifier, predict, stratifiedFolds } from '../../src/core/train/classifier';
 import { buildKnnGraph, spreadLabels } from '../../src/core/train/graph';
 import { trainImageStudent } from '../../src/core/train/student';
+import { fitSemiSupervised } from '../../src/core/train/semi';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -397,4 +398,46 @@ test('text pretext tasks train on real e-mails and embed them', async (t) => {
     assert.equal(e.embeddings.length, 7 * 16);
     assert.ok(e.embeddings.every(Number.isFinite));
   }
+});
+
+test('fitSemiSupervised follows the unlabelled data (density gaps) where a supervised model cannot', async () => {
+  // Arcs of a circle separated by empty gaps, classes alternating; each arc has two labels near its START, so the
+  // midpoint between labels of neighbouring arcs falls inside the longer arc: a supervised model puts the
+  // boundary there, spreading puts it in the gap.
+  const arcs = [40, 80, 45, 70, 50, 39]; // degrees; with the six 6° gaps they fill the circle
+  const pts: number[][] = [];
+  const y: number[] = [];
+  const labelled: number[] = [];
+  let start = 0;
+  const rng = new Rng(6);
+  arcs.forEach((len, a) => {
+    for (let d = 0; d <= len; d += 0.5) {
+      if (d === 1 || d === 3) labelled.push(pts.length);
+      const th = ((start + d) * Math.PI) / 180;
+      const v = [Math.cos(th), Math.sin(th), 0.02 * rng.normal()];
+      const s = Math.hypot(v[0], v[1], v[2]);
+      pts.push(v.map((x) => x / s));
+      y.push(a % 2);
+    }
+    start += len + 6;
+  });
+  const n = pts.length;
+  const X = Float32Array.from(pts.flat());
+  const idx = Int32Array.from(labelled);
+  const train = { index: idx, y: Int32Array.from(idx, (i) => y[i]), weight: new Float32Array(idx.length).fill(1) };
+  const accOf = (probs: Float32Array) => {
+    let ok = 0;
+    for (let i = 0; i < n; i++) if ((probs[i * 2 + 1] > probs[i * 2] ? 1 : 0) === y[i]) ok++;
+    return ok / n;
+  };
+  const opts = { X, n, dim: 3, train, nClasses: 2, seed: 1, hidden: [32], folds: 3 };
+  const semi = await noLeak(() => fitSemiSupervised({ ...opts, k: 6, keep: 1 }));
+  const plain = await noLeak(() => fitClassifier(opts));
+  const a = accOf(predict(semi, X, n, 3).probs);
+  const b = accOf(predict(plain, X, n, 3).probs);
+  assert.ok(a > 0.95, `semi-supervised accuracy ${a}`);
+  assert.ok(b < 0.9, `supervised accuracy ${b} (the layout should defeat it)`);
+  assert.ok(semi.kind.startsWith('spread'));
+  assert.equal(semi.trainedOn.folds, 3);
+  assert.ok(semi.estimatedAccuracy !== null);
 });

@@ -82,7 +82,10 @@ export interface SpreadOptions {
   k?: number;
   alpha?: number;
   gamma?: number;
+  /** Most conjugate-gradient sweeps (default 200). */
   iterations?: number;
+  /** Stop when every class's residual is below this fraction of its seed mass (default 1e-6). */
+  tolerance?: number;
 }
 
 /**
@@ -96,7 +99,7 @@ export function spreadLabels(o: SpreadOptions): { F: Float32Array; mass: Float32
   const k = Math.min(o.k ?? g.k, g.k);
   const alpha = o.alpha ?? 0.99;
   const gamma = o.gamma ?? 3;
-  const iters = o.iterations ?? 20;
+  const iters = o.iterations ?? 200;
   // Edge weights (directed kNN edges; the symmetric W uses each edge both ways).
   const w = new Float32Array(n * k);
   const deg = new Float64Array(n);
@@ -111,36 +114,62 @@ export function spreadLabels(o: SpreadOptions): { F: Float32Array; mass: Float32
   }
   const dInv = new Float64Array(n);
   for (let i = 0; i < n; i++) dInv[i] = deg[i] > 0 ? 1 / Math.sqrt(deg[i]) : 0;
-  const Y = new Float32Array(n * C);
+  const Y = new Float64Array(n * C);
   for (let t = 0; t < o.seeds.index.length; t++) Y[o.seeds.index[t] * C + o.seeds.y[t]] += o.seeds.weight[t];
-  let F = Float32Array.from(Y);
-  let next = new Float32Array(n * C);
-  // Work on G = D^-1/2 F so that S·F = D^-1/2 · W · G.
-  const G = new Float32Array(n * C);
-  for (let it = 0; it < iters; it++) {
-    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) G[i * C + c] = F[i * C + c] * dInv[i];
-    next.fill(0);
+  // Solve (I − αS)·F = Y by conjugate gradient, one system per class sharing the sparse products (Iscen et al.
+  // 2019): far fewer sweeps than the fixed-point iteration, which needs about one sweep per hop of graph
+  // distance from the nearest seed. A = I − αS is symmetric positive definite for α < 1.
+  const G = new Float64Array(n * C);
+  const applyA = (P: Float64Array, out: Float64Array) => {
+    // out = P − α·D^-1/2·W·D^-1/2·P, W used both ways.
+    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) G[i * C + c] = P[i * C + c] * dInv[i];
+    out.fill(0);
     for (let i = 0; i < n; i++) {
       const oi = i * C;
       for (let j = 0; j < k; j++) {
         const e = w[i * k + j];
         if (e === 0) continue;
-        const nb = g.idx[i * g.k + j];
-        const on = nb * C;
+        const on = g.idx[i * g.k + j] * C;
         for (let c = 0; c < C; c++) {
-          next[oi + c] += e * G[on + c];
-          next[on + c] += e * G[oi + c];
+          out[oi + c] += e * G[on + c];
+          out[on + c] += e * G[oi + c];
         }
       }
     }
+    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) out[i * C + c] = P[i * C + c] - alpha * dInv[i] * out[i * C + c];
+  };
+  const Fd = new Float64Array(n * C);
+  const R = Float64Array.from(Y);
+  const P = Float64Array.from(Y);
+  const AP = new Float64Array(n * C);
+  const rr = new Float64Array(C);
+  const yy = new Float64Array(C);
+  for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) rr[c] += R[i * C + c] ** 2;
+  yy.set(rr);
+  const tol = o.tolerance ?? 1e-6;
+  for (let it = 0; it < iters; it++) {
+    let worst = 0;
+    for (let c = 0; c < C; c++) if (yy[c] > 0) worst = Math.max(worst, rr[c] / yy[c]);
+    if (worst <= tol * tol) break;
+    applyA(P, AP);
+    const pap = new Float64Array(C);
+    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) pap[c] += P[i * C + c] * AP[i * C + c];
+    const a = new Float64Array(C);
+    for (let c = 0; c < C; c++) a[c] = pap[c] > 0 ? rr[c] / pap[c] : 0;
+    const rrNew = new Float64Array(C);
     for (let i = 0; i < n; i++) {
-      const di = dInv[i];
-      for (let c = 0; c < C; c++) next[i * C + c] = alpha * di * next[i * C + c] + Y[i * C + c];
+      for (let c = 0; c < C; c++) {
+        const q = i * C + c;
+        Fd[q] += a[c] * P[q];
+        R[q] -= a[c] * AP[q];
+        rrNew[c] += R[q] * R[q];
+      }
     }
-    const t = F;
-    F = next;
-    next = t;
+    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) P[i * C + c] = R[i * C + c] + (rr[c] > 0 ? rrNew[c] / rr[c] : 0) * P[i * C + c];
+    rr.set(rrNew);
   }
+  const F = new Float32Array(n * C);
+  for (let q = 0; q < n * C; q++) F[q] = Math.max(0, Fd[q]);
   const mass = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;

@@ -81,17 +81,18 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
   /** Spreads from the train rows in `use`, then fits the net on them + confident spread labels. */
   const fitWith = async (use: number[]): Promise<NetParams> => {
     const seeds = { index: Int32Array.from(use, (k) => t.index[k]), y: Int32Array.from(use, (k) => t.y[k]), weight: Float32Array.from(use, (k) => t.weight[k]) };
-    const { F } = spreadLabels({ graph, nClasses: C, seeds, alpha: o.alpha, gamma: o.gamma });
+    const { F, mass } = spreadLabels({ graph, nClasses: C, seeds, alpha: o.alpha, gamma: o.gamma });
     const labelled = new Set<number>(seeds.index);
-    const cand: { i: number; c: number; p: number }[] = [];
+    const cand: { i: number; c: number; p: number; mass: number }[] = [];
     for (let i = 0; i < o.n; i++) {
       if (labelled.has(i)) continue;
       let best = 0;
       for (let c = 1; c < C; c++) if (F[i * C + c] > F[i * C + best]) best = c;
       const p = F[i * C + best];
-      if (p > 0) cand.push({ i, c: best, p });
+      if (p > 0) cand.push({ i, c: best, p, mass: mass[i] });
     }
-    cand.sort((a, b) => b.p - a.p || a.i - b.i);
+    // Most confident first; among equally pure ones, those closer to the seeds (more spread mass).
+    cand.sort((a, b) => b.p - a.p || b.mass - a.mass || a.i - b.i);
     const pseudo = cand.slice(0, Math.round(keep * cand.length));
     const rows = new Int32Array(use.length + pseudo.length);
     const targets = new Float32Array(rows.length * C);
