@@ -593,6 +593,7 @@ export class Project {
       const idx: number[] = [];
       const ys: number[] = [];
       const ws: number[] = [];
+      const hold: number[] = [];
       const labelledPerClass = new Array(classes.length).fill(0);
       for (const [item, cur] of this.store.current()) {
         const i = this.index.get(item);
@@ -601,6 +602,8 @@ export class Project {
         idx.push(i);
         ys.push(c);
         ws.push(1);
+        // Calibrate only on labels a person gave: accepted proposals agree with the model by construction.
+        hold.push(cur.source === 'accepted' ? 0 : 1);
         if (cur.source !== 'accepted') labelledPerClass[c]++;
       }
       const missing = classes.filter((_, c) => labelledPerClass[c] < MIN_LABELS_PER_CLASS);
@@ -619,6 +622,7 @@ export class Project {
           idx.push(i);
           ys.push(c);
           ws.push(this.config.pseudoLabelWeight);
+          hold.push(0);
           pseudo++;
         }
       }
@@ -628,7 +632,7 @@ export class Project {
           X,
           n,
           dim,
-          train: { index: Int32Array.from(idx), y: Int32Array.from(ys), weight: Float32Array.from(ws) },
+          train: { index: Int32Array.from(idx), y: Int32Array.from(ys), weight: Float32Array.from(ws), holdout: Uint8Array.from(hold) },
           nClasses: classes.length,
           seed: this.config.seed,
         },

@@ -56,7 +56,8 @@ export interface JobTypes {
       X: SharedArrayBuffer;
       n: number;
       dim: number;
-      train: { index: Int32Array; y: Int32Array; weight: Float32Array };
+      /** holdout[k] = 1 where the label may be held out for calibration (human labels only). */
+      train: { index: Int32Array; y: Int32Array; weight: Float32Array; holdout?: Uint8Array };
       nClasses: number;
       seed: number;
     };
