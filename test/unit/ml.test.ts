@@ -341,6 +341,26 @@ test('label spreading labels two clusters from one seed each', async () => {
   assert.ok(ok >= 196, `${ok}/200 right`);
 });
 
+test('label spreading: a class with many more seeds does not flood the other (class mass normalisation)', async () => {
+  // Two overlapping clusters; class 0 has 1 seed, class 1 has 40 (as after a person labels many items of one class).
+  const { X, y } = blobs(400, 2, 8, 0.35, 5);
+  const graph = await noLeak(() => buildKnnGraph({ X, n: 400, dim: 8, k: 10 }));
+  const idx: number[] = [];
+  const first0 = [...y.keys()].find((i) => y[i] === 0)!;
+  idx.push(first0);
+  for (let i = 0; i < 400 && idx.length < 41; i++) if (y[i] === 1) idx.push(i);
+  const seeds = { index: Int32Array.from(idx), y: Int32Array.from(idx, (i) => y[i]), weight: new Float32Array(idx.length).fill(1) };
+  const { F } = spreadLabels({ graph, nClasses: 2, seeds });
+  let ok0 = 0;
+  let n0 = 0;
+  for (let i = 0; i < 400; i++) {
+    if (y[i] !== 0) continue;
+    n0++;
+    if (F[i * 2] > F[i * 2 + 1]) ok0++;
+  }
+  assert.ok(ok0 >= 0.9 * n0, `class 0 kept ${ok0}/${n0}`);
+});
+
 test('student CNN trains on labelled digits and its checkpoint embeds', async (t) => {
   const dir = await tmpDir(t);
   const { pixels, labels } = readDigits(300);
