@@ -40,6 +40,8 @@ export interface BenchOptions {
   testLimit?: number;
   workers?: number;
   backend?: BackendPref;
+  /** The classifier head (default: the project default, 'spread'). */
+  classifier?: 'auto' | 'spread' | 'linear';
   /** Stop taking human actions after this many. */
   budget?: number;
   /** Write the JSON result here. */
@@ -86,6 +88,7 @@ const FLAGS: Record<string, { kind: Kind; key: keyof BenchOptions; help: string 
   'test-limit': { kind: 'int', key: 'testLimit', help: 'use only N test items (seeded random subset)' },
   workers: { kind: 'int', key: 'workers', help: 'worker threads (default: the project default, 2)' },
   backend: { kind: 'string', key: 'backend', help: 'auto | wasm | cpu | tensorflow' },
+  classifier: { kind: 'string', key: 'classifier', help: 'auto (default) | spread (label spreading + classifier) | linear' },
   budget: { kind: 'int', key: 'budget', help: 'stop taking human actions after N' },
   json: { kind: 'string', key: 'json', help: 'write the result as JSON to FILE' },
   scratch: { kind: 'string', key: 'scratch', help: 'folder for the scratch workspace (default: OS temp)' },
@@ -159,6 +162,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
   if (Boolean(o.testData) !== Boolean(o.testTruth)) throw new BenchUsageError('--test-data and --test-truth go together');
   if (o.backend !== undefined && !['auto', 'wasm', 'cpu', 'tensorflow'].includes(o.backend)) {
     throw new BenchUsageError(`--backend must be auto, wasm, cpu or tensorflow, got "${o.backend}"`);
+  }
+  if (o.classifier !== undefined && !['auto', 'spread', 'linear'].includes(o.classifier)) {
+    throw new BenchUsageError(`--classifier must be auto, spread or linear, got "${o.classifier}"`);
   }
   if (o.threshold !== undefined && !(o.threshold >= 0 && o.threshold <= 1)) throw new BenchUsageError('--threshold must be in [0, 1]');
   if (o.workers !== undefined && o.workers < 1) throw new BenchUsageError('--workers must be at least 1');

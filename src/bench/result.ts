@@ -26,6 +26,8 @@ export interface RoundResult {
   trainedOn: number;
   /** Pseudo-labels the engine added to training (its own confident unreviewed proposals). */
   pseudoLabelled: number;
+  /** The classifier head the engine used ('spread' or 'linear'). */
+  head: string;
   /** The engine's out-of-fold estimate of its accuracy. */
   estimatedAccuracy: number | null;
   /** Proposals at or above the threshold. */

@@ -107,6 +107,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     if (opts.threshold !== undefined) overrides.threshold = opts.threshold;
     if (opts.workers !== undefined) overrides.workers = opts.workers;
     if (opts.backend !== undefined) overrides.backend = opts.backend;
+    if (opts.classifier !== undefined) overrides.classifier = opts.classifier;
     if (opts.epochs !== undefined) overrides.pretrainEpochs = opts.epochs;
     if (opts.pretrainMaxSeconds !== undefined) overrides.pretrainMaxSeconds = opts.pretrainMaxSeconds;
     project = await Project.init(pool.ws.root, classes, overrides);
@@ -213,6 +214,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         roundHumanActions: annotator.counts.human - before,
         trainedOn: trained.labelled,
         pseudoLabelled: trained.pseudoLabelled,
+        head: trained.head,
         estimatedAccuracy: trained.estimatedAccuracy ?? null,
         proposals: set.proposals.length,
         proposalPrecision: judged ? right / judged : null,

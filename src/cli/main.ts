@@ -136,7 +136,7 @@ const commands: Record<string, Command> = {
         const r = await p.train({ signal: ctx.signal, onProgress: ctx.bar.update });
         ctx.bar.done();
         ctx.out(
-          `model ${r.model} on ${r.backend}: ${r.labelled} label(s) + ${r.pseudoLabelled} pseudo-label(s); estimated accuracy ${pct(r.estimatedAccuracy)}`,
+          `model ${r.model} (${r.head} head) on ${r.backend}: ${r.labelled} label(s) + ${r.pseudoLabelled} pseudo-label(s); estimated accuracy ${pct(r.estimatedAccuracy)}`,
         );
         return r;
       }),

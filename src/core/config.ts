@@ -31,6 +31,13 @@ export interface ProjectConfig {
   pretrainMaxSeconds: number;
   /** Retrain also on unreviewed high-confidence proposals, with this weight (0 = off). */
   pseudoLabelWeight: number;
+  /**
+   * The classifier on the embeddings: 'spread' = label spreading over the items' kNN graph, then a calibrated
+   * classifier on labels + spread labels (learns from the unlabelled items too); 'linear' = calibrated classifier on
+   * the labels alone; 'auto' = spread when there are at least SPREAD_MIN_ITEMS_PER_CLASS items per class (measured:
+   * MNIST 60,000 items, 100 labels: spread 95.7% vs linear 92.1%; a 2,000-item sample: spread 75.9% vs 81.0%).
+   */
+  classifier: 'auto' | 'spread' | 'linear';
   seed: number;
 }
 
@@ -47,8 +54,12 @@ export const DEFAULT_CONFIG: ProjectConfig = {
   pretrainEpochs: 8,
   pretrainMaxSeconds: 0,
   pseudoLabelWeight: 0.5,
+  classifier: 'auto',
   seed: 1,
 };
+
+/** classifier 'auto' uses label spreading from this many items per class up (a dense enough neighbourhood graph). */
+export const SPREAD_MIN_ITEMS_PER_CLASS = 1000;
 
 type Check = (v: unknown) => boolean;
 const isStrArray: Check = (v) => Array.isArray(v) && v.every((s) => typeof s === 'string');
@@ -68,6 +79,7 @@ const CHECKS: Record<keyof ProjectConfig, Check> = {
   pretrainEpochs: isNum(0, 10000),
   pretrainMaxSeconds: isNum(0, 1e7),
   pseudoLabelWeight: isNum(0, 1),
+  classifier: oneOf('auto', 'spread', 'linear'),
   seed: (v) => isNum(-1e9, 1e9)(v) && Number.isInteger(v),
 };
 

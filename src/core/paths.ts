@@ -19,6 +19,7 @@ export function workspacePaths(root: string) {
     items: path.join(cache, 'items.json'),
     pixels: (size: number, channels: number) => path.join(cache, `pixels-${size}x${size}x${channels}`),
     embeddings: (task: string) => path.join(cache, `emb-${task}`),
+    graph: (k: number) => path.join(cache, `knn-${k}`),
     checkpoint: (task: string) => path.join(models, task),
     classifier: path.join(models, 'classifier.json'),
     predictions: path.join(models, 'predictions'),

@@ -20,7 +20,7 @@ import type {
   Skipped,
   Suggestion,
 } from './types';
-import { DEFAULT_CONFIG, readConfigFile, validateConfig, type ProjectConfig } from './config';
+import { DEFAULT_CONFIG, SPREAD_MIN_ITEMS_PER_CLASS, readConfigFile, validateConfig, type ProjectConfig } from './config';
 import { workspacePaths, type WorkspacePaths } from './paths';
 import { readArrayFile, readJson, writeArrayFile, writeJson } from './util/files';
 import { AbortError, combineProgress, throwIfAborted } from './util/progress';
@@ -28,7 +28,7 @@ import { scanWorkspace, loadTexts } from './dataset';
 import { LabelStore, importCsv, exportLabels } from './store';
 import { proposeLabels, suggestForLabelling, findDisagreements } from './proposals';
 import { WorkerPool } from '../worker/pool';
-import type { JobData, JobName, JobTypes, PretrainStats } from '../protocol/jobs';
+import type { ClassifierHead, GraphData, JobData, JobName, JobTypes, PretrainStats } from '../protocol/jobs';
 
 export interface StageOptions {
   signal?: AbortSignal;
@@ -58,6 +58,8 @@ export interface TrainSummary {
   backend: string;
   labelled: number;
   pseudoLabelled: number;
+  /** The classifier head used ('spread' = label spreading over the kNN graph + classifier). */
+  head: ClassifierHead;
   /** Out-of-fold accuracy on human labels; undefined with too few labels. */
   estimatedAccuracy?: number;
   seconds: { embed: number; fit: number; predict: number };
@@ -129,6 +131,9 @@ interface PredictionsMeta {
   classes: string[];
   ids: string[];
 }
+
+/** Neighbours per item in the label-spreading graph. */
+const GRAPH_K = 20;
 
 const TASKS: Record<Modality, string[]> = { image: ['simclr', 'rotation'], text: ['masked', 'contrastive'] };
 /** Fewest human labels per class before fine-tuning makes sense. */
@@ -573,6 +578,30 @@ export class Project {
     return { ...concatEmbeddings(parts, n), version: versions.join('+'), tasks };
   }
 
+  /**
+   * The items' k-nearest-neighbour graph for label spreading, cached in .selflabel/cache by embedding version and
+   * item list (building it costs n² · dim multiply-adds: about a minute for 60,000 items).
+   */
+  private async knnGraph(X: SharedArrayBuffer, n: number, dim: number, version: string, opts: StageOptions): Promise<GraphData> {
+    const base = this.paths.graph(GRAPH_K);
+    const key = createHash('sha256').update(version).update(this.items.map((it) => it.hash).join('\n')).digest('hex');
+    const cached = await readArrayFile<{ key: string; n: number; k: number }>(base);
+    if (cached && cached.meta.key === key && cached.meta.n === n) {
+      const { k } = cached.meta;
+      const b = cached.bytes;
+      if (b.byteLength === n * k * 8) {
+        const buf = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+        return { n, k, idx: new Int32Array(buf, 0, n * k), sim: new Float32Array(buf, n * k * 4, n * k) };
+      }
+    }
+    const g = await this.job('graph', { X, n, dim, k: GRAPH_K }, { signal: opts.signal, onProgress: opts.onProgress });
+    const bytes = new Uint8Array(g.n * g.k * 8);
+    bytes.set(new Uint8Array(g.idx.buffer, g.idx.byteOffset, g.idx.byteLength), 0);
+    bytes.set(new Uint8Array(g.sim.buffer, g.sim.byteOffset, g.sim.byteLength), g.n * g.k * 4);
+    await writeArrayFile(base, bytes, { key, n: g.n, k: g.k });
+    return g;
+  }
+
   // ───────────────────────────── train ─────────────────────────────
 
   /**
@@ -626,6 +655,8 @@ export class Project {
           pseudo++;
         }
       }
+      const head = chooseHead(this.config.classifier, n, classes.length);
+      const graph = head === 'spread' ? await this.knnGraph(X, n, dim, version, opts) : undefined;
       const state = await this.job(
         'fit',
         {
@@ -635,6 +666,8 @@ export class Project {
           train: { index: Int32Array.from(idx), y: Int32Array.from(ys), weight: Float32Array.from(ws), holdout: Uint8Array.from(hold) },
           nClasses: classes.length,
           seed: this.config.seed,
+          head,
+          graph,
         },
         { signal: opts.signal, onProgress: opts.onProgress },
       );
@@ -656,6 +689,7 @@ export class Project {
         backend: this.backendName ?? 'unknown',
         labelled: labelledCount,
         pseudoLabelled: pseudo,
+        head,
         estimatedAccuracy,
         seconds: { embed: (t1 - t0) / 1000, fit: (t2 - t1) / 1000, predict: (t3 - t2) / 1000 },
       };
@@ -982,6 +1016,13 @@ export class Project {
       addClasses: opts.addClasses,
     });
   }
+}
+
+/** The classifier head a train uses (see ProjectConfig.classifier); spreading needs more items than neighbours. */
+export function chooseHead(setting: ProjectConfig['classifier'], n: number, nClasses: number): ClassifierHead {
+  if (n <= GRAPH_K) return 'linear';
+  if (setting === 'auto') return n / Math.max(1, nClasses) >= SPREAD_MIN_ITEMS_PER_CLASS ? 'spread' : 'linear';
+  return setting;
 }
 
 /** Concatenates per-encoder embeddings row by row into one SharedArrayBuffer (each part already L2-normalised). */

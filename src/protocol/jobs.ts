@@ -60,8 +60,19 @@ export interface JobTypes {
       train: { index: Int32Array; y: Int32Array; weight: Float32Array; holdout?: Uint8Array };
       nClasses: number;
       seed: number;
+      /**
+       * 'spread': label spreading over `graph` (the kNN graph of all n rows) + the calibrated classifier on the
+       * labels and the spread labels; 'linear' (default): the calibrated classifier on the labels alone.
+       */
+      head?: ClassifierHead;
+      graph?: GraphData;
     };
     result: unknown;
+  };
+  graph: {
+    /** The k-nearest-neighbour graph (cosine) of the n rows of X, for label spreading. */
+    params: { X: SharedArrayBuffer; n: number; dim: number; k: number };
+    result: GraphData;
   };
   predict: {
     params: { state: unknown; X: SharedArrayBuffer; n: number; dim: number };
@@ -69,3 +80,13 @@ export interface JobTypes {
   };
 }
 export type JobName = keyof JobTypes;
+
+export type ClassifierHead = 'spread' | 'linear';
+
+/** A kNN graph: n × k neighbour rows (most similar first) and their similarities. */
+export interface GraphData {
+  n: number;
+  k: number;
+  idx: Int32Array;
+  sim: Float32Array;
+}

@@ -124,6 +124,19 @@ test('the whole loop: pretrain, seed labels, train, propose, accept, undo', () =
   assert.equal(tr.code, 0, tr.err);
   const t = JSON.parse(tr.out);
   assert.ok(t.labelled >= 6);
+  // classifier 'auto' on a few dozen items: too few per class for a neighbourhood graph, so the linear head.
+  assert.equal(t.head, 'linear');
+  // Forced label spreading: builds the kNN graph once, caches it, and reuses it while the embeddings stay the same.
+  fs.writeFileSync(path.join(ws, '.selflabel/config.json'), JSON.stringify({ classifier: 'spread' }));
+  const sp = cli(['train', '--json'], ws);
+  assert.equal(sp.code, 0, sp.err);
+  assert.equal(JSON.parse(sp.out).head, 'spread');
+  const graphFile = path.join(ws, '.selflabel/cache/knn-20.bin');
+  const built = fs.statSync(graphFile).mtimeMs;
+  const sp2 = cli(['train', '--json'], ws);
+  assert.equal(sp2.code, 0, sp2.err);
+  assert.equal(JSON.parse(sp2.out).head, 'spread');
+  assert.equal(fs.statSync(graphFile).mtimeMs, built, 'the cached graph is reused');
   const pr = cli(['propose', '--threshold', '0', '--json'], ws);
   assert.equal(pr.code, 0, pr.err);
   const set = JSON.parse(pr.out) as { proposals: { item: string; label: string; confidence: number }[]; expectedPrecision: number };
