@@ -14,7 +14,8 @@
  */
 import type { Progress } from '../types';
 import { Rng } from '../models/random';
-import { expectedCalibrationError, fitTemperature, softmaxRows } from './calibration';
+import { softmaxRows } from './calibration';
+import { crossValidate } from './crossval';
 import { featureStats, fitNet, netLogitsSync, type NetParams } from './net';
 
 export interface TrainSet {
@@ -85,23 +86,7 @@ export function checkTrainSet(t: TrainSet, n: number, C: number, X: Float32Array
   }
 }
 
-/** Stratified assignment of `rows` (positions into the train set) to k folds. */
-export function stratifiedFolds(positions: number[], y: Int32Array, k: number, rng: Rng): Int32Array {
-  const fold = new Int32Array(positions.length).fill(-1);
-  const byClass = new Map<number, number[]>();
-  positions.forEach((p, j) => {
-    const list = byClass.get(y[p]) ?? [];
-    list.push(j);
-    byClass.set(y[p], list);
-  });
-  let offset = 0;
-  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
-    const list = rng.shuffle(byClass.get(c)!);
-    list.forEach((j, r) => (fold[j] = (r + offset) % k));
-    offset += list.length;
-  }
-  return fold;
-}
+export { stratifiedFolds } from './crossval';
 
 function oneHot(y: Int32Array, C: number): Float32Array {
   const t = new Float32Array(y.length * C);
@@ -147,8 +132,8 @@ export async function fitClassifier(o: FitClassifierOptions): Promise<Classifier
     const el = (Date.now() - t0) / 1000;
     o.onProgress?.({ stage: 'train', done: Math.round(done * 100), total: totalFits * 100, etaSeconds: (el / done) * (totalFits - done), loss });
   };
-  const fit = (keep: number[]) =>
-    fitNet({
+  const fit = async (keep: number[]) => {
+    const net = await fitNet({
       X: o.X,
       n: o.n,
       dim: o.dim,
@@ -164,66 +149,33 @@ export async function fitClassifier(o: FitClassifierOptions): Promise<Classifier
       signal: o.signal,
       onStep: progress,
     });
-
-  let temperature = 1;
-  let estimatedAccuracy: number | null = null;
-  let oof: ClassifierState['oof'];
-  let ece: ClassifierState['ece'];
-  if (folds >= 2) {
-    const fold = stratifiedFolds(eligible, t.y, folds, rng);
-    const heldRows = new Int32Array(eligible.length);
-    const heldY = new Int32Array(eligible.length);
-    const logits = new Float32Array(eligible.length * C);
-    for (let f = 0; f < folds; f++) {
-      const out = new Set<number>();
-      eligible.forEach((p, j) => {
-        if (fold[j] === f) out.add(p);
-      });
-      if (!out.size) continue;
-      const keep: number[] = [];
-      for (let k = 0; k < m; k++) if (!out.has(k)) keep.push(k);
-      const net = await fit(keep);
-      fitsDone++;
-      const js: number[] = [];
-      eligible.forEach((_, j) => {
-        if (fold[j] === f) js.push(j);
-      });
-      const rows = Int32Array.from(js, (j) => t.index[eligible[j]]);
-      const lg = netLogitsSync(net, o.X, o.n, o.dim, rows);
-      js.forEach((j, r) => {
-        heldRows[j] = rows[r];
-        heldY[j] = t.y[eligible[j]];
-        logits.set(lg.subarray(r * C, (r + 1) * C), j * C);
-      });
-    }
-    temperature = fitTemperature(logits, heldY, C);
-    const before = softmaxRows(logits, eligible.length, C, 1);
-    const after = softmaxRows(logits, eligible.length, C, temperature);
-    let ok = 0;
-    for (let j = 0; j < eligible.length; j++) {
-      let best = 0;
-      for (let c = 1; c < C; c++) if (after[j * C + c] > after[j * C + best]) best = c;
-      if (best === heldY[j]) ok++;
-    }
-    estimatedAccuracy = ok / eligible.length;
-    oof = { index: Array.from(heldRows), probs: Array.from(after) };
-    ece = { before: expectedCalibrationError(before, heldY, C), after: expectedCalibrationError(after, heldY, C) };
-  }
-  const all: number[] = [];
-  for (let k = 0; k < m; k++) all.push(k);
-  const net = await fit(all);
-  fitsDone++;
+    fitsDone++;
+    return net;
+  };
+  const cv = await crossValidate({
+    positions: eligible,
+    index: t.index,
+    y: t.y,
+    nClasses: C,
+    folds,
+    rng,
+    X: o.X,
+    n: o.n,
+    dim: o.dim,
+    fitWithout: (out) => fit([...Array(m).keys()].filter((k) => !out.has(k))),
+  });
+  const net = await fit([...Array(m).keys()]);
   return {
     version: 1,
     kind: hidden.length ? 'mlp' : 'softmax',
     dim: o.dim,
     nClasses: C,
     net,
-    temperature,
-    estimatedAccuracy,
-    oof,
-    ece,
-    trainedOn: { rows: m, heldOut: folds >= 2 ? eligible.length : 0, folds: folds >= 2 ? folds : 0 },
+    temperature: cv?.temperature ?? 1,
+    estimatedAccuracy: cv?.estimatedAccuracy ?? null,
+    oof: cv?.oof,
+    ece: cv?.ece,
+    trainedOn: { rows: m, heldOut: cv ? eligible.length : 0, folds: cv?.folds ?? 0 },
     seed,
   };
 }

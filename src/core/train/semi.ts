@@ -16,10 +16,10 @@
  */
 import type { Progress } from '../types';
 import { Rng } from '../models/random';
-import { expectedCalibrationError, fitTemperature, softmaxRows } from './calibration';
-import { CLASSIFIER_DEFAULTS, checkTrainSet, stratifiedFolds, type ClassifierState, type FitClassifierOptions } from './classifier';
+import { CLASSIFIER_DEFAULTS, checkTrainSet, type ClassifierState, type FitClassifierOptions } from './classifier';
+import { crossValidate } from './crossval';
 import { buildKnnGraph, spreadLabels, type KnnGraph } from './graph';
-import { featureStats, fitNet, netLogitsSync, type NetParams } from './net';
+import { featureStats, fitNet, type NetParams } from './net';
 
 export interface SemiOptions extends FitClassifierOptions {
   graph?: KnnGraph;
@@ -131,48 +131,18 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
     return net;
   };
 
-  let temperature = 1;
-  let estimatedAccuracy: number | null = null;
-  let oof: ClassifierState['oof'];
-  let ece: ClassifierState['ece'];
-  if (folds >= 2) {
-    const fold = stratifiedFolds(eligible, t.y, folds, rng);
-    const heldRows = new Int32Array(eligible.length);
-    const heldY = new Int32Array(eligible.length);
-    const logits = new Float32Array(eligible.length * C);
-    for (let f = 0; f < folds; f++) {
-      const out = new Set<number>();
-      const js: number[] = [];
-      eligible.forEach((p, j) => {
-        if (fold[j] === f) {
-          out.add(p);
-          js.push(j);
-        }
-      });
-      if (!js.length) continue;
-      const use: number[] = [];
-      for (let k = 0; k < m; k++) if (!out.has(k)) use.push(k);
-      const net = await fitWith(use);
-      const rows = Int32Array.from(js, (j) => t.index[eligible[j]]);
-      const lg = netLogitsSync(net, o.X, o.n, o.dim, rows);
-      js.forEach((j, r) => {
-        heldRows[j] = rows[r];
-        heldY[j] = t.y[eligible[j]];
-        logits.set(lg.subarray(r * C, (r + 1) * C), j * C);
-      });
-    }
-    temperature = fitTemperature(logits, heldY, C);
-    const after = softmaxRows(logits, eligible.length, C, temperature);
-    let ok = 0;
-    for (let j = 0; j < eligible.length; j++) {
-      let best = 0;
-      for (let c = 1; c < C; c++) if (after[j * C + c] > after[j * C + best]) best = c;
-      if (best === heldY[j]) ok++;
-    }
-    estimatedAccuracy = ok / eligible.length;
-    oof = { index: Array.from(heldRows), probs: Array.from(after) };
-    ece = { before: expectedCalibrationError(softmaxRows(logits, eligible.length, C, 1), heldY, C), after: expectedCalibrationError(after, heldY, C) };
-  }
+  const cv = await crossValidate({
+    positions: eligible,
+    index: t.index,
+    y: t.y,
+    nClasses: C,
+    folds,
+    rng,
+    X: o.X,
+    n: o.n,
+    dim: o.dim,
+    fitWithout: (out) => fitWith([...Array(m).keys()].filter((k) => !out.has(k))),
+  });
   const net = await fitWith([...Array(m).keys()]);
   return {
     version: 1,
@@ -180,11 +150,11 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
     dim: o.dim,
     nClasses: C,
     net,
-    temperature,
-    estimatedAccuracy,
-    oof,
-    ece,
-    trainedOn: { rows: m, heldOut: folds >= 2 ? eligible.length : 0, folds: folds >= 2 ? folds : 0 },
+    temperature: cv?.temperature ?? 1,
+    estimatedAccuracy: cv?.estimatedAccuracy ?? null,
+    oof: cv?.oof,
+    ece: cv?.ece,
+    trainedOn: { rows: m, heldOut: cv ? eligible.length : 0, folds: cv?.folds ?? 0 },
     seed,
   };
 }

@@ -1,0 +1,101 @@
+/**
+ * Honest calibration by k-fold cross-validation, shared by every classifier head: the labels that may be held out
+ * (human ones) are split into stratified folds; each fold is predicted by a model fitted without it, one
+ * temperature is fitted to those out-of-fold logits, and their accuracy is the model's estimated accuracy.
+ *
+ *   crossValidate({positions, index, y, nClasses, folds, rng, X, n, dim, fitWithout}) → CrossValidation | undefined
+ *
+ * `positions` are positions in the train set (into `index` / `y`) that may be held out; `fitWithout(out)` fits a
+ * model on the train set minus the positions in `out` and returns its parameters. Undefined when there are fewer
+ * than 2 folds' worth of labels.
+ */
+import type { Rng } from '../models/random';
+import { expectedCalibrationError, fitTemperature, softmaxRows } from './calibration';
+import { netLogitsSync, type NetParams } from './net';
+
+export interface CrossValidation {
+  temperature: number;
+  /** Out-of-fold accuracy on the held-out labels. */
+  estimatedAccuracy: number;
+  /** Calibrated out-of-fold probabilities: index[k] is a row of X, probs row-major k × C. */
+  oof: { index: number[]; probs: number[] };
+  /** Expected calibration error before / after temperature scaling. */
+  ece: { before: number; after: number };
+  folds: number;
+}
+
+/** Stratified assignment of `positions` (into the train set, classes in `y`) to k folds. */
+export function stratifiedFolds(positions: number[], y: Int32Array, k: number, rng: Rng): Int32Array {
+  const fold = new Int32Array(positions.length).fill(-1);
+  const byClass = new Map<number, number[]>();
+  positions.forEach((p, j) => {
+    const list = byClass.get(y[p]) ?? [];
+    list.push(j);
+    byClass.set(y[p], list);
+  });
+  let offset = 0;
+  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
+    const list = rng.shuffle(byClass.get(c)!);
+    list.forEach((j, r) => (fold[j] = (r + offset) % k));
+    offset += list.length;
+  }
+  return fold;
+}
+
+export async function crossValidate(o: {
+  positions: number[];
+  index: Int32Array;
+  y: Int32Array;
+  nClasses: number;
+  /** Wanted folds (fewer when there are few labels). */
+  folds: number;
+  rng: Rng;
+  X: Float32Array;
+  n: number;
+  dim: number;
+  fitWithout: (out: Set<number>) => Promise<NetParams>;
+}): Promise<CrossValidation | undefined> {
+  const C = o.nClasses;
+  const eligible = o.positions;
+  const folds = Math.min(o.folds, eligible.length >= 4 ? eligible.length : 0);
+  if (folds < 2) return undefined;
+  const fold = stratifiedFolds(eligible, o.y, folds, o.rng);
+  const heldRows = new Int32Array(eligible.length);
+  const heldY = new Int32Array(eligible.length);
+  const logits = new Float32Array(eligible.length * C);
+  for (let f = 0; f < folds; f++) {
+    const out = new Set<number>();
+    const js: number[] = [];
+    eligible.forEach((p, j) => {
+      if (fold[j] === f) {
+        out.add(p);
+        js.push(j);
+      }
+    });
+    if (!js.length) continue;
+    const net = await o.fitWithout(out);
+    const rows = Int32Array.from(js, (j) => o.index[eligible[j]]);
+    const lg = netLogitsSync(net, o.X, o.n, o.dim, rows);
+    js.forEach((j, r) => {
+      heldRows[j] = rows[r];
+      heldY[j] = o.y[eligible[j]];
+      logits.set(lg.subarray(r * C, (r + 1) * C), j * C);
+    });
+  }
+  const temperature = fitTemperature(logits, heldY, C);
+  const before = softmaxRows(logits, eligible.length, C, 1);
+  const after = softmaxRows(logits, eligible.length, C, temperature);
+  let ok = 0;
+  for (let j = 0; j < eligible.length; j++) {
+    let best = 0;
+    for (let c = 1; c < C; c++) if (after[j * C + c] > after[j * C + best]) best = c;
+    if (best === heldY[j]) ok++;
+  }
+  return {
+    temperature,
+    estimatedAccuracy: ok / eligible.length,
+    oof: { index: Array.from(heldRows), probs: Array.from(after) },
+    ece: { before: expectedCalibrationError(before, heldY, C), after: expectedCalibrationError(after, heldY, C) },
+    folds,
+  };
+}
