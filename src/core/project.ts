@@ -58,7 +58,7 @@ export interface TrainSummary {
   backend: string;
   labelled: number;
   pseudoLabelled: number;
-  /** The classifier head used ('spread' = label spreading over the kNN graph + classifier). */
+  /** The classifier head used: 'spread' (label spreading over the kNN graph + classifier) or 'linear'. */
   head: ClassifierHead;
   /** Out-of-fold accuracy on human labels; undefined with too few labels. */
   estimatedAccuracy?: number;
