@@ -78,11 +78,22 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
   if (graph.n !== o.n) throw new Error(`The graph has ${graph.n} nodes, X has ${o.n} rows.`);
   const standardize = featureStats(o.X, o.n, o.dim);
 
-  /** Spreads from the train rows in `use`, then fits the net on them + confident spread labels. */
+  const human = new Uint8Array(m);
+  for (const k of eligible) human[k] = 1;
+
+  /**
+   * Spreads from the human labels among the train rows in `use` (all of `use` when some class has none), then fits
+   * the net on every row in `use` + confident spread labels. Accepted proposals and pseudo-labels are the model's
+   * own past predictions: as seeds they added nothing but a feedback loop (MNIST, 12,000 items: a second
+   * self-training round took test accuracy from 81.1% to 78.4%).
+   */
   const fitWith = async (use: number[]): Promise<NetParams> => {
-    const seeds = { index: Int32Array.from(use, (k) => t.index[k]), y: Int32Array.from(use, (k) => t.y[k]), weight: Float32Array.from(use, (k) => t.weight[k]) };
+    let from = use.filter((k) => human[k]);
+    const covered = new Set(from.map((k) => t.y[k]));
+    if (covered.size < new Set(use.map((k) => t.y[k])).size) from = use;
+    const seeds = { index: Int32Array.from(from, (k) => t.index[k]), y: Int32Array.from(from, (k) => t.y[k]), weight: Float32Array.from(from, (k) => t.weight[k]) };
     const { F, mass } = spreadLabels({ graph, nClasses: C, seeds, alpha: o.alpha, gamma: o.gamma });
-    const labelled = new Set<number>(seeds.index);
+    const labelled = new Set<number>(Array.from(use, (k) => t.index[k]));
     const cand: { i: number; c: number; p: number; mass: number }[] = [];
     for (let i = 0; i < o.n; i++) {
       if (labelled.has(i)) continue;
