@@ -145,9 +145,10 @@ async function pingWhile(frames, until, { everyMs = 100, maxMs = 600_000, minSam
   return out;
 }
 
-async function stageRunning(side, stage) {
-  const cls = await side.locator(`[data-testid="stage-${stage}"]`).getAttribute('class').catch(() => '');
-  return (cls ?? '').split(/\s+/).includes('running');
+/** True while any stage runs: the side panel shows its Cancel button exactly then (a stage's own row is not a
+ * reliable sign: pretraining's embedding phase lights the Train row). */
+async function stageRunning(side) {
+  return side.locator('[data-testid="cancel"]').isVisible().catch(() => false);
 }
 
 /** Shows the side panel (the palette command only ever shows it) and waits for the host's state in it. */
@@ -170,8 +171,9 @@ async function measureResponsiveness(s, result) {
     log(`${stage} from the side panel, requests while it runs`);
     const t = Date.now();
     await side.locator(`[data-testid="run-${stage}"]`).click();
-    await waitFor(`${stage} to start`, () => stageRunning(side, stage), 30_000);
-    const rtts = await pingWhile(frames, async () => !(await stageRunning(side, stage)), { maxMs: 900_000 });
+    await waitFor(`${stage} to start`, () => stageRunning(side), 30_000);
+    const rtts = await pingWhile(frames, async () => !(await stageRunning(side)), { maxMs: 900_000 });
+    await sleep(2000);
     out[stage] = { ...stats(rtts), stageSeconds: (Date.now() - t) / 1000, lost: rtts.filter((x) => !Number.isFinite(x)).length };
     log(`${stage}: ${out[stage].n} requests over ${out[stage].stageSeconds.toFixed(0)} s, p50 ${r1(out[stage].p50)} ms, p95 ${r1(out[stage].p95)} ms, max ${r1(out[stage].max)} ms (load ${loadavg()})`);
   }

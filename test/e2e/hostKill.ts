@@ -381,7 +381,8 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
     step = `start ${c.background}`;
     if (c.background === 'pretrain' || c.background === 'train') {
       await side.locator(`[data-testid="run-${c.background}"]`).click();
-      await waitFor(`${c.background} to start`, async () => ((await side.locator(`[data-testid="stage-${c.background}"]`).getAttribute('class')) ?? '').includes('running'), 30_000).catch(() => undefined);
+      // The side panel shows Cancel exactly while a stage runs.
+      await waitFor(`${c.background} to start`, () => side.locator('[data-testid="cancel"]').isVisible(), 30_000).catch(() => undefined);
     } else if (c.background === 'compact') {
       compactor = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/stress/compactLoop.ts'), s.workspace, '100'], { cwd: ROOT, stdio: 'ignore' });
     } else if (c.background === 'export') {
@@ -446,14 +447,8 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
 
     // Kill the extension host.
     await sleep(Math.max(0, c.killAfterMs - (Date.now() - userStart)));
-    const running = await (async () => {
-      for (const st of ['pretrain', 'train']) {
-        const cls = await side.locator(`[data-testid="stage-${st}"]`).getAttribute('class', { timeout: 500 }).catch(() => '');
-        if ((cls ?? '').includes('running')) return st;
-      }
-      return null;
-    })();
-    result.runningAtKill = running;
+    const running = c.background === 'pretrain' || c.background === 'train' ? await side.locator('[data-testid="cancel"]').isVisible().catch(() => false) : false;
+    result.runningAtKill = running ? c.background : null;
     const host = findExtensionHost(csPid);
     const snap = await snapshot(grid);
     if (!host) {
