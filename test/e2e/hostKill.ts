@@ -48,7 +48,7 @@ export interface TrialResult {
   trial: number;
   surface: Surface;
   background: Background;
-  /** ms after the user's first action when the host was killed. */
+  /** ms after the user's first action (sent) when the host was killed. */
   killAfterMs: number;
   /** The process that was killed (pid), and whether it was gone afterwards. */
   killedPid: number;
@@ -398,7 +398,6 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
     };
     step = 'label';
     await focusGrid().catch(() => undefined);
-    const userStart = Date.now();
     const user = (async () => {
       while (!stop) {
         if (c.surface === 'palette') {
@@ -445,8 +444,10 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
       }
     })().catch((e) => c.log(`  user loop: ${(e as Error).message.split('\n')[0]}`));
 
-    // Kill the extension host.
-    await sleep(Math.max(0, c.killAfterMs - (Date.now() - userStart)));
+    // Kill the extension host, killAfterMs after the first action was sent.
+    await waitFor('the first action', () => sent.size > 0, 60_000).catch(() => undefined);
+    const firstAt = Date.now();
+    await sleep(c.killAfterMs);
     const running = c.background === 'pretrain' || c.background === 'train' ? await side.locator('[data-testid="cancel"]').isVisible().catch(() => false) : false;
     result.runningAtKill = running ? c.background : null;
     const host = findExtensionHost(csPid);
@@ -457,7 +458,7 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
       process.kill(host, 'SIGKILL');
       result.killedPid = host;
     }
-    result.killAfterMs = Date.now() - userStart;
+    result.killAfterMs = Date.now() - firstAt;
     stop = true;
     compactor?.kill('SIGKILL');
     await user;
