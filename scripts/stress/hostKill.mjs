@@ -7,6 +7,8 @@
 // test/e2e/hostKill.ts for the exact checks.
 //
 // Usage: node --import tsx scripts/stress/hostKill.mjs [--trials 40] [--seed 1] [--per-class 150] [--max-kill-ms 6000] [--json FILE]
+//        [--surface review-keys|label-keys|palette] [--background none|pretrain|train|export|compact]   (default: random)
+// SELFLABEL_EXTENSION_PATH=DIR tests the extension built in DIR (e.g. an older commit) instead of this repo.
 // Needs a build (npm run build) and code-server set up (node scripts/code-server/setup.mjs). Exit 1 on any failure.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,6 +27,8 @@ const summary = await runHostKillTrials({
   seed,
   perClass: Number(flag('per-class', 150)),
   maxKillMs: Number(flag('max-kill-ms', 6000)),
+  surface: flag('surface', undefined),
+  background: flag('background', undefined),
   log: (l) => console.log(`[hostKill] ${l}`),
 });
 const load1 = os.loadavg()[0];

@@ -68,6 +68,9 @@ export interface TrialResult {
 
 export interface HostKillOptions {
   trials: number;
+  /** Only this surface / background (default: random per trial). */
+  surface?: Surface;
+  background?: Background;
   seed?: number;
   perClass?: number;
   log?: (line: string) => void;
@@ -263,8 +266,8 @@ export async function runHostKillTrials(opts: HostKillOptions): Promise<HostKill
   const results: TrialResult[] = [];
   try {
     for (let trial = 1; trial <= opts.trials; trial++) {
-      const surface = pick(SURFACES);
-      const background = pick(BACKGROUNDS);
+      const surface = opts.surface ?? pick(SURFACES);
+      const background = opts.background ?? pick(BACKGROUNDS);
       const killAfterMs = Math.round(200 + rand() * ((opts.maxKillMs ?? 6000) - 200));
       const r = await runTrial(s, { trial, surface, background, killAfterMs, rand, expected, log });
       results.push(r);
@@ -471,7 +474,9 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
     if (!snap) failures.push('could not read the review grid before the kill');
     const acks = new Map<string, State>();
     for (const a of after?.acks ?? []) {
-      if (['accepted', 'rejected', 'corrected', 'labelled'].includes(a.status) && a.label !== undefined) acks.set(a.id, { status: a.status as Status, label: a.label });
+      // A rejected item's update carries no label (it has none): the rejected label is the one the test sent.
+      const label = a.label ?? (a.status === 'rejected' ? sent.get(a.id)?.label : undefined);
+      if (['accepted', 'rejected', 'corrected', 'labelled'].includes(a.status) && label !== undefined) acks.set(a.id, { status: a.status as Status, label });
       else acks.delete(a.id);
     }
     // The grid must not show as done anything the host had not acknowledged.
