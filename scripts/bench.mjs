@@ -5,7 +5,9 @@
 //
 //   node scripts/bench.mjs                 the full setting: whole MNIST (60,000 pool / 10,000 test) and SpamAssassin
 //   node scripts/bench.mjs --quick         both datasets in a few minutes: smaller pools, fewer epochs
-//   --only a,b        run only these (mnist-noreview, mnist-review, spam-noreview)
+//   --only a,b        run only these (mnist-noreview, mnist-review, spam-noreview, ui)
+//   ui: scripts/bench-ui.mjs in its own process — side panel responsiveness while training, the review grid with
+//   10,000 proposals, the 100,000-file scan, in code-server + Chromium (its own tables; its targets join the table)
 //   --repeat K        K runs each (seeds S..S+K-1); the JSON and the tables report the median of every number
 //   --seed S          first seed (default 1)     --runner cli|tsx (default cli)     --no-build
 //   --keep            keep the scratch workspaces      -- ARGS…  passed on to every run (e.g. -- --workers 1)
@@ -165,6 +167,20 @@ function summary(results, repeat) {
 
 // ───────────── running ─────────────
 
+/** Suites that are their own scripts (they print their own tables and write `targets` into their JSON). */
+const SCRIPT_SUITES = { ui: 'scripts/bench-ui.mjs' };
+
+function runScriptSuite(name, o) {
+  const json = path.join(resultsDir, `${name}${o.quick ? '-quick' : ''}.json`);
+  fs.rmSync(json, { force: true });
+  console.log(`\n[bench] ${name} (${SCRIPT_SUITES[name]})`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, SCRIPT_SUITES[name]), ...(o.quick ? ['--quick'] : []), '--json', json], { cwd: root, stdio: 'inherit' });
+  if (r.status === 130) throw new Error('cancelled');
+  const out = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) : { targets: [] };
+  const targetRows = (out.targets ?? []).map((t) => [t.name, `${t.op} ${t.value}`, t.actual === null ? '—' : num(t.actual, 1), t.pass ? 'PASS' : 'MISS']);
+  return { error: r.status !== 0 ? `exit ${r.status}` : undefined, targetRows };
+}
+
 function runOne(runner, args) {
   const entry = runner === 'cli' ? [path.join(root, 'dist', 'cli.js'), 'bench'] : ['--import', 'tsx', path.join(root, 'src', 'bench', 'main.ts')];
   return new Promise((resolve) => {
@@ -190,8 +206,8 @@ async function main() {
     return 0;
   }
   const all = suite(o.quick);
-  const names = o.only ?? Object.keys(all);
-  for (const n of names) if (!all[n]) throw new Error(`unknown run "${n}" (known: ${Object.keys(all).join(', ')})`);
+  const names = o.only ?? [...Object.keys(all), ...Object.keys(SCRIPT_SUITES)];
+  for (const n of names) if (!all[n] && !SCRIPT_SUITES[n]) throw new Error(`unknown run "${n}" (known: ${[...Object.keys(all), ...Object.keys(SCRIPT_SUITES)].join(', ')})`);
   const t0 = Date.now();
   console.log(`[bench] ${o.quick ? 'quick' : 'full'} setting: ${names.join(', ')}${o.repeat > 1 ? ` × ${o.repeat}` : ''} on ${os.availableParallelism()} × ${os.cpus()[0]?.model?.trim()}`);
   prepareAll({ only: undefined, log: (s) => console.log(s) });
@@ -205,7 +221,12 @@ async function main() {
   fs.mkdirSync(workDir, { recursive: true });
   const results = {};
   const targetRows = [];
-  for (const name of names) {
+  for (const name of names.filter((n) => SCRIPT_SUITES[n])) {
+    const r = await runScriptSuite(name, o);
+    if (r.error) results[name] = { error: r.error };
+    targetRows.push(...r.targetRows);
+  }
+  for (const name of names.filter((n) => !SCRIPT_SUITES[n])) {
     const file = (suffix) => path.join(resultsDir, `${name}${o.quick ? '-quick' : ''}${suffix}.json`);
     const runs = [];
     let error;

@@ -18,12 +18,15 @@ export interface BatchStats {
   expectedErrors: number;
 }
 
-/** The batch "accept all open proposals with confidence ≥ threshold". */
-export function batchStats(items: readonly GridItem[], threshold: number): BatchStats {
+/**
+ * The batch "accept all open proposals with confidence ≥ threshold". `busy(item)` true = an action on the item is
+ * waiting for the host (not open any more, not saved yet): left out.
+ */
+export function batchStats(items: readonly GridItem[], threshold: number, busy: (it: GridItem) => boolean = () => false): BatchStats {
   const ids: string[] = [];
   let sum = 0;
   for (const it of items) {
-    if (it.status !== 'proposed' || it.confidence === undefined || it.label === undefined) continue;
+    if (it.status !== 'proposed' || it.confidence === undefined || it.label === undefined || busy(it)) continue;
     if (it.confidence >= threshold) {
       ids.push(it.id);
       sum += it.confidence;
@@ -79,10 +82,13 @@ export function keyAction(e: { key: string; ctrlKey?: boolean; metaKey?: boolean
   }
 }
 
-/** The next item after `index` that still needs a decision (wraps to the end: returns `index` if none is left). */
-export function nextOpen(items: readonly GridItem[], index: number): number {
+/**
+ * The next item after `index` that still needs a decision (wraps to the end: returns `index` if none is left).
+ * Items for which `busy(item)` is true (an action on them is waiting for the host) do not need one.
+ */
+export function nextOpen(items: readonly GridItem[], index: number, busy: (it: GridItem) => boolean = () => false): number {
   for (let i = index + 1; i < items.length; i++) {
-    if (items[i].status === 'proposed' || items[i].status === 'unlabelled') return i;
+    if ((items[i].status === 'proposed' || items[i].status === 'unlabelled') && !busy(items[i])) return i;
   }
   return Math.min(index + 1, items.length - 1);
 }

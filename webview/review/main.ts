@@ -6,8 +6,12 @@
  * skip), U undo, arrows/Home/End/PageUp/PageDown move, Enter opens the item in an editor. "Accept all ≥ c" shows the
  * batch's size and expected precision before it is applied.
  *
- * Every action is sent to the host, which writes it to the label store at once; the grid updates optimistically and
- * reverts the item (with a message) if the host reports an error. Item text is only ever set with textContent.
+ * Every action is sent to the host, which writes it to the label store at once. Until the host answers, the item
+ * shows "saving…" (`data-saving="true"`, its status unchanged) and the focus moves on, so typing is never held up;
+ * the item shows its new status (✓ accepted, ● labelled…; `data-status`) only once the host has answered, which it
+ * does after the label is in `.selflabel/labels.jsonl` and fsync'd — so what the grid shows as done survives a
+ * crash of the extension host. On an error the item goes back to open, with a message. Item text is only ever set
+ * with textContent.
  */
 import type { GridItem, ItemStatus, ItemUpdate, ReviewMode, ReviewState } from '../../src/protocol/webview';
 import { HostClient, HostError } from '../shared/rpc';
@@ -33,6 +37,9 @@ const indexById = new Map<string, number>();
 let ascending = saved.ascending ?? false;
 let threshold = 0.9;
 let busyBatch = false;
+/** Actions sent to the host and not answered yet: item id → what the item will be once saved. */
+const saving = new Map<string, { status: ItemStatus; label: string | undefined }>();
+const isSaving = (it: GridItem) => saving.has(it.id);
 
 // ---- skeleton ----------------------------------------------------------------------------------------------------
 const app = el('main', 'sl-review');
@@ -156,8 +163,11 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
   renderCell(cell, item, _index, focused) {
     const p = parts.get(cell);
     if (!p) return;
+    const pending = saving.get(item.id);
     cell.dataset.item = item.id;
+    // The saved status only: an action still on its way to the journal shows as "saving…".
     cell.dataset.status = item.status;
+    cell.dataset.saving = pending ? 'true' : 'false';
     cell.classList.toggle('focused', focused);
     cell.setAttribute('aria-selected', focused ? 'true' : 'false');
     const isImage = item.kind === 'image';
@@ -170,9 +180,9 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
       p.thumb.removeAttribute('src');
       p.snippet.textContent = item.preview ?? '';
     }
-    p.label.textContent = item.label ?? (state?.mode === 'label' ? '?' : '');
+    p.label.textContent = pending?.label ?? item.label ?? (state?.mode === 'label' ? '?' : '');
     p.conf.textContent = item.confidence !== undefined ? formatConfidence(item.confidence) : '';
-    p.status.textContent = STATUS_TEXT[item.status] || (item.reason ?? '');
+    p.status.textContent = pending ? `saving… ${STATUS_TEXT[pending.status]}`.trim() : STATUS_TEXT[item.status] || (item.reason ?? '');
     p.path.textContent = item.id;
     cell.title = `${item.id}${item.label ? ` — ${item.label}` : ''}${item.confidence !== undefined ? ` (${item.confidence.toFixed(3)})` : ''}${
       item.alternatives?.length ? `\nthen: ${item.alternatives.map((a) => `${a.label} ${formatConfidence(a.confidence)}`).join(', ')}` : ''
@@ -212,13 +222,14 @@ function renderSummary(): void {
   if (!state) return;
   const n = items.length;
   const done = items.filter((i) => i.status !== 'proposed' && i.status !== 'unlabelled').length;
+  const inFlight = saving.size ? ` · ${saving.size} saving` : '';
   summary.textContent =
-    state.mode === 'review' ? `${n} proposals · ${done} reviewed · ${n - done} open` : `${n} items to label · ${done} labelled`;
+    state.mode === 'review' ? `${n} proposals · ${done} reviewed${inFlight} · ${n - done - saving.size} open` : `${n} items to label · ${done} labelled${inFlight}`;
 }
 
 function renderBatch(): void {
   if (!state || state.mode !== 'review') return;
-  const s = batchStats(items, threshold);
+  const s = batchStats(items, threshold, isSaving);
   slider.value = String(threshold);
   if (document.activeElement !== sliderValue) sliderValue.value = threshold.toFixed(2);
   batchInfo.textContent =
@@ -278,14 +289,11 @@ function render(): void {
   grid.focus(keep ?? (items.length > 0 ? 0 : -1));
 }
 
-function setItem(index: number, status: ItemStatus, label: string | undefined): void {
-  const it = items[index];
-  items[index] = { ...it, status, label: label ?? it.label };
-  grid.refreshIndex(index);
-}
-
+/** Shows the host's (saved) state of items. An update that matches an item's pending action completes it. */
 function applyUpdates(updates: ItemUpdate[]): void {
   for (const u of updates) {
+    const pending = saving.get(u.id);
+    if (pending && pending.status === u.status) saving.delete(u.id);
     const i = indexById.get(u.id);
     if (i === undefined) continue;
     items[i] = { ...items[i], status: u.status, label: u.label ?? items[i].label };
@@ -305,21 +313,33 @@ function canAct(): boolean {
   return true;
 }
 
-/** Applies a change optimistically, sends it, and reverts it if the host fails. */
+/** Ends the "saving…" state of items (answered or failed) and redraws them. */
+function settle(ids: readonly string[]): void {
+  for (const id of ids) {
+    saving.delete(id);
+    const i = indexById.get(id);
+    if (i !== undefined) grid.refreshIndex(i);
+  }
+}
+
+/**
+ * Sends an action: the item shows "saving…" and the focus moves on at once; the item shows its new status when the
+ * host answers (after the write is durable); on an error it is open again and the error is shown.
+ */
 function optimistic(index: number, status: ItemStatus, label: string | undefined, send: () => Promise<{ updates: ItemUpdate[] }>): void {
-  const before = items[index];
-  setItem(index, status, label);
+  const id = items[index].id;
+  saving.set(id, { status, label: label ?? items[index].label });
+  grid.refreshIndex(index);
   renderSummary();
   renderBatch();
-  grid.focus(nextOpen(items, index));
+  grid.focus(nextOpen(items, index, isSaving));
   send()
-    .then((r) => applyUpdates(r.updates))
+    .then((r) => {
+      settle([id]);
+      applyUpdates(r.updates);
+    })
     .catch((e) => {
-      const i = indexById.get(before.id);
-      if (i !== undefined) {
-        items[i] = before;
-        grid.refreshIndex(i);
-      }
+      settle([id]);
       renderSummary();
       renderBatch();
       showError(e);
@@ -351,7 +371,7 @@ function accept(): void {
   } else if (it.status === 'proposed') {
     optimistic(i, 'accepted', it.label, () => host.request('accept', { items: [it.id] }));
   } else {
-    grid.focus(nextOpen(items, i));
+    grid.focus(nextOpen(items, i, isSaving));
   }
 }
 
@@ -362,7 +382,7 @@ function reject(): void {
   if (state?.mode === 'label') return grid.focus(i + 1); // skip
   if (!canAct()) return;
   if (it.status === 'proposed') optimistic(i, 'rejected', it.label, () => host.request('reject', { item: it.id }));
-  else grid.focus(nextOpen(items, i));
+  else grid.focus(nextOpen(items, i, isSaving));
 }
 
 function undo(): void {
@@ -380,12 +400,11 @@ function undo(): void {
 
 function acceptBatch(): void {
   if (!state || busyBatch || !canAct()) return;
-  const s = batchStats(items, threshold);
+  const s = batchStats(items, threshold, isSaving);
   if (s.count === 0) return;
-  const before = s.ids.map((id) => items[indexById.get(id) ?? -1]).filter((x): x is GridItem => x !== undefined);
   for (const id of s.ids) {
     const i = indexById.get(id);
-    if (i !== undefined) items[i] = { ...items[i], status: 'accepted' };
+    if (i !== undefined) saving.set(id, { status: 'accepted', label: items[i].label });
   }
   busyBatch = true;
   grid.refreshAll();
@@ -395,16 +414,13 @@ function acceptBatch(): void {
     .request('accept', { items: s.ids })
     .then((r) => {
       busyBatch = false;
+      settle(s.ids);
       applyUpdates(r.updates);
       showToast(`Accepted ${s.count} proposals.`);
     })
     .catch((e) => {
       busyBatch = false;
-      for (const it of before) {
-        const i = indexById.get(it.id);
-        if (i !== undefined) items[i] = it;
-      }
-      grid.refreshAll();
+      settle(s.ids);
       renderSummary();
       renderBatch();
       showError(e);
@@ -456,6 +472,7 @@ document.addEventListener('keydown', (e) => {
 function load(s: ReviewState): void {
   const modeChanged = state !== null && state.mode !== s.mode;
   state = s;
+  // A new list from the host is its saved state; answers still to come update it through applyUpdates.
   if (modeChanged) saved.focusId = undefined;
   threshold = s.threshold;
   render();

@@ -121,6 +121,17 @@ test('nextOpen skips decided items', () => {
   assert.equal(nextOpen(items, 4), 4);
 });
 
+test('items waiting for the host (saving) are neither open for nextOpen nor part of the accept-all batch', () => {
+  const items = [item('a', 0.99), item('b', 0.98), item('c', 0.97), item('d', 0.5)];
+  const saving = new Set(['b']);
+  const busy = (it: GridItem) => saving.has(it.id);
+  assert.equal(nextOpen(items, 0, busy), 2);
+  assert.equal(nextOpen(items, 0), 1, 'without the predicate b is open');
+  const s = batchStats(items, 0.9, busy);
+  assert.deepEqual(s.ids, ['a', 'c']);
+  assert.equal(batchStats(items, 0.9).count, 3);
+});
+
 test('confidence display rounds down', () => {
   assert.equal(formatConfidence(0.999), '0.99');
   assert.equal(formatConfidence(1), '1.00');
