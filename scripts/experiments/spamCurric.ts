@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { textFeatures, type SparseDoc } from '../../src/core/text/features';
+import { textFeatures } from '../../src/core/text/features';
 import { fitNbEm, nbLogJoint } from '../../src/core/text/nbem';
 import { Rng } from '../../src/core/models/random';
 

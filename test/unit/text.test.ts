@@ -53,7 +53,11 @@ function pick(labels: Int32Array, rows: number[], k: number, seed: number): numb
   const order = new Rng(seed).shuffle([...rows]);
   const cnt = [0, 0];
   const out: number[] = [];
-  for (const i of order) if (cnt[labels[i]] < k) (cnt[labels[i]]++, out.push(i));
+  for (const i of order) {
+    if (cnt[labels[i]] >= k) continue;
+    cnt[labels[i]]++;
+    out.push(i);
+  }
   return out;
 }
 
