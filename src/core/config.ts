@@ -40,6 +40,11 @@ export interface ProjectConfig {
    * after uncertainty rounds it rates the linear head higher (0.76 vs 0.66) while spreading labels more items right.
    */
   classifier: 'auto' | 'spread' | 'linear';
+  /**
+   * Classifier of text items: 'lexical' = the semi-supervised text head on the documents' word/field features
+   * (src/core/text/head.ts); 'encoder' = the classifier on the pretrained encoders' embeddings.
+   */
+  textModel: 'lexical' | 'encoder';
   seed: number;
 }
 
@@ -57,6 +62,7 @@ export const DEFAULT_CONFIG: ProjectConfig = {
   pretrainMaxSeconds: 0,
   pseudoLabelWeight: 0.5,
   classifier: 'auto',
+  textModel: 'lexical',
   seed: 1,
 };
 
@@ -82,6 +88,7 @@ const CHECKS: Record<keyof ProjectConfig, Check> = {
   pretrainMaxSeconds: isNum(0, 1e7),
   pseudoLabelWeight: isNum(0, 1),
   classifier: oneOf('auto', 'spread', 'linear'),
+  textModel: oneOf('lexical', 'encoder'),
   seed: (v) => isNum(-1e9, 1e9)(v) && Number.isInteger(v),
 };
 

@@ -28,6 +28,7 @@ import { scanWorkspace, loadTexts } from './dataset';
 import { LabelStore, importCsv, exportLabels } from './store';
 import { proposeLabels, suggestForLabelling, findDisagreements } from './proposals';
 import { WorkerPool } from '../worker/pool';
+import { isTextHeadState } from './text/state';
 import type { ClassifierHead, GraphData, JobData, JobName, JobTypes, PretrainStats } from '../protocol/jobs';
 
 export interface StageOptions {
@@ -58,8 +59,11 @@ export interface TrainSummary {
   backend: string;
   labelled: number;
   pseudoLabelled: number;
-  /** The classifier head used: 'spread' (label spreading over the kNN graph + classifier) or 'linear'. */
-  head: ClassifierHead;
+  /**
+   * The classifier head used: 'spread' (label spreading over the kNN graph + classifier), 'linear', or 'lexical'
+   * (text items: the text head on the documents' own words and fields, src/core/text/head.ts).
+   */
+  head: ClassifierHead | 'lexical';
   /** Out-of-fold accuracy on human labels; undefined with too few labels. */
   estimatedAccuracy?: number;
   seconds: { embed: number; fit: number; predict: number };
@@ -615,7 +619,10 @@ export class Project {
       const classes = this.store.classes();
       if (classes.length < 2) throw new ProjectError('set at least two classes first (selflabel init --classes a,b)');
       const t0 = Date.now();
-      const { X, dim, version, tasks } = await this.embedAll(opts);
+      // Text items with the lexical text head (src/core/text/head.ts) need the texts, not the encoders' embeddings.
+      const lexical = this.modality === 'text' && this.config.textModel === 'lexical';
+      const texts = lexical ? await this.poolTexts() : undefined;
+      const { X, dim, version, tasks } = texts ? { X: new SharedArrayBuffer(4), dim: 0, version: 'lexical', tasks: [] as string[] } : await this.embedAll(opts);
       const t1 = Date.now();
       const n = this.items.length;
       const cls = new Map(classes.map((c, i) => [c, i]));
@@ -655,24 +662,21 @@ export class Project {
           pseudo++;
         }
       }
-      const head = chooseHead(this.config.classifier, n, classes.length);
-      const graph = head === 'spread' ? await this.knnGraph(X, n, dim, version, opts) : undefined;
-      const state = await this.job(
-        'fit',
-        {
-          X,
-          n,
-          dim,
-          train: { index: Int32Array.from(idx), y: Int32Array.from(ys), weight: Float32Array.from(ws), holdout: Uint8Array.from(hold) },
-          nClasses: classes.length,
-          seed: this.config.seed,
-          head,
-          graph,
-        },
-        { signal: opts.signal, onProgress: opts.onProgress },
-      );
+      const train = { index: Int32Array.from(idx), y: Int32Array.from(ys), weight: Float32Array.from(ws), holdout: Uint8Array.from(hold) };
+      let state: unknown;
+      let head: ClassifierHead | 'lexical' = 'lexical';
+      if (texts) {
+        state = await this.job('fitText', { texts, train, nClasses: classes.length, seed: this.config.seed }, { signal: opts.signal, onProgress: opts.onProgress });
+      } else {
+        const embHead = chooseHead(this.config.classifier, n, classes.length);
+        head = embHead;
+        const graph = embHead === 'spread' ? await this.knnGraph(X, n, dim, version, opts) : undefined;
+        state = await this.job('fit', { X, n, dim, train, nClasses: classes.length, seed: this.config.seed, head: embHead, graph }, { signal: opts.signal, onProgress: opts.onProgress });
+      }
       const t2 = Date.now();
-      const pred = await this.job('predict', { state, X, n, dim }, { signal: opts.signal });
+      const pred = texts
+        ? await this.job('predictText', { state, texts }, { signal: opts.signal })
+        : await this.job('predict', { state, X, n, dim }, { signal: opts.signal });
       const t3 = Date.now();
       const estimatedAccuracy = (state as { estimatedAccuracy?: number }).estimatedAccuracy;
       const model = `m${createHash('sha256').update(version + JSON.stringify(idx.length) + t0).digest('hex').slice(0, 10)}`;
@@ -939,6 +943,27 @@ export class Project {
     const items = res.items.filter((it) => it.modality === modality);
     if (!items.length) return [];
     const { data } = await this.loadData(abs, items, modality, { ...opts, cache: false });
+    const lexical = data.kind === 'text' && isTextHeadState(cf.state);
+    const pred = lexical
+      ? await this.job('predictText', { state: cf.state, texts: data.texts }, { signal: opts.signal })
+      : await this.predictEmbedded(cf, modality, data, items.length, opts);
+    const C = cf.classes.length;
+    return items.map((it, i) => {
+      let best = 0;
+      for (let c = 1; c < C; c++) if (pred.probs[i * C + c] > pred.probs[i * C + best]) best = c;
+      return { id: it.id, label: cf.classes[best], confidence: pred.probs[i * C + best] };
+    });
+  }
+
+  /** Texts of every pool item (unreadable ones are dropped from the items, as in pretraining). */
+  private async poolTexts(): Promise<string[]> {
+    const first = await this.loadTextData(this.root, this.items);
+    if (!first.failed.length) return first.data.texts;
+    await this.dropFailed(first.failed);
+    return (await this.loadTextData(this.root, this.items)).data.texts;
+  }
+
+  private async predictEmbedded(cf: ClassifierFile, modality: Modality, data: JobData, n: number, opts: StageOptions): Promise<{ probs: Float32Array }> {
     const parts = await Promise.all(
       cf.tasks.map((task, ti) =>
         this.job('embed', { modality, checkpointDir: this.paths.checkpoint(task), data }, { signal: opts.signal, worker: ti % this.config.workers }).then(
@@ -946,15 +971,9 @@ export class Project {
         ),
       ),
     );
-    const { X, dim } = concatEmbeddings(parts, items.length);
+    const { X, dim } = concatEmbeddings(parts, n);
     if (dim !== cf.dim) throw new ProjectError(`the encoders changed since the last train (dim ${dim} ≠ ${cf.dim}): run train again`);
-    const pred = await this.job('predict', { state: cf.state, X, n: items.length, dim }, { signal: opts.signal });
-    const C = cf.classes.length;
-    return items.map((it, i) => {
-      let best = 0;
-      for (let c = 1; c < C; c++) if (pred.probs[i * C + c] > pred.probs[i * C + best]) best = c;
-      return { id: it.id, label: cf.classes[best], confidence: pred.probs[i * C + best] };
-    });
+    return this.job('predict', { state: cf.state, X, n, dim }, { signal: opts.signal });
   }
 
   // ───────────────────────────── status, import, export ─────────────────────────────

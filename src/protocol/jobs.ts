@@ -74,6 +74,20 @@ export interface JobTypes {
     params: { X: SharedArrayBuffer; n: number; dim: number; k: number };
     result: GraphData;
   };
+  /** The text head (src/core/text/head.ts): fitted on the texts of every pool item (labelled or not). */
+  fitText: {
+    params: {
+      texts: string[];
+      train: { index: Int32Array; y: Int32Array; weight: Float32Array; holdout?: Uint8Array };
+      nClasses: number;
+      seed: number;
+    };
+    result: unknown;
+  };
+  predictText: {
+    params: { state: unknown; texts: string[] };
+    result: { probs: Float32Array };
+  };
   predict: {
     params: { state: unknown; X: SharedArrayBuffer; n: number; dim: number };
     result: { probs: Float32Array; oof?: { index: Int32Array; probs: Float32Array } };

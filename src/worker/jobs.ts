@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parentPort, threadId, type TransferListItem } from 'node:worker_threads';
 import type { Progress } from '../core/types';
 import { engineJobs } from './engineJobs';
+import { textJobs } from './textJobs';
 
 export interface JobContext {
   signal: AbortSignal;
@@ -18,6 +19,7 @@ export type JobHandler = (params: any, ctx: JobContext) => Promise<{ result: unk
 
 export const jobs: Record<string, JobHandler> = {
   ...engineJobs,
+  ...textJobs,
 };
 
 // ─────────────── Diagnostic and test jobs (used by test/unit/pool.test.ts; 'selfTest' is also a health check) ───────────────

@@ -124,10 +124,16 @@ test('the whole loop: pretrain, seed labels, train, propose, accept, undo', () =
   assert.equal(tr.code, 0, tr.err);
   const t = JSON.parse(tr.out);
   assert.ok(t.labelled >= 6);
-  // classifier 'auto' on a few dozen items: too few per class for a neighbourhood graph, so the linear head.
-  assert.equal(t.head, 'linear');
+  // Text items: the lexical text head by default (setting textModel).
+  assert.equal(t.head, 'lexical');
+  // On the encoders' embeddings (textModel 'encoder'), classifier 'auto' on a few dozen items: too few per class
+  // for a neighbourhood graph, so the linear head.
+  fs.writeFileSync(path.join(ws, '.selflabel/config.json'), JSON.stringify({ textModel: 'encoder' }));
+  const lin = cli(['train', '--json'], ws);
+  assert.equal(lin.code, 0, lin.err);
+  assert.equal(JSON.parse(lin.out).head, 'linear');
   // Forced label spreading: builds the kNN graph once, caches it, and reuses it while the embeddings stay the same.
-  fs.writeFileSync(path.join(ws, '.selflabel/config.json'), JSON.stringify({ classifier: 'spread' }));
+  fs.writeFileSync(path.join(ws, '.selflabel/config.json'), JSON.stringify({ textModel: 'encoder', classifier: 'spread' }));
   const sp = cli(['train', '--json'], ws);
   assert.equal(sp.code, 0, sp.err);
   assert.equal(JSON.parse(sp.out).head, 'spread');
