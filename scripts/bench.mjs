@@ -5,9 +5,10 @@
 //
 //   node scripts/bench.mjs                 the full setting: whole MNIST (60,000 pool / 10,000 test) and SpamAssassin
 //   node scripts/bench.mjs --quick         both datasets in a few minutes: smaller pools, fewer epochs
-//   --only a,b        run only these (mnist-noreview, mnist-review, spam-noreview, ui)
+//   --only a,b        run only these (mnist-noreview, mnist-review, spam-noreview, ui, activation)
 //   ui: scripts/bench-ui.mjs in its own process — side panel responsiveness while training, the review grid with
 //   10,000 proposals, the 100,000-file scan, in code-server + Chromium (its own tables; its targets join the table)
+//   activation: VS Code's cold load + activate time of the extension (scripts/bench-activation.mjs, < 100 ms)
 //   --repeat K        K runs each (seeds S..S+K-1); the JSON and the tables report the median of every number
 //   --seed S          first seed (default 1)     --runner cli|tsx (default cli)     --no-build
 //   --keep            keep the scratch workspaces      -- ARGS…  passed on to every run (e.g. -- --workers 1)
@@ -199,6 +200,17 @@ function runOne(runner, args) {
   });
 }
 
+/** VS Code's activation time: its own script (a code-server run, not `selflabel bench`); one target row. */
+async function benchActivation() {
+  const json = path.join(resultsDir, 'activation.json');
+  fs.rmSync(json, { force: true });
+  console.log('\n[bench] activation (scripts/bench-activation.mjs)');
+  spawnSync(process.execPath, [path.join(root, 'scripts', 'bench-activation.mjs'), '--json', json], { cwd: root, stdio: 'inherit' });
+  const r = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) : null;
+  const measured = typeof r?.medianMs === 'number' ? `${r.medianMs.toFixed(1)} ms (median of ${r.runs}; load ${r.loadAverageBefore})` : 'failed';
+  return [`VS Code cold load + activate of the extension`, `< ${r?.targetMs ?? 100} ms`, measured, r?.pass ? 'PASS' : 'MISS'];
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (o.help) {
@@ -206,8 +218,9 @@ async function main() {
     return 0;
   }
   const all = suite(o.quick);
-  const names = o.only ?? [...Object.keys(all), ...Object.keys(SCRIPT_SUITES)];
-  for (const n of names) if (!all[n] && !SCRIPT_SUITES[n]) throw new Error(`unknown run "${n}" (known: ${[...Object.keys(all), ...Object.keys(SCRIPT_SUITES)].join(', ')})`);
+  const known = [...Object.keys(all), ...Object.keys(SCRIPT_SUITES), 'activation'];
+  const names = o.only ?? known;
+  for (const n of names) if (!known.includes(n)) throw new Error(`unknown run "${n}" (known: ${known.join(', ')})`);
   const t0 = Date.now();
   console.log(`[bench] ${o.quick ? 'quick' : 'full'} setting: ${names.join(', ')}${o.repeat > 1 ? ` × ${o.repeat}` : ''} on ${os.availableParallelism()} × ${os.cpus()[0]?.model?.trim()}`);
   prepareAll({ only: undefined, log: (s) => console.log(s) });
@@ -227,6 +240,10 @@ async function main() {
     targetRows.push(...r.targetRows);
   }
   for (const name of names.filter((n) => !SCRIPT_SUITES[n])) {
+    if (name === 'activation') {
+      targetRows.push(await benchActivation());
+      continue;
+    }
     const file = (suffix) => path.join(resultsDir, `${name}${o.quick ? '-quick' : ''}${suffix}.json`);
     const runs = [];
     let error;

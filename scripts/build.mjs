@@ -1,6 +1,13 @@
-// Bundles every door with esbuild: extension host, training worker, CLI (Node, CommonJS) and the webviews
+// Bundles every door with esbuild: extension host, engine, training worker, CLI (Node, CommonJS) and the webviews
 // (browser, IIFE). Copies the tfjs wasm binaries beside the Node bundles. `--watch` rebuilds on change,
 // `--production` minifies. Entry points that do not exist yet are skipped.
+//
+// The extension is split in two so that activation stays small: dist/extension.js holds only what activation
+// needs (commands, views, webview hosts), and the engine (src/core/project and everything it pulls in) is
+// dist/engine.js, which dist/extension.js `require`s on the first command that needs it. The split is made here,
+// not in the source: the extension's `import('../core/project')` (src/extension/session.ts) is marked external and
+// rewritten to `./engine.js`, so the same source still runs unbundled under tsx (unit tests). The CLI and the worker
+// stay self-contained bundles. `--metafile` writes dist/meta-<name>.json for size analysis.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,10 +16,27 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+const metafile = process.argv.includes('--metafile');
 const dist = path.join(root, 'dist');
 
+/** The engine's module as the extension imports it, and the bundle it becomes. */
+const ENGINE_SOURCE = path.join(root, 'src/core/project.ts');
+const ENGINE_BUNDLE = './engine.js';
+
+/** Makes the extension load the engine from dist/engine.js at run time instead of bundling it. */
+const engineAsSeparateBundle = {
+  name: 'engine-as-separate-bundle',
+  setup(build) {
+    build.onResolve({ filter: /\/core\/project$/ }, (args) => {
+      if (path.resolve(args.resolveDir, `${args.path}.ts`) !== ENGINE_SOURCE) return undefined;
+      return { path: ENGINE_BUNDLE, external: true };
+    });
+  },
+};
+
 const node = [
-  { in: 'src/extension/extension.ts', out: 'extension' },
+  { in: 'src/extension/extension.ts', out: 'extension', plugins: [engineAsSeparateBundle] },
+  { in: 'src/core/project.ts', out: 'engine' },
   { in: 'src/worker/trainWorker.ts', out: 'worker' },
   { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
 ];
@@ -23,32 +47,42 @@ const web = [
 const exists = (e) => fs.existsSync(path.join(root, e.in));
 
 /** @type {esbuild.BuildOptions} */
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root };
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root, metafile };
 
 const contexts = [];
 for (const e of node.filter(exists)) {
-  contexts.push(await esbuild.context({
-    ...common,
-    entryPoints: { [e.out]: e.in },
-    outdir: dist,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['vscode', '@tensorflow/tfjs-node'],
-    banner: e.banner ? { js: e.banner } : undefined,
-  }));
+  contexts.push({
+    name: e.out,
+    ctx: await esbuild.context({
+      ...common,
+      entryPoints: { [e.out]: e.in },
+      outdir: dist,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode', '@tensorflow/tfjs-node'],
+      banner: e.banner ? { js: e.banner } : undefined,
+      plugins: e.plugins ?? [],
+      // Dynamic import() of an external module becomes require(): dist/engine.js is CommonJS, and require keeps
+      // it in the extension host's module cache like any other module.
+      supported: { 'dynamic-import': false },
+    }),
+  });
 }
 const webEntries = web.filter(exists);
 if (webEntries.length > 0) {
-  contexts.push(await esbuild.context({
-    ...common,
-    entryPoints: Object.fromEntries(webEntries.map((e) => [e.out, e.in])),
-    outdir: dist,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    loader: { '.css': 'text' },
-  }));
+  contexts.push({
+    name: 'webviews',
+    ctx: await esbuild.context({
+      ...common,
+      entryPoints: Object.fromEntries(webEntries.map((e) => [e.out, e.in])),
+      outdir: dist,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      loader: { '.css': 'text' },
+    }),
+  });
 }
 
 function copyWasm() {
@@ -61,14 +95,15 @@ function copyWasm() {
 
 copyWasm();
 if (watch) {
-  await Promise.all(contexts.map((c) => c.watch()));
+  await Promise.all(contexts.map((c) => c.ctx.watch()));
   console.log('[build] watching');
 } else {
   for (const c of contexts) {
-    await c.rebuild();
-    await c.dispose();
+    const r = await c.ctx.rebuild();
+    if (metafile && r.metafile) fs.writeFileSync(path.join(dist, `meta-${c.name.replace(/\W/g, '-')}.json`), JSON.stringify(r.metafile));
+    await c.ctx.dispose();
   }
   const cli = path.join(dist, 'cli.js');
   if (fs.existsSync(cli)) fs.chmodSync(cli, 0o755);
-  console.log(`[build] ${contexts.length} bundle group(s) → dist/`);
+  console.log(`[build] ${contexts.length} bundle(s) → dist/`);
 }

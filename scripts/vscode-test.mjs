@@ -5,13 +5,20 @@
  * the numbers the tests measured, and a final line `N passed, N failed` alone on a line; exits non-zero on any
  * failure (a suite that crashes or times out counts as a failure).
  *
- *   node scripts/vscode-test.mjs [--only integration|e2e] [--grep TEXT] [--no-build] [--keep] [--extension DIR]
+ *   node scripts/vscode-test.mjs [--only integration|e2e] [--suites a,b] [--grep TEXT] [--no-build] [--no-package] [--keep]
+ *                                [--extension DIR]
  *
  * Steps: set up code-server + Chromium when missing (scripts/code-server/setup.mjs), build the extension
  * (scripts/build.mjs → dist/), compile the test suites with esbuild (out/integration, out/e2e — independent of
  * anyone's tsc state), copy each fixture workspace (test/fixtures/workspaces/<name>) to a scratch folder, and run.
  * For each test/integration/suites/<name>/ the workbench opens a scratch copy of the fixture <name> with SelfLabel
  * loaded from source and the suite as `extensionTestsPath`. Logs and screenshots go to test-artifacts/.
+ * Two suites need a server of their own (SPECIAL_SUITES):
+ *  - `untrusted`: workspace trust ENABLED and the fixture folder not trusted (Restricted Mode); extension from source.
+ *  - `packaged`: runs last. `npm run package -- --out <scratch>/selflabel.vsix` (the real packaging command: production
+ *    build + vsce), then `code-server --install-extension` of that .vsix into a fresh extensions dir, and the suite runs
+ *    against the INSTALLED extension (no extensionDevelopmentPath) on a copy of the `texts` fixture. The dev build of
+ *    dist/ is restored afterwards. `--no-package` skips it.
  * --keep leaves the scratch workspaces in place and prints where they are. --extension DIR loads the extension from
  * another folder (default: this repo).
  */
@@ -34,12 +41,19 @@ const opt = (n) => {
 };
 const only = opt('only');
 const grep = opt('grep');
+/** --suites a,b: run only these integration suites (folder names under test/integration/suites, `packaged` included). */
+const suites = opt('suites')?.split(',').map((x) => x.trim()).filter(Boolean);
+const wanted = (name) => !suites || suites.includes(name);
 const extensionPath = path.resolve(opt('extension') ?? root);
 const artifacts = path.join(root, 'test-artifacts');
 const fixturesDir = path.join(root, 'test/fixtures/workspaces');
 /** One integration suite must finish within this (it includes loading the workbench). */
 const SUITE_TIMEOUT_MS = Number(process.env.SELFLABEL_SUITE_TIMEOUT_MS ?? 5 * 60_000);
 const E2E_TIMEOUT_MS = Number(process.env.SELFLABEL_E2E_TIMEOUT_MS ?? 20 * 60_000);
+/** `npm run package` (production build + vsce) must finish within this. */
+const PACKAGE_TIMEOUT_MS = 4 * 60_000;
+/** Suites that are not run on the shared trust-disabled server with the extension from source (see the header). */
+const SPECIAL_SUITES = new Set(['untrusted', 'packaged']);
 
 /** Settings for the integration workbench: small, fast training so the whole loop fits in seconds. */
 const testSettings = {
@@ -113,6 +127,57 @@ async function compileSuites() {
   log(`compiled test suites in ${secs(t)} s`);
 }
 
+/**
+ * Opens one workbench on `folder` with the suite as extensionTestsPath, waits for mocha's exit code (or the time
+ * limit) and records the suite's results under `group`.
+ */
+async function runSuite({ cs, browser, name, group, folder, resultsDir, extensionDevelopmentPath }) {
+  const t = performance.now();
+  const logLines = [];
+  const { page, exit } = await openWorkbench(browser.context, cs.workbenchUrl({
+    folder,
+    extensionDevelopmentPath,
+    extensionTestsPath: path.join(root, 'out/integration/index'),
+  }), {
+    onLog: (level, msg) => logLines.push(`[${level}] ${msg}`),
+    // The workbench's log already comes through codeAutomationLog; keep only the console's errors and warnings.
+    onConsole: (type, text) => {
+      if (type !== 'log' && type !== 'info' && type !== 'debug') logLines.push(`[console.${type}] ${text}`);
+    },
+  });
+  let timer;
+  const code = await Promise.race([exit, new Promise((r) => { timer = setTimeout(() => r('timeout'), SUITE_TIMEOUT_MS); })]);
+  clearTimeout(timer);
+  fs.mkdirSync(artifacts, { recursive: true });
+  fs.writeFileSync(path.join(artifacts, `integration-${name}.log`), logLines.join('\n'));
+  if (code === 'timeout') await page.screenshot({ path: path.join(artifacts, `integration-${name}-timeout.png`) }).catch(() => {});
+  await page.close().catch(() => {});
+  const file = path.join(resultsDir, `${name}.json`);
+  if (fs.existsSync(file)) {
+    const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+    for (const tst of r.tests) record(group, tst.title, tst.state, { durationMs: tst.durationMs, error: tst.error });
+    for (const [k, v] of Object.entries(r.metrics ?? {})) metrics[`${name}: ${k}`] = v;
+    if (code !== 0 && r.failed === 0) record(group, 'suite exit code', 'failed', { error: `workbench reported exit code ${code} although no test failed; see test-artifacts/integration-${name}.log` });
+  } else {
+    const tail = logLines.filter((l) => /error|fail|cannot|not found/i.test(l)).slice(-15).join('\n');
+    record(group, 'suite ran', 'failed', { error: `${code === 'timeout' ? `timed out after ${SUITE_TIMEOUT_MS / 1000} s` : `exit code ${code}`} and no results were written; see test-artifacts/integration-${name}.log\n${tail}` });
+  }
+  log(`integration suite ${name}: ${secs(t)} s (exit ${code})`);
+}
+
+/** Starts a code-server (options for launchCodeServer) and a Chromium, runs `fn`, and stops both. */
+async function withWorkbench(name, launchOpts, fn) {
+  const cs = await launchCodeServer({ settings: testSettings, keepLogsIn: path.join(artifacts, `${name}-code-server.log`), ...launchOpts });
+  let browser;
+  try {
+    browser = await launchChromium();
+    await fn(cs, browser);
+  } finally {
+    await browser?.close();
+    await cs.stop();
+  }
+}
+
 async function runIntegration(scratch) {
   const suitesDir = path.join(root, 'test/integration/suites');
   const names = fs.existsSync(suitesDir) ? fs.readdirSync(suitesDir).filter((n) => fs.statSync(path.join(suitesDir, n)).isDirectory()).sort() : [];
@@ -121,15 +186,9 @@ async function runIntegration(scratch) {
     return;
   }
   const resultsDir = path.join(scratch, 'results');
-  const cs = await launchCodeServer({
-    settings: testSettings,
-    env: { SELFLABEL_TEST_RESULTS_DIR: resultsDir, ...(grep ? { SELFLABEL_TEST_GREP: grep } : {}) },
-    keepLogsIn: path.join(artifacts, 'integration-code-server.log'),
-  });
-  const browser = await launchChromium();
-  try {
-    for (const name of names) {
-      const t = performance.now();
+  const env = { SELFLABEL_TEST_RESULTS_DIR: resultsDir, ...(grep ? { SELFLABEL_TEST_GREP: grep } : {}) };
+  if (names.some((n) => !SPECIAL_SUITES.has(n) && wanted(n))) await withWorkbench('integration', { env }, async (cs, browser) => {
+    for (const name of names.filter((n) => !SPECIAL_SUITES.has(n) && wanted(n))) {
       let ws;
       try {
         ws = copyFixture(name, scratch);
@@ -137,40 +196,62 @@ async function runIntegration(scratch) {
         record(`integration/${name}`, 'fixture', 'failed', { error: e.message });
         continue;
       }
-      const logLines = [];
-      const { page, exit } = await openWorkbench(browser.context, cs.workbenchUrl({
-        folder: ws,
-        extensionDevelopmentPath: extensionPath,
-        extensionTestsPath: path.join(root, 'out/integration/index'),
-      }), {
-        onLog: (level, msg) => logLines.push(`[${level}] ${msg}`),
-        // The workbench's log already comes through codeAutomationLog; keep only the console's errors and warnings.
-        onConsole: (type, text) => {
-          if (type !== 'log' && type !== 'info' && type !== 'debug') logLines.push(`[console.${type}] ${text}`);
-        },
-      });
-      let timer;
-      const code = await Promise.race([exit, new Promise((r) => { timer = setTimeout(() => r('timeout'), SUITE_TIMEOUT_MS); })]);
-      clearTimeout(timer);
-      fs.mkdirSync(artifacts, { recursive: true });
-      fs.writeFileSync(path.join(artifacts, `integration-${name}.log`), logLines.join('\n'));
-      if (code === 'timeout') await page.screenshot({ path: path.join(artifacts, `integration-${name}-timeout.png`) }).catch(() => {});
-      await page.close().catch(() => {});
-      const file = path.join(resultsDir, `${name}.json`);
-      if (fs.existsSync(file)) {
-        const r = JSON.parse(fs.readFileSync(file, 'utf8'));
-        for (const tst of r.tests) record(`integration/${name}`, tst.title, tst.state, { durationMs: tst.durationMs, error: tst.error });
-        for (const [k, v] of Object.entries(r.metrics ?? {})) metrics[`${name}: ${k}`] = v;
-        if (code !== 0 && r.failed === 0) record(`integration/${name}`, 'suite exit code', 'failed', { error: `workbench reported exit code ${code} although no test failed; see test-artifacts/integration-${name}.log` });
-      } else {
-        const tail = logLines.filter((l) => /error|fail|cannot|not found/i.test(l)).slice(-15).join('\n');
-        record(`integration/${name}`, 'suite ran', 'failed', { error: `${code === 'timeout' ? `timed out after ${SUITE_TIMEOUT_MS / 1000} s` : `exit code ${code}`} and no results were written; see test-artifacts/integration-${name}.log\n${tail}` });
-      }
-      log(`integration suite ${name}: ${secs(t)} s (exit ${code})`);
+      await runSuite({ cs, browser, name, group: `integration/${name}`, folder: ws, resultsDir, extensionDevelopmentPath: extensionPath });
     }
+  });
+  if (names.includes('untrusted') && wanted('untrusted')) await runUntrusted(scratch, env, resultsDir);
+}
+
+/** The `untrusted` suite: a server with workspace trust enabled; the fixture folder opens in Restricted Mode. */
+async function runUntrusted(scratch, env, resultsDir) {
+  const group = 'integration/untrusted';
+  try {
+    const ws = copyFixture('untrusted', scratch);
+    await withWorkbench('untrusted', { env, workspaceTrust: true }, (cs, browser) =>
+      runSuite({ cs, browser, name: 'untrusted', group, folder: ws, resultsDir, extensionDevelopmentPath: extensionPath }));
+  } catch (e) {
+    record(group, 'harness', 'failed', { error: e.stack ?? e.message });
+  }
+}
+
+/**
+ * The `packaged` suite: package the extension as users get it, install the .vsix into a fresh code-server, and run
+ * the suite against the installed copy.
+ */
+async function runPackaged(scratch) {
+  const group = 'integration/packaged';
+  const dir = path.join(scratch, 'packaged');
+  fs.mkdirSync(dir, { recursive: true });
+  const vsix = path.join(dir, 'selflabel.vsix');
+  const t = performance.now();
+  const pkg = spawnSync('npm', ['run', 'package', '--', '--out', vsix], { cwd: extensionPath, encoding: 'utf8', timeout: PACKAGE_TIMEOUT_MS });
+  fs.writeFileSync(path.join(artifacts, 'package.log'), `${pkg.stdout ?? ''}\n${pkg.stderr ?? ''}`);
+  // `npm run package` leaves a production (minified, no source maps) dist/: put the development build back.
+  const restore = () => spawnSync(process.execPath, [path.join(extensionPath, 'scripts/build.mjs')], { cwd: extensionPath, stdio: 'ignore' });
+  if (pkg.status !== 0 || !fs.existsSync(vsix)) {
+    restore();
+    record(group, 'npm run package makes a .vsix', 'failed', { error: `exit ${pkg.status}${pkg.signal ? ` (${pkg.signal})` : ''}; see test-artifacts/package.log\n${(pkg.stderr ?? '').slice(-1500)}` });
+    return;
+  }
+  record(group, 'npm run package makes a .vsix', 'passed', { durationMs: Math.round(performance.now() - t) });
+  metrics['packaged: .vsix KB'] = fs.statSync(vsix).size / 1024;
+  log(`packaged ${path.basename(vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KB) in ${secs(t)} s`);
+  const resultsDir = path.join(scratch, 'results');
+  const env = { SELFLABEL_TEST_RESULTS_DIR: resultsDir, SELFLABEL_TEST_SUITE: 'packaged', ...(grep ? { SELFLABEL_TEST_GREP: grep } : {}) };
+  try {
+    // A copy of the texts fixture (no .selflabel yet), opened with the extension as installed from the .vsix.
+    const ws = copyFixture('texts', dir);
+    // VS Code runs extensionTestsPath only in extension development mode, so the workbench gets an EMPTY development
+    // extension (another id, no code): SelfLabel itself comes from the installed .vsix.
+    const probe = path.join(dir, 'test-probe-extension');
+    fs.mkdirSync(probe, { recursive: true });
+    fs.writeFileSync(path.join(probe, 'package.json'), JSON.stringify({ name: 'test-probe', publisher: 'selflabel-tests', version: '0.0.0', engines: { vscode: '^1.100.0' } }));
+    await withWorkbench('packaged', { env, installExtensions: [vsix] }, (cs, browser) =>
+      runSuite({ cs, browser, name: 'packaged', group, folder: ws, resultsDir, extensionDevelopmentPath: probe }));
+  } catch (e) {
+    record(group, 'harness (install the .vsix, start code-server)', 'failed', { error: e.stack ?? e.message });
   } finally {
-    await browser.close();
-    await cs.stop();
+    restore();
   }
 }
 
@@ -254,6 +335,13 @@ async function main() {
       }
     }
     if (only !== 'integration') await runE2E(scratch);
+    if (only !== 'e2e' && !flag('no-package') && wanted('packaged')) {
+      try {
+        await runPackaged(scratch);
+      } catch (e) {
+        record('integration/packaged', 'harness', 'failed', { error: e.stack ?? e.message });
+      }
+    }
   } finally {
     if (flag('keep')) log(`kept scratch workspaces in ${scratch}`);
     else fs.rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });

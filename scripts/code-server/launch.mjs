@@ -9,11 +9,11 @@
  *
  * Each server gets a free 127.0.0.1 port, a scratch HOME / XDG_* / user-data / extensions folder under the system
  * temp dir (removed on stop), `EXTENSIONS_GALLERY='{}'` (no marketplace calls), no auth, no telemetry, no update
- * check, no workspace-trust prompt. The server runs in its own process group; stop() — and, as a safety net, this
+ * check, no workspace-trust prompt (or, with `workspaceTrust: true`, trust enabled and the folder untrusted). The server runs in its own process group; stop() — and, as a safety net, this
  * process exiting or being interrupted — kills that whole group (extension host and its children included).
  * code-server must be set up first: scripts/code-server/setup.mjs.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -90,12 +90,17 @@ function installExitHooks() {
  * @property {(line: string) => void} [onOutput]   receives the server's output lines
  * @property {number} [timeoutMs]     how long to wait for /healthz (default 60 s)
  * @property {string} [keepLogsIn]    on stop, copy the server's log here (a file path)
+ * @property {boolean} [workspaceTrust] true: workspace trust is ENABLED (no --disable-workspace-trust,
+ *   `security.workspace.trust.enabled: true`, no startup prompt), so a folder opens untrusted (Restricted Mode)
+ *   unless trusted by hand. Default false: trust is disabled and every folder is trusted.
+ * @property {string[]} [installExtensions]  .vsix files installed into the fresh extensions dir before the server
+ *   starts (`code-server --install-extension F --extensions-dir E`); throws if an install fails
  */
 
 /**
  * Launches code-server and resolves when /healthz answers.
  * @param {LaunchOptions} [opts]
- * @returns {Promise<{url: string, port: number, pid: number, scratch: string, userDataDir: string, logFile: string,
+ * @returns {Promise<{url: string, port: number, pid: number, scratch: string, userDataDir: string, extensionsDir: string, logFile: string,
  *   workbenchUrl: (o?: {folder?: string, extensionDevelopmentPath?: string, extensionTestsPath?: string}) => string,
  *   stop: () => Promise<void>}>}
  */
@@ -118,7 +123,10 @@ export async function launchCodeServer(opts = {}) {
   };
   for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...baseSettings, ...opts.settings }, null, 2));
+  const trustSettings = opts.workspaceTrust
+    ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' }
+    : {};
+  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...baseSettings, ...trustSettings, ...opts.settings }, null, 2));
 
   const args = [
     codeServerEntry,
@@ -126,7 +134,7 @@ export async function launchCodeServer(opts = {}) {
     '--auth', 'none',
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
     '--user-data-dir', dirs.userData,
@@ -146,6 +154,16 @@ export async function launchCodeServer(opts = {}) {
   };
   delete env.VSCODE_IPC_HOOK_CLI; // never talk to a VS Code we happen to run inside
   delete env.ELECTRON_RUN_AS_NODE;
+
+  for (const vsix of opts.installExtensions ?? []) {
+    const r = spawnSync(process.execPath, [codeServerEntry, '--install-extension', vsix, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData], {
+      env, cwd: scratch, encoding: 'utf8', timeout: 120_000,
+    });
+    if (r.status !== 0) {
+      fs.rmSync(scratch, { recursive: true, force: true });
+      throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`);
+    }
+  }
 
   const logFile = path.join(scratch, 'code-server.log');
   const logFd = fs.openSync(logFile, 'a');
@@ -249,5 +267,5 @@ export async function launchCodeServer(opts = {}) {
     return `${url}?${q.toString()}`;
   }
 
-  return { url, port, pid: /** @type {number} */ (child.pid), scratch, userDataDir: dirs.userData, logFile, workbenchUrl, stop };
+  return { url, port, pid: /** @type {number} */ (child.pid), scratch, userDataDir: dirs.userData, extensionsDir: dirs.extensions, logFile, workbenchUrl, stop };
 }

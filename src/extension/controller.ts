@@ -46,8 +46,26 @@ const PANEL_TO_COMMAND: Record<PanelCommand, string> = {
   manageTrust: 'workbench.trust.manage',
 };
 
-const UNTRUSTED =
-  'SelfLabel: this workspace is not trusted, so scanning, training and labelling are disabled. Trust the workspace to use them.';
+/**
+ * Workspace trust (package.json `capabilities.untrustedWorkspaces`: limited). In an untrusted workspace SelfLabel is
+ * read-only: it activates, and shows the classes, labels and proposals already in `.selflabel/` (side panel, review
+ * grid, CodeLens, status). Everything that runs the engine over the workspace's files or starts training workers
+ * (scan, pretrain, train, propose, label next), writes anything (set classes, label / accept / reject / change /
+ * undo, import, export) is refused with {@link untrustedMessage} and a "Manage Workspace Trust" button. VS Code
+ * itself ignores the workspace's values of the settings listed in `restrictedConfigurations` (globs, workers,
+ * backend, pretraining limits).
+ */
+export function untrustedMessage(action: string): string {
+  return `SelfLabel: ${action} is disabled because this workspace is not trusted. In Restricted Mode SelfLabel only shows the classes, labels and proposals already in .selflabel/ — trust the workspace to scan, train, label, import or export.`;
+}
+
+/** An action refused because the workspace is not trusted (shown with a "Manage Workspace Trust" button). */
+export class UntrustedError extends UserError {
+  override name = 'UntrustedError';
+  constructor(readonly action: string) {
+    super(untrustedMessage(action).replace(/^SelfLabel: /, ''));
+  }
+}
 
 /** Something that shows the review grid (implemented by reviewPanel.ts), so the controller can target its focus. */
 export interface ReviewSurface {
@@ -68,6 +86,8 @@ export class Controller implements vscode.Disposable {
   private stateTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set by the review panel while it exists. */
   review: ReviewSurface | undefined;
+  /** Warnings shown to the user, newest last (the last 50): the integration tests read them. */
+  readonly warnings: string[] = [];
   /** Opens the review panel (set by extension.ts to avoid an import cycle). */
   openReview: (mode: 'review' | 'label') => Promise<void> = async () => undefined;
 
@@ -160,8 +180,16 @@ export class Controller implements vscode.Disposable {
     return s;
   }
 
-  private requireTrust(): void {
-    if (!this.trusted) throw new UserError(UNTRUSTED);
+  /** Throws an {@link UntrustedError} naming `action` when the workspace is not trusted. */
+  requireTrust(action: string): void {
+    if (!this.trusted) throw new UntrustedError(action);
+  }
+
+  /** Shows a warning (and remembers it in `warnings`). */
+  warn(text: string, ...actions: string[]): Thenable<string | undefined> {
+    this.warnings.push(text);
+    if (this.warnings.length > 50) this.warnings.shift();
+    return vscode.window.showWarningMessage(text, ...actions);
   }
 
   private onSessionChange(c: Change): void {
@@ -251,8 +279,9 @@ export class Controller implements vscode.Disposable {
 
   startStage(stage: RunnableStage): { started: true; done: Promise<StageOutcome | undefined> } | { started: false; message: string } {
     if (!this.trusted) {
-      void this.showUntrusted();
-      return { started: false, message: UNTRUSTED };
+      const message = untrustedMessage(STAGE_ACTION[stage]);
+      void this.showUntrusted(message);
+      return { started: false, message };
     }
     const s = this.getSession();
     if (!s) {
@@ -356,35 +385,36 @@ export class Controller implements vscode.Disposable {
     await vscode.commands.executeCommand(PANEL_TO_COMMAND[c]);
   }
 
-  private async showUntrusted(): Promise<void> {
-    const pick = await vscode.window.showWarningMessage(UNTRUSTED, 'Manage Workspace Trust');
+  /** Tells the user an action is disabled in this untrusted workspace, with a button to manage trust. */
+  async showUntrusted(message: string): Promise<void> {
+    const pick = await this.warn(message, 'Manage Workspace Trust');
     if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
   }
 
   // ---- review actions ------------------------------------------------------------------------------------------------
 
   async accept(items: string[]): Promise<ItemUpdate[]> {
-    this.requireTrust();
+    this.requireTrust('accepting a proposal');
     return this.requireSession().accept(items);
   }
 
   async reject(item: string): Promise<ItemUpdate[]> {
-    this.requireTrust();
+    this.requireTrust('rejecting a proposal');
     return this.requireSession().reject(item);
   }
 
   async correct(item: string, label: string): Promise<ItemUpdate[]> {
-    this.requireTrust();
+    this.requireTrust('changing a label');
     return this.requireSession().correct(item, label);
   }
 
   async label(item: string, label: string): Promise<ItemUpdate[]> {
-    this.requireTrust();
+    this.requireTrust('labelling');
     return this.requireSession().label(item, label);
   }
 
   async undo(): Promise<{ updates: ItemUpdate[]; message: string }> {
-    this.requireTrust();
+    this.requireTrust('undoing a label');
     return this.requireSession().undo();
   }
 
@@ -457,6 +487,7 @@ export class Controller implements vscode.Disposable {
   }
 
   async acceptCurrent(arg?: unknown): Promise<ItemUpdate[] | undefined> {
+    this.requireTrust('accepting a proposal');
     const id = this.currentItem(arg);
     if (!id) return this.noCurrent();
     const d = this.session?.describe(id);
@@ -468,6 +499,7 @@ export class Controller implements vscode.Disposable {
   }
 
   async rejectCurrent(arg?: unknown): Promise<ItemUpdate[] | undefined> {
+    this.requireTrust('rejecting a proposal');
     const id = this.currentItem(arg);
     if (!id) return this.noCurrent();
     if (!this.session?.describe(id).proposal) {
@@ -479,9 +511,9 @@ export class Controller implements vscode.Disposable {
 
   /** Change…: pick a class for the item (correct a proposal, or label / relabel it). `label` skips the quick pick. */
   async correctCurrent(arg?: unknown, label?: unknown): Promise<ItemUpdate[] | undefined> {
+    this.requireTrust('changing a label');
     const id = this.currentItem(arg);
     if (!id) return this.noCurrent();
-    this.requireTrust();
     const s = this.requireSession();
     const p = await s.requireProject();
     const classes = p.classes();
@@ -512,7 +544,7 @@ export class Controller implements vscode.Disposable {
 
   /** Set classes: an input box, or `classes` given by a caller (tests, walkthrough). */
   async setClasses(given?: unknown): Promise<string[] | undefined> {
-    this.requireTrust();
+    this.requireTrust('setting the classes');
     const s = this.requireSession();
     const current = this.hasStore() ? ((await s.getProject())?.classes() ?? []) : [];
     let classes: string[] | undefined;
@@ -557,6 +589,7 @@ export class Controller implements vscode.Disposable {
 
   /** Export: quick pick + save dialog, or `{format, out}` given by a caller (tests). */
   async exportLabels(given?: unknown): Promise<{ written: number; out: string } | undefined> {
+    this.requireTrust('exporting labels');
     const s = this.requireSession();
     const p = await s.requireProject();
     if (given && typeof given === 'object') {
@@ -596,7 +629,7 @@ export class Controller implements vscode.Disposable {
   }
 
   async importLabels(given?: unknown): Promise<{ imported: number; skipped: number } | undefined> {
-    this.requireTrust();
+    this.requireTrust('importing labels');
     const s = this.requireSession();
     const p = await s.requireProject();
     let file: string | undefined;
@@ -682,6 +715,7 @@ export class Controller implements vscode.Disposable {
   }
 }
 
+const STAGE_ACTION: Record<RunnableStage, string> = { scan: 'scanning', pretrain: 'pretraining', train: 'training', propose: 'proposing labels' };
 const STAGE_BUTTON: Record<RunnableStage, string> = { scan: 'Scan', pretrain: 'Pretrain', train: 'Train', propose: 'Propose' };
 const COMMAND_BUTTON: Partial<Record<PanelCommand, string>> = {
   setClasses: 'Set Classes',

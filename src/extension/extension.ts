@@ -8,11 +8,11 @@
  * loaded, and a way to feed raw messages to the webview channels).
  */
 import * as vscode from 'vscode';
-import { Controller, COMMANDS } from './controller';
+import { Controller, COMMANDS, UntrustedError } from './controller';
 import { Log, errorMessage } from './log';
 import { ReviewPanel, SidePanelProvider } from './panels';
 import { ActiveItemStatus, ItemCodeLensProvider, ProposalDecorations } from './editorItems';
-import { isEngineLoaded, UserError } from './session';
+import { isEngineLoaded } from './session';
 import type { Handled } from './webviewHost';
 import type { RunnableStage } from '../protocol/webview';
 
@@ -28,7 +28,7 @@ export interface SelfLabelApi {
   postFromWebview(view: 'side' | 'review', raw: unknown): Promise<Handled>;
 }
 
-const isUserError = (e: unknown) => e instanceof Error && ['UserError', 'BusyError', 'ProjectError', 'OutsideWorkspaceError'].includes(e.name);
+const isUserError = (e: unknown) => e instanceof Error && ['UserError', 'BusyError', 'UntrustedError', 'ProjectError', 'OutsideWorkspaceError'].includes(e.name);
 
 export function activate(context: vscode.ExtensionContext): SelfLabelApi {
   const t0 = performance.now();
@@ -47,9 +47,12 @@ export function activate(context: vscode.ExtensionContext): SelfLabelApi {
       try {
         return await fn(...args);
       } catch (e) {
-        if (isUserError(e)) {
+        if (e instanceof UntrustedError) {
           log.warn(`${id}: ${errorMessage(e)}`);
-          void vscode.window.showWarningMessage(`SelfLabel: ${errorMessage(e)}`);
+          void controller.showUntrusted(`SelfLabel: ${errorMessage(e)}`);
+        } else if (isUserError(e)) {
+          log.warn(`${id}: ${errorMessage(e)}`);
+          void controller.warn(`SelfLabel: ${errorMessage(e)}`);
         } else {
           log.error(`${id} failed`, e);
           void vscode.window.showErrorMessage(`SelfLabel: ${errorMessage(e)}`, 'Show Log').then((a) => a && log.show());
@@ -74,7 +77,7 @@ export function activate(context: vscode.ExtensionContext): SelfLabelApi {
     command(COMMANDS.propose, stage('propose')),
     command(COMMANDS.reviewProposals, () => controller.openReview('review')),
     command(COMMANDS.labelNext, async () => {
-      if (!controller.trusted) throw new UserError('this workspace is not trusted: labelling is disabled until you trust it.');
+      controller.requireTrust('labelling');
       await controller.openReview('label');
     }),
     command(COMMANDS.acceptCurrent, (arg) => controller.acceptCurrent(arg)),

@@ -1,6 +1,7 @@
 /**
  * Session: the extension host's handle on one SelfLabel workspace folder. It loads the engine lazily (the first
- * call that needs it does `import('../core/project')`, so activation loads neither the engine nor tfjs), opens the
+ * call that needs it does `import('../core/project')`, which scripts/build.mjs turns into `require('./engine.js')`, a
+ * separate bundle, so activation loads neither the engine nor tfjs), opens the
  * Project, runs one long stage at a time with cancellation and progress, performs review actions and turns their
  * results into grid updates, and keeps small indexes (items by file, open proposals by item) for CodeLens and the
  * status bar. It tells listeners what changed.

@@ -132,7 +132,7 @@ export class WebviewChannel implements vscode.Disposable {
       this.post({ kind: 'response', id: msg.id, ok: true, result: result ?? null });
     } catch (e) {
       const error = errorMessage(e);
-      if (!(e instanceof Error && (e.name === 'UserError' || e.name === 'BusyError' || e.name === 'ProjectError'))) {
+      if (!(e instanceof Error && ['UserError', 'BusyError', 'UntrustedError', 'ProjectError'].includes(e.name))) {
         this.log.error(`${this.name} webview: "${msg.method}" failed`, e);
       } else {
         this.log.warn(`${this.name} webview: "${msg.method}": ${error}`);

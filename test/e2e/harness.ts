@@ -251,6 +251,10 @@ export class Session {
     const before = (await status.innerText().catch(() => '')).trim();
     await start();
     const toasts = this.page.locator('.notifications-toasts .notification-toast .notification-list-item-message');
+    // Finished = the "<stage> done" toast, or the row seen running and then no longer running with a new status. A
+    // changed status alone is not enough: on a loaded machine the progress text can change before the row's
+    // `running` class arrives, which ended the wait while the stage was still running.
+    let sawRunning = false;
     return waitFor(`${stage} to finish`, async () => {
       const p = (await problem.innerText().catch(() => '')).trim();
       if (p.startsWith(`${stage} failed`)) throw new StageError(`${stage}: ${p}`);
@@ -260,8 +264,9 @@ export class Session {
         if (/^SelfLabel: .*(failed|set the classes first|still running|not trusted)/i.test(m)) throw new StageError(`${stage}: ${m}`);
       }
       const running = ((await row.getAttribute('class').catch(() => '')) ?? '').split(/\s+/).includes('running');
+      sawRunning ||= running;
       const now = (await status.innerText().catch(() => '')).trim();
-      return !running && now !== '' && now !== before ? now : undefined;
+      return sawRunning && !running && now !== '' && now !== before ? now : undefined;
     }, timeoutMs, 300);
   }
 

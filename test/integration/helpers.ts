@@ -77,6 +77,11 @@ export function recordMetric(name: string, value: number): void {
   g.__selflabelMetrics[name] = value;
 }
 
+/** Absolute paths of every CommonJS module loaded in this extension host (extensions and tests share the cache). */
+export function loadedModules(): string[] {
+  return Object.keys(require.cache);
+}
+
 export function extension(): vscode.Extension<unknown> {
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
   assert.ok(ext, `extension ${EXTENSION_ID} is loaded (from source, extensionDevelopmentPath)`);

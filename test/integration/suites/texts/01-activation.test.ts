@@ -4,8 +4,10 @@
  * activates the extension before this test does).
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
-import { extension, recordMetric } from '../../helpers';
+import { extension, loadedModules, recordMetric } from '../../helpers';
 
 interface ContributedCommand {
   command: string;
@@ -36,6 +38,22 @@ describe('activation', () => {
     assert.equal(typeof api?.engineLoaded, 'function', 'the extension exports engineLoaded() for tests');
     assert.equal(api?.engineLoaded?.(), false);
     assert.equal(api?.tfjsLoaded?.(), false);
+  });
+
+  it('the engine is a separate bundle (dist/engine.js) that activation did not load', () => {
+    const ext = extension();
+    const main = path.resolve(ext.extensionPath, ext.packageJSON.main);
+    const engine = path.join(path.dirname(main), 'engine.js');
+    assert.ok(fs.existsSync(engine), `${engine} exists (scripts/build.mjs builds the engine on its own)`);
+    const loaded = loadedModules();
+    assert.ok(loaded.includes(main), `the extension's main bundle ${main} is loaded`);
+    assert.ok(!loaded.includes(engine), 'dist/engine.js is not loaded by activation');
+    // The main bundle must not carry the engine inline: it loads it from ./engine.js.
+    const source = fs.readFileSync(main, 'utf8');
+    assert.match(source, /require\(["']\.\/engine\.js["']\)/, 'the main bundle requires ./engine.js');
+    assert.doesNotMatch(source, /\bclass _?Project\b|src\/core\/project\.ts/, 'the engine is not inlined in the main bundle');
+    recordMetric('bundle KB: extension.js (activation)', fs.statSync(main).size / 1024);
+    recordMetric('bundle KB: engine.js (first use)', fs.statSync(engine).size / 1024);
   });
 
   it('registers every command it contributes, each in the SelfLabel category', async () => {

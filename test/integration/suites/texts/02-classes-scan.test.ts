@@ -4,9 +4,10 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SelfLabelApi } from '../../../../src/extension/extension';
-import { extension, readTruth, recordMetric, run, runStage, selflabelFile } from '../../helpers';
+import { extension, loadedModules, readTruth, recordMetric, run, runStage, selflabelFile } from '../../helpers';
 
 describe('classes and scan', () => {
   it('Set Classes (with the classes given) writes .selflabel/classes.json', async () => {
@@ -48,9 +49,12 @@ describe('classes and scan', () => {
     assert.equal(project.getItem('messages.jsonl#7')?.kind, 'row');
   });
 
-  it('the engine is loaded only now, and tfjs never in the extension host', () => {
+  it('the engine is loaded only now (from dist/engine.js), and tfjs never in the extension host', () => {
     const api = extension().exports as SelfLabelApi;
     assert.equal(api.engineLoaded(), true);
+    const ext = extension();
+    const engine = path.join(path.dirname(path.resolve(ext.extensionPath, ext.packageJSON.main)), 'engine.js');
+    assert.ok(loadedModules().includes(engine), `${engine} was required on first use`);
     assert.equal(api.tfjsLoaded(), false);
     void vscode; // (the vscode API is used through the commands above)
   });
