@@ -19,9 +19,9 @@
  */
 import type { Progress } from '../types';
 import { Rng } from '../models/random';
-import { expectedCalibrationError, fitTemperature, softmaxRows } from '../train/calibration';
 import type { TrainSet } from '../train/classifier';
-import { stratifiedFolds } from '../train/crossval';
+import { softmaxRows } from '../train/calibration';
+import { crossValidate } from '../train/crossval';
 import { spreadLabels, type KnnGraph } from '../train/graph';
 import { textFeatures, type SparseDoc, type TextFeatureOptions } from './features';
 import { fitNbEm, type NbModel } from './nbem';
@@ -192,47 +192,22 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
     return nb;
   };
 
-  let temperature = 1;
-  let estimatedAccuracy: number | null = null;
-  let oof: TextHeadState['oof'];
-  let ece: TextHeadState['ece'];
-  if (folds >= 2) {
-    const fold = stratifiedFolds(eligible, t.y, folds, rng);
-    const heldRows = new Int32Array(eligible.length);
-    const heldY = new Int32Array(eligible.length);
-    const logits = new Float32Array(eligible.length * C);
-    for (let f = 0; f < folds; f++) {
-      const out = new Set<number>();
-      const js: number[] = [];
-      eligible.forEach((p, j) => {
-        if (fold[j] === f) {
-          out.add(p);
-          js.push(j);
-        }
-      });
-      if (!js.length) continue;
-      const use: number[] = [];
-      for (let k = 0; k < m; k++) if (!out.has(k)) use.push(k);
-      const nb = await fitWith(use);
-      const lg = nbLogits(nb, js.map((j) => all[t.index[eligible[j]]]));
-      js.forEach((j, r) => {
-        heldRows[j] = t.index[eligible[j]];
-        heldY[j] = t.y[eligible[j]];
-        logits.set(lg.subarray(r * C, (r + 1) * C), j * C);
-      });
-    }
-    temperature = fitTemperature(logits, heldY, C, { minT: 1e-3, maxT: 10 });
-    const after = softmaxRows(logits, eligible.length, C, temperature);
-    let ok = 0;
-    for (let j = 0; j < eligible.length; j++) {
-      let best = 0;
-      for (let c = 1; c < C; c++) if (after[j * C + c] > after[j * C + best]) best = c;
-      if (best === heldY[j]) ok++;
-    }
-    estimatedAccuracy = ok / eligible.length;
-    oof = { index: Array.from(heldRows), probs: Array.from(after) };
-    ece = { before: expectedCalibrationError(softmaxRows(logits, eligible.length, C, 1), heldY, C), after: expectedCalibrationError(after, heldY, C) };
-  }
+  const cv = await crossValidate({
+    positions: eligible,
+    index: t.index,
+    y: t.y,
+    nClasses: C,
+    folds,
+    rng,
+    fitWithout: (out) => fitWith([...Array(m).keys()].filter((k) => !out.has(k))),
+    logitsOf: (nb, rows) => nbLogits(nb, Array.from(rows, (i) => all[i])),
+    // Few, easy labels are often all right out of fold: let the temperature go low rather than stop at a bound.
+    temperature: { minT: 1e-3, maxT: 10 },
+  });
+  const temperature = cv?.temperature ?? 1;
+  const estimatedAccuracy = cv?.estimatedAccuracy ?? null;
+  const oof: TextHeadState['oof'] = cv?.oof;
+  const ece: TextHeadState['ece'] = cv?.ece;
   const nb = await fitWith([...Array(m).keys()]);
   return {
     version: 1,

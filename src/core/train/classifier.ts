@@ -159,10 +159,8 @@ export async function fitClassifier(o: FitClassifierOptions): Promise<Classifier
     nClasses: C,
     folds,
     rng,
-    X: o.X,
-    n: o.n,
-    dim: o.dim,
     fitWithout: (out) => fit([...Array(m).keys()].filter((k) => !out.has(k))),
+    logitsOf: (net, rows) => netLogitsSync(net, o.X, o.n, o.dim, rows),
   });
   const net = await fit([...Array(m).keys()]);
   return {

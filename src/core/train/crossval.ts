@@ -3,15 +3,16 @@
  * (human ones) are split into stratified folds; each fold is predicted by a model fitted without it, one
  * temperature is fitted to those out-of-fold logits, and their accuracy is the model's estimated accuracy.
  *
- *   crossValidate({positions, index, y, nClasses, folds, rng, X, n, dim, fitWithout}) → CrossValidation | undefined
+ *   crossValidate({positions, index, y, nClasses, folds, rng, fitWithout, logitsOf, temperature?})
+ *     → CrossValidation | undefined
  *
  * `positions` are positions in the train set (into `index` / `y`) that may be held out; `fitWithout(out)` fits a
- * model on the train set minus the positions in `out` and returns its parameters. Undefined when there are fewer
- * than 2 folds' worth of labels.
+ * model on the train set minus the positions in `out`; `logitsOf(model, rows)` gives its logits (rows × C) for rows
+ * of the data. Works for any model (the embedding heads' nets, the text head's naive Bayes). Undefined when there
+ * are fewer than 2 folds' worth of labels.
  */
 import type { Rng } from '../models/random';
 import { expectedCalibrationError, fitTemperature, softmaxRows } from './calibration';
-import { netLogitsSync, type NetParams } from './net';
 
 export interface CrossValidation {
   temperature: number;
@@ -42,7 +43,7 @@ export function stratifiedFolds(positions: number[], y: Int32Array, k: number, r
   return fold;
 }
 
-export async function crossValidate(o: {
+export async function crossValidate<M>(o: {
   positions: number[];
   index: Int32Array;
   y: Int32Array;
@@ -50,10 +51,10 @@ export async function crossValidate(o: {
   /** Wanted folds (fewer when there are few labels). */
   folds: number;
   rng: Rng;
-  X: Float32Array;
-  n: number;
-  dim: number;
-  fitWithout: (out: Set<number>) => Promise<NetParams>;
+  fitWithout: (out: Set<number>) => Promise<M>;
+  logitsOf: (model: M, rows: Int32Array) => Float32Array;
+  /** Bounds of the fitted temperature (fitTemperature's defaults when omitted). */
+  temperature?: { minT?: number; maxT?: number };
 }): Promise<CrossValidation | undefined> {
   const C = o.nClasses;
   const eligible = o.positions;
@@ -73,16 +74,16 @@ export async function crossValidate(o: {
       }
     });
     if (!js.length) continue;
-    const net = await o.fitWithout(out);
+    const model = await o.fitWithout(out);
     const rows = Int32Array.from(js, (j) => o.index[eligible[j]]);
-    const lg = netLogitsSync(net, o.X, o.n, o.dim, rows);
+    const lg = o.logitsOf(model, rows);
     js.forEach((j, r) => {
       heldRows[j] = rows[r];
       heldY[j] = o.y[eligible[j]];
       logits.set(lg.subarray(r * C, (r + 1) * C), j * C);
     });
   }
-  const temperature = fitTemperature(logits, heldY, C);
+  const temperature = fitTemperature(logits, heldY, C, o.temperature);
   const before = softmaxRows(logits, eligible.length, C, 1);
   const after = softmaxRows(logits, eligible.length, C, temperature);
   let ok = 0;

@@ -19,7 +19,7 @@ import { Rng } from '../models/random';
 import { CLASSIFIER_DEFAULTS, checkTrainSet, type ClassifierState, type FitClassifierOptions } from './classifier';
 import { crossValidate } from './crossval';
 import { buildKnnGraph, spreadLabels, type KnnGraph } from './graph';
-import { featureStats, fitNet, type NetParams } from './net';
+import { featureStats, fitNet, netLogitsSync, type NetParams } from './net';
 
 export interface SemiOptions extends FitClassifierOptions {
   graph?: KnnGraph;
@@ -149,10 +149,8 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
     nClasses: C,
     folds,
     rng,
-    X: o.X,
-    n: o.n,
-    dim: o.dim,
     fitWithout: (out) => fitWith([...Array(m).keys()].filter((k) => !out.has(k))),
+    logitsOf: (net, rows) => netLogitsSync(net, o.X, o.n, o.dim, rows),
   });
   const net = await fitWith([...Array(m).keys()]);
   return {
