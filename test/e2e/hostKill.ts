@@ -26,7 +26,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { ROOT, Session, waitFor } from './harness';
-import { writeMnistWorkspace } from './mnist';
+import { rng, writeMnistWorkspace } from './mnist';
 
 export const CLASSES = ['0', '1', '7'];
 export type Surface = 'review-keys' | 'label-keys' | 'palette';
@@ -76,18 +76,6 @@ export interface HostKillOptions {
   log?: (line: string) => void;
   /** Longest time between the first action and the kill (ms). */
   maxKillMs?: number;
-}
-
-/** A seeded PRNG (mulberry32): a run can be repeated with the same choices. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');

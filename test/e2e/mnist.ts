@@ -15,8 +15,8 @@ function readIdx(file: string, magic: number): Buffer {
   return buf;
 }
 
-/** A seeded PRNG (mulberry32) so every run writes the same digits. */
-function rng(seed: number): () => number {
+/** A seeded PRNG (mulberry32) so every run writes the same digits (and the host-kill trials repeat). */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -21,7 +21,7 @@ import type { Progress } from '../types';
 import { Rng } from '../models/random';
 import type { TrainSet } from '../train/classifier';
 import { softmaxRows } from '../train/calibration';
-import { crossValidate } from '../train/crossval';
+import { calibrationOf, crossValidate } from '../train/crossval';
 import { spreadLabels, type KnnGraph } from '../train/graph';
 import { textFeatures, type SparseDoc, type TextFeatureOptions } from './features';
 import { fitNbEm, type NbModel } from './nbem';
@@ -204,10 +204,6 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
     // Few, easy labels are often all right out of fold: let the temperature go low rather than stop at a bound.
     temperature: { minT: 1e-3, maxT: 10 },
   });
-  const temperature = cv?.temperature ?? 1;
-  const estimatedAccuracy = cv?.estimatedAccuracy ?? null;
-  const oof: TextHeadState['oof'] = cv?.oof;
-  const ece: TextHeadState['ece'] = cv?.ece;
   const nb = await fitWith([...Array(m).keys()]);
   return {
     version: 1,
@@ -216,11 +212,7 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
     buckets: B,
     views: graphs.length && views.length ? [...views] : ['all'],
     nb: { ids: b64(nb.ids), logp: b64(nb.logp), unseen: Array.from(nb.unseen), logPrior: Array.from(nb.logPrior) },
-    temperature,
-    estimatedAccuracy,
-    oof,
-    ece,
-    trainedOn: { rows: m, heldOut: folds >= 2 ? eligible.length : 0, folds: folds >= 2 ? folds : 0 },
+    ...calibrationOf(cv, m, eligible.length),
     seed,
   };
 }

@@ -15,7 +15,7 @@
 import type { Progress } from '../types';
 import { Rng } from '../models/random';
 import { softmaxRows } from './calibration';
-import { crossValidate } from './crossval';
+import { calibrationOf, crossValidate } from './crossval';
 import { featureStats, fitNet, netLogitsSync, type NetParams } from './net';
 
 export interface TrainSet {
@@ -169,11 +169,7 @@ export async function fitClassifier(o: FitClassifierOptions): Promise<Classifier
     dim: o.dim,
     nClasses: C,
     net,
-    temperature: cv?.temperature ?? 1,
-    estimatedAccuracy: cv?.estimatedAccuracy ?? null,
-    oof: cv?.oof,
-    ece: cv?.ece,
-    trainedOn: { rows: m, heldOut: cv ? eligible.length : 0, folds: cv?.folds ?? 0 },
+    ...calibrationOf(cv, m, eligible.length),
     seed,
   };
 }

@@ -100,3 +100,17 @@ export async function crossValidate<M>(o: {
     folds,
   };
 }
+
+/**
+ * The calibration fields of a fitted state from a cross-validation (or its absence: temperature 1, no estimate),
+ * and how many rows were trained on / held out.
+ */
+export function calibrationOf(cv: CrossValidation | undefined, rows: number, heldOut: number) {
+  return {
+    temperature: cv?.temperature ?? 1,
+    estimatedAccuracy: cv?.estimatedAccuracy ?? null,
+    oof: cv?.oof,
+    ece: cv?.ece,
+    trainedOn: { rows, heldOut: cv ? heldOut : 0, folds: cv?.folds ?? 0 },
+  };
+}

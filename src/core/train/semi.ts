@@ -17,7 +17,7 @@
 import type { Progress } from '../types';
 import { Rng } from '../models/random';
 import { CLASSIFIER_DEFAULTS, checkTrainSet, type ClassifierState, type FitClassifierOptions } from './classifier';
-import { crossValidate } from './crossval';
+import { calibrationOf, crossValidate } from './crossval';
 import { buildKnnGraph, spreadLabels, type KnnGraph } from './graph';
 import { featureStats, fitNet, netLogitsSync, type NetParams } from './net';
 
@@ -159,11 +159,7 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
     dim: o.dim,
     nClasses: C,
     net,
-    temperature: cv?.temperature ?? 1,
-    estimatedAccuracy: cv?.estimatedAccuracy ?? null,
-    oof: cv?.oof,
-    ece: cv?.ece,
-    trainedOn: { rows: m, heldOut: cv ? eligible.length : 0, folds: cv?.folds ?? 0 },
+    ...calibrationOf(cv, m, eligible.length),
     seed,
   };
 }
