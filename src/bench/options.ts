@@ -42,6 +42,11 @@ export interface BenchOptions {
   backend?: BackendPref;
   /** The classifier head (default: the project default, 'spread'). */
   classifier?: 'auto' | 'spread' | 'linear';
+  /**
+   * Images: the final train (after the last round, the model every pool item and the test set are scored with)
+   * also fine-tunes the encoder end to end (Project.train's finetune). Rounds keep the faster head.
+   */
+  finetune: boolean;
   /** Stop taking human actions after this many. */
   budget?: number;
   /** Write the JSON result here. */
@@ -89,6 +94,7 @@ const FLAGS: Record<string, { kind: Kind; key: keyof BenchOptions; help: string 
   workers: { kind: 'int', key: 'workers', help: 'worker threads (default: the project default, 2)' },
   backend: { kind: 'string', key: 'backend', help: 'auto | wasm | cpu | tensorflow' },
   classifier: { kind: 'string', key: 'classifier', help: 'auto (default) | spread (label spreading + classifier) | linear' },
+  finetune: { kind: 'boolean', key: 'finetune', help: 'images: the final train also fine-tunes the encoder end to end' },
   budget: { kind: 'int', key: 'budget', help: 'stop taking human actions after N' },
   json: { kind: 'string', key: 'json', help: 'write the result as JSON to FILE' },
   scratch: { kind: 'string', key: 'scratch', help: 'folder for the scratch workspace (default: OS temp)' },
@@ -129,6 +135,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
     ...BENCH_DEFAULTS,
     noReview: false,
     keep: false,
+    finetune: false,
     speed: true,
     quiet: false,
     targets: [],

@@ -105,6 +105,8 @@ export interface BenchResult {
     /** The journal's labels agree with what the annotator did (label for label). */
     journalConsistent: boolean;
     trainSeconds: number;
+    /** The final train's fine-tuning (--finetune): seconds, items/s summed over the networks, its calibration estimate. */
+    finetune: { seconds: number; itemsPerSecond: number; estimatedAccuracy: number | null; calibrationItems: number } | null;
     wallSeconds: number;
     pretrainSeconds: number;
     peakRssMB: number;

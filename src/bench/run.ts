@@ -240,7 +240,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     // Final model on every label, then every pool item's label against the truth.
     log?.('[bench] final train');
     const tf = Date.now();
-    const finalTrain = await p.train(stage);
+    const finalTrain = await p.train({ ...stage, finetune: opts.finetune });
     if (embedRate === null && finalTrain.seconds.embed > 0) embedRate = poolIds.length / finalTrain.seconds.embed;
     const trainSeconds = secondsSince(tf);
     const ts = await testScore();
@@ -305,6 +305,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         workers: p.config.workers,
         backend: opts.backend,
         budget: opts.budget,
+        finetune: opts.finetune,
         scratch: opts.scratch,
         speed: opts.speed,
       },
@@ -332,6 +333,14 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         datasetUnlabelledUnpredicted: poolTruth.size - finalLabels.size,
         journalConsistent: consistent,
         trainSeconds,
+        finetune: finalTrain.finetuned
+          ? {
+              seconds: finalTrain.finetuned.seconds,
+              itemsPerSecond: finalTrain.finetuned.itemsPerSecond,
+              estimatedAccuracy: finalTrain.finetuned.estimatedAccuracy ?? null,
+              calibrationItems: finalTrain.finetuned.calibrationItems,
+            }
+          : null,
         wallSeconds,
         pretrainSeconds: pre.seconds,
         peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),

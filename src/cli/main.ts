@@ -129,15 +129,23 @@ const commands: Record<string, Command> = {
   },
   train: {
     summary: 'fine-tune on the labels (embeds with the pretrained encoders first)',
-    usage: 'train',
-    flags: {},
+    usage: 'train [--finetune | --no-finetune]',
+    flags: {
+      finetune: { type: 'boolean', help: 'images: also fine-tune the encoder end to end (minutes; default: the finetune setting)' },
+      'no-finetune': { type: 'boolean', help: 'do not fine-tune the encoder, whatever the setting' },
+    },
     run: (ctx) =>
       withProject(ctx, async (p) => {
-        const r = await p.train({ signal: ctx.signal, onProgress: ctx.bar.update });
+        const finetune = ctx.flags['no-finetune'] ? false : ctx.flags.finetune ? true : undefined;
+        const r = await p.train({ signal: ctx.signal, onProgress: ctx.bar.update, finetune });
         ctx.bar.done();
         ctx.out(
           `model ${r.model} (${r.head} head) on ${r.backend}: ${r.labelled} label(s) + ${r.pseudoLabelled} pseudo-label(s); estimated accuracy ${pct(r.estimatedAccuracy)}`,
         );
+        if (r.finetuned) {
+          const f = r.finetuned;
+          ctx.out(`fine-tuned ${f.networks.length} network(s) from ${f.initFrom ?? 'scratch'} on ${f.trainedOn.labels} label(s) + ${f.trainedOn.pseudo} confident prediction(s) in ${formatSeconds(f.seconds)}; calibrated on ${f.calibrationItems} held-out label(s)`);
+        }
         return r;
       }),
   },

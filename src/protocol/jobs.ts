@@ -88,6 +88,27 @@ export interface JobTypes {
     params: { state: unknown; texts: string[] };
     result: { probs: Float32Array };
   };
+  /**
+   * Fine-tunes a copy of a pretrained image encoder end to end with a softmax head (src/core/train/student.ts) on
+   * train.index rows of `data`, saving it in checkpointDir.
+   */
+  finetune: {
+    params: {
+      data: ImageData;
+      train: { index: Int32Array; y: Int32Array; weight: Float32Array };
+      nClasses: number;
+      epochs: number;
+      seed: number;
+      initFrom: string;
+      checkpointDir: string;
+    };
+    result: { epochs: number; seconds: number; itemsPerSecond: number; finalLoss: number };
+  };
+  /** Logits (n × classes) of a network saved by `finetune` for the n images of `data`. */
+  finetuneLogits: {
+    params: { checkpointDir: string; data: ImageData };
+    result: { logits: Float32Array; nClasses: number };
+  };
   predict: {
     params: { state: unknown; X: SharedArrayBuffer; n: number; dim: number };
     result: { probs: Float32Array; oof?: { index: Int32Array; probs: Float32Array } };

@@ -12,6 +12,10 @@ import { pretrainTextEncoder, embedTexts } from '../core/ssl/textPretrain';
 import { fitClassifier, predict, type ClassifierState } from '../core/train/classifier';
 import { fitSemiSupervised } from '../core/train/semi';
 import { buildKnnGraph } from '../core/train/graph';
+import { trainImageStudent, studentLogits } from '../core/train/student';
+import type { ImageData } from '../protocol/jobs';
+
+const pixelsOf = (d: ImageData) => new Uint8Array(d.pixels, 0, d.n * d.size * d.size * d.channels);
 
 type Handler<K extends keyof JobTypes> = (
   params: JobTypes[K]['params'],
@@ -94,6 +98,31 @@ const graph: Handler<'graph'> = async (p, ctx) => {
   return { result: g, transfer: [g.idx.buffer as ArrayBuffer, g.sim.buffer as ArrayBuffer] };
 };
 
+const finetune: Handler<'finetune'> = async (p, ctx) => {
+  const d = p.data;
+  const r = await trainImageStudent({
+    pixels: pixelsOf(d),
+    n: d.n,
+    size: d.size,
+    channels: d.channels,
+    train: p.train,
+    nClasses: p.nClasses,
+    epochs: p.epochs,
+    seed: p.seed,
+    initFrom: p.initFrom,
+    checkpointDir: p.checkpointDir,
+    signal: ctx.signal,
+    onProgress: ctx.progress,
+  });
+  return { result: r };
+};
+
+const finetuneLogits: Handler<'finetuneLogits'> = async (p, ctx) => {
+  const d = p.data;
+  const r = await studentLogits({ checkpointDir: p.checkpointDir, pixels: pixelsOf(d), n: d.n, size: d.size, channels: d.channels, signal: ctx.signal, onProgress: ctx.progress });
+  return { result: r, transfer: [r.logits.buffer as ArrayBuffer] };
+};
+
 const predictJob: Handler<'predict'> = async (p) => {
   const r = predict(p.state as ClassifierState, new Float32Array(p.X, 0, p.n * p.dim), p.n, p.dim);
   return { result: { probs: r.probs }, transfer: [r.probs.buffer as ArrayBuffer] };
@@ -105,5 +134,7 @@ export const engineJobs: Record<string, JobHandler> = {
   embed,
   fit,
   graph,
+  finetune,
+  finetuneLogits,
   predict: predictJob,
 };
