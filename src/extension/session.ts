@@ -274,7 +274,8 @@ export class Session {
         const r = await p.train(o);
         this.fire({ kind: 'model' });
         const acc = r.estimatedAccuracy !== undefined ? `, estimated accuracy ${(r.estimatedAccuracy * 100).toFixed(1)}%` : '';
-        return `trained on ${r.labelled} label${r.labelled === 1 ? '' : 's'}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc} (${r.backend})`;
+        const ft = r.finetuned ? `; fine-tuned ${r.finetuned.networks.length} network(s) in ${r.finetuned.seconds.toFixed(0)} s` : '';
+        return `trained on ${r.labelled} label${r.labelled === 1 ? '' : 's'}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc}${ft} (${r.backend})`;
       }
       case 'propose': {
         const r = await p.propose({});

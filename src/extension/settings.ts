@@ -15,6 +15,8 @@ const SETTING_TO_CONFIG: readonly [string, keyof ProjectConfig][] = [
   ['backend', 'backend'],
   ['pretrainEpochs', 'pretrainEpochs'],
   ['pretrainMaxSeconds', 'pretrainMaxSeconds'],
+  ['finetune', 'finetune'],
+  ['finetuneEpochs', 'finetuneEpochs'],
 ];
 
 /** Engine overrides from the settings the user set (folder > workspace > user). */
