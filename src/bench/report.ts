@@ -111,6 +111,14 @@ export function formatMarkdown(r: BenchResult): string {
       ` · wall ${num(f.wallSeconds, 0)} s (pretrain ${num(f.pretrainSeconds, 0)} s) · peak RSS ${num(f.peakRssMB)} MB` +
       (f.journalConsistent ? '' : ' · **journal does not match the annotator**'),
   );
+  if (f.finetune) {
+    const b = f.finetune.before;
+    out.push('');
+    out.push(
+      `**fine-tuning** (final train): ${num(f.finetune.seconds, 0)} s at ${num(f.finetune.itemsPerSecond)} items/s, calibrated on ${f.finetune.calibrationItems} held-out label(s)` +
+        (b ? ` · classifier alone: dataset label accuracy ${pct(b.datasetLabelAccuracy, 2)}, test ${pct(b.testAccuracy, 2)} → fine-tuned ${pct(f.datasetLabelAccuracy, 2)}, ${pct(f.testAccuracy, 2)}` : ''),
+    );
+  }
   out.push('');
   const s = r.speed;
   out.push(

@@ -106,7 +106,14 @@ export interface BenchResult {
     journalConsistent: boolean;
     trainSeconds: number;
     /** The final train's fine-tuning (--finetune): seconds, items/s summed over the networks, its calibration estimate. */
-    finetune: { seconds: number; itemsPerSecond: number; estimatedAccuracy: number | null; calibrationItems: number } | null;
+    finetune: {
+      seconds: number;
+      itemsPerSecond: number;
+      estimatedAccuracy: number | null;
+      calibrationItems: number;
+      /** The same final labels scored with the classifier alone (a train without fine-tuning just before). */
+      before: { datasetLabelAccuracy: number; testAccuracy: number | null; trainSeconds: number } | null;
+    } | null;
     wallSeconds: number;
     pretrainSeconds: number;
     peakRssMB: number;

@@ -237,6 +237,25 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
       );
     }
 
+    // Every pool item's label (journal, else the current model's prediction) against the truth; pool items the scan
+    // could not use count as wrong.
+    const datasetScore = () => {
+      const labels = new Map<string, string>();
+      for (const id of poolIds) {
+        const l = p.labelOf(id)?.label ?? p.predictionFor(id)?.label;
+        if (l !== undefined) labels.set(id, l);
+      }
+      return { labels, score: score(poolTruth, labels) };
+    };
+    // With --finetune the classifier alone is scored first (same labels, no fine-tuning), to show what it adds.
+    let beforeFinetune: { datasetLabelAccuracy: number; testAccuracy: number | null; trainSeconds: number } | null = null;
+    if (opts.finetune) {
+      log?.('[bench] final train without fine-tuning (for comparison)');
+      const tb = Date.now();
+      await p.train({ ...stage, finetune: false });
+      const trainSec = secondsSince(tb);
+      beforeFinetune = { datasetLabelAccuracy: datasetScore().score.accuracy, testAccuracy: (await testScore()).accuracy, trainSeconds: trainSec };
+    }
     // Final model on every label, then every pool item's label against the truth.
     log?.('[bench] final train');
     const tf = Date.now();
@@ -245,13 +264,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     const trainSeconds = secondsSince(tf);
     const ts = await testScore();
     testMissing = ts.missing;
-    const finalLabels = new Map<string, string>();
-    for (const id of poolIds) {
-      const l = p.labelOf(id)?.label ?? p.predictionFor(id)?.label;
-      if (l !== undefined) finalLabels.set(id, l);
-    }
-    // Every truth item of the workspace counts, also those the scan could not use (as wrong).
-    const dataset = score(poolTruth, finalLabels);
+    const { labels: finalLabels, score: dataset } = datasetScore();
     let consistent = true;
     for (const [id, rec] of annotator.labels) if (p.labelOf(id)?.label !== rec.label) consistent = false;
     if (labelState().labelled.size !== annotator.labels.size) consistent = false;
@@ -339,6 +352,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
               itemsPerSecond: finalTrain.finetuned.itemsPerSecond,
               estimatedAccuracy: finalTrain.finetuned.estimatedAccuracy ?? null,
               calibrationItems: finalTrain.finetuned.calibrationItems,
+              before: beforeFinetune,
             }
           : null,
         wallSeconds,

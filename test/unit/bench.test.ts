@@ -415,7 +415,7 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   const common = ['--epochs', '1', '--rounds', '1', '--seed-per-class', '1', '--no-speed', '--quiet', '--scratch', path.join(tmp, 'scratch')];
   const before = fs.readdirSync(pool).sort();
 
-  const review = await runBench(parseBenchArgs([...base, ...common, '--review', '5', '--uncertain', '4', '--target', 'final.humanActions<=1'])!);
+  const review = await runBench(parseBenchArgs([...base, ...common, '--review', '5', '--uncertain', '4', '--finetune', '--target', 'final.humanActions<=1'])!);
   assert.equal(review.items, 60);
   assert.equal(review.testItems, 30);
   assert.equal(review.data.missingCount, 2);
@@ -438,6 +438,10 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   assert.ok(review.testItems && review.final.testAccuracy !== null && review.final.testAccuracy >= 0 && review.final.testAccuracy <= 1);
   assert.deepEqual(review.targets.map((t) => t.pass), [false]);
   assert.ok(review.speed.pretrainItemsPerSecond.wall > 0);
+  // --finetune: the final train fine-tuned networks (scored after the classifier alone, for comparison).
+  const ft = review.final.finetune;
+  assert.ok(ft && ft.seconds > 0 && ft.itemsPerSecond > 0, 'the final train fine-tuned the encoder');
+  assert.ok(ft.before && ft.before.datasetLabelAccuracy >= 0 && ft.before.datasetLabelAccuracy <= 1);
 
   const auto = await runBench(parseBenchArgs([...base, ...common, '--no-review'])!);
   assert.equal(auto.mode, 'no-review');
@@ -445,6 +449,7 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   assert.equal(auto.final.actions.autoAccepted, auto.rounds[0].proposals);
   assert.equal(auto.rounds[0].autoAccepted, auto.rounds[0].proposals);
   assert.equal(auto.final.journalConsistent, true);
+  assert.equal(auto.final.finetune, null, 'no fine-tuning without --finetune');
 
   // The user's folder was never written to, and the scratch workspaces are gone.
   assert.deepEqual(fs.readdirSync(pool).sort(), before);
