@@ -47,6 +47,12 @@ export interface BenchOptions {
    * also fine-tunes the encoder end to end (Project.train's finetune). Rounds keep the faster head.
    */
   finetune: boolean;
+  /**
+   * A workspace (folder holding .selflabel/) pretrained on the same pool: its encoder checkpoints are copied into the
+   * scratch workspace, so pretraining resumes them instead of starting over. For accuracy runs only: the run's
+   * pretraining speed and wall time then say nothing.
+   */
+  pretrainedFrom?: string;
   /** Stop taking human actions after this many. */
   budget?: number;
   /** Write the JSON result here. */
@@ -94,6 +100,7 @@ const FLAGS: Record<string, { kind: Kind; key: keyof BenchOptions; help: string 
   workers: { kind: 'int', key: 'workers', help: 'worker threads (default: the project default, 2)' },
   backend: { kind: 'string', key: 'backend', help: 'auto | wasm | cpu | tensorflow' },
   classifier: { kind: 'string', key: 'classifier', help: 'auto (default) | spread (label spreading + classifier) | linear' },
+  'pretrained-from': { kind: 'string', key: 'pretrainedFrom', help: 'reuse the encoders of a workspace pretrained on the same pool (accuracy runs only)' },
   finetune: { kind: 'boolean', key: 'finetune', help: 'images: the final train also fine-tunes the encoder end to end' },
   budget: { kind: 'int', key: 'budget', help: 'stop taking human actions after N' },
   json: { kind: 'string', key: 'json', help: 'write the result as JSON to FILE' },

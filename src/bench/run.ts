@@ -11,6 +11,7 @@
  * scored: its journal label if it has one, else that final model's prediction.
  */
 import * as fs from 'node:fs/promises';
+import * as fsSync from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Project } from '../core/project';
@@ -131,7 +132,15 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     if (!poolIds.length) throw new Error(`the scan found none of the truth items (${scan.skipped.length} skipped; e.g. ${scan.skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')})`);
     const unknownItems = scanned.length - poolIds.length;
 
-    // Self-supervised pretraining.
+    // Self-supervised pretraining (resuming the checkpoints of --pretrained-from, when given).
+    if (opts.pretrainedFrom) {
+      const from = path.join(path.resolve(opts.pretrainedFrom), '.selflabel', 'models');
+      const tasks = (await fs.readdir(from).catch(() => [] as string[])).filter((t) => !t.startsWith('finetune-') && fsSync.existsSync(path.join(from, t, 'state.json')));
+      if (!tasks.length) throw new Error(`--pretrained-from: no pretrained encoders in ${from}`);
+      for (const t of tasks) await fs.cp(path.join(from, t), path.join(pool.ws.root, '.selflabel', 'models', t), { recursive: true });
+      warnings.push(`pretraining resumed the encoders of ${opts.pretrainedFrom} (${tasks.join(', ')}): this run's pretraining time and speed are not measurements`);
+      log?.(`[bench] reusing pretrained ${tasks.join(', ')} from ${from}`);
+    }
     log?.(`[bench] pretrain on ${poolIds.length} items`);
     const pre = await p.pretrain({ ...stage, epochs: opts.epochs });
     const backend = p.backend ?? pre.backend;
@@ -319,6 +328,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         backend: opts.backend,
         budget: opts.budget,
         finetune: opts.finetune,
+        pretrainedFrom: opts.pretrainedFrom,
         scratch: opts.scratch,
         speed: opts.speed,
       },

@@ -817,7 +817,7 @@ export class Project {
     const calLogits = new Float32Array(calIdx.length * C);
     calIdx.forEach((k, j) => calLogits.set(logits.subarray(train.index[k] * C, (train.index[k] + 1) * C), j * C));
     const calY = Int32Array.from(calIdx, (k) => train.y[k]);
-    const temperature = calIdx.length ? fitTemperature(calLogits, calY, C) : 1;
+    const temperature = calIdx.length ? fitTemperature(calLogits, calY, C, { smoothing: 1 / (calIdx.length + 2) }) : 1;
     let ok = 0;
     calIdx.forEach((_, j) => {
       let best = 0;

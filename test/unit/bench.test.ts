@@ -415,7 +415,9 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   const common = ['--epochs', '1', '--rounds', '1', '--seed-per-class', '1', '--no-speed', '--quiet', '--scratch', path.join(tmp, 'scratch')];
   const before = fs.readdirSync(pool).sort();
 
-  const review = await runBench(parseBenchArgs([...base, ...common, '--review', '5', '--uncertain', '4', '--finetune', '--target', 'final.humanActions<=1'])!);
+  const review = await runBench(parseBenchArgs([...base, ...common, '--review', '5', '--uncertain', '4', '--finetune', '--keep', '--target', 'final.humanActions<=1'])!);
+  const kept = fs.readdirSync(path.join(tmp, 'scratch')).map((d) => path.join(tmp, 'scratch', d));
+  assert.equal(kept.length, 1, '--keep leaves the scratch workspace');
   assert.equal(review.items, 60);
   assert.equal(review.testItems, 30);
   assert.equal(review.data.missingCount, 2);
@@ -443,7 +445,12 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   assert.ok(ft && ft.seconds > 0 && ft.itemsPerSecond > 0, 'the final train fine-tuned the encoder');
   assert.ok(ft.before && ft.before.datasetLabelAccuracy >= 0 && ft.before.datasetLabelAccuracy <= 1);
 
-  const auto = await runBench(parseBenchArgs([...base, ...common, '--no-review'])!);
+  // --pretrained-from resumes the kept workspace's encoders (already at the wanted epochs: no training) and says so.
+  const auto = await runBench(parseBenchArgs([...base, ...common, '--no-review', '--pretrained-from', path.join(kept[0], 'pool')])!);
+  assert.ok(auto.warnings.some((w) => w.includes('pretraining resumed the encoders')), auto.warnings.join('; '));
+  assert.ok(auto.pretrain.tasks.length === 2 && auto.pretrain.tasks.every((t) => t.epochs === 1));
+  fs.rmSync(kept[0], { recursive: true, force: true });
+  await assert.rejects(runBench(parseBenchArgs([...base, ...common, '--no-review', '--pretrained-from', tmp])!), /no pretrained encoders/);
   assert.equal(auto.mode, 'no-review');
   assert.equal(auto.final.humanActions, nClasses, 'pseudo-labelling costs no human action');
   assert.equal(auto.final.actions.autoAccepted, auto.rounds[0].proposals);

@@ -289,6 +289,38 @@ test('temperature scaling reduces the calibration error of an overconfident mode
   assert.ok(nllAt(over, y, C, T) < nllAt(over, y, C, 1));
 });
 
+test('Laplace smoothing: 20 held-out labels that are all right give ~21/22 confidence, not 100%; many labels are unaffected', () => {
+  const rng = new Rng(5);
+  const C = 2;
+  const make = (n: number) => {
+    const z = new Float32Array(n * C);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      y[i] = i % C;
+      z[i * C + y[i]] = 2 + rng.next(); // right, with a margin of 2–3
+    }
+    return { z, y };
+  };
+  const mean = (p: Float32Array, y: Int32Array) => y.reduce((s, c, i) => s + p[i * C + c], 0) / y.length;
+  const few = make(20);
+  const raw = fitTemperature(few.z, few.y, C, { minT: 1e-3, maxT: 10 });
+  assert.ok(mean(softmaxRows(few.z, 20, C, raw), few.y) > 0.999, 'without smoothing all-right labels drive the confidence to 1');
+  const T = fitTemperature(few.z, few.y, C, { minT: 1e-3, maxT: 10, smoothing: 1 / 22 });
+  const m = mean(softmaxRows(few.z, 20, C, T), few.y);
+  assert.ok(Math.abs(m - 21 / 22) < 0.02, `mean confidence ${m} ≈ 21/22`);
+  // With an overconfident model and 4,000 labels, ε = 1/4002 changes the temperature by well under 1%.
+  const n = 4000;
+  const z = new Float32Array(n * C);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    z[i * C] = 4 * rng.normal();
+    y[i] = rng.next() < 1 / (1 + Math.exp(-z[i * C] / 4)) ? 0 : 1;
+  }
+  const a = fitTemperature(z, y, C);
+  const b = fitTemperature(z, y, C, { smoothing: 1 / (n + 2) });
+  assert.ok(Math.abs(a - b) / a < 0.01, `T ${a} vs ${b}`);
+});
+
 test('stratified folds put every class in as many folds as it can', () => {
   const y = Int32Array.from([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2]);
   const positions = [...y.keys()];
