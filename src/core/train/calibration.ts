@@ -53,8 +53,11 @@ export function nllAt(logits: Float32Array, labels: Int32Array, C: number, tempe
 /**
  * The temperature in [minT, maxT] minimising the NLL of `labels` (golden-section search on log T; the NLL is
  * unimodal in T for fixed logits). Returns 1 when there is nothing to fit. `smoothing` (see nllAt) keeps a few
- * held-out labels that all happen to be right from driving the confidence to 1: crossValidate uses the Laplace
- * rule ε = 1/(n + 2), so n right out of n give a mean confidence near (n + 1)/(n + 2), not 100%.
+ * held-out labels that all happen to be right from driving the confidence to 1: with the Laplace rule
+ * ε = 1/(n + 2) (the fine-tuned networks' calibration, Project.finetuneNetworks), n right out of n give a mean
+ * confidence near (n + 1)/(n + 2), not 100%. The heads' cross-validation does not smooth: on SpamAssassin
+ * (20 labels, no review) it made round 1 honest (expected 96.1%, measured 96.8%, was 99.2% vs 95.8%) but fewer
+ * proposals passed 0.9, the accepted set leaned to one class, and round 2 fell to 86.1% test accuracy (94.9% without).
  */
 export function fitTemperature(
   logits: Float32Array,

@@ -83,7 +83,7 @@ export async function crossValidate<M>(o: {
       logits.set(lg.subarray(r * C, (r + 1) * C), j * C);
     });
   }
-  const temperature = fitTemperature(logits, heldY, C, { ...o.temperature, smoothing: 1 / (eligible.length + 2) });
+  const temperature = fitTemperature(logits, heldY, C, o.temperature);
   const before = softmaxRows(logits, eligible.length, C, 1);
   const after = softmaxRows(logits, eligible.length, C, temperature);
   let ok = 0;
