@@ -101,7 +101,7 @@ function installExitHooks() {
  * Launches code-server and resolves when /healthz answers.
  * @param {LaunchOptions} [opts]
  * @returns {Promise<{url: string, port: number, pid: number, scratch: string, userDataDir: string, extensionsDir: string, logFile: string,
- *   workbenchUrl: (o?: {folder?: string, extensionDevelopmentPath?: string | string[], extensionTestsPath?: string}) => string,
+ *   workbenchUrl: (o?: {folder?: string, extensionDevelopmentPath?: string, extensionTestsPath?: string}) => string,
  *   stop: () => Promise<void>}>}
  */
 export async function launchCodeServer(opts = {}) {
@@ -258,8 +258,7 @@ export async function launchCodeServer(opts = {}) {
   function workbenchUrl(o = {}) {
     const remote = (p) => `vscode-remote://127.0.0.1:${port}${path.resolve(p).split(path.sep).map(encodeURIComponent).join('/')}`;
     const payload = [];
-    // One development extension, or several (the workbench accepts the payload key more than once).
-    for (const dev of [o.extensionDevelopmentPath ?? []].flat()) payload.push(['extensionDevelopmentPath', remote(dev)]);
+    if (o.extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', remote(o.extensionDevelopmentPath)]);
     if (o.extensionTestsPath) payload.push(['extensionTestsPath', remote(o.extensionTestsPath)]);
     const q = new URLSearchParams();
     const folder = o.folder ?? opts.workspace;
