@@ -30,7 +30,7 @@ interface ChromiumHandle {
   close(): Promise<void>;
 }
 interface LaunchModule {
-  launchCodeServer(o: { workspace?: string; settings?: Record<string, unknown>; env?: Record<string, string>; keepLogsIn?: string }): Promise<CodeServer>;
+  launchCodeServer(o: { workspace?: string; settings?: Record<string, unknown>; env?: Record<string, string>; keepLogsIn?: string; workspaceTrust?: boolean }): Promise<CodeServer>;
 }
 interface BrowserModule {
   launchChromium(o?: { viewport?: { width: number; height: number } }): Promise<ChromiumHandle>;
@@ -85,9 +85,10 @@ export class Session {
 
   /**
    * Starts code-server on a scratch copy of a workspace made by `prepare(dir)` and opens it in Chromium with
-   * SelfLabel loaded from source. `name` names the folder (and the artifacts).
+   * SelfLabel loaded from source. `name` names the folder (and the artifacts). `opts.workspaceTrust`: workspace
+   * trust enabled and the folder not trusted (Restricted Mode; scripts/code-server/launch.mjs).
    */
-  static async start(name: string, prepare: (dir: string) => void | Promise<void>, settings: Record<string, unknown> = {}): Promise<Session> {
+  static async start(name: string, prepare: (dir: string) => void | Promise<void>, settings: Record<string, unknown> = {}, opts: { workspaceTrust?: boolean } = {}): Promise<Session> {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-e2e-'));
     liveScratch.add(scratch);
     const workspace = path.join(scratch, name);
@@ -95,7 +96,7 @@ export class Session {
     await prepare(workspace);
     const { launchCodeServer } = await importScript<LaunchModule>('scripts/code-server/launch.mjs');
     const { launchChromium } = await importScript<BrowserModule>('scripts/code-server/browser.mjs');
-    const cs = await launchCodeServer({ settings: { ...E2E_SETTINGS, ...settings }, keepLogsIn: path.join(ARTIFACTS, `e2e-${name}-code-server.log`) });
+    const cs = await launchCodeServer({ settings: { ...E2E_SETTINGS, ...settings }, keepLogsIn: path.join(ARTIFACTS, `e2e-${name}-code-server.log`), workspaceTrust: opts.workspaceTrust });
     let browser: ChromiumHandle | undefined;
     try {
       browser = await launchChromium({ viewport: { width: 1400, height: 900 } });
@@ -228,12 +229,27 @@ export class Session {
     return (await toast.innerText()).replace(/\s+/g, ' ').trim();
   }
 
-  /** Opens SelfLabel's side panel from the activity bar and returns its frame. */
+  /**
+   * Shows SelfLabel's side panel (from the activity bar) and returns its frame. Idempotent: the activity-bar icon
+   * toggles (a click on the icon of the container already showing hides the side bar), so it clicks only when the
+   * SelfLabel container is not showing — e.g. not after a reload that restored it open. The container's state is
+   * read from the activity-bar item (`li.action-item`: VS Code sets `aria-expanded` there, not on the icon's link)
+   * and from the side bar itself (the container's element, id `workbench.view.extension.selflabel`, is visible).
+   */
   async openSidePanel(): Promise<Frame> {
-    const icon = this.page.locator('.activitybar .action-item a[aria-label^="SelfLabel"], .activitybar .action-item .action-label[aria-label^="SelfLabel"]').first();
+    const page = this.page;
+    const icon = page.locator('.activitybar .action-item .action-label[aria-label^="SelfLabel"]').first();
+    const item = page.locator('.activitybar li.action-item', { has: page.locator('.action-label[aria-label^="SelfLabel"]') }).first();
+    const container = page.locator('.part.sidebar .composite[id="workbench.view.extension.selflabel"]');
     await icon.waitFor({ timeout: 60_000 });
-    const expanded = await icon.getAttribute('aria-expanded').catch(() => null);
-    if (expanded !== 'true') await icon.click();
+    const showing = async () => (await item.getAttribute('aria-expanded').catch(() => null)) === 'true' || (await container.isVisible().catch(() => false));
+    // A window that is still restoring its layout can report "not showing" a moment before it shows: after a click
+    // look again, and click once more only if it is still not showing (a click that closed it is undone that way).
+    for (let attempt = 0; attempt < 3 && !(await showing()); attempt++) {
+      await icon.click();
+      await waitFor('the SelfLabel view container to show', showing, 5_000).catch(() => undefined);
+    }
+    await waitFor('the SelfLabel view container to show', showing, 10_000);
     return this.webview('side');
   }
 
