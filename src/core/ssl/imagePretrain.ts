@@ -179,37 +179,51 @@ export function l2NormalizeInPlace(x: Float32Array, n: number, dim: number): Flo
   return x;
 }
 
+/**
+ * Runs `net` over the n images in batches (pixels scaled to [0, 1]) and returns its outputs, n × outDim row-major,
+ * after checking the encoder takes images of this size. Cancellable between batches; reports progress.
+ */
+export async function inferImages(
+  o: EmbedImagesOptions,
+  encoder: tf.LayersModel,
+  net: (x: tf.Tensor4D) => tf.Tensor,
+  outDim: number,
+  progress: Pick<Progress, 'stage' | 'message'>,
+  /** What to tell the user to do when the network was made for other images. */
+  remedy: string,
+): Promise<Float32Array> {
+  checkPixels(o.pixels, o.n, o.size, o.channels);
+  const inShape = encoder.inputs[0].shape;
+  if (inShape[1] !== o.size || inShape[2] !== o.size || inShape[3] !== o.channels) {
+    throw new Error(`The network in ${o.checkpointDir} takes ${inShape[1]}×${inShape[2]}×${inShape[3]} images, got ${o.size}×${o.size}×${o.channels}: ${remedy}.`);
+  }
+  const out = new Float32Array(o.n * outDim);
+  const per = o.size * o.size * o.channels;
+  const B = o.batchSize ?? 512;
+  const buf = new Float32Array(B * per);
+  const t0 = Date.now();
+  for (let s = 0; s < o.n; s += B) {
+    if (o.signal?.aborted) throw new AbortError();
+    const b = Math.min(B, o.n - s);
+    pixelsToFloat(o.pixels, s, b, per, buf);
+    const y = tf.tidy(() => net(tf.tensor4d(buf.subarray(0, b * per), [b, o.size, o.size, o.channels])));
+    out.set(await y.data(), s * outDim);
+    y.dispose();
+    const done = s + b;
+    const el = (Date.now() - t0) / 1000;
+    o.onProgress?.({ ...progress, done, total: o.n, etaSeconds: (el / done) * (o.n - done) });
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  return out;
+}
+
 /** Embeds images with the encoder saved in `checkpointDir`; rows are L2-normalised. */
 export async function embedImages(o: EmbedImagesOptions): Promise<{ embeddings: Float32Array; dim: number }> {
   checkPixels(o.pixels, o.n, o.size, o.channels);
   const model = await loadModel(o.checkpointDir, 'model');
   try {
-    const inShape = model.inputs[0].shape;
-    if (inShape[1] !== o.size || inShape[2] !== o.size || inShape[3] !== o.channels) {
-      throw new Error(
-        `The encoder in ${o.checkpointDir} takes ${inShape[1]}×${inShape[2]}×${inShape[3]} images, got ${o.size}×${o.size}×${o.channels}: pretrain again.`,
-      );
-    }
     const dim = model.outputs[0].shape[1] as number;
-    const out = new Float32Array(o.n * dim);
-    const per = o.size * o.size * o.channels;
-    const B = o.batchSize ?? 512;
-    const buf = new Float32Array(B * per);
-    const t0 = Date.now();
-    for (let s = 0; s < o.n; s += B) {
-      if (o.signal?.aborted) throw new AbortError();
-      const b = Math.min(B, o.n - s);
-      pixelsToFloat(o.pixels, s, b, per, buf);
-      const x = tf.tensor4d(buf.subarray(0, b * per), [b, o.size, o.size, o.channels]);
-      const y = model.predict(x, { batchSize: b }) as tf.Tensor;
-      out.set(await y.data(), s * dim);
-      x.dispose();
-      y.dispose();
-      const done = s + b;
-      const el = (Date.now() - t0) / 1000;
-      o.onProgress?.({ stage: 'embed', done, total: o.n, etaSeconds: (el / done) * (o.n - done) });
-      await new Promise<void>((r) => setImmediate(r));
-    }
+    const out = await inferImages(o, model, (x) => model.predict(x) as tf.Tensor, dim, { stage: 'embed' }, 'pretrain again');
     return { embeddings: l2NormalizeInPlace(out, o.n, dim), dim };
   } finally {
     model.dispose();

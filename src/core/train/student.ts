@@ -19,7 +19,8 @@ import { writeJson } from '../util/files';
 import { Rng, permutation } from '../models/random';
 import { loadModel, saveModel } from '../models/checkpoint';
 import { buildImageEncoder, buildPretextHead, defaultImageEncoderConfig, type ImageEncoderConfig } from '../models/imageEncoder';
-import { augmentImage, mildAugment, pixelsToFloat, type AugmentOptions } from '../ssl/augment';
+import { augmentImage, mildAugment, type AugmentOptions } from '../ssl/augment';
+import { inferImages, type EmbedImagesOptions } from '../ssl/imagePretrain';
 
 export interface TrainStudentOptions {
   pixels: Uint8Array;
@@ -146,47 +147,18 @@ export async function trainImageStudent(o: TrainStudentOptions): Promise<TrainSt
   }
 }
 
-export interface StudentLogitsOptions {
-  checkpointDir: string;
-  pixels: Uint8Array;
-  n: number;
-  size: number;
-  channels: 1 | 3;
-  batchSize?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: Progress) => void;
-}
-
 /** The student's logits (n × classes, row-major) for the n images, from a checkpoint saved by trainImageStudent. */
-export async function studentLogits(o: StudentLogitsOptions): Promise<{ logits: Float32Array; nClasses: number }> {
-  const per = o.size * o.size * o.channels;
-  if (o.pixels.length < o.n * per) throw new Error(`pixels hold ${o.pixels.length} bytes, need ${o.n * per}`);
+export async function studentLogits(o: EmbedImagesOptions): Promise<{ logits: Float32Array; nClasses: number }> {
   const encoder = await loadModel(o.checkpointDir, 'model');
   let head: tf.LayersModel | undefined;
   try {
-    head = await loadModel(o.checkpointDir, 'student_head');
-    const inShape = encoder.inputs[0].shape;
-    if (inShape[1] !== o.size || inShape[2] !== o.size || inShape[3] !== o.channels) {
-      throw new Error(`The fine-tuned network in ${o.checkpointDir} takes ${inShape.slice(1).join('×')} images, got ${o.size}×${o.size}×${o.channels}: train again.`);
-    }
-    const C = head.outputs[0].shape[1] as number;
-    const out = new Float32Array(o.n * C);
-    const B = o.batchSize ?? 512;
-    const buf = new Float32Array(B * per);
-    const t0 = Date.now();
-    for (let s = 0; s < o.n; s += B) {
-      if (o.signal?.aborted) throw new AbortError();
-      const b = Math.min(B, o.n - s);
-      pixelsToFloat(o.pixels, s, b, per, buf);
-      const h = head;
-      const y = tf.tidy(() => h.apply(encoder.apply(tf.tensor4d(buf.subarray(0, b * per), [b, o.size, o.size, o.channels]), { training: false })) as tf.Tensor);
-      out.set(await y.data(), s * C);
-      y.dispose();
-      const el = (Date.now() - t0) / 1000;
-      o.onProgress?.({ stage: 'train', done: s + b, total: o.n, etaSeconds: (el / (s + b)) * (o.n - s - b), message: 'fine-tuned network: predicting' });
-      await new Promise<void>((r) => setImmediate(r));
-    }
-    return { logits: out, nClasses: C };
+    const h = (head = await loadModel(o.checkpointDir, 'student_head'));
+    const C = h.outputs[0].shape[1] as number;
+    const logits = await inferImages(o, encoder, (x) => h.apply(encoder.apply(x, { training: false })) as tf.Tensor, C, {
+      stage: 'train',
+      message: 'fine-tuned network: predicting',
+    }, 'train again');
+    return { logits, nClasses: C };
   } finally {
     encoder.dispose();
     head?.dispose();
