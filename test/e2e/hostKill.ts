@@ -309,8 +309,9 @@ export async function findWebview(s: Session, which: 'side' | 'review', timeoutM
 
 /** The side panel, open and filled with the host's state (after a reload the side bar may come back hidden). */
 async function sideReady(s: Session): Promise<Frame> {
-  // Not Session.openSidePanel: it clicks the activity-bar icon when its aria-expanded is not "true", which after a
-  // reload is not set even when the view is open — and the click then closes it. The palette command only shows.
+  // The palette command only ever shows the view (never toggles it), and the frame is looked up first, so a side
+  // panel that survived the reload is used as it is. (Written when Session.openSidePanel could close an open panel;
+  // it no longer can, but this path is what the 40 measured kill trials ran.)
   let f = await findWebview(s, 'side', 3_000).catch(() => undefined);
   for (let attempt = 0; attempt < 3 && !f; attempt++) {
     await s.command('View: Show SelfLabel', 20_000).catch(() => undefined);
