@@ -40,7 +40,13 @@ export const RUNNABLE_STAGES: readonly RunnableStage[] = ['scan', 'pretrain', 't
 
 /** Progress of the running stage, mirrored from the host's progress notification. */
 export interface StageProgress {
+  /**
+   * The engine's phase: a stage runs phases of other names (pretraining first reads every item, reported as
+   * `embed`; training embeds, then trains). The side panel shows progress on the row of `run`, not of `stage`.
+   */
   stage: Stage;
+  /** The stage the user started (whose row shows this progress); absent from older hosts. */
+  run?: RunnableStage;
   /** 0..1 when the total is known. */
   fraction?: number;
   done: number;
@@ -259,6 +265,7 @@ const isEmpty = (v: unknown): v is Record<string, never> => v === undefined || i
 
 export const isStageProgress = hasShape<StageProgress>({
   stage: isOneOf(STAGES),
+  run: isOptional(isOneOf(RUNNABLE_STAGES)),
   fraction: isOptional(isNumber),
   done: isNumber,
   total: isOptional(isNumber),
