@@ -222,7 +222,7 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
 
 /** Thumbnails come from the host in batches for the cells on screen (see thumbs.ts). */
 const thumbs = new ThumbnailLoader({
-  fetch: async (ids) => (await host.request('thumbnails', { items: ids })).thumbnails,
+  request: async (ids) => (await host.request('thumbnails', { items: ids })).thumbnails,
   isWanted: (id) => {
     const i = indexById.get(id);
     return i !== undefined && grid.isRendered(i);

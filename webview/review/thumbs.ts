@@ -9,7 +9,7 @@ import type { Thumbnail } from '../../src/protocol/webview';
 
 export interface ThumbnailLoaderOptions {
   /** Asks the host for these items' thumbnails (at most `batch` ids). */
-  fetch(ids: string[]): Promise<Thumbnail[]>;
+  request(ids: string[]): Promise<Thumbnail[]>;
   /** True while the item is on screen (items that left it are not asked for). */
   isWanted(id: string): boolean;
   /** These items' thumbnails arrived: redraw their cells. */
@@ -109,7 +109,7 @@ export class ThumbnailLoader {
     this.requests++;
     const generation = this.generation;
     try {
-      const got = await this.o.fetch(ids);
+      const got = await this.o.request(ids);
       if (generation !== this.generation) return;
       const loaded: string[] = [];
       const asked = new Set(ids);

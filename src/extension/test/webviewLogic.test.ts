@@ -188,7 +188,7 @@ test('thumbnail loader: batches the cells on screen, one request at a time, cach
   const loaded: string[] = [];
   const tasks: (() => void)[] = [];
   const loader = new ThumbnailLoader({
-    fetch: (ids) => {
+    request: (ids) => {
       asked.push(ids);
       return new Promise((r) => answers.push(r));
     },
@@ -250,7 +250,7 @@ test('thumbnail loader: batches the cells on screen, one request at a time, cach
 test('thumbnail cache keeps the most recently used sources within its size', async () => {
   const tasks: (() => void)[] = [];
   const loader = new ThumbnailLoader({
-    fetch: async (ids) => ids.map((id) => ({ id, src: `data:image/png;base64,${id.repeat(10)}` })),
+    request: async (ids) => ids.map((id) => ({ id, src: `data:image/png;base64,${id.repeat(10)}` })),
     isWanted: () => true,
     onLoaded: () => undefined,
     accept: () => true,
