@@ -15,6 +15,7 @@
 // Prints one table per part and the targets with PASS/MISS; writes .bench/results/ui[-quick].json.
 //   --quick        2,000 digits and a 20,000-file workspace (minutes, for trying things; targets are for the full size)
 //   --only a,b     responsiveness, grid, scan        --json FILE     --keep (keep the scratch workspace)
+//   --host-profile also write a CPU profile of the extension host's main thread per stage (path printed at the end)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -55,6 +56,20 @@ const TARGETS = [
 ];
 
 const log = (m) => console.log(`[bench-ui] ${m}`);
+// The extension host records an event-loop delay histogram per stage here (src/extension/hostMonitor.ts);
+// --host-profile also writes a CPU profile of the host's main thread per stage.
+const HOST_DIAG = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-hostdiag-'));
+process.env.SELFLABEL_HOST_DIAGNOSTICS = HOST_DIAG;
+if (flag('host-profile')) process.env.SELFLABEL_HOST_PROFILE = '1';
+/** The host's event-loop stats of the last `stage` run (written when the stage ends), or null. */
+async function hostLoopStats(stage) {
+  for (let i = 0; i < 50; i++) {
+    const files = fs.readdirSync(HOST_DIAG).filter((f) => f.endsWith(`-${stage}.json`)).sort((a, b) => parseInt(a) - parseInt(b));
+    if (files.length) return JSON.parse(fs.readFileSync(path.join(HOST_DIAG, files[files.length - 1]), 'utf8'));
+    await sleep(200);
+  }
+  return null;
+}
 const loadavg = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -145,8 +160,7 @@ async function pingWhile(frames, until, { everyMs = 100, maxMs = 600_000, minSam
   return out;
 }
 
-/** True while any stage runs: the side panel shows its Cancel button exactly then (a stage's own row is not a
- * reliable sign: pretraining's embedding phase lights the Train row). */
+/** True while any stage runs: the side panel shows its Cancel button exactly then. */
 async function stageRunning(side) {
   return side.locator('[data-testid="cancel"]').isVisible().catch(() => false);
 }
@@ -174,8 +188,10 @@ async function measureResponsiveness(s, result) {
     await waitFor(`${stage} to start`, () => stageRunning(side), 30_000);
     const rtts = await pingWhile(frames, async () => !(await stageRunning(side)), { maxMs: 900_000 });
     await sleep(2000);
-    out[stage] = { ...stats(rtts), stageSeconds: (Date.now() - t) / 1000, lost: rtts.filter((x) => !Number.isFinite(x)).length };
+    const loop = await hostLoopStats(stage);
+    out[stage] = { ...stats(rtts), stageSeconds: (Date.now() - t) / 1000, lost: rtts.filter((x) => !Number.isFinite(x)).length, hostLoop: loop, load: loadavg() };
     log(`${stage}: ${out[stage].n} requests over ${out[stage].stageSeconds.toFixed(0)} s, p50 ${r1(out[stage].p50)} ms, p95 ${r1(out[stage].p95)} ms, max ${r1(out[stage].max)} ms (load ${loadavg()})`);
+    if (loop) log(`${stage}: extension host event-loop delay p50 ${loop.p50} ms, p95 ${loop.p95} ms, p99 ${loop.p99} ms, max ${loop.max} ms; longest stalls ${loop.stalls.slice(0, 5).map((x) => `${x.ms} ms at ${x.atSeconds.toFixed(0)} s`).join(', ') || 'none'}`);
   }
   const problem = (await side.locator('[data-testid="problem"]').innerText().catch(() => '')).trim();
   if (problem) throw new Error(`the side panel reports: ${problem}`);
@@ -210,6 +226,32 @@ const SCROLL = `(async ({ down, ms }) => {
   });
 })`;
 
+/** After a scroll: how long until every image cell on screen shows its (decoded) thumbnail, at most 10 s. */
+const THUMBS_SHOWN = `(async () => {
+  const vp = document.getElementById('sl-grid');
+  const t0 = performance.now();
+  const count = () => {
+    const box = vp.getBoundingClientRect();
+    let cells = 0, shown = 0;
+    for (const c of vp.querySelectorAll('[data-testid="cell"]')) {
+      if (c.hidden) continue;
+      const r = c.getBoundingClientRect();
+      if (r.bottom <= box.top || r.top >= box.bottom) continue;
+      const img = c.querySelector('img');
+      if (!img || img.hidden) continue;
+      cells++;
+      if (img.complete && img.naturalWidth > 0 && img.getAttribute('src')) shown++;
+    }
+    return { cells, shown };
+  };
+  for (;;) {
+    const c = count();
+    const ms = Math.round(performance.now() - t0);
+    if (c.shown === c.cells || ms > 10000) return { ...c, ms };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+})()`;
+
 async function measureGrid(s, result) {
   const side = await showSidePanel(s);
   if (!/\b[1-9][\d,]* proposals/.test(await side.locator('[data-testid="counts"]').innerText())) {
@@ -229,7 +271,9 @@ async function measureGrid(s, result) {
   // Let the first screen of thumbnails load, then scroll.
   await sleep(1500);
   const slow = await grid.evaluate(`${SCROLL}({ down: true, ms: 10000 })`);
+  const thumbsAfterSlow = await grid.evaluate(THUMBS_SHOWN);
   const fast = await grid.evaluate(`${SCROLL}({ down: false, ms: 1500 })`);
+  const thumbsAfterFast = await grid.evaluate(THUMBS_SHOWN);
   const long = (xs) => xs.filter((x) => x > 50).length;
   result.grid = {
     proposals,
@@ -237,9 +281,10 @@ async function measureGrid(s, result) {
     openSeconds,
     scrollHeightPx: slow.total,
     cellsInDom: slow.cellsMax,
-    slow: { ...stats(slow.frames), over50ms: long(slow.frames) },
-    fast: { ...stats(fast.frames), over50ms: long(fast.frames) },
+    slow: { ...stats(slow.frames), over50ms: long(slow.frames), thumbnails: thumbsAfterSlow },
+    fast: { ...stats(fast.frames), over50ms: long(fast.frames), thumbnails: thumbsAfterFast },
   };
+  log(`thumbnails on screen after the scroll stopped: ${thumbsAfterSlow.shown}/${thumbsAfterSlow.cells} in ${thumbsAfterSlow.ms} ms (slow), ${thumbsAfterFast.shown}/${thumbsAfterFast.cells} in ${thumbsAfterFast.ms} ms (fast)`);
   log(`grid: opened in ${openSeconds.toFixed(1)} s ("${summary}"), ${slow.cellsMax} cells in the DOM at most; slow scroll ${slow.frames.length} frames p50 ${r1(result.grid.slow.p50)} p95 ${r1(result.grid.slow.p95)} max ${r1(result.grid.slow.max)} ms; fast scroll p95 ${r1(result.grid.fast.p95)} ms`);
 }
 
@@ -332,6 +377,8 @@ async function main() {
       errors.push(`scan: ${e.message}`);
     }
   }
+  if (flag('host-profile')) log(`extension host CPU profiles and event-loop stats: ${HOST_DIAG}`);
+  else fs.rmSync(HOST_DIAG, { recursive: true, force: true });
   result.loadAfter = loadavg();
   result.seconds = (Date.now() - t0) / 1000;
   result.errors = errors;
@@ -339,8 +386,8 @@ async function main() {
   console.log(`\n## UI and load (${quick ? 'quick' : 'full'} setting; load average ${result.loadBefore} → ${result.loadAfter} on ${result.cores} cores)\n`);
   const rsp = result.responsiveness;
   if (rsp) {
-    console.log('| side panel request → response | requests | p50 ms | p95 ms | max ms | stage s |\n|---|---:|---:|---:|---:|---:|');
-    for (const k of ['idle', 'pretrain', 'train']) if (rsp[k]) console.log(`| ${k} | ${rsp[k].n} | ${r1(rsp[k].p50)} | ${r1(rsp[k].p95)} | ${r1(rsp[k].max)} | ${rsp[k].stageSeconds ? rsp[k].stageSeconds.toFixed(0) : ''} |`);
+    console.log('| side panel request → response | requests | p50 ms | p95 ms | max ms | stage s | host event-loop delay p95 / max ms |\n|---|---:|---:|---:|---:|---:|---:|');
+    for (const k of ['idle', 'pretrain', 'train']) if (rsp[k]) console.log(`| ${k} | ${rsp[k].n} | ${r1(rsp[k].p50)} | ${r1(rsp[k].p95)} | ${r1(rsp[k].max)} | ${rsp[k].stageSeconds ? rsp[k].stageSeconds.toFixed(0) : ''} | ${rsp[k].hostLoop ? `${rsp[k].hostLoop.p95} / ${rsp[k].hostLoop.max}` : ''} |`);
     console.log('');
   }
   if (result.grid) {
@@ -349,6 +396,7 @@ async function main() {
     console.log('| scroll (requestAnimationFrame intervals) | frames | p50 ms | p95 ms | max ms | frames > 50 ms |\n|---|---:|---:|---:|---:|---:|');
     console.log(`| slow, top → bottom in 10 s | ${g.slow.n} | ${r1(g.slow.p50)} | ${r1(g.slow.p95)} | ${r1(g.slow.max)} | ${g.slow.over50ms} |`);
     console.log(`| fast, bottom → top in 1.5 s | ${g.fast.n} | ${r1(g.fast.p50)} | ${r1(g.fast.p95)} | ${r1(g.fast.max)} | ${g.fast.over50ms} |\n`);
+    console.log(`thumbnails on screen once the scroll stopped: ${g.slow.thumbnails.shown}/${g.slow.thumbnails.cells} after ${g.slow.thumbnails.ms} ms (slow scroll), ${g.fast.thumbnails.shown}/${g.fast.thumbnails.cells} after ${g.fast.thumbnails.ms} ms (fast)\n`);
   }
   if (result.scan) {
     const c = result.scan;

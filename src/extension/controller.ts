@@ -14,6 +14,7 @@ import { BusyError, Session, STAGE_TITLES, UserError, type Change, type EngineMo
 import { configOverrides, labelBatchSize } from './settings';
 import { buildSideState, countByClass, formatConfidence, nextAction, parseClassList } from './viewState';
 import { resolveInWorkspace, splitItemId, toWorkspaceRelative } from './itemPaths';
+import { startStageMonitor } from './hostMonitor';
 
 export const COMMANDS = {
   setClasses: 'selflabel.setClasses',
@@ -310,6 +311,7 @@ export class Controller implements vscode.Disposable {
   private async withStageProgress(s: Session, stage: RunnableStage): Promise<StageOutcome | undefined> {
     const title = `SelfLabel: ${STAGE_TITLES[stage]}`;
     let outcome: StageOutcome | undefined;
+    const monitor = startStageMonitor(stage);
     try {
       outcome = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title, cancellable: true },
@@ -324,7 +326,8 @@ export class Controller implements vscode.Disposable {
               onProgress: (p) => {
                 const pct = p.fraction !== undefined ? Math.floor(p.fraction * 100) : undefined;
                 const parts: string[] = [];
-                if (p.stage !== stage) parts.push(p.stage === 'embed' ? 'embedding' : p.stage);
+                // Pretraining's first phase (reading every item) is reported as 'embed' too.
+                if (p.stage !== stage) parts.push(p.stage === 'embed' ? (stage === 'pretrain' ? 'reading items' : 'embedding') : p.stage);
                 if (pct !== undefined) parts.push(`${pct}%`);
                 else if (p.done > 0) parts.push(String(p.done));
                 if (p.etaSeconds !== undefined) parts.push(`ETA ${formatEta(p.etaSeconds)}`);
@@ -341,12 +344,14 @@ export class Controller implements vscode.Disposable {
         },
       );
     } catch (e) {
+      void this.stopMonitor(monitor);
       this.progressEmitter.fire(null);
       const reason = errorMessage(e);
       const action = await vscode.window.showErrorMessage(`SelfLabel: ${STAGE_TITLES[stage].toLowerCase()} failed: ${reason}`, 'Show Log');
       if (action) this.log.show();
       return undefined;
     }
+    void this.stopMonitor(monitor);
     this.progressEmitter.fire(null);
     if (outcome.cancelled) {
       void vscode.window.showInformationMessage(`SelfLabel: ${outcome.summary}`);
@@ -354,6 +359,11 @@ export class Controller implements vscode.Disposable {
       void this.announce(outcome);
     }
     return outcome;
+  }
+
+  private async stopMonitor(m: ReturnType<typeof startStageMonitor>): Promise<void> {
+    const st = await m.stop();
+    if (st) this.log.info(`event loop during ${st.stage} (${st.seconds.toFixed(0)} s): delay p50 ${st.p50} ms, p95 ${st.p95} ms, max ${st.max} ms`);
   }
 
   /** "Scan done: found 1,024 items" with a button for the suggested next step. */

@@ -28,10 +28,16 @@ export interface SelfLabelApi {
   postFromWebview(view: 'side' | 'review', raw: unknown): Promise<Handled>;
 }
 
+/** How much lower than the extension host training threads run (nice, 0-19). */
+export const WORKER_NICE = 10;
+
 const isUserError = (e: unknown) => e instanceof Error && ['UserError', 'BusyError', 'UntrustedError', 'ProjectError', 'OutsideWorkspaceError'].includes(e.name);
 
 export function activate(context: vscode.ExtensionContext): SelfLabelApi {
   const t0 = performance.now();
+  // Training threads run at a lower priority than the extension host's event loop (src/worker/trainWorker.ts), so
+  // the side panel, the review grid and every other extension stay responsive while they use every core.
+  if (process.env.SELFLABEL_WORKER_NICE === undefined) process.env.SELFLABEL_WORKER_NICE = String(WORKER_NICE);
   const output = vscode.window.createOutputChannel('SelfLabel');
   const log = new Log(output);
   const controller = new Controller(context, log);

@@ -10,6 +10,7 @@ import type { Controller, ReviewSurface } from './controller';
 import type { Log } from './log';
 import { resourceRoots, webviewHtml, WebviewChannel, type NotificationHandlers, type RequestHandlers, type Handled } from './webviewHost';
 import { confidenceThreshold } from './settings';
+import { readThumbnails } from './thumbnails';
 import { errorMessage } from './log';
 
 /** Request handlers both views share. */
@@ -152,6 +153,13 @@ export class ReviewPanel implements ReviewSurface, vscode.Disposable {
           this.mode = m;
           await this.reload();
           return null;
+        },
+        thumbnails: async ({ items }) => {
+          const s = c.getSession();
+          const p = s?.current;
+          if (!s || !p) return { thumbnails: [] };
+          const base = this.panel.webview.asWebviewUri(vscode.Uri.file(s.root)).toString();
+          return { thumbnails: await readThumbnails(s.root, items, (id) => p.getItem(id), base) };
         },
       },
       notifications: {

@@ -200,7 +200,7 @@ export class Session {
   }
 
   get runningProgress(): StageProgress | null {
-    return this.running ? (this.running.progress ?? { stage: this.running.stage, done: 0 }) : null;
+    return this.running ? (this.running.progress ?? { stage: this.running.stage, run: this.running.stage, done: 0 }) : null;
   }
 
   /** Cancels the running stage; false when nothing runs. */
@@ -227,7 +227,7 @@ export class Session {
     this.fire({ kind: 'stage' });
     const onProgress = (p: Progress) => {
       if (!this.running) return;
-      const sp = toStageProgress(p);
+      const sp = toStageProgress(p, stage);
       this.running.progress = sp;
       opts.onProgress?.(sp);
       this.fire({ kind: 'progress' });

@@ -5,7 +5,7 @@
  */
 import type { CurrentLabel, Item, Progress, Proposal, Suggestion } from '../core/types';
 import type { ProjectStatus } from '../core/project';
-import type { GridItem, ItemStatus, NextAction, RoundPoint, SideState, StageProgress } from '../protocol/webview';
+import type { GridItem, ItemStatus, NextAction, RoundPoint, RunnableStage, SideState, StageProgress } from '../protocol/webview';
 
 /** Seeds per class the UI asks for before suggesting training. */
 export const SEEDS_PER_CLASS = 3;
@@ -18,8 +18,10 @@ export function progressFraction(p: Progress): number | undefined {
   return Math.min(1, Math.max(0, p.done / p.total));
 }
 
-export function toStageProgress(p: Progress): StageProgress {
+/** The engine's progress as the webviews see it; `run` is the stage the user started (the row that shows it). */
+export function toStageProgress(p: Progress, run?: RunnableStage): StageProgress {
   const out: StageProgress = { stage: p.stage, done: Number.isFinite(p.done) ? p.done : 0 };
+  if (run) out.run = run;
   const fraction = progressFraction(p);
   if (fraction !== undefined) out.fraction = fraction;
   if (p.total !== undefined && Number.isFinite(p.total)) out.total = p.total;

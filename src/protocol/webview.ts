@@ -40,7 +40,13 @@ export const RUNNABLE_STAGES: readonly RunnableStage[] = ['scan', 'pretrain', 't
 
 /** Progress of the running stage, mirrored from the host's progress notification. */
 export interface StageProgress {
+  /**
+   * The engine's phase: a stage runs phases of other names (pretraining first reads every item, reported as
+   * `embed`; training embeds, then trains). The side panel shows progress on the row of `run`, not of `stage`.
+   */
   stage: Stage;
+  /** The stage the user started (whose row shows this progress); absent from older hosts. */
+  run?: RunnableStage;
   /** 0..1 when the total is known. */
   fraction?: number;
   done: number;
@@ -179,6 +185,20 @@ export interface HostRequests {
   open: { params: { item: string }; result: null };
   /** Switch the review webview between modes (reloads its items). */
   setMode: { params: { mode: ReviewMode }; result: null };
+  /**
+   * Review grid: thumbnails of image items, asked for in batches (at most {@link MAX_THUMBNAILS}) for the cells on
+   * screen. Unknown or non-image items are left out of the answer.
+   */
+  thumbnails: { params: { items: string[] }; result: { thumbnails: Thumbnail[] } };
+}
+
+/**
+ * One image thumbnail: a small file inlined as a `data:image/…;base64,` URL (one message per batch, no request per
+ * image), or the webview URL of a file too big to inline (`imageBase` + path, loaded by the webview itself).
+ */
+export interface Thumbnail {
+  id: string;
+  src: string;
 }
 export type HostMethod = keyof HostRequests;
 
@@ -237,6 +257,8 @@ export type FromHost = ResponseMessage | { [M in WebviewNotifyMethod]: WebviewNo
 export const MAX_ID_LENGTH = 4096;
 /** Most items one `accept` request may carry. */
 export const MAX_BATCH = 100_000;
+/** Most thumbnails one `thumbnails` request may ask for. */
+export const MAX_THUMBNAILS = 256;
 /** Longest class name accepted. */
 export const MAX_CLASS_LENGTH = 200;
 
@@ -259,6 +281,7 @@ const isEmpty = (v: unknown): v is Record<string, never> => v === undefined || i
 
 export const isStageProgress = hasShape<StageProgress>({
   stage: isOneOf(STAGES),
+  run: isOptional(isOneOf(RUNNABLE_STAGES)),
   fraction: isOptional(isNumber),
   done: isNumber,
   total: isOptional(isNumber),
@@ -321,6 +344,7 @@ export const HOST_REQUEST_PARAMS: { [M in HostMethod]: Guard<HostRequests[M]['pa
   undo: isEmpty,
   open: hasShape<{ item: string }>({ item: isItemId }),
   setMode: hasShape<{ mode: ReviewMode }>({ mode: isOneOf(REVIEW_MODES) }),
+  thumbnails: hasShape<{ items: string[] }>({ items: (v: unknown): v is string[] => isArrayOf(isItemId, MAX_THUMBNAILS)(v) && v.length > 0 }),
 };
 
 /** Params validators of the notifications a webview may send. */

@@ -8,6 +8,7 @@
  * and logged. An uncaught exception or unhandled rejection is reported as an error (of the running job, if any)
  * and the worker exits with code 1, so the pool rejects and replaces it instead of waiting forever.
  */
+import * as os from 'node:os';
 import { parentPort, workerData, type TransferListItem } from 'node:worker_threads';
 import { initBackend, isBackendPreference, type BackendInfo, type BackendPreference } from '../core/backend';
 import type { Progress } from '../core/types';
@@ -26,6 +27,23 @@ interface Running {
 }
 
 const port = parentPort;
+lowerPriority(process.env.SELFLABEL_WORKER_NICE);
+
+/**
+ * Lowers this thread's scheduling priority by `nice` (0-19; the VS Code extension sets 10, the CLI leaves it at 0).
+ * On Linux a thread's nice value is its own (setpriority on the calling thread), so training keeps every idle core
+ * but yields to the extension host's event loop and the editor when they need the CPU. Elsewhere this may lower the
+ * whole process or fail; failures are ignored.
+ */
+function lowerPriority(value: string | undefined): void {
+  const nice = Math.min(19, Math.max(0, Math.floor(Number(value))));
+  if (!Number.isFinite(nice) || nice <= 0 || process.platform !== 'linux') return;
+  try {
+    os.setPriority(0, Math.min(19, os.getPriority(0) + nice));
+  } catch {
+    // Not allowed here (e.g. a sandbox): train at normal priority.
+  }
+}
 const queue: RunMessage[] = [];
 let running: Running | undefined;
 let backend: BackendInfo | undefined;

@@ -68,6 +68,11 @@ export class VirtualGrid<T> {
     return this.layout.columns;
   }
 
+  /** True if item `index` has a cell in the DOM now (on screen or in the overscan). */
+  isRendered(index: number): boolean {
+    return this.live.has(index);
+  }
+
   /** Number of cells in the DOM right now (for tests and diagnostics). */
   get renderedCount(): number {
     return this.live.size;
@@ -133,8 +138,10 @@ export class VirtualGrid<T> {
   private place(cell: HTMLElement, index: number): void {
     const { x, y } = cellPosition(this.layout, index);
     cell.style.transform = `translate(${x}px, ${y}px)`;
-    cell.style.width = `${this.layout.cellWidth}px`;
-    cell.style.height = `${this.layout.cellHeight}px`;
+    const w = `${this.layout.cellWidth}px`;
+    const h = `${this.layout.cellHeight}px`;
+    if (cell.style.width !== w) cell.style.width = w;
+    if (cell.style.height !== h) cell.style.height = h;
   }
 
   private release(cell: HTMLElement): void {
@@ -142,29 +149,34 @@ export class VirtualGrid<T> {
     this.pool.push(cell);
   }
 
-  /** Renders exactly the cells of the visible range, recycling the others. */
+  /**
+   * Renders exactly the cells of the visible range, recycling the others: a cell that leaves the range is moved
+   * straight to an index that enters it (no hide/show, no new element); only cells left over are hidden.
+   */
   private update(): void {
     const { start, end } = visibleRange(this.layout, this.items.length, this.viewport.scrollTop, this.viewport.clientHeight, 2);
+    const freed: HTMLElement[] = [];
     for (const [i, cell] of this.live) {
       if (i < start || i >= end) {
         this.live.delete(i);
-        this.release(cell);
+        freed.push(cell);
       }
     }
     for (let i = start; i < end; i++) {
       if (this.live.has(i)) continue;
-      let cell = this.pool.pop();
+      let cell = freed.pop() ?? this.pool.pop();
       if (!cell) {
         cell = this.cb.createCell();
         cell.classList.add('sl-cell');
         this.spacer.append(cell);
       }
-      cell.hidden = false;
+      if (cell.hidden) cell.hidden = false;
       cell.id = `sl-cell-${i}`;
       cell.dataset.index = String(i);
       this.place(cell, i);
       this.live.set(i, cell);
       this.cb.renderCell(cell, this.items[i], i, i === this.focusedIndex);
     }
+    for (const cell of freed) this.release(cell);
   }
 }

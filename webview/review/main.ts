@@ -18,7 +18,8 @@ import { HostClient, HostError } from '../shared/rpc';
 import { el, formatPercent, injectStyle } from '../shared/format';
 import { button, registerToolkit, setButtonLabel, setEnabled } from '../ui/toolkit';
 import { VirtualGrid } from './grid';
-import { batchStats, formatConfidence, imageUrl, keyAction, nextOpen, orderItems } from './logic';
+import { batchStats, formatConfidence, keyAction, nextOpen, orderItems } from './logic';
+import { ThumbnailLoader } from './thumbs';
 import css from './style.css';
 
 injectStyle(css);
@@ -129,6 +130,8 @@ const STATUS_TEXT: Record<ItemStatus, string> = {
 
 interface CellParts {
   thumb: HTMLImageElement;
+  /** The item whose thumbnail the img shows (or waits for). */
+  thumbOf?: string;
   snippet: HTMLElement;
   label: HTMLElement;
   conf: HTMLElement;
@@ -136,6 +139,16 @@ interface CellParts {
   path: HTMLElement;
 }
 const parts = new WeakMap<HTMLElement, CellParts>();
+
+function setText(e: HTMLElement, text: string): void {
+  if (e.textContent !== text) e.textContent = text;
+}
+function setData(e: HTMLElement, key: string, value: string): void {
+  if (e.dataset[key] !== value) e.dataset[key] = value;
+}
+function setAttr(e: HTMLElement, name: string, value: string): void {
+  if (e.getAttribute(name) !== value) e.setAttribute(name, value);
+}
 
 const grid = new VirtualGrid<GridItem>(gridBox, {
   createCell() {
@@ -164,26 +177,34 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
     const p = parts.get(cell);
     if (!p) return;
     const pending = saving.get(item.id);
-    cell.dataset.item = item.id;
+    // Writes only what changed: a recycled cell is redrawn on every scroll frame.
+    setData(cell, 'item', item.id);
     // The saved status only: an action still on its way to the journal shows as "saving…".
-    cell.dataset.status = item.status;
-    cell.dataset.saving = pending ? 'true' : 'false';
-    cell.classList.toggle('focused', focused);
-    cell.setAttribute('aria-selected', focused ? 'true' : 'false');
+    setData(cell, 'status', item.status);
+    setData(cell, 'saving', pending ? 'true' : 'false');
+    if (cell.classList.contains('focused') !== focused) cell.classList.toggle('focused', focused);
+    setAttr(cell, 'aria-selected', focused ? 'true' : 'false');
     const isImage = item.kind === 'image';
-    p.thumb.hidden = !isImage;
-    p.snippet.hidden = isImage;
-    if (isImage && state?.imageBase) {
-      const src = imageUrl(state.imageBase, item.path);
-      if (p.thumb.getAttribute('src') !== src) p.thumb.src = src;
+    if (p.thumb.hidden !== !isImage) p.thumb.hidden = !isImage;
+    if (p.snippet.hidden !== isImage) p.snippet.hidden = isImage;
+    if (isImage) {
+      // A recycled cell shows nothing until its own item's thumbnail is here (never the previous item's).
+      const src = thumbs.get(item.id);
+      if (p.thumbOf !== item.id) p.thumb.removeAttribute('src');
+      p.thumbOf = item.id;
+      if (src !== undefined && !p.thumb.hasAttribute('src')) p.thumb.src = src;
+      else if (src === undefined && !p.thumb.hasAttribute('src')) thumbs.need(item.id);
     } else {
-      p.thumb.removeAttribute('src');
-      p.snippet.textContent = item.preview ?? '';
+      if (p.thumbOf !== undefined) {
+        p.thumbOf = undefined;
+        p.thumb.removeAttribute('src');
+      }
+      setText(p.snippet, item.preview ?? '');
     }
-    p.label.textContent = pending?.label ?? item.label ?? (state?.mode === 'label' ? '?' : '');
-    p.conf.textContent = item.confidence !== undefined ? formatConfidence(item.confidence) : '';
-    p.status.textContent = pending ? `saving… ${STATUS_TEXT[pending.status]}`.trim() : STATUS_TEXT[item.status] || (item.reason ?? '');
-    p.path.textContent = item.id;
+    setText(p.label, pending?.label ?? item.label ?? (state?.mode === 'label' ? '?' : ''));
+    setText(p.conf, item.confidence !== undefined ? formatConfidence(item.confidence) : '');
+    setText(p.status, pending ? `saving… ${STATUS_TEXT[pending.status]}`.trim() : STATUS_TEXT[item.status] || (item.reason ?? ''));
+    setText(p.path, item.id);
     cell.title = `${item.id}${item.label ? ` — ${item.label}` : ''}${item.confidence !== undefined ? ` (${item.confidence.toFixed(3)})` : ''}${
       item.alternatives?.length ? `\nthen: ${item.alternatives.map((a) => `${a.label} ${formatConfidence(a.confidence)}`).join(', ')}` : ''
     }`;
@@ -197,6 +218,22 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
     const it = items[index];
     if (it) host.request('open', { item: it.id }).catch(showError);
   },
+});
+
+/** Thumbnails come from the host in batches for the cells on screen (see thumbs.ts). */
+const thumbs = new ThumbnailLoader({
+  request: async (ids) => (await host.request('thumbnails', { items: ids })).thumbnails,
+  isWanted: (id) => {
+    const i = indexById.get(id);
+    return i !== undefined && grid.isRendered(i);
+  },
+  onLoaded: (ids) => {
+    for (const id of ids) {
+      const i = indexById.get(id);
+      if (i !== undefined) grid.refreshIndex(i);
+    }
+  },
+  accept: (src) => src.startsWith('data:image/') || (!!state?.imageBase && src.startsWith(`${state.imageBase.replace(/\/+$/, '')}/`)),
 });
 
 // ---- rendering -------------------------------------------------------------------------------------------------
@@ -472,6 +509,7 @@ document.addEventListener('keydown', (e) => {
 function load(s: ReviewState): void {
   const modeChanged = state !== null && state.mode !== s.mode;
   state = s;
+  thumbs.clear();
   // A new list from the host is its saved state; answers still to come update it through applyUpdates.
   if (modeChanged) saved.focusId = undefined;
   threshold = s.threshold;

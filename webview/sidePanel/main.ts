@@ -10,6 +10,7 @@ import { HostClient, HostError } from '../shared/rpc';
 import { describeProgress, el, formatPercent, injectStyle } from '../shared/format';
 import { badge, button, divider, registerToolkit, ring, setEnabled } from '../ui/toolkit';
 import { renderCurve } from './chart';
+import { phaseLabel, progressRow } from './progress';
 import css from './style.css';
 
 const STAGE_INFO: Record<RunnableStage, { label: string; icon: string; help: string }> = {
@@ -152,8 +153,8 @@ function doNext(): void {
 
 function renderProgress(): void {
   const running = progress ?? state?.running ?? null;
-  // 'embed' is the first half of training: show it on the Train row.
-  const runningStage: RunnableStage | null = running ? (running.stage === 'embed' ? 'train' : (STAGES as string[]).includes(running.stage) ? (running.stage as RunnableStage) : null) : null;
+  // The row of the stage the user started (pretraining's first phase is also called 'embed').
+  const runningStage = progressRow(running);
   const ready = state !== null && state.trusted && state.folder !== null;
   for (const [s, r] of stageRows) {
     const active = s === runningStage && running !== null;
@@ -165,7 +166,8 @@ function renderProgress(): void {
       r.fill.classList.toggle('indeterminate', pct === undefined);
       r.fill.style.width = pct === undefined ? '30%' : `${pct}%`;
       if (pct !== undefined) r.bar.setAttribute('aria-valuenow', String(pct));
-      r.status.textContent = `${running.stage === 'embed' ? 'embedding · ' : ''}${describeProgress(running)}`;
+      const phase = phaseLabel(running);
+      r.status.textContent = `${phase ? `${phase} · ` : ''}${describeProgress(running)}`;
       if (!r.status.querySelector('.sl-ring')) r.status.prepend(ring());
     } else {
       r.status.textContent = stageSummary(s);

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { isClassName, isItemId, parseFromHost, parseFromWebview, MAX_ID_LENGTH, type SideState, type ReviewState } from '../../protocol/webview';
+import { isClassName, isItemId, parseFromHost, parseFromWebview, MAX_ID_LENGTH, MAX_THUMBNAILS, type SideState, type ReviewState } from '../../protocol/webview';
 
 test('valid requests and notifications from a webview are accepted, typed', () => {
   const good: unknown[] = [
@@ -24,6 +24,8 @@ test('valid requests and notifications from a webview are accepted, typed', () =
     { kind: 'request', id: 7, method: 'undo', params: {} },
     { kind: 'request', id: 8, method: 'open', params: { item: 'a.png' } },
     { kind: 'request', id: 9, method: 'setMode', params: { mode: 'label' } },
+    { kind: 'request', id: 10, method: 'thumbnails', params: { items: ['d/a.png', 'b.jpg'] } },
+    { kind: 'request', id: 11, method: 'thumbnails', params: { items: Array.from({ length: MAX_THUMBNAILS }, (_, i) => `d/${i}.png`) } },
   ];
   for (const m of good) {
     const r = parseFromWebview(m);
@@ -56,6 +58,9 @@ test('malformed messages from a webview are refused with a reason', () => {
     [{ kind: 'request', id: 1, method: 'correct', params: { item: 'a.txt', label: '' } }, /invalid params/],
     [{ kind: 'request', id: 1, method: 'correct', params: { item: 'a.txt', label: ' spaced ' } }, /invalid params/],
     [{ kind: 'request', id: 1, method: 'label', params: { item: 'a.txt' } }, /invalid params/],
+    [{ kind: 'request', id: 1, method: 'thumbnails', params: { items: [] } }, /invalid params/],
+    [{ kind: 'request', id: 1, method: 'thumbnails', params: { items: ['../outside.png'] } }, /invalid params/],
+    [{ kind: 'request', id: 1, method: 'thumbnails', params: { items: Array.from({ length: MAX_THUMBNAILS + 1 }, (_, i) => `d/${i}.png`) } }, /invalid params/],
   ];
   for (const [m, why] of bad) {
     const r = parseFromWebview(m);
@@ -107,6 +112,9 @@ test('host messages the webviews accept, and the ones they drop', () => {
   assert.equal(parseFromHost({ kind: 'notify', method: 'init', params: { view: 'review', state: review } }).ok, true);
   assert.equal(parseFromHost({ kind: 'notify', method: 'state', params: side }).ok, true);
   assert.equal(parseFromHost({ kind: 'notify', method: 'progress', params: null }).ok, true);
+  assert.equal(parseFromHost({ kind: 'notify', method: 'progress', params: { stage: 'embed', run: 'pretrain', done: 3 } }).ok, true);
+  assert.equal(parseFromHost({ kind: 'notify', method: 'progress', params: { stage: 'embed', done: 3 } }).ok, true, 'run is optional');
+  assert.equal(parseFromHost({ kind: 'notify', method: 'progress', params: { stage: 'embed', run: 'embed', done: 3 } }).ok, false, 'run is a stage the user can start');
   assert.equal(parseFromHost({ kind: 'notify', method: 'updates', params: { updates: [{ id: 'x', status: 'accepted', label: 'a' }] } }).ok, true);
   assert.equal(parseFromHost({ kind: 'response', id: 3, ok: true, result: { updates: [] } }).ok, true);
   assert.equal(parseFromHost({ kind: 'response', id: 3, ok: false, error: 'nope' }).ok, true);

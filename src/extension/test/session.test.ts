@@ -108,3 +108,39 @@ test('labels, corrections and undo become grid updates and journal lines; unknow
   await assert.rejects(s.reject('notes/n2.txt'), /no pending proposal/);
   assert.deepEqual(s.reviewCells(), []);
 });
+
+test("a stage's progress names the stage the user started: pretraining's first phase ('embed') belongs to the Pretrain row", async (t) => {
+  const root = await workspace(t);
+  const { progressRow, phaseLabel } = await import('../../../webview/sidePanel/progress');
+  // A stand-in engine whose pretraining reports what the real one does: reading the items (as 'embed'), then training.
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const project = {
+    warnings: [],
+    getItems: () => [],
+    pendingProposals: () => [],
+    async pretrain(o: { onProgress: (p: { stage: string; done: number; total?: number }) => void }) {
+      o.onProgress({ stage: 'embed', done: 10, total: 100 });
+      await gate;
+      o.onProgress({ stage: 'pretrain', done: 1, total: 4 });
+      return { tasks: [{ task: 'simclr', epochs: 1, finalLoss: 1 }], seconds: 1, itemsPerSecond: 100, backend: 'cpu' };
+    },
+    async dispose() {},
+  };
+  const engine = async () => ({ Project: { open: async () => project } }) as unknown as EngineModule;
+  const s = new Session({ root, overrides: () => ({}), log: new Log({ appendLine: () => undefined }), engine });
+  t.after(() => s.dispose());
+  const seen: { stage: string; run?: string }[] = [];
+  const done = s.runStage('pretrain', { onProgress: (p) => seen.push(p) });
+  await new Promise((r) => setTimeout(r, 20));
+  const during = s.runningProgress;
+  assert.ok(during);
+  assert.equal(during.stage, 'embed');
+  assert.equal(progressRow(during), 'pretrain', 'the Pretrain row shows it, not the Train row');
+  assert.equal(phaseLabel(during), 'reading items');
+  release();
+  await done;
+  assert.deepEqual(seen.map((p) => [p.stage, p.run]), [['embed', 'pretrain'], ['pretrain', 'pretrain']]);
+  assert.deepEqual(seen.map((p) => progressRow(p as never)), ['pretrain', 'pretrain']);
+  assert.equal(s.runningProgress, null);
+});

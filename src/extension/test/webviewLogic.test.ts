@@ -9,6 +9,8 @@ import * as assert from 'node:assert/strict';
 import { cellPosition, gridLayout, moveIndex, scrollToReveal, visibleRange } from '../../../webview/review/layout';
 import { batchStats, formatConfidence, imageUrl, keyAction, nextOpen, orderItems } from '../../../webview/review/logic';
 import { curveGeometry } from '../../../webview/sidePanel/curve';
+import { phaseLabel, progressRow } from '../../../webview/sidePanel/progress';
+import { ThumbnailLoader } from '../../../webview/review/thumbs';
 import type { GridItem } from '../../protocol/webview';
 
 test('grid layout: columns fit the width, at least one', () => {
@@ -162,4 +164,109 @@ test('learning-curve geometry: rounds left to right, higher accuracy higher up, 
   assert.deepEqual(curveGeometry([], 200, 60).dots, []);
   const one = curveGeometry([{ round: 1, labels: 5, accuracy: 0.5 }], 200, 60, 5);
   assert.equal(one.dots[0].x, 100);
+});
+
+test('side panel: progress shows on the row of the stage that runs, with its phase', () => {
+  assert.equal(progressRow(null), null);
+  assert.equal(progressRow({ stage: 'embed', run: 'pretrain', done: 1 }), 'pretrain');
+  assert.equal(phaseLabel({ stage: 'embed', run: 'pretrain', done: 1 }), 'reading items');
+  assert.equal(progressRow({ stage: 'embed', run: 'train', done: 1 }), 'train');
+  assert.equal(phaseLabel({ stage: 'embed', run: 'train', done: 1 }), 'embedding');
+  assert.equal(progressRow({ stage: 'train', run: 'train', done: 1 }), 'train');
+  assert.equal(phaseLabel({ stage: 'train', run: 'train', done: 1 }), '');
+  assert.equal(progressRow({ stage: 'scan', run: 'scan', done: 1 }), 'scan');
+  // A host without `run`: the phase name decides, as before.
+  assert.equal(progressRow({ stage: 'embed', done: 1 }), 'train');
+  assert.equal(progressRow({ stage: 'propose', done: 1 }), 'propose');
+  assert.equal(progressRow({ stage: 'export', done: 1 }), null);
+});
+
+test('thumbnail loader: batches the cells on screen, one request at a time, caches, never asks twice', async () => {
+  const asked: string[][] = [];
+  const answers: ((t: { id: string; src: string }[]) => void)[] = [];
+  const onScreen = new Set<string>();
+  const loaded: string[] = [];
+  const tasks: (() => void)[] = [];
+  const loader = new ThumbnailLoader({
+    request: (ids) => {
+      asked.push(ids);
+      return new Promise((r) => answers.push(r));
+    },
+    isWanted: (id) => onScreen.has(id),
+    onLoaded: (ids) => loaded.push(...ids),
+    accept: (src) => src.startsWith('data:image/'),
+    batch: 3,
+    schedule: (fn) => tasks.push(fn),
+  });
+  const runTasks = async () => {
+    while (tasks.length) tasks.shift()?.();
+    await new Promise((r) => setTimeout(r, 0));
+  };
+  for (const id of ['a', 'b', 'c', 'd', 'e']) {
+    onScreen.add(id);
+    loader.need(id);
+  }
+  assert.equal(tasks.length, 1, 'one flush scheduled for many needs');
+  await runTasks();
+  assert.deepEqual(asked, [['a', 'b', 'c']], 'at most `batch` ids per request');
+  // Scrolled on while the first request is out: d left the screen, f came.
+  onScreen.delete('d');
+  onScreen.add('f');
+  loader.need('f');
+  await runTasks();
+  assert.equal(asked.length, 1, 'one request in flight at a time');
+  answers[0]([
+    { id: 'a', src: 'data:image/png;base64,AA' },
+    { id: 'b', src: 'javascript:alert(1)' },
+    { id: 'zz', src: 'data:image/png;base64,BB' },
+  ]);
+  await runTasks();
+  await runTasks();
+  assert.deepEqual(loaded, ['a'], 'only accepted sources of items that were asked for');
+  assert.equal(loader.get('a'), 'data:image/png;base64,AA');
+  assert.equal(loader.get('b'), undefined);
+  assert.equal(loader.get('zz'), undefined);
+  assert.deepEqual(asked[1], ['e', 'f'], 'the next batch holds only items still on screen (d is gone)');
+  loader.need('a');
+  loader.need('b');
+  loader.need('c');
+  answers[1]([{ id: 'e', src: 'data:image/png;base64,EE' }]);
+  await runTasks();
+  await runTasks();
+  assert.equal(asked.length, 2, 'cached (a) and unanswered (b, c, f) items are not asked for again');
+  assert.equal(loader.requests, 2);
+  // A new item list forgets the cache and drops an answer still on its way.
+  onScreen.add('g');
+  loader.need('g');
+  await runTasks();
+  assert.deepEqual(asked[2], ['g']);
+  loader.clear();
+  answers[2]([{ id: 'g', src: 'data:image/png;base64,GG' }]);
+  await runTasks();
+  assert.equal(loader.get('g'), undefined);
+  assert.equal(loader.size, 0);
+});
+
+test('thumbnail cache keeps the most recently used sources within its size', async () => {
+  const tasks: (() => void)[] = [];
+  const loader = new ThumbnailLoader({
+    request: async (ids) => ids.map((id) => ({ id, src: `data:image/png;base64,${id.repeat(10)}` })),
+    isWanted: () => true,
+    onLoaded: () => undefined,
+    accept: () => true,
+    batch: 100,
+    maxChars: 3 * 40,
+    schedule: (fn) => tasks.push(fn),
+  });
+  for (const id of ['a', 'b', 'c']) loader.need(id);
+  tasks.shift()?.();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(loader.size, 3);
+  loader.get('a'); // a is now the most recently used
+  loader.need('d');
+  tasks.shift()?.();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(loader.size, 3);
+  assert.equal(loader.get('b'), undefined, 'the least recently used one went');
+  assert.ok(loader.get('a') && loader.get('c') && loader.get('d'));
 });
