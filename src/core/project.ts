@@ -411,7 +411,7 @@ export class Project {
       const cached = await readArrayFile<{ hashes: string[]; per: number }>(base);
       const rowOf = new Map<string, number>();
       if (cached && cached.meta.per === per) cached.meta.hashes.forEach((h, i) => rowOf.set(h, i));
-      // This runs on the extension host's thread: copy in slices and let other events in between (60,000 digits
+      // This runs on the extension host's thread: copy in slices and let other events in between (10,200 digits
       // took 40–145 ms in one go at load 10).
       for (let i = 0; i < n; i++) {
         if (i % 5000 === 4999) await new Promise<void>((r) => setImmediate(r));

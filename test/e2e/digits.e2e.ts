@@ -10,7 +10,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Frame } from 'playwright-core';
-import { Session, recordMetric, waitFor } from './harness';
+import { Session, recordMetric, waitFor, dependentSteps } from './harness';
 import { writeMnistWorkspace } from './mnist';
 
 const CLASSES = ['0', '1', '7'];
@@ -29,22 +29,7 @@ describe('digits: the whole loop in the browser', function () {
     recordMetric('digits: workbench ready s', (performance.now() - t) / 1000);
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    await s?.close();
-  });
-
-  // The steps build on each other: after the first failure the rest are skipped (reported as pending), not run
-  // into their own time-outs.
-  let brokenAt = '';
-  beforeEach(function () {
-    if (brokenAt) this.skip();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') brokenAt ||= this.currentTest.title;
-    if (this.currentTest?.state === 'failed' && s) await s.screenshot(`digits-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`, undefined, { hideToasts: false }).catch(() => undefined);
-  });
+  dependentSteps('digits', () => s);
 
   const side = () => s.webview('side');
   const review = () => s.webview('review');

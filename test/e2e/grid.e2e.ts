@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Frame } from 'playwright-core';
-import { ROOT, Session, recordMetric, waitFor } from './harness';
+import { ROOT, Session, recordMetric, waitFor, dependentSteps } from './harness';
 import { writeMnistWorkspace } from './mnist';
 
 const CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
@@ -106,21 +106,7 @@ describe('review grid with 10,000 proposals', function () {
     recordMetric('grid10k: workspace + workbench ready s', (performance.now() - t) / 1000);
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    await s?.close();
-  });
-
-  let brokenAt = '';
-  beforeEach(function () {
-    if (brokenAt) this.skip();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      brokenAt ||= this.currentTest.title;
-      await s?.screenshot(`grid10k-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`, undefined, { hideToasts: false }).catch(() => undefined);
-    }
-  });
+  dependentSteps('grid10k', () => s);
 
   it('opens with every proposal and only a screenful of cells in the DOM', async () => {
     const t = performance.now();

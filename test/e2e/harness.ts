@@ -362,3 +362,24 @@ export function recordMetric(name: string, value: number): void {
   g.__selflabelMetrics ??= {};
   g.__selflabelMetrics[name] = value;
 }
+
+/**
+ * Mocha hooks for a suite whose steps build on each other: closes the session after the suite, and after the first
+ * failing step screenshots it (`<name>-failed-<step>`) and skips the remaining steps (reported as pending) instead of
+ * running them into their own time-outs.
+ */
+export function dependentSteps(name: string, session: () => Session | undefined): void {
+  after(async function () {
+    this.timeout(60_000);
+    await session()?.close();
+  });
+  let brokenAt = '';
+  beforeEach(function () {
+    if (brokenAt) this.skip();
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    brokenAt ||= this.currentTest.title;
+    await session()?.screenshot(`${name}-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`, undefined, { hideToasts: false }).catch(() => undefined);
+  });
+}

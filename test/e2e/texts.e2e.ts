@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT, Session, readTruth, recordMetric, waitFor } from './harness';
+import { ROOT, Session, readTruth, recordMetric, waitFor, dependentSteps } from './harness';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/workspaces/texts');
 const XSS_ITEM = 'notes/note-11.txt';
@@ -25,22 +25,7 @@ describe('texts: palette, CodeLens and escaping in the browser', function () {
     recordMetric('texts: workbench ready s', (performance.now() - t) / 1000);
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    await s?.close();
-  });
-
-  // The steps build on each other: after the first failure the rest are skipped (reported as pending), not run
-  // into their own time-outs.
-  let brokenAt = '';
-  beforeEach(function () {
-    if (brokenAt) this.skip();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') brokenAt ||= this.currentTest.title;
-    if (this.currentTest?.state === 'failed' && s) await s.screenshot(`texts-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`, undefined, { hideToasts: false }).catch(() => undefined);
-  });
+  dependentSteps('texts', () => s);
 
   it('Set Classes from the command palette writes classes.json', async () => {
     await s.openSidePanel(); // its stage rows tell when a stage has finished

@@ -12,7 +12,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
-import { ROOT, Session, waitFor } from './harness';
+import { ROOT, Session, waitFor, dependentSteps } from './harness';
 import { findExtensionHost } from './hostKill';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/workspaces/untrusted');
@@ -30,19 +30,7 @@ describe('workspace trust granted during the session', function () {
     }, {}, { workspaceTrust: true });
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    await s?.close();
-  });
-
-  let brokenAt = '';
-  beforeEach(function () {
-    if (brokenAt) this.skip();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') brokenAt ||= this.currentTest.title;
-    if (this.currentTest?.state === 'failed' && s) await s.screenshot(`trust-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`, undefined, { hideToasts: false }).catch(() => undefined);
-  });
+  dependentSteps('trust', () => s);
 
   const csPid = () => (s.cs as unknown as { pid: number }).pid;
   const counts = async (f: Frame) => (await f.locator('[data-testid="counts"]').innerText()).replace(/\s+/g, ' ').trim();
