@@ -21,7 +21,7 @@ import type { Progress } from '../types';
 import { Rng } from '../models/random';
 import type { TrainSet } from '../train/classifier';
 import { softmaxRows } from '../train/calibration';
-import { calibrationOf, crossValidate } from '../train/crossval';
+import { fitCalibrated, heldOutPlan } from '../train/crossval';
 import { spreadLabels, type KnnGraph } from '../train/graph';
 import { textFeatures, type SparseDoc, type TextFeatureOptions } from './features';
 import { fitNbEm, type NbModel } from './nbem';
@@ -113,10 +113,8 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
   const seed = o.seed ?? 1;
   const rng = new Rng(seed);
   const t0 = Date.now();
-  const eligible: number[] = [];
-  for (let k = 0; k < m; k++) if (t.holdout ? t.holdout[k] === 1 : t.weight[k] >= 1) eligible.push(k);
-  const folds = Math.min(o.folds ?? TEXT_HEAD_DEFAULTS.folds, eligible.length >= 4 ? eligible.length : 0);
-  const nFits = (folds >= 2 ? folds : 0) + 1;
+  const plan = heldOutPlan(t, o.folds ?? TEXT_HEAD_DEFAULTS.folds);
+  const nFits = plan.fits;
   // Progress: features + graphs count as 2 units per view, each fit as 1.
   let done = 0;
   let total = 1 + nFits;
@@ -192,19 +190,17 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
     return nb;
   };
 
-  const cv = await crossValidate({
-    positions: eligible,
+  const { model: nb, calibration } = await fitCalibrated({
+    plan,
     index: t.index,
     y: t.y,
     nClasses: C,
-    folds,
     rng,
-    fitWithout: (out) => fitWith([...Array(m).keys()].filter((k) => !out.has(k))),
+    fit: fitWith,
     logitsOf: (nb, rows) => nbLogits(nb, Array.from(rows, (i) => all[i])),
     // Few, easy labels are often all right out of fold: let the temperature go low rather than stop at a bound.
     temperature: { minT: 1e-3, maxT: 10 },
   });
-  const nb = await fitWith([...Array(m).keys()]);
   return {
     version: 1,
     kind: 'text-spread-nb',
@@ -212,7 +208,7 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
     buckets: B,
     views: graphs.length && views.length ? [...views] : ['all'],
     nb: { ids: b64(nb.ids), logp: b64(nb.logp), unseen: Array.from(nb.unseen), logPrior: Array.from(nb.logPrior) },
-    ...calibrationOf(cv, m, eligible.length),
+    ...calibration,
     seed,
   };
 }

@@ -1,8 +1,10 @@
 /**
  * The saved state of the text head (src/core/text/head.ts), in a module without dependencies so the host side
- * (Project) can recognise it without loading the ML code.
+ * (Project) can recognise it without loading the ML code (the one import is a type, erased at build).
  */
-export interface TextHeadState {
+import type { CalibrationFields } from '../train/crossval';
+
+export interface TextHeadState extends CalibrationFields {
   version: 1;
   kind: 'text-spread-nb';
   nClasses: number;
@@ -10,11 +12,6 @@ export interface TextHeadState {
   views: string[];
   /** NB model: feature ids (ascending) and log p(id|c) (ids × C), base64 of Int32 / Float32 little-endian. */
   nb: { ids: string; logp: string; unseen: number[]; logPrior: number[] };
-  temperature: number;
-  estimatedAccuracy: number | null;
-  oof?: { index: number[]; probs: number[] };
-  ece?: { before: number; after: number };
-  trainedOn: { rows: number; heldOut: number; folds: number };
   seed: number;
 }
 

@@ -15,7 +15,7 @@
 import type { Progress } from '../types';
 import { Rng } from '../models/random';
 import { softmaxRows } from './calibration';
-import { calibrationOf, crossValidate } from './crossval';
+import { fitCalibrated, heldOutPlan, type CalibrationFields } from './crossval';
 import { featureStats, fitNet, netLogitsSync, type NetParams } from './net';
 
 export interface TrainSet {
@@ -26,20 +26,12 @@ export interface TrainSet {
   holdout?: Uint8Array;
 }
 
-export interface ClassifierState {
+export interface ClassifierState extends CalibrationFields {
   version: 1;
   kind: string;
   dim: number;
   nClasses: number;
   net: NetParams;
-  temperature: number;
-  /** Out-of-fold accuracy on the held-out labels (null when there were too few to cross-validate). */
-  estimatedAccuracy: number | null;
-  /** Calibrated out-of-fold probabilities of the held-out rows: index[k] is a row of X, probs row-major k × C. */
-  oof?: { index: number[]; probs: number[] };
-  /** Expected calibration error of the out-of-fold predictions before / after temperature scaling. */
-  ece?: { before: number; after: number };
-  trainedOn: { rows: number; heldOut: number; folds: number };
   seed: number;
 }
 
@@ -121,10 +113,8 @@ export async function fitClassifier(o: FitClassifierOptions): Promise<Classifier
     const g = 1 / Math.sqrt(v / o.dim);
     standardize.invStd = standardize.invStd.map(() => g);
   }
-  const eligible: number[] = [];
-  for (let k = 0; k < m; k++) if (t.holdout ? t.holdout[k] === 1 : t.weight[k] >= 1) eligible.push(k);
-  const folds = Math.min(o.folds ?? CLASSIFIER_DEFAULTS.folds, eligible.length >= 4 ? eligible.length : 0);
-  const totalFits = (folds >= 2 ? folds : 0) + 1;
+  const plan = heldOutPlan(t, o.folds ?? CLASSIFIER_DEFAULTS.folds);
+  const totalFits = plan.fits;
   let fitsDone = 0;
   const t0 = Date.now();
   const progress = (step: number, total: number, loss: number) => {
@@ -152,24 +142,22 @@ export async function fitClassifier(o: FitClassifierOptions): Promise<Classifier
     fitsDone++;
     return net;
   };
-  const cv = await crossValidate({
-    positions: eligible,
+  const { model: net, calibration } = await fitCalibrated({
+    plan,
     index: t.index,
     y: t.y,
     nClasses: C,
-    folds,
     rng,
-    fitWithout: (out) => fit([...Array(m).keys()].filter((k) => !out.has(k))),
+    fit,
     logitsOf: (net, rows) => netLogitsSync(net, o.X, o.n, o.dim, rows),
   });
-  const net = await fit([...Array(m).keys()]);
   return {
     version: 1,
     kind: hidden.length ? 'mlp' : 'softmax',
     dim: o.dim,
     nClasses: C,
     net,
-    ...calibrationOf(cv, m, eligible.length),
+    ...calibration,
     seed,
   };
 }

@@ -101,11 +101,23 @@ export async function crossValidate<M>(o: {
   };
 }
 
+/** The calibration fields every head's state carries (ClassifierState, TextHeadState). */
+export interface CalibrationFields {
+  temperature: number;
+  /** Out-of-fold accuracy on the held-out labels (null when there were too few to cross-validate). */
+  estimatedAccuracy: number | null;
+  /** Calibrated out-of-fold probabilities of the held-out rows: index[k] is a row of the data, probs row-major k × C. */
+  oof?: { index: number[]; probs: number[] };
+  /** Expected calibration error of the out-of-fold predictions before / after temperature scaling. */
+  ece?: { before: number; after: number };
+  trainedOn: { rows: number; heldOut: number; folds: number };
+}
+
 /**
  * The calibration fields of a fitted state from a cross-validation (or its absence: temperature 1, no estimate),
  * and how many rows were trained on / held out.
  */
-export function calibrationOf(cv: CrossValidation | undefined, rows: number, heldOut: number) {
+export function calibrationOf(cv: CrossValidation | undefined, rows: number, heldOut: number): CalibrationFields {
   return {
     temperature: cv?.temperature ?? 1,
     estimatedAccuracy: cv?.estimatedAccuracy ?? null,
@@ -113,4 +125,47 @@ export function calibrationOf(cv: CrossValidation | undefined, rows: number, hel
     ece: cv?.ece,
     trainedOn: { rows, heldOut: cv ? heldOut : 0, folds: cv?.folds ?? 0 },
   };
+}
+
+/**
+ * Which positions of a train set may be held out for calibration — the human labels: holdout[k] = 1, or, without a
+ * holdout mask, full weight — how many folds they allow (none below 4 labels), and how many fits that makes
+ * (one per fold plus the final one), for progress.
+ */
+export function heldOutPlan(t: { weight: Float32Array; holdout?: Uint8Array }, wantedFolds: number): { eligible: number[]; folds: number; fits: number } {
+  const eligible: number[] = [];
+  for (let k = 0; k < t.weight.length; k++) if (t.holdout ? t.holdout[k] === 1 : t.weight[k] >= 1) eligible.push(k);
+  const folds = Math.min(wantedFolds, eligible.length >= 4 ? eligible.length : 0);
+  return { eligible, folds, fits: (folds >= 2 ? folds : 0) + 1 };
+}
+
+/**
+ * A head's whole fitting: the cross-validation over `plan.eligible` (each fold's model fitted by `fit` on every other
+ * position), then the model on every position of the train set; returns that model and its calibration fields.
+ */
+export async function fitCalibrated<M>(o: {
+  plan: { eligible: number[]; folds: number };
+  index: Int32Array;
+  y: Int32Array;
+  nClasses: number;
+  rng: Rng;
+  /** Fits a model on these positions of the train set. */
+  fit: (positions: number[]) => Promise<M>;
+  logitsOf: (model: M, rows: Int32Array) => Float32Array;
+  temperature?: { minT?: number; maxT?: number };
+}): Promise<{ model: M; calibration: CalibrationFields }> {
+  const all = [...Array(o.index.length).keys()];
+  const cv = await crossValidate({
+    positions: o.plan.eligible,
+    index: o.index,
+    y: o.y,
+    nClasses: o.nClasses,
+    folds: o.plan.folds,
+    rng: o.rng,
+    fitWithout: (out) => o.fit(all.filter((k) => !out.has(k))),
+    logitsOf: o.logitsOf,
+    temperature: o.temperature,
+  });
+  const model = await o.fit(all);
+  return { model, calibration: calibrationOf(cv, o.index.length, o.plan.eligible.length) };
 }

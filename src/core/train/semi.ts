@@ -17,7 +17,7 @@
 import type { Progress } from '../types';
 import { Rng } from '../models/random';
 import { CLASSIFIER_DEFAULTS, checkTrainSet, type ClassifierState, type FitClassifierOptions } from './classifier';
-import { calibrationOf, crossValidate } from './crossval';
+import { fitCalibrated, heldOutPlan } from './crossval';
 import { buildKnnGraph, spreadLabels, type KnnGraph } from './graph';
 import { featureStats, fitNet, netLogitsSync, type NetParams } from './net';
 
@@ -54,10 +54,8 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
   const hidden = o.hidden ?? CLASSIFIER_DEFAULTS.hidden;
   const l2 = o.l2 ?? CLASSIFIER_DEFAULTS.l2;
   const t0 = Date.now();
-  const eligible: number[] = [];
-  for (let k = 0; k < m; k++) if (t.holdout ? t.holdout[k] === 1 : t.weight[k] >= 1) eligible.push(k);
-  const folds = Math.min(o.folds ?? CLASSIFIER_DEFAULTS.folds, eligible.length >= 4 ? eligible.length : 0);
-  const nFits = (folds >= 2 ? folds : 0) + 1;
+  const plan = heldOutPlan(t, o.folds ?? CLASSIFIER_DEFAULTS.folds);
+  const nFits = plan.fits;
   const stage: Stage = { done: 0, total: nFits + (o.graph ? 0 : 1) };
   const report = (frac: number, message: string, loss?: number) => {
     const done = stage.done + frac;
@@ -79,7 +77,7 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
   const standardize = featureStats(o.X, o.n, o.dim);
 
   const human = new Uint8Array(m);
-  for (const k of eligible) human[k] = 1;
+  for (const k of plan.eligible) human[k] = 1;
 
   /**
    * Spreads from the human labels among the train rows in `use` (all of `use` when some class has none), then fits
@@ -142,24 +140,22 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
     return net;
   };
 
-  const cv = await crossValidate({
-    positions: eligible,
+  const { model: net, calibration } = await fitCalibrated({
+    plan,
     index: t.index,
     y: t.y,
     nClasses: C,
-    folds,
     rng,
-    fitWithout: (out) => fitWith([...Array(m).keys()].filter((k) => !out.has(k))),
+    fit: fitWith,
     logitsOf: (net, rows) => netLogitsSync(net, o.X, o.n, o.dim, rows),
   });
-  const net = await fitWith([...Array(m).keys()]);
   return {
     version: 1,
     kind: `spread+${hidden.length ? 'mlp' : 'softmax'}`,
     dim: o.dim,
     nClasses: C,
     net,
-    ...calibrationOf(cv, m, eligible.length),
+    ...calibration,
     seed,
   };
 }
