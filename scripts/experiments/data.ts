@@ -92,3 +92,29 @@ export function concat(parts: { e: Float32Array; dim: number }[], n: number, wei
   return { X, dim };
 }
 
+
+export interface SpamEmail {
+  text: string;
+  /** 1 = spam. */
+  y: number;
+  /** The corpus folder it came from (easy-ham-1, spam-2, …), for per-source error counts. */
+  g: string;
+}
+
+/** The bench's SpamAssassin split as raw e-mails (.bench/data/spam, made by scripts/prepare-data.mjs). */
+export function loadSpamEmails(): { pool: SpamEmail[]; test: SpamEmail[] } {
+  const dir = path.join(__dirname, '..', '..', '.bench', 'data', 'spam');
+  const readCsv = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const src = new Map(readCsv('sources.csv').map(([s, p, g]) => [`${s}/${p}`, g.split('/')[0]]));
+  const load = (split: string) => readCsv(`${split}-truth.csv`).map(([p, l]) => ({ text: fs.readFileSync(path.join(dir, split, p), 'utf8'), y: l === 'spam' ? 1 : 0, g: src.get(`${split}/${p}`) ?? '?' }));
+  return { pool: load('pool'), test: load('test') };
+}
+
+/** `perClass` random e-mails of each class (seeded), as the bench's annotator picks seeds. */
+export function spamSeeds(pool: SpamEmail[], perClass: number, seed: number): number[] {
+  const order = new Rng(seed).shuffle(Int32Array.from(pool.keys()));
+  const cnt = [0, 0];
+  const idx: number[] = [];
+  for (const i of order) if (cnt[pool[i].y] < perClass) { cnt[pool[i].y]++; idx.push(i); }
+  return idx;
+}

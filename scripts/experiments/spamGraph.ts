@@ -2,22 +2,15 @@
  * Tuning: tf-idf cosine kNN graph + label spreading on the sparse text features, then NB trained on the spread
  * labels (test = inductive). Bench split. Usage: node --import tsx scripts/experiments/spamGraph.ts '{...}'
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { textFeatures } from '../../src/core/text/features';
 import { idfOf, tfidfRows, sparseKnnGraph } from '../../src/core/text/tfidf';
 import { fitNbEm, nbLogJoint } from '../../src/core/text/nbem';
 import { fitSparseLinear, linearLogits } from './sparseLinear';
 import { spreadLabels } from '../../src/core/train/graph';
-import { Rng } from '../../src/core/models/random';
+import { loadSpamEmails, spamSeeds } from './data';
 
 const knobs = JSON.parse(process.argv[2] ?? '{}');
-const dir = path.join(__dirname, '..', '..', '.bench', 'data', 'spam');
-const readCsv = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-const src = new Map(readCsv('sources.csv').map(([s, p, g]) => [`${s}/${p}`, g.split('/')[0]]));
-const load = (split: string) => readCsv(`${split}-truth.csv`).map(([p, l]) => ({ text: fs.readFileSync(path.join(dir, split, p), 'utf8'), y: l === 'spam' ? 1 : 0, g: src.get(`${split}/${p}`) ?? '?' }));
-const pool = load('pool');
-const test = load('test');
+const { pool, test } = loadSpamEmails();
 const B = knobs.buckets ?? 1 << 18;
 const fo = { buckets: B, bigrams: knobs.bigrams ?? true, fields: knobs.fields ?? true, view: knobs.view };
 const P = pool.map((d) => textFeatures(d.text, fo));
@@ -38,11 +31,7 @@ for (let i = 0; i < n; i++) for (let j = 0; j < graph.k; j++) if (pool[graph.idx
 console.log(`kNN label agreement ${(agree / (n * graph.k) * 100).toFixed(2)}%`);
 const accs: number[] = [];
 for (const seed of knobs.seeds ?? [1, 2, 3]) {
-  const rng = new Rng(seed);
-  const order = rng.shuffle(Int32Array.from(pool.keys()));
-  const cnt = [0, 0];
-  const idx: number[] = [];
-  for (const i of order) if (cnt[pool[i].y] < (knobs.perClass ?? 10)) { cnt[pool[i].y]++; idx.push(i); }
+  const idx = spamSeeds(pool, knobs.perClass ?? 10, seed);
   t0 = Date.now();
   const F = new Float32Array(n * C);
   const mass = new Float32Array(n);

@@ -2,31 +2,20 @@
  * Tuning: the sparse text head (src/core/text) on the bench's SpamAssassin split (.bench/data/spam), K labels/class.
  * Usage: node --import tsx scripts/experiments/spamText.ts '{"docLength":10,"lambda":0.1}'
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { textFeatures } from '../../src/core/text/features';
 import { fitNbEm, nbLogJoint } from '../../src/core/text/nbem';
-import { Rng } from '../../src/core/models/random';
+import { loadSpamEmails, spamSeeds } from './data';
 
 const knobs = JSON.parse(process.argv[2] ?? '{}');
-const dir = path.join(__dirname, '..', '..', '.bench', 'data', 'spam');
-const readCsv = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-const src = new Map(readCsv('sources.csv').map(([s, p, g]) => [`${s}/${p}`, g.split('/')[0]]));
-const load = (split: string) => readCsv(`${split}-truth.csv`).map(([p, l]) => ({ text: fs.readFileSync(path.join(dir, split, p), 'utf8'), y: l === 'spam' ? 1 : 0, g: src.get(`${split}/${p}`) ?? '?' }));
 const t0 = Date.now();
-const pool = load('pool');
-const test = load('test');
+const { pool, test } = loadSpamEmails();
 const fo = { buckets: knobs.buckets ?? 1 << 18, bigrams: knobs.bigrams ?? true, fields: knobs.fields ?? true };
 const P = pool.map((d) => textFeatures(d.text, fo));
 const T = test.map((d) => textFeatures(d.text, fo));
 console.log(`features ${(Date.now() - t0) / 1000}s`);
 const accs: number[] = [];
 for (const seed of knobs.seeds ?? [1, 2, 3]) {
-  const rng = new Rng(seed);
-  const order = rng.shuffle(Int32Array.from(pool.keys()));
-  const cnt = [0, 0];
-  const idx: number[] = [];
-  for (const i of order) if (cnt[pool[i].y] < (knobs.k ?? 10)) { cnt[pool[i].y]++; idx.push(i); }
+  const idx = spamSeeds(pool, knobs.k ?? 10, seed);
   const t1 = Date.now();
   const m = fitNbEm({ docs: P, nClasses: 2, buckets: fo.buckets, labelled: { index: Int32Array.from(idx), y: Int32Array.from(idx, (i) => pool[i].y) }, ...knobs });
   const lj = nbLogJoint(m, T, knobs.docLength);
