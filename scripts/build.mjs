@@ -3,7 +3,7 @@
 // `--production` minifies. Entry points that do not exist yet are skipped.
 //
 // The extension is split in two so that activation stays small: dist/extension.js holds only what activation
-// needs (commands, views, webview hosts), and the engine (src/core/project and everything it pulls in) is
+// needs (commands, views, webview hosts), and the engine (src/extension/engine.ts: src/core/project, everything it pulls in, and the worker pool) is
 // dist/engine.js, which dist/extension.js `require`s on the first command that needs it. The split is made here,
 // not in the source: the extension's `import('../core/project')` (src/extension/session.ts) is marked external and
 // rewritten to `./engine.js`, so the same source still runs unbundled under tsx (unit tests). The CLI and the worker
@@ -20,14 +20,14 @@ const metafile = process.argv.includes('--metafile');
 const dist = path.join(root, 'dist');
 
 /** The engine's module as the extension imports it, and the bundle it becomes. */
-const ENGINE_SOURCE = path.join(root, 'src/core/project.ts');
+const ENGINE_SOURCE = path.join(root, 'src/extension/engine.ts');
 const ENGINE_BUNDLE = './engine.js';
 
 /** Makes the extension load the engine from dist/engine.js at run time instead of bundling it. */
 const engineAsSeparateBundle = {
   name: 'engine-as-separate-bundle',
   setup(build) {
-    build.onResolve({ filter: /\/core\/project$/ }, (args) => {
+    build.onResolve({ filter: /\/engine$/ }, (args) => {
       if (path.resolve(args.resolveDir, `${args.path}.ts`) !== ENGINE_SOURCE) return undefined;
       return { path: ENGINE_BUNDLE, external: true };
     });
@@ -36,7 +36,7 @@ const engineAsSeparateBundle = {
 
 const node = [
   { in: 'src/extension/extension.ts', out: 'extension', plugins: [engineAsSeparateBundle] },
-  { in: 'src/core/project.ts', out: 'engine' },
+  { in: 'src/extension/engine.ts', out: 'engine' },
   { in: 'src/worker/trainWorker.ts', out: 'worker' },
   { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
 ];

@@ -26,6 +26,7 @@ import { mulberry32 } from './rng';
 import { measureScanSpeed, measureStoreSpeed } from './speed';
 import { readTruth, sortClasses } from './truth';
 import { buildWorkspace, isRowFile, type BuiltWorkspace } from './workspace';
+import { workerRunner } from '../worker/runner';
 
 export interface BenchHooks {
   /** One line of progress (default: none). */
@@ -111,7 +112,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     if (opts.classifier !== undefined) overrides.classifier = opts.classifier;
     if (opts.epochs !== undefined) overrides.pretrainEpochs = opts.epochs;
     if (opts.pretrainMaxSeconds !== undefined) overrides.pretrainMaxSeconds = opts.pretrainMaxSeconds;
-    project = await Project.init(pool.ws.root, classes, overrides);
+    project = await Project.init(pool.ws.root, classes, overrides, { runner: workerRunner });
     const p = project;
     warnings.push(...p.warnings);
     const threshold = opts.threshold ?? p.config.threshold;

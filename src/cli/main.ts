@@ -13,6 +13,7 @@ import type { ProjectConfig } from '../core/config';
 import { isAbortError } from '../core/util/progress';
 import { parseArgs, helpFor, UsageError, type FlagSpec } from './args';
 import { ProgressBar, formatSeconds } from './progressBar';
+import { workerRunner } from '../worker/runner';
 
 const COMMON: Record<string, FlagSpec> = {
   workspace: { type: 'string', help: 'workspace folder (default: current folder)' },
@@ -41,7 +42,7 @@ interface Ctx {
 }
 
 async function withProject<T>(ctx: Ctx, fn: (p: Project) => Promise<T>): Promise<T> {
-  const p = await Project.open(ctx.root, ctx.overrides);
+  const p = await Project.open(ctx.root, ctx.overrides, { runner: workerRunner });
   for (const w of p.warnings) process.stderr.write(`warning: ${w}\n`);
   try {
     return await fn(p);
@@ -65,11 +66,11 @@ const commands: Record<string, Command> = {
       if (!classes?.length) throw new UsageError('init needs --classes a,b,c');
       let p: Project;
       try {
-        p = await Project.open(ctx.root, ctx.overrides);
+        p = await Project.open(ctx.root, ctx.overrides, { runner: workerRunner });
         await p.setClasses(classes, Boolean(ctx.flags.force));
       } catch (e) {
         if (!/not a SelfLabel workspace/i.test((e as Error).message)) throw e;
-        p = await Project.init(ctx.root, classes, ctx.overrides);
+        p = await Project.init(ctx.root, classes, ctx.overrides, { runner: workerRunner });
       }
       await p.dispose();
       ctx.out(`classes: ${p.classes().join(', ')}\nworkspace: ${p.root}`);

@@ -1,13 +1,10 @@
 /**
  * Types shared by every part of the engine (src/core) and by its doors (CLI, worker, extension, webview).
- * This file imports nothing: it is safe to import from anywhere, including the webview bundle.
+ * It imports only the shared enums (which import nothing): safe to import from anywhere, including the webview bundle.
  */
+import type { BackendName, ItemKind, LabelSource, Modality, Stage, SuggestionReason } from '../shared/enums';
 
-/** What kind of model an item is fed to. */
-export type Modality = 'image' | 'text';
-
-/** Where an item comes from: a whole image file, a whole text file, or one row of a JSONL/CSV file. */
-export type ItemKind = 'image' | 'text' | 'row';
+export type { BackendName, ItemKind, LabelSource, Modality, Stage, SuggestionReason };
 
 /**
  * One unit to label. `id` is stable across runs: the workspace-relative POSIX path, plus `#<row>` for rows
@@ -66,7 +63,6 @@ export interface ScanResult {
 }
 
 /** Where a label came from. */
-export type LabelSource = 'human' | 'accepted' | 'corrected' | 'rejected' | 'imported' | 'removed' | 'undo';
 
 /** One line of the journal `.selflabel/labels.jsonl`. */
 export interface LabelEvent {
@@ -114,7 +110,7 @@ export interface Suggestion {
   item: string;
   /** Higher = more useful to label. */
   score: number;
-  reason: 'uncertain' | 'disagreement' | 'diverse';
+  reason: SuggestionReason;
   predicted?: string;
   confidence?: number;
 }
@@ -139,7 +135,3 @@ export interface Progress {
   loss?: number;
 }
 
-export type Stage = 'scan' | 'pretrain' | 'embed' | 'train' | 'propose' | 'export' | 'import';
-
-/** The tfjs backend that ran. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';

@@ -1,6 +1,6 @@
 /**
  * Session: the extension host's handle on one SelfLabel workspace folder. It loads the engine lazily (the first
- * call that needs it does `import('../core/project')`, which scripts/build.mjs turns into `require('./engine.js')`, a
+ * call that needs it does `import('./engine')`, which scripts/build.mjs turns into `require('./engine.js')`, a
  * separate bundle, so activation loads neither the engine nor tfjs), opens the
  * Project, runs one long stage at a time with cancellation and progress, performs review actions and turns their
  * results into grid updates, and keeps small indexes (items by file, open proposals by item) for CodeLens and the
@@ -16,13 +16,13 @@ import type { GridItem, ItemUpdate, RunnableStage, StageProgress } from '../prot
 import { errorMessage, type Log } from './log';
 import { itemStatus, proposalCell, suggestionCell, toStageProgress } from './viewState';
 
-export type EngineModule = typeof import('../core/project');
+export type EngineModule = typeof import('./engine');
 
 let engineImported = false;
 
 /** Loads the engine. Kept as a function so activation never evaluates it. */
 export const loadEngine = (): Promise<EngineModule> =>
-  import('../core/project').then((m) => {
+  import('./engine').then((m) => {
     engineImported = true;
     return m;
   });
@@ -120,9 +120,9 @@ export class Session {
   }
 
   private async open(): Promise<Project | undefined> {
-    const { Project } = await this.engine();
+    const { Project, workerRunner } = await this.engine();
     try {
-      const p = await Project.open(this.root, this.overrides());
+      const p = await Project.open(this.root, this.overrides(), { runner: workerRunner });
       this.adopt(p);
       return p;
     } catch (e) {
@@ -174,8 +174,8 @@ export class Session {
     if (p) {
       await p.setClasses(classes, force);
     } else {
-      const { Project } = await this.engine();
-      this.adopt(await Project.init(this.root, classes, this.overrides()));
+      const { Project, workerRunner } = await this.engine();
+      this.adopt(await Project.init(this.root, classes, this.overrides(), { runner: workerRunner }));
     }
     this.fire({ kind: 'classes' });
   }

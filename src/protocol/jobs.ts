@@ -4,7 +4,11 @@
  * these, src/worker/jobs.ts runs them. Large arrays travel as SharedArrayBuffer (shared, not copied) or are
  * transferred.
  */
-import type { Item, Modality } from '../core/types';
+import type { TransferListItem } from 'node:worker_threads';
+import type { Item, Modality, Progress } from '../core/types';
+import type { ClassifierState } from '../core/train/classifier';
+import type { TextHeadState } from '../core/modalities/text/lexical/state';
+import type { StudentPlan } from '../core/train/selfTraining';
 
 export interface ImageData {
   kind: 'image';
@@ -18,7 +22,18 @@ export interface TextData {
   kind: 'text';
   texts: string[];
 }
-export type JobData = ImageData | TextData;
+/** The data each modality's jobs take, by modality (a new modality adds its entry here). */
+export type ModalityData = { image: ImageData; text: TextData };
+export type DataOf<M extends Modality> = ModalityData[M];
+export type JobData = ModalityData[Modality];
+
+/** Labelled rows to fit on: item row, class, weight; holdout[k] = 1 where the label may be held out for calibration. */
+export interface TrainSet {
+  index: Int32Array;
+  y: Int32Array;
+  weight: Float32Array;
+  holdout?: Uint8Array;
+}
 
 export interface PretrainStats {
   task: string;
@@ -28,7 +43,7 @@ export interface PretrainStats {
   finalLoss: number;
 }
 
-export interface JobTypes {
+export type JobTypes = {
   /** Decode image items (checked against their content hash) into rows offset.. of `out`. */
   decodeImages: {
     params: { root: string; items: Item[]; size: number; channels: 1 | 3; out: SharedArrayBuffer; offset: number };
@@ -56,8 +71,7 @@ export interface JobTypes {
       X: SharedArrayBuffer;
       n: number;
       dim: number;
-      /** holdout[k] = 1 where the label may be held out for calibration (human labels only). */
-      train: { index: Int32Array; y: Int32Array; weight: Float32Array; holdout?: Uint8Array };
+      train: TrainSet;
       nClasses: number;
       seed: number;
       /**
@@ -67,7 +81,7 @@ export interface JobTypes {
       head?: ClassifierHead;
       graph?: GraphData;
     };
-    result: unknown;
+    result: ClassifierState;
   };
   graph: {
     /** The k-nearest-neighbour graph (cosine) of the n rows of X, for label spreading. */
@@ -78,14 +92,14 @@ export interface JobTypes {
   fitText: {
     params: {
       texts: string[];
-      train: { index: Int32Array; y: Int32Array; weight: Float32Array; holdout?: Uint8Array };
+      train: TrainSet;
       nClasses: number;
       seed: number;
     };
-    result: unknown;
+    result: TextHeadState;
   };
   predictText: {
-    params: { state: unknown; texts: string[] };
+    params: { state: TextHeadState; texts: string[] };
     result: { probs: Float32Array };
   };
   /**
@@ -95,7 +109,7 @@ export interface JobTypes {
   finetune: {
     params: {
       data: ImageData;
-      train: { index: Int32Array; y: Int32Array; weight: Float32Array };
+      train: TrainSet;
       nClasses: number;
       epochs: number;
       seed: number;
@@ -109,12 +123,68 @@ export interface JobTypes {
     params: { checkpointDir: string; data: ImageData };
     result: { logits: Float32Array; nClasses: number };
   };
+  /** Which rows a student network trains on and which human labels calibrate it (src/core/train/selfTraining.ts). */
+  studentPlan: {
+    params: { train: TrainSet & { holdout: Uint8Array }; teacher: Float32Array; n: number; nClasses: number; seed: number };
+    result: StudentPlan;
+  };
+  /** Temperature fitted on held-out rows of logits, and the calibrated probabilities of every row. */
+  calibrateLogits: {
+    params: { logits: Float32Array; n: number; nClasses: number; calRows: Int32Array; calY: Int32Array; temperature?: number };
+    result: { probs: Float32Array; temperature: number; accuracy?: number };
+  };
   predict: {
-    params: { state: unknown; X: SharedArrayBuffer; n: number; dim: number };
+    params: { state: ClassifierState; X: SharedArrayBuffer; n: number; dim: number };
     result: { probs: Float32Array; oof?: { index: Int32Array; probs: Float32Array } };
   };
-}
+};
 export type JobName = keyof JobTypes;
+export type JobParams<K extends JobName> = JobTypes[K]['params'];
+export type JobResult<K extends JobName> = JobTypes[K]['result'];
+
+/** A set of jobs, name → params → result: the product's (JobTypes) or a test's own. */
+export type JobMap = { [name: string]: { params: unknown; result: unknown } };
+
+export interface JobRunOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** ArrayBuffers (etc.) in the params to move to the worker instead of copying. */
+  transfer?: readonly TransferListItem[];
+  /** Run on this worker (index modulo the runner's size), e.g. to keep a model's state on one thread. */
+  worker?: number;
+}
+
+/**
+ * What the engine is given to run its heavy work: typed end to end, no casts. The CLI, the bench and the extension
+ * pass the worker pool (src/worker/pool.ts); the engine never imports it.
+ */
+export interface JobRunner<J extends JobMap = JobTypes> {
+  /** Number of jobs that can run at once (worker threads). */
+  readonly size: number;
+  /** Starts the workers; resolves with the tfjs backend that loaded. */
+  start(): Promise<{ name: string }>;
+  run<K extends keyof J & string>(job: K, params: J[K]['params'], opts?: JobRunOptions): Promise<J[K]['result']>;
+  dispose(): Promise<void>;
+}
+
+/** What a job handler gets besides its params (inside the worker thread). */
+export interface JobContext {
+  signal: AbortSignal;
+  progress(p: Progress): void;
+  backend: string;
+}
+
+/** Runs one job, `{params, result}`, inside a worker; returns its result and what to transfer instead of copy. */
+export type JobHandler<E extends { params: unknown; result: unknown }> = (
+  params: E['params'],
+  ctx: JobContext,
+) => Promise<{ result: E['result']; transfer?: TransferListItem[] }>;
+
+/** One handler for every job of J: a registry typed this way cannot miss a job or return the wrong result. */
+export type JobHandlers<J extends JobMap> = { [K in keyof J]: JobHandler<J[K]> };
+
+/** Makes the job runner for a project's settings (called once, when the first job is needed). */
+export type JobRunnerFactory = (o: { size: number; backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu' }) => JobRunner;
 
 export type ClassifierHead = 'spread' | 'linear';
 

@@ -15,6 +15,7 @@
  */
 import type { BackendInfo } from '../core/backend/info';
 import type { Progress, Stage } from '../core/types';
+import { STAGES as STAGE_NAMES } from '../shared/enums';
 import {
   hasShape,
   isBoolean,
@@ -84,7 +85,7 @@ export interface TrainWorkerData {
 // ---------------------------------------------------------------------------------------------------------------
 // Validators
 
-const STAGES: readonly Stage[] = ['scan', 'pretrain', 'embed', 'train', 'propose', 'export', 'import'];
+const STAGES: readonly Stage[] = STAGE_NAMES;
 
 export const isSerializedError: Guard<SerializedError> = hasShape<SerializedError>({
   message: isString,

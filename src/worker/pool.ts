@@ -27,6 +27,7 @@ import {
 } from '../protocol/worker';
 import { describe } from '../protocol/validate';
 import { resolveWorkerScript, type WorkerScript } from './workerPath';
+import type { JobMap, JobRunner, JobRunOptions, JobTypes } from '../protocol/jobs';
 
 export { AbortError };
 
@@ -60,14 +61,7 @@ export interface WorkerPoolOptions {
   log?: (message: string) => void;
 }
 
-export interface RunOptions {
-  signal?: AbortSignal;
-  onProgress?: (p: Progress) => void;
-  /** ArrayBuffers (etc.) in `params` to move to the worker instead of copying. */
-  transfer?: readonly TransferListItem[];
-  /** Run on this worker (index modulo the pool size), e.g. to keep a model's state on one thread. */
-  worker?: number;
-}
+export type RunOptions = JobRunOptions;
 
 interface Task {
   id: number;
@@ -100,7 +94,11 @@ interface Slot {
   info?: BackendInfo;
 }
 
-export class WorkerPool {
+/**
+ * `J` is the set of jobs its workers run: the product's (JobTypes, src/worker/trainWorker.ts) by default; tests
+ * start a pool on their own worker script with their own jobs (test/fixtures/worker/).
+ */
+export class WorkerPool<J extends JobMap = JobTypes> implements JobRunner<J> {
   readonly size: number;
   private readonly pref: BackendPreference;
   private readonly stopTimeoutMs: number;
@@ -146,8 +144,8 @@ export class WorkerPool {
   }
 
   /** Runs `job` with `params` on a worker and resolves with its result. */
-  run<R = unknown>(job: string, params: unknown, opts: RunOptions = {}): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
+  run<K extends keyof J & string>(job: K, params: J[K]['params'], opts: RunOptions = {}): Promise<J[K]['result']> {
+    return new Promise<J[K]['result']>((resolve, reject) => {
       if (this.disposed) {
         reject(new Error('WorkerPool is disposed'));
         return;
@@ -186,8 +184,8 @@ export class WorkerPool {
   }
 
   /** Runs `job` once on every worker (e.g. to load a model everywhere); results in worker order. */
-  runOnAll<R = unknown>(job: string, params: unknown, opts: Omit<RunOptions, 'worker' | 'transfer'> = {}): Promise<R[]> {
-    return Promise.all(this.slots.map((slot) => this.run<R>(job, params, { ...opts, worker: slot.index })));
+  runOnAll<K extends keyof J & string>(job: K, params: J[K]['params'], opts: Omit<RunOptions, 'worker' | 'transfer'> = {}): Promise<J[K]['result'][]> {
+    return Promise.all(this.slots.map((slot) => this.run(job, params, { ...opts, worker: slot.index })));
   }
 
   /** Rejects queued and running jobs, terminates the workers and waits for them to stop. */

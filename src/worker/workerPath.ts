@@ -32,7 +32,7 @@ export function resolveWorkerScript(dir: string = __dirname, self: string = __fi
 }
 
 /** Node flags that let a worker thread load .ts files through tsx's CommonJS hook. */
-function tsxExecArgv(): string[] {
+export function tsxExecArgv(): string[] {
   try {
     return ['--require', require.resolve('tsx/cjs')];
   } catch {

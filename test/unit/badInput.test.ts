@@ -18,6 +18,7 @@ import { scanWorkspace } from '../../src/core/dataset';
 import { Project } from '../../src/core/project';
 import { LabelStore } from '../../src/core/store';
 import type { Progress, Skipped } from '../../src/core/types';
+import { workerRunner } from '../../src/worker/runner';
 
 let tmp: string;
 before(async () => {
@@ -147,7 +148,7 @@ test('a corpus of bad files: each is skipped with a reason, every good item is k
   await fs.mkdir(root);
   await writeGood(root);
   // Labels stored before the bad files arrive.
-  const p = await Project.init(root, ['keep', 'toss']);
+  const p = await Project.init(root, ['keep', 'toss'], {}, { runner: workerRunner });
   await p.scan();
   await p.label('texts/good.txt', 'keep');
   await p.label('texts/dossier été/naïve file 😀 #1.txt', 'toss');
@@ -187,7 +188,7 @@ test('a corpus of bad files: each is skipped with a reason, every good item is k
   assert.deepEqual([png1?.width, png1?.height], [6, 5]);
 
   // The project goes on: labels untouched, rescan, label, export (csv and folders).
-  const q = await Project.open(root);
+  const q = await Project.open(root, {}, { runner: workerRunner });
   assert.deepEqual(await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl')), journal, 'stored labels untouched');
   const sum = await q.scan();
   assert.equal(sum.modality, 'text');

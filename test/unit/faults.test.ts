@@ -24,8 +24,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { LabelStore, exportLabels, recoverInterruptedExport } from '../../src/core/store';
 import { Project } from '../../src/core/project';
-import { WorkerCrashedError, WorkerPool } from '../../src/worker/pool';
+import { WorkerCrashedError } from '../../src/worker/pool';
+import { testPool } from '../fixtures/worker';
 import { buildRunner, makeSlot, runTrial, summarize, Timing, PHASES, type KillMode, type Runner, type TrialResult } from '../fixtures/stress/faultLib';
+import { workerRunner } from '../../src/worker/runner';
 
 let tmp: string;
 let runner: Runner;
@@ -118,7 +120,7 @@ test('a training worker killed mid-job: the job fails with a clear error, the po
   for (let i = 0; i < 5; i++) await store.record({ item: `x${i}.png`, label: i % 2 ? 'a' : 'b', source: 'human' });
   const journal = await fs.readFile(store.journalPath);
   const logs: string[] = [];
-  const pool = new WorkerPool({ size: 1, backend: 'cpu', log: (m) => logs.push(m) });
+  const pool = testPool({ size: 1, backend: 'cpu', log: (m) => logs.push(m) });
   try {
     let killed = false;
     const job = pool.run('selfTest', { steps: 1000, batch: 8 }, {
@@ -136,7 +138,7 @@ test('a training worker killed mid-job: the job fails with a clear error, the po
       return true;
     });
     assert.ok(killed);
-    const again = await pool.run<{ losses: number[] }>('selfTest', { steps: 2, batch: 4 });
+    const again = await pool.run('selfTest', { steps: 2, batch: 4 });
     assert.equal(again.losses.length, 2);
   } finally {
     await pool.dispose();
@@ -275,7 +277,7 @@ test('read-only file system: the workspace opens, writes fail with a clear error
     const root = path.join(mnt, 'ws');
     await fs.mkdir(root);
     for (const n of ['a', 'b', 'c']) await fs.writeFile(path.join(root, `${n}.txt`), `text ${n}`);
-    const p0 = await Project.init(root, ['pos', 'neg']);
+    const p0 = await Project.init(root, ['pos', 'neg'], {}, { runner: workerRunner });
     await p0.scan();
     await p0.label('a.txt', 'pos');
     await p0.exportLabels({ format: 'csv', out: path.join(mnt, 'labels.csv') });
@@ -284,7 +286,7 @@ test('read-only file system: the workspace opens, writes fail with a clear error
     const journal = await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl'));
     assert.equal(spawnSync('mount', ['-o', 'remount,ro', mnt]).status, 0);
     try {
-      const p = await Project.open(root);
+      const p = await Project.open(root, {}, { runner: workerRunner });
       assert.equal(p.labelOf('a.txt')?.label, 'pos');
       await assert.rejects(p.label('b.txt', 'neg'), /^Error: cannot write label: read-only file system \(/);
       await assert.rejects(p.undo(), /read-only file system/);
@@ -298,7 +300,7 @@ test('read-only file system: the workspace opens, writes fail with a clear error
     }
     assert.equal(await fs.readFile(path.join(mnt, 'labels.csv'), 'utf8'), csv);
     assert.deepEqual(await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl')), journal);
-    const p2 = await Project.open(root);
+    const p2 = await Project.open(root, {}, { runner: workerRunner });
     await p2.label('b.txt', 'neg');
     assert.equal(p2.store.current().size, 2);
     await p2.dispose();

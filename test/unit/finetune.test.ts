@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Project } from '../../src/core/project';
+import { workerRunner } from '../../src/worker/runner';
 
 let tmp: string;
 before(() => {
@@ -32,7 +33,7 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     fs.readFileSync(path.join(tmp, 'ws.csv'), 'utf8').trim().split('\n').slice(1).map((r) => r.split(',') as [string, string]),
   );
   const classes = [...new Set(truth.values())].sort();
-  const p = await Project.init(ws, classes, { workers: 2, finetuneEpochs: 1 });
+  const p = await Project.init(ws, classes, { workers: 2, finetuneEpochs: 1 }, { runner: workerRunner });
   try {
     await p.scan();
     await p.pretrain({ epochs: 1 });

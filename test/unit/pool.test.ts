@@ -22,21 +22,9 @@ import {
 import { hasShape, isArrayOf, isFiniteNumber, isNullable, isOneOf, isOptional, isString } from '../../src/protocol/validate';
 import { WorkerCrashedError, WorkerPool } from '../../src/worker/pool';
 import { resolveWorkerScript } from '../../src/worker/workerPath';
-
-interface SelfTestResult {
-  backend: string;
-  losses: number[];
-  threadId: number;
-  startedAt: number;
-  endedAt: number;
-  tensors: number;
-}
-interface SleepResult {
-  value: unknown;
-  threadId: number;
-  startedAt: number;
-  endedAt: number;
-}
+import type { JobMap } from '../../src/protocol/jobs';
+import type { SleepResult } from '../fixtures/worker';
+import { testPool, testWorkerScript, type TestPoolJobs } from '../fixtures/worker';
 
 /**
  * Every test gets a timeout: a pool bug must fail the test, not hang the suite. Generous, because worker start-up
@@ -46,10 +34,10 @@ interface SleepResult {
 const test = (name: string, fn: () => void | Promise<void>) => nodeTest(name, { timeout: 180_000 }, fn);
 
 const logs: string[] = [];
-let pool: WorkerPool;
+let pool: WorkerPool<TestPoolJobs>;
 
 before(async () => {
-  pool = new WorkerPool({ size: 2, backend: 'auto', log: (m) => logs.push(m) });
+  pool = testPool({ size: 2, backend: 'auto', log: (m) => logs.push(m) });
 });
 
 after(async () => {
@@ -151,8 +139,8 @@ test('start() starts both workers and reports the backend they run', async () =>
 test('selfTest trains a tiny model on a worker; two jobs at once run concurrently on two workers', async () => {
   const progress: Progress[] = [];
   const [a, b] = await Promise.all([
-    pool.run<SelfTestResult>('selfTest', { steps: 40, seed: 1 }, { onProgress: (p) => progress.push(p) }),
-    pool.run<SelfTestResult>('selfTest', { steps: 40, seed: 1 }),
+    pool.run('selfTest', { steps: 40, seed: 1 }, { onProgress: (p) => progress.push(p) }),
+    pool.run('selfTest', { steps: 40, seed: 1 }),
   ]);
   for (const r of [a, b]) {
     assert.equal(r.backend, 'wasm');
@@ -175,7 +163,7 @@ test('the main event loop stays responsive while a worker trains', async () => {
   const timer = setInterval(() => ticks++, 10);
   h.enable();
   const started = Date.now();
-  const r = await pool.run<SelfTestResult>('selfTest', { steps: 120, batch: 32 });
+  const r = await pool.run('selfTest', { steps: 120, batch: 32 });
   const ms = Date.now() - started;
   h.disable();
   clearInterval(timer);
@@ -186,7 +174,7 @@ test('the main event loop stays responsive while a worker trains', async () => {
 });
 
 test('more jobs than workers queue up and never run more than two at a time', async () => {
-  const results = await Promise.all(Array.from({ length: 5 }, (_, i) => pool.run<SleepResult>('sleep', { ms: 120, value: i })));
+  const results = await Promise.all(Array.from({ length: 5 }, (_, i) => pool.run('sleep', { ms: 120, value: i })));
   assert.deepEqual(results.map((r) => r.value), [0, 1, 2, 3, 4]);
   for (const r of results) {
     // Jobs running at the moment r started (r included).
@@ -198,13 +186,13 @@ test('more jobs than workers queue up and never run more than two at a time', as
 });
 
 test('runOnAll runs a job once on every worker', async () => {
-  const rs = await pool.runOnAll<SleepResult>('sleep', { ms: 1, value: 'x' });
+  const rs = await pool.runOnAll('sleep', { ms: 1, value: 'x' });
   assert.equal(rs.length, 2);
   assert.equal(new Set(rs.map((r) => r.threadId)).size, 2);
 });
 
 test('cancel: the job rejects with an AbortError and the worker stops it promptly (same thread, next job runs)', async () => {
-  const first = await pool.run<SleepResult>('sleep', { ms: 1 }, { worker: 0 });
+  const first = await pool.run('sleep', { ms: 1 }, { worker: 0 });
   const ac = new AbortController();
   const started = Date.now();
   const p = pool.run('sleep', { ms: 10_000 }, { signal: ac.signal, worker: 0 });
@@ -214,14 +202,14 @@ test('cancel: the job rejects with an AbortError and the worker stops it promptl
   // The worker noticed the signal between "batches": the next job on it starts before the kill timeout (3 s)
   // and on the same thread (a worker that had to be killed would have been replaced).
   const queuedAt = Date.now();
-  const next = await pool.run<SleepResult>('sleep', { ms: 1 }, { worker: 0 });
+  const next = await pool.run('sleep', { ms: 1 }, { worker: 0 });
   assert.ok(next.startedAt - queuedAt < 3000, `next job started ${next.startedAt - queuedAt} ms later`);
   assert.equal(next.threadId, first.threadId, 'the worker was not replaced');
 });
 
 test('cancel of a queued job rejects at once; an already-aborted signal rejects before anything runs', async () => {
   let busyDone = false;
-  const busy = pool.run<SleepResult>('sleep', { ms: 300, value: 'busy' }, { worker: 1 }).finally(() => (busyDone = true));
+  const busy = pool.run('sleep', { ms: 300, value: 'busy' }, { worker: 1 }).finally(() => (busyDone = true));
   const ac = new AbortController();
   const queued = pool.run('sleep', { ms: 1 }, { signal: ac.signal, worker: 1 });
   ac.abort();
@@ -232,14 +220,14 @@ test('cancel of a queued job rejects at once; an already-aborted signal rejects 
 });
 
 test('a crashed worker rejects its job with the reason and is replaced', async () => {
-  const crash = async (mode: string, worker: number, expected: RegExp) => {
-    const before = await pool.run<SleepResult>('sleep', { ms: 1 }, { worker });
+  const crash = async (mode: 'exit' | 'throw' | 'reject', worker: number, expected: RegExp) => {
+    const before = await pool.run('sleep', { ms: 1 }, { worker });
     await assert.rejects(pool.run('crash', { mode }, { worker }), (e: Error) => {
       assert.ok(e instanceof WorkerCrashedError, `${mode}: ${e.name}`);
       assert.match(e.message, expected);
       return true;
     });
-    const after = await pool.run<SelfTestResult>('selfTest', { steps: 2 }, { worker });
+    const after = await pool.run('selfTest', { steps: 2 }, { worker });
     assert.notEqual(after.threadId, before.threadId, `${mode}: a fresh worker`);
     assert.equal(after.losses.length, 2);
   };
@@ -259,39 +247,40 @@ test('malformed messages from a worker are dropped and logged; the job still com
 });
 
 test('bad job names and unsendable params fail clearly, and the pool keeps working', async () => {
-  await assert.rejects(pool.run('noSuchJob', {}), /unknown job "noSuchJob"/);
+  const untyped = pool as unknown as WorkerPool<JobMap>;
+  await assert.rejects(untyped.run('noSuchJob', {}), /unknown job "noSuchJob"/);
   await assert.rejects(pool.run('sleep', { ms: 1, value: () => 1 }), /params cannot be sent to a worker/);
-  await assert.rejects(pool.run('', {}), TypeError);
+  await assert.rejects(untyped.run('', {}), TypeError);
   await assert.rejects(pool.run('sleep', {}, { worker: -1 }), RangeError);
-  assert.equal((await pool.run<SleepResult>('sleep', { ms: 1, value: 7 })).value, 7);
+  assert.equal((await pool.run('sleep', { ms: 1, value: 7 })).value, 7);
 });
 
 test('SharedArrayBuffer params are shared, not copied; transfer lists move buffers both ways', async () => {
   const sab = new SharedArrayBuffer(1000);
-  const n = await pool.run<number>('sharedWrite', { buffer: sab, value: 7 });
+  const n = await pool.run('sharedWrite', { buffer: sab, value: 7 });
   assert.equal(n, 1000);
   assert.ok(new Uint8Array(sab).every((b) => b === 7), 'the worker wrote into our memory');
 
-  const out = await pool.run<Float32Array>('transferOut', { n: 5 });
+  const out = await pool.run('transferOut', { n: 5 });
   assert.ok(out instanceof Float32Array);
   assert.deepEqual(Array.from(out), [0, 1, 2, 3, 4]);
 
   const buf = new ArrayBuffer(64);
-  const r = await pool.run<SleepResult>('sleep', { ms: 1, value: buf }, { transfer: [buf] });
+  const r = await pool.run('sleep', { ms: 1, value: buf }, { transfer: [buf] });
   assert.equal(buf.byteLength, 0, 'moved, not copied');
   assert.ok(r.value instanceof ArrayBuffer);
 });
 
 test('a job that ignores cancellation gets its worker terminated after stopTimeoutMs and replaced', async () => {
   const own: string[] = [];
-  const p2 = new WorkerPool({ size: 1, stopTimeoutMs: 300, log: (m) => own.push(m) });
+  const p2 = testPool({ size: 1, stopTimeoutMs: 300, log: (m) => own.push(m) });
   try {
-    const first = await p2.run<SleepResult>('sleep', { ms: 1 });
+    const first = await p2.run('sleep', { ms: 1 });
     const ac = new AbortController();
     const hang = p2.run('hang', { ms: 30_000 }, { signal: ac.signal });
     setTimeout(() => ac.abort(), 200);
     await assert.rejects(hang, { name: 'AbortError' });
-    const next = await p2.run<SleepResult>('sleep', { ms: 1 });
+    const next = await p2.run('sleep', { ms: 1 });
     assert.notEqual(next.threadId, first.threadId, 'replaced');
     assert.ok(own.some((l) => /did not stop job "hang" within 300 ms/.test(l)), own.join('\n'));
   } finally {
@@ -301,7 +290,7 @@ test('a job that ignores cancellation gets its worker terminated after stopTimeo
 
 test('a worker that cannot start rejects the waiting jobs with the reason instead of hanging', async () => {
   const own: string[] = [];
-  const bad = new WorkerPool({ size: 2, script: { file: path.join(os.tmpdir(), 'no-such-selflabel-worker.js'), execArgv: [] }, log: (m) => own.push(m) });
+  const bad = new WorkerPool<JobMap>({ size: 2, script: { file: path.join(os.tmpdir(), 'no-such-selflabel-worker.js'), execArgv: [] }, log: (m) => own.push(m) });
   try {
     await assert.rejects(bad.run('sleep', { ms: 1 }), (e: Error) => e instanceof WorkerCrashedError && /while starting/.test(e.message));
     await assert.rejects(bad.start(), WorkerCrashedError);
@@ -321,7 +310,7 @@ test('a worker that runs out of memory rejects its job with that reason', async 
      parentPort.on('message', (m) => { if (m.type === 'run') { const keep = []; for (;;) keep.push(new Array(1e5).fill(Math.random())); } });`,
   );
   const own: string[] = [];
-  const p4 = new WorkerPool({ size: 1, script: { file, execArgv: [] }, resourceLimits: { maxOldGenerationSizeMb: 32 }, log: (m) => own.push(m) });
+  const p4 = new WorkerPool<JobMap>({ size: 1, script: { file, execArgv: [] }, resourceLimits: { maxOldGenerationSizeMb: 32 }, log: (m) => own.push(m) });
   try {
     await assert.rejects(p4.run('grow', {}), (e: Error) => e instanceof WorkerCrashedError && /memory limit/.test(e.message) && /job "grow"/.test(e.message));
   } finally {
@@ -330,8 +319,19 @@ test('a worker that runs out of memory rejects its job with that reason', async 
   }
 });
 
+test('the product worker serves the product jobs only: test jobs are unknown there', async () => {
+  const product = new WorkerPool<JobMap>({ size: 1, backend: 'cpu', log: () => undefined });
+  try {
+    await assert.rejects(product.run('sleep', { ms: 1 }), /unknown job "sleep"/);
+    const known = /known: ([^)]*)\)/.exec(await product.run('noSuchJob', {}).then(() => '', (e: Error) => e.message))?.[1] ?? '';
+    assert.ok(known.includes('pretrain') && known.includes('embed') && !known.includes('selfTest'), known);
+  } finally {
+    await product.dispose();
+  }
+});
+
 test('the worker drops malformed host messages, honours its backend preference, and keeps serving', async () => {
-  const script = resolveWorkerScript();
+  const script = testWorkerScript;
   const w = new Worker(script.file, { execArgv: script.execArgv, workerData: { backend: 'cpu' }, stderr: true });
   let stderr = '';
   w.stderr.on('data', (d) => (stderr += String(d)));

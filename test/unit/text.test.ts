@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { textFeatures, textFeatureStrings, wordsOf } from '../../src/core/text/features';
-import { idfOf, tfidfRows, sparseKnnGraph } from '../../src/core/text/tfidf';
-import { fitNbEm, nbLogJoint } from '../../src/core/text/nbem';
-import { fitTextHead, predictTextHead, isTextHeadState } from '../../src/core/text/head';
+import { textFeatures, textFeatureStrings, wordsOf } from '../../src/core/modalities/text/lexical/features';
+import { idfOf, tfidfRows, sparseKnnGraph } from '../../src/core/modalities/text/lexical/tfidf';
+import { fitNbEm, nbLogJoint } from '../../src/core/modalities/text/lexical/nbem';
+import { fitTextHead, predictTextHead, isTextHeadState } from '../../src/core/modalities/text/lexical/head';
 import { Rng } from '../../src/core/models/random';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -4,8 +4,8 @@
  */
 export { scanWorkspace, fileKindOf, ALWAYS_EXCLUDED_DIRS, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_ROW_FILE_BYTES, IMAGE_EXTENSIONS, TEXT_EXTENSIONS } from './scan';
 export type { ScanWorkspaceOptions } from './scan';
-export { decodeImage, probeImage, toTensorData, toUint8, MAX_IMAGE_PIXELS } from './image';
-export type { DecodedImage, ImageInfo } from './image';
+export { decodeImage, probeImage, toTensorData, toUint8, MAX_IMAGE_PIXELS } from '../modalities/image/decode';
+export type { DecodedImage, ImageInfo } from '../modalities/image/decode';
 export { ItemError, abortError } from './errors';
 export { CsvParser, parseCsv, csvField, csvLine, csvTextColumn, parseJsonlLine, jsonRowText, csvRowText, readRawRows, rowFormatOf } from './rows';
 export type { CsvRecord, RawRow, RowFormat, RowFileStats } from './rows';

@@ -11,7 +11,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Item } from '../types';
 import { describeFsError, ItemError } from './errors';
-import { decodeImage, toUint8 } from './image';
+import { decodeImage, toUint8 } from '../modalities/image/decode';
 import { contentHash, decodeTextFile } from './text';
 import { csvTextColumn, readRawRows, rowFormatOf, type RawRow } from './rows';
 

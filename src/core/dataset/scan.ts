@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import picomatch from 'picomatch';
 import type { Item, ScanOptions, ScanResult, Skipped } from '../types';
 import { abortError, describeFsError, ItemError, throwIfAborted } from './errors';
-import { probeImage } from './image';
+import { probeImage } from '../modalities/image/decode';
 import { contentHash, decodeTextFile, preview } from './text';
 import { csvRowText, csvTextColumn, jsonRowText, readRawRows, rowFormatOf, type RowFormat } from './rows';
 

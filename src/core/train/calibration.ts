@@ -4,23 +4,7 @@
  * check it. Plain JS over typed arrays (the data are small: out-of-fold logits of the human labels).
  */
 
-/** Row-wise softmax of logits/T (n × C) into a new array. */
-export function softmaxRows(logits: Float32Array, n: number, C: number, temperature = 1): Float32Array {
-  const out = new Float32Array(n * C);
-  for (let i = 0; i < n; i++) {
-    const o = i * C;
-    let m = -Infinity;
-    for (let c = 0; c < C; c++) m = Math.max(m, logits[o + c] / temperature);
-    let s = 0;
-    for (let c = 0; c < C; c++) {
-      const e = Math.exp(logits[o + c] / temperature - m);
-      out[o + c] = e;
-      s += e;
-    }
-    for (let c = 0; c < C; c++) out[o + c] /= s;
-  }
-  return out;
-}
+export { softmaxRows } from '../util/math';
 
 /**
  * Mean negative log-likelihood of `labels` under softmax(logits/T), optionally weighted. With `smoothing` ε the

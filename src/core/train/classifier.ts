@@ -14,7 +14,7 @@
  */
 import type { Progress } from '../types';
 import { Rng } from '../models/random';
-import { softmaxRows } from './calibration';
+import { argmaxRows, softmaxRows } from '../util/math';
 import { fitCalibrated, heldOutPlan, type CalibrationFields } from './crossval';
 import { featureStats, fitNet, netLogitsSync, type NetParams } from './net';
 
@@ -177,16 +177,4 @@ export function predict(state: ClassifierState, X: Float32Array, n: number, dim:
   const probs = softmaxRows(netLogitsSync(state.net, X, n, dim), n, C, state.temperature);
   return { probs, ...argmaxRows(probs, n, C) };
 }
-
-/** Top class and its probability for each row of an n × C matrix. */
-export function argmaxRows(probs: Float32Array, n: number, C: number): { labels: Int32Array; confidence: Float32Array } {
-  const labels = new Int32Array(n);
-  const confidence = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < C; c++) if (probs[i * C + c] > probs[i * C + best]) best = c;
-    labels[i] = best;
-    confidence[i] = probs[i * C + best];
-  }
-  return { labels, confidence };
-}
+export { argmaxRows } from '../util/math';

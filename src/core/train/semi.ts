@@ -25,7 +25,7 @@ export interface SemiOptions extends FitClassifierOptions {
   graph?: KnnGraph;
   /** Neighbours in the graph built when `graph` is not given (default 20). */
   k?: number;
-  /** Fraction of the unlabelled items used as pseudo-labels, most confident first (default 0.8). */
+  /** Fraction of the unlabelled items used as pseudo-labels, most confident first (default 1: every spread label; see BENCHMARKS.md). */
   keep?: number;
   /** Weight of a pseudo-label relative to a human one (default 0.5). */
   pseudoWeight?: number;
@@ -33,7 +33,7 @@ export interface SemiOptions extends FitClassifierOptions {
   gamma?: number;
 }
 
-export const SEMI_DEFAULTS = { k: 20, keep: 0.8, pseudoWeight: 0.5, epochs: 10, maxSteps: 600, batchSize: 512 };
+export const SEMI_DEFAULTS = { k: 20, keep: 1, pseudoWeight: 0.5, epochs: 10, maxSteps: 600, batchSize: 512 };
 
 interface Stage {
   done: number;

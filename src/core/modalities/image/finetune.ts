@@ -1,0 +1,116 @@
+/**
+ * The image modality's refinement step (host face): fine-tunes the pretrained encoder end to end (a "noisy student",
+ * ./student.ts), one network per worker in parallel with different seeds, on the human labels plus the classifier's
+ * most confident guesses; their averaged logits, calibrated on a stratified fifth of the human labels held out of
+ * their training, become the predictions. The row selection and the calibration run in a worker
+ * (src/core/train/selfTraining.ts).
+ */
+import * as fs from 'node:fs/promises';
+import type { ImageData } from '../../../protocol/jobs';
+import type { ModalityContext, Refinement, StageOptions } from '../types';
+import { combineProgress } from '../../util/progress';
+import { readJson } from '../../util/files';
+import * as path from 'node:path';
+
+/** What a fine-tuning made (saved in classifier.json). */
+export interface FinetuneRecord {
+  /** Checkpoint folders under .selflabel/models, averaged. */
+  networks: string[];
+  initFrom: string | null;
+  epochs: number;
+  temperature: number;
+  trainedOn: { labels: number; pseudo: number };
+  calibrationItems: number;
+  estimatedAccuracy?: number;
+  itemsPerSecond: number;
+  seconds: number;
+}
+
+/** The fine-tuned networks' averaged logits for the images of `data`. */
+async function networkLogits(ctx: ModalityContext, networks: string[], data: ImageData, opts: StageOptions): Promise<Float32Array> {
+  const outs = await Promise.all(
+    networks.map((name, w) =>
+      ctx.runner.run('finetuneLogits', { checkpointDir: ctx.paths.checkpoint(name), data }, { signal: opts.signal, worker: w % ctx.config.workers }),
+    ),
+  );
+  const avg = new Float32Array(outs[0].logits.length);
+  for (const o of outs) for (let q = 0; q < avg.length; q++) avg[q] += o.logits[q] / outs.length;
+  return avg;
+}
+
+/** The first image pretext task with a saved encoder: the networks start from it. */
+async function initialEncoder(ctx: ModalityContext, tasks: readonly string[]): Promise<string | undefined> {
+  for (const t of tasks) {
+    const st = await readJson<{ savedAt?: string }>(path.join(ctx.paths.checkpoint(t), 'state.json'));
+    if (st?.savedAt) return t;
+  }
+  return undefined;
+}
+
+export function imageFinetune(tasks: readonly string[]): Refinement<'image', FinetuneRecord> {
+  return {
+    enabled: (config) => config.finetune,
+    folders: (record) => record.networks,
+    async run(ctx, o, opts) {
+      const t0 = Date.now();
+      const C = o.nClasses;
+      const n = o.data.n;
+      const init = await initialEncoder(ctx, tasks);
+      const plan = await ctx.runner.run('studentPlan', { train: o.train, teacher: o.teacher, n, nClasses: C, seed: ctx.config.seed }, { signal: opts.signal });
+      const W = Math.max(1, Math.min(2, ctx.config.workers));
+      const networks = Array.from({ length: W }, (_, w) => `finetune-${o.model}-${w}`);
+      const merge = combineProgress('train', W, opts.onProgress);
+      const runs = await Promise.all(
+        networks.map((name, w) =>
+          ctx.runner.run(
+            'finetune',
+            {
+              data: o.data,
+              train: plan.set,
+              nClasses: C,
+              epochs: ctx.config.finetuneEpochs,
+              seed: ctx.config.seed + 101 + w,
+              initFrom: init ? ctx.paths.checkpoint(init) : '',
+              checkpointDir: ctx.paths.checkpoint(name),
+            },
+            { signal: opts.signal, onProgress: merge(w), worker: w },
+          ),
+        ),
+      );
+      const logits = await networkLogits(ctx, networks, o.data, opts);
+      const cal = await ctx.runner.run('calibrateLogits', { logits, n, nClasses: C, calRows: plan.calRows, calY: plan.calY }, { signal: opts.signal });
+      return {
+        probs: cal.probs,
+        record: {
+          networks,
+          initFrom: init ?? null,
+          epochs: ctx.config.finetuneEpochs,
+          temperature: cal.temperature,
+          trainedOn: { labels: plan.labels, pseudo: plan.pseudo },
+          calibrationItems: plan.calRows.length,
+          estimatedAccuracy: cal.accuracy,
+          itemsPerSecond: runs.reduce((s, r) => s + r.itemsPerSecond, 0),
+          seconds: (Date.now() - t0) / 1000,
+        },
+      };
+    },
+    async predict(ctx, record, data, nClasses, opts) {
+      const logits = await networkLogits(ctx, record.networks, data, opts);
+      const none = new Int32Array(0);
+      // The temperature fitted at training time.
+      const r = await ctx.runner.run('calibrateLogits', { logits, n: data.n, nClasses, calRows: none, calY: none, temperature: record.temperature }, { signal: opts.signal });
+      return r.probs;
+    },
+  };
+}
+
+/** Deletes fine-tuned networks under .selflabel/models that `keep` does not name. */
+export async function removeStaleNetworks(modelsDir: string, keep: string[]): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(modelsDir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (name.startsWith('finetune-') && !keep.includes(name)) await fs.rm(path.join(modelsDir, name), { recursive: true, force: true });
+}

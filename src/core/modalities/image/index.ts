@@ -1,0 +1,93 @@
+/**
+ * The image modality's host face: pretext tasks SimCLR and rotation; images decoded in the workers straight into
+ * shared memory at the model's input size, cached by content hash under .selflabel/cache; refinement by fine-tuning
+ * the encoder end to end (./finetune.ts). The worker face is ./worker.ts.
+ */
+import type { Item } from '../../types';
+import type { ImageData } from '../../../protocol/jobs';
+import type { ModalityContext, ModalityPlugin, FailedItem, StageOptions } from '../types';
+import { readArrayFile, writeArrayFile } from '../../util/files';
+import { combineProgress } from '../../util/progress';
+import { imageFinetune } from './finetune';
+
+const TASKS = ['simclr', 'rotation'] as const;
+
+/** Side and channels of the model's input: from the settings, or the median image side (8–32 px) and any colour. */
+export function imageGeometry(ctx: Pick<ModalityContext, 'config' | 'pool'>): { size: number; channels: 1 | 3 } {
+  const { config, pool } = ctx;
+  let size = config.imageSize === 'auto' ? 32 : config.imageSize;
+  if (config.imageSize === 'auto') {
+    const sides = pool
+      .map((it) => it.width)
+      .filter((w): w is number => typeof w === 'number')
+      .sort((a, b) => a - b);
+    if (sides.length) size = Math.min(32, Math.max(8, sides[Math.floor(sides.length / 2)]));
+  }
+  let channels: 1 | 3 = config.channels === 'auto' ? 1 : config.channels;
+  if (config.channels === 'auto') channels = pool.some((it) => it.channels === 3 || it.channels === 4) ? 3 : 1;
+  return { size, channels };
+}
+
+/**
+ * Pixels of `items` as one SharedArrayBuffer, decoded in the workers and (with `cache`) cached by content hash in
+ * .selflabel/cache. Items that fail to decode are reported in `failed` (their rows stay zero).
+ */
+async function loadPixels(ctx: ModalityContext, root: string, items: readonly Item[], opts: StageOptions & { cache: boolean }): Promise<{ data: ImageData; failed: FailedItem[] }> {
+  const { size, channels } = imageGeometry(ctx);
+  const per = size * size * channels;
+  const n = items.length;
+  const sab = new SharedArrayBuffer(Math.max(1, n * per));
+  const out = new Uint8Array(sab);
+  const base = ctx.paths.pixels(size, channels);
+  const missing: number[] = [];
+  if (opts.cache) {
+    const cached = await readArrayFile<{ hashes: string[]; per: number }>(base);
+    const rowOf = new Map<string, number>();
+    if (cached && cached.meta.per === per) cached.meta.hashes.forEach((h, i) => rowOf.set(h, i));
+    // This runs on the extension host's thread: copy in slices and let other events in between.
+    for (let i = 0; i < n; i++) {
+      if (i % 5000 === 4999) await new Promise<void>((r) => setImmediate(r));
+      const r = rowOf.get(items[i].hash);
+      if (r !== undefined && cached) out.set(cached.bytes.subarray(r * per, (r + 1) * per), i * per);
+      else missing.push(i);
+    }
+  } else {
+    for (let i = 0; i < n; i++) missing.push(i);
+  }
+  const failed: FailedItem[] = [];
+  if (missing.length) {
+    // Decode the missing rows in contiguous scratch space, split across the workers.
+    const scratch = new SharedArrayBuffer(missing.length * per);
+    const parts = Math.min(ctx.config.workers, Math.max(1, Math.ceil(missing.length / 256)));
+    const chunk = Math.ceil(missing.length / parts);
+    const merge = combineProgress('embed', parts, opts.onProgress);
+    const jobs = [];
+    for (let p = 0; p < parts; p++) {
+      const slice = missing.slice(p * chunk, (p + 1) * chunk);
+      if (!slice.length) continue;
+      jobs.push(
+        ctx.runner
+          .run('decodeImages', { root, items: slice.map((i) => items[i]), size, channels, out: scratch, offset: p * chunk }, { signal: opts.signal, worker: p, onProgress: merge(p) })
+          .then((r) => {
+            for (const f of r.failed) failed.push({ id: items[slice[f.index]].id, reason: f.reason });
+          }),
+      );
+    }
+    await Promise.all(jobs);
+    const src = new Uint8Array(scratch);
+    missing.forEach((i, k) => out.set(src.subarray(k * per, (k + 1) * per), i * per));
+    if (opts.cache && root === ctx.root) {
+      const bad = new Set(failed.map((f) => f.id));
+      await writeArrayFile(base, out, { hashes: items.map((it) => (bad.has(it.id) ? '' : it.hash)), per, size, channels });
+    }
+  }
+  return { data: { kind: 'image', pixels: sab, n, size, channels }, failed };
+}
+
+export const imagePlugin: ModalityPlugin<'image'> = {
+  name: 'image',
+  pretextTasks: TASKS,
+  preview: 'thumbnail',
+  load: loadPixels,
+  refinement: imageFinetune(TASKS),
+};

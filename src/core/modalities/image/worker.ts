@@ -1,0 +1,74 @@
+/**
+ * The image modality's worker face: pretext tasks (SimCLR views, rotation) and embedding on the image encoder, and
+ * the image jobs — decoding into shared memory, fine-tuning the encoder end to end, the fine-tuned networks' logits.
+ */
+import type { ModalityWorker } from '../types';
+import type { ImageData, JobHandlers, JobTypes } from '../../../protocol/jobs';
+import { embedImages, pretrainImageEncoder } from './pretrain';
+import { studentLogits, trainImageStudent } from './student';
+import { loadImage } from '../../dataset/load';
+import { AbortError } from '../../util/progress';
+import { calibrateLogits, planStudent } from '../../train/selfTraining';
+
+const pixelsOf = (d: ImageData) => new Uint8Array(d.pixels, 0, d.n * d.size * d.size * d.channels);
+const geometry = (d: ImageData) => ({ pixels: pixelsOf(d), n: d.n, size: d.size, channels: d.channels });
+
+export const imageWorker: ModalityWorker<'image'> = {
+  name: 'image',
+  pretextTasks: ['simclr', 'rotation'],
+  async pretrain(task, data, o) {
+    if (task !== 'simclr' && task !== 'rotation') throw new Error(`unknown image pretext task "${task}"`);
+    const r = await pretrainImageEncoder({ ...o, task, ...geometry(data) });
+    return { task: r.task, epochs: r.epochs, seconds: r.seconds, itemsPerSecond: r.itemsPerSecond, finalLoss: r.finalLoss };
+  },
+  embed: (data, o) => embedImages({ ...o, ...geometry(data) }),
+};
+
+type ImageJobs = Pick<JobTypes, 'decodeImages' | 'finetune' | 'finetuneLogits' | 'studentPlan' | 'calibrateLogits'>;
+
+export const imageJobs: JobHandlers<ImageJobs> = {
+  async decodeImages(p, ctx) {
+    const per = p.size * p.size * p.channels;
+    const out = new Uint8Array(p.out);
+    const failed: { index: number; reason: string }[] = [];
+    const t0 = Date.now();
+    for (let i = 0; i < p.items.length; i++) {
+      if (ctx.signal.aborted) throw new AbortError();
+      try {
+        out.set(await loadImage(p.root, p.items[i], p.size, p.channels), (p.offset + i) * per);
+      } catch (e) {
+        failed.push({ index: i, reason: (e as Error).message });
+      }
+      if (i % 500 === 499) {
+        const rate = (i + 1) / ((Date.now() - t0) / 1000);
+        ctx.progress({ stage: 'embed', done: i + 1, total: p.items.length, etaSeconds: (p.items.length - i - 1) / rate, message: 'decoding images' });
+      }
+    }
+    return { result: { failed } };
+  },
+  async finetune(p, ctx) {
+    const r = await trainImageStudent({
+      ...geometry(p.data),
+      train: p.train,
+      nClasses: p.nClasses,
+      epochs: p.epochs,
+      seed: p.seed,
+      initFrom: p.initFrom,
+      checkpointDir: p.checkpointDir,
+      signal: ctx.signal,
+      onProgress: ctx.progress,
+    });
+    return { result: r };
+  },
+  async studentPlan(p) {
+    return { result: planStudent(p) };
+  },
+  async calibrateLogits(p) {
+    const r = calibrateLogits(p);
+    return { result: r, transfer: [r.probs.buffer as ArrayBuffer] };
+  },
+  async finetuneLogits(p, ctx) {
+    const r = await studentLogits({ checkpointDir: p.checkpointDir, ...geometry(p.data), signal: ctx.signal, onProgress: ctx.progress });
+    return { result: r, transfer: [r.logits.buffer as ArrayBuffer] };
+  },
+};

@@ -1,0 +1,98 @@
+/**
+ * What a modality is to the loop. Each modality is one folder under src/core/modalities/<name>/ with two faces:
+ *
+ * - index.ts, the host face (`ModalityPlugin`): runs where Project runs (the CLI, or the VS Code extension host),
+ *   never loads tfjs. It knows its pretext tasks, reads items into the data its worker jobs take (with its own cache),
+ *   and may bring a head of its own (text: the lexical head) and a refinement step (image: fine-tuning the encoder).
+ * - worker.ts, the worker face (`ModalityWorker`): runs inside the worker threads, with tfjs. It pretrains an encoder
+ *   on a pretext task, embeds items with it, and serves the modality's own jobs.
+ *
+ * The loop (src/core/project/*) knows a modality only through these two interfaces. To add one, see ARCHITECTURE.md.
+ */
+import type { Item, Modality, Progress } from '../types';
+import type { ProjectConfig } from '../config';
+import type { WorkspacePaths } from '../paths';
+import type { DataOf, JobRunner, TrainSet } from '../../protocol/jobs';
+
+export interface StageOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** An item that could not be read, with a reason a user can read. */
+export interface FailedItem {
+  id: string;
+  reason: string;
+}
+
+/** What a plugin's host face is given: the workspace, the settings, the pool's items, and the job runner. */
+export interface ModalityContext {
+  /** The workspace folder the items of the pool live in. */
+  root: string;
+  paths: WorkspacePaths;
+  config: ProjectConfig;
+  /** The pool (every scanned item of this modality), e.g. to pick an input size from. */
+  pool: readonly Item[];
+  runner: JobRunner;
+}
+
+/** A classifier of the modality's own, fitted on the items' data instead of the encoders' embeddings. */
+export interface OwnHead<M extends Modality, S> {
+  /** Its name in train summaries and status. */
+  readonly name: string;
+  /** Whether the settings ask for it (else the loop uses the embedding heads). */
+  enabled(config: ProjectConfig): boolean;
+  isState(state: unknown): state is S;
+  fit(ctx: ModalityContext, data: DataOf<M>, train: TrainSet, nClasses: number, opts: StageOptions): Promise<S>;
+  predict(ctx: ModalityContext, state: S, data: DataOf<M>, opts: StageOptions): Promise<Float32Array>;
+}
+
+/** A step after the classifier that may replace its predictions (image: the encoder fine-tuned end to end). */
+export interface Refinement<M extends Modality, R> {
+  enabled(config: ProjectConfig): boolean;
+  /** Trains from the classifier's probabilities (the teacher) and returns calibrated probabilities for the pool. */
+  run(
+    ctx: ModalityContext,
+    o: { model: string; data: DataOf<M>; teacher: Float32Array; train: TrainSet & { holdout: Uint8Array }; nClasses: number },
+    opts: StageOptions,
+  ): Promise<{ probs: Float32Array; record: R }>;
+  /** Probabilities for other items (a held-out folder) from what `run` saved. */
+  predict(ctx: ModalityContext, record: R, data: DataOf<M>, nClasses: number, opts: StageOptions): Promise<Float32Array>;
+  /** Model folders under .selflabel/models that `record` uses (the others are deleted after a train). */
+  folders(record: R): string[];
+}
+
+export interface ModalityPlugin<M extends Modality = Modality> {
+  readonly name: M;
+  /** Its pretext tasks, one worker each; their encoders' embeddings are concatenated. */
+  readonly pretextTasks: readonly string[];
+  /** How the review UI shows an item: a picture, or its text. */
+  readonly preview: 'thumbnail' | 'text';
+  /**
+   * Reads `items` of folder `root` into the data the worker jobs take. `cache`: keep what was decoded under
+   * .selflabel/cache (only for the pool). Items that cannot be read are reported, never thrown.
+   */
+  load(ctx: ModalityContext, root: string, items: readonly Item[], opts: StageOptions & { cache: boolean }): Promise<{ data: DataOf<M>; failed: FailedItem[] }>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly ownHead?: OwnHead<M, any>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly refinement?: Refinement<M, any>;
+}
+
+/** The pretext-task side of a modality, inside a worker thread. */
+export interface PretrainStepOptions {
+  epochs: number;
+  seed: number;
+  checkpointDir: string;
+  resume: boolean;
+  maxSeconds?: number;
+  signal: AbortSignal;
+  onProgress: (p: Progress) => void;
+}
+
+export interface ModalityWorker<M extends Modality = Modality> {
+  readonly name: M;
+  readonly pretextTasks: readonly string[];
+  pretrain(task: string, data: DataOf<M>, o: PretrainStepOptions): Promise<{ task: string; epochs: number; seconds: number; itemsPerSecond: number; finalLoss: number }>;
+  embed(data: DataOf<M>, o: { checkpointDir: string; signal: AbortSignal; onProgress: (p: Progress) => void }): Promise<{ embeddings: Float32Array; dim: number }>;
+}

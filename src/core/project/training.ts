@@ -1,0 +1,224 @@
+/**
+ * The learning stages of the loop: self-supervised pretraining of the modality's encoders, then training — the
+ * embedding head (label spreading + calibrated classifier, or the classifier alone) or the modality's own head, the
+ * optional refinement (images: fine-tuning the encoder), predictions for the whole pool — and predicting other folders.
+ * Everything heavy runs as jobs on the workers.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { ClassifierHead, JobData, PretrainStats, TrainSet } from '../../protocol/jobs';
+import type { ClassifierState } from '../train/classifier';
+import type { StageOptions } from '../modalities/types';
+import type { PredictedItem, PretrainSummary, TrainOptions, TrainSummary } from './types';
+import type { ClassifierFile, PredictionsMeta } from './artifacts';
+import { SPREAD_MIN_ITEMS_PER_CLASS, type ProjectConfig } from '../config';
+import { combineProgress, throwIfAborted } from '../util/progress';
+import { argmaxRow } from '../util/math';
+import { scanWorkspace } from '../dataset';
+import { removeStaleNetworks } from '../modalities/image/finetune';
+import { modalityContext, poolPlugin, type ProjectContext } from './context';
+import { embedData, embedPool, GRAPH_K, knnGraph } from './embeddings';
+import { ProjectError } from './errors';
+
+/** Fewest human labels per class before training makes sense. */
+export const MIN_LABELS_PER_CLASS = 1;
+
+/** The classifier head a train uses (see ProjectConfig.classifier); spreading needs more items than neighbours. */
+export function chooseHead(setting: ProjectConfig['classifier'], n: number, nClasses: number): ClassifierHead {
+  if (n <= GRAPH_K) return 'linear';
+  if (setting === 'auto') return n / Math.max(1, nClasses) >= SPREAD_MIN_ITEMS_PER_CLASS ? 'spread' : 'linear';
+  return setting;
+}
+
+/** The pool's data for the workers; items that cannot be read are dropped from the pool first. */
+async function poolData(p: ProjectContext, opts: StageOptions): Promise<JobData> {
+  const { plugin } = poolPlugin(p);
+  const first = await plugin.load(modalityContext(p), p.root, p.items.list, { ...opts, cache: true });
+  if (!first.failed.length) return first.data;
+  await p.items.dropFailed(first.failed);
+  return (await plugin.load(modalityContext(p), p.root, p.items.list, { ...opts, cache: true })).data;
+}
+
+/**
+ * Self-supervised pretraining on every item, one pretext task per worker in parallel. Resumable: a cancelled run
+ * continues from its last checkpoint; `fresh` starts over. `epochs` is the total per task.
+ */
+export async function pretrain(p: ProjectContext, opts: StageOptions & { epochs?: number; fresh?: boolean; maxSeconds?: number }): Promise<PretrainSummary> {
+  const { modality, plugin } = poolPlugin(p);
+  const t0 = Date.now();
+  const data = await poolData(p, opts);
+  throwIfAborted(opts.signal);
+  await p.workers.start();
+  const tasks = plugin.pretextTasks;
+  if (opts.fresh) for (const t of tasks) await fs.rm(p.paths.checkpoint(t), { recursive: true, force: true });
+  const merge = combineProgress('pretrain', tasks.length, opts.onProgress);
+  const epochs = opts.epochs ?? p.config.pretrainEpochs;
+  const maxSeconds = opts.maxSeconds ?? (p.config.pretrainMaxSeconds || undefined);
+  const run = (task: string, i: number) =>
+    p.workers.run(
+      'pretrain',
+      { modality, task, data, epochs, seed: p.config.seed + i, checkpointDir: p.paths.checkpoint(task), resume: true, maxSeconds },
+      { signal: opts.signal, onProgress: merge(i), worker: i % p.config.workers },
+    );
+  let stats: PretrainStats[];
+  if (p.config.workers >= tasks.length) {
+    stats = await Promise.all(tasks.map(run));
+  } else {
+    stats = [];
+    for (let i = 0; i < tasks.length; i++) stats.push(await run(tasks[i], i));
+  }
+  return {
+    backend: p.workers.backend ?? 'unknown',
+    modality,
+    tasks: stats,
+    seconds: (Date.now() - t0) / 1000,
+    itemsPerSecond: stats.reduce((s, x) => s + x.itemsPerSecond, 0),
+  };
+}
+
+/** The training set: every current label of a pool item (human labels may be held out), plus last round's confident proposals. */
+function trainingSet(p: ProjectContext, classes: string[]): { train: TrainSet & { holdout: Uint8Array }; labelled: number; pseudo: number } {
+  const cls = new Map(classes.map((c, i) => [c, i]));
+  const idx: number[] = [];
+  const ys: number[] = [];
+  const ws: number[] = [];
+  const hold: number[] = [];
+  const humanPerClass = new Array(classes.length).fill(0);
+  for (const [item, cur] of p.store.current()) {
+    const i = p.items.rowOf(item);
+    const c = cls.get(cur.label);
+    if (i === undefined || c === undefined) continue;
+    idx.push(i);
+    ys.push(c);
+    ws.push(1);
+    // Calibrate only on labels a person gave: accepted proposals agree with the model by construction.
+    hold.push(cur.source === 'accepted' ? 0 : 1);
+    if (cur.source !== 'accepted') humanPerClass[c]++;
+  }
+  const missing = classes.filter((_, c) => humanPerClass[c] < MIN_LABELS_PER_CLASS);
+  if (missing.length) {
+    throw new ProjectError('too-few-labels', `label at least ${MIN_LABELS_PER_CLASS} item(s) of each class first; none yet for: ${missing.join(', ')}`);
+  }
+  const labelled = idx.length;
+  let pseudo = 0;
+  const set = p.artifacts.proposalSet;
+  if (p.config.pseudoLabelWeight > 0 && set) {
+    for (const q of set.proposals) {
+      const i = p.items.rowOf(q.item);
+      const c = cls.get(q.label);
+      if (i === undefined || c === undefined || p.store.get(q.item)) continue;
+      if (p.store.rejectedLabels(q.item).has(q.label)) continue;
+      if (q.confidence < p.config.threshold) continue;
+      idx.push(i);
+      ys.push(c);
+      ws.push(p.config.pseudoLabelWeight);
+      hold.push(0);
+      pseudo++;
+    }
+  }
+  return { train: { index: Int32Array.from(idx), y: Int32Array.from(ys), weight: Float32Array.from(ws), holdout: Uint8Array.from(hold) }, labelled, pseudo };
+}
+
+/**
+ * Fits the classifier on human, corrected, imported and accepted labels — plus, when pseudoLabelWeight > 0, on the
+ * last round's unreviewed confident proposals with that weight (self-training) — then predicts every item.
+ */
+export async function train(p: ProjectContext, opts: TrainOptions): Promise<TrainSummary> {
+  const { plugin } = poolPlugin(p);
+  await p.store.refresh();
+  const classes = p.store.classes();
+  if (classes.length < 2) throw new ProjectError('classes', 'set at least two classes first (selflabel init --classes a,b)');
+  const C = classes.length;
+  const ctx = modalityContext(p);
+  const t0 = Date.now();
+  const own = plugin.ownHead?.enabled(p.config) ? plugin.ownHead : undefined;
+  const ownData = own ? await poolData(p, opts) : undefined;
+  const emb = own ? { X: new SharedArrayBuffer(4), dim: 0, version: own.name, tasks: [] as string[] } : await embedPool(p, opts);
+  const { X, dim, version, tasks } = emb;
+  const t1 = Date.now();
+  const n = p.items.list.length;
+  const { train: set, labelled, pseudo } = trainingSet(p, classes);
+  let state: unknown;
+  let head: TrainSummary['head'];
+  let probs: Float32Array;
+  let t2: number;
+  if (own && ownData) {
+    head = own.name as TrainSummary['head'];
+    state = await own.fit(ctx, ownData, set, C, opts);
+    t2 = Date.now();
+    probs = await own.predict(ctx, state, ownData, opts);
+  } else {
+    const embHead = chooseHead(p.config.classifier, n, C);
+    head = embHead;
+    const graph = embHead === 'spread' ? await knnGraph(p, X, n, dim, version, opts) : undefined;
+    const fitted = await p.workers.run('fit', { X, n, dim, train: set, nClasses: C, seed: p.config.seed, head: embHead, graph }, { signal: opts.signal, onProgress: opts.onProgress });
+    state = fitted;
+    t2 = Date.now();
+    probs = (await p.workers.run('predict', { state: fitted, X, n, dim }, { signal: opts.signal })).probs;
+  }
+  const t3 = Date.now();
+  let estimatedAccuracy = (state as { estimatedAccuracy?: number }).estimatedAccuracy;
+  const model = `m${createHash('sha256')
+    .update(version + JSON.stringify(set.index.length) + t0)
+    .digest('hex')
+    .slice(0, 10)}`;
+  const refine = !own && plugin.refinement && (opts.finetune ?? plugin.refinement.enabled(p.config)) ? plugin.refinement : undefined;
+  let finetuned: ClassifierFile['finetuned'];
+  if (refine) {
+    const { data, failed } = await plugin.load(ctx, p.root, p.items.list, { ...opts, cache: true });
+    if (failed.length) {
+      throw new ProjectError('unreadable', `${failed.length} item(s) could not be read since the embeddings were made (e.g. ${failed[0].id}: ${failed[0].reason}); run train again`);
+    }
+    const r = await refine.run(ctx, { model, data, teacher: probs, train: set, nClasses: C }, opts);
+    probs = r.probs;
+    finetuned = r.record;
+    estimatedAccuracy = r.record.estimatedAccuracy ?? estimatedAccuracy;
+  }
+  const t4 = Date.now();
+  const time = new Date().toISOString();
+  const meta: PredictionsMeta = { model, classes, ids: p.items.list.map((it) => it.id) };
+  await p.artifacts.saveModel({ version: model, backend: p.workers.backend, time, classes, tasks, dim, estimatedAccuracy, state, finetuned }, { meta, probs });
+  await removeStaleNetworks(p.paths.models, finetuned?.networks ?? []);
+  const history = await p.artifacts.history();
+  history.push({ round: history.length + 1, time, model, labelled, estimatedAccuracy });
+  await p.artifacts.saveHistory(history);
+  return {
+    model,
+    backend: p.workers.backend ?? 'unknown',
+    labelled,
+    pseudoLabelled: pseudo,
+    head,
+    estimatedAccuracy,
+    finetuned,
+    seconds: { embed: (t1 - t0) / 1000, fit: (t2 - t1) / 1000, predict: (t3 - t2) / 1000, finetune: (t4 - t3) / 1000 },
+  };
+}
+
+/** Predicts the items of another folder (e.g. a held-out test set) with the current encoders and classifier. */
+export async function predictFolder(p: ProjectContext, dir: string, opts: StageOptions): Promise<PredictedItem[]> {
+  const { modality, plugin } = poolPlugin(p);
+  const cf = await p.artifacts.classifier();
+  if (!cf) throw new ProjectError('not-trained', 'no trained model yet: run train first');
+  const abs = path.resolve(dir);
+  const res = await scanWorkspace(abs, { textField: p.config.textField, signal: opts.signal });
+  const items = res.items.filter((it) => it.modality === modality);
+  if (!items.length) return [];
+  const ctx = modalityContext(p);
+  const { data } = await plugin.load(ctx, abs, items, { ...opts, cache: false });
+  const C = cf.classes.length;
+  let probs: Float32Array;
+  if (plugin.ownHead?.isState(cf.state)) {
+    probs = await plugin.ownHead.predict(ctx, cf.state, data, opts);
+  } else if (cf.finetuned && plugin.refinement) {
+    probs = await plugin.refinement.predict(ctx, cf.finetuned, data, C, opts);
+  } else {
+    const { X, dim } = await embedData(p, cf.tasks, data, items.length, opts);
+    if (dim !== cf.dim) throw new ProjectError('model-stale', `the encoders changed since the last train (dim ${dim} ≠ ${cf.dim}): run train again`);
+    probs = (await p.workers.run('predict', { state: cf.state as ClassifierState, X, n: items.length, dim }, { signal: opts.signal })).probs;
+  }
+  return items.map((it, i) => {
+    const best = argmaxRow(probs, i, C);
+    return { id: it.id, label: cf.classes[best], confidence: probs[i * C + best] };
+  });
+}

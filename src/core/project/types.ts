@@ -1,0 +1,92 @@
+/** What the loop's stages return and what status reports: the public shapes of Project. */
+import type { Modality, Progress, Skipped } from '../types';
+import type { ClassifierHead, PretrainStats } from '../../protocol/jobs';
+import type { FinetuneRecord } from '../modalities/image/finetune';
+
+export type { StageOptions } from '../modalities/types';
+export type { FinetuneRecord };
+
+export interface ScanSummary {
+  items: number;
+  skipped: Skipped[];
+  modality: Modality | undefined;
+  byModality: Record<Modality, number>;
+  filesSeen: number;
+  seconds: number;
+}
+
+export interface PretrainSummary {
+  backend: string;
+  modality: Modality;
+  tasks: PretrainStats[];
+  seconds: number;
+  /** Items processed per second, summed over the parallel workers. */
+  itemsPerSecond: number;
+}
+
+export interface TrainSummary {
+  model: string;
+  backend: string;
+  labelled: number;
+  pseudoLabelled: number;
+  /**
+   * The classifier head used: 'spread' (label spreading over the kNN graph + classifier), 'linear', or the
+   * modality's own head (text: 'lexical', on the documents' own words and fields).
+   */
+  head: ClassifierHead | 'lexical';
+  /** Out-of-fold accuracy on human labels; undefined with too few labels. */
+  estimatedAccuracy?: number;
+  /** Set when the encoder was fine-tuned and its networks made the predictions. */
+  finetuned?: FinetuneRecord;
+  seconds: { embed: number; fit: number; predict: number; finetune: number };
+}
+
+export interface ProposalSet {
+  model: string;
+  threshold: number;
+  proposals: import('../types').Proposal[];
+  /** Mean calibrated confidence of the proposals: the precision a reviewer should expect. */
+  expectedPrecision: number;
+  time: string;
+}
+
+export interface RoundRecord {
+  round: number;
+  time: string;
+  model: string;
+  labelled: number;
+  estimatedAccuracy?: number;
+  proposals?: number;
+  expectedPrecision?: number;
+}
+
+export interface ProjectStatus {
+  root: string;
+  classes: string[];
+  counts: Record<string, number>;
+  modality?: Modality;
+  items: number;
+  labelled: number;
+  unlabelled: number;
+  skipped: number;
+  pretrained: { task: string; epochs: number }[];
+  model?: { version: string; estimatedAccuracy?: number; time: string };
+  proposals: number;
+  backend?: string;
+  history: RoundRecord[];
+  nextAction: string;
+  warnings: string[];
+}
+
+export interface PredictedItem {
+  id: string;
+  label: string;
+  confidence: number;
+}
+
+export interface TrainOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** Also run the modality's refinement (images: fine-tune the encoder end to end; default: the `finetune` setting). */
+  finetune?: boolean;
+}

@@ -1,0 +1,89 @@
+/**
+ * The math of training a network on human labels plus a teacher's confident guesses (a "noisy student"), and of
+ * calibrating it afterwards: which rows it trains on, which human labels it holds out, and the temperature fitted on
+ * those. Plain JS over typed arrays; run in a worker (jobs `studentPlan`, `calibrateLogits`).
+ */
+import type { TrainSet } from '../../protocol/jobs';
+import { Rng } from '../models/random';
+import { argmaxRow, softmaxRows } from '../util/math';
+import { stratifiedFolds } from './crossval';
+import { fitTemperature } from './calibration';
+
+/** Share of the unlabelled items, most confident first, a student learns from. */
+export const STUDENT_KEEP = 0.9;
+
+export interface StudentPlan {
+  /** What the student trains on: the human labels not held out, then the teacher's most confident guesses. */
+  set: TrainSet;
+  /** Pool rows and classes of the held-out human labels, for calibration. */
+  calRows: Int32Array;
+  calY: Int32Array;
+  labels: number;
+  pseudo: number;
+}
+
+/**
+ * Holds out a stratified fifth of the human labels (holdout = 1; none with fewer than 10) for calibration, and adds
+ * the STUDENT_KEEP most confident of the teacher's guesses for the unlabelled rows (teacher: n × C probabilities).
+ */
+export function planStudent(o: { train: TrainSet & { holdout: Uint8Array }; teacher: Float32Array; n: number; nClasses: number; seed: number; keep?: number }): StudentPlan {
+  const { train, teacher, n } = o;
+  const C = o.nClasses;
+  const human = [...Array(train.index.length).keys()].filter((k) => train.holdout[k] === 1);
+  const cal = new Set<number>();
+  if (human.length >= 10) {
+    const fold = stratifiedFolds(human, train.y, 5, new Rng(o.seed + 7));
+    human.forEach((k, j) => fold[j] === 0 && cal.add(k));
+  }
+  const rows: number[] = [];
+  const ys: number[] = [];
+  const ws: number[] = [];
+  const labelled = new Set<number>();
+  for (let k = 0; k < train.index.length; k++) {
+    labelled.add(train.index[k]);
+    if (cal.has(k)) continue;
+    rows.push(train.index[k]);
+    ys.push(train.y[k]);
+    ws.push(train.weight[k]);
+  }
+  const cand: { i: number; c: number; p: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    if (labelled.has(i)) continue;
+    const best = argmaxRow(teacher, i, C);
+    cand.push({ i, c: best, p: teacher[i * C + best] });
+  }
+  cand.sort((a, b) => b.p - a.p || a.i - b.i);
+  const pseudo = cand.slice(0, Math.round((o.keep ?? STUDENT_KEEP) * cand.length));
+  for (const q of pseudo) {
+    rows.push(q.i);
+    ys.push(q.c);
+    ws.push(1);
+  }
+  const calIdx = [...cal];
+  return {
+    set: { index: Int32Array.from(rows), y: Int32Array.from(ys), weight: Float32Array.from(ws) },
+    calRows: Int32Array.from(calIdx, (k) => train.index[k]),
+    calY: Int32Array.from(calIdx, (k) => train.y[k]),
+    labels: rows.length - pseudo.length,
+    pseudo: pseudo.length,
+  };
+}
+
+/**
+ * Fits the temperature of `logits` (n × C) on the held-out rows (Laplace-smoothed for small folds) and returns the
+ * calibrated probabilities of every row (with `temperature` given, that one is used), with the accuracy on the held-out rows (undefined without any).
+ */
+export function calibrateLogits(o: { logits: Float32Array; n: number; nClasses: number; calRows: Int32Array; calY: Int32Array; temperature?: number }): {
+  probs: Float32Array;
+  temperature: number;
+  accuracy?: number;
+} {
+  const C = o.nClasses;
+  const m = o.calRows.length;
+  const calLogits = new Float32Array(m * C);
+  o.calRows.forEach((r, j) => calLogits.set(o.logits.subarray(r * C, (r + 1) * C), j * C));
+  const temperature = o.temperature ?? (m ? fitTemperature(calLogits, o.calY, C, { smoothing: 1 / (m + 2) }) : 1);
+  let ok = 0;
+  for (let j = 0; j < m; j++) if (argmaxRow(calLogits, j, C) === o.calY[j]) ok++;
+  return { probs: softmaxRows(o.logits, o.n, C, temperature), temperature, accuracy: m ? ok / m : undefined };
+}

@@ -1,0 +1,7 @@
+/**
+ * What the extension loads lazily as dist/engine.js (scripts/build.mjs): the engine (src/core/project) and the job
+ * runner it is given (the worker pool). Activation never evaluates this module; the first command that needs the
+ * engine does (session.ts, loadEngine).
+ */
+export * from '../core/project';
+export { workerRunner } from '../worker/runner';
