@@ -13,9 +13,23 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/core/**/*.ts', 'src/worker/**/*.ts', 'src/cli/**/*.ts', 'src/bench/**/*.ts'],
+    files: ['src/worker/**/*.ts', 'src/cli/**/*.ts', 'src/bench/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'The engine runs without VS Code.' }] }],
+    },
+  },
+  {
+    // The engine is given a job runner; it never imports the runtime around it (scripts/check-imports.mjs checks
+    // the same and more: cycles, layers, no tfjs on the host side).
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'The engine runs without VS Code.' }],
+          patterns: [{ group: ['**/worker/*', '**/extension/*', '**/cli/*', '**/bench/*'], message: 'The engine imports nothing from the runtime around it (src/worker, src/extension, src/cli, src/bench): it is given a JobRunner.' }],
+        },
+      ],
     },
   },
   {

@@ -43,7 +43,7 @@ async function main() {
       if ((await run('npx', ['tsc', '-p', 'webview/tsconfig.json'])).code !== 0) return fail('webview typecheck failed');
     }
     step('lint');
-    if ((await run('npx', ['eslint', 'src', 'test', 'scripts', 'webview'])).code !== 0) return fail('lint failed');
+    if ((await run('npm', ['run', '--silent', 'lint'])).code !== 0) return fail('lint failed');
   }
 
   step('unit tests (node:test)');

@@ -6,7 +6,7 @@
  */
 import type { TransferListItem } from 'node:worker_threads';
 import type { Item, Modality, Progress } from '../core/types';
-import type { ClassifierState } from '../core/train/classifier';
+import type { ClassifierState, TrainSet } from '../core/train/classifier';
 import type { TextHeadState } from '../core/modalities/text/lexical/state';
 import type { StudentPlan } from '../core/train/selfTraining';
 
@@ -28,12 +28,7 @@ export type DataOf<M extends Modality> = ModalityData[M];
 export type JobData = ModalityData[Modality];
 
 /** Labelled rows to fit on: item row, class, weight; holdout[k] = 1 where the label may be held out for calibration. */
-export interface TrainSet {
-  index: Int32Array;
-  y: Int32Array;
-  weight: Float32Array;
-  holdout?: Uint8Array;
-}
+export type { TrainSet };
 
 export interface PretrainStats {
   task: string;

@@ -3,7 +3,7 @@
  * calibrating it afterwards: which rows it trains on, which human labels it holds out, and the temperature fitted on
  * those. Plain JS over typed arrays; run in a worker (jobs `studentPlan`, `calibrateLogits`).
  */
-import type { TrainSet } from '../../protocol/jobs';
+import type { TrainSet } from './classifier';
 import { Rng } from '../models/random';
 import { argmaxRow, softmaxRows } from '../util/math';
 import { stratifiedFolds } from './crossval';
