@@ -3,17 +3,7 @@
  * (which seed items, which subset of the pool) comes from here, so `--seed S` makes a run repeatable.
  */
 
-/** mulberry32: a small, fast, deterministic PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../core/models/random';
 
 /** Fisher–Yates shuffle of a copy of `arr`. */
 export function shuffled<T>(arr: readonly T[], rand: () => number): T[] {

@@ -4,6 +4,23 @@
  * floats, integers, normal deviates and in-place shuffles. Not for cryptography.
  */
 
+/** mulberry32's output function: a 32-bit state to a float in [0, 1). */
+function mix(state: number): number {
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/** mulberry32 on an unmixed seed, as a function returning floats in [0, 1) (the bench's and the e2e tests' draws). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    return mix(a);
+  };
+}
+
 export class Rng {
   private s: number;
 
@@ -14,10 +31,8 @@ export class Rng {
 
   /** Uniform in [0, 1). */
   next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    return mix(this.s);
   }
 
   /** Uniform in [lo, hi). */

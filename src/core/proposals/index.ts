@@ -18,6 +18,7 @@
  */
 import type { Disagreement } from '../types';
 import { Rng } from '../models/random';
+import { argmaxRow } from '../util/math';
 
 export interface RawProposal {
   /** Row in probs. */
@@ -323,9 +324,8 @@ export interface DisagreementOptions {
 export function findDisagreements(o: DisagreementOptions): Disagreement[] {
   const out: Disagreement[] = [];
   for (const l of o.labelled) {
-    let best = -1;
-    for (let c = 0; c < o.classes.length; c++) if (best < 0 || l.probs[c] > l.probs[best]) best = c;
-    if (best < 0) continue;
+    if (!o.classes.length) continue;
+    const best = argmaxRow(l.probs, 0, o.classes.length);
     const predicted = o.classes[best];
     const confidence = l.probs[best];
     if (predicted !== l.label && confidence >= o.threshold) out.push({ item: l.item, label: l.label, predicted, confidence });

@@ -5,6 +5,7 @@
  */
 
 export { softmaxRows } from '../util/math';
+import { argmaxRow } from '../util/math';
 
 /**
  * Mean negative log-likelihood of `labels` under softmax(logits/T), optionally weighted. With `smoothing` ε the
@@ -88,8 +89,7 @@ export function expectedCalibrationError(probs: Float32Array, labels: Int32Array
   const acc = new Float64Array(bins);
   const cnt = new Float64Array(bins);
   for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < C; c++) if (probs[i * C + c] > probs[i * C + best]) best = c;
+    const best = argmaxRow(probs, i, C);
     const p = probs[i * C + best];
     const b = Math.min(bins - 1, Math.floor(p * bins));
     conf[b] += p;

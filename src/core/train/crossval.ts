@@ -13,6 +13,7 @@
  */
 import type { Rng } from '../models/random';
 import { expectedCalibrationError, fitTemperature, softmaxRows } from './calibration';
+import { argmaxRow } from '../util/math';
 
 export interface CrossValidation {
   temperature: number;
@@ -88,9 +89,7 @@ export async function crossValidate<M>(o: {
   const after = softmaxRows(logits, eligible.length, C, temperature);
   let ok = 0;
   for (let j = 0; j < eligible.length; j++) {
-    let best = 0;
-    for (let c = 1; c < C; c++) if (after[j * C + c] > after[j * C + best]) best = c;
-    if (best === heldY[j]) ok++;
+    if (argmaxRow(after, j, C) === heldY[j]) ok++;
   }
   return {
     temperature,

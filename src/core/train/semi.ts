@@ -20,6 +20,7 @@ import { CLASSIFIER_DEFAULTS, checkTrainSet, type ClassifierState, type FitClass
 import { fitCalibrated, heldOutPlan } from './crossval';
 import { buildKnnGraph, spreadLabels, type KnnGraph } from './graph';
 import { featureStats, fitNet, netLogitsSync, type NetParams } from './net';
+import { argmaxRow } from '../util/math';
 
 export interface SemiOptions extends FitClassifierOptions {
   graph?: KnnGraph;
@@ -95,8 +96,7 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
     const cand: { i: number; c: number; p: number; mass: number }[] = [];
     for (let i = 0; i < o.n; i++) {
       if (labelled.has(i)) continue;
-      let best = 0;
-      for (let c = 1; c < C; c++) if (F[i * C + c] > F[i * C + best]) best = c;
+      const best = argmaxRow(F, i, C);
       const p = F[i * C + best];
       if (p > 0) cand.push({ i, c: best, p, mass: mass[i] });
     }
