@@ -31,7 +31,7 @@ export * from './project/types';
 export { ProjectError, type ProjectErrorCode } from './project/errors';
 export { chooseHead, MIN_LABELS_PER_CLASS } from './project/training';
 export { concatEmbeddings } from './project/embeddings';
-export { nextAction } from './project/status';
+export { nextStep, SEEDS_PER_CLASS } from './project/nextStep';
 export { STUDENT_KEEP as FINETUNE_KEEP } from './train/selfTraining';
 export { AbortError };
 

@@ -1,31 +1,9 @@
-/** Where the project stands — counts, model, history — and the one next action the CLI and the side panel both show. */
+/** Where the project stands: counts, model, history, warnings, and the next step (./nextStep.ts). */
 import type { ProjectStatus } from './types';
+import { nextStep } from './nextStep';
 import type { ProjectContext } from './context';
 import { pretrained } from './embeddings';
 import { pendingProposals } from './review';
-
-/** What the person should do next, from the facts status reports. Used by the CLI and the side panel alike. */
-export function nextAction(s: {
-  classes: readonly string[];
-  counts: Record<string, number>;
-  items: number;
-  pretrained: boolean;
-  trained: boolean;
-  proposals: number;
-  labelled: number;
-}): string {
-  const minPerClass = Math.min(...s.classes.map((c) => s.counts[c] ?? 0));
-  if (s.classes.length < 2) return 'set the classes (at least two)';
-  if (!s.items) return 'scan the workspace';
-  if (!s.pretrained) return 'pretrain the encoder';
-  if (!Number.isFinite(minPerClass) || minPerClass < 3) {
-    return `label a few seed items of each class (${s.classes.filter((c) => (s.counts[c] ?? 0) < 3).join(', ')} need more)`;
-  }
-  if (!s.trained) return 'train the model';
-  if (s.proposals > 0) return `review ${s.proposals} proposal(s)`;
-  if (s.labelled < s.items) return 'train again and propose';
-  return 'all items are labelled: export';
-}
 
 export async function status(p: ProjectContext, warnings: readonly string[]): Promise<ProjectStatus> {
   await p.store.refresh();
@@ -38,7 +16,7 @@ export async function status(p: ProjectContext, warnings: readonly string[]): Pr
   const classes = p.store.classes();
   const pending = pendingProposals(p).length;
   const items = p.items.list.length;
-  return {
+  const facts = {
     root: p.root,
     classes,
     counts,
@@ -52,7 +30,8 @@ export async function status(p: ProjectContext, warnings: readonly string[]): Pr
     proposals: pending,
     backend: p.workers.backend ?? cf?.backend,
     history,
-    nextAction: nextAction({ classes, counts, items, pretrained: pre.length > 0, trained: !!cf, proposals: pending, labelled }),
     warnings: [...warnings, ...p.store.warnings],
   };
+  const next = nextStep(facts);
+  return { ...facts, next, nextAction: next.text };
 }

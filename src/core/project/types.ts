@@ -60,6 +60,13 @@ export interface RoundRecord {
   expectedPrecision?: number;
 }
 
+export const NEXT_STEPS = ['set-classes', 'scan', 'pretrain', 'label-seeds', 'train', 'review', 'propose', 'retrain', 'label-uncertain', 'export'] as const;
+/** The one next step of the loop, with a sentence saying it: the CLI prints the sentence, the side panel adds the button. */
+export interface NextStep {
+  kind: (typeof NEXT_STEPS)[number];
+  text: string;
+}
+
 export interface ProjectStatus {
   root: string;
   classes: string[];
@@ -74,6 +81,9 @@ export interface ProjectStatus {
   proposals: number;
   backend?: string;
   history: RoundRecord[];
+  /** The one next step (src/core/project/status.ts), shown by the CLI and the side panel alike. */
+  next: NextStep;
+  /** next.text. */
   nextAction: string;
   warnings: string[];
 }

@@ -38,6 +38,7 @@ function status(over: Partial<ProjectStatus> = {}): ProjectStatus {
     pretrained: [],
     proposals: 0,
     history: [],
+    next: { kind: 'scan', text: '' },
     nextAction: '',
     warnings: [],
     ...over,
