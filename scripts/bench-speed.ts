@@ -13,7 +13,9 @@
  *   sl-dp   one task on two workers, data-parallel (src/core/backend/dataParallel.ts; training tasks only)
  *   pt×1    PyTorch (src/bench/torch/peer.py) with 1 thread;  pt×2  with 2 threads
  * Rates are images/s (SimCLR: one image = one pair of views), medians of --runs rounds; ratios are sl×1/pt×1 and
- * best-of(sl×2, sl-dp)/pt×2 for training, sl×2/pt×2 for embedding.
+ * best-of(sl×2, sl-dp)/pt×2 for training, sl×2/pt×2 for embedding. Also images per CPU-second of the threads that
+ * did the work (SelfLabel: its worker threads, /proc/thread-self; PyTorch: its process): on a machine shared with
+ * other work the wall-clock rates depend on the scheduler, the per-CPU-second ones much less.
  *
  * Options: --runs 3  --seconds 2 (per measurement)  --quick (28×28×1 only, 1 s)  --only simclr,rotation,embed
  *          --shapes 28x28x1,64x64x3,64x96x1  --no-torch  --json FILE
@@ -27,7 +29,7 @@ import { initBackend } from '../src/core/backend';
 import { GradientExchange, allocateExchange, countParams, dataParallelStep, exchangeScratch, shareOf } from '../src/core/backend/dataParallel';
 import { buildImageEncoder, buildPretextHead, buildProjectionHead, defaultImageEncoderConfig } from '../src/core/models/imageEncoder';
 import { ntXentLoss } from '../src/core/ssl/ntxent';
-import { SPEED_SHAPES, TorchPeer, medianOf, speedCases, type SpeedCase } from '../src/bench/speed';
+import { SPEED_SHAPES, TorchPeer, medianOf, speedCases, threadCpuSeconds, type Rate, type SpeedCase } from '../src/bench/speed';
 
 // ─────────────────────────────── worker side: the tfjs workloads
 
@@ -138,13 +140,14 @@ async function workerMain(): Promise<void> {
       } else if (m.cmd === 'measure') {
         const w = get(m.c, m.c.batch);
         w.step();
+        const c0 = threadCpuSeconds();
         const t = performance.now();
         let steps = 0;
         do {
           w.step();
           steps++;
         } while (performance.now() - t < m.seconds * 1000);
-        parentPort?.postMessage({ rate: (steps * m.c.batch * 1000) / (performance.now() - t) });
+        parentPort?.postMessage(timing(steps * m.c.batch, t, c0));
       } else {
         const { start, end } = shareOf(m.c.batch, m.rank, m.world);
         const w = get(m.c, end - start);
@@ -152,6 +155,7 @@ async function workerMain(): Promise<void> {
         ex.broadcast(w.vars);
         const dp = w.dpStep as NonNullable<Workload['dpStep']>;
         dp(ex, false); // warm-up (also aligns the workers)
+        const c0 = threadCpuSeconds();
         const t = performance.now();
         let steps = 0;
         let stop = false;
@@ -159,13 +163,25 @@ async function workerMain(): Promise<void> {
           stop = dp(ex, performance.now() - t >= m.seconds * 1000);
           steps++;
         }
-        parentPort?.postMessage({ rate: (steps * m.c.batch * 1000) / (performance.now() - t) });
+        parentPort?.postMessage(timing(steps * m.c.batch, t, c0));
       }
     } catch (e) {
       parentPort?.postMessage({ error: e instanceof Error ? e.stack ?? e.message : String(e) });
     }
   });
   parentPort?.postMessage({ ready: true });
+}
+
+/** What a worker reports for one measurement: images done, wall seconds, CPU seconds of its thread (NaN if unknown). */
+interface Timing {
+  images: number;
+  seconds: number;
+  cpu: number;
+}
+
+function timing(images: number, t0: number, cpu0: number | undefined): Timing {
+  const cpu1 = threadCpuSeconds();
+  return { images, seconds: (performance.now() - t0) / 1000, cpu: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : NaN };
 }
 
 // ─────────────────────────────── main side: orchestration and report
@@ -189,12 +205,18 @@ class SlWorker {
   reply(): Promise<Record<string, unknown>> {
     return new Promise((res) => (this.next = res));
   }
-  async ask(m: ToWorker): Promise<number> {
+  private async send(m: ToWorker): Promise<Record<string, unknown>> {
     const p = this.reply();
     this.w.postMessage(m);
     const r = await p;
     if (typeof r.error === 'string') throw new Error(`SelfLabel worker: ${r.error}`);
-    return (r.rate ?? r.params) as number;
+    return r;
+  }
+  async params(c: SpeedCase): Promise<number> {
+    return (await this.send({ cmd: 'params', c })).params as number;
+  }
+  async time(m: ToWorker): Promise<Timing> {
+    return (await this.send(m)) as unknown as Timing;
   }
 }
 
@@ -267,35 +289,34 @@ async function main(): Promise<void> {
   const rows: Record<string, unknown>[] = [];
   const s = args.seconds;
   for (const c of cases) {
-    const samples: Record<Engine, number[]> = { 'sl×1': [], 'sl×2': [], 'sl-dp': [], 'pt×1': [], 'pt×2': [] };
-    const dpBuffers = c.task === 'embed' ? undefined : await (async () => {
-      const { start, end } = shareOf(c.batch, 0, 2);
-      const params = await workers[0].ask({ cmd: 'params', c: { ...c, batch: end - start } });
-      return { params };
-    })();
+    const samples: Record<Engine, Rate[]> = { 'sl×1': [], 'sl×2': [], 'sl-dp': [], 'pt×1': [], 'pt×2': [] };
+    const dpParams = c.task === 'embed' ? undefined : await workers[0].params({ ...c, batch: shareOf(c.batch, 0, 2).end });
     for (let r = 0; r < args.runs; r++) {
-      samples['sl×1'].push(await workers[0].ask({ cmd: 'measure', c, seconds: s }));
-      const two = await Promise.all(workers.map((w) => w.ask({ cmd: 'measure', c, seconds: s })));
-      samples['sl×2'].push(two[0] + two[1]);
-      if (dpBuffers) {
-        const buffer = allocateExchange(2, dpBuffers.params);
-        const dp = await Promise.all(workers.map((w, rank) => w.ask({ cmd: 'dp', c, seconds: s, buffer, rank, world: 2 })));
-        samples['sl-dp'].push(dp[0]);
+      const one = await workers[0].time({ cmd: 'measure', c, seconds: s });
+      samples['sl×1'].push({ wall: one.images / one.seconds, cpu: one.images / one.cpu });
+      const two = await Promise.all(workers.map((w) => w.time({ cmd: 'measure', c, seconds: s })));
+      samples['sl×2'].push({ wall: two.reduce((a, t) => a + t.images / t.seconds, 0), cpu: sum(two, 'images') / sum(two, 'cpu') });
+      if (dpParams !== undefined) {
+        const buffer = allocateExchange(2, dpParams);
+        const dp = await Promise.all(workers.map((w, rank) => w.time({ cmd: 'dp', c, seconds: s, buffer, rank, world: 2 })));
+        samples['sl-dp'].push({ wall: dp[0].images / dp[0].seconds, cpu: dp[0].images / sum(dp, 'cpu') });
       }
       if (peer) {
         samples['pt×1'].push(await peer.measure(c, 1, s));
         samples['pt×2'].push(await peer.measure(c, 2, s));
       }
     }
-    const med = Object.fromEntries(ENGINES.map((e) => [e, samples[e].length ? medianOf(samples[e]) : null])) as Record<Engine, number | null>;
+    const med = Object.fromEntries(ENGINES.map((e) => [e, samples[e].length ? medianOf(samples[e].map((x) => x.wall)) : null])) as Record<Engine, number | null>;
+    const perCpu = Object.fromEntries(ENGINES.map((e) => [e, samples[e].length ? medianOf(samples[e].map((x) => x.cpu)) : null])) as Record<Engine, number | null>;
     const best2 = Math.max(med['sl×2'] ?? 0, med['sl-dp'] ?? 0);
     const ratio1 = med['pt×1'] ? (med['sl×1'] as number) / med['pt×1'] : null;
     const ratio2 = med['pt×2'] ? best2 / med['pt×2'] : null;
+    const ratioCpu = perCpu['pt×1'] && perCpu['sl×1'] ? perCpu['sl×1'] / perCpu['pt×1'] : null;
     const dpScaling = med['sl-dp'] && med['sl×1'] ? med['sl-dp'] / med['sl×1'] : null;
-    rows.push({ input: c.input, task: c.task, batch: c.batch, widths: c.widths, median: med, samples, ratio1, ratio2, dpScaling });
+    rows.push({ input: c.input, task: c.task, batch: c.batch, widths: c.widths, median: med, perCpuSecond: perCpu, samples, ratio1, ratio2, ratioCpu, dpScaling });
     const f = (x: number | null) => (x === null ? '—' : x.toFixed(0));
     const rf = (x: number | null) => (x === null ? '—' : `${x.toFixed(2)}×`);
-    console.log(`${c.input.padEnd(9)} ${c.task.padEnd(8)} b${String(c.batch).padEnd(4)} | ${ENGINES.map((e) => `${e} ${f(med[e]).padStart(6)}`).join('  ')} | sl/pt 1 core ${rf(ratio1)}, 2 cores ${rf(ratio2)}${dpScaling ? `, dp/sl×1 ${rf(dpScaling)}` : ''}`);
+    console.log(`${c.input.padEnd(9)} ${c.task.padEnd(8)} b${String(c.batch).padEnd(4)} | ${ENGINES.map((e) => `${e} ${f(med[e]).padStart(6)}`).join('  ')} | sl/pt 1 core ${rf(ratio1)}, 2 cores ${rf(ratio2)}, per CPU-s ${rf(ratioCpu)}${dpScaling ? `, dp/sl×1 ${rf(dpScaling)}` : ''}`);
   }
   peer?.stop();
   await Promise.all(workers.map((w) => w.w.terminate()));
@@ -311,20 +332,24 @@ async function main(): Promise<void> {
   }
 }
 
+function sum(ts: Timing[], k: 'images' | 'cpu'): number {
+  return ts.reduce((a, t) => a + t[k], 0);
+}
+
 function markdown(rows: Record<string, unknown>[], args: Args, skipped: string | undefined, before: number[], after: number[]): string {
   const lines = [
     '',
     `## Speed against PyTorch (images/s, medians of ${args.runs} rounds of ${args.seconds} s; load average ${before[0].toFixed(2)} before, ${after[0].toFixed(2)} after)`,
     ...(skipped ? ['', `PyTorch: skipped (${skipped})`] : []),
     '',
-    '| input | task | batch | SelfLabel 1 worker | 2 workers (2 tasks) | 1 task data-parallel | PyTorch 1 thread | 2 threads | ratio 1 core | ratio 2 cores |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| input | task | batch | SelfLabel 1 worker | 2 workers (2 tasks) | 1 task data-parallel | PyTorch 1 thread | 2 threads | ratio 1 core | ratio 2 cores | ratio per CPU-s (1 thread) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const f = (x: unknown) => (typeof x === 'number' ? x.toFixed(0) : '—');
   const rf = (x: unknown) => (typeof x === 'number' ? `${x.toFixed(2)}×` : '—');
   for (const r of rows) {
     const m = r.median as Record<Engine, number | null>;
-    lines.push(`| ${r.input as string} | ${r.task as string} | ${r.batch as number} | ${f(m['sl×1'])} | ${f(m['sl×2'])} | ${f(m['sl-dp'])} | ${f(m['pt×1'])} | ${f(m['pt×2'])} | ${rf(r.ratio1)} | ${rf(r.ratio2)} |`);
+    lines.push(`| ${r.input as string} | ${r.task as string} | ${r.batch as number} | ${f(m['sl×1'])} | ${f(m['sl×2'])} | ${f(m['sl-dp'])} | ${f(m['pt×1'])} | ${f(m['pt×2'])} | ${rf(r.ratio1)} | ${rf(r.ratio2)} | ${rf(r.ratioCpu)} |`);
   }
   return lines.join('\n');
 }

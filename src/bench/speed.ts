@@ -5,7 +5,7 @@
  * without the scan cache).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { scanWorkspace } from '../core/dataset';
 import { LabelStore } from '../core/store';
@@ -117,6 +117,23 @@ export const SPEED_SHAPES: readonly { h: number; w: number; c: 1 | 3 }[] = [
   { h: 64, w: 96, c: 1 },
 ];
 
+/** Images per wall-clock second, and per CPU-second of the threads doing the work (NaN if unknown). */
+export interface Rate {
+  wall: number;
+  cpu: number;
+}
+
+/** CPU seconds used so far by the calling thread (Linux /proc/thread-self; undefined elsewhere). */
+export function threadCpuSeconds(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ');
+    // After "pid (comm) ": utime and stime are fields 14 and 15 (1-based), indexes 11 and 12 here; USER_HZ = 100.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 export function medianOf(xs: readonly number[]): number {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return NaN;
@@ -171,11 +188,11 @@ export class TorchPeer {
     return undefined;
   }
 
-  /** Images per second of `c` with `threads` intra-op threads, over about `seconds`. */
-  async measure(c: SpeedCase, threads: number, seconds: number): Promise<number> {
+  /** Images per wall-clock second and per CPU-second of `c` with `threads` intra-op threads, over about `seconds`. */
+  async measure(c: SpeedCase, threads: number, seconds: number): Promise<Rate> {
     const r = await this.ask({ cmd: 'measure', task: c.task, h: c.h, w: c.w, c: c.c, widths: c.widths, dim: c.dim, batch: c.batch, threads, seconds });
     if (!r.ok || typeof r.rate !== 'number') throw new Error(`PyTorch peer: ${String(r.error)}`);
-    return r.rate;
+    return { wall: r.rate, cpu: typeof r.cpuRate === 'number' ? r.cpuRate : NaN };
   }
 
   stop(): void {
