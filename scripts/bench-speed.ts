@@ -189,20 +189,23 @@ function timing(images: number, t0: number, cpu0: number | undefined): Timing {
 class SlWorker {
   readonly w: Worker;
   private next?: (m: Record<string, unknown>) => void;
+  /** Messages that arrived while nobody waited (the 'ready' of a worker that starts before it is awaited). */
+  private queued: Record<string, unknown>[] = [];
   constructor() {
     this.w = new Worker(__filename, { execArgv: ['--require', require.resolve('tsx/cjs')] });
-    this.w.on('message', (m: Record<string, unknown>) => {
+    const deliver = (m: Record<string, unknown>) => {
       const f = this.next;
       this.next = undefined;
-      f?.(m);
-    });
-    this.w.on('error', (e) => {
-      const f = this.next;
-      this.next = undefined;
-      f?.({ error: e.message });
-    });
+      if (f) f(m);
+      else this.queued.push(m);
+    };
+    this.w.on('message', deliver);
+    this.w.on('error', (e) => deliver({ error: e.message }));
+    this.w.on('exit', (code) => deliver({ error: `the worker exited (code ${code})` }));
   }
   reply(): Promise<Record<string, unknown>> {
+    const m = this.queued.shift();
+    if (m) return Promise.resolve(m);
     return new Promise((res) => (this.next = res));
   }
   private async send(m: ToWorker): Promise<Record<string, unknown>> {
