@@ -6,8 +6,14 @@
  *   node --import tsx scripts/bench-kernels.ts --cpu             # also the pure-JS cpu backend (slow: small batches)
  *   node --import tsx scripts/bench-kernels.ts --workers 2       # plus SimCLR throughput on 2 workers together
  *   node --import tsx scripts/bench-kernels.ts --only s2-32-64-128 --profile   # per-kernel time of one encoder
+ *   node --import tsx scripts/bench-kernels.ts --layers          # per conv layer: filter-gradient algorithms A/B
  *   options: --batch 128  --runs 3  --seconds 1  --json out.json  --quick (fewer encoders, one run)
- *            --grad auto|conv|gemm  (algorithm of the wasm conv-gradient kernels, see kernelOptions in wasmKernels.ts)
+ *            --grad auto|conv|gemm|rows  (algorithm of the wasm conv-gradient kernels, see kernelOptions in
+ *            wasmKernels.ts; 'rows' applies to the filter gradient only)
+ *
+ * --layers times Conv2DBackpropFilter with each algorithm on the stride-2 layers of SelfLabel's encoders (28×28×1
+ * batch 512 as SimCLR runs it, 64×64×3 batch 256), interleaved (conv, gemm, rows, conv, …) so that load changes hit
+ * all alike, and prints the minimum CPU time of each (the minimum is the least disturbed by other processes).
  *
  * For each encoder and input it reports (median of --runs runs, after a warm-up):
  *   train  images/s of a supervised step (encoder + 10-way softmax head, Adam)
@@ -58,11 +64,12 @@ interface Args {
   profile: boolean;
   json?: string;
   quick: boolean;
-  grad: 'auto' | 'conv' | 'gemm';
+  grad: 'auto' | 'conv' | 'gemm' | 'rows';
+  layers: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { cpu: false, workers: 0, batch: 128, runs: 3, seconds: 1, profile: false, quick: false, grad: 'auto' };
+  const a: Args = { cpu: false, workers: 0, batch: 128, runs: 3, seconds: 1, profile: false, quick: false, grad: 'auto', layers: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -81,9 +88,9 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--quick') a.quick = true;
     else if (k === '--grad') {
       const g = v();
-      if (g !== 'auto' && g !== 'conv' && g !== 'gemm') throw new Error('--grad takes auto, conv or gemm');
+      if (g !== 'auto' && g !== 'conv' && g !== 'gemm' && g !== 'rows') throw new Error('--grad takes auto, conv, gemm or rows');
       a.grad = g;
-    }
+    } else if (k === '--layers') a.layers = true;
     else throw new Error(`unknown option ${k} (see the comment at the top of scripts/bench-kernels.ts)`);
   }
   if (a.quick) a.runs = 1;
@@ -273,6 +280,43 @@ function profileKernels(e: Encoder, size: number, channels: number, batch: numbe
   }
 }
 
+// ------------------------------------------------------------------------------------------------ layers
+
+/** Conv2DBackpropFilter per algorithm on the encoders' stride-2 layers; minimum CPU ms of `reps` interleaved runs. */
+async function filterGradLayers(reps: number): Promise<void> {
+  await initBackend('wasm');
+  const layers: [number[], number][] = [
+    [[512, 28, 28, 1], 32],
+    [[512, 14, 14, 32], 64],
+    [[512, 7, 7, 64], 128],
+    [[256, 64, 64, 3], 32],
+    [[256, 32, 32, 32], 64],
+    [[256, 16, 16, 64], 128],
+    [[256, 8, 8, 128], 256],
+  ];
+  const algos = ['conv', 'gemm', 'rows'] as const;
+  console.log(`Conv2DBackpropFilter, 3×3 stride 2 'same', min CPU ms of ${reps} interleaved runs (load ${os.loadavg()[0].toFixed(2)}):`);
+  for (const [xs, cout] of layers) {
+    const x = tf.randomNormal(xs as [number, number, number, number]);
+    const dy = tf.randomNormal([xs[0], Math.ceil(xs[1] / 2), Math.ceil(xs[2] / 2), cout]) as tf.Tensor4D;
+    const best = new Map<string, number>(algos.map((a) => [a, Infinity]));
+    for (let r = 0; r <= reps; r++) {
+      for (const a of algos) {
+        kernelOptions.filterGrad = a;
+        const c0 = process.cpuUsage();
+        const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, xs[3], cout] }) as tf.Tensor;
+        dw.dataSync();
+        dw.dispose();
+        const c = process.cpuUsage(c0);
+        if (r > 0) best.set(a, Math.min(best.get(a) as number, (c.user + c.system) / 1000));
+      }
+    }
+    kernelOptions.filterGrad = 'auto';
+    tf.dispose([x, dy]);
+    console.log(`  x ${xs.join('×').padEnd(16)} → ${String(cout).padStart(3)}: ${algos.map((a) => `${a} ${(best.get(a) as number).toFixed(1).padStart(6)}`).join('  ')}`);
+  }
+}
+
 // ------------------------------------------------------------------------------------------------ workers
 
 interface WorkerJob {
@@ -322,7 +366,7 @@ async function sslOnWorkers(n: number, job: WorkerJob): Promise<{ total: number;
 
 async function workerMain(job: WorkerJob): Promise<void> {
   kernelOptions.filterGrad = job.grad;
-  kernelOptions.inputGrad = job.grad;
+  kernelOptions.inputGrad = job.grad === 'rows' ? 'auto' : job.grad;
   await initBackend('wasm');
   const w = sslWorkload(job.encoder, job.size, job.channels, job.batch);
   w.step();
@@ -347,7 +391,11 @@ async function workerMain(job: WorkerJob): Promise<void> {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   kernelOptions.filterGrad = args.grad;
-  kernelOptions.inputGrad = args.grad;
+  kernelOptions.inputGrad = args.grad === 'rows' ? 'auto' : args.grad;
+  if (args.layers) {
+    await filterGradLayers(args.runs * 3);
+    return;
+  }
   const encoders = ENCODERS.filter((e) => !args.only || e.name === args.only).filter((e) => !args.quick || ['s2-32-64', 's2-32-64-bn', 's2-32-64-128'].includes(e.name));
   if (encoders.length === 0) throw new Error(`no encoder named ${args.only}; have ${ENCODERS.map((e) => e.name).join(', ')}`);
   const load = os.loadavg()[0];

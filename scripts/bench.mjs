@@ -5,10 +5,12 @@
 //
 //   node scripts/bench.mjs                 the full setting: whole MNIST (60,000 pool / 10,000 test) and SpamAssassin
 //   node scripts/bench.mjs --quick         both datasets in a few minutes: smaller pools, fewer epochs
-//   --only a,b        run only these (mnist-noreview, mnist-review, spam-noreview, ui, activation)
+//   --only a,b        run only these (mnist-noreview, mnist-review, spam-noreview, ui, activation, speed)
 //   ui: scripts/bench-ui.mjs in its own process — side panel responsiveness while training, the review grid with
 //   10,000 proposals, the 100,000-file scan, in code-server + Chromium (its own tables; its targets join the table)
 //   activation: VS Code's own activation times of the extension (scripts/bench-activation.mjs, < 100 ms)
+//   speed: training and embedding rates against PyTorch on the same models (scripts/bench-speed.ts; PyTorch from
+//   Debian's python3-torch, skipped with a message when absent)
 //   --repeat K        K runs each (seeds S..S+K-1); the JSON and the tables report the median of every number
 //   --seed S          first seed (default 1)     --runner cli|tsx (default cli)     --no-build
 //   --keep            keep the scratch workspaces      -- ARGS…  passed on to every run (e.g. -- --workers 1)
@@ -170,7 +172,7 @@ function summary(results, repeat) {
 // ───────────── running ─────────────
 
 /** Suites that are their own scripts (they print their own tables and write `targets` into their JSON). */
-const SCRIPT_SUITES = { ui: 'scripts/bench-ui.mjs' };
+const SCRIPT_SUITES = { ui: 'scripts/bench-ui.mjs', speed: 'scripts/bench-speed.ts' };
 
 function runScriptSuite(name, o) {
   const json = path.join(resultsDir, `${name}${o.quick ? '-quick' : ''}.json`);

@@ -4,6 +4,8 @@
  * the journal when a workspace opens) and the workspace scan (files per second over the bench's own workspace,
  * without the scan cache).
  */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { scanWorkspace } from '../core/dataset';
 import { LabelStore } from '../core/store';
@@ -67,4 +69,171 @@ export async function measureScanSpeed(root: string): Promise<{ filesPerSecond: 
   const res = await scanWorkspace(root, {});
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
   return { filesPerSecond: res.filesSeen / seconds, files: res.filesSeen, seconds };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Training speed against PyTorch (`npm run bench -- --only speed`, scripts/bench-speed.ts). Only the plain parts
+// live here (no tfjs: this file is part of the CLI bundle): the cases, the PyTorch peer process, medians and the
+// table. The tfjs workloads run in worker threads started by scripts/bench-speed.ts.
+
+/** One measured workload: a pretext task's training step, or embedding, on one input shape. */
+export interface SpeedCase {
+  /** e.g. '28×28×1' */
+  input: string;
+  h: number;
+  w: number;
+  c: 1 | 3;
+  task: 'simclr' | 'rotation' | 'embed';
+  /** Images per step (SimCLR: pairs of views, i.e. 2·batch images through the encoder). */
+  batch: number;
+  /** Conv widths of the encoder (as defaultImageEncoderConfig picks them; the audio shape mirrors that rule). */
+  widths: number[];
+  dim: number;
+}
+
+/** Conv widths of the image encoder for an input (src/core/models/imageEncoder.ts: one stage per halving to 4). */
+export function encoderWidths(h: number, w: number): number[] {
+  const stages = Math.max(2, Math.ceil(Math.log2(Math.max(h, w) / 4)));
+  return Array.from({ length: stages }, (_, i) => Math.min(32 << i, 256));
+}
+
+/** The benchmark's cases: SimCLR (batch 256), rotation (128) and embedding (512) on each input shape. */
+export function speedCases(shapes: readonly { h: number; w: number; c: 1 | 3 }[]): SpeedCase[] {
+  const out: SpeedCase[] = [];
+  for (const s of shapes) {
+    const widths = encoderWidths(s.h, s.w);
+    const input = `${s.h}×${s.w}×${s.c}`;
+    out.push({ input, ...s, task: 'simclr', batch: 256, widths, dim: 128 });
+    out.push({ input, ...s, task: 'rotation', batch: 128, widths, dim: 128 });
+    out.push({ input, ...s, task: 'embed', batch: 512, widths, dim: 128 });
+  }
+  return out;
+}
+
+/** The input shapes: MNIST-like grey, small colour photos, a log-mel spectrogram (64 mel bands × 96 frames). */
+export const SPEED_SHAPES: readonly { h: number; w: number; c: 1 | 3 }[] = [
+  { h: 28, w: 28, c: 1 },
+  { h: 64, w: 64, c: 3 },
+  { h: 64, w: 96, c: 1 },
+];
+
+/** Images per wall-clock second, and per CPU-second of the threads doing the work (NaN if unknown). */
+export interface Rate {
+  wall: number;
+  cpu: number;
+}
+
+/** CPU seconds used so far by the calling thread (Linux /proc/thread-self; undefined elsewhere). */
+export function threadCpuSeconds(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ');
+    // After "pid (comm) ": utime and stime are fields 14 and 15 (1-based), indexes 11 and 12 here; USER_HZ = 100.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+export function medianOf(xs: readonly number[]): number {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/**
+ * A long-lived `python3 src/bench/torch/peer.py` process that measures the same workloads with PyTorch on the CPU.
+ * `start()` resolves to undefined when PyTorch is usable, or to the reason it is not (no python3, no torch) — the
+ * benchmark then skips the PyTorch columns with that message.
+ */
+export class TorchPeer {
+  private child?: ChildProcessWithoutNullStreams;
+  private lines: string[] = [];
+  private waiting?: (line: string | undefined) => void;
+  version?: string;
+
+  constructor(private readonly script: string, private readonly python = pickPython()) {}
+
+  async start(): Promise<string | undefined> {
+        let failed: string | undefined;
+    try {
+      this.child = spawn(this.python, ['-u', this.script], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '2' } });
+    } catch (e) {
+      return `cannot start ${this.python}: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    let buf = '';
+    let stderr = '';
+    this.child.on('error', (e) => {
+      failed = `cannot start ${this.python}: ${e.message}`;
+      this.deliver(undefined);
+    });
+    this.child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    this.child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        this.deliver(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+    this.child.on('close', () => this.deliver(undefined));
+    const hello: Record<string, unknown> = await this.ask({ cmd: 'hello' }).catch((e: Error) => ({ ok: false, error: e.message }));
+    if (failed) return failed;
+    if (!hello.ok) {
+      this.stop();
+      const why = String(hello.error ?? stderr.trim()) || 'the peer exited';
+      return `PyTorch is not usable through ${this.python} (${why}); install it with apt-get install python3-torch`;
+    }
+    this.version = String(hello.torch);
+    return undefined;
+  }
+
+  /** Images per wall-clock second and per CPU-second of `c` with `threads` intra-op threads, over about `seconds`. */
+  async measure(c: SpeedCase, threads: number, seconds: number): Promise<Rate> {
+    const r = await this.ask({ cmd: 'measure', task: c.task, h: c.h, w: c.w, c: c.c, widths: c.widths, dim: c.dim, batch: c.batch, threads, seconds });
+    if (!r.ok || typeof r.rate !== 'number') throw new Error(`PyTorch peer: ${String(r.error)}`);
+    return { wall: r.rate, cpu: typeof r.cpuRate === 'number' ? r.cpuRate : NaN };
+  }
+
+  stop(): void {
+    this.child?.stdin.end();
+    this.child = undefined;
+  }
+
+  private deliver(line: string | undefined): void {
+    const w = this.waiting;
+    this.waiting = undefined;
+    if (w) w(line);
+    else if (line !== undefined) this.lines.push(line);
+  }
+
+  private ask(msg: object): Promise<Record<string, unknown>> {
+    const child = this.child;
+    if (!child) return Promise.reject(new Error('the PyTorch peer is not running'));
+    return new Promise((resolve, reject) => {
+      this.waiting = (line) => {
+        if (line === undefined) reject(new Error('the PyTorch peer exited'));
+        else {
+          try {
+            resolve(JSON.parse(line) as Record<string, unknown>);
+          } catch {
+            reject(new Error(`the PyTorch peer wrote ${JSON.stringify(line.slice(0, 200))}`));
+          }
+        }
+      };
+      const queued = this.lines.shift();
+      if (queued !== undefined) this.deliver(queued);
+      child.stdin.write(JSON.stringify(msg) + '\n');
+    });
+  }
+}
+
+/**
+ * The python that has Debian's python3-torch: $SELFLABEL_PYTHON if set, else /usr/bin/python3 (where apt installs
+ * it; a pyenv or venv `python3` earlier on PATH would not see it), else `python3` on PATH.
+ */
+export function pickPython(): string {
+  const env = process.env.SELFLABEL_PYTHON;
+  if (env) return env;
+  return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 }

@@ -137,7 +137,7 @@ const CONV_CASES: [number[], number[], number, Pad][] = [
   [[4, 13, 13, 16], [3, 3, 16, 12], 2, 'same'],
 ];
 
-for (const algo of ['conv', 'gemm', 'auto'] as const) {
+for (const algo of ['conv', 'gemm', 'auto', 'rows'] as const) {
   test(`Conv2DBackpropFilter (${algo}) matches cpu`, async () => {
     kernelOptions.filterGrad = algo;
     try {
@@ -154,6 +154,7 @@ for (const algo of ['conv', 'gemm', 'auto'] as const) {
     }
   });
 
+  if (algo === 'rows') continue; // a filter-gradient algorithm only
   test(`Conv2DBackpropInput (${algo}) matches cpu`, async () => {
     kernelOptions.inputGrad = algo;
     try {
@@ -177,9 +178,9 @@ test('conv2d gradients through tf.grads (the path training takes) match cpu, and
       return tf.grads(f)([rnd(xs, 1), rnd(ws, 2)]);
     });
   }
-  for (const algo of ['conv', 'gemm'] as const) {
+  for (const algo of ['conv', 'gemm', 'rows'] as const) {
     kernelOptions.filterGrad = algo;
-    kernelOptions.inputGrad = algo;
+    kernelOptions.inputGrad = algo === 'rows' ? 'auto' : algo;
     try {
       await assertNoLeak(`conv grads (${algo})`, () =>
         tf.tidy(() => {

@@ -30,7 +30,7 @@ const stock = new Map<string, tf.KernelConfig>();
 let registered = false;
 
 /** Which algorithm the conv gradient kernels use ('auto' picks by shape). For benchmarks and tests. */
-export const kernelOptions: { filterGrad: 'auto' | 'conv' | 'gemm'; inputGrad: 'auto' | 'conv' | 'gemm' } = {
+export const kernelOptions: { filterGrad: 'auto' | 'conv' | 'gemm' | 'rows'; inputGrad: 'auto' | 'conv' | 'gemm' } = {
   filterGrad: 'auto',
   inputGrad: 'auto',
 };
@@ -40,7 +40,7 @@ export const kernelOptions: { filterGrad: 'auto' | 'conv' | 'gemm'; inputGrad: '
  * the convolution form is dominated by XNNPACK re-packing a huge "filter" (dy) on every call (measured 5–9× slower
  * for Cin = 1 and 3), and the convolution form otherwise (about even to 25% faster at Cin = 32–64).
  */
-function useGemm(option: 'auto' | 'conv' | 'gemm', inChannels: number): boolean {
+function useGemm(option: 'auto' | 'conv' | 'gemm' | 'rows', inChannels: number): boolean {
   return option === 'gemm' || (option === 'auto' && inChannels <= 8);
 }
 
@@ -195,6 +195,7 @@ function conv2DBackpropFilter(inputs: Inputs, backend: BackendWasm, attrs: Attrs
   );
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
+  if (kernelOptions.filterGrad === 'rows') return conv2DBackpropFilterRows(backend, x, dy, info);
   if (useGemm(kernelOptions.filterGrad, info.inChannels)) return conv2DBackpropFilterGemm(backend, x, dy, info);
   const [n, h, w, cin] = x.shape;
   // Last input row/col the forward conv read is (OH−1)·s − top + FH − 1; pad (or crop) x to end exactly there.
@@ -272,6 +273,60 @@ function conv2DBackpropFilterGemm(
   const out = run(backend, 'BatchMatMul', { a: cols, b: dy3 }, { transposeA: false, transposeB: false });
   free(backend, cols);
   return { dataId: out.dataId, shape: [fh, fw, cin, cout], dtype: 'float32' };
+}
+
+/**
+ * The filter gradient as dWᵀ[Cout, K] = dyᵀ[Cout, P] · cols[P, K], with cols the plain (untransposed) im2col:
+ * row p holds the FH·FW·Cin inputs output position p read, and for each filter row the FW·Cin values are one
+ * contiguous run of x (when inside the image), so cols is built with one native copyWithin per (p, filter row) on
+ * the wasm heap instead of a JS store per element. dy is transposed once ([P, Cout] → [Cout, P]), the result
+ * ([Cout, K], small) transposed back.
+ */
+function conv2DBackpropFilterRows(
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+  const { top, left } = info.padInfo;
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
+  const k = fh * fw * cin;
+  const p = n * oh * ow;
+  const dy3: TensorInfo = { dataId: dy.dataId, shape: [1, p, cout], dtype: dy.dtype };
+  const dyT = transpose(backend, dy3, [0, 2, 1]);
+  const cols = backend.makeOutput([1, p, k], 'float32');
+  // One view of the whole heap: x and cols are both in it, so copies are copyWithin (memmove) on absolute offsets.
+  const xs = view(backend, x);
+  const dst = view(backend, cols);
+  const heap = new Float32Array(dst.buffer);
+  const xBase = xs.byteOffset >> 2;
+  const cBase = dst.byteOffset >> 2;
+  dst.fill(0);
+  const rowLen = fw * cin;
+  let d = cBase; // start of cols row p
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      for (let q = 0; q < ow; q++, d += k) {
+        const w0 = q * sw - left;
+        // Filter columns j with 0 ≤ w0 + j < w.
+        const jLo = Math.max(0, -w0);
+        const jHi = Math.min(fw, w - w0);
+        if (jHi <= jLo) continue;
+        for (let i = 0; i < fh; i++) {
+          const ih = r * sh - top + i;
+          if (ih < 0 || ih >= h) continue;
+          const src = xBase + ((b * h + ih) * w + w0 + jLo) * cin;
+          heap.copyWithin(d + i * rowLen + jLo * cin, src, src + (jHi - jLo) * cin);
+        }
+      }
+    }
+  }
+  const dwT = run(backend, 'BatchMatMul', { a: dyT, b: cols }, { transposeA: false, transposeB: false });
+  free(backend, dyT, cols);
+  const dw = transpose(backend, dwT, [0, 2, 1]);
+  free(backend, dwT);
+  return { dataId: dw.dataId, shape: [fh, fw, cin, cout], dtype: 'float32' };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,108 @@
+/**
+ * Data-parallel training across worker threads (src/core/backend/dataParallel.ts): the shared-memory all-reduce
+ * returns the mean of every worker's values at every step (with workers at uneven paces), a stop vote reaches all
+ * workers at the same step, a missing peer times out with a clear error, and two workers each training on half of a
+ * batch end with the same weights as one thread training on the whole batch.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { GradientExchange, allocateExchange, exchangeBytes, shareOf } from '../../src/core/backend/dataParallel';
+import { batchData, buildModel, lossOf, vars } from '../fixtures/dpWorker';
+
+const WORKER = path.join(__dirname, '..', 'fixtures', 'dpWorker.ts');
+
+function runWorker(job: Record<string, unknown>): Promise<unknown> {
+  const w = new Worker(WORKER, { workerData: { dpTest: true, job }, execArgv: ['--require', require.resolve('tsx/cjs')] });
+  return new Promise((resolve, reject) => {
+    w.once('message', (m: { ok?: unknown; error?: string }) => {
+      void w.terminate();
+      if (m.error !== undefined) reject(new Error(m.error));
+      else resolve(m.ok);
+    });
+    w.once('error', reject);
+  });
+}
+
+test('shareOf splits a batch into contiguous shares that differ by at most one', () => {
+  for (const [batch, world] of [[256, 2], [7, 2], [10, 3], [1, 2]]) {
+    let next = 0;
+    for (let r = 0; r < world; r++) {
+      const s = shareOf(batch, r, world);
+      assert.equal(s.start, next);
+      assert.ok(s.end - s.start >= Math.floor(batch / world) && s.end - s.start <= Math.ceil(batch / world));
+      next = s.end;
+    }
+    assert.equal(next, batch);
+  }
+});
+
+test('a GradientExchange rejects a buffer of the wrong size and a rank outside the world', () => {
+  assert.throws(() => new GradientExchange(new SharedArrayBuffer(exchangeBytes(2, 10) - 4), 0, 2, 10), /expected/);
+  assert.throws(() => new GradientExchange(allocateExchange(2, 10), 2, 2, 10), /outside/);
+  assert.throws(() => allocateExchange(0, 10), /world/);
+});
+
+test('a barrier whose peer never arrives fails with a clear error instead of hanging', () => {
+  // Atomics.wait is not allowed on Node's main thread, so the lone rank runs in a worker.
+  return assert.rejects(
+    runWorker({ mode: 'reduce', buffer: allocateExchange(2, 3), rank: 0, world: 2, params: 3, steps: 1, stopAt: -1, timeoutMs: 200 }),
+    /other workers did not arrive within 200 ms/,
+  );
+});
+
+test('two workers at uneven paces get the mean of both contributions at every step, and a stop vote reaches both', async () => {
+  const params = 257;
+  const steps = 12;
+  const buffer = allocateExchange(2, params);
+  const [a, b] = (await Promise.all([0, 1].map((rank) => runWorker({ mode: 'reduce', buffer, rank, world: 2, params, steps, stopAt: rank === 1 ? 5 : -1 })))) as {
+    mean: number[];
+    loss: number;
+    stop: boolean;
+  }[][];
+  for (let s = 0; s < steps; s++) {
+    for (const got of [a[s], b[s]]) {
+      // (100·0 + 10s + i + 100·1 + 10s + i) / 2 = 50 + 10s + i
+      got.mean.forEach((v, i) => assert.equal(v, 50 + 10 * s + i, `step ${s} value ${i}`));
+      assert.equal(got.loss, s + 0.5);
+      assert.equal(got.stop, s === 5, `stop at step ${s}`);
+    }
+  }
+});
+
+test('two data-parallel workers training on halves of a batch match one thread training on the whole batch', async () => {
+  await tf.setBackend('cpu');
+  const batch = 12;
+  const steps = 4;
+  const seed = 5;
+  // Reference: one thread, the whole batch, the same optimizer.
+  const m = buildModel(seed);
+  const v = vars(m);
+  const params = v.reduce((n, w) => n + w.size, 0);
+  const d = batchData(batch);
+  const x = tf.tensor2d(d.x, [batch, 5]);
+  const y = tf.tensor2d(d.y, [batch, 3]);
+  const opt = tf.train.adam(0.05);
+  const refLosses: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const l = opt.minimize(lossOf(m, x, y), true, v) as tf.Scalar;
+    refLosses.push(l.dataSync()[0]);
+    l.dispose();
+  }
+  const ref = v.map((w) => Array.from(w.dataSync()));
+  // Rank 1 starts from scrambled weights: broadcast() must make it rank 0's.
+  const buffer = allocateExchange(2, params);
+  const out = (await Promise.all([0, 1].map((rank) => runWorker({ mode: 'train', buffer, rank, world: 2, params, steps, batch, seed, scramble: rank === 1 })))) as {
+    losses: number[];
+    weights: number[][];
+  }[];
+  for (const o of out) {
+    o.losses.forEach((l, s) => assert.ok(Math.abs(l - refLosses[s]) <= 1e-5 * Math.max(1, Math.abs(refLosses[s])), `loss of step ${s}: ${l} vs ${refLosses[s]}`));
+    o.weights.forEach((w, k) => w.forEach((val, i) => assert.ok(Math.abs(val - ref[k][i]) <= 1e-5, `weight ${k}[${i}]: ${val} vs ${ref[k][i]}`)));
+  }
+  // The replicas are bit-identical to each other.
+  assert.deepEqual(out[0].weights, out[1].weights);
+  assert.ok(refLosses[steps - 1] < refLosses[0], 'the model learns');
+});
