@@ -4,7 +4,7 @@
  *
  * Workloads (src/bench/speed.ts speedCases): a SimCLR step (batch 256 pairs of views, projection 128→128→64, NT-Xent,
  * Adam), a rotation step (batch 128, 4-way head, Adam) and embedding (batch 512), for 28×28×1, 64×64×3 and a 64×96×1
- * log-mel shape; the encoder is SelfLabel's (src/core/models/imageEncoder.ts; for the non-square audio shape the same
+ * log-mel shape; the encoder is SelfLabel's (src/core/modalities/image/encoder.ts; for the non-square audio shape the same
  * rule, mirrored here). Inputs are fixed random tensors on both sides: augmentation is not timed.
  *
  * Engines, measured back to back inside each round so that load changes hit all of them alike:
@@ -27,7 +27,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/core/backend';
 import { GradientExchange, allocateExchange, countParams, dataParallelStep, exchangeScratch, shareOf } from '../src/core/backend/dataParallel';
-import { buildImageEncoder, buildPretextHead, buildProjectionHead, defaultImageEncoderConfig } from '../src/core/models/imageEncoder';
+import { buildImageEncoder, buildPretextHead, buildProjectionHead, defaultImageEncoderConfig } from '../src/core/modalities/image/encoder';
 import { ntXentLoss } from '../src/core/ssl/ntxent';
 import { SPEED_SHAPES, TorchPeer, medianOf, speedCases, threadCpuSeconds, type Rate, type SpeedCase } from '../src/bench/speed';
 

@@ -91,7 +91,7 @@ export interface SpeedCase {
   dim: number;
 }
 
-/** Conv widths of the image encoder for an input (src/core/models/imageEncoder.ts: one stage per halving to 4). */
+/** Conv widths of the image encoder for an input (src/core/modalities/image/encoder.ts: one stage per halving to 4). */
 export function encoderWidths(h: number, w: number): number[] {
   const stages = Math.max(2, Math.ceil(Math.log2(Math.max(h, w) / 4)));
   return Array.from({ length: stages }, (_, i) => Math.min(32 << i, 256));
