@@ -15,6 +15,7 @@ import type { ClassifierFile, PredictionsMeta } from './artifacts';
 import { SPREAD_MIN_ITEMS_PER_CLASS, type ProjectConfig } from '../config';
 import { combineProgress, throwIfAborted } from '../util/progress';
 import { argmaxRow } from '../util/math';
+import { stageItemsPerSecond } from '../backend/rates';
 import { scanWorkspace } from '../dataset';
 import { removeStaleNetworks } from '../modalities/image/finetune';
 import { modalityContext, poolPlugin, type ProjectContext } from './context';
@@ -55,6 +56,7 @@ export async function pretrain(p: ProjectContext, opts: StageOptions & { epochs?
   const merge = combineProgress('pretrain', tasks.length, opts.onProgress);
   const epochs = opts.epochs ?? p.config.pretrainEpochs;
   const maxSeconds = opts.maxSeconds ?? (p.config.pretrainMaxSeconds || undefined);
+  const tTrain = Date.now();
   const run = (task: string, i: number) =>
     p.workers.run(
       'pretrain',
@@ -73,7 +75,8 @@ export async function pretrain(p: ProjectContext, opts: StageOptions & { epochs?
     modality,
     tasks: stats,
     seconds: (Date.now() - t0) / 1000,
-    itemsPerSecond: stats.reduce((s, x) => s + x.itemsPerSecond, 0),
+    // Items of all tasks per wall-clock second of the training (tasks run one after another do not add up).
+    itemsPerSecond: stageItemsPerSecond(stats, (Date.now() - tTrain) / 1000),
   };
 }
 

@@ -20,7 +20,7 @@ export interface PretrainSummary {
   modality: Modality;
   tasks: PretrainStats[];
   seconds: number;
-  /** Items processed per second, summed over the parallel workers. */
+  /** Items of all pretext tasks per wall-clock second of the training (each task's own rate is in `tasks`). */
   itemsPerSecond: number;
 }
 
