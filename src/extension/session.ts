@@ -13,6 +13,7 @@ import type { Item, Progress, Proposal } from '../core/types';
 import type { Project, ProjectStatus } from '../core/project';
 import type { ProjectConfig } from '../core/config';
 import type { GridItem, ItemUpdate, RunnableStage, StageProgress } from '../protocol/webview';
+import { formatPercent, formatPrecision, plural } from '../shared/format';
 import { errorMessage, type Log } from './log';
 import { itemStatus, proposalCell, suggestionCell, toStageProgress } from './viewState';
 
@@ -263,24 +264,24 @@ export class Session {
         this.fire({ kind: 'items' });
         const skipped = r.skipped.length ? `, ${r.skipped.length} skipped (see the SelfLabel log)` : '';
         for (const s of r.skipped.slice(0, 200)) this.log.info(`skipped ${s.path}${s.row ? `#${s.row}` : ''}: ${s.reason}`);
-        return `found ${r.items} ${r.modality ?? ''} item${r.items === 1 ? '' : 's'} in ${r.filesSeen} files${skipped}`;
+        return `found ${plural(r.items, `${r.modality ?? ''} item`.trimStart())} in ${plural(r.filesSeen, 'file')}${skipped}`;
       }
       case 'pretrain': {
         const r = await p.pretrain(o);
         this.fire({ kind: 'model' });
-        return `pretrained ${r.tasks.map((t) => `${t.task} (${t.epochs} epochs, loss ${t.finalLoss.toFixed(3)})`).join(', ')} in ${r.seconds.toFixed(0)} s, ${r.itemsPerSecond.toFixed(0)} items/s on ${r.backend}`;
+        return `pretrained ${r.tasks.map((t) => `${t.task} (${plural(t.epochs, 'epoch')}, loss ${t.finalLoss.toFixed(3)})`).join(', ')} in ${r.seconds.toFixed(0)} s, ${r.itemsPerSecond.toFixed(0)} items/s on ${r.backend}`;
       }
       case 'train': {
         const r = await p.train(o);
         this.fire({ kind: 'model' });
-        const acc = r.estimatedAccuracy !== undefined ? `, estimated accuracy ${(r.estimatedAccuracy * 100).toFixed(1)}%` : '';
+        const acc = r.estimatedAccuracy !== undefined ? `, estimated accuracy ${formatPercent(r.estimatedAccuracy)}` : '';
         const ft = r.finetuned ? `; fine-tuned ${r.finetuned.networks.length} network(s) in ${r.finetuned.seconds.toFixed(0)} s` : '';
-        return `trained on ${r.labelled} label${r.labelled === 1 ? '' : 's'}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc}${ft} (${r.backend})`;
+        return `trained on ${plural(r.labelled, 'label')}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc}${ft} (${r.backend})`;
       }
       case 'propose': {
         const r = await p.propose({});
         this.fire({ kind: 'proposals' });
-        return `${r.proposals.length} proposal${r.proposals.length === 1 ? '' : 's'} at confidence ≥ ${r.threshold}, expected precision ${(r.expectedPrecision * 100).toFixed(1)}%`;
+        return `${plural(r.proposals.length, 'proposal')} at confidence ≥ ${r.threshold}, expected precision ${formatPrecision(r.expectedPrecision, r.proposals.length)}`;
       }
     }
   }

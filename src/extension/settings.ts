@@ -42,3 +42,8 @@ export function confidenceThreshold(scope?: vscode.Uri): number {
   const v = vscode.workspace.getConfiguration('selflabel', scope).get<number>('confidenceThreshold', 0.9);
   return typeof v === 'number' && v >= 0 && v <= 1 ? v : 0.9;
 }
+
+/** Whether Accept / Reject in the editor opens the next open proposal (`selflabel.advanceAfterReview`). */
+export function advanceAfterReview(scope?: vscode.Uri): boolean {
+  return vscode.workspace.getConfiguration('selflabel', scope).get<boolean>('advanceAfterReview', true) !== false;
+}

@@ -5,6 +5,7 @@
  */
 import type { CurrentLabel, Item, Progress, Proposal, Suggestion } from '../core/types';
 import type { ProjectStatus } from '../core/project';
+import { formatConfidence, plural } from '../shared/format';
 import type { GridItem, ItemStatus, NextAction, RoundPoint, RunnableStage, SideState, StageProgress } from '../protocol/webview';
 
 /** Seeds per class the UI asks for before suggesting training. */
@@ -44,7 +45,7 @@ export function nextAction(status: ProjectStatus | null, ctx: { folder: boolean;
     return { text: `Label a few seed items of each class (${short.join(', ')} need${short.length === 1 ? 's' : ''} more).`, command: 'labelNext' };
   }
   if (!status.model) return { text: 'Train the model on your labels.', stage: 'train' };
-  if (status.proposals > 0) return { text: `Review ${status.proposals} proposal${status.proposals === 1 ? '' : 's'}.`, command: 'reviewProposals' };
+  if (status.proposals > 0) return { text: `Review ${plural(status.proposals, 'proposal')}.`, command: 'reviewProposals' };
   const last = status.history[status.history.length - 1];
   if (status.unlabelled === 0) return { text: 'Every item is labelled: export the dataset.', command: 'export' };
   if (last && last.proposals === undefined) return { text: 'Propose labels for the unlabelled items.', stage: 'propose' };
@@ -83,7 +84,7 @@ export function buildSideState(input: {
     proposals: s?.proposals ?? 0,
     skipped: s?.skipped ?? 0,
     accuracy: s?.model?.estimatedAccuracy ?? null,
-    pretrained: s?.pretrained.length ? s.pretrained.map((t) => `${t.task} ${t.epochs} epoch${t.epochs === 1 ? '' : 's'}`).join(', ') : null,
+    pretrained: s?.pretrained.length ? s.pretrained.map((t) => `${t.task} ${plural(t.epochs, 'epoch')}`).join(', ') : null,
     history: learningCurve(s),
     backend: s?.backend ?? input.backend ?? null,
     running: input.running,
@@ -159,10 +160,6 @@ export function countByClass(proposals: Iterable<Proposal>): Map<string, number>
 }
 
 /** A confidence with two decimals, rounded down (0.999 → "0.99": a "1.00" would claim certainty). */
-export function formatConfidence(c: number): string {
-  if (!Number.isFinite(c)) return '';
-  return (Math.floor(Math.min(1, Math.max(0, c)) * 100) / 100).toFixed(2);
-}
 
 /** The CodeLens / status bar text of an item: "spam 0.97" for a proposal, "labelled: spam" for a label. */
 export function describeItem(current: CurrentLabel | undefined, proposal: Proposal | undefined): string | undefined {
@@ -178,12 +175,18 @@ export function parseClassList(text: string): { classes: string[] } | { error: s
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   if (classes.length < 2) return { error: 'Give at least two classes, separated by commas (e.g. cat, dog).' };
-  const seen = new Set<string>();
+  // The same rules as the label store's classNameProblem / validateClasses (src/core/store/labelStore.ts), so a
+  // list this box accepts is never refused after Enter.
+  const seen = new Map<string, string>();
   for (const c of classes) {
-    if (/[\u0000-\u001f]/.test(c)) return { error: `Class "${c}" contains a control character.` };
-    if (c.length > 200) return { error: `Class "${c.slice(0, 20)}…" is longer than 200 characters.` };
-    if (seen.has(c)) return { error: `Class "${c}" is listed twice.` };
-    seen.add(c);
+    if (/[\u0000-\u001f\u007f]/.test(c)) return { error: `Class "${c}" contains a control character.` };
+    if (c.length > 100) return { error: `Class "${c.slice(0, 20)}…" is longer than 100 characters.` };
+    if (/[/\\]/.test(c)) return { error: `Class "${c}" contains a slash (class names become folder names when exporting).` };
+    if (c === '.' || c === '..') return { error: `Class "${c}" is not a usable folder name.` };
+    const prev = seen.get(c.toLowerCase());
+    if (prev === c) return { error: `Class "${c}" is listed twice.` };
+    if (prev !== undefined) return { error: `Classes "${prev}" and "${c}" differ only in case.` };
+    seen.set(c.toLowerCase(), c);
   }
   return { classes };
 }

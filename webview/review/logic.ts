@@ -98,8 +98,3 @@ export function imageUrl(base: string, relPath: string): string {
   return `${base.replace(/\/+$/, '')}/${relPath.split('/').map(encodeURIComponent).join('/')}`;
 }
 
-/** A confidence with two decimals, rounded down so that 0.999 shows as 0.99 (never a "1.00" that is not certain). */
-export function formatConfidence(c: number): string {
-  if (!Number.isFinite(c)) return '';
-  return (Math.floor(Math.min(1, Math.max(0, c)) * 100) / 100).toFixed(2);
-}

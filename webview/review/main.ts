@@ -15,10 +15,10 @@
  */
 import type { GridItem, ItemStatus, ItemUpdate, ReviewMode, ReviewState } from '../../src/protocol/webview';
 import { HostClient, HostError } from '../shared/rpc';
-import { el, formatPercent, injectStyle } from '../shared/format';
+import { el, formatConfidence, formatPrecision, injectStyle, plural } from '../shared/format';
 import { button, registerToolkit, setButtonLabel, setEnabled } from '../ui/toolkit';
 import { VirtualGrid } from './grid';
-import { batchStats, formatConfidence, keyAction, nextOpen, orderItems } from './logic';
+import { batchStats, keyAction, nextOpen, orderItems } from './logic';
 import { ThumbnailLoader } from './thumbs';
 import css from './style.css';
 
@@ -272,7 +272,7 @@ function renderBatch(): void {
   batchInfo.textContent =
     s.count === 0
       ? 'no open proposals at this confidence'
-      : `${s.count} proposal${s.count === 1 ? '' : 's'} · expected precision ${formatPercent(s.expectedPrecision ?? 0)} (≈ ${s.expectedErrors.toFixed(1)} wrong)`;
+      : `${plural(s.count, 'proposal')} · expected precision ${formatPrecision(s.expectedPrecision, s.count)} (≈ ${s.expectedErrors.toFixed(1)} wrong)`;
   setButtonLabel(batchButton, `Accept ${s.count}`);
   setEnabled(batchButton, s.count > 0 && !busyBatch && state.trusted);
 }

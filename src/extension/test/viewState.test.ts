@@ -3,6 +3,7 @@
  * (src/extension/itemPaths.ts, with real files and symlinks in a temp folder).
  * Run: node --import tsx --test src/extension/test/viewState.test.ts
  */
+import { formatConfidence } from '../../shared/format';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs/promises';
@@ -14,7 +15,6 @@ import {
   buildSideState,
   countByClass,
   describeItem,
-  formatConfidence,
   itemStatus,
   learningCurve,
   nextAction,
@@ -24,6 +24,7 @@ import {
   toStageProgress,
   PREVIEW_CHARS,
 } from '../viewState';
+import { validateClasses } from '../../core/store/labelStore';
 import { OutsideWorkspaceError, resolveInWorkspace, splitItemId, toWorkspaceRelative } from '../itemPaths';
 
 function status(over: Partial<ProjectStatus> = {}): ProjectStatus {
@@ -165,6 +166,20 @@ test('class list parsing', () => {
   assert.match((parseClassList('cat') as { error: string }).error, /at least two/);
   assert.match((parseClassList('cat, cat') as { error: string }).error, /twice/);
   assert.match((parseClassList('a\u0001, b') as { error: string }).error, /control/);
+});
+
+test('the Set Classes box accepts exactly what the label store accepts (Enter never loses the text)', () => {
+  const inputs = ['cat, dog', 'a/b, c', 'a\\b, c', 'Cat, cat', '., dog', '.., dog', `${'x'.repeat(101)}, y`, `${'x'.repeat(100)}, y`, 'a\u007f, b', 'spam, ham, eggs'];
+  for (const text of inputs) {
+    const parsed = parseClassList(text);
+    let storeError: string | undefined;
+    try {
+      validateClasses(text.split(',').map((c) => c.trim()).filter(Boolean));
+    } catch (e) {
+      storeError = (e as Error).message;
+    }
+    assert.equal('error' in parsed, storeError !== undefined, `${JSON.stringify(text)}: box ${'error' in parsed ? parsed.error : 'accepts'}, store ${storeError ?? 'accepts'}`);
+  }
 });
 
 test('item paths: ids split into file and row; resolution refuses escapes, including through symlinks', async (t) => {

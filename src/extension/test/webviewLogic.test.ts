@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { cellPosition, gridLayout, moveIndex, scrollToReveal, visibleRange } from '../../../webview/review/layout';
-import { batchStats, formatConfidence, imageUrl, keyAction, nextOpen, orderItems } from '../../../webview/review/logic';
+import { formatConfidence } from '../../shared/format';
+import { batchStats, imageUrl, keyAction, nextOpen, orderItems } from '../../../webview/review/logic';
 import { curveGeometry } from '../../../webview/sidePanel/curve';
 import { phaseLabel, progressRow } from '../../../webview/sidePanel/progress';
 import { ThumbnailLoader } from '../../../webview/review/thumbs';

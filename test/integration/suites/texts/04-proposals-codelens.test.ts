@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SelfLabelApi } from '../../../../src/extension/extension';
-import { codeLenses, currentLabels, extension, readJournal, readTruth, recordMetric, run, runStage, workspaceRoot } from '../../helpers';
+import { codeLenses, currentLabels, extension, readJournal, readTruth, recordMetric, run, runStage, testApi, waitFor, workspaceRoot } from '../../helpers';
 
 const uriOf = (rel: string) => vscode.Uri.file(path.join(workspaceRoot(), rel));
 
@@ -19,7 +19,7 @@ describe('pretrain, train, propose, CodeLens', function () {
   it('seeds: labels every text file and CSV row with its true class', async () => {
     const seeds = [...truth].filter(([id]) => !id.startsWith('messages.jsonl'));
     for (const [id, label] of seeds) {
-      if (currentLabels().get(id) !== label) await run('selflabel.correctCurrent', id, label);
+      if (currentLabels().get(id) !== label) await testApi().changeLabel(id, label);
     }
     const labels = currentLabels();
     for (const [id, label] of seeds) assert.equal(labels.get(id), label, id);
@@ -78,6 +78,66 @@ describe('pretrain, train, propose, CodeLens', function () {
     assert.equal(e?.source, 'rejected');
   });
 
+  it('Accept in the editor opens the next open proposal (the next proposed row of the file)', async () => {
+    const session = testApi().session();
+    assert.ok(session);
+    const rows = () =>
+      [...session.openProposals.keys()]
+        .filter((id) => id.startsWith('messages.jsonl#'))
+        .map((id) => ({ id, line: session.describe(id).item?.line ?? 0 }))
+        .sort((a, b) => a.line - b.line);
+    const open = rows();
+    assert.ok(open.length >= 3, `${open.length} open proposals in messages.jsonl`);
+    const [done, next] = open;
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uriOf('messages.jsonl')), { selection: new vscode.Range(done.line - 1, 0, done.line - 1, 0) });
+    await run('selflabel.acceptCurrent', done.id);
+    assert.equal(readJournal().at(-1)?.item, done.id);
+    const ed = await waitFor('the editor to move to the next proposal', () => {
+      const e = vscode.window.activeTextEditor;
+      return e && e.document.uri.fsPath === uriOf('messages.jsonl').fsPath && e.selection.active.line === next.line - 1 ? e : undefined;
+    }, 10_000);
+    assert.equal(ed.selection.active.line, next.line - 1, `on ${next.id}`);
+  });
+
+  it('with selflabel.advanceAfterReview off, Reject in the editor stays on the item', async () => {
+    const cfg = vscode.workspace.getConfiguration('selflabel');
+    await cfg.update('advanceAfterReview', false, vscode.ConfigurationTarget.Global);
+    try {
+      const session = testApi().session();
+      assert.ok(session);
+      const open = [...session.openProposals.keys()].filter((id) => id.startsWith('messages.jsonl#'));
+      const id = open[0];
+      const line = (session.describe(id).item?.line ?? 1) - 1;
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uriOf('messages.jsonl')), { selection: new vscode.Range(line, 0, line, 0) });
+      await run('selflabel.rejectCurrent', id);
+      assert.equal(readJournal().at(-1)?.item, id);
+      // The command awaits its advance, so by now the editor would have moved.
+      assert.equal(vscode.window.activeTextEditor?.selection.active.line, line);
+    } finally {
+      await cfg.update('advanceAfterReview', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('Change… highlights the proposed class, so Enter keeps the proposal (not the first class)', async () => {
+    const session = testApi().session();
+    const project = await session?.requireProject();
+    assert.ok(session && project);
+    const first = project.classes()[0];
+    // An open proposal whose class is not the first one: on the old picker Enter chose the first class.
+    const id = [...session.openProposals.values()].find((p) => p.label !== first)?.item;
+    assert.ok(id, `an open proposal not for "${first}"`);
+    const proposed = session.openProposals.get(id)?.label;
+    const before = readJournal().length;
+    const done = run('selflabel.correctCurrent', id);
+    await waitFor('the picker to take Enter', async () => {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      return readJournal().length > before;
+    }, 15_000, 300);
+    await done;
+    const e = readJournal().at(-1);
+    assert.deepEqual([e?.item, e?.label, e?.source], [id, proposed, 'accepted']);
+  });
+
   it('a labelled text file shows "labelled: <class>" on line 1', async () => {
     const lenses = await codeLenses(uriOf('notes/note-01.txt'));
     assert.equal(lenses.length, 1);
@@ -86,8 +146,7 @@ describe('pretrain, train, propose, CodeLens', function () {
   });
 
   it('the model does better than chance on the rows it was not shown', async () => {
-    const api = extension().exports as SelfLabelApi;
-    const session = api.controller.getSession();
+    const session = testApi().session();
     assert.ok(session);
     let right = 0;
     let total = 0;
