@@ -8,7 +8,7 @@
  *
  * "Acknowledged" (what must survive): an item the review grid showed as done. The grid shows an action as done only
  * when the host's answer (a `response` to the request, or an `updates` notification) has arrived, and the host sends
- * both only after the label store's write() + fdatasync returned (src/extension/panels.ts → Session → Project →
+ * both only after the label store's write() + fdatasync returned (src/extension/webviews/shared.ts → commands/review.ts → Session → Project →
  * LabelStore.record). A hook in the webview records every such message the moment it arrives; right before the kill
  * the test also reads every cell the grid shows as done and checks each is among those acknowledgements (so the grid
  * cannot show "done" early). After the kill:
