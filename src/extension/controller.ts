@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { ItemUpdate, SideState, StageProgress } from '../protocol/webview';
 import { errorMessage, type Log } from './log';
 import { BusyError, Session, UserError, type Change, type EngineModule } from './session';
-import { configOverrides } from './settings';
+import { affectsEngine, configOverrides } from './settings';
 import { buildSideState, countByClass } from './viewState';
 import { isTrusted } from './trust';
 
@@ -62,7 +62,7 @@ export class Controller implements vscode.Disposable {
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.resetSession()),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed()),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('selflabel')) void this.session?.settingsChanged().catch((err) => this.log.error('applying settings failed', err));
+        if (affectsEngine(e)) void this.session?.settingsChanged().catch((err) => this.log.error('applying settings failed', err));
       }),
     );
     void vscode.commands.executeCommand('setContext', 'selflabel.running', false);
@@ -216,7 +216,13 @@ export class Controller implements vscode.Disposable {
       problem: problem ?? s?.problem ?? null,
       proposedByClass: proposed,
       backend: s?.current?.backend,
+      scanned: this.scanned(folder),
     });
+  }
+
+  /** True once a scan has written the folder's item list (`.selflabel/cache/items.json`, src/core/paths.ts). */
+  scanned(folder = this.folder()): boolean {
+    return !!folder && fs.existsSync(path.join(folder.uri.fsPath, '.selflabel', 'cache', 'items.json'));
   }
 
   /** True if the folder has a SelfLabel store (so opening the project will not fail). */

@@ -19,6 +19,11 @@ const SETTING_TO_CONFIG: readonly [string, keyof ProjectConfig][] = [
   ['finetuneEpochs', 'finetuneEpochs'],
 ];
 
+/** True if a settings change touches a setting the engine reads (UI-only settings must not reopen the project). */
+export function affectsEngine(e: { affectsConfiguration(section: string): boolean }): boolean {
+  return SETTING_TO_CONFIG.some(([key]) => e.affectsConfiguration(`selflabel.${key}`));
+}
+
 /** Engine overrides from the settings the user set (folder > workspace > user). */
 export function configOverrides(scope?: vscode.Uri): Partial<ProjectConfig> {
   const cfg = vscode.workspace.getConfiguration('selflabel', scope);

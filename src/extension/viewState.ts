@@ -32,13 +32,22 @@ export function toStageProgress(p: Progress, run?: RunnableStage): StageProgress
   return out;
 }
 
-/** What the user should do next, with the button that does it. */
-export function nextAction(status: ProjectStatus | null, ctx: { folder: boolean; trusted: boolean; running: StageProgress | null }): NextAction {
+/**
+ * What to say when the last scan found nothing to label (instead of "not scanned yet" / "run scan first"): what the
+ * scan saw and what to do about it.
+ */
+export function emptyScanMessage(skipped: number): string {
+  const seen = skipped > 0 ? ` (${plural(skipped, 'file')} skipped: see the SelfLabel log)` : '';
+  return `The scan found no items to label${seen}. Add images or text files (.txt, .jsonl, .csv) to the folder, or check the selflabel.include / selflabel.exclude settings, then scan again.`;
+}
+
+/** What the user should do next, with the button that does it. `scanned`: a scan has run (its item list exists). */
+export function nextAction(status: ProjectStatus | null, ctx: { folder: boolean; trusted: boolean; running: StageProgress | null; scanned?: boolean }): NextAction {
   if (!ctx.folder) return { text: 'Open a folder with images or text files to start.' };
   if (ctx.running) return { text: `${ctx.running.stage} is running…` };
   if (!ctx.trusted) return { text: 'Trust this workspace to scan, train and label.', command: 'manageTrust' };
   if (!status || status.classes.length < 2) return { text: 'Set the classes to label (at least two).', command: 'setClasses' };
-  if (status.items === 0) return { text: 'Scan the workspace for items to label.', stage: 'scan' };
+  if (status.items === 0) return ctx.scanned ? { text: emptyScanMessage(status.skipped), stage: 'scan' } : { text: 'Scan the workspace for items to label.', stage: 'scan' };
   if (status.pretrained.length === 0) return { text: 'Pretrain the encoder on all items (self-supervised, no labels needed).', stage: 'pretrain' };
   const short = status.classes.filter((c) => (status.counts[c] ?? 0) < SEEDS_PER_CLASS);
   if (short.length > 0 && !status.model) {
@@ -71,6 +80,8 @@ export function buildSideState(input: {
   proposedByClass: ReadonlyMap<string, number>;
   /** Backend known to the host when the status has none yet. */
   backend?: string;
+  /** A scan has run (even one that found nothing). */
+  scanned?: boolean;
 }): SideState {
   const s = input.status;
   const classes = (s?.classes ?? []).map((name) => ({ name, labelled: s?.counts[name] ?? 0, proposed: input.proposedByClass.get(name) ?? 0 }));
@@ -88,7 +99,8 @@ export function buildSideState(input: {
     history: learningCurve(s),
     backend: s?.backend ?? input.backend ?? null,
     running: input.running,
-    next: nextAction(s, { folder: input.folder !== null, trusted: input.trusted, running: input.running }),
+    scanned: input.scanned === true,
+    next: nextAction(s, { folder: input.folder !== null, trusted: input.trusted, running: input.running, scanned: input.scanned }),
     problem: input.problem ?? warnings,
   };
 }

@@ -106,6 +106,8 @@ export interface SideState {
   folder: string | null;
   classes: ClassCount[];
   items: number;
+  /** A scan has run (so 0 items means the scan found nothing, not that there was no scan). */
+  scanned: boolean;
   labelled: number;
   proposals: number;
   skipped: number;
@@ -301,6 +303,7 @@ export const isSideState = hasShape<SideState>({
   folder: isNullable(isString),
   classes: isArrayOf(hasShape<ClassCount>({ name: isString, labelled: isNumber, proposed: isNumber })),
   items: isNumber,
+  scanned: isBool,
   labelled: isNumber,
   proposals: isNumber,
   skipped: isNumber,

@@ -180,7 +180,7 @@ function stageSummary(s: RunnableStage): string {
   if (!state) return '';
   switch (s) {
     case 'scan':
-      return state.items > 0 ? `${plural(state.items, 'item')}${state.skipped ? `, ${state.skipped} skipped` : ''}` : 'not scanned yet';
+      return state.items > 0 ? `${plural(state.items, 'item')}${state.skipped ? `, ${state.skipped} skipped` : ''}` : state.scanned ? `found 0 items${state.skipped ? `, ${state.skipped} skipped` : ''}` : 'not scanned yet';
     case 'pretrain':
       return state.pretrained ?? 'not pretrained yet';
     case 'train':

@@ -10,8 +10,8 @@ import type { Controller } from '../controller';
 import { startStageMonitor } from '../hostMonitor';
 import { errorMessage } from '../log';
 import { STAGE_TITLES, type Session, type StageOutcome } from '../session';
-import { showUntrusted, untrustedMessage } from '../trust';
-import { nextAction } from '../viewState';
+import { showUntrusted, TRUSTED_ACTIONS, untrustedMessage } from '../trust';
+import { emptyScanMessage, nextAction } from '../viewState';
 import { COMMANDS, PANEL_TO_COMMAND } from './ids';
 import type { CommandTable } from './registry';
 
@@ -66,6 +66,14 @@ export function startStage(c: Controller, stage: RunnableStage): { started: true
     const message = 'SelfLabel: set the classes first (SelfLabel: Set Classes).';
     void vscode.window.showWarningMessage(message, 'Set Classes').then((a) => {
       if (a) void vscode.commands.executeCommand(COMMANDS.setClasses);
+    });
+    return { started: false, message };
+  }
+  // After a scan that found nothing, say so (the engine would say "run scan first", which the user just did).
+  if (stage !== 'scan' && s.current && s.current.getItems().length === 0 && c.scanned()) {
+    const message = `SelfLabel: ${TRUSTED_ACTIONS[stage]} needs items. ${emptyScanMessage(s.current.getSkipped().length)}`;
+    void vscode.window.showWarningMessage(message, 'Scan Again').then((a) => {
+      if (a) void runStage(c, 'scan');
     });
     return { started: false, message };
   }

@@ -152,6 +152,8 @@ export async function correctCurrent(c: Controller, arg?: unknown, given?: strin
   }
   const d = s.describe(id);
   if (d.proposal) return d.proposal.label === cls ? accept(c, [id]) : correct(c, id, cls);
+  // Keeping the current label (Enter on the highlighted row) changes nothing and writes nothing.
+  if (d.status.label === cls && d.status.status !== 'rejected' && d.status.status !== 'unlabelled') return [];
   return d.status.status === 'unlabelled' || d.status.status === 'rejected' ? label(c, id, cls) : correct(c, id, cls);
 }
 

@@ -19,6 +19,7 @@ import {
   learningCurve,
   nextAction,
   parseClassList,
+  emptyScanMessage,
   proposalCell,
   suggestionCell,
   toStageProgress,
@@ -166,6 +167,20 @@ test('class list parsing', () => {
   assert.match((parseClassList('cat') as { error: string }).error, /at least two/);
   assert.match((parseClassList('cat, cat') as { error: string }).error, /twice/);
   assert.match((parseClassList('a\u0001, b') as { error: string }).error, /control/);
+});
+
+test('after a scan that found 0 items: say what was found and what to do, not "scan" / "not scanned yet"', () => {
+  const ctx = { folder: true, trusted: true, running: null };
+  const none = status({ items: 0, skipped: 3 });
+  assert.equal(nextAction(none, ctx).text, 'Scan the workspace for items to label.', 'no scan yet');
+  const after = nextAction(none, { ...ctx, scanned: true });
+  assert.equal(after.stage, 'scan');
+  assert.match(after.text, /^The scan found no items to label \(3 files skipped: see the SelfLabel log\)\. Add images or text files/);
+  assert.match(emptyScanMessage(0), /^The scan found no items to label\. .*include.*exclude/);
+  const side = buildSideState({ status: none, folder: 'ws', trusted: true, running: null, problem: null, proposedByClass: new Map(), scanned: true });
+  assert.equal(side.scanned, true);
+  assert.match(side.next.text, /found no items/);
+  assert.equal(buildSideState({ status: none, folder: 'ws', trusted: true, running: null, problem: null, proposedByClass: new Map() }).scanned, false);
 });
 
 test('the Set Classes box accepts exactly what the label store accepts (Enter never loses the text)', () => {

@@ -11,6 +11,7 @@ import type { Log } from '../../log';
 import { errorMessage } from '../../log';
 import { confidenceThreshold, labelBatchSize } from '../../settings';
 import { readThumbnails } from '../../thumbnails';
+import { emptyScanMessage } from '../../viewState';
 import { resourceRoots, webviewHtml, WebviewChannel, type Handled } from '../../webviewHost';
 import { sharedNotifications, sharedRequests } from '../shared';
 
@@ -138,7 +139,9 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
     if (!this.c.hasStore()) return this.emptyState('Set the classes first (SelfLabel: Set Classes).');
     const p = await s.requireProject();
     const classes = p.classes();
-    if (p.getItems().length === 0) return this.emptyState('No items yet: run SelfLabel: Scan.', classes);
+    if (p.getItems().length === 0) {
+      return this.emptyState(this.c.scanned() ? emptyScanMessage((await s.status())?.skipped ?? 0) : 'No items yet: run SelfLabel: Scan.', classes);
+    }
     const items = this.mode === 'review' ? s.reviewCells() : await s.labelCells(labelBatchSize(vscode.Uri.file(s.root)));
     let empty: string | null = null;
     if (items.length === 0) {

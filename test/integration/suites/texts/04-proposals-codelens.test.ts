@@ -105,7 +105,7 @@ describe('pretrain, train, propose, CodeLens', function () {
     try {
       const session = testApi().session();
       assert.ok(session);
-      const open = [...session.openProposals.keys()].filter((id) => id.startsWith('messages.jsonl#'));
+      const open = [...session.openProposals.keys()].filter((id) => id.startsWith('messages.jsonl#')).sort();
       const id = open[0];
       const line = (session.describe(id).item?.line ?? 1) - 1;
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uriOf('messages.jsonl')), { selection: new vscode.Range(line, 0, line, 0) });
@@ -118,24 +118,28 @@ describe('pretrain, train, propose, CodeLens', function () {
     }
   });
 
-  it('Change… highlights the proposed class, so Enter keeps the proposal (not the first class)', async () => {
+  it('Change… highlights the current label, so Enter keeps it (not the first class) and writes nothing', async () => {
     const session = testApi().session();
     const project = await session?.requireProject();
     assert.ok(session && project);
     const first = project.classes()[0];
-    // An open proposal whose class is not the first one: on the old picker Enter chose the first class.
-    const id = [...session.openProposals.values()].find((p) => p.label !== first)?.item;
-    assert.ok(id, `an open proposal not for "${first}"`);
-    const proposed = session.openProposals.get(id)?.label;
+    // A seed labelled with another class than the first: the old picker highlighted the first class, so Enter
+    // relabelled it. (The proposal case is covered by src/extension/test/reviewLogic.test.ts: with this small model
+    // every open proposal may be for the first class.)
+    const id = [...truth].find(([k, label]) => !k.startsWith('messages.jsonl') && label !== first)?.[0];
+    assert.ok(id, `a seed not labelled "${first}"`);
+    const label = currentLabels().get(id);
+    assert.ok(label && label !== first);
     const before = readJournal().length;
-    const done = run('selflabel.correctCurrent', id);
+    let settled = false;
+    const done = run('selflabel.correctCurrent', id).finally(() => (settled = true));
     await waitFor('the picker to take Enter', async () => {
       await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-      return readJournal().length > before;
+      return settled;
     }, 15_000, 300);
-    await done;
-    const e = readJournal().at(-1);
-    assert.deepEqual([e?.item, e?.label, e?.source], [id, proposed, 'accepted']);
+    assert.deepEqual(await done, [], 'nothing changed');
+    assert.equal(readJournal().length, before, 'no event written');
+    assert.equal(currentLabels().get(id), label);
   });
 
   it('a labelled text file shows "labelled: <class>" on line 1', async () => {
