@@ -18,7 +18,7 @@ import { HostClient, HostError } from '../shared/rpc';
 import { el, formatConfidence, formatPrecision, injectStyle, plural } from '../shared/format';
 import { button, registerToolkit, setButtonLabel, setEnabled } from '../ui/toolkit';
 import { VirtualGrid } from './grid';
-import { batchStats, keyAction, nextOpen, orderItems } from './logic';
+import { batchStats, classKeyLabel, keyAction, nextOpen, orderItems } from './logic';
 import { ThumbnailLoader } from './thumbs';
 import css from './style.css';
 
@@ -284,8 +284,10 @@ function renderLegend(): void {
     const chip = el('button', 'sl-chip');
     chip.type = 'button';
     chip.dataset.testid = `class-chip-${i + 1}`;
-    chip.title = i < 9 ? `Press ${i + 1}` : c;
-    if (i < 9) chip.append(el('kbd', undefined, String(i + 1)));
+    const keys = classKeyLabel(i);
+    chip.title = i < 9 ? `Press ${keys}` : `Press ${keys.split(' ').join(' then ')}`;
+    chip.dataset.key = keys.replace(/ /g, '');
+    chip.append(el('kbd', undefined, keys));
     chip.append(document.createTextNode(` ${c}`));
     chip.addEventListener('click', () => {
       pickClass(i);
@@ -488,14 +490,23 @@ function setThreshold(v: number): void {
 slider.addEventListener('input', () => setThreshold(Number(slider.value)));
 sliderValue.addEventListener('change', () => setThreshold(Number(sliderValue.value)));
 
+/** Zeros typed so far of a class chord ("0" then "3" = class 12). */
+let chord = '';
 document.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement | null;
   // Keys typed into inputs and buttons belong to them.
   if (t && t !== gridBox && t !== document.body && t.closest('input, textarea, button, vscode-button, vscode-text-field')) return;
-  const action = keyAction(e, state?.classes.length ?? 0);
+  const action = keyAction(e, state?.classes.length ?? 0, chord);
+  chord = '';
+  legend.dataset.chord = '';
   if (!action || !state || items.length === 0) return;
   e.preventDefault();
   switch (action.type) {
+    case 'prefix':
+      // Shown on the legend until the chord ends (the next key).
+      chord = action.prefix;
+      legend.dataset.chord = chord;
+      return;
     case 'class': return pickClass(action.index);
     case 'accept': return accept();
     case 'reject': return reject();

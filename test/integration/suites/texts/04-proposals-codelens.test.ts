@@ -78,6 +78,31 @@ describe('pretrain, train, propose, CodeLens', function () {
     assert.equal(e?.source, 'rejected');
   });
 
+  it('a labelled text file shows "labelled: <class>" on line 1', async () => {
+    const lenses = await codeLenses(uriOf('notes/note-01.txt'));
+    assert.equal(lenses.length, 1);
+    assert.equal(lenses[0].range.start.line, 0);
+    assert.match(lenses[0].command?.title ?? '', /labelled: spam/);
+  });
+
+  it('the model does better than chance on the rows it was not shown', async () => {
+    const session = testApi().session();
+    assert.ok(session);
+    let right = 0;
+    let total = 0;
+    for (const [id, label] of truth) {
+      if (!id.startsWith('messages.jsonl')) continue;
+      const p = session.describe(id).proposal;
+      if (!p) continue;
+      total++;
+      if (p.label === label) right++;
+    }
+    recordMetric('proposal accuracy on open JSONL rows (%)', total ? (100 * right) / total : 0);
+    assert.ok(total >= 15, `${total} open proposals`);
+    // A weak bound on purpose (1 pretraining epoch on 41 texts): this checks the wiring, the bench checks quality.
+    assert.ok(right / total >= 0.5, `${right}/${total} right`);
+  });
+
   it('Accept in the editor opens the next open proposal (the next proposed row of the file)', async () => {
     const session = testApi().session();
     assert.ok(session);
@@ -140,30 +165,5 @@ describe('pretrain, train, propose, CodeLens', function () {
     assert.deepEqual(await done, [], 'nothing changed');
     assert.equal(readJournal().length, before, 'no event written');
     assert.equal(currentLabels().get(id), label);
-  });
-
-  it('a labelled text file shows "labelled: <class>" on line 1', async () => {
-    const lenses = await codeLenses(uriOf('notes/note-01.txt'));
-    assert.equal(lenses.length, 1);
-    assert.equal(lenses[0].range.start.line, 0);
-    assert.match(lenses[0].command?.title ?? '', /labelled: spam/);
-  });
-
-  it('the model does better than chance on the rows it was not shown', async () => {
-    const session = testApi().session();
-    assert.ok(session);
-    let right = 0;
-    let total = 0;
-    for (const [id, label] of truth) {
-      if (!id.startsWith('messages.jsonl')) continue;
-      const p = session.describe(id).proposal;
-      if (!p) continue;
-      total++;
-      if (p.label === label) right++;
-    }
-    recordMetric('proposal accuracy on open JSONL rows (%)', total ? (100 * right) / total : 0);
-    assert.ok(total >= 15, `${total} open proposals`);
-    // A weak bound on purpose (1 pretraining epoch on 41 texts): this checks the wiring, the bench checks quality.
-    assert.ok(right / total >= 0.5, `${right}/${total} right`);
   });
 });
