@@ -26,7 +26,8 @@ import { readArrayFile, readJson, writeArrayFile, writeJson } from './util/files
 import { AbortError, combineProgress, throwIfAborted } from './util/progress';
 import { scanWorkspace, loadTexts } from './dataset';
 import { LabelStore, importCsv, exportLabels } from './store';
-import { proposeLabels, suggestForLabelling, findDisagreements } from './proposals';
+import { proposeLabels, suggestForLabelling, findDisagreements, type RawProposal } from './proposals';
+import { bestBelow } from './proposals/below';
 import { WorkerPool } from '../worker/pool';
 import { isTextHeadState } from './text/state';
 import type { ClassifierHead, GraphData, ImageData, JobData, JobName, JobTypes, PretrainStats } from '../protocol/jobs';
@@ -81,6 +82,8 @@ export interface ProposalSet {
   /** Mean calibrated confidence of the proposals: the precision a reviewer should expect. */
   expectedPrecision: number;
   time: string;
+  /** The best candidates under the threshold (src/core/proposals/below.ts); never pending proposals. */
+  below?: Proposal[];
 }
 
 export interface RoundRecord {
@@ -909,14 +912,10 @@ export class Project {
       rejected: (r: number) => this.store.rejectedLabels(pred.meta.ids[r]),
       limit: opts.limit,
     });
-    const proposals: Proposal[] = res.proposals.map((p) => ({
-      item: pred.meta.ids[p.index],
-      label: p.label,
-      confidence: p.confidence,
-      alternatives: p.alternatives,
-      model: pred.meta.model,
-    }));
-    const set: ProposalSet = { model: pred.meta.model, threshold, proposals, expectedPrecision: res.expectedPrecision, time: new Date().toISOString() };
+    const toProposal = (p: RawProposal): Proposal => ({ item: pred.meta.ids[p.index], label: p.label, confidence: p.confidence, alternatives: p.alternatives, model: pred.meta.model });
+    const proposals: Proposal[] = res.proposals.map(toProposal);
+    const below = bestBelow({ probs: pred.probs, n: pred.meta.ids.length, nClasses: C, classes, candidates: Int32Array.from(rows), threshold, rejected: (r: number) => this.store.rejectedLabels(pred.meta.ids[r]) }).map(toProposal);
+    const set: ProposalSet = { model: pred.meta.model, threshold, proposals, expectedPrecision: res.expectedPrecision, time: new Date().toISOString(), below };
     this.proposalSet = set;
     await writeJson(this.paths.proposals, set);
     const history = (await readJson<RoundRecord[]>(this.paths.history)) ?? [];
@@ -933,6 +932,16 @@ export class Project {
   pendingProposals(): Proposal[] {
     if (!this.proposalSet) return [];
     return this.proposalSet.proposals.filter((p) => !this.store.get(p.item) && !this.store.rejectedLabels(p.item).has(p.label));
+  }
+
+  /** The threshold the current proposal set was made with (undefined before the first `propose`). */
+  proposalThreshold(): number | undefined {
+    return this.proposalSet?.threshold;
+  }
+
+  /** The best candidates under the threshold still unlabelled (see ProposalSet.below). */
+  candidatesBelow(): Proposal[] {
+    return (this.proposalSet?.below ?? []).filter((p) => !this.store.get(p.item) && !this.store.rejectedLabels(p.item).has(p.label));
   }
 
   proposalFor(item: string): Proposal | undefined {

@@ -367,16 +367,29 @@ export class Session {
     return updates;
   }
 
+  /**
+   * Accepts proposals. A candidate under the threshold (shown in the grid once the user lowers its threshold) is no
+   * pending proposal: accepting it records a human label of its class.
+   */
   async accept(items: string[]): Promise<ItemUpdate[]> {
     const p = await this.requireProject();
     const unique = [...new Set(items)];
     for (const id of unique) if (!p.getItem(id)) throw new UserError(`Unknown item "${id}".`);
-    await p.accept(unique);
+    const below = new Map(p.candidatesBelow().map((c) => [c.item, c]));
+    const proposals = unique.filter((id) => this.pending.has(id) || !below.has(id));
+    if (proposals.length) await p.accept(proposals);
+    for (const id of unique) {
+      const c = below.get(id);
+      if (c && !this.pending.has(id)) await p.label(id, c.label);
+    }
     return this.changed(unique);
   }
 
   async reject(item: string): Promise<ItemUpdate[]> {
     const p = await this.known(item);
+    if (!this.pending.has(item) && p.candidatesBelow().some((c) => c.item === item)) {
+      throw new UserError(`"${item}" is a candidate under the confidence threshold, not a proposal: pick its class instead (or leave it).`);
+    }
     await p.reject(item);
     return this.changed([item]);
   }
@@ -406,12 +419,14 @@ export class Session {
 
   // ---- grid contents -------------------------------------------------------------------------------------------
 
-  /** Open proposals as grid cells. */
+  /** Open proposals as grid cells, then the best candidates under the threshold (marked `below`). */
   reviewCells(): GridItem[] {
     const p = this.project;
     if (!p) return [];
     this.rebuildIndexes();
-    return [...this.pending.values()].map((pr) => proposalCell(pr, p.getItem(pr.item)));
+    const cells = [...this.pending.values()].map((pr) => proposalCell(pr, p.getItem(pr.item)));
+    for (const pr of p.candidatesBelow()) if (!this.pending.has(pr.item)) cells.push({ ...proposalCell(pr, p.getItem(pr.item)), below: true });
+    return cells;
   }
 
   /** The `n` items most worth labelling as grid cells (seeds before a model exists). */

@@ -41,6 +41,22 @@ export function emptyScanMessage(skipped: number): string {
   return `The scan found no items to label${seen}. Add images or text files (.txt, .jsonl, .csv) to the folder, or check the selflabel.include / selflabel.exclude settings, then scan again.`;
 }
 
+/**
+ * Where the review grid's threshold control starts: the setting, or the threshold the proposal set was made with
+ * when that is lower (a `selflabel propose --threshold 0` from the CLI), so no pending proposal starts out marked as
+ * below the threshold; candidates under the set's threshold do.
+ */
+export function gridThreshold(setting: number, madeWith: number | undefined): number {
+  return madeWith !== undefined && Number.isFinite(madeWith) ? Math.min(setting, Math.max(0, madeWith)) : setting;
+}
+
+/** The review grid's message when it has nothing to show. */
+export function reviewEmptyMessage(proposed: boolean): string {
+  return proposed
+    ? 'No open proposals and no candidates: everything proposed has been reviewed. Train again with the new labels, then propose.'
+    : 'No proposals yet: train the model, then propose (the side panel shows the next step).';
+}
+
 /** What the user should do next, with the button that does it. `scanned`: a scan has run (its item list exists). */
 export function nextAction(status: ProjectStatus | null, ctx: { folder: boolean; trusted: boolean; running: StageProgress | null; scanned?: boolean }): NextAction {
   if (!ctx.folder) return { text: 'Open a folder with images or text files to start.' };

@@ -143,6 +143,11 @@ export interface GridItem {
   status: ItemStatus;
   /** Why the item is suggested (label mode). */
   reason?: string;
+  /**
+   * Review mode: a candidate under the proposal threshold (not a pending proposal). The grid shows it marked as
+   * below the threshold; accepting it records a human label of its class.
+   */
+  below?: boolean;
 }
 
 export type ReviewMode = 'review' | 'label';
@@ -325,6 +330,7 @@ const isGridItem = hasShape<GridItem>({
   preview: isOptional(isString),
   status: isOneOf(ITEM_STATUSES),
   reason: isOptional(isString),
+  below: isOptional(isBool),
 });
 export const isReviewState = hasShape<ReviewState>({
   mode: isOneOf(REVIEW_MODES),

@@ -36,6 +36,28 @@ export function batchStats(items: readonly GridItem[], threshold: number, busy: 
   return { ids, count, expectedPrecision: count === 0 ? null : sum / count, expectedErrors: count - sum };
 }
 
+/**
+ * An open proposal or candidate under the grid's threshold control: shown marked "below threshold" and left out of
+ * "accept all". Moving the control re-marks every cell at once, without asking the host.
+ */
+export function isBelow(it: GridItem, threshold: number): boolean {
+  return it.status === 'proposed' && it.confidence !== undefined && it.confidence < threshold;
+}
+
+/** The review summary's counts: open proposals at or above the threshold, open ones below it, and reviewed. */
+export function reviewCounts(items: readonly GridItem[], threshold: number, busy: (it: GridItem) => boolean = () => false): { open: number; below: number; reviewed: number } {
+  let open = 0;
+  let below = 0;
+  let reviewed = 0;
+  for (const it of items) {
+    if (it.status !== 'proposed' && it.status !== 'unlabelled') reviewed++;
+    else if (busy(it)) continue;
+    else if (isBelow(it, threshold)) below++;
+    else open++;
+  }
+  return { open, below, reviewed };
+}
+
 /** Review mode: by confidence (descending, or ascending = hardest first), ties by id. Label mode keeps the host's order. */
 export function orderItems(items: readonly GridItem[], mode: ReviewMode, ascending = false): GridItem[] {
   if (mode === 'label') return items.slice();

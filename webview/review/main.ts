@@ -18,7 +18,7 @@ import { HostClient, HostError } from '../shared/rpc';
 import { el, formatConfidence, formatPrecision, injectStyle, plural } from '../shared/format';
 import { button, registerToolkit, setButtonLabel, setEnabled } from '../ui/toolkit';
 import { VirtualGrid } from './grid';
-import { batchStats, classKeyLabel, keyAction, nextOpen, orderItems } from './logic';
+import { batchStats, classKeyLabel, isBelow, keyAction, nextOpen, orderItems, reviewCounts } from './logic';
 import { ThumbnailLoader } from './thumbs';
 import css from './style.css';
 
@@ -182,6 +182,8 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
     // The saved status only: an action still on its way to the journal shows as "saving…".
     setData(cell, 'status', item.status);
     setData(cell, 'saving', pending ? 'true' : 'false');
+    const below = state?.mode === 'review' && isBelow(item, threshold);
+    setData(cell, 'below', below ? 'true' : 'false');
     if (cell.classList.contains('focused') !== focused) cell.classList.toggle('focused', focused);
     setAttr(cell, 'aria-selected', focused ? 'true' : 'false');
     const isImage = item.kind === 'image';
@@ -203,7 +205,7 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
     }
     setText(p.label, pending?.label ?? item.label ?? (state?.mode === 'label' ? '?' : ''));
     setText(p.conf, item.confidence !== undefined ? formatConfidence(item.confidence) : '');
-    setText(p.status, pending ? `saving… ${STATUS_TEXT[pending.status]}`.trim() : STATUS_TEXT[item.status] || (item.reason ?? ''));
+    setText(p.status, pending ? `saving… ${STATUS_TEXT[pending.status]}`.trim() : below ? 'below threshold' : STATUS_TEXT[item.status] || (item.reason ?? ''));
     setText(p.path, item.id);
     cell.title = `${item.id}${item.label ? ` — ${item.label}` : ''}${item.confidence !== undefined ? ` (${item.confidence.toFixed(3)})` : ''}${
       item.alternatives?.length ? `\nthen: ${item.alternatives.map((a) => `${a.label} ${formatConfidence(a.confidence)}`).join(', ')}` : ''
@@ -260,8 +262,11 @@ function renderSummary(): void {
   const n = items.length;
   const done = items.filter((i) => i.status !== 'proposed' && i.status !== 'unlabelled').length;
   const inFlight = saving.size ? ` · ${saving.size} saving` : '';
-  summary.textContent =
-    state.mode === 'review' ? `${n} proposals · ${done} reviewed${inFlight} · ${n - done - saving.size} open` : `${n} items to label · ${done} labelled${inFlight}`;
+  if (state.mode === 'review') {
+    const c = reviewCounts(items, threshold, isSaving);
+    const below = c.below ? ` · ${c.below} below the threshold` : '';
+    summary.textContent = `${plural(c.open, 'proposal')} at ≥ ${threshold.toFixed(2)}${below} · ${done} reviewed${inFlight}`;
+  } else summary.textContent = `${plural(n, 'item')} to label · ${done} labelled${inFlight}`;
 }
 
 function renderBatch(): void {
@@ -485,6 +490,9 @@ function toggleSort(): void {
 function setThreshold(v: number): void {
   if (!Number.isFinite(v)) return;
   threshold = Math.min(1, Math.max(0, v));
+  // Re-filter at once: every cell's "below threshold" mark and the summary follow the control.
+  grid.refreshAll();
+  renderSummary();
   renderBatch();
 }
 slider.addEventListener('input', () => setThreshold(Number(slider.value)));

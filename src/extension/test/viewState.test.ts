@@ -20,6 +20,8 @@ import {
   nextAction,
   parseClassList,
   emptyScanMessage,
+  gridThreshold,
+  reviewEmptyMessage,
   proposalCell,
   suggestionCell,
   toStageProgress,
@@ -217,4 +219,13 @@ test('item paths: ids split into file and row; resolution refuses escapes, inclu
   assert.equal(toWorkspaceRelative(ws, path.join(ws, 'sub', 'a.txt')), 'sub/a.txt');
   assert.equal(toWorkspaceRelative(ws, path.join(base, 'secret.txt')), undefined);
   assert.equal(toWorkspaceRelative(ws, ws), undefined);
+});
+
+test('review grid: the threshold control starts at the setting, or lower when the proposals were made lower; empty messages', () => {
+  assert.equal(gridThreshold(0.9, undefined), 0.9);
+  assert.equal(gridThreshold(0.9, 0), 0, 'proposals made at 0 (CLI) are not all marked below');
+  assert.equal(gridThreshold(0.5, 0.8), 0.5);
+  assert.match(reviewEmptyMessage(false), /^No proposals yet: train the model, then propose/);
+  assert.match(reviewEmptyMessage(true), /everything proposed has been reviewed/);
+  assert.doesNotMatch(reviewEmptyMessage(true), /propose first/i, 'after a propose, never "propose first"');
 });

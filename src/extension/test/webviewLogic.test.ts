@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { cellPosition, gridLayout, moveIndex, scrollToReveal, visibleRange } from '../../../webview/review/layout';
 import { formatConfidence } from '../../shared/format';
-import { batchStats, classKey, classKeyLabel, imageUrl, keyAction, nextOpen, orderItems } from '../../../webview/review/logic';
+import { batchStats, classKey, classKeyLabel, imageUrl, isBelow, keyAction, reviewCounts, nextOpen, orderItems } from '../../../webview/review/logic';
 import { curveGeometry } from '../../../webview/sidePanel/curve';
 import { phaseLabel, progressRow } from '../../../webview/sidePanel/progress';
 import { ThumbnailLoader } from '../../../webview/review/thumbs';
@@ -298,4 +298,16 @@ test('classes 10 and up get keys: a chord of zeros and a digit, shown on the chi
     }
     assert.deepEqual(last, { type: 'class', index: i });
   });
+});
+
+test('the grid\'s threshold control re-marks cells at once: under it "below threshold", out of the batch and the proposal count', () => {
+  const cell = (id: string, confidence: number, status: GridItem['status'] = 'proposed'): GridItem => ({ id, kind: 'text', path: id, label: 'a', confidence, status });
+  const items = [cell('p1', 0.97), cell('p2', 0.91), cell('c1', 0.7), cell('c2', 0.4), cell('done', 0.5, 'accepted')];
+  assert.deepEqual(items.filter((i) => isBelow(i, 0.9)).map((i) => i.id), ['c1', 'c2']);
+  assert.deepEqual(reviewCounts(items, 0.9), { open: 2, below: 2, reviewed: 1 });
+  assert.deepEqual(batchStats(items, 0.9).ids, ['p1', 'p2']);
+  // Lowered to 0.5: c1 joins the proposals and the batch; an accepted item is never "below".
+  assert.deepEqual(reviewCounts(items, 0.5), { open: 3, below: 1, reviewed: 1 });
+  assert.deepEqual(batchStats(items, 0.5).ids, ['p1', 'p2', 'c1']);
+  assert.equal(isBelow(items[4], 0.9), false);
 });

@@ -11,7 +11,7 @@ import type { Log } from '../../log';
 import { errorMessage } from '../../log';
 import { confidenceThreshold, labelBatchSize } from '../../settings';
 import { readThumbnails } from '../../thumbnails';
-import { emptyScanMessage } from '../../viewState';
+import { emptyScanMessage, gridThreshold, reviewEmptyMessage } from '../../viewState';
 import { resourceRoots, webviewHtml, WebviewChannel, type Handled } from '../../webviewHost';
 import { sharedNotifications, sharedRequests } from '../shared';
 
@@ -147,7 +147,7 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
     if (items.length === 0) {
       empty =
         this.mode === 'review'
-          ? 'No open proposals. Train and propose first (or everything proposed has been reviewed).'
+          ? reviewEmptyMessage(p.proposalThreshold() !== undefined)
           : 'Every item is labelled.';
     }
     return {
@@ -155,7 +155,7 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
       classes,
       items,
       imageBase: this.panel.webview.asWebviewUri(vscode.Uri.file(s.root)).toString(),
-      threshold: confidenceThreshold(vscode.Uri.file(s.root)),
+      threshold: gridThreshold(confidenceThreshold(vscode.Uri.file(s.root)), p.proposalThreshold()),
       trusted: vscode.workspace.isTrusted,
       empty,
     };
