@@ -15,7 +15,7 @@ import type { ProjectConfig } from '../core/config';
 import type { GridItem, ItemUpdate, RunnableStage, StageProgress } from '../protocol/webview';
 import { formatPercent, formatPrecision, plural } from '../shared/format';
 import { errorMessage, type Log } from './log';
-import { itemStatus, proposalCell, suggestionCell, toStageProgress } from './viewState';
+import { itemStatus, pretrainSummary, proposalCell, suggestionCell, toStageProgress, withTaskLines } from './viewState';
 
 export type EngineModule = typeof import('../core/project');
 
@@ -215,7 +215,8 @@ export class Session {
    * Runs one stage. Refuses (BusyError) while another runs. `signal` (e.g. a notification's cancel button) and
    * `cancel()` both stop it; a cancelled stage resolves with `cancelled: true`.
    */
-  async runStage(stage: RunnableStage, opts: { signal?: AbortSignal; onProgress?: (p: StageProgress) => void } = {}): Promise<StageOutcome> {
+  /** Runs a stage; `fresh` (pretrain only) discards the pretrained encoders first and pretrains from scratch. */
+  async runStage(stage: RunnableStage, opts: { signal?: AbortSignal; onProgress?: (p: StageProgress) => void; fresh?: boolean } = {}): Promise<StageOutcome> {
     if (this.running) {
       throw new BusyError(`${STAGE_TITLES[this.running.stage]} is still running: wait for it or cancel it (SelfLabel: Cancel).`);
     }
@@ -226,9 +227,10 @@ export class Session {
     this.running = { stage, controller, progress: null };
     this.problem = null;
     this.fire({ kind: 'stage' });
+    const lines = new Map<string, string>();
     const onProgress = (p: Progress) => {
       if (!this.running) return;
-      const sp = toStageProgress(p, stage);
+      const sp = withTaskLines(lines, toStageProgress(p, stage));
       this.running.progress = sp;
       opts.onProgress?.(sp);
       this.fire({ kind: 'progress' });
@@ -237,7 +239,7 @@ export class Session {
     try {
       const p = await this.requireProject();
       const signal = controller.signal;
-      const summary = await this.execute(p, stage, { signal, onProgress });
+      const summary = await this.execute(p, stage, { signal, onProgress, fresh: opts.fresh === true });
       this.log.info(`${stage} done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${summary}`);
       return { stage, summary, cancelled: false };
     } catch (e) {
@@ -257,7 +259,7 @@ export class Session {
     }
   }
 
-  private async execute(p: Project, stage: RunnableStage, o: { signal: AbortSignal; onProgress: (p: Progress) => void }): Promise<string> {
+  private async execute(p: Project, stage: RunnableStage, o: { signal: AbortSignal; onProgress: (p: Progress) => void; fresh: boolean }): Promise<string> {
     switch (stage) {
       case 'scan': {
         const r = await p.scan(o);
@@ -267,9 +269,10 @@ export class Session {
         return `found ${plural(r.items, `${r.modality ?? ''} item`.trimStart())} in ${plural(r.filesSeen, 'file')}${skipped}`;
       }
       case 'pretrain': {
-        const r = await p.pretrain(o);
+        const before = o.fresh ? [] : await p.pretrained();
+        const r = await p.pretrain({ signal: o.signal, onProgress: o.onProgress, fresh: o.fresh });
         this.fire({ kind: 'model' });
-        return `pretrained ${r.tasks.map((t) => `${t.task} (${plural(t.epochs, 'epoch')}, loss ${t.finalLoss.toFixed(3)})`).join(', ')} in ${r.seconds.toFixed(0)} s, ${r.itemsPerSecond.toFixed(0)} items/s on ${r.backend}`;
+        return pretrainSummary(before, r);
       }
       case 'train': {
         const r = await p.train(o);

@@ -57,6 +57,36 @@ export function reviewEmptyMessage(proposed: boolean): string {
     : 'No proposals yet: train the model, then propose (the side panel shows the next step).';
 }
 
+/**
+ * Progress of a stage that runs several tasks at once (pretraining's pretext tasks in parallel workers): each report
+ * carries one task's loss and epoch ("simclr: epoch 2/8"), so showing the latest report alternates between the
+ * tasks. `seen` keeps the latest line per task for the run; the result shows every task's line and no single loss.
+ */
+export function withTaskLines(seen: Map<string, string>, p: StageProgress): StageProgress {
+  const m = p.message !== undefined ? /^([\w-]+): (.*)$/.exec(p.message) : null;
+  if (!m) return p;
+  seen.set(m[1], `${m[1]}: ${m[2]}${p.loss !== undefined ? `, loss ${p.loss.toFixed(3)}` : ''}`);
+  if (seen.size < 2) return p;
+  const out: StageProgress = { ...p, message: [...seen.values()].join(' · ') };
+  delete out.loss;
+  return out;
+}
+
+/**
+ * The summary of a pretraining run. `before`: the epochs of each task before it. When no task gained an epoch (the
+ * encoder was already pretrained for the configured epochs) say so, instead of a rate over a run that did nothing.
+ */
+export function pretrainSummary(
+  before: readonly { task: string; epochs: number }[],
+  r: { tasks: readonly { task: string; epochs: number; finalLoss: number }[]; seconds: number; itemsPerSecond: number; backend: string },
+): string {
+  const had = new Map(before.map((t) => [t.task, t.epochs]));
+  if (r.tasks.length > 0 && r.tasks.every((t) => (had.get(t.task) ?? -1) >= t.epochs)) {
+    return `already pretrained (${r.tasks.map((t) => `${t.task} ${plural(t.epochs, 'epoch')}`).join(', ')}): nothing to do. To start over, run SelfLabel: Pretrain Encoder from Scratch; for more epochs, raise selflabel.pretrainEpochs`;
+  }
+  return `pretrained ${r.tasks.map((t) => `${t.task} (${plural(t.epochs, 'epoch')}, loss ${t.finalLoss.toFixed(3)})`).join(', ')} in ${r.seconds.toFixed(0)} s, ${r.itemsPerSecond.toFixed(0)} items/s on ${r.backend}`;
+}
+
 /** What the user should do next, with the button that does it. `scanned`: a scan has run (its item list exists). */
 export function nextAction(status: ProjectStatus | null, ctx: { folder: boolean; trusted: boolean; running: StageProgress | null; scanned?: boolean }): NextAction {
   if (!ctx.folder) return { text: 'Open a folder with images or text files to start.' };

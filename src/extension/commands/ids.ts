@@ -5,6 +5,7 @@ export const COMMANDS = {
   setClasses: 'selflabel.setClasses',
   scan: 'selflabel.scan',
   pretrain: 'selflabel.pretrain',
+  pretrainFromScratch: 'selflabel.pretrainFromScratch',
   train: 'selflabel.train',
   propose: 'selflabel.propose',
   reviewProposals: 'selflabel.reviewProposals',

@@ -27,6 +27,7 @@ export function pipelineCommands(c: Controller): CommandTable {
   return {
     [COMMANDS.scan]: () => runStage(c, 'scan'),
     [COMMANDS.pretrain]: () => runStage(c, 'pretrain'),
+    [COMMANDS.pretrainFromScratch]: () => pretrainFromScratch(c),
     [COMMANDS.train]: () => runStage(c, 'train'),
     [COMMANDS.propose]: () => runStage(c, 'propose'),
     [COMMANDS.cancel]: () => cancel(c),
@@ -37,13 +38,13 @@ export function pipelineCommands(c: Controller): CommandTable {
  * Starts a stage in a cancellable progress notification. Resolves when the stage ends (the command's result), so
  * tests can await it; webviews call {@link startStage}, which does not wait.
  */
-export async function runStage(c: Controller, stage: RunnableStage): Promise<StageOutcome | undefined> {
-  const start = startStage(c, stage);
+export async function runStage(c: Controller, stage: RunnableStage, opts: { fresh?: boolean } = {}): Promise<StageOutcome | undefined> {
+  const start = startStage(c, stage, opts);
   if (!start.started) return undefined;
   return start.done;
 }
 
-export function startStage(c: Controller, stage: RunnableStage): { started: true; done: Promise<StageOutcome | undefined> } | { started: false; message: string } {
+export function startStage(c: Controller, stage: RunnableStage, opts: { fresh?: boolean } = {}): { started: true; done: Promise<StageOutcome | undefined> } | { started: false; message: string } {
   if (!c.trusted) {
     const message = untrustedMessage(stage);
     void showUntrusted(message, (t, ...a) => c.warn(t, ...a));
@@ -77,11 +78,11 @@ export function startStage(c: Controller, stage: RunnableStage): { started: true
     });
     return { started: false, message };
   }
-  const done = withStageProgress(c, s, stage);
+  const done = withStageProgress(c, s, stage, opts);
   return { started: true, done };
 }
 
-async function withStageProgress(c: Controller, s: Session, stage: RunnableStage): Promise<StageOutcome | undefined> {
+async function withStageProgress(c: Controller, s: Session, stage: RunnableStage, opts: { fresh?: boolean }): Promise<StageOutcome | undefined> {
   const title = `SelfLabel: ${STAGE_TITLES[stage]}`;
   let outcome: StageOutcome | undefined;
   const monitor = startStageMonitor(stage);
@@ -93,6 +94,7 @@ async function withStageProgress(c: Controller, s: Session, stage: RunnableStage
       try {
         progress.report({ message: 'starting…' });
         return await s.runStage(stage, {
+          fresh: opts.fresh,
           signal: controller.signal,
           onProgress: (p) => {
             const pct = p.fraction !== undefined ? Math.floor(p.fraction * 100) : undefined;
@@ -153,6 +155,18 @@ async function announce(c: Controller, outcome: StageOutcome): Promise<void> {
     if (next.stage) void runStage(c, next.stage);
     else if (next.command) void runPanelCommand(next.command);
   }
+}
+
+/** Pretrain from scratch: discards the pretrained encoders (after a confirmation) and pretrains again. */
+async function pretrainFromScratch(c: Controller): Promise<StageOutcome | undefined> {
+  if (!c.trusted) return runStage(c, 'pretrain'); // refused with the trust message
+  const go = await vscode.window.showWarningMessage(
+    'SelfLabel: pretrain the encoder from scratch? The pretrained encoders are discarded and pretraining starts again from epoch 1 (train again afterwards).',
+    { modal: true },
+    'Pretrain from Scratch',
+  );
+  if (!go) return undefined;
+  return runStage(c, 'pretrain', { fresh: true });
 }
 
 export function cancel(c: Controller): boolean {

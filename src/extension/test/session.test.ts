@@ -119,6 +119,9 @@ test("a stage's progress names the stage the user started: pretraining's first p
     warnings: [],
     getItems: () => [],
     pendingProposals: () => [],
+    async pretrained() {
+      return [];
+    },
     async pretrain(o: { onProgress: (p: { stage: string; done: number; total?: number }) => void }) {
       o.onProgress({ stage: 'embed', done: 10, total: 100 });
       await gate;

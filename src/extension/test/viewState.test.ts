@@ -21,6 +21,8 @@ import {
   parseClassList,
   emptyScanMessage,
   gridThreshold,
+  pretrainSummary,
+  withTaskLines,
   reviewEmptyMessage,
   proposalCell,
   suggestionCell,
@@ -228,4 +230,27 @@ test('review grid: the threshold control starts at the setting, or lower when th
   assert.match(reviewEmptyMessage(false), /^No proposals yet: train the model, then propose/);
   assert.match(reviewEmptyMessage(true), /everything proposed has been reviewed/);
   assert.doesNotMatch(reviewEmptyMessage(true), /propose first/i, 'after a propose, never "propose first"');
+});
+
+test('pretraining progress: two tasks in parallel show both lines, not one loss that alternates', () => {
+  const seen = new Map<string, string>();
+  const a = withTaskLines(seen, { stage: 'pretrain', done: 10, loss: 0.41234, message: 'simclr: epoch 2/8' });
+  assert.equal(a.loss, 0.41234, 'one task so far: as reported');
+  const b = withTaskLines(seen, { stage: 'pretrain', done: 20, loss: 1.2, message: 'rotation: epoch 1/8' });
+  assert.equal(b.loss, undefined);
+  assert.equal(b.message, 'simclr: epoch 2/8, loss 0.412 · rotation: epoch 1/8, loss 1.200');
+  const c = withTaskLines(seen, { stage: 'pretrain', done: 30, loss: 0.4, message: 'simclr: epoch 3/8' });
+  assert.equal(c.message, 'simclr: epoch 3/8, loss 0.400 · rotation: epoch 1/8, loss 1.200', 'same order whichever task reported last');
+  const plain = { stage: 'scan', done: 3 } as const;
+  assert.deepEqual(withTaskLines(new Map(), plain), plain);
+});
+
+test('pretraining again with nothing left to do says so (no rate over an empty run); a real run reports its rate', () => {
+  const r = { tasks: [{ task: 'simclr', epochs: 8, finalLoss: 0.3 }, { task: 'rotation', epochs: 8, finalLoss: 0.9 }], seconds: 0.01, itemsPerSecond: 812345, backend: 'wasm' };
+  const again = pretrainSummary([{ task: 'simclr', epochs: 8 }, { task: 'rotation', epochs: 8 }], r);
+  assert.match(again, /^already pretrained \(simclr 8 epochs, rotation 8 epochs\): nothing to do\. To start over, run SelfLabel: Pretrain Encoder from Scratch/);
+  assert.doesNotMatch(again, /items\/s/);
+  const first = pretrainSummary([], { ...r, seconds: 12, itemsPerSecond: 340 });
+  assert.equal(first, 'pretrained simclr (8 epochs, loss 0.300), rotation (8 epochs, loss 0.900) in 12 s, 340 items/s on wasm');
+  assert.match(pretrainSummary([{ task: 'simclr', epochs: 4 }], { ...r, seconds: 5, itemsPerSecond: 100 }), /^pretrained /, 'resumed and gained epochs');
 });
