@@ -29,3 +29,20 @@ test('bestBelow: limit, labelled rows left out, rejected labels respected, thres
   assert.deepEqual(rej.map((p) => p.index), [3, 1]);
   assert.deepEqual(bestBelow({ ...base, threshold: 0 }), []);
 });
+
+test('bestBelow keeps exactly what sorting every candidate would keep (random data, ties, rejected labels)', () => {
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const n = 3000;
+  const C = 4;
+  const probs = new Float32Array(n * C);
+  // Rounded values make ties common.
+  for (let i = 0; i < n * C; i++) probs[i] = Math.round(rnd() * 8) / 8;
+  const o = { probs, n, nClasses: C, classes: ['a', 'b', 'c', 'd'], candidates: Int32Array.from({ length: n }, (_, i) => i), threshold: 0.6, rejected: (i: number) => new Set(i % 7 === 0 ? ['a'] : []) };
+  for (const limit of [1, 50, 200, 5000]) {
+    const naive = propose({ ...o, threshold: 0 })
+      .proposals.filter((p) => p.confidence < o.threshold)
+      .slice(0, limit);
+    assert.deepEqual(bestBelow(o, limit), naive, `limit ${limit}`);
+  }
+});
