@@ -160,6 +160,24 @@ function processes(): Map<number, { ppid: number; start: number; cmd: string }> 
   return out;
 }
 
+/** True while `pid` is a running extension host process (still the same process: it has not been restarted). */
+export function isExtensionHost(pid: number): boolean {
+  return processes().get(pid)?.cmd.includes('--type=extensionHost') ?? false;
+}
+
+/** Every process under `root` (pid, parent, command line cut to 160 characters): for failure messages. */
+export function processTree(root: number): string {
+  const ps = processes();
+  const under = (pid: number) => {
+    for (let p = pid, n = 0; p > 1 && n < 50; n++) {
+      if (p === root) return true;
+      p = ps.get(p)?.ppid ?? 0;
+    }
+    return false;
+  };
+  return [...ps].filter(([pid]) => under(pid)).map(([pid, p]) => `${pid} (parent ${p.ppid}) ${p.cmd.slice(0, 160)}`).join('\n');
+}
+
 /** The newest extension host process started by the code-server whose pid is `root`. */
 export function findExtensionHost(root: number): number | undefined {
   const ps = processes();

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { ROOT, Session, waitFor, dependentSteps } from './harness';
-import { findExtensionHost } from './hostKill';
+import { findExtensionHost, isExtensionHost, processTree } from './hostKill';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/workspaces/untrusted');
 
@@ -69,7 +69,9 @@ describe('workspace trust granted during the session', function () {
     const f = await s.openSidePanel();
     await waitFor('the side panel to drop "Manage Workspace Trust"', async () => !(await f.locator('[data-testid="manage-trust"]').isVisible().catch(() => false)), 30_000);
     assert.equal(await s.page.evaluate(() => (globalThis as { __selflabelNoReload?: boolean }).__selflabelNoReload), true, 'the page was not reloaded');
-    assert.equal(findExtensionHost(csPid()), hostPid, 'the same extension host');
+    // The extension host found at the start is still running (not "the newest extension host process": once trust
+    // enables more extensions, a process started under the host can match too — run 2 of 5 on a loaded machine).
+    assert.ok(hostPid !== undefined && isExtensionHost(hostPid), `the same extension host (${hostPid}) is still running:\n${processTree(csPid())}`);
   });
 
   it('scan and label now work, and the label lands in .selflabel/labels.jsonl', async () => {
@@ -85,7 +87,7 @@ describe('workspace trust granted during the session', function () {
     assert.equal(s.labels().get('offer.txt')?.label, 'spam');
     const f = await s.openSidePanel();
     await waitFor('the side panel to count 2 items, 2 labelled', async () => /^2 items · 2 labelled/.test(await counts(f)), 30_000);
-    assert.equal(findExtensionHost(csPid()), hostPid, 'still the same extension host: no reload was needed');
+    assert.ok(hostPid !== undefined && isExtensionHost(hostPid), `still the same extension host (${hostPid}): no reload was needed\n${processTree(csPid())}`);
   });
 
   it('after a reload the folder is still trusted, and the side panel that was open stays open', async () => {
