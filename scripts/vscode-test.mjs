@@ -237,7 +237,7 @@ async function runPackaged(scratch) {
   metrics['packaged: .vsix KB'] = fs.statSync(vsix).size / 1024;
   log(`packaged ${path.basename(vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KB) in ${secs(t)} s`);
   const resultsDir = path.join(scratch, 'results');
-  const env = { SELFLABEL_TEST_RESULTS_DIR: resultsDir, SELFLABEL_TEST_SUITE: 'packaged', ...(grep ? { SELFLABEL_TEST_GREP: grep } : {}) };
+  const env = { SELFLABEL_TEST_API: '1', SELFLABEL_TEST_RESULTS_DIR: resultsDir, SELFLABEL_TEST_SUITE: 'packaged', ...(grep ? { SELFLABEL_TEST_GREP: grep } : {}) };
   try {
     // A copy of the texts fixture (no .selflabel yet), opened with the extension as installed from the .vsix.
     const ws = copyFixture('texts', dir);

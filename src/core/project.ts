@@ -153,6 +153,14 @@ export class Project {
   pendingProposals(): Proposal[] {
     return review.pendingProposals(this.ctx);
   }
+  /** The threshold the current proposal set was made with (undefined before the first `propose`). */
+  proposalThreshold(): number | undefined {
+    return this.ctx.artifacts.proposalSet?.threshold;
+  }
+  /** The best candidates under the threshold still unlabelled (see ProposalSet.below). */
+  candidatesBelow(): Proposal[] {
+    return review.candidatesBelow(this.ctx);
+  }
   proposalFor(item: string): Proposal | undefined {
     return this.pendingProposals().find((p) => p.item === item);
   }

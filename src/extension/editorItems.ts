@@ -10,9 +10,10 @@
 import * as vscode from 'vscode';
 import type { Item } from '../core/types';
 import type { Controller } from './controller';
-import { COMMANDS } from './controller';
+import { COMMANDS } from './commands/ids';
+import { itemAt } from './currentItem';
 import { toWorkspaceRelative } from './itemPaths';
-import { formatConfidence } from './viewState';
+import { formatConfidence } from '../shared/format';
 
 /** The 0-based line a CodeLens/decoration for `item` goes on. */
 export function itemLine(item: Item, lineCount: number): number {
@@ -184,7 +185,7 @@ export class ActiveItemStatus implements vscode.Disposable {
   private activeId(): string | undefined {
     const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
     const uri = input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom ? input.uri : undefined;
-    return uri ? this.c.itemAt(uri) : undefined;
+    return uri ? itemAt(this.c, uri) : undefined;
   }
 
   private update(): void {

@@ -13,8 +13,9 @@ import type { Item, Progress, Proposal } from '../core/types';
 import type { Project, ProjectStatus } from '../core/project';
 import type { ProjectConfig } from '../core/config';
 import type { GridItem, ItemUpdate, RunnableStage, StageProgress } from '../protocol/webview';
+import { formatPercent, formatPrecision, plural } from '../shared/format';
 import { errorMessage, type Log } from './log';
-import { itemStatus, proposalCell, suggestionCell, toStageProgress } from './viewState';
+import { itemStatus, pretrainSummary, proposalCell, suggestionCell, toStageProgress, withTaskLines } from './viewState';
 
 export type EngineModule = typeof import('./engine');
 
@@ -214,7 +215,8 @@ export class Session {
    * Runs one stage. Refuses (BusyError) while another runs. `signal` (e.g. a notification's cancel button) and
    * `cancel()` both stop it; a cancelled stage resolves with `cancelled: true`.
    */
-  async runStage(stage: RunnableStage, opts: { signal?: AbortSignal; onProgress?: (p: StageProgress) => void } = {}): Promise<StageOutcome> {
+  /** Runs a stage; `fresh` (pretrain only) discards the pretrained encoders first and pretrains from scratch. */
+  async runStage(stage: RunnableStage, opts: { signal?: AbortSignal; onProgress?: (p: StageProgress) => void; fresh?: boolean } = {}): Promise<StageOutcome> {
     if (this.running) {
       throw new BusyError(`${STAGE_TITLES[this.running.stage]} is still running: wait for it or cancel it (SelfLabel: Cancel).`);
     }
@@ -225,9 +227,10 @@ export class Session {
     this.running = { stage, controller, progress: null };
     this.problem = null;
     this.fire({ kind: 'stage' });
+    const lines = new Map<string, string>();
     const onProgress = (p: Progress) => {
       if (!this.running) return;
-      const sp = toStageProgress(p, stage);
+      const sp = withTaskLines(lines, toStageProgress(p, stage));
       this.running.progress = sp;
       opts.onProgress?.(sp);
       this.fire({ kind: 'progress' });
@@ -236,7 +239,7 @@ export class Session {
     try {
       const p = await this.requireProject();
       const signal = controller.signal;
-      const summary = await this.execute(p, stage, { signal, onProgress });
+      const summary = await this.execute(p, stage, { signal, onProgress, fresh: opts.fresh === true });
       this.log.info(`${stage} done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${summary}`);
       return { stage, summary, cancelled: false };
     } catch (e) {
@@ -256,31 +259,32 @@ export class Session {
     }
   }
 
-  private async execute(p: Project, stage: RunnableStage, o: { signal: AbortSignal; onProgress: (p: Progress) => void }): Promise<string> {
+  private async execute(p: Project, stage: RunnableStage, o: { signal: AbortSignal; onProgress: (p: Progress) => void; fresh: boolean }): Promise<string> {
     switch (stage) {
       case 'scan': {
         const r = await p.scan(o);
         this.fire({ kind: 'items' });
         const skipped = r.skipped.length ? `, ${r.skipped.length} skipped (see the SelfLabel log)` : '';
         for (const s of r.skipped.slice(0, 200)) this.log.info(`skipped ${s.path}${s.row ? `#${s.row}` : ''}: ${s.reason}`);
-        return `found ${r.items} ${r.modality ?? ''} item${r.items === 1 ? '' : 's'} in ${r.filesSeen} files${skipped}`;
+        return `found ${plural(r.items, `${r.modality ?? ''} item`.trimStart())} in ${plural(r.filesSeen, 'file')}${skipped}`;
       }
       case 'pretrain': {
-        const r = await p.pretrain(o);
+        const before = o.fresh ? [] : await p.pretrained();
+        const r = await p.pretrain({ signal: o.signal, onProgress: o.onProgress, fresh: o.fresh });
         this.fire({ kind: 'model' });
-        return `pretrained ${r.tasks.map((t) => `${t.task} (${t.epochs} epochs, loss ${t.finalLoss.toFixed(3)})`).join(', ')} in ${r.seconds.toFixed(0)} s, ${r.itemsPerSecond.toFixed(0)} items/s on ${r.backend}`;
+        return pretrainSummary(before, r);
       }
       case 'train': {
         const r = await p.train(o);
         this.fire({ kind: 'model' });
-        const acc = r.estimatedAccuracy !== undefined ? `, estimated accuracy ${(r.estimatedAccuracy * 100).toFixed(1)}%` : '';
+        const acc = r.estimatedAccuracy !== undefined ? `, estimated accuracy ${formatPercent(r.estimatedAccuracy)}` : '';
         const ft = r.finetuned ? `; fine-tuned ${r.finetuned.networks.length} network(s) in ${r.finetuned.seconds.toFixed(0)} s` : '';
-        return `trained on ${r.labelled} label${r.labelled === 1 ? '' : 's'}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc}${ft} (${r.backend})`;
+        return `trained on ${plural(r.labelled, 'label')}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc}${ft} (${r.backend})`;
       }
       case 'propose': {
         const r = await p.propose({});
         this.fire({ kind: 'proposals' });
-        return `${r.proposals.length} proposal${r.proposals.length === 1 ? '' : 's'} at confidence ≥ ${r.threshold}, expected precision ${(r.expectedPrecision * 100).toFixed(1)}%`;
+        return `${plural(r.proposals.length, 'proposal')} at confidence ≥ ${r.threshold}, expected precision ${formatPrecision(r.expectedPrecision, r.proposals.length)}`;
       }
     }
   }
@@ -366,16 +370,29 @@ export class Session {
     return updates;
   }
 
+  /**
+   * Accepts proposals. A candidate under the threshold (shown in the grid once the user lowers its threshold) is no
+   * pending proposal: accepting it records a human label of its class.
+   */
   async accept(items: string[]): Promise<ItemUpdate[]> {
     const p = await this.requireProject();
     const unique = [...new Set(items)];
     for (const id of unique) if (!p.getItem(id)) throw new UserError(`Unknown item "${id}".`);
-    await p.accept(unique);
+    const below = new Map(p.candidatesBelow().map((c) => [c.item, c]));
+    const proposals = unique.filter((id) => this.pending.has(id) || !below.has(id));
+    if (proposals.length) await p.accept(proposals);
+    for (const id of unique) {
+      const c = below.get(id);
+      if (c && !this.pending.has(id)) await p.label(id, c.label);
+    }
     return this.changed(unique);
   }
 
   async reject(item: string): Promise<ItemUpdate[]> {
     const p = await this.known(item);
+    if (!this.pending.has(item) && p.candidatesBelow().some((c) => c.item === item)) {
+      throw new UserError(`"${item}" is a candidate under the confidence threshold, not a proposal: pick its class instead (or leave it).`);
+    }
     await p.reject(item);
     return this.changed([item]);
   }
@@ -405,12 +422,14 @@ export class Session {
 
   // ---- grid contents -------------------------------------------------------------------------------------------
 
-  /** Open proposals as grid cells. */
+  /** Open proposals as grid cells, then the best candidates under the threshold (marked `below`). */
   reviewCells(): GridItem[] {
     const p = this.project;
     if (!p) return [];
     this.rebuildIndexes();
-    return [...this.pending.values()].map((pr) => proposalCell(pr, p.getItem(pr.item)));
+    const cells = [...this.pending.values()].map((pr) => proposalCell(pr, p.getItem(pr.item)));
+    for (const pr of p.candidatesBelow()) if (!this.pending.has(pr.item)) cells.push({ ...proposalCell(pr, p.getItem(pr.item)), below: true });
+    return cells;
   }
 
   /** The `n` items most worth labelling as grid cells (seeds before a model exists). */

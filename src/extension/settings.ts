@@ -19,6 +19,11 @@ const SETTING_TO_CONFIG: readonly [string, keyof ProjectConfig][] = [
   ['finetuneEpochs', 'finetuneEpochs'],
 ];
 
+/** True if a settings change touches a setting the engine reads (UI-only settings must not reopen the project). */
+export function affectsEngine(e: { affectsConfiguration(section: string): boolean }): boolean {
+  return SETTING_TO_CONFIG.some(([key]) => e.affectsConfiguration(`selflabel.${key}`));
+}
+
 /** Engine overrides from the settings the user set (folder > workspace > user). */
 export function configOverrides(scope?: vscode.Uri): Partial<ProjectConfig> {
   const cfg = vscode.workspace.getConfiguration('selflabel', scope);
@@ -41,4 +46,9 @@ export function labelBatchSize(scope?: vscode.Uri): number {
 export function confidenceThreshold(scope?: vscode.Uri): number {
   const v = vscode.workspace.getConfiguration('selflabel', scope).get<number>('confidenceThreshold', 0.9);
   return typeof v === 'number' && v >= 0 && v <= 1 ? v : 0.9;
+}
+
+/** Whether Accept / Reject in the editor opens the next open proposal (`selflabel.advanceAfterReview`). */
+export function advanceAfterReview(scope?: vscode.Uri): boolean {
+  return vscode.workspace.getConfiguration('selflabel', scope).get<boolean>('advanceAfterReview', true) !== false;
 }

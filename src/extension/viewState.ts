@@ -5,6 +5,7 @@
  */
 import type { CurrentLabel, Item, Progress, Proposal, Suggestion } from '../core/types';
 import type { ProjectStatus } from '../core/project';
+import { formatConfidence, plural } from '../shared/format';
 import type { GridItem, ItemStatus, NextAction, RoundPoint, RunnableStage, SideState, StageProgress } from '../protocol/webview';
 
 /** Seeds per class the UI asks for before suggesting training. */
@@ -31,20 +32,75 @@ export function toStageProgress(p: Progress, run?: RunnableStage): StageProgress
   return out;
 }
 
-/** What the user should do next, with the button that does it. */
-export function nextAction(status: ProjectStatus | null, ctx: { folder: boolean; trusted: boolean; running: StageProgress | null }): NextAction {
+/**
+ * What to say when the last scan found nothing to label (instead of "not scanned yet" / "run scan first"): what the
+ * scan saw and what to do about it.
+ */
+export function emptyScanMessage(skipped: number): string {
+  const seen = skipped > 0 ? ` (${plural(skipped, 'file')} skipped: see the SelfLabel log)` : '';
+  return `The scan found no items to label${seen}. Add images or text files (.txt, .jsonl, .csv) to the folder, or check the selflabel.include / selflabel.exclude settings, then scan again.`;
+}
+
+/**
+ * Where the review grid's threshold control starts: the setting, or the threshold the proposal set was made with
+ * when that is lower (a `selflabel propose --threshold 0` from the CLI), so no pending proposal starts out marked as
+ * below the threshold; candidates under the set's threshold do.
+ */
+export function gridThreshold(setting: number, madeWith: number | undefined): number {
+  return madeWith !== undefined && Number.isFinite(madeWith) ? Math.min(setting, Math.max(0, madeWith)) : setting;
+}
+
+/** The review grid's message when it has nothing to show. */
+export function reviewEmptyMessage(proposed: boolean): string {
+  return proposed
+    ? 'No open proposals and no candidates: everything proposed has been reviewed. Train again with the new labels, then propose.'
+    : 'No proposals yet: train the model, then propose (the side panel shows the next step).';
+}
+
+/**
+ * Progress of a stage that runs several tasks at once (pretraining's pretext tasks in parallel workers): each report
+ * carries one task's loss and epoch ("simclr: epoch 2/8"), so showing the latest report alternates between the
+ * tasks. `seen` keeps the latest line per task for the run; the result shows every task's line and no single loss.
+ */
+export function withTaskLines(seen: Map<string, string>, p: StageProgress): StageProgress {
+  const m = p.message !== undefined ? /^([\w-]+): (.*)$/.exec(p.message) : null;
+  if (!m) return p;
+  seen.set(m[1], `${m[1]}: ${m[2]}${p.loss !== undefined ? `, loss ${p.loss.toFixed(3)}` : ''}`);
+  if (seen.size < 2) return p;
+  const out: StageProgress = { ...p, message: [...seen.values()].join(' · ') };
+  delete out.loss;
+  return out;
+}
+
+/**
+ * The summary of a pretraining run. `before`: the epochs of each task before it. When no task gained an epoch (the
+ * encoder was already pretrained for the configured epochs) say so, instead of a rate over a run that did nothing.
+ */
+export function pretrainSummary(
+  before: readonly { task: string; epochs: number }[],
+  r: { tasks: readonly { task: string; epochs: number; finalLoss: number }[]; seconds: number; itemsPerSecond: number; backend: string },
+): string {
+  const had = new Map(before.map((t) => [t.task, t.epochs]));
+  if (r.tasks.length > 0 && r.tasks.every((t) => (had.get(t.task) ?? -1) >= t.epochs)) {
+    return `already pretrained (${r.tasks.map((t) => `${t.task} ${plural(t.epochs, 'epoch')}`).join(', ')}): nothing to do. To start over, run SelfLabel: Pretrain Encoder from Scratch; for more epochs, raise selflabel.pretrainEpochs`;
+  }
+  return `pretrained ${r.tasks.map((t) => `${t.task} (${plural(t.epochs, 'epoch')}, loss ${t.finalLoss.toFixed(3)})`).join(', ')} in ${r.seconds.toFixed(0)} s, ${r.itemsPerSecond.toFixed(0)} items/s on ${r.backend}`;
+}
+
+/** What the user should do next, with the button that does it. `scanned`: a scan has run (its item list exists). */
+export function nextAction(status: ProjectStatus | null, ctx: { folder: boolean; trusted: boolean; running: StageProgress | null; scanned?: boolean }): NextAction {
   if (!ctx.folder) return { text: 'Open a folder with images or text files to start.' };
   if (ctx.running) return { text: `${ctx.running.stage} is running…` };
   if (!ctx.trusted) return { text: 'Trust this workspace to scan, train and label.', command: 'manageTrust' };
   if (!status || status.classes.length < 2) return { text: 'Set the classes to label (at least two).', command: 'setClasses' };
-  if (status.items === 0) return { text: 'Scan the workspace for items to label.', stage: 'scan' };
+  if (status.items === 0) return ctx.scanned ? { text: emptyScanMessage(status.skipped), stage: 'scan' } : { text: 'Scan the workspace for items to label.', stage: 'scan' };
   if (status.pretrained.length === 0) return { text: 'Pretrain the encoder on all items (self-supervised, no labels needed).', stage: 'pretrain' };
   const short = status.classes.filter((c) => (status.counts[c] ?? 0) < SEEDS_PER_CLASS);
   if (short.length > 0 && !status.model) {
     return { text: `Label a few seed items of each class (${short.join(', ')} need${short.length === 1 ? 's' : ''} more).`, command: 'labelNext' };
   }
   if (!status.model) return { text: 'Train the model on your labels.', stage: 'train' };
-  if (status.proposals > 0) return { text: `Review ${status.proposals} proposal${status.proposals === 1 ? '' : 's'}.`, command: 'reviewProposals' };
+  if (status.proposals > 0) return { text: `Review ${plural(status.proposals, 'proposal')}.`, command: 'reviewProposals' };
   const last = status.history[status.history.length - 1];
   if (status.unlabelled === 0) return { text: 'Every item is labelled: export the dataset.', command: 'export' };
   if (last && last.proposals === undefined) return { text: 'Propose labels for the unlabelled items.', stage: 'propose' };
@@ -70,6 +126,8 @@ export function buildSideState(input: {
   proposedByClass: ReadonlyMap<string, number>;
   /** Backend known to the host when the status has none yet. */
   backend?: string;
+  /** A scan has run (even one that found nothing). */
+  scanned?: boolean;
 }): SideState {
   const s = input.status;
   const classes = (s?.classes ?? []).map((name) => ({ name, labelled: s?.counts[name] ?? 0, proposed: input.proposedByClass.get(name) ?? 0 }));
@@ -83,11 +141,12 @@ export function buildSideState(input: {
     proposals: s?.proposals ?? 0,
     skipped: s?.skipped ?? 0,
     accuracy: s?.model?.estimatedAccuracy ?? null,
-    pretrained: s?.pretrained.length ? s.pretrained.map((t) => `${t.task} ${t.epochs} epoch${t.epochs === 1 ? '' : 's'}`).join(', ') : null,
+    pretrained: s?.pretrained.length ? s.pretrained.map((t) => `${t.task} ${plural(t.epochs, 'epoch')}`).join(', ') : null,
     history: learningCurve(s),
     backend: s?.backend ?? input.backend ?? null,
     running: input.running,
-    next: nextAction(s, { folder: input.folder !== null, trusted: input.trusted, running: input.running }),
+    scanned: input.scanned === true,
+    next: nextAction(s, { folder: input.folder !== null, trusted: input.trusted, running: input.running, scanned: input.scanned }),
     problem: input.problem ?? warnings,
   };
 }
@@ -159,10 +218,6 @@ export function countByClass(proposals: Iterable<Proposal>): Map<string, number>
 }
 
 /** A confidence with two decimals, rounded down (0.999 → "0.99": a "1.00" would claim certainty). */
-export function formatConfidence(c: number): string {
-  if (!Number.isFinite(c)) return '';
-  return (Math.floor(Math.min(1, Math.max(0, c)) * 100) / 100).toFixed(2);
-}
 
 /** The CodeLens / status bar text of an item: "spam 0.97" for a proposal, "labelled: spam" for a label. */
 export function describeItem(current: CurrentLabel | undefined, proposal: Proposal | undefined): string | undefined {
@@ -178,12 +233,18 @@ export function parseClassList(text: string): { classes: string[] } | { error: s
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   if (classes.length < 2) return { error: 'Give at least two classes, separated by commas (e.g. cat, dog).' };
-  const seen = new Set<string>();
+  // The same rules as the label store's classNameProblem / validateClasses (src/core/store/labelStore.ts), so a
+  // list this box accepts is never refused after Enter.
+  const seen = new Map<string, string>();
   for (const c of classes) {
-    if (/[\u0000-\u001f]/.test(c)) return { error: `Class "${c}" contains a control character.` };
-    if (c.length > 200) return { error: `Class "${c.slice(0, 20)}…" is longer than 200 characters.` };
-    if (seen.has(c)) return { error: `Class "${c}" is listed twice.` };
-    seen.add(c);
+    if (/[\u0000-\u001f\u007f]/.test(c)) return { error: `Class "${c}" contains a control character.` };
+    if (c.length > 100) return { error: `Class "${c.slice(0, 20)}…" is longer than 100 characters.` };
+    if (/[/\\]/.test(c)) return { error: `Class "${c}" contains a slash (class names become folder names when exporting).` };
+    if (c === '.' || c === '..') return { error: `Class "${c}" is not a usable folder name.` };
+    const prev = seen.get(c.toLowerCase());
+    if (prev === c) return { error: `Class "${c}" is listed twice.` };
+    if (prev !== undefined) return { error: `Classes "${prev}" and "${c}" differ only in case.` };
+    seen.set(c.toLowerCase(), c);
   }
   return { classes };
 }

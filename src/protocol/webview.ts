@@ -106,6 +106,8 @@ export interface SideState {
   folder: string | null;
   classes: ClassCount[];
   items: number;
+  /** A scan has run (so 0 items means the scan found nothing, not that there was no scan). */
+  scanned: boolean;
   labelled: number;
   proposals: number;
   skipped: number;
@@ -141,6 +143,11 @@ export interface GridItem {
   status: ItemStatus;
   /** Why the item is suggested (label mode). */
   reason?: string;
+  /**
+   * Review mode: a candidate under the proposal threshold (not a pending proposal). The grid shows it marked as
+   * below the threshold; accepting it records a human label of its class.
+   */
+  below?: boolean;
 }
 
 export type ReviewMode = 'review' | 'label';
@@ -301,6 +308,7 @@ export const isSideState = hasShape<SideState>({
   folder: isNullable(isString),
   classes: isArrayOf(hasShape<ClassCount>({ name: isString, labelled: isNumber, proposed: isNumber })),
   items: isNumber,
+  scanned: isBool,
   labelled: isNumber,
   proposals: isNumber,
   skipped: isNumber,
@@ -322,6 +330,7 @@ const isGridItem = hasShape<GridItem>({
   preview: isOptional(isString),
   status: isOneOf(ITEM_STATUSES),
   reason: isOptional(isString),
+  below: isOptional(isBool),
 });
 export const isReviewState = hasShape<ReviewState>({
   mode: isOneOf(REVIEW_MODES),

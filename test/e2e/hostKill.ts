@@ -8,7 +8,7 @@
  *
  * "Acknowledged" (what must survive): an item the review grid showed as done. The grid shows an action as done only
  * when the host's answer (a `response` to the request, or an `updates` notification) has arrived, and the host sends
- * both only after the label store's write() + fdatasync returned (src/extension/panels.ts → Session → Project →
+ * both only after the label store's write() + fdatasync returned (src/extension/webviews/shared.ts → commands/review.ts → Session → Project →
  * LabelStore.record). A hook in the webview records every such message the moment it arrives; right before the kill
  * the test also reads every cell the grid shows as done and checks each is among those acknowledgements (so the grid
  * cannot show "done" early). After the kill:
@@ -158,6 +158,24 @@ function processes(): Map<number, { ppid: number; start: number; cmd: string }> 
     }
   }
   return out;
+}
+
+/** True while `pid` is a running extension host process (still the same process: it has not been restarted). */
+export function isExtensionHost(pid: number): boolean {
+  return processes().get(pid)?.cmd.includes('--type=extensionHost') ?? false;
+}
+
+/** Every process under `root` (pid, parent, command line cut to 160 characters): for failure messages. */
+export function processTree(root: number): string {
+  const ps = processes();
+  const under = (pid: number) => {
+    for (let p = pid, n = 0; p > 1 && n < 50; n++) {
+      if (p === root) return true;
+      p = ps.get(p)?.ppid ?? 0;
+    }
+    return false;
+  };
+  return [...ps].filter(([pid]) => under(pid)).map(([pid, p]) => `${pid} (parent ${p.ppid}) ${p.cmd.slice(0, 160)}`).join('\n');
 }
 
 /** The newest extension host process started by the code-server whose pid is `root`. */

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { ROOT, Session, waitFor, dependentSteps } from './harness';
-import { findExtensionHost } from './hostKill';
+import { findExtensionHost, isExtensionHost, processTree } from './hostKill';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/workspaces/untrusted');
 
@@ -69,7 +69,11 @@ describe('workspace trust granted during the session', function () {
     const f = await s.openSidePanel();
     await waitFor('the side panel to drop "Manage Workspace Trust"', async () => !(await f.locator('[data-testid="manage-trust"]').isVisible().catch(() => false)), 30_000);
     assert.equal(await s.page.evaluate(() => (globalThis as { __selflabelNoReload?: boolean }).__selflabelNoReload), true, 'the page was not reloaded');
-    assert.equal(findExtensionHost(csPid()), hostPid, 'the same extension host');
+    // The extension host found at the start is still running. The old check compared it with "the newest
+    // extension-host process under code-server", which once (1 of 5 runs, load ~27) named another pid while the UI
+    // was in the right state; the artifacts did not show a second host being launched. If the host had really been
+    // restarted, this check still fails, and the message lists the processes.
+    assert.ok(hostPid !== undefined && isExtensionHost(hostPid), `the same extension host (${hostPid}) is still running:\n${processTree(csPid())}`);
   });
 
   it('scan and label now work, and the label lands in .selflabel/labels.jsonl', async () => {
@@ -85,7 +89,7 @@ describe('workspace trust granted during the session', function () {
     assert.equal(s.labels().get('offer.txt')?.label, 'spam');
     const f = await s.openSidePanel();
     await waitFor('the side panel to count 2 items, 2 labelled', async () => /^2 items · 2 labelled/.test(await counts(f)), 30_000);
-    assert.equal(findExtensionHost(csPid()), hostPid, 'still the same extension host: no reload was needed');
+    assert.ok(hostPid !== undefined && isExtensionHost(hostPid), `still the same extension host (${hostPid}): no reload was needed\n${processTree(csPid())}`);
   });
 
   it('after a reload the folder is still trusted, and the side panel that was open stays open', async () => {
@@ -97,10 +101,25 @@ describe('workspace trust granted during the session', function () {
     }, 60_000);
     // Twice: showing an open panel again must not close it.
     await s.openSidePanel();
-    const f = await s.openSidePanel();
-    await f.locator('#sl-side[data-ready="true"]').waitFor({ timeout: 120_000 });
-    await waitFor('the side panel to count 2 items, 2 labelled', async () => /^2 items · 2 labelled/.test(await counts(f)), 60_000);
-    assert.equal(await f.locator('[data-testid="manage-trust"]').isVisible().catch(() => false), false, 'trusted: no trust button');
-    assert.ok(await s.webviewElement('side').isVisible(), 'the side panel is still showing');
+    await s.openSidePanel();
+    // Wait on the whole state at once, never on time, and find the panel afresh on every look. The old test waited for
+    // the counts and then read the trust button and the view's visibility ONCE: but the counts do not depend on trust
+    // (Restricted Mode shows them too), so a side state pushed before the new extension host knew the folder was
+    // trusted passed the first wait and failed the one-shot reads a moment before the UI settled — the failure's
+    // screenshot showed the right state. The frame found before the reload settled can also be replaced while the
+    // workbench restores its layout, so it is looked up again on each probe.
+    let last = '';
+    await waitFor('the side panel: ready, "2 items · 2 labelled", trusted (no trust button), still showing', async () => {
+      const f = await s.webview('side', 5_000).catch(() => undefined);
+      if (!f) return (last = 'no side panel frame'), false;
+      const ready = (await f.locator('#sl-side[data-ready="true"]').count().catch(() => 0)) > 0;
+      const c = await counts(f).catch(() => '');
+      const trustButton = await f.locator('[data-testid="manage-trust"]').isVisible().catch(() => true);
+      const showing = await s.webviewElement('side').isVisible().catch(() => false);
+      last = JSON.stringify({ ready, counts: c, trustButton, showing });
+      return ready && /^2 items · 2 labelled/.test(c) && !trustButton && showing;
+    }, 120_000).catch((e: Error) => {
+      throw new Error(`${e.message}; last seen ${last}`);
+    });
   });
 });

@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { SelfLabelTestApi } from '../../src/extension/testApi';
 
 export const EXTENSION_ID = 'selflabel.selflabel';
 
@@ -151,6 +152,13 @@ export function readTruth(name: string): Map<string, string> {
   return new Map(lines.map((l) => l.split(',') as [string, string]));
 }
 
+/** The extension's test-only API (src/extension/testApi.ts); the extension must be active. */
+export function testApi(): SelfLabelTestApi {
+  const api = extension().exports as { test?: SelfLabelTestApi } | undefined;
+  assert.ok(api?.test, 'SelfLabel is active and exposes its test API (development / test mode, or SELFLABEL_TEST_API=1)');
+  return api.test;
+}
+
 /** Runs a SelfLabel command and waits for it (stage commands resolve when the stage ends). */
 export async function run<T = unknown>(command: string, ...args: unknown[]): Promise<T> {
   return (await vscode.commands.executeCommand(command, ...args)) as T;
@@ -170,8 +178,7 @@ export async function codeLenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
  */
 export async function runStage(stage: 'scan' | 'pretrain' | 'train' | 'propose', timeoutMs = 150_000): Promise<{ cancelled?: boolean; summary?: string }> {
   type SessionLike = { problem: string | null };
-  const api = extension().exports as { controller: { getSession(): SessionLike | undefined } };
-  const session = api.controller.getSession();
+  const session = testApi().session() as SessionLike | undefined;
   assert.ok(session, 'a SelfLabel session (a folder is open)');
   // Watch the session's `problem` field: the stage runner sets it to "<stage> failed: …" when the stage fails.
   let problem = session.problem;

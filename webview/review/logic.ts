@@ -36,6 +36,28 @@ export function batchStats(items: readonly GridItem[], threshold: number, busy: 
   return { ids, count, expectedPrecision: count === 0 ? null : sum / count, expectedErrors: count - sum };
 }
 
+/**
+ * An open proposal or candidate under the grid's threshold control: shown marked "below threshold" and left out of
+ * "accept all". Moving the control re-marks every cell at once, without asking the host.
+ */
+export function isBelow(it: GridItem, threshold: number): boolean {
+  return it.status === 'proposed' && it.confidence !== undefined && it.confidence < threshold;
+}
+
+/** The review summary's counts: open proposals at or above the threshold, open ones below it, and reviewed. */
+export function reviewCounts(items: readonly GridItem[], threshold: number, busy: (it: GridItem) => boolean = () => false): { open: number; below: number; reviewed: number } {
+  let open = 0;
+  let below = 0;
+  let reviewed = 0;
+  for (const it of items) {
+    if (it.status !== 'proposed' && it.status !== 'unlabelled') reviewed++;
+    else if (busy(it)) continue;
+    else if (isBelow(it, threshold)) below++;
+    else open++;
+  }
+  return { open, below, reviewed };
+}
+
 /** Review mode: by confidence (descending, or ascending = hardest first), ties by id. Label mode keeps the host's order. */
 export function orderItems(items: readonly GridItem[], mode: ReviewMode, ascending = false): GridItem[] {
   if (mode === 'label') return items.slice();
@@ -48,6 +70,8 @@ export function orderItems(items: readonly GridItem[], mode: ReviewMode, ascendi
 
 export type KeyAction =
   | { type: 'class'; index: number }
+  /** The first key(s) of a class chord ("0" of "0 3" = class 12): wait for the next key. */
+  | { type: 'prefix'; prefix: string }
   | { type: 'accept' }
   | { type: 'reject' }
   | { type: 'undo' }
@@ -55,16 +79,32 @@ export type KeyAction =
   | { type: 'move'; dir: 'left' | 'right' | 'up' | 'down' | 'home' | 'end' | 'pageUp' | 'pageDown' };
 
 /**
- * Maps a keydown to an action. Keys with Ctrl/Cmd/Alt are left to VS Code (its own shortcuts keep working);
- * number keys beyond the number of classes do nothing.
+ * The keys of the class at `index` (0-based): "1"–"9" for the first nine, then a chord of zeros and a digit —
+ * "01"–"09" for classes 10–18, "001"–"009" for 19–27, and so on. No key sequence is the start of another (every
+ * one ends at its first non-zero digit), so the keys of nine or fewer classes stay single presses.
  */
-export function keyAction(e: { key: string; ctrlKey?: boolean; metaKey?: boolean; altKey?: boolean }, classCount: number): KeyAction | null {
+export function classKey(index: number): string {
+  return `${'0'.repeat(Math.floor(index / 9))}${(index % 9) + 1}`;
+}
+
+/** A class key as the chips show it: "3", "0 3". */
+export function classKeyLabel(index: number): string {
+  return classKey(index).split('').join(' ');
+}
+
+/**
+ * Maps a keydown to an action. Keys with Ctrl/Cmd/Alt are left to VS Code (its own shortcuts keep working);
+ * number keys beyond the number of classes do nothing. `prefix`: the zeros of a class chord typed so far (see
+ * {@link classKey}); any other action ends the chord.
+ */
+export function keyAction(e: { key: string; ctrlKey?: boolean; metaKey?: boolean; altKey?: boolean }, classCount: number, prefix = ''): KeyAction | null {
   if (e.ctrlKey || e.metaKey || e.altKey) return null;
   const k = e.key;
   if (/^[1-9]$/.test(k)) {
-    const index = Number(k) - 1;
+    const index = prefix.length * 9 + Number(k) - 1;
     return index < classCount ? { type: 'class', index } : null;
   }
+  if (k === '0') return classCount > (prefix.length + 1) * 9 ? { type: 'prefix', prefix: `${prefix}0` } : null;
   switch (k) {
     case 'a': case 'A': return { type: 'accept' };
     case 'x': case 'X': return { type: 'reject' };
@@ -98,8 +138,3 @@ export function imageUrl(base: string, relPath: string): string {
   return `${base.replace(/\/+$/, '')}/${relPath.split('/').map(encodeURIComponent).join('/')}`;
 }
 
-/** A confidence with two decimals, rounded down so that 0.999 shows as 0.99 (never a "1.00" that is not certain). */
-export function formatConfidence(c: number): string {
-  if (!Number.isFinite(c)) return '';
-  return (Math.floor(Math.min(1, Math.max(0, c)) * 100) / 100).toFixed(2);
-}

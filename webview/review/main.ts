@@ -15,10 +15,10 @@
  */
 import type { GridItem, ItemStatus, ItemUpdate, ReviewMode, ReviewState } from '../../src/protocol/webview';
 import { HostClient, HostError } from '../shared/rpc';
-import { el, formatPercent, injectStyle } from '../shared/format';
+import { el, formatConfidence, formatPrecision, injectStyle, plural } from '../shared/format';
 import { button, registerToolkit, setButtonLabel, setEnabled } from '../ui/toolkit';
 import { VirtualGrid } from './grid';
-import { batchStats, formatConfidence, keyAction, nextOpen, orderItems } from './logic';
+import { batchStats, classKeyLabel, isBelow, keyAction, nextOpen, orderItems, reviewCounts } from './logic';
 import { ThumbnailLoader } from './thumbs';
 import css from './style.css';
 
@@ -182,6 +182,8 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
     // The saved status only: an action still on its way to the journal shows as "saving…".
     setData(cell, 'status', item.status);
     setData(cell, 'saving', pending ? 'true' : 'false');
+    const below = state?.mode === 'review' && isBelow(item, threshold);
+    setData(cell, 'below', below ? 'true' : 'false');
     if (cell.classList.contains('focused') !== focused) cell.classList.toggle('focused', focused);
     setAttr(cell, 'aria-selected', focused ? 'true' : 'false');
     const isImage = item.kind === 'image';
@@ -203,7 +205,7 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
     }
     setText(p.label, pending?.label ?? item.label ?? (state?.mode === 'label' ? '?' : ''));
     setText(p.conf, item.confidence !== undefined ? formatConfidence(item.confidence) : '');
-    setText(p.status, pending ? `saving… ${STATUS_TEXT[pending.status]}`.trim() : STATUS_TEXT[item.status] || (item.reason ?? ''));
+    setText(p.status, pending ? `saving… ${STATUS_TEXT[pending.status]}`.trim() : below ? 'below threshold' : STATUS_TEXT[item.status] || (item.reason ?? ''));
     setText(p.path, item.id);
     cell.title = `${item.id}${item.label ? ` — ${item.label}` : ''}${item.confidence !== undefined ? ` (${item.confidence.toFixed(3)})` : ''}${
       item.alternatives?.length ? `\nthen: ${item.alternatives.map((a) => `${a.label} ${formatConfidence(a.confidence)}`).join(', ')}` : ''
@@ -260,8 +262,11 @@ function renderSummary(): void {
   const n = items.length;
   const done = items.filter((i) => i.status !== 'proposed' && i.status !== 'unlabelled').length;
   const inFlight = saving.size ? ` · ${saving.size} saving` : '';
-  summary.textContent =
-    state.mode === 'review' ? `${n} proposals · ${done} reviewed${inFlight} · ${n - done - saving.size} open` : `${n} items to label · ${done} labelled${inFlight}`;
+  if (state.mode === 'review') {
+    const c = reviewCounts(items, threshold, isSaving);
+    const below = c.below ? ` · ${c.below} below the threshold` : '';
+    summary.textContent = `${plural(c.open, 'proposal')} at ≥ ${threshold.toFixed(2)}${below} · ${done} reviewed${inFlight}`;
+  } else summary.textContent = `${plural(n, 'item')} to label · ${done} labelled${inFlight}`;
 }
 
 function renderBatch(): void {
@@ -272,7 +277,7 @@ function renderBatch(): void {
   batchInfo.textContent =
     s.count === 0
       ? 'no open proposals at this confidence'
-      : `${s.count} proposal${s.count === 1 ? '' : 's'} · expected precision ${formatPercent(s.expectedPrecision ?? 0)} (≈ ${s.expectedErrors.toFixed(1)} wrong)`;
+      : `${plural(s.count, 'proposal')} · expected precision ${formatPrecision(s.expectedPrecision, s.count)} (≈ ${s.expectedErrors.toFixed(1)} wrong)`;
   setButtonLabel(batchButton, `Accept ${s.count}`);
   setEnabled(batchButton, s.count > 0 && !busyBatch && state.trusted);
 }
@@ -284,8 +289,10 @@ function renderLegend(): void {
     const chip = el('button', 'sl-chip');
     chip.type = 'button';
     chip.dataset.testid = `class-chip-${i + 1}`;
-    chip.title = i < 9 ? `Press ${i + 1}` : c;
-    if (i < 9) chip.append(el('kbd', undefined, String(i + 1)));
+    const keys = classKeyLabel(i);
+    chip.title = i < 9 ? `Press ${keys}` : `Press ${keys.split(' ').join(' then ')}`;
+    chip.dataset.key = keys.replace(/ /g, '');
+    chip.append(el('kbd', undefined, keys));
     chip.append(document.createTextNode(` ${c}`));
     chip.addEventListener('click', () => {
       pickClass(i);
@@ -483,19 +490,31 @@ function toggleSort(): void {
 function setThreshold(v: number): void {
   if (!Number.isFinite(v)) return;
   threshold = Math.min(1, Math.max(0, v));
+  // Re-filter at once: every cell's "below threshold" mark and the summary follow the control.
+  grid.refreshAll();
+  renderSummary();
   renderBatch();
 }
 slider.addEventListener('input', () => setThreshold(Number(slider.value)));
 sliderValue.addEventListener('change', () => setThreshold(Number(sliderValue.value)));
 
+/** Zeros typed so far of a class chord ("0" then "3" = class 12). */
+let chord = '';
 document.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement | null;
   // Keys typed into inputs and buttons belong to them.
   if (t && t !== gridBox && t !== document.body && t.closest('input, textarea, button, vscode-button, vscode-text-field')) return;
-  const action = keyAction(e, state?.classes.length ?? 0);
+  const action = keyAction(e, state?.classes.length ?? 0, chord);
+  chord = '';
+  legend.dataset.chord = '';
   if (!action || !state || items.length === 0) return;
   e.preventDefault();
   switch (action.type) {
+    case 'prefix':
+      // Shown on the legend until the chord ends (the next key).
+      chord = action.prefix;
+      legend.dataset.chord = chord;
+      return;
     case 'class': return pickClass(action.index);
     case 'accept': return accept();
     case 'reject': return reject();

@@ -1,21 +1,11 @@
 /**
- * Small pure formatting and DOM helpers shared by both webviews (no toolkit, no host access).
+ * Small pure formatting and DOM helpers shared by both webviews (no toolkit, no host access). The number and word
+ * formatters themselves live in src/shared/format.ts (one copy for host, webviews and CLI) and are re-exported here.
  */
 import type { StageProgress } from '../../src/protocol/webview';
+import { formatEta } from '../../src/shared/format';
 
-/** "12 s", "3 min 05 s", "2 h 10 min"; "" for unknown. */
-export function formatEta(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
-}
-
-/** "97.3%" from 0.973; digits after the point configurable. */
-export function formatPercent(x: number, digits = 1): string {
-  return `${(x * 100).toFixed(digits)}%`;
-}
+export { formatConfidence, formatEta, formatPercent, formatPrecision, noun, plural } from '../../src/shared/format';
 
 /** One line describing progress: "42% · 1 min 05 s left · loss 0.412 · message". */
 export function describeProgress(p: StageProgress): string {

@@ -4,6 +4,7 @@
  */
 import type { RoundPoint } from '../../src/protocol/webview';
 import { curveGeometry } from './curve';
+import { formatPercent, plural } from '../shared/format';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -23,7 +24,7 @@ export function renderCurve(points: RoundPoint[], width = 240, height = 80): SVG
   title.textContent =
     points.length === 0
       ? 'No training rounds yet'
-      : `Estimated accuracy per round: ${g.dots.map((d) => `round ${d.point.round} (${d.point.labels} labels) ${(d.point.accuracy * 100).toFixed(1)}%`).join(', ')}`;
+      : `Estimated accuracy per round: ${g.dots.map((d) => `round ${d.point.round} (${plural(d.point.labels, 'label')}) ${formatPercent(d.point.accuracy)}`).join(', ')}`;
   svg.append(title);
   for (const line of g.grid) {
     const l = document.createElementNS(SVG, 'line');
@@ -57,7 +58,7 @@ export function renderCurve(points: RoundPoint[], width = 240, height = 80): SVG
     c.setAttribute('r', '2.5');
     c.setAttribute('class', 'sl-chart-dot');
     const tip = document.createElementNS(SVG, 'title');
-    tip.textContent = `Round ${d.point.round}: ${d.point.labels} labels, ${(d.point.accuracy * 100).toFixed(1)}%`;
+    tip.textContent = `Round ${d.point.round}: ${plural(d.point.labels, 'label')}, ${formatPercent(d.point.accuracy)}`;
     c.append(tip);
     plot.append(c);
   }

@@ -7,7 +7,7 @@
  */
 import type { PanelCommand, RunnableStage, SideState, StageProgress } from '../../src/protocol/webview';
 import { HostClient, HostError } from '../shared/rpc';
-import { describeProgress, el, formatPercent, injectStyle } from '../shared/format';
+import { describeProgress, el, formatPercent, injectStyle, plural } from '../shared/format';
 import { badge, button, divider, registerToolkit, ring, setEnabled } from '../ui/toolkit';
 import { renderCurve } from './chart';
 import { phaseLabel, progressRow } from './progress';
@@ -180,7 +180,7 @@ function stageSummary(s: RunnableStage): string {
   if (!state) return '';
   switch (s) {
     case 'scan':
-      return state.items > 0 ? `${state.items} items${state.skipped ? `, ${state.skipped} skipped` : ''}` : 'not scanned yet';
+      return state.items > 0 ? `${plural(state.items, 'item')}${state.skipped ? `, ${state.skipped} skipped` : ''}` : state.scanned ? `found 0 items${state.skipped ? `, ${state.skipped} skipped` : ''}` : 'not scanned yet';
     case 'pretrain':
       return state.pretrained ?? 'not pretrained yet';
     case 'train':
@@ -226,10 +226,10 @@ function render(): void {
     classList.append(li);
   }
   if (s.classes.length === 0) classList.append(el('li', 'sl-empty', 'No classes yet.'));
-  counts.textContent = `${s.items} items · ${s.labelled} labelled · ${s.proposals} proposals${s.skipped ? ` · ${s.skipped} skipped` : ''}`;
+  counts.textContent = `${plural(s.items, 'item')} · ${s.labelled} labelled · ${plural(s.proposals, 'proposal')}${s.skipped ? ` · ${s.skipped} skipped` : ''}`;
 
   accuracy.textContent =
-    s.accuracy === null ? 'Not trained yet.' : `Estimated accuracy ${formatPercent(s.accuracy)} (${s.history.length} round${s.history.length === 1 ? '' : 's'})`;
+    s.accuracy === null ? 'Not trained yet.' : `Estimated accuracy ${formatPercent(s.accuracy)} (${plural(s.history.length, 'round')})`;
   chart.replaceChildren(renderCurve(s.history));
   chart.hidden = s.history.length === 0;
 

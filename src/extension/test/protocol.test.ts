@@ -86,6 +86,7 @@ const side: SideState = {
   folder: 'ws',
   classes: [{ name: 'a', labelled: 1, proposed: 2 }],
   items: 3,
+  scanned: true,
   labelled: 1,
   proposals: 2,
   skipped: 0,

@@ -119,6 +119,9 @@ test("a stage's progress names the stage the user started: pretraining's first p
     warnings: [],
     getItems: () => [],
     pendingProposals: () => [],
+    async pretrained() {
+      return [];
+    },
     async pretrain(o: { onProgress: (p: { stage: string; done: number; total?: number }) => void }) {
       o.onProgress({ stage: 'embed', done: 10, total: 100 });
       await gate;
@@ -143,4 +146,50 @@ test("a stage's progress names the stage the user started: pretraining's first p
   assert.deepEqual(seen.map((p) => [p.stage, p.run]), [['embed', 'pretrain'], ['pretrain', 'pretrain']]);
   assert.deepEqual(seen.map((p) => progressRow(p as never)), ['pretrain', 'pretrain']);
   assert.equal(s.runningProgress, null);
+});
+
+test('candidates under the threshold: shown after the proposals, marked below; accepting one is a human label; rejecting one is refused', async (t) => {
+  const root = await workspace(t);
+  const { s } = makeSession(root);
+  t.after(() => s.dispose());
+  await s.setClasses(['spam', 'ham']);
+  await s.runStage('scan');
+  await s.dispose();
+  // A proposal set as `propose` writes it (src/core/project.ts): one proposal at ≥ 0.9, two candidates below.
+  const set = {
+    model: 'm1',
+    threshold: 0.9,
+    expectedPrecision: 0.95,
+    time: new Date().toISOString(),
+    proposals: [{ item: 'notes/n1.txt', label: 'spam', confidence: 0.95, model: 'm1' }],
+    below: [
+      { item: 'notes/n2.txt', label: 'ham', confidence: 0.7, model: 'm1' },
+      { item: 'notes/n3.txt', label: 'spam', confidence: 0.6, model: 'm1' },
+    ],
+  };
+  await fs.mkdir(path.join(root, '.selflabel', 'models'), { recursive: true });
+  await fs.writeFile(path.join(root, '.selflabel', 'models', 'proposals.json'), JSON.stringify(set));
+  const { s: s2 } = makeSession(root);
+  t.after(() => s2.dispose());
+  const p = await s2.requireProject();
+  assert.equal(p.proposalThreshold(), 0.9);
+  const cells = s2.reviewCells();
+  assert.deepEqual(cells.map((c) => [c.id, c.label, c.below ?? false]), [
+    ['notes/n1.txt', 'spam', false],
+    ['notes/n2.txt', 'ham', true],
+    ['notes/n3.txt', 'spam', true],
+  ]);
+  assert.equal(p.pendingProposals().length, 1, 'candidates are not pending proposals');
+  await assert.rejects(s2.reject('notes/n3.txt'), /under the confidence threshold/);
+  const updates = await s2.accept(['notes/n1.txt', 'notes/n2.txt']);
+  assert.deepEqual(updates.map((u) => [u.id, u.status, u.label]), [
+    ['notes/n1.txt', 'accepted', 'spam'],
+    ['notes/n2.txt', 'labelled', 'ham'],
+  ]);
+  const journal = (await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(journal.map((e) => [e.item, e.label, e.source]), [
+    ['notes/n1.txt', 'spam', 'accepted'],
+    ['notes/n2.txt', 'ham', 'human'],
+  ]);
+  assert.deepEqual(s2.reviewCells().map((c) => c.id), ['notes/n3.txt'], 'what was decided leaves the grid');
 });

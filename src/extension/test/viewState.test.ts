@@ -3,6 +3,7 @@
  * (src/extension/itemPaths.ts, with real files and symlinks in a temp folder).
  * Run: node --import tsx --test src/extension/test/viewState.test.ts
  */
+import { formatConfidence } from '../../shared/format';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs/promises';
@@ -14,16 +15,21 @@ import {
   buildSideState,
   countByClass,
   describeItem,
-  formatConfidence,
   itemStatus,
   learningCurve,
   nextAction,
   parseClassList,
+  emptyScanMessage,
+  gridThreshold,
+  pretrainSummary,
+  withTaskLines,
+  reviewEmptyMessage,
   proposalCell,
   suggestionCell,
   toStageProgress,
   PREVIEW_CHARS,
 } from '../viewState';
+import { validateClasses } from '../../core/store/labelStore';
 import { OutsideWorkspaceError, resolveInWorkspace, splitItemId, toWorkspaceRelative } from '../itemPaths';
 
 function status(over: Partial<ProjectStatus> = {}): ProjectStatus {
@@ -168,6 +174,34 @@ test('class list parsing', () => {
   assert.match((parseClassList('a\u0001, b') as { error: string }).error, /control/);
 });
 
+test('after a scan that found 0 items: say what was found and what to do, not "scan" / "not scanned yet"', () => {
+  const ctx = { folder: true, trusted: true, running: null };
+  const none = status({ items: 0, skipped: 3 });
+  assert.equal(nextAction(none, ctx).text, 'Scan the workspace for items to label.', 'no scan yet');
+  const after = nextAction(none, { ...ctx, scanned: true });
+  assert.equal(after.stage, 'scan');
+  assert.match(after.text, /^The scan found no items to label \(3 files skipped: see the SelfLabel log\)\. Add images or text files/);
+  assert.match(emptyScanMessage(0), /^The scan found no items to label\. .*include.*exclude/);
+  const side = buildSideState({ status: none, folder: 'ws', trusted: true, running: null, problem: null, proposedByClass: new Map(), scanned: true });
+  assert.equal(side.scanned, true);
+  assert.match(side.next.text, /found no items/);
+  assert.equal(buildSideState({ status: none, folder: 'ws', trusted: true, running: null, problem: null, proposedByClass: new Map() }).scanned, false);
+});
+
+test('the Set Classes box accepts exactly what the label store accepts (Enter never loses the text)', () => {
+  const inputs = ['cat, dog', 'a/b, c', 'a\\b, c', 'Cat, cat', '., dog', '.., dog', `${'x'.repeat(101)}, y`, `${'x'.repeat(100)}, y`, 'a\u007f, b', 'spam, ham, eggs'];
+  for (const text of inputs) {
+    const parsed = parseClassList(text);
+    let storeError: string | undefined;
+    try {
+      validateClasses(text.split(',').map((c) => c.trim()).filter(Boolean));
+    } catch (e) {
+      storeError = (e as Error).message;
+    }
+    assert.equal('error' in parsed, storeError !== undefined, `${JSON.stringify(text)}: box ${'error' in parsed ? parsed.error : 'accepts'}, store ${storeError ?? 'accepts'}`);
+  }
+});
+
 test('item paths: ids split into file and row; resolution refuses escapes, including through symlinks', async (t) => {
   assert.deepEqual(splitItemId('data/x.csv#12'), { path: 'data/x.csv', row: 12 });
   assert.deepEqual(splitItemId('a#b.txt'), { path: 'a#b.txt' });
@@ -188,4 +222,36 @@ test('item paths: ids split into file and row; resolution refuses escapes, inclu
   assert.equal(toWorkspaceRelative(ws, path.join(ws, 'sub', 'a.txt')), 'sub/a.txt');
   assert.equal(toWorkspaceRelative(ws, path.join(base, 'secret.txt')), undefined);
   assert.equal(toWorkspaceRelative(ws, ws), undefined);
+});
+
+test('review grid: the threshold control starts at the setting, or lower when the proposals were made lower; empty messages', () => {
+  assert.equal(gridThreshold(0.9, undefined), 0.9);
+  assert.equal(gridThreshold(0.9, 0), 0, 'proposals made at 0 (CLI) are not all marked below');
+  assert.equal(gridThreshold(0.5, 0.8), 0.5);
+  assert.match(reviewEmptyMessage(false), /^No proposals yet: train the model, then propose/);
+  assert.match(reviewEmptyMessage(true), /everything proposed has been reviewed/);
+  assert.doesNotMatch(reviewEmptyMessage(true), /propose first/i, 'after a propose, never "propose first"');
+});
+
+test('pretraining progress: two tasks in parallel show both lines, not one loss that alternates', () => {
+  const seen = new Map<string, string>();
+  const a = withTaskLines(seen, { stage: 'pretrain', done: 10, loss: 0.41234, message: 'simclr: epoch 2/8' });
+  assert.equal(a.loss, 0.41234, 'one task so far: as reported');
+  const b = withTaskLines(seen, { stage: 'pretrain', done: 20, loss: 1.2, message: 'rotation: epoch 1/8' });
+  assert.equal(b.loss, undefined);
+  assert.equal(b.message, 'simclr: epoch 2/8, loss 0.412 · rotation: epoch 1/8, loss 1.200');
+  const c = withTaskLines(seen, { stage: 'pretrain', done: 30, loss: 0.4, message: 'simclr: epoch 3/8' });
+  assert.equal(c.message, 'simclr: epoch 3/8, loss 0.400 · rotation: epoch 1/8, loss 1.200', 'same order whichever task reported last');
+  const plain = { stage: 'scan', done: 3 } as const;
+  assert.deepEqual(withTaskLines(new Map(), plain), plain);
+});
+
+test('pretraining again with nothing left to do says so (no rate over an empty run); a real run reports its rate', () => {
+  const r = { tasks: [{ task: 'simclr', epochs: 8, finalLoss: 0.3 }, { task: 'rotation', epochs: 8, finalLoss: 0.9 }], seconds: 0.01, itemsPerSecond: 812345, backend: 'wasm' };
+  const again = pretrainSummary([{ task: 'simclr', epochs: 8 }, { task: 'rotation', epochs: 8 }], r);
+  assert.match(again, /^already pretrained \(simclr 8 epochs, rotation 8 epochs\): nothing to do\. To start over, run SelfLabel: Pretrain Encoder from Scratch/);
+  assert.doesNotMatch(again, /items\/s/);
+  const first = pretrainSummary([], { ...r, seconds: 12, itemsPerSecond: 340 });
+  assert.equal(first, 'pretrained simclr (8 epochs, loss 0.300), rotation (8 epochs, loss 0.900) in 12 s, 340 items/s on wasm');
+  assert.match(pretrainSummary([{ task: 'simclr', epochs: 4 }], { ...r, seconds: 5, itemsPerSecond: 100 }), /^pretrained /, 'resumed and gained epochs');
 });

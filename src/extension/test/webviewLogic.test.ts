@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { cellPosition, gridLayout, moveIndex, scrollToReveal, visibleRange } from '../../../webview/review/layout';
-import { batchStats, formatConfidence, imageUrl, keyAction, nextOpen, orderItems } from '../../../webview/review/logic';
+import { formatConfidence } from '../../shared/format';
+import { batchStats, classKey, classKeyLabel, imageUrl, isBelow, keyAction, reviewCounts, nextOpen, orderItems } from '../../../webview/review/logic';
 import { curveGeometry } from '../../../webview/sidePanel/curve';
 import { phaseLabel, progressRow } from '../../../webview/sidePanel/progress';
 import { ThumbnailLoader } from '../../../webview/review/thumbs';
@@ -105,7 +106,7 @@ test('keys: 1-9 within the classes, A/X/U/Enter/arrows, modifiers left to VS Cod
   assert.deepEqual(keyAction({ key: '1' }, 3), { type: 'class', index: 0 });
   assert.deepEqual(keyAction({ key: '3' }, 3), { type: 'class', index: 2 });
   assert.equal(keyAction({ key: '4' }, 3), null);
-  assert.equal(keyAction({ key: '0' }, 10), null);
+  assert.equal(keyAction({ key: '0' }, 9), null, 'nine classes or fewer: 0 is no key');
   assert.deepEqual(keyAction({ key: 'a' }, 2), { type: 'accept' });
   assert.deepEqual(keyAction({ key: 'X' }, 2), { type: 'reject' });
   assert.deepEqual(keyAction({ key: 'u' }, 2), { type: 'undo' });
@@ -269,4 +270,44 @@ test('thumbnail cache keeps the most recently used sources within its size', asy
   assert.equal(loader.size, 3);
   assert.equal(loader.get('b'), undefined, 'the least recently used one went');
   assert.ok(loader.get('a') && loader.get('c') && loader.get('d'));
+});
+
+test('classes 10 and up get keys: a chord of zeros and a digit, shown on the chips', () => {
+  assert.deepEqual(Array.from({ length: 12 }, (_, i) => classKey(i)), ['1', '2', '3', '4', '5', '6', '7', '8', '9', '01', '02', '03']);
+  assert.equal(classKey(18), '001');
+  assert.equal(classKeyLabel(11), '0 3');
+  // 12 classes: "0" starts a chord, "0" then "3" is class 12 (index 11); "0" then "4" is past the last class.
+  assert.deepEqual(keyAction({ key: '0' }, 12), { type: 'prefix', prefix: '0' });
+  assert.deepEqual(keyAction({ key: '3' }, 12, '0'), { type: 'class', index: 11 });
+  assert.equal(keyAction({ key: '4' }, 12, '0'), null);
+  assert.equal(keyAction({ key: '0' }, 12, '0'), null, 'no third level with 12 classes');
+  // 30 classes: three levels.
+  assert.deepEqual(keyAction({ key: '0' }, 30, '0'), { type: 'prefix', prefix: '00' });
+  assert.deepEqual(keyAction({ key: '3' }, 30, '000'), { type: 'class', index: 29 });
+  // Every class of 40 has a distinct key and none is a prefix of another.
+  const keys = Array.from({ length: 40 }, (_, i) => classKey(i));
+  assert.equal(new Set(keys).size, 40);
+  for (const a of keys) for (const b of keys) if (a !== b) assert.ok(!b.startsWith(a), `${a} is a prefix of ${b}`);
+  // Typing each key reaches its class.
+  keys.forEach((k, i) => {
+    let prefix = '';
+    let last = null;
+    for (const ch of k) {
+      last = keyAction({ key: ch }, 40, prefix);
+      if (last?.type === 'prefix') prefix = last.prefix;
+    }
+    assert.deepEqual(last, { type: 'class', index: i });
+  });
+});
+
+test('the grid\'s threshold control re-marks cells at once: under it "below threshold", out of the batch and the proposal count', () => {
+  const cell = (id: string, confidence: number, status: GridItem['status'] = 'proposed'): GridItem => ({ id, kind: 'text', path: id, label: 'a', confidence, status });
+  const items = [cell('p1', 0.97), cell('p2', 0.91), cell('c1', 0.7), cell('c2', 0.4), cell('done', 0.5, 'accepted')];
+  assert.deepEqual(items.filter((i) => isBelow(i, 0.9)).map((i) => i.id), ['c1', 'c2']);
+  assert.deepEqual(reviewCounts(items, 0.9), { open: 2, below: 2, reviewed: 1 });
+  assert.deepEqual(batchStats(items, 0.9).ids, ['p1', 'p2']);
+  // Lowered to 0.5: c1 joins the proposals and the batch; an accepted item is never "below".
+  assert.deepEqual(reviewCounts(items, 0.5), { open: 3, below: 1, reviewed: 1 });
+  assert.deepEqual(batchStats(items, 0.5).ids, ['p1', 'p2', 'c1']);
+  assert.equal(isBelow(items[4], 0.9), false);
 });

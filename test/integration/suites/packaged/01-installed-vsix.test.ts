@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SelfLabelApi } from '../../../../src/extension/extension';
-import { extension, loadedModules, readJournal, readTruth, recordMetric, repoRoot, run, runStage, selflabelFile } from '../../helpers';
+import { extension, loadedModules, readJournal, readTruth, recordMetric, repoRoot, run, runStage, selflabelFile, testApi } from '../../helpers';
 
 function api(): SelfLabelApi {
   return extension().exports as SelfLabelApi;
@@ -36,10 +36,14 @@ describe('the packaged extension (.vsix installed into code-server)', () => {
     assert.equal(extension().isActive, false);
   });
 
-  it('Set Classes activates it and writes .selflabel/classes.json; activation loaded neither the engine bundle nor tfjs', async () => {
+  it('a command activates it without the engine bundle or tfjs; Set Classes then loads the engine and writes .selflabel/classes.json', async () => {
     const engine = path.join(extension().extensionPath, 'dist', 'engine.js');
     const t = performance.now();
-    await run('selflabel.setClasses', ['spam', 'ham']);
+    await run('selflabel.showLog');
+    assert.equal(extension().isActive, true);
+    assert.equal(api().engineLoaded(), false, 'activation did not load the engine');
+    assert.ok(!loadedModules().includes(engine), 'dist/engine.js is not loaded by activation');
+    await testApi().setClasses(['spam', 'ham']);
     recordMetric('set classes from cold (activate + engine load + write), ms', performance.now() - t);
     assert.equal(extension().isActive, true);
     assert.deepEqual(JSON.parse(fs.readFileSync(selflabelFile('classes.json'), 'utf8')).classes, ['spam', 'ham']);
@@ -57,7 +61,7 @@ describe('the packaged extension (.vsix installed into code-server)', () => {
   it('scans the workspace (every fixture item)', async () => {
     const outcome = await runStage('scan');
     assert.notEqual(outcome.cancelled, true);
-    const project = await api().controller.getSession()?.requireProject();
+    const project = await testApi().session()?.requireProject();
     assert.ok(project);
     assert.deepEqual(project.getItems().map((i) => i.id).sort(), [...readTruth('texts').keys()].sort());
   });
@@ -66,7 +70,7 @@ describe('the packaged extension (.vsix installed into code-server)', () => {
     const truth = readTruth('texts');
     const label = truth.get('notes/note-01.txt');
     assert.ok(label);
-    await run('selflabel.correctCurrent', 'notes/note-01.txt', label);
+    await testApi().changeLabel('notes/note-01.txt', label);
     const events = readJournal();
     assert.equal(events.length, 1);
     assert.equal(events[0].item, 'notes/note-01.txt');

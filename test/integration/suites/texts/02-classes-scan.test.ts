@@ -7,12 +7,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SelfLabelApi } from '../../../../src/extension/extension';
-import { extension, loadedModules, readTruth, recordMetric, run, runStage, selflabelFile } from '../../helpers';
+import { extension, loadedModules, readTruth, recordMetric, runStage, selflabelFile, testApi } from '../../helpers';
 
 describe('classes and scan', () => {
   it('Set Classes (with the classes given) writes .selflabel/classes.json', async () => {
     assert.equal(fs.existsSync(selflabelFile('classes.json')), false, 'no classes before');
-    await run('selflabel.setClasses', ['spam', 'ham']);
+    await testApi().setClasses(['spam', 'ham']);
     const file = JSON.parse(fs.readFileSync(selflabelFile('classes.json'), 'utf8'));
     assert.equal(file.version, 1);
     assert.deepEqual(file.classes, ['spam', 'ham']);
@@ -20,7 +20,7 @@ describe('classes and scan', () => {
 
   it('a class list with an empty name is refused and classes.json is unchanged', async () => {
     const before = fs.readFileSync(selflabelFile('classes.json'), 'utf8');
-    await run('selflabel.setClasses', ['spam', '']);
+    await testApi().setClasses(['spam', '']);
     assert.equal(fs.readFileSync(selflabelFile('classes.json'), 'utf8'), before);
   });
 
@@ -30,8 +30,7 @@ describe('classes and scan', () => {
     recordMetric('scan s (41 text items)', (performance.now() - t) / 1000);
     assert.ok(outcome, 'the scan ran (the command returned its outcome)');
     assert.notEqual(outcome.cancelled, true);
-    const api = extension().exports as SelfLabelApi;
-    const project = await api.controller.getSession()?.requireProject();
+    const project = await testApi().session()?.requireProject();
     assert.ok(project, 'the project is open');
     const found = project.getItems().map((i) => i.id).sort();
     const expected = [...readTruth('texts').keys()].sort();
@@ -39,8 +38,7 @@ describe('classes and scan', () => {
   });
 
   it('rows carry their line in the file (JSONL: the row; CSV: the row + the header)', async () => {
-    const api = extension().exports as SelfLabelApi;
-    const project = await api.controller.getSession()?.requireProject();
+    const project = await testApi().session()?.requireProject();
     assert.ok(project);
     assert.equal(project.getItem('messages.jsonl#7')?.line, 7);
     assert.equal(project.getItem('inbox.csv#3')?.line, 4);

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { currentLabels, readJournal, run, workspaceRoot } from '../../helpers';
+import { currentLabels, readJournal, run, workspaceRoot, testApi } from '../../helpers';
 
 async function openAt(rel: string, line = 0): Promise<vscode.TextEditor> {
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(workspaceRoot(), rel)));
@@ -18,7 +18,7 @@ async function openAt(rel: string, line = 0): Promise<vscode.TextEditor> {
 describe('labelling through commands', () => {
   it('Change… with an item id and a class labels it (a human event on disk)', async () => {
     const before = readJournal().length;
-    await run('selflabel.correctCurrent', 'notes/note-01.txt', 'spam');
+    await testApi().changeLabel('notes/note-01.txt', 'spam');
     const events = readJournal();
     assert.equal(events.length, before + 1);
     const e = events[events.length - 1];
@@ -29,13 +29,13 @@ describe('labelling through commands', () => {
 
   it('labels the text file open in the active editor', async () => {
     await openAt('notes/note-02.txt');
-    await run('selflabel.correctCurrent', undefined, 'ham');
+    await testApi().changeLabel(undefined, 'ham');
     assert.equal(currentLabels().get('notes/note-02.txt'), 'ham');
   });
 
   it('labels the JSONL row under the cursor', async () => {
     await openAt('messages.jsonl', 4); // 0-based line 4 = row 5
-    await run('selflabel.correctCurrent', undefined, 'spam');
+    await testApi().changeLabel(undefined, 'spam');
     const e = readJournal().at(-1);
     assert.equal(e?.item, 'messages.jsonl#5');
     assert.equal(e?.label, 'spam');
@@ -43,7 +43,7 @@ describe('labelling through commands', () => {
 
   it('labels the CSV row under the cursor (the header is line 1)', async () => {
     await openAt('inbox.csv', 2); // line 3 = data row 2
-    await run('selflabel.correctCurrent', undefined, 'ham');
+    await testApi().changeLabel(undefined, 'ham');
     assert.equal(readJournal().at(-1)?.item, 'inbox.csv#2');
   });
 
@@ -62,10 +62,10 @@ describe('labelling through commands', () => {
   it('refuses ids outside the workspace and unknown items, writing nothing', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const before = readJournal().length;
-    await run('selflabel.correctCurrent', '../outside.txt', 'spam');
-    await run('selflabel.correctCurrent', '/etc/passwd', 'spam');
+    await testApi().changeLabel('../outside.txt', 'spam');
+    await testApi().changeLabel('/etc/passwd', 'spam');
     await run('selflabel.acceptCurrent', 'notes/../../x.txt');
-    await run('selflabel.correctCurrent', 'notes/no-such-file.txt', 'spam');
+    await testApi().changeLabel('notes/no-such-file.txt', 'spam');
     assert.equal(readJournal().length, before);
   });
 });

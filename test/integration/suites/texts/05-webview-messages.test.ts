@@ -5,10 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { SelfLabelApi } from '../../../../src/extension/extension';
-import { extension, readJournal, run, waitFor } from '../../helpers';
-
-const api = () => extension().exports as SelfLabelApi;
+import { extension, readJournal, run, waitFor, testApi } from '../../helpers';
 
 const MALFORMED: [string, unknown][] = [
   ['not an object', 'accept everything'],
@@ -30,7 +27,7 @@ const MALFORMED: [string, unknown][] = [
 async function expectIgnored(view: 'side' | 'review'): Promise<void> {
   const before = readJournal().length;
   for (const [what, raw] of MALFORMED) {
-    const r = await api().postFromWebview(view, raw);
+    const r = await testApi().postFromWebview(view, raw);
     assert.equal(r.ok, false, `${view}: ${what} was accepted`);
   }
   assert.equal(readJournal().length, before, 'nothing was written');
@@ -41,7 +38,7 @@ describe('malformed webview messages', () => {
     const container = extension().packageJSON?.contributes?.viewsContainers?.activitybar?.[0]?.id;
     assert.ok(container, 'package.json contributes an activity-bar view container');
     await vscode.commands.executeCommand(`workbench.view.extension.${container}`);
-    await waitFor('the side panel channel', async () => (await api().postFromWebview('side', { kind: 'notify', method: 'focus', params: { item: null } })).ok);
+    await waitFor('the side panel channel', async () => (await testApi().postFromWebview('side', { kind: 'notify', method: 'focus', params: { item: null } })).ok);
   });
 
   it('the side panel ignores every malformed message', async () => {
@@ -50,14 +47,14 @@ describe('malformed webview messages', () => {
 
   it('the review panel ignores every malformed message', async () => {
     await run('selflabel.reviewProposals');
-    await waitFor('the review panel', async () => (await api().postFromWebview('review', { kind: 'notify', method: 'focus', params: { item: null } })).ok);
+    await waitFor('the review panel', async () => (await testApi().postFromWebview('review', { kind: 'notify', method: 'focus', params: { item: null } })).ok);
     await expectIgnored('review');
   });
 
   it('a well-formed message from the review panel does write (the control case)', async () => {
-    const open = api().controller.getSession()?.describe('messages.jsonl#12').proposal;
+    const open = testApi().session()?.describe('messages.jsonl#12').proposal;
     assert.ok(open, 'row 12 has an open proposal');
-    const r = await api().postFromWebview('review', { kind: 'request', id: 99, method: 'accept', params: { items: ['messages.jsonl#12'] } });
+    const r = await testApi().postFromWebview('review', { kind: 'request', id: 99, method: 'accept', params: { items: ['messages.jsonl#12'] } });
     assert.deepEqual(r, { ok: true, method: 'accept' });
     const e = readJournal().at(-1);
     assert.equal(e?.item, 'messages.jsonl#12');

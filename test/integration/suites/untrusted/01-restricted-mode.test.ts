@@ -14,7 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SelfLabelApi } from '../../../../src/extension/extension';
-import { extension, loadedModules, readJournal, waitFor, workspaceRoot } from '../../helpers';
+import { extension, loadedModules, readJournal, waitFor, workspaceRoot, testApi } from '../../helpers';
 
 /** Every file under the workspace (relative path → contents), `.selflabel/` included. */
 function snapshot(): Map<string, string> {
@@ -39,9 +39,9 @@ function api(): SelfLabelApi {
 
 /** Runs a command and returns its result and the warnings it showed. */
 async function refused(command: string, ...args: unknown[]): Promise<{ result: unknown; shown: string[] }> {
-  const before = api().controller.warnings.length;
+  const before = testApi().warnings.length;
   const result = await vscode.commands.executeCommand(command, ...args);
-  return { result, shown: api().controller.warnings.slice(before) };
+  return { result, shown: testApi().warnings.slice(before) };
 }
 
 describe('untrusted workspace (Restricted Mode)', () => {
@@ -75,7 +75,7 @@ describe('untrusted workspace (Restricted Mode)', () => {
   });
 
   it('shows what .selflabel already holds: classes and label counts, marked untrusted', async () => {
-    const state = await api().controller.sideState();
+    const state = await testApi().sideState();
     assert.equal(state.trusted, false);
     assert.deepEqual(state.classes.map((c) => [c.name, c.labelled]), [['spam', 0], ['ham', 1]]);
     assert.equal(state.next.command, 'manageTrust', 'the next suggested action is to manage trust');
@@ -91,7 +91,7 @@ describe('untrusted workspace (Restricted Mode)', () => {
     it(`${command} is refused with a message, starts nothing and writes nothing`, async () => {
       const { result, shown } = await refused(command);
       assert.equal(result, undefined, 'no stage outcome');
-      assert.equal(api().controller.getSession()?.runningStage, undefined, 'no stage is running');
+      assert.equal(testApi().session()?.runningStage, undefined, 'no stage is running');
       assert.equal(shown.length, 1, `one warning shown (got ${JSON.stringify(shown)})`);
       assert.match(shown[0], /not trusted/);
       assert.ok(shown[0].includes(action), `the message names the action "${action}": ${shown[0]}`);
@@ -128,14 +128,14 @@ describe('untrusted workspace (Restricted Mode)', () => {
   it('the side panel opens, and a stage started from it is refused with the same message', async () => {
     const container = extension().packageJSON?.contributes?.viewsContainers?.activitybar?.[0]?.id;
     await vscode.commands.executeCommand(`workbench.view.extension.${container}`);
-    await waitFor('the side panel channel', async () => (await api().postFromWebview('side', { kind: 'notify', method: 'focus', params: { item: null } })).ok);
-    const before = api().controller.warnings.length;
-    const handled = await api().postFromWebview('side', { kind: 'request', id: 1, method: 'run', params: { stage: 'pretrain' } });
+    await waitFor('the side panel channel', async () => (await testApi().postFromWebview('side', { kind: 'notify', method: 'focus', params: { item: null } })).ok);
+    const before = testApi().warnings.length;
+    const handled = await testApi().postFromWebview('side', { kind: 'request', id: 1, method: 'run', params: { stage: 'pretrain' } });
     assert.deepEqual(handled, { ok: true, method: 'run' });
-    const shown = api().controller.warnings.slice(before);
+    const shown = testApi().warnings.slice(before);
     assert.equal(shown.length, 1, `one warning shown (got ${JSON.stringify(shown)})`);
     assert.match(shown[0], /pretraining is disabled because this workspace is not trusted/);
-    assert.equal(api().controller.getSession()?.runningStage, undefined);
+    assert.equal(testApi().session()?.runningStage, undefined);
     assert.deepEqual(snapshot(), initial, 'nothing was written');
   });
 

@@ -1,109 +1,23 @@
 /**
- * The two webviews' host sides: the side panel (a WebviewView in SelfLabel's activity-bar container) and the
- * review grid (a WebviewPanel in the editor area, one at a time, in "review" or "label" mode). Both render host
- * state pushed over a WebviewChannel and send every action back to the Controller, which writes it to the label
- * store before answering.
+ * The review grid's host: a WebviewPanel in the editor area, one at a time, in "review" mode (open proposals) or
+ * "label" mode (the items most worth labelling). It pushes the grid's state, label updates and progress, serves
+ * thumbnails, tracks the focused cell (the "current item" of the editor commands) and sends every action through
+ * the shared handlers, which write it to the label store before answering.
  */
 import * as vscode from 'vscode';
-import type { ReviewMode, ReviewState } from '../protocol/webview';
-import type { Controller, ReviewSurface } from './controller';
-import type { Log } from './log';
-import { resourceRoots, webviewHtml, WebviewChannel, type NotificationHandlers, type RequestHandlers, type Handled } from './webviewHost';
-import { confidenceThreshold } from './settings';
-import { readThumbnails } from './thumbnails';
-import { errorMessage } from './log';
+import type { ReviewMode, ReviewState } from '../../../protocol/webview';
+import type { Controller, ReviewSurface } from '../../controller';
+import type { Log } from '../../log';
+import { errorMessage } from '../../log';
+import { confidenceThreshold, labelBatchSize } from '../../settings';
+import { readThumbnails } from '../../thumbnails';
+import { emptyScanMessage, gridThreshold, reviewEmptyMessage } from '../../viewState';
+import { resourceRoots, webviewHtml, WebviewChannel, type Handled } from '../../webviewHost';
+import { sharedNotifications, sharedRequests } from '../shared';
 
-/** Request handlers both views share. */
-function sharedRequests(c: Controller): RequestHandlers {
-  return {
-    run: async ({ stage }) => {
-      const r = c.startStage(stage);
-      return r.started ? { started: true } : { started: false, message: r.message };
-    },
-    command: async ({ command }) => {
-      // Dialogs may stay open for long: answer now, run the command on its own.
-      void c.runPanelCommand(command).catch((e) => c.log.error(`command ${command} failed`, e));
-      return null;
-    },
-    accept: async ({ items }) => ({ updates: await c.accept(items) }),
-    reject: async ({ item }) => ({ updates: await c.reject(item) }),
-    correct: async ({ item, label }) => ({ updates: await c.correct(item, label) }),
-    label: async ({ item, label }) => ({ updates: await c.label(item, label) }),
-    undo: async () => c.undo(),
-    open: async ({ item }) => {
-      await c.openItem(item);
-      return null;
-    },
-  };
-}
-
-function sharedNotifications(c: Controller): NotificationHandlers {
-  return { cancel: () => void c.cancel() };
-}
-
-export class SidePanelProvider implements vscode.WebviewViewProvider, vscode.Disposable {
-  static readonly viewType = 'selflabel.panel';
-  private channel: WebviewChannel | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
-
-  constructor(
-    private readonly c: Controller,
-    private readonly extensionUri: vscode.Uri,
-    private readonly log: Log,
-  ) {}
-
-  resolveWebviewView(view: vscode.WebviewView): void {
-    view.webview.options = { enableScripts: true, localResourceRoots: resourceRoots(this.extensionUri) };
-    this.channel?.dispose();
-    const channel = new WebviewChannel(view.webview, 'side panel', this.log, {
-      requests: sharedRequests(this.c),
-      notifications: sharedNotifications(this.c),
-      onReady: () => void this.push('init'),
-    });
-    this.channel = channel;
-    view.webview.html = webviewHtml(view.webview, this.extensionUri, { script: 'sidePanel', title: 'SelfLabel' });
-    const subs = [
-      this.c.onDidChangeState(() => void this.push('state')),
-      this.c.onDidChangeProgress((p) => channel.notify('progress', p)),
-      this.c.onDidChangeLabels(() => this.c.changed()),
-      view.onDidChangeVisibility(() => {
-        if (!view.visible) channel.reset();
-      }),
-    ];
-    view.onDidDispose(() => {
-      for (const s of subs) s.dispose();
-      channel.dispose();
-      if (this.channel === channel) this.channel = undefined;
-    });
-  }
-
-  private async push(kind: 'init' | 'state'): Promise<void> {
-    const channel = this.channel;
-    if (!channel) return;
-    try {
-      const state = await this.c.sideState();
-      if (kind === 'init') channel.notify('init', { view: 'side', state });
-      else channel.notify('state', state);
-    } catch (e) {
-      this.log.error('building the side panel state failed', e);
-    }
-  }
-
-  /** For tests: feed a raw message to the side panel's channel as if the webview had sent it. */
-  async receive(raw: unknown): Promise<Handled> {
-    if (!this.channel) return { ok: false, reason: 'the side panel is not open' };
-    return this.channel.handle(raw);
-  }
-
-  dispose(): void {
-    this.channel?.dispose();
-    for (const d of this.disposables) d.dispose();
-  }
-}
-
-export class ReviewPanel implements ReviewSurface, vscode.Disposable {
+export class ReviewHost implements ReviewSurface, vscode.Disposable {
   static readonly viewType = 'selflabel.review';
-  private static instance: ReviewPanel | undefined;
+  private static instance: ReviewHost | undefined;
 
   private readonly channel: WebviewChannel;
   private readonly disposables: vscode.Disposable[] = [];
@@ -112,8 +26,8 @@ export class ReviewPanel implements ReviewSurface, vscode.Disposable {
   focusedItem: string | null = null;
 
   /** Shows the review panel in `mode` (creating it, or switching the open one). */
-  static async show(c: Controller, extensionUri: vscode.Uri, log: Log, mode: ReviewMode): Promise<ReviewPanel> {
-    const existing = ReviewPanel.instance;
+  static async show(c: Controller, extensionUri: vscode.Uri, log: Log, mode: ReviewMode): Promise<ReviewHost> {
+    const existing = ReviewHost.instance;
     if (existing) {
       existing.panel.reveal(undefined, false);
       if (existing.mode !== mode) {
@@ -123,19 +37,19 @@ export class ReviewPanel implements ReviewSurface, vscode.Disposable {
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(
-      ReviewPanel.viewType,
+      ReviewHost.viewType,
       mode === 'review' ? 'SelfLabel: Review' : 'SelfLabel: Label',
       vscode.ViewColumn.Active,
       { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: resourceRoots(extensionUri) },
     );
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'selflabel.svg');
-    const rp = new ReviewPanel(panel, c, extensionUri, log, mode);
-    ReviewPanel.instance = rp;
+    const rp = new ReviewHost(panel, c, extensionUri, log, mode);
+    ReviewHost.instance = rp;
     return rp;
   }
 
-  static get current(): ReviewPanel | undefined {
-    return ReviewPanel.instance;
+  static get current(): ReviewHost | undefined {
+    return ReviewHost.instance;
   }
 
   private constructor(
@@ -225,13 +139,15 @@ export class ReviewPanel implements ReviewSurface, vscode.Disposable {
     if (!this.c.hasStore()) return this.emptyState('Set the classes first (SelfLabel: Set Classes).');
     const p = await s.requireProject();
     const classes = p.classes();
-    if (p.getItems().length === 0) return this.emptyState('No items yet: run SelfLabel: Scan.', classes);
-    const items = this.mode === 'review' ? await this.c.reviewCells() : await this.c.labelCells();
+    if (p.getItems().length === 0) {
+      return this.emptyState(this.c.scanned() ? emptyScanMessage((await s.status())?.skipped ?? 0) : 'No items yet: run SelfLabel: Scan.', classes);
+    }
+    const items = this.mode === 'review' ? s.reviewCells() : await s.labelCells(labelBatchSize(vscode.Uri.file(s.root)));
     let empty: string | null = null;
     if (items.length === 0) {
       empty =
         this.mode === 'review'
-          ? 'No open proposals. Train and propose first (or everything proposed has been reviewed).'
+          ? reviewEmptyMessage(p.proposalThreshold() !== undefined)
           : 'Every item is labelled.';
     }
     return {
@@ -239,7 +155,7 @@ export class ReviewPanel implements ReviewSurface, vscode.Disposable {
       classes,
       items,
       imageBase: this.panel.webview.asWebviewUri(vscode.Uri.file(s.root)).toString(),
-      threshold: confidenceThreshold(vscode.Uri.file(s.root)),
+      threshold: gridThreshold(confidenceThreshold(vscode.Uri.file(s.root)), p.proposalThreshold()),
       trusted: vscode.workspace.isTrusted,
       empty,
     };
@@ -253,7 +169,7 @@ export class ReviewPanel implements ReviewSurface, vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (ReviewPanel.instance === this) ReviewPanel.instance = undefined;
+    if (ReviewHost.instance === this) ReviewHost.instance = undefined;
     if (this.c.review === this) this.c.review = undefined;
     void vscode.commands.executeCommand('setContext', 'selflabel.reviewActive', false);
     for (const d of this.disposables) d.dispose();

@@ -1,0 +1,35 @@
+/** The ids of SelfLabel's commands (package.json `contributes.commands`) and the side panel's command buttons. */
+import type { PanelCommand } from '../../protocol/webview';
+
+export const COMMANDS = {
+  setClasses: 'selflabel.setClasses',
+  scan: 'selflabel.scan',
+  pretrain: 'selflabel.pretrain',
+  pretrainFromScratch: 'selflabel.pretrainFromScratch',
+  train: 'selflabel.train',
+  propose: 'selflabel.propose',
+  reviewProposals: 'selflabel.reviewProposals',
+  labelNext: 'selflabel.labelNext',
+  acceptCurrent: 'selflabel.acceptCurrent',
+  rejectCurrent: 'selflabel.rejectCurrent',
+  correctCurrent: 'selflabel.correctCurrent',
+  undo: 'selflabel.undo',
+  export: 'selflabel.export',
+  import: 'selflabel.import',
+  status: 'selflabel.status',
+  cancel: 'selflabel.cancel',
+  showLog: 'selflabel.showLog',
+  openItem: 'selflabel.openItem',
+} as const;
+
+/** The command a side panel button runs. */
+export const PANEL_TO_COMMAND: Record<PanelCommand, string> = {
+  setClasses: COMMANDS.setClasses,
+  reviewProposals: COMMANDS.reviewProposals,
+  labelNext: COMMANDS.labelNext,
+  export: COMMANDS.export,
+  import: COMMANDS.import,
+  status: COMMANDS.status,
+  undo: COMMANDS.undo,
+  manageTrust: 'workbench.trust.manage',
+};

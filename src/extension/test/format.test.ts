@@ -1,0 +1,62 @@
+/** The one formatter module (src/shared/format.ts) used by the host, both webviews and the CLI. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { formatConfidence, formatEta, formatPercent, formatPrecision, noun, plural } from '../../shared/format';
+
+test('plural: "1 proposal", "2 proposals", "0 proposals", irregular forms', () => {
+  assert.equal(plural(1, 'proposal'), '1 proposal');
+  assert.equal(plural(2, 'proposal'), '2 proposals');
+  assert.equal(plural(0, 'proposal'), '0 proposals');
+  assert.equal(plural(3, 'class', 'classes'), '3 classes');
+  assert.equal(noun(1, 'item'), 'item');
+  assert.equal(noun(7, 'item'), 'items');
+});
+
+test('formatConfidence rounds down and clamps; formatEta and formatPercent', () => {
+  assert.equal(formatConfidence(0.999), '0.99');
+  assert.equal(formatConfidence(1.5), '1.00');
+  assert.equal(formatConfidence(-1), '0.00');
+  assert.equal(formatConfidence(Number.NaN), '');
+  assert.equal(formatEta(5), '5 s');
+  assert.equal(formatEta(185), '3 min 05 s');
+  assert.equal(formatEta(7800), '2 h 10 min');
+  assert.equal(formatEta(undefined), '');
+  assert.equal(formatEta(-1), '');
+  assert.equal(formatPercent(0.973), '97.3%');
+  assert.equal(formatPercent(null), 'n/a');
+});
+
+test('expected precision of 0 proposals is "n/a", not 0.0%', () => {
+  assert.equal(formatPrecision(0, 0), 'n/a');
+  assert.equal(formatPrecision(undefined, 0), 'n/a');
+  assert.equal(formatPrecision(0.965, 12), '96.5%');
+});
+
+test('src/shared/format.ts imports nothing (no node, no vscode, no DOM): every side can bundle it', () => {
+  const src = fs.readFileSync(path.join(__dirname, '..', '..', 'shared', 'format.ts'), 'utf8');
+  assert.doesNotMatch(src, /^\s*import\b/m);
+  assert.doesNotMatch(src, /\brequire\(/);
+});
+
+test('no other copy of the formatters in the extension host or the webviews', () => {
+  const root = path.join(__dirname, '..', '..', '..');
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== 'test') walk(p);
+      } else if (p.endsWith('.ts')) files.push(p);
+    }
+  };
+  walk(path.join(root, 'src', 'extension'));
+  walk(path.join(root, 'webview'));
+  for (const f of files) {
+    const src = fs.readFileSync(f, 'utf8');
+    assert.doesNotMatch(src, /function (formatConfidence|formatEta|formatPercent|plural)\b/, `${path.relative(root, f)} defines its own formatter`);
+    assert.doesNotMatch(src, /=== 1 \? '' : 's'/, `${path.relative(root, f)} pluralises by hand (use plural() from src/shared/format.ts)`);
+    assert.doesNotMatch(src, /\* 100\)\.toFixed\(/, `${path.relative(root, f)} formats a percent by hand (use formatPercent)`);
+  }
+});

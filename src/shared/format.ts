@@ -1,0 +1,47 @@
+/**
+ * The one set of number and word formatters SelfLabel shows to people: the extension host (notifications, CodeLens,
+ * status bar, quick picks), both webviews and, later, the CLI. Pure functions with no imports at all (no node, no
+ * vscode, no DOM), so every side bundles the same copy and shows the same text for the same number.
+ */
+
+/** A confidence with two decimals, rounded down so that 0.999 shows as 0.99 (never a "1.00" that is not certain). */
+export function formatConfidence(c: number): string {
+  if (!Number.isFinite(c)) return '';
+  return (Math.floor(Math.min(1, Math.max(0, c)) * 100) / 100).toFixed(2);
+}
+
+/** "12 s", "3 min 05 s", "2 h 10 min"; "" for an unknown, negative or infinite time. */
+export function formatEta(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/** "97.3%" from 0.973 (`digits` after the point); "n/a" for a value that is not a finite number. */
+export function formatPercent(x: number | null | undefined, digits = 1): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
+  return `${(x * 100).toFixed(digits)}%`;
+}
+
+/**
+ * "1 proposal", "2 proposals", "0 proposals" (the count, a space, the noun); `many` for irregular plurals
+ * ("1 class", "3 classes" needs `plural(3, 'class', 'classes')`).
+ */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The noun alone, for a count shown elsewhere: `noun(1, 'item')` = "item", `noun(2, 'item')` = "items". */
+export function noun(n: number, one: string, many = `${one}s`): string {
+  return n === 1 ? one : many;
+}
+
+/**
+ * The expected precision of a proposal set: "n/a" when there is nothing to be precise about (0 proposals), else a
+ * percent ("96.5%").
+ */
+export function formatPrecision(precision: number | null | undefined, proposals: number): string {
+  return proposals > 0 ? formatPercent(precision) : 'n/a';
+}
