@@ -63,6 +63,10 @@ export interface BenchOptions {
   keep: boolean;
   /** Measure the label store and scan speeds too (default true). */
   speed: boolean;
+  /** Score the plain baselines beside SelfLabel (default true; --no-baselines skips them). */
+  baselines: boolean;
+  /** Images seen in training by the supervised-encoder baseline (default 10,000). */
+  supervisedItems?: number;
   quiet: boolean;
   targets: Target[];
 }
@@ -107,6 +111,8 @@ const FLAGS: Record<string, { kind: Kind; key: keyof BenchOptions; help: string 
   scratch: { kind: 'string', key: 'scratch', help: 'folder for the scratch workspace (default: OS temp)' },
   keep: { kind: 'boolean', key: 'keep', help: 'keep the scratch workspace' },
   'no-speed': { kind: 'boolean', key: 'speed', help: 'skip the label store / scan speed measurements' },
+  'supervised-items': { kind: 'int', key: 'supervisedItems', help: 'images seen in training by the supervised-encoder baseline (default 10000)' },
+  'no-baselines': { kind: 'boolean', key: 'baselines', help: 'skip the plain baselines (PCA/TF-IDF + logistic regression, random labels)' },
   quiet: { kind: 'boolean', key: 'quiet', help: 'no progress on stderr' },
   target: { kind: 'target', key: 'targets', help: 'a target to check, e.g. "final.testAccuracy>=0.95" (repeatable)' },
 };
@@ -144,6 +150,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
     keep: false,
     finetune: false,
     speed: true,
+    baselines: true,
     quiet: false,
     targets: [],
   };
@@ -157,7 +164,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
     if (!f) throw new BenchUsageError(`unknown option --${name} (selflabel bench --help lists them)`);
     if (f.kind === 'boolean') {
       if (eq >= 0) throw new BenchUsageError(`--${name} takes no value`);
-      (o as Record<string, unknown>)[f.key] = name !== 'no-speed';
+      (o as Record<string, unknown>)[f.key] = !name.startsWith('no-') || name === 'no-review';
       continue;
     }
     const v = eq >= 0 ? a.slice(eq + 1) : argv[++i];

@@ -16,7 +16,7 @@ import { score, median, medianOf } from '../../src/bench/metrics';
 import { SimulatedAnnotator, type AnnotatorTarget } from '../../src/bench/annotator';
 import { buildWorkspace, splitRows } from '../../src/bench/workspace';
 import { parseBenchArgs, parseTarget, BenchUsageError } from '../../src/bench/options';
-import { evaluateTargets, metricAt, formatTargets } from '../../src/bench/report';
+import { evaluateTargets, metricAt, formatTargets, formatMarkdown } from '../../src/bench/report';
 import { mulberry32, sample } from '../../src/bench/rng';
 import type { Proposal, Suggestion } from '../../src/core/types';
 
@@ -335,6 +335,9 @@ test('parseBenchArgs: defaults, flags, targets, and clear usage errors', () => {
   assert.equal(o.seedPerClass, 10);
   assert.equal(o.threshold, 0.95);
   assert.equal(o.speed, false);
+  assert.equal(o.baselines, true, 'baselines run by default');
+  assert.equal(parseBenchArgs(['--data', 'd', '--truth', 't', '--no-baselines', '--supervised-items', '500'])?.baselines, false);
+  assert.equal(parseBenchArgs(['--data', 'd', '--truth', 't', '--supervised-items', '500'])?.supervisedItems, 500);
   assert.deepEqual(o.targets, [{ name: 'acc', metric: 'final.testAccuracy', op: '>=', value: 0.95 }]);
   assert.equal(parseBenchArgs(['--help']), null);
   assert.throws(() => parseBenchArgs(['--truth', 't']), /needs --data/);
@@ -412,7 +415,7 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   const poolTruth = new Map(poolCsv.slice(1).map((r) => r.split(',') as [string, string]));
   const nClasses = new Set(poolTruth.values()).size;
   const base = ['--data', pool, '--truth', path.join(tmp, 'pool.csv'), '--test-data', testDir, '--test-truth', path.join(tmp, 'test.csv')];
-  const common = ['--epochs', '1', '--rounds', '1', '--seed-per-class', '1', '--no-speed', '--quiet', '--scratch', path.join(tmp, 'scratch')];
+  const common = ['--epochs', '1', '--rounds', '1', '--seed-per-class', '1', '--no-speed', '--quiet', '--supervised-items', '200', '--scratch', path.join(tmp, 'scratch')];
   const before = fs.readdirSync(pool).sort();
 
   const review = await runBench(parseBenchArgs([...base, ...common, '--review', '5', '--uncertain', '4', '--finetune', '--keep', '--target', 'final.humanActions<=1'])!);
@@ -445,6 +448,18 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   assert.ok(ft && ft.seconds > 0 && ft.itemsPerSecond > 0, 'the final train fine-tuned the encoder');
   assert.ok(ft.before && ft.before.datasetLabelAccuracy >= 0 && ft.before.datasetLabelAccuracy <= 1);
 
+  // Baselines on the same human labels: PCA + logistic regression, the same budget at random, the encoder from scratch.
+  assert.deepEqual(review.baselines.map((b) => b.name), ['pca-logreg', 'random-pca-logreg', 'supervised-encoder']);
+  assert.deepEqual(review.baselines.map((b) => b.labels), [review.final.humanActions, review.final.humanActions, review.final.humanActions]);
+  for (const b of review.baselines) {
+    assert.ok(b.testAccuracy !== null && b.testAccuracy >= 0 && b.testAccuracy <= 1, `${b.name} test ${b.testAccuracy}`);
+    // Its human labels are right (truthful annotator) and the 61st pool item (broken.png) is unreadable: counts as wrong.
+    assert.ok(b.datasetLabelAccuracy >= review.final.humanActions / 61 - 1e-12 && b.datasetLabelAccuracy <= 60 / 61 + 1e-12, `${b.name} dataset ${b.datasetLabelAccuracy}`);
+    assert.ok(b.seconds > 0);
+  }
+  assert.match(formatMarkdown(review), /\| pca-logreg \| /);
+  assert.match(formatMarkdown(review), /\| supervised-encoder \| /);
+
   // --pretrained-from resumes the kept workspace's encoders (already at the wanted epochs: no training) and says so.
   const auto = await runBench(parseBenchArgs([...base, ...common, '--no-review', '--pretrained-from', path.join(kept[0], 'pool')])!);
   assert.ok(auto.warnings.some((w) => w.includes('pretraining resumed the encoders')), auto.warnings.join('; '));
@@ -457,6 +472,7 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   assert.equal(auto.rounds[0].autoAccepted, auto.rounds[0].proposals);
   assert.equal(auto.final.journalConsistent, true);
   assert.equal(auto.final.finetune, null, 'no fine-tuning without --finetune');
+  assert.deepEqual(auto.baselines.map((b) => b.name), ['pca-logreg', 'supervised-encoder'], 'no random-budget baseline without review');
 
   // The user's folder was never written to, and the scratch workspaces are gone.
   assert.deepEqual(fs.readdirSync(pool).sort(), before);
