@@ -2,7 +2,7 @@
 // workspace folders plus truth CSVs, cached outside git in .bench/data (git-ignored).
 //
 //   node scripts/prepare-data.mjs                 prepare every dataset (idempotent: skips what is up to date)
-//   node scripts/prepare-data.mjs --only mnist    one dataset (mnist | spam); --force rebuilds it
+//   node scripts/prepare-data.mjs --only mnist    one dataset (mnist | spam | icons | icons-sizes | letters); --force rebuilds it
 //   node scripts/prepare-data.mjs --sample DIR [--sample-size 2000] [--seed 1] [--sample-truth FILE]
 //                                                 writes N MNIST pool digits into DIR (a workspace folder) and
 //                                                 their truth CSV outside it (default: DIR-truth.csv beside DIR)
@@ -23,6 +23,19 @@
 // raw messages are not all valid UTF-8 (500 of them, measured); the package's JSON `text` already has every invalid
 // byte replaced by U+FFFD, and we keep those emails (replace, never skip) and report how many carry U+FFFD.
 // sources.csv maps every written file back to its original group/id.
+//
+// Image dev sets from Debian packages (installed with apt-get when missing; root, else sudo):
+// icons (oxygen-icon-theme, /usr/share/icons/oxygen/base/48x48/<context>/*.png): RGBA with alpha, labelled by context
+//   (actions, apps, categories, devices, mimetypes, places, status — imbalanced, 23 to 456 pool items per class).
+//   Symbolic links are resolved and byte-identical files kept once; an artwork filed under two contexts is dropped.
+//   The split is by artwork (a seeded 20% of each class's artworks go to test), so no icon is on both sides.
+// icons-sizes: the same at 16, 22, 32, 48 and 64 px (all sizes of one artwork on the same side of the split).
+// letters (a notMNIST): A–J and a–j (class = the letter) of every Latin font fontconfig lists (fonts-dejavu,
+//   fonts-liberation, fonts-urw-base35, fonts-freefont-ttf, fonts-noto-core), rendered by Debian's ImageMagick
+//   (called by its own path: a `convert` earlier on PATH may be another program), trimmed, fitted into 24×24 and
+//   centred in 28×28, white on black as MNIST. Fonts whose glyphs are missing (blank or repeated renders) and fonts
+//   rendering pixel-identically to an earlier one are skipped; symbol fonts are left out. Split by font family.
+// Small pools: use `selflabel bench --pool-limit N` (a seeded subset) on any of them.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

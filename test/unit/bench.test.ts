@@ -478,3 +478,58 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   assert.deepEqual(fs.readdirSync(pool).sort(), before);
   assert.deepEqual(fs.readdirSync(path.join(tmp, 'scratch')), []);
 });
+
+// ───────────── the image dev sets of the data script ─────────────
+
+test('prepare-data: oxygen icons are read by context, links resolved, duplicates and ambiguous artworks dropped, split by artwork', async () => {
+  const script = path.join(__dirname, '../../scripts/prepare-data.mjs');
+  type Icon = { label: string; group: string; bytes: Buffer; source: string };
+  const { readOxygenIcons, groupSplit, rng } = (await import(script)) as {
+    readOxygenIcons: (sizes: number[], base: string) => Icon[];
+    groupSplit: (groups: Map<string, Icon[]>, fraction: number, rand: () => number) => { pool: Icon[]; test: Icon[] };
+    rng: (seed: number) => () => number;
+  };
+  const { PNG } = await import('pngjs');
+  const base = path.join(tmp, 'oxygen');
+  const png = (shade: number) => {
+    const p = new PNG({ width: 4, height: 4 });
+    p.data.fill(shade);
+    return PNG.sync.write(p);
+  };
+  const put = (size: number, context: string, name: string, shade: number) => {
+    const dir = path.join(base, `${size}x${size}`, context);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${name}.png`), png(shade));
+  };
+  // apps: 6 artworks at two sizes; one alias (a symbolic link) of app0; actions: 4 artworks; one artwork whose bytes
+  // are filed under both places and status (ambiguous: dropped); an "emotes" context that is not a class.
+  for (let k = 0; k < 6; k++) for (const s of [16, 22]) put(s, 'apps', `app${k}`, k * 10 + s);
+  fs.symlinkSync('app0.png', path.join(base, '16x16', 'apps', 'app0-alias.png'));
+  for (let k = 0; k < 4; k++) put(16, 'actions', `act${k}`, 100 + k);
+  put(16, 'places', 'same', 200);
+  put(16, 'status', 'same', 200);
+  put(16, 'places', 'home', 201);
+  put(16, 'emotes', 'smile', 202);
+  const items = readOxygenIcons([16, 22], base);
+  const labels = items.map((i) => i.label);
+  assert.equal(labels.filter((l) => l === 'apps').length, 12, 'the alias is the same bytes: kept once');
+  assert.equal(labels.filter((l) => l === 'actions').length, 4);
+  assert.deepEqual(items.filter((i) => i.label === 'places').map((i) => i.group), ['places/home'], 'the ambiguous artwork is dropped');
+  assert.ok(!labels.includes('status') && !labels.includes('emotes'));
+  const groups = new Map<string, Icon[]>();
+  for (const it of items) groups.set(it.group, [...(groups.get(it.group) ?? []), it]);
+  const split = groupSplit(groups, 0.2, rng(1));
+  assert.equal(split.pool.length + split.test.length, items.length);
+  const side = new Map<string, string>();
+  for (const [name, list] of [['pool', split.pool], ['test', split.test]] as const) {
+    for (const it of list) {
+      assert.notEqual(side.get(it.group), name === 'pool' ? 'test' : 'pool', `${it.group} is on both sides`);
+      side.set(it.group, name);
+    }
+  }
+  // Every class with two or more artworks has one in test; a single-artwork class stays in the pool.
+  assert.ok(split.test.some((i) => i.label === 'apps') && split.test.some((i) => i.label === 'actions'));
+  assert.ok(!split.test.some((i) => i.label === 'places'));
+  const again = groupSplit(groups, 0.2, rng(1));
+  assert.deepEqual(again.test.map((i) => i.source), split.test.map((i) => i.source), 'seeded: the same split');
+});
