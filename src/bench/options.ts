@@ -40,6 +40,8 @@ export interface BenchOptions {
   testLimit?: number;
   workers?: number;
   backend?: BackendPref;
+  /** Images: the encoder's input side in pixels (default: the project's 'auto', ≤ 32). */
+  imageSize?: number;
   /** The classifier head (default: the project default, 'spread'). */
   classifier?: 'auto' | 'spread' | 'linear';
   /**
@@ -103,6 +105,7 @@ const FLAGS: Record<string, { kind: Kind; key: keyof BenchOptions; help: string 
   'test-limit': { kind: 'int', key: 'testLimit', help: 'use only N test items (seeded random subset)' },
   workers: { kind: 'int', key: 'workers', help: 'worker threads (default: the project default, 2)' },
   backend: { kind: 'string', key: 'backend', help: 'auto | wasm | cpu | tensorflow' },
+  'image-size': { kind: 'int', key: 'imageSize', help: 'images: encoder input side in px, 8..256 (default: auto, at most 32)' },
   classifier: { kind: 'string', key: 'classifier', help: 'auto (default) | spread (label spreading + classifier) | linear' },
   'pretrained-from': { kind: 'string', key: 'pretrainedFrom', help: 'reuse the encoders of a workspace pretrained on the same pool (accuracy runs only)' },
   finetune: { kind: 'boolean', key: 'finetune', help: 'images: the final train also fine-tunes the encoder end to end' },
@@ -188,6 +191,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
     throw new BenchUsageError(`--classifier must be auto, spread or linear, got "${o.classifier}"`);
   }
   if (o.threshold !== undefined && !(o.threshold >= 0 && o.threshold <= 1)) throw new BenchUsageError('--threshold must be in [0, 1]');
+  if (o.imageSize !== undefined && !(o.imageSize >= 8 && o.imageSize <= 256)) throw new BenchUsageError('--image-size must be 8..256');
   if (o.workers !== undefined && o.workers < 1) throw new BenchUsageError('--workers must be at least 1');
   if ((o.seedPerClass ?? 0) < 1) throw new BenchUsageError('--seed-per-class must be at least 1');
   return o as BenchOptions;

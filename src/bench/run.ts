@@ -111,6 +111,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     if (opts.workers !== undefined) overrides.workers = opts.workers;
     if (opts.backend !== undefined) overrides.backend = opts.backend;
     if (opts.classifier !== undefined) overrides.classifier = opts.classifier;
+    if (opts.imageSize !== undefined) overrides.imageSize = opts.imageSize;
     if (opts.epochs !== undefined) overrides.pretrainEpochs = opts.epochs;
     if (opts.pretrainMaxSeconds !== undefined) overrides.pretrainMaxSeconds = opts.pretrainMaxSeconds;
     project = await Project.init(pool.ws.root, classes, overrides);
@@ -383,6 +384,8 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         testLimit: opts.testLimit,
         workers: p.config.workers,
         backend: opts.backend,
+        imageSize: opts.imageSize,
+        classifier: opts.classifier,
         budget: opts.budget,
         finetune: opts.finetune,
         pretrainedFrom: opts.pretrainedFrom,

@@ -338,6 +338,8 @@ test('parseBenchArgs: defaults, flags, targets, and clear usage errors', () => {
   assert.equal(o.baselines, true, 'baselines run by default');
   assert.equal(parseBenchArgs(['--data', 'd', '--truth', 't', '--no-baselines', '--supervised-items', '500'])?.baselines, false);
   assert.equal(parseBenchArgs(['--data', 'd', '--truth', 't', '--supervised-items', '500'])?.supervisedItems, 500);
+  assert.equal(parseBenchArgs(['--data', 'd', '--truth', 't', '--image-size', '48'])?.imageSize, 48);
+  assert.throws(() => parseBenchArgs(['--data', 'd', '--truth', 't', '--image-size', '4']), /--image-size must be 8\.\.256/);
   assert.deepEqual(o.targets, [{ name: 'acc', metric: 'final.testAccuracy', op: '>=', value: 0.95 }]);
   assert.equal(parseBenchArgs(['--help']), null);
   assert.throws(() => parseBenchArgs(['--truth', 't']), /needs --data/);
