@@ -282,6 +282,8 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     for (const [id, rec] of annotator.labels) if (p.labelOf(id)?.label !== rec.label) consistent = false;
     if (labelState().labelled.size !== annotator.labels.size) consistent = false;
     if (!consistent) warnings.push('the label journal does not match what the simulated annotator did');
+    // SelfLabel's wall time ends here: the baselines below are timed on their own.
+    const wallSeconds = secondsSince(t0);
     // Plain baselines on the same pool, test items and human labels (and, in review mode, the same budget at random).
     let baselines: BaselineResult[] = [];
     const modality = p.getModality();
@@ -336,7 +338,6 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         }
       }
     }
-    const wallSeconds = secondsSince(t0);
     await p.dispose();
 
     // Store and scan speeds on scratch data.

@@ -420,7 +420,9 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   const common = ['--epochs', '1', '--rounds', '1', '--seed-per-class', '1', '--no-speed', '--quiet', '--supervised-items', '200', '--scratch', path.join(tmp, 'scratch')];
   const before = fs.readdirSync(pool).sort();
 
+  const tReview = Date.now();
   const review = await runBench(parseBenchArgs([...base, ...common, '--review', '5', '--uncertain', '4', '--finetune', '--keep', '--target', 'final.humanActions<=1'])!);
+  const reviewElapsed = (Date.now() - tReview) / 1000;
   const kept = fs.readdirSync(path.join(tmp, 'scratch')).map((d) => path.join(tmp, 'scratch', d));
   assert.equal(kept.length, 1, '--keep leaves the scratch workspace');
   assert.equal(review.items, 60);
@@ -459,6 +461,10 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
     assert.ok(b.datasetLabelAccuracy >= review.final.humanActions / 61 - 1e-12 && b.datasetLabelAccuracy <= 60 / 61 + 1e-12, `${b.name} dataset ${b.datasetLabelAccuracy}`);
     assert.ok(b.seconds > 0);
   }
+  // SelfLabel's wall time does not include the baselines' (timed on their own, without overlap): together they fit in
+  // the elapsed time.
+  const baselineSeconds = review.baselines.reduce((t, b) => t + b.seconds, 0);
+  assert.ok(review.final.wallSeconds + baselineSeconds <= reviewElapsed + 0.2, `${review.final.wallSeconds} + ${baselineSeconds} > ${reviewElapsed}`);
   assert.match(formatMarkdown(review), /\| pca-logreg \| /);
   assert.match(formatMarkdown(review), /\| supervised-encoder \| /);
 
