@@ -284,6 +284,8 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     if (!consistent) warnings.push('the label journal does not match what the simulated annotator did');
     // SelfLabel's wall time ends here: the baselines below are timed on their own.
     const wallSeconds = secondsSince(t0);
+    // The Project's workers are no longer needed: stop them before the baselines start their own.
+    await p.dispose();
     // Plain baselines on the same pool, test items and human labels (and, in review mode, the same budget at random).
     let baselines: BaselineResult[] = [];
     const modality = p.getModality();
@@ -338,7 +340,6 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         }
       }
     }
-    await p.dispose();
 
     // Store and scan speeds on scratch data.
     let storeSpeed = { appendPerSecond: null as number | null, batchAppendPerSecond: null as number | null, replayPerSecond: null as number | null };
