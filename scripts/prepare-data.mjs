@@ -2,7 +2,7 @@
 // workspace folders plus truth CSVs, cached outside git in .bench/data (git-ignored).
 //
 //   node scripts/prepare-data.mjs                 prepare every dataset (idempotent: skips what is up to date)
-//   node scripts/prepare-data.mjs --only mnist    one dataset (mnist | spam); --force rebuilds it
+//   node scripts/prepare-data.mjs --only mnist    one dataset (mnist | spam | icons | icons-sizes | letters); --force rebuilds it
 //   node scripts/prepare-data.mjs --sample DIR [--sample-size 2000] [--seed 1] [--sample-truth FILE]
 //                                                 writes N MNIST pool digits into DIR (a workspace folder) and
 //                                                 their truth CSV outside it (default: DIR-truth.csv beside DIR)
@@ -23,10 +23,26 @@
 // raw messages are not all valid UTF-8 (500 of them, measured); the package's JSON `text` already has every invalid
 // byte replaced by U+FFFD, and we keep those emails (replace, never skip) and report how many carry U+FFFD.
 // sources.csv maps every written file back to its original group/id.
+//
+// Image dev sets from Debian packages (installed with apt-get when missing; root, else sudo):
+// icons (oxygen-icon-theme, /usr/share/icons/oxygen/base/48x48/<context>/*.png): RGBA with alpha, labelled by context
+//   (actions, apps, categories, devices, mimetypes, places, status — imbalanced, 23 to 456 pool items per class).
+//   Symbolic links are resolved and byte-identical files kept once; an artwork filed under two contexts is dropped.
+//   The split is by artwork (a seeded 20% of each class's artworks go to test), so no icon is on both sides.
+// icons-sizes: the same at 16, 22, 32, 48 and 64 px (all sizes of one artwork on the same side of the split).
+// letters (a notMNIST): A–J and a–j (class = the letter) of every Latin font fontconfig lists (fonts-dejavu,
+//   fonts-liberation, fonts-urw-base35, fonts-freefont-ttf, fonts-noto-core), rendered by Debian's ImageMagick
+//   (called by its own path: a `convert` earlier on PATH may be another program), trimmed, fitted into 24×24 and
+//   centred in 28×28, white on black as MNIST. Fonts whose glyphs are missing (blank or repeated renders) and fonts
+//   rendering pixel-identically to an earlier one are skipped; symbol fonts are left out. Split by font family.
+// Small pools: use `selflabel bench --pool-limit N` (a seeded subset) on any of them.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 
 const require = createRequire(import.meta.url);
 const { PNG } = require('pngjs');
@@ -240,9 +256,278 @@ export function writeMnistSample(dir, { size = 2000, seed = 1, truthFile, log = 
   return { dir: abs, truthFile: truth, size };
 }
 
+// ───────────── image dev sets from Debian packages: icons by context, letters A–J by font ─────────────
+
+/** Installs Debian packages when any probe path is missing (apt-get as root, else through sudo). */
+export function ensureApt(packages, probes, log = console.log) {
+  if (probes.every((p) => fs.existsSync(p))) return;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const run = (args) => execFileSync(root ? 'apt-get' : 'sudo', root ? args : ['apt-get', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  const install = ['install', '-y', '--no-install-recommends', ...packages];
+  log(`[prepare] installing Debian packages: ${packages.join(' ')}`);
+  try {
+    run(install);
+  } catch {
+    try {
+      run(['update']);
+      run(install);
+    } catch (err) {
+      throw new Error(`could not install ${packages.join(' ')} with apt-get (${String(err.stderr ?? err.message).trim().split('\n').pop()}); install them and run again`);
+    }
+  }
+  const still = probes.filter((p) => !fs.existsSync(p));
+  if (still.length) throw new Error(`installed ${packages.join(' ')} but ${still.join(', ')} is still missing`);
+}
+
+const sha1 = (buf) => createHash('sha1').update(buf).digest('hex');
+
+/**
+ * Splits groups of items into pool and test: per class, a seeded shuffle of the class's groups, and groups go to test
+ * until it holds `fraction` of the class's items (at least one group when the class has two or more). Items of one
+ * group (the same icon at several sizes, the glyphs of one font family) never straddle the split.
+ * groups: Map<groupKey, item[]> where every item has `label`. Returns {pool, test} (item arrays).
+ */
+export function groupSplit(groups, fraction, rand, classOf = (items) => items[0].label) {
+  const byClass = new Map();
+  for (const [key, items] of [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    const c = classOf(items);
+    if (!byClass.has(c)) byClass.set(c, []);
+    byClass.get(c).push({ key, items });
+  }
+  const pool = [], test = [];
+  for (const c of [...byClass.keys()].sort()) {
+    const gs = shuffle(byClass.get(c), rand);
+    const total = gs.reduce((s, g) => s + g.items.length, 0);
+    let inTest = 0;
+    gs.forEach((g, i) => {
+      const toTest = gs.length >= 2 && i < gs.length - 1 && (inTest === 0 || inTest + g.items.length / 2 <= fraction * total);
+      if (toTest) inTest += g.items.length;
+      (toTest ? test : pool).push(...g.items);
+    });
+  }
+  return { pool, test };
+}
+
+/** Writes pool/test items {label, bytes, source} under shuffled sequence names, plus truth CSVs and sources.csv. */
+function writePoolTest(tmp, split, ext, rand) {
+  const sources = ['split,path,label,source'];
+  const counts = {};
+  for (const folder of ['pool', 'test']) {
+    const items = shuffle([...split[folder]], rand);
+    const width = String(items.length).length;
+    const named = items.map((it, i) => {
+      const name = `${pad(i + 1, width)}.${ext}`;
+      sources.push(`${folder},${name},${csvField(it.label)},${csvField(it.source)}`);
+      return { name, label: it.label, bytes: it.bytes };
+    });
+    writeSplit(path.join(tmp, folder), path.join(tmp, `${folder}-truth.csv`), named);
+    counts[folder] = items.length;
+  }
+  fs.writeFileSync(path.join(tmp, 'sources.csv'), sources.join('\n') + '\n');
+  return counts;
+}
+
+function classCounts(items) {
+  const out = {};
+  for (const it of items) out[it.label] = (out[it.label] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(out).sort());
+}
+
+export const OXYGEN_DIR = '/usr/share/icons/oxygen/base';
+/** Oxygen contexts with enough icons to be a class (animations, emblems, emotes, special hold a few dozen or less). */
+export const ICON_CONTEXTS = ['actions', 'apps', 'categories', 'devices', 'mimetypes', 'places', 'status'];
+const ICONS_SEED = 20261202;
+const LETTERS_SEED = 20261203;
+const TEST_FRACTION = 0.2;
+
+/**
+ * Oxygen icons at the given sizes → [{label: context, group, bytes, source}]. The PNG bytes are kept as shipped
+ * (RGBA, alpha). Symbolic links (one artwork under several names) are resolved: the group is the artwork's real
+ * file name, so all sizes and aliases of one icon stay on one side of the split. Byte-identical files are kept once;
+ * an artwork filed under two contexts (ambiguous label) is dropped.
+ */
+export function readOxygenIcons(sizes, base = OXYGEN_DIR) {
+  const seen = new Map(); // hash → item
+  const conflicting = new Set();
+  for (const size of sizes) {
+    for (const context of ICON_CONTEXTS) {
+      const dir = path.join(base, `${size}x${size}`, context);
+      if (!fs.existsSync(dir)) continue;
+      for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.png')).sort()) {
+        const file = path.join(dir, f);
+        let real;
+        try {
+          real = fs.realpathSync(file);
+        } catch {
+          continue; // dangling link
+        }
+        const bytes = fs.readFileSync(real);
+        const h = sha1(bytes);
+        const prev = seen.get(h);
+        if (prev) {
+          if (prev.label !== context) conflicting.add(h);
+          continue;
+        }
+        seen.set(h, { label: context, group: `${context}/${path.basename(real, '.png')}`, bytes, source: path.relative(base, file) });
+      }
+    }
+  }
+  return [...seen.entries()].filter(([h]) => !conflicting.has(h)).map(([, it]) => it);
+}
+
+function prepareIcons(name, sizes, { force = false, log = console.log } = {}) {
+  return prepareDataset(name, force, (tmp) => {
+    ensureApt(['oxygen-icon-theme'], [path.join(OXYGEN_DIR, '48x48', 'apps')], log);
+    const items = readOxygenIcons(sizes);
+    if (!items.length) throw new Error(`no oxygen icons found in ${OXYGEN_DIR}`);
+    const groups = new Map();
+    for (const it of items) {
+      if (!groups.has(it.group)) groups.set(it.group, []);
+      groups.get(it.group).push(it);
+    }
+    const rand = rng(ICONS_SEED + sizes.reduce((s, x) => s + x, 0));
+    const split = groupSplit(groups, TEST_FRACTION, rand);
+    const counts = writePoolTest(tmp, split, 'png', rand);
+    return {
+      pool: counts.pool, test: counts.test, classes: ICON_CONTEXTS.length, sizes,
+      poolClasses: classCounts(split.pool), testClasses: classCounts(split.test),
+      note: `oxygen-icon-theme ${sizes.join('/')} px, labelled by context, split by artwork`,
+    };
+  }, log);
+}
+
+export const prepareIconsSmall = (o) => prepareIcons('icons', [48], o);
+export const prepareIconsAllSizes = (o) => prepareIcons('icons-sizes', [16, 22, 32, 48, 64], o);
+
+/** ImageMagick 6 from Debian by its own path (a `convert` earlier on PATH may be something else). */
+export function imageMagick() {
+  for (const p of ['/usr/bin/convert-im6.q16', '/usr/bin/convert-im6', '/usr/bin/convert']) if (fs.existsSync(p)) return p;
+  return null;
+}
+
+const LETTER_FONT_PACKAGES = ['fonts-dejavu-core', 'fonts-dejavu-extra', 'fonts-liberation', 'fonts-urw-base35', 'fonts-freefont-ttf', 'fonts-noto-core'];
+/** Families whose "letters" are symbols, not Latin letters. */
+const NOT_LETTER_FONTS = /symbol|dingbat|d050000l|math/i;
+export const LETTERS = 'ABCDEFGHIJ';
+
+/** Latin fonts fontconfig knows → [{file, family, style}], one per file, sorted by file. */
+export function listLatinFonts() {
+  const out = execFileSync('fc-list', [':lang=en', 'file', 'family', 'style'], { encoding: 'utf8' });
+  const fonts = new Map();
+  for (const line of out.split('\n')) {
+    const m = /^(.+?): ([^:]*)(?::style=(.*))?$/.exec(line.trim());
+    if (!m) continue;
+    const family = m[2].split(',')[0].trim();
+    if (!family || NOT_LETTER_FONTS.test(family) || fonts.has(m[1])) continue;
+    fonts.set(m[1], { file: m[1], family, style: (m[3] ?? '').split(',')[0] });
+  }
+  return [...fonts.values()].sort((a, b) => (a.file < b.file ? -1 : 1));
+}
+
+/**
+ * Renders A–J and a–j of one font as 28×28 gray glyphs (trimmed to their ink, fitted into 24×24 keeping the aspect,
+ * centred, white on black as MNIST) with
+ * ImageMagick → [{letter, upper, pixels(Buffer 784)}], or null when the font lacks the glyphs (a blank render, or two
+ * letters rendering identically: missing glyphs all show the same box).
+ */
+export function renderLetters(convert, fontFile, scratch) {
+  const dir = fs.mkdtempSync(path.join(scratch, 'glyphs-'));
+  try {
+    const glyphs = [...LETTERS, ...LETTERS.toLowerCase()];
+    execFileSync(convert, [
+      '-background', 'white', '-fill', 'black', '-font', fontFile, '-pointsize', '72',
+      ...glyphs.map((g) => `label:${g}`), '-trim', '+repage', '-resize', '24x24', '-gravity', 'center', '-extent', '28x28',
+      '-colorspace', 'Gray', path.join(dir, 'g-%d.png'),
+    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const out = [];
+    const hashes = new Set();
+    for (let i = 0; i < glyphs.length; i++) {
+      const png = PNG.sync.read(fs.readFileSync(path.join(dir, `g-${i}.png`)));
+      if (png.width !== 28 || png.height !== 28) return null;
+      const px = Buffer.alloc(28 * 28);
+      let ink = 0;
+      for (let q = 0; q < px.length; q++) {
+        px[q] = 255 - png.data[q * 4]; // white ink on black, as MNIST
+        if (px[q] > 128) ink++;
+      }
+      const h = sha1(px);
+      if (ink < 4 || hashes.has(h)) return null;
+      hashes.add(h);
+      out.push({ letter: glyphs[i].toUpperCase(), upper: i < LETTERS.length, pixels: px });
+    }
+    return out;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function prepareLetters({ force = false, log = console.log } = {}) {
+  return prepareDataset('letters', force, (tmp) => {
+    ensureApt(['imagemagick', 'fontconfig', ...LETTER_FONT_PACKAGES], ['/usr/bin/fc-list', '/usr/share/fonts/truetype/liberation', '/usr/share/fonts/opentype/urw-base35', '/usr/share/fonts/truetype/noto', '/usr/share/fonts/truetype/freefont'], log);
+    const convert = imageMagick();
+    if (!convert) throw new Error('ImageMagick (Debian package imagemagick) is not installed');
+    const fonts = listLatinFonts();
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-letters-'));
+    const groups = new Map();
+    const seenFonts = new Set();
+    let skipped = 0, duplicates = 0;
+    try {
+      for (const f of fonts) {
+        let glyphs;
+        try {
+          glyphs = renderLetters(convert, f.file, scratch);
+        } catch {
+          glyphs = null;
+        }
+        if (!glyphs) {
+          skipped++;
+          continue;
+        }
+        const h = sha1(Buffer.concat(glyphs.map((g) => g.pixels)));
+        if (seenFonts.has(h)) {
+          duplicates++;
+          continue;
+        }
+        seenFonts.add(h);
+        if (!groups.has(f.family)) groups.set(f.family, []);
+        for (const g of glyphs) {
+          groups.get(f.family).push({
+            label: g.letter, bytes: grayPng(g.pixels, 28, 28),
+            source: `${path.basename(f.file)} ${g.upper ? g.letter : g.letter.toLowerCase()}`,
+          });
+        }
+      }
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+    if (groups.size < 2) throw new Error(`only ${groups.size} usable font famil${groups.size === 1 ? 'y' : 'ies'}: need at least two`);
+    // Split by font family (every class has the same families): a test family's glyphs are all in test.
+    const rand = rng(LETTERS_SEED);
+    const fams = shuffle([...groups.keys()].sort(), rand);
+    const total = fams.reduce((s, k) => s + groups.get(k).length, 0);
+    const split = { pool: [], test: [] };
+    let inTest = 0;
+    for (const fam of fams) {
+      const items = groups.get(fam);
+      const toTest = inTest + items.length / 2 <= TEST_FRACTION * total;
+      if (toTest) inTest += items.length;
+      split[toTest ? 'test' : 'pool'].push(...items);
+    }
+    const counts = writePoolTest(tmp, split, 'png', rand);
+    const testFamilies = fams.filter((fm) => split.test.includes(groups.get(fm)[0]));
+    return {
+      pool: counts.pool, test: counts.test, classes: LETTERS.length, fonts: seenFonts.size, families: groups.size,
+      testFamilies, fontsWithoutGlyphs: skipped, duplicateFonts: duplicates,
+      note: `${seenFonts.size} fonts of ${groups.size} families (${skipped} without the glyphs, ${duplicates} duplicates); test families: ${testFamilies.join(', ')}`,
+    };
+  }, log);
+}
+
 /** Prepares the named datasets (default: all). */
 export function prepareAll({ only, force = false, log = console.log } = {}) {
-  const all = { mnist: prepareMnist, spam: prepareSpam };
+  const all = { mnist: prepareMnist, spam: prepareSpam, icons: prepareIconsSmall, 'icons-sizes': prepareIconsAllSizes, letters: prepareLetters };
   const names = only ? [only] : Object.keys(all);
   const out = {};
   for (const n of names) {
@@ -277,7 +562,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   try {
     const o = parseArgs(process.argv.slice(2));
     if (o.help) {
-      console.log('usage: node scripts/prepare-data.mjs [--only mnist|spam] [--force]\n' +
+      console.log('usage: node scripts/prepare-data.mjs [--only mnist|spam|icons|icons-sizes|letters] [--force]\n' +
         '       node scripts/prepare-data.mjs --sample DIR [--sample-size 2000] [--seed 1] [--sample-truth FILE]');
     } else if (o.sample) {
       writeMnistSample(o.sample, { size: o.sampleSize ?? 2000, seed: o.seed ?? 1, truthFile: o.sampleTruth });

@@ -40,6 +40,8 @@ export interface BenchOptions {
   testLimit?: number;
   workers?: number;
   backend?: BackendPref;
+  /** Images: the encoder's input side in pixels (default: the project's 'auto', ≤ 32). */
+  imageSize?: number;
   /** The classifier head (default: the project default, 'spread'). */
   classifier?: 'auto' | 'spread' | 'linear';
   /**
@@ -63,6 +65,10 @@ export interface BenchOptions {
   keep: boolean;
   /** Measure the label store and scan speeds too (default true). */
   speed: boolean;
+  /** Score the plain baselines beside SelfLabel (default true; --no-baselines skips them). */
+  baselines: boolean;
+  /** Images seen in training by the supervised-encoder baseline (default 10,000). */
+  supervisedItems?: number;
   quiet: boolean;
   targets: Target[];
 }
@@ -99,6 +105,7 @@ const FLAGS: Record<string, { kind: Kind; key: keyof BenchOptions; help: string 
   'test-limit': { kind: 'int', key: 'testLimit', help: 'use only N test items (seeded random subset)' },
   workers: { kind: 'int', key: 'workers', help: 'worker threads (default: the project default, 2)' },
   backend: { kind: 'string', key: 'backend', help: 'auto | wasm | cpu | tensorflow' },
+  'image-size': { kind: 'int', key: 'imageSize', help: 'images: encoder input side in px, 8..256 (default: auto, at most 32)' },
   classifier: { kind: 'string', key: 'classifier', help: 'auto (default) | spread (label spreading + classifier) | linear' },
   'pretrained-from': { kind: 'string', key: 'pretrainedFrom', help: 'reuse the encoders of a workspace pretrained on the same pool (accuracy runs only)' },
   finetune: { kind: 'boolean', key: 'finetune', help: 'images: the final train also fine-tunes the encoder end to end' },
@@ -107,6 +114,8 @@ const FLAGS: Record<string, { kind: Kind; key: keyof BenchOptions; help: string 
   scratch: { kind: 'string', key: 'scratch', help: 'folder for the scratch workspace (default: OS temp)' },
   keep: { kind: 'boolean', key: 'keep', help: 'keep the scratch workspace' },
   'no-speed': { kind: 'boolean', key: 'speed', help: 'skip the label store / scan speed measurements' },
+  'supervised-items': { kind: 'int', key: 'supervisedItems', help: 'images seen in training by the supervised-encoder baseline (default 10000)' },
+  'no-baselines': { kind: 'boolean', key: 'baselines', help: 'skip the plain baselines (PCA/TF-IDF + logistic regression, random labels)' },
   quiet: { kind: 'boolean', key: 'quiet', help: 'no progress on stderr' },
   target: { kind: 'target', key: 'targets', help: 'a target to check, e.g. "final.testAccuracy>=0.95" (repeatable)' },
 };
@@ -144,6 +153,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
     keep: false,
     finetune: false,
     speed: true,
+    baselines: true,
     quiet: false,
     targets: [],
   };
@@ -157,7 +167,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
     if (!f) throw new BenchUsageError(`unknown option --${name} (selflabel bench --help lists them)`);
     if (f.kind === 'boolean') {
       if (eq >= 0) throw new BenchUsageError(`--${name} takes no value`);
-      (o as Record<string, unknown>)[f.key] = name !== 'no-speed';
+      (o as Record<string, unknown>)[f.key] = !name.startsWith('no-') || name === 'no-review';
       continue;
     }
     const v = eq >= 0 ? a.slice(eq + 1) : argv[++i];
@@ -181,6 +191,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
     throw new BenchUsageError(`--classifier must be auto, spread or linear, got "${o.classifier}"`);
   }
   if (o.threshold !== undefined && !(o.threshold >= 0 && o.threshold <= 1)) throw new BenchUsageError('--threshold must be in [0, 1]');
+  if (o.imageSize !== undefined && !(o.imageSize >= 8 && o.imageSize <= 256)) throw new BenchUsageError('--image-size must be 8..256');
   if (o.workers !== undefined && o.workers < 1) throw new BenchUsageError('--workers must be at least 1');
   if ((o.seedPerClass ?? 0) < 1) throw new BenchUsageError('--seed-per-class must be at least 1');
   return o as BenchOptions;

@@ -64,6 +64,23 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
+/**
+ * SelfLabel beside the plain baselines (same pool, test items and human labels): a row each, with the margin of
+ * SelfLabel's test accuracy over each baseline's in points.
+ */
+export function formatBaselines(r: Pick<BenchResult, 'final' | 'baselines'>): string {
+  const f = r.final;
+  const margin = (x: number | null) => (x === null || f.testAccuracy === null ? '—' : `${f.testAccuracy - x >= 0 ? '+' : ''}${(100 * (f.testAccuracy - x)).toFixed(1)}`);
+  const rows = table(
+    ['method', 'human labels', 'test acc', 'dataset label acc', 'SelfLabel − it (test, points)', 'seconds'],
+    [
+      ['**SelfLabel**', num(f.humanActions), pct(f.testAccuracy, 2), pct(f.datasetLabelAccuracy, 2), '', `${num(f.wallSeconds, 0)} (whole run)`],
+      ...r.baselines.map((b) => [b.name, num(b.labels), pct(b.testAccuracy, 2), pct(b.datasetLabelAccuracy, 2), margin(b.testAccuracy), num(b.seconds, 1)]),
+    ],
+  );
+  return [rows, '', ...r.baselines.map((b) => `- ${b.name}: ${b.description}`)].join('\n');
+}
+
 /** The markdown report of one run. */
 export function formatMarkdown(r: BenchResult): string {
   const o = r.options;
@@ -118,6 +135,10 @@ export function formatMarkdown(r: BenchResult): string {
       `**fine-tuning** (final train): ${num(f.finetune.seconds, 0)} s at ${num(f.finetune.itemsPerSecond)} items/s, calibrated on ${f.finetune.calibrationItems} held-out label(s)` +
         (b ? ` · classifier alone: dataset label accuracy ${pct(b.datasetLabelAccuracy, 2)}, test ${pct(b.testAccuracy, 2)} → fine-tuned ${pct(f.datasetLabelAccuracy, 2)}, ${pct(f.testAccuracy, 2)}` : ''),
     );
+  }
+  if (r.baselines?.length) {
+    out.push('');
+    out.push(formatBaselines(r));
   }
   out.push('');
   const s = r.speed;

@@ -3,6 +3,7 @@
  * Fractions are in [0, 1]; times in seconds; `null` means "not measured in this run" (e.g. no test set).
  */
 import type { BenchOptions } from './options';
+import type { BaselineResult } from './baselines';
 
 export interface StageSeconds {
   train: number;
@@ -133,6 +134,11 @@ export interface BenchResult {
     storeReplayPerSecond: number | null;
     scanFilesPerSecond: number | null;
   };
+  /**
+   * Plain baselines on the same pool, test items and human labels (src/bench/baselines): name, testAccuracy,
+   * datasetLabelAccuracy, the labels each was trained on, seconds (features + fit + predict).
+   */
+  baselines: BaselineResult[];
   targets: TargetResult[];
   warnings: string[];
 }

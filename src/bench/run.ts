@@ -27,6 +27,8 @@ import { measureScanSpeed, measureStoreSpeed } from './speed';
 import { readTruth, sortClasses } from './truth';
 import { buildWorkspace, isRowFile, type BuiltWorkspace } from './workspace';
 import { workerRunner } from '../worker/runner';
+import { runPlainBaselines, type BaselineResult } from './baselines';
+import { runSupervisedBaseline } from './baselines/supervised';
 
 export interface BenchHooks {
   /** One line of progress (default: none). */
@@ -110,6 +112,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     if (opts.workers !== undefined) overrides.workers = opts.workers;
     if (opts.backend !== undefined) overrides.backend = opts.backend;
     if (opts.classifier !== undefined) overrides.classifier = opts.classifier;
+    if (opts.imageSize !== undefined) overrides.imageSize = opts.imageSize;
     if (opts.epochs !== undefined) overrides.pretrainEpochs = opts.epochs;
     if (opts.pretrainMaxSeconds !== undefined) overrides.pretrainMaxSeconds = opts.pretrainMaxSeconds;
     project = await Project.init(pool.ws.root, classes, overrides, { runner: workerRunner });
@@ -272,6 +275,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     const finalTrain = await p.train({ ...stage, finetune: opts.finetune });
     if (embedRate === null && finalTrain.seconds.embed > 0) embedRate = poolIds.length / finalTrain.seconds.embed;
     const trainSeconds = secondsSince(tf);
+    const c0 = annotator.counts;
     const ts = await testScore();
     testMissing = ts.missing;
     const { labels: finalLabels, score: dataset } = datasetScore();
@@ -279,8 +283,64 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     for (const [id, rec] of annotator.labels) if (p.labelOf(id)?.label !== rec.label) consistent = false;
     if (labelState().labelled.size !== annotator.labels.size) consistent = false;
     if (!consistent) warnings.push('the label journal does not match what the simulated annotator did');
+    // SelfLabel's wall time ends here: the baselines below are timed on their own.
     const wallSeconds = secondsSince(t0);
+    // The Project's workers are no longer needed: stop them before the baselines start their own.
     await p.dispose();
+    // Plain baselines on the same pool, test items and human labels (and, in review mode, the same budget at random).
+    let baselines: BaselineResult[] = [];
+    const modality = p.getModality();
+    if (opts.baselines && (modality === 'image' || modality === 'text')) {
+      log?.('[bench] baselines');
+      const poolSet = new Set(poolIds);
+      const human = new Map([...annotator.labels].filter(([, r]) => r.kind !== 'auto').map(([id, r]) => [id, r.label]));
+      try {
+        baselines = await runPlainBaselines({
+          modality,
+          poolRoot: pool.ws.root,
+          poolItems: p.getItems().filter((it) => poolSet.has(it.id)),
+          poolTruth,
+          human,
+          classes,
+          test: test ? { root: test.ws.root, truth: test.ws.truth } : undefined,
+          randomBudget: opts.noReview ? undefined : c0.human,
+          textField: p.config.textField,
+          imageSize: p.config.imageSize,
+          channels: p.config.channels,
+          seed: opts.seed,
+          signal: hooks.signal,
+          log,
+        });
+      } catch (e) {
+        if ((e as Error).name === 'AbortError') throw e;
+        warnings.push(`baselines not measured: ${(e as Error).message}`);
+      }
+      if (modality === 'image') {
+        try {
+          baselines.push(
+            await runSupervisedBaseline({
+              modality,
+              poolRoot: pool.ws.root,
+              poolItems: p.getItems().filter((it) => poolSet.has(it.id)),
+              poolTruth,
+              human,
+              classes,
+              test: test ? { root: test.ws.root, truth: test.ws.truth } : undefined,
+              imageSize: p.config.imageSize,
+              channels: p.config.channels,
+              backend: p.config.backend,
+              itemsSeen: opts.supervisedItems,
+              seed: opts.seed,
+              signal: hooks.signal,
+              log,
+            }),
+          );
+        } catch (e) {
+          if ((e as Error).name === 'AbortError') throw e;
+          warnings.push(`supervised-encoder baseline not measured: ${(e as Error).message}`);
+        }
+      }
+    }
 
     // Store and scan speeds on scratch data.
     let storeSpeed = { appendPerSecond: null as number | null, batchAppendPerSecond: null as number | null, replayPerSecond: null as number | null };
@@ -327,11 +387,15 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         testLimit: opts.testLimit,
         workers: p.config.workers,
         backend: opts.backend,
+        imageSize: opts.imageSize,
+        classifier: opts.classifier,
         budget: opts.budget,
         finetune: opts.finetune,
         pretrainedFrom: opts.pretrainedFrom,
         scratch: opts.scratch,
         speed: opts.speed,
+        baselines: opts.baselines,
+        supervisedItems: opts.supervisedItems,
       },
       machine: machine(loadStart),
       started,
@@ -379,6 +443,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         storeReplayPerSecond: storeSpeed.replayPerSecond,
         scanFilesPerSecond: scanRate,
       },
+      baselines,
       targets: [],
       warnings,
     };

@@ -16,7 +16,7 @@ import { score, median, medianOf } from '../../src/bench/metrics';
 import { SimulatedAnnotator, type AnnotatorTarget } from '../../src/bench/annotator';
 import { buildWorkspace, splitRows } from '../../src/bench/workspace';
 import { parseBenchArgs, parseTarget, BenchUsageError } from '../../src/bench/options';
-import { evaluateTargets, metricAt, formatTargets } from '../../src/bench/report';
+import { evaluateTargets, metricAt, formatTargets, formatMarkdown } from '../../src/bench/report';
 import { mulberry32, sample } from '../../src/bench/rng';
 import type { Proposal, Suggestion } from '../../src/core/types';
 
@@ -335,6 +335,11 @@ test('parseBenchArgs: defaults, flags, targets, and clear usage errors', () => {
   assert.equal(o.seedPerClass, 10);
   assert.equal(o.threshold, 0.95);
   assert.equal(o.speed, false);
+  assert.equal(o.baselines, true, 'baselines run by default');
+  assert.equal(parseBenchArgs(['--data', 'd', '--truth', 't', '--no-baselines', '--supervised-items', '500'])?.baselines, false);
+  assert.equal(parseBenchArgs(['--data', 'd', '--truth', 't', '--supervised-items', '500'])?.supervisedItems, 500);
+  assert.equal(parseBenchArgs(['--data', 'd', '--truth', 't', '--image-size', '48'])?.imageSize, 48);
+  assert.throws(() => parseBenchArgs(['--data', 'd', '--truth', 't', '--image-size', '4']), /--image-size must be 8\.\.256/);
   assert.deepEqual(o.targets, [{ name: 'acc', metric: 'final.testAccuracy', op: '>=', value: 0.95 }]);
   assert.equal(parseBenchArgs(['--help']), null);
   assert.throws(() => parseBenchArgs(['--truth', 't']), /needs --data/);
@@ -412,10 +417,12 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   const poolTruth = new Map(poolCsv.slice(1).map((r) => r.split(',') as [string, string]));
   const nClasses = new Set(poolTruth.values()).size;
   const base = ['--data', pool, '--truth', path.join(tmp, 'pool.csv'), '--test-data', testDir, '--test-truth', path.join(tmp, 'test.csv')];
-  const common = ['--epochs', '1', '--rounds', '1', '--seed-per-class', '1', '--no-speed', '--quiet', '--scratch', path.join(tmp, 'scratch')];
+  const common = ['--epochs', '1', '--rounds', '1', '--seed-per-class', '1', '--no-speed', '--quiet', '--supervised-items', '200', '--scratch', path.join(tmp, 'scratch')];
   const before = fs.readdirSync(pool).sort();
 
+  const tReview = Date.now();
   const review = await runBench(parseBenchArgs([...base, ...common, '--review', '5', '--uncertain', '4', '--finetune', '--keep', '--target', 'final.humanActions<=1'])!);
+  const reviewElapsed = (Date.now() - tReview) / 1000;
   const kept = fs.readdirSync(path.join(tmp, 'scratch')).map((d) => path.join(tmp, 'scratch', d));
   assert.equal(kept.length, 1, '--keep leaves the scratch workspace');
   assert.equal(review.items, 60);
@@ -445,6 +452,22 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   assert.ok(ft && ft.seconds > 0 && ft.itemsPerSecond > 0, 'the final train fine-tuned the encoder');
   assert.ok(ft.before && ft.before.datasetLabelAccuracy >= 0 && ft.before.datasetLabelAccuracy <= 1);
 
+  // Baselines on the same human labels: PCA + logistic regression, the same budget at random, the encoder from scratch.
+  assert.deepEqual(review.baselines.map((b) => b.name), ['pca-logreg', 'random-pca-logreg', 'supervised-encoder']);
+  assert.deepEqual(review.baselines.map((b) => b.labels), [review.final.humanActions, review.final.humanActions, review.final.humanActions]);
+  for (const b of review.baselines) {
+    assert.ok(b.testAccuracy !== null && b.testAccuracy >= 0 && b.testAccuracy <= 1, `${b.name} test ${b.testAccuracy}`);
+    // Its human labels are right (truthful annotator) and the 61st pool item (broken.png) is unreadable: counts as wrong.
+    assert.ok(b.datasetLabelAccuracy >= review.final.humanActions / 61 - 1e-12 && b.datasetLabelAccuracy <= 60 / 61 + 1e-12, `${b.name} dataset ${b.datasetLabelAccuracy}`);
+    assert.ok(b.seconds > 0);
+  }
+  // SelfLabel's wall time does not include the baselines' (timed on their own, without overlap): together they fit in
+  // the elapsed time.
+  const baselineSeconds = review.baselines.reduce((t, b) => t + b.seconds, 0);
+  assert.ok(review.final.wallSeconds + baselineSeconds <= reviewElapsed + 0.2, `${review.final.wallSeconds} + ${baselineSeconds} > ${reviewElapsed}`);
+  assert.match(formatMarkdown(review), /\| pca-logreg \| /);
+  assert.match(formatMarkdown(review), /\| supervised-encoder \| /);
+
   // --pretrained-from resumes the kept workspace's encoders (already at the wanted epochs: no training) and says so.
   const auto = await runBench(parseBenchArgs([...base, ...common, '--no-review', '--pretrained-from', path.join(kept[0], 'pool')])!);
   assert.ok(auto.warnings.some((w) => w.includes('pretraining resumed the encoders')), auto.warnings.join('; '));
@@ -457,8 +480,64 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   assert.equal(auto.rounds[0].autoAccepted, auto.rounds[0].proposals);
   assert.equal(auto.final.journalConsistent, true);
   assert.equal(auto.final.finetune, null, 'no fine-tuning without --finetune');
+  assert.deepEqual(auto.baselines.map((b) => b.name), ['pca-logreg', 'supervised-encoder'], 'no random-budget baseline without review');
 
   // The user's folder was never written to, and the scratch workspaces are gone.
   assert.deepEqual(fs.readdirSync(pool).sort(), before);
   assert.deepEqual(fs.readdirSync(path.join(tmp, 'scratch')), []);
+});
+
+// ───────────── the image dev sets of the data script ─────────────
+
+test('prepare-data: oxygen icons are read by context, links resolved, duplicates and ambiguous artworks dropped, split by artwork', async () => {
+  const script = path.join(__dirname, '../../scripts/prepare-data.mjs');
+  type Icon = { label: string; group: string; bytes: Buffer; source: string };
+  const { readOxygenIcons, groupSplit, rng } = (await import(script)) as {
+    readOxygenIcons: (sizes: number[], base: string) => Icon[];
+    groupSplit: (groups: Map<string, Icon[]>, fraction: number, rand: () => number) => { pool: Icon[]; test: Icon[] };
+    rng: (seed: number) => () => number;
+  };
+  const { PNG } = await import('pngjs');
+  const base = path.join(tmp, 'oxygen');
+  const png = (shade: number) => {
+    const p = new PNG({ width: 4, height: 4 });
+    p.data.fill(shade);
+    return PNG.sync.write(p);
+  };
+  const put = (size: number, context: string, name: string, shade: number) => {
+    const dir = path.join(base, `${size}x${size}`, context);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${name}.png`), png(shade));
+  };
+  // apps: 6 artworks at two sizes; one alias (a symbolic link) of app0; actions: 4 artworks; one artwork whose bytes
+  // are filed under both places and status (ambiguous: dropped); an "emotes" context that is not a class.
+  for (let k = 0; k < 6; k++) for (const s of [16, 22]) put(s, 'apps', `app${k}`, k * 10 + s);
+  fs.symlinkSync('app0.png', path.join(base, '16x16', 'apps', 'app0-alias.png'));
+  for (let k = 0; k < 4; k++) put(16, 'actions', `act${k}`, 100 + k);
+  put(16, 'places', 'same', 200);
+  put(16, 'status', 'same', 200);
+  put(16, 'places', 'home', 201);
+  put(16, 'emotes', 'smile', 202);
+  const items = readOxygenIcons([16, 22], base);
+  const labels = items.map((i) => i.label);
+  assert.equal(labels.filter((l) => l === 'apps').length, 12, 'the alias is the same bytes: kept once');
+  assert.equal(labels.filter((l) => l === 'actions').length, 4);
+  assert.deepEqual(items.filter((i) => i.label === 'places').map((i) => i.group), ['places/home'], 'the ambiguous artwork is dropped');
+  assert.ok(!labels.includes('status') && !labels.includes('emotes'));
+  const groups = new Map<string, Icon[]>();
+  for (const it of items) groups.set(it.group, [...(groups.get(it.group) ?? []), it]);
+  const split = groupSplit(groups, 0.2, rng(1));
+  assert.equal(split.pool.length + split.test.length, items.length);
+  const side = new Map<string, string>();
+  for (const [name, list] of [['pool', split.pool], ['test', split.test]] as const) {
+    for (const it of list) {
+      assert.notEqual(side.get(it.group), name === 'pool' ? 'test' : 'pool', `${it.group} is on both sides`);
+      side.set(it.group, name);
+    }
+  }
+  // Every class with two or more artworks has one in test; a single-artwork class stays in the pool.
+  assert.ok(split.test.some((i) => i.label === 'apps') && split.test.some((i) => i.label === 'actions'));
+  assert.ok(!split.test.some((i) => i.label === 'places'));
+  const again = groupSplit(groups, 0.2, rng(1));
+  assert.deepEqual(again.test.map((i) => i.source), split.test.map((i) => i.source), 'seeded: the same split');
 });

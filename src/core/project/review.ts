@@ -4,7 +4,8 @@
  */
 import type { CurrentLabel, Disagreement, Item, LabelEvent, Proposal, Suggestion } from '../types';
 import type { ProposalSet } from './types';
-import { proposeLabels, suggestForLabelling, findDisagreements } from '../proposals';
+import { proposeLabels, suggestForLabelling, findDisagreements, type RawProposal } from '../proposals';
+import { bestBelow } from '../proposals/below';
 import { embedPool } from './embeddings';
 import type { ProjectContext } from './context';
 import { ProjectError } from './errors';
@@ -27,8 +28,12 @@ export async function propose(p: ProjectContext, opts: { threshold?: number; lim
     rejected: (r: number) => p.store.rejectedLabels(ids[r]),
     limit: opts.limit,
   });
-  const proposals: Proposal[] = res.proposals.map((q) => ({ item: ids[q.index], label: q.label, confidence: q.confidence, alternatives: q.alternatives, model }));
-  const set: ProposalSet = { model, threshold, proposals, expectedPrecision: res.expectedPrecision, time: new Date().toISOString() };
+  const toProposal = (q: RawProposal): Proposal => ({ item: ids[q.index], label: q.label, confidence: q.confidence, alternatives: q.alternatives, model });
+  const proposals = res.proposals.map(toProposal);
+  const candidates = Int32Array.from(rows);
+  const rejected = (r: number) => p.store.rejectedLabels(ids[r]);
+  const below = bestBelow({ probs: pred.probs, n: ids.length, nClasses: classes.length, classes, candidates, threshold, rejected }).map(toProposal);
+  const set: ProposalSet = { model, threshold, proposals, expectedPrecision: res.expectedPrecision, time: new Date().toISOString(), below };
   await p.artifacts.saveProposals(set);
   const history = await p.artifacts.history();
   const last = history[history.length - 1];
@@ -45,6 +50,11 @@ export function pendingProposals(p: ProjectContext): Proposal[] {
   const set = p.artifacts.proposalSet;
   if (!set) return [];
   return set.proposals.filter((q) => !p.store.get(q.item) && !p.store.rejectedLabels(q.item).has(q.label));
+}
+
+/** The best candidates under the threshold still unlabelled (see ProposalSet.below). */
+export function candidatesBelow(p: ProjectContext): Proposal[] {
+  return (p.artifacts.proposalSet?.below ?? []).filter((q) => !p.store.get(q.item) && !p.store.rejectedLabels(q.item).has(q.label));
 }
 
 /** The model's prediction for any item (labelled or not), when a model exists. */

@@ -48,6 +48,8 @@ export interface ProposalSet {
   /** Mean calibrated confidence of the proposals: the precision a reviewer should expect. */
   expectedPrecision: number;
   time: string;
+  /** The best candidates under the threshold (src/core/proposals/below.ts); never pending proposals. */
+  below?: import('../types').Proposal[];
 }
 
 export interface RoundRecord {
