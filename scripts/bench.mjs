@@ -233,13 +233,15 @@ async function main() {
   for (const n of names) if (!known.includes(n)) throw new Error(`unknown run "${n}" (known: ${known.join(', ')})`);
   const t0 = Date.now();
   console.log(`[bench] ${o.quick ? 'quick' : 'full'} setting: ${names.join(', ')}${o.repeat > 1 ? ` × ${o.repeat}` : ''} on ${os.availableParallelism()} × ${os.cpus()[0]?.model?.trim()}`);
-  prepareAll({ only: undefined, log: (s) => console.log(s) });
-  if (o.build && o.runner === 'cli') {
+  // The speed run needs neither the data sets nor the build (it runs the sources under tsx on random inputs).
+  const onlySpeed = names.every((n) => n === 'speed');
+  if (!onlySpeed) prepareAll({ only: undefined, log: (s) => console.log(s) });
+  if (o.build && o.runner === 'cli' && !onlySpeed) {
     console.log('[bench] build');
     const b = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
     if (b.status !== 0) throw new Error('the build failed');
   }
-  if (o.runner === 'cli' && !fs.existsSync(path.join(root, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: build first (or --runner tsx)');
+  if (o.runner === 'cli' && !onlySpeed && !fs.existsSync(path.join(root, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: build first (or --runner tsx)');
   fs.mkdirSync(resultsDir, { recursive: true });
   fs.mkdirSync(workDir, { recursive: true });
   const results = {};

@@ -29,7 +29,11 @@ const { backend_util, util } = tf;
 const stock = new Map<string, tf.KernelConfig>();
 let registered = false;
 
-/** Which algorithm the conv gradient kernels use ('auto' picks by shape). For benchmarks and tests. */
+/**
+ * Which algorithm the conv gradient kernels use ('auto' picks by shape). For benchmarks and tests. 'rows' (filter
+ * gradient only) is kept for measuring on other machines: on the encoder's layers here it was never clearly faster
+ * than the better of 'conv' and 'gemm' (`scripts/bench-kernels.ts --layers`, BENCHMARKS.md), so 'auto' does not use it.
+ */
 export const kernelOptions: { filterGrad: 'auto' | 'conv' | 'gemm' | 'rows'; inputGrad: 'auto' | 'conv' | 'gemm' } = {
   filterGrad: 'auto',
   inputGrad: 'auto',

@@ -1,0 +1,74 @@
+/**
+ * The plain parts of the speed-against-PyTorch benchmark (src/bench/speed.ts): the cases mirror the image encoder's
+ * widths, the PyTorch peer is skipped with a reason when python or torch is missing, and — where python3-torch is
+ * installed — the peer really measures a small case.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { TorchPeer, encoderWidths, medianOf, pickPython, speedCases, SPEED_SHAPES } from '../../src/bench/speed';
+import { defaultImageEncoderConfig } from '../../src/core/models/imageEncoder';
+
+const PEER = path.join(__dirname, '..', '..', 'src', 'bench', 'torch', 'peer.py');
+
+test('the cases use the image encoder widths of defaultImageEncoderConfig for square inputs', () => {
+  for (const size of [16, 28, 32, 64, 96]) assert.deepEqual(encoderWidths(size, size), defaultImageEncoderConfig(size, 1).widths, `size ${size}`);
+  const cases = speedCases(SPEED_SHAPES);
+  assert.equal(cases.length, 3 * SPEED_SHAPES.length);
+  assert.deepEqual(cases.filter((c) => c.input === '28×28×1').map((c) => [c.task, c.batch]), [['simclr', 256], ['rotation', 128], ['embed', 512]]);
+  // Non-square (log-mel): one stage per halving of the longer side down to 4 (64×96 → 4×3 after the fifth).
+  assert.deepEqual(cases.find((c) => c.input === '64×96×1')?.widths, [32, 64, 128, 256, 256]);
+});
+
+test('medianOf ignores non-finite samples', () => {
+  assert.equal(medianOf([3, 1, 2]), 2);
+  assert.equal(medianOf([4, NaN, 1, 2, 3]), 2.5);
+  assert.ok(Number.isNaN(medianOf([])));
+});
+
+test('the PyTorch peer is skipped with a reason when python cannot start', async () => {
+  const peer = new TorchPeer(PEER, '/nonexistent/python3');
+  const why = await peer.start();
+  assert.match(String(why), /cannot start \/nonexistent\/python3|not usable/);
+});
+
+test('the PyTorch peer is skipped with a reason when torch is not importable', async (t) => {
+  const py = pickPython();
+  if (spawnSync(py, ['-c', 'pass']).status !== 0) {
+    t.skip(`no ${py}: the test above covers a python that cannot start`);
+    return;
+  }
+  // A module named torch that fails to import, first on PYTHONPATH: what a python without python3-torch sees.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-notorch-'));
+  fs.writeFileSync(path.join(dir, 'torch.py'), 'raise ImportError("no torch here (test)")\n');
+  const saved = process.env.PYTHONPATH;
+  process.env.PYTHONPATH = dir;
+  try {
+    const why = await new TorchPeer(PEER, py).start();
+    assert.match(String(why), /PyTorch is not usable .*cannot import torch: no torch here \(test\).*apt-get install python3-torch/);
+  } finally {
+    if (saved === undefined) delete process.env.PYTHONPATH;
+    else process.env.PYTHONPATH = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('where python3-torch is installed, the peer measures a small case', async (t) => {
+  const peer = new TorchPeer(PEER);
+  const why = await peer.start();
+  if (why) {
+    t.skip(`PyTorch not available: ${why}`);
+    return;
+  }
+  try {
+    const [c] = speedCases([{ h: 16, w: 16, c: 1 }]).filter((x) => x.task === 'rotation');
+    const r = await peer.measure({ ...c, batch: 8 }, 1, 0.05);
+    assert.ok(r.wall > 0 && Number.isFinite(r.wall), `rate ${r.wall}`);
+    await assert.rejects(peer.measure({ ...c, task: 'nope' as 'embed' }, 1, 0.05), /unknown task/);
+  } finally {
+    peer.stop();
+  }
+});
