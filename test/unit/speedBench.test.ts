@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { TorchPeer, encoderWidths, medianOf, pickPython, speedCases, SPEED_SHAPES } from '../../src/bench/speed';
-import { defaultImageEncoderConfig } from '../../src/core/models/imageEncoder';
+import { defaultImageEncoderConfig } from '../../src/core/modalities/image/encoder';
 
 const PEER = path.join(__dirname, '..', '..', 'src', 'bench', 'torch', 'peer.py');
 
