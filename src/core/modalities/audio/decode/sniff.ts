@@ -12,6 +12,8 @@ export const SNIFF_BYTES = 512;
 export function sniffAudio(head: Uint8Array): AudioFormat | undefined {
   const s = (at: number, n: number) => String.fromCharCode(...head.subarray(at, at + n));
   if (head.length >= 12 && (s(0, 4) === 'RIFF' || s(0, 4) === 'RIFX' || s(0, 4) === 'RF64') && s(8, 4) === 'WAVE') return 'wav';
+  // A RIFF file cut inside its 12-byte header is still a WAV (a truncated one): let the WAV reader say so.
+  if (head.length < 12 && head.length >= 4 && s(0, 4) === 'RIFF') return 'wav';
   if (s(0, 4) === 'fLaC') return 'flac';
   if (s(0, 4) === 'OggS') {
     if (head.length >= 27) {
