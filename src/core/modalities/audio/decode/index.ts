@@ -17,7 +17,7 @@ import { decodeMp3 } from './mp3';
 import { decodeOgg } from './ogg';
 import { SNIFF_BYTES, sniffAudio } from './sniff';
 import { type ByteSource, bytesSource, fileSource } from './source';
-import { type WavLayout, parseWavHeader, readWavFrames } from './wav';
+import { type WavLayout, parseWavHeader, readWavFrames, readWavMono } from './wav';
 
 export { sniffAudio } from './sniff';
 export { type ByteSource, bytesSource, fileSource } from './source';
@@ -69,7 +69,7 @@ class WavReader implements AudioReader {
   constructor(private readonly src: ByteSource, private readonly w: WavLayout) {}
   get info(): AudioInfo { return this.w.info; }
   async readMono(start: number, count: number): Promise<Float32Array> {
-    return downmix(await readWavFrames(this.src, this.w, start, count));
+    return readWavMono(this.src, this.w, start, count);
   }
   close(): Promise<void> { return this.src.close(); }
 }

@@ -138,6 +138,23 @@ export function deinterleave(bytes: Uint8Array, w: WavLayout, frames: number): F
   return out;
 }
 
+/** Reads `count` frames from frame `start` down-mixed to mono (mean of the channels), without planar copies. */
+export async function readWavMono(src: ByteSource, w: WavLayout, start: number, count: number): Promise<Float32Array> {
+  const ch = w.info.channels;
+  const step = Math.max(1, Math.floor((1 << 20) / w.blockAlign)); // read in pieces of about 1 MB
+  const s = Math.max(0, Math.min(w.info.frames, Math.floor(start)));
+  const n = Math.max(0, Math.min(w.info.frames - s, Math.floor(count)));
+  const out = new Float32Array(n);
+  for (let o = 0; o < n; o += step) {
+    const m = Math.min(step, n - o);
+    const part = await readWavFrames(src, w, s + o, m);
+    if (ch === 1) { out.set(part[0], o); continue; }
+    for (let c = 0; c < ch; c++) { const p = part[c]; for (let i = 0; i < m; i++) out[o + i] += p[i]; }
+    for (let i = 0; i < m; i++) out[o + i] /= ch;
+  }
+  return out;
+}
+
 /** Reads `count` frames from frame `start` (clamped to the file) as planar float channels. */
 export async function readWavFrames(src: ByteSource, w: WavLayout, start: number, count: number): Promise<Float32Array[]> {
   const s = Math.max(0, Math.min(w.info.frames, Math.floor(start)));
