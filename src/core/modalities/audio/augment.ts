@@ -91,25 +91,39 @@ export function speedChange(x: Float32Array, minFactor: number, maxFactor: numbe
 }
 
 /**
- * Tempo change by a factor uniform in [minFactor, maxFactor] with the pitch kept: overlap-add of Hann-windowed
- * frames (`frame` samples, 50 % overlap at the output) read at `factor` × the output hop, fitted back to the input
- * length. Good enough for small changes (±10 %); not a phase vocoder.
+ * Tempo change by a factor uniform in [minFactor, maxFactor] with the pitch kept: WSOLA (waveform-similarity
+ * overlap-add). Hann frames of `frame` samples are laid every frame/2 samples at the output; each is read near
+ * factor × its output position, shifted by up to ±frame/4 to best continue the previous frame's waveform (so phases
+ * line up and the pitch stays). The result is fitted back to the input length. Meant for small changes (±10 %).
  */
 export function tempoChange(x: Float32Array, minFactor: number, maxFactor: number, rng: Rng, frame = 512): Float32Array {
   const f = uniform(rng, minFactor, maxFactor);
   const hs = frame / 2;
-  const ha = hs * f;
+  const tol = frame / 4;
   const outLen = Math.max(0, Math.round(x.length / f));
   const out = new Float32Array(outLen + frame);
   const norm = new Float32Array(outLen + frame);
   const w = new Float32Array(frame);
   for (let i = 0; i < frame; i++) w[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / frame);
+  const at = (i: number) => (i >= 0 && i < x.length ? x[i] : 0);
+  let prev = 0; // where the previous frame was read
   for (let k = 0; k * hs < outLen; k++) {
-    const src = Math.round(k * ha);
+    let src = Math.round(k * hs * f);
+    if (k > 0) {
+      const target = prev + hs; // the natural continuation of the previous frame
+      let best = -Infinity;
+      let bestD = 0;
+      for (let d = -tol; d <= tol; d++) {
+        let c = 0;
+        for (let i = 0; i < frame; i += 2) c += at(src + d + i) * at(target + i);
+        if (c > best) { best = c; bestD = d; }
+      }
+      src += bestD;
+    }
+    prev = src;
     const dst = k * hs;
     for (let i = 0; i < frame; i++) {
-      const v = src + i < x.length ? x[src + i] : 0;
-      out[dst + i] += v * w[i];
+      out[dst + i] += at(src + i) * w[i];
       norm[dst + i] += w[i];
     }
   }

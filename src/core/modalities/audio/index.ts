@@ -11,5 +11,6 @@ export { oggCodec } from './decode/ogg';
 export * from './resample';
 export * from './window';
 export * from './melspec';
+export { FFT } from './fft';
 export * from './augment';
 export * from './items';
