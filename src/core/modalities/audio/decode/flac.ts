@@ -5,6 +5,7 @@
 import { AudioError } from '../errors';
 import type { DecodedAudio } from '../types';
 import { checkDecoded, guard } from './common';
+import { withDecoder } from './pool';
 
 export interface FlacStreamInfo {
   sampleRate: number;
@@ -33,15 +34,13 @@ export function parseFlacStreamInfo(b: Uint8Array): FlacStreamInfo {
 export async function decodeFlac(bytes: Uint8Array): Promise<DecodedAudio> {
   const si = parseFlacStreamInfo(bytes);
   const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
-  const dec = new FLACDecoder();
-  try {
-    await dec.ready;
-    const r = await guard('flac', () => dec.decodeFile(bytes));
-    if (si.totalFrames && r.samplesDecoded < si.totalFrames) {
-      throw new AudioError('truncated', `truncated FLAC (${r.samplesDecoded} of ${si.totalFrames} samples decoded)`);
-    }
-    return checkDecoded('flac', r, si.bitsPerSample);
-  } finally {
-    dec.free();
+  const r = await withDecoder('flac', () => new FLACDecoder(), true, (dec) => guard('flac', () => dec.decodeFile(bytes)));
+  if (si.totalFrames && r.samplesDecoded < si.totalFrames) {
+    throw new AudioError('truncated', `truncated or corrupt FLAC (decoded ${r.samplesDecoded} of the ${si.totalFrames} samples its header declares)`);
   }
+  const d = checkDecoded('flac', r, si.bitsPerSample);
+  if (d.info.channels !== si.channels || d.info.sampleRate !== si.sampleRate) {
+    throw new AudioError('corrupt', `corrupt FLAC (frames of ${d.info.channels} ch at ${d.info.sampleRate} Hz, STREAMINFO says ${si.channels} ch at ${si.sampleRate} Hz)`);
+  }
+  return d;
 }

@@ -20,6 +20,7 @@ import { type ByteSource, bytesSource, fileSource } from './source';
 import { type WavLayout, parseWavHeader, readWavFrames, readWavMono } from './wav';
 
 export { sniffAudio } from './sniff';
+export { freeAudioDecoders } from './pool';
 export { type ByteSource, bytesSource, fileSource } from './source';
 
 export interface OpenOptions {

@@ -1,6 +1,7 @@
 /** MPEG-1/2 Layer I/II/III through mpg123-decoder (wasm build of libmpg123, no native binary). */
 import type { DecodedAudio } from '../types';
 import { checkDecoded, guard } from './common';
+import { withDecoder } from './pool';
 
 /**
  * Channel count from the first MPEG frame header after any ID3v2 tag (mpg123-decoder always returns two channels;
@@ -26,13 +27,7 @@ export function mp3Channels(b: Uint8Array): number | undefined {
 
 export async function decodeMp3(bytes: Uint8Array): Promise<DecodedAudio> {
   const { MPEGDecoder } = await import('mpg123-decoder');
-  const dec = new MPEGDecoder({ enableGapless: true });
-  try {
-    await dec.ready;
-    const r = await guard('mp3', () => dec.decode(bytes));
-    if (mp3Channels(bytes) === 1 && r.channelData.length > 1) r.channelData = r.channelData.slice(0, 1);
-    return checkDecoded('mp3', r);
-  } finally {
-    dec.free();
-  }
+  const r = await withDecoder('mp3', () => new MPEGDecoder({ enableGapless: true }), false, (dec) => guard('mp3', () => dec.decode(bytes)));
+  if (mp3Channels(bytes) === 1 && r.channelData.length > 1) r.channelData = r.channelData.slice(0, 1);
+  return checkDecoded('mp3', r);
 }

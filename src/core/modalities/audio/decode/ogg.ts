@@ -2,10 +2,15 @@
  * Ogg Vorbis (@wasm-audio-decoders/ogg-vorbis) and Ogg Opus (ogg-opus-decoder), both wasm without native binaries.
  * `oggCodec` reads the first page's packet to tell which codec the stream carries; other Ogg codecs (FLAC-in-Ogg,
  * Speex, Theora) are reported as unsupported.
+ *
+ * Vorbis pages are parsed here (codec-parser, the library's own parser) and checked before they reach the decoder:
+ * the decoder, given no identification header or no audio packets, reads an uninitialised channel count and can spend
+ * long in garbage; here that is a quick AudioError instead.
  */
 import { AudioError } from '../errors';
 import type { DecodedAudio } from '../types';
 import { checkDecoded, guard } from './common';
+import { withDecoder } from './pool';
 
 export type OggCodec = 'vorbis' | 'opus';
 
@@ -25,28 +30,37 @@ export function oggCodec(b: Uint8Array): OggCodec {
   throw new AudioError('unsupported', `unsupported Ogg stream (${name}); only Vorbis and Opus are read`);
 }
 
-export async function decodeOggVorbis(bytes: Uint8Array): Promise<DecodedAudio> {
-  const { OggVorbisDecoder } = await import('@wasm-audio-decoders/ogg-vorbis');
-  const dec = new OggVorbisDecoder();
-  try {
-    await dec.ready;
-    const r = await guard('ogg-vorbis', () => dec.decodeFile(bytes));
-    return checkDecoded('ogg-vorbis', r);
-  } finally {
-    dec.free();
+/** Channels and rate from the Vorbis identification header on the first page. */
+function vorbisIdHeader(b: Uint8Array): { channels: number; sampleRate: number } {
+  const p = 27 + b[26];
+  if (b.length < p + 16) throw new AudioError('truncated', 'truncated Ogg Vorbis (file ends inside the identification header)');
+  const channels = b[p + 11];
+  const sampleRate = (b[p + 12] | (b[p + 13] << 8) | (b[p + 14] << 16) | (b[p + 15] << 24)) >>> 0;
+  if (channels < 1 || sampleRate < 1 || sampleRate > 1_536_000) {
+    throw new AudioError('corrupt', `corrupt Ogg Vorbis (identification header: ${channels} channels at ${sampleRate} Hz)`);
   }
+  return { channels, sampleRate };
+}
+
+export async function decodeOggVorbis(bytes: Uint8Array): Promise<DecodedAudio> {
+  const id = vorbisIdHeader(bytes);
+  const [{ OggVorbisDecoder }, cp] = await Promise.all([import('@wasm-audio-decoders/ogg-vorbis'), import('codec-parser')]);
+  const pages = await guard('ogg-vorbis', () => new cp.default('audio/ogg', { enableFrameCRC32: false }).parseAll(bytes) as import('codec-parser').OggPage[]);
+  if (!pages.some((pg) => pg.codecFrames?.length)) {
+    throw new AudioError(pages.length > 1 ? 'corrupt' : 'truncated', `${pages.length > 1 ? 'corrupt' : 'truncated'} Ogg Vorbis (no audio packets in ${pages.length} page${pages.length === 1 ? '' : 's'})`);
+  }
+  const r = await withDecoder('ogg-vorbis', () => new OggVorbisDecoder(), false, (dec) => guard('ogg-vorbis', () => dec.decodeOggPages(pages)));
+  const d = checkDecoded('ogg-vorbis', r);
+  if (d.info.channels !== id.channels || d.info.sampleRate !== id.sampleRate) {
+    throw new AudioError('corrupt', `corrupt Ogg Vorbis (decoded ${d.info.channels} ch at ${d.info.sampleRate} Hz, header says ${id.channels} ch at ${id.sampleRate} Hz)`);
+  }
+  return d;
 }
 
 export async function decodeOggOpus(bytes: Uint8Array): Promise<DecodedAudio> {
   const { OggOpusDecoder } = await import('ogg-opus-decoder');
-  const dec = new OggOpusDecoder();
-  try {
-    await dec.ready;
-    const r = await guard('ogg-opus', () => dec.decodeFile(bytes));
-    return checkDecoded('ogg-opus', r);
-  } finally {
-    dec.free();
-  }
+  const r = await withDecoder('ogg-opus', () => new OggOpusDecoder(), true, (dec) => guard('ogg-opus', () => dec.decodeFile(bytes)));
+  return checkDecoded('ogg-opus', r);
 }
 
 export async function decodeOgg(bytes: Uint8Array): Promise<DecodedAudio> {
