@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import {
-  FFT, LogMel, augmentWave, fixLength, freqMask, gain, hzToMel, logMelClip, makeRng, melToHz, mixNoise, speedChange,
+  FFT, LogMel, augmentWave, dctMatrix, mfcc, mfccStats, spectrogramGray, waveformPeaks, fixLength, freqMask, gain, hzToMel, logMelClip, makeRng, melToHz, mixNoise, speedChange,
   tempoChange, timeMask, timeShift,
 } from '../../src/core/modalities/audio/index';
 import { chirp, dominantFrequency, noise, sine } from '../fixtures/audio/synth';
@@ -152,5 +152,54 @@ describe('augmentations (seeded)', () => {
     assert.deepEqual(s.data, before);
     const masked = timeMask(s, 2, 20, makeRng(3));
     assert.notDeepEqual(masked.data, s.data);
+  });
+});
+
+describe('MFCC and thumbnails', () => {
+  it('the DCT is orthonormal', () => {
+    const n = 8;
+    const d = dctMatrix(n, n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += d[i * n + k] * d[j * n + k];
+        assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 1e-12);
+      }
+    }
+    assert.throws(() => dctMatrix(10, 4), RangeError);
+  });
+
+  it('hand-computed: a flat log-mel frame of 2 over 4 mels has c0 = 2·√4 = 4 and no other coefficient; stats are mean and std', () => {
+    const spec = { data: new Float32Array([2, 2, 2, 2, 4, 4, 4, 4]), frames: 2, nMels: 4 };
+    const m = mfcc(spec, 3);
+    assert.deepEqual([...m.data].map((v) => Math.round(v * 1e6) / 1e6), [4, 0, 0, 8, 0, 0]);
+    assert.deepEqual([...mfccStats(m)].map((v) => Math.round(v * 1e6) / 1e6), [6, 0, 0, 2, 0, 0]);
+  });
+
+  it('MFCC stats tell a low tone from a high one and are the same for the same clip', () => {
+    const a = mfccStats(mfcc(logMelClip(sine(300, 16000, 1), 1)));
+    const b = mfccStats(mfcc(logMelClip(sine(3000, 16000, 1), 1)));
+    const a2 = mfccStats(mfcc(logMelClip(sine(300, 16000, 1), 1)));
+    assert.equal(a.length, 40);
+    assert.deepEqual(a, a2);
+    let dist = 0;
+    for (let i = 0; i < 20; i++) dist += (a[i] - b[i]) ** 2;
+    assert.ok(Math.sqrt(dist) > 10, `distance ${Math.sqrt(dist)}`);
+  });
+
+  it('spectrogramGray: a rising chirp is bright low on the left and high on the right', () => {
+    const s = logMelClip(chirp(200, 6000, 16000, 1), 1);
+    const w = 32;
+    const h = 16;
+    const img = spectrogramGray(s, w, h);
+    assert.equal(img.length, w * h);
+    assert.equal(Math.max(...img), 255);
+    const brightestRow = (x: number) => { let best = 0; for (let y = 0; y < h; y++) if (img[y * w + x] > img[best * w + x]) best = y; return best; };
+    assert.ok(brightestRow(2) > brightestRow(w - 3), `${brightestRow(2)} vs ${brightestRow(w - 3)}`);
+    assert.ok(spectrogramGray({ data: new Float32Array(0), frames: 0, nMels: 64 }, 4, 4).every((v) => v === 0));
+  });
+
+  it('waveformPeaks gives min and max per span', () => {
+    assert.deepEqual([...waveformPeaks(new Float32Array([0.5, -0.25, 0.1, 0.2, -1, 0]), 3)], [-0.25, 0.5, 0, 0.2, -1, 0]);
   });
 });

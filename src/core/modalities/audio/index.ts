@@ -13,4 +13,6 @@ export * from './window';
 export * from './melspec';
 export { FFT } from './fft';
 export * from './augment';
+export * from './mfcc';
+export * from './thumbnail';
 export * from './items';
