@@ -67,6 +67,8 @@ export class LogMel {
   private readonly re: Float64Array;
   private readonly im: Float64Array;
   private readonly power: Float64Array;
+  /** Per mel filter, the first and one-past-last FFT bin with a non-zero weight. */
+  private readonly spans: Int32Array;
 
   constructor(opts: MelOptions = {}) {
     const o = { ...MEL_DEFAULTS, ...opts };
@@ -84,6 +86,16 @@ export class LogMel {
     this.re = new Float64Array(o.nFft);
     this.im = new Float64Array(o.nFft);
     this.power = new Float64Array(o.nFft / 2 + 1);
+    const bins = o.nFft / 2 + 1;
+    this.spans = new Int32Array(2 * o.nMels);
+    for (let m = 0; m < o.nMels; m++) {
+      let a = 0;
+      while (a < bins && this.filters[m * bins + a] === 0) a++;
+      let b = bins;
+      while (b > a && this.filters[m * bins + b - 1] === 0) b--;
+      this.spans[2 * m] = a;
+      this.spans[2 * m + 1] = b;
+    }
   }
 
   frameCount(samples: number): number {
@@ -112,10 +124,7 @@ export class LogMel {
       for (let m = 0; m < nMels; m++) {
         let e = 0;
         const row = m * bins;
-        for (let k = 0; k < bins; k++) {
-          const w = this.filters[row + k];
-          if (w) e += w * p[k];
-        }
+        for (let k = this.spans[2 * m], end = this.spans[2 * m + 1]; k < end; k++) e += this.filters[row + k] * p[k];
         data[t * nMels + m] = Math.log(e + logFloor);
       }
     }
