@@ -1,5 +1,7 @@
 /**
- * Ogg Vorbis (@wasm-audio-decoders/ogg-vorbis) and Ogg Opus (ogg-opus-decoder), both wasm without native binaries.
+ * Ogg Vorbis (@wasm-audio-decoders/ogg-vorbis) and Ogg Opus (opus-decoder, the plain libopus wasm build, fed the
+ * packets of Ogg pages parsed here with codec-parser — ogg-opus-decoder would bundle 4 MB of an ML speech enhancer we
+ * do not use), both without native binaries.
  * `oggCodec` reads the first page's packet to tell which codec the stream carries; other Ogg codecs (FLAC-in-Ogg,
  * Speex, Theora) are reported as unsupported.
  *
@@ -44,11 +46,8 @@ function vorbisIdHeader(b: Uint8Array): { channels: number; sampleRate: number }
 
 export async function decodeOggVorbis(bytes: Uint8Array): Promise<DecodedAudio> {
   const id = vorbisIdHeader(bytes);
-  const [{ OggVorbisDecoder }, cp] = await Promise.all([import('@wasm-audio-decoders/ogg-vorbis'), import('codec-parser')]);
-  const pages = await guard('ogg-vorbis', () => new cp.default('audio/ogg', { enableFrameCRC32: false }).parseAll(bytes) as import('codec-parser').OggPage[]);
-  if (!pages.some((pg) => pg.codecFrames?.length)) {
-    throw new AudioError(pages.length > 1 ? 'corrupt' : 'truncated', `${pages.length > 1 ? 'corrupt' : 'truncated'} Ogg Vorbis (no audio packets in ${pages.length} page${pages.length === 1 ? '' : 's'})`);
-  }
+  const pages = await oggPages('ogg-vorbis', bytes);
+  const { OggVorbisDecoder } = await import('@wasm-audio-decoders/ogg-vorbis');
   const r = await withDecoder('ogg-vorbis', () => new OggVorbisDecoder(), false, (dec) => guard('ogg-vorbis', () => dec.decodeOggPages(pages)));
   const d = checkDecoded('ogg-vorbis', r);
   if (d.info.channels !== id.channels || d.info.sampleRate !== id.sampleRate) {
@@ -57,9 +56,39 @@ export async function decodeOggVorbis(bytes: Uint8Array): Promise<DecodedAudio> 
   return d;
 }
 
+async function oggPages(format: 'ogg-vorbis' | 'ogg-opus', bytes: Uint8Array): Promise<import('codec-parser').OggPage[]> {
+  const cp = await import('codec-parser');
+  const pages = await guard(format, () => new cp.default('audio/ogg', { enableFrameCRC32: false }).parseAll(bytes) as import('codec-parser').OggPage[]);
+  if (!pages.some((pg) => pg.codecFrames?.length)) {
+    const code = pages.length > 1 ? 'corrupt' : 'truncated';
+    throw new AudioError(code, `${code} ${format === 'ogg-opus' ? 'Ogg Opus' : 'Ogg Vorbis'} (no audio packets in ${pages.length} page${pages.length === 1 ? '' : 's'})`);
+  }
+  return pages;
+}
+
+/** Opus in Ogg: pre-skip removed by the decoder, the end trimmed to the last page's granule position; always 48 kHz. */
 export async function decodeOggOpus(bytes: Uint8Array): Promise<DecodedAudio> {
-  const { OggOpusDecoder } = await import('ogg-opus-decoder');
-  const r = await withDecoder('ogg-opus', () => new OggOpusDecoder(), true, (dec) => guard('ogg-opus', () => dec.decodeFile(bytes)));
+  const pages = await oggPages('ogg-opus', bytes);
+  const { OpusDecoder } = await import('opus-decoder');
+  const frames = pages.flatMap((pg) => (pg.codecFrames ?? []).map((f) => f.data));
+  const h = pages.find((pg) => pg.codecFrames?.length)!.codecFrames[0].header as unknown as import('codec-parser').OpusHeader;
+  const { channels, preSkip } = h;
+  // Channel mapping family 0 (mono/stereo) has no table in the header: one stream, coupled when stereo.
+  const multi = h.channelMappingFamily !== undefined && h.channelMappingFamily !== 0;
+  const streamCount = multi ? h.streamCount : 1;
+  const coupledStreamCount = multi ? h.coupledStreamCount : channels - 1;
+  const channelMappingTable = multi ? h.channelMappingTable : channels === 2 ? [0, 1] : [0];
+  if (!(channels >= 1 && channels <= 8) || (!multi && channels > 2) || !(streamCount >= 1) || !(coupledStreamCount >= 0) ||
+      coupledStreamCount > streamCount || !Array.isArray(channelMappingTable) || channelMappingTable.length !== channels) {
+    throw new AudioError('corrupt', `corrupt Ogg Opus (header: ${channels} channels, ${streamCount} streams)`);
+  }
+  const key = `ogg-opus:${channels}:${streamCount}:${coupledStreamCount}:${(channelMappingTable ?? []).join('.')}:${preSkip}`;
+  const r = await withDecoder(key, () => new OpusDecoder({ channels, streamCount, coupledStreamCount, channelMappingTable, preSkip }), false, (dec) => guard('ogg-opus', () => dec.decodeFrames(frames)));
+  const last = pages[pages.length - 1];
+  if (last.isLastPage && last.totalSamples > 0 && r.samplesDecoded > last.totalSamples) {
+    r.channelData = r.channelData.map((c) => c.subarray(0, last.totalSamples));
+    r.samplesDecoded = last.totalSamples;
+  }
   return checkDecoded('ogg-opus', r);
 }
 
