@@ -168,6 +168,17 @@ describe('WAV layouts synthesised in JS', () => {
     assert.ok(Math.abs(d.channelData[0][100] - ch[0][100]) < 1e-4);
   });
 
+  it('a data size left as 0xFFFFFFFF or 0 by a streaming writer means "to the end of the file"', async () => {
+    const ch = [sine(440, 8000, 0.1)];
+    for (const size of [0xffffffff, 0]) {
+      const b = makeWav({ rate: 8000, channels: ch, bits: 16 });
+      new DataView(b.buffer).setUint32(40, size, true);
+      const d = await decodeAudio(b);
+      assert.equal(d.info.frames, 800, `size 0x${size.toString(16)}`);
+      assert.ok(Math.abs(d.channelData[0][123] - ch[0][123]) < 1e-4);
+    }
+  });
+
   it('float samples outside [-1, 1], NaN and Infinity become finite and clipped', async () => {
     const x = new Float32Array([0.5, 2, -3, NaN, Infinity, -Infinity]);
     const d = await decodeAudio(makeWav({ rate: 8000, channels: [x], bits: 32, float: true }));

@@ -106,6 +106,8 @@ function layoutOf(
     throw new AudioError('corrupt', `corrupt WAV (${bits} bits per sample in ${bytesPerSample}-byte samples)`);
   }
   const available = fileSize - dataOffset;
+  // Writers that stream to a pipe leave the size as 0xFFFFFFFF or 0: the data then runs to the end of the file.
+  if (dataSize === 0xffffffff || (dataSize === 0 && available > 0)) dataSize = Math.max(0, available);
   if (dataSize > available) {
     throw new AudioError('truncated', `truncated WAV (data chunk declares ${dataSize} bytes, file holds ${Math.max(0, available)})`);
   }
