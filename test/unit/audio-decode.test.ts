@@ -221,6 +221,20 @@ describe('WAV layouts synthesised in JS', () => {
   });
 });
 
+describe('decoder failures inside wasm', () => {
+  it('a wasm trap while decoding (and again in free) is AudioError corrupt, and the next file decodes fine', async () => {
+    // Found by the Opus fuzz test: a block of tone-stereo.opus copied over a later part, five bytes changed.
+    const b = read('tone-stereo.opus');
+    const len = Math.floor(0.1132562 * b.length);
+    const from = Math.floor(0.50837 * (b.length - len));
+    b.copyWithin(Math.floor(0.723167 * (b.length - len)), from, from + len);
+    for (const [pos, v] of [[0.908063, 132], [0.211923, 124], [0.089205, 167], [0.156459, 12], [0.917213, 174]]) b[Math.floor(pos * b.length)] = v;
+    await rejects(decodeAudio(b), 'corrupt', /decoder failed/);
+    const ok = await decodeAudio(read('tone-stereo.opus'));
+    assert.equal(ok.info.channels, 2);
+  });
+});
+
 describe('resampling and down-mix', () => {
   it('44.1 kHz and 48 kHz tones come out at 16 kHz with their frequency and level', () => {
     for (const rate of [8000, 11025, 22050, 44100, 48000]) {

@@ -28,18 +28,26 @@ export async function withDecoder<D extends PooledDecoder, R>(key: string, make:
   let reusable = false;
   try {
     const r = await fn(d);
-    if (!resets) await d.reset();
-    reusable = true;
+    reusable = resets || (await d.reset().then(() => true, () => false));
     return r;
   } finally {
     if (reusable && pool.length < MAX_IDLE) pool.push(d);
-    else await d.free();
+    else await freeQuietly(d);
+  }
+}
+
+/** Frees a decoder; one whose wasm trapped (memory access out of bounds) may throw from free() too: it is dropped. */
+async function freeQuietly(d: PooledDecoder): Promise<void> {
+  try {
+    await d.free();
+  } catch {
+    // the instance is unreachable from here on; its memory goes with it
   }
 }
 
 /** Frees every idle decoder (their wasm memories). */
 export async function freeAudioDecoders(): Promise<void> {
   for (const pool of pools.values()) {
-    for (const d of pool.splice(0)) await d.free();
+    for (const d of pool.splice(0)) await freeQuietly(d);
   }
 }
