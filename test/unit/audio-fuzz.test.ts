@@ -75,6 +75,7 @@ async function fuzz(t: { diagnostic(s: string): void }, files: string[], run: (b
   const outcomes = new Map<string, number>();
   let slowest = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await fc.assert(
     fc.asyncProperty(fc.nat({ max: originals.length - 1 }), mutation, fc.uint8Array({ minLength: 64, maxLength: 4096 }), async (which, m, noise) => {
       const bytes = mutate(originals[which], m, noise);
@@ -92,7 +93,8 @@ async function fuzz(t: { diagnostic(s: string): void }, files: string[], run: (b
     { numRuns: RUNS, seed: 20261202, endOnFailure: true },
   );
   const total = [...outcomes.values()].reduce((a, b) => a + b, 0);
-  t.diagnostic(`${total} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s, slowest ${slowest.toFixed(0)} ms: ${JSON.stringify(Object.fromEntries(outcomes))}`);
+  const cpu = process.cpuUsage(cpu0);
+  t.diagnostic(`${total} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU), slowest ${slowest.toFixed(0)} ms: ${JSON.stringify(Object.fromEntries(outcomes))}`);
   assert.ok(total >= RUNS);
   // A hang would never get here; a case this slow on a few KB would be a near-hang.
   assert.ok(slowest < 10_000, `slowest case ${slowest} ms`);
