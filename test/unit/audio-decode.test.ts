@@ -230,6 +230,14 @@ describe('decoder failures inside wasm', () => {
     b.copyWithin(Math.floor(0.723167 * (b.length - len)), from, from + len);
     for (const [pos, v] of [[0.908063, 132], [0.211923, 124], [0.089205, 167], [0.156459, 12], [0.917213, 174]]) b[Math.floor(pos * b.length)] = v;
     await rejects(decodeAudio(b), 'corrupt', /decoder failed/);
+    // Also from the fuzz test: this one decodes, then the reset before pooling traps (thrown synchronously).
+    let c = read('tone-stereo.opus');
+    const len2 = Math.floor(0.199997 * c.length);
+    const from2 = Math.floor(0.655018 * (c.length - len2));
+    c.copyWithin(Math.floor(0.999998 * (c.length - len2)), from2, from2 + len2);
+    for (const [pos, v] of [[0.547301, 229], [0.308344, 187], [0.572518, 55], [0.559987, 129], [0.328026, 164], [0.131397, 136], [0.402478, 7], [0.209349, 88], [0.789882, 179], [0.910664, 74]]) c[Math.floor(pos * c.length)] = v;
+    c = c.subarray(0, Math.floor(0.915164 * c.length));
+    await rejects(decodeAudio(c), 'corrupt', /decoder failed/);
     const ok = await decodeAudio(read('tone-stereo.opus'));
     assert.equal(ok.info.channels, 2);
   });

@@ -34,7 +34,7 @@ export function parseFlacStreamInfo(b: Uint8Array): FlacStreamInfo {
 export async function decodeFlac(bytes: Uint8Array): Promise<DecodedAudio> {
   const si = parseFlacStreamInfo(bytes);
   const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
-  const r = await withDecoder('flac', () => new FLACDecoder(), true, (dec) => guard('flac', () => dec.decodeFile(bytes)));
+  const r = await guard('flac', () => withDecoder('flac', () => new FLACDecoder(), true, (dec) => Promise.resolve(dec.decodeFile(bytes))));
   if (si.totalFrames && r.samplesDecoded < si.totalFrames) {
     throw new AudioError('truncated', `truncated or corrupt FLAC (decoded ${r.samplesDecoded} of the ${si.totalFrames} samples its header declares)`);
   }

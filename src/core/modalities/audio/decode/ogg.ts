@@ -48,7 +48,7 @@ export async function decodeOggVorbis(bytes: Uint8Array): Promise<DecodedAudio> 
   const id = vorbisIdHeader(bytes);
   const pages = await oggPages('ogg-vorbis', bytes);
   const { OggVorbisDecoder } = await import('@wasm-audio-decoders/ogg-vorbis');
-  const r = await withDecoder('ogg-vorbis', () => new OggVorbisDecoder(), false, (dec) => guard('ogg-vorbis', () => dec.decodeOggPages(pages)));
+  const r = await guard('ogg-vorbis', () => withDecoder('ogg-vorbis', () => new OggVorbisDecoder(), false, (dec) => Promise.resolve(dec.decodeOggPages(pages))));
   const d = checkDecoded('ogg-vorbis', r);
   if (d.info.channels !== id.channels || d.info.sampleRate !== id.sampleRate) {
     throw new AudioError('corrupt', `corrupt Ogg Vorbis (decoded ${d.info.channels} ch at ${d.info.sampleRate} Hz, header says ${id.channels} ch at ${id.sampleRate} Hz)`);
@@ -83,7 +83,7 @@ export async function decodeOggOpus(bytes: Uint8Array): Promise<DecodedAudio> {
     throw new AudioError('corrupt', `corrupt Ogg Opus (header: ${channels} channels, ${streamCount} streams)`);
   }
   const key = `ogg-opus:${channels}:${streamCount}:${coupledStreamCount}:${(channelMappingTable ?? []).join('.')}:${preSkip}`;
-  const r = await withDecoder(key, () => new OpusDecoder({ channels, streamCount, coupledStreamCount, channelMappingTable, preSkip }), false, (dec) => guard('ogg-opus', () => dec.decodeFrames(frames)));
+  const r = await guard('ogg-opus', () => withDecoder(key, () => new OpusDecoder({ channels, streamCount, coupledStreamCount, channelMappingTable, preSkip }), false, (dec) => Promise.resolve(dec.decodeFrames(frames))));
   const last = pages[pages.length - 1];
   if (last.isLastPage && last.totalSamples > 0 && r.samplesDecoded > last.totalSamples) {
     r.channelData = r.channelData.map((c) => c.subarray(0, last.totalSamples));

@@ -28,7 +28,10 @@ export async function withDecoder<D extends PooledDecoder, R>(key: string, make:
   let reusable = false;
   try {
     const r = await fn(d);
-    reusable = resets || (await d.reset().then(() => true, () => false));
+    // reset() can throw synchronously when the decode corrupted the wasm memory: then the result is not to be
+    // trusted either, and the error goes to the caller (the decoders turn it into AudioError 'corrupt').
+    if (!resets) await d.reset();
+    reusable = true;
     return r;
   } finally {
     if (reusable && pool.length < MAX_IDLE) pool.push(d);
