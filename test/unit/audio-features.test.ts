@@ -1,0 +1,205 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import {
+  FFT, LogMel, augmentWave, dctMatrix, mfcc, mfccStats, spectrogramGray, waveformPeaks, fixLength, freqMask, gain, hzToMel, logMelClip, makeRng, melToHz, mixNoise, speedChange,
+  tempoChange, timeMask, timeShift,
+} from '../../src/core/modalities/audio/index';
+import { chirp, dominantFrequency, noise, sine } from '../fixtures/audio/synth';
+
+describe('log-mel spectrogram', () => {
+  it('FFT matches a direct DFT', () => {
+    const n = 16;
+    const x = noise(n, 7, 1);
+    const re = Float64Array.from(x);
+    const im = new Float64Array(n);
+    new FFT(n).transform(re, im);
+    for (let k = 0; k < n; k++) {
+      let r = 0;
+      let i = 0;
+      for (let t = 0; t < n; t++) { r += x[t] * Math.cos((2 * Math.PI * k * t) / n); i -= x[t] * Math.sin((2 * Math.PI * k * t) / n); }
+      assert.ok(Math.abs(re[k] - r) < 1e-9 && Math.abs(im[k] - i) < 1e-9, `bin ${k}`);
+    }
+    assert.throws(() => new FFT(12), RangeError);
+  });
+
+  // Hand-computed case: 8 Hz sampling, 4-point frames, one mel filter from 0 to 4 Hz.
+  //   mel(4 Hz) = 2595·log10(1 + 4/700) = 6.42164; the filter peaks at melToHz(6.42164 / 2) = 1.99715 Hz,
+  //   so the 2 Hz bin has weight (4 − 2) / (4 − 1.99715) = 0.998578 and the 0 and 4 Hz bins weight 0.
+  //   x = [1, 0, −1, 0] is cos(2π·2t/8): with a rectangular window X[1] = 1 − (−1)·e^{−iπ} = 2, |X[1]|² = 4,
+  //   energy 4 · 0.998578 = 3.99431, ln = 1.384871. With the periodic Hann window w = [0, .5, 1, .5] the frame is
+  //   [0, 0, −1, 0], X[1] = 1, energy 0.998578, ln = −0.001422. A second frame [2, 0, −2, 0] has 4× the amplitude²·4.
+  const tiny = { sampleRate: 8, nFft: 4, winLength: 4, hop: 4, nMels: 1, fMin: 0, fMax: 4 };
+  it('matches the hand-computed case (rectangular and Hann windows)', () => {
+    assert.ok(Math.abs(hzToMel(4) - 6.42164) < 1e-4);
+    assert.ok(Math.abs(melToHz(hzToMel(4) / 2) - 1.99715) < 1e-5);
+    const rect = new LogMel({ ...tiny, window: 'rect' });
+    assert.deepEqual([...rect.powerSpectrum(new Float32Array([1, 0, -1, 0]), 0)].map((v) => Math.round(v * 1e9) / 1e9), [0, 4, 0]);
+    assert.ok(Math.abs(rect.filters[1] - 0.998578) < 1e-6 && rect.filters[0] === 0 && rect.filters[2] < 1e-9);
+    const r = rect.compute(new Float32Array([1, 0, -1, 0, 2, 0, -2, 0]));
+    assert.equal(r.frames, 2);
+    assert.ok(Math.abs(r.data[0] - 1.384871) < 1e-5, String(r.data[0]));
+    assert.ok(Math.abs(r.data[1] - 2.771165) < 1e-5, String(r.data[1]));
+    const h = new LogMel(tiny).compute(new Float32Array([1, 0, -1, 0]));
+    assert.ok(Math.abs(h.data[0] - -0.001422) < 1e-5, String(h.data[0]));
+  });
+
+  it('defaults: 1 s at 16 kHz gives 98 frames × 64 mels; a 1 kHz tone peaks in the mel band centred nearest 1 kHz', () => {
+    const lm = new LogMel();
+    const s = lm.compute(sine(1000, 16000, 1));
+    assert.equal(s.frames, 98);
+    assert.equal(s.nMels, 64);
+    let nearest = 0;
+    for (let m = 0; m < 64; m++) if (Math.abs(lm.centres[m] - 1000) < Math.abs(lm.centres[nearest] - 1000)) nearest = m;
+    for (let t = 0; t < s.frames; t++) {
+      const row = s.data.subarray(t * 64, t * 64 + 64);
+      const arg = row.indexOf(Math.max(...row));
+      assert.ok(Math.abs(arg - nearest) <= 1, `frame ${t}: band ${arg}, expected ${nearest}`);
+    }
+  });
+
+  it('a chirp moves up the mel bands; silence is the log floor; fixed-length clips crop or pad', () => {
+    const s = logMelClip(chirp(200, 6000, 16000, 1), 1);
+    const argmax = (t: number) => { const r = s.data.subarray(t * 64, t * 64 + 64); return r.indexOf(Math.max(...r)); };
+    assert.ok(argmax(10) < argmax(50) && argmax(50) < argmax(90), `${argmax(10)} ${argmax(50)} ${argmax(90)}`);
+    const z = logMelClip(new Float32Array(100), 1);
+    assert.equal(z.frames, 98);
+    assert.ok(z.data.every((v) => Math.abs(v - Math.log(1e-6)) < 1e-5)); // stored as float32
+    assert.equal(fixLength(new Float32Array(10).fill(1), 4).length, 4);
+    assert.deepEqual([...fixLength(new Float32Array([1, 2, 3, 4, 5, 6]), 2)], [3, 4]);
+    assert.deepEqual([...fixLength(new Float32Array([1, 2]), 4)], [1, 2, 0, 0]);
+    assert.equal(new LogMel().frameCount(399), 0);
+  });
+
+  it('bad options are a RangeError', () => {
+    assert.throws(() => new LogMel({ winLength: 1024 }), RangeError);
+    assert.throws(() => new LogMel({ fMax: 9000 }), RangeError);
+    assert.throws(() => new LogMel({ nFft: 500, winLength: 400 }), RangeError);
+  });
+});
+
+describe('augmentations (seeded)', () => {
+  const x = sine(440, 16000, 1, 0.3);
+  it('the same seed gives the same view, another seed another', () => {
+    const a = augmentWave(x, makeRng(1));
+    const b = augmentWave(x, makeRng(1));
+    const c = augmentWave(x, makeRng(2));
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a, c);
+    assert.equal(a.length, x.length);
+    assert.ok(a.every(Number.isFinite));
+  });
+
+  it('timeShift moves by a whole number of samples within the bound and zero-fills', () => {
+    const ramp = Float32Array.from({ length: 1000 }, (_, i) => i + 1);
+    for (let seed = 0; seed < 20; seed++) {
+      const y = timeShift(ramp, 50, makeRng(seed));
+      const firstNonZero = y.findIndex((v) => v !== 0);
+      const s = firstNonZero > 0 ? firstNonZero : -(y[0] - 1);
+      assert.ok(Math.abs(s) <= 50);
+      for (let i = 0; i < 1000; i++) assert.equal(y[i], i - s >= 0 && i - s < 1000 ? ramp[i - s] : 0);
+    }
+  });
+
+  it('gain scales by a factor within the dB range', () => {
+    for (let seed = 0; seed < 10; seed++) {
+      const y = gain(x, -6, 6, makeRng(seed));
+      const k = y[100] / x[100];
+      assert.ok(k >= 10 ** (-6 / 20) - 1e-6 && k <= 10 ** (6 / 20) + 1e-6);
+      assert.ok(Math.abs(y[333] / x[333] - k) < 1e-5);
+    }
+  });
+
+  it('mixNoise adds noise at the asked signal-to-noise ratio (white, or a given noise)', () => {
+    for (const given of [undefined, noise(5000, 3)]) {
+      const y = mixNoise(x, 10, 10, makeRng(5), given);
+      let ps = 0;
+      let pn = 0;
+      for (let i = 0; i < x.length; i++) { ps += x[i] * x[i]; pn += (y[i] - x[i]) ** 2; }
+      const snr = 10 * Math.log10(ps / pn);
+      assert.ok(Math.abs(snr - 10) < 0.05, `SNR ${snr}`);
+    }
+  });
+
+  it('speedChange raises pitch with the factor; tempoChange keeps the pitch and moves events earlier', () => {
+    const fast = speedChange(x, 1.1, 1.1, makeRng(0));
+    assert.ok(Math.abs(dominantFrequency(fast.subarray(1000, 12000), 16000, 300, 700, 1) - 484) <= 2);
+    const burst = new Float32Array(16000);
+    burst.set(sine(440, 16000, 0.1), 8000); // at 0.5 s
+    const t = tempoChange(burst, 1.25, 1.25, makeRng(0));
+    assert.equal(t.length, 16000);
+    let pk = 0;
+    for (let i = 1; i < t.length; i++) if (Math.abs(t[i]) > Math.abs(t[pk])) pk = i;
+    assert.ok(pk > 6200 && pk < 7900, `burst now at sample ${pk}, expected about 6400–7700`);
+    const tone = tempoChange(x, 1.1, 1.1, makeRng(0));
+    assert.ok(Math.abs(dominantFrequency(tone.subarray(1000, 12000), 16000, 300, 700, 1) - 440) <= 2);
+  });
+
+  it('SpecAugment masks cover at most maxWidth frames / mels per mask and leave the input alone', () => {
+    const s = logMelClip(chirp(200, 6000, 16000, 1), 1);
+    const before = s.data.slice();
+    for (let seed = 0; seed < 10; seed++) {
+      const tm = timeMask(s, 1, 8, makeRng(seed), -99);
+      const fm = freqMask(s, 1, 6, makeRng(seed), -99);
+      let frames = 0;
+      for (let t = 0; t < s.frames; t++) if (tm.data.subarray(t * 64, t * 64 + 64).every((v) => v === -99)) frames++;
+      assert.ok(frames <= 8);
+      assert.equal(tm.data.filter((v) => v === -99).length, frames * 64);
+      let bands = 0;
+      for (let m = 0; m < 64; m++) { let all = true; for (let t = 0; t < s.frames; t++) if (fm.data[t * 64 + m] !== -99) all = false; if (all) bands++; }
+      assert.ok(bands <= 6);
+      assert.equal(fm.data.filter((v) => v === -99).length, bands * s.frames);
+    }
+    assert.deepEqual(s.data, before);
+    const masked = timeMask(s, 2, 20, makeRng(3));
+    assert.notDeepEqual(masked.data, s.data);
+  });
+});
+
+describe('MFCC and thumbnails', () => {
+  it('the DCT is orthonormal', () => {
+    const n = 8;
+    const d = dctMatrix(n, n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += d[i * n + k] * d[j * n + k];
+        assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 1e-12);
+      }
+    }
+    assert.throws(() => dctMatrix(10, 4), RangeError);
+  });
+
+  it('hand-computed: a flat log-mel frame of 2 over 4 mels has c0 = 2·√4 = 4 and no other coefficient; stats are mean and std', () => {
+    const spec = { data: new Float32Array([2, 2, 2, 2, 4, 4, 4, 4]), frames: 2, nMels: 4 };
+    const m = mfcc(spec, 3);
+    assert.deepEqual([...m.data].map((v) => Math.round(v * 1e6) / 1e6 + 0), [4, 0, 0, 8, 0, 0]); // + 0 turns -0 into 0
+    assert.deepEqual([...mfccStats(m)].map((v) => Math.round(v * 1e6) / 1e6 + 0), [6, 0, 0, 2, 0, 0]);
+  });
+
+  it('MFCC stats tell a low tone from a high one and are the same for the same clip', () => {
+    const a = mfccStats(mfcc(logMelClip(sine(300, 16000, 1), 1)));
+    const b = mfccStats(mfcc(logMelClip(sine(3000, 16000, 1), 1)));
+    const a2 = mfccStats(mfcc(logMelClip(sine(300, 16000, 1), 1)));
+    assert.equal(a.length, 40);
+    assert.deepEqual(a, a2);
+    let dist = 0;
+    for (let i = 0; i < 20; i++) dist += (a[i] - b[i]) ** 2;
+    assert.ok(Math.sqrt(dist) > 10, `distance ${Math.sqrt(dist)}`);
+  });
+
+  it('spectrogramGray: a rising chirp is bright low on the left and high on the right', () => {
+    const s = logMelClip(chirp(200, 6000, 16000, 1), 1);
+    const w = 32;
+    const h = 16;
+    const img = spectrogramGray(s, w, h);
+    assert.equal(img.length, w * h);
+    assert.ok(Math.max(...img) >= 240); // the loudest cell maps to 255, nearest-neighbour sampling may step past it
+    const brightestRow = (x: number) => { let best = 0; for (let y = 0; y < h; y++) if (img[y * w + x] > img[best * w + x]) best = y; return best; };
+    assert.ok(brightestRow(2) > brightestRow(w - 3), `${brightestRow(2)} vs ${brightestRow(w - 3)}`);
+    assert.ok(spectrogramGray({ data: new Float32Array(0), frames: 0, nMels: 64 }, 4, 4).every((v) => v === 0));
+  });
+
+  it('waveformPeaks gives min and max per span', () => {
+    assert.deepEqual([...waveformPeaks(new Float32Array([0.5, -0.25, 0.125, 0.25, -1, 0]), 3)], [-0.25, 0.5, 0, 0.25, -1, 0]);
+  });
+});
