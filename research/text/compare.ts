@@ -42,7 +42,17 @@ async function main() {
         if (h === 'lr') {
           acc = accuracy(tfidfLogReg(ds.pool.texts, lab, ds.pool.y, C, ds.test.texts), ds.test.y, C);
         } else {
-          const state = await fitTextHead({ texts: ds.pool.texts, train, nClasses: C, seed, ...(h === 'old' ? { legacy: true } : knobs) });
+          const cand: [string, number][] = [];
+          const state = await fitTextHead({
+            texts: ds.pool.texts,
+            train,
+            nClasses: C,
+            seed,
+            ...(h === 'old' ? { candidates: ['spread-nb'] as const } : knobs),
+            onCandidate: (name, s) => cand.push([name, accuracy(predictTextHead(s, ds.test.texts), ds.test.y, C)]),
+          });
+          // Every candidate's own test accuracy (spread-nb = the head before this work, same seed, same fit).
+          if (h === 'new') for (const [name, a] of cand) add(`cand:${name}`, a, NaN, NaN);
           acc = accuracy(predictTextHead(state, ds.test.texts), ds.test.y, C);
           est = state.estimatedAccuracy ?? NaN;
           const chosen = (state as { chosen?: string }).chosen;
