@@ -42,7 +42,7 @@ export interface ProjectConfig {
   classifier: 'auto' | 'spread' | 'linear';
   /**
    * Classifier of text items: 'lexical' = the semi-supervised text head on the documents' word/field features
-   * (src/core/text/head.ts); 'encoder' = the classifier on the pretrained encoders' embeddings.
+   * (src/core/modalities/text/lexical/head.ts); 'encoder' = the classifier on the pretrained encoders' embeddings.
    */
   textModel: 'lexical' | 'encoder';
   /**

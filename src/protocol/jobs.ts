@@ -83,7 +83,7 @@ export type JobTypes = {
     params: { X: SharedArrayBuffer; n: number; dim: number; k: number };
     result: GraphData;
   };
-  /** The text head (src/core/text/head.ts): fitted on the texts of every pool item (labelled or not). */
+  /** The text head (src/core/modalities/text/lexical/head.ts): fitted on the texts of every pool item (labelled or not). */
   fitText: {
     params: {
       texts: string[];

@@ -1,5 +1,5 @@
 /**
- * The text head (src/core/text): sparse lexical features with field views, tf-idf cosine kNN graph, naive Bayes
+ * The text head (src/core/modalities/text/lexical): sparse lexical features with field views, tf-idf cosine kNN graph, naive Bayes
  * with EM, and the semi-supervised head fitted with few labels — on real e-mails of the SpamAssassin corpus
  * (ham from easy-ham-1 and hard-ham-1, spam from spam-1 and spam-2) and on plain prose without fields.
  */

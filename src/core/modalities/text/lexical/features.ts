@@ -1,5 +1,5 @@
 /**
- * Sparse lexical features of a text document, for the text heads (src/core/text/nbem.ts): hashed counts of
+ * Sparse lexical features of a text document, for the text heads (src/core/modalities/text/lexical/nbem.ts): hashed counts of
  *
  *   - words (lowercase letters/digits with inner ' _ - . @, the same word shape as tokenizer.ts plus dotted names),
  *   - word bigrams,

@@ -1,10 +1,30 @@
 /**
- * The saved state of the text head (src/core/text/head.ts), in a module without dependencies so the host side
- * (Project) can recognise it without loading the ML code (the one import is a type, erased at build).
+ * The saved states of the text head (src/core/modalities/text/lexical/head.ts), in a module without dependencies so the host side
+ * (Project) can recognise them without loading the ML code (the one import is a type, erased at build).
+ *
+ * Two kinds, both with the calibration fields (temperature, out-of-fold estimate) and the record of the head
+ * selection (`chosen`, `candidates`: every candidate's out-of-fold accuracy on the held-out human labels):
+ *   - 'text-spread-nb': label spreading over tf-idf kNN graphs + naive Bayes (./spreadNb.ts);
+ *   - 'text-linear': logistic regression on tf-idf of words, bigrams, fields (and character n-grams) (./head.ts).
+ * States saved before the selection existed ('text-spread-nb' without `chosen`) still load and predict.
  */
 import type { CalibrationFields } from '../../../train/crossval';
 
-export interface TextHeadState extends CalibrationFields {
+/** One candidate of the head selection and how it did out of fold. */
+export interface TextHeadCandidate {
+  name: string;
+  /** Out-of-fold accuracy on the held-out human labels (null: too few labels to cross-validate). */
+  estimatedAccuracy: number | null;
+  seconds: number;
+}
+
+interface SelectionFields {
+  /** Name of the candidate this state is (absent in states saved before the selection existed). */
+  chosen?: string;
+  candidates?: TextHeadCandidate[];
+}
+
+export interface SpreadNbState extends CalibrationFields, SelectionFields {
   version: 1;
   kind: 'text-spread-nb';
   nClasses: number;
@@ -15,6 +35,25 @@ export interface TextHeadState extends CalibrationFields {
   seed: number;
 }
 
+export interface LinearTextState extends CalibrationFields, SelectionFields {
+  version: 2;
+  kind: 'text-linear';
+  nClasses: number;
+  buckets: number;
+  /** Feature set: words + bigrams + fields, plus character n-grams when `subword`. */
+  subword: boolean;
+  /** Parts of the documents read (as SpreadNbState.views: 'fields' and/or 'body' when the pool has field lines). */
+  views: string[];
+  /** Pool size the idf was computed on (idf of a feature the pool never had: ln(1 + pool) + 1). */
+  pool: number;
+  /** base64 Int32 ids (ascending) with idf (Float32) for every feature of the pool; weights (ids × C) and bias. */
+  model: { ids: string; idf: string; W: string; bias: number[] };
+  seed: number;
+}
+
+export type TextHeadState = SpreadNbState | LinearTextState;
+
 export function isTextHeadState(s: unknown): s is TextHeadState {
-  return typeof s === 'object' && s !== null && (s as { kind?: unknown }).kind === 'text-spread-nb';
+  const k = typeof s === 'object' && s !== null ? (s as { kind?: unknown }).kind : undefined;
+  return k === 'text-spread-nb' || k === 'text-linear';
 }

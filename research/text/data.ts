@@ -1,0 +1,105 @@
+/**
+ * Loads a prepared text dataset (.bench/data/<name>/, see scripts/prepare-text-data.mjs and scripts/prepare-data.mjs):
+ * pool/ and test/ folders of .txt files or JSONL rows, with pool-truth.csv / test-truth.csv (`path,label`, a JSONL
+ * row is `file#row`, 1-based). Also picks seed labels the way the research scripts share: `perClass` random items of
+ * each class (seeded).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Rng } from '../../src/core/models/random';
+
+export interface TextSplit {
+  texts: string[];
+  y: Int32Array;
+}
+export interface TextDataset {
+  name: string;
+  classes: string[];
+  pool: TextSplit;
+  test: TextSplit;
+}
+
+export const DATA_DIR = path.join(__dirname, '..', '..', '.bench', 'data');
+
+function parseCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let q = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (q) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') q = false;
+      else cur += ch;
+    } else if (ch === '"') q = true;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+function loadSplit(dir: string, split: string, classIndex: Map<string, number>): TextSplit {
+  const rows = fs.readFileSync(path.join(dir, `${split}-truth.csv`), 'utf8').trim().split('\n').slice(1).map(parseCsvLine);
+  const jsonl = new Map<string, string[]>();
+  const texts: string[] = [];
+  const y: number[] = [];
+  for (const [p, label] of rows) {
+    const m = /^(.*)#(\d+)$/.exec(p);
+    let text: string;
+    if (m) {
+      let lines = jsonl.get(m[1]);
+      if (!lines) {
+        lines = fs.readFileSync(path.join(dir, split, m[1]), 'utf8').split('\n');
+        jsonl.set(m[1], lines);
+      }
+      text = (JSON.parse(lines[Number(m[2]) - 1]) as { text: string }).text;
+    } else text = fs.readFileSync(path.join(dir, split, p), 'utf8');
+    if (!classIndex.has(label)) classIndex.set(label, classIndex.size);
+    texts.push(text);
+    y.push(classIndex.get(label)!);
+  }
+  return { texts, y: Int32Array.from(y) };
+}
+
+export function loadTextDataset(name: string): TextDataset {
+  const dir = path.join(DATA_DIR, name);
+  if (!fs.existsSync(path.join(dir, 'pool-truth.csv'))) throw new Error(`${dir}: not prepared (node scripts/prepare-text-data.mjs, or scripts/prepare-data.mjs --only spam)`);
+  // Classes sorted by name so that class ids do not depend on the order of the rows.
+  const names = new Set<string>();
+  for (const s of ['pool', 'test']) for (const r of fs.readFileSync(path.join(dir, `${s}-truth.csv`), 'utf8').trim().split('\n').slice(1)) names.add(parseCsvLine(r)[1]);
+  const classes = [...names].sort();
+  const ci = new Map(classes.map((c, i) => [c, i]));
+  return { name, classes, pool: loadSplit(dir, 'pool', ci), test: loadSplit(dir, 'test', ci) };
+}
+
+/** `perClass` random pool items of each class (seeded; fewer when a class has fewer). */
+export function seedLabels(y: Int32Array, nClasses: number, perClass: number, seed: number): number[] {
+  const order = new Rng(seed).shuffle(Int32Array.from(y.keys()));
+  const cnt = new Array<number>(nClasses).fill(0);
+  const idx: number[] = [];
+  for (const i of order) if (cnt[y[i]] < perClass) {
+    cnt[y[i]]++;
+    idx.push(i);
+  }
+  return idx;
+}
+
+export function accuracy(probsOrLogits: Float32Array, y: Int32Array, C: number): number {
+  let ok = 0;
+  for (let i = 0; i < y.length; i++) {
+    let b = 0;
+    for (let c = 1; c < C; c++) if (probsOrLogits[i * C + c] > probsOrLogits[i * C + b]) b = c;
+    if (b === y[i]) ok++;
+  }
+  return ok / y.length;
+}
+
+export const median = (a: number[]): number => {
+  const s = [...a].sort((p, q) => p - q);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};

@@ -1,0 +1,151 @@
+/**
+ * Multinomial logistic regression on sparse rows (./tfidf.ts SparseRow: L2-normalised tf-idf), for the text head.
+ *
+ *   fitSparseLogReg({rows, targets, weight, nClasses, buckets, l2, ...}) → SparseLogReg
+ *   sparseLogRegLogits(model, rows) → logits (rows × C)
+ *
+ * Objective: Σ_i weight_i · CE(softmax(W·x_i + b), target_i) + (l2 / 2)·‖W‖² (bias not penalised) — with l2 = 1 and
+ * unit weights this is scikit-learn's LogisticRegression(C=1) objective. Targets may be soft (row-major n × C
+ * distributions), so spread label distributions can be fitted directly. Minimised by Nesterov-accelerated full-batch
+ * gradient descent with step 1/L (L = ½·Σ weight_i‖x_i‖² + l2, an upper bound of the Hessian's norm), restarting
+ * the momentum when the objective goes up: deterministic, no learning rate to tune.
+ * Weights live on the features that occur in the training rows only (compact index), so the model stays small.
+ */
+import type { SparseRow } from './tfidf';
+
+export interface SparseLogReg {
+  nClasses: number;
+  /** Feature ids with weights, ascending. */
+  ids: Int32Array;
+  /** Weights, row-major ids.length × C. */
+  W: Float32Array;
+  bias: Float32Array;
+}
+
+export interface SparseLogRegOptions {
+  rows: readonly SparseRow[];
+  /** Hard labels (n) or soft targets (n × C, rows summing to 1). */
+  targets: Int32Array | Float32Array;
+  weight?: Float32Array;
+  nClasses: number;
+  /** L2 penalty (default 1). */
+  l2?: number;
+  /** Gradient steps (default 300). */
+  iterations?: number;
+  /** Stop when the relative objective change is below this (default 1e-6). */
+  tol?: number;
+  signal?: AbortSignal;
+}
+
+/** Fits the model; see the module comment. */
+export function fitSparseLogReg(o: SparseLogRegOptions): SparseLogReg {
+  const C = o.nClasses;
+  const n = o.rows.length;
+  const l2 = o.l2 ?? 1;
+  const iters = o.iterations ?? 300;
+  const tol = o.tol ?? 1e-6;
+  const soft = o.targets instanceof Float32Array;
+  if (soft ? o.targets.length !== n * C : o.targets.length !== n) throw new Error('targets must have one label (or C probabilities) per row');
+  const wt = o.weight ?? new Float32Array(n).fill(1);
+  // Compact feature index.
+  const map = new Map<number, number>();
+  for (const r of o.rows) for (const id of r.ids) if (!map.has(id)) map.set(id, map.size);
+  const ids = Int32Array.from(map.keys()).sort();
+  ids.forEach((id, j) => map.set(id, j));
+  const cols = o.rows.map((r) => Int32Array.from(r.ids, (id) => map.get(id)!));
+  const D = ids.length;
+  const T = new Float32Array(n * C);
+  for (let i = 0; i < n; i++) {
+    if (soft) T.set((o.targets as Float32Array).subarray(i * C, (i + 1) * C), i * C);
+    else T[i * C + (o.targets as Int32Array)[i]] = 1;
+  }
+  let L = l2;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (const v of o.rows[i].w) s += v * v;
+    L += 0.5 * wt[i] * s;
+  }
+  const step = 1 / L;
+  const P = D * C + C; // parameters: W then bias
+  let x = new Float64Array(P);
+  let xPrev = new Float64Array(P);
+  const y = new Float64Array(P);
+  const g = new Float64Array(P);
+  const z = new Float64Array(C);
+  /** Objective and gradient at p (gradient into g). */
+  const objGrad = (p: Float64Array, withGrad: boolean): number => {
+    if (withGrad) g.fill(0);
+    let f = 0;
+    for (let i = 0; i < n; i++) {
+      const w = wt[i];
+      if (!w) continue;
+      const r = o.rows[i];
+      const cj = cols[i];
+      for (let c = 0; c < C; c++) z[c] = p[D * C + c];
+      for (let j = 0; j < cj.length; j++) {
+        const off = cj[j] * C;
+        const v = r.w[j];
+        for (let c = 0; c < C; c++) z[c] += v * p[off + c];
+      }
+      let m = -Infinity;
+      for (let c = 0; c < C; c++) m = Math.max(m, z[c]);
+      let s = 0;
+      for (let c = 0; c < C; c++) s += Math.exp(z[c] - m);
+      const lse = m + Math.log(s);
+      for (let c = 0; c < C; c++) {
+        const t = T[i * C + c];
+        if (t) f -= w * t * (z[c] - lse);
+        z[c] = w * (Math.exp(z[c] - lse) - t); // dL/dz
+      }
+      if (!withGrad) continue;
+      for (let j = 0; j < cj.length; j++) {
+        const off = cj[j] * C;
+        const v = r.w[j];
+        for (let c = 0; c < C; c++) g[off + c] += v * z[c];
+      }
+      for (let c = 0; c < C; c++) g[D * C + c] += z[c];
+    }
+    let reg = 0;
+    for (let q = 0; q < D * C; q++) {
+      reg += p[q] * p[q];
+      if (withGrad) g[q] += l2 * p[q];
+    }
+    return f + 0.5 * l2 * reg;
+  };
+  let tk = 1;
+  let fPrev = Infinity;
+  for (let it = 0; it < iters; it++) {
+    if (o.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+    const fy = objGrad(y, true);
+    const xNew = xPrev; // reuse buffer
+    for (let q = 0; q < P; q++) xNew[q] = y[q] - step * g[q];
+    xPrev = x;
+    x = xNew;
+    const tNext = (1 + Math.sqrt(1 + 4 * tk * tk)) / 2;
+    const mom = fy > fPrev ? 0 : (tk - 1) / tNext; // adaptive restart (O'Donoghue & Candès 2015)
+    tk = fy > fPrev ? 1 : tNext;
+    for (let q = 0; q < P; q++) y[q] = x[q] + mom * (x[q] - xPrev[q]);
+    if (Math.abs(fPrev - fy) <= tol * Math.max(1, Math.abs(fy))) break;
+    fPrev = fy;
+  }
+  const W = new Float32Array(D * C);
+  for (let q = 0; q < D * C; q++) W[q] = x[q];
+  return { nClasses: C, ids, W, bias: Float32Array.from(x.subarray(D * C)) };
+}
+
+/** Logits (rows × C) of sparse rows under a fitted model (features the model has never seen count 0). */
+export function sparseLogRegLogits(model: SparseLogReg, rows: readonly SparseRow[]): Float32Array {
+  const C = model.nClasses;
+  const map = new Map<number, number>();
+  model.ids.forEach((id, j) => map.set(id, j));
+  const out = new Float32Array(rows.length * C);
+  rows.forEach((r, i) => {
+    for (let c = 0; c < C; c++) out[i * C + c] = model.bias[c];
+    for (let j = 0; j < r.ids.length; j++) {
+      const q = map.get(r.ids[j]);
+      if (q === undefined) continue;
+      for (let c = 0; c < C; c++) out[i * C + c] += r.w[j] * model.W[q * C + c];
+    }
+  });
+  return out;
+}
