@@ -40,6 +40,24 @@ export function validateEvent(v: unknown): LabelEvent | string {
   return e as unknown as LabelEvent;
 }
 
+/** A batch line: several events written (and torn, or not) as one journal line, so a batch lands whole or not at all. */
+export interface BatchLine {
+  batch: string;
+  time: string;
+  events: unknown[];
+}
+
+/** Whether a parsed journal line is a batch line (`{"batch":id,"time":…,"events":[…]}`). */
+export function isBatchLine(v: unknown): v is BatchLine {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const b = v as Record<string, unknown>;
+  return typeof b.batch === 'string' && b.batch !== '' && Array.isArray(b.events);
+}
+
+function sameEvent(a: LabelEvent, b: LabelEvent): boolean {
+  return a.item === b.item && a.label === b.label && a.source === b.source && (a.undoes ?? null) === (b.undoes ?? null);
+}
+
 export class LabelState {
   /** Position of each event in journal order (`order[seq.get(id)]` is the event). */
   private readonly seq = new Map<string, number>();
@@ -71,10 +89,12 @@ export class LabelState {
 
   /**
    * Applies one event. Returns a warning when the event is ignored (an undo naming an unknown or later event);
-   * duplicates are ignored silently.
+   * exact duplicates (a line written twice) are ignored silently, an id reused for a different event is reported
+   * as 'conflict' (the first occurrence counts).
    */
   apply(e: LabelEvent): string | undefined {
-    if (this.seq.has(e.id)) return undefined;
+    const seen = this.event(e.id);
+    if (seen) return sameEvent(seen, e) ? undefined : 'conflict';
     if (e.source === 'undo') {
       const target = e.undoes ? this.event(e.undoes) : undefined;
       this.add(e);
@@ -149,8 +169,16 @@ export class LabelState {
     return this.order;
   }
 
+  /** Rejected labels in effect, over all items. */
+  rejectedCount(): number {
+    let n = 0;
+    for (const s of this.rej.values()) n += s.size;
+    return n;
+  }
+
+  /** Current labels per class. No prototype: class names such as `__proto__` or `toString` are plain keys. */
   counts(): Record<string, number> {
-    const out: Record<string, number> = {};
+    const out = Object.create(null) as Record<string, number>;
     for (const c of this.cur.values()) out[c.label] = (out[c.label] ?? 0) + 1;
     return out;
   }
