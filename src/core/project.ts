@@ -25,7 +25,9 @@ import { workspacePaths, type WorkspacePaths } from './paths';
 import { readArrayFile, readJson, writeArrayFile, writeJson } from './util/files';
 import { AbortError, combineProgress, throwIfAborted } from './util/progress';
 import { scanWorkspace, loadTexts } from './dataset';
-import { LabelStore, importCsv, exportLabels } from './store';
+import { LabelStore, importCsv, exportLabels, itemIdProblem } from './store';
+import { ensureScanned } from './store/ensureScanned';
+import { shortId } from './store/itemId';
 import { proposeLabels, suggestForLabelling, findDisagreements } from './proposals';
 import { WorkerPool } from '../worker/pool';
 import { isTextHeadState } from './text/state';
@@ -1030,11 +1032,13 @@ export class Project {
 
   // ───────────────────────────── review actions (each durable when it returns) ─────────────────────────────
 
-  private requireKnownItem(item: string): Item | undefined {
+  private async requireKnownItem(item: string): Promise<Item> {
+    const problem = itemIdProblem(item);
+    if (problem) throw new ProjectError(`invalid item id ${shortId(item)}: it ${problem}`);
+    await ensureScanned(this);
     const it = this.getItem(item);
     if (it) return it;
-    if (this.items.length) throw new ProjectError(`unknown item "${item}" (not in the last scan; run scan?)`);
-    return undefined;
+    throw new ProjectError(`unknown item ${shortId(item)}: not among the ${this.items.length} item(s) of the workspace (a new file? run scan)`);
   }
 
   private requireClass(label: string): void {
@@ -1045,8 +1049,8 @@ export class Project {
 
   async label(item: string, label: string): Promise<LabelEvent> {
     this.requireClass(label);
-    const it = this.requireKnownItem(item);
-    return this.store.record({ item, label, source: 'human', hash: it?.hash });
+    const it = await this.requireKnownItem(item);
+    return this.store.record({ item, label, source: 'human', hash: it.hash });
   }
 
   /** Accepts the pending proposals of `items` (all of them in one durable write). */
@@ -1077,9 +1081,9 @@ export class Project {
   /** Labels an item whose proposal was wrong with the right class. */
   async correct(item: string, label: string): Promise<LabelEvent> {
     this.requireClass(label);
-    const it = this.requireKnownItem(item);
+    const it = await this.requireKnownItem(item);
     const p = this.proposalFor(item);
-    return this.store.record({ item, label, source: 'corrected', model: p?.model, confidence: p?.confidence, hash: it?.hash });
+    return this.store.record({ item, label, source: 'corrected', model: p?.model, confidence: p?.confidence, hash: it.hash });
   }
 
   async removeLabel(item: string): Promise<LabelEvent> {
@@ -1179,7 +1183,7 @@ export class Project {
       backend: this.backendName ?? cf?.backend,
       history,
       nextAction,
-      warnings: [...this.warnings, ...this.store.warnings],
+      warnings: [...new Set([...this.warnings, ...this.store.warnings])],
     };
   }
 
@@ -1196,8 +1200,9 @@ export class Project {
   }
 
   async importLabels(file: string, opts: { addClasses?: boolean } = {}): Promise<{ imported: number; skipped: { row: number; reason: string }[] }> {
+    await ensureScanned(this);
     return importCsv(this.store, file, {
-      knownItems: this.items.length ? new Set(this.index.keys()) : undefined,
+      knownItems: new Set(this.index.keys()),
       addClasses: opts.addClasses,
     });
   }

@@ -695,7 +695,7 @@ export class LabelStore {
 
   /** Current labels per class (every class listed, 0 included; labels of unknown classes too). */
   counts(): Record<string, number> {
-    const out: Record<string, number> = {};
+    const out = Object.create(null) as Record<string, number>; // `__proto__`, `toString` … are plain class names
     for (const c of this.classList) out[c] = 0;
     for (const [label, n] of Object.entries(this.state.counts())) out[label] = n;
     return out;
