@@ -209,6 +209,13 @@ export class LabelStore {
     return w;
   }
 
+  private labelProblems = new Map<string, boolean>();
+  private labelProblem(label: string): boolean {
+    let p = this.labelProblems.get(label);
+    if (p === undefined) this.labelProblems.set(label, (p = classNameProblem(label) !== undefined));
+    return p;
+  }
+
   private oddity(kind: keyof LabelStore['odd'], example: string): void {
     const o = this.odd[kind];
     if (o.n++ === 0) o.example = example;
@@ -441,7 +448,8 @@ export class LabelStore {
   }
 
   private applyEvent(ev: LabelEvent, lineNo: number, file: string, text?: string): void {
-    if (itemIdProblem(ev.item)) {
+    // Items and labels repeat: check each distinct one once (replay speed at a million events).
+    if (!this.state.hasItem(ev.item) && itemIdProblem(ev.item)) {
       // Only a hand edit (or an old version) writes such an id: never let it reach a status, an export or a path.
       this.oddity('badItem', `${shortId(ev.item)} at ${file} line ${lineNo}`);
       if (text !== undefined && !this.state.has(ev.id)) this.badLines.push(text);
@@ -450,7 +458,7 @@ export class LabelStore {
     const w = this.state.apply(ev);
     if (w === 'conflict') this.oddity('conflict', `${JSON.stringify(ev.id)} at ${file} line ${lineNo}`);
     else if (w) this.warn(`${file} line ${lineNo}: ${w}`);
-    else if (SETTING_SOURCES.has(ev.source) && ev.label && classNameProblem(ev.label) && this.state.event(ev.id) === ev) {
+    else if (SETTING_SOURCES.has(ev.source) && ev.label && this.labelProblem(ev.label) && this.state.event(ev.id) === ev) {
       this.oddity('badLabel', `${shortId(ev.label)} at ${file} line ${lineNo}`);
     }
   }

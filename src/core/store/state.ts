@@ -69,6 +69,11 @@ export class LabelState {
   private readonly cur = new Map<string, CurrentLabel>();
   private readonly rej = new Map<string, Set<string>>();
 
+  /** Whether any event (other than an undo) names this item. */
+  hasItem(item: string): boolean {
+    return this.perItem.has(item);
+  }
+
   has(id: string): boolean {
     return this.seq.has(id);
   }
