@@ -372,6 +372,10 @@ describe('item 11: compaction', () => {
     const s = await LabelStore.open(root);
     assert.equal(s.get('late.png')?.label, 'dog');
     assert.equal(s.current().size, 6);
+    // A later label of the same item, written to the new journal, comes after it (the prev tail is replayed where
+    // it was in time, right after the compacted events, not after everything).
+    const newer = await s.record({ item: 'late.png', label: 'cat', source: 'human' });
+    assert.equal((await LabelStore.open(root)).get('late.png')?.eventId, newer.id);
     // A stale prev file of another journal is ignored (it must never re-apply superseded events).
     await fs.writeFile(path.join(root, '.selflabel', 'labels.jsonl.prev-0-00000000deadbeef'), late.replace('late.png', 'stale.png'));
     assert.equal((await LabelStore.open(root)).get('stale.png'), undefined);
@@ -380,6 +384,6 @@ describe('item 11: compaction', () => {
       (await fs.readdir(path.join(root, '.selflabel'))).filter((f) => f.includes('.prev-')),
       [],
     );
-    assert.equal((await LabelStore.open(root)).get('late.png')?.label, 'dog');
+    assert.equal((await LabelStore.open(root)).get('late.png')?.eventId, newer.id, 'and the next compaction keeps the later one');
   });
 });

@@ -28,7 +28,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { CurrentLabel, LabelEvent, LabelSource } from '../types';
-import { LabelState, LABEL_SOURCES, SETTING_SOURCES, isBatchLine, validateEvent } from './state';
+import { LabelState, LABEL_SOURCES, SETTING_SOURCES, isBatchLine, setOwn, validateEvent } from './state';
 import { acquireLock, atomicWriteFile, fsyncDir, renameRetry, tmpName, writeError } from './fsutil';
 import { itemIdProblem, shortId } from './itemId';
 import { recoverPendingExports } from './importExport';
@@ -125,8 +125,8 @@ export class LabelStore {
   private tail = Buffer.alloc(0);
   /** Complete lines that could not be used (kept for compaction to save aside). */
   private badLines: string[] = [];
-  /** The first line of a compacted journal names it (`{"journal":token}`); prev files of that token belong to it. */
-  private journalToken: string | undefined;
+  /** Lines of prev files to apply after line `afterLine` of a compacted journal (see preparePrevTails). */
+  private prevTail: { afterLine: number; lines: { file: string; line: string }[] } | undefined;
   /** Why classes.json could not be read (the store still opens: labels stay reachable, `init --force` repairs). */
   private classesError: string | undefined;
   private odd: Record<'badItem' | 'badLabel' | 'conflict', Oddity> = { badItem: { n: 0, example: '' }, badLabel: { n: 0, example: '' }, conflict: { n: 0, example: '' } };
@@ -295,7 +295,7 @@ export class LabelStore {
     this.badLines = [];
     this.journalWarnings = [];
     this.droppedWarnings = 0;
-    this.journalToken = undefined;
+    this.prevTail = undefined;
     this.odd = { badItem: { n: 0, example: '' }, badLabel: { n: 0, example: '' }, conflict: { n: 0, example: '' } };
   }
 
@@ -337,13 +337,13 @@ export class LabelStore {
         got += bytesRead;
       }
       const before = this.offset;
+      if (before === 0) await this.preparePrevTails(buf.subarray(0, got));
       this.consume(buf.subarray(0, got));
       const advanced = this.offset - before;
       if (advanced > 0) {
         const recent = buf.subarray(Math.max(0, advanced - TAIL_CHECK_BYTES), advanced);
         this.tail = Buffer.from(recent.length >= TAIL_CHECK_BYTES ? recent : Buffer.concat([this.tail, recent]).subarray(-TAIL_CHECK_BYTES));
       }
-      if (before === 0 && this.journalToken) await this.applyPrevTails();
     } finally {
       await fh.close();
     }
@@ -360,22 +360,39 @@ export class LabelStore {
   }
 
   /**
-   * Applies what was appended to a replaced journal after the compaction that replaced it had read it (bytes from
-   * the offset in the prev file's name). Normally the compaction carried those lines over (then they are
-   * duplicates); if it died before, this is where they live until the next compaction.
+   * Before a replay from the start: if the journal is a compacted one (header `{"journal":token,"lines":K}`), loads
+   * what was appended to the journal it replaced after the compaction had read it (the prev files of that token,
+   * from the offset in their name). Normally the compaction carried those lines over (then they are duplicates);
+   * if it died before, this is where they live until the next compaction. consume() applies them right after the
+   * K compacted events — where they were in time: before anything appended to the new journal.
    */
-  private async applyPrevTails(): Promise<void> {
-    for (const p of await this.prevFiles()) {
-      if (p.token !== this.journalToken) continue;
-      const buf = await fs.readFile(path.join(this.dir, p.name)).catch(() => undefined);
-      if (!buf || buf.length <= p.from) continue;
-      const text = buf.toString('utf8', p.from);
-      let n = 0;
-      for (const line of text.split('\n')) {
-        n++;
-        this.applyLine(line, n, false, p.name);
-      }
+  private async preparePrevTails(buf: Buffer): Promise<void> {
+    this.prevTail = undefined;
+    const nl = buf.indexOf(10);
+    if (buf[0] !== 123 /* { */ || nl < 0) return;
+    let header: { journal?: unknown; lines?: unknown };
+    try {
+      header = JSON.parse(buf.toString('utf8', 0, nl)) as { journal?: unknown; lines?: unknown };
+    } catch {
+      return;
     }
+    if (typeof header?.journal !== 'string' || typeof header.lines !== 'number') return;
+    const lines: { file: string; line: string }[] = [];
+    for (const p of await this.prevFiles()) {
+      if (p.token !== header.journal) continue;
+      const prev = await fs.readFile(path.join(this.dir, p.name)).catch(() => undefined);
+      if (!prev || prev.length <= p.from) continue;
+      for (const line of prev.toString('utf8', p.from).split('\n')) lines.push({ file: p.name, line });
+    }
+    if (lines.length) this.prevTail = { afterLine: 1 + header.lines, lines };
+  }
+
+  private applyPrevTail(): void {
+    const tail = this.prevTail;
+    this.prevTail = undefined;
+    if (!tail) return;
+    let n = 0;
+    for (const { file, line } of tail.lines) this.applyLine(line, ++n, false, file);
   }
 
   /** Applies the complete lines of `buf` (bytes from `offset`); an incomplete last line is left for later. */
@@ -386,6 +403,7 @@ export class LabelStore {
       for (const line of buf.toString('utf8', 0, lastNl).split('\n')) {
         this.lineNo++;
         this.applyLine(line, this.lineNo, true);
+        if (this.prevTail && this.lineNo === this.prevTail.afterLine) this.applyPrevTail();
       }
       this.offset += lastNl + 1;
     }
@@ -432,8 +450,7 @@ export class LabelStore {
       return true;
     }
     if (lineNo === 1 && parsed !== null && typeof parsed === 'object' && typeof (parsed as { journal?: unknown }).journal === 'string') {
-      if (file === 'labels.jsonl') this.journalToken = (parsed as { journal: string }).journal;
-      return true;
+      return true; // the header of a compacted journal (see preparePrevTails)
     }
     const ev = validateEvent(parsed);
     if (typeof ev === 'string') {
@@ -703,9 +720,9 @@ export class LabelStore {
 
   /** Current labels per class (every class listed, 0 included; labels of unknown classes too). */
   counts(): Record<string, number> {
-    const out = Object.create(null) as Record<string, number>; // `__proto__`, `toString` … are plain class names
-    for (const c of this.classList) out[c] = 0;
-    for (const [label, n] of Object.entries(this.state.counts())) out[label] = n;
+    const out: Record<string, number> = {}; // own keys: `__proto__`, `toString` … are class names like any other
+    for (const c of this.classList) setOwn(out, c, 0);
+    for (const [label, n] of Object.entries(this.state.counts())) setOwn(out, label, n);
     return out;
   }
 
@@ -737,21 +754,18 @@ export class LabelStore {
         for (const f of await fs.readdir(this.dir).catch(() => [] as string[])) {
           if (f.startsWith('labels.jsonl.') && f.endsWith('.tmp')) await fs.rm(path.join(this.dir, f), { force: true }).catch(() => undefined);
         }
-        // Prev files of the current journal: their tails are in our state (again, to be sure; duplicates are ignored).
+        // Prev files (of the current journal: their tails are in our state since the replay; others are stale).
         const prevs = await this.prevFiles();
-        await this.applyPrevTails();
         if (this.badLines.length) {
           const aside = path.join(this.dir, `labels-unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}.txt`);
           await atomicWriteFile(aside, this.badLines.join('\n') + '\n', 'save unreadable journal lines');
         }
         const token = randomBytes(8).toString('hex');
+        const minimal = this.state.minimalEvents();
         const data =
-          JSON.stringify({ journal: token, compacted: new Date().toISOString() }) +
+          JSON.stringify({ journal: token, compacted: new Date().toISOString(), lines: minimal.length }) +
           '\n' +
-          this.state
-            .minimalEvents()
-            .map((e) => JSON.stringify(e) + '\n')
-            .join('');
+          minimal.map((e) => JSON.stringify(e) + '\n').join('');
         try {
           const fh = await fs.open(tmp, 'w', 0o644);
           try {

@@ -54,6 +54,11 @@ export function isBatchLine(v: unknown): v is BatchLine {
   return typeof b.batch === 'string' && b.batch !== '' && Array.isArray(b.events);
 }
 
+/** obj[key] = value as an own property, even for `__proto__` (a plain assignment would replace the prototype). */
+export function setOwn(obj: Record<string, number>, key: string, value: number): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function sameEvent(a: LabelEvent, b: LabelEvent): boolean {
   return a.item === b.item && a.label === b.label && a.source === b.source && (a.undoes ?? null) === (b.undoes ?? null);
 }
@@ -181,10 +186,12 @@ export class LabelState {
     return n;
   }
 
-  /** Current labels per class. No prototype: class names such as `__proto__` or `toString` are plain keys. */
+  /** Current labels per class. Class names such as `__proto__` or `toString` are own keys like any other. */
   counts(): Record<string, number> {
-    const out = Object.create(null) as Record<string, number>;
-    for (const c of this.cur.values()) out[c.label] = (out[c.label] ?? 0) + 1;
+    const n = new Map<string, number>();
+    for (const c of this.cur.values()) n.set(c.label, (n.get(c.label) ?? 0) + 1);
+    const out: Record<string, number> = {};
+    for (const [label, k] of n) setOwn(out, label, k);
     return out;
   }
 
