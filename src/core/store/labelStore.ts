@@ -7,20 +7,26 @@
  *   .selflabel/.gitattributes written on creation: the journal merges with git's union driver (no conflicts)
  *
  * Durability: `record` resolves only after one write() of the whole line(s) on a file opened with O_APPEND and an
- * fdatasync. After the write the store waits for a running compaction (lock held by a live process) to finish, then
- * checks that the file it wrote to is still the journal and, if not, appends the same line (same id) to the new
- * journal; replay de-duplicates by id. (Checking the inode alone is not enough: a compaction that read the journal
- * before our write, renamed its result after our check and then died would lose the line.) A torn last line (crash, full disk) is skipped with a warning and the next writer starts on a
- * fresh line. Several LabelStore instances, in one or several processes, can append to the same journal at once.
+ * fdatasync, and a check that the file written to is still the journal (if a compaction replaced it meanwhile, the
+ * same line, same id, is appended to the new journal; replay de-duplicates by id). Every write starts with a
+ * newline, whatever the file ends with, so a record survives any torn neighbour (another process's write cut short
+ * by a crash); blank lines are ignored. Several events written together (`recordMany`: an import, an accept batch)
+ * are one batch line `{"batch":id,"time":…,"events":[…]}`: a crash in the middle of the write leaves all or none.
+ * Several LabelStore instances, in one or several processes, can append to the same journal at once.
  *
  * The in-memory state always follows the file: after each write the store reads the journal from where it last
  * stopped (which also picks up other writers' events), so the state equals a fresh replay of the file. `refresh`
  * does the same on demand; a compacted (replaced or shrunk) journal is replayed from the start.
  *
- * Compaction rewrites the journal as the minimal event list (current labels and rejections, original ids) under a
- * lock folder `.selflabel/labels.lock`; lines appended to the old file while it ran are carried over. Unreadable
- * lines are not dropped silently: compaction saves them to `.selflabel/labels-unreadable-<time>.txt`. Compaction
- * forgets history, so `undo` cannot go back past it.
+ * Compaction (`compact`, and automatically in the background once at least half of ≥ autoCompactMinEvents events
+ * are superseded) rewrites the journal as the minimal event list (current labels and rejections, original ids)
+ * under a lock folder `.selflabel/labels.lock` that only compactions and undo take: writers never wait for it, so a
+ * stalled compaction does not hold labelling up. The new journal starts with a header `{"journal":token,"lines":K}`;
+ * before renaming it into place the compaction gives the old file a second name, `labels.jsonl.prev-<offset>-<token>`,
+ * so lines appended to the old file after the compaction read it stay reachable: the compaction carries them over
+ * and then removes the prev file, and if it died before, replay applies the prev file's tail right after the K
+ * compacted events. Unreadable lines are not dropped silently: compaction saves them to
+ * `.selflabel/labels-unreadable-<time>.txt`. Compaction forgets history, so `undo` cannot go back past it.
  *
  * All public methods of one instance run one at a time (an internal queue).
  */
