@@ -5,7 +5,10 @@
 //
 //   node scripts/bench.mjs                 the full setting: whole MNIST (60,000 pool / 10,000 test) and SpamAssassin
 //   node scripts/bench.mjs --quick         both datasets in a few minutes: smaller pools, fewer epochs
-//   --only a,b        run only these (mnist-noreview, mnist-review, spam-noreview, ui, activation, speed)
+//   --only a,b        run only these (mnist-noreview, mnist-review, spam-noreview, ui, activation, speed, scale)
+//   speed: scripts/bench-speed.ts — training and embedding against a PyTorch peer on the same models (BENCHMARKS.md)
+//   scale: src/bench/scale.ts — first scan of 100,000 files and status on a 1,000,000-event journal, as ratios to
+//   find -exec cat and to JSON.parse of the journal's lines in the same run
 //   ui: scripts/bench-ui.mjs in its own process — side panel responsiveness while training, the review grid with
 //   10,000 proposals, the 100,000-file scan, in code-server + Chromium (its own tables; its targets join the table)
 //   activation: VS Code's own activation times of the extension (scripts/bench-activation.mjs, < 100 ms)
@@ -172,7 +175,7 @@ function summary(results, repeat) {
 // ───────────── running ─────────────
 
 /** Suites that are their own scripts (they print their own tables and write `targets` into their JSON). */
-const SCRIPT_SUITES = { ui: 'scripts/bench-ui.mjs', speed: 'scripts/bench-speed.ts' };
+const SCRIPT_SUITES = { ui: 'scripts/bench-ui.mjs', speed: 'scripts/bench-speed.ts', scale: 'src/bench/scale.ts' };
 
 function runScriptSuite(name, o) {
   const json = path.join(resultsDir, `${name}${o.quick ? '-quick' : ''}.json`);

@@ -7,6 +7,7 @@
  * Stable for other tools: `init --workspace DIR --classes a,b,c`, `label --workspace DIR ITEM CLASS` (exit 0 only
  * once the label is durable), `export --workspace DIR --format csv --out FILE` (header `path,label`).
  */
+import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Project, type ProjectStatus } from '../core/project';
 import type { ProjectConfig } from '../core/config';
@@ -25,6 +26,8 @@ const COMMON: Record<string, FlagSpec> = {
 };
 
 interface Command {
+  /** The command prints the workspace's warnings itself (status): withProject does not print them first. */
+  ownWarnings?: boolean;
   summary: string;
   usage: string;
   flags: Record<string, FlagSpec>;
@@ -41,15 +44,40 @@ interface Ctx {
   overrides: Partial<ProjectConfig>;
 }
 
-async function withProject<T>(ctx: Ctx, fn: (p: Project) => Promise<T>): Promise<T> {
+async function withProject<T>(ctx: Ctx, fn: (p: Project) => Promise<T>, opts: { ownWarnings?: boolean } = {}): Promise<T> {
+  await checkWorkspaceFolder(ctx.root);
   const p = await Project.open(ctx.root, ctx.overrides, { runner: workerRunner });
-  for (const w of p.warnings) process.stderr.write(`warning: ${w}\n`);
+  if (!opts.ownWarnings) for (const w of new Set(p.warnings)) process.stderr.write(`warning: ${w}\n`);
   try {
     return await fn(p);
   } finally {
     ctx.bar.done();
+    await p.store.idle(); // an automatic compaction started by this command finishes before the process exits
     await p.dispose();
   }
+}
+
+/** A clear message for a --workspace that is not a folder ("not found" only when nothing is there). */
+async function checkWorkspaceFolder(root: string): Promise<void> {
+  let st;
+  try {
+    st = await fs.stat(root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`workspace folder not found: ${root}`);
+    if (code === 'ENOTDIR') throw new Error(`not a folder: ${root} (a part of the path is a file)`);
+    if (code === 'EACCES' || code === 'EPERM') throw new Error(`cannot open the workspace ${root}: permission denied`);
+    throw new Error(`cannot open the workspace ${root}: ${(e as Error).message}`);
+  }
+  if (!st.isDirectory()) throw new Error(`not a folder: ${root} is a file (--workspace takes the folder to label)`);
+}
+
+/** Refuses to replace an existing file unless --force (a folders export replaces only an earlier export). */
+async function checkOverwrite(out: string, force: boolean): Promise<void> {
+  const st = await fs.lstat(out).catch(() => undefined);
+  if (!st || force) return;
+  if (st.isDirectory()) throw new Error(`cannot export to ${out}: it is a folder (give a file name)`);
+  throw new Error(`${out} already exists: add --force to replace it`);
 }
 
 function pct(x: number | undefined): string {
@@ -65,6 +93,7 @@ const commands: Record<string, Command> = {
       const classes = ctx.flags.classes as string[] | undefined;
       if (!classes?.length) throw new UsageError('init needs --classes a,b,c');
       let p: Project;
+      await checkWorkspaceFolder(ctx.root);
       try {
         p = await Project.open(ctx.root, ctx.overrides, { runner: workerRunner });
         await p.setClasses(classes, Boolean(ctx.flags.force));
@@ -240,6 +269,7 @@ const commands: Record<string, Command> = {
       }),
   },
   status: {
+    ownWarnings: true,
     summary: 'classes, counts, model, proposals and the next suggested action',
     usage: 'status',
     flags: {},
@@ -249,15 +279,31 @@ const commands: Record<string, Command> = {
         ctx.out(formatStatus(s));
         if (ctx.flags.json) s.skippedItems = p.getSkipped();
         return s;
+      }, { ownWarnings: true }),
+  },
+  compact: {
+    summary: 'rewrite the label journal without superseded events (also done automatically)',
+    usage: 'compact',
+    flags: {},
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const before = await fs.stat(p.store.journalPath).then((s) => s.size, () => 0);
+        const events = p.store.events().length;
+        const done = await p.store.compact();
+        const after = await fs.stat(p.store.journalPath).then((s) => s.size, () => 0);
+        const kept = p.store.events().length;
+        ctx.out(done ? `compacted labels.jsonl: ${events} → ${kept} event(s), ${before} → ${after} bytes` : 'nothing to compact');
+        return { compacted: done, eventsBefore: events, eventsAfter: kept, bytesBefore: before, bytesAfter: after };
       }),
   },
   export: {
     summary: 'write the labels: csv (path,label), jsonl, or class folders',
-    usage: 'export --format csv|jsonl|folders --out PATH [--include-proposals]',
+    usage: 'export --format csv|jsonl|folders --out PATH [--include-proposals] [--force]',
     flags: {
       format: { type: 'string', help: 'csv | jsonl | folders' },
       out: { type: 'string', help: 'output file (folder for "folders")' },
       'include-proposals': { type: 'boolean', help: 'also write pending proposals' },
+      force: { type: 'boolean', help: 'replace an existing output file' },
     },
     run: (ctx) =>
       withProject(ctx, async (p) => {
@@ -265,6 +311,7 @@ const commands: Record<string, Command> = {
         const out = ctx.flags.out as string | undefined;
         if (format !== 'csv' && format !== 'jsonl' && format !== 'folders') throw new UsageError('export needs --format csv|jsonl|folders');
         if (!out) throw new UsageError('export needs --out PATH');
+        if (format !== 'folders') await checkOverwrite(path.resolve(out), Boolean(ctx.flags.force));
         const r = await p.exportLabels({ format, out: path.resolve(out), includeProposals: Boolean(ctx.flags['include-proposals']) });
         ctx.out(`wrote ${r.written} label(s) to ${path.resolve(out)}`);
         return r;
@@ -308,7 +355,7 @@ function formatStatus(s: ProjectStatus): string {
     `pending proposals: ${s.proposals}`,
     `next: ${s.nextAction}`,
   ];
-  for (const w of s.warnings) lines.push(`warning: ${w}`);
+  for (const w of new Set(s.warnings)) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }
 

@@ -16,6 +16,7 @@ import type { PredictedItem, PretrainSummary, ProjectStatus, ProposalSet, ScanSu
 import { DEFAULT_CONFIG, readConfigFile, validateConfig, type ProjectConfig } from './config';
 import { workspacePaths, type WorkspacePaths } from './paths';
 import { LabelStore, importCsv, exportLabels } from './store';
+import { ensureScanned } from './store/ensureScanned';
 import { AbortError } from './util/progress';
 import { ItemSet } from './project/items';
 import { Workers } from './project/workers';
@@ -227,8 +228,9 @@ export class Project {
     });
   }
   async importLabels(file: string, opts: { addClasses?: boolean } = {}): Promise<{ imported: number; skipped: { row: number; reason: string }[] }> {
+    await ensureScanned(this);
     return importCsv(this.store, file, {
-      knownItems: this.ctx.items.list.length ? new Set(this.ctx.items.ids()) : undefined,
+      knownItems: new Set(this.ctx.items.ids()),
       addClasses: opts.addClasses,
     });
   }

@@ -246,11 +246,12 @@ test('a journal damaged by hand: the store opens, keeps every readable label, sa
   assert.equal(r.get('w.txt')?.label, 'b');
   assert.equal(r.current().size, 3);
   const w = r.warnings.join('\n');
-  assert.match(w, /line 3 is not valid JSON/);
-  assert.match(w, /line 4: unknown source "telepathy"/);
-  assert.match(w, /line 5: missing "item"/);
-  assert.match(w, /line 8: undo of an unknown event "nope" ignored/);
-  assert.match(w, /line 9 is incomplete/);
+  // (physical line numbers: each of the two records above is written as a blank line and its own line)
+  assert.match(w, /line 5 is not valid JSON/);
+  assert.match(w, /line 6: unknown source "telepathy"/);
+  assert.match(w, /line 7: missing "item"/);
+  assert.match(w, /line 10: undo of an unknown event "nope" ignored/);
+  assert.match(w, /line 11 is incomplete/);
   // The next write starts on a fresh line; compaction keeps every label and saves the unreadable lines aside.
   await r.record({ item: 'u.txt', label: 'a', source: 'human' });
   await r.compact();

@@ -94,7 +94,7 @@ test('label: unknown class and unknown item are refused, a good label is durable
   assert.match(missing.err, /unknown item/);
   const ok = cli(['label', item, truth.get(item)!], ws);
   assert.equal(ok.code, 0, ok.err);
-  const journal = fs.readFileSync(path.join(ws, '.selflabel/labels.jsonl'), 'utf8').trim().split('\n');
+  const journal = fs.readFileSync(path.join(ws, '.selflabel/labels.jsonl'), 'utf8').split('\n').filter((l) => l.trim());
   const last = JSON.parse(journal[journal.length - 1]);
   assert.equal(last.item, item);
   assert.equal(last.label, truth.get(item));
@@ -150,8 +150,8 @@ test('the whole loop: pretrain, seed labels, train, propose, accept, undo', () =
   const labelled = new Set(
     fs
       .readFileSync(path.join(ws, '.selflabel/labels.jsonl'), 'utf8')
-      .trim()
       .split('\n')
+      .filter((l) => l.trim())
       .map((l) => JSON.parse(l).item),
   );
   for (let i = 0; i < set.proposals.length; i++) {

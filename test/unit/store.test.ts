@@ -70,8 +70,9 @@ function referenceState(events: LabelEvent[]): { current: Record<string, string>
   return { current: sorted, rejected };
 }
 
+/** The journal's non-blank lines, without the header line of a compacted journal. */
 async function journalLines(root: string): Promise<string[]> {
-  return (await fs.readFile(journal(root), 'utf8')).split('\n').filter((l) => l.trim());
+  return (await fs.readFile(journal(root), 'utf8')).split('\n').filter((l) => l.trim() && !l.startsWith('{"journal":'));
 }
 
 describe('opening and classes', () => {
@@ -79,7 +80,7 @@ describe('opening and classes', () => {
     const root = await newRoot();
     await assert.rejects(LabelStore.open(root), /not a SelfLabel workspace: run init/);
     const s = await LabelStore.open(root, { create: true });
-    assert.equal(await fs.readFile(path.join(root, '.selflabel', '.gitignore'), 'utf8'), 'cache/\nmodels/\n*.tmp\n');
+    assert.equal(await fs.readFile(path.join(root, '.selflabel', '.gitignore'), 'utf8'), 'cache/\nmodels/\n*.tmp\nlabels.jsonl.prev-*\n');
     assert.equal(await fs.readFile(journal(root), 'utf8'), '');
     assert.deepEqual(s.classes(), []);
     assert.deepEqual(s.warnings, []);
@@ -122,10 +123,20 @@ describe('opening and classes', () => {
     assert.deepEqual(snapshot(reopened), snapshot(store));
   });
 
-  test('a broken classes.json gives a clear error on open', async () => {
-    const { root } = await newStore();
+  test('a broken classes.json does not lock the labels away: open warns, labels and export work, setClasses repairs it', async () => {
+    const { root, store } = await newStore();
+    await store.record({ item: 'a.png', label: 'cat', source: 'human' });
     await fs.writeFile(path.join(root, '.selflabel', 'classes.json'), '{"version":1,"classes":[');
-    await assert.rejects(LabelStore.open(root), /cannot read .*classes\.json/);
+    const s = await LabelStore.open(root); // threw "cannot read …classes.json" before
+    assert.match(s.warnings.join('\n'), /cannot read .*classes\.json.*init --force/);
+    assert.equal(s.get('a.png')!.label, 'cat');
+    await assert.rejects(s.record({ item: 'b.png', label: 'cat', source: 'human' }), /cannot read .*classes\.json.*init --force/);
+    const out = path.join(root, 'out.csv');
+    assert.equal((await exportLabels(s, { format: 'csv', out, root })).written, 1);
+    assert.equal(await fs.readFile(out, 'utf8'), 'path,label\r\na.png,cat\r\n');
+    await s.setClasses(['cat', 'dog']);
+    assert.deepEqual((await LabelStore.open(root)).classes(), ['cat', 'dog']);
+    assert.deepEqual((await LabelStore.open(root)).warnings, []);
   });
 });
 
@@ -140,7 +151,7 @@ describe('journal', () => {
     assert.deepEqual(e2, { id: e2.id, time: e2.time, item: 'img/2.png', label: 'dog', source: 'accepted', model: 'm1', confidence: 0.93 });
     await assert.rejects(store.record({ item: 'x', label: 'wolf', source: 'human' }), /unknown class "wolf"/);
     await assert.rejects(store.record({ item: 'x', label: 'cat', source: 'accepted', confidence: 1.5 }), /confidence/);
-    await assert.rejects(store.record({ item: '', label: 'cat', source: 'human' }), /empty item/);
+    await assert.rejects(store.record({ item: '', label: 'cat', source: 'human' }), /invalid item id "": it is empty/);
     await assert.rejects(store.record({ item: 'x', label: null, source: 'undo', undoes: 'nope' }), /cannot undo/);
     assert.equal((await journalLines(root)).length, 3, 'rejected records wrote nothing');
     const lines = (await journalLines(root)).map((l) => JSON.parse(l));
@@ -217,7 +228,12 @@ describe('journal', () => {
       ]),
       /unknown class/,
     );
-    assert.equal((await journalLines(root)).length, 2);
+    const lines = await journalLines(root);
+    assert.equal(lines.length, 1, 'one batch line: a torn write loses the whole batch, never a part of it');
+    assert.deepEqual(
+      (JSON.parse(lines[0]) as { events: LabelEvent[] }).events.map((e) => e.id),
+      evs.map((e) => e.id),
+    );
     assert.deepEqual(await store.recordMany([]), []);
   });
 
@@ -230,13 +246,13 @@ describe('journal', () => {
     const s2 = await LabelStore.open(root);
     assert.deepEqual(await fs.readFile(journal(root)), before, 'open does not rewrite');
     assert.equal(s2.warnings.length, 1);
-    assert.match(s2.warnings[0], /line 3 is incomplete/);
+    assert.match(s2.warnings[0], /line \d+ is incomplete/);
     assert.deepEqual(Object.keys(snapshot(s2).current), ['a', 'b']);
     const e = await s2.record({ item: 'c', label: 'bird', source: 'human' });
     const s3 = await LabelStore.open(root);
     assert.equal(s3.get('c')!.eventId, e.id);
     assert.equal(s3.current().size, 3);
-    assert.match(s3.warnings.join('\n'), /line 3 is not valid JSON/);
+    assert.match(s3.warnings.join('\n'), /line \d+ is not valid JSON/);
   });
 
   test('unreadable lines in the middle are skipped with warnings; a last line without newline still counts', async () => {
@@ -369,6 +385,7 @@ describe('journal', () => {
     await store.refresh();
     await store.compact();
     const aside = (await fs.readdir(path.join(root, '.selflabel'))).filter((f) => f.startsWith('labels-unreadable-'));
+    assert.equal((await fs.readdir(path.join(root, '.selflabel'))).filter((f) => f.includes('.prev-')).length, 0, 'prev file removed');
     assert.equal(aside.length, 1);
     assert.equal(await fs.readFile(path.join(root, '.selflabel', aside[0]), 'utf8'), 'my hand-written note\n');
     assert.equal((await journalLines(root)).length, 1);

@@ -99,6 +99,31 @@ async function loadCache(file: string | undefined, key: string): Promise<Map<str
   return map;
 }
 
+/**
+ * Makes the folder the scan results go to, one level at a time: a recursive mkdir reports a read-only file system
+ * as "no such file or directory". A workspace SelfLabel cannot write to is refused up front with the real reason
+ * (the scan's results could not be kept anyway).
+ */
+async function ensureCacheFolder(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = dir; ; d = path.dirname(d)) {
+    const st = await fs.stat(d).catch(() => undefined);
+    if (st) break;
+    missing.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing) {
+    try {
+      await fs.mkdir(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'EROFS' ? 'read-only file system' : code === 'ENOSPC' ? 'disk full' : describeFsError(e);
+      throw new Error(`cannot scan: ${why} — cannot create ${d}, where SelfLabel keeps the scan results`);
+    }
+  }
+}
+
 async function saveCache(file: string, key: string, scanStartMs: number, entries: Map<string, CacheEntry>): Promise<void> {
   const data: CacheFile = { version: SCANNER_VERSION, key, scanStartMs, files: Object.fromEntries(entries) };
   await fs.mkdir(path.dirname(file), { recursive: true });
@@ -261,6 +286,7 @@ export async function scanWorkspace(root: string, opts: ScanWorkspaceOptions = {
   const isExcluded = globMatcher(opts.exclude) ?? (() => false);
   const isIncluded = globMatcher(opts.include) ?? (() => true);
   const cacheKey = `${textField}\u0000${opts.maxFileBytes ?? 'default'}`;
+  if (opts.cacheFile) await ensureCacheFolder(path.dirname(opts.cacheFile));
   const cache = await loadCache(opts.cacheFile, cacheKey);
 
   const skipped: Skipped[] = [];

@@ -9,6 +9,9 @@ import { bestBelow } from '../proposals/below';
 import { embedPool } from './embeddings';
 import type { ProjectContext } from './context';
 import { ProjectError } from './errors';
+import { itemIdProblem } from '../store';
+import { ensureScanned } from '../store/ensureScanned';
+import { shortId } from '../store/itemId';
 
 /** Proposes labels for unlabelled items with calibrated confidence ≥ threshold, most confident first. */
 export async function propose(p: ProjectContext, opts: { threshold?: number; limit?: number }): Promise<ProposalSet> {
@@ -131,11 +134,14 @@ export async function disagreements(p: ProjectContext, threshold: number): Promi
 
 // ───────────── review actions ─────────────
 
-function requireKnownItem(p: ProjectContext, item: string): Item | undefined {
+/** A valid id of an item of the workspace (scanning on demand when the workspace was never scanned). */
+async function requireKnownItem(p: ProjectContext, item: string): Promise<Item> {
+  const problem = itemIdProblem(item);
+  if (problem) throw new ProjectError('unknown-item', `invalid item id ${shortId(item)}: it ${problem}`);
+  await ensureScanned({ root: p.root, scan: () => p.items.scan(p.root, p.config, {}) });
   const it = p.items.get(item);
   if (it) return it;
-  if (p.items.list.length) throw new ProjectError('unknown-item', `unknown item "${item}" (not in the last scan; run scan?)`);
-  return undefined;
+  throw new ProjectError('unknown-item', `unknown item ${shortId(item)}: not among the ${p.items.list.length} item(s) of the workspace (a new file? run scan)`);
 }
 
 function requireClass(p: ProjectContext, label: string): void {
@@ -146,8 +152,8 @@ function requireClass(p: ProjectContext, label: string): void {
 
 export async function label(p: ProjectContext, item: string, cls: string): Promise<LabelEvent> {
   requireClass(p, cls);
-  const it = requireKnownItem(p, item);
-  return p.store.record({ item, label: cls, source: 'human', hash: it?.hash });
+  const it = await requireKnownItem(p, item);
+  return p.store.record({ item, label: cls, source: 'human', hash: it.hash });
 }
 
 /** Accepts the pending proposals of `items` (all of them in one durable write). */
@@ -170,9 +176,9 @@ export async function reject(p: ProjectContext, item: string): Promise<LabelEven
 /** Labels an item whose proposal was wrong with the right class. */
 export async function correct(p: ProjectContext, item: string, cls: string): Promise<LabelEvent> {
   requireClass(p, cls);
-  const it = requireKnownItem(p, item);
+  const it = await requireKnownItem(p, item);
   const q = pendingProposals(p).find((x) => x.item === item);
-  return p.store.record({ item, label: cls, source: 'corrected', model: q?.model, confidence: q?.confidence, hash: it?.hash });
+  return p.store.record({ item, label: cls, source: 'corrected', model: q?.model, confidence: q?.confidence, hash: it.hash });
 }
 
 export function labelOf(p: ProjectContext, item: string): CurrentLabel | undefined {

@@ -30,7 +30,7 @@ export async function status(p: ProjectContext, warnings: readonly string[]): Pr
     proposals: pending,
     backend: p.workers.backend ?? cf?.backend,
     history,
-    warnings: [...warnings, ...p.store.warnings],
+    warnings: [...new Set([...warnings, ...p.store.warnings])],
   };
   const next = nextStep(facts);
   return { ...facts, next, nextAction: next.text };

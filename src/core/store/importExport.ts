@@ -18,9 +18,26 @@ import type { Item } from '../types';
 import { csvLine, parseCsv, rowFormatOf } from '../dataset/rows';
 import { loadTexts } from '../dataset/load';
 import { ItemError } from '../dataset/errors';
-import { EXPORT_MARKER_NAME } from '../dataset/scan';
+
+import { randomBytes } from 'node:crypto';
 import { atomicWriteFile, fsyncDir, renameRetry, tmpName, writeError } from './fsutil';
-import { classNameProblem, type LabelStore, type RecordInput } from './labelStore';
+import { classNameProblem, STORE_DIR, type LabelStore, type RecordInput } from './labelStore';
+import { itemIdProblem } from './itemId';
+import { EXPORT_MARKER, recoverInterruptedExport } from './exportRecovery';
+export { recoverInterruptedExport, recoverPendingExports } from './exportRecovery';
+
+/**
+ * CSV cells that a spreadsheet would run as a formula start with = + - @ (or a tab / carriage return). Export puts
+ * a `'` in front of such a cell — and of one that already starts with `'`s followed by such a character — and
+ * import takes exactly one `'` off those, so every value round-trips and nothing is run when the file is opened.
+ */
+const FORMULA_RE = /^'*[=+\-@\t\r]/;
+export function csvSafe(v: string): string {
+  return FORMULA_RE.test(v) ? `'${v}` : v;
+}
+export function csvUnsafe(v: string): string {
+  return v.startsWith("'") && FORMULA_RE.test(v) ? v.slice(1) : v;
+}
 
 export interface ImportResult {
   imported: number;
@@ -63,10 +80,15 @@ export async function importCsv(store: LabelStore, file: string, opts: { knownIt
       skipped.push({ row, reason: `expected ${header.length} fields, found ${r.fields.length}` });
       continue;
     }
-    const item = r.fields[pc].trim().replace(/\\/g, '/');
-    const label = r.fields[lc].trim();
+    const item = csvUnsafe(r.fields[pc].trim()).replace(/\\/g, '/').replace(/^\.\//, '');
+    const label = csvUnsafe(r.fields[lc].trim());
     if (!item) {
       skipped.push({ row, reason: 'empty path' });
+      continue;
+    }
+    const idProblem = itemIdProblem(item);
+    if (idProblem) {
+      skipped.push({ row, reason: `invalid path: it ${idProblem}` });
       continue;
     }
     if (!label) {
@@ -135,7 +157,7 @@ export interface ExportResult {
 }
 
 /** Name of the marker file a folders export leaves, so a later export may replace it and scans skip it. */
-export const EXPORT_MARKER = EXPORT_MARKER_NAME;
+export { EXPORT_MARKER } from './exportRecovery';
 
 interface Entry {
   item: string;
@@ -174,10 +196,11 @@ function rowOf(id: string): { path: string; row: number } | undefined {
 export async function exportLabels(store: LabelStore, opts: ExportOptions): Promise<ExportResult> {
   const entries = entriesOf(store, opts.proposals);
   const out = path.resolve(opts.out);
+  await refuseDangerousOutput(store, opts, out);
   if (opts.format === 'csv' || opts.format === 'jsonl') {
     const text =
       opts.format === 'csv'
-        ? 'path,label\r\n' + entries.map((e) => csvLine([e.item, e.label])).join('')
+        ? 'path,label\r\n' + entries.map((e) => csvLine([csvSafe(e.item), csvSafe(e.label)])).join('')
         : entries
             .map((e) => JSON.stringify(e.confidence === undefined ? { path: e.item, label: e.label, source: e.source, time: e.time } : { path: e.item, label: e.label, source: e.source, time: e.time, confidence: e.confidence }) + '\n')
             .join('');
@@ -191,59 +214,53 @@ export async function exportLabels(store: LabelStore, opts: ExportOptions): Prom
     return { written: entries.length };
   }
   if (opts.format !== 'folders') throw new Error(`unknown export format ${JSON.stringify(opts.format)} (csv, jsonl or folders)`);
-  return exportFolders(entries, out, opts);
+  return exportFolders(entries, out, opts, store.dir);
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+/** The real path of `p`, or of its nearest existing ancestor joined with the rest (for outputs not made yet). */
+async function realish(p: string): Promise<string> {
+  const rest: string[] = [];
+  let cur = p;
+  for (;;) {
+    try {
+      return path.join(await fs.realpath(cur), ...rest);
+    } catch {
+      const up = path.dirname(cur);
+      if (up === cur) return p;
+      rest.unshift(path.basename(cur));
+      cur = up;
+    }
   }
 }
 
 /**
- * Cleans up after an export that was killed: temp files and staging folders (`<out>.<pid>-<hex>.tmp`) of dead
- * processes are removed — except that when `out` itself is missing because a folders export died between its two
- * swap renames, the newest complete export folder among them (new staging, else the previous export) is renamed
- * back to `out` first. So an interrupted export never loses the previous one: the next export (or this call)
- * puts a complete one back in place.
+ * Refuses an export that would destroy data: an output inside `.selflabel/` (the journal, classes.json …), or an
+ * output file that is an item of the workspace (scanned or labelled). Symlinks are resolved on both sides.
  */
-export async function recoverInterruptedExport(out: string): Promise<void> {
-  const dir = path.dirname(out);
-  const base = path.basename(out);
-  const names = await fs.readdir(dir).catch(() => [] as string[]);
-  const re = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)-[0-9a-f]+\\.tmp$`);
-  const dead = names.filter((n) => {
-    const m = re.exec(n);
-    return m !== null && !pidAlive(Number(m[1]));
-  });
-  if (!dead.length) return;
-  if (!(await fs.stat(out).catch(() => undefined))) {
-    let best: { name: string; time: string } | undefined;
-    for (const n of dead) {
-      const marker = await fs.readFile(path.join(dir, n, EXPORT_MARKER), 'utf8').catch(() => undefined);
-      if (!marker) continue;
-      let time = '';
-      try {
-        time = String((JSON.parse(marker) as { time?: string }).time ?? '');
-      } catch {
-        continue;
-      }
-      if (!best || time > best.time) best = { name: n, time };
-    }
-    if (best) {
-      await renameRetry(path.join(dir, best.name), out);
-      await fsyncDir(dir);
-    }
+async function refuseDangerousOutput(store: LabelStore, opts: ExportOptions, out: string): Promise<void> {
+  const realOut = await realish(out);
+  const realRoot = await realish(path.resolve(opts.root));
+  const realStore = await realish(store.dir);
+  for (const [o, d] of [
+    [out, store.dir],
+    [realOut, realStore],
+  ]) {
+    if (o === d || o.startsWith(d + path.sep)) throw new Error(`cannot export to ${out}: it is inside ${STORE_DIR}/, where SelfLabel keeps the labels (choose another place)`);
   }
-  for (const n of dead) {
-    await fs.rm(path.join(dir, n), { recursive: true, force: true }).catch(() => undefined);
+  if (opts.format === 'folders') return;
+  for (const [o, r] of [
+    [out, path.resolve(opts.root)],
+    [realOut, realRoot],
+  ]) {
+    if (!o.startsWith(r + path.sep)) continue;
+    const rel = path.relative(r, o).split(path.sep).join('/');
+    if (store.get(rel) || (opts.items ?? []).some((it) => it.path === rel)) {
+      throw new Error(`cannot export to ${out}: it is an item of the workspace (choose another file name)`);
+    }
   }
 }
 
-async function exportFolders(entries: Entry[], out: string, opts: ExportOptions): Promise<ExportResult> {
+async function exportFolders(entries: Entry[], out: string, opts: ExportOptions, storeDir: string): Promise<ExportResult> {
   await recoverInterruptedExport(out);
   const root = path.resolve(opts.root);
   const skipped: { item: string; reason: string }[] = [];
@@ -284,9 +301,13 @@ async function exportFolders(entries: Entry[], out: string, opts: ExportOptions)
         skipped.push({ item: e.item, reason: 'path is outside the workspace' });
         continue;
       }
-      const srcStat = await fs.stat(src).catch(() => undefined);
+      const lst = await fs.lstat(src).catch(() => undefined);
+      // A symlinked item: export its target's content (hard-linking the link itself would leave a link that
+      // dangles or points outside the export).
+      const real = lst?.isSymbolicLink() ? await fs.realpath(src).catch(() => undefined) : src;
+      const srcStat = real ? await fs.stat(real).catch(() => undefined) : undefined;
       if (!srcStat?.isFile()) {
-        skipped.push({ item: e.item, reason: srcStat ? 'not a file' : 'file not found' });
+        skipped.push({ item: e.item, reason: lst?.isSymbolicLink() && !real ? 'symlink target not found' : srcStat ? 'not a file' : 'file not found' });
         continue;
       }
       const dir = path.join(staging, e.label);
@@ -301,7 +322,7 @@ async function exportFolders(entries: Entry[], out: string, opts: ExportOptions)
       for (let k = 2; names.has(name.toLowerCase()); k++) name = `${base}-${k}${ext}`;
       const dest = path.join(dir, name);
       try {
-        await fs.link(src, dest);
+        await fs.link(real!, dest);
       } catch (le) {
         const code = (le as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') {
@@ -309,7 +330,7 @@ async function exportFolders(entries: Entry[], out: string, opts: ExportOptions)
           continue;
         }
         try {
-          await fs.copyFile(src, dest);
+          await fs.copyFile(real!, dest);
         } catch (ce) {
           if ((ce as NodeJS.ErrnoException).code === 'ENOENT') {
             skipped.push({ item: e.item, reason: 'file not found' });
@@ -349,8 +370,14 @@ async function exportFolders(entries: Entry[], out: string, opts: ExportOptions)
     // Swap the finished folder in.
     if (existing) {
       const old = tmpName(out);
+      const marker = path.join(storeDir, `export-swap-${process.pid}-${randomBytes(4).toString('hex')}.json`);
+      const marked = await atomicWriteFile(marker, JSON.stringify({ out }) + '\n', 'export labels').then(
+        () => true,
+        () => false,
+      );
       await renameRetry(out, old);
       await renameRetry(staging, out);
+      if (marked) await fs.rm(marker, { force: true });
       await fs.rm(old, { recursive: true, force: true });
     } else {
       await renameRetry(staging, out);

@@ -4,7 +4,8 @@
  */
 export { LabelStore, validateClasses, classNameProblem, STORE_DIR, GITIGNORE, GITATTRIBUTES, MAX_CLASS_NAME } from './labelStore';
 export type { RecordInput } from './labelStore';
-export { LabelState, validateEvent, LABEL_SOURCES, SETTING_SOURCES } from './state';
-export { importCsv, exportLabels, recoverInterruptedExport, EXPORT_MARKER } from './importExport';
+export { LabelState, validateEvent, isBatchLine, LABEL_SOURCES, SETTING_SOURCES } from './state';
+export { importCsv, exportLabels, recoverInterruptedExport, recoverPendingExports, csvSafe, csvUnsafe, EXPORT_MARKER } from './importExport';
+export { itemIdProblem, assertItemId, MAX_ITEM_ID_LENGTH } from './itemId';
 export type { ImportResult, ExportOptions, ExportResult } from './importExport';
 export { acquireLock, atomicWriteFile, writeError, LOCK_STALE_MS } from './fsutil';

@@ -7,20 +7,26 @@
  *   .selflabel/.gitattributes written on creation: the journal merges with git's union driver (no conflicts)
  *
  * Durability: `record` resolves only after one write() of the whole line(s) on a file opened with O_APPEND and an
- * fdatasync. After the write the store waits for a running compaction (lock held by a live process) to finish, then
- * checks that the file it wrote to is still the journal and, if not, appends the same line (same id) to the new
- * journal; replay de-duplicates by id. (Checking the inode alone is not enough: a compaction that read the journal
- * before our write, renamed its result after our check and then died would lose the line.) A torn last line (crash, full disk) is skipped with a warning and the next writer starts on a
- * fresh line. Several LabelStore instances, in one or several processes, can append to the same journal at once.
+ * fdatasync, and a check that the file written to is still the journal (if a compaction replaced it meanwhile, the
+ * same line, same id, is appended to the new journal; replay de-duplicates by id). Every write starts with a
+ * newline, whatever the file ends with, so a record survives any torn neighbour (another process's write cut short
+ * by a crash); blank lines are ignored. Several events written together (`recordMany`: an import, an accept batch)
+ * are one batch line `{"batch":id,"time":…,"events":[…]}`: a crash in the middle of the write leaves all or none.
+ * Several LabelStore instances, in one or several processes, can append to the same journal at once.
  *
  * The in-memory state always follows the file: after each write the store reads the journal from where it last
  * stopped (which also picks up other writers' events), so the state equals a fresh replay of the file. `refresh`
  * does the same on demand; a compacted (replaced or shrunk) journal is replayed from the start.
  *
- * Compaction rewrites the journal as the minimal event list (current labels and rejections, original ids) under a
- * lock folder `.selflabel/labels.lock`; lines appended to the old file while it ran are carried over. Unreadable
- * lines are not dropped silently: compaction saves them to `.selflabel/labels-unreadable-<time>.txt`. Compaction
- * forgets history, so `undo` cannot go back past it.
+ * Compaction (`compact`, and automatically in the background once at least half of ≥ autoCompactMinEvents events
+ * are superseded) rewrites the journal as the minimal event list (current labels and rejections, original ids)
+ * under a lock folder `.selflabel/labels.lock` that only compactions and undo take: writers never wait for it, so a
+ * stalled compaction does not hold labelling up. The new journal starts with a header `{"journal":token,"lines":K}`;
+ * before renaming it into place the compaction gives the old file a second name, `labels.jsonl.prev-<offset>-<token>`,
+ * so lines appended to the old file after the compaction read it stay reachable: the compaction carries them over
+ * and then removes the prev file, and if it died before, replay applies the prev file's tail right after the K
+ * compacted events. Unreadable lines are not dropped silently: compaction saves them to
+ * `.selflabel/labels-unreadable-<time>.txt`. Compaction forgets history, so `undo` cannot go back past it.
  *
  * All public methods of one instance run one at a time (an internal queue).
  */
@@ -28,11 +34,13 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { CurrentLabel, LabelEvent, LabelSource } from '../types';
-import { LabelState, LABEL_SOURCES, SETTING_SOURCES, validateEvent } from './state';
-import { acquireLock, atomicWriteFile, fsyncDir, renameRetry, tmpName, waitWhileLocked, writeError } from './fsutil';
+import { LabelState, LABEL_SOURCES, SETTING_SOURCES, isBatchLine, setOwn, validateEvent } from './state';
+import { acquireLock, atomicWriteFile, fsyncDir, renameRetry, tmpName, writeError } from './fsutil';
+import { itemIdProblem, shortId } from './itemId';
+import { recoverPendingExports } from './exportRecovery';
 
 export const STORE_DIR = '.selflabel';
-export const GITIGNORE = 'cache/\nmodels/\n*.tmp\n';
+export const GITIGNORE = 'cache/\nmodels/\n*.tmp\nlabels.jsonl.prev-*\n';
 export const GITATTRIBUTES = 'labels.jsonl merge=union\n';
 /** Longest class name accepted. */
 export const MAX_CLASS_NAME = 100;
@@ -41,6 +49,14 @@ const MAX_WARNINGS = 100;
 const NL = Buffer.from('\n');
 /** How many bytes before the read offset `refresh` compares to detect a replaced journal. */
 const TAIL_CHECK_BYTES = 64;
+/** `labels.jsonl.prev-<offset>-<token>`: the journal a compaction replaced, kept until its tail is carried over. */
+const PREV_RE = /^labels\.jsonl\.prev-(\d+)-([0-9a-f]+)$/;
+
+/** A count of one kind of journal oddity and its first example (for "warn once with counts"). */
+interface Oddity {
+  n: number;
+  example: string;
+}
 
 /** What `record` needs; the store fills `id` and `time`. */
 export interface RecordInput {
@@ -115,7 +131,15 @@ export class LabelStore {
   private tail = Buffer.alloc(0);
   /** Complete lines that could not be used (kept for compaction to save aside). */
   private badLines: string[] = [];
+  /** Lines of prev files to apply after line `afterLine` of a compacted journal (see preparePrevTails). */
+  private prevTail: { afterLine: number; lines: { file: string; line: string }[] } | undefined;
+  /** Why classes.json could not be read (the store still opens: labels stay reachable, `init --force` repairs). */
+  private classesError: string | undefined;
+  private odd: Record<'badItem' | 'badLabel' | 'conflict', Oddity> = { badItem: { n: 0, example: '' }, badLabel: { n: 0, example: '' }, conflict: { n: 0, example: '' } };
   private queue: Promise<unknown> = Promise.resolve();
+  private background: Promise<void> | undefined;
+  /** Automatic compaction: at least this many events, of which at least half superseded (0 turns it off). */
+  static autoCompactMinEvents = 5000;
 
   private constructor(root: string) {
     this.root = root;
@@ -143,8 +167,9 @@ export class LabelStore {
     } else if (!st.isDirectory()) {
       throw new Error(`${store.dir} is not a folder`);
     }
-    await store.loadClasses(true);
+    await store.loadClasses();
     await store.readNew();
+    await recoverPendingExports(store.dir);
     return store;
   }
 
@@ -171,7 +196,35 @@ export class LabelStore {
   get warnings(): string[] {
     const w = [...this.classWarnings, ...this.journalWarnings];
     if (this.droppedWarnings) w.push(`… and ${this.droppedWarnings} more journal problems`);
+    const { badItem, badLabel, conflict } = this.odd;
+    if (badItem.n) w.push(`labels.jsonl: ${badItem.n} event(s) name an invalid item id (first: ${badItem.example}): ignored`);
+    if (badLabel.n) w.push(`labels.jsonl: ${badLabel.n} label(s) are not usable class names (first: ${badLabel.example}): kept, but skipped by a folders export`);
+    if (conflict.n) w.push(`labels.jsonl: ${conflict.n} event id(s) are used again for a different event (first: ${conflict.example}): the first one counts`);
+    if (!this.classesError) {
+      const known = new Set(this.classList);
+      const unknown = new Map<string, number>();
+      for (const c of this.state.current().values()) {
+        if (!known.has(c.label) && !classNameProblem(c.label)) unknown.set(c.label, (unknown.get(c.label) ?? 0) + 1);
+      }
+      if (unknown.size) {
+        const total = [...unknown.values()].reduce((a, b) => a + b, 0);
+        const list = [...unknown].slice(0, 5).map(([c, n]) => `"${c}" (${n})`).join(', ');
+        w.push(`labels.jsonl: ${total} label(s) of class(es) not in classes.json: ${list}${unknown.size > 5 ? ', …' : ''} — add them with init --classes, or remove them`);
+      }
+    }
     return w;
+  }
+
+  private labelProblems = new Map<string, boolean>();
+  private labelProblem(label: string): boolean {
+    let p = this.labelProblems.get(label);
+    if (p === undefined) this.labelProblems.set(label, (p = classNameProblem(label) !== undefined));
+    return p;
+  }
+
+  private oddity(kind: keyof LabelStore['odd'], example: string): void {
+    const o = this.odd[kind];
+    if (o.n++ === 0) o.example = example;
   }
 
   // ───────────────────────────── queue ─────────────────────────────
@@ -198,6 +251,7 @@ export class LabelStore {
       this.classList = [];
       this.classesStamp = '';
       this.classWarnings = [];
+      this.classesError = undefined;
       return;
     }
     const stamp = `${st.ino}:${st.size}:${st.mtimeNs}`;
@@ -223,9 +277,11 @@ export class LabelStore {
     } catch (e) {
       const msg = `cannot read ${this.classesPath}: ${(e as Error).message}`;
       if (strict) throw new Error(msg);
-      if (!this.classWarnings.includes(msg)) this.classWarnings.push(msg);
+      this.classesError = msg;
+      this.classWarnings = [`${msg} — the labels are kept; repair it with: selflabel init --force --classes a,b,c`];
       return;
     }
+    this.classesError = undefined;
     this.classList = classes;
     this.classWarnings = warnings;
     this.classesStamp = stamp;
@@ -245,6 +301,8 @@ export class LabelStore {
     this.badLines = [];
     this.journalWarnings = [];
     this.droppedWarnings = 0;
+    this.prevTail = undefined;
+    this.odd = { badItem: { n: 0, example: '' }, badLabel: { n: 0, example: '' }, conflict: { n: 0, example: '' } };
   }
 
   /** Reads the journal from where we stopped; replays from the start if the file was replaced or shrunk. */
@@ -285,6 +343,7 @@ export class LabelStore {
         got += bytesRead;
       }
       const before = this.offset;
+      if (before === 0) await this.preparePrevTails(buf.subarray(0, got));
       this.consume(buf.subarray(0, got));
       const advanced = this.offset - before;
       if (advanced > 0) {
@@ -296,6 +355,52 @@ export class LabelStore {
     }
   }
 
+  /** The prev files (journals replaced by a compaction) that belong to the current journal. */
+  private async prevFiles(): Promise<{ name: string; from: number; token: string }[]> {
+    const out: { name: string; from: number; token: string }[] = [];
+    for (const name of await fs.readdir(this.dir).catch(() => [] as string[])) {
+      const m = PREV_RE.exec(name);
+      if (m) out.push({ name, from: Number(m[1]), token: m[2] });
+    }
+    return out;
+  }
+
+  /**
+   * Before a replay from the start: if the journal is a compacted one (header `{"journal":token,"lines":K}`), loads
+   * what was appended to the journal it replaced after the compaction had read it (the prev files of that token,
+   * from the offset in their name). Normally the compaction carried those lines over (then they are duplicates);
+   * if it died before, this is where they live until the next compaction. consume() applies them right after the
+   * K compacted events — where they were in time: before anything appended to the new journal.
+   */
+  private async preparePrevTails(buf: Buffer): Promise<void> {
+    this.prevTail = undefined;
+    const nl = buf.indexOf(10);
+    if (buf[0] !== 123 /* { */ || nl < 0) return;
+    let header: { journal?: unknown; lines?: unknown };
+    try {
+      header = JSON.parse(buf.toString('utf8', 0, nl)) as { journal?: unknown; lines?: unknown };
+    } catch {
+      return;
+    }
+    if (typeof header?.journal !== 'string' || typeof header.lines !== 'number') return;
+    const lines: { file: string; line: string }[] = [];
+    for (const p of await this.prevFiles()) {
+      if (p.token !== header.journal) continue;
+      const prev = await fs.readFile(path.join(this.dir, p.name)).catch(() => undefined);
+      if (!prev || prev.length <= p.from) continue;
+      for (const line of prev.toString('utf8', p.from).split('\n')) lines.push({ file: p.name, line });
+    }
+    if (lines.length) this.prevTail = { afterLine: 1 + header.lines, lines };
+  }
+
+  private applyPrevTail(): void {
+    const tail = this.prevTail;
+    this.prevTail = undefined;
+    if (!tail) return;
+    let n = 0;
+    for (const { file, line } of tail.lines) this.applyLine(line, ++n, false, file);
+  }
+
   /** Applies the complete lines of `buf` (bytes from `offset`); an incomplete last line is left for later. */
   private consume(buf: Buffer): void {
     const lastNl = buf.lastIndexOf(10);
@@ -304,6 +409,7 @@ export class LabelStore {
       for (const line of buf.toString('utf8', 0, lastNl).split('\n')) {
         this.lineNo++;
         this.applyLine(line, this.lineNo, true);
+        if (this.prevTail && this.lineNo === this.prevTail.afterLine) this.applyPrevTail();
       }
       this.offset += lastNl + 1;
     }
@@ -318,8 +424,12 @@ export class LabelStore {
     }
   }
 
-  /** Parses and applies one line; returns false if it is unusable. Complete bad lines are warned about and kept. */
-  private applyLine(line: string, lineNo: number, complete: boolean): boolean {
+  /**
+   * Parses and applies one line; returns false if it is unusable. Complete bad lines are warned about and kept.
+   * A line is one event, a batch (`{"batch":id,"time":…,"events":[…]}`: all its events, or none if the line is
+   * torn), or the header of a compacted journal (`{"journal":token}`, line 1).
+   */
+  private applyLine(line: string, lineNo: number, complete: boolean, file = 'labels.jsonl'): boolean {
     const text = line.endsWith('\r') ? line.slice(0, -1) : line;
     if (text.charCodeAt(0) !== 123 /* { */ && text.trim() === '') return true;
     let parsed: unknown;
@@ -327,47 +437,75 @@ export class LabelStore {
       parsed = JSON.parse(text);
     } catch (e) {
       if (complete) {
-        this.warn(`labels.jsonl line ${lineNo} is not valid JSON (${(e as Error).message.slice(0, 60)}): skipped`);
+        this.warn(`${file} line ${lineNo} is not valid JSON (${(e as Error).message.slice(0, 60)}): skipped`);
         this.badLines.push(text);
       }
       return false;
+    }
+    if (isBatchLine(parsed)) {
+      const bad: string[] = [];
+      for (const sub of parsed.events) {
+        const ev = validateEvent(sub);
+        if (typeof ev === 'string') bad.push(ev);
+        else this.applyEvent(ev, lineNo, file);
+      }
+      if (bad.length) {
+        this.warn(`${file} line ${lineNo}: ${bad.length} of the ${parsed.events.length} events of batch ${parsed.batch} are unusable (${bad[0]}): skipped`);
+        this.badLines.push(text);
+      }
+      return true;
+    }
+    if (lineNo === 1 && parsed !== null && typeof parsed === 'object' && typeof (parsed as { journal?: unknown }).journal === 'string') {
+      return true; // the header of a compacted journal (see preparePrevTails)
     }
     const ev = validateEvent(parsed);
     if (typeof ev === 'string') {
       if (complete) {
-        this.warn(`labels.jsonl line ${lineNo}: ${ev}: skipped`);
+        this.warn(`${file} line ${lineNo}: ${ev}: skipped`);
         this.badLines.push(text);
       }
       return false;
     }
-    const w = this.state.apply(ev);
-    if (w) this.warn(`labels.jsonl line ${lineNo}: ${w}`);
+    this.applyEvent(ev, lineNo, file, text);
     return true;
+  }
+
+  private applyEvent(ev: LabelEvent, lineNo: number, file: string, text?: string): void {
+    // Items and labels repeat: check each distinct one once (replay speed at a million events).
+    if (!this.state.hasItem(ev.item) && itemIdProblem(ev.item)) {
+      // Only a hand edit (or an old version) writes such an id: never let it reach a status, an export or a path.
+      this.oddity('badItem', `${shortId(ev.item)} at ${file} line ${lineNo}`);
+      if (text !== undefined && !this.state.has(ev.id)) this.badLines.push(text);
+      return;
+    }
+    const w = this.state.apply(ev);
+    if (w === 'conflict') this.oddity('conflict', `${JSON.stringify(ev.id)} at ${file} line ${lineNo}`);
+    else if (w) this.warn(`${file} line ${lineNo}: ${w}`);
+    else if (SETTING_SOURCES.has(ev.source) && ev.label && this.labelProblem(ev.label) && this.state.event(ev.id) === ev) {
+      this.oddity('badLabel', `${shortId(ev.label)} at ${file} line ${lineNo}`);
+    }
   }
 
   // ───────────────────────────── writing ─────────────────────────────
 
   /**
-   * Appends whole lines to the journal durably (one write on an O_APPEND file, then fdatasync). Then, unless we
-   * hold the lock ourselves, waits for a running compaction to finish (it may have read the journal before our
-   * write), and checks that the file written to is still the journal; if it was replaced meanwhile, appends the same
-   * bytes to the new journal (replay de-duplicates by id). Throws writeError(what, …).
+   * Appends whole lines to the journal durably (one write on an O_APPEND file, then fdatasync), then checks that the
+   * file written to is still the journal; if it was replaced meanwhile (a compaction), appends the same bytes to the
+   * new journal (replay de-duplicates by id). It never waits for a compaction: one that read the journal before our
+   * write keeps the old file as `labels.jsonl.prev-<offset>-<token>` until it has carried our line over, and replay
+   * reads that file's tail. Every write starts with a newline, whatever the file ends with: checking the last byte
+   * first would race with another process's write that is torn by a crash in between (the line would be glued to
+   * the fragment). Throws writeError(what, …).
    */
-  private async appendRaw(data: Buffer, what: string, holdingLock = false): Promise<void> {
+  private async appendRaw(data: Buffer, what: string): Promise<void> {
+    const buf = Buffer.concat([NL, data]);
     for (let attempt = 0; attempt < 8; attempt++) {
       let fh: fs.FileHandle | undefined;
       try {
         let wroteTo: string;
         try {
-          fh = await fs.open(this.journalPath, 'a+', 0o644);
+          fh = await fs.open(this.journalPath, 'a', 0o644);
           const st = await fh.stat({ bigint: true });
-          let buf = data;
-          if (st.isFile() && st.size > 0n) {
-            // Start on a fresh line if the file ends with a torn line.
-            const last = Buffer.alloc(1);
-            await fh.read(last, 0, 1, Number(st.size) - 1);
-            if (last[0] !== 10) buf = Buffer.concat([NL, data]);
-          }
           const { bytesWritten } = await fh.write(buf, 0, buf.length);
           if (bytesWritten !== buf.length) {
             await fh.write(NL).catch(() => undefined); // end the torn line so the next writer starts clean
@@ -380,7 +518,6 @@ export class LabelStore {
         }
         // Keep the file open during the check: a closed, replaced file could be freed and its inode number reused
         // by the next journal, which would then look like the file we wrote to.
-        if (!holdingLock) await waitWhileLocked(this.lockPath);
         let now: string | undefined;
         try {
           now = fileId(await fs.stat(this.journalPath, { bigint: true }));
@@ -409,9 +546,11 @@ export class LabelStore {
       item = target.item;
       label = null;
     }
-    if (typeof item !== 'string' || item === '') throw new Error('invalid label event: empty item id');
+    const idProblem = itemIdProblem(item);
+    if (idProblem) throw new Error(`invalid item id ${shortId(item)}: it ${idProblem}`);
     if (SETTING_SOURCES.has(source)) {
       if (typeof label !== 'string' || !this.classList.includes(label)) {
+        if (this.classesError) throw new Error(`${this.classesError}: repair it with selflabel init --force --classes a,b,c`);
         throw new Error(
           this.classList.length
             ? `unknown class ${JSON.stringify(label)} (classes: ${this.classList.join(', ')})`
@@ -434,15 +573,52 @@ export class LabelStore {
     return e;
   }
 
-  /** Appends events and brings the in-memory state up to date with the file (which now holds them). */
-  private async write(events: LabelEvent[], what: string, holdingLock = false): Promise<void> {
-    await this.appendRaw(Buffer.from(events.map((e) => JSON.stringify(e) + '\n').join('')), what, holdingLock);
+  /**
+   * Appends events and brings the in-memory state up to date with the file (which now holds them). Several events
+   * go on one batch line, so a crash in the middle of the write leaves all of them or none.
+   */
+  private async write(events: LabelEvent[], what: string): Promise<void> {
+    const line = events.length === 1 ? JSON.stringify(events[0]) : JSON.stringify({ batch: newEventId(), time: new Date().toISOString(), events });
+    await this.appendRaw(Buffer.from(line + '\n'), what);
     try {
       await this.readNew();
     } catch {
       // the events are durable; if re-reading failed, apply them directly (the next refresh re-syncs)
     }
     for (const e of events) if (!this.state.has(e.id)) this.state.apply(e);
+    this.maybeAutoCompact();
+  }
+
+  /** Whether the journal has enough superseded events to be worth compacting. */
+  needsCompaction(): boolean {
+    const min = LabelStore.autoCompactMinEvents;
+    if (!(min > 0) || this.state.size < min) return false;
+    const live = this.state.current().size;
+    if (this.state.size < 2 * live) return false;
+    return this.state.size >= 2 * (live + this.state.rejectedCount());
+  }
+
+  /**
+   * Starts a compaction in the background when the journal needs one. It runs on its own store instance (its own
+   * queue), so labelling here goes on meanwhile; if another process is compacting, it is skipped.
+   */
+  private maybeAutoCompact(): void {
+    if (this.background || !this.needsCompaction()) return;
+    this.background = (async () => {
+      try {
+        const other = await LabelStore.open(this.root);
+        await other.compact({ lockTimeoutMs: 0 });
+      } catch {
+        // best effort: the journal stays as it is; `selflabel compact` reports errors
+      } finally {
+        this.background = undefined;
+      }
+    })();
+  }
+
+  /** Resolves when a background compaction started by this store (if any) has finished. */
+  async idle(): Promise<void> {
+    await this.background;
   }
 
   /**
@@ -481,7 +657,7 @@ export class LabelStore {
         const target = this.state.latestUndoable();
         if (!target) return undefined;
         const e = this.makeEvent({ item: target.item, label: null, source: 'undo', undoes: target.id });
-        await this.write([e], 'write undo', true);
+        await this.write([e], 'write undo');
         return target;
       } finally {
         await release();
@@ -550,35 +726,52 @@ export class LabelStore {
 
   /** Current labels per class (every class listed, 0 included; labels of unknown classes too). */
   counts(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const c of this.classList) out[c] = 0;
-    for (const [label, n] of Object.entries(this.state.counts())) out[label] = n;
+    const out: Record<string, number> = {}; // own keys: `__proto__`, `toString` … are class names like any other
+    for (const c of this.classList) setOwn(out, c, 0);
+    for (const [label, n] of Object.entries(this.state.counts())) setOwn(out, label, n);
     return out;
   }
 
   // ───────────────────────────── compaction ─────────────────────────────
 
-  /** Rewrites the journal as the minimal event list for the current state. Safe against concurrent writers. */
-  compact(): Promise<void> {
+  /**
+   * Rewrites the journal as the minimal event list for the current state. Safe against concurrent writers, who
+   * never wait for it: the new journal starts with a header naming it (`{"journal":token}`); the old file gets a
+   * second name `labels.jsonl.prev-<bytes read>-<token>` before the new one is renamed into place, so a line appended
+   * to the old file after we read it is never lost — replay reads that tail, and we carry it over into the new
+   * journal and then remove the prev file. `lockTimeoutMs`: how long to wait for another compaction (0: skip if one
+   * is running). Returns false if it was skipped.
+   */
+  compact(opts: { lockTimeoutMs?: number } = {}): Promise<boolean> {
     return this.run(async () => {
-      const release = await acquireLock(this.lockPath, 'compact labels');
+      let release: () => Promise<void>;
+      try {
+        release = await acquireLock(this.lockPath, 'compact labels', opts.lockTimeoutMs ?? 60_000);
+      } catch (e) {
+        if (opts.lockTimeoutMs === 0 && /held by another/.test((e as Error).message)) return false;
+        throw e;
+      }
       const tmp = tmpName(this.journalPath);
       let old: fs.FileHandle | undefined;
       try {
         await this.readNew();
-        if (this.journalId === undefined) return;
+        if (this.journalId === undefined) return false;
         // Temp files of compactions that died (only the lock holder makes them, and we hold the lock).
         for (const f of await fs.readdir(this.dir).catch(() => [] as string[])) {
           if (f.startsWith('labels.jsonl.') && f.endsWith('.tmp')) await fs.rm(path.join(this.dir, f), { force: true }).catch(() => undefined);
         }
+        // Prev files (of the current journal: their tails are in our state since the replay; others are stale).
+        const prevs = await this.prevFiles();
         if (this.badLines.length) {
           const aside = path.join(this.dir, `labels-unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}.txt`);
           await atomicWriteFile(aside, this.badLines.join('\n') + '\n', 'save unreadable journal lines');
         }
-        const data = this.state
-          .minimalEvents()
-          .map((e) => JSON.stringify(e) + '\n')
-          .join('');
+        const token = randomBytes(8).toString('hex');
+        const minimal = this.state.minimalEvents();
+        const data =
+          JSON.stringify({ journal: token, compacted: new Date().toISOString(), lines: minimal.length }) +
+          '\n' +
+          minimal.map((e) => JSON.stringify(e) + '\n').join('');
         try {
           const fh = await fs.open(tmp, 'w', 0o644);
           try {
@@ -591,9 +784,12 @@ export class LabelStore {
           if (fileId(await old.stat({ bigint: true })) !== this.journalId) {
             // replaced by something that does not take the lock (a user, git): leave it alone
             await fs.rm(tmp, { force: true });
-            return;
+            return false;
           }
           const readUpTo = this.offset;
+          const prevPath = path.join(this.dir, `labels.jsonl.prev-${readUpTo}-${token}`);
+          await fs.link(this.journalPath, prevPath);
+          await fsyncDir(this.dir);
           await renameRetry(tmp, this.journalPath);
           await fsyncDir(this.dir);
           // Lines other writers appended to the old file after we read it: carry them over (their writers may
@@ -608,12 +804,18 @@ export class LabelStore {
               .split('\n')
               .filter((l) => {
                 try {
-                  return typeof validateEvent(JSON.parse(l)) !== 'string';
+                  const v = JSON.parse(l) as unknown;
+                  return isBatchLine(v) || typeof validateEvent(v) !== 'string';
                 } catch {
                   return false;
                 }
               });
-            if (lines.length) await this.appendRaw(Buffer.from(lines.map((l) => l.replace(/\r$/, '') + '\n').join('')), 'compact labels', true);
+            if (lines.length) await this.appendRaw(Buffer.from(lines.map((l) => l.replace(/\r$/, '') + '\n').join('')), 'compact labels');
+          }
+          // Everything of the old file and of earlier prev files is now in the new journal.
+          for (const name of [path.basename(prevPath), ...prevs.map((p) => p.name)]) await fs.rm(path.join(this.dir, name), { force: true });
+          for (const p of await this.prevFiles()) {
+            if (p.token !== token) await fs.rm(path.join(this.dir, p.name), { force: true }); // of compactions that died
           }
         } catch (e) {
           await fs.rm(tmp, { force: true }).catch(() => undefined);
@@ -624,6 +826,7 @@ export class LabelStore {
         await release();
       }
       await this.readNew();
+      return true;
     });
   }
 }

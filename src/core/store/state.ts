@@ -40,6 +40,29 @@ export function validateEvent(v: unknown): LabelEvent | string {
   return e as unknown as LabelEvent;
 }
 
+/** A batch line: several events written (and torn, or not) as one journal line, so a batch lands whole or not at all. */
+export interface BatchLine {
+  batch: string;
+  time: string;
+  events: unknown[];
+}
+
+/** Whether a parsed journal line is a batch line (`{"batch":id,"time":…,"events":[…]}`). */
+export function isBatchLine(v: unknown): v is BatchLine {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const b = v as Record<string, unknown>;
+  return typeof b.batch === 'string' && b.batch !== '' && Array.isArray(b.events);
+}
+
+/** obj[key] = value as an own property, even for `__proto__` (a plain assignment would replace the prototype). */
+export function setOwn(obj: Record<string, number>, key: string, value: number): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function sameEvent(a: LabelEvent, b: LabelEvent): boolean {
+  return a.item === b.item && a.label === b.label && a.source === b.source && (a.undoes ?? null) === (b.undoes ?? null);
+}
+
 export class LabelState {
   /** Position of each event in journal order (`order[seq.get(id)]` is the event). */
   private readonly seq = new Map<string, number>();
@@ -50,6 +73,11 @@ export class LabelState {
   private readonly cancelers = new Map<string, Set<string>>();
   private readonly cur = new Map<string, CurrentLabel>();
   private readonly rej = new Map<string, Set<string>>();
+
+  /** Whether any event (other than an undo) names this item. */
+  hasItem(item: string): boolean {
+    return this.perItem.has(item);
+  }
 
   has(id: string): boolean {
     return this.seq.has(id);
@@ -71,10 +99,12 @@ export class LabelState {
 
   /**
    * Applies one event. Returns a warning when the event is ignored (an undo naming an unknown or later event);
-   * duplicates are ignored silently.
+   * exact duplicates (a line written twice) are ignored silently, an id reused for a different event is reported
+   * as 'conflict' (the first occurrence counts).
    */
   apply(e: LabelEvent): string | undefined {
-    if (this.seq.has(e.id)) return undefined;
+    const seen = this.event(e.id);
+    if (seen) return sameEvent(seen, e) ? undefined : 'conflict';
     if (e.source === 'undo') {
       const target = e.undoes ? this.event(e.undoes) : undefined;
       this.add(e);
@@ -149,9 +179,19 @@ export class LabelState {
     return this.order;
   }
 
+  /** Rejected labels in effect, over all items. */
+  rejectedCount(): number {
+    let n = 0;
+    for (const s of this.rej.values()) n += s.size;
+    return n;
+  }
+
+  /** Current labels per class. Class names such as `__proto__` or `toString` are own keys like any other. */
   counts(): Record<string, number> {
+    const n = new Map<string, number>();
+    for (const c of this.cur.values()) n.set(c.label, (n.get(c.label) ?? 0) + 1);
     const out: Record<string, number> = {};
-    for (const c of this.cur.values()) out[c.label] = (out[c.label] ?? 0) + 1;
+    for (const [label, k] of n) setOwn(out, label, k);
     return out;
   }
 
