@@ -236,7 +236,8 @@ export class Session {
    * read from the activity-bar item (`li.action-item`: VS Code sets `aria-expanded` there, not on the icon's link)
    * and from the side bar itself (the container's element, id `workbench.view.extension.selflabel`, is visible).
    */
-  async openSidePanel(): Promise<Frame> {
+  /** `webviewTimeoutMs`: how long to wait for the view's webview once the container shows (a reload on a loaded machine can take longer than the default). */
+  async openSidePanel(webviewTimeoutMs = 30_000): Promise<Frame> {
     const page = this.page;
     const icon = page.locator('.activitybar .action-item .action-label[aria-label^="SelfLabel"]').first();
     const item = page.locator('.activitybar li.action-item', { has: page.locator('.action-label[aria-label^="SelfLabel"]') }).first();
@@ -250,7 +251,7 @@ export class Session {
       await waitFor('the SelfLabel view container to show', showing, 5_000).catch(() => undefined);
     }
     await waitFor('the SelfLabel view container to show', showing, 10_000);
-    return this.webview('side');
+    return this.webview('side', webviewTimeoutMs);
   }
 
   /**
