@@ -15,6 +15,7 @@ import { isAbortError } from '../core/util/progress';
 import { parseArgs, helpFor, UsageError, type FlagSpec } from './args';
 import { ProgressBar, formatSeconds } from './progressBar';
 import { workerRunner } from '../worker/runner';
+import { plural } from '../shared/format';
 
 const COMMON: Record<string, FlagSpec> = {
   workspace: { type: 'string', help: 'workspace folder (default: current folder)' },
@@ -140,7 +141,7 @@ const commands: Record<string, Command> = {
         ctx.bar.done();
         ctx.out(`backend: ${r.backend}`);
         for (const t of r.tasks) ctx.out(`  ${t.task}: ${t.epochs} epoch(s), ${t.itemsPerSecond.toFixed(0)} items/s, loss ${t.finalLoss.toFixed(4)}`);
-        ctx.out(`pretrained in ${formatSeconds(r.seconds)}, ${r.itemsPerSecond.toFixed(0)} items/s across ${r.tasks.length} worker(s)`);
+        ctx.out(`pretrained in ${formatSeconds(r.seconds)}: ${r.itemsPerSecond.toFixed(0)} items/s wall clock, ${plural(r.tasks.length, 'task')} on ${plural(Math.min(r.tasks.length, p.config.workers), 'worker')}`);
         return r;
       }),
   },

@@ -127,7 +127,7 @@ export class Session {
       this.adopt(p);
       return p;
     } catch (e) {
-      if (/not a SelfLabel workspace/i.test(errorMessage(e))) return undefined;
+      if ((e as { code?: unknown } | undefined)?.code === 'not-a-workspace') return undefined;
       throw e;
     }
   }

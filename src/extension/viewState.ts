@@ -4,12 +4,13 @@
  * import and no I/O, so it is tested under Node (src/extension/test/viewState.test.ts).
  */
 import type { CurrentLabel, Item, Progress, Proposal, Suggestion } from '../core/types';
-import type { ProjectStatus } from '../core/project';
+import type { NextStep, ProjectStatus } from '../core/project/types';
+import { nextStep, SEEDS_PER_CLASS } from '../core/project/nextStep';
 import { formatConfidence, plural } from '../shared/format';
 import type { GridItem, ItemStatus, NextAction, RoundPoint, RunnableStage, SideState, StageProgress } from '../protocol/webview';
 
 /** Seeds per class the UI asks for before suggesting training. */
-export const SEEDS_PER_CLASS = 3;
+export { SEEDS_PER_CLASS };
 /** Longest text snippet sent to the review grid. */
 export const PREVIEW_CHARS = 400;
 
@@ -92,21 +93,26 @@ export function nextAction(status: ProjectStatus | null, ctx: { folder: boolean;
   if (!ctx.folder) return { text: 'Open a folder with images or text files to start.' };
   if (ctx.running) return { text: `${ctx.running.stage} is running…` };
   if (!ctx.trusted) return { text: 'Trust this workspace to scan, train and label.', command: 'manageTrust' };
-  if (!status || status.classes.length < 2) return { text: 'Set the classes to label (at least two).', command: 'setClasses' };
-  if (status.items === 0) return ctx.scanned ? { text: emptyScanMessage(status.skipped), stage: 'scan' } : { text: 'Scan the workspace for items to label.', stage: 'scan' };
-  if (status.pretrained.length === 0) return { text: 'Pretrain the encoder on all items (self-supervised, no labels needed).', stage: 'pretrain' };
-  const short = status.classes.filter((c) => (status.counts[c] ?? 0) < SEEDS_PER_CLASS);
-  if (short.length > 0 && !status.model) {
-    return { text: `Label a few seed items of each class (${short.join(', ')} need${short.length === 1 ? 's' : ''} more).`, command: 'labelNext' };
-  }
-  if (!status.model) return { text: 'Train the model on your labels.', stage: 'train' };
-  if (status.proposals > 0) return { text: `Review ${plural(status.proposals, 'proposal')}.`, command: 'reviewProposals' };
-  const last = status.history[status.history.length - 1];
-  if (status.unlabelled === 0) return { text: 'Every item is labelled: export the dataset.', command: 'export' };
-  if (last && last.proposals === undefined) return { text: 'Propose labels for the unlabelled items.', stage: 'propose' };
-  if (last && status.labelled > last.labelled) return { text: 'Train again with your new labels, then propose.', stage: 'train' };
-  return { text: 'Label the items the model is least sure about.', command: 'labelNext' };
+  if (!status) return { text: 'Set the classes to label (at least two).', command: 'setClasses' };
+  if (status.items === 0 && status.classes.length >= 2 && ctx.scanned) return { text: emptyScanMessage(status.skipped), stage: 'scan' };
+  // The step itself is the engine's (the CLI prints the same sentence); this door adds the button that does it.
+  const step = nextStep(status);
+  return { text: step.text, ...STEP_BUTTONS[step.kind] };
 }
+
+/** The side panel's button for each next step of the loop. */
+const STEP_BUTTONS: Record<NextStep['kind'], Pick<NextAction, 'command' | 'stage'>> = {
+  'set-classes': { command: 'setClasses' },
+  scan: { stage: 'scan' },
+  pretrain: { stage: 'pretrain' },
+  'label-seeds': { command: 'labelNext' },
+  train: { stage: 'train' },
+  review: { command: 'reviewProposals' },
+  propose: { stage: 'propose' },
+  retrain: { stage: 'train' },
+  'label-uncertain': { command: 'labelNext' },
+  export: { command: 'export' },
+};
 
 /** The learning curve: rounds that have an accuracy estimate. */
 export function learningCurve(status: ProjectStatus | null): RoundPoint[] {

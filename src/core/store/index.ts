@@ -2,7 +2,7 @@
  * The label store: `.selflabel/classes.json` + the append-only journal `.selflabel/labels.jsonl`, with undo,
  * compaction, and CSV import / csv-jsonl-folders export. Plain Node, no VS Code.
  */
-export { LabelStore, validateClasses, classNameProblem, STORE_DIR, GITIGNORE, GITATTRIBUTES, MAX_CLASS_NAME } from './labelStore';
+export { LabelStore, StoreError, ClassesInUseError, validateClasses, classNameProblem, STORE_DIR, GITIGNORE, GITATTRIBUTES, MAX_CLASS_NAME } from './labelStore';
 export type { RecordInput } from './labelStore';
 export { LabelState, validateEvent, isBatchLine, LABEL_SOURCES, SETTING_SOURCES } from './state';
 export { importCsv, exportLabels, recoverInterruptedExport, recoverPendingExports, csvSafe, csvUnsafe, EXPORT_MARKER } from './importExport';

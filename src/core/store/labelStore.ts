@@ -85,15 +85,15 @@ export function classNameProblem(name: unknown): string | undefined {
 
 /** Throws a clear Error if `classes` is not a non-empty list of unique, valid class names. */
 export function validateClasses(classes: unknown): asserts classes is string[] {
-  if (!Array.isArray(classes) || classes.length === 0) throw new Error('invalid classes: give at least one class');
+  if (!Array.isArray(classes) || classes.length === 0) throw new StoreError('invalid-classes', 'invalid classes: give at least one class');
   const seen = new Map<string, string>();
   for (const c of classes) {
     const problem = classNameProblem(c);
-    if (problem) throw new Error(`invalid class name ${JSON.stringify(c)}: it ${problem}`);
+    if (problem) throw new StoreError('invalid-classes', `invalid class name ${JSON.stringify(c)}: it ${problem}`);
     const key = (c as string).toLowerCase();
     const prev = seen.get(key);
-    if (prev === c) throw new Error(`invalid classes: "${c}" is listed twice`);
-    if (prev !== undefined) throw new Error(`invalid classes: "${prev}" and "${c}" differ only in case`);
+    if (prev === c) throw new StoreError('invalid-classes', `invalid classes: "${c}" is listed twice`);
+    if (prev !== undefined) throw new StoreError('invalid-classes', `invalid classes: "${prev}" and "${c}" differ only in case`);
     seen.set(key, c as string);
   }
 }
@@ -107,6 +107,23 @@ let idCounter = 0;
 function newEventId(): string {
   idCounter = (idCounter + 1) % 1679616;
   return `${Date.now().toString(36)}-${idCounter.toString(36).padStart(4, '0')}${randomBytes(6).toString('hex')}`;
+}
+
+/** The store's errors a door acts on, each with a code (never classified by their message). */
+export class StoreError extends Error {
+  override name = 'StoreError';
+  constructor(
+    readonly code: 'not-a-workspace' | 'invalid-classes',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** setClasses refused to remove classes that still have labels (without `force`). */
+export class ClassesInUseError extends Error {
+  override name = 'ClassesInUseError';
+  readonly code = 'classes-in-use';
 }
 
 export class LabelStore {
@@ -162,7 +179,7 @@ export class LabelStore {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot open ${store.dir}: ${(e as Error).message}`);
     }
     if (!st) {
-      if (!opts.create) throw new Error(`not a SelfLabel workspace: run init (no ${STORE_DIR} folder in ${store.root})`);
+      if (!opts.create) throw new StoreError('not-a-workspace', `not a SelfLabel workspace: run init (no ${STORE_DIR} folder in ${store.root})`);
       await store.create();
     } else if (!st.isDirectory()) {
       throw new Error(`${store.dir} is not a folder`);
@@ -694,7 +711,7 @@ export class LabelStore {
         const byClass = new Map<string, number>();
         for (const o of orphans) byClass.set(o.label, (byClass.get(o.label) ?? 0) + 1);
         const list = [...byClass].map(([c, n]) => `"${c}" (${n} label${n === 1 ? '' : 's'})`).join(', ');
-        throw new Error(`cannot remove ${list}: use force to remove the class${byClass.size === 1 ? '' : 'es'} and those labels`);
+        throw new ClassesInUseError(`cannot remove ${list}: use force to remove the class${byClass.size === 1 ? '' : 'es'} and those labels`);
       }
       await atomicWriteFile(this.classesPath, JSON.stringify({ version: 1, classes }, null, 2) + '\n', 'write classes');
       this.classesStamp = '';

@@ -48,7 +48,7 @@ export async function setClasses(c: Controller, given?: readonly string[]): Prom
     try {
       return await apply(c, parsed.classes);
     } catch (e) {
-      if (!/invalid class/i.test(errorMessage(e))) throw e;
+      if ((e as { code?: unknown } | undefined)?.code !== 'invalid-classes') throw e;
       // Refused by the engine after Enter: ask again with the text kept and the reason shown.
       refused = `Not set: ${errorMessage(e)}`;
       c.log.warn(`set classes: ${errorMessage(e)}`);
@@ -61,8 +61,9 @@ async function apply(c: Controller, classes: string[]): Promise<string[] | undef
   try {
     await s.setClasses(classes);
   } catch (e) {
+    // The store's code for "those classes still have labels" (never a regex on the message).
+    if ((e as { code?: unknown } | undefined)?.code !== 'classes-in-use') throw e;
     const msg = errorMessage(e);
-    if (!/force|labell?ed|in use|has labels/i.test(msg)) throw e;
     const go = await vscode.window.showWarningMessage(
       `SelfLabel: some classes you removed still have labels (${msg}). Remove those classes and their labels?`,
       { modal: true },
