@@ -314,6 +314,14 @@ export class Session {
     }, timeoutMs, 250);
   }
 
+  /** Whether the SelfLabel view container is open in the side bar (what a person sees), whatever its iframe's attributes. */
+  async sidePanelShowing(): Promise<boolean> {
+    return this.page
+      .locator('.part.sidebar .composite[id="workbench.view.extension.selflabel"]')
+      .isVisible()
+      .catch(() => false);
+  }
+
   /** The outer iframe element of a webview (for screenshots of just that view). */
   webviewElement(which: 'side' | 'review'): Locator {
     const sel = `iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]${which === 'side' ? '[src*="purpose=webviewView"]' : ':not([src*="purpose=webviewView"])'}`;

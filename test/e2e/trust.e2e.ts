@@ -116,7 +116,8 @@ describe('workspace trust granted during the session', function () {
       const ready = (await f.locator('#sl-side[data-ready="true"]').count().catch(() => 0)) > 0;
       const c = await counts(f).catch(() => '');
       const trustButton = await f.locator('[data-testid="manage-trust"]').isVisible().catch(() => true);
-      const showing = await s.webviewElement('side').isVisible().catch(() => false);
+      // The view container, not the iframe: after a reload the restored iframe need not match the pre-reload selector.
+      const showing = await s.sidePanelShowing();
       last = JSON.stringify({ ready, counts: c, trustButton, showing });
       return ready && /^2 items · 2 labelled/.test(c) && !trustButton && showing;
     }, 120_000).catch((e: Error) => {
