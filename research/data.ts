@@ -42,7 +42,10 @@ export function loadSpam(seed = 1): SpamData {
   const labels: number[] = [];
   const groups: string[] = [];
   for (const g of ['easy-ham-1', 'easy-ham-2', 'hard-ham-1', 'spam-1', 'spam-2']) {
-    const files = fs.readdirSync(path.join(dir, g)).filter((f) => f.endsWith('.json')).sort();
+    const files = fs
+      .readdirSync(path.join(dir, g))
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     for (const f of files) {
       const rec = JSON.parse(fs.readFileSync(path.join(dir, g, f), 'utf8')) as { text: string };
       texts.push(rec.text);
@@ -92,7 +95,6 @@ export function concat(parts: { e: Float32Array; dim: number }[], n: number, wei
   return { X, dim };
 }
 
-
 export interface SpamEmail {
   text: string;
   /** 1 = spam. */
@@ -104,9 +106,20 @@ export interface SpamEmail {
 /** The bench's SpamAssassin split as raw e-mails (.bench/data/spam, made by scripts/prepare-data.mjs). */
 export function loadSpamEmails(): { pool: SpamEmail[]; test: SpamEmail[] } {
   const dir = path.join(__dirname, '..', '..', '.bench', 'data', 'spam');
-  const readCsv = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const readCsv = (f: string) =>
+    fs
+      .readFileSync(path.join(dir, f), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
   const src = new Map(readCsv('sources.csv').map(([s, p, g]) => [`${s}/${p}`, g.split('/')[0]]));
-  const load = (split: string) => readCsv(`${split}-truth.csv`).map(([p, l]) => ({ text: fs.readFileSync(path.join(dir, split, p), 'utf8'), y: l === 'spam' ? 1 : 0, g: src.get(`${split}/${p}`) ?? '?' }));
+  const load = (split: string) =>
+    readCsv(`${split}-truth.csv`).map(([p, l]) => ({
+      text: fs.readFileSync(path.join(dir, split, p), 'utf8'),
+      y: l === 'spam' ? 1 : 0,
+      g: src.get(`${split}/${p}`) ?? '?',
+    }));
   return { pool: load('pool'), test: load('test') };
 }
 
@@ -115,6 +128,10 @@ export function spamSeeds(pool: SpamEmail[], perClass: number, seed: number): nu
   const order = new Rng(seed).shuffle(Int32Array.from(pool.keys()));
   const cnt = [0, 0];
   const idx: number[] = [];
-  for (const i of order) if (cnt[pool[i].y] < perClass) { cnt[pool[i].y]++; idx.push(i); }
+  for (const i of order)
+    if (cnt[pool[i].y] < perClass) {
+      cnt[pool[i].y]++;
+      idx.push(i);
+    }
   return idx;
 }

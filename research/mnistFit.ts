@@ -29,7 +29,10 @@ import { expectedCalibrationError } from '../src/core/train/calibration';
     for (const method of knobs.methods ?? ['semi']) {
       const t0 = Date.now();
       const common = { X: A.X, n: tr.n, dim: A.dim, train, nClasses: 10, seed, hidden: knobs.hidden, l2: knobs.l2 };
-      const st = method === 'semi' ? await fitSemiSupervised({ ...common, graph, keep: knobs.keep, pseudoWeight: knobs.pw, epochs: knobs.epochs }) : await fitClassifier(common);
+      const st =
+        method === 'semi'
+          ? await fitSemiSupervised({ ...common, graph, keep: knobs.keep, pseudoWeight: knobs.pw, epochs: knobs.epochs })
+          : await fitClassifier(common);
       const sec = (Date.now() - t0) / 1000;
       const p = predict(st, B.X, te.n, B.dim);
       let ok = 0;
@@ -46,5 +49,6 @@ import { expectedCalibrationError } from '../src/core/train/calibration';
       put(`${method} sec`, sec);
     }
   }
-  for (const [k2, v] of Object.entries(res)) console.log(`${k2.padEnd(18)} median ${median(v).toFixed(4)}  [${v.map((x) => x.toFixed(4)).join(', ')}]`);
+  for (const [k2, v] of Object.entries(res))
+    console.log(`${k2.padEnd(18)} median ${median(v).toFixed(4)}  [${v.map((x) => x.toFixed(4)).join(', ')}]`);
 })();

@@ -34,16 +34,23 @@ import { fitSemiSupervised } from '../src/core/train/semi';
     const cand: { i: number; c: number }[] = [];
     for (let i = 0; i < tr.n; i++) {
       const h = human.get(i);
-      if (h !== undefined) { if (h === tr.labels[i]) ok++; continue; }
+      if (h !== undefined) {
+        if (h === tr.labels[i]) ok++;
+        continue;
+      }
       if (p.labels[i] === tr.labels[i]) ok++;
       cand.push({ i, c: p.confidence[i] });
     }
     cand.sort((a, b) => a.c - b.c);
     const U = k.uncertain ?? 450;
     let wrongInPicked = 0;
-    for (const { i } of cand.slice(0, U)) { if (p.labels[i] !== tr.labels[i]) wrongInPicked++; }
+    for (const { i } of cand.slice(0, U)) {
+      if (p.labels[i] !== tr.labels[i]) wrongInPicked++;
+    }
     const errs = cand.filter(({ i }) => p.labels[i] !== tr.labels[i]).length;
-    console.log(`round ${r}: human ${human.size}, dataset acc ${(ok / tr.n * 100).toFixed(2)}%, est ${st.estimatedAccuracy?.toFixed(3)}, T ${st.temperature.toFixed(2)}, fit ${fitS.toFixed(0)} s, errors ${errs}, of them in next ${U} picks ${wrongInPicked}`);
+    console.log(
+      `round ${r}: human ${human.size}, dataset acc ${((ok / tr.n) * 100).toFixed(2)}%, est ${st.estimatedAccuracy?.toFixed(3)}, T ${st.temperature.toFixed(2)}, fit ${fitS.toFixed(0)} s, errors ${errs}, of them in next ${U} picks ${wrongInPicked}`,
+    );
     for (const { i } of cand.slice(0, U)) human.set(i, tr.labels[i]);
   }
 })();

@@ -20,7 +20,14 @@ import { Rng } from '../src/core/models/random';
   const cache = path.join(ws, '.selflabel', 'cache');
   const items: { id: string }[] = JSON.parse(fs.readFileSync(path.join(cache, 'items.json'), 'utf8')).items;
   const n = items.length;
-  const truthMap = new Map(fs.readFileSync(truthFile, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',') as [string, string]));
+  const truthMap = new Map(
+    fs
+      .readFileSync(truthFile, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',') as [string, string]),
+  );
   const truth = Int32Array.from(items, (it) => Number(truthMap.get(it.id)));
   const parts = (k.tasks ?? ['simclr', 'rotation']).map((t: string) => {
     const meta = JSON.parse(fs.readFileSync(path.join(cache, `emb-${t}.json`), 'utf8'));
@@ -49,10 +56,20 @@ import { Rng } from '../src/core/models/random';
     const cand: { i: number; s: number }[] = [];
     for (let i = 0; i < n; i++) {
       const h = human.get(i);
-      if (h !== undefined) { if (h === truth[i]) ok++; continue; }
+      if (h !== undefined) {
+        if (h === truth[i]) ok++;
+        continue;
+      }
       if (p.labels[i] === truth[i]) ok++;
-      let p1 = -1, p2 = -1;
-      for (let c = 0; c < 10; c++) { const v = p.probs[i * 10 + c]; if (v > p1) { p2 = p1; p1 = v; } else if (v > p2) p2 = v; }
+      let p1 = -1,
+        p2 = -1;
+      for (let c = 0; c < 10; c++) {
+        const v = p.probs[i * 10 + c];
+        if (v > p1) {
+          p2 = p1;
+          p1 = v;
+        } else if (v > p2) p2 = v;
+      }
       cand.push({ i, s: p1 - p2 });
     }
     const errs = cand.filter(({ i }) => p.labels[i] !== truth[i]).length;
@@ -60,7 +77,9 @@ import { Rng } from '../src/core/models/random';
     const U = k.uncertain ?? 475;
     const picked = cand.slice(0, U).map((c) => c.i);
     const wrongInPicked = picked.filter((i) => p.labels[i] !== truth[i]).length;
-    console.log(`round ${r}: human ${human.size}, dataset acc ${(ok / n * 100).toFixed(2)}%, est ${st.estimatedAccuracy?.toFixed(4)}, fit ${fitS.toFixed(0)} s, errors ${errs}, in next ${U} picks ${wrongInPicked}`);
+    console.log(
+      `round ${r}: human ${human.size}, dataset acc ${((ok / n) * 100).toFixed(2)}%, est ${st.estimatedAccuracy?.toFixed(4)}, fit ${fitS.toFixed(0)} s, errors ${errs}, in next ${U} picks ${wrongInPicked}`,
+    );
     if (r > rounds) {
       if (k.dump) {
         fs.writeFileSync(`${k.dump}.json`, JSON.stringify({ human: [...human], acc: ok / n }));

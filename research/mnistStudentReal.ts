@@ -21,7 +21,14 @@ import { pixelsToFloat } from '../src/core/modalities/image/augment';
   const items: { id: string }[] = JSON.parse(fs.readFileSync(path.join(sl, 'cache', 'items.json'), 'utf8')).items;
   const n = items.length;
   const C = 10;
-  const truthMap = new Map(fs.readFileSync(truthFile, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',') as [string, string]));
+  const truthMap = new Map(
+    fs
+      .readFileSync(truthFile, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',') as [string, string]),
+  );
   const truth = Int32Array.from(items, (it) => Number(truthMap.get(it.id)));
   const pb = fs.readFileSync(path.join(sl, 'cache', 'pixels-28x28x1.bin'));
   const pixels = new Uint8Array(pb.buffer, pb.byteOffset, pb.byteLength);
@@ -39,15 +46,25 @@ import { pixelsToFloat } from '../src/core/modalities/image/augment';
   cand.sort((a, b) => b.p - a.p);
   const keep = cand.slice(0, Math.round((k.keep ?? 0.9) * cand.length));
   const okKept = keep.filter((q) => q.c === truth[q.i]).length;
-  console.log(`teacher pool acc ${(d.acc * 100).toFixed(2)}%, pseudo kept ${keep.length} at ${(okKept / keep.length * 100).toFixed(2)}%`);
+  console.log(`teacher pool acc ${(d.acc * 100).toFixed(2)}%, pseudo kept ${keep.length} at ${((okKept / keep.length) * 100).toFixed(2)}%`);
   const hw = k.humanWeight ?? 1;
   const idx = Int32Array.from([...human.keys(), ...keep.map((q) => q.i)]);
   const y = Int32Array.from([...human.values(), ...keep.map((q) => q.c)]);
   const w = Float32Array.from([...Array(human.size).fill(hw), ...keep.map(() => k.pseudoWeight ?? 1)]);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'student-'));
   const r = await trainImageStudent({
-    pixels, n, size: 28, channels: 1, train: { index: idx, y, weight: w }, nClasses: C, epochs: k.epochs ?? 2, checkpointDir: out,
-    initFrom: k.scratch ? undefined : path.join(sl, 'models', 'simclr'), learningRate: k.lr, seed: 1, batchSize: k.batch,
+    pixels,
+    n,
+    size: 28,
+    channels: 1,
+    train: { index: idx, y, weight: w },
+    nClasses: C,
+    epochs: k.epochs ?? 2,
+    checkpointDir: out,
+    initFrom: k.scratch ? undefined : path.join(sl, 'models', 'simclr'),
+    learningRate: k.lr,
+    seed: 1,
+    batchSize: k.batch,
   });
   console.log('student', JSON.stringify(r));
   const enc = await loadModel(out, 'model');
@@ -65,12 +82,15 @@ import { pixelsToFloat } from '../src/core/modalities/image/augment';
     let ok = 0;
     for (let i = 0; i < n; i++) {
       const h = human.get(i);
-      if (h !== undefined) { ok += h === truth[i] ? 1 : 0; continue; }
+      if (h !== undefined) {
+        ok += h === truth[i] ? 1 : 0;
+        continue;
+      }
       let b = 0;
       for (let c = 1; c < C; c++) if (P[i * C + c] > P[i * C + b]) b = c;
       if (b === truth[i]) ok++;
     }
-    return (ok / n * 100).toFixed(2);
+    return ((ok / n) * 100).toFixed(2);
   };
   const avg = Float32Array.from(probs, (v, j) => (v + teacher[j]) / 2);
   console.log(`pool acc: student ${score(probs)}%, student+teacher ${score(avg)}%, teacher ${score(teacher)}%`);

@@ -58,7 +58,11 @@ const median = (xs) => {
   const m = v.length >> 1;
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 };
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** VS Code's ActivationTimes → the figure judged (all three parts) and the one Running Extensions shows. */
 const total = (t) => t.codeLoadingTime + t.activateCallTime + Math.max(0, t.activateResolvedTime);
@@ -74,7 +78,13 @@ async function runningExtensionsEditor(page, ids, names) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (Date.now() > deadline) throw new Error('could not run "Developer: Show Running Extensions" from the palette');
-    if (await page.locator('.quick-input-widget').isVisible().catch(() => false)) await page.keyboard.press('Escape');
+    if (
+      await page
+        .locator('.quick-input-widget')
+        .isVisible()
+        .catch(() => false)
+    )
+      await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
     try {
       await input.waitFor({ state: 'visible', timeout: 5000 });
@@ -99,12 +109,18 @@ async function runningExtensionsEditor(page, ids, names) {
       if (i >= 0 && m) found[ids[i]] = Number(m[1]);
     }
     if (ids.every((id) => id in found)) return found;
-    const box = await page.locator('.runtime-extensions-editor').boundingBox().catch(() => null);
+    const box = await page
+      .locator('.runtime-extensions-editor')
+      .boundingBox()
+      .catch(() => null);
     if (box) {
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       await page.mouse.wheel(0, ++scrolls % 6 === 0 ? -10_000 : 300);
     }
-    if (Date.now() > deadline) throw new Error(`the Running Extensions editor did not show ${ids.filter((id) => !(id in found)).join(', ')} (rows: ${JSON.stringify(texts)})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the Running Extensions editor did not show ${ids.filter((id) => !(id in found)).join(', ')} (rows: ${JSON.stringify(texts)})`,
+      );
     await sleep(250);
   }
 }
@@ -114,30 +130,49 @@ async function main() {
   await ensureCodeServer({ log: (m) => console.log(`[activation] setup: ${m}`) });
   const production = !argv.includes('--dev');
   const build = (prod) => {
-    const b = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), ...(prod ? ['--production'] : [])], { cwd: root, stdio: 'inherit' });
+    const b = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), ...(prod ? ['--production'] : [])], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     if (b.status !== 0) throw new Error('the build failed');
   };
   if (production) build(true);
   else if (!argv.includes('--no-build')) build(false);
   const bundleBytes = Object.fromEntries(['extension.js', 'engine.js'].map((f) => [f, fs.statSync(path.join(root, 'dist', f)).size]));
   const displayName = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).displayName;
-  const minimalName = JSON.parse(fs.readFileSync(path.join(root, 'scripts/bench-activation/minimal-extension/package.json'), 'utf8')).displayName;
+  const minimalName = JSON.parse(
+    fs.readFileSync(path.join(root, 'scripts/bench-activation/minimal-extension/package.json'), 'utf8'),
+  ).displayName;
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-bench-activation-'));
   const probe = path.join(root, 'scripts/bench-activation/probe');
   const minimal = path.join(root, 'scripts/bench-activation/minimal-extension');
   const loadBefore = load();
-  console.log(`[activation] ${runs} runs, each: one start-up window (SelfLabel + minimal extension activated by workspaceContains) and two on-demand windows (ext.activate() of each); ${production ? 'production' : 'development'} build; load average ${loadBefore}`);
+  console.log(
+    `[activation] ${runs} runs, each: one start-up window (SelfLabel + minimal extension activated by workspaceContains) and two on-demand windows (ext.activate() of each); ${production ? 'production' : 'development'} build; load average ${loadBefore}`,
+  );
   // The minimal extension, packaged and installed (the workbench URL names only one development extension).
   const minimalCopy = path.join(scratch, 'minimal-extension');
   fs.cpSync(minimal, minimalCopy, { recursive: true });
   const minimalVsix = path.join(scratch, 'minimal-extension.vsix');
-  const vsce = spawnSync(process.execPath, [path.join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--out', minimalVsix, '--allow-missing-repository', '--skip-license'], { cwd: minimalCopy, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const vsce = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--out', minimalVsix, '--allow-missing-repository', '--skip-license'],
+    { cwd: minimalCopy, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   if (vsce.status !== 0) throw new Error(`vsce package of the minimal extension failed: ${vsce.stderr}`);
   const cs = await launchCodeServer({ installExtensions: [minimalVsix] });
   const browser = await launchChromium({ viewport: { width: 1400, height: 1600 } });
   const samples = {
-    startup: { selflabel: [], minimal: [], selflabelShown: [], minimalShown: [], selflabelLoad: [], selflabelCall: [], selflabelResolve: [] },
+    startup: {
+      selflabel: [],
+      minimal: [],
+      selflabelShown: [],
+      minimalShown: [],
+      selflabelLoad: [],
+      selflabelCall: [],
+      selflabelResolve: [],
+    },
     onDemand: { selflabel: [], minimal: [], selflabelWall: [], minimalWall: [], inside: [] },
   };
   const failures = [];
@@ -156,21 +191,43 @@ async function main() {
     const done = running ? path.join(scratch, `${label}.done`) : undefined;
     fs.writeFileSync(path.join(ws, 'probe.json'), JSON.stringify({ mode, extensions, out, done }));
     const logs = [];
-    const { page, exit } = await openWorkbench(browser.context, cs.workbenchUrl({ folder: ws, extensionDevelopmentPath: extensions.find((e) => e.path)?.path, extensionTestsPath: probe }), {
-      onLog: (level, msg) => logs.push(`[${level}] ${msg}`),
-    });
+    const { page, exit } = await openWorkbench(
+      browser.context,
+      cs.workbenchUrl({ folder: ws, extensionDevelopmentPath: extensions.find((e) => e.path)?.path, extensionTestsPath: probe }),
+      {
+        onLog: (level, msg) => logs.push(`[${level}] ${msg}`),
+      },
+    );
     let timer;
-    const timeout = new Promise((r) => { timer = setTimeout(() => r('timeout'), RUN_TIMEOUT_MS); });
+    const timeout = new Promise((r) => {
+      timer = setTimeout(() => r('timeout'), RUN_TIMEOUT_MS);
+    });
     let shownMs;
     try {
       if (running) {
-        const wrote = await Promise.race([(async () => { while (!fs.existsSync(out)) await sleep(100); return 'written'; })(), exit, timeout]);
-        if (wrote === 'written') shownMs = await runningExtensionsEditor(page, running.ids, running.names).catch((e) => { failures.push(`${label}: ${e.message}`); return undefined; });
+        const wrote = await Promise.race([
+          (async () => {
+            while (!fs.existsSync(out)) await sleep(100);
+            return 'written';
+          })(),
+          exit,
+          timeout,
+        ]);
+        if (wrote === 'written')
+          shownMs = await runningExtensionsEditor(page, running.ids, running.names).catch((e) => {
+            failures.push(`${label}: ${e.message}`);
+            return undefined;
+          });
         fs.writeFileSync(done, '');
       }
       const code = await Promise.race([exit, timeout]);
       if (code !== 0 || !fs.existsSync(out)) {
-        failures.push(`${label}: exit ${code}; ${logs.filter((l) => /error/i.test(l)).slice(-3).join(' | ')}`);
+        failures.push(
+          `${label}: exit ${code}; ${logs
+            .filter((l) => /error/i.test(l))
+            .slice(-3)
+            .join(' | ')}`,
+        );
         console.log(`[activation] ${label}: FAILED (exit ${code})`);
         return null;
       }
@@ -181,7 +238,8 @@ async function main() {
     return { ...JSON.parse(fs.readFileSync(out, 'utf8')), shownMs };
   };
   const checkLoaded = (label, r) => {
-    if (r && (r.engineLoaded !== false || r.tfjsLoaded !== false)) failures.push(`${label}: activation loaded ${r.engineLoaded ? 'the engine ' : ''}${r.tfjsLoaded ? 'tfjs' : ''}`);
+    if (r && (r.engineLoaded !== false || r.tfjsLoaded !== false))
+      failures.push(`${label}: activation loaded ${r.engineLoaded ? 'the engine ' : ''}${r.tfjsLoaded ? 'tfjs' : ''}`);
   };
   try {
     for (let i = 1; i <= runs; i++) {
@@ -207,10 +265,16 @@ async function main() {
           st.selflabelShown.push(s.shownMs[SELFLABEL_ID]);
           st.minimalShown.push(s.shownMs[MINIMAL_ID]);
           // The editor renders codeLoadingTime + activateCallTime of the same ActivationTimes.
-          if (s.shownMs[SELFLABEL_ID] !== shown(sl.vscode)) failures.push(`startup-${i}: Running Extensions shows ${s.shownMs[SELFLABEL_ID]} ms for SelfLabel, the Startup Performance table ${shown(sl.vscode)} ms`);
+          if (s.shownMs[SELFLABEL_ID] !== shown(sl.vscode))
+            failures.push(
+              `startup-${i}: Running Extensions shows ${s.shownMs[SELFLABEL_ID]} ms for SelfLabel, the Startup Performance table ${shown(sl.vscode)} ms`,
+            );
         }
-        if (sl.vscode.activationEvent !== 'workspaceContains:.selflabel/classes.json') failures.push(`startup-${i}: SelfLabel activated by "${sl.vscode.activationEvent}"`);
-        line.push(`start-up: SelfLabel ${fmtTimes(sl.vscode)}, Running Extensions shows ${s.shownMs?.[SELFLABEL_ID] ?? '?'} ms; minimal ${fmtTimes(mn.vscode)}`);
+        if (sl.vscode.activationEvent !== 'workspaceContains:.selflabel/classes.json')
+          failures.push(`startup-${i}: SelfLabel activated by "${sl.vscode.activationEvent}"`);
+        line.push(
+          `start-up: SelfLabel ${fmtTimes(sl.vscode)}, Running Extensions shows ${s.shownMs?.[SELFLABEL_ID] ?? '?'} ms; minimal ${fmtTimes(mn.vscode)}`,
+        );
       }
       // 2. on demand, one extension per fresh window; alternate which goes first.
       const order = i % 2 ? ['selflabel', 'minimal'] : ['minimal', 'selflabel'];
@@ -226,7 +290,9 @@ async function main() {
           od.selflabel.push(total(e.vscode));
           od.selflabelWall.push(e.wallMs);
           if (typeof e.insideMs === 'number') od.inside.push(e.insideMs);
-          line.push(`on demand: SelfLabel ${fmtTimes(e.vscode)}, wall ${e.wallMs.toFixed(1)} ms (activate() itself ${e.insideMs?.toFixed(1) ?? '?'} ms)`);
+          line.push(
+            `on demand: SelfLabel ${fmtTimes(e.vscode)}, wall ${e.wallMs.toFixed(1)} ms (activate() itself ${e.insideMs?.toFixed(1) ?? '?'} ms)`,
+          );
         } else {
           od.minimal.push(total(e.vscode));
           od.minimalWall.push(e.wallMs);
@@ -259,7 +325,11 @@ async function main() {
     startup: {
       selflabelMs: st.selflabel,
       selflabelMedianMs: startupMedian,
-      selflabelParts: { codeLoadingMedianMs: med(st.selflabelLoad), activateCallMedianMs: med(st.selflabelCall), activateResolvedMedianMs: med(st.selflabelResolve) },
+      selflabelParts: {
+        codeLoadingMedianMs: med(st.selflabelLoad),
+        activateCallMedianMs: med(st.selflabelCall),
+        activateResolvedMedianMs: med(st.selflabelResolve),
+      },
       selflabelShownByRunningExtensionsMs: st.selflabelShown,
       minimalMs: st.minimal,
       minimalMedianMs: med(st.minimal),
@@ -278,7 +348,8 @@ async function main() {
       medianInsideActivateMs: med(od.inside),
       pass: onDemandMedian !== null && onDemandMedian < ACTIVATION_TARGET_MS,
     },
-    pass: startupMedian !== null && startupMedian < ACTIVATION_TARGET_MS && onDemandMedian !== null && onDemandMedian < ACTIVATION_TARGET_MS,
+    pass:
+      startupMedian !== null && startupMedian < ACTIVATION_TARGET_MS && onDemandMedian !== null && onDemandMedian < ACTIVATION_TARGET_MS,
     loadAverageBefore: loadBefore,
     loadAverageAfter: loadAfter,
     bundleBytes,
@@ -286,19 +357,33 @@ async function main() {
   };
   const list = (xs) => xs.join(', ');
   console.log(`\n## VS Code activation (code-server 4.100.3, a fresh extension host per window, ${result.build} build, ${runs} runs)\n`);
-  console.log('VS Code\'s own ActivationTimes (codeLoadingTime + activateCallTime + activateResolvedTime, integer ms from the extension host):');
-  console.log(`  start-up (workspaceContains), SelfLabel:  ${list(st.selflabel)} → median ${f(startupMedian)} ms (load ${f(med(st.selflabelLoad))} + activate ${f(med(st.selflabelCall))} + resolve ${f(med(st.selflabelResolve))})`);
+  console.log(
+    "VS Code's own ActivationTimes (codeLoadingTime + activateCallTime + activateResolvedTime, integer ms from the extension host):",
+  );
+  console.log(
+    `  start-up (workspaceContains), SelfLabel:  ${list(st.selflabel)} → median ${f(startupMedian)} ms (load ${f(med(st.selflabelLoad))} + activate ${f(med(st.selflabelCall))} + resolve ${f(med(st.selflabelResolve))})`,
+  );
   console.log(`  start-up (workspaceContains), minimal:    ${list(st.minimal)} → median ${f(med(st.minimal))} ms`);
-  console.log(`  "Show Running Extensions" showed (load + activate): SelfLabel ${list(st.selflabelShown)} → median ${f(med(st.selflabelShown))} ms; minimal ${list(st.minimalShown)} → median ${f(med(st.minimalShown))} ms`);
+  console.log(
+    `  "Show Running Extensions" showed (load + activate): SelfLabel ${list(st.selflabelShown)} → median ${f(med(st.selflabelShown))} ms; minimal ${list(st.minimalShown)} → median ${f(med(st.minimalShown))} ms`,
+  );
   console.log(`  on demand (ext.activate()), SelfLabel:   ${list(od.selflabel)} → median ${f(onDemandMedian)} ms`);
   console.log(`  on demand (ext.activate()), minimal:     ${list(od.minimal)} → median ${f(med(od.minimal))} ms`);
-  console.log('Wall clock around ext.activate() in the probe (secondary; includes VS Code\'s extension-host bookkeeping and IPC):');
-  console.log(`  SelfLabel: ${list(result.onDemand.selflabelWallMs)} → median ${f(result.onDemand.selflabelWallMedianMs)} ms (activate() itself: median ${f(result.onDemand.medianInsideActivateMs)} ms)`);
+  console.log("Wall clock around ext.activate() in the probe (secondary; includes VS Code's extension-host bookkeeping and IPC):");
+  console.log(
+    `  SelfLabel: ${list(result.onDemand.selflabelWallMs)} → median ${f(result.onDemand.selflabelWallMedianMs)} ms (activate() itself: median ${f(result.onDemand.medianInsideActivateMs)} ms)`,
+  );
   console.log(`  minimal:   ${list(result.onDemand.minimalWallMs)} → median ${f(result.onDemand.minimalWallMedianMs)} ms`);
-  console.log(`load average (1, 5, 15 min) on ${os.availableParallelism()} cores: ${loadBefore} before, ${loadAfter} after; bundles: extension.js ${bundleBytes['extension.js']} B, engine.js ${bundleBytes['engine.js']} B`);
+  console.log(
+    `load average (1, 5, 15 min) on ${os.availableParallelism()} cores: ${loadBefore} before, ${loadAfter} after; bundles: extension.js ${bundleBytes['extension.js']} B, engine.js ${bundleBytes['engine.js']} B`,
+  );
   console.log(`\n| target | wanted | measured (VS Code's ActivationTimes, median of ${runs}) | |\n|---|---|---|---|`);
-  console.log(`| SelfLabel activation at start-up (workspaceContains) | < ${ACTIVATION_TARGET_MS} ms | ${f(startupMedian)} ms (minimal extension: ${f(med(st.minimal))} ms) | ${result.startup.pass ? 'PASS' : 'MISS'} |`);
-  console.log(`| SelfLabel activation on demand (first command) | < ${ACTIVATION_TARGET_MS} ms | ${f(onDemandMedian)} ms (minimal extension: ${f(med(od.minimal))} ms) | ${result.onDemand.pass ? 'PASS' : 'MISS'} |`);
+  console.log(
+    `| SelfLabel activation at start-up (workspaceContains) | < ${ACTIVATION_TARGET_MS} ms | ${f(startupMedian)} ms (minimal extension: ${f(med(st.minimal))} ms) | ${result.startup.pass ? 'PASS' : 'MISS'} |`,
+  );
+  console.log(
+    `| SelfLabel activation on demand (first command) | < ${ACTIVATION_TARGET_MS} ms | ${f(onDemandMedian)} ms (minimal extension: ${f(med(od.minimal))} ms) | ${result.onDemand.pass ? 'PASS' : 'MISS'} |`,
+  );
   if (failures.length) console.log(`\nfailures:\n  ${failures.join('\n  ')}`);
   if (jsonOut) {
     fs.mkdirSync(path.dirname(path.resolve(jsonOut)), { recursive: true });
@@ -310,7 +395,7 @@ async function main() {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(`[activation] error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    console.error(`[activation] error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(1);
   },
 );

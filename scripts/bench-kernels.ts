@@ -158,7 +158,9 @@ function trainWorkload(e: Encoder, size: number, channels: number, batch: number
 
 function sslWorkload(e: Encoder, size: number, channels: number, batch: number): Workload {
   const enc = buildEncoder(e, size, channels);
-  const proj = tf.sequential({ layers: [tf.layers.dense({ inputShape: [128], units: 128, activation: 'relu' }), tf.layers.dense({ units: 64 })] });
+  const proj = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [128], units: 128, activation: 'relu' }), tf.layers.dense({ units: 64 })],
+  });
   const opt = tf.train.adam(1e-3);
   // Two "augmented views" per image (augmentation itself is not timed here).
   const v1 = tf.randomUniform([batch, size, size, channels]);
@@ -274,7 +276,9 @@ function profileKernels(e: Encoder, size: number, channels: number, batch: numbe
   const stepMs = (performance.now() - t) / steps;
   on = false;
   w.dispose();
-  console.log(`\nkernel time per SimCLR step, ${e.name} ${size}×${size}×${channels}, batch ${batch} (${stepMs.toFixed(1)} ms/step; nested kernels counted in their callers too):`);
+  console.log(
+    `\nkernel time per SimCLR step, ${e.name} ${size}×${size}×${channels}, batch ${batch} (${stepMs.toFixed(1)} ms/step; nested kernels counted in their callers too):`,
+  );
   for (const [name, v] of [...times.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20)) {
     console.log(`  ${name.padEnd(24)} ${(v.ms / steps).toFixed(2).padStart(8)} ms  ${String(v.n / steps).padStart(5)} calls`);
   }
@@ -304,7 +308,13 @@ async function filterGradLayers(reps: number): Promise<void> {
       for (const a of algos) {
         kernelOptions.filterGrad = a;
         const c0 = process.cpuUsage();
-        const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, xs[3], cout] }) as tf.Tensor;
+        const dw = tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x, dy },
+            { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, xs[3], cout] },
+          ) as tf.Tensor;
         dw.dataSync();
         dw.dispose();
         const c = process.cpuUsage(c0);
@@ -313,7 +323,9 @@ async function filterGradLayers(reps: number): Promise<void> {
     }
     kernelOptions.filterGrad = 'auto';
     tf.dispose([x, dy]);
-    console.log(`  x ${xs.join('×').padEnd(16)} → ${String(cout).padStart(3)}: ${algos.map((a) => `${a} ${(best.get(a) as number).toFixed(1).padStart(6)}`).join('  ')}`);
+    console.log(
+      `  x ${xs.join('×').padEnd(16)} → ${String(cout).padStart(3)}: ${algos.map((a) => `${a} ${(best.get(a) as number).toFixed(1).padStart(6)}`).join('  ')}`,
+    );
   }
 }
 
@@ -348,16 +360,25 @@ interface WorkerRate {
 /** Runs the SimCLR workload on `n` worker threads at once for `seconds`; returns total images/s. */
 async function sslOnWorkers(n: number, job: WorkerJob): Promise<{ total: number; each: WorkerRate[] }> {
   const file = __filename;
-  const workers = Array.from({ length: n }, () => new Worker(file, { workerData: job, execArgv: ['--require', require.resolve('tsx/cjs')] }));
-  const ready = workers.map((w) => new Promise<void>((res, rej) => {
-    w.once('message', (m) => (m === 'ready' ? res() : rej(new Error(String(m)))));
-    w.once('error', rej);
-  }));
+  const workers = Array.from(
+    { length: n },
+    () => new Worker(file, { workerData: job, execArgv: ['--require', require.resolve('tsx/cjs')] }),
+  );
+  const ready = workers.map(
+    (w) =>
+      new Promise<void>((res, rej) => {
+        w.once('message', (m) => (m === 'ready' ? res() : rej(new Error(String(m)))));
+        w.once('error', rej);
+      }),
+  );
   await Promise.all(ready);
-  const done = workers.map((w) => new Promise<WorkerRate>((res, rej) => {
-    w.once('message', (m: WorkerRate) => res(m));
-    w.once('error', rej);
-  }));
+  const done = workers.map(
+    (w) =>
+      new Promise<WorkerRate>((res, rej) => {
+        w.once('message', (m: WorkerRate) => res(m));
+        w.once('error', rej);
+      }),
+  );
   for (const w of workers) w.postMessage('go');
   const each = await Promise.all(done);
   await Promise.all(workers.map((w) => w.terminate()));
@@ -396,17 +417,26 @@ async function main(): Promise<void> {
     await filterGradLayers(args.runs * 3);
     return;
   }
-  const encoders = ENCODERS.filter((e) => !args.only || e.name === args.only).filter((e) => !args.quick || ['s2-32-64', 's2-32-64-bn', 's2-32-64-128'].includes(e.name));
+  const encoders = ENCODERS.filter((e) => !args.only || e.name === args.only).filter(
+    (e) => !args.quick || ['s2-32-64', 's2-32-64-bn', 's2-32-64-128'].includes(e.name),
+  );
   if (encoders.length === 0) throw new Error(`no encoder named ${args.only}; have ${ENCODERS.map((e) => e.name).join(', ')}`);
   const load = os.loadavg()[0];
-  console.log(`bench-kernels: node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model}), load average ${load.toFixed(2)}`);
-  if (load > os.cpus().length * 0.5) console.log('  note: the machine is busy — wall-clock rates will be low; the /cpu-s columns are less affected');
+  console.log(
+    `bench-kernels: node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model}), load average ${load.toFixed(2)}`,
+  );
+  if (load > os.cpus().length * 0.5)
+    console.log('  note: the machine is busy — wall-clock rates will be low; the /cpu-s columns are less affected');
   const rows: Record<string, unknown>[] = [];
   const backends: ('wasm' | 'cpu')[] = args.cpu ? ['wasm', 'cpu'] : ['wasm'];
   for (const backend of backends) {
     const info: BackendInfo = await initBackend(backend);
-    console.log(`\nbackend ${info.name}${info.simd ? ' (SIMD)' : ''}, one thread, batch ${backend === 'cpu' ? 16 : args.batch}, median of ${args.runs}, conv gradients: ${args.grad}`);
-    console.log(`${'encoder'.padEnd(16)} ${'input'.padEnd(8)} ${'params'.padStart(8)} | ${'train'.padStart(7)} ${'/cpu-s'.padStart(7)} | ${'ssl'.padStart(7)} ${'/cpu-s'.padStart(7)} | ${'infer'.padStart(7)}`);
+    console.log(
+      `\nbackend ${info.name}${info.simd ? ' (SIMD)' : ''}, one thread, batch ${backend === 'cpu' ? 16 : args.batch}, median of ${args.runs}, conv gradients: ${args.grad}`,
+    );
+    console.log(
+      `${'encoder'.padEnd(16)} ${'input'.padEnd(8)} ${'params'.padStart(8)} | ${'train'.padStart(7)} ${'/cpu-s'.padStart(7)} | ${'ssl'.padStart(7)} ${'/cpu-s'.padStart(7)} | ${'infer'.padStart(7)}`,
+    );
     for (const [size, channels] of INPUTS) {
       for (const e of encoders) {
         if (backend === 'cpu' && (size !== 28 || !['s2-32-64', 's2-32-64-bn', 's2-32-64-128'].includes(e.name))) continue;
@@ -425,7 +455,9 @@ async function main(): Promise<void> {
         const n = params(e, size, channels);
         rows.push({ backend, encoder: e.name, input: `${size}x${size}x${channels}`, params: n, batch, train, ssl, infer });
         const f = (x: number) => x.toFixed(x < 10 ? 1 : 0).padStart(7);
-        console.log(`${e.name.padEnd(16)} ${`${size}×${size}×${channels}`.padEnd(8)} ${String(n).padStart(8)} | ${f(train.wall)} ${f(train.cpu)} | ${f(ssl.wall)} ${f(ssl.cpu)} | ${f(infer.wall)}`);
+        console.log(
+          `${e.name.padEnd(16)} ${`${size}×${size}×${channels}`.padEnd(8)} ${String(n).padStart(8)} | ${f(train.wall)} ${f(train.cpu)} | ${f(ssl.wall)} ${f(ssl.cpu)} | ${f(infer.wall)}`,
+        );
       }
     }
   }
@@ -437,12 +469,28 @@ async function main(): Promise<void> {
     console.log(`\nSimCLR on ${args.workers} worker threads at once (wasm, batch ${args.batch}, ${Math.max(3, args.seconds * 3)} s each):`);
     for (const [size, channels] of INPUTS) {
       for (const e of encoders) {
-        const r = await sslOnWorkers(args.workers, { grad: args.grad, encoder: e, size, channels, batch: args.batch, seconds: Math.max(3, args.seconds * 3) });
-        rows.push({ backend: 'wasm', workers: args.workers, encoder: e.name, input: `${size}x${size}x${channels}`, sslTotal: r.total, sslEach: r.each });
+        const r = await sslOnWorkers(args.workers, {
+          grad: args.grad,
+          encoder: e,
+          size,
+          channels,
+          batch: args.batch,
+          seconds: Math.max(3, args.seconds * 3),
+        });
+        rows.push({
+          backend: 'wasm',
+          workers: args.workers,
+          encoder: e.name,
+          input: `${size}x${size}x${channels}`,
+          sslTotal: r.total,
+          sslEach: r.each,
+        });
         const perCpu = r.each.every((x) => x.cpuRate !== undefined)
           ? `; per CPU-second of each thread: ${r.each.map((x) => (x.cpuRate as number).toFixed(0)).join(' + ')} = ${r.each.reduce((a, x) => a + (x.cpuRate as number), 0).toFixed(0)}`
           : '';
-        console.log(`  ${e.name.padEnd(16)} ${`${size}×${size}×${channels}`.padEnd(8)} ${r.total.toFixed(0).padStart(6)} img/s together (${r.each.map((x) => x.rate.toFixed(0)).join(' + ')})${perCpu}`);
+        console.log(
+          `  ${e.name.padEnd(16)} ${`${size}×${size}×${channels}`.padEnd(8)} ${r.total.toFixed(0).padStart(6)} img/s together (${r.each.map((x) => x.rate.toFixed(0)).join(' + ')})${perCpu}`,
+        );
       }
     }
   }

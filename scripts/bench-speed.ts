@@ -26,7 +26,14 @@ import * as path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/core/backend';
-import { GradientExchange, allocateExchange, countParams, dataParallelStep, exchangeScratch, shareOf } from '../src/core/backend/dataParallel';
+import {
+  GradientExchange,
+  allocateExchange,
+  countParams,
+  dataParallelStep,
+  exchangeScratch,
+  shareOf,
+} from '../src/core/backend/dataParallel';
 import { buildImageEncoder, buildPretextHead, buildProjectionHead, defaultImageEncoderConfig } from '../src/core/modalities/image/encoder';
 import { ntXentLoss } from '../src/core/ssl/ntxent';
 import { SPEED_SHAPES, TorchPeer, medianOf, speedCases, threadCpuSeconds, type Rate, type SpeedCase } from '../src/bench/speed';
@@ -52,7 +59,17 @@ function encoderFor(c: SpeedCase): tf.Sequential {
   let [h, w] = [c.h, c.w];
   c.widths.forEach((width, i) => {
     const strides: [number, number] = [h > 4 ? 2 : 1, w > 4 ? 2 : 1];
-    m.add(tf.layers.conv2d({ ...(i === 0 ? { inputShape: [c.h, c.w, c.c] } : {}), filters: width, kernelSize: 3, strides, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: i + 1 }) }));
+    m.add(
+      tf.layers.conv2d({
+        ...(i === 0 ? { inputShape: [c.h, c.w, c.c] } : {}),
+        filters: width,
+        kernelSize: 3,
+        strides,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: tf.initializers.heNormal({ seed: i + 1 }),
+      }),
+    );
     h = Math.ceil(h / strides[0]);
     w = Math.ceil(w / strides[1]);
   });
@@ -166,7 +183,7 @@ async function workerMain(): Promise<void> {
         parentPort?.postMessage(timing(steps * m.c.batch, t, c0));
       }
     } catch (e) {
-      parentPort?.postMessage({ error: e instanceof Error ? e.stack ?? e.message : String(e) });
+      parentPort?.postMessage({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }
   });
   parentPort?.postMessage({ ready: true });
@@ -249,11 +266,13 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--json') a.json = v();
     else if (k === '--only') a.tasks = v().split(',') as SpeedCase['task'][];
     else if (k === '--shapes') {
-      a.shapes = v().split(',').map((s) => {
-        const [h, w, c] = s.split('x').map(Number);
-        if (!(h >= 8 && w >= 8 && (c === 1 || c === 3))) throw new Error(`bad shape ${s} (HxWxC, C = 1 or 3)`);
-        return { h, w, c: c as 1 | 3 };
-      });
+      a.shapes = v()
+        .split(',')
+        .map((s) => {
+          const [h, w, c] = s.split('x').map(Number);
+          if (!(h >= 8 && w >= 8 && (c === 1 || c === 3))) throw new Error(`bad shape ${s} (HxWxC, C = 1 or 3)`);
+          return { h, w, c: c as 1 | 3 };
+        });
     } else throw new Error(`unknown option ${k} (see the top of scripts/bench-speed.ts)`);
   }
   if (a.quick) {
@@ -271,7 +290,9 @@ const ENGINES: Engine[] = ['sl×1', 'sl×2', 'sl-dp', 'pt×1', 'pt×2'];
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const loadBefore = os.loadavg();
-  console.log(`bench-speed: node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model?.trim()}, load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `bench-speed: node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model?.trim()}, load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`,
+  );
   const workers = [new SlWorker(), new SlWorker()];
   for (const w of workers) {
     const r = await w.reply();
@@ -309,17 +330,37 @@ async function main(): Promise<void> {
         samples['pt×2'].push(await peer.measure(c, 2, s));
       }
     }
-    const med = Object.fromEntries(ENGINES.map((e) => [e, samples[e].length ? medianOf(samples[e].map((x) => x.wall)) : null])) as Record<Engine, number | null>;
-    const perCpu = Object.fromEntries(ENGINES.map((e) => [e, samples[e].length ? medianOf(samples[e].map((x) => x.cpu)) : null])) as Record<Engine, number | null>;
+    const med = Object.fromEntries(ENGINES.map((e) => [e, samples[e].length ? medianOf(samples[e].map((x) => x.wall)) : null])) as Record<
+      Engine,
+      number | null
+    >;
+    const perCpu = Object.fromEntries(ENGINES.map((e) => [e, samples[e].length ? medianOf(samples[e].map((x) => x.cpu)) : null])) as Record<
+      Engine,
+      number | null
+    >;
     const best2 = Math.max(med['sl×2'] ?? 0, med['sl-dp'] ?? 0);
     const ratio1 = med['pt×1'] ? (med['sl×1'] as number) / med['pt×1'] : null;
     const ratio2 = med['pt×2'] ? best2 / med['pt×2'] : null;
     const ratioCpu = perCpu['pt×1'] && perCpu['sl×1'] ? perCpu['sl×1'] / perCpu['pt×1'] : null;
     const dpScaling = med['sl-dp'] && med['sl×1'] ? med['sl-dp'] / med['sl×1'] : null;
-    rows.push({ input: c.input, task: c.task, batch: c.batch, widths: c.widths, median: med, perCpuSecond: perCpu, samples, ratio1, ratio2, ratioCpu, dpScaling });
+    rows.push({
+      input: c.input,
+      task: c.task,
+      batch: c.batch,
+      widths: c.widths,
+      median: med,
+      perCpuSecond: perCpu,
+      samples,
+      ratio1,
+      ratio2,
+      ratioCpu,
+      dpScaling,
+    });
     const f = (x: number | null) => (x === null ? '—' : x.toFixed(0));
     const rf = (x: number | null) => (x === null ? '—' : `${x.toFixed(2)}×`);
-    console.log(`${c.input.padEnd(9)} ${c.task.padEnd(8)} b${String(c.batch).padEnd(4)} | ${ENGINES.map((e) => `${e} ${f(med[e]).padStart(6)}`).join('  ')} | sl/pt 1 core ${rf(ratio1)}, 2 cores ${rf(ratio2)}, per CPU-s ${rf(ratioCpu)}${dpScaling ? `, dp/sl×1 ${rf(dpScaling)}` : ''}`);
+    console.log(
+      `${c.input.padEnd(9)} ${c.task.padEnd(8)} b${String(c.batch).padEnd(4)} | ${ENGINES.map((e) => `${e} ${f(med[e]).padStart(6)}`).join('  ')} | sl/pt 1 core ${rf(ratio1)}, 2 cores ${rf(ratio2)}, per CPU-s ${rf(ratioCpu)}${dpScaling ? `, dp/sl×1 ${rf(dpScaling)}` : ''}`,
+    );
   }
   peer?.stop();
   await Promise.all(workers.map((w) => w.w.terminate()));
@@ -328,10 +369,34 @@ async function main(): Promise<void> {
   console.log(markdown(rows, args, torchSkipped, loadBefore, loadAfter));
   const targets = rows
     .filter((r) => r.ratio2 !== null)
-    .map((r) => ({ name: `${r.task as string} ${r.input as string}: SelfLabel both cores / PyTorch 2 threads`, op: '>=', value: 1, actual: r.ratio2 as number, pass: (r.ratio2 as number) >= 1 }));
+    .map((r) => ({
+      name: `${r.task as string} ${r.input as string}: SelfLabel both cores / PyTorch 2 threads`,
+      op: '>=',
+      value: 1,
+      actual: r.ratio2 as number,
+      pass: (r.ratio2 as number) >= 1,
+    }));
   if (args.json) {
     fs.mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
-    fs.writeFileSync(args.json, JSON.stringify({ node: process.version, cpus: os.cpus().length, loadBefore, loadAfter, runs: args.runs, seconds: s, torch: peer?.version ?? null, torchSkipped: torchSkipped ?? null, rows, targets }, null, 2) + '\n');
+    fs.writeFileSync(
+      args.json,
+      JSON.stringify(
+        {
+          node: process.version,
+          cpus: os.cpus().length,
+          loadBefore,
+          loadAfter,
+          runs: args.runs,
+          seconds: s,
+          torch: peer?.version ?? null,
+          torchSkipped: torchSkipped ?? null,
+          rows,
+          targets,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   }
 }
 
@@ -352,7 +417,9 @@ function markdown(rows: Record<string, unknown>[], args: Args, skipped: string |
   const rf = (x: unknown) => (typeof x === 'number' ? `${x.toFixed(2)}×` : '—');
   for (const r of rows) {
     const m = r.median as Record<Engine, number | null>;
-    lines.push(`| ${r.input as string} | ${r.task as string} | ${r.batch as number} | ${f(m['sl×1'])} | ${f(m['sl×2'])} | ${f(m['sl-dp'])} | ${f(m['pt×1'])} | ${f(m['pt×2'])} | ${rf(r.ratio1)} | ${rf(r.ratio2)} | ${rf(r.ratioCpu)} |`);
+    lines.push(
+      `| ${r.input as string} | ${r.task as string} | ${r.batch as number} | ${f(m['sl×1'])} | ${f(m['sl×2'])} | ${f(m['sl-dp'])} | ${f(m['pt×1'])} | ${f(m['pt×2'])} | ${rf(r.ratio1)} | ${rf(r.ratio2)} | ${rf(r.ratioCpu)} |`,
+    );
   }
   return lines.join('\n');
 }

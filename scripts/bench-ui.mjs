@@ -33,7 +33,9 @@ const opt = (n, d) => {
   return i >= 0 ? argv[i + 1] : d;
 };
 const quick = flag('quick');
-const only = opt('only', 'responsiveness,grid,scan').split(',').map((s) => s.trim());
+const only = opt('only', 'responsiveness,grid,scan')
+  .split(',')
+  .map((s) => s.trim());
 const jsonOut = opt('json', path.join(root, '.bench', 'results', `ui${quick ? '-quick' : ''}.json`));
 const DIGITS = Number(opt('digits', quick ? 2000 : 10_200));
 const SCAN_FILES = Number(opt('scan-files', quick ? 20_000 : 100_000));
@@ -64,13 +66,20 @@ if (flag('host-profile')) process.env.SELFLABEL_HOST_PROFILE = '1';
 /** The host's event-loop stats of the last `stage` run (written when the stage ends), or null. */
 async function hostLoopStats(stage) {
   for (let i = 0; i < 50; i++) {
-    const files = fs.readdirSync(HOST_DIAG).filter((f) => f.endsWith(`-${stage}.json`)).sort((a, b) => parseInt(a) - parseInt(b));
+    const files = fs
+      .readdirSync(HOST_DIAG)
+      .filter((f) => f.endsWith(`-${stage}.json`))
+      .sort((a, b) => parseInt(a) - parseInt(b));
     if (files.length) return JSON.parse(fs.readFileSync(path.join(HOST_DIAG, files[files.length - 1]), 'utf8'));
     await sleep(200);
   }
   return null;
 }
-const loadavg = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function stats(xs) {
@@ -162,7 +171,10 @@ async function pingWhile(frames, until, { everyMs = 100, maxMs = 600_000, minSam
 
 /** True while any stage runs: the side panel shows its Cancel button exactly then. */
 async function stageRunning(side) {
-  return side.locator('[data-testid="cancel"]').isVisible().catch(() => false);
+  return side
+    .locator('[data-testid="cancel"]')
+    .isVisible()
+    .catch(() => false);
 }
 
 /** Shows the side panel (the palette command only ever shows it) and waits for the host's state in it. */
@@ -189,11 +201,32 @@ async function measureResponsiveness(s, result) {
     const rtts = await pingWhile(frames, async () => !(await stageRunning(side)), { maxMs: 900_000 });
     await sleep(2000);
     const loop = await hostLoopStats(stage);
-    out[stage] = { ...stats(rtts), stageSeconds: (Date.now() - t) / 1000, lost: rtts.filter((x) => !Number.isFinite(x)).length, hostLoop: loop, load: loadavg() };
-    log(`${stage}: ${out[stage].n} requests over ${out[stage].stageSeconds.toFixed(0)} s, p50 ${r1(out[stage].p50)} ms, p95 ${r1(out[stage].p95)} ms, max ${r1(out[stage].max)} ms (load ${loadavg()})`);
-    if (loop) log(`${stage}: extension host event-loop delay p50 ${loop.p50} ms, p95 ${loop.p95} ms, p99 ${loop.p99} ms, max ${loop.max} ms; longest stalls ${loop.stalls.slice(0, 5).map((x) => `${x.ms} ms at ${x.atSeconds.toFixed(0)} s`).join(', ') || 'none'}`);
+    out[stage] = {
+      ...stats(rtts),
+      stageSeconds: (Date.now() - t) / 1000,
+      lost: rtts.filter((x) => !Number.isFinite(x)).length,
+      hostLoop: loop,
+      load: loadavg(),
+    };
+    log(
+      `${stage}: ${out[stage].n} requests over ${out[stage].stageSeconds.toFixed(0)} s, p50 ${r1(out[stage].p50)} ms, p95 ${r1(out[stage].p95)} ms, max ${r1(out[stage].max)} ms (load ${loadavg()})`,
+    );
+    if (loop)
+      log(
+        `${stage}: extension host event-loop delay p50 ${loop.p50} ms, p95 ${loop.p95} ms, p99 ${loop.p99} ms, max ${loop.max} ms; longest stalls ${
+          loop.stalls
+            .slice(0, 5)
+            .map((x) => `${x.ms} ms at ${x.atSeconds.toFixed(0)} s`)
+            .join(', ') || 'none'
+        }`,
+      );
   }
-  const problem = (await side.locator('[data-testid="problem"]').innerText().catch(() => '')).trim();
+  const problem = (
+    await side
+      .locator('[data-testid="problem"]')
+      .innerText()
+      .catch(() => '')
+  ).trim();
   if (problem) throw new Error(`the side panel reports: ${problem}`);
   result.responsiveness = out;
 }
@@ -284,8 +317,12 @@ async function measureGrid(s, result) {
     slow: { ...stats(slow.frames), over50ms: long(slow.frames), thumbnails: thumbsAfterSlow },
     fast: { ...stats(fast.frames), over50ms: long(fast.frames), thumbnails: thumbsAfterFast },
   };
-  log(`thumbnails on screen after the scroll stopped: ${thumbsAfterSlow.shown}/${thumbsAfterSlow.cells} in ${thumbsAfterSlow.ms} ms (slow), ${thumbsAfterFast.shown}/${thumbsAfterFast.cells} in ${thumbsAfterFast.ms} ms (fast)`);
-  log(`grid: opened in ${openSeconds.toFixed(1)} s ("${summary}"), ${slow.cellsMax} cells in the DOM at most; slow scroll ${slow.frames.length} frames p50 ${r1(result.grid.slow.p50)} p95 ${r1(result.grid.slow.p95)} max ${r1(result.grid.slow.max)} ms; fast scroll p95 ${r1(result.grid.fast.p95)} ms`);
+  log(
+    `thumbnails on screen after the scroll stopped: ${thumbsAfterSlow.shown}/${thumbsAfterSlow.cells} in ${thumbsAfterSlow.ms} ms (slow), ${thumbsAfterFast.shown}/${thumbsAfterFast.cells} in ${thumbsAfterFast.ms} ms (fast)`,
+  );
+  log(
+    `grid: opened in ${openSeconds.toFixed(1)} s ("${summary}"), ${slow.cellsMax} cells in the DOM at most; slow scroll ${slow.frames.length} frames p50 ${r1(result.grid.slow.p50)} p95 ${r1(result.grid.slow.p95)} max ${r1(result.grid.slow.max)} ms; fast scroll p95 ${r1(result.grid.fast.p95)} ms`,
+  );
 }
 
 // ---- 100,000 files -------------------------------------------------------------------------------------------------------
@@ -293,10 +330,26 @@ async function measureGrid(s, result) {
 function measureScan(result) {
   const file = path.join(os.tmpdir(), `selflabel-bench-load-${process.pid}.json`);
   log(`scan: ${SCAN_FILES} files (scripts/stress/load.mjs)`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/stress/load.mjs'), '--files', String(SCAN_FILES), '--events', String(SCAN_FILES), '--runs', opt('load-runs', '1'), '--json', file], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(root, 'scripts/stress/load.mjs'),
+      '--files',
+      String(SCAN_FILES),
+      '--events',
+      String(SCAN_FILES),
+      '--runs',
+      opt('load-runs', '1'),
+      '--json',
+      file,
+    ],
+    {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   if (r.status !== 0 || !fs.existsSync(file)) throw new Error(`load.mjs failed (exit ${r.status})`);
   const j = JSON.parse(fs.readFileSync(file, 'utf8'));
   fs.rmSync(file, { force: true });
@@ -330,28 +383,32 @@ async function main() {
     let s;
     try {
       log(`workspace: ${DIGITS} MNIST training digits, 10 classes, 5 seeds per class (load ${loadavg()})`);
-      s = await Session.start('bench-ui', (dir) => {
-        const truth = writeDigits(dir, DIGITS);
-        cli(['init', '--workspace', dir, '--classes', CLASSES.join(','), '--quiet']);
-        cli(['scan', '--workspace', dir, '--quiet']);
-        const per = new Map();
-        const rows = ['path,label'];
-        for (const [f, l] of truth) {
-          if ((per.get(l) ?? 0) < 5) {
-            rows.push(`${f},${l}`);
-            per.set(l, (per.get(l) ?? 0) + 1);
+      s = await Session.start(
+        'bench-ui',
+        (dir) => {
+          const truth = writeDigits(dir, DIGITS);
+          cli(['init', '--workspace', dir, '--classes', CLASSES.join(','), '--quiet']);
+          cli(['scan', '--workspace', dir, '--quiet']);
+          const per = new Map();
+          const rows = ['path,label'];
+          for (const [f, l] of truth) {
+            if ((per.get(l) ?? 0) < 5) {
+              rows.push(`${f},${l}`);
+              per.set(l, (per.get(l) ?? 0) + 1);
+            }
           }
-        }
-        const seeds = path.join(path.dirname(dir), 'seeds.csv');
-        fs.writeFileSync(seeds, rows.join('\n') + '\n');
-        cli(['import', '--workspace', dir, seeds, '--quiet']);
-      }, {
-        // The defaults a user gets (2 workers = the 2 cores), one epoch of pretraining.
-        'selflabel.workers': 2,
-        'selflabel.pretrainEpochs': quick ? 1 : 2,
-        'selflabel.pretrainMaxSeconds': quick ? 30 : 180,
-        'selflabel.confidenceThreshold': 0,
-      });
+          const seeds = path.join(path.dirname(dir), 'seeds.csv');
+          fs.writeFileSync(seeds, rows.join('\n') + '\n');
+          cli(['import', '--workspace', dir, seeds, '--quiet']);
+        },
+        {
+          // The defaults a user gets (2 workers = the 2 cores), one epoch of pretraining.
+          'selflabel.workers': 2,
+          'selflabel.pretrainEpochs': quick ? 1 : 2,
+          'selflabel.pretrainMaxSeconds': quick ? 30 : 180,
+          'selflabel.confidenceThreshold': 0,
+        },
+      );
       if (only.includes('responsiveness')) await measureResponsiveness(s, result).catch((e) => errors.push(`responsiveness: ${e.message}`));
       if (only.includes('grid')) {
         if (!only.includes('responsiveness')) {
@@ -383,24 +440,44 @@ async function main() {
   result.seconds = (Date.now() - t0) / 1000;
   result.errors = errors;
 
-  console.log(`\n## UI and load (${quick ? 'quick' : 'full'} setting; load average ${result.loadBefore} → ${result.loadAfter} on ${result.cores} cores)\n`);
+  console.log(
+    `\n## UI and load (${quick ? 'quick' : 'full'} setting; load average ${result.loadBefore} → ${result.loadAfter} on ${result.cores} cores)\n`,
+  );
   const rsp = result.responsiveness;
   if (rsp) {
-    console.log('| side panel request → response | requests | p50 ms | p95 ms | max ms | stage s | host event-loop delay p95 / max ms |\n|---|---:|---:|---:|---:|---:|---:|');
-    for (const k of ['idle', 'pretrain', 'train']) if (rsp[k]) console.log(`| ${k} | ${rsp[k].n} | ${r1(rsp[k].p50)} | ${r1(rsp[k].p95)} | ${r1(rsp[k].max)} | ${rsp[k].stageSeconds ? rsp[k].stageSeconds.toFixed(0) : ''} | ${rsp[k].hostLoop ? `${rsp[k].hostLoop.p95} / ${rsp[k].hostLoop.max}` : ''} |`);
+    console.log(
+      '| side panel request → response | requests | p50 ms | p95 ms | max ms | stage s | host event-loop delay p95 / max ms |\n|---|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const k of ['idle', 'pretrain', 'train'])
+      if (rsp[k])
+        console.log(
+          `| ${k} | ${rsp[k].n} | ${r1(rsp[k].p50)} | ${r1(rsp[k].p95)} | ${r1(rsp[k].max)} | ${rsp[k].stageSeconds ? rsp[k].stageSeconds.toFixed(0) : ''} | ${rsp[k].hostLoop ? `${rsp[k].hostLoop.p95} / ${rsp[k].hostLoop.max}` : ''} |`,
+        );
     console.log('');
   }
   if (result.grid) {
     const g = result.grid;
-    console.log(`review grid: ${g.proposals} proposals, opened in ${g.openSeconds.toFixed(1)} s, ${g.scrollHeightPx} px tall, at most ${g.cellsInDom} cells in the DOM`);
-    console.log('| scroll (requestAnimationFrame intervals) | frames | p50 ms | p95 ms | max ms | frames > 50 ms |\n|---|---:|---:|---:|---:|---:|');
-    console.log(`| slow, top → bottom in 10 s | ${g.slow.n} | ${r1(g.slow.p50)} | ${r1(g.slow.p95)} | ${r1(g.slow.max)} | ${g.slow.over50ms} |`);
-    console.log(`| fast, bottom → top in 1.5 s | ${g.fast.n} | ${r1(g.fast.p50)} | ${r1(g.fast.p95)} | ${r1(g.fast.max)} | ${g.fast.over50ms} |\n`);
-    console.log(`thumbnails on screen once the scroll stopped: ${g.slow.thumbnails.shown}/${g.slow.thumbnails.cells} after ${g.slow.thumbnails.ms} ms (slow scroll), ${g.fast.thumbnails.shown}/${g.fast.thumbnails.cells} after ${g.fast.thumbnails.ms} ms (fast)\n`);
+    console.log(
+      `review grid: ${g.proposals} proposals, opened in ${g.openSeconds.toFixed(1)} s, ${g.scrollHeightPx} px tall, at most ${g.cellsInDom} cells in the DOM`,
+    );
+    console.log(
+      '| scroll (requestAnimationFrame intervals) | frames | p50 ms | p95 ms | max ms | frames > 50 ms |\n|---|---:|---:|---:|---:|---:|',
+    );
+    console.log(
+      `| slow, top → bottom in 10 s | ${g.slow.n} | ${r1(g.slow.p50)} | ${r1(g.slow.p95)} | ${r1(g.slow.max)} | ${g.slow.over50ms} |`,
+    );
+    console.log(
+      `| fast, bottom → top in 1.5 s | ${g.fast.n} | ${r1(g.fast.p50)} | ${r1(g.fast.p95)} | ${r1(g.fast.max)} | ${g.fast.over50ms} |\n`,
+    );
+    console.log(
+      `thumbnails on screen once the scroll stopped: ${g.slow.thumbnails.shown}/${g.slow.thumbnails.cells} after ${g.slow.thumbnails.ms} ms (slow scroll), ${g.fast.thumbnails.shown}/${g.fast.thumbnails.cells} after ${g.fast.thumbnails.ms} ms (fast)\n`,
+    );
   }
   if (result.scan) {
     const c = result.scan;
-    console.log(`${c.files.toLocaleString('en-US')} files: first scan ${c.firstScanSeconds.toFixed(1)} s (peak RSS ${c.firstScanPeakMB.toFixed(0)} MB), rescan ${c.rescanSeconds.toFixed(1)} s (${c.rescanPeakMB.toFixed(0)} MB), replay of ${c.files.toLocaleString('en-US')} events ${c.replaySeconds.toFixed(2)} s, Project.open ${c.projectOpenSeconds.toFixed(2)} s\n`);
+    console.log(
+      `${c.files.toLocaleString('en-US')} files: first scan ${c.firstScanSeconds.toFixed(1)} s (peak RSS ${c.firstScanPeakMB.toFixed(0)} MB), rescan ${c.rescanSeconds.toFixed(1)} s (${c.rescanPeakMB.toFixed(0)} MB), replay of ${c.files.toLocaleString('en-US')} events ${c.replaySeconds.toFixed(2)} s, Project.open ${c.projectOpenSeconds.toFixed(2)} s\n`,
+    );
   }
   const targets = TARGETS.map((t) => {
     const actual = at(result, t.key);
@@ -410,7 +487,8 @@ async function main() {
   result.targets = targets;
   console.log(`## targets${quick ? ' (quick setting: smaller workspaces — the targets are for the full size)' : ''}\n`);
   console.log('| target | wanted | measured | |\n|---|---|---|---|');
-  for (const t of targets) console.log(`| ${t.name} | ${t.op} ${t.value} | ${t.actual === null ? '—' : r1(t.actual)} | ${t.pass ? 'PASS' : 'MISS'} |`);
+  for (const t of targets)
+    console.log(`| ${t.name} | ${t.op} ${t.value} | ${t.actual === null ? '—' : r1(t.actual)} | ${t.pass ? 'PASS' : 'MISS'} |`);
   for (const e of errors) console.log(`\nerror: ${e}`);
   fs.mkdirSync(path.dirname(jsonOut), { recursive: true });
   fs.writeFileSync(jsonOut, JSON.stringify(result, null, 2) + '\n');

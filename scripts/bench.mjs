@@ -44,7 +44,18 @@ const TARGETS = {
 
 function dataArgs(name) {
   const d = path.join(DATA_DIR, name);
-  return ['--data', path.join(d, 'pool'), '--truth', path.join(d, 'pool-truth.csv'), '--test-data', path.join(d, 'test'), '--test-truth', path.join(d, 'test-truth.csv'), '--name', name];
+  return [
+    '--data',
+    path.join(d, 'pool'),
+    '--truth',
+    path.join(d, 'pool-truth.csv'),
+    '--test-data',
+    path.join(d, 'test'),
+    '--test-truth',
+    path.join(d, 'test-truth.csv'),
+    '--name',
+    name,
+  ];
 }
 
 /** The suite: run name → bench arguments, for the full and the quick setting. */
@@ -56,14 +67,66 @@ function suite(quick) {
       // 100 seed + 4 × 475 uncertain = 2,000 human actions, then the final train fine-tunes the encoder. Reviewing the
       // most confident proposals costs actions and finds nothing to fix (session 1: 800 reviewed, 0 wrong), so the
       // whole budget goes to the items suggest() finds most uncertain (about half of them were mislabelled).
-      'mnist-review': [...dataArgs('mnist'), ...common, '--rounds', '4', '--review', '0', '--uncertain', '475', '--budget', '2000', '--finetune'],
+      'mnist-review': [
+        ...dataArgs('mnist'),
+        ...common,
+        '--rounds',
+        '4',
+        '--review',
+        '0',
+        '--uncertain',
+        '475',
+        '--budget',
+        '2000',
+        '--finetune',
+      ],
       'spam-noreview': [...dataArgs('spam'), ...common, '--no-review', '--rounds', '2'],
     };
   }
   return {
-    'mnist-noreview': [...dataArgs('mnist'), ...common, '--no-review', '--rounds', '2', '--pool-limit', '4000', '--test-limit', '1000', '--epochs', '2'],
-    'mnist-review': [...dataArgs('mnist'), ...common, '--rounds', '2', '--review', '100', '--uncertain', '100', '--pool-limit', '4000', '--test-limit', '1000', '--epochs', '2', '--finetune'],
-    'spam-noreview': [...dataArgs('spam'), ...common, '--no-review', '--rounds', '2', '--pool-limit', '2000', '--test-limit', '600', '--epochs', '2'],
+    'mnist-noreview': [
+      ...dataArgs('mnist'),
+      ...common,
+      '--no-review',
+      '--rounds',
+      '2',
+      '--pool-limit',
+      '4000',
+      '--test-limit',
+      '1000',
+      '--epochs',
+      '2',
+    ],
+    'mnist-review': [
+      ...dataArgs('mnist'),
+      ...common,
+      '--rounds',
+      '2',
+      '--review',
+      '100',
+      '--uncertain',
+      '100',
+      '--pool-limit',
+      '4000',
+      '--test-limit',
+      '1000',
+      '--epochs',
+      '2',
+      '--finetune',
+    ],
+    'spam-noreview': [
+      ...dataArgs('spam'),
+      ...common,
+      '--no-review',
+      '--rounds',
+      '2',
+      '--pool-limit',
+      '2000',
+      '--test-limit',
+      '600',
+      '--epochs',
+      '2',
+    ],
   };
 }
 
@@ -80,7 +143,11 @@ function parseArgs(argv) {
       o.extra = argv.slice(i + 1);
       break;
     } else if (a === '--quick') o.quick = true;
-    else if (a === '--only') o.only = val().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--only')
+      o.only = val()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (a === '--repeat') o.repeat = Number(val());
     else if (a === '--seed') o.seed = Number(val());
     else if (a === '--runner') o.runner = val();
@@ -135,13 +202,17 @@ function checkTargets(result, specs) {
     const [, name, metric, op, v] = m;
     const value = Number(v);
     const actual = metricAt(result, metric);
-    const pass = actual !== null && (op === '>=' ? actual >= value : op === '<=' ? actual <= value : op === '>' ? actual > value : actual < value);
+    const pass =
+      actual !== null && (op === '>=' ? actual >= value : op === '<=' ? actual <= value : op === '>' ? actual > value : actual < value);
     return { name, metric, op, value, actual, pass };
   });
 }
 
 const pct = (x, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(100 * x).toFixed(d)}%`);
-const num = (x, d = 0) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
+const num = (x, d = 0) =>
+  x === null || x === undefined || !Number.isFinite(x)
+    ? '—'
+    : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const fmtMetric = (metric, x) => (/accuracy|precision|fraction|macrof1/i.test(metric) ? pct(x) : num(x, Math.abs(x ?? 0) < 100 ? 1 : 0));
 
 function table(header, rows) {
@@ -166,10 +237,24 @@ function summary(results, repeat) {
           `${num(r.final.peakRssMB)} MB`,
         ],
   );
-  return table(
-    ['run', 'mode', 'backend', 'pool items', 'human actions', 'test acc', 'test macro-F1', 'dataset label acc', 'wall s', 'pretrain items/s wall (training)', 'peak RSS'],
-    rows,
-  ) + (repeat > 1 ? `\n\n(medians over ${repeat} runs)` : '');
+  return (
+    table(
+      [
+        'run',
+        'mode',
+        'backend',
+        'pool items',
+        'human actions',
+        'test acc',
+        'test macro-F1',
+        'dataset label acc',
+        'wall s',
+        'pretrain items/s wall (training)',
+        'peak RSS',
+      ],
+      rows,
+    ) + (repeat > 1 ? `\n\n(medians over ${repeat} runs)` : '')
+  );
 }
 
 // ───────────── running ─────────────
@@ -181,15 +266,25 @@ function runScriptSuite(name, o) {
   const json = path.join(resultsDir, `${name}${o.quick ? '-quick' : ''}.json`);
   fs.rmSync(json, { force: true });
   console.log(`\n[bench] ${name} (${SCRIPT_SUITES[name]})`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, SCRIPT_SUITES[name]), ...(o.quick ? ['--quick'] : []), '--json', json], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, SCRIPT_SUITES[name]), ...(o.quick ? ['--quick'] : []), '--json', json],
+    { cwd: root, stdio: 'inherit' },
+  );
   if (r.status === 130) throw new Error('cancelled');
   const out = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) : { targets: [] };
-  const targetRows = (out.targets ?? []).map((t) => [t.name, `${t.op} ${t.value}`, t.actual === null ? '—' : num(t.actual, 1), t.pass ? 'PASS' : 'MISS']);
+  const targetRows = (out.targets ?? []).map((t) => [
+    t.name,
+    `${t.op} ${t.value}`,
+    t.actual === null ? '—' : num(t.actual, 1),
+    t.pass ? 'PASS' : 'MISS',
+  ]);
   return { error: r.status !== 0 ? `exit ${r.status}` : undefined, targetRows };
 }
 
 function runOne(runner, args) {
-  const entry = runner === 'cli' ? [path.join(root, 'dist', 'cli.js'), 'bench'] : ['--import', 'tsx', path.join(root, 'src', 'bench', 'main.ts')];
+  const entry =
+    runner === 'cli' ? [path.join(root, 'dist', 'cli.js'), 'bench'] : ['--import', 'tsx', path.join(root, 'src', 'bench', 'main.ts')];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -215,7 +310,10 @@ async function benchActivation() {
   const r = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) : null;
   const row = (what, part) => {
     const ms = r?.[part]?.selflabelMedianMs;
-    const measured = typeof ms === 'number' ? `${ms.toFixed(1)} ms (median of ${r.runs}; minimal extension ${r[part].minimalMedianMs?.toFixed(1)} ms; load ${r.loadAverageBefore})` : 'failed';
+    const measured =
+      typeof ms === 'number'
+        ? `${ms.toFixed(1)} ms (median of ${r.runs}; minimal extension ${r[part].minimalMedianMs?.toFixed(1)} ms; load ${r.loadAverageBefore})`
+        : 'failed';
     return [what, `< ${r?.targetMs ?? 100} ms`, measured, r?.[part]?.pass ? 'PASS' : 'MISS'];
   };
   return [
@@ -227,7 +325,14 @@ async function benchActivation() {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (o.help) {
-    console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
+    console.log(
+      fs
+        .readFileSync(fileURLToPath(import.meta.url), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('//'))
+        .map((l) => l.slice(3))
+        .join('\n'),
+    );
     return 0;
   }
   const all = suite(o.quick);
@@ -235,7 +340,9 @@ async function main() {
   const names = o.only ?? known;
   for (const n of names) if (!known.includes(n)) throw new Error(`unknown run "${n}" (known: ${known.join(', ')})`);
   const t0 = Date.now();
-  console.log(`[bench] ${o.quick ? 'quick' : 'full'} setting: ${names.join(', ')}${o.repeat > 1 ? ` × ${o.repeat}` : ''} on ${os.availableParallelism()} × ${os.cpus()[0]?.model?.trim()}`);
+  console.log(
+    `[bench] ${o.quick ? 'quick' : 'full'} setting: ${names.join(', ')}${o.repeat > 1 ? ` × ${o.repeat}` : ''} on ${os.availableParallelism()} × ${os.cpus()[0]?.model?.trim()}`,
+  );
   // The speed run needs neither the data sets nor the build (it runs the sources under tsx on random inputs).
   const onlySpeed = names.every((n) => n === 'speed');
   if (!onlySpeed) prepareAll({ only: undefined, log: (s) => console.log(s) });
@@ -244,7 +351,8 @@ async function main() {
     const b = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
     if (b.status !== 0) throw new Error('the build failed');
   }
-  if (o.runner === 'cli' && !onlySpeed && !fs.existsSync(path.join(root, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: build first (or --runner tsx)');
+  if (o.runner === 'cli' && !onlySpeed && !fs.existsSync(path.join(root, 'dist', 'cli.js')))
+    throw new Error('dist/cli.js is missing: build first (or --runner tsx)');
   fs.mkdirSync(resultsDir, { recursive: true });
   fs.mkdirSync(workDir, { recursive: true });
   const results = {};
@@ -266,7 +374,18 @@ async function main() {
       const seed = o.seed + k;
       const json = o.repeat > 1 ? file(`.run${k + 1}`) : file('');
       const targets = (TARGETS[name] ?? []).flatMap((t) => ['--target', t]);
-      const args = [...all[name], '--seed', String(seed), '--json', json, '--scratch', workDir, ...targets, ...(o.keep ? ['--keep'] : []), ...o.extra];
+      const args = [
+        ...all[name],
+        '--seed',
+        String(seed),
+        '--json',
+        json,
+        '--scratch',
+        workDir,
+        ...targets,
+        ...(o.keep ? ['--keep'] : []),
+        ...o.extra,
+      ];
       console.log(`\n[bench] ${name}${o.repeat > 1 ? ` run ${k + 1}/${o.repeat}` : ''} (seed ${seed})`);
       fs.rmSync(json, { force: true });
       const r = await runOne(o.runner, args);
@@ -284,12 +403,15 @@ async function main() {
     const med = runs.length > 1 ? { ...medianOf(runs), repeats: runs.length, seeds: runs.map((r) => r.options.seed) } : runs[0];
     if (runs.length > 1) fs.writeFileSync(file(''), JSON.stringify(med, null, 2) + '\n');
     results[name] = med;
-    for (const t of checkTargets(med, TARGETS[name] ?? [])) targetRows.push([t.name, `${t.op} ${fmtMetric(t.metric, t.value)}`, fmtMetric(t.metric, t.actual), t.pass ? 'PASS' : 'MISS']);
+    for (const t of checkTargets(med, TARGETS[name] ?? []))
+      targetRows.push([t.name, `${t.op} ${fmtMetric(t.metric, t.value)}`, fmtMetric(t.metric, t.actual), t.pass ? 'PASS' : 'MISS']);
   }
   console.log(`\n## suite summary (${o.quick ? 'quick' : 'full'} setting)\n`);
   console.log(summary(results, o.repeat));
   if (targetRows.length) {
-    console.log(`\n## targets${o.quick ? ' (quick setting: smaller pools and fewer epochs — the targets are for the full setting)' : ''}\n`);
+    console.log(
+      `\n## targets${o.quick ? ' (quick setting: smaller pools and fewer epochs — the targets are for the full setting)' : ''}\n`,
+    );
     console.log(table(['target', 'wanted', 'measured', ''], targetRows));
   }
   console.log(`\n[bench] done in ${((Date.now() - t0) / 60000).toFixed(1)} min; results in ${path.relative(root, resultsDir)}/`);

@@ -44,12 +44,20 @@ function importsOf(file) {
   const visit = (node) => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const c = node.importClause;
-      const typeOnly = !!c && (c.isTypeOnly || (!c.name && c.namedBindings && ts.isNamedImports(c.namedBindings) && c.namedBindings.elements.length > 0 && c.namedBindings.elements.every((e) => e.isTypeOnly)));
+      const typeOnly =
+        !!c &&
+        (c.isTypeOnly ||
+          (!c.name &&
+            c.namedBindings &&
+            ts.isNamedImports(c.namedBindings) &&
+            c.namedBindings.elements.length > 0 &&
+            c.namedBindings.elements.every((e) => e.isTypeOnly)));
       add(node.moduleSpecifier.text, typeOnly);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       add(node.moduleSpecifier.text, node.isTypeOnly);
     } else if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isStringLiteral(node.arguments[0])) {
-      if (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require')) add(node.arguments[0].text, false);
+      if (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+        add(node.arguments[0].text, false);
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       add(node.argument.literal.text, true);
     }
@@ -59,7 +67,10 @@ function importsOf(file) {
   return out;
 }
 
-const files = [...walk(path.join(root, 'src')), ...(fs.existsSync(path.join(root, 'webview')) ? walk(path.join(root, 'webview')) : [])].filter((f) => !/\/test\//.test(rel(f)));
+const files = [
+  ...walk(path.join(root, 'src')),
+  ...(fs.existsSync(path.join(root, 'webview')) ? walk(path.join(root, 'webview')) : []),
+].filter((f) => !/\/test\//.test(rel(f)));
 const graph = new Map(files.map((f) => [f, importsOf(f)]));
 const problems = [];
 
@@ -124,7 +135,8 @@ for (const [f, imps] of graph) {
       if (bad) problems.push(`${rel(f)} imports ${rel(target)}: src/${l} may not import from ${tl}`);
     } else if (!target.startsWith('node:') || l === 'webview' || l === 'shared') {
       const pk = rule.packages ?? [];
-      if (!typeOnly && pk.some((p) => p === '*' || target === p || target.startsWith(p))) problems.push(`${rel(f)} imports the package ${target}: not allowed in src/${l}`);
+      if (!typeOnly && pk.some((p) => p === '*' || target === p || target.startsWith(p)))
+        problems.push(`${rel(f)} imports the package ${target}: not allowed in src/${l}`);
     }
   }
 }
@@ -156,5 +168,9 @@ for (const entry of ['src/core/project.ts', 'src/extension/extension.ts', 'src/e
 }
 
 for (const p of problems) console.error(`✗ ${p}`);
-console.log(problems.length ? `check-imports: ${problems.length} problem(s) in ${files.length} files` : `check-imports: ${files.length} files, no cycle, layers respected`);
+console.log(
+  problems.length
+    ? `check-imports: ${problems.length} problem(s) in ${files.length} files`
+    : `check-imports: ${files.length} files, no cycle, layers respected`,
+);
 process.exitCode = problems.length ? 1 : 0;

@@ -32,10 +32,21 @@ const MARKER = '.prepared.json';
 const RATE = 16000;
 
 function parseArgs(argv) {
-  const o = { only: undefined, force: false, perClass: undefined, testPerClass: undefined, seed: 20261202, jobs: Math.max(1, os.cpus().length), out: path.join(ROOT, '.bench', 'data') };
+  const o = {
+    only: undefined,
+    force: false,
+    perClass: undefined,
+    testPerClass: undefined,
+    seed: 20261202,
+    jobs: Math.max(1, os.cpus().length),
+    out: path.join(ROOT, '.bench', 'data'),
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const next = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
+    const next = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
     if (a === '--only') o.only = next();
     else if (a === '--force') o.force = true;
     else if (a === '--per-class') o.perClass = Number(next());
@@ -93,7 +104,9 @@ function speak(voice, speed, pitch, text) {
     const chunks = [];
     let err = '';
     p.stdout.on('data', (c) => chunks.push(c));
-    p.stderr.on('data', (c) => { err += c; });
+    p.stderr.on('data', (c) => {
+      err += c;
+    });
     p.on('error', reject);
     p.on('close', (code) => {
       if (code !== 0) return reject(new Error(`espeak-ng -v ${voice} exited ${code}: ${err.trim()}`));
@@ -137,7 +150,10 @@ function trimSilence(x) {
   let pk = 0;
   for (const v of x) pk = Math.max(pk, Math.abs(v));
   const thr = pk * 10 ** (-50 / 20);
-  const loud = (b) => { for (let i = b * blk; i < Math.min(x.length, (b + 1) * blk); i++) if (Math.abs(x[i]) > thr) return true; return false; };
+  const loud = (b) => {
+    for (let i = b * blk; i < Math.min(x.length, (b + 1) * blk); i++) if (Math.abs(x[i]) > thr) return true;
+    return false;
+  };
   const nb = Math.ceil(x.length / blk);
   let a = 0;
   while (a < nb && !loud(a)) a++;
@@ -193,7 +209,28 @@ function wav16(x) {
 
 const COMMANDS = ['yes', 'no', 'up', 'down', 'left', 'right', 'on', 'off', 'stop', 'go'];
 const DIGITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
-const EXTRA = ['bed', 'bird', 'cat', 'dog', 'happy', 'house', 'marvin', 'sheila', 'tree', 'wow', 'follow', 'forward', 'learn', 'visual', 'backward', 'green', 'water', 'paper', 'light', 'music'];
+const EXTRA = [
+  'bed',
+  'bird',
+  'cat',
+  'dog',
+  'happy',
+  'house',
+  'marvin',
+  'sheila',
+  'tree',
+  'wow',
+  'follow',
+  'forward',
+  'learn',
+  'visual',
+  'backward',
+  'green',
+  'water',
+  'paper',
+  'light',
+  'music',
+];
 
 /** The clip recipes of a set: [{split, label, text, voice, speed, pitch, gainDb, snrDb, pinkish, seed}]. */
 function recipes(name, o, variants) {
@@ -205,7 +242,17 @@ function recipes(name, o, variants) {
     for (const split of ['pool', 'test']) {
       for (const word of [...COMMANDS, ...DIGITS]) {
         for (let k = 0; k < per[split]; k++) {
-          out.push({ split, label: word, text: word, voice: `${pick(r, ACCENTS)}+${pick(r, variants)}`, speed: between(r, 120, 220), pitch: between(r, 20, 80), gainDb: between(r, -12, 0), ...noise(), seed: Math.floor(r() * 2 ** 31) });
+          out.push({
+            split,
+            label: word,
+            text: word,
+            voice: `${pick(r, ACCENTS)}+${pick(r, variants)}`,
+            speed: between(r, 120, 220),
+            pitch: between(r, 20, 80),
+            gainDb: between(r, -12, 0),
+            ...noise(),
+            seed: Math.floor(r() * 2 ** 31),
+          });
         }
       }
     }
@@ -223,7 +270,17 @@ function recipes(name, o, variants) {
     for (const split of ['pool', 'test']) {
       speakers.forEach((s, i) => {
         for (let k = 0; k < per[split]; k++) {
-          out.push({ split, label: `speaker${String(i + 1).padStart(2, '0')}`, text: pick(r, words), voice: s.voice, speed: s.speed * between(r, 0.92, 1.08), pitch: s.pitch + between(r, -4, 4), gainDb: between(r, -12, 0), ...noise(), seed: Math.floor(r() * 2 ** 31) });
+          out.push({
+            split,
+            label: `speaker${String(i + 1).padStart(2, '0')}`,
+            text: pick(r, words),
+            voice: s.voice,
+            speed: s.speed * between(r, 0.92, 1.08),
+            pitch: s.pitch + between(r, -4, 4),
+            gainDb: between(r, -12, 0),
+            ...noise(),
+            seed: Math.floor(r() * 2 ** 31),
+          });
         }
       });
     }
@@ -236,7 +293,12 @@ async function build(name, o, variants) {
   const marker = path.join(dest, MARKER);
   if (!o.force && fs.existsSync(marker)) {
     const m = JSON.parse(fs.readFileSync(marker, 'utf8'));
-    if (m.version === FORMAT_VERSION && m.seed === o.seed && m.perClass === (o.perClass ?? null) && m.testPerClass === (o.testPerClass ?? null)) {
+    if (
+      m.version === FORMAT_VERSION &&
+      m.seed === o.seed &&
+      m.perClass === (o.perClass ?? null) &&
+      m.testPerClass === (o.testPerClass ?? null)
+    ) {
       console.log(`${name}: up to date (${m.pool} pool + ${m.test} test clips)`);
       return;
     }
@@ -252,10 +314,24 @@ async function build(name, o, variants) {
     const n = ++counters[rec.split];
     const rel = `${rec.label}/${String(n).padStart(5, '0')}.wav`;
     truth[rec.split].push(`${rel},${rec.label}`);
-    sources.push([rec.split, rel, rec.label, rec.text, rec.voice, rec.speed.toFixed(0), rec.pitch.toFixed(0), rec.gainDb.toFixed(1), rec.snrDb ?? '', rec.snrDb === null ? 'none' : rec.pinkish ? 'pink' : 'white'].join(','));
+    sources.push(
+      [
+        rec.split,
+        rel,
+        rec.label,
+        rec.text,
+        rec.voice,
+        rec.speed.toFixed(0),
+        rec.pitch.toFixed(0),
+        rec.gainDb.toFixed(1),
+        rec.snrDb ?? '',
+        rec.snrDb === null ? 'none' : rec.pinkish ? 'pink' : 'white',
+      ].join(','),
+    );
     return { rec, file: path.join(tmp, rec.split, rel) };
   });
-  for (const split of ['pool', 'test']) for (const label of new Set(list.map((x) => x.label))) fs.mkdirSync(path.join(tmp, split, label), { recursive: true });
+  for (const split of ['pool', 'test'])
+    for (const label of new Set(list.map((x) => x.label))) fs.mkdirSync(path.join(tmp, split, label), { recursive: true });
   let done = 0;
   let next = 0;
   const worker = async () => {
@@ -272,18 +348,37 @@ async function build(name, o, variants) {
   fs.writeFileSync(path.join(tmp, 'test-truth.csv'), truth.test.join('\n') + '\n');
   fs.writeFileSync(path.join(tmp, 'sources.csv'), sources.join('\n') + '\n');
   const seconds = (Date.now() - t0) / 1000;
-  fs.writeFileSync(path.join(tmp, MARKER), JSON.stringify({ version: FORMAT_VERSION, seed: o.seed, perClass: o.perClass ?? null, testPerClass: o.testPerClass ?? null, pool: counters.pool, test: counters.test, classes: new Set(list.map((x) => x.label)).size, seconds }, null, 1) + '\n');
+  fs.writeFileSync(
+    path.join(tmp, MARKER),
+    JSON.stringify(
+      {
+        version: FORMAT_VERSION,
+        seed: o.seed,
+        perClass: o.perClass ?? null,
+        testPerClass: o.testPerClass ?? null,
+        pool: counters.pool,
+        test: counters.test,
+        classes: new Set(list.map((x) => x.label)).size,
+        seconds,
+      },
+      null,
+      1,
+    ) + '\n',
+  );
   fs.rmSync(dest, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   fs.renameSync(tmp, dest);
   console.log(`${name}: ${counters.pool} pool + ${counters.test} test clips in ${seconds.toFixed(1)} s → ${dest}`);
-  console.log(`  bench: selflabel bench --data ${path.join(dest, 'pool')} --truth ${path.join(dest, 'pool-truth.csv')} --test-data ${path.join(dest, 'test')} --test-truth ${path.join(dest, 'test-truth.csv')}`);
+  console.log(
+    `  bench: selflabel bench --data ${path.join(dest, 'pool')} --truth ${path.join(dest, 'pool-truth.csv')} --test-data ${path.join(dest, 'test')} --test-truth ${path.join(dest, 'test-truth.csv')}`,
+  );
 }
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const names = o.only ? [o.only] : ['audio-words', 'audio-speakers'];
-  for (const n of names) if (!['audio-words', 'audio-speakers'].includes(n)) throw new Error(`unknown set ${n} (audio-words | audio-speakers)`);
+  for (const n of names)
+    if (!['audio-words', 'audio-speakers'].includes(n)) throw new Error(`unknown set ${n} (audio-words | audio-speakers)`);
   ensureEspeak();
   const variants = voiceVariants();
   for (const n of names) await build(n, o, variants);

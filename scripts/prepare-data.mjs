@@ -84,7 +84,9 @@ const csvField = (s) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 export function readIdxImages(file) {
   const buf = fs.readFileSync(file);
   if (buf.length < 16 || buf.readUInt32BE(0) !== 2051) throw new Error(`${file}: not an IDX image file (magic 2051)`);
-  const count = buf.readUInt32BE(4), rows = buf.readUInt32BE(8), cols = buf.readUInt32BE(12);
+  const count = buf.readUInt32BE(4),
+    rows = buf.readUInt32BE(8),
+    cols = buf.readUInt32BE(12);
   if (buf.length !== 16 + count * rows * cols) throw new Error(`${file}: size ${buf.length} does not match header`);
   return { count, rows, cols, pixels: buf.subarray(16) };
 }
@@ -138,7 +140,9 @@ function prepareDataset(name, force, build, log) {
   const dir = path.join(DATA_DIR, name);
   const marker = readMarker(dir);
   if (!force && marker && marker.version === FORMAT_VERSION) {
-    log(`[prepare] ${name}: up to date (${marker.pool} pool, ${marker.test} test, version ${marker.version}) in ${path.relative(ROOT, dir)}`);
+    log(
+      `[prepare] ${name}: up to date (${marker.pool} pool, ${marker.test} test, version ${marker.version}) in ${path.relative(ROOT, dir)}`,
+    );
     return { ...marker, dir, skipped: true };
   }
   const t0 = process.hrtime.bigint();
@@ -149,11 +153,19 @@ function prepareDataset(name, force, build, log) {
   try {
     const info = build(tmp);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const out = { version: FORMAT_VERSION, dataset: name, ...info, seconds: Math.round(seconds * 10) / 10, written: new Date().toISOString() };
+    const out = {
+      version: FORMAT_VERSION,
+      dataset: name,
+      ...info,
+      seconds: Math.round(seconds * 10) / 10,
+      written: new Date().toISOString(),
+    };
     fs.writeFileSync(path.join(tmp, MARKER), JSON.stringify(out, null, 2) + '\n');
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
-    log(`[prepare] ${name}: wrote ${out.pool} pool + ${out.test} test items to ${path.relative(ROOT, dir)} in ${out.seconds} s${info.note ? ` (${info.note})` : ''}`);
+    log(
+      `[prepare] ${name}: wrote ${out.pool} pool + ${out.test} test items to ${path.relative(ROOT, dir)} in ${out.seconds} s${info.note ? ` (${info.note})` : ''}`,
+    );
     return { ...out, dir, skipped: false };
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -162,25 +174,33 @@ function prepareDataset(name, force, build, log) {
 }
 
 export function prepareMnist({ force = false, log = console.log } = {}) {
-  return prepareDataset('mnist', force, (tmp) => {
-    const out = {};
-    for (const [split, folder] of [['train', 'pool'], ['test', 'test']]) {
-      const d = mnistSplit(split);
-      const size = d.rows * d.cols;
-      const width = String(d.count).length;
-      const items = [];
-      for (let i = 0; i < d.count; i++) {
-        items.push({
-          name: `${pad(i + 1, width)}.png`,
-          label: String(d.labels[i]),
-          bytes: grayPng(d.pixels.subarray(i * size, (i + 1) * size), d.cols, d.rows),
-        });
+  return prepareDataset(
+    'mnist',
+    force,
+    (tmp) => {
+      const out = {};
+      for (const [split, folder] of [
+        ['train', 'pool'],
+        ['test', 'test'],
+      ]) {
+        const d = mnistSplit(split);
+        const size = d.rows * d.cols;
+        const width = String(d.count).length;
+        const items = [];
+        for (let i = 0; i < d.count; i++) {
+          items.push({
+            name: `${pad(i + 1, width)}.png`,
+            label: String(d.labels[i]),
+            bytes: grayPng(d.pixels.subarray(i * size, (i + 1) * size), d.cols, d.rows),
+          });
+        }
+        writeSplit(path.join(tmp, folder), path.join(tmp, `${folder}-truth.csv`), items);
+        out[folder] = d.count;
       }
-      writeSplit(path.join(tmp, folder), path.join(tmp, `${folder}-truth.csv`), items);
-      out[folder] = d.count;
-    }
-    return { pool: out.pool, test: out.test, classes: 10 };
-  }, log);
+      return { pool: out.pool, test: out.test, classes: 10 };
+    },
+    log,
+  );
 }
 
 /** Reads the SpamAssassin corpus → [{group, id, label, text}], sorted by group then id. */
@@ -188,7 +208,10 @@ export function readSpamCorpus() {
   const base = path.join(ROOT, 'node_modules', '@stdlib', 'datasets-spam-assassin', 'data');
   const out = [];
   for (const [group, label] of Object.entries(SPAM_GROUPS)) {
-    const files = fs.readdirSync(path.join(base, group)).filter((f) => f.endsWith('.json')).sort();
+    const files = fs
+      .readdirSync(path.join(base, group))
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     for (const f of files) {
       const rec = JSON.parse(fs.readFileSync(path.join(base, group, f), 'utf8'));
       if (typeof rec.text !== 'string') throw new Error(`${group}/${f}: no text field`);
@@ -199,36 +222,51 @@ export function readSpamCorpus() {
 }
 
 export function prepareSpam({ force = false, log = console.log } = {}) {
-  return prepareDataset('spam', force, (tmp) => {
-    const corpus = readSpamCorpus();
-    const rand = rng(SPAM_SEED);
-    const pool = [], test = [];
-    for (const label of ['ham', 'spam']) {
-      const msgs = shuffle(corpus.filter((m) => m.label === label), rand);
-      const nTest = Math.round(msgs.length * SPAM_TEST_FRACTION);
-      test.push(...msgs.slice(0, nTest));
-      pool.push(...msgs.slice(nTest));
-    }
-    const replaced = corpus.filter((m) => m.text.includes('\uFFFD')).length;
-    const sources = ['split,path,source'];
-    const counts = {};
-    for (const [folder, msgs] of [['pool', pool], ['test', test]]) {
-      shuffle(msgs, rand);
-      const width = String(msgs.length).length;
-      const items = msgs.map((m, i) => {
-        const name = `${pad(i + 1, width)}.txt`;
-        sources.push(`${folder},${name},${m.group}/${m.id}`);
-        return { name, label: m.label, bytes: Buffer.from(m.text, 'utf8') };
-      });
-      writeSplit(path.join(tmp, folder), path.join(tmp, `${folder}-truth.csv`), items);
-      counts[folder] = msgs.length;
-    }
-    fs.writeFileSync(path.join(tmp, 'sources.csv'), sources.join('\n') + '\n');
-    return {
-      pool: counts.pool, test: counts.test, classes: 2, emailsWithReplacedBytes: replaced,
-      note: `${replaced} emails had invalid UTF-8 bytes, kept with U+FFFD replacements`,
-    };
-  }, log);
+  return prepareDataset(
+    'spam',
+    force,
+    (tmp) => {
+      const corpus = readSpamCorpus();
+      const rand = rng(SPAM_SEED);
+      const pool = [],
+        test = [];
+      for (const label of ['ham', 'spam']) {
+        const msgs = shuffle(
+          corpus.filter((m) => m.label === label),
+          rand,
+        );
+        const nTest = Math.round(msgs.length * SPAM_TEST_FRACTION);
+        test.push(...msgs.slice(0, nTest));
+        pool.push(...msgs.slice(nTest));
+      }
+      const replaced = corpus.filter((m) => m.text.includes('\uFFFD')).length;
+      const sources = ['split,path,source'];
+      const counts = {};
+      for (const [folder, msgs] of [
+        ['pool', pool],
+        ['test', test],
+      ]) {
+        shuffle(msgs, rand);
+        const width = String(msgs.length).length;
+        const items = msgs.map((m, i) => {
+          const name = `${pad(i + 1, width)}.txt`;
+          sources.push(`${folder},${name},${m.group}/${m.id}`);
+          return { name, label: m.label, bytes: Buffer.from(m.text, 'utf8') };
+        });
+        writeSplit(path.join(tmp, folder), path.join(tmp, `${folder}-truth.csv`), items);
+        counts[folder] = msgs.length;
+      }
+      fs.writeFileSync(path.join(tmp, 'sources.csv'), sources.join('\n') + '\n');
+      return {
+        pool: counts.pool,
+        test: counts.test,
+        classes: 2,
+        emailsWithReplacedBytes: replaced,
+        note: `${replaced} emails had invalid UTF-8 bytes, kept with U+FFFD replacements`,
+      };
+    },
+    log,
+  );
 }
 
 /**
@@ -238,7 +276,8 @@ export function prepareSpam({ force = false, log = console.log } = {}) {
 export function writeMnistSample(dir, { size = 2000, seed = 1, truthFile, log = console.log } = {}) {
   const abs = path.resolve(dir);
   const truth = path.resolve(truthFile ?? `${abs.replace(/[\\/]+$/, '')}-truth.csv`);
-  if (truth === abs || truth.startsWith(abs + path.sep)) throw new Error(`the truth CSV (${truth}) must be outside the sample folder ${abs}`);
+  if (truth === abs || truth.startsWith(abs + path.sep))
+    throw new Error(`the truth CSV (${truth}) must be outside the sample folder ${abs}`);
   const t0 = Date.now();
   const d = mnistSplit('train');
   if (!(Number.isInteger(size) && size > 0 && size <= d.count)) throw new Error(`--sample-size must be 1..${d.count}`);
@@ -262,9 +301,11 @@ export function writeMnistSample(dir, { size = 2000, seed = 1, truthFile, log = 
 export function ensureApt(packages, probes, log = console.log) {
   if (probes.every((p) => fs.existsSync(p))) return;
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  const run = (args) => execFileSync(root ? 'apt-get' : 'sudo', root ? args : ['apt-get', ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
+  const run = (args) =>
+    execFileSync(root ? 'apt-get' : 'sudo', root ? args : ['apt-get', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   const install = ['install', '-y', '--no-install-recommends', ...packages];
   log(`[prepare] installing Debian packages: ${packages.join(' ')}`);
   try {
@@ -274,7 +315,12 @@ export function ensureApt(packages, probes, log = console.log) {
       run(['update']);
       run(install);
     } catch (err) {
-      throw new Error(`could not install ${packages.join(' ')} with apt-get (${String(err.stderr ?? err.message).trim().split('\n').pop()}); install them and run again`);
+      throw new Error(
+        `could not install ${packages.join(' ')} with apt-get (${String(err.stderr ?? err.message)
+          .trim()
+          .split('\n')
+          .pop()}); install them and run again`,
+      );
     }
   }
   const still = probes.filter((p) => !fs.existsSync(p));
@@ -296,7 +342,8 @@ export function groupSplit(groups, fraction, rand, classOf = (items) => items[0]
     if (!byClass.has(c)) byClass.set(c, []);
     byClass.get(c).push({ key, items });
   }
-  const pool = [], test = [];
+  const pool = [],
+    test = [];
   for (const c of [...byClass.keys()].sort()) {
     const gs = shuffle(byClass.get(c), rand);
     const total = gs.reduce((s, g) => s + g.items.length, 0);
@@ -355,7 +402,10 @@ export function readOxygenIcons(sizes, base = OXYGEN_DIR) {
     for (const context of ICON_CONTEXTS) {
       const dir = path.join(base, `${size}x${size}`, context);
       if (!fs.existsSync(dir)) continue;
-      for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.png')).sort()) {
+      for (const f of fs
+        .readdirSync(dir)
+        .filter((x) => x.endsWith('.png'))
+        .sort()) {
         const file = path.join(dir, f);
         let real;
         try {
@@ -378,24 +428,33 @@ export function readOxygenIcons(sizes, base = OXYGEN_DIR) {
 }
 
 function prepareIcons(name, sizes, { force = false, log = console.log } = {}) {
-  return prepareDataset(name, force, (tmp) => {
-    ensureApt(['oxygen-icon-theme'], [path.join(OXYGEN_DIR, '48x48', 'apps')], log);
-    const items = readOxygenIcons(sizes);
-    if (!items.length) throw new Error(`no oxygen icons found in ${OXYGEN_DIR}`);
-    const groups = new Map();
-    for (const it of items) {
-      if (!groups.has(it.group)) groups.set(it.group, []);
-      groups.get(it.group).push(it);
-    }
-    const rand = rng(ICONS_SEED + sizes.reduce((s, x) => s + x, 0));
-    const split = groupSplit(groups, TEST_FRACTION, rand);
-    const counts = writePoolTest(tmp, split, 'png', rand);
-    return {
-      pool: counts.pool, test: counts.test, classes: ICON_CONTEXTS.length, sizes,
-      poolClasses: classCounts(split.pool), testClasses: classCounts(split.test),
-      note: `oxygen-icon-theme ${sizes.join('/')} px, labelled by context, split by artwork`,
-    };
-  }, log);
+  return prepareDataset(
+    name,
+    force,
+    (tmp) => {
+      ensureApt(['oxygen-icon-theme'], [path.join(OXYGEN_DIR, '48x48', 'apps')], log);
+      const items = readOxygenIcons(sizes);
+      if (!items.length) throw new Error(`no oxygen icons found in ${OXYGEN_DIR}`);
+      const groups = new Map();
+      for (const it of items) {
+        if (!groups.has(it.group)) groups.set(it.group, []);
+        groups.get(it.group).push(it);
+      }
+      const rand = rng(ICONS_SEED + sizes.reduce((s, x) => s + x, 0));
+      const split = groupSplit(groups, TEST_FRACTION, rand);
+      const counts = writePoolTest(tmp, split, 'png', rand);
+      return {
+        pool: counts.pool,
+        test: counts.test,
+        classes: ICON_CONTEXTS.length,
+        sizes,
+        poolClasses: classCounts(split.pool),
+        testClasses: classCounts(split.test),
+        note: `oxygen-icon-theme ${sizes.join('/')} px, labelled by context, split by artwork`,
+      };
+    },
+    log,
+  );
 }
 
 export const prepareIconsSmall = (o) => prepareIcons('icons', [48], o);
@@ -407,7 +466,14 @@ export function imageMagick() {
   return null;
 }
 
-const LETTER_FONT_PACKAGES = ['fonts-dejavu-core', 'fonts-dejavu-extra', 'fonts-liberation', 'fonts-urw-base35', 'fonts-freefont-ttf', 'fonts-noto-core'];
+const LETTER_FONT_PACKAGES = [
+  'fonts-dejavu-core',
+  'fonts-dejavu-extra',
+  'fonts-liberation',
+  'fonts-urw-base35',
+  'fonts-freefont-ttf',
+  'fonts-noto-core',
+];
 /** Families whose "letters" are symbols, not Latin letters. */
 const NOT_LETTER_FONTS = /symbol|dingbat|d050000l|math/i;
 export const LETTERS = 'ABCDEFGHIJ';
@@ -436,11 +502,32 @@ export function renderLetters(convert, fontFile, scratch) {
   const dir = fs.mkdtempSync(path.join(scratch, 'glyphs-'));
   try {
     const glyphs = [...LETTERS, ...LETTERS.toLowerCase()];
-    execFileSync(convert, [
-      '-background', 'white', '-fill', 'black', '-font', fontFile, '-pointsize', '72',
-      ...glyphs.map((g) => `label:${g}`), '-trim', '+repage', '-resize', '24x24', '-gravity', 'center', '-extent', '28x28',
-      '-colorspace', 'Gray', path.join(dir, 'g-%d.png'),
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(
+      convert,
+      [
+        '-background',
+        'white',
+        '-fill',
+        'black',
+        '-font',
+        fontFile,
+        '-pointsize',
+        '72',
+        ...glyphs.map((g) => `label:${g}`),
+        '-trim',
+        '+repage',
+        '-resize',
+        '24x24',
+        '-gravity',
+        'center',
+        '-extent',
+        '28x28',
+        '-colorspace',
+        'Gray',
+        path.join(dir, 'g-%d.png'),
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     const out = [];
     const hashes = new Set();
     for (let i = 0; i < glyphs.length; i++) {
@@ -464,70 +551,99 @@ export function renderLetters(convert, fontFile, scratch) {
 }
 
 export function prepareLetters({ force = false, log = console.log } = {}) {
-  return prepareDataset('letters', force, (tmp) => {
-    ensureApt(['imagemagick', 'fontconfig', ...LETTER_FONT_PACKAGES], ['/usr/bin/fc-list', '/usr/share/fonts/truetype/liberation', '/usr/share/fonts/opentype/urw-base35', '/usr/share/fonts/truetype/noto', '/usr/share/fonts/truetype/freefont'], log);
-    const convert = imageMagick();
-    if (!convert) throw new Error('ImageMagick (Debian package imagemagick) is not installed');
-    const fonts = listLatinFonts();
-    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-letters-'));
-    const groups = new Map();
-    const seenFonts = new Set();
-    let skipped = 0, duplicates = 0;
-    try {
-      for (const f of fonts) {
-        let glyphs;
-        try {
-          glyphs = renderLetters(convert, f.file, scratch);
-        } catch {
-          glyphs = null;
+  return prepareDataset(
+    'letters',
+    force,
+    (tmp) => {
+      ensureApt(
+        ['imagemagick', 'fontconfig', ...LETTER_FONT_PACKAGES],
+        [
+          '/usr/bin/fc-list',
+          '/usr/share/fonts/truetype/liberation',
+          '/usr/share/fonts/opentype/urw-base35',
+          '/usr/share/fonts/truetype/noto',
+          '/usr/share/fonts/truetype/freefont',
+        ],
+        log,
+      );
+      const convert = imageMagick();
+      if (!convert) throw new Error('ImageMagick (Debian package imagemagick) is not installed');
+      const fonts = listLatinFonts();
+      const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-letters-'));
+      const groups = new Map();
+      const seenFonts = new Set();
+      let skipped = 0,
+        duplicates = 0;
+      try {
+        for (const f of fonts) {
+          let glyphs;
+          try {
+            glyphs = renderLetters(convert, f.file, scratch);
+          } catch {
+            glyphs = null;
+          }
+          if (!glyphs) {
+            skipped++;
+            continue;
+          }
+          const h = sha1(Buffer.concat(glyphs.map((g) => g.pixels)));
+          if (seenFonts.has(h)) {
+            duplicates++;
+            continue;
+          }
+          seenFonts.add(h);
+          if (!groups.has(f.family)) groups.set(f.family, []);
+          for (const g of glyphs) {
+            groups.get(f.family).push({
+              label: g.letter,
+              bytes: grayPng(g.pixels, 28, 28),
+              source: `${path.basename(f.file)} ${g.upper ? g.letter : g.letter.toLowerCase()}`,
+            });
+          }
         }
-        if (!glyphs) {
-          skipped++;
-          continue;
-        }
-        const h = sha1(Buffer.concat(glyphs.map((g) => g.pixels)));
-        if (seenFonts.has(h)) {
-          duplicates++;
-          continue;
-        }
-        seenFonts.add(h);
-        if (!groups.has(f.family)) groups.set(f.family, []);
-        for (const g of glyphs) {
-          groups.get(f.family).push({
-            label: g.letter, bytes: grayPng(g.pixels, 28, 28),
-            source: `${path.basename(f.file)} ${g.upper ? g.letter : g.letter.toLowerCase()}`,
-          });
-        }
+      } finally {
+        fs.rmSync(scratch, { recursive: true, force: true });
       }
-    } finally {
-      fs.rmSync(scratch, { recursive: true, force: true });
-    }
-    if (groups.size < 2) throw new Error(`only ${groups.size} usable font famil${groups.size === 1 ? 'y' : 'ies'}: need at least two`);
-    // Split by font family (every class has the same families): a test family's glyphs are all in test.
-    const rand = rng(LETTERS_SEED);
-    const fams = shuffle([...groups.keys()].sort(), rand);
-    const total = fams.reduce((s, k) => s + groups.get(k).length, 0);
-    const split = { pool: [], test: [] };
-    let inTest = 0;
-    for (const fam of fams) {
-      const items = groups.get(fam);
-      const toTest = inTest + items.length / 2 <= TEST_FRACTION * total;
-      if (toTest) inTest += items.length;
-      split[toTest ? 'test' : 'pool'].push(...items);
-    }
-    const counts = writePoolTest(tmp, split, 'png', rand);
-    const testFamilies = fams.filter((fm) => split.test.includes(groups.get(fm)[0]));
-    return {
-      pool: counts.pool, test: counts.test, classes: LETTERS.length, fonts: seenFonts.size, families: groups.size,
-      testFamilies, fontsWithoutGlyphs: skipped, duplicateFonts: duplicates,
-      note: `${seenFonts.size} fonts of ${groups.size} families (${skipped} without the glyphs, ${duplicates} duplicates); test families: ${testFamilies.join(', ')}`,
-    };
-  }, log);
+      if (groups.size < 2) throw new Error(`only ${groups.size} usable font famil${groups.size === 1 ? 'y' : 'ies'}: need at least two`);
+      // Split by font family (every class has the same families): a test family's glyphs are all in test.
+      const rand = rng(LETTERS_SEED);
+      const fams = shuffle([...groups.keys()].sort(), rand);
+      const total = fams.reduce((s, k) => s + groups.get(k).length, 0);
+      const split = { pool: [], test: [] };
+      let inTest = 0;
+      for (const fam of fams) {
+        const items = groups.get(fam);
+        const toTest = inTest + items.length / 2 <= TEST_FRACTION * total;
+        if (toTest) inTest += items.length;
+        split[toTest ? 'test' : 'pool'].push(...items);
+      }
+      const counts = writePoolTest(tmp, split, 'png', rand);
+      const testFamilies = fams.filter((fm) => split.test.includes(groups.get(fm)[0]));
+      return {
+        pool: counts.pool,
+        test: counts.test,
+        classes: LETTERS.length,
+        fonts: seenFonts.size,
+        families: groups.size,
+        testFamilies,
+        fontsWithoutGlyphs: skipped,
+        duplicateFonts: duplicates,
+        note: `${seenFonts.size} fonts of ${groups.size} families (${skipped} without the glyphs, ${duplicates} duplicates); test families: ${testFamilies.join(', ')}`,
+      };
+    },
+    log,
+  );
 }
 
 /** Prepares the named datasets (default: all). */
 export function prepareAll({ only, force = false, log = console.log } = {}) {
-  const all = { mnist: prepareMnist, spam: prepareSpam, icons: prepareIconsSmall, 'icons-sizes': prepareIconsAllSizes, letters: prepareLetters };
+  const all = {
+    mnist: prepareMnist,
+    spam: prepareSpam,
+    icons: prepareIconsSmall,
+    'icons-sizes': prepareIconsAllSizes,
+    letters: prepareLetters,
+  };
   const names = only ? [only] : Object.keys(all);
   const out = {};
   for (const n of names) {
@@ -562,8 +678,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   try {
     const o = parseArgs(process.argv.slice(2));
     if (o.help) {
-      console.log('usage: node scripts/prepare-data.mjs [--only mnist|spam|icons|icons-sizes|letters] [--force]\n' +
-        '       node scripts/prepare-data.mjs --sample DIR [--sample-size 2000] [--seed 1] [--sample-truth FILE]');
+      console.log(
+        'usage: node scripts/prepare-data.mjs [--only mnist|spam|icons|icons-sizes|letters] [--force]\n' +
+          '       node scripts/prepare-data.mjs --sample DIR [--sample-size 2000] [--seed 1] [--sample-truth FILE]',
+      );
     } else if (o.sample) {
       writeMnistSample(o.sample, { size: o.sampleSize ?? 2000, seed: o.seed ?? 1, truthFile: o.sampleTruth });
     } else {

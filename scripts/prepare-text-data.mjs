@@ -91,12 +91,16 @@ function stratifiedSplit(items, testFraction, rand) {
   return { pool: shuffle(pool, rand), test: shuffle(test, rand) };
 }
 
-const countBy = (items) => Object.fromEntries([...items.reduce((m, it) => m.set(it.label, (m.get(it.label) ?? 0) + 1), new Map())].sort((a, b) => b[1] - a[1]));
+const countBy = (items) =>
+  Object.fromEntries([...items.reduce((m, it) => m.set(it.label, (m.get(it.label) ?? 0) + 1), new Map())].sort((a, b) => b[1] - a[1]));
 
 function writeJsonlSplit(dir, truthFile, file, items) {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, file), items.map((it) => JSON.stringify({ text: it.text })).join('\n') + '\n');
-  fs.writeFileSync(truthFile, ['path,label', ...items.map((it, i) => `${csvField(`${file}#${i + 1}`)},${csvField(it.label)}`)].join('\n') + '\n');
+  fs.writeFileSync(
+    truthFile,
+    ['path,label', ...items.map((it, i) => `${csvField(`${file}#${i + 1}`)},${csvField(it.label)}`)].join('\n') + '\n',
+  );
 }
 
 function writeTxtSplit(dir, truthFile, items) {
@@ -112,7 +116,10 @@ function writeTxtSplit(dir, truthFile, items) {
 }
 
 function writeSources(file, items) {
-  fs.writeFileSync(file, ['index,source,label', ...items.map((it, i) => `${i},${csvField(it.source)},${csvField(it.label)}`)].join('\n') + '\n');
+  fs.writeFileSync(
+    file,
+    ['index,source,label', ...items.map((it, i) => `${i},${csvField(it.source)},${csvField(it.label)}`)].join('\n') + '\n',
+  );
 }
 
 function apt(args, log) {
@@ -145,54 +152,63 @@ export function parseDumpavail(s, noSection = false) {
 }
 
 async function prepareDebianDesc({ force, log }) {
-  await prepareGroup(['debian-desc', 'debian-desc-small'], force, async ([big, small]) => {
-    const lists = '/var/lib/apt/lists';
-    const translations = () => (fs.existsSync(lists) ? fs.readdirSync(lists).filter((f) => /_i18n_Translation-en(\.[a-z0-9]+)?$/.test(f)) : []);
-    let dump = '';
-    try {
-      dump = execFileSync('apt-cache', ['dumpavail'], { maxBuffer: 1 << 30, encoding: 'utf8' });
-    } catch {
-      /* no lists yet */
-    }
-    // The Packages lists carry only the short description; the long ones are in the Translation-en lists, which an
-    // image configured with Acquire::Languages "none" does not download.
-    if (!/^Package: /m.test(dump) || !translations().length) {
-      apt(['update', '-o', 'Acquire::Languages=en'], log);
-      dump = execFileSync('apt-cache', ['dumpavail'], { maxBuffer: 1 << 30, encoding: 'utf8' });
-    }
-    const longs = new Map();
-    for (const f of translations()) {
-      const txt = execFileSync('/usr/lib/apt/apt-helper', ['cat-file', path.join(lists, f)], { maxBuffer: 1 << 30, encoding: 'utf8' });
-      for (const d of parseDumpavail(txt, true)) if (!longs.has(d.package)) longs.set(d.package, d);
-    }
-    const pk = parseDumpavail(dump).map((p) => ({ ...p, long: longs.get(p.package)?.long ?? '' }));
-    const seenLong = new Set();
-    const items = [];
-    for (const p of pk) {
-      const key = p.long.replace(/\s+/g, ' ').toLowerCase();
-      if (!key || seenLong.has(key)) continue;
-      seenLong.add(key);
-      items.push({ label: p.section, text: `${p.short}\n${p.long}`, source: p.package });
-    }
-    const sizes = countBy(items);
-    const keep = new Set(Object.keys(sizes).slice(0, 10));
-    const kept = items.filter((it) => keep.has(it.label));
-    const rand = rng(SEED);
-    const { pool: allPool, test: allTest } = stratifiedSplit(kept, 2000 / kept.length, rand);
-    const test = allTest.slice(0, 2000);
-    const pool = allPool.slice(0, 8000);
-    const poolSmall = pool.slice(0, 1000);
-    const note = `${pk.length} packages, ${items.length} with distinct descriptions, 10 biggest sections kept`;
-    for (const [dir, p] of [[big, pool], [small, poolSmall]]) {
-      writeJsonlSplit(path.join(dir, 'pool'), path.join(dir, 'pool-truth.csv'), 'descriptions.jsonl', p);
-      writeJsonlSplit(path.join(dir, 'test'), path.join(dir, 'test-truth.csv'), 'descriptions.jsonl', test);
-      writeSources(path.join(dir, 'pool-sources.csv'), p);
-    }
-    return [
-      { pool: pool.length, test: test.length, classes: countBy(pool), note },
-      { pool: poolSmall.length, test: test.length, classes: countBy(poolSmall), note },
-    ];
-  }, log);
+  await prepareGroup(
+    ['debian-desc', 'debian-desc-small'],
+    force,
+    async ([big, small]) => {
+      const lists = '/var/lib/apt/lists';
+      const translations = () =>
+        fs.existsSync(lists) ? fs.readdirSync(lists).filter((f) => /_i18n_Translation-en(\.[a-z0-9]+)?$/.test(f)) : [];
+      let dump = '';
+      try {
+        dump = execFileSync('apt-cache', ['dumpavail'], { maxBuffer: 1 << 30, encoding: 'utf8' });
+      } catch {
+        /* no lists yet */
+      }
+      // The Packages lists carry only the short description; the long ones are in the Translation-en lists, which an
+      // image configured with Acquire::Languages "none" does not download.
+      if (!/^Package: /m.test(dump) || !translations().length) {
+        apt(['update', '-o', 'Acquire::Languages=en'], log);
+        dump = execFileSync('apt-cache', ['dumpavail'], { maxBuffer: 1 << 30, encoding: 'utf8' });
+      }
+      const longs = new Map();
+      for (const f of translations()) {
+        const txt = execFileSync('/usr/lib/apt/apt-helper', ['cat-file', path.join(lists, f)], { maxBuffer: 1 << 30, encoding: 'utf8' });
+        for (const d of parseDumpavail(txt, true)) if (!longs.has(d.package)) longs.set(d.package, d);
+      }
+      const pk = parseDumpavail(dump).map((p) => ({ ...p, long: longs.get(p.package)?.long ?? '' }));
+      const seenLong = new Set();
+      const items = [];
+      for (const p of pk) {
+        const key = p.long.replace(/\s+/g, ' ').toLowerCase();
+        if (!key || seenLong.has(key)) continue;
+        seenLong.add(key);
+        items.push({ label: p.section, text: `${p.short}\n${p.long}`, source: p.package });
+      }
+      const sizes = countBy(items);
+      const keep = new Set(Object.keys(sizes).slice(0, 10));
+      const kept = items.filter((it) => keep.has(it.label));
+      const rand = rng(SEED);
+      const { pool: allPool, test: allTest } = stratifiedSplit(kept, 2000 / kept.length, rand);
+      const test = allTest.slice(0, 2000);
+      const pool = allPool.slice(0, 8000);
+      const poolSmall = pool.slice(0, 1000);
+      const note = `${pk.length} packages, ${items.length} with distinct descriptions, 10 biggest sections kept`;
+      for (const [dir, p] of [
+        [big, pool],
+        [small, poolSmall],
+      ]) {
+        writeJsonlSplit(path.join(dir, 'pool'), path.join(dir, 'pool-truth.csv'), 'descriptions.jsonl', p);
+        writeJsonlSplit(path.join(dir, 'test'), path.join(dir, 'test-truth.csv'), 'descriptions.jsonl', test);
+        writeSources(path.join(dir, 'pool-sources.csv'), p);
+      }
+      return [
+        { pool: pool.length, test: test.length, classes: countBy(pool), note },
+        { pool: poolSmall.length, test: test.length, classes: countBy(poolSmall), note },
+      ];
+    },
+    log,
+  );
 }
 
 // ───────────────────────── man pages ─────────────────────────
@@ -203,7 +219,10 @@ const MAN_SECTIONS = ['1', '3', '5', '8'];
 /** Renders one man page source (troff) to plain text with groff; resolves with '' on failure. */
 function groff(src) {
   return new Promise((resolve) => {
-    const p = spawn('groff', ['-t', '-man', '-Tutf8', '-P-cbou', '-rLL=78n'], { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+    const p = spawn('groff', ['-t', '-man', '-Tutf8', '-P-cbou', '-rLL=78n'], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+      env: { ...process.env, LC_ALL: 'C.UTF-8' },
+    });
     const chunks = [];
     p.stdout.on('data', (c) => chunks.push(c));
     p.on('error', () => resolve(''));
@@ -220,67 +239,81 @@ export function cleanManText(s) {
   while (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
   if (lines.length && /\(\w+\)\s*$/.test(lines[0])) lines.shift();
   if (lines.length && /\(\w+\)\s*$/.test(lines[lines.length - 1])) lines.pop();
-  return lines.join('\n').replace(/\n{3,}/g, '\n\n').trim() + '\n';
+  return (
+    lines
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim() + '\n'
+  );
 }
 
 async function prepareManpages({ force, log }) {
-  await prepareGroup(['manpages', 'manpages-small'], force, async ([big, small]) => {
-    if (!fs.existsSync(path.join(MAN_DIR, 'man3'))) apt(['install', '-y', '--no-install-recommends', 'man-db', 'manpages', 'manpages-dev', 'groff-base'], log);
-    const rand = rng(SEED + 1);
-    const files = [];
-    for (const sec of MAN_SECTIONS) {
-      const dir = path.join(MAN_DIR, `man${sec}`);
-      const names = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
-      const perPrefix = new Map();
-      for (const f of shuffle(names, rand)) {
-        const prefix = f.split(/[._-]/)[0];
-        const c = perPrefix.get(prefix) ?? 0;
-        if (c >= 3) continue;
-        perPrefix.set(prefix, c + 1);
-        files.push({ file: path.join(dir, f), label: `man${sec}` });
+  await prepareGroup(
+    ['manpages', 'manpages-small'],
+    force,
+    async ([big, small]) => {
+      if (!fs.existsSync(path.join(MAN_DIR, 'man3')))
+        apt(['install', '-y', '--no-install-recommends', 'man-db', 'manpages', 'manpages-dev', 'groff-base'], log);
+      const rand = rng(SEED + 1);
+      const files = [];
+      for (const sec of MAN_SECTIONS) {
+        const dir = path.join(MAN_DIR, `man${sec}`);
+        const names = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+        const perPrefix = new Map();
+        for (const f of shuffle(names, rand)) {
+          const prefix = f.split(/[._-]/)[0];
+          const c = perPrefix.get(prefix) ?? 0;
+          if (c >= 3) continue;
+          perPrefix.set(prefix, c + 1);
+          files.push({ file: path.join(dir, f), label: `man${sec}` });
+        }
       }
-    }
-    const items = [];
-    let skipped = 0;
-    let next = 0;
-    const worker = async () => {
-      while (next < files.length) {
-        const f = files[next++];
-        let src;
-        try {
-          const raw = fs.readFileSync(f.file);
-          src = f.file.endsWith('.gz') ? zlib.gunzipSync(raw).toString('utf8') : raw.toString('utf8');
-        } catch {
-          skipped++;
-          continue;
+      const items = [];
+      let skipped = 0;
+      let next = 0;
+      const worker = async () => {
+        while (next < files.length) {
+          const f = files[next++];
+          let src;
+          try {
+            const raw = fs.readFileSync(f.file);
+            src = f.file.endsWith('.gz') ? zlib.gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+          } catch {
+            skipped++;
+            continue;
+          }
+          if (/^\.so\s/m.test(src) && src.trim().split('\n').length <= 3) {
+            skipped++;
+            continue;
+          }
+          const text = cleanManText(await groff(src)).slice(0, 20_000);
+          if (text.length < 200) {
+            skipped++;
+            continue;
+          }
+          items.push({ label: f.label, text, source: path.relative(MAN_DIR, f.file) });
         }
-        if (/^\.so\s/m.test(src) && src.trim().split('\n').length <= 3) {
-          skipped++;
-          continue;
-        }
-        const text = cleanManText(await groff(src)).slice(0, 20_000);
-        if (text.length < 200) {
-          skipped++;
-          continue;
-        }
-        items.push({ label: f.label, text, source: path.relative(MAN_DIR, f.file) });
+      };
+      await Promise.all([worker(), worker()]);
+      items.sort((a, b) => (a.source < b.source ? -1 : 1));
+      const { pool, test } = stratifiedSplit(items, 0.25, rng(SEED + 2));
+      const poolSmall = pool.slice(0, 600);
+      const note = `${files.length} pages looked at, ${skipped} skipped (redirects, unreadable, < 200 chars)`;
+      for (const [dir, p] of [
+        [big, pool],
+        [small, poolSmall],
+      ]) {
+        writeTxtSplit(path.join(dir, 'pool'), path.join(dir, 'pool-truth.csv'), p);
+        writeTxtSplit(path.join(dir, 'test'), path.join(dir, 'test-truth.csv'), test);
+        writeSources(path.join(dir, 'pool-sources.csv'), p);
       }
-    };
-    await Promise.all([worker(), worker()]);
-    items.sort((a, b) => (a.source < b.source ? -1 : 1));
-    const { pool, test } = stratifiedSplit(items, 0.25, rng(SEED + 2));
-    const poolSmall = pool.slice(0, 600);
-    const note = `${files.length} pages looked at, ${skipped} skipped (redirects, unreadable, < 200 chars)`;
-    for (const [dir, p] of [[big, pool], [small, poolSmall]]) {
-      writeTxtSplit(path.join(dir, 'pool'), path.join(dir, 'pool-truth.csv'), p);
-      writeTxtSplit(path.join(dir, 'test'), path.join(dir, 'test-truth.csv'), test);
-      writeSources(path.join(dir, 'pool-sources.csv'), p);
-    }
-    return [
-      { pool: pool.length, test: test.length, classes: countBy(pool), note },
-      { pool: poolSmall.length, test: test.length, classes: countBy(poolSmall), note },
-    ];
-  }, log);
+      return [
+        { pool: pool.length, test: test.length, classes: countBy(pool), note },
+        { pool: poolSmall.length, test: test.length, classes: countBy(poolSmall), note },
+      ];
+    },
+    log,
+  );
 }
 
 export async function prepareText({ only, force = false, log = console.log } = {}) {

@@ -23,7 +23,10 @@ const truthFile = path.join(root, 'sample', `mnist-${size}-truth.csv`);
 const cli = path.join(root, 'dist', 'cli.js');
 
 function sh(args, { capture = false } = {}) {
-  const r = spawnSync(process.execPath, [cli, ...args, '--workspace', ws], { stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, ...args, '--workspace', ws], {
+    stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+    encoding: 'utf8',
+  });
   if (r.status !== 0) {
     console.error(`\nselflabel ${args[0]} failed (exit ${r.status})`);
     process.exit(r.status ?? 1);
@@ -50,9 +53,12 @@ const truth = new Map(
 );
 const classes = [...new Set(truth.values())].sort();
 
-console.log('▶ selflabel init'); sh(['init', '--classes', classes.join(',')]);
-console.log('▶ selflabel scan'); sh(['scan']);
-console.log('▶ selflabel pretrain (self-supervised, both cores)'); sh(['pretrain', '--epochs', String(epochs)]);
+console.log('▶ selflabel init');
+sh(['init', '--classes', classes.join(',')]);
+console.log('▶ selflabel scan');
+sh(['scan']);
+console.log('▶ selflabel pretrain (self-supervised, both cores)');
+sh(['pretrain', '--epochs', String(epochs)]);
 
 const status = JSON.parse(sh(['status', '--json'], { capture: true }));
 const perClass = 10;
@@ -69,15 +75,25 @@ if (need.length) {
     have[c]++;
   }
 }
-console.log('▶ selflabel train'); sh(['train']);
+console.log('▶ selflabel train');
+sh(['train']);
 console.log('▶ selflabel propose');
 const set = JSON.parse(sh(['propose', '--json'], { capture: true }));
 const right = set.proposals.filter((p) => truth.get(p.item) === p.label).length;
 const shown = set.proposals.slice(0, 10);
-for (const p of shown) console.log(`  ${p.item}\t${p.label}\t${p.confidence.toFixed(3)}\t${truth.get(p.item) === p.label ? '✓' : `✗ (really ${truth.get(p.item)})`}`);
+for (const p of shown)
+  console.log(
+    `  ${p.item}\t${p.label}\t${p.confidence.toFixed(3)}\t${truth.get(p.item) === p.label ? '✓' : `✗ (really ${truth.get(p.item)})`}`,
+  );
 const st = JSON.parse(sh(['status', '--json'], { capture: true }));
 console.log(`\nbackend: ${st.backend ?? 'see pretrain output above'}`);
-console.log(`proposals: ${set.proposals.length} of ${truth.size - perClass * classes.length} unlabelled digits at confidence ≥ ${set.threshold}`);
+console.log(
+  `proposals: ${set.proposals.length} of ${truth.size - perClass * classes.length} unlabelled digits at confidence ≥ ${set.threshold}`,
+);
 console.log(`expected precision (calibrated): ${(100 * set.expectedPrecision).toFixed(1)}%`);
-console.log(`measured precision against the real labels: ${set.proposals.length ? ((100 * right) / set.proposals.length).toFixed(1) : '—'}% (${right}/${set.proposals.length})`);
-console.log(`\nThe workspace is ${ws}: review the proposals with \`node dist/cli.js propose --workspace ${path.relative(root, ws)}\`, or open it in VS Code with SelfLabel.`);
+console.log(
+  `measured precision against the real labels: ${set.proposals.length ? ((100 * right) / set.proposals.length).toFixed(1) : '—'}% (${right}/${set.proposals.length})`,
+);
+console.log(
+  `\nThe workspace is ${ws}: review the proposals with \`node dist/cli.js propose --workspace ${path.relative(root, ws)}\`, or open it in VS Code with SelfLabel.`,
+);

@@ -42,7 +42,10 @@ const opt = (n) => {
 const only = opt('only');
 const grep = opt('grep');
 /** --suites a,b: run only these integration suites (folder names under test/integration/suites, `packaged` included). */
-const suites = opt('suites')?.split(',').map((x) => x.trim()).filter(Boolean);
+const suites = opt('suites')
+  ?.split(',')
+  .map((x) => x.trim())
+  .filter(Boolean);
 const wanted = (name) => !suites || suites.includes(name);
 const extensionPath = path.resolve(opt('extension') ?? root);
 const artifacts = path.join(root, 'test-artifacts');
@@ -90,13 +93,22 @@ function summaryAndExit() {
   const fails = results.filter((r) => r.state === 'failed');
   if (fails.length) {
     console.log('\nFailures:');
-    fails.forEach((r, i) => console.log(`\n${i + 1}) [${r.group}] ${r.title}\n${(r.error ?? '(no detail)').split('\n').map((l) => `   ${l}`).join('\n')}`));
+    fails.forEach((r, i) =>
+      console.log(
+        `\n${i + 1}) [${r.group}] ${r.title}\n${(r.error ?? '(no detail)')
+          .split('\n')
+          .map((l) => `   ${l}`)
+          .join('\n')}`,
+      ),
+    );
   }
   if (Object.keys(metrics).length) {
     console.log('\nMeasured:');
     for (const [k, v] of Object.entries(metrics)) console.log(`  ${k}: ${typeof v === 'number' ? Math.round(v * 10) / 10 : v}`);
   }
-  console.log(`\nvscode-test: ${secs(t0)} s total${pending ? `, ${pending} pending` : ''}${fs.existsSync(artifacts) ? `; artifacts in ${path.relative(root, artifacts)}/` : ''}`);
+  console.log(
+    `\nvscode-test: ${secs(t0)} s total${pending ? `, ${pending} pending` : ''}${fs.existsSync(artifacts) ? `; artifacts in ${path.relative(root, artifacts)}/` : ''}`,
+  );
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);
 }
@@ -112,17 +124,44 @@ function copyFixture(name, scratch) {
 
 async function compileSuites() {
   const t = performance.now();
-  const list = (dir, re) => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => re.test(f)).map((f) => path.join(dir, f)) : []);
-  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: 'inline', logLevel: 'warning', absWorkingDir: root };
+  const list = (dir, re) =>
+    fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir, { recursive: true })
+          .map(String)
+          .filter((f) => re.test(f))
+          .map((f) => path.join(dir, f))
+      : [];
+  const common = {
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+    absWorkingDir: root,
+  };
   const itDir = path.join(root, 'test/integration');
   const itEntries = [path.join(itDir, 'index.ts'), ...list(path.join(itDir, 'suites'), /\.test\.ts$/)];
   fs.rmSync(path.join(root, 'out/integration'), { recursive: true, force: true });
-  await esbuild.build({ ...common, entryPoints: itEntries, outdir: path.join(root, 'out/integration'), outbase: itDir, external: ['vscode', 'mocha'] });
+  await esbuild.build({
+    ...common,
+    entryPoints: itEntries,
+    outdir: path.join(root, 'out/integration'),
+    outbase: itDir,
+    external: ['vscode', 'mocha'],
+  });
   const e2eDir = path.join(root, 'test/e2e');
   const e2eEntries = [...list(e2eDir, /^run\.ts$/), ...list(e2eDir, /\.e2e\.ts$/)];
   fs.rmSync(path.join(root, 'out/e2e'), { recursive: true, force: true });
   if (e2eEntries.length) {
-    await esbuild.build({ ...common, entryPoints: e2eEntries, outdir: path.join(root, 'out/e2e'), outbase: e2eDir, external: ['mocha', 'playwright-core', 'pngjs'] });
+    await esbuild.build({
+      ...common,
+      entryPoints: e2eEntries,
+      outdir: path.join(root, 'out/e2e'),
+      outbase: e2eDir,
+      external: ['mocha', 'playwright-core', 'pngjs'],
+    });
   }
   log(`compiled test suites in ${secs(t)} s`);
 }
@@ -134,19 +173,28 @@ async function compileSuites() {
 async function runSuite({ cs, browser, name, group, folder, resultsDir, extensionDevelopmentPath }) {
   const t = performance.now();
   const logLines = [];
-  const { page, exit } = await openWorkbench(browser.context, cs.workbenchUrl({
-    folder,
-    extensionDevelopmentPath,
-    extensionTestsPath: path.join(root, 'out/integration/index'),
-  }), {
-    onLog: (level, msg) => logLines.push(`[${level}] ${msg}`),
-    // The workbench's log already comes through codeAutomationLog; keep only the console's errors and warnings.
-    onConsole: (type, text) => {
-      if (type !== 'log' && type !== 'info' && type !== 'debug') logLines.push(`[console.${type}] ${text}`);
+  const { page, exit } = await openWorkbench(
+    browser.context,
+    cs.workbenchUrl({
+      folder,
+      extensionDevelopmentPath,
+      extensionTestsPath: path.join(root, 'out/integration/index'),
+    }),
+    {
+      onLog: (level, msg) => logLines.push(`[${level}] ${msg}`),
+      // The workbench's log already comes through codeAutomationLog; keep only the console's errors and warnings.
+      onConsole: (type, text) => {
+        if (type !== 'log' && type !== 'info' && type !== 'debug') logLines.push(`[console.${type}] ${text}`);
+      },
     },
-  });
+  );
   let timer;
-  const code = await Promise.race([exit, new Promise((r) => { timer = setTimeout(() => r('timeout'), SUITE_TIMEOUT_MS); })]);
+  const code = await Promise.race([
+    exit,
+    new Promise((r) => {
+      timer = setTimeout(() => r('timeout'), SUITE_TIMEOUT_MS);
+    }),
+  ]);
   clearTimeout(timer);
   fs.mkdirSync(artifacts, { recursive: true });
   fs.writeFileSync(path.join(artifacts, `integration-${name}.log`), logLines.join('\n'));
@@ -157,10 +205,18 @@ async function runSuite({ cs, browser, name, group, folder, resultsDir, extensio
     const r = JSON.parse(fs.readFileSync(file, 'utf8'));
     for (const tst of r.tests) record(group, tst.title, tst.state, { durationMs: tst.durationMs, error: tst.error });
     for (const [k, v] of Object.entries(r.metrics ?? {})) metrics[`${name}: ${k}`] = v;
-    if (code !== 0 && r.failed === 0) record(group, 'suite exit code', 'failed', { error: `workbench reported exit code ${code} although no test failed; see test-artifacts/integration-${name}.log` });
+    if (code !== 0 && r.failed === 0)
+      record(group, 'suite exit code', 'failed', {
+        error: `workbench reported exit code ${code} although no test failed; see test-artifacts/integration-${name}.log`,
+      });
   } else {
-    const tail = logLines.filter((l) => /error|fail|cannot|not found/i.test(l)).slice(-15).join('\n');
-    record(group, 'suite ran', 'failed', { error: `${code === 'timeout' ? `timed out after ${SUITE_TIMEOUT_MS / 1000} s` : `exit code ${code}`} and no results were written; see test-artifacts/integration-${name}.log\n${tail}` });
+    const tail = logLines
+      .filter((l) => /error|fail|cannot|not found/i.test(l))
+      .slice(-15)
+      .join('\n');
+    record(group, 'suite ran', 'failed', {
+      error: `${code === 'timeout' ? `timed out after ${SUITE_TIMEOUT_MS / 1000} s` : `exit code ${code}`} and no results were written; see test-artifacts/integration-${name}.log\n${tail}`,
+    });
   }
   log(`integration suite ${name}: ${secs(t)} s (exit ${code})`);
 }
@@ -180,25 +236,39 @@ async function withWorkbench(name, launchOpts, fn) {
 
 async function runIntegration(scratch) {
   const suitesDir = path.join(root, 'test/integration/suites');
-  const names = fs.existsSync(suitesDir) ? fs.readdirSync(suitesDir).filter((n) => fs.statSync(path.join(suitesDir, n)).isDirectory()).sort() : [];
+  const names = fs.existsSync(suitesDir)
+    ? fs
+        .readdirSync(suitesDir)
+        .filter((n) => fs.statSync(path.join(suitesDir, n)).isDirectory())
+        .sort()
+    : [];
   if (names.length === 0) {
     record('integration', 'suites exist in test/integration/suites', 'failed', { error: 'no suite folders' });
     return;
   }
   const resultsDir = path.join(scratch, 'results');
   const env = { SELFLABEL_TEST_RESULTS_DIR: resultsDir, ...(grep ? { SELFLABEL_TEST_GREP: grep } : {}) };
-  if (names.some((n) => !SPECIAL_SUITES.has(n) && wanted(n))) await withWorkbench('integration', { env }, async (cs, browser) => {
-    for (const name of names.filter((n) => !SPECIAL_SUITES.has(n) && wanted(n))) {
-      let ws;
-      try {
-        ws = copyFixture(name, scratch);
-      } catch (e) {
-        record(`integration/${name}`, 'fixture', 'failed', { error: e.message });
-        continue;
+  if (names.some((n) => !SPECIAL_SUITES.has(n) && wanted(n)))
+    await withWorkbench('integration', { env }, async (cs, browser) => {
+      for (const name of names.filter((n) => !SPECIAL_SUITES.has(n) && wanted(n))) {
+        let ws;
+        try {
+          ws = copyFixture(name, scratch);
+        } catch (e) {
+          record(`integration/${name}`, 'fixture', 'failed', { error: e.message });
+          continue;
+        }
+        await runSuite({
+          cs,
+          browser,
+          name,
+          group: `integration/${name}`,
+          folder: ws,
+          resultsDir,
+          extensionDevelopmentPath: extensionPath,
+        });
       }
-      await runSuite({ cs, browser, name, group: `integration/${name}`, folder: ws, resultsDir, extensionDevelopmentPath: extensionPath });
-    }
-  });
+    });
   if (names.includes('untrusted') && wanted('untrusted')) await runUntrusted(scratch, env, resultsDir);
 }
 
@@ -208,7 +278,8 @@ async function runUntrusted(scratch, env, resultsDir) {
   try {
     const ws = copyFixture('untrusted', scratch);
     await withWorkbench('untrusted', { env, workspaceTrust: true }, (cs, browser) =>
-      runSuite({ cs, browser, name: 'untrusted', group, folder: ws, resultsDir, extensionDevelopmentPath: extensionPath }));
+      runSuite({ cs, browser, name: 'untrusted', group, folder: ws, resultsDir, extensionDevelopmentPath: extensionPath }),
+    );
   } catch (e) {
     record(group, 'harness', 'failed', { error: e.stack ?? e.message });
   }
@@ -224,20 +295,32 @@ async function runPackaged(scratch) {
   fs.mkdirSync(dir, { recursive: true });
   const vsix = path.join(dir, 'selflabel.vsix');
   const t = performance.now();
-  const pkg = spawnSync('npm', ['run', 'package', '--', '--out', vsix], { cwd: extensionPath, encoding: 'utf8', timeout: PACKAGE_TIMEOUT_MS });
+  const pkg = spawnSync('npm', ['run', 'package', '--', '--out', vsix], {
+    cwd: extensionPath,
+    encoding: 'utf8',
+    timeout: PACKAGE_TIMEOUT_MS,
+  });
   fs.writeFileSync(path.join(artifacts, 'package.log'), `${pkg.stdout ?? ''}\n${pkg.stderr ?? ''}`);
   // `npm run package` leaves a production (minified, no source maps) dist/: put the development build back.
-  const restore = () => spawnSync(process.execPath, [path.join(extensionPath, 'scripts/build.mjs')], { cwd: extensionPath, stdio: 'ignore' });
+  const restore = () =>
+    spawnSync(process.execPath, [path.join(extensionPath, 'scripts/build.mjs')], { cwd: extensionPath, stdio: 'ignore' });
   if (pkg.status !== 0 || !fs.existsSync(vsix)) {
     restore();
-    record(group, 'npm run package makes a .vsix', 'failed', { error: `exit ${pkg.status}${pkg.signal ? ` (${pkg.signal})` : ''}; see test-artifacts/package.log\n${(pkg.stderr ?? '').slice(-1500)}` });
+    record(group, 'npm run package makes a .vsix', 'failed', {
+      error: `exit ${pkg.status}${pkg.signal ? ` (${pkg.signal})` : ''}; see test-artifacts/package.log\n${(pkg.stderr ?? '').slice(-1500)}`,
+    });
     return;
   }
   record(group, 'npm run package makes a .vsix', 'passed', { durationMs: Math.round(performance.now() - t) });
   metrics['packaged: .vsix KB'] = fs.statSync(vsix).size / 1024;
   log(`packaged ${path.basename(vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KB) in ${secs(t)} s`);
   const resultsDir = path.join(scratch, 'results');
-  const env = { SELFLABEL_TEST_API: '1', SELFLABEL_TEST_RESULTS_DIR: resultsDir, SELFLABEL_TEST_SUITE: 'packaged', ...(grep ? { SELFLABEL_TEST_GREP: grep } : {}) };
+  const env = {
+    SELFLABEL_TEST_API: '1',
+    SELFLABEL_TEST_RESULTS_DIR: resultsDir,
+    SELFLABEL_TEST_SUITE: 'packaged',
+    ...(grep ? { SELFLABEL_TEST_GREP: grep } : {}),
+  };
   try {
     // A copy of the texts fixture (no .selflabel yet), opened with the extension as installed from the .vsix.
     const ws = copyFixture('texts', dir);
@@ -245,9 +328,13 @@ async function runPackaged(scratch) {
     // extension (another id, no code): SelfLabel itself comes from the installed .vsix.
     const probe = path.join(dir, 'test-probe-extension');
     fs.mkdirSync(probe, { recursive: true });
-    fs.writeFileSync(path.join(probe, 'package.json'), JSON.stringify({ name: 'test-probe', publisher: 'selflabel-tests', version: '0.0.0', engines: { vscode: '^1.100.0' } }));
+    fs.writeFileSync(
+      path.join(probe, 'package.json'),
+      JSON.stringify({ name: 'test-probe', publisher: 'selflabel-tests', version: '0.0.0', engines: { vscode: '^1.100.0' } }),
+    );
     await withWorkbench('packaged', { env, installExtensions: [vsix] }, (cs, browser) =>
-      runSuite({ cs, browser, name: 'packaged', group, folder: ws, resultsDir, extensionDevelopmentPath: probe }));
+      runSuite({ cs, browser, name: 'packaged', group, folder: ws, resultsDir, extensionDevelopmentPath: probe }),
+    );
   } catch (e) {
     record(group, 'harness (install the .vsix, start code-server)', 'failed', { error: e.stack ?? e.message });
   } finally {
@@ -267,7 +354,13 @@ function runE2E(scratch) {
     const child = spawn(process.execPath, ['--enable-source-maps', entry], {
       cwd: root,
       stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, SELFLABEL_EXTENSION_PATH: extensionPath, SELFLABEL_E2E_RESULTS: resultsFile, SELFLABEL_ARTIFACTS: artifacts, ...(grep ? { SELFLABEL_TEST_GREP: grep } : {}) },
+      env: {
+        ...process.env,
+        SELFLABEL_EXTENSION_PATH: extensionPath,
+        SELFLABEL_E2E_RESULTS: resultsFile,
+        SELFLABEL_ARTIFACTS: artifacts,
+        ...(grep ? { SELFLABEL_TEST_GREP: grep } : {}),
+      },
     });
     const timer = setTimeout(() => {
       log(`e2e suite still running after ${E2E_TIMEOUT_MS / 1000} s: stopping it`);
@@ -280,7 +373,8 @@ function runE2E(scratch) {
         const r = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
         for (const tst of r.tests) record('e2e', tst.title, tst.state, { durationMs: tst.durationMs, error: tst.error });
         for (const [k, v] of Object.entries(r.metrics ?? {})) metrics[`e2e: ${k}`] = v;
-        if (code !== 0 && r.failed === 0) record('e2e', 'suite exit code', 'failed', { error: `exit code ${code} although no test failed` });
+        if (code !== 0 && r.failed === 0)
+          record('e2e', 'suite exit code', 'failed', { error: `exit code ${code} although no test failed` });
       } else {
         record('e2e', 'suite ran', 'failed', { error: `exit code ${code}, no results written` });
       }
@@ -313,7 +407,9 @@ async function main() {
   }
   const mainFile = JSON.parse(fs.readFileSync(manifest, 'utf8')).main;
   if (!mainFile || !fs.existsSync(path.resolve(extensionPath, mainFile))) {
-    record('build', 'the extension bundle exists', 'failed', { error: `package.json "main" (${mainFile}) not found under ${extensionPath}: build it (npm run build)` });
+    record('build', 'the extension bundle exists', 'failed', {
+      error: `package.json "main" (${mainFile}) not found under ${extensionPath}: build it (npm run build)`,
+    });
     return summaryAndExit();
   }
   try {

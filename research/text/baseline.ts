@@ -40,7 +40,11 @@ export function tfidfLogReg(pool: readonly string[], labelled: number[], y: Int3
   for (const d of P) for (const id of d.ids) df.set(id, (df.get(id) ?? 0) + 1);
   const idf = new Map<number, number>();
   for (const [id, f] of df) idf.set(id, Math.log((1 + P.length) / (1 + f)) + 1);
-  const rows = rowsOf(labelled.map((i) => P[i]), idf, P.length);
+  const rows = rowsOf(
+    labelled.map((i) => P[i]),
+    idf,
+    P.length,
+  );
   const model = fitSparseLogReg({ rows, targets: Int32Array.from(labelled, (i) => y[i]), nClasses: C, l2: 1, iterations: 500 });
   return sparseLogRegLogits(model, rowsOf(test.map(sklearnDoc), idf, P.length));
 }

@@ -34,7 +34,11 @@ async function main() {
     };
     for (const seed of seeds) {
       const lab = seedLabels(ds.pool.y, C, K, seed);
-      const train = { index: Int32Array.from(lab), y: Int32Array.from(lab, (i) => ds.pool.y[i]), weight: new Float32Array(lab.length).fill(1) };
+      const train = {
+        index: Int32Array.from(lab),
+        y: Int32Array.from(lab, (i) => ds.pool.y[i]),
+        weight: new Float32Array(lab.length).fill(1),
+      };
       for (const h of heads) {
         const t1 = Date.now();
         let acc = NaN;
@@ -64,7 +68,9 @@ async function main() {
       }
     }
     for (const [h, r] of res) {
-      console.log(`${name} ${h}: median test ${(median(r.acc) * 100).toFixed(2)}% [${r.acc.map((a) => (a * 100).toFixed(1)).join(', ')}]  est ${(median(r.est) * 100).toFixed(1)}%  ${median(r.sec).toFixed(1)}s`);
+      console.log(
+        `${name} ${h}: median test ${(median(r.acc) * 100).toFixed(2)}% [${r.acc.map((a) => (a * 100).toFixed(1)).join(', ')}]  est ${(median(r.est) * 100).toFixed(1)}%  ${median(r.sec).toFixed(1)}s`,
+      );
     }
   }
 }

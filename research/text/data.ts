@@ -44,7 +44,12 @@ function parseCsvLine(line: string): string[] {
 }
 
 function loadSplit(dir: string, split: string, classIndex: Map<string, number>): TextSplit {
-  const rows = fs.readFileSync(path.join(dir, `${split}-truth.csv`), 'utf8').trim().split('\n').slice(1).map(parseCsvLine);
+  const rows = fs
+    .readFileSync(path.join(dir, `${split}-truth.csv`), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map(parseCsvLine);
   const jsonl = new Map<string, string[]>();
   const texts: string[] = [];
   const y: number[] = [];
@@ -68,10 +73,17 @@ function loadSplit(dir: string, split: string, classIndex: Map<string, number>):
 
 export function loadTextDataset(name: string): TextDataset {
   const dir = path.join(DATA_DIR, name);
-  if (!fs.existsSync(path.join(dir, 'pool-truth.csv'))) throw new Error(`${dir}: not prepared (node scripts/prepare-text-data.mjs, or scripts/prepare-data.mjs --only spam)`);
+  if (!fs.existsSync(path.join(dir, 'pool-truth.csv')))
+    throw new Error(`${dir}: not prepared (node scripts/prepare-text-data.mjs, or scripts/prepare-data.mjs --only spam)`);
   // Classes sorted by name so that class ids do not depend on the order of the rows.
   const names = new Set<string>();
-  for (const s of ['pool', 'test']) for (const r of fs.readFileSync(path.join(dir, `${s}-truth.csv`), 'utf8').trim().split('\n').slice(1)) names.add(parseCsvLine(r)[1]);
+  for (const s of ['pool', 'test'])
+    for (const r of fs
+      .readFileSync(path.join(dir, `${s}-truth.csv`), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1))
+      names.add(parseCsvLine(r)[1]);
   const classes = [...names].sort();
   const ci = new Map(classes.map((c, i) => [c, i]));
   return { name, classes, pool: loadSplit(dir, 'pool', ci), test: loadSplit(dir, 'test', ci) };
@@ -82,10 +94,11 @@ export function seedLabels(y: Int32Array, nClasses: number, perClass: number, se
   const order = new Rng(seed).shuffle(Int32Array.from(y.keys()));
   const cnt = new Array<number>(nClasses).fill(0);
   const idx: number[] = [];
-  for (const i of order) if (cnt[y[i]] < perClass) {
-    cnt[y[i]]++;
-    idx.push(i);
-  }
+  for (const i of order)
+    if (cnt[y[i]] < perClass) {
+      cnt[y[i]]++;
+      idx.push(i);
+    }
   return idx;
 }
 

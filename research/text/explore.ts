@@ -47,7 +47,10 @@ for (const seed of [1, 2, 3]) {
   t0 = Date.now();
   const lr = fitSparseLogReg({ rows: lab.map((i) => R[i]), targets: seeds.y, nClasses: C, l2: Number(o.l2 ?? 1), iterations: 300 });
   push('lr-test', accuracy(sparseLogRegLogits(lr, RT), ds.test.y, C));
-  const lrU = sparseLogRegLogits(lr, unl.map((i) => R[i]));
+  const lrU = sparseLogRegLogits(
+    lr,
+    unl.map((i) => R[i]),
+  );
   push('lr-pool', accuracy(lrU, yU, C));
   const tl = (Date.now() - t0) / 1000;
   // Distil: labelled hard + every pool row with normalised spread distribution (sharpened), weight u.
@@ -68,9 +71,26 @@ for (const seed of [1, 2, 3]) {
     targ[i * C + ds.pool.y[i]] = 1;
     wt[i] = 1;
   }
-  const dl = fitSparseLogReg({ rows: R, targets: targ, weight: wt, nClasses: C, l2: Number(o.l2d ?? 0.1), iterations: Number(o.iters ?? 100) });
+  const dl = fitSparseLogReg({
+    rows: R,
+    targets: targ,
+    weight: wt,
+    nClasses: C,
+    l2: Number(o.l2d ?? 0.1),
+    iterations: Number(o.iters ?? 100),
+  });
   push('distil-test', accuracy(sparseLogRegLogits(dl, RT), ds.test.y, C));
-  push('distil-pool', accuracy(sparseLogRegLogits(dl, unl.map((i) => R[i])), yU, C));
+  push(
+    'distil-pool',
+    accuracy(
+      sparseLogRegLogits(
+        dl,
+        unl.map((i) => R[i]),
+      ),
+      yU,
+      C,
+    ),
+  );
   // Self-training: LR on labelled, then rounds of LR on labelled + the pool's predicted distributions (sharpened).
   t0 = Date.now();
   let cur = lr;
@@ -83,7 +103,7 @@ for (const seed of [1, 2, 3]) {
       let m = -Infinity;
       for (let c = 0; c < C; c++) m = Math.max(m, lg[i * C + c]);
       let s = 0;
-      for (let c = 0; c < C; c++) s += (tg[i * C + c] = Math.exp((lg[i * C + c] - m) / T0));
+      for (let c = 0; c < C; c++) s += tg[i * C + c] = Math.exp((lg[i * C + c] - m) / T0);
       for (let c = 0; c < C; c++) tg[i * C + c] /= s;
       w2[i] = Number(o.u ?? 0.1);
     }
@@ -94,15 +114,42 @@ for (const seed of [1, 2, 3]) {
     }
     cur = fitSparseLogReg({ rows: R, targets: tg, weight: w2, nClasses: C, l2: Number(o.l2d ?? 0.1), iterations: Number(o.iters ?? 100) });
     push(`self${r + 1}-test`, accuracy(sparseLogRegLogits(cur, RT), ds.test.y, C));
-    push(`self${r + 1}-pool`, accuracy(sparseLogRegLogits(cur, unl.map((i) => R[i])), yU, C));
+    push(
+      `self${r + 1}-pool`,
+      accuracy(
+        sparseLogRegLogits(
+          cur,
+          unl.map((i) => R[i]),
+        ),
+        yU,
+        C,
+      ),
+    );
   }
   const tself = (Date.now() - t0) / 1000;
   if (o.nb) {
-    const nbm = fitNbEm({ docs: P, nClasses: C, buckets: B, labelled: { index: seeds.index, y: seeds.y }, iters: Number(o.nbIters ?? 10), lambda: Number(o.lambda ?? 0.1), docLength: Number(o.docLength ?? 1), alpha: Number(o.nbAlpha ?? 0.1) });
+    const nbm = fitNbEm({
+      docs: P,
+      nClasses: C,
+      buckets: B,
+      labelled: { index: seeds.index, y: seeds.y },
+      iters: Number(o.nbIters ?? 10),
+      lambda: Number(o.lambda ?? 0.1),
+      docLength: Number(o.docLength ?? 1),
+      alpha: Number(o.nbAlpha ?? 0.1),
+    });
     const lj = nbLogJoint(nbm, T, Number(o.docLength ?? 1));
     push('nbem-test', accuracy(Float32Array.from(lj), ds.test.y, C));
   }
   console.log(`seed ${seed}: self ${tself}s`);
-  console.log(`seed ${seed}: ${Object.entries(out).map(([k, v]) => `${k} ${(v[v.length - 1] * 100).toFixed(1)}`).join('  ')}  (spread ${ts}s lr ${tl}s distil ${(Date.now() - t0) / 1000}s)`);
+  console.log(
+    `seed ${seed}: ${Object.entries(out)
+      .map(([k, v]) => `${k} ${(v[v.length - 1] * 100).toFixed(1)}`)
+      .join('  ')}  (spread ${ts}s lr ${tl}s distil ${(Date.now() - t0) / 1000}s)`,
+  );
 }
-console.log(`${name} ${JSON.stringify(o)} medians: ${Object.entries(out).map(([k, v]) => `${k} ${(median(v) * 100).toFixed(1)}`).join('  ')}`);
+console.log(
+  `${name} ${JSON.stringify(o)} medians: ${Object.entries(out)
+    .map(([k, v]) => `${k} ${(median(v) * 100).toFixed(1)}`)
+    .join('  ')}`,
+);

@@ -33,7 +33,10 @@ async function vscodeActivationTimes(ids, timeoutMs = 60_000) {
     }
     const rows = parseActivationStats(text);
     if (ids.every((id) => rows[id])) return rows;
-    if (Date.now() > deadline) throw new Error(`VS Code's activation times of ${ids.join(', ')} did not appear in "${uri}" within ${timeoutMs} ms:\n${text.slice(0, 2000)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `VS Code's activation times of ${ids.join(', ')} did not appear in "${uri}" within ${timeoutMs} ms:\n${text.slice(0, 2000)}`,
+      );
     await sleep(250);
   }
 }
@@ -45,10 +48,20 @@ function parseActivationStats(text) {
   if (at < 0) return out;
   for (const line of text.slice(at).split('\n').slice(1)) {
     if (line.startsWith('## ')) break;
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     if (cells.length < 7 || !/^-?\d+$/.test(cells[2])) continue;
     const [id, eager, load, call, resolved, event, by] = cells;
-    out[id] = { startup: eager === 'true', codeLoadingTime: Number(load), activateCallTime: Number(call), activateResolvedTime: Number(resolved), activationEvent: event, by };
+    out[id] = {
+      startup: eager === 'true',
+      codeLoadingTime: Number(load),
+      activateCallTime: Number(call),
+      activateResolvedTime: Number(resolved),
+      activationEvent: event,
+      by,
+    };
   }
   return out;
 }
@@ -59,8 +72,16 @@ exports.run = async function run() {
   const probe = JSON.parse(fs.readFileSync(path.join(folder.uri.fsPath, 'probe.json'), 'utf8'));
   // Each wanted extension by its folder (a development extension) or by its id (an installed one).
   const exts = probe.extensions.map(({ id, path: dir }) => {
-    const ext = dir ? vscode.extensions.all.find((e) => path.resolve(e.extensionPath) === path.resolve(dir)) : vscode.extensions.getExtension(id);
-    if (!ext) throw new Error(`no extension ${dir ? `loaded from ${dir}` : id} (non-built-in: ${vscode.extensions.all.filter((e) => !e.id.startsWith('vscode.')).map((e) => `${e.id} ${e.extensionPath}`).join(', ')})`);
+    const ext = dir
+      ? vscode.extensions.all.find((e) => path.resolve(e.extensionPath) === path.resolve(dir))
+      : vscode.extensions.getExtension(id);
+    if (!ext)
+      throw new Error(
+        `no extension ${dir ? `loaded from ${dir}` : id} (non-built-in: ${vscode.extensions.all
+          .filter((e) => !e.id.startsWith('vscode.'))
+          .map((e) => `${e.id} ${e.extensionPath}`)
+          .join(', ')})`,
+      );
     return ext;
   });
   const result = { mode: probe.mode, extensions: {} };
@@ -78,7 +99,13 @@ exports.run = async function run() {
   } else {
     const deadline = Date.now() + 60_000;
     while (!exts.every((e) => e.isActive)) {
-      if (Date.now() > deadline) throw new Error(`not activated at start-up: ${exts.filter((e) => !e.isActive).map((e) => e.id).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `not activated at start-up: ${exts
+            .filter((e) => !e.isActive)
+            .map((e) => e.id)
+            .join(', ')}`,
+        );
       await sleep(50);
     }
     for (const ext of exts) {

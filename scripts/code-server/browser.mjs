@@ -81,7 +81,9 @@ export async function openWorkbench(context, url, opts = {}) {
   const page = await context.newPage();
   /** @type {(code: number) => void} */
   let resolveExit = () => {};
-  const exit = new Promise((resolve) => { resolveExit = resolve; });
+  const exit = new Promise((resolve) => {
+    resolveExit = resolve;
+  });
   await page.exposeFunction('codeAutomationExit', (code) => {
     resolveExit(typeof code === 'number' ? code : 1);
   });

@@ -124,21 +124,32 @@ export async function launchCodeServer(opts = {}) {
   for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
   const trustSettings = opts.workspaceTrust
-    ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' }
+    ? {
+        'security.workspace.trust.enabled': true,
+        'security.workspace.trust.startupPrompt': 'never',
+        'security.workspace.trust.banner': 'never',
+      }
     : {};
-  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...baseSettings, ...trustSettings, ...opts.settings }, null, 2));
+  fs.writeFileSync(
+    path.join(dirs.userData, 'User', 'settings.json'),
+    JSON.stringify({ ...baseSettings, ...trustSettings, ...opts.settings }, null, 2),
+  );
 
   const args = [
     codeServerEntry,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
-    '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions,
+    '--user-data-dir',
+    dirs.userData,
+    '--extensions-dir',
+    dirs.extensions,
   ];
   if (opts.workspace) args.push(opts.workspace);
   const env = {
@@ -156,12 +167,21 @@ export async function launchCodeServer(opts = {}) {
   delete env.ELECTRON_RUN_AS_NODE;
 
   for (const vsix of opts.installExtensions ?? []) {
-    const r = spawnSync(process.execPath, [codeServerEntry, '--install-extension', vsix, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData], {
-      env, cwd: scratch, encoding: 'utf8', timeout: 120_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [codeServerEntry, '--install-extension', vsix, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData],
+      {
+        env,
+        cwd: scratch,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     if (r.status !== 0) {
       fs.rmSync(scratch, { recursive: true, force: true });
-      throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`);
+      throw new Error(
+        `code-server --install-extension ${vsix} failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`,
+      );
     }
   }
 
@@ -169,10 +189,12 @@ export async function launchCodeServer(opts = {}) {
   const logFd = fs.openSync(logFile, 'a');
   const child = spawn(process.execPath, args, { env, cwd: scratch, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let exited = child.exitCode !== null;
-  const exitPromise = new Promise((resolve) => child.once('exit', (code, sig) => {
-    exited = true;
-    resolve({ code, sig });
-  }));
+  const exitPromise = new Promise((resolve) =>
+    child.once('exit', (code, sig) => {
+      exited = true;
+      resolve({ code, sig });
+    }),
+  );
   const onData = (buf) => {
     fs.writeSync(logFd, buf);
     if (opts.onOutput) for (const line of buf.toString().split('\n')) if (line.trim()) opts.onOutput(line);
@@ -267,5 +289,15 @@ export async function launchCodeServer(opts = {}) {
     return `${url}?${q.toString()}`;
   }
 
-  return { url, port, pid: /** @type {number} */ (child.pid), scratch, userDataDir: dirs.userData, extensionsDir: dirs.extensions, logFile, workbenchUrl, stop };
+  return {
+    url,
+    port,
+    pid: /** @type {number} */ (child.pid),
+    scratch,
+    userDataDir: dirs.userData,
+    extensionsDir: dirs.extensions,
+    logFile,
+    workbenchUrl,
+    stop,
+  };
 }

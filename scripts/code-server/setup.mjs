@@ -112,10 +112,14 @@ function aptInstall(pkgs, log) {
 /** @vscode/ripgrep's target triple for this machine. */
 function ripgrepTarget() {
   switch (process.arch) {
-    case 'x64': return 'x86_64-unknown-linux-musl';
-    case 'arm64': return 'aarch64-unknown-linux-musl';
-    case 'arm': return 'arm-unknown-linux-gnueabihf';
-    default: throw new Error(`no ripgrep target known for architecture ${process.arch}`);
+    case 'x64':
+      return 'x86_64-unknown-linux-musl';
+    case 'arm64':
+      return 'aarch64-unknown-linux-musl';
+    case 'arm':
+      return 'arm-unknown-linux-gnueabihf';
+    default:
+      throw new Error(`no ripgrep target known for architecture ${process.arch}`);
   }
 }
 
@@ -144,7 +148,14 @@ function installCodeServer(log) {
   seedRipgrepCache(tmpDir, log);
   const pkgJson = path.join(installDir, 'package.json');
   if (!fs.existsSync(pkgJson)) {
-    fs.writeFileSync(pkgJson, JSON.stringify({ name: 'selflabel-code-server', private: true, description: 'code-server for SelfLabel tests (scripts/code-server/setup.mjs)' }, null, 2));
+    fs.writeFileSync(
+      pkgJson,
+      JSON.stringify(
+        { name: 'selflabel-code-server', private: true, description: 'code-server for SelfLabel tests (scripts/code-server/setup.mjs)' },
+        null,
+        2,
+      ),
+    );
   }
   const env = {
     ...process.env,
@@ -161,14 +172,21 @@ function installCodeServer(log) {
   else log(`warning: no Node headers under ${nodeDir}/include/node; node-gyp may try to download them`);
   const npm = which('npm') ?? 'npm';
   const logFile = path.join(installDir, 'install.log');
-  log(`installing code-server@${CODE_SERVER_VERSION} into ${path.relative(repoRoot, installDir)} (log: ${path.relative(repoRoot, logFile)})`);
+  log(
+    `installing code-server@${CODE_SERVER_VERSION} into ${path.relative(repoRoot, installDir)} (log: ${path.relative(repoRoot, logFile)})`,
+  );
   const r = spawnSync(npm, ['install', '--no-save', '--no-package-lock', '--loglevel=http', `code-server@${CODE_SERVER_VERSION}`], {
-    cwd: installDir, env, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024,
+    cwd: installDir,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
   });
   fs.writeFileSync(logFile, `${r.stdout ?? ''}\n${r.stderr ?? ''}`);
   if (r.status !== 0 || !fs.existsSync(codeServerEntry)) {
     const tail = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n').slice(-40).join('\n');
-    throw new Error(`npm install code-server@${CODE_SERVER_VERSION} failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ''}):\n${tail}`);
+    throw new Error(
+      `npm install code-server@${CODE_SERVER_VERSION} failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ''}):\n${tail}`,
+    );
   }
   // If some @vscode/ripgrep copy ended up without its binary, give it Debian's rg.
   for (const bin of findRipgrepBinDirs(path.join(installDir, 'node_modules'))) {
@@ -181,7 +199,10 @@ function installCodeServer(log) {
     }
   }
   fs.rmSync(tmpDir, { recursive: true, force: true });
-  fs.writeFileSync(marker, JSON.stringify({ version: CODE_SERVER_VERSION, installedAt: new Date().toISOString(), node: process.version }, null, 2));
+  fs.writeFileSync(
+    marker,
+    JSON.stringify({ version: CODE_SERVER_VERSION, installedAt: new Date().toISOString(), node: process.version }, null, 2),
+  );
 }
 
 function findRipgrepBinDirs(nodeModules, depth = 0, out = []) {
@@ -233,7 +254,10 @@ export async function ensureCodeServer(opts = {}) {
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   if (process.argv.includes('--check')) {
-    const missing = [...missingAptPackages(!codeServerInstalled()), ...(codeServerInstalled() ? [] : [`code-server@${CODE_SERVER_VERSION}`])];
+    const missing = [
+      ...missingAptPackages(!codeServerInstalled()),
+      ...(codeServerInstalled() ? [] : [`code-server@${CODE_SERVER_VERSION}`]),
+    ];
     console.log(missing.length ? `missing: ${missing.join(', ')}` : 'code-server and Chromium are ready');
     process.exit(missing.length ? 1 : 0);
   }

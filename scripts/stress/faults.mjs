@@ -26,11 +26,13 @@ const t0 = Date.now();
 try {
   const runner = await buildRunner(tmp);
   const timing = new Timing();
-  const slots = await Promise.all(Array.from({ length: jobs }, async (_, j) => {
-    const dir = path.join(tmp, `slot${j}`);
-    await fs.mkdir(dir);
-    return makeSlot(dir, nItems);
-  }));
+  const slots = await Promise.all(
+    Array.from({ length: jobs }, async (_, j) => {
+      const dir = path.join(tmp, `slot${j}`);
+      await fs.mkdir(dir);
+      return makeSlot(dir, nItems);
+    }),
+  );
   const results = [];
   let next = 0;
   const modes = ['timed', 'crashpoint', 'crashpoint', 'timed', 'none'];
@@ -55,15 +57,24 @@ try {
   console.log(`fault injection: ${s.trials} trials in ${secs.toFixed(0)} s (${jobs} in parallel), ${s.killed} SIGKILLs`);
   console.log('phase            trials  kills  timed  crash-point  acked ops  failures');
   for (const [p, b] of Object.entries(s.byPhase)) {
-    console.log(`${p.padEnd(16)} ${String(b.trials).padStart(6)} ${String(b.kills).padStart(6)} ${String(b.timed).padStart(6)} ${String(b.crashpoints).padStart(12)} ${String(b.acked).padStart(10)} ${String(b.failures).padStart(9)}`);
+    console.log(
+      `${p.padEnd(16)} ${String(b.trials).padStart(6)} ${String(b.kills).padStart(6)} ${String(b.timed).padStart(6)} ${String(b.crashpoints).padStart(12)} ${String(b.acked).padStart(10)} ${String(b.failures).padStart(9)}`,
+    );
   }
-  console.log(`acknowledged operations checked: ${s.acked}; torn journal lines (unacknowledged, skipped on replay): ${s.torn}; partial accept batches: ${s.partialBatches}; temp files left beside exports: ${s.litter}`);
+  console.log(
+    `acknowledged operations checked: ${s.acked}; torn journal lines (unacknowledged, skipped on replay): ${s.torn}; partial accept batches: ${s.partialBatches}; temp files left beside exports: ${s.litter}`,
+  );
   console.log(`failures: ${s.failures.length}`);
   const kinds = new Map();
-  for (const f of s.failures) for (const m of f.failures) {
-    const k = `${f.phase}: ${m.slice(0, 240).replace(/[0-9a-z]{8}-[0-9a-z]{16}/g, 'ID').replace(/n\d{5}\.txt/g, 'ITEM').replace(/\(\d+[^)]*\)/g, '(…)')}`;
-    kinds.set(k, (kinds.get(k) ?? 0) + 1);
-  }
+  for (const f of s.failures)
+    for (const m of f.failures) {
+      const k = `${f.phase}: ${m
+        .slice(0, 240)
+        .replace(/[0-9a-z]{8}-[0-9a-z]{16}/g, 'ID')
+        .replace(/n\d{5}\.txt/g, 'ITEM')
+        .replace(/\(\d+[^)]*\)/g, '(…)')}`;
+      kinds.set(k, (kinds.get(k) ?? 0) + 1);
+    }
   for (const [k, n] of kinds) console.log(`  ${n}× ${k}`);
   if (jsonOut) await fs.writeFile(jsonOut, JSON.stringify({ seconds: secs, jobs, ...s }, null, 2));
   process.exitCode = s.failures.length ? 1 : 0;

@@ -45,7 +45,9 @@ const by = (key) => {
   }
   return m;
 };
-console.log(`\n## extension host SIGKILL: ${summary.trials.length} trials in ${(summary.seconds / 60).toFixed(1)} min (load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${os.availableParallelism()} cores)\n`);
+console.log(
+  `\n## extension host SIGKILL: ${summary.trials.length} trials in ${(summary.seconds / 60).toFixed(1)} min (load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${os.availableParallelism()} cores)\n`,
+);
 for (const key of ['surface', 'background']) {
   console.log(`| ${key} | trials | acknowledged | in flight at the kill | failures |\n|---|---:|---:|---:|---:|`);
   for (const [k, e] of by(key)) console.log(`| ${k} | ${e.trials} | ${e.acked} | ${e.inFlight} | ${e.failures} |`);
@@ -54,7 +56,9 @@ for (const key of ['surface', 'background']) {
 const withRunning = summary.trials.filter((t) => t.runningAtKill).length;
 const withInFlight = summary.trials.filter((t) => t.inFlight > 0).length;
 console.log(`kills: ${summary.kills}; with a stage running: ${withRunning}; with an action in flight: ${withInFlight}`);
-console.log(`acknowledged actions: ${summary.acked}; acknowledged states checked on disk (cumulative): ${summary.checked}; in flight: ${summary.inFlight}`);
+console.log(
+  `acknowledged actions: ${summary.acked}; acknowledged states checked on disk (cumulative): ${summary.checked}; in flight: ${summary.inFlight}`,
+);
 console.log(`failures: ${summary.failures.length}`);
 for (const f of summary.failures) console.log(`  ✖ ${f}`);
 if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ ...summary, loadAverage: [load0, load1] }, null, 2));

@@ -59,12 +59,20 @@ const runs = Number(flag('runs', 3));
 const jsonOut = flag('json', undefined);
 
 function child(what, root) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', what, root], { encoding: 'utf8', timeout: 600_000, maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', what, root], {
+    encoding: 'utf8',
+    timeout: 600_000,
+    maxBuffer: 1 << 20,
+  });
   if (r.status !== 0) throw new Error(`child ${what} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 
 const { LabelStore } = await import('../../src/core/store/index.ts');
 const { Project } = await import('../../src/core/project.ts');
@@ -79,7 +87,8 @@ try {
     const dir = path.join(root, `d${String(d).padStart(3, '0')}`);
     await fs.mkdir(dir, { recursive: true });
     const jobs = [];
-    for (let i = d * 1000; i < Math.min(nFiles, (d + 1) * 1000); i++) jobs.push(fs.writeFile(path.join(dir, `f${i}.txt`), `item ${i} ${i % 7 === 0 ? 'spam' : 'ham'}\n`));
+    for (let i = d * 1000; i < Math.min(nFiles, (d + 1) * 1000); i++)
+      jobs.push(fs.writeFile(path.join(dir, `f${i}.txt`), `item ${i} ${i % 7 === 0 ? 'spam' : 'ham'}\n`));
     await Promise.all(jobs);
   }
   result.createSeconds = (Date.now() - t) / 1000;
@@ -99,7 +108,14 @@ try {
   if (first.some((x) => x.items !== nFiles)) throw new Error(`scan found ${first.map((x) => x.items)} items, ${nFiles} expected`);
   const row = (name, xs, n, unit) => {
     const s = median(xs.map((x) => x.seconds));
-    rows.push({ name, seconds: s, rate: n / s, unit, maxRssMB: median(xs.map((x) => x.maxRssMB)), all: xs.map((x) => +x.seconds.toFixed(3)) });
+    rows.push({
+      name,
+      seconds: s,
+      rate: n / s,
+      unit,
+      maxRssMB: median(xs.map((x) => x.maxRssMB)),
+      all: xs.map((x) => +x.seconds.toFixed(3)),
+    });
   };
   row(`scan ${nFiles} files (first, no cache)`, first, nFiles, 'files/s');
   row(`rescan ${nFiles} files (unchanged)`, again, nFiles, 'files/s');
@@ -112,7 +128,11 @@ try {
     const batch = [];
     for (let j = w; j < Math.min(nEvents, w + 1000); j++) {
       const item = `d${String(Math.floor((j % nFiles) / 1000)).padStart(3, '0')}/f${j % nFiles}.txt`;
-      batch.push(j % 9 === 0 ? { item, label: classes[(j + 1) % 2], source: 'rejected', model: 'm1', confidence: 0.4 } : { item, label: classes[j % 2], source: 'accepted', model: 'm1', confidence: 0.97, hash: 'abcdef0123456789abcdef0123456789' });
+      batch.push(
+        j % 9 === 0
+          ? { item, label: classes[(j + 1) % 2], source: 'rejected', model: 'm1', confidence: 0.4 }
+          : { item, label: classes[j % 2], source: 'accepted', model: 'm1', confidence: 0.97, hash: 'abcdef0123456789abcdef0123456789' },
+      );
     }
     await store.recordMany(batch);
   }
@@ -141,14 +161,20 @@ try {
   result.eventsAfterCompaction = store.events().length;
   result.loadAfter = load();
 
-  console.log(`load test: ${nFiles} files, ${nEvents} journal events, median of ${runs} runs; load average before ${result.loadBefore}, after ${result.loadAfter} (2 cores, shared machine)`);
-  console.log(`workspace created in ${result.createSeconds.toFixed(1)} s; journal written in ${result.journalWriteSeconds.toFixed(1)} s (${result.journalMB.toFixed(1)} MB); ${result.eventsAfterCompaction} events after compaction`);
+  console.log(
+    `load test: ${nFiles} files, ${nEvents} journal events, median of ${runs} runs; load average before ${result.loadBefore}, after ${result.loadAfter} (2 cores, shared machine)`,
+  );
+  console.log(
+    `workspace created in ${result.createSeconds.toFixed(1)} s; journal written in ${result.journalWriteSeconds.toFixed(1)} s (${result.journalMB.toFixed(1)} MB); ${result.eventsAfterCompaction} events after compaction`,
+  );
   console.log('| measurement | median s | rate | peak RSS MB | runs (s) |');
   console.log('|---|---:|---:|---:|---|');
   for (const r of rows) {
     const rate = Number.isFinite(r.rate) ? `${Math.round(r.rate).toLocaleString('en-US')} ${r.unit}` : '';
     const rss = Number.isFinite(r.maxRssMB) ? r.maxRssMB.toFixed(0) : '';
-    console.log(`| ${r.name} | ${r.seconds < 0.1 ? r.seconds.toFixed(4) : r.seconds.toFixed(2)} | ${rate} | ${rss} | ${r.all.join(', ')} |`);
+    console.log(
+      `| ${r.name} | ${r.seconds < 0.1 ? r.seconds.toFixed(4) : r.seconds.toFixed(2)} | ${rate} | ${rss} | ${r.all.join(', ')} |`,
+    );
   }
   if (jsonOut) await fs.writeFile(jsonOut, JSON.stringify({ ...result, rows }, null, 2));
 } finally {

@@ -47,7 +47,9 @@ try {
       if (r.failures.length) console.error(`trial ${i} ${mode}: ${r.failures.join('; ')}`);
       if (results.length % 10 === 0) {
         const s = summarizeTorn(results);
-        console.error(`… ${s.total.trials} trials, ${s.total.acked} acknowledged labels checked, ${s.total.failures} failed trials, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+        console.error(
+          `… ${s.total.trials} trials, ${s.total.acked} acknowledged labels checked, ${s.total.failures} failed trials, ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+        );
       }
     }
   };
@@ -57,7 +59,9 @@ try {
   console.log(`torn neighbours: ${s.total.trials} trials in ${secs.toFixed(0)} s (${jobs} in parallel), ${nRows} rows per import`);
   console.log('mode    trials  importer killed  import landed all / none / PARTIAL  acked labels  acked after the tear  failed trials');
   for (const [m, b] of Object.entries({ tear: s.tear, timed: s.timed, total: s.total })) {
-    console.log(`${m.padEnd(7)} ${String(b.trials).padStart(6)} ${String(b.importKilled).padStart(16)} ${String(b.importLandedAll).padStart(18)} / ${String(b.importLandedNone).padStart(4)} / ${String(b.importPartial).padStart(7)} ${String(b.acked).padStart(13)} ${String(b.ackedAfterImport).padStart(21)} ${String(b.failures).padStart(14)}`);
+    console.log(
+      `${m.padEnd(7)} ${String(b.trials).padStart(6)} ${String(b.importKilled).padStart(16)} ${String(b.importLandedAll).padStart(18)} / ${String(b.importLandedNone).padStart(4)} / ${String(b.importPartial).padStart(7)} ${String(b.acked).padStart(13)} ${String(b.ackedAfterImport).padStart(21)} ${String(b.failures).padStart(14)}`,
+    );
   }
   for (const f of s.failures.slice(0, 20)) console.log(`FAIL ${f}`);
   if (jsonOut) await fs.writeFile(jsonOut, JSON.stringify({ trials, jobs, rows: nRows, seconds: secs, summary: s, results }, null, 2));

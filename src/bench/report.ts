@@ -56,7 +56,9 @@ function fmtMetric(metric: string, x: number | null): string {
 
 export function formatTargets(targets: readonly TargetResult[]): string {
   if (!targets.length) return '';
-  const rows = targets.map((t) => `| ${t.name} | ${t.op} ${fmtMetric(t.metric, t.value)} | ${fmtMetric(t.metric, t.actual)} | ${t.pass ? 'PASS' : 'MISS'} |`);
+  const rows = targets.map(
+    (t) => `| ${t.name} | ${t.op} ${fmtMetric(t.metric, t.value)} | ${fmtMetric(t.metric, t.actual)} | ${t.pass ? 'PASS' : 'MISS'} |`,
+  );
   return ['| target | wanted | measured | |', '|---|---|---|---|', ...rows].join('\n');
 }
 
@@ -70,12 +72,27 @@ function table(header: string[], rows: string[][]): string {
  */
 export function formatBaselines(r: Pick<BenchResult, 'final' | 'baselines'>): string {
   const f = r.final;
-  const margin = (x: number | null) => (x === null || f.testAccuracy === null ? '—' : `${f.testAccuracy - x >= 0 ? '+' : ''}${(100 * (f.testAccuracy - x)).toFixed(1)}`);
+  const margin = (x: number | null) =>
+    x === null || f.testAccuracy === null ? '—' : `${f.testAccuracy - x >= 0 ? '+' : ''}${(100 * (f.testAccuracy - x)).toFixed(1)}`;
   const rows = table(
     ['method', 'human labels', 'test acc', 'dataset label acc', 'SelfLabel − it (test, points)', 'seconds'],
     [
-      ['**SelfLabel**', num(f.humanActions), pct(f.testAccuracy, 2), pct(f.datasetLabelAccuracy, 2), '', `${num(f.wallSeconds, 0)} (whole run)`],
-      ...r.baselines.map((b) => [b.name, num(b.labels), pct(b.testAccuracy, 2), pct(b.datasetLabelAccuracy, 2), margin(b.testAccuracy), num(b.seconds, 1)]),
+      [
+        '**SelfLabel**',
+        num(f.humanActions),
+        pct(f.testAccuracy, 2),
+        pct(f.datasetLabelAccuracy, 2),
+        '',
+        `${num(f.wallSeconds, 0)} (whole run)`,
+      ],
+      ...r.baselines.map((b) => [
+        b.name,
+        num(b.labels),
+        pct(b.testAccuracy, 2),
+        pct(b.datasetLabelAccuracy, 2),
+        margin(b.testAccuracy),
+        num(b.seconds, 1),
+      ]),
     ],
   );
   return [rows, '', ...r.baselines.map((b) => `- ${b.name}: ${b.description}`)].join('\n');
@@ -100,7 +117,21 @@ export function formatMarkdown(r: BenchResult): string {
   out.push('');
   out.push(
     table(
-      ['round', 'human actions', 'trained on', 'test acc', 'test macro-F1', 'proposals', 'precision (expected)', 'reviewed (✓/✗)', 'uncertain', 'auto-accepted', 'labelled', 'label acc', 'seconds (train/test/propose/review)'],
+      [
+        'round',
+        'human actions',
+        'trained on',
+        'test acc',
+        'test macro-F1',
+        'proposals',
+        'precision (expected)',
+        'reviewed (✓/✗)',
+        'uncertain',
+        'auto-accepted',
+        'labelled',
+        'label acc',
+        'seconds (train/test/propose/review)',
+      ],
       r.rounds.map((x) => [
         String(x.round),
         num(x.humanActions),
@@ -133,7 +164,9 @@ export function formatMarkdown(r: BenchResult): string {
     out.push('');
     out.push(
       `**fine-tuning** (final train): ${num(f.finetune.seconds, 0)} s at ${num(f.finetune.itemsPerSecond)} items/s, calibrated on ${f.finetune.calibrationItems} held-out label(s)` +
-        (b ? ` · classifier alone: dataset label accuracy ${pct(b.datasetLabelAccuracy, 2)}, test ${pct(b.testAccuracy, 2)} → fine-tuned ${pct(f.datasetLabelAccuracy, 2)}, ${pct(f.testAccuracy, 2)}` : ''),
+        (b
+          ? ` · classifier alone: dataset label accuracy ${pct(b.datasetLabelAccuracy, 2)}, test ${pct(b.testAccuracy, 2)} → fine-tuned ${pct(f.datasetLabelAccuracy, 2)}, ${pct(f.testAccuracy, 2)}`
+          : ''),
     );
   }
   if (r.baselines?.length) {
@@ -144,7 +177,11 @@ export function formatMarkdown(r: BenchResult): string {
   const s = r.speed;
   out.push(
     `**speed**: pretrain ${num(s.pretrainItemsPerSecond.wall)} items/s wall-clock, ${num(s.pretrainItemsPerSecond.total)} items/s training` +
-      ` on ${s.pretrainItemsPerSecond.workers} worker(s) (${Object.entries(s.pretrainItemsPerSecond.perTask).map(([k, x]) => `${k} ${num(x)}`).join(' + ') || '—'})` +
+      ` on ${s.pretrainItemsPerSecond.workers} worker(s) (${
+        Object.entries(s.pretrainItemsPerSecond.perTask)
+          .map(([k, x]) => `${k} ${num(x)}`)
+          .join(' + ') || '—'
+      })` +
       ` · embed ${num(s.embedItemsPerSecond)} items/s · propose ${num(s.proposeSeconds, 2)} s` +
       ` · store append ${num(s.storeAppendPerSecond)} labels/s (fsync each; batched ${num(s.storeBatchAppendPerSecond)}/s), replay ${num(s.storeReplayPerSecond)} events/s` +
       ` · scan ${num(s.scanFilesPerSecond)} files/s`,
@@ -154,8 +191,10 @@ export function formatMarkdown(r: BenchResult): string {
   if (d.truthProblemCount) notes.push(`${d.truthProblemCount} truth row(s) skipped (e.g. ${d.truthProblems.slice(0, 2).join('; ')})`);
   if (d.missingCount) {
     notes.push(
-      `${d.missingCount} truth item(s) not usable (e.g. ${d.missing.slice(0, 2).map((m) => `${m.id}: ${m.reason}`).join('; ')})` +
-        (d.notScannedCount ? `; the ${d.notScannedCount} the scan skipped count as wrong in dataset label accuracy` : ''),
+      `${d.missingCount} truth item(s) not usable (e.g. ${d.missing
+        .slice(0, 2)
+        .map((m) => `${m.id}: ${m.reason}`)
+        .join('; ')})` + (d.notScannedCount ? `; the ${d.notScannedCount} the scan skipped count as wrong in dataset label accuracy` : ''),
     );
   }
   if (d.unknownItems) notes.push(`${d.unknownItems} scanned item(s) without truth, left alone`);

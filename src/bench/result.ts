@@ -88,7 +88,11 @@ export interface BenchResult {
     testMissingCount: number;
     workspace: { linked: number; copied: number; subsets: number; seconds: number };
   };
-  pretrain: { seconds: number; epochs: number | null; tasks: { task: string; epochs: number; seconds: number; itemsPerSecond: number; finalLoss: number }[] };
+  pretrain: {
+    seconds: number;
+    epochs: number | null;
+    tasks: { task: string; epochs: number; seconds: number; itemsPerSecond: number; finalLoss: number }[];
+  };
   rounds: RoundResult[];
   final: {
     humanActions: number;

@@ -100,12 +100,15 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     log?.(`[bench] scratch workspace ${scratch}`);
     const pool = await buildSide(opts.data, opts.truth, path.join(scratch, 'pool'), opts.poolLimit, opts.seed);
     let test: { truth: Awaited<ReturnType<typeof readTruth>>; ws: BuiltWorkspace } | undefined;
-    if (opts.testData && opts.testTruth) test = await buildSide(opts.testData, opts.testTruth, path.join(scratch, 'test'), opts.testLimit, opts.seed + 1);
+    if (opts.testData && opts.testTruth)
+      test = await buildSide(opts.testData, opts.testTruth, path.join(scratch, 'test'), opts.testLimit, opts.seed + 1);
     const poolTruth = pool.ws.truth;
     if (!poolTruth.size) throw new Error(`none of the truth items were found in ${opts.data}`);
     const classes = sortClasses(poolTruth.values());
     if (classes.length < 2) throw new Error(`the truth names only one class (${classes.join('')}) among the pool items: need at least two`);
-    log?.(`[bench] ${poolTruth.size} pool items (${pool.ws.files.linked} linked, ${pool.ws.files.copied} copied, ${pool.ws.files.subsets} subset files), ${classes.length} classes${test ? `, ${test.ws.truth.size} test items` : ''}`);
+    log?.(
+      `[bench] ${poolTruth.size} pool items (${pool.ws.files.linked} linked, ${pool.ws.files.copied} copied, ${pool.ws.files.subsets} subset files), ${classes.length} classes${test ? `, ${test.ws.truth.size} test items` : ''}`,
+    );
 
     const overrides: Partial<ProjectConfig> = { seed: opts.seed };
     if (opts.threshold !== undefined) overrides.threshold = opts.threshold;
@@ -131,18 +134,29 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     const skippedWhy = new Map(p.getSkipped().map((s) => [s.row !== undefined ? `${s.path}#${s.row}` : s.path, s.reason]));
     const missing = [...pool.ws.missing];
     for (const id of poolTruth.keys()) {
-      if (!scannedSet.has(id)) missing.push({ id, reason: skippedWhy.get(id) ?? skippedWhy.get(id.replace(/#\d+$/, '')) ?? 'not found by the scan' });
+      if (!scannedSet.has(id))
+        missing.push({ id, reason: skippedWhy.get(id) ?? skippedWhy.get(id.replace(/#\d+$/, '')) ?? 'not found by the scan' });
     }
-    if (!poolIds.length) throw new Error(`the scan found none of the truth items (${scan.skipped.length} skipped; e.g. ${scan.skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')})`);
+    if (!poolIds.length)
+      throw new Error(
+        `the scan found none of the truth items (${scan.skipped.length} skipped; e.g. ${scan.skipped
+          .slice(0, 3)
+          .map((s) => `${s.path}: ${s.reason}`)
+          .join('; ')})`,
+      );
     const unknownItems = scanned.length - poolIds.length;
 
     // Self-supervised pretraining (resuming the checkpoints of --pretrained-from, when given).
     if (opts.pretrainedFrom) {
       const from = path.join(path.resolve(opts.pretrainedFrom), '.selflabel', 'models');
-      const tasks = (await fs.readdir(from).catch(() => [] as string[])).filter((t) => !t.startsWith('finetune-') && fsSync.existsSync(path.join(from, t, 'state.json')));
+      const tasks = (await fs.readdir(from).catch(() => [] as string[])).filter(
+        (t) => !t.startsWith('finetune-') && fsSync.existsSync(path.join(from, t, 'state.json')),
+      );
       if (!tasks.length) throw new Error(`--pretrained-from: no pretrained encoders in ${from}`);
       for (const t of tasks) await fs.cp(path.join(from, t), path.join(pool.ws.root, '.selflabel', 'models', t), { recursive: true });
-      warnings.push(`pretraining resumed the encoders of ${opts.pretrainedFrom} (${tasks.join(', ')}): this run's pretraining time and speed are not measurements`);
+      warnings.push(
+        `pretraining resumed the encoders of ${opts.pretrainedFrom} (${tasks.join(', ')}): this run's pretraining time and speed are not measurements`,
+      );
       log?.(`[bench] reusing pretrained ${tasks.join(', ')} from ${from}`);
     }
     log?.(`[bench] pretrain on ${poolIds.length} items`);
@@ -267,7 +281,11 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
       const tb = Date.now();
       await p.train({ ...stage, finetune: false });
       const trainSec = secondsSince(tb);
-      beforeFinetune = { datasetLabelAccuracy: datasetScore().score.accuracy, testAccuracy: (await testScore()).accuracy, trainSeconds: trainSec };
+      beforeFinetune = {
+        datasetLabelAccuracy: datasetScore().score.accuracy,
+        testAccuracy: (await testScore()).accuracy,
+        trainSeconds: trainSec,
+      };
     }
     // Final model on every label, then every pool item's label against the truth.
     log?.('[bench] final train');
@@ -343,7 +361,11 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     }
 
     // Store and scan speeds on scratch data.
-    let storeSpeed = { appendPerSecond: null as number | null, batchAppendPerSecond: null as number | null, replayPerSecond: null as number | null };
+    let storeSpeed = {
+      appendPerSecond: null as number | null,
+      batchAppendPerSecond: null as number | null,
+      replayPerSecond: null as number | null,
+    };
     let scanRate: number | null = null;
     if (opts.speed) {
       log?.('[bench] label store and scan speed');

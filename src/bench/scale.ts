@@ -66,7 +66,11 @@ async function child(what: string, root: string): Promise<void> {
 }
 
 function runChild(what: string, root: string): Record<string, number> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', what, root], { encoding: 'utf8', timeout: 1_800_000, maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', what, root], {
+    encoding: 'utf8',
+    timeout: 1_800_000,
+    maxBuffer: 1 << 20,
+  });
   if (r.status !== 0) throw new Error(`${what} failed: ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
 }
@@ -105,12 +109,18 @@ export async function makeJournal(root: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const item = `files/d${String(Math.floor((i % items) / 1000)).padStart(3, '0')}/f${i % items}.txt`;
     const source = i % 7 === 3 ? 'rejected' : i % 5 === 0 ? 'corrected' : i % 3 === 0 ? 'accepted' : 'human';
-    const e: Record<string, unknown> = { id: `${(t + i).toString(36)}-${(i % 1679616).toString(36).padStart(4, '0')}a1b2c3d4e5f6`, time: new Date(t + i).toISOString(), item, label: classes[(i * 7) % 4], source };
+    const e: Record<string, unknown> = {
+      id: `${(t + i).toString(36)}-${(i % 1679616).toString(36).padStart(4, '0')}a1b2c3d4e5f6`,
+      time: new Date(t + i).toISOString(),
+      item,
+      label: classes[(i * 7) % 4],
+      source,
+    };
     if (source === 'accepted' || source === 'rejected') {
       e.model = 'm1';
       e.confidence = 0.5 + (i % 50) / 100;
     }
-    e.hash = (i * 2654435761 >>> 0).toString(16).padStart(8, '0');
+    e.hash = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0');
     chunk.push('\n' + JSON.stringify(e) + '\n');
     if (chunk.length >= 10_000) {
       await fh.write(chunk.join(''));
@@ -168,22 +178,42 @@ async function main(argv: string[]): Promise<number> {
       const st = runChild('status', root);
       status.push(st.seconds);
       events = st.events;
-      log(`run ${r + 1}/${runs}: find+cat ${cat[r].toFixed(2)} s, scan ${scan[r].toFixed(2)} s; JSON.parse ${parse[r].toFixed(2)} s, status ${status[r].toFixed(2)} s (load ${load()})`);
+      log(
+        `run ${r + 1}/${runs}: find+cat ${cat[r].toFixed(2)} s, scan ${scan[r].toFixed(2)} s; JSON.parse ${parse[r].toFixed(2)} s, status ${status[r].toFixed(2)} s (load ${load()})`,
+      );
     }
     if (items !== nFiles) throw new Error(`the scan found ${items} of ${nFiles} files`);
     const scanRatio = median(scan) / median(cat);
     const statusRatio = median(status) / median(parse);
     const targets: ScaleTarget[] = [
-      { name: `first scan of ${nFiles.toLocaleString('en')} small files, × \`find -exec cat\``, op: '<=', value: TARGET_RATIO, actual: scanRatio, pass: scanRatio <= TARGET_RATIO },
-      { name: `status on a ${nEvents.toLocaleString('en')}-event journal, × JSON.parse of its lines`, op: '<=', value: TARGET_RATIO, actual: statusRatio, pass: statusRatio <= TARGET_RATIO },
+      {
+        name: `first scan of ${nFiles.toLocaleString('en')} small files, × \`find -exec cat\``,
+        op: '<=',
+        value: TARGET_RATIO,
+        actual: scanRatio,
+        pass: scanRatio <= TARGET_RATIO,
+      },
+      {
+        name: `status on a ${nEvents.toLocaleString('en')}-event journal, × JSON.parse of its lines`,
+        op: '<=',
+        value: TARGET_RATIO,
+        actual: statusRatio,
+        pass: statusRatio <= TARGET_RATIO,
+      },
     ];
     Object.assign(result, { loadAfter: load(), cat, scan, parse, status, events, targets });
     const f = (xs: number[]) => `${median(xs).toFixed(2)} s (${xs.map((x) => x.toFixed(2)).join(', ')})`;
-    console.log(`\n## scale (${quick ? 'quick' : 'full'} setting; medians of ${runs}; load average ${result.loadBefore as string} → ${result.loadAfter as string})\n`);
+    console.log(
+      `\n## scale (${quick ? 'quick' : 'full'} setting; medians of ${runs}; load average ${result.loadBefore as string} → ${result.loadAfter as string})\n`,
+    );
     console.log('| measurement | median (runs) | baseline, same run | ratio | target | |');
     console.log('|---|---:|---:|---:|---:|---|');
-    console.log(`| first scan, ${nFiles.toLocaleString('en')} files | ${f(scan)} | find -exec cat: ${f(cat)} | ${scanRatio.toFixed(2)}× | ≤ ${TARGET_RATIO}× | ${targets[0].pass ? 'PASS' : 'MISS'} |`);
-    console.log(`| status, ${events.toLocaleString('en')}-event journal | ${f(status)} | JSON.parse of the lines: ${f(parse)} | ${statusRatio.toFixed(2)}× | ≤ ${TARGET_RATIO}× | ${targets[1].pass ? 'PASS' : 'MISS'} |`);
+    console.log(
+      `| first scan, ${nFiles.toLocaleString('en')} files | ${f(scan)} | find -exec cat: ${f(cat)} | ${scanRatio.toFixed(2)}× | ≤ ${TARGET_RATIO}× | ${targets[0].pass ? 'PASS' : 'MISS'} |`,
+    );
+    console.log(
+      `| status, ${events.toLocaleString('en')}-event journal | ${f(status)} | JSON.parse of the lines: ${f(parse)} | ${statusRatio.toFixed(2)}× | ≤ ${TARGET_RATIO}× | ${targets[1].pass ? 'PASS' : 'MISS'} |`,
+    );
     if (jsonOut) await fs.writeFile(jsonOut, JSON.stringify(result, null, 2) + '\n');
     return 0;
   } finally {

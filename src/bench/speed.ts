@@ -44,7 +44,9 @@ export async function measureStoreSpeed(
     t = process.hrtime.bigint();
     for (let i = 0; i < batched; i += batchSize) {
       const n = Math.min(batchSize, batched - i);
-      await store.recordMany(Array.from({ length: n }, (_, k) => ({ item: item(i + k), label: cls(i + k + 1), source: 'accepted' as const })));
+      await store.recordMany(
+        Array.from({ length: n }, (_, k) => ({ item: item(i + k), label: cls(i + k + 1), source: 'accepted' as const })),
+      );
     }
     const batchSec = Number(process.hrtime.bigint() - t) / 1e9;
     const events = single + batched;
@@ -152,12 +154,18 @@ export class TorchPeer {
   private waiting?: (line: string | undefined) => void;
   version?: string;
 
-  constructor(private readonly script: string, private readonly python = pickPython()) {}
+  constructor(
+    private readonly script: string,
+    private readonly python = pickPython(),
+  ) {}
 
   async start(): Promise<string | undefined> {
-        let failed: string | undefined;
+    let failed: string | undefined;
     try {
-      this.child = spawn(this.python, ['-u', this.script], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '2' } });
+      this.child = spawn(this.python, ['-u', this.script], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, OMP_NUM_THREADS: '2' },
+      });
     } catch (e) {
       return `cannot start ${this.python}: ${e instanceof Error ? e.message : String(e)}`;
     }
@@ -190,7 +198,18 @@ export class TorchPeer {
 
   /** Images per wall-clock second and per CPU-second of `c` with `threads` intra-op threads, over about `seconds`. */
   async measure(c: SpeedCase, threads: number, seconds: number): Promise<Rate> {
-    const r = await this.ask({ cmd: 'measure', task: c.task, h: c.h, w: c.w, c: c.c, widths: c.widths, dim: c.dim, batch: c.batch, threads, seconds });
+    const r = await this.ask({
+      cmd: 'measure',
+      task: c.task,
+      h: c.h,
+      w: c.w,
+      c: c.c,
+      widths: c.widths,
+      dim: c.dim,
+      batch: c.batch,
+      threads,
+      seconds,
+    });
     if (!r.ok || typeof r.rate !== 'number') throw new Error(`PyTorch peer: ${String(r.error)}`);
     return { wall: r.rate, cpu: typeof r.cpuRate === 'number' ? r.cpuRate : NaN };
   }

@@ -120,7 +120,8 @@ export async function buildWorkspace(spec: WorkspaceSpec): Promise<BuiltWorkspac
     try {
       text = await fs.readFile(src, 'utf8');
     } catch (e) {
-      for (const id of rowIds) missing.push({ id, reason: `cannot read ${rel}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+      for (const id of rowIds)
+        missing.push({ id, reason: `cannot read ${rel}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       continue;
     }
     const { header, rows } = splitRows(rel, text);

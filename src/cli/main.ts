@@ -89,7 +89,10 @@ const commands: Record<string, Command> = {
   init: {
     summary: 'create .selflabel with the class schema (or change the classes)',
     usage: 'init --classes a,b,c [--force]',
-    flags: { classes: { type: 'list', help: 'class names, comma-separated' }, force: { type: 'boolean', help: 'allow removing classes that have labels' } },
+    flags: {
+      classes: { type: 'list', help: 'class names, comma-separated' },
+      force: { type: 'boolean', help: 'allow removing classes that have labels' },
+    },
     async run(ctx) {
       const classes = ctx.flags.classes as string[] | undefined;
       if (!classes?.length) throw new UsageError('init needs --classes a,b,c');
@@ -140,8 +143,11 @@ const commands: Record<string, Command> = {
         });
         ctx.bar.done();
         ctx.out(`backend: ${r.backend}`);
-        for (const t of r.tasks) ctx.out(`  ${t.task}: ${t.epochs} epoch(s), ${t.itemsPerSecond.toFixed(0)} items/s, loss ${t.finalLoss.toFixed(4)}`);
-        ctx.out(`pretrained in ${formatSeconds(r.seconds)}: ${r.itemsPerSecond.toFixed(0)} items/s wall clock, ${plural(r.tasks.length, 'task')} on ${plural(Math.min(r.tasks.length, p.config.workers), 'worker')}`);
+        for (const t of r.tasks)
+          ctx.out(`  ${t.task}: ${t.epochs} epoch(s), ${t.itemsPerSecond.toFixed(0)} items/s, loss ${t.finalLoss.toFixed(4)}`);
+        ctx.out(
+          `pretrained in ${formatSeconds(r.seconds)}: ${r.itemsPerSecond.toFixed(0)} items/s wall clock, ${plural(r.tasks.length, 'task')} on ${plural(Math.min(r.tasks.length, p.config.workers), 'worker')}`,
+        );
         return r;
       }),
   },
@@ -175,7 +181,9 @@ const commands: Record<string, Command> = {
         );
         if (r.finetuned) {
           const f = r.finetuned;
-          ctx.out(`fine-tuned ${f.networks.length} network(s) from ${f.initFrom ?? 'scratch'} on ${f.trainedOn.labels} label(s) + ${f.trainedOn.pseudo} confident prediction(s) in ${formatSeconds(f.seconds)}; calibrated on ${f.calibrationItems} held-out label(s)`);
+          ctx.out(
+            `fine-tuned ${f.networks.length} network(s) from ${f.initFrom ?? 'scratch'} on ${f.trainedOn.labels} label(s) + ${f.trainedOn.pseudo} confident prediction(s) in ${formatSeconds(f.seconds)}; calibrated on ${f.calibrationItems} held-out label(s)`,
+          );
         }
         return r;
       }),
@@ -192,7 +200,8 @@ const commands: Record<string, Command> = {
       withProject(ctx, async (p) => {
         const r = await p.propose({ threshold: ctx.flags.threshold as number | undefined, limit: ctx.flags.limit as number | undefined });
         ctx.out(`${r.proposals.length} proposal(s) at confidence ≥ ${r.threshold}; expected precision ${pct(r.expectedPrecision)}`);
-        for (const x of r.proposals.slice(0, (ctx.flags.show as number | undefined) ?? 10)) ctx.out(`  ${x.item}\t${x.label}\t${x.confidence.toFixed(3)}`);
+        for (const x of r.proposals.slice(0, (ctx.flags.show as number | undefined) ?? 10))
+          ctx.out(`  ${x.item}\t${x.label}\t${x.confidence.toFixed(3)}`);
         return r;
       }),
   },
@@ -265,7 +274,11 @@ const commands: Record<string, Command> = {
     run: (ctx) =>
       withProject(ctx, async (p) => {
         const d = await p.disagreements((ctx.flags.threshold as number | undefined) ?? 0.9);
-        ctx.out(d.length ? d.map((x) => `${x.item}\tlabelled ${x.label}\tmodel says ${x.predicted} ${x.confidence.toFixed(2)}`).join('\n') : 'no strong disagreements');
+        ctx.out(
+          d.length
+            ? d.map((x) => `${x.item}\tlabelled ${x.label}\tmodel says ${x.predicted} ${x.confidence.toFixed(2)}`).join('\n')
+            : 'no strong disagreements',
+        );
         return d;
       }),
   },
@@ -275,12 +288,16 @@ const commands: Record<string, Command> = {
     usage: 'status',
     flags: {},
     run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const s: ProjectStatus & { skippedItems?: unknown } = await p.status();
-        ctx.out(formatStatus(s));
-        if (ctx.flags.json) s.skippedItems = p.getSkipped();
-        return s;
-      }, { ownWarnings: true }),
+      withProject(
+        ctx,
+        async (p) => {
+          const s: ProjectStatus & { skippedItems?: unknown } = await p.status();
+          ctx.out(formatStatus(s));
+          if (ctx.flags.json) s.skippedItems = p.getSkipped();
+          return s;
+        },
+        { ownWarnings: true },
+      ),
   },
   compact: {
     summary: 'rewrite the label journal without superseded events (also done automatically)',
@@ -288,10 +305,16 @@ const commands: Record<string, Command> = {
     flags: {},
     run: (ctx) =>
       withProject(ctx, async (p) => {
-        const before = await fs.stat(p.store.journalPath).then((s) => s.size, () => 0);
+        const before = await fs.stat(p.store.journalPath).then(
+          (s) => s.size,
+          () => 0,
+        );
         const events = p.store.events().length;
         const done = await p.store.compact();
-        const after = await fs.stat(p.store.journalPath).then((s) => s.size, () => 0);
+        const after = await fs.stat(p.store.journalPath).then(
+          (s) => s.size,
+          () => 0,
+        );
         const kept = p.store.events().length;
         ctx.out(done ? `compacted labels.jsonl: ${events} → ${kept} event(s), ${before} → ${after} bytes` : 'nothing to compact');
         return { compacted: done, eventsBefore: events, eventsAfter: kept, bytesBefore: before, bytesAfter: after };

@@ -81,8 +81,14 @@ export const SPREAD_MIN_ITEMS_PER_CLASS = 1000;
 
 type Check = (v: unknown) => boolean;
 const isStrArray: Check = (v) => Array.isArray(v) && v.every((s) => typeof s === 'string');
-const isNum = (min: number, max: number): Check => (v) => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
-const oneOf = (...xs: unknown[]): Check => (v) => xs.includes(v);
+const isNum =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
+const oneOf =
+  (...xs: unknown[]): Check =>
+  (v) =>
+    xs.includes(v);
 
 const CHECKS: Record<keyof ProjectConfig, Check> = {
   include: isStrArray,

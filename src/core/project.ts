@@ -54,7 +54,15 @@ export class Project {
     deps: ProjectDeps,
   ) {
     this.paths = workspacePaths(root);
-    this.ctx = { root, config, store, paths: this.paths, items: new ItemSet(this.paths), workers: new Workers(config, deps.runner), artifacts: new Artifacts(this.paths) };
+    this.ctx = {
+      root,
+      config,
+      store,
+      paths: this.paths,
+      items: new ItemSet(this.paths),
+      workers: new Workers(config, deps.runner),
+      artifacts: new Artifacts(this.paths),
+    };
   }
 
   /** Creates `.selflabel` with the class schema (or updates the classes of an existing one). */
@@ -227,7 +235,10 @@ export class Project {
       proposals: o.includeProposals ? this.pendingProposals() : undefined,
     });
   }
-  async importLabels(file: string, opts: { addClasses?: boolean } = {}): Promise<{ imported: number; skipped: { row: number; reason: string }[] }> {
+  async importLabels(
+    file: string,
+    opts: { addClasses?: boolean } = {},
+  ): Promise<{ imported: number; skipped: { row: number; reason: string }[] }> {
     await ensureScanned(this);
     return importCsv(this.store, file, {
       knownItems: new Set(this.ctx.items.ids()),

@@ -134,4 +134,3 @@ export interface Progress {
   /** Last loss value, where the stage trains. */
   loss?: number;
 }
-

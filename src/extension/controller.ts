@@ -250,5 +250,4 @@ export class Controller implements vscode.Disposable {
   }
 }
 
-
 export { BusyError, UserError };

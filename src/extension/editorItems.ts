@@ -39,11 +39,7 @@ export class ItemCodeLensProvider implements vscode.CodeLensProvider<ItemLens>, 
   private readonly subs: vscode.Disposable[];
 
   constructor(private readonly c: Controller) {
-    this.subs = [
-      this.emitter,
-      c.onDidChangeLabels(() => this.emitter.fire()),
-      c.onDidChangeProposals(() => this.emitter.fire()),
-    ];
+    this.subs = [this.emitter, c.onDidChangeLabels(() => this.emitter.fire()), c.onDidChangeProposals(() => this.emitter.fire())];
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<ItemLens[]> {
@@ -77,7 +73,12 @@ export class ItemCodeLensProvider implements vscode.CodeLensProvider<ItemLens>, 
     switch (lens.action) {
       case 'accept':
         lens.command = p
-          ? { title: `$(tag) ${p.label} ${formatConfidence(p.confidence)} — Accept`, command: COMMANDS.acceptCurrent, arguments: [lens.itemId], tooltip: `Accept the proposed label "${p.label}" (calibrated confidence ${p.confidence.toFixed(3)})` }
+          ? {
+              title: `$(tag) ${p.label} ${formatConfidence(p.confidence)} — Accept`,
+              command: COMMANDS.acceptCurrent,
+              arguments: [lens.itemId],
+              tooltip: `Accept the proposed label "${p.label}" (calibrated confidence ${p.confidence.toFixed(3)})`,
+            }
           : { title: '$(check) reviewed', command: '' };
         break;
       case 'reject':

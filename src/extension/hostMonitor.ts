@@ -46,7 +46,9 @@ export function startStageMonitor(stage: string, env: NodeJS.ProcessEnv = proces
     const session = new inspector.Session();
     session.connect();
     const post = (m: string, p?: object) =>
-      new Promise<unknown>((resolve, reject) => session.post(m, p ?? {}, (err: Error | null, r?: unknown) => (err ? reject(err) : resolve(r))));
+      new Promise<unknown>((resolve, reject) =>
+        session.post(m, p ?? {}, (err: Error | null, r?: unknown) => (err ? reject(err) : resolve(r))),
+      );
     profiler = { post, disconnect: () => session.disconnect() };
     void post('Profiler.enable')
       .then(() => post('Profiler.setSamplingInterval', { interval: 1000 }))

@@ -31,7 +31,11 @@ export function changePicks(
     label: c,
     description: [
       i < 9 ? `${i + 1}` : '',
-      d.proposal?.label === c ? `proposed ${formatConfidence(d.proposal.confidence)}` : conf.has(c) ? `model: ${formatConfidence(conf.get(c) as number)}` : '',
+      d.proposal?.label === c
+        ? `proposed ${formatConfidence(d.proposal.confidence)}`
+        : conf.has(c)
+          ? `model: ${formatConfidence(conf.get(c) as number)}`
+          : '',
       current === c ? `current (${d.status.status})` : '',
     ]
       .filter(Boolean)
@@ -52,7 +56,10 @@ const order = (a: Located, b: Located) => (a.path < b.path ? -1 : a.path > b.pat
  */
 export function nextProposalAfter(done: string, open: Iterable<string>, item: (id: string) => Located | undefined): string | undefined {
   const here = item(done);
-  const rest = [...open].filter((id) => id !== done).map((id) => ({ id, at: item(id) })).filter((x): x is { id: string; at: Located } => x.at !== undefined);
+  const rest = [...open]
+    .filter((id) => id !== done)
+    .map((id) => ({ id, at: item(id) }))
+    .filter((x): x is { id: string; at: Located } => x.at !== undefined);
   if (rest.length === 0) return undefined;
   rest.sort((a, b) => order(a.at, b.at) || (a.id < b.id ? -1 : 1));
   if (!here) return rest[0].id;

@@ -216,7 +216,10 @@ export class Session {
    * `cancel()` both stop it; a cancelled stage resolves with `cancelled: true`.
    */
   /** Runs a stage; `fresh` (pretrain only) discards the pretrained encoders first and pretrains from scratch. */
-  async runStage(stage: RunnableStage, opts: { signal?: AbortSignal; onProgress?: (p: StageProgress) => void; fresh?: boolean } = {}): Promise<StageOutcome> {
+  async runStage(
+    stage: RunnableStage,
+    opts: { signal?: AbortSignal; onProgress?: (p: StageProgress) => void; fresh?: boolean } = {},
+  ): Promise<StageOutcome> {
     if (this.running) {
       throw new BusyError(`${STAGE_TITLES[this.running.stage]} is still running: wait for it or cancel it (SelfLabel: Cancel).`);
     }
@@ -259,7 +262,11 @@ export class Session {
     }
   }
 
-  private async execute(p: Project, stage: RunnableStage, o: { signal: AbortSignal; onProgress: (p: Progress) => void; fresh: boolean }): Promise<string> {
+  private async execute(
+    p: Project,
+    stage: RunnableStage,
+    o: { signal: AbortSignal; onProgress: (p: Progress) => void; fresh: boolean },
+  ): Promise<string> {
     switch (stage) {
       case 'scan': {
         const r = await p.scan(o);
@@ -416,7 +423,8 @@ export class Session {
     if (!e) return { updates: [], message: 'Nothing to undo.' };
     const updates = this.changed([e.item]);
     const now = updates[0];
-    const what = now?.label !== undefined ? `${e.item} is now ${now.status} (${now.label})` : `${e.item} is now ${now?.status ?? 'unlabelled'}`;
+    const what =
+      now?.label !== undefined ? `${e.item} is now ${now.status} (${now.label})` : `${e.item} is now ${now?.status ?? 'unlabelled'}`;
     return { updates, message: `Undone: ${what}.` };
   }
 
@@ -428,7 +436,8 @@ export class Session {
     if (!p) return [];
     this.rebuildIndexes();
     const cells = [...this.pending.values()].map((pr) => proposalCell(pr, p.getItem(pr.item)));
-    for (const pr of p.candidatesBelow()) if (!this.pending.has(pr.item)) cells.push({ ...proposalCell(pr, p.getItem(pr.item)), below: true });
+    for (const pr of p.candidatesBelow())
+      if (!this.pending.has(pr.item)) cells.push({ ...proposalCell(pr, p.getItem(pr.item)), below: true });
     return cells;
   }
 

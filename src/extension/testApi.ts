@@ -34,7 +34,10 @@ export interface SelfLabelTestApi {
   changeLabel(item: string | undefined, label: string): Promise<ItemUpdate[] | undefined>;
 }
 
-export function createTestApi(c: Controller, post: SelfLabelTestApi['postFromWebview']): { api: SelfLabelTestApi; disposable: vscode.Disposable } {
+export function createTestApi(
+  c: Controller,
+  post: SelfLabelTestApi['postFromWebview'],
+): { api: SelfLabelTestApi; disposable: vscode.Disposable } {
   const warnings: string[] = [];
   const disposable = c.onDidWarn((text) => {
     warnings.push(text);

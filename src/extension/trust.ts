@@ -54,7 +54,10 @@ export function requireTrust(action: TrustedAction): void {
 }
 
 /** Tells the user an action is disabled here, with a button that opens VS Code's Workspace Trust editor. */
-export async function showUntrusted(message: string, warn: (text: string, ...actions: string[]) => Thenable<string | undefined>): Promise<void> {
+export async function showUntrusted(
+  message: string,
+  warn: (text: string, ...actions: string[]) => Thenable<string | undefined>,
+): Promise<void> {
   const pick = await warn(message, 'Manage Workspace Trust');
   if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
 }

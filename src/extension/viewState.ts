@@ -89,7 +89,10 @@ export function pretrainSummary(
 }
 
 /** What the user should do next, with the button that does it. `scanned`: a scan has run (its item list exists). */
-export function nextAction(status: ProjectStatus | null, ctx: { folder: boolean; trusted: boolean; running: StageProgress | null; scanned?: boolean }): NextAction {
+export function nextAction(
+  status: ProjectStatus | null,
+  ctx: { folder: boolean; trusted: boolean; running: StageProgress | null; scanned?: boolean },
+): NextAction {
   if (!ctx.folder) return { text: 'Open a folder with images or text files to start.' };
   if (ctx.running) return { text: `${ctx.running.stage} is running…` };
   if (!ctx.trusted) return { text: 'Trust this workspace to scan, train and label.', command: 'manageTrust' };
@@ -136,7 +139,11 @@ export function buildSideState(input: {
   scanned?: boolean;
 }): SideState {
   const s = input.status;
-  const classes = (s?.classes ?? []).map((name) => ({ name, labelled: s?.counts[name] ?? 0, proposed: input.proposedByClass.get(name) ?? 0 }));
+  const classes = (s?.classes ?? []).map((name) => ({
+    name,
+    labelled: s?.counts[name] ?? 0,
+    proposed: input.proposedByClass.get(name) ?? 0,
+  }));
   const warnings = s?.warnings.length ? s.warnings.join('\n') : null;
   return {
     trusted: input.trusted,
@@ -158,7 +165,11 @@ export function buildSideState(input: {
 }
 
 /** Status of an item for the grid and the editor, from its current label, open proposal and rejections. */
-export function itemStatus(current: CurrentLabel | undefined, proposal: Proposal | undefined, rejected: boolean): { status: ItemStatus; label?: string } {
+export function itemStatus(
+  current: CurrentLabel | undefined,
+  proposal: Proposal | undefined,
+  rejected: boolean,
+): { status: ItemStatus; label?: string } {
   if (current) {
     const status: ItemStatus = current.source === 'accepted' ? 'accepted' : current.source === 'corrected' ? 'corrected' : 'labelled';
     return { status, label: current.label };

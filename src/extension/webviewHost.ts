@@ -49,7 +49,11 @@ const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;
  * published in `<meta property="csp-nonce">`, where the toolkit (FAST) and our style injection read it to create
  * their <style> elements; it only ever allows styles and scripts of this one page load.
  */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, opts: { script: 'sidePanel' | 'review'; title: string }): string {
+export function webviewHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  opts: { script: 'sidePanel' | 'review'; title: string },
+): string {
   const nonce = makeNonce();
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${opts.script}.js`));
   const codicons = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'codicons', 'codicon.css'));

@@ -73,15 +73,7 @@ export interface RoundPoint {
 }
 
 /** Commands the side panel's buttons can ask the host to run (each maps to a `selflabel.*` command). */
-export type PanelCommand =
-  | 'setClasses'
-  | 'reviewProposals'
-  | 'labelNext'
-  | 'export'
-  | 'import'
-  | 'status'
-  | 'undo'
-  | 'manageTrust';
+export type PanelCommand = 'setClasses' | 'reviewProposals' | 'labelNext' | 'export' | 'import' | 'status' | 'undo' | 'manageTrust';
 export const PANEL_COMMANDS: readonly PanelCommand[] = [
   'setClasses',
   'reviewProposals',
@@ -246,11 +238,11 @@ export interface HostNotifyMessage<M extends HostNotifyMethod = HostNotifyMethod
   method: M;
   params: HostNotifications[M];
 }
-export type FromWebview = { [M in HostMethod]: RequestMessage<M> }[HostMethod] | { [M in HostNotifyMethod]: HostNotifyMessage<M> }[HostNotifyMethod];
+export type FromWebview =
+  { [M in HostMethod]: RequestMessage<M> }[HostMethod] | { [M in HostNotifyMethod]: HostNotifyMessage<M> }[HostNotifyMethod];
 
 export type ResponseMessage =
-  | { kind: 'response'; id: number; ok: true; result: unknown }
-  | { kind: 'response'; id: number; ok: false; error: string };
+  { kind: 'response'; id: number; ok: true; result: unknown } | { kind: 'response'; id: number; ok: false; error: string };
 export interface WebviewNotifyMessage<M extends WebviewNotifyMethod = WebviewNotifyMethod> {
   kind: 'notify';
   method: M;
@@ -354,7 +346,9 @@ export const HOST_REQUEST_PARAMS: { [M in HostMethod]: Guard<HostRequests[M]['pa
   undo: isEmpty,
   open: hasShape<{ item: string }>({ item: isItemId }),
   setMode: hasShape<{ mode: ReviewMode }>({ mode: isOneOf(REVIEW_MODES) }),
-  thumbnails: hasShape<{ items: string[] }>({ items: (v: unknown): v is string[] => isArrayOf(isItemId, MAX_THUMBNAILS)(v) && v.length > 0 }),
+  thumbnails: hasShape<{ items: string[] }>({
+    items: (v: unknown): v is string[] => isArrayOf(isItemId, MAX_THUMBNAILS)(v) && v.length > 0,
+  }),
 };
 
 /** Params validators of the notifications a webview may send. */
@@ -403,7 +397,8 @@ export function parseFromHost(raw: unknown): Parsed<FromHost> {
   if (raw.kind === 'response') {
     if (!isRequestId(raw.id)) return { ok: false, reason: 'response without a valid id' };
     if (raw.ok === true) return { ok: true, message: { kind: 'response', id: raw.id, ok: true, result: raw.result } };
-    if (raw.ok === false && isString(raw.error)) return { ok: true, message: { kind: 'response', id: raw.id, ok: false, error: raw.error } };
+    if (raw.ok === false && isString(raw.error))
+      return { ok: true, message: { kind: 'response', id: raw.id, ok: false, error: raw.error } };
     return { ok: false, reason: 'malformed response' };
   }
   if (raw.kind === 'notify') {

@@ -112,7 +112,10 @@ export const isProgress: Guard<Progress> = hasShape<Progress>({
 const isId = isNonNegativeInteger;
 
 /** Has a `params` / `result` key (its value may be anything structured-cloneable, including undefined). */
-const hasKey = (key: string) => (v: unknown): boolean => isObject(v) && key in v;
+const hasKey =
+  (key: string) =>
+  (v: unknown): boolean =>
+    isObject(v) && key in v;
 
 const isRun = hasShape<Omit<RunMessage, 'params'>>({ type: isLiteral('run'), id: isId, job: isNonEmptyString });
 const isCancel = hasShape<CancelMessage>({ type: isLiteral('cancel'), id: isId });

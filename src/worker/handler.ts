@@ -8,4 +8,7 @@ import type { JobContext } from '../protocol/jobs';
 export type { JobContext, JobHandler, JobHandlers } from '../protocol/jobs';
 
 /** A registry as the runtime sees it: any job name, params checked by the handler itself. */
-export type AnyJobHandlers = Record<string, (params: never, ctx: JobContext) => Promise<{ result: unknown; transfer?: TransferListItem[] }>>;
+export type AnyJobHandlers = Record<
+  string,
+  (params: never, ctx: JobContext) => Promise<{ result: unknown; transfer?: TransferListItem[] }>
+>;

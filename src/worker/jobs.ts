@@ -30,7 +30,11 @@ const embeddingJobs: JobHandlers<Pick<JobTypes, 'pretrain' | 'embed' | 'fit' | '
     return { result: stats };
   },
   async embed(p, ctx) {
-    const r = await workerOf<JobData['kind']>(p.data).embed(p.data, { checkpointDir: p.checkpointDir, signal: ctx.signal, onProgress: ctx.progress });
+    const r = await workerOf<JobData['kind']>(p.data).embed(p.data, {
+      checkpointDir: p.checkpointDir,
+      signal: ctx.signal,
+      onProgress: ctx.progress,
+    });
     return { result: r, transfer: [r.embeddings.buffer as ArrayBuffer] };
   },
   async fit(p, ctx) {
@@ -51,7 +55,14 @@ const embeddingJobs: JobHandlers<Pick<JobTypes, 'pretrain' | 'embed' | 'fit' | '
     return { result: await fitClassifier(common) };
   },
   async graph(p, ctx) {
-    const g = await buildKnnGraph({ X: new Float32Array(p.X, 0, p.n * p.dim), n: p.n, dim: p.dim, k: p.k, signal: ctx.signal, onProgress: ctx.progress });
+    const g = await buildKnnGraph({
+      X: new Float32Array(p.X, 0, p.n * p.dim),
+      n: p.n,
+      dim: p.dim,
+      k: p.k,
+      signal: ctx.signal,
+      onProgress: ctx.progress,
+    });
     return { result: g, transfer: [g.idx.buffer as ArrayBuffer, g.sim.buffer as ArrayBuffer] };
   },
   async predict(p) {

@@ -184,7 +184,11 @@ export class WorkerPool<J extends JobMap = JobTypes> implements JobRunner<J> {
   }
 
   /** Runs `job` once on every worker (e.g. to load a model everywhere); results in worker order. */
-  runOnAll<K extends keyof J & string>(job: K, params: J[K]['params'], opts: Omit<RunOptions, 'worker' | 'transfer'> = {}): Promise<J[K]['result'][]> {
+  runOnAll<K extends keyof J & string>(
+    job: K,
+    params: J[K]['params'],
+    opts: Omit<RunOptions, 'worker' | 'transfer'> = {},
+  ): Promise<J[K]['result'][]> {
     return Promise.all(this.slots.map((slot) => this.run(job, params, { ...opts, worker: slot.index })));
   }
 
@@ -430,7 +434,11 @@ export class WorkerPool<J extends JobMap = JobTypes> implements JobRunner<J> {
     }
     slot.ready = undefined;
     if (task && !task.settled) {
-      const error = new WorkerCrashedError(`worker ${slot.index} exited with code ${code} while running job "${task.job}"${why}`, code, slot.lastError);
+      const error = new WorkerCrashedError(
+        `worker ${slot.index} exited with code ${code} while running job "${task.job}"${why}`,
+        code,
+        slot.lastError,
+      );
       this.log(error.message);
       this.settle(task, error);
     } else if (!task) {

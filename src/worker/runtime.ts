@@ -155,4 +155,3 @@ async function main(): Promise<void> {
   post({ type: 'ready', backend });
   await drain();
 }
-

@@ -23,9 +23,13 @@ describe('digits: the whole loop in the browser', function () {
   before(async function () {
     this.timeout(240_000);
     const t = performance.now();
-    s = await Session.start('digits', (dir) => {
-      truth = writeMnistWorkspace(dir, { classes: CLASSES, perClass: 12 }).truth;
-    }, { 'selflabel.confidenceThreshold': 0 });
+    s = await Session.start(
+      'digits',
+      (dir) => {
+        truth = writeMnistWorkspace(dir, { classes: CLASSES, perClass: 12 }).truth;
+      },
+      { 'selflabel.confidenceThreshold': 0 },
+    );
     recordMetric('digits: workbench ready s', (performance.now() - t) / 1000);
   });
 
@@ -82,9 +86,16 @@ describe('digits: the whole loop in the browser', function () {
       assert.deepEqual([e.item, e.label, e.source], [id, label, 'human']);
       perClass.set(label, (perClass.get(label) ?? 0) + 1);
       // The grid moves on to the next item by itself.
-      await waitFor('the focus to move on', async () => (await r.locator('[data-testid="cell"].focused').first().getAttribute('data-item')) !== id, 5000);
+      await waitFor(
+        'the focus to move on',
+        async () => (await r.locator('[data-testid="cell"].focused').first().getAttribute('data-item')) !== id,
+        5000,
+      );
     }
-    assert.ok([...perClass.values()].every((v) => v >= 3), `seeds per class: ${[...perClass].join(' ')}`);
+    assert.ok(
+      [...perClass.values()].every((v) => v >= 3),
+      `seeds per class: ${[...perClass].join(' ')}`,
+    );
     recordMetric('digits: seed labels', s.journal().length);
     await s.screenshot('review-webview-label-mode', s.webviewElement('review'));
   });
@@ -97,7 +108,8 @@ describe('digits: the whole loop in the browser', function () {
       await s.runStage(stage, () => f.locator(`[data-testid="run-${stage}"]`).click());
       recordMetric(`digits: ${stage} s (36 digits, 1 worker, 1 epoch)`, (performance.now() - t) / 1000);
       if (stage === 'train') await waitFor('the accuracy', async () => /est\. accuracy/.test(await text(f, 'status-train')), 10_000);
-      if (stage === 'propose') await waitFor('the proposals count', async () => /\d+ open proposals/.test(await text(f, 'status-propose')), 10_000);
+      if (stage === 'propose')
+        await waitFor('the proposals count', async () => /\d+ open proposals/.test(await text(f, 'status-propose')), 10_000);
       assert.equal(s.journal().length, labelsBefore, `${stage} does not write labels`);
     });
   }
@@ -116,20 +128,31 @@ describe('digits: the whole loop in the browser', function () {
     const r = await review();
     await waitFor('review mode', async () => (await r.locator('#sl-mode-review').getAttribute('aria-pressed')) === 'true');
     await r.locator('[data-testid="cell"][data-status="proposed"]').first().waitFor({ timeout: 30_000 });
-    const size = await waitFor('a thumbnail to load', async () => {
-      const v = await r.locator('[data-testid="cell"] img.sl-thumb').first().evaluate((el) => {
-        const img = el as unknown as { complete: boolean; naturalWidth: number };
-        return img.complete ? img.naturalWidth : 0;
-      });
-      return v > 0 ? v : undefined;
-    }, 60_000);
+    const size = await waitFor(
+      'a thumbnail to load',
+      async () => {
+        const v = await r
+          .locator('[data-testid="cell"] img.sl-thumb')
+          .first()
+          .evaluate((el) => {
+            const img = el as unknown as { complete: boolean; naturalWidth: number };
+            return img.complete ? img.naturalWidth : 0;
+          });
+        return v > 0 ? v : undefined;
+      },
+      60_000,
+    );
     assert.equal(size, 28, 'the thumbnail is the 28×28 digit itself');
     await s.screenshot('review-webview', s.webviewElement('review'));
     await s.screenshot('workbench-review');
 
     const focused = async () => {
       const c = r.locator('[data-testid="cell"].focused').first();
-      return { id: (await c.getAttribute('data-item')) ?? '', label: (await c.locator('[data-testid="cell-label"]').innerText()).trim(), status: await c.getAttribute('data-status') };
+      return {
+        id: (await c.getAttribute('data-item')) ?? '',
+        label: (await c.locator('[data-testid="cell-label"]').innerText()).trim(),
+        status: await c.getAttribute('data-status'),
+      };
     };
     await r.locator('[data-testid="cell"].focused').first().click();
 
@@ -209,6 +232,9 @@ describe('digits: the whole loop in the browser', function () {
     })`)) as { injected: number | null; nonced: number | null; violations: string[] };
     assert.equal(result.injected, null, 'the injected inline script / handler did not run');
     assert.equal(result.nonced, 1, 'the control script with the nonce ran');
-    assert.ok(result.violations.some((v) => v.startsWith('script-src')), `CSP violations reported: ${result.violations.join(', ')}`);
+    assert.ok(
+      result.violations.some((v) => v.startsWith('script-src')),
+      `CSP violations reported: ${result.violations.join(', ')}`,
+    );
   });
 });

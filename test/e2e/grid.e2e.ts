@@ -141,7 +141,10 @@ describe('review grid with 10,000 proposals', function () {
       const idx = d.indices;
       assert.equal(idx[idx.length - 1] - idx[0] + 1, idx.length, `at ${frac}: contiguous items ${idx[0]}…${idx[idx.length - 1]}`);
       const expectFirst = (proposals - 1) * (top / total);
-      assert.ok(Math.abs(idx[0] - expectFirst) < 3 * MAX_CELLS, `at ${frac}: first item ${idx[0]}, expected near ${expectFirst.toFixed(0)}`);
+      assert.ok(
+        Math.abs(idx[0] - expectFirst) < 3 * MAX_CELLS,
+        `at ${frac}: first item ${idx[0]}, expected near ${expectFirst.toFixed(0)}`,
+      );
       if (frac === 1) assert.equal(idx[idx.length - 1], proposals - 1, 'the last proposal is drawn at the bottom');
     }
     recordMetric('grid10k: most cells in the DOM while scrolling', maxCells);
@@ -152,13 +155,25 @@ describe('review grid with 10,000 proposals', function () {
     const { total, height } = await gridDom(f);
     await f.evaluate('performance.clearResourceTimings()');
     await scrollTo(f, Math.round((total - height) * 0.4));
-    const shown = await waitFor('the thumbnails on screen', async () => {
-      const r = (await f.evaluate(THUMBS_ON_SCREEN)) as { src: string; ok: boolean; w: number }[];
-      return r.length > 0 && r.every((x) => x.ok) ? r : undefined;
-    }, 30_000);
-    assert.ok(shown.every((x) => x.src.startsWith('data:image/png;base64,')), 'inlined by the host');
-    assert.ok(shown.every((x) => x.w === 28), 'the 28×28 digits themselves');
-    const loads = (await f.evaluate(`performance.getEntriesByType('resource').filter((e) => /\\.png(\\?|$)/.test(e.name)).length`)) as number;
+    const shown = await waitFor(
+      'the thumbnails on screen',
+      async () => {
+        const r = (await f.evaluate(THUMBS_ON_SCREEN)) as { src: string; ok: boolean; w: number }[];
+        return r.length > 0 && r.every((x) => x.ok) ? r : undefined;
+      },
+      30_000,
+    );
+    assert.ok(
+      shown.every((x) => x.src.startsWith('data:image/png;base64,')),
+      'inlined by the host',
+    );
+    assert.ok(
+      shown.every((x) => x.w === 28),
+      'the 28×28 digits themselves',
+    );
+    const loads = (await f.evaluate(
+      `performance.getEntriesByType('resource').filter((e) => /\\.png(\\?|$)/.test(e.name)).length`,
+    )) as number;
     assert.equal(loads, 0, 'no webview resource load per image');
   });
 
@@ -167,15 +182,26 @@ describe('review grid with 10,000 proposals', function () {
     await f.locator('#sl-grid').focus();
     await s.page.keyboard.press('End');
     const last = f.locator('[data-testid="cell"].focused');
-    await waitFor('the last cell focused', async () => (await last.getAttribute('data-index').catch(() => null)) === String(proposals - 1), 10_000);
+    await waitFor(
+      'the last cell focused',
+      async () => (await last.getAttribute('data-index').catch(() => null)) === String(proposals - 1),
+      10_000,
+    );
     const id = (await last.getAttribute('data-item')) ?? '';
     const label = (await last.locator('[data-testid="cell-label"]').innerText()).trim();
     const before = s.journal().length;
     await s.page.keyboard.press('a');
     const events = await s.waitForJournal(`the acceptance of ${id}`, (j) => j.length === before + 1);
-    assert.deepEqual([events[events.length - 1].item, events[events.length - 1].label, events[events.length - 1].source], [id, label, 'accepted']);
+    assert.deepEqual(
+      [events[events.length - 1].item, events[events.length - 1].label, events[events.length - 1].source],
+      [id, label, 'accepted'],
+    );
     const cell = f.locator(`[data-testid="cell"][data-item="${id}"]`);
-    await waitFor('the cell to show it accepted', async () => (await cell.getAttribute('data-status')) === 'accepted' && (await cell.getAttribute('data-saving')) === 'false', 10_000);
+    await waitFor(
+      'the cell to show it accepted',
+      async () => (await cell.getAttribute('data-status')) === 'accepted' && (await cell.getAttribute('data-saving')) === 'false',
+      10_000,
+    );
     const d = await gridDom(f);
     assert.ok(d.cells <= MAX_CELLS, `${d.cells} cells in the DOM`);
   });

@@ -30,7 +30,13 @@ interface ChromiumHandle {
   close(): Promise<void>;
 }
 interface LaunchModule {
-  launchCodeServer(o: { workspace?: string; settings?: Record<string, unknown>; env?: Record<string, string>; keepLogsIn?: string; workspaceTrust?: boolean }): Promise<CodeServer>;
+  launchCodeServer(o: {
+    workspace?: string;
+    settings?: Record<string, unknown>;
+    env?: Record<string, string>;
+    keepLogsIn?: string;
+    workspaceTrust?: boolean;
+  }): Promise<CodeServer>;
 }
 interface BrowserModule {
   launchChromium(o?: { viewport?: { width: number; height: number } }): Promise<ChromiumHandle>;
@@ -88,7 +94,12 @@ export class Session {
    * SelfLabel loaded from source. `name` names the folder (and the artifacts). `opts.workspaceTrust`: workspace
    * trust enabled and the folder not trusted (Restricted Mode; scripts/code-server/launch.mjs).
    */
-  static async start(name: string, prepare: (dir: string) => void | Promise<void>, settings: Record<string, unknown> = {}, opts: { workspaceTrust?: boolean } = {}): Promise<Session> {
+  static async start(
+    name: string,
+    prepare: (dir: string) => void | Promise<void>,
+    settings: Record<string, unknown> = {},
+    opts: { workspaceTrust?: boolean } = {},
+  ): Promise<Session> {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-e2e-'));
     liveScratch.add(scratch);
     const workspace = path.join(scratch, name);
@@ -96,7 +107,11 @@ export class Session {
     await prepare(workspace);
     const { launchCodeServer } = await importScript<LaunchModule>('scripts/code-server/launch.mjs');
     const { launchChromium } = await importScript<BrowserModule>('scripts/code-server/browser.mjs');
-    const cs = await launchCodeServer({ settings: { ...E2E_SETTINGS, ...settings }, keepLogsIn: path.join(ARTIFACTS, `e2e-${name}-code-server.log`), workspaceTrust: opts.workspaceTrust });
+    const cs = await launchCodeServer({
+      settings: { ...E2E_SETTINGS, ...settings },
+      keepLogsIn: path.join(ARTIFACTS, `e2e-${name}-code-server.log`),
+      workspaceTrust: opts.workspaceTrust,
+    });
     let browser: ChromiumHandle | undefined;
     try {
       browser = await launchChromium({ viewport: { width: 1400, height: 900 } });
@@ -108,7 +123,10 @@ export class Session {
       page.on('pageerror', (e) => errors.push(e.message));
       const extensionPath = process.env.SELFLABEL_EXTENSION_PATH ?? ROOT;
       // Generous: a loaded 2-core machine can take a minute to serve and boot the workbench.
-      await page.goto(cs.workbenchUrl({ folder: workspace, extensionDevelopmentPath: extensionPath }), { waitUntil: 'domcontentloaded', timeout: 120_000 });
+      await page.goto(cs.workbenchUrl({ folder: workspace, extensionDevelopmentPath: extensionPath }), {
+        waitUntil: 'domcontentloaded',
+        timeout: 120_000,
+      });
       await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
       await page.locator('.statusbar').waitFor({ timeout: 120_000 });
       return new Session(workspace, scratch, cs, browser, page, errors);
@@ -158,10 +176,14 @@ export class Session {
   }
 
   async waitForJournal(what: string, pred: (events: LabelEventLine[]) => boolean, timeoutMs = 15_000): Promise<LabelEventLine[]> {
-    return waitFor(what, () => {
-      const j = this.journal();
-      return pred(j) ? j : undefined;
-    }, timeoutMs);
+    return waitFor(
+      what,
+      () => {
+        const j = this.journal();
+        return pred(j) ? j : undefined;
+      },
+      timeoutMs,
+    );
   }
 
   // ---- workbench ---------------------------------------------------------------------------------------------------
@@ -173,7 +195,10 @@ export class Session {
     await this.page.mouse.move(900, 500).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300));
     // Notification toasts float over the views: hide them for the picture (the app's state is not touched).
-    const style = opts.hideToasts === false ? undefined : await this.page.addStyleTag({ content: '.notifications-toasts { visibility: hidden !important; }' }).catch(() => undefined);
+    const style =
+      opts.hideToasts === false
+        ? undefined
+        : await this.page.addStyleTag({ content: '.notifications-toasts { visibility: hidden !important; }' }).catch(() => undefined);
     try {
       if (target) await target.screenshot({ path: file });
       else await this.page.screenshot({ path: file });
@@ -187,30 +212,47 @@ export class Session {
   async command(title: string, timeoutMs = 30_000): Promise<void> {
     const page = this.page;
     const input = page.locator('.quick-input-widget input');
-    await waitFor(`command "${title}" in the palette`, async () => {
-      await this.closeQuickInput();
-      await page.keyboard.press('F1');
-      await input.waitFor({ state: 'visible', timeout: 5000 });
-      await input.fill(`>${title}`);
-      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-      try {
-        await row.waitFor({ state: 'visible', timeout: 2000 });
-      } catch {
-        return false;
-      }
-      // Make sure the first (highlighted) row is our command, not a fuzzy neighbour.
-      const label = (await page.locator('.quick-input-list .monaco-list-row.focused').first().innerText().catch(() => '')).split('\n')[0];
-      if (!label.includes(title.replace(/^[^:]+:\s*/, ''))) {
-        await row.click();
+    await waitFor(
+      `command "${title}" in the palette`,
+      async () => {
+        await this.closeQuickInput();
+        await page.keyboard.press('F1');
+        await input.waitFor({ state: 'visible', timeout: 5000 });
+        await input.fill(`>${title}`);
+        const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+        try {
+          await row.waitFor({ state: 'visible', timeout: 2000 });
+        } catch {
+          return false;
+        }
+        // Make sure the first (highlighted) row is our command, not a fuzzy neighbour.
+        const label = (
+          await page
+            .locator('.quick-input-list .monaco-list-row.focused')
+            .first()
+            .innerText()
+            .catch(() => '')
+        ).split('\n')[0];
+        if (!label.includes(title.replace(/^[^:]+:\s*/, ''))) {
+          await row.click();
+          return true;
+        }
+        await page.keyboard.press('Enter');
         return true;
-      }
-      await page.keyboard.press('Enter');
-      return true;
-    }, timeoutMs, 500);
+      },
+      timeoutMs,
+      500,
+    );
   }
 
   async closeQuickInput(): Promise<void> {
-    if (await this.page.locator('.quick-input-widget').isVisible().catch(() => false)) await this.page.keyboard.press('Escape');
+    if (
+      await this.page
+        .locator('.quick-input-widget')
+        .isVisible()
+        .catch(() => false)
+    )
+      await this.page.keyboard.press('Escape');
   }
 
   /** Types into the open input box (e.g. Set Classes) and presses Enter. */
@@ -224,7 +266,9 @@ export class Session {
 
   /** Waits for a notification whose text matches, and returns its text. */
   async notification(match: RegExp, timeoutMs = 60_000): Promise<string> {
-    const toast = this.page.locator('.notifications-toasts .notification-toast .notification-list-item-message', { hasText: match }).first();
+    const toast = this.page
+      .locator('.notifications-toasts .notification-toast .notification-list-item-message', { hasText: match })
+      .first();
     await toast.waitFor({ state: 'attached', timeout: timeoutMs });
     return (await toast.innerText()).replace(/\s+/g, ' ').trim();
   }
@@ -243,7 +287,8 @@ export class Session {
     const item = page.locator('.activitybar li.action-item', { has: page.locator('.action-label[aria-label^="SelfLabel"]') }).first();
     const container = page.locator('.part.sidebar .composite[id="workbench.view.extension.selflabel"]');
     await icon.waitFor({ timeout: 60_000 });
-    const showing = async () => (await item.getAttribute('aria-expanded').catch(() => null)) === 'true' || (await container.isVisible().catch(() => false));
+    const showing = async () =>
+      (await item.getAttribute('aria-expanded').catch(() => null)) === 'true' || (await container.isVisible().catch(() => false));
     // A window that is still restoring its layout can report "not showing" a moment before it shows: after a click
     // look again, and click once more only if it is still not showing (a click that closed it is undone that way).
     for (let attempt = 0; attempt < 3 && !(await showing()); attempt++) {
@@ -272,19 +317,24 @@ export class Session {
     // changed status alone is not enough: on a loaded machine the progress text can change before the row's
     // `running` class arrives, which ended the wait while the stage was still running.
     let sawRunning = false;
-    return waitFor(`${stage} to finish`, async () => {
-      const p = (await problem.innerText().catch(() => '')).trim();
-      if (p.startsWith(`${stage} failed`)) throw new StageError(`${stage}: ${p}`);
-      for (const msg of await toasts.allInnerTexts().catch(() => [] as string[])) {
-        const m = msg.replace(/\s+/g, ' ').trim();
-        if (m.includes(`SelfLabel: ${stage} done`)) return m;
-        if (/^SelfLabel: .*(failed|set the classes first|still running|not trusted)/i.test(m)) throw new StageError(`${stage}: ${m}`);
-      }
-      const running = ((await row.getAttribute('class').catch(() => '')) ?? '').split(/\s+/).includes('running');
-      sawRunning ||= running;
-      const now = (await status.innerText().catch(() => '')).trim();
-      return sawRunning && !running && now !== '' && now !== before ? now : undefined;
-    }, timeoutMs, 300);
+    return waitFor(
+      `${stage} to finish`,
+      async () => {
+        const p = (await problem.innerText().catch(() => '')).trim();
+        if (p.startsWith(`${stage} failed`)) throw new StageError(`${stage}: ${p}`);
+        for (const msg of await toasts.allInnerTexts().catch(() => [] as string[])) {
+          const m = msg.replace(/\s+/g, ' ').trim();
+          if (m.includes(`SelfLabel: ${stage} done`)) return m;
+          if (/^SelfLabel: .*(failed|set the classes first|still running|not trusted)/i.test(m)) throw new StageError(`${stage}: ${m}`);
+        }
+        const running = ((await row.getAttribute('class').catch(() => '')) ?? '').split(/\s+/).includes('running');
+        sawRunning ||= running;
+        const now = (await status.innerText().catch(() => '')).trim();
+        return sawRunning && !running && now !== '' && now !== before ? now : undefined;
+      },
+      timeoutMs,
+      300,
+    );
   }
 
   async clearNotifications(): Promise<void> {
@@ -295,23 +345,28 @@ export class Session {
   async webview(which: 'side' | 'review', timeoutMs = 30_000): Promise<Frame> {
     const sel = `iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]${which === 'side' ? '[src*="purpose=webviewView"]' : ':not([src*="purpose=webviewView"])'}`;
     const marker = which === 'side' ? '#sl-side' : '#sl-review';
-    return waitFor(`the ${which} webview`, async () => {
-      for (const outer of await this.page.locator(sel).all()) {
-        if (!(await outer.isVisible().catch(() => false))) continue;
-        const outerFrame = await (await outer.elementHandle())?.contentFrame();
-        const innerEl = await outerFrame?.$('#active-frame');
-        const inner = await innerEl?.contentFrame();
-        if (inner && (await inner.$(marker))) return inner;
-      }
-      // After a page reload the restored view's iframe may not match the selector above (its `ready` class or `src`
-      // can differ) although the webview is there: find the frame by the element only our webview has.
-      for (const f of this.page.frames()) {
-        const ours = f.url().includes(`extensionId=${EXTENSION_ID}`) || !!f.parentFrame()?.url().includes(`extensionId=${EXTENSION_ID}`);
-        if (f.isDetached() || !ours) continue;
-        if (await f.$(marker).catch(() => null)) return f;
-      }
-      return undefined;
-    }, timeoutMs, 250);
+    return waitFor(
+      `the ${which} webview`,
+      async () => {
+        for (const outer of await this.page.locator(sel).all()) {
+          if (!(await outer.isVisible().catch(() => false))) continue;
+          const outerFrame = await (await outer.elementHandle())?.contentFrame();
+          const innerEl = await outerFrame?.$('#active-frame');
+          const inner = await innerEl?.contentFrame();
+          if (inner && (await inner.$(marker))) return inner;
+        }
+        // After a page reload the restored view's iframe may not match the selector above (its `ready` class or `src`
+        // can differ) although the webview is there: find the frame by the element only our webview has.
+        for (const f of this.page.frames()) {
+          const ours = f.url().includes(`extensionId=${EXTENSION_ID}`) || !!f.parentFrame()?.url().includes(`extensionId=${EXTENSION_ID}`);
+          if (f.isDetached() || !ours) continue;
+          if (await f.$(marker).catch(() => null)) return f;
+        }
+        return undefined;
+      },
+      timeoutMs,
+      250,
+    );
   }
 
   /** Whether the SelfLabel view container is open in the side bar (what a person sees), whatever its iframe's attributes. */
@@ -347,7 +402,12 @@ export class Session {
 export class StageError extends Error {}
 
 /** Polls `probe` until it returns something truthy; the error says what was awaited. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 15_000, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+  timeoutMs = 15_000,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -396,6 +456,8 @@ export function dependentSteps(name: string, session: () => Session | undefined)
   afterEach(async function () {
     if (this.currentTest?.state !== 'failed') return;
     brokenAt ||= this.currentTest.title;
-    await session()?.screenshot(`${name}-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`, undefined, { hideToasts: false }).catch(() => undefined);
+    await session()
+      ?.screenshot(`${name}-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`, undefined, { hideToasts: false })
+      .catch(() => undefined);
   });
 }

@@ -25,7 +25,8 @@ describe('extension host killed with SIGKILL while labelling', function () {
 
   it('each trial killed a live extension host and the user had acted before it', () => {
     assert.equal(summary.kills, summary.trials.length, 'one SIGKILL per trial');
-    for (const t of summary.trials) assert.ok(t.sent > 0, `trial ${t.trial} (${t.surface} + ${t.background}) sent no action before the kill`);
+    for (const t of summary.trials)
+      assert.ok(t.sent > 0, `trial ${t.trial} (${t.surface} + ${t.background}) sent no action before the kill`);
   });
 
   it('every acknowledged label is on disk, the store opens, and the reloaded window shows them', () => {

@@ -119,7 +119,10 @@ interface StoreView {
 
 /** The store as the engine replays it, in a separate process. Throws if it does not open. */
 function readStore(ws: string): StoreView {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/stress/storeCheck.ts'), ws], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/stress/storeCheck.ts'), ws], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`the store does not open: ${r.stderr.trim().split('\n')[0]}`);
   return JSON.parse(r.stdout) as StoreView;
 }
@@ -175,7 +178,10 @@ export function processTree(root: number): string {
     }
     return false;
   };
-  return [...ps].filter(([pid]) => under(pid)).map(([pid, p]) => `${pid} (parent ${p.ppid}) ${p.cmd.slice(0, 160)}`).join('\n');
+  return [...ps]
+    .filter(([pid]) => under(pid))
+    .map(([pid, p]) => `${pid} (parent ${p.ppid}) ${p.cmd.slice(0, 160)}`)
+    .join('\n');
 }
 
 /** The newest extension host process started by the code-server whose pid is `root`. */
@@ -238,7 +244,13 @@ interface Snapshot {
 
 async function snapshot(f: Frame, timeoutMs = 3000): Promise<Snapshot | undefined> {
   const t = new Promise<undefined>((r) => setTimeout(() => r(undefined), timeoutMs));
-  return Promise.race([f.evaluate(SNAPSHOT).then((v) => v as Snapshot).catch(() => undefined), t]);
+  return Promise.race([
+    f
+      .evaluate(SNAPSHOT)
+      .then((v) => v as Snapshot)
+      .catch(() => undefined),
+    t,
+  ]);
 }
 
 // ---- the run ---------------------------------------------------------------------------------------------------------
@@ -263,9 +275,18 @@ export async function runHostKillTrials(opts: HostKillOptions): Promise<HostKill
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
   const t0 = Date.now();
   let truth = new Map<string, string>();
-  const s = await Session.start('hostkill', (dir) => {
-    truth = prepareWorkspace(dir, opts.perClass ?? 150);
-  }, { 'selflabel.confidenceThreshold': 0, 'selflabel.pretrainEpochs': 1, 'selflabel.pretrainMaxSeconds': 30, 'selflabel.labelBatchSize': 60 });
+  const s = await Session.start(
+    'hostkill',
+    (dir) => {
+      truth = prepareWorkspace(dir, opts.perClass ?? 150);
+    },
+    {
+      'selflabel.confidenceThreshold': 0,
+      'selflabel.pretrainEpochs': 1,
+      'selflabel.pretrainMaxSeconds': 30,
+      'selflabel.labelBatchSize': 60,
+    },
+  );
   log(`workspace ready: ${truth.size} digits, ${Object.keys(readStore(s.workspace).current).length} seed labels`);
   /** What every acknowledged action left behind (item → state); checked after every kill. */
   const expected = new Map<string, State>();
@@ -315,14 +336,25 @@ export async function findWebview(s: Session, which: 'side' | 'review', timeoutM
   const viaHarness = await s.webview(which, timeoutMs).catch(() => undefined);
   if (viaHarness) return viaHarness;
   const marker = which === 'side' ? '#sl-side' : '#sl-review';
-  return waitFor(`the ${which} webview's content`, async () => {
-    const found: Frame[] = [];
-    for (const f of s.page.frames()) {
-      if (f.isDetached()) continue;
-      if (await f.locator(marker).isVisible().catch(() => false)) found.push(f);
-    }
-    return found.length ? found[found.length - 1] : undefined;
-  }, timeoutMs, 250);
+  return waitFor(
+    `the ${which} webview's content`,
+    async () => {
+      const found: Frame[] = [];
+      for (const f of s.page.frames()) {
+        if (f.isDetached()) continue;
+        if (
+          await f
+            .locator(marker)
+            .isVisible()
+            .catch(() => false)
+        )
+          found.push(f);
+      }
+      return found.length ? found[found.length - 1] : undefined;
+    },
+    timeoutMs,
+    250,
+  );
 }
 
 /** The side panel, open and filled with the host's state (after a reload the side bar may come back hidden). */
@@ -383,7 +415,11 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
     await side.locator(`[data-testid="${c.surface === 'label-keys' ? 'label-next' : 'review'}"]`).click();
     const grid = await findWebview(s, 'review', 60_000);
     const mode = c.surface === 'label-keys' ? 'label' : 'review';
-    await waitFor(`the grid in ${mode} mode`, async () => (await grid.locator(`#sl-mode-${mode}`).getAttribute('aria-pressed')) === 'true', 120_000);
+    await waitFor(
+      `the grid in ${mode} mode`,
+      async () => (await grid.locator(`#sl-mode-${mode}`).getAttribute('aria-pressed')) === 'true',
+      120_000,
+    );
     await grid.locator('[data-testid="cell"]').first().waitFor({ timeout: 120_000 });
     await grid.evaluate(HOOK);
 
@@ -394,7 +430,10 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
       // The side panel shows Cancel exactly while a stage runs.
       await waitFor(`${c.background} to start`, () => side.locator('[data-testid="cancel"]').isVisible(), 30_000).catch(() => undefined);
     } else if (c.background === 'compact') {
-      compactor = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/stress/compactLoop.ts'), s.workspace, '100'], { cwd: ROOT, stdio: 'ignore' });
+      compactor = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/stress/compactLoop.ts'), s.workspace, '100'], {
+        cwd: ROOT,
+        stdio: 'ignore',
+      });
     } else if (c.background === 'export') {
       await startExport(s, exportFile).catch((e) => c.log(`  export did not start: ${(e as Error).message.split('\n')[0]}`));
     }
@@ -414,7 +453,12 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
           const target = grid.locator('[data-testid="cell"][data-status="proposed"][data-saving="false"]').first();
           const id = await target.getAttribute('data-item', { timeout: 3000 }).catch(() => null);
           if (!id || stop) break;
-          const label = (await target.locator('[data-testid="cell-label"]').innerText().catch(() => '')).trim();
+          const label = (
+            await target
+              .locator('[data-testid="cell-label"]')
+              .innerText()
+              .catch(() => '')
+          ).trim();
           await target.click({ timeout: 3000 }).catch(() => undefined);
           const accept = c.rand() < 0.7;
           sent.set(id, { status: accept ? 'accepted' : 'rejected', label });
@@ -422,10 +466,22 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
         } else {
           const cell = grid.locator('[data-testid="cell"].focused').first();
           const info = await cell
-            .evaluate((node) => {
-              const el = node as unknown as { dataset: Record<string, string | undefined>; querySelector(sel: string): { textContent: string | null } | null };
-              return { id: el.dataset.item ?? '', status: el.dataset.status ?? '', saving: el.dataset.saving, label: (el.querySelector('[data-testid="cell-label"]')?.textContent ?? '').trim() };
-            }, undefined, { timeout: 3000 })
+            .evaluate(
+              (node) => {
+                const el = node as unknown as {
+                  dataset: Record<string, string | undefined>;
+                  querySelector(sel: string): { textContent: string | null } | null;
+                };
+                return {
+                  id: el.dataset.item ?? '',
+                  status: el.dataset.status ?? '',
+                  saving: el.dataset.saving,
+                  label: (el.querySelector('[data-testid="cell-label"]')?.textContent ?? '').trim(),
+                };
+              },
+              undefined,
+              { timeout: 3000 },
+            )
             .catch(() => undefined);
           if (!info || stop) break;
           const open = (info.status === 'proposed' || info.status === 'unlabelled') && info.saving !== 'true';
@@ -445,7 +501,10 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
               await s.page.keyboard.press('x');
             } else {
               const k = Math.floor(c.rand() * CLASSES.length);
-              sent.set(info.id, CLASSES[k] === info.label ? { status: 'accepted', label: info.label } : { status: 'corrected', label: CLASSES[k] });
+              sent.set(
+                info.id,
+                CLASSES[k] === info.label ? { status: 'accepted', label: info.label } : { status: 'corrected', label: CLASSES[k] },
+              );
               await s.page.keyboard.press(String(k + 1));
             }
           }
@@ -458,7 +517,13 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
     await waitFor('the first action', () => sent.size > 0, 60_000).catch(() => undefined);
     const firstAt = Date.now();
     await sleep(c.killAfterMs);
-    const running = c.background === 'pretrain' || c.background === 'train' ? await side.locator('[data-testid="cancel"]').isVisible().catch(() => false) : false;
+    const running =
+      c.background === 'pretrain' || c.background === 'train'
+        ? await side
+            .locator('[data-testid="cancel"]')
+            .isVisible()
+            .catch(() => false)
+        : false;
     result.runningAtKill = running ? c.background : null;
     const host = findExtensionHost(csPid);
     const snap = await snapshot(grid);
@@ -474,7 +539,10 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
     await user;
     // Messages that arrived between the snapshot and the kill: read again if the webview is still there.
     const after = (await snapshot(grid, 2000)) ?? snap;
-    if (host) await waitFor('the extension host to be gone', () => !alive(host), 10_000).catch(() => failures.push(`extension host ${host} still alive after SIGKILL`));
+    if (host)
+      await waitFor('the extension host to be gone', () => !alive(host), 10_000).catch(() =>
+        failures.push(`extension host ${host} still alive after SIGKILL`),
+      );
 
     // ---- checks on disk ----
     step = 'check the store';
@@ -483,13 +551,15 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
     for (const a of after?.acks ?? []) {
       // A rejected item's update carries no label (it has none): the rejected label is the one the test sent.
       const label = a.label ?? (a.status === 'rejected' ? sent.get(a.id)?.label : undefined);
-      if (['accepted', 'rejected', 'corrected', 'labelled'].includes(a.status) && label !== undefined) acks.set(a.id, { status: a.status as Status, label });
+      if (['accepted', 'rejected', 'corrected', 'labelled'].includes(a.status) && label !== undefined)
+        acks.set(a.id, { status: a.status as Status, label });
       else acks.delete(a.id);
     }
     // The grid must not show as done anything the host had not acknowledged.
     const ackedAtSnap = new Set((snap?.acks ?? []).map((a) => a.id));
     for (const cell of snap?.shown ?? []) {
-      if (sent.has(cell.id) && !ackedAtSnap.has(cell.id)) failures.push(`the grid showed ${cell.id} as ${cell.status} before the host acknowledged it`);
+      if (sent.has(cell.id) && !ackedAtSnap.has(cell.id))
+        failures.push(`the grid showed ${cell.id} as ${cell.status} before the host acknowledged it`);
     }
     const ackedSent = [...sent.keys()].filter((id) => acks.has(id));
     result.sent = sent.size;
@@ -512,7 +582,8 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
       for (const [id, want] of sent) {
         if (acks.has(id)) continue;
         const old = c.expected.get(id) ?? stateOf(before, id);
-        if (!holds(store, id, want) && !holds(store, id, old)) failures.push(`in-flight ${id}: store has ${showStore(store, id)}, neither the old ${show(old)} nor the sent ${show(want)}`);
+        if (!holds(store, id, want) && !holds(store, id, old))
+          failures.push(`in-flight ${id}: store has ${showStore(store, id)}, neither the old ${show(old)} nor the sent ${show(want)}`);
       }
       for (const [id, want] of c.expected) {
         if (sent.has(id)) continue;
@@ -524,7 +595,10 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
         if (sent.has(id)) continue;
         const a = before.current[id];
         const b = store.current[id];
-        if (a?.label !== b?.label || a?.source !== b?.source) failures.push(`${id} changed without an action: ${a ? `${a.source} ${a.label}` : 'none'} → ${b ? `${b.source} ${b.label}` : 'none'}`);
+        if (a?.label !== b?.label || a?.source !== b?.source)
+          failures.push(
+            `${id} changed without an action: ${a ? `${a.source} ${a.label}` : 'none'} → ${b ? `${b.source} ${b.label}` : 'none'}`,
+          );
       }
       // What the store holds now is the new truth for the items acted on.
       for (const id of sent.keys()) {
@@ -535,7 +609,8 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
     }
     if (c.background === 'export' && fs.existsSync(exportFile)) {
       const lines = fs.readFileSync(exportFile, 'utf8').split(/\r?\n/);
-      const complete = lines[0] === 'path,label' && lines[lines.length - 1] === '' && lines.slice(1, -1).every((l) => /^[^,]+,[^,]+$/.test(l));
+      const complete =
+        lines[0] === 'path,label' && lines[lines.length - 1] === '' && lines.slice(1, -1).every((l) => /^[^,]+,[^,]+$/.test(l));
       if (!complete) failures.push(`export ${path.basename(exportFile)} is incomplete (${lines.length} lines)`);
     }
 
@@ -544,19 +619,27 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
     await s.page.reload({ waitUntil: 'domcontentloaded', timeout: 120_000 });
     await s.page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
     await s.page.locator('.statusbar').waitFor({ timeout: 120_000 });
-    const fresh = await waitFor('a new extension host', () => {
-      const p = findExtensionHost(csPid);
-      return p && p !== host ? p : undefined;
-    }, 120_000).catch(() => undefined);
+    const fresh = await waitFor(
+      'a new extension host',
+      () => {
+        const p = findExtensionHost(csPid);
+        return p && p !== host ? p : undefined;
+      },
+      120_000,
+    ).catch(() => undefined);
     if (!fresh) failures.push('no new extension host after the reload');
     step = 'side panel after the reload';
     side = await sideReady(s);
     if (store) {
       const want = Object.keys(store.current).length;
-      const got = await waitFor(`the side panel to show ${want} labelled`, async () => {
-        const n = (await countsOf(side)).labelled;
-        return n === want ? n : undefined;
-      }, 60_000).catch(async () => (await countsOf(side).catch(() => ({ labelled: -1 }))).labelled);
+      const got = await waitFor(
+        `the side panel to show ${want} labelled`,
+        async () => {
+          const n = (await countsOf(side)).labelled;
+          return n === want ? n : undefined;
+        },
+        60_000,
+      ).catch(async () => (await countsOf(side).catch(() => ({ labelled: -1 }))).labelled);
       if (got !== want) failures.push(`after the reload the side panel shows ${got} labelled, the store has ${want}`);
     }
   } catch (e) {

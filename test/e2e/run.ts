@@ -16,7 +16,10 @@ interface Outcome {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.e2e.js')).sort();
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.e2e.js'))
+    .sort();
   const mocha = new Mocha({ ui: 'bdd', color: true, timeout: 120_000, reporter: 'spec', bail: false });
   if (process.env.SELFLABEL_TEST_GREP) mocha.grep(process.env.SELFLABEL_TEST_GREP);
   for (const f of files) mocha.addFile(path.join(__dirname, f));

@@ -56,7 +56,11 @@ describe('texts: palette, CodeLens and escaping in the browser', function () {
       const before = s.journal().length;
       if (id === XSS_ITEM) {
         await s.page.keyboard.press('x'); // skip: it must stay unlabelled to be proposed later
-        await waitFor('the skip', async () => (await r.locator('[data-testid="cell"].focused').first().getAttribute('data-item')) !== id, 5000);
+        await waitFor(
+          'the skip',
+          async () => (await r.locator('[data-testid="cell"].focused').first().getAttribute('data-item')) !== id,
+          5000,
+        );
         assert.equal(s.journal().length, before, 'skipping writes nothing');
         continue;
       }
@@ -64,13 +68,24 @@ describe('texts: palette, CodeLens and escaping in the browser', function () {
       const events = await s.waitForJournal(`the label of ${id}`, (j) => j.length === before + 1);
       assert.deepEqual([events.at(-1)?.item, events.at(-1)?.label, events.at(-1)?.source], [id, label, 'human']);
       count.set(label, (count.get(label) ?? 0) + 1);
-      await waitFor('the focus to move on', async () => (await r.locator('[data-testid="cell"].focused').first().getAttribute('data-item')) !== id, 5000);
+      await waitFor(
+        'the focus to move on',
+        async () => (await r.locator('[data-testid="cell"].focused').first().getAttribute('data-item')) !== id,
+        5000,
+      );
     }
-    assert.ok([...count.values()].every((v) => v >= 4), `seeds: ${[...count].join(' ')}`);
+    assert.ok(
+      [...count.values()].every((v) => v >= 4),
+      `seeds: ${[...count].join(' ')}`,
+    );
     assert.equal(s.labels().has(XSS_ITEM), false);
   });
 
-  for (const [title, stage] of [['Pretrain Encoder (Self-Supervised)', 'pretrain'], ['Train Model', 'train'], ['Propose Labels', 'propose']] as const) {
+  for (const [title, stage] of [
+    ['Pretrain Encoder (Self-Supervised)', 'pretrain'],
+    ['Train Model', 'train'],
+    ['Propose Labels', 'propose'],
+  ] as const) {
     it(`${title} from the palette`, async () => {
       const before = s.journal().length;
       const t = performance.now();
@@ -97,10 +112,21 @@ describe('texts: palette, CodeLens and escaping in the browser', function () {
     assert.equal(e.source, 'accepted');
     assert.equal(e.label, m[1]);
     // The first lens in the file belongs to the first row that is neither labelled nor rejected.
-    const labelled = new Set(events.slice(0, -1).filter((x) => x.source !== 'undo').map((x) => x.item));
-    const firstOpen = [...truth.keys()].filter((id) => id.startsWith('messages.jsonl#') && !labelled.has(id)).sort((a, b) => Number(a.split('#')[1]) - Number(b.split('#')[1]))[0];
+    const labelled = new Set(
+      events
+        .slice(0, -1)
+        .filter((x) => x.source !== 'undo')
+        .map((x) => x.item),
+    );
+    const firstOpen = [...truth.keys()]
+      .filter((id) => id.startsWith('messages.jsonl#') && !labelled.has(id))
+      .sort((a, b) => Number(a.split('#')[1]) - Number(b.split('#')[1]))[0];
     assert.equal(e.item, firstOpen);
-    await waitFor('the lens to turn into "labelled"', async () => (await s.page.locator('.monaco-editor .codelens-decoration a', { hasText: `labelled: ${m[1]}` }).count()) > 0, 10_000);
+    await waitFor(
+      'the lens to turn into "labelled"',
+      async () => (await s.page.locator('.monaco-editor .codelens-decoration a', { hasText: `labelled: ${m[1]}` }).count()) > 0,
+      10_000,
+    );
   });
 
   it('an item whose text is <script> markup is shown as text in the review grid and runs nothing', async () => {

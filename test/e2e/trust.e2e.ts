@@ -24,10 +24,15 @@ describe('workspace trust granted during the session', function () {
 
   before(async function () {
     this.timeout(240_000);
-    s = await Session.start('trust', (dir) => {
-      fs.cpSync(FIXTURE, dir, { recursive: true });
-      fs.rmSync(path.join(dir, '.vscode'), { recursive: true, force: true });
-    }, {}, { workspaceTrust: true });
+    s = await Session.start(
+      'trust',
+      (dir) => {
+        fs.cpSync(FIXTURE, dir, { recursive: true });
+        fs.rmSync(path.join(dir, '.vscode'), { recursive: true, force: true });
+      },
+      {},
+      { workspaceTrust: true },
+    );
   });
 
   dependentSteps('trust', () => s);
@@ -39,7 +44,19 @@ describe('workspace trust granted during the session', function () {
     const f = await s.openSidePanel();
     await f.locator('[data-testid="manage-trust"]').waitFor({ state: 'visible', timeout: 60_000 });
     // The class list counts the journal's label (ham: hello.txt); nothing is scanned, so no items yet.
-    await waitFor('the class counts', async () => /\b1\s*$/.test((await f.locator('[data-testid="class-ham"]').innerText().catch(() => '')).trim()), 30_000);
+    await waitFor(
+      'the class counts',
+      async () =>
+        /\b1\s*$/.test(
+          (
+            await f
+              .locator('[data-testid="class-ham"]')
+              .innerText()
+              .catch(() => '')
+          ).trim(),
+        ),
+      30_000,
+    );
     assert.match(await counts(f), /^0 items/);
     hostPid = await waitFor('the extension host process', () => findExtensionHost(csPid()), 30_000);
     // A mark on the page: a reload would drop it.
@@ -51,29 +68,53 @@ describe('workspace trust granted during the session', function () {
     await s.command('SelfLabel: Scan Workspace');
     const msg = await s.notification(/not trusted/);
     assert.match(msg, /scanning is disabled because this workspace is not trusted/);
-    assert.deepEqual(fs.readdirSync(s.file('.selflabel')).map((f) => [f, fs.readFileSync(s.file(`.selflabel/${f}`), 'utf8')]), before);
+    assert.deepEqual(
+      fs.readdirSync(s.file('.selflabel')).map((f) => [f, fs.readFileSync(s.file(`.selflabel/${f}`), 'utf8')]),
+      before,
+    );
   });
 
   it('the notification\'s button opens the Workspace Trust editor, and "Trust" trusts the folder', async () => {
     const toast = s.page.locator('.notifications-toasts .notification-toast', { hasText: /not trusted/ }).first();
     await toast.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).first().click();
     // The "Trust" button (not "Trust Parent"): its accessible name is "Trust, Keyboard Shortcut: Ctrl+Enter".
-    const trust = s.page.locator('.workspace-trust-editor').getByRole('button', { name: /^Trust(,|$)/ }).first();
+    const trust = s.page
+      .locator('.workspace-trust-editor')
+      .getByRole('button', { name: /^Trust(,|$)/ })
+      .first();
     await trust.waitFor({ state: 'visible', timeout: 30_000 });
     await trust.click();
     // The editor says so once the folder is trusted.
-    await s.page.locator('.workspace-trust-editor .workspace-trust-description', { hasText: 'trust has been granted' }).first().waitFor({ timeout: 30_000 });
+    await s.page
+      .locator('.workspace-trust-editor .workspace-trust-description', { hasText: 'trust has been granted' })
+      .first()
+      .waitFor({ timeout: 30_000 });
   });
 
   it('without a reload, the side panel unlocks: no trust button, the next step is offered', async () => {
     const f = await s.openSidePanel();
-    await waitFor('the side panel to drop "Manage Workspace Trust"', async () => !(await f.locator('[data-testid="manage-trust"]').isVisible().catch(() => false)), 30_000);
-    assert.equal(await s.page.evaluate(() => (globalThis as { __selflabelNoReload?: boolean }).__selflabelNoReload), true, 'the page was not reloaded');
+    await waitFor(
+      'the side panel to drop "Manage Workspace Trust"',
+      async () =>
+        !(await f
+          .locator('[data-testid="manage-trust"]')
+          .isVisible()
+          .catch(() => false)),
+      30_000,
+    );
+    assert.equal(
+      await s.page.evaluate(() => (globalThis as { __selflabelNoReload?: boolean }).__selflabelNoReload),
+      true,
+      'the page was not reloaded',
+    );
     // The extension host found at the start is still running. The old check compared it with "the newest
     // extension-host process under code-server", which once (1 of 5 runs, load ~27) named another pid while the UI
     // was in the right state; the artifacts did not show a second host being launched. If the host had really been
     // restarted, this check still fails, and the message lists the processes.
-    assert.ok(hostPid !== undefined && isExtensionHost(hostPid), `the same extension host (${hostPid}) is still running:\n${processTree(csPid())}`);
+    assert.ok(
+      hostPid !== undefined && isExtensionHost(hostPid),
+      `the same extension host (${hostPid}) is still running:\n${processTree(csPid())}`,
+    );
   });
 
   it('scan and label now work, and the label lands in .selflabel/labels.jsonl', async () => {
@@ -89,16 +130,23 @@ describe('workspace trust granted during the session', function () {
     assert.equal(s.labels().get('offer.txt')?.label, 'spam');
     const f = await s.openSidePanel();
     await waitFor('the side panel to count 2 items, 2 labelled', async () => /^2 items · 2 labelled/.test(await counts(f)), 30_000);
-    assert.ok(hostPid !== undefined && isExtensionHost(hostPid), `still the same extension host (${hostPid}): no reload was needed\n${processTree(csPid())}`);
+    assert.ok(
+      hostPid !== undefined && isExtensionHost(hostPid),
+      `still the same extension host (${hostPid}): no reload was needed\n${processTree(csPid())}`,
+    );
   });
 
   it('after a reload the folder is still trusted, and the side panel that was open stays open', async () => {
     await s.page.reload({ waitUntil: 'domcontentloaded', timeout: 120_000 });
     await s.page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
-    await waitFor('a new extension host', () => {
-      const pid = findExtensionHost(csPid());
-      return pid !== undefined && pid !== hostPid ? pid : undefined;
-    }, 60_000);
+    await waitFor(
+      'a new extension host',
+      () => {
+        const pid = findExtensionHost(csPid());
+        return pid !== undefined && pid !== hostPid ? pid : undefined;
+      },
+      60_000,
+    );
     // Twice: showing an open panel again must not close it. After the reload the side view's webview can take more
     // than 30 s to come back on a loaded machine (2 of 5 runs at load ~30): wait on it, up to 120 s, not on a clock.
     await s.openSidePanel(120_000);
@@ -110,17 +158,28 @@ describe('workspace trust granted during the session', function () {
     // screenshot showed the right state. The frame found before the reload settled can also be replaced while the
     // workbench restores its layout, so it is looked up again on each probe.
     let last = '';
-    await waitFor('the side panel: ready, "2 items · 2 labelled", trusted (no trust button), still showing', async () => {
-      const f = await s.webview('side', 5_000).catch(() => undefined);
-      if (!f) return (last = 'no side panel frame'), false;
-      const ready = (await f.locator('#sl-side[data-ready="true"]').count().catch(() => 0)) > 0;
-      const c = await counts(f).catch(() => '');
-      const trustButton = await f.locator('[data-testid="manage-trust"]').isVisible().catch(() => true);
-      // The view container, not the iframe: after a reload the restored iframe need not match the pre-reload selector.
-      const showing = await s.sidePanelShowing();
-      last = JSON.stringify({ ready, counts: c, trustButton, showing });
-      return ready && /^2 items · 2 labelled/.test(c) && !trustButton && showing;
-    }, 120_000).catch((e: Error) => {
+    await waitFor(
+      'the side panel: ready, "2 items · 2 labelled", trusted (no trust button), still showing',
+      async () => {
+        const f = await s.webview('side', 5_000).catch(() => undefined);
+        if (!f) return ((last = 'no side panel frame'), false);
+        const ready =
+          (await f
+            .locator('#sl-side[data-ready="true"]')
+            .count()
+            .catch(() => 0)) > 0;
+        const c = await counts(f).catch(() => '');
+        const trustButton = await f
+          .locator('[data-testid="manage-trust"]')
+          .isVisible()
+          .catch(() => true);
+        // The view container, not the iframe: after a reload the restored iframe need not match the pre-reload selector.
+        const showing = await s.sidePanelShowing();
+        last = JSON.stringify({ ready, counts: c, trustButton, showing });
+        return ready && /^2 items · 2 labelled/.test(c) && !trustButton && showing;
+      },
+      120_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}; last seen ${last}`);
     });
   });

@@ -53,7 +53,12 @@ export function currentLabels(): Map<string, string> {
   return labels;
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -65,7 +70,9 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
       last = e;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : String(last)})` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : String(last)})` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
@@ -108,21 +115,37 @@ export async function vscodeActivationTimes(id: string, timeoutMs = 30_000): Pro
   try {
     // The document says "Loading..." until the workbench's timers are ready; the activation reaches the workbench
     // asynchronously: poll until the row is there.
-    return await waitFor(`${id} in the Startup Performance document's "Extension Activation Stats"`, async () => {
-      const text = (await vscode.workspace.openTextDocument(uri)).getText();
-      const at = text.indexOf('## Extension Activation Stats');
-      if (at < 0) return undefined;
-      for (const line of text.slice(at).split('\n').slice(1)) {
-        if (line.startsWith('## ')) break;
-        // | Extension | Eager | Load Code | Call Activate | Finish Activate | Event | By |
-        const cells = line.split('|').slice(1, -1).map((c) => c.trim());
-        if (cells.length < 7 || cells[0] !== id) continue;
-        return { startup: cells[1] === 'true', codeLoadingTime: Number(cells[2]), activateCallTime: Number(cells[3]), activateResolvedTime: Number(cells[4]), activationEvent: cells[5] };
-      }
-      return undefined;
-    }, timeoutMs, 250);
+    return await waitFor(
+      `${id} in the Startup Performance document's "Extension Activation Stats"`,
+      async () => {
+        const text = (await vscode.workspace.openTextDocument(uri)).getText();
+        const at = text.indexOf('## Extension Activation Stats');
+        if (at < 0) return undefined;
+        for (const line of text.slice(at).split('\n').slice(1)) {
+          if (line.startsWith('## ')) break;
+          // | Extension | Eager | Load Code | Call Activate | Finish Activate | Event | By |
+          const cells = line
+            .split('|')
+            .slice(1, -1)
+            .map((c) => c.trim());
+          if (cells.length < 7 || cells[0] !== id) continue;
+          return {
+            startup: cells[1] === 'true',
+            codeLoadingTime: Number(cells[2]),
+            activateCallTime: Number(cells[3]),
+            activateResolvedTime: Number(cells[4]),
+            activationEvent: cells[5],
+          };
+        }
+        return undefined;
+      },
+      timeoutMs,
+      250,
+    );
   } finally {
-    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
+    const tab = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
     if (tab) await vscode.window.tabGroups.close(tab);
   }
 }
@@ -176,7 +199,10 @@ export async function codeLenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
  * reports a failure (the session's `problem`), instead of waiting for the command: the extension shows the failure
  * as an error notification and the command may stay pending until someone dismisses it.
  */
-export async function runStage(stage: 'scan' | 'pretrain' | 'train' | 'propose', timeoutMs = 150_000): Promise<{ cancelled?: boolean; summary?: string }> {
+export async function runStage(
+  stage: 'scan' | 'pretrain' | 'train' | 'propose',
+  timeoutMs = 150_000,
+): Promise<{ cancelled?: boolean; summary?: string }> {
   type SessionLike = { problem: string | null };
   const session = testApi().session() as SessionLike | undefined;
   assert.ok(session, 'a SelfLabel session (a folder is open)');
@@ -198,14 +224,20 @@ export async function runStage(stage: 'scan' | 'pretrain' | 'train' | 'propose',
     (error) => (settled = { ok: false, error }),
   );
   try {
-    const outcome = await waitFor(`the ${stage} command to finish`, () => {
-      if (settled) {
-        if (!settled.ok) throw Object.assign(settled.error instanceof Error ? settled.error : new Error(String(settled.error)), { fatal: true });
-        return { value: settled.value };
-      }
-      if (failure) throw Object.assign(new Error(`SelfLabel reported: ${failure}`), { fatal: true });
-      return undefined;
-    }, timeoutMs, 100);
+    const outcome = await waitFor(
+      `the ${stage} command to finish`,
+      () => {
+        if (settled) {
+          if (!settled.ok)
+            throw Object.assign(settled.error instanceof Error ? settled.error : new Error(String(settled.error)), { fatal: true });
+          return { value: settled.value };
+        }
+        if (failure) throw Object.assign(new Error(`SelfLabel reported: ${failure}`), { fatal: true });
+        return undefined;
+      },
+      timeoutMs,
+      100,
+    );
     const v = outcome.value as { cancelled?: boolean; summary?: string } | undefined;
     assert.ok(v, `${stage} returned no outcome (it did not start or it failed; see the SelfLabel log)`);
     return v;

@@ -56,7 +56,10 @@ export async function run(): Promise<void> {
   const name = suiteName();
   const dir = path.join(__dirname, 'suites', name);
   if (!fs.existsSync(dir)) throw new Error(`no integration suite for workspace "${name}" (looked for ${dir})`);
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   if (files.length === 0) throw new Error(`integration suite "${name}" has no *.test.js files in ${dir}`);
 
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
@@ -71,7 +74,7 @@ export async function run(): Promise<void> {
     } catch (e) {
       // A test file that throws while loading: one failure with the reason, not a silent pass.
       result.failed += 1;
-      result.tests.push({ title: `load ${name}`, state: 'failed', error: e instanceof Error ? e.stack ?? e.message : String(e) });
+      result.tests.push({ title: `load ${name}`, state: 'failed', error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
       resolve(1);
       return;
     }
@@ -94,5 +97,6 @@ export async function run(): Promise<void> {
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, `${name}.json`), JSON.stringify(result, null, 2));
   }
-  if (failures > 0 || result.failed > 0) throw new Error(`${Math.max(failures, result.failed)} integration test(s) failed in suite "${name}"`);
+  if (failures > 0 || result.failed > 0)
+    throw new Error(`${Math.max(failures, result.failed)} integration test(s) failed in suite "${name}"`);
 }

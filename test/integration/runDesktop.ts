@@ -17,10 +17,16 @@ const root = path.resolve(__dirname, '..', '..');
 
 async function main(): Promise<void> {
   const compiled = path.join(root, 'out', 'integration', 'index.js');
-  if (!fs.existsSync(compiled)) throw new Error('out/integration/index.js is missing: run `node scripts/vscode-test.mjs --only integration` once to compile the suite');
+  if (!fs.existsSync(compiled))
+    throw new Error('out/integration/index.js is missing: run `node scripts/vscode-test.mjs --only integration` once to compile the suite');
   const suitesDir = path.join(root, 'test', 'integration', 'suites');
   // `packaged` (installs the .vsix) and `untrusted` (needs workspace trust enabled) need scripts/vscode-test.mjs.
-  const names = process.argv.slice(2).length ? process.argv.slice(2) : fs.readdirSync(suitesDir).filter((n) => n !== 'packaged' && n !== 'untrusted').sort();
+  const names = process.argv.slice(2).length
+    ? process.argv.slice(2)
+    : fs
+        .readdirSync(suitesDir)
+        .filter((n) => n !== 'packaged' && n !== 'untrusted')
+        .sort();
   let failed = 0;
   for (const name of names) {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-desktop-'));

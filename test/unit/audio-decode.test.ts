@@ -4,16 +4,36 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  AudioError, type AudioFormat, decodeAudio, describeAudio, downmix, listAudioClips, loadAudioClips, openAudio,
-  probeAudio, readClip, resample, sniffAudio,
+  AudioError,
+  type AudioFormat,
+  decodeAudio,
+  describeAudio,
+  downmix,
+  listAudioClips,
+  loadAudioClips,
+  openAudio,
+  probeAudio,
+  readClip,
+  resample,
+  sniffAudio,
 } from '../../src/core/modalities/audio/index';
 import { mp3Channels } from '../../src/core/modalities/audio/decode/mp3';
 import { dominantFrequency, magnitudeAt, makeWav, sine } from '../fixtures/audio/synth';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'audio');
 interface Entry {
-  file: string; format?: AudioFormat; sampleRate?: number; channels?: number; duration?: number; tone?: number[];
-  bitsPerSample?: number; float?: boolean; extensible?: boolean; lossy?: boolean; speech?: boolean; error?: string;
+  file: string;
+  format?: AudioFormat;
+  sampleRate?: number;
+  channels?: number;
+  duration?: number;
+  tone?: number[];
+  bitsPerSample?: number;
+  float?: boolean;
+  extensible?: boolean;
+  lossy?: boolean;
+  speech?: boolean;
+  error?: string;
 }
 const manifest: Entry[] = JSON.parse(fs.readFileSync(path.join(FIX, 'manifest.json'), 'utf8'));
 const read = (f: string) => new Uint8Array(fs.readFileSync(path.join(FIX, f)));
@@ -122,7 +142,10 @@ describe('audio fixtures: every format and layout decodes to the tone it was mad
     const { info, clips } = await listAudioClips(path.join(FIX, 'tone-s16-stereo-11k.wav'), 'a/tone.wav');
     assert.deepEqual(clips, [{ id: 'a/tone.wav', window: { start: 0, duration: 0.2 } }]);
     assert.equal(describeAudio(info), '0.20 s · 11.025 kHz · stereo · WAV 16-bit');
-    const [x] = await loadAudioClips(path.join(FIX, 'tone-s16-stereo-11k.wav'), clips.map((c) => c.window));
+    const [x] = await loadAudioClips(
+      path.join(FIX, 'tone-s16-stereo-11k.wav'),
+      clips.map((c) => c.window),
+    );
     assert.ok(x instanceof Float32Array);
     assert.equal(x.length, 3200); // 0.2 s at 16 kHz
   });
@@ -130,12 +153,21 @@ describe('audio fixtures: every format and layout decodes to the tone it was mad
 
 describe('WAV layouts synthesised in JS', () => {
   const layouts: { bits: number; float?: boolean; tol: number }[] = [
-    { bits: 8, tol: 1 / 128 }, { bits: 16, tol: 1 / 32768 }, { bits: 24, tol: 1 / 8388608 }, { bits: 32, tol: 1e-9 },
-    { bits: 32, float: true, tol: 1e-7 }, { bits: 64, float: true, tol: 1e-12 },
+    { bits: 8, tol: 1 / 128 },
+    { bits: 16, tol: 1 / 32768 },
+    { bits: 24, tol: 1 / 8388608 },
+    { bits: 32, tol: 1e-9 },
+    { bits: 32, float: true, tol: 1e-7 },
+    { bits: 64, float: true, tol: 1e-12 },
   ];
   for (const l of layouts) {
     for (const extensible of [false, true]) {
-      for (const [rate, nch] of [[8000, 1], [44100, 2], [96000, 2], [7350, 3]] as const) {
+      for (const [rate, nch] of [
+        [8000, 1],
+        [44100, 2],
+        [96000, 2],
+        [7350, 3],
+      ] as const) {
         it(`${l.bits}-bit ${l.float ? 'float' : 'int'}${extensible ? ' extensible' : ''}, ${nch} ch at ${rate} Hz`, async () => {
           const channels = Array.from({ length: nch }, (_, c) => sine(300 + 200 * c, rate, 0.05, 0.6, c));
           // a full-scale negative sample and a clipped positive one exercise the ends of the range
@@ -162,7 +194,15 @@ describe('WAV layouts synthesised in JS', () => {
 
   it('skips unknown chunks, including an odd-sized one with its pad byte, before the data', async () => {
     const ch = [sine(440, 8000, 0.1)];
-    const bytes = makeWav({ rate: 8000, channels: ch, bits: 16, extraChunks: [{ id: 'LIST', body: new Uint8Array(7).fill(65) }, { id: 'fact', body: new Uint8Array(4) }] });
+    const bytes = makeWav({
+      rate: 8000,
+      channels: ch,
+      bits: 16,
+      extraChunks: [
+        { id: 'LIST', body: new Uint8Array(7).fill(65) },
+        { id: 'fact', body: new Uint8Array(4) },
+      ],
+    });
     const d = await decodeAudio(bytes);
     assert.equal(d.info.frames, 800);
     assert.ok(Math.abs(d.channelData[0][100] - ch[0][100]) < 1e-4);
@@ -194,14 +234,26 @@ describe('WAV layouts synthesised in JS', () => {
       ['cut before data chunk', good.subarray(0, 36), 'truncated', /no data chunk/],
       ['cut in fmt', good.subarray(0, 24), 'truncated', /fmt/],
     ];
-    const mut = (f: (b: Uint8Array, dv: DataView) => void) => { const b = good.slice(); f(b, new DataView(b.buffer)); return b; };
+    const mut = (f: (b: Uint8Array, dv: DataView) => void) => {
+      const b = good.slice();
+      f(b, new DataView(b.buffer));
+      return b;
+    };
     cases.push(['RF64', mut((b) => b.set([0x52, 0x46, 0x36, 0x34])), 'unsupported', /RF64/]);
     cases.push(['RIFX', mut((b) => b.set([0x52, 0x49, 0x46, 0x58])), 'unsupported', /RIFX/]);
     cases.push(['µ-law', mut((_, dv) => dv.setUint16(20, 7, true)), 'unsupported', /µ-law/]);
     cases.push(['0 channels', mut((_, dv) => dv.setUint16(22, 0, true)), 'corrupt', /0 channels/]);
     cases.push(['rate 0', mut((_, dv) => dv.setUint32(24, 0, true)), 'corrupt', /sample rate/]);
     cases.push(['block align 5 for 16-bit mono', mut((_, dv) => dv.setUint16(32, 5, true)), 'unsupported', /sample size/]);
-    cases.push(['12 bits in 1 byte', mut((_, dv) => { dv.setUint16(32, 1, true); dv.setUint16(34, 12, true); }), 'corrupt', /12 bits/]);
+    cases.push([
+      '12 bits in 1 byte',
+      mut((_, dv) => {
+        dv.setUint16(32, 1, true);
+        dv.setUint16(34, 12, true);
+      }),
+      'corrupt',
+      /12 bits/,
+    ]);
     cases.push(['data before fmt', mut((b) => b.set([0x64, 0x61, 0x74, 0x61], 12)), 'corrupt', /before the fmt/]);
     for (const [name, bytes, code, re] of cases) {
       await rejects(decodeAudio(bytes), code, re).catch((e) => assert.fail(`${name}: ${String(e)}`));
@@ -228,14 +280,33 @@ describe('decoder failures inside wasm', () => {
     const len = Math.floor(0.1132562 * b.length);
     const from = Math.floor(0.50837 * (b.length - len));
     b.copyWithin(Math.floor(0.723167 * (b.length - len)), from, from + len);
-    for (const [pos, v] of [[0.908063, 132], [0.211923, 124], [0.089205, 167], [0.156459, 12], [0.917213, 174]]) b[Math.floor(pos * b.length)] = v;
+    for (const [pos, v] of [
+      [0.908063, 132],
+      [0.211923, 124],
+      [0.089205, 167],
+      [0.156459, 12],
+      [0.917213, 174],
+    ])
+      b[Math.floor(pos * b.length)] = v;
     await rejects(decodeAudio(b), 'corrupt', /decoder failed/);
     // Also from the fuzz test: this one decodes, then the reset before pooling traps (thrown synchronously).
     let c = read('tone-stereo.opus');
     const len2 = Math.floor(0.199997 * c.length);
     const from2 = Math.floor(0.655018 * (c.length - len2));
     c.copyWithin(Math.floor(0.999998 * (c.length - len2)), from2, from2 + len2);
-    for (const [pos, v] of [[0.547301, 229], [0.308344, 187], [0.572518, 55], [0.559987, 129], [0.328026, 164], [0.131397, 136], [0.402478, 7], [0.209349, 88], [0.789882, 179], [0.910664, 74]]) c[Math.floor(pos * c.length)] = v;
+    for (const [pos, v] of [
+      [0.547301, 229],
+      [0.308344, 187],
+      [0.572518, 55],
+      [0.559987, 129],
+      [0.328026, 164],
+      [0.131397, 136],
+      [0.402478, 7],
+      [0.209349, 88],
+      [0.789882, 179],
+      [0.910664, 74],
+    ])
+      c[Math.floor(pos * c.length)] = v;
     c = c.subarray(0, Math.floor(0.915164 * c.length));
     await rejects(decodeAudio(c), 'corrupt', /decoder failed/);
     const ok = await decodeAudio(read('tone-stereo.opus'));

@@ -1,8 +1,26 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import {
-  FFT, LogMel, augmentWave, dctMatrix, mfcc, mfccStats, spectrogramGray, waveformPeaks, fixLength, freqMask, gain, hzToMel, logMelClip, makeRng, melToHz, mixNoise, speedChange,
-  tempoChange, timeMask, timeShift,
+  FFT,
+  LogMel,
+  augmentWave,
+  dctMatrix,
+  mfcc,
+  mfccStats,
+  spectrogramGray,
+  waveformPeaks,
+  fixLength,
+  freqMask,
+  gain,
+  hzToMel,
+  logMelClip,
+  makeRng,
+  melToHz,
+  mixNoise,
+  speedChange,
+  tempoChange,
+  timeMask,
+  timeShift,
 } from '../../src/core/modalities/audio/index';
 import { chirp, dominantFrequency, noise, sine } from '../fixtures/audio/synth';
 
@@ -16,7 +34,10 @@ describe('log-mel spectrogram', () => {
     for (let k = 0; k < n; k++) {
       let r = 0;
       let i = 0;
-      for (let t = 0; t < n; t++) { r += x[t] * Math.cos((2 * Math.PI * k * t) / n); i -= x[t] * Math.sin((2 * Math.PI * k * t) / n); }
+      for (let t = 0; t < n; t++) {
+        r += x[t] * Math.cos((2 * Math.PI * k * t) / n);
+        i -= x[t] * Math.sin((2 * Math.PI * k * t) / n);
+      }
       assert.ok(Math.abs(re[k] - r) < 1e-9 && Math.abs(im[k] - i) < 1e-9, `bin ${k}`);
     }
     assert.throws(() => new FFT(12), RangeError);
@@ -33,7 +54,10 @@ describe('log-mel spectrogram', () => {
     assert.ok(Math.abs(hzToMel(4) - 6.42164) < 1e-4);
     assert.ok(Math.abs(melToHz(hzToMel(4) / 2) - 1.99715) < 1e-5);
     const rect = new LogMel({ ...tiny, window: 'rect' });
-    assert.deepEqual([...rect.powerSpectrum(new Float32Array([1, 0, -1, 0]), 0)].map((v) => Math.round(v * 1e9) / 1e9), [0, 4, 0]);
+    assert.deepEqual(
+      [...rect.powerSpectrum(new Float32Array([1, 0, -1, 0]), 0)].map((v) => Math.round(v * 1e9) / 1e9),
+      [0, 4, 0],
+    );
     assert.ok(Math.abs(rect.filters[1] - 0.998578) < 1e-6 && rect.filters[0] === 0 && rect.filters[2] < 1e-9);
     const r = rect.compute(new Float32Array([1, 0, -1, 0, 2, 0, -2, 0]));
     assert.equal(r.frames, 2);
@@ -59,7 +83,10 @@ describe('log-mel spectrogram', () => {
 
   it('a chirp moves up the mel bands; silence is the log floor; fixed-length clips crop or pad', () => {
     const s = logMelClip(chirp(200, 6000, 16000, 1), 1);
-    const argmax = (t: number) => { const r = s.data.subarray(t * 64, t * 64 + 64); return r.indexOf(Math.max(...r)); };
+    const argmax = (t: number) => {
+      const r = s.data.subarray(t * 64, t * 64 + 64);
+      return r.indexOf(Math.max(...r));
+    };
     assert.ok(argmax(10) < argmax(50) && argmax(50) < argmax(90), `${argmax(10)} ${argmax(50)} ${argmax(90)}`);
     const z = logMelClip(new Float32Array(100), 1);
     assert.equal(z.frames, 98);
@@ -114,7 +141,10 @@ describe('augmentations (seeded)', () => {
       const y = mixNoise(x, 10, 10, makeRng(5), given);
       let ps = 0;
       let pn = 0;
-      for (let i = 0; i < x.length; i++) { ps += x[i] * x[i]; pn += (y[i] - x[i]) ** 2; }
+      for (let i = 0; i < x.length; i++) {
+        ps += x[i] * x[i];
+        pn += (y[i] - x[i]) ** 2;
+      }
       const snr = 10 * Math.log10(ps / pn);
       assert.ok(Math.abs(snr - 10) < 0.05, `SNR ${snr}`);
     }
@@ -145,7 +175,11 @@ describe('augmentations (seeded)', () => {
       assert.ok(frames <= 8);
       assert.equal(tm.data.filter((v) => v === -99).length, frames * 64);
       let bands = 0;
-      for (let m = 0; m < 64; m++) { let all = true; for (let t = 0; t < s.frames; t++) if (fm.data[t * 64 + m] !== -99) all = false; if (all) bands++; }
+      for (let m = 0; m < 64; m++) {
+        let all = true;
+        for (let t = 0; t < s.frames; t++) if (fm.data[t * 64 + m] !== -99) all = false;
+        if (all) bands++;
+      }
       assert.ok(bands <= 6);
       assert.equal(fm.data.filter((v) => v === -99).length, bands * s.frames);
     }
@@ -172,8 +206,14 @@ describe('MFCC and thumbnails', () => {
   it('hand-computed: a flat log-mel frame of 2 over 4 mels has c0 = 2·√4 = 4 and no other coefficient; stats are mean and std', () => {
     const spec = { data: new Float32Array([2, 2, 2, 2, 4, 4, 4, 4]), frames: 2, nMels: 4 };
     const m = mfcc(spec, 3);
-    assert.deepEqual([...m.data].map((v) => Math.round(v * 1e6) / 1e6 + 0), [4, 0, 0, 8, 0, 0]); // + 0 turns -0 into 0
-    assert.deepEqual([...mfccStats(m)].map((v) => Math.round(v * 1e6) / 1e6 + 0), [6, 0, 0, 2, 0, 0]);
+    assert.deepEqual(
+      [...m.data].map((v) => Math.round(v * 1e6) / 1e6 + 0),
+      [4, 0, 0, 8, 0, 0],
+    ); // + 0 turns -0 into 0
+    assert.deepEqual(
+      [...mfccStats(m)].map((v) => Math.round(v * 1e6) / 1e6 + 0),
+      [6, 0, 0, 2, 0, 0],
+    );
   });
 
   it('MFCC stats tell a low tone from a high one and are the same for the same clip', () => {
@@ -194,7 +234,11 @@ describe('MFCC and thumbnails', () => {
     const img = spectrogramGray(s, w, h);
     assert.equal(img.length, w * h);
     assert.ok(Math.max(...img) >= 240); // the loudest cell maps to 255, nearest-neighbour sampling may step past it
-    const brightestRow = (x: number) => { let best = 0; for (let y = 0; y < h; y++) if (img[y * w + x] > img[best * w + x]) best = y; return best; };
+    const brightestRow = (x: number) => {
+      let best = 0;
+      for (let y = 0; y < h; y++) if (img[y * w + x] > img[best * w + x]) best = y;
+      return best;
+    };
     assert.ok(brightestRow(2) > brightestRow(w - 3), `${brightestRow(2)} vs ${brightestRow(w - 3)}`);
     assert.ok(spectrogramGray({ data: new Float32Array(0), frames: 0, nMels: 64 }, 4, 4).every((v) => v === 0));
   });

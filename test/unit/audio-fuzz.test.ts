@@ -9,7 +9,12 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-  AudioError, type DecodedAudio, bytesSource, decodeAudio, freeAudioDecoders, openAudio,
+  AudioError,
+  type DecodedAudio,
+  bytesSource,
+  decodeAudio,
+  freeAudioDecoders,
+  openAudio,
 } from '../../src/core/modalities/audio/index';
 
 const RUNS = Number(process.env.SELFLABEL_AUDIO_FUZZ_RUNS ?? 10_000);
@@ -32,7 +37,14 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
   // bytes overwritten: (position as a fraction, new value)
   edits: fc.array(fc.tuple(frac, fc.integer({ min: 0, max: 255 })), { maxLength: 12 }),
   // a block copied elsewhere: (from, to, length) as fractions
-  splice: fc.option(fc.tuple(frac, frac, frac.map((v) => v * 0.2)), { nil: undefined, freq: 3 }),
+  splice: fc.option(
+    fc.tuple(
+      frac,
+      frac,
+      frac.map((v) => v * 0.2),
+    ),
+    { nil: undefined, freq: 3 },
+  ),
   // one case in ten: keep only the 4 magic bytes and fill the rest with noise
   garbageAfterMagic: fc.integer({ min: 0, max: 9 }).map((v) => v === 0),
 });
@@ -77,24 +89,31 @@ async function fuzz(t: { diagnostic(s: string): void }, files: string[], run: (b
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   await fc.assert(
-    fc.asyncProperty(fc.nat({ max: originals.length - 1 }), mutation, fc.uint8Array({ minLength: 64, maxLength: 4096 }), async (which, m, noise) => {
-      const bytes = mutate(originals[which], m, noise);
-      const t1 = performance.now();
-      let outcome = 'decoded';
-      try {
-        await run(bytes);
-      } catch (e) {
-        expectTyped(e);
-        outcome = (e as AudioError).code;
-      }
-      slowest = Math.max(slowest, performance.now() - t1);
-      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-    }),
+    fc.asyncProperty(
+      fc.nat({ max: originals.length - 1 }),
+      mutation,
+      fc.uint8Array({ minLength: 64, maxLength: 4096 }),
+      async (which, m, noise) => {
+        const bytes = mutate(originals[which], m, noise);
+        const t1 = performance.now();
+        let outcome = 'decoded';
+        try {
+          await run(bytes);
+        } catch (e) {
+          expectTyped(e);
+          outcome = (e as AudioError).code;
+        }
+        slowest = Math.max(slowest, performance.now() - t1);
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      },
+    ),
     { numRuns: RUNS, seed: 20261202, endOnFailure: true },
   );
   const total = [...outcomes.values()].reduce((a, b) => a + b, 0);
   const cpu = process.cpuUsage(cpu0);
-  t.diagnostic(`${total} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU), slowest ${slowest.toFixed(0)} ms: ${JSON.stringify(Object.fromEntries(outcomes))}`);
+  t.diagnostic(
+    `${total} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU), slowest ${slowest.toFixed(0)} ms: ${JSON.stringify(Object.fromEntries(outcomes))}`,
+  );
   assert.ok(total >= RUNS);
   // A hang would never get here; a case this slow on a few KB would be a near-hang.
   assert.ok(slowest < 10_000, `slowest case ${slowest} ms`);
@@ -106,16 +125,20 @@ describe('audio decoders under fuzzing', { timeout: 60 * 60_000 }, () => {
   after(() => freeAudioDecoders());
 
   it('WAV (whole-buffer and positioned reads)', async (t) => {
-    await fuzz(t, ['tone-s16-stereo-11k.wav', 'tone-s24-stereo-48k-ext.wav', 'tone-f32-mono-48k.wav', 'tone-u8-mono-8k.wav', 'tone-alaw.wav'], async (b) => {
-      await decodeWhole(b);
-      const r = await openAudio(bytesSource(b));
-      try {
-        const x = await r.readMono(0, r.info.frames);
-        assert.equal(x.length, r.info.frames);
-      } finally {
-        await r.close();
-      }
-    });
+    await fuzz(
+      t,
+      ['tone-s16-stereo-11k.wav', 'tone-s24-stereo-48k-ext.wav', 'tone-f32-mono-48k.wav', 'tone-u8-mono-8k.wav', 'tone-alaw.wav'],
+      async (b) => {
+        await decodeWhole(b);
+        const r = await openAudio(bytesSource(b));
+        try {
+          const x = await r.readMono(0, r.info.frames);
+          assert.equal(x.length, r.info.frames);
+        } finally {
+          await r.close();
+        }
+      },
+    );
   });
   it('FLAC', (t) => fuzz(t, ['tone-mono-16k.flac', 'tone-stereo-44k-24bit.flac'], decodeWhole));
   it('MP3', (t) => fuzz(t, ['tone-mono-22k.mp3', 'tone-stereo-44k.mp3', 'speech-seven-16k.mp3'], decodeWhole));

@@ -4,7 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  AudioError, listAudioClips, loadAudioClips, openAudio, parseWindowId, planWindows, probeAudio, windowId,
+  AudioError,
+  listAudioClips,
+  loadAudioClips,
+  openAudio,
+  parseWindowId,
+  planWindows,
+  probeAudio,
+  windowId,
 } from '../../src/core/modalities/audio/index';
 import { dominantFrequency, wavHeader16 } from '../fixtures/audio/synth';
 
@@ -17,7 +24,9 @@ describe('planWindows', () => {
   it('a longer one is split into 1-based windows; a short tail under minLastSeconds is dropped', () => {
     const w = planWindows(35.5, { maxItemSeconds: 30, windowSeconds: 10 });
     assert.deepEqual(w, [
-      { index: 1, start: 0, duration: 10 }, { index: 2, start: 10, duration: 10 }, { index: 3, start: 20, duration: 10 },
+      { index: 1, start: 0, duration: 10 },
+      { index: 2, start: 10, duration: 10 },
+      { index: 3, start: 20, duration: 10 },
       { index: 4, start: 30, duration: 5.5 },
     ]);
     assert.equal(planWindows(30.5, { maxItemSeconds: 30, windowSeconds: 10 }).length, 3);
@@ -25,7 +34,14 @@ describe('planWindows', () => {
   });
   it('overlapping windows with hopSeconds', () => {
     const w = planWindows(4, { maxItemSeconds: 1, windowSeconds: 2, hopSeconds: 1 });
-    assert.deepEqual(w.map((x) => [x.index, x.start, x.duration]), [[1, 0, 2], [2, 1, 2], [3, 2, 2]]);
+    assert.deepEqual(
+      w.map((x) => [x.index, x.start, x.duration]),
+      [
+        [1, 0, 2],
+        [2, 1, 2],
+        [3, 2, 2],
+      ],
+    );
   });
   it('bad options are a RangeError, not an endless loop', () => {
     assert.throws(() => planWindows(100, { maxItemSeconds: 1, windowSeconds: 0 }), RangeError);
@@ -64,7 +80,9 @@ function writeSegmentedWav(file: string, rate: number, channels: number, segment
 
 describe('long recordings are read window by window with bounded memory', () => {
   let dir = '';
-  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-audio-long-')); });
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-audio-long-'));
+  });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('a 115 MB WAV (10 min, 48 kHz stereo) becomes 60 clips talk.wav#1…#60, each with its own tone, never held whole', async (t) => {
@@ -82,7 +100,10 @@ describe('long recordings are read window by window with bounded memory', () => 
     let maxRss = 0;
     // Load a few windows at a time, as a worker would, and check each clip's tone says which part of the file it is.
     for (let k = 0; k < 60; k += 6) {
-      const got = await loadAudioClips(file, clips.slice(k, k + 6).map((c) => c.window));
+      const got = await loadAudioClips(
+        file,
+        clips.slice(k, k + 6).map((c) => c.window),
+      );
       const mu = process.memoryUsage();
       maxBuffers = Math.max(maxBuffers, mu.arrayBuffers - base.arrayBuffers);
       maxRss = Math.max(maxRss, mu.rss - base.rss);
@@ -134,6 +155,9 @@ describe('long recordings are read window by window with bounded memory', () => 
     const file = path.join(dir, 'cut.wav');
     writeSegmentedWav(file, 8000, 1, 1);
     fs.truncateSync(file, 1000);
-    await assert.rejects(openAudio(file), (e: unknown) => e instanceof AudioError && e.code === 'truncated' && /declares 160000 bytes, file holds 956/.test(e.reason));
+    await assert.rejects(
+      openAudio(file),
+      (e: unknown) => e instanceof AudioError && e.code === 'truncated' && /declares 160000 bytes, file holds 956/.test(e.reason),
+    );
   });
 });

@@ -146,7 +146,9 @@ for (const algo of ['conv', 'gemm', 'auto', 'rows'] as const) {
           const x = rnd(xs, 1) as tf.Tensor4D;
           const y = tf.conv2d(x, rnd(ws, 2) as tf.Tensor4D, s, pad);
           const dy = rnd(y.shape, 3);
-          return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: s, pad, dataFormat: 'NHWC', filterShape: ws }) as tf.Tensor;
+          return tf
+            .engine()
+            .runKernel('Conv2DBackpropFilter', { x, dy }, { strides: s, pad, dataFormat: 'NHWC', filterShape: ws }) as tf.Tensor;
         });
       }
     } finally {
@@ -174,7 +176,11 @@ for (const algo of ['conv', 'gemm', 'auto', 'rows'] as const) {
 test('conv2d gradients through tf.grads (the path training takes) match cpu, and do not leak', async () => {
   for (const [xs, ws, s, pad] of CONV_CASES.slice(0, 6)) {
     await assertSame(`grads x=${xs} w=${ws} s=${s} ${pad}`, () => {
-      const f = (x: tf.Tensor, w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, pad).square().sum();
+      const f = (x: tf.Tensor, w: tf.Tensor) =>
+        tf
+          .conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, pad)
+          .square()
+          .sum();
       return tf.grads(f)([rnd(xs, 1), rnd(ws, 2)]);
     });
   }
@@ -217,12 +223,24 @@ test('BatchMatMul and _FusedMatMul with transposed operands match cpu', async ()
   for (const [as, bs, ta, tb] of cases.filter(([a]) => a.length === 2)) {
     const n = tb ? bs[0] : bs[1];
     await assertSame(`fused matMul ${as}×${bs} tA=${ta} tB=${tb} +bias relu`, () =>
-      tf.fused.matMul({ a: rnd(as, 1) as tf.Tensor2D, b: rnd(bs, 2) as tf.Tensor2D, transposeA: ta, transposeB: tb, bias: rnd([n], 4), activation: 'relu' }),
+      tf.fused.matMul({
+        a: rnd(as, 1) as tf.Tensor2D,
+        b: rnd(bs, 2) as tf.Tensor2D,
+        transposeA: ta,
+        transposeB: tb,
+        bias: rnd([n], 4),
+        activation: 'relu',
+      }),
     );
   }
   // Dense layers train through these: gradients of a 2-layer MLP.
   await assertSame('MLP grads', () => {
-    const f = (w1: tf.Tensor, w2: tf.Tensor) => tf.relu(tf.matMul(rnd([16, 12], 1), w1)).matMul(w2).square().mean();
+    const f = (w1: tf.Tensor, w2: tf.Tensor) =>
+      tf
+        .relu(tf.matMul(rnd([16, 12], 1), w1))
+        .matMul(w2)
+        .square()
+        .mean();
     return tf.grads(f)([rnd([12, 8], 2), rnd([8, 3], 3)]);
   });
   await assertNoLeak('matMul transposed', () => tf.tidy(() => tf.matMul(rnd([7, 5], 1), rnd([6, 7], 2), true, true)));
@@ -231,12 +249,30 @@ test('BatchMatMul and _FusedMatMul with transposed operands match cpu', async ()
 test('Tile matches cpu (ranks 1–4, float32 and int32, BatchNorm-style broadcast)', async () => {
   const cases: [number[], number[]][] = [
     [[3], [4]],
-    [[2, 3], [3, 1]],
-    [[2, 3], [1, 5]],
-    [[1, 1, 1, 5], [3, 4, 6, 1]],
-    [[2, 1, 3, 2], [2, 3, 1, 2]],
-    [[3, 2, 1], [1, 1, 7]],
-    [[2, 2], [1, 1]],
+    [
+      [2, 3],
+      [3, 1],
+    ],
+    [
+      [2, 3],
+      [1, 5],
+    ],
+    [
+      [1, 1, 1, 5],
+      [3, 4, 6, 1],
+    ],
+    [
+      [2, 1, 3, 2],
+      [2, 3, 1, 2],
+    ],
+    [
+      [3, 2, 1],
+      [1, 1, 7],
+    ],
+    [
+      [2, 2],
+      [1, 1],
+    ],
   ];
   for (const [xs, reps] of cases) {
     await assertSame(`tile ${xs} × ${reps}`, () => tf.tile(rnd(xs, 1), reps), 0);
@@ -305,7 +341,12 @@ test('MaxPoolGrad matches cpu, including ties (ReLU zeros) and padding', async (
     await assertSame(`maxPool grad ${xs} f=${f} s=${s} ${pad}`, () => {
       const x = tf.relu(rnd(xs, 7)) as tf.Tensor4D; // about half the values are exactly 0: ties
       const w = rnd(tf.maxPool(x, f, s, pad).shape, 3);
-      return tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, f, s, pad).mul(w).sum())(x);
+      return tf.grad((t: tf.Tensor) =>
+        tf
+          .maxPool(t as tf.Tensor4D, f, s, pad)
+          .mul(w)
+          .sum(),
+      )(x);
     });
   }
   await assertNoLeak('maxPoolGrad', () =>
@@ -323,14 +364,25 @@ test('AvgPoolGrad matches cpu (exact tiling: ours; overlapping or padded: stock)
   ];
   for (const [xs, f, s, pad] of cases) {
     await assertSame(`avgPool grad ${xs} f=${f} s=${s} ${pad}`, () =>
-      tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, f, s, pad).square().sum())(rnd(xs, 1)),
+      tf.grad((t: tf.Tensor) =>
+        tf
+          .avgPool(t as tf.Tensor4D, f, s, pad)
+          .square()
+          .sum(),
+      )(rnd(xs, 1)),
     );
   }
-  await assertNoLeak('avgPoolGrad', () => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, 2, 2, 'valid').sum())(rnd([2, 8, 8, 3], 1))));
+  await assertNoLeak('avgPoolGrad', () =>
+    tf.tidy(() => tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, 2, 2, 'valid').sum())(rnd([2, 8, 8, 3], 1))),
+  );
 });
 
 test('FusedBatchNorm matches cpu (per-channel stats with and without scale/offset; other layouts)', async () => {
-  for (const xs of [[2, 5, 5, 3], [3, 7, 4, 1], [6, 8]]) {
+  for (const xs of [
+    [2, 5, 5, 3],
+    [3, 7, 4, 1],
+    [6, 8],
+  ]) {
     const c = xs[xs.length - 1];
     const stats = () => [rnd([c], 2), tf.randomUniform([c], 0.2, 3, 'float32', 3), rnd([c], 4), rnd([c], 5)] as tf.Tensor1D[];
     await assertSame(`batchNorm ${xs}`, () => {
@@ -344,9 +396,17 @@ test('FusedBatchNorm matches cpu (per-channel stats with and without scale/offse
   }
   // Statistics of the same rank as x (not per channel): the stock kernel.
   await assertSame('batchNorm full-rank stats', () =>
-    tf.batchNorm(rnd([2, 3, 4], 1), rnd([1, 1, 4], 2), tf.randomUniform([1, 1, 4], 0.5, 2, 'float32', 3), rnd([1, 1, 4], 4), rnd([1, 1, 4], 5)),
+    tf.batchNorm(
+      rnd([2, 3, 4], 1),
+      rnd([1, 1, 4], 2),
+      tf.randomUniform([1, 1, 4], 0.5, 2, 'float32', 3),
+      rnd([1, 1, 4], 4),
+      rnd([1, 1, 4], 5),
+    ),
   );
-  await assertNoLeak('batchNorm', () => tf.tidy(() => tf.batchNorm(rnd([2, 5, 5, 3], 1), rnd([3], 2), tf.ones([3]), rnd([3], 4), rnd([3], 5))));
+  await assertNoLeak('batchNorm', () =>
+    tf.tidy(() => tf.batchNorm(rnd([2, 5, 5, 3], 1), rnd([3], 2), tf.ones([3]), rnd([3], 4), rnd([3], 5))),
+  );
 });
 
 test('UnsortedSegmentSum (missing from stock wasm) matches cpu; embedding gradients train on wasm', async () => {
@@ -359,16 +419,39 @@ test('UnsortedSegmentSum (missing from stock wasm) matches cpu; embedding gradie
     await assertSame(`segment sum x=${xs} ids=${ids} n=${n}`, () => {
       const count = ids.reduce((a, b) => a * b, 1);
       // ids include -1 and n (out of range: ignored) and repeats.
-      const segs = tf.tensor(Array.from({ length: count }, (_, i) => ((i * 5) % (n + 2)) - 1), ids, 'int32');
+      const segs = tf.tensor(
+        Array.from({ length: count }, (_, i) => ((i * 5) % (n + 2)) - 1),
+        ids,
+        'int32',
+      );
       return tf.unsortedSegmentSum(rnd(xs, 1), segs as tf.Tensor1D, n);
     });
   }
-  await assertSame('segment sum int32', () => tf.unsortedSegmentSum(tf.tensor2d([[1, 2], [3, 4], [5, 6]], undefined, 'int32'), tf.tensor1d([2, 0, 2], 'int32'), 3), 0);
+  await assertSame(
+    'segment sum int32',
+    () =>
+      tf.unsortedSegmentSum(
+        tf.tensor2d(
+          [
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ],
+          undefined,
+          'int32',
+        ),
+        tf.tensor1d([2, 0, 2], 'int32'),
+        3,
+      ),
+    0,
+  );
   await assertSame('gather gradient', () => {
     const idx = tf.tensor1d([3, 1, 3, 0, 5], 'int32');
     return tf.grad((p: tf.Tensor) => tf.gather(p, idx).square().sum())(rnd([6, 4], 2));
   });
-  await assertNoLeak('unsortedSegmentSum', () => tf.tidy(() => tf.unsortedSegmentSum(rnd([6, 3], 1), tf.tensor1d([0, 1, 0, 2, 1, 0], 'int32'), 3)));
+  await assertNoLeak('unsortedSegmentSum', () =>
+    tf.tidy(() => tf.unsortedSegmentSum(rnd([6, 3], 1), tf.tensor1d([0, 1, 0, 2, 1, 0], 'int32'), 3)),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -410,7 +493,10 @@ test('a few Adam steps of a small CNN give the same losses on wasm and cpu', asy
       const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 4);
       const losses: number[] = [];
       for (let step = 0; step < 4; step++) {
-        const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor), true) as tf.Scalar;
+        const loss = opt.minimize(
+          () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor),
+          true,
+        ) as tf.Scalar;
         losses.push(loss.dataSync()[0]);
         loss.dispose();
       }

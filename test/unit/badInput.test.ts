@@ -131,8 +131,16 @@ async function writeBad(root: string): Promise<void> {
     '{"text":"row six is good, after a blank line","extra":[1,2,3]}',
     '{"text":42}',
   ];
-  await put(root, 'rows/mixed.jsonl', Buffer.concat(jsonl.map((l) => Buffer.concat([typeof l === 'string' ? Buffer.from(l) : l, Buffer.from('\n')]))));
-  await put(root, 'rows/mixed.csv', 'id,text\r\n1,first good row\r\n2,too,many\r\n3,"closed" then text\r\n4,"a ""quoted"" good row, with a comma"\r\n5,"never closed\r\n');
+  await put(
+    root,
+    'rows/mixed.jsonl',
+    Buffer.concat(jsonl.map((l) => Buffer.concat([typeof l === 'string' ? Buffer.from(l) : l, Buffer.from('\n')]))),
+  );
+  await put(
+    root,
+    'rows/mixed.csv',
+    'id,text\r\n1,first good row\r\n2,too,many\r\n3,"closed" then text\r\n4,"a ""quoted"" good row, with a comma"\r\n5,"never closed\r\n',
+  );
   await put(root, 'rows/zero.jsonl', '');
   await put(root, 'rows/header-only.csv', 'id,text\n');
   await put(root, 'rows/latin1.csv', Buffer.from('text\ncaf\xe9\n', 'latin1'));
@@ -143,82 +151,98 @@ function findSkip(skipped: Skipped[], p: string, row: number | undefined): Skipp
   return skipped.find((s) => s.path === p && s.row === row);
 }
 
-test('a corpus of bad files: each is skipped with a reason, every good item is kept, labels and export still work', { timeout: 120_000 }, async () => {
-  const root = path.join(tmp, 'ws');
-  await fs.mkdir(root);
-  await writeGood(root);
-  // Labels stored before the bad files arrive.
-  const p = await Project.init(root, ['keep', 'toss'], {}, { runner: workerRunner });
-  await p.scan();
-  await p.label('texts/good.txt', 'keep');
-  await p.label('texts/dossier été/naïve file 😀 #1.txt', 'toss');
-  await p.dispose();
-  const journal = await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl'));
+test(
+  'a corpus of bad files: each is skipped with a reason, every good item is kept, labels and export still work',
+  { timeout: 120_000 },
+  async () => {
+    const root = path.join(tmp, 'ws');
+    await fs.mkdir(root);
+    await writeGood(root);
+    // Labels stored before the bad files arrive.
+    const p = await Project.init(root, ['keep', 'toss'], {}, { runner: workerRunner });
+    await p.scan();
+    await p.label('texts/good.txt', 'keep');
+    await p.label('texts/dossier été/naïve file 😀 #1.txt', 'toss');
+    await p.dispose();
+    const journal = await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl'));
 
-  await writeBad(root);
-  let deleted = false;
-  const onProgress = (pr: Progress) => {
-    // Once the files are listed (total known) and before they are read: delete one of them.
-    if (!deleted && pr.total !== undefined && pr.done === 0) {
-      deleted = true;
-      rmSync(path.join(root, 'texts/vanishing.txt')); // synchronously: the read phase starts right after
+    await writeBad(root);
+    let deleted = false;
+    const onProgress = (pr: Progress) => {
+      // Once the files are listed (total known) and before they are read: delete one of them.
+      if (!deleted && pr.total !== undefined && pr.done === 0) {
+        deleted = true;
+        rmSync(path.join(root, 'texts/vanishing.txt')); // synchronously: the read phase starts right after
+      }
+    };
+    const t0 = Date.now();
+    const res = await scanWorkspace(root, { onProgress });
+    const seconds = (Date.now() - t0) / 1000;
+    assert.ok(deleted, 'the scan reported progress before reading the files');
+    assert.ok(seconds < 30, `scan took ${seconds} s (the 100 MB files must not be read)`);
+
+    const ids = new Set(res.items.map((i) => i.id));
+    for (const [file, want] of Object.entries(GOOD)) for (const id of want) assert.ok(ids.has(id), `good item ${id} kept (file ${file})`);
+    const goodIds = Object.values(GOOD).flat();
+    assert.deepEqual(res.items.map((i) => i.id).sort(), [...goodIds].sort(), 'no item came from a bad file or row');
+    for (const [file, row, reason] of BAD) {
+      const s = findSkip(res.skipped, file, row);
+      assert.ok(
+        s,
+        `${file}${row ? `#${row}` : ''} is listed as skipped (skipped: ${JSON.stringify(res.skipped.filter((x) => x.path === file))})`,
+      );
+      assert.match(s.reason, reason, `${file}${row ? `#${row}` : ''}`);
     }
-  };
-  const t0 = Date.now();
-  const res = await scanWorkspace(root, { onProgress });
-  const seconds = (Date.now() - t0) / 1000;
-  assert.ok(deleted, 'the scan reported progress before reading the files');
-  assert.ok(seconds < 30, `scan took ${seconds} s (the 100 MB files must not be read)`);
+    for (const s of res.skipped) {
+      assert.ok(s.reason.length > 5 && !/undefined|\[object/.test(s.reason), `readable reason for ${s.path}: ${s.reason}`);
+    }
+    const jsonlRow = res.items.find((i) => i.id === 'rows/mixed.jsonl#6');
+    assert.equal(jsonlRow?.line, 7, 'row 6 starts on line 7 (the blank line is not a row)');
+    const png1 = res.items.find((i) => i.id === 'images/good.png');
+    assert.deepEqual([png1?.width, png1?.height], [6, 5]);
 
-  const ids = new Set(res.items.map((i) => i.id));
-  for (const [file, want] of Object.entries(GOOD)) for (const id of want) assert.ok(ids.has(id), `good item ${id} kept (file ${file})`);
-  const goodIds = Object.values(GOOD).flat();
-  assert.deepEqual(res.items.map((i) => i.id).sort(), [...goodIds].sort(), 'no item came from a bad file or row');
-  for (const [file, row, reason] of BAD) {
-    const s = findSkip(res.skipped, file, row);
-    assert.ok(s, `${file}${row ? `#${row}` : ''} is listed as skipped (skipped: ${JSON.stringify(res.skipped.filter((x) => x.path === file))})`);
-    assert.match(s.reason, reason, `${file}${row ? `#${row}` : ''}`);
-  }
-  for (const s of res.skipped) {
-    assert.ok(s.reason.length > 5 && !/undefined|\[object/.test(s.reason), `readable reason for ${s.path}: ${s.reason}`);
-  }
-  const jsonlRow = res.items.find((i) => i.id === 'rows/mixed.jsonl#6');
-  assert.equal(jsonlRow?.line, 7, 'row 6 starts on line 7 (the blank line is not a row)');
-  const png1 = res.items.find((i) => i.id === 'images/good.png');
-  assert.deepEqual([png1?.width, png1?.height], [6, 5]);
-
-  // The project goes on: labels untouched, rescan, label, export (csv and folders).
-  const q = await Project.open(root, {}, { runner: workerRunner });
-  assert.deepEqual(await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl')), journal, 'stored labels untouched');
-  const sum = await q.scan();
-  assert.equal(sum.modality, 'text');
-  assert.ok(sum.skipped.some((s) => s.path === 'texts/binary.txt'));
-  await q.label('rows/mixed.csv#4', 'keep');
-  await q.label('texts/with,comma and "quotes".txt', 'toss');
-  await assert.rejects(q.label('texts/binary.txt', 'keep'), /unknown item "texts\/binary.txt"/);
-  await assert.rejects(q.label('rows/mixed.jsonl#2', 'keep'), /unknown item/);
-  const csvOut = path.join(tmp, 'export.csv');
-  const r1 = await q.exportLabels({ format: 'csv', out: csvOut });
-  assert.equal(r1.written, 4);
-  const csv = await fs.readFile(csvOut, 'utf8');
-  assert.equal(
-    csv,
-    'path,label\r\n' +
-      'rows/mixed.csv#4,keep\r\n' +
-      'texts/dossier été/naïve file 😀 #1.txt,toss\r\n' +
-      'texts/good.txt,keep\r\n' +
-      '"texts/with,comma and ""quotes"".txt",toss\r\n',
-  );
-  const foldersOut = path.join(tmp, 'export-folders');
-  await q.exportLabels({ format: 'folders', out: foldersOut });
-  assert.equal(await fs.readFile(path.join(foldersOut, 'toss', 'naïve file 😀 #1.txt'), 'utf8'), 'unicode path, spaces and a hash sign\n');
-  const keepRows = (await fs.readFile(path.join(foldersOut, 'keep.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { text: string });
-  assert.deepEqual(keepRows.map((r) => r.text), ['a "quoted" good row, with a comma']);
-  await q.dispose();
-  const store = await LabelStore.open(root);
-  assert.deepEqual(store.warnings, []);
-  assert.equal(store.current().size, 4);
-});
+    // The project goes on: labels untouched, rescan, label, export (csv and folders).
+    const q = await Project.open(root, {}, { runner: workerRunner });
+    assert.deepEqual(await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl')), journal, 'stored labels untouched');
+    const sum = await q.scan();
+    assert.equal(sum.modality, 'text');
+    assert.ok(sum.skipped.some((s) => s.path === 'texts/binary.txt'));
+    await q.label('rows/mixed.csv#4', 'keep');
+    await q.label('texts/with,comma and "quotes".txt', 'toss');
+    await assert.rejects(q.label('texts/binary.txt', 'keep'), /unknown item "texts\/binary.txt"/);
+    await assert.rejects(q.label('rows/mixed.jsonl#2', 'keep'), /unknown item/);
+    const csvOut = path.join(tmp, 'export.csv');
+    const r1 = await q.exportLabels({ format: 'csv', out: csvOut });
+    assert.equal(r1.written, 4);
+    const csv = await fs.readFile(csvOut, 'utf8');
+    assert.equal(
+      csv,
+      'path,label\r\n' +
+        'rows/mixed.csv#4,keep\r\n' +
+        'texts/dossier été/naïve file 😀 #1.txt,toss\r\n' +
+        'texts/good.txt,keep\r\n' +
+        '"texts/with,comma and ""quotes"".txt",toss\r\n',
+    );
+    const foldersOut = path.join(tmp, 'export-folders');
+    await q.exportLabels({ format: 'folders', out: foldersOut });
+    assert.equal(
+      await fs.readFile(path.join(foldersOut, 'toss', 'naïve file 😀 #1.txt'), 'utf8'),
+      'unicode path, spaces and a hash sign\n',
+    );
+    const keepRows = (await fs.readFile(path.join(foldersOut, 'keep.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { text: string });
+    assert.deepEqual(
+      keepRows.map((r) => r.text),
+      ['a "quoted" good row, with a comma'],
+    );
+    await q.dispose();
+    const store = await LabelStore.open(root);
+    assert.deepEqual(store.warnings, []);
+    assert.equal(store.current().size, 4);
+  },
+);
 
 test('a journal damaged by hand: the store opens, keeps every readable label, says what it skipped', async () => {
   const root = path.join(tmp, 'damaged');

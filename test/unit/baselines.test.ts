@@ -159,7 +159,12 @@ test('runPlainBaselines on real PNG files: separable classes are learnt, random-
     testTruth.set('broken.png', 'h');
     const scan = await scanWorkspace(pool);
     assert.deepEqual(imageInput(scan.items), { size: 16, channels: 3 });
-    const human = new Map([['p0.png', 'v'], ['p1.png', 'h'], ['p2.png', 'v'], ['p3.png', 'h']]);
+    const human = new Map([
+      ['p0.png', 'v'],
+      ['p1.png', 'h'],
+      ['p2.png', 'v'],
+      ['p3.png', 'h'],
+    ]);
     const out = await runPlainBaselines({
       modality: 'image',
       poolRoot: pool,
@@ -171,7 +176,10 @@ test('runPlainBaselines on real PNG files: separable classes are learnt, random-
       randomBudget: 6,
       seed: 3,
     });
-    assert.deepEqual(out.map((b) => b.name), ['pca-logreg', 'random-pca-logreg']);
+    assert.deepEqual(
+      out.map((b) => b.name),
+      ['pca-logreg', 'random-pca-logreg'],
+    );
     assert.equal(out[0].labels, 4);
     assert.equal(out[1].labels, 6);
     for (const b of out) {
@@ -179,10 +187,31 @@ test('runPlainBaselines on real PNG files: separable classes are learnt, random-
       assert.ok(b.datasetLabelAccuracy >= 0.8, `${b.name} dataset ${b.datasetLabelAccuracy}`);
     }
     // The same inputs give the same numbers.
-    const again = await runPlainBaselines({ modality: 'image', poolRoot: pool, poolItems: scan.items, poolTruth: truth, human, classes: ['h', 'v'], test: { root: testDir, truth: testTruth }, randomBudget: 6, seed: 3 });
-    assert.deepEqual(again.map((b) => [b.testAccuracy, b.datasetLabelAccuracy]), out.map((b) => [b.testAccuracy, b.datasetLabelAccuracy]));
+    const again = await runPlainBaselines({
+      modality: 'image',
+      poolRoot: pool,
+      poolItems: scan.items,
+      poolTruth: truth,
+      human,
+      classes: ['h', 'v'],
+      test: { root: testDir, truth: testTruth },
+      randomBudget: 6,
+      seed: 3,
+    });
+    assert.deepEqual(
+      again.map((b) => [b.testAccuracy, b.datasetLabelAccuracy]),
+      out.map((b) => [b.testAccuracy, b.datasetLabelAccuracy]),
+    );
     // No human label: no classifier; the dataset accuracy is 0 and nothing on the test set is predicted.
-    const none = await runPlainBaselines({ modality: 'image', poolRoot: pool, poolItems: scan.items, poolTruth: truth, human: new Map(), classes: ['h', 'v'], seed: 3 });
+    const none = await runPlainBaselines({
+      modality: 'image',
+      poolRoot: pool,
+      poolItems: scan.items,
+      poolTruth: truth,
+      human: new Map(),
+      classes: ['h', 'v'],
+      seed: 3,
+    });
     assert.equal(none[0].datasetLabelAccuracy, 0);
     assert.equal(none[0].testAccuracy, null);
   } finally {
@@ -213,7 +242,12 @@ test('runPlainBaselines on text files and JSONL rows: TF-IDF + logistic regressi
       poolRoot: pool,
       poolItems: scan.items,
       poolTruth: truth,
-      human: new Map([['f0.txt', 'food'], ['code.jsonl#1', 'code'], ['f2.txt', 'food'], ['code.jsonl#2', 'code']]),
+      human: new Map([
+        ['f0.txt', 'food'],
+        ['code.jsonl#1', 'code'],
+        ['f2.txt', 'food'],
+        ['code.jsonl#2', 'code'],
+      ]),
       classes: ['code', 'food'],
       seed: 1,
     });

@@ -42,9 +42,17 @@ test('parseCsv handles quotes, doubled quotes, embedded newlines, CRLF, BOM and 
   const recs = parseCsv(text);
   assert.deepEqual(
     recs.map((r) => r.fields),
-    [['path', 'label'], ['a,b.txt', 'x "y"'], ['c.txt', 'multi\nline'], ['d.txt', 'z']],
+    [
+      ['path', 'label'],
+      ['a,b.txt', 'x "y"'],
+      ['c.txt', 'multi\nline'],
+      ['d.txt', 'z'],
+    ],
   );
-  assert.deepEqual(recs.map((r) => r.line), [1, 2, 4, 6]);
+  assert.deepEqual(
+    recs.map((r) => r.line),
+    [1, 2, 4, 6],
+  );
   assert.equal(recs[2].raw, 'c.txt,"multi\nline"');
   assert.throws(() => parseCsv('a,"open\n'), CsvError);
 });
@@ -109,8 +117,19 @@ test('sortClasses sorts numerically where it can', () => {
 // ───────────── metrics ─────────────
 
 test('score: accuracy and macro-F1 on a hand-worked case, missing predictions count as wrong', () => {
-  const truth = new Map([['1', 'a'], ['2', 'a'], ['3', 'b'], ['4', 'b'], ['5', 'c']]);
-  const pred = new Map([['1', 'a'], ['2', 'b'], ['3', 'b'], ['4', 'b']]); // 5 has no prediction
+  const truth = new Map([
+    ['1', 'a'],
+    ['2', 'a'],
+    ['3', 'b'],
+    ['4', 'b'],
+    ['5', 'c'],
+  ]);
+  const pred = new Map([
+    ['1', 'a'],
+    ['2', 'b'],
+    ['3', 'b'],
+    ['4', 'b'],
+  ]); // 5 has no prediction
   const s = score(truth, pred);
   // By hand: 3 of 5 right. F1(a) = 2·1/(2·1+0+1) = 2/3; F1(b) = 2·2/(2·2+1+0) = 4/5; F1(c) = 0/(0+0+1) = 0.
   assert.equal(s.n, 5);
@@ -123,13 +142,26 @@ test('score: accuracy and macro-F1 on a hand-worked case, missing predictions co
 });
 
 test('score: a class only ever predicted counts in macro-F1 with F1 0; items outside the truth are ignored', () => {
-  const truth = new Map([['1', 'a'], ['2', 'a']]);
-  const pred = new Map([['1', 'a'], ['2', 'z'], ['3', 'a']]);
+  const truth = new Map([
+    ['1', 'a'],
+    ['2', 'a'],
+  ]);
+  const pred = new Map([
+    ['1', 'a'],
+    ['2', 'z'],
+    ['3', 'a'],
+  ]);
   const s = score(truth, pred);
   // F1(a) = 2/(2+0+1) = 2/3, F1(z) = 0/(0+1+0) = 0 → macro 1/3.
   assert.equal(s.accuracy, 0.5);
   assert.ok(Math.abs(s.macroF1 - 1 / 3) < 1e-12);
-  const perfect = score(truth, new Map([['1', 'a'], ['2', 'a']]));
+  const perfect = score(
+    truth,
+    new Map([
+      ['1', 'a'],
+      ['2', 'a'],
+    ]),
+  );
   assert.equal(perfect.accuracy, 1);
   assert.equal(perfect.macroF1, 1);
   const restricted = score(truth, pred, ['1', 'x']);
@@ -270,14 +302,26 @@ test('buildWorkspace hard-links the truth items only, never writing into the dat
   write('ws-data/a/2.txt', 'two');
   write('ws-data/3.txt', 'three');
   write('ws-data/untracked.txt', 'no truth');
-  const truth = new Map([['a/1.txt', 'p'], ['a/2.txt', 'q'], ['3.txt', 'p'], ['gone.txt', 'q']]);
+  const truth = new Map([
+    ['a/1.txt', 'p'],
+    ['a/2.txt', 'q'],
+    ['3.txt', 'p'],
+    ['gone.txt', 'q'],
+  ]);
   const before = fs.readdirSync(data, { recursive: true }).sort();
   const ws = await buildWorkspace({ data, truth, dest: path.join(tmp, 'ws-out'), seed: 1 });
-  assert.deepEqual([...ws.truth].sort(), [['3.txt', 'p'], ['a/1.txt', 'p'], ['a/2.txt', 'q']]);
+  assert.deepEqual([...ws.truth].sort(), [
+    ['3.txt', 'p'],
+    ['a/1.txt', 'p'],
+    ['a/2.txt', 'q'],
+  ]);
   assert.equal(ws.files.linked + ws.files.copied, 3);
   assert.equal(fs.readFileSync(path.join(ws.root, 'a/2.txt'), 'utf8'), 'two');
   assert.equal(fs.existsSync(path.join(ws.root, 'untracked.txt')), false);
-  assert.deepEqual(ws.missing.map((m) => m.id), ['gone.txt']);
+  assert.deepEqual(
+    ws.missing.map((m) => m.id),
+    ['gone.txt'],
+  );
   assert.deepEqual(fs.readdirSync(data, { recursive: true }).sort(), before);
   if (ws.files.linked === 3) assert.equal(fs.statSync(path.join(data, '3.txt')).ino, fs.statSync(path.join(ws.root, '3.txt')).ino);
   await assert.rejects(buildWorkspace({ data, truth, dest: ws.root, seed: 1 }), /not empty/);
@@ -286,7 +330,11 @@ test('buildWorkspace hard-links the truth items only, never writing into the dat
 test('buildWorkspace with a limit keeps a seeded subset and renumbers the rows of a partly kept JSONL/CSV file', async () => {
   const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ text: `row ${i + 1}` }));
   const file = write('rows/mail.jsonl', lines.slice(0, 5).join('\n') + '\n\n' + lines.slice(5).join('\n') + '\n');
-  const truth = (await readTruth(write('rows/t.csv', ['path,label', ...lines.map((_, i) => `#${i + 1},${i % 2 ? 'odd' : 'even'}`)].join('\n')), { singleFile: 'mail.jsonl' })).labels;
+  const truth = (
+    await readTruth(write('rows/t.csv', ['path,label', ...lines.map((_, i) => `#${i + 1},${i % 2 ? 'odd' : 'even'}`)].join('\n')), {
+      singleFile: 'mail.jsonl',
+    })
+  ).labels;
   assert.equal(truth.get('mail.jsonl#2'), 'odd');
   const ws = await buildWorkspace({ data: file, truth, dest: path.join(tmp, 'rows-out'), limit: 4, seed: 7 });
   assert.equal(ws.truth.size, 4);
@@ -302,8 +350,19 @@ test('buildWorkspace with a limit keeps a seeded subset and renumbers the rows o
   const again = await buildWorkspace({ data: file, truth, dest: path.join(tmp, 'rows-out2'), limit: 4, seed: 7 });
   assert.deepEqual(fs.readFileSync(path.join(again.root, 'mail.jsonl'), 'utf8'), kept.join('\n') + '\n');
   // Rows beyond the end of the file are reported, not invented.
-  const over = await buildWorkspace({ data: file, truth: new Map([['mail.jsonl#11', 'odd'], ['mail.jsonl#1', 'even']]), dest: path.join(tmp, 'rows-out3'), seed: 1 });
-  assert.deepEqual(over.missing.map((m) => m.id), ['mail.jsonl#11']);
+  const over = await buildWorkspace({
+    data: file,
+    truth: new Map([
+      ['mail.jsonl#11', 'odd'],
+      ['mail.jsonl#1', 'even'],
+    ]),
+    dest: path.join(tmp, 'rows-out3'),
+    seed: 1,
+  });
+  assert.deepEqual(
+    over.missing.map((m) => m.id),
+    ['mail.jsonl#11'],
+  );
   assert.deepEqual([...over.truth], [['mail.jsonl#1', 'even']]);
 });
 
@@ -326,7 +385,19 @@ test('sample picks distinct items and is repeatable', () => {
 // ───────────── options and targets ─────────────
 
 test('parseBenchArgs: defaults, flags, targets, and clear usage errors', () => {
-  const o = parseBenchArgs(['--data', 'd', '--truth=t.csv', '--no-review', '--rounds', '2', '--threshold', '0.95', '--target', 'acc=final.testAccuracy>=95%', '--no-speed']);
+  const o = parseBenchArgs([
+    '--data',
+    'd',
+    '--truth=t.csv',
+    '--no-review',
+    '--rounds',
+    '2',
+    '--threshold',
+    '0.95',
+    '--target',
+    'acc=final.testAccuracy>=95%',
+    '--no-speed',
+  ]);
   assert.ok(o);
   assert.equal(o.data, 'd');
   assert.equal(o.truth, 't.csv');
@@ -359,7 +430,10 @@ test('targets read metrics by path and a missing metric is a MISS, not a pass', 
     parseTarget('final.wallSeconds<=1200'),
     parseTarget('final.datasetLabelAccuracy>=0.99'),
   ]);
-  assert.deepEqual(r.map((t) => t.pass), [true, false, false]);
+  assert.deepEqual(
+    r.map((t) => t.pass),
+    [true, false, false],
+  );
   assert.equal(r[2].actual, null);
   const md = formatTargets(r);
   assert.match(md, /95\.10% \| PASS/);
@@ -417,11 +491,26 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   const poolTruth = new Map(poolCsv.slice(1).map((r) => r.split(',') as [string, string]));
   const nClasses = new Set(poolTruth.values()).size;
   const base = ['--data', pool, '--truth', path.join(tmp, 'pool.csv'), '--test-data', testDir, '--test-truth', path.join(tmp, 'test.csv')];
-  const common = ['--epochs', '1', '--rounds', '1', '--seed-per-class', '1', '--no-speed', '--quiet', '--supervised-items', '200', '--scratch', path.join(tmp, 'scratch')];
+  const common = [
+    '--epochs',
+    '1',
+    '--rounds',
+    '1',
+    '--seed-per-class',
+    '1',
+    '--no-speed',
+    '--quiet',
+    '--supervised-items',
+    '200',
+    '--scratch',
+    path.join(tmp, 'scratch'),
+  ];
   const before = fs.readdirSync(pool).sort();
 
   const tReview = Date.now();
-  const review = await runBench(parseBenchArgs([...base, ...common, '--review', '5', '--uncertain', '4', '--finetune', '--keep', '--target', 'final.humanActions<=1'])!);
+  const review = await runBench(
+    parseBenchArgs([...base, ...common, '--review', '5', '--uncertain', '4', '--finetune', '--keep', '--target', 'final.humanActions<=1'])!,
+  );
   const reviewElapsed = (Date.now() - tReview) / 1000;
   const kept = fs.readdirSync(path.join(tmp, 'scratch')).map((d) => path.join(tmp, 'scratch', d));
   assert.equal(kept.length, 1, '--keep leaves the scratch workspace');
@@ -445,7 +534,10 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   assert.equal(review.final.labelled, review.final.humanActions);
   assert.ok(review.final.datasetLabelAccuracy >= review.final.labelled / 61 - 1e-12);
   assert.ok(review.testItems && review.final.testAccuracy !== null && review.final.testAccuracy >= 0 && review.final.testAccuracy <= 1);
-  assert.deepEqual(review.targets.map((t) => t.pass), [false]);
+  assert.deepEqual(
+    review.targets.map((t) => t.pass),
+    [false],
+  );
   assert.ok(review.speed.pretrainItemsPerSecond.wall > 0);
   // --finetune: the final train fine-tuned networks (scored after the classifier alone, for comparison).
   const ft = review.final.finetune;
@@ -453,24 +545,39 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   assert.ok(ft.before && ft.before.datasetLabelAccuracy >= 0 && ft.before.datasetLabelAccuracy <= 1);
 
   // Baselines on the same human labels: PCA + logistic regression, the same budget at random, the encoder from scratch.
-  assert.deepEqual(review.baselines.map((b) => b.name), ['pca-logreg', 'random-pca-logreg', 'supervised-encoder']);
-  assert.deepEqual(review.baselines.map((b) => b.labels), [review.final.humanActions, review.final.humanActions, review.final.humanActions]);
+  assert.deepEqual(
+    review.baselines.map((b) => b.name),
+    ['pca-logreg', 'random-pca-logreg', 'supervised-encoder'],
+  );
+  assert.deepEqual(
+    review.baselines.map((b) => b.labels),
+    [review.final.humanActions, review.final.humanActions, review.final.humanActions],
+  );
   for (const b of review.baselines) {
     assert.ok(b.testAccuracy !== null && b.testAccuracy >= 0 && b.testAccuracy <= 1, `${b.name} test ${b.testAccuracy}`);
     // Its human labels are right (truthful annotator) and the 61st pool item (broken.png) is unreadable: counts as wrong.
-    assert.ok(b.datasetLabelAccuracy >= review.final.humanActions / 61 - 1e-12 && b.datasetLabelAccuracy <= 60 / 61 + 1e-12, `${b.name} dataset ${b.datasetLabelAccuracy}`);
+    assert.ok(
+      b.datasetLabelAccuracy >= review.final.humanActions / 61 - 1e-12 && b.datasetLabelAccuracy <= 60 / 61 + 1e-12,
+      `${b.name} dataset ${b.datasetLabelAccuracy}`,
+    );
     assert.ok(b.seconds > 0);
   }
   // SelfLabel's wall time does not include the baselines' (timed on their own, without overlap): together they fit in
   // the elapsed time.
   const baselineSeconds = review.baselines.reduce((t, b) => t + b.seconds, 0);
-  assert.ok(review.final.wallSeconds + baselineSeconds <= reviewElapsed + 0.2, `${review.final.wallSeconds} + ${baselineSeconds} > ${reviewElapsed}`);
+  assert.ok(
+    review.final.wallSeconds + baselineSeconds <= reviewElapsed + 0.2,
+    `${review.final.wallSeconds} + ${baselineSeconds} > ${reviewElapsed}`,
+  );
   assert.match(formatMarkdown(review), /\| pca-logreg \| /);
   assert.match(formatMarkdown(review), /\| supervised-encoder \| /);
 
   // --pretrained-from resumes the kept workspace's encoders (already at the wanted epochs: no training) and says so.
   const auto = await runBench(parseBenchArgs([...base, ...common, '--no-review', '--pretrained-from', path.join(kept[0], 'pool')])!);
-  assert.ok(auto.warnings.some((w) => w.includes('pretraining resumed the encoders')), auto.warnings.join('; '));
+  assert.ok(
+    auto.warnings.some((w) => w.includes('pretraining resumed the encoders')),
+    auto.warnings.join('; '),
+  );
   assert.ok(auto.pretrain.tasks.length === 2 && auto.pretrain.tasks.every((t) => t.epochs === 1));
   fs.rmSync(kept[0], { recursive: true, force: true });
   await assert.rejects(runBench(parseBenchArgs([...base, ...common, '--no-review', '--pretrained-from', tmp])!), /no pretrained encoders/);
@@ -480,7 +587,11 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
   assert.equal(auto.rounds[0].autoAccepted, auto.rounds[0].proposals);
   assert.equal(auto.final.journalConsistent, true);
   assert.equal(auto.final.finetune, null, 'no fine-tuning without --finetune');
-  assert.deepEqual(auto.baselines.map((b) => b.name), ['pca-logreg', 'supervised-encoder'], 'no random-budget baseline without review');
+  assert.deepEqual(
+    auto.baselines.map((b) => b.name),
+    ['pca-logreg', 'supervised-encoder'],
+    'no random-budget baseline without review',
+  );
 
   // The user's folder was never written to, and the scratch workspaces are gone.
   assert.deepEqual(fs.readdirSync(pool).sort(), before);
@@ -522,14 +633,21 @@ test('prepare-data: oxygen icons are read by context, links resolved, duplicates
   const labels = items.map((i) => i.label);
   assert.equal(labels.filter((l) => l === 'apps').length, 12, 'the alias is the same bytes: kept once');
   assert.equal(labels.filter((l) => l === 'actions').length, 4);
-  assert.deepEqual(items.filter((i) => i.label === 'places').map((i) => i.group), ['places/home'], 'the ambiguous artwork is dropped');
+  assert.deepEqual(
+    items.filter((i) => i.label === 'places').map((i) => i.group),
+    ['places/home'],
+    'the ambiguous artwork is dropped',
+  );
   assert.ok(!labels.includes('status') && !labels.includes('emotes'));
   const groups = new Map<string, Icon[]>();
   for (const it of items) groups.set(it.group, [...(groups.get(it.group) ?? []), it]);
   const split = groupSplit(groups, 0.2, rng(1));
   assert.equal(split.pool.length + split.test.length, items.length);
   const side = new Map<string, string>();
-  for (const [name, list] of [['pool', split.pool], ['test', split.test]] as const) {
+  for (const [name, list] of [
+    ['pool', split.pool],
+    ['test', split.test],
+  ] as const) {
     for (const it of list) {
       assert.notEqual(side.get(it.group), name === 'pool' ? 'test' : 'pool', `${it.group} is on both sides`);
       side.set(it.group, name);
@@ -539,5 +657,9 @@ test('prepare-data: oxygen icons are read by context, links resolved, duplicates
   assert.ok(split.test.some((i) => i.label === 'apps') && split.test.some((i) => i.label === 'actions'));
   assert.ok(!split.test.some((i) => i.label === 'places'));
   const again = groupSplit(groups, 0.2, rng(1));
-  assert.deepEqual(again.test.map((i) => i.source), split.test.map((i) => i.source), 'seeded: the same split');
+  assert.deepEqual(
+    again.test.map((i) => i.source),
+    split.test.map((i) => i.source),
+    'seeded: the same split',
+  );
 });

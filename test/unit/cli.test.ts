@@ -43,7 +43,7 @@ before(() => {
   const ham = emails('easy-ham-1', 30);
   const all = [...spam.map((t) => ['spam', t]), ...ham.map((t) => ['ham', t])];
   all.forEach(([label, text], i) => {
-    const name = `mail/${String(i * 7919 % 1000).padStart(4, '0')}.txt`;
+    const name = `mail/${String((i * 7919) % 1000).padStart(4, '0')}.txt`;
     fs.writeFileSync(path.join(ws, name), text);
     truth.set(name, label);
   });
@@ -94,7 +94,10 @@ test('label: unknown class and unknown item are refused, a good label is durable
   assert.match(missing.err, /unknown item/);
   const ok = cli(['label', item, truth.get(item)!], ws);
   assert.equal(ok.code, 0, ok.err);
-  const journal = fs.readFileSync(path.join(ws, '.selflabel/labels.jsonl'), 'utf8').split('\n').filter((l) => l.trim());
+  const journal = fs
+    .readFileSync(path.join(ws, '.selflabel/labels.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   const last = JSON.parse(journal[journal.length - 1]);
   assert.equal(last.item, item);
   assert.equal(last.label, truth.get(item));

@@ -106,7 +106,8 @@ test('a corrupt classes.json: status and export work from the journal, init --fo
 });
 
 test('journal warnings are printed once each, with counts (item 10)', async () => {
-  const ev = (id: string, item: string, label: string) => JSON.stringify({ id, time: '2026-01-01T00:00:00Z', item, label, source: 'human' });
+  const ev = (id: string, item: string, label: string) =>
+    JSON.stringify({ id, time: '2026-01-01T00:00:00Z', item, label, source: 'human' });
   await fs.appendFile(journal(), [ev('w1', 'texts/t3.txt', 'german'), ev('w2', 'texts/t4.txt', 'german'), 'not json'].join('\n') + '\n');
   for (const args of [['status'], ['label', 'texts/t5.txt', 'english']]) {
     const r = await cli(args[0], '--workspace', ws, ...args.slice(1));
@@ -122,7 +123,13 @@ test('compact: rewrites the journal, keeps every label (item 11)', async () => {
   const before = JSON.parse((await cli('status', '--workspace', ws, '--json')).out) as { counts: Record<string, number> };
   const r = await cli('compact', '--workspace', ws, '--json');
   assert.equal(r.code, 0, r.err);
-  const res = JSON.parse(r.out) as { compacted: boolean; eventsBefore: number; eventsAfter: number; bytesAfter: number; bytesBefore: number };
+  const res = JSON.parse(r.out) as {
+    compacted: boolean;
+    eventsBefore: number;
+    eventsAfter: number;
+    bytesAfter: number;
+    bytesBefore: number;
+  };
   assert.equal(res.compacted, true);
   assert.ok(res.eventsAfter < res.eventsBefore && res.bytesAfter < res.bytesBefore, r.out);
   const after = JSON.parse((await cli('status', '--workspace', ws, '--json')).out) as { counts: Record<string, number> };

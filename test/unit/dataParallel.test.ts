@@ -27,7 +27,12 @@ function runWorker(job: Record<string, unknown>): Promise<unknown> {
 }
 
 test('shareOf splits a batch into contiguous shares that differ by at most one', () => {
-  for (const [batch, world] of [[256, 2], [7, 2], [10, 3], [1, 2]]) {
+  for (const [batch, world] of [
+    [256, 2],
+    [7, 2],
+    [10, 3],
+    [1, 2],
+  ]) {
     let next = 0;
     for (let r = 0; r < world; r++) {
       const s = shareOf(batch, r, world);
@@ -57,7 +62,9 @@ test('two workers at uneven paces get the mean of both contributions at every st
   const params = 257;
   const steps = 12;
   const buffer = allocateExchange(2, params);
-  const [a, b] = (await Promise.all([0, 1].map((rank) => runWorker({ mode: 'reduce', buffer, rank, world: 2, params, steps, stopAt: rank === 1 ? 5 : -1 })))) as {
+  const [a, b] = (await Promise.all(
+    [0, 1].map((rank) => runWorker({ mode: 'reduce', buffer, rank, world: 2, params, steps, stopAt: rank === 1 ? 5 : -1 })),
+  )) as {
     mean: number[];
     loss: number;
     stop: boolean;
@@ -94,13 +101,19 @@ test('two data-parallel workers training on halves of a batch match one thread t
   const ref = v.map((w) => Array.from(w.dataSync()));
   // Rank 1 starts from scrambled weights: broadcast() must make it rank 0's.
   const buffer = allocateExchange(2, params);
-  const out = (await Promise.all([0, 1].map((rank) => runWorker({ mode: 'train', buffer, rank, world: 2, params, steps, batch, seed, scramble: rank === 1 })))) as {
+  const out = (await Promise.all(
+    [0, 1].map((rank) => runWorker({ mode: 'train', buffer, rank, world: 2, params, steps, batch, seed, scramble: rank === 1 })),
+  )) as {
     losses: number[];
     weights: number[][];
   }[];
   for (const o of out) {
-    o.losses.forEach((l, s) => assert.ok(Math.abs(l - refLosses[s]) <= 1e-5 * Math.max(1, Math.abs(refLosses[s])), `loss of step ${s}: ${l} vs ${refLosses[s]}`));
-    o.weights.forEach((w, k) => w.forEach((val, i) => assert.ok(Math.abs(val - ref[k][i]) <= 1e-5, `weight ${k}[${i}]: ${val} vs ${ref[k][i]}`)));
+    o.losses.forEach((l, s) =>
+      assert.ok(Math.abs(l - refLosses[s]) <= 1e-5 * Math.max(1, Math.abs(refLosses[s])), `loss of step ${s}: ${l} vs ${refLosses[s]}`),
+    );
+    o.weights.forEach((w, k) =>
+      w.forEach((val, i) => assert.ok(Math.abs(val - ref[k][i]) <= 1e-5, `weight ${k}[${i}]: ${val} vs ${ref[k][i]}`)),
+    );
   }
   // The replicas are bit-identical to each other.
   assert.deepEqual(out[0].weights, out[1].weights);

@@ -58,7 +58,14 @@ function sha32(data: Uint8Array | string): string {
 /** Encodes a PNG whose stored colour type matches the given pixel layout (no conversion by pngjs). */
 function pngBytes(width: number, height: number, channels: 1 | 2 | 3 | 4, data: Uint8Array): Buffer {
   const colorType = ({ 1: 0, 2: 4, 3: 2, 4: 6 } as const)[channels];
-  const png = new PNG({ width, height, colorType, inputColorType: colorType, bitDepth: 8, inputHasAlpha: channels === 2 || channels === 4 });
+  const png = new PNG({
+    width,
+    height,
+    colorType,
+    inputColorType: colorType,
+    bitDepth: 8,
+    inputHasAlpha: channels === 2 || channels === 4,
+  });
   png.data = Buffer.from(data);
   return PNG.sync.write(png, { colorType, inputColorType: colorType, bitDepth: 8, inputHasAlpha: channels === 2 || channels === 4 });
 }
@@ -148,7 +155,8 @@ describe('images', () => {
     ]) {
       const o = (y * w + x) * 3;
       const want = at(x, y);
-      for (let c = 0; c < 3; c++) assert.ok(Math.abs(img.data[o + c] - want[c]) <= 4, `pixel ${x},${y} channel ${c}: ${img.data[o + c]} vs ${want[c]}`);
+      for (let c = 0; c < 3; c++)
+        assert.ok(Math.abs(img.data[o + c] - want[c]) <= 4, `pixel ${x},${y} channel ${c}: ${img.data[o + c]} vs ${want[c]}`);
     }
     assert.deepEqual(probeImage(jpegBytes(w, h, at)), { format: 'jpeg', width: w, height: h, channels: 3 });
   });
@@ -172,7 +180,10 @@ describe('images', () => {
     const f = toTensorData(img, 2, 1);
     const e0 = (row[0] + row[1] / 2) / 1.5 / 255;
     const e1 = (row[1] / 2 + row[2]) / 1.5 / 255;
-    assert.ok(Math.abs(f[0] - e0) < 1e-6 && Math.abs(f[1] - e1) < 1e-6 && Math.abs(f[2] - e0) < 1e-6 && Math.abs(f[3] - e1) < 1e-6, `${Array.from(f)}`);
+    assert.ok(
+      Math.abs(f[0] - e0) < 1e-6 && Math.abs(f[1] - e1) < 1e-6 && Math.abs(f[2] - e0) < 1e-6 && Math.abs(f[3] - e1) < 1e-6,
+      `${Array.from(f)}`,
+    );
   });
 
   test('enlarging is bilinear with half-pixel centres, clamped at the borders', () => {
@@ -192,7 +203,11 @@ describe('images', () => {
     const exp = [255, 255, 255, Math.round(100 * a + 255 * (1 - a)), Math.round(50 * a + 255 * (1 - a)), Math.round(255 * (1 - a))];
     assert.deepEqual(Array.from(toUint8(rgba, 2, 3).subarray(0, 3)), exp.slice(0, 3));
     // a 2×1 image squashed to 1×1 averages the two composited pixels; check at size 2 instead (no resampling in x)
-    const big = toUint8({ width: 2, height: 2, channels: 4, data: Uint8Array.from([0, 0, 0, 0, 100, 50, 0, 128, 0, 0, 0, 0, 100, 50, 0, 128]) }, 2, 3);
+    const big = toUint8(
+      { width: 2, height: 2, channels: 4, data: Uint8Array.from([0, 0, 0, 0, 100, 50, 0, 128, 0, 0, 0, 0, 100, 50, 0, 128]) },
+      2,
+      3,
+    );
     assert.deepEqual(Array.from(big.subarray(0, 6)), exp);
   });
 
@@ -284,13 +299,18 @@ describe('rows', () => {
   });
 
   test('property: any table written with csvLine parses back to the same fields', () => {
-    const field = fc.string({ unit: fc.constantFrom('a', 'b', ' ', ',', '"', '\n', '\r', 'é', '😀') , maxLength: 8 });
+    const field = fc.string({ unit: fc.constantFrom('a', 'b', ' ', ',', '"', '\n', '\r', 'é', '😀'), maxLength: 8 });
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }).chain((cols) => fc.array(fc.array(field, { minLength: cols, maxLength: cols }), { minLength: 1, maxLength: 6 })), (rows) => {
-        const text = rows.map(csvLine).join('');
-        const parsed = parseCsv(text).map((r) => r.fields);
-        assert.deepEqual(parsed, rows);
-      }),
+      fc.property(
+        fc
+          .integer({ min: 1, max: 4 })
+          .chain((cols) => fc.array(fc.array(field, { minLength: cols, maxLength: cols }), { minLength: 1, maxLength: 6 })),
+        (rows) => {
+          const text = rows.map(csvLine).join('');
+          const parsed = parseCsv(text).map((r) => r.fields);
+          assert.deepEqual(parsed, rows);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -346,13 +366,19 @@ describe('scanWorkspace', () => {
     assert.deepEqual(res.skipped, []);
     const by = new Map(res.items.map((i) => [i.id, i]));
     const a = by.get('img/a.png')!;
-    assert.deepEqual([a.kind, a.modality, a.hash, a.size, a.width, a.height, a.channels], ['image', 'image', sha32(png), png.length, 5, 4, 1]);
+    assert.deepEqual(
+      [a.kind, a.modality, a.hash, a.size, a.width, a.height, a.channels],
+      ['image', 'image', sha32(png), png.length, 5, 4, 1],
+    );
     assert.equal(by.get('img/B.JPG')!.hash, sha32(jpg));
     const t = by.get('notes/long.txt')!;
     assert.deepEqual([t.kind, t.modality, t.hash, t.size], ['text', 'text', sha32(Buffer.from(long)), Buffer.byteLength(long)]);
     assert.equal(t.preview, long.slice(0, 200));
     const r2 = by.get('data.jsonl#2')!;
-    assert.deepEqual([r2.kind, r2.row, r2.line, r2.hash, r2.size, r2.preview, r2.path], ['row', 2, 3, sha32('second'), 6, 'second', 'data.jsonl']);
+    assert.deepEqual(
+      [r2.kind, r2.row, r2.line, r2.hash, r2.size, r2.preview, r2.path],
+      ['row', 2, 3, sha32('second'), 6, 'second', 'data.jsonl'],
+    );
     const c1 = by.get('table.csv#1')!;
     assert.deepEqual([c1.row, c1.line, c1.preview, c1.hash], [1, 2, 'multi\nline', sha32('multi\nline')]);
     assert.equal(by.get('table.csv#2')!.line, 4);
@@ -389,7 +415,8 @@ describe('scanWorkspace', () => {
 
   test('CSV rows: malformed rows, missing/empty text and a single-column file', async () => {
     const root = await workspace({
-      'a.csv': 'id,text,n\n1,good one,1\n2,"bad ""quote"" here" oops,2\n3,,3\n4,too,many,fields\n5,"line\nbreak",5\n6,"never closed,6\n7,recovered,7\n',
+      'a.csv':
+        'id,text,n\n1,good one,1\n2,"bad ""quote"" here" oops,2\n3,,3\n4,too,many,fields\n5,"line\nbreak",5\n6,"never closed,6\n7,recovered,7\n',
       'one.csv': 'sentence\nhello\n\nworld\n',
       'nocol.csv': 'a,b\n1,2\n',
       'headeronly.csv': 'text\n',
@@ -429,7 +456,9 @@ describe('scanWorkspace', () => {
       '{"body":"omega"}',
     ];
     const bad = Buffer.concat([Buffer.from('{"body":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]);
-    const root = await workspace({ 'd.ndjson': Buffer.concat([Buffer.from(lines.join('\n') + '\n'), bad, Buffer.from('{"body":"tail"}')]) });
+    const root = await workspace({
+      'd.ndjson': Buffer.concat([Buffer.from(lines.join('\n') + '\n'), bad, Buffer.from('{"body":"tail"}')]),
+    });
     const res = await scanWorkspace(root, { textField: 'body' });
     assert.deepEqual(
       res.items.map((i) => [i.id, i.preview, i.line]),
@@ -571,7 +600,12 @@ describe('scanWorkspace', () => {
   });
 
   test('incremental: unchanged files come from the cache; an edit and a rename are noticed', async () => {
-    const root = await workspace({ 'a.txt': 'alpha', 'b.txt': 'bravo', 'r.csv': 'text\none\ntwo\n', 'p.png': pngBytes(2, 2, 1, pattern(4, 1)) });
+    const root = await workspace({
+      'a.txt': 'alpha',
+      'b.txt': 'bravo',
+      'r.csv': 'text\none\ntwo\n',
+      'p.png': pngBytes(2, 2, 1, pattern(4, 1)),
+    });
     const old = new Date(Date.now() - 3600_000);
     for (const f of ['a.txt', 'b.txt', 'r.csv', 'p.png']) await fs.utimes(path.join(root, f), old, old);
     const cacheFile = path.join(root, '.selflabel', 'cache', 'scan.json');
@@ -595,7 +629,10 @@ describe('scanWorkspace', () => {
     assert.equal(by.has('r.csv#1'), false);
     assert.equal(by.get('renamed.csv#1')!.hash, first.items.find((i) => i.id === 'r.csv#1')!.hash);
     assert.equal(by.get('renamed.csv#2')!.preview, 'two');
-    assert.deepEqual(by.get('p.png'), first.items.find((i) => i.id === 'p.png'));
+    assert.deepEqual(
+      by.get('p.png'),
+      first.items.find((i) => i.id === 'p.png'),
+    );
     // The cache forgets deleted files and is ignored when the text field changes.
     const saved = JSON.parse(await fs.readFile(cacheFile, 'utf8'));
     assert.deepEqual(Object.keys(saved.files).sort(), ['a.txt', 'b.txt', 'p.png', 'renamed.csv']);
@@ -660,11 +697,20 @@ describe('loading items', () => {
       }
     }
     assert.deepEqual(Array.from(px), want);
-    const c = await loadImage(root, scan.items.find((i) => i.id === 'c.jpg')!, 4, 3);
+    const c = await loadImage(
+      root,
+      scan.items.find((i) => i.id === 'c.jpg')!,
+      4,
+      3,
+    );
     assert.equal(c.length, 4 * 4 * 3);
-    for (let p = 0; p < 16; p++) assert.ok(Math.abs(c[p * 3] - 50) <= 3 && Math.abs(c[p * 3 + 1] - 100) <= 3 && Math.abs(c[p * 3 + 2] - 150) <= 3);
+    for (let p = 0; p < 16; p++)
+      assert.ok(Math.abs(c[p * 3] - 50) <= 3 && Math.abs(c[p * 3 + 1] - 100) <= 3 && Math.abs(c[p * 3 + 2] - 150) <= 3);
     await fs.writeFile(path.join(root, 'g.png'), 'garbage');
     await assert.rejects(loadImage(root, g, 3, 1), (e: unknown) => e instanceof ItemError && /changed since the last scan/.test(e.reason));
-    await assert.rejects(loadImage(root, { ...g, hash: '' }, 3, 1), (e: unknown) => e instanceof ItemError && /not a PNG or JPEG/.test(e.reason));
+    await assert.rejects(
+      loadImage(root, { ...g, hash: '' }, 3, 1),
+      (e: unknown) => e instanceof ItemError && /not a PNG or JPEG/.test(e.reason),
+    );
   });
 });

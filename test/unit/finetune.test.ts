@@ -30,7 +30,12 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
   writeMnistSample(ws, { size: 240, seed: 5, truthFile: path.join(tmp, 'ws.csv'), log: () => undefined });
   writeMnistSample(other, { size: 30, seed: 6, truthFile: path.join(tmp, 'other.csv'), log: () => undefined });
   const truth = new Map(
-    fs.readFileSync(path.join(tmp, 'ws.csv'), 'utf8').trim().split('\n').slice(1).map((r) => r.split(',') as [string, string]),
+    fs
+      .readFileSync(path.join(tmp, 'ws.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((r) => r.split(',') as [string, string]),
   );
   const classes = [...new Set(truth.values())].sort();
   const p = await Project.init(ws, classes, { workers: 2, finetuneEpochs: 1 }, { runner: workerRunner });
@@ -54,7 +59,10 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     assert.equal(f.trainedOn.labels + f.calibrationItems, per.size * 3, 'held-out labels are not trained on');
     assert.ok(f.trainedOn.pseudo > 0 && f.trainedOn.pseudo <= 240 - per.size * 3);
     assert.ok(f.temperature > 0 && Number.isFinite(f.temperature));
-    assert.ok(progress.some((m) => m.includes('fine-tuning')), 'fine-tuning reports its progress');
+    assert.ok(
+      progress.some((m) => m.includes('fine-tuning')),
+      'fine-tuning reports its progress',
+    );
     const models = path.join(ws, '.selflabel', 'models');
     for (const name of f.networks) assert.ok(fs.existsSync(path.join(models, name, 'weights.bin')), `${name} saved`);
     const cf = JSON.parse(fs.readFileSync(path.join(models, 'classifier.json'), 'utf8'));

@@ -21,7 +21,17 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
-import { decodeImage, probeImage, ItemError, parseCsv, CsvParser, parseJsonlLine, readRawRows, type CsvRecord, type RawRow } from '../../src/core/dataset';
+import {
+  decodeImage,
+  probeImage,
+  ItemError,
+  parseCsv,
+  CsvParser,
+  parseJsonlLine,
+  readRawRows,
+  type CsvRecord,
+  type RawRow,
+} from '../../src/core/dataset';
 import { parseFromHost, parseFromWebview, isItemId } from '../../src/protocol/webview';
 import { isWorkerMessage } from '../../src/protocol/worker';
 
@@ -109,7 +119,11 @@ function checkImage(buf: Uint8Array): void {
 }
 
 test('probeImage/decodeImage on random bytes: a result or an ItemError, never another crash', () => {
-  const prefix = fc.constantFrom(Buffer.alloc(0), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from([0xff, 0xd8, 0xff]));
+  const prefix = fc.constantFrom(
+    Buffer.alloc(0),
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    Buffer.from([0xff, 0xd8, 0xff]),
+  );
   fc.assert(
     fc.property(prefix, fc.uint8Array({ maxLength: 200 }), (p, rest) => {
       checkImage(Buffer.concat([p, rest]));
@@ -172,7 +186,10 @@ test('CSV parser: never throws, line numbers never go back, any split into chunk
 
 test('JSONL line parser: a JSON object or a reason, never a throw', () => {
   const mutatedJson = fc
-    .tuple(fc.jsonValue({ maxDepth: 3 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom('"', '{', '}', ',', ':', '\\', '\u0000', '\ud800', '')), { maxLength: 3 }))
+    .tuple(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.array(fc.tuple(fc.nat(), fc.constantFrom('"', '{', '}', ',', ':', '\\', '\u0000', '\ud800', '')), { maxLength: 3 }),
+    )
     .map(([v, edits]) => {
       let s = JSON.stringify(v) ?? '';
       for (const [at, ch] of edits) {
@@ -204,10 +221,14 @@ const rowFileBytes = fc
     ),
     { maxLength: 30 },
   )
-  .map((parts) => Buffer.concat(parts.map((p) => (/^[\x00-\x7f]*$/.test(p) || /[é😀]/.test(p) ? Buffer.from(p) : Buffer.from(p, 'latin1')))));
+  .map((parts) =>
+    Buffer.concat(parts.map((p) => (/^[\x00-\x7f]*$/.test(p) || /[é😀]/.test(p) ? Buffer.from(p) : Buffer.from(p, 'latin1')))),
+  );
 
 function rowKey(r: RawRow): string {
-  return JSON.stringify(r.kind === 'bad' ? [r.row, r.line, 'bad', r.reason] : r.kind === 'json' ? [r.row, r.line, r.value] : [r.row, r.line, r.fields]);
+  return JSON.stringify(
+    r.kind === 'bad' ? [r.row, r.line, 'bad', r.reason] : r.kind === 'json' ? [r.row, r.line, r.value] : [r.row, r.line, r.fields],
+  );
 }
 
 test('readRawRows on random bytes (JSONL and CSV): rows or clear errors, the same rows for any chunk size', async () => {
@@ -215,26 +236,31 @@ test('readRawRows on random bytes (JSONL and CSV): rows or clear errors, the sam
   let n = 0;
   let fileErrors = 0;
   await fc.assert(
-    fc.asyncProperty(rowFileBytes, fc.constantFrom('jsonl' as const, 'csv' as const), fc.integer({ min: 1, max: 16 }), async (bytes, format, chunk) => {
-      await fs.writeFile(file, bytes);
-      const read = async (chunkBytes?: number) => {
-        const rows: string[] = [];
-        try {
-          const stats = await readRawRows(file, format, (r) => rows.push(rowKey(r)), { chunkBytes });
-          assert.equal(stats.bytes, bytes.length);
-          return { rows, error: undefined as string | undefined };
-        } catch (e) {
-          if (!(e instanceof ItemError)) throw e;
-          return { rows, error: e.reason };
-        }
-      };
-      const whole = await read();
-      const pieces = await read(chunk);
-      if (whole.error) fileErrors++;
-      assert.equal(pieces.error === undefined, whole.error === undefined, `chunk size ${chunk} changes whether the file is readable`);
-      if (!whole.error) assert.deepEqual(pieces.rows, whole.rows);
-      n++;
-    }),
+    fc.asyncProperty(
+      rowFileBytes,
+      fc.constantFrom('jsonl' as const, 'csv' as const),
+      fc.integer({ min: 1, max: 16 }),
+      async (bytes, format, chunk) => {
+        await fs.writeFile(file, bytes);
+        const read = async (chunkBytes?: number) => {
+          const rows: string[] = [];
+          try {
+            const stats = await readRawRows(file, format, (r) => rows.push(rowKey(r)), { chunkBytes });
+            assert.equal(stats.bytes, bytes.length);
+            return { rows, error: undefined as string | undefined };
+          } catch (e) {
+            if (!(e instanceof ItemError)) throw e;
+            return { rows, error: e.reason };
+          }
+        };
+        const whole = await read();
+        const pieces = await read(chunk);
+        if (whole.error) fileErrors++;
+        assert.equal(pieces.error === undefined, whole.error === undefined, `chunk size ${chunk} changes whether the file is readable`);
+        if (!whole.error) assert.deepEqual(pieces.rows, whole.rows);
+        n++;
+      },
+    ),
     { numRuns: FILE_RUNS },
   );
   assert.equal(n, FILE_RUNS);
@@ -266,12 +292,40 @@ const VALID_FROM_HOST: unknown[] = [
   {
     kind: 'notify',
     method: 'review',
-    params: { mode: 'review', classes: ['a'], items: [{ id: 'x', kind: 'image', path: 'x', status: 'proposed', confidence: 0.9 }], imageBase: null, threshold: 0.9, trusted: true, empty: null },
+    params: {
+      mode: 'review',
+      classes: ['a'],
+      items: [{ id: 'x', kind: 'image', path: 'x', status: 'proposed', confidence: 0.9 }],
+      imageBase: null,
+      threshold: 0.9,
+      trusted: true,
+      empty: null,
+    },
   },
 ];
 
 /** Hostile strings: path traversal, absolute paths, control characters, prototype keys. */
-const hostile = fc.constantFrom('..', '../x', 'a/../../etc/passwd', '/etc/passwd', 'C:\\x', 'C:x', 'a\\..\\b', 'a//b', 'a/./b', '', '\u0000', 'a\nb', '__proto__', 'constructor', '#1', '..#3', 'a/..#2', '.', '%2e%2e/x');
+const hostile = fc.constantFrom(
+  '..',
+  '../x',
+  'a/../../etc/passwd',
+  '/etc/passwd',
+  'C:\\x',
+  'C:x',
+  'a\\..\\b',
+  'a//b',
+  'a/./b',
+  '',
+  '\u0000',
+  'a\nb',
+  '__proto__',
+  'constructor',
+  '#1',
+  '..#3',
+  'a/..#2',
+  '.',
+  '%2e%2e/x',
+);
 const anyValue = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.anything({ maxDepth: 2, withNullPrototype: true, withBigInt: true }), hostile);
 
 /** Replaces a value at a random path of a message, deletes it, or adds a prototype key. */
@@ -334,7 +388,9 @@ test('parseFromWebview: random values and mutated valid messages never throw; ac
   for (const m of VALID_FROM_WEBVIEW) assert.ok(parseFromWebview(m).ok, JSON.stringify(m));
   const input = fc.oneof(
     anyValue,
-    fc.tuple(fc.constantFrom(...VALID_FROM_WEBVIEW), fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), anyValue, fc.nat(2)).map(([m, p, v, op]) => mutateMessage(m, p, v, op)),
+    fc
+      .tuple(fc.constantFrom(...VALID_FROM_WEBVIEW), fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), anyValue, fc.nat(2))
+      .map(([m, p, v, op]) => mutateMessage(m, p, v, op)),
   );
   let accepted = 0;
   fc.assert(
@@ -376,7 +432,9 @@ test('parseFromHost: random values and mutated valid messages never throw', () =
   for (const m of VALID_FROM_HOST) assert.ok(parseFromHost(m).ok, JSON.stringify(m));
   const input = fc.oneof(
     anyValue,
-    fc.tuple(fc.constantFrom(...VALID_FROM_HOST), fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), anyValue, fc.nat(2)).map(([m, p, v, op]) => mutateMessage(m, p, v, op)),
+    fc
+      .tuple(fc.constantFrom(...VALID_FROM_HOST), fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), anyValue, fc.nat(2))
+      .map(([m, p, v, op]) => mutateMessage(m, p, v, op)),
   );
   fc.assert(
     fc.property(input, (raw) => {
@@ -404,7 +462,9 @@ test('isWorkerMessage: random values and mutated valid messages give a boolean; 
   for (const m of VALID_WORKER) assert.ok(isWorkerMessage(m));
   const input = fc.oneof(
     anyValue,
-    fc.tuple(fc.constantFrom(...VALID_WORKER), fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), anyValue, fc.nat(2)).map(([m, p, v, op]) => mutateMessage(m, p, v, op)),
+    fc
+      .tuple(fc.constantFrom(...VALID_WORKER), fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), anyValue, fc.nat(2))
+      .map(([m, p, v, op]) => mutateMessage(m, p, v, op)),
   );
   let accepted = 0;
   fc.assert(
@@ -422,22 +482,18 @@ test('isWorkerMessage: random values and mutated valid messages give a boolean; 
   assert.ok(accepted > 100);
 });
 
-test(
-  'the webview validators refuse (not throw on) JSON messages whose kind or method is an object without toString',
-  {},
-  () => {
-    const hostile = [
-      { kind: { toString: 1 } },
-      { kind: 'request', id: 1, method: { toString: 1 }, params: {} },
-      { kind: 'notify', method: { toString: 1, valueOf: 1 }, params: {} },
-      JSON.parse('{"kind":{"toString":{}}}') as unknown,
-    ];
-    for (const m of hostile) {
-      assert.doesNotThrow(() => parseFromWebview(m), `parseFromWebview(${JSON.stringify(m)})`);
-      assert.doesNotThrow(() => parseFromHost(m), `parseFromHost(${JSON.stringify(m)})`);
-    }
-  },
-);
+test('the webview validators refuse (not throw on) JSON messages whose kind or method is an object without toString', {}, () => {
+  const hostile = [
+    { kind: { toString: 1 } },
+    { kind: 'request', id: 1, method: { toString: 1 }, params: {} },
+    { kind: 'notify', method: { toString: 1, valueOf: 1 }, params: {} },
+    JSON.parse('{"kind":{"toString":{}}}') as unknown,
+  ];
+  for (const m of hostile) {
+    assert.doesNotThrow(() => parseFromWebview(m), `parseFromWebview(${JSON.stringify(m)})`);
+    assert.doesNotThrow(() => parseFromHost(m), `parseFromHost(${JSON.stringify(m)})`);
+  }
+});
 
 test('fuzz timing', (t) => {
   t.diagnostic(`slowest single case: ${slowest.what} ${slowest.ms.toFixed(1)} ms (limit ${CASE_LIMIT_MS} ms)`);

@@ -40,8 +40,15 @@ function readEmails(perGroup: number): { texts: string[]; labels: Int32Array } {
   const base = path.join(ROOT, 'node_modules', '@stdlib', 'datasets-spam-assassin', 'data');
   const texts: string[] = [];
   const labels: number[] = [];
-  for (const [g, y] of [['easy-ham-1', 0], ['spam-2', 1]] as const) {
-    const files = fs.readdirSync(path.join(base, g)).filter((f) => f.endsWith('.json')).sort().slice(0, perGroup);
+  for (const [g, y] of [
+    ['easy-ham-1', 0],
+    ['spam-2', 1],
+  ] as const) {
+    const files = fs
+      .readdirSync(path.join(base, g))
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .slice(0, perGroup);
     for (const f of files) {
       texts.push((JSON.parse(fs.readFileSync(path.join(base, g, f), 'utf8')) as { text: string }).text);
       labels.push(y);
@@ -88,8 +95,14 @@ before(async () => {
 });
 
 test('NT-Xent equals the loss computed by hand on a tiny batch', async () => {
-  const z1 = [[1, 0], [0.6, 0.8]];
-  const z2 = [[0.8, 0.6], [0, 2]];
+  const z1 = [
+    [1, 0],
+    [0.6, 0.8],
+  ];
+  const z2 = [
+    [0.8, 0.6],
+    [0, 2],
+  ];
   const tau = 0.5;
   // By hand: normalise, cosine similarities, per-anchor −log softmax of the positive among the other 3.
   const all = [...z1, ...z2].map((v) => {
@@ -121,7 +134,9 @@ test('NT-Xent gradient matches finite differences', async () => {
         const z = tf.tensor2d(v, [4, 3]);
         return ntXentLoss(tf.slice(z, [0, 0], [2, -1]) as tf.Tensor2D, tf.slice(z, [2, 0], [2, -1]) as tf.Tensor2D, 0.3).dataSync()[0];
       });
-    const g = tf.grad((z: tf.Tensor) => ntXentLoss(tf.slice(z, [0, 0], [2, -1]) as tf.Tensor2D, tf.slice(z, [2, 0], [2, -1]) as tf.Tensor2D, 0.3));
+    const g = tf.grad((z: tf.Tensor) =>
+      ntXentLoss(tf.slice(z, [0, 0], [2, -1]) as tf.Tensor2D, tf.slice(z, [2, 0], [2, -1]) as tf.Tensor2D, 0.3),
+    );
     const input = tf.tensor2d(vals, [4, 3]);
     const gt = g(input);
     const grad = await gt.data();
@@ -140,7 +155,16 @@ test('NT-Xent gradient matches finite differences', async () => {
 
 test('augmentations: a quarter turn is an exact rotation, outputs stay in [0, 1], same seed gives same view', () => {
   const { pixels } = readDigits(2);
-  const none = { ...mildAugment(1), scale: [1, 1] as [number, number], ratio: [1, 1] as [number, number], rotateDeg: 0, translate: 0, brightness: 0, contrast: 0, noise: 0 };
+  const none = {
+    ...mildAugment(1),
+    scale: [1, 1] as [number, number],
+    ratio: [1, 1] as [number, number],
+    rotateDeg: 0,
+    translate: 0,
+    brightness: 0,
+    contrast: 0,
+    noise: 0,
+  };
   const out = new Float32Array(784);
   augmentImage(pixels, 1, 28, 1, out, 0, none, new Rng(1), 1);
   const plain = pixelsToFloat(pixels, 1, 1, 784);
@@ -161,7 +185,17 @@ test('augmentations: a quarter turn is an exact rotation, outputs stay in [0, 1]
 test('rotation pretext task learns on a few hundred digits (loss decreases), checkpoint resumes', async (t) => {
   const dir = await tmpDir(t);
   const { pixels } = readDigits(384);
-  const common = { pixels, n: 384, size: 28, channels: 1 as const, task: 'rotation' as const, checkpointDir: dir, batchSize: 64, seed: 5, encoder: { widths: [8, 16, 32], dim: 32 } };
+  const common = {
+    pixels,
+    n: 384,
+    size: 28,
+    channels: 1 as const,
+    task: 'rotation' as const,
+    checkpointDir: dir,
+    batchSize: 64,
+    seed: 5,
+    encoder: { widths: [8, 16, 32], dim: 32 },
+  };
   const r1 = await noLeak(() => pretrainImageEncoder({ ...common, epochs: 6, learningRate: 3e-3 }));
   const st = await readPretextState(dir);
   assert.ok(st);
@@ -197,7 +231,18 @@ test('rotation pretext task learns on a few hundred digits (loss decreases), che
 test('a cancelled SimCLR run saves where it stopped and resume finishes it', async (t) => {
   const dir = await tmpDir(t);
   const { pixels } = readDigits(256);
-  const common = { pixels, n: 256, size: 28, channels: 1 as const, task: 'simclr' as const, checkpointDir: dir, batchSize: 32, epochs: 2, seed: 2, encoder: { widths: [8, 16, 16], dim: 16 } };
+  const common = {
+    pixels,
+    n: 256,
+    size: 28,
+    channels: 1 as const,
+    task: 'simclr' as const,
+    checkpointDir: dir,
+    batchSize: 32,
+    epochs: 2,
+    seed: 2,
+    encoder: { widths: [8, 16, 16], dim: 16 },
+  };
   const ac = new AbortController();
   let steps = 0;
   await noLeak(() =>
@@ -231,7 +276,18 @@ test('a cancelled SimCLR run saves where it stopped and resume finishes it', asy
 test('time limit stops a run with a checkpoint; resume goes on', async (t) => {
   const dir = await tmpDir(t);
   const { pixels } = readDigits(256);
-  const common = { pixels, n: 256, size: 28, channels: 1 as const, task: 'rotation' as const, checkpointDir: dir, batchSize: 32, epochs: 50, seed: 2, encoder: { widths: [8, 8], dim: 8 } };
+  const common = {
+    pixels,
+    n: 256,
+    size: 28,
+    channels: 1 as const,
+    task: 'rotation' as const,
+    checkpointDir: dir,
+    batchSize: 32,
+    epochs: 50,
+    seed: 2,
+    encoder: { widths: [8, 8], dim: 8 },
+  };
   const r = await noLeak(() => pretrainImageEncoder({ ...common, maxSeconds: 0.3 }));
   assert.equal(r.complete, false);
   assert.ok(r.epochs < 50);
@@ -336,7 +392,15 @@ test('fitClassifier: accurate, calibrated out-of-fold estimate, JSON round trip,
   const { X, y } = blobs(600, 3, 16, 0.12, 4);
   const idx = Int32Array.from({ length: 30 }, (_, i) => i);
   const state = await noLeak(() =>
-    fitClassifier({ X, n: 600, dim: 16, train: { index: idx, y: idx.map((i) => y[i]), weight: new Float32Array(30).fill(1) }, nClasses: 3, seed: 1, folds: 3 }),
+    fitClassifier({
+      X,
+      n: 600,
+      dim: 16,
+      train: { index: idx, y: idx.map((i) => y[i]), weight: new Float32Array(30).fill(1) },
+      nClasses: 3,
+      seed: 1,
+      folds: 3,
+    }),
   );
   assert.equal(state.trainedOn.folds, 3);
   assert.ok(state.estimatedAccuracy !== null && state.estimatedAccuracy > 0.8, `estimated ${state.estimatedAccuracy}`);
@@ -353,11 +417,25 @@ test('fitClassifier: accurate, calibrated out-of-fold estimate, JSON round trip,
   assert.ok(ok / 600 > 0.9, `accuracy ${ok / 600}`);
   assert.throws(() => predict(copy, X, 300, 32), /expects 16-dim/);
   await assert.rejects(
-    () => fitClassifier({ X, n: 600, dim: 16, train: { index: Int32Array.from([700]), y: Int32Array.from([0]), weight: Float32Array.from([1]) }, nClasses: 3 }),
+    () =>
+      fitClassifier({
+        X,
+        n: 600,
+        dim: 16,
+        train: { index: Int32Array.from([700]), y: Int32Array.from([0]), weight: Float32Array.from([1]) },
+        nClasses: 3,
+      }),
     /not a row of X/,
   );
   await assert.rejects(
-    () => fitClassifier({ X, n: 600, dim: 16, train: { index: Int32Array.from([1]), y: Int32Array.from([5]), weight: Float32Array.from([1]) }, nClasses: 3 }),
+    () =>
+      fitClassifier({
+        X,
+        n: 600,
+        dim: 16,
+        train: { index: Int32Array.from([1]), y: Int32Array.from([5]), weight: Float32Array.from([1]) },
+        nClasses: 3,
+      }),
     /not a class/,
   );
 });
@@ -419,7 +497,11 @@ test('student CNN trains on labelled digits and its checkpoint embeds', async (t
 
 test('tokenizer, vocabulary and tf-idf bags', () => {
   assert.deepEqual(tokenize("Hello, World! It's 2024 — naïve café x_y"), ['hello', 'world', "it's", '2024', 'naïve', 'café', 'x_y']);
-  const docs = [['a', 'b', 'b'], ['a', 'c'], ['a', 'b', 'zzz']].map((d) => d);
+  const docs = [
+    ['a', 'b', 'b'],
+    ['a', 'c'],
+    ['a', 'b', 'zzz'],
+  ].map((d) => d);
   const v = buildVocab(docs, { minDf: 2, hashBuckets: 4 });
   assert.deepEqual(v.tokens, ['a', 'b']);
   assert.ok(v.idf[2] > v.idf[1], 'rarer token has higher idf');
@@ -438,7 +520,16 @@ test('text pretext tasks train on real e-mails and embed them', async (t) => {
   for (const task of ['masked', 'contrastive'] as const) {
     const dir = await tmpDir(t);
     const r = await noLeak(() =>
-      pretrainTextEncoder({ texts, task, epochs: 8, checkpointDir: dir, batchSize: 16, seed: 3, learningRate: 5e-3, encoder: { maxTokens: 64, embedDim: 16, hidden: 32, dim: 16 } }),
+      pretrainTextEncoder({
+        texts,
+        task,
+        epochs: 8,
+        checkpointDir: dir,
+        batchSize: 16,
+        seed: 3,
+        learningRate: 5e-3,
+        encoder: { maxTokens: 64, embedDim: 16, hidden: 32, dim: 16 },
+      }),
     );
     const st = await readPretextState(dir);
     assert.ok(st && st.lossHistory.length === 8);

@@ -27,7 +27,8 @@ test('every modality has a host face and a worker face with the same pretext tas
     assert.deepEqual([...host.pretextTasks], [...worker.pretextTasks], `${m}: host and worker disagree on the tasks`);
   }
   // The product registry serves the generic jobs and no test job.
-  for (const job of ['pretrain', 'embed', 'fit', 'predict', 'graph', 'studentPlan', 'calibrateLogits']) assert.equal(typeof (productJobs as Record<string, unknown>)[job], 'function', job);
+  for (const job of ['pretrain', 'embed', 'fit', 'predict', 'graph', 'studentPlan', 'calibrateLogits'])
+    assert.equal(typeof (productJobs as Record<string, unknown>)[job], 'function', job);
   for (const job of ['selfTest', 'sleep', 'crash', 'hang']) assert.equal((productJobs as Record<string, unknown>)[job], undefined, job);
 });
 
@@ -53,7 +54,13 @@ test('planStudent holds out a stratified fifth of the human labels and adds the 
   assert.ok(Math.min(...pseudoRows) >= 60, `the most confident guesses are the last rows, got ${Math.min(...pseudoRows)}`);
   for (const r of plan.calRows) assert.ok(!plan.set.index.includes(r), `held-out row ${r} is trained on`);
   // With fewer than 10 human labels nothing is held out.
-  const few = planStudent({ train: { index: index.slice(0, 8), y: y.slice(0, 8), weight: new Float32Array(8).fill(1), holdout: new Uint8Array(8).fill(1) }, teacher, n, nClasses: C, seed: 1 });
+  const few = planStudent({
+    train: { index: index.slice(0, 8), y: y.slice(0, 8), weight: new Float32Array(8).fill(1), holdout: new Uint8Array(8).fill(1) },
+    teacher,
+    n,
+    nClasses: C,
+    seed: 1,
+  });
   assert.equal(few.calRows.length, 0);
 });
 
@@ -65,7 +72,8 @@ test('calibrateLogits fits a temperature on the held-out rows, or applies the on
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     labels[i] = i % C;
-    for (let c = 0; c < C; c++) logits[i * C + c] = rng.normal() * 2 + (c === labels[i] ? 6 : 0) + (rng.next() < 0.3 ? 6 * (c === (labels[i] + 1) % C ? 1 : 0) : 0);
+    for (let c = 0; c < C; c++)
+      logits[i * C + c] = rng.normal() * 2 + (c === labels[i] ? 6 : 0) + (rng.next() < 0.3 ? 6 * (c === (labels[i] + 1) % C ? 1 : 0) : 0);
   }
   const calRows = Int32Array.from({ length: 30 }, (_, i) => i);
   const fitted = calibrateLogits({ logits, n, nClasses: C, calRows, calY: labels.slice(0, 30) });
@@ -73,7 +81,10 @@ test('calibrateLogits fits a temperature on the held-out rows, or applies the on
   assert.ok(fitted.accuracy !== undefined && fitted.accuracy > 0.4 && fitted.accuracy < 1);
   const given = calibrateLogits({ logits, n, nClasses: C, calRows: new Int32Array(0), calY: new Int32Array(0), temperature: 2 });
   assert.equal(given.temperature, 2);
-  assert.deepEqual([...given.probs.slice(0, 3)].map((x) => x.toFixed(5)), [...softmaxRows(logits, 1, C, 2)].map((x) => x.toFixed(5)));
+  assert.deepEqual(
+    [...given.probs.slice(0, 3)].map((x) => x.toFixed(5)),
+    [...softmaxRows(logits, 1, C, 2)].map((x) => x.toFixed(5)),
+  );
 });
 
 test('one argmax, one softmax, one PRNG', () => {

@@ -12,13 +12,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Progress } from '../../src/core/types';
-import {
-  deserializeError,
-  isFromWorkerMessage,
-  isToWorkerMessage,
-  isWorkerMessage,
-  serializeError,
-} from '../../src/protocol/worker';
+import { deserializeError, isFromWorkerMessage, isToWorkerMessage, isWorkerMessage, serializeError } from '../../src/protocol/worker';
 import { hasShape, isArrayOf, isFiniteNumber, isNullable, isOneOf, isOptional, isString } from '../../src/protocol/validate';
 import { WorkerCrashedError, WorkerPool } from '../../src/worker/pool';
 import { resolveWorkerScript } from '../../src/worker/workerPath';
@@ -153,7 +147,10 @@ test('selfTest trains a tiny model on a worker; two jobs at once run concurrentl
   assert.notEqual(a.threadId, b.threadId, 'two different worker threads');
   assert.ok(overlap(a, b), `both ran at the same time: [${a.startedAt}, ${a.endedAt}] and [${b.startedAt}, ${b.endedAt}]`);
   assert.equal(progress.length, 40);
-  assert.deepEqual(progress.map((p) => p.done), Array.from({ length: 40 }, (_, i) => i + 1));
+  assert.deepEqual(
+    progress.map((p) => p.done),
+    Array.from({ length: 40 }, (_, i) => i + 1),
+  );
   assert.ok(progress.every((p) => p.stage === 'pretrain' && p.total === 40 && Number.isFinite(p.loss)));
 });
 
@@ -175,7 +172,10 @@ test('the main event loop stays responsive while a worker trains', async () => {
 
 test('more jobs than workers queue up and never run more than two at a time', async () => {
   const results = await Promise.all(Array.from({ length: 5 }, (_, i) => pool.run('sleep', { ms: 120, value: i })));
-  assert.deepEqual(results.map((r) => r.value), [0, 1, 2, 3, 4]);
+  assert.deepEqual(
+    results.map((r) => r.value),
+    [0, 1, 2, 3, 4],
+  );
   for (const r of results) {
     // Jobs running at the moment r started (r included).
     const concurrent = results.filter((o) => o.startedAt <= r.startedAt && r.startedAt < o.endedAt).length;
@@ -259,7 +259,10 @@ test('SharedArrayBuffer params are shared, not copied; transfer lists move buffe
   const sab = new SharedArrayBuffer(1000);
   const n = await pool.run('sharedWrite', { buffer: sab, value: 7 });
   assert.equal(n, 1000);
-  assert.ok(new Uint8Array(sab).every((b) => b === 7), 'the worker wrote into our memory');
+  assert.ok(
+    new Uint8Array(sab).every((b) => b === 7),
+    'the worker wrote into our memory',
+  );
 
   const out = await pool.run('transferOut', { n: 5 });
   assert.ok(out instanceof Float32Array);
@@ -282,7 +285,10 @@ test('a job that ignores cancellation gets its worker terminated after stopTimeo
     await assert.rejects(hang, { name: 'AbortError' });
     const next = await p2.run('sleep', { ms: 1 });
     assert.notEqual(next.threadId, first.threadId, 'replaced');
-    assert.ok(own.some((l) => /did not stop job "hang" within 300 ms/.test(l)), own.join('\n'));
+    assert.ok(
+      own.some((l) => /did not stop job "hang" within 300 ms/.test(l)),
+      own.join('\n'),
+    );
   } finally {
     await p2.dispose();
   }
@@ -290,7 +296,11 @@ test('a job that ignores cancellation gets its worker terminated after stopTimeo
 
 test('a worker that cannot start rejects the waiting jobs with the reason instead of hanging', async () => {
   const own: string[] = [];
-  const bad = new WorkerPool<JobMap>({ size: 2, script: { file: path.join(os.tmpdir(), 'no-such-selflabel-worker.js'), execArgv: [] }, log: (m) => own.push(m) });
+  const bad = new WorkerPool<JobMap>({
+    size: 2,
+    script: { file: path.join(os.tmpdir(), 'no-such-selflabel-worker.js'), execArgv: [] },
+    log: (m) => own.push(m),
+  });
   try {
     await assert.rejects(bad.run('sleep', { ms: 1 }), (e: Error) => e instanceof WorkerCrashedError && /while starting/.test(e.message));
     await assert.rejects(bad.start(), WorkerCrashedError);
@@ -310,9 +320,17 @@ test('a worker that runs out of memory rejects its job with that reason', async 
      parentPort.on('message', (m) => { if (m.type === 'run') { const keep = []; for (;;) keep.push(new Array(1e5).fill(Math.random())); } });`,
   );
   const own: string[] = [];
-  const p4 = new WorkerPool<JobMap>({ size: 1, script: { file, execArgv: [] }, resourceLimits: { maxOldGenerationSizeMb: 32 }, log: (m) => own.push(m) });
+  const p4 = new WorkerPool<JobMap>({
+    size: 1,
+    script: { file, execArgv: [] },
+    resourceLimits: { maxOldGenerationSizeMb: 32 },
+    log: (m) => own.push(m),
+  });
   try {
-    await assert.rejects(p4.run('grow', {}), (e: Error) => e instanceof WorkerCrashedError && /memory limit/.test(e.message) && /job "grow"/.test(e.message));
+    await assert.rejects(
+      p4.run('grow', {}),
+      (e: Error) => e instanceof WorkerCrashedError && /memory limit/.test(e.message) && /job "grow"/.test(e.message),
+    );
   } finally {
     await p4.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -323,7 +341,13 @@ test('the product worker serves the product jobs only: test jobs are unknown the
   const product = new WorkerPool<JobMap>({ size: 1, backend: 'cpu', log: () => undefined });
   try {
     await assert.rejects(product.run('sleep', { ms: 1 }), /unknown job "sleep"/);
-    const known = /known: ([^)]*)\)/.exec(await product.run('noSuchJob', {}).then(() => '', (e: Error) => e.message))?.[1] ?? '';
+    const known =
+      /known: ([^)]*)\)/.exec(
+        await product.run('noSuchJob', {}).then(
+          () => '',
+          (e: Error) => e.message,
+        ),
+      )?.[1] ?? '';
     assert.ok(known.includes('pretrain') && known.includes('embed') && !known.includes('selfTest'), known);
   } finally {
     await product.dispose();
@@ -353,14 +377,24 @@ test('the worker drops malformed host messages, honours its backend preference, 
   try {
     const ready = (await waitFor((m) => (m as { type?: string }).type === 'ready')) as { backend: { name: string } };
     assert.equal(ready.backend.name, 'cpu');
-    for (const m of [null, 'run', { type: 'run', id: 1, job: 'sleep' }, { type: 'run', id: -2, job: 'sleep', params: {} }, { type: 'explode' }]) {
+    for (const m of [
+      null,
+      'run',
+      { type: 'run', id: 1, job: 'sleep' },
+      { type: 'run', id: -2, job: 'sleep', params: {} },
+      { type: 'explode' },
+    ]) {
       w.postMessage(m);
     }
     w.postMessage({ type: 'run', id: 9, job: 'sleep', params: { ms: 1, value: 'alive' } });
     const result = (await waitFor((m) => (m as { type?: string }).type === 'result')) as { id: number; result: SleepResult };
     assert.equal(result.id, 9);
     assert.equal(result.result.value, 'alive');
-    assert.equal(messages.filter((m) => (m as { type?: string }).type === 'result' || (m as { type?: string }).type === 'error').length, 1, 'malformed runs were not run');
+    assert.equal(
+      messages.filter((m) => (m as { type?: string }).type === 'result' || (m as { type?: string }).type === 'error').length,
+      1,
+      'malformed runs were not run',
+    );
     await new Promise((r) => setTimeout(r, 50));
     assert.equal((stderr.match(/dropped a malformed message/g) ?? []).length, 5, stderr);
   } finally {

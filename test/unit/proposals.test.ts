@@ -27,10 +27,24 @@ test('propose: sorted by confidence, honours the threshold and the candidates, l
     ],
   );
   assert.ok(!r.proposals.some((p) => p.index === 4), 'row 4 is not a candidate');
-  assert.deepEqual(r.proposals[2].alternatives.map((a) => a.label), ['dog', 'fox']);
+  assert.deepEqual(
+    r.proposals[2].alternatives.map((a) => a.label),
+    ['dog', 'fox'],
+  );
   assert.ok(Math.abs(r.expectedPrecision - (0.95 + 0.8 + 0.7) / 3) < 1e-6);
-  const limited = proposeLabels({ probs, n: 5, nClasses: 3, classes, candidates: Int32Array.from([0, 1, 2, 3, 4]), threshold: 0, limit: 2 });
-  assert.deepEqual(limited.proposals.map((p) => p.index), [4, 1]);
+  const limited = proposeLabels({
+    probs,
+    n: 5,
+    nClasses: 3,
+    classes,
+    candidates: Int32Array.from([0, 1, 2, 3, 4]),
+    threshold: 0,
+    limit: 2,
+  });
+  assert.deepEqual(
+    limited.proposals.map((p) => p.index),
+    [4, 1],
+  );
 });
 
 test('propose: a rejected label is never proposed again; the next class gets the renormalised confidence', () => {
@@ -40,7 +54,10 @@ test('propose: a rejected label is never proposed again; the next class gets the
   assert.equal(r.proposals.length, 1, 'row 1 has no class left with probability');
   assert.equal(r.proposals[0].label, 'dog');
   assert.ok(Math.abs(r.proposals[0].confidence - 0.75) < 1e-6, 'P(dog | not cat) = 0.3 / 0.4');
-  assert.deepEqual(r.proposals[0].alternatives.map((a) => a.label), ['fox']);
+  assert.deepEqual(
+    r.proposals[0].alternatives.map((a) => a.label),
+    ['fox'],
+  );
   // Threshold applies to the renormalised confidence.
   const r2 = propose({ probs, n: 2, nClasses: 3, classes, candidates: Int32Array.from([0]), threshold: 0.8, rejected });
   assert.equal(r2.proposals.length, 0);
@@ -94,11 +111,20 @@ test('propose: properties on random inputs (never rejected, sorted, ≥ threshol
 });
 
 test('propose: bad input is an error or a skip, never a crash', () => {
-  assert.throws(() => propose({ probs: new Float32Array(3), n: 2, nClasses: 3, classes, candidates: Int32Array.from([0]), threshold: 0 }), /probs holds/);
-  assert.throws(() => propose({ probs: new Float32Array(6), n: 2, nClasses: 3, classes: ['a'], candidates: Int32Array.from([0]), threshold: 0 }), /classes has/);
+  assert.throws(
+    () => propose({ probs: new Float32Array(3), n: 2, nClasses: 3, classes, candidates: Int32Array.from([0]), threshold: 0 }),
+    /probs holds/,
+  );
+  assert.throws(
+    () => propose({ probs: new Float32Array(6), n: 2, nClasses: 3, classes: ['a'], candidates: Int32Array.from([0]), threshold: 0 }),
+    /classes has/,
+  );
   const probs = rows([NaN, 0.5, 0.5], [0.2, 0.3, 0.5]);
   const r = propose({ probs, n: 2, nClasses: 3, classes, candidates: Int32Array.from([0, 1, 7, -1]), threshold: 0 });
-  assert.deepEqual(r.proposals.map((p) => p.index), [1]);
+  assert.deepEqual(
+    r.proposals.map((p) => p.index),
+    [1],
+  );
 });
 
 test('expectedPrecision is the mean confidence', () => {
@@ -133,10 +159,22 @@ test('suggestForLabelling before any model covers every cluster of a clearly clu
     const picks = suggestForLabelling({ X, n, dim: 12, candidates: Int32Array.from({ length: n }, (_, i) => i), k: C, seed });
     assert.equal(picks.length, C);
     assert.ok(picks.every((p) => p.reason === 'diverse'));
-    assert.equal(new Set(picks.map((p) => y[p.index])).size, C, `seed ${seed}: clusters covered ${[...new Set(picks.map((p) => y[p.index]))]}`);
+    assert.equal(
+      new Set(picks.map((p) => y[p.index])).size,
+      C,
+      `seed ${seed}: clusters covered ${[...new Set(picks.map((p) => y[p.index]))]}`,
+    );
     // Already-labelled clusters are skipped: label one item of clusters 0..3, ask for 4 → the other four.
     const labelled = Int32Array.from([0, 1, 2, 3].map((c) => y.indexOf(c)));
-    const more = suggestForLabelling({ X, n, dim: 12, candidates: Int32Array.from({ length: n }, (_, i) => i).filter((i) => !labelled.includes(i)), k: 4, seed, labelled });
+    const more = suggestForLabelling({
+      X,
+      n,
+      dim: 12,
+      candidates: Int32Array.from({ length: n }, (_, i) => i).filter((i) => !labelled.includes(i)),
+      k: 4,
+      seed,
+      labelled,
+    });
     assert.deepEqual(new Set(more.map((p) => y[p.index])), new Set([4, 5, 6, 7]));
   }
 });
@@ -148,12 +186,26 @@ test('suggestForLabelling with a model picks the most uncertain candidates, skip
   // Row 4 is an exact duplicate of row 2.
   const X = rows([1, 0], [0, 1], [0.6, 0.8], [0.8, 0.6], [0.6, 0.8], [-1, 0]);
   const picks = suggestForLabelling({ probs, nClasses: 3, X, n, dim, candidates: Int32Array.from([0, 1, 2, 3, 4, 5]), k: 3 });
-  assert.deepEqual(picks.map((p) => p.index), [2, 1, 3]);
+  assert.deepEqual(
+    picks.map((p) => p.index),
+    [2, 1, 3],
+  );
   assert.ok(picks.every((p) => p.reason === 'uncertain'));
   assert.ok(picks[0].score >= picks[1].score && picks[1].score >= picks[2].score);
   // Without embeddings, duplicates cannot be seen: plain uncertainty order.
-  const plain = suggestForLabelling({ probs, nClasses: 3, X: new Float32Array(0), n, dim: 0, candidates: Int32Array.from([0, 1, 2, 3, 4, 5]), k: 3 });
-  assert.deepEqual(plain.map((p) => p.index), [2, 4, 1]);
+  const plain = suggestForLabelling({
+    probs,
+    nClasses: 3,
+    X: new Float32Array(0),
+    n,
+    dim: 0,
+    candidates: Int32Array.from([0, 1, 2, 3, 4, 5]),
+    k: 3,
+  });
+  assert.deepEqual(
+    plain.map((p) => p.index),
+    [2, 4, 1],
+  );
   assert.deepEqual(suggestForLabelling({ probs, nClasses: 3, X, n, dim, candidates: new Int32Array(0), k: 3 }), []);
 });
 

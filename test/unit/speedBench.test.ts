@@ -15,10 +15,18 @@ import { defaultImageEncoderConfig } from '../../src/core/modalities/image/encod
 const PEER = path.join(__dirname, '..', '..', 'src', 'bench', 'torch', 'peer.py');
 
 test('the cases use the image encoder widths of defaultImageEncoderConfig for square inputs', () => {
-  for (const size of [16, 28, 32, 64, 96]) assert.deepEqual(encoderWidths(size, size), defaultImageEncoderConfig(size, 1).widths, `size ${size}`);
+  for (const size of [16, 28, 32, 64, 96])
+    assert.deepEqual(encoderWidths(size, size), defaultImageEncoderConfig(size, 1).widths, `size ${size}`);
   const cases = speedCases(SPEED_SHAPES);
   assert.equal(cases.length, 3 * SPEED_SHAPES.length);
-  assert.deepEqual(cases.filter((c) => c.input === '28×28×1').map((c) => [c.task, c.batch]), [['simclr', 256], ['rotation', 128], ['embed', 512]]);
+  assert.deepEqual(
+    cases.filter((c) => c.input === '28×28×1').map((c) => [c.task, c.batch]),
+    [
+      ['simclr', 256],
+      ['rotation', 128],
+      ['embed', 512],
+    ],
+  );
   // Non-square (log-mel): one stage per halving of the longer side down to 4 (64×96 → 4×3 after the fifth).
   assert.deepEqual(cases.find((c) => c.input === '64×96×1')?.widths, [32, 64, 128, 256, 256]);
 });

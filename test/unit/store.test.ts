@@ -85,7 +85,10 @@ describe('opening and classes', () => {
     assert.deepEqual(s.classes(), []);
     assert.deepEqual(s.warnings, []);
     await s.setClasses(['cat', 'dog']);
-    assert.deepEqual(JSON.parse(await fs.readFile(path.join(root, '.selflabel', 'classes.json'), 'utf8')), { version: 1, classes: ['cat', 'dog'] });
+    assert.deepEqual(JSON.parse(await fs.readFile(path.join(root, '.selflabel', 'classes.json'), 'utf8')), {
+      version: 1,
+      classes: ['cat', 'dog'],
+    });
     const again = await LabelStore.open(root);
     assert.deepEqual(again.classes(), ['cat', 'dog']);
   });
@@ -158,7 +161,10 @@ describe('journal', () => {
     assert.deepEqual(lines[0], e1);
     const again = await LabelStore.open(root);
     assert.deepEqual(again.events(), store.events());
-    assert.deepEqual(snapshot(again), { current: { 'img/1.png': 'cat/human', 'img/2.png': 'dog/accepted' }, rejected: { 'img/3.png': ['gone-class'] } });
+    assert.deepEqual(snapshot(again), {
+      current: { 'img/1.png': 'cat/human', 'img/2.png': 'dog/accepted' },
+      rejected: { 'img/3.png': ['gone-class'] },
+    });
     assert.deepEqual(again.counts(), { cat: 1, dog: 1, bird: 0 });
     assert.deepEqual(again.warnings, []);
   });
@@ -259,7 +265,10 @@ describe('journal', () => {
     const { root, store } = await newStore();
     await store.record({ item: 'a', label: 'cat', source: 'human' });
     await fs.appendFile(journal(root), 'garbage\n{"id":"q","item":"z","source":"bogus","time":"t","label":"cat"}\n[1]\n\n');
-    await fs.appendFile(journal(root), JSON.stringify({ id: 'hand', time: '2024-01-01T00:00:00Z', item: 'h', label: 'dog', source: 'human' }));
+    await fs.appendFile(
+      journal(root),
+      JSON.stringify({ id: 'hand', time: '2024-01-01T00:00:00Z', item: 'h', label: 'dog', source: 'human' }),
+    );
     const s = await LabelStore.open(root);
     assert.equal(s.warnings.length, 3, s.warnings.join('\n'));
     assert.equal(s.get('h')!.label, 'dog');
@@ -281,7 +290,8 @@ describe('journal', () => {
       const s = i % 2 ? s1 : s2;
       const kind = rnd(10);
       const item = items[rnd(items.length)];
-      if (kind < 5) await s.record({ item, label: classes[rnd(3)], source: (['human', 'accepted', 'corrected', 'imported'] as const)[rnd(4)] });
+      if (kind < 5)
+        await s.record({ item, label: classes[rnd(3)], source: (['human', 'accepted', 'corrected', 'imported'] as const)[rnd(4)] });
       else if (kind < 7) await s.record({ item, label: classes[rnd(3)], source: 'rejected' });
       else if (kind < 8) await s.record({ item, label: null, source: 'removed' });
       else await s.undo();
@@ -302,7 +312,10 @@ describe('journal', () => {
     assert.deepEqual(snapshot(fresh), referenceState(all));
     assert.equal(fresh.events().length, linesAfter);
     const ids = new Set(all.map((e) => e.id));
-    assert.ok(fresh.events().every((e) => ids.has(e.id)), 'compaction keeps original event ids');
+    assert.ok(
+      fresh.events().every((e) => ids.has(e.id)),
+      'compaction keeps original event ids',
+    );
     // writing after compaction still works for the store that did not compact
     await s2.record({ item: 'new', label: 'cat', source: 'human' });
     assert.equal((await LabelStore.open(root)).get('new')!.label, 'cat');
@@ -316,7 +329,8 @@ describe('journal', () => {
     const s2 = await LabelStore.open(root);
     const ino = (await fs.stat(journal(root))).ino;
     const other: string[] = [];
-    for (let i = 0; i < 40; i++) other.push(JSON.stringify({ id: `other-${i}`, time: '2024-01-01T00:00:00.000Z', item: `j${i}`, label: 'bird', source: 'human' }));
+    for (let i = 0; i < 40; i++)
+      other.push(JSON.stringify({ id: `other-${i}`, time: '2024-01-01T00:00:00.000Z', item: `j${i}`, label: 'bird', source: 'human' }));
     await fs.writeFile(journal(root), other.join('\n') + '\n'); // O_TRUNC: same inode, longer content
     assert.equal((await fs.stat(journal(root))).ino, ino);
     await s2.refresh();
@@ -371,7 +385,10 @@ describe('journal', () => {
     await p;
     // a lock left by a dead process is broken at once
     await fs.mkdir(lock);
-    await fs.writeFile(path.join(lock, 'owner.json'), JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), time: Date.now(), nonce: 'x' }));
+    await fs.writeFile(
+      path.join(lock, 'owner.json'),
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), time: Date.now(), nonce: 'x' }),
+    );
     const t0 = Date.now();
     await store.compact();
     assert.ok(Date.now() - t0 < 2000);
@@ -393,23 +410,29 @@ describe('journal', () => {
 });
 
 describe('failing writes', () => {
-  test('a full disk gives a clear error and changes nothing (journal redirected to /dev/full)', { skip: !existsSync('/dev/full') && 'no /dev/full' }, async () => {
-    const { root, store } = await newStore();
-    await store.record({ item: 'a', label: 'cat', source: 'human' });
-    const saved = await fs.readFile(journal(root));
-    const before = snapshot(store);
-    const nEvents = store.events().length;
-    await fs.rm(journal(root));
-    await fs.symlink('/dev/full', journal(root));
-    await assert.rejects(store.record({ item: 'b', label: 'dog', source: 'human' }), (e: Error) => /^cannot write label: disk full \(.*labels\.jsonl\)$/.test(e.message));
-    await assert.rejects(store.recordMany([{ item: 'c', label: 'dog', source: 'human' }]), /cannot write labels: disk full/);
-    assert.deepEqual(snapshot(store), before);
-    assert.equal(store.events().length, nEvents);
-    await fs.rm(journal(root));
-    await fs.writeFile(journal(root), saved);
-    const again = await LabelStore.open(root);
-    assert.deepEqual(snapshot(again), before);
-  });
+  test(
+    'a full disk gives a clear error and changes nothing (journal redirected to /dev/full)',
+    { skip: !existsSync('/dev/full') && 'no /dev/full' },
+    async () => {
+      const { root, store } = await newStore();
+      await store.record({ item: 'a', label: 'cat', source: 'human' });
+      const saved = await fs.readFile(journal(root));
+      const before = snapshot(store);
+      const nEvents = store.events().length;
+      await fs.rm(journal(root));
+      await fs.symlink('/dev/full', journal(root));
+      await assert.rejects(store.record({ item: 'b', label: 'dog', source: 'human' }), (e: Error) =>
+        /^cannot write label: disk full \(.*labels\.jsonl\)$/.test(e.message),
+      );
+      await assert.rejects(store.recordMany([{ item: 'c', label: 'dog', source: 'human' }]), /cannot write labels: disk full/);
+      assert.deepEqual(snapshot(store), before);
+      assert.equal(store.events().length, nEvents);
+      await fs.rm(journal(root));
+      await fs.writeFile(journal(root), saved);
+      const again = await LabelStore.open(root);
+      assert.deepEqual(snapshot(again), before);
+    },
+  );
 
   test('an unwritable folder (its path is a file: root cannot be denied by permissions) gives a clear error and loses nothing', async () => {
     const { root, store } = await newStore();
@@ -418,7 +441,10 @@ describe('failing writes', () => {
     const dir = path.join(root, '.selflabel');
     await fs.rename(dir, dir + '.away');
     await fs.writeFile(dir, 'not a folder');
-    await assert.rejects(store.record({ item: 'b', label: 'dog', source: 'human' }), /^Error: cannot write label: (a parent of the path is not a folder|folder does not exist)/);
+    await assert.rejects(
+      store.record({ item: 'b', label: 'dog', source: 'human' }),
+      /^Error: cannot write label: (a parent of the path is not a folder|folder does not exist)/,
+    );
     await assert.rejects(store.setClasses(['cat', 'dog', 'bird', 'fish']), /cannot (write classes|read)/);
     await assert.rejects(store.undo(), /cannot undo/);
     assert.deepEqual(snapshot(store), before);
@@ -429,18 +455,22 @@ describe('failing writes', () => {
     assert.deepEqual(again.classes(), ['cat', 'dog', 'bird']);
   });
 
-  test('a read-only folder gives a clear error (only when not running as root)', { skip: process.getuid?.() === 0 && 'running as root: permissions do not stop root' }, async () => {
-    const { root, store } = await newStore();
-    const dir = path.join(root, '.selflabel');
-    await fs.chmod(journal(root), 0o444);
-    await fs.chmod(dir, 0o555);
-    try {
-      await assert.rejects(store.record({ item: 'b', label: 'dog', source: 'human' }), /cannot write label: permission denied/);
-    } finally {
-      await fs.chmod(dir, 0o755);
-      await fs.chmod(journal(root), 0o644);
-    }
-  });
+  test(
+    'a read-only folder gives a clear error (only when not running as root)',
+    { skip: process.getuid?.() === 0 && 'running as root: permissions do not stop root' },
+    async () => {
+      const { root, store } = await newStore();
+      const dir = path.join(root, '.selflabel');
+      await fs.chmod(journal(root), 0o444);
+      await fs.chmod(dir, 0o555);
+      try {
+        await assert.rejects(store.record({ item: 'b', label: 'dog', source: 'human' }), /cannot write label: permission denied/);
+      } finally {
+        await fs.chmod(dir, 0o755);
+        await fs.chmod(journal(root), 0o644);
+      }
+    },
+  );
 });
 
 describe('import and export', () => {
@@ -498,7 +528,10 @@ describe('import and export', () => {
       ],
     });
     assert.equal(res.written, 5);
-    const lines = (await fs.readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await fs.readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.deepEqual(
       lines.map((l) => [l.path, l.label, l.source]),
       [
@@ -525,7 +558,10 @@ describe('import and export', () => {
     const [src, dst] = await Promise.all([fs.stat(path.join(root, 'a', 'x.png')), fs.stat(path.join(out, 'cat', 'x.png'))]);
     assert.equal(dst.ino, src.ino, 'hard link on the same file system');
     assert.deepEqual(await fs.readdir(path.join(out, 'dog')), ['c, "odd".png']);
-    const rows = (await fs.readFile(path.join(out, 'dog.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const rows = (await fs.readFile(path.join(out, 'dog.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.deepEqual(rows, [{ path: 'rows.jsonl#2', text: 'second row', label: 'dog', source: 'human' }]);
     assert.ok(existsSync(path.join(out, EXPORT_MARKER)));
     // re-export replaces the previous export; a missing file is reported, not fatal
@@ -536,7 +572,11 @@ describe('import and export', () => {
     assert.deepEqual(res2.skipped, [{ item: 'b/x.png', reason: 'file not found' }]);
     assert.equal(existsSync(path.join(out, 'cat')), false);
     assert.deepEqual((await fs.readdir(path.join(out, 'dog'))).sort(), ['c, "odd".png', 'x.png']);
-    assert.equal((await fs.readdir(path.dirname(out))).filter((f) => f.startsWith(path.basename(out) + '.')).length, 0, 'no temp folders left');
+    assert.equal(
+      (await fs.readdir(path.dirname(out))).filter((f) => f.startsWith(path.basename(out) + '.')).length,
+      0,
+      'no temp folders left',
+    );
     // a folder that holds something else is not replaced
     const foreign = path.join(tmp, `foreign-${n}`);
     await fs.mkdir(foreign);

@@ -24,7 +24,15 @@ before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'selflabel-crash-'));
   const bundle = path.join(tmp, 'storeWriter.js');
   try {
-    await build({ entryPoints: [FIXTURE], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, logLevel: 'silent' });
+    await build({
+      entryPoints: [FIXTURE],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outfile: bundle,
+      logLevel: 'silent',
+    });
     runner = { cmd: process.execPath, args: [bundle] };
   } catch {
     runner = { cmd: process.execPath, args: ['--import', 'tsx', FIXTURE] };

@@ -71,7 +71,14 @@ describe('item 1 + 6: torn neighbours and atomic batches', () => {
     assert.equal(r.imported, 2000);
     const whole = await fs.readFile(journal(root));
     const added = whole.subarray(before.length);
-    assert.equal(added.toString().split('\n').filter((l) => l.trim()).length, 1, 'the import is one journal line');
+    assert.equal(
+      added
+        .toString()
+        .split('\n')
+        .filter((l) => l.trim()).length,
+      1,
+      'the import is one journal line',
+    );
     // A kill in the middle of that write: only the first part of it reached the file.
     for (const frac of [0.1, 0.5, 0.999]) {
       await fs.writeFile(journal(root), Buffer.concat([before, added.subarray(0, Math.floor(added.length * frac))]));
@@ -88,12 +95,29 @@ describe('item 1 + 6: torn neighbours and atomic batches', () => {
 });
 
 describe('item 3: item ids', () => {
-  const bad = ['../../etc/passwd', '/etc/passwd', '..', 'x'.repeat(5000), '.selflabel/labels.jsonl', 'a/../b', 'C:/x.png', 'a\\b.png', 'a//b.png', './a.png', 'a\nb', ''];
+  const bad = [
+    '../../etc/passwd',
+    '/etc/passwd',
+    '..',
+    'x'.repeat(5000),
+    '.selflabel/labels.jsonl',
+    'a/../b',
+    'C:/x.png',
+    'a\\b.png',
+    'a//b.png',
+    './a.png',
+    'a\nb',
+    '',
+  ];
 
   test('the store refuses ids that are not workspace items, with the reason (old code: stored)', async () => {
     const { root, store } = await newStore();
     for (const id of bad) {
-      await assert.rejects(store.record({ item: id, label: 'cat', source: 'human' }), /invalid item id .*: it /, JSON.stringify(id.slice(0, 20)));
+      await assert.rejects(
+        store.record({ item: id, label: 'cat', source: 'human' }),
+        /invalid item id .*: it /,
+        JSON.stringify(id.slice(0, 20)),
+      );
     }
     await assert.rejects(
       store.recordMany([
@@ -169,7 +193,10 @@ describe('item 2: exports that would destroy data are refused', () => {
     await assert.rejects(exportLabels(store, { format: 'folders', out: path.join(root, '.selflabel', 'x'), root }), /inside \.selflabel\//);
     // through a symlinked folder too
     await fs.symlink(path.join(root, '.selflabel'), path.join(root, 'sneaky'));
-    await assert.rejects(exportLabels(store, { format: 'jsonl', out: path.join(root, 'sneaky', 'labels.jsonl'), root }), /inside \.selflabel\//);
+    await assert.rejects(
+      exportLabels(store, { format: 'jsonl', out: path.join(root, 'sneaky', 'labels.jsonl'), root }),
+      /inside \.selflabel\//,
+    );
     await assert.rejects(exportLabels(store, { format: 'csv', out: path.join(root, 'a.png'), root }), /is an item of the workspace/);
     assert.deepEqual(await fs.readFile(journal(root)), jBefore);
     assert.deepEqual(await fs.readFile(path.join(root, '.selflabel', 'classes.json')), cBefore);
@@ -189,7 +216,8 @@ describe('item 4 + 5: folders export', () => {
     await fs.symlink('../data/a.txt', path.join(root, 'links', 'rel.txt'));
     await fs.symlink(outside, path.join(root, 'links', 'abs.txt'));
     await fs.symlink('../data/gone.txt', path.join(root, 'links', 'dangling.txt'));
-    for (const it of ['links/rel.txt', 'links/abs.txt', 'links/dangling.txt']) await store.record({ item: it, label: 'cat', source: 'human' });
+    for (const it of ['links/rel.txt', 'links/abs.txt', 'links/dangling.txt'])
+      await store.record({ item: it, label: 'cat', source: 'human' });
     const out = path.join(tmp, `export${n}`);
     const r = await exportLabels(store, { format: 'folders', out, root });
     assert.equal(r.written, 2);
@@ -270,7 +298,8 @@ describe('item 10: journal oddities', () => {
   test('an unknown class, a path-like label, an id used twice, a bad item id: one warning each, with counts (old code: silent)', async () => {
     const { root, store } = await newStore();
     const e = await store.record({ item: 'a.png', label: 'cat', source: 'human' });
-    const ev = (id: string, item: string, label: string) => JSON.stringify({ id, time: '2026-01-01T00:00:00Z', item, label, source: 'human' });
+    const ev = (id: string, item: string, label: string) =>
+      JSON.stringify({ id, time: '2026-01-01T00:00:00Z', item, label, source: 'human' });
     await fs.appendFile(
       journal(root),
       [

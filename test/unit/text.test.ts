@@ -22,7 +22,14 @@ function readEmails(groups: [string, number][], perGroup: number, seed = 1): { t
   const labels: number[] = [];
   const rng = new Rng(seed);
   for (const [g, y] of groups) {
-    const files = rng.shuffle(fs.readdirSync(path.join(base, g)).filter((f) => f.endsWith('.json')).sort()).slice(0, perGroup);
+    const files = rng
+      .shuffle(
+        fs
+          .readdirSync(path.join(base, g))
+          .filter((f) => f.endsWith('.json'))
+          .sort(),
+      )
+      .slice(0, perGroup);
     for (const f of files) {
       texts.push((JSON.parse(fs.readFileSync(path.join(base, g, f), 'utf8')) as { text: string }).text);
       labels.push(y);
@@ -75,7 +82,10 @@ test('features: words, bigrams, and field tokens of `Name: value` lines (with co
   const fields = textFeatureStrings(email, { view: 'fields' });
   const body = textFeatureStrings(email, { view: 'body' });
   assert.ok(fields.length > 0 && body.length > 0);
-  assert.ok(fields.every((f) => /^[a-z0-9_-]+[:=]/.test(f) || f.includes(' ')), 'the fields view holds only field tokens (and bigrams)');
+  assert.ok(
+    fields.every((f) => /^[a-z0-9_-]+[:=]/.test(f) || f.includes(' ')),
+    'the fields view holds only field tokens (and bigrams)',
+  );
   assert.ok(!fields.includes('subject') || /^Subject:.*\bsubject\b/im.test(email), 'bare words are not in the fields view');
   assert.ok(!body.some((f) => /^[a-z0-9_-]+[:=]\S/.test(f) && f.startsWith('from=')), 'the body view holds no field tokens');
   // A folded (indented) header line still belongs to its field; a blank line ends the field block.
@@ -124,7 +134,10 @@ test('sparse kNN graph equals brute-force cosine over the tf-idf rows (no prunin
   const g = sparseKnnGraph({ rows, buckets: B, k, maxDf: 1 });
   assert.equal(g.n, n);
   for (let i = 0; i < n; i++) {
-    const sims = [...Array(n).keys()].filter((j) => j !== i).map((j) => cos(i, j)).sort((a, b) => b - a);
+    const sims = [...Array(n).keys()]
+      .filter((j) => j !== i)
+      .map((j) => cos(i, j))
+      .sort((a, b) => b - a);
     for (let q = 0; q < k; q++) {
       assert.notEqual(g.idx[i * k + q], i, 'self is excluded');
       assert.ok(Math.abs(g.sim[i * k + q] - sims[q]) < 1e-4, `row ${i} neighbour ${q}: ${g.sim[i * k + q]} vs ${sims[q]}`);
@@ -150,16 +163,33 @@ test('naive Bayes: supervised on real e-mails beats chance by far on held-out on
   const order = rng.shuffle([...Array(n).keys()]);
   const trainRows = order.slice(0, n / 2);
   const testRows = order.slice(n / 2);
-  const m = fitNbEm({ docs, nClasses: 2, buckets: B, labelled: { index: Int32Array.from(trainRows), y: Int32Array.from(trainRows, (i) => labels[i]) }, iters: 0, docLength: 0 });
-  const lj = nbLogJoint(m, testRows.map((i) => docs[i]), 0);
+  const m = fitNbEm({
+    docs,
+    nClasses: 2,
+    buckets: B,
+    labelled: { index: Int32Array.from(trainRows), y: Int32Array.from(trainRows, (i) => labels[i]) },
+    iters: 0,
+    docLength: 0,
+  });
+  const lj = nbLogJoint(
+    m,
+    testRows.map((i) => docs[i]),
+    0,
+  );
   let ok = 0;
   testRows.forEach((i, r) => (ok += (lj[r * 2 + 1] > lj[r * 2] ? 1 : 0) === labels[i] ? 1 : 0));
   assert.ok(ok / testRows.length >= 0.85, `supervised NB accuracy ${ok / testRows.length}`);
   // Features never seen in training use the smoothed `unseen` probability, not undefined.
   const unseen = nbLogJoint(m, [textFeatures('zzqqxx unseenword', { buckets: B })], 0);
   assert.ok(Number.isFinite(unseen[0]) && Number.isFinite(unseen[1]));
-  assert.throws(() => fitNbEm({ docs, nClasses: 2, buckets: B, labelled: { index: Int32Array.of(0), y: Int32Array.of(2) } }), /out of range/);
-  assert.throws(() => fitNbEm({ docs, nClasses: 2, buckets: B, labelled: { index: new Int32Array(0), y: new Int32Array(0) } }), /No labelled/);
+  assert.throws(
+    () => fitNbEm({ docs, nClasses: 2, buckets: B, labelled: { index: Int32Array.of(0), y: Int32Array.of(2) } }),
+    /out of range/,
+  );
+  assert.throws(
+    () => fitNbEm({ docs, nClasses: 2, buckets: B, labelled: { index: new Int32Array(0), y: new Int32Array(0) } }),
+    /No labelled/,
+  );
 });
 
 test('text head: 5 labels per class of real e-mails label the rest, and the state predicts new e-mails (JSON round trip)', async () => {
@@ -205,7 +235,12 @@ test('text head: a flood of accepted labels of one class does not swamp the othe
   const rows = [...seeds, ...extra];
   const state = await fitTextHead({
     texts,
-    train: { index: Int32Array.from(rows), y: Int32Array.from(rows, (i) => labels[i]), weight: new Float32Array(rows.length).fill(1), holdout: Uint8Array.from(rows, (_, k) => (k < seeds.length ? 1 : 0)) },
+    train: {
+      index: Int32Array.from(rows),
+      y: Int32Array.from(rows, (i) => labels[i]),
+      weight: new Float32Array(rows.length).fill(1),
+      holdout: Uint8Array.from(rows, (_, k) => (k < seeds.length ? 1 : 0)),
+    },
     nClasses: 2,
     seed: 1,
   });
@@ -232,13 +267,31 @@ test('text head: plain prose without fields uses the body view only; bad input i
   }
   const lab = Int32Array.from(labels);
   const seeds = pick(lab, [...texts.keys()], 3, 1);
-  const state = await fitTextHead({ texts, train: { index: Int32Array.from(seeds), y: Int32Array.from(seeds, (i) => lab[i]), weight: new Float32Array(seeds.length).fill(1) }, nClasses: 2 });
+  const state = await fitTextHead({
+    texts,
+    train: { index: Int32Array.from(seeds), y: Int32Array.from(seeds, (i) => lab[i]), weight: new Float32Array(seeds.length).fill(1) },
+    nClasses: 2,
+  });
   assert.deepEqual(state.views, ['body']);
   const acc = accuracy(predictTextHead(state, texts), lab, [...texts.keys()]);
   assert.ok(acc >= 0.9, `topic accuracy ${acc}`);
-  await assert.rejects(fitTextHead({ texts, train: { index: Int32Array.of(500), y: Int32Array.of(0), weight: Float32Array.of(1) }, nClasses: 2 }), /not a row/);
-  await assert.rejects(fitTextHead({ texts, train: { index: Int32Array.of(0), y: Int32Array.of(0), weight: Float32Array.of(1) }, nClasses: 1 }), /at least 2 classes/);
+  await assert.rejects(
+    fitTextHead({ texts, train: { index: Int32Array.of(500), y: Int32Array.of(0), weight: Float32Array.of(1) }, nClasses: 2 }),
+    /not a row/,
+  );
+  await assert.rejects(
+    fitTextHead({ texts, train: { index: Int32Array.of(0), y: Int32Array.of(0), weight: Float32Array.of(1) }, nClasses: 1 }),
+    /at least 2 classes/,
+  );
   const ac = new AbortController();
   ac.abort();
-  await assert.rejects(fitTextHead({ texts, train: { index: Int32Array.from(seeds), y: Int32Array.from(seeds, (i) => lab[i]), weight: new Float32Array(seeds.length).fill(1) }, nClasses: 2, signal: ac.signal }), /cancelled/);
+  await assert.rejects(
+    fitTextHead({
+      texts,
+      train: { index: Int32Array.from(seeds), y: Int32Array.from(seeds, (i) => lab[i]), weight: new Float32Array(seeds.length).fill(1) },
+      nClasses: 2,
+      signal: ac.signal,
+    }),
+    /cancelled/,
+  );
 });

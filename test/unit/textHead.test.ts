@@ -8,7 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fitTextHead, predictTextHead, isTextHeadState, selectCandidate, type TextHeadState } from '../../src/core/modalities/text/lexical/head';
+import {
+  fitTextHead,
+  predictTextHead,
+  isTextHeadState,
+  selectCandidate,
+  type TextHeadState,
+} from '../../src/core/modalities/text/lexical/head';
 import { fitSparseLogReg, sparseLogRegLogits } from '../../src/core/modalities/text/lexical/linear';
 import { charNgramFeatures, mergeDocs } from '../../src/core/modalities/text/lexical/subword';
 import { textFeatures } from '../../src/core/modalities/text/lexical/features';
@@ -48,7 +54,11 @@ function accuracy(probs: Float32Array, y: Int32Array, rows: number[], C: number)
   return ok / rows.length;
 }
 
-const trainOf = (idx: number[], y: Int32Array) => ({ index: Int32Array.from(idx), y: Int32Array.from(idx, (i) => y[i]), weight: new Float32Array(idx.length).fill(1) });
+const trainOf = (idx: number[], y: Int32Array) => ({
+  index: Int32Array.from(idx),
+  y: Int32Array.from(idx, (i) => y[i]),
+  weight: new Float32Array(idx.length).fill(1),
+});
 
 test('sparse logistic regression: the gradient vanishes at the fit (it is the optimum), hard and soft targets agree', () => {
   const { texts, y } = readFixture();
@@ -94,8 +104,14 @@ test('character n-grams: padded 3–5-grams of words, deterministic; mergeDocs a
   assert.equal(b.ids.length, 12);
   assert.deepEqual(Array.from(a.ids), Array.from(b.ids));
   assert.ok(a.counts.every((c) => c === 2));
-  assert.ok(Array.from(a.ids).every((v, i, s) => i === 0 || s[i - 1] < v), 'ids ascending');
-  const m = mergeDocs({ ids: Int32Array.of(1, 5, 9), counts: Float32Array.of(1, 2, 3) }, { ids: Int32Array.of(0, 5, 10), counts: Float32Array.of(4, 5, 6) });
+  assert.ok(
+    Array.from(a.ids).every((v, i, s) => i === 0 || s[i - 1] < v),
+    'ids ascending',
+  );
+  const m = mergeDocs(
+    { ids: Int32Array.of(1, 5, 9), counts: Float32Array.of(1, 2, 3) },
+    { ids: Int32Array.of(0, 5, 10), counts: Float32Array.of(4, 5, 6) },
+  );
   assert.deepEqual(Array.from(m.ids), [0, 1, 5, 9, 10]);
   assert.deepEqual(Array.from(m.counts), [4, 1, 7, 3, 6]);
 });
@@ -158,8 +174,14 @@ test('text head states: JSON round trip of both kinds, old states still predict,
   }
   assert.equal(isTextHeadState({ kind: 'text-other' }), false);
   assert.equal(isTextHeadState(null), false);
-  await assert.rejects(fitTextHead({ texts, train: trainOf(lab, y), nClasses: C, candidates: ['nope' as 'spread-nb'] }), /Unknown text head candidates/);
-  await assert.rejects(fitTextHead({ texts, train: { index: Int32Array.of(999), y: Int32Array.of(0), weight: Float32Array.of(1) }, nClasses: C }), /not a row/);
+  await assert.rejects(
+    fitTextHead({ texts, train: trainOf(lab, y), nClasses: C, candidates: ['nope' as 'spread-nb'] }),
+    /Unknown text head candidates/,
+  );
+  await assert.rejects(
+    fitTextHead({ texts, train: { index: Int32Array.of(999), y: Int32Array.of(0), weight: Float32Array.of(1) }, nClasses: C }),
+    /not a row/,
+  );
   const ac = new AbortController();
   ac.abort();
   await assert.rejects(fitTextHead({ texts, train: trainOf(lab, y), nClasses: C, signal: ac.signal }), /cancelled/);
@@ -184,10 +206,15 @@ test('prepare-text-data: dumpavail stanzas → sections and descriptions; man pa
     parseDumpavail: (s: string, noSection?: boolean) => { package: string; section: string; short: string; long: string }[];
     cleanManText: (s: string) => string;
   };
-  const dump = 'Package: a\nSection: contrib/net\nDescription: short one\nHomepage: x\n\nPackage: a\nSection: games\nDescription: dup\n\nPackage: b\nDescription: no section\n';
-  assert.deepEqual(mod.parseDumpavail(dump).map((p) => [p.package, p.section, p.short]), [['a', 'net', 'short one']]);
+  const dump =
+    'Package: a\nSection: contrib/net\nDescription: short one\nHomepage: x\n\nPackage: a\nSection: games\nDescription: dup\n\nPackage: b\nDescription: no section\n';
+  assert.deepEqual(
+    mod.parseDumpavail(dump).map((p) => [p.package, p.section, p.short]),
+    [['a', 'net', 'short one']],
+  );
   const tr = 'Package: c\nDescription-md5: 0123\nDescription-en: tool\n first line\n .\n second\n';
   assert.deepEqual(mod.parseDumpavail(tr, true)[0], { package: 'c', section: '', short: 'tool', long: 'first line\n\nsecond' });
-  const man = '\nLS(1)      User Commands      LS(1)\n\nNAME\n       ls - list\n\n\n\nSEE ALSO\n       dir(1)\n\nGNU coreutils 9.1     2023      LS(1)\n';
+  const man =
+    '\nLS(1)      User Commands      LS(1)\n\nNAME\n       ls - list\n\n\n\nSEE ALSO\n       dir(1)\n\nGNU coreutils 9.1     2023      LS(1)\n';
   assert.equal(mod.cleanManText(man), 'NAME\n       ls - list\n\nSEE ALSO\n       dir(1)\n');
 });

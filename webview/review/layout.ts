@@ -30,7 +30,13 @@ export function gridLayout(width: number, count: number, cellWidth: number, cell
  * The cells to render for a scroll position: rows intersecting [scrollTop, scrollTop + viewportHeight], widened
  * by `overscan` rows on each side. Returns a half-open index range [start, end) clamped to [0, count).
  */
-export function visibleRange(layout: GridLayout, count: number, scrollTop: number, viewportHeight: number, overscan = 2): { start: number; end: number } {
+export function visibleRange(
+  layout: GridLayout,
+  count: number,
+  scrollTop: number,
+  viewportHeight: number,
+  overscan = 2,
+): { start: number; end: number } {
   if (count <= 0 || layout.rows === 0) return { start: 0, end: 0 };
   const pitch = layout.cellHeight + layout.gap;
   const firstRow = Math.max(0, Math.floor(Math.max(0, scrollTop) / pitch) - overscan);
@@ -63,14 +69,30 @@ export function moveIndex(index: number, dir: Direction, columns: number, count:
   if (index < 0) return 0;
   let next = index;
   switch (dir) {
-    case 'left': next = index - 1; break;
-    case 'right': next = index + 1; break;
-    case 'up': next = index - columns; break;
-    case 'down': next = index + columns; break;
-    case 'pageUp': next = index - columns * pageRows; break;
-    case 'pageDown': next = index + columns * pageRows; break;
-    case 'home': next = 0; break;
-    case 'end': next = count - 1; break;
+    case 'left':
+      next = index - 1;
+      break;
+    case 'right':
+      next = index + 1;
+      break;
+    case 'up':
+      next = index - columns;
+      break;
+    case 'down':
+      next = index + columns;
+      break;
+    case 'pageUp':
+      next = index - columns * pageRows;
+      break;
+    case 'pageDown':
+      next = index + columns * pageRows;
+      break;
+    case 'home':
+      next = 0;
+      break;
+    case 'end':
+      next = count - 1;
+      break;
   }
   if (dir === 'up' || dir === 'pageUp') return next < 0 ? index % columns : next;
   if (dir === 'down' || dir === 'pageDown') {

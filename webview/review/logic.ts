@@ -45,7 +45,11 @@ export function isBelow(it: GridItem, threshold: number): boolean {
 }
 
 /** The review summary's counts: open proposals at or above the threshold, open ones below it, and reviewed. */
-export function reviewCounts(items: readonly GridItem[], threshold: number, busy: (it: GridItem) => boolean = () => false): { open: number; below: number; reviewed: number } {
+export function reviewCounts(
+  items: readonly GridItem[],
+  threshold: number,
+  busy: (it: GridItem) => boolean = () => false,
+): { open: number; below: number; reviewed: number } {
   let open = 0;
   let below = 0;
   let reviewed = 0;
@@ -97,7 +101,11 @@ export function classKeyLabel(index: number): string {
  * number keys beyond the number of classes do nothing. `prefix`: the zeros of a class chord typed so far (see
  * {@link classKey}); any other action ends the chord.
  */
-export function keyAction(e: { key: string; ctrlKey?: boolean; metaKey?: boolean; altKey?: boolean }, classCount: number, prefix = ''): KeyAction | null {
+export function keyAction(
+  e: { key: string; ctrlKey?: boolean; metaKey?: boolean; altKey?: boolean },
+  classCount: number,
+  prefix = '',
+): KeyAction | null {
   if (e.ctrlKey || e.metaKey || e.altKey) return null;
   const k = e.key;
   if (/^[1-9]$/.test(k)) {
@@ -106,19 +114,35 @@ export function keyAction(e: { key: string; ctrlKey?: boolean; metaKey?: boolean
   }
   if (k === '0') return classCount > (prefix.length + 1) * 9 ? { type: 'prefix', prefix: `${prefix}0` } : null;
   switch (k) {
-    case 'a': case 'A': return { type: 'accept' };
-    case 'x': case 'X': return { type: 'reject' };
-    case 'u': case 'U': return { type: 'undo' };
-    case 'Enter': return { type: 'open' };
-    case 'ArrowLeft': return { type: 'move', dir: 'left' };
-    case 'ArrowRight': return { type: 'move', dir: 'right' };
-    case 'ArrowUp': return { type: 'move', dir: 'up' };
-    case 'ArrowDown': return { type: 'move', dir: 'down' };
-    case 'Home': return { type: 'move', dir: 'home' };
-    case 'End': return { type: 'move', dir: 'end' };
-    case 'PageUp': return { type: 'move', dir: 'pageUp' };
-    case 'PageDown': return { type: 'move', dir: 'pageDown' };
-    default: return null;
+    case 'a':
+    case 'A':
+      return { type: 'accept' };
+    case 'x':
+    case 'X':
+      return { type: 'reject' };
+    case 'u':
+    case 'U':
+      return { type: 'undo' };
+    case 'Enter':
+      return { type: 'open' };
+    case 'ArrowLeft':
+      return { type: 'move', dir: 'left' };
+    case 'ArrowRight':
+      return { type: 'move', dir: 'right' };
+    case 'ArrowUp':
+      return { type: 'move', dir: 'up' };
+    case 'ArrowDown':
+      return { type: 'move', dir: 'down' };
+    case 'Home':
+      return { type: 'move', dir: 'home' };
+    case 'End':
+      return { type: 'move', dir: 'end' };
+    case 'PageUp':
+      return { type: 'move', dir: 'pageUp' };
+    case 'PageDown':
+      return { type: 'move', dir: 'pageDown' };
+    default:
+      return null;
   }
 }
 
@@ -137,4 +161,3 @@ export function nextOpen(items: readonly GridItem[], index: number, busy: (it: G
 export function imageUrl(base: string, relPath: string): string {
   return `${base.replace(/\/+$/, '')}/${relPath.split('/').map(encodeURIComponent).join('/')}`;
 }
-

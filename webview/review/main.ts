@@ -49,9 +49,30 @@ app.dataset.ready = 'false';
 document.body.append(app);
 
 const toolbar = el('header', 'sl-toolbar');
-const modeReview = button({ label: 'Review proposals', id: 'sl-mode-review', testId: 'mode-review', appearance: 'secondary', icon: 'checklist', onClick: () => setMode('review') });
-const modeLabel = button({ label: 'Label', id: 'sl-mode-label', testId: 'mode-label', appearance: 'secondary', icon: 'tag', onClick: () => setMode('label') });
-const sortButton = button({ label: 'Most confident first', id: 'sl-sort', testId: 'sort', appearance: 'secondary', icon: 'arrow-swap', onClick: () => toggleSort() });
+const modeReview = button({
+  label: 'Review proposals',
+  id: 'sl-mode-review',
+  testId: 'mode-review',
+  appearance: 'secondary',
+  icon: 'checklist',
+  onClick: () => setMode('review'),
+});
+const modeLabel = button({
+  label: 'Label',
+  id: 'sl-mode-label',
+  testId: 'mode-label',
+  appearance: 'secondary',
+  icon: 'tag',
+  onClick: () => setMode('label'),
+});
+const sortButton = button({
+  label: 'Most confident first',
+  id: 'sl-sort',
+  testId: 'sort',
+  appearance: 'secondary',
+  icon: 'arrow-swap',
+  onClick: () => toggleSort(),
+});
 const summary = el('span', 'sl-summary');
 summary.id = 'sl-summary';
 summary.dataset.testid = 'summary';
@@ -83,7 +104,14 @@ const batchInfo = el('span', 'sl-batch-info');
 batchInfo.id = 'sl-batch-info';
 batchInfo.dataset.testid = 'batch-info';
 batchInfo.setAttribute('aria-live', 'polite');
-const batchButton = button({ label: 'Accept 0', id: 'sl-accept-batch', testId: 'accept-batch', appearance: 'primary', icon: 'check-all', onClick: () => acceptBatch() });
+const batchButton = button({
+  label: 'Accept 0',
+  id: 'sl-accept-batch',
+  testId: 'accept-batch',
+  appearance: 'primary',
+  icon: 'check-all',
+  onClick: () => acceptBatch(),
+});
 batch.append(sliderLabel, slider, sliderValue, batchInfo, batchButton);
 
 const legend = el('div', 'sl-legend');
@@ -205,7 +233,14 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
     }
     setText(p.label, pending?.label ?? item.label ?? (state?.mode === 'label' ? '?' : ''));
     setText(p.conf, item.confidence !== undefined ? formatConfidence(item.confidence) : '');
-    setText(p.status, pending ? `saving… ${STATUS_TEXT[pending.status]}`.trim() : below ? 'below threshold' : STATUS_TEXT[item.status] || (item.reason ?? ''));
+    setText(
+      p.status,
+      pending
+        ? `saving… ${STATUS_TEXT[pending.status]}`.trim()
+        : below
+          ? 'below threshold'
+          : STATUS_TEXT[item.status] || (item.reason ?? ''),
+    );
     setText(p.path, item.id);
     cell.title = `${item.id}${item.label ? ` — ${item.label}` : ''}${item.confidence !== undefined ? ` (${item.confidence.toFixed(3)})` : ''}${
       item.alternatives?.length ? `\nthen: ${item.alternatives.map((a) => `${a.label} ${formatConfidence(a.confidence)}`).join(', ')}` : ''
@@ -515,12 +550,18 @@ document.addEventListener('keydown', (e) => {
       chord = action.prefix;
       legend.dataset.chord = chord;
       return;
-    case 'class': return pickClass(action.index);
-    case 'accept': return accept();
-    case 'reject': return reject();
-    case 'undo': return undo();
-    case 'open': return grid.focused >= 0 ? void host.request('open', { item: items[grid.focused].id }).catch(showError) : undefined;
-    case 'move': return grid.move(action.dir);
+    case 'class':
+      return pickClass(action.index);
+    case 'accept':
+      return accept();
+    case 'reject':
+      return reject();
+    case 'undo':
+      return undo();
+    case 'open':
+      return grid.focused >= 0 ? void host.request('open', { item: items[grid.focused].id }).catch(showError) : undefined;
+    case 'move':
+      return grid.move(action.dir);
   }
 });
 

@@ -32,7 +32,8 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: st
 export function injectStyle(css: string): void {
   const style = document.createElement('style');
   const nonce =
-    document.querySelector('meta[property="csp-nonce"]')?.getAttribute('content') ?? (document.querySelector('script[nonce]') as HTMLScriptElement | null)?.nonce;
+    document.querySelector('meta[property="csp-nonce"]')?.getAttribute('content') ??
+    (document.querySelector('script[nonce]') as HTMLScriptElement | null)?.nonce;
   if (nonce) style.nonce = nonce;
   style.textContent = css;
   document.head.append(style);

@@ -20,7 +20,10 @@ export interface CurveGeometry {
  * `pad` pixels of margin. The y range covers the data rounded out to tenths, so small gains stay visible.
  */
 export function curveGeometry(points: RoundPoint[], width: number, height: number, pad = 4): CurveGeometry {
-  const pts = points.filter((p) => Number.isFinite(p.accuracy)).slice().sort((a, b) => a.round - b.round);
+  const pts = points
+    .filter((p) => Number.isFinite(p.accuracy))
+    .slice()
+    .sort((a, b) => a.round - b.round);
   if (pts.length === 0) return { path: '', dots: [], grid: [], yMin: 0, yMax: 1 };
   const accs = pts.map((p) => Math.min(1, Math.max(0, p.accuracy)));
   let yMin = Math.floor(Math.min(...accs) * 10) / 10;

@@ -47,8 +47,19 @@ const trust = el('section', 'sl-trust');
 trust.id = 'sl-trust';
 trust.dataset.testid = 'trust';
 trust.append(
-  el('p', undefined, 'This workspace is not trusted. SelfLabel can show labels but scanning, training and labelling are disabled until you trust it.'),
-  button({ label: 'Manage Workspace Trust', id: 'sl-manage-trust', testId: 'manage-trust', appearance: 'secondary', icon: 'shield', onClick: () => command('manageTrust') }),
+  el(
+    'p',
+    undefined,
+    'This workspace is not trusted. SelfLabel can show labels but scanning, training and labelling are disabled until you trust it.',
+  ),
+  button({
+    label: 'Manage Workspace Trust',
+    id: 'sl-manage-trust',
+    testId: 'manage-trust',
+    appearance: 'secondary',
+    icon: 'shield',
+    onClick: () => command('manageTrust'),
+  }),
 );
 
 const problem = el('div', 'sl-problem');
@@ -60,7 +71,14 @@ const nextBox = el('section', 'sl-next');
 const nextText = el('span', 'sl-next-text');
 nextText.id = 'sl-next-text';
 nextText.dataset.testid = 'next-text';
-const nextButton = button({ label: 'Do it', id: 'sl-next', testId: 'next', appearance: 'primary', icon: 'arrow-right', onClick: () => doNext() });
+const nextButton = button({
+  label: 'Do it',
+  id: 'sl-next',
+  testId: 'next',
+  appearance: 'primary',
+  icon: 'arrow-right',
+  onClick: () => doNext(),
+});
 nextBox.append(el('h3', undefined, 'Next'), nextText, nextButton);
 
 // classes
@@ -75,19 +93,37 @@ classesBox.append(
   el('h3', undefined, 'Classes'),
   classList,
   counts,
-  button({ label: 'Set classes…', id: 'sl-set-classes', testId: 'set-classes', appearance: 'secondary', icon: 'tag', onClick: () => command('setClasses') }),
+  button({
+    label: 'Set classes…',
+    id: 'sl-set-classes',
+    testId: 'set-classes',
+    appearance: 'secondary',
+    icon: 'tag',
+    onClick: () => command('setClasses'),
+  }),
 );
 
 // stages
 const stagesBox = el('section', 'sl-stages-box');
 stagesBox.append(el('h3', undefined, 'Pipeline'));
-const stageRows = new Map<RunnableStage, { row: HTMLElement; button: HTMLElement; status: HTMLElement; bar: HTMLElement; fill: HTMLElement }>();
+const stageRows = new Map<
+  RunnableStage,
+  { row: HTMLElement; button: HTMLElement; status: HTMLElement; bar: HTMLElement; fill: HTMLElement }
+>();
 for (const s of STAGES) {
   const info = STAGE_INFO[s];
   const row = el('div', 'sl-stage');
   row.id = `sl-stage-${s}`;
   row.dataset.testid = `stage-${s}`;
-  const b = button({ label: info.label, id: `sl-run-${s}`, testId: `run-${s}`, appearance: 'secondary', icon: info.icon, title: info.help, onClick: () => run(s) });
+  const b = button({
+    label: info.label,
+    id: `sl-run-${s}`,
+    testId: `run-${s}`,
+    appearance: 'secondary',
+    icon: info.icon,
+    title: info.help,
+    onClick: () => run(s),
+  });
   const status = el('span', 'sl-stage-status');
   status.id = `sl-status-${s}`;
   status.dataset.testid = `status-${s}`;
@@ -101,7 +137,14 @@ for (const s of STAGES) {
   stagesBox.append(row);
   stageRows.set(s, { row, button: b, status, bar, fill });
 }
-const cancelButton = button({ label: 'Cancel', id: 'sl-cancel', testId: 'cancel', appearance: 'secondary', icon: 'debug-stop', onClick: () => host.notify('cancel', {}) });
+const cancelButton = button({
+  label: 'Cancel',
+  id: 'sl-cancel',
+  testId: 'cancel',
+  appearance: 'secondary',
+  icon: 'debug-stop',
+  onClick: () => host.notify('cancel', {}),
+});
 stagesBox.append(cancelButton);
 
 // model
@@ -116,11 +159,46 @@ modelBox.append(el('h3', undefined, 'Model'), accuracy, chart);
 
 // review actions
 const actions = el('section', 'sl-actions');
-const reviewButton = button({ label: 'Review proposals', id: 'sl-review', testId: 'review', appearance: 'primary', icon: 'checklist', onClick: () => command('reviewProposals') });
-const labelButton = button({ label: 'Label next uncertain', id: 'sl-label-next', testId: 'label-next', appearance: 'secondary', icon: 'tag', onClick: () => command('labelNext') });
-const undoButton = button({ label: 'Undo', id: 'sl-undo', testId: 'undo', appearance: 'secondary', icon: 'discard', onClick: () => command('undo') });
-const exportButton = button({ label: 'Export…', id: 'sl-export', testId: 'export', appearance: 'secondary', icon: 'export', onClick: () => command('export') });
-const importButton = button({ label: 'Import…', id: 'sl-import', testId: 'import', appearance: 'secondary', icon: 'cloud-download', onClick: () => command('import') });
+const reviewButton = button({
+  label: 'Review proposals',
+  id: 'sl-review',
+  testId: 'review',
+  appearance: 'primary',
+  icon: 'checklist',
+  onClick: () => command('reviewProposals'),
+});
+const labelButton = button({
+  label: 'Label next uncertain',
+  id: 'sl-label-next',
+  testId: 'label-next',
+  appearance: 'secondary',
+  icon: 'tag',
+  onClick: () => command('labelNext'),
+});
+const undoButton = button({
+  label: 'Undo',
+  id: 'sl-undo',
+  testId: 'undo',
+  appearance: 'secondary',
+  icon: 'discard',
+  onClick: () => command('undo'),
+});
+const exportButton = button({
+  label: 'Export…',
+  id: 'sl-export',
+  testId: 'export',
+  appearance: 'secondary',
+  icon: 'export',
+  onClick: () => command('export'),
+});
+const importButton = button({
+  label: 'Import…',
+  id: 'sl-import',
+  testId: 'import',
+  appearance: 'secondary',
+  icon: 'cloud-download',
+  onClick: () => command('import'),
+});
 actions.append(el('h3', undefined, 'Labels'), reviewButton, labelButton, undoButton, exportButton, importButton);
 
 root.append(header, trust, problem, nextBox, divider(), classesBox, divider(), stagesBox, divider(), modelBox, divider(), actions);
@@ -180,7 +258,11 @@ function stageSummary(s: RunnableStage): string {
   if (!state) return '';
   switch (s) {
     case 'scan':
-      return state.items > 0 ? `${plural(state.items, 'item')}${state.skipped ? `, ${state.skipped} skipped` : ''}` : state.scanned ? `found 0 items${state.skipped ? `, ${state.skipped} skipped` : ''}` : 'not scanned yet';
+      return state.items > 0
+        ? `${plural(state.items, 'item')}${state.skipped ? `, ${state.skipped} skipped` : ''}`
+        : state.scanned
+          ? `found 0 items${state.skipped ? `, ${state.skipped} skipped` : ''}`
+          : 'not scanned yet';
     case 'pretrain':
       return state.pretrained ?? 'not pretrained yet';
     case 'train':

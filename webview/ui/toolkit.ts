@@ -6,13 +6,7 @@
  * Every factory returns a plain HTMLElement; ids and `data-testid`s are set on the outer element so tests can find
  * it whatever renders inside.
  */
-import {
-  provideVSCodeDesignSystem,
-  vsCodeButton,
-  vsCodeDivider,
-  vsCodeProgressRing,
-  vsCodeTextField,
-} from '@vscode/webview-ui-toolkit';
+import { provideVSCodeDesignSystem, vsCodeButton, vsCodeDivider, vsCodeProgressRing, vsCodeTextField } from '@vscode/webview-ui-toolkit';
 
 let registered = false;
 
@@ -103,7 +97,13 @@ export function divider(): HTMLElement {
 }
 
 /** A single-line text field; `onInput` receives its value on every change. */
-export function textField(opts: { id?: string; testId?: string; placeholder?: string; value?: string; onInput: (v: string) => void }): HTMLElement & { value: string } {
+export function textField(opts: {
+  id?: string;
+  testId?: string;
+  placeholder?: string;
+  value?: string;
+  onInput: (v: string) => void;
+}): HTMLElement & { value: string } {
   const el = document.createElement('vscode-text-field') as HTMLElement & { value: string };
   if (opts.id) el.id = opts.id;
   if (opts.testId) el.dataset.testid = opts.testId;

@@ -56,7 +56,11 @@ export interface BaselineInput {
  * The image size and channels SelfLabel's encoder sees for these items, by the same rule as the engine's
  * Project.imageGeometry (median width clamped to 8..32 px; colour when any item has colour), for `auto` settings.
  */
-export function imageInput(items: readonly Item[], imageSize: number | 'auto' = 'auto', channels: 1 | 3 | 'auto' = 'auto'): { size: number; channels: 1 | 3 } {
+export function imageInput(
+  items: readonly Item[],
+  imageSize: number | 'auto' = 'auto',
+  channels: 1 | 3 | 'auto' = 'auto',
+): { size: number; channels: 1 | 3 } {
   let size = imageSize === 'auto' ? 32 : imageSize;
   if (imageSize === 'auto') {
     const sides = items
@@ -65,7 +69,8 @@ export function imageInput(items: readonly Item[], imageSize: number | 'auto' = 
       .sort((a, b) => a - b);
     if (sides.length) size = Math.min(32, Math.max(8, sides[Math.floor(sides.length / 2)]));
   }
-  const ch: 1 | 3 = channels === 'auto' ? (items.some((it) => [3, 4].includes((it as Item & { channels?: number }).channels ?? 1)) ? 3 : 1) : channels;
+  const ch: 1 | 3 =
+    channels === 'auto' ? (items.some((it) => [3, 4].includes((it as Item & { channels?: number }).channels ?? 1)) ? 3 : 1) : channels;
   return { size, channels: ch };
 }
 
@@ -151,7 +156,15 @@ async function textFeatures(inp: BaselineInput, testItems: Item[]): Promise<Feat
 }
 
 /** Fits the classifier on `labelled` (item → label) and scores it as a BaselineResult. */
-function scoreClassifier(inp: BaselineInput, f: Features, name: string, description: string, labelled: ReadonlyMap<string, string>, t0: number, featureSeconds: number): BaselineResult {
+function scoreClassifier(
+  inp: BaselineInput,
+  f: Features,
+  name: string,
+  description: string,
+  labelled: ReadonlyMap<string, string>,
+  t0: number,
+  featureSeconds: number,
+): BaselineResult {
   const cls = new Map(inp.classes.map((c, i) => [c, i]));
   const train: number[] = [];
   const y: number[] = [];
@@ -201,13 +214,25 @@ export async function runPlainBaselines(inp: BaselineInput): Promise<BaselineRes
   inp.log?.(`[bench] baselines on ${f.what}, features in ${f.seconds.toFixed(1)} s`);
   const out: BaselineResult[] = [];
   let t = Date.now();
-  out.push(scoreClassifier(inp, f, base, `${f.what} + logistic regression on the run's ${inp.human.size} human labels`, inp.human, t, f.seconds));
+  out.push(
+    scoreClassifier(inp, f, base, `${f.what} + logistic regression on the run's ${inp.human.size} human labels`, inp.human, t, f.seconds),
+  );
   if (inp.randomBudget !== undefined && inp.randomBudget > 0) {
     t = Date.now();
     const ids = inp.poolItems.map((it) => it.id).filter((id) => inp.poolTruth.has(id));
     const picked = sample(ids, inp.randomBudget, mulberry32(inp.seed + 29));
     const labelled = new Map(picked.map((id) => [id, inp.poolTruth.get(id) as string]));
-    out.push(scoreClassifier(inp, f, `random-${base}`, `the same ${picked.length} human labels spent on random pool items, ${f.what} + logistic regression (seconds: its fit; the features are pca-logreg's)`, labelled, t, 0));
+    out.push(
+      scoreClassifier(
+        inp,
+        f,
+        `random-${base}`,
+        `the same ${picked.length} human labels spent on random pool items, ${f.what} + logistic regression (seconds: its fit; the features are pca-logreg's)`,
+        labelled,
+        t,
+        0,
+      ),
+    );
   }
   return out;
 }

@@ -92,7 +92,13 @@ export function symmetricEigen(S: Float64Array, m: number): { values: Float64Arr
  * directions and `iterations` power iterations; exact when k + oversample ≥ rank. Seeded: the same call gives the
  * same components.
  */
-export function fitPca(X: Float32Array | Float64Array, n: number, dim: number, k: number, o: { seed?: number; oversample?: number; iterations?: number } = {}): Pca {
+export function fitPca(
+  X: Float32Array | Float64Array,
+  n: number,
+  dim: number,
+  k: number,
+  o: { seed?: number; oversample?: number; iterations?: number } = {},
+): Pca {
   if (n < 2) throw new Error('PCA needs at least 2 rows');
   k = Math.max(1, Math.min(k, dim, n - 1));
   const l = Math.min(dim, n, k + (o.oversample ?? 10));
@@ -204,7 +210,13 @@ function softmaxInPlace(z: Float64Array): void {
  * Multinomial logistic regression on the rows listed in `train` (indices into `rows`) with classes `y` (0..C-1).
  * lambda defaults to 1/n (scikit-learn's C = 1). Deterministic: starts from zero, full-batch.
  */
-export function fitLogReg(rows: Rows, train: ArrayLike<number>, y: ArrayLike<number>, C: number, o: { lambda?: number; maxIterations?: number; tolerance?: number } = {}): LogReg {
+export function fitLogReg(
+  rows: Rows,
+  train: ArrayLike<number>,
+  y: ArrayLike<number>,
+  C: number,
+  o: { lambda?: number; maxIterations?: number; tolerance?: number } = {},
+): LogReg {
   const m = train.length;
   if (m < 1) throw new Error('logistic regression needs at least one labelled row');
   const dim = rows.dim;

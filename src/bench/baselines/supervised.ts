@@ -34,7 +34,13 @@ export function supervisedEpochs(labels: number, itemsSeen = 10_000): number {
   return Math.max(1, Math.min(300, Math.round(itemsSeen / Math.max(1, perEpoch))));
 }
 
-async function pixels(root: string, items: readonly Item[], size: number, channels: 1 | 3, signal?: AbortSignal): Promise<{ data: ImageData; ids: string[] }> {
+async function pixels(
+  root: string,
+  items: readonly Item[],
+  size: number,
+  channels: 1 | 3,
+  signal?: AbortSignal,
+): Promise<{ data: ImageData; ids: string[] }> {
   const per = size * size * channels;
   const sab = new SharedArrayBuffer(Math.max(1, items.length * per));
   const view = new Uint8Array(sab);
@@ -59,7 +65,13 @@ export async function runSupervisedBaseline(inp: SupervisedInput): Promise<Basel
   let test: { data: ImageData; ids: string[] } | null = null;
   if (inp.test) {
     const res = await scanWorkspace(inp.test.root, { signal: inp.signal });
-    test = await pixels(inp.test.root, res.items.filter((it) => it.modality === 'image'), size, channels, inp.signal);
+    test = await pixels(
+      inp.test.root,
+      res.items.filter((it) => it.modality === 'image'),
+      size,
+      channels,
+      inp.signal,
+    );
   }
   const row = new Map(pool.ids.map((id, i) => [id, i]));
   const cls = new Map(inp.classes.map((c, i) => [c, i]));
@@ -92,9 +104,13 @@ export async function runSupervisedBaseline(inp: SupervisedInput): Promise<Basel
       },
       { signal: inp.signal },
     );
-    inp.log?.(`[bench] supervised encoder: ${index.length} labels, ${trained.epochs} epochs in ${trained.seconds.toFixed(0)} s (${trained.itemsPerSecond.toFixed(0)} items/s)`);
+    inp.log?.(
+      `[bench] supervised encoder: ${index.length} labels, ${trained.epochs} epochs in ${trained.seconds.toFixed(0)} s (${trained.itemsPerSecond.toFixed(0)} items/s)`,
+    );
     const logitsOf = async (data: ImageData) =>
-      data.n ? (await workers.run('finetuneLogits', { checkpointDir: path.join(dir, 'net'), data }, { signal: inp.signal })).logits : new Float32Array(0);
+      data.n
+        ? (await workers.run('finetuneLogits', { checkpointDir: path.join(dir, 'net'), data }, { signal: inp.signal })).logits
+        : new Float32Array(0);
     const poolLogits = await logitsOf(pool.data);
     const labels = new Map<string, string>();
     pool.ids.forEach((id, i) => labels.set(id, inp.classes[argmaxRow(poolLogits, i, C)]));

@@ -21,7 +21,10 @@ export function fitTfidf(texts: readonly string[], o: { maxFeatures?: number } =
   }
   let terms = [...df.keys()].sort();
   if (o.maxFeatures !== undefined && terms.length > o.maxFeatures) {
-    terms = terms.sort((a, b) => (tf.get(b) ?? 0) - (tf.get(a) ?? 0) || (a < b ? -1 : 1)).slice(0, o.maxFeatures).sort();
+    terms = terms
+      .sort((a, b) => (tf.get(b) ?? 0) - (tf.get(a) ?? 0) || (a < b ? -1 : 1))
+      .slice(0, o.maxFeatures)
+      .sort();
   }
   const vocab = new Map(terms.map((w, i) => [w, i]));
   const n = texts.length;

@@ -64,7 +64,9 @@ export class GradientExchange {
     private readonly timeoutMs = 120_000,
   ) {
     if (buffer.byteLength !== exchangeBytes(world, params)) {
-      throw new Error(`exchange buffer has ${buffer.byteLength} bytes, expected ${exchangeBytes(world, params)} for ${world} workers × ${params} values`);
+      throw new Error(
+        `exchange buffer has ${buffer.byteLength} bytes, expected ${exchangeBytes(world, params)} for ${world} workers × ${params} values`,
+      );
     }
     if (!Number.isInteger(rank) || rank < 0 || rank >= world) throw new Error(`rank ${rank} is outside [0, ${world})`);
     this.ctl = new Int32Array(buffer, 0, CTL);
@@ -127,7 +129,14 @@ export class GradientExchange {
     const set = this.step & 1;
     this.step++;
     const root = this.slot(set, 0);
-    if (this.rank === 0) root.set(flatten(vars.map((v) => v.dataSync() as Float32Array), this.params), HEAD);
+    if (this.rank === 0)
+      root.set(
+        flatten(
+          vars.map((v) => v.dataSync() as Float32Array),
+          this.params,
+        ),
+        HEAD,
+      );
     this.barrier();
     if (this.rank !== 0) assign(vars, root.subarray(HEAD));
     // A second barrier: rank 0 must not write the next step's slot of this set before everyone has read it.

@@ -144,12 +144,22 @@ function conv(
   dilations: [number, number] = [1, 1],
 ): TensorInfo {
   const [t, b, l, r] = pads;
-  return run(backend, 'Conv2D', { x, filter }, {
-    strides: [1, 1],
-    pad: [[0, 0], [t, b], [l, r], [0, 0]],
-    dilations,
-    dataFormat: 'NHWC',
-  });
+  return run(
+    backend,
+    'Conv2D',
+    { x, filter },
+    {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [t, b],
+        [l, r],
+        [0, 0],
+      ],
+      dilations,
+      dataFormat: 'NHWC',
+    },
+  );
 }
 
 function requireChannelsLast(kernel: string, dataFormat: unknown): void {
@@ -206,7 +216,8 @@ function conv2DBackpropFilter(inputs: Inputs, backend: BackendWasm, attrs: Attrs
   const bottom = (oh - 1) * sh - top + fh - h;
   const right = (ow - 1) * sw - left + fw - w;
   // Read x as Cin images of N channels; a transpose of a dim of size 1 is a free reshape in the wasm kernel.
-  const xCrop = bottom < 0 || right < 0 ? slice(backend, x, [0, 0, 0, 0], [n, h + Math.min(0, bottom), w + Math.min(0, right), cin]) : undefined;
+  const xCrop =
+    bottom < 0 || right < 0 ? slice(backend, x, [0, 0, 0, 0], [n, h + Math.min(0, bottom), w + Math.min(0, right), cin]) : undefined;
   const xT = transpose(backend, xCrop ?? x, [3, 1, 2, 0]);
   free(backend, xCrop);
   const dyT = transpose(backend, dy, [1, 2, 0, 3]);
@@ -225,12 +236,7 @@ function conv2DBackpropFilter(inputs: Inputs, backend: BackendWasm, attrs: Attrs
  * The filter gradient as one matmul: dW[K, Cout] = colsᵀ[K, P] · dy[P, Cout] with K = FH·FW·Cin, P = N·OH·OW.
  * colsᵀ (im2col, transposed) is built by a JS loop over the wasm heap; the matmul runs on XNNPACK (batch 1).
  */
-function conv2DBackpropFilterGemm(
-  backend: BackendWasm,
-  x: TensorInfo,
-  dy: TensorInfo,
-  info: tf.backend_util.Conv2DInfo,
-): TensorInfo {
+function conv2DBackpropFilterGemm(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
@@ -286,12 +292,7 @@ function conv2DBackpropFilterGemm(
  * the wasm heap instead of a JS store per element. dy is transposed once ([P, Cout] → [Cout, P]), the result
  * ([Cout, K], small) transposed back.
  */
-function conv2DBackpropFilterRows(
-  backend: BackendWasm,
-  x: TensorInfo,
-  dy: TensorInfo,
-  info: tf.backend_util.Conv2DInfo,
-): TensorInfo {
+function conv2DBackpropFilterRows(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
@@ -418,12 +419,7 @@ function conv2DBackpropInput(inputs: Inputs, backend: BackendWasm, attrs: Attrs)
  * The input gradient as one matmul and a scatter-add: cols[P, K] = dy[P, Cout] · Wᵀ[Cout, K] on XNNPACK, then
  * col2im adds each column block into dx (a JS loop over the wasm heap).
  */
-function conv2DBackpropInputGemm(
-  backend: BackendWasm,
-  dy: TensorInfo,
-  filter: TensorInfo,
-  info: tf.backend_util.Conv2DInfo,
-): TensorInfo {
+function conv2DBackpropInputGemm(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
@@ -729,7 +725,8 @@ function unsortedSegmentSum(inputs: Inputs, backend: BackendWasm, attrs: Attrs):
 function fusedBatchNorm(inputs: Inputs, backend: BackendWasm, attrs: Attrs): TensorInfo {
   const { x, mean, variance, offset, scale } = inputs as Record<string, TensorInfo | undefined> & { x: TensorInfo };
   const channels = x.shape[x.shape.length - 1];
-  const perChannel = (t: TensorInfo | undefined) => t === undefined || (t.shape.length === 1 && t.shape[0] === channels && t.dtype === 'float32');
+  const perChannel = (t: TensorInfo | undefined) =>
+    t === undefined || (t.shape.length === 1 && t.shape[0] === channels && t.dtype === 'float32');
   if (x.dtype !== 'float32' || !mean || !variance || ![mean, variance, offset, scale].every(perChannel)) {
     return run(backend, 'FusedBatchNorm', inputs, attrs);
   }

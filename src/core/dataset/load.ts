@@ -61,7 +61,13 @@ function rowText(r: RawRow, header: string[] | undefined, field: string, item: I
   return changed(item);
 }
 
-async function loadRowFile(root: string, file: string, entries: { item: Item; index: number }[], out: (string | ItemError)[], opts: LoadTextsOptions): Promise<void> {
+async function loadRowFile(
+  root: string,
+  file: string,
+  entries: { item: Item; index: number }[],
+  out: (string | ItemError)[],
+  opts: LoadTextsOptions,
+): Promise<void> {
   const first = entries[0].item;
   let abs: string;
   try {

@@ -157,7 +157,10 @@ export class CsvParser {
           } else if (this.quoteLine < this.line) {
             // The quoted field ran over line breaks and then went wrong: most likely a stray quote swallowed the
             // next lines. Report the record and parse again from the line after the opening quote.
-            return this.recover(this.rawCarry + s.slice(rec), `bad quoted field (quote opened on line ${this.quoteLine} is closed on line ${this.line} and followed by text)`);
+            return this.recover(
+              this.rawCarry + s.slice(rec),
+              `bad quoted field (quote opened on line ${this.quoteLine} is closed on line ${this.line} and followed by text)`,
+            );
           } else {
             this.error = `unexpected character after a closing quote (line ${this.line})`;
             this.st = St.SkipToEol;
@@ -300,7 +303,8 @@ export function parseJsonlLine(line: string): { value: Record<string, unknown> }
 export function jsonRowText(value: Record<string, unknown>, field: string): { text: string } | { reason: string } {
   const v = value[field];
   if (v === undefined) return { reason: `no "${field}" field` };
-  if (typeof v !== 'string') return { reason: `"${field}" is ${v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`}, not text` };
+  if (typeof v !== 'string')
+    return { reason: `"${field}" is ${v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`}, not text` };
   if (v.trim() === '') return { reason: `empty "${field}"` };
   return { text: v };
 }
@@ -345,7 +349,12 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * Streams a JSONL or CSV file, calling `onRow` for every data row in order. Throws ItemError for problems with the
  * whole file (a CSV that is not UTF-8, a missing file …) and an AbortError when `signal` fires.
  */
-export async function readRawRows(absPath: string, format: RowFormat, onRow: (r: RawRow) => void, opts: ReadRowsOptions = {}): Promise<RowFileStats> {
+export async function readRawRows(
+  absPath: string,
+  format: RowFormat,
+  onRow: (r: RawRow) => void,
+  opts: ReadRowsOptions = {},
+): Promise<RowFileStats> {
   const hasher = createHash('sha256');
   let bytes = 0;
   let rows = 0;
@@ -417,7 +426,12 @@ export async function readRawRows(absPath: string, format: RowFormat, onRow: (r:
         rows++;
         if (r.error) onRow({ row: rows, line: r.line, kind: 'bad', reason: r.error });
         else if (r.fields.length !== header.length) {
-          onRow({ row: rows, line: r.line, kind: 'bad', reason: `expected ${header.length} field${header.length === 1 ? '' : 's'}, found ${r.fields.length}` });
+          onRow({
+            row: rows,
+            line: r.line,
+            kind: 'bad',
+            reason: `expected ${header.length} field${header.length === 1 ? '' : 's'}, found ${r.fields.length}`,
+          });
         } else onRow({ row: rows, line: r.line, kind: 'csv', fields: r.fields });
       });
       for await (const chunk of stream as AsyncIterable<Buffer>) {

@@ -142,12 +142,32 @@ function itemsFromEntry(rel: string, kind: FileKind, e: CacheEntry): { items: It
   const base = { path: rel, mtimeMs: e.m };
   for (const r of e.i) {
     if (kind === 'image') {
-      items.push({ id: rel, ...base, kind: 'image', modality: 'image', hash: e.h!, size: e.s, width: r[0] as number, height: r[1] as number, channels: r[2] as number });
+      items.push({
+        id: rel,
+        ...base,
+        kind: 'image',
+        modality: 'image',
+        hash: e.h!,
+        size: e.s,
+        width: r[0] as number,
+        height: r[1] as number,
+        channels: r[2] as number,
+      });
     } else if (kind === 'text') {
       items.push({ id: rel, ...base, kind: 'text', modality: 'text', hash: e.h!, size: e.s, preview: r[0] as string });
     } else {
       const row = r[0] as number;
-      items.push({ id: `${rel}#${row}`, ...base, row, kind: 'row', modality: 'text', hash: r[2] as string, size: r[3] as number, preview: r[4] as string, line: r[1] as number });
+      items.push({
+        id: `${rel}#${row}`,
+        ...base,
+        row,
+        kind: 'row',
+        modality: 'text',
+        hash: r[2] as string,
+        size: r[3] as number,
+        preview: r[4] as string,
+        line: r[1] as number,
+      });
     }
   }
   const skipped: Skipped[] = e.x.map(([row, reason]) => (row ? { path: rel, row, reason } : { path: rel, reason }));
@@ -182,18 +202,42 @@ async function readWholeFile(rel: string, abs: string, kind: 'image' | 'text', s
       return {
         hash,
         skipped: [],
-        items: [{ id: rel, path: rel, kind: 'image', modality: 'image', hash, size: buf.length, mtimeMs: st.mtimeMs, width: info.width, height: info.height, channels: info.channels }],
+        items: [
+          {
+            id: rel,
+            path: rel,
+            kind: 'image',
+            modality: 'image',
+            hash,
+            size: buf.length,
+            mtimeMs: st.mtimeMs,
+            width: info.width,
+            height: info.height,
+            channels: info.channels,
+          },
+        ],
       };
     }
     const text = decodeTextFile(buf);
-    return { hash, skipped: [], items: [{ id: rel, path: rel, kind: 'text', modality: 'text', hash, size: buf.length, mtimeMs: st.mtimeMs, preview: preview(text) }] };
+    return {
+      hash,
+      skipped: [],
+      items: [{ id: rel, path: rel, kind: 'text', modality: 'text', hash, size: buf.length, mtimeMs: st.mtimeMs, preview: preview(text) }],
+    };
   } catch (e) {
     if (e instanceof ItemError) return { hash, items: [], skipped: [{ path: rel, reason: e.reason }] };
     throw e;
   }
 }
 
-async function readRowFile(rel: string, abs: string, format: RowFormat, st: Stats, textField: string, signal?: AbortSignal): Promise<FileResult> {
+async function readRowFile(
+  rel: string,
+  abs: string,
+  format: RowFormat,
+  st: Stats,
+  textField: string,
+  signal?: AbortSignal,
+): Promise<FileResult> {
   const items: Item[] = [];
   const skipped: Skipped[] = [];
   let extraSkips = 0;
@@ -236,7 +280,12 @@ async function readRowFile(rel: string, abs: string, format: RowFormat, st: Stat
     );
     if (extraSkips) skipped.push({ path: rel, reason: `${extraSkips} more rows skipped (the first ${MAX_ROW_SKIPS_PER_FILE} are listed)` });
     if (stats.bytes === 0) return { items: [], skipped: [{ path: rel, reason: 'empty file' }] };
-    if (stats.rows === 0) return { hash: stats.hash, items: [], skipped: [{ path: rel, reason: format === 'csv' && stats.header ? 'no data rows (only a header)' : 'no data rows' }] };
+    if (stats.rows === 0)
+      return {
+        hash: stats.hash,
+        items: [],
+        skipped: [{ path: rel, reason: format === 'csv' && stats.header ? 'no data rows (only a header)' : 'no data rows' }],
+      };
     return { hash: stats.hash, items, skipped };
   } catch (e) {
     if (e instanceof ItemError) return { items: [], skipped: [{ path: rel, reason: e.reason }] };
@@ -376,7 +425,10 @@ export async function scanWorkspace(root: string, opts: ScanWorkspaceOptions = {
       st ??= await fs.stat(c.abs);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      return { items: [], skipped: [{ path: c.rel, reason: code === 'ENOENT' ? 'file disappeared during the scan' : `cannot read: ${describeFsError(e)}` }] };
+      return {
+        items: [],
+        skipped: [{ path: c.rel, reason: code === 'ENOENT' ? 'file disappeared during the scan' : `cannot read: ${describeFsError(e)}` }],
+      };
     }
     const cached = cache.get(c.rel);
     if (cached && !cached.r && cached.s === st.size && cached.m === st.mtimeMs && cached.c === st.ctimeMs) {
@@ -399,7 +451,10 @@ export async function scanWorkspace(root: string, opts: ScanWorkspaceOptions = {
         if ((e as Error).name === 'AbortError') throw e;
         const code = (e as NodeJS.ErrnoException).code;
         // not cached: the next scan tries again
-        return { items: [], skipped: [{ path: c.rel, reason: code === 'ENOENT' ? 'file disappeared during the scan' : `cannot read: ${describeFsError(e)}` }] };
+        return {
+          items: [],
+          skipped: [{ path: c.rel, reason: code === 'ENOENT' ? 'file disappeared during the scan' : `cannot read: ${describeFsError(e)}` }],
+        };
       }
     }
     const entry: CacheEntry = {

@@ -72,7 +72,12 @@ export interface ModalityPlugin<M extends Modality = Modality> {
    * Reads `items` of folder `root` into the data the worker jobs take. `cache`: keep what was decoded under
    * .selflabel/cache (only for the pool). Items that cannot be read are reported, never thrown.
    */
-  load(ctx: ModalityContext, root: string, items: readonly Item[], opts: StageOptions & { cache: boolean }): Promise<{ data: DataOf<M>; failed: FailedItem[] }>;
+  load(
+    ctx: ModalityContext,
+    root: string,
+    items: readonly Item[],
+    opts: StageOptions & { cache: boolean },
+  ): Promise<{ data: DataOf<M>; failed: FailedItem[] }>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly ownHead?: OwnHead<M, any>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -93,6 +98,13 @@ export interface PretrainStepOptions {
 export interface ModalityWorker<M extends Modality = Modality> {
   readonly name: M;
   readonly pretextTasks: readonly string[];
-  pretrain(task: string, data: DataOf<M>, o: PretrainStepOptions): Promise<{ task: string; epochs: number; seconds: number; itemsPerSecond: number; finalLoss: number }>;
-  embed(data: DataOf<M>, o: { checkpointDir: string; signal: AbortSignal; onProgress: (p: Progress) => void }): Promise<{ embeddings: Float32Array; dim: number }>;
+  pretrain(
+    task: string,
+    data: DataOf<M>,
+    o: PretrainStepOptions,
+  ): Promise<{ task: string; epochs: number; seconds: number; itemsPerSecond: number; finalLoss: number }>;
+  embed(
+    data: DataOf<M>,
+    o: { checkpointDir: string; signal: AbortSignal; onProgress: (p: Progress) => void },
+  ): Promise<{ embeddings: Float32Array; dim: number }>;
 }

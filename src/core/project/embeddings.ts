@@ -18,7 +18,9 @@ export const GRAPH_K = 20;
 
 /** Identifies a pretext encoder's checkpoint: changes whenever it is saved again. */
 export async function checkpointVersion(p: ProjectContext, task: string): Promise<string | undefined> {
-  const state = await readJson<{ epochsDone?: number; batchInEpoch?: number; savedAt?: string }>(path.join(p.paths.checkpoint(task), 'state.json'));
+  const state = await readJson<{ epochsDone?: number; batchInEpoch?: number; savedAt?: string }>(
+    path.join(p.paths.checkpoint(task), 'state.json'),
+  );
   if (!state?.savedAt) return undefined;
   return `${task}-e${state.epochsDone ?? 0}.${state.batchInEpoch ?? 0}-${state.savedAt}`;
 }
@@ -55,7 +57,10 @@ export function concatEmbeddings(parts: { emb: Float32Array; dim: number }[], n:
  * Embeddings of every pool item: each pretext encoder's embedding (cached by content hash and model version),
  * concatenated. Runs the encoders in parallel on the workers.
  */
-export async function embedPool(p: ProjectContext, opts: StageOptions): Promise<{ X: SharedArrayBuffer; dim: number; version: string; tasks: string[] }> {
+export async function embedPool(
+  p: ProjectContext,
+  opts: StageOptions,
+): Promise<{ X: SharedArrayBuffer; dim: number; version: string; tasks: string[] }> {
   const { modality, plugin } = poolPlugin(p);
   const tasks: string[] = [];
   const versions: string[] = [];
@@ -94,7 +99,11 @@ export async function embedPool(p: ProjectContext, opts: StageOptions): Promise<
       }
       if (!dataP) dataP = plugin.load(modalityContext(p), p.root, items, { ...opts, cache: true }).then((d) => d.data);
       const data = await dataP;
-      const r = await p.workers.run('embed', { modality, checkpointDir: p.paths.checkpoint(task), data }, { signal: opts.signal, onProgress: merge(ti), worker: ti % p.config.workers });
+      const r = await p.workers.run(
+        'embed',
+        { modality, checkpointDir: p.paths.checkpoint(task), data },
+        { signal: opts.signal, onProgress: merge(ti), worker: ti % p.config.workers },
+      );
       parts[ti] = { emb: r.embeddings, dim: r.dim };
       await writeArrayFile(base, r.embeddings, { version: versions[ti], dim: r.dim, hashes: items.map((it) => it.hash) });
     }),
@@ -103,11 +112,19 @@ export async function embedPool(p: ProjectContext, opts: StageOptions): Promise<
 }
 
 /** Embeddings of other data (e.g. a held-out folder) with the encoders of `tasks`. */
-export async function embedData(p: ProjectContext, tasks: string[], data: JobData, n: number, opts: StageOptions): Promise<{ X: SharedArrayBuffer; dim: number }> {
+export async function embedData(
+  p: ProjectContext,
+  tasks: string[],
+  data: JobData,
+  n: number,
+  opts: StageOptions,
+): Promise<{ X: SharedArrayBuffer; dim: number }> {
   const modality = p.items.require();
   const parts = await Promise.all(
     tasks.map((task, ti) =>
-      p.workers.run('embed', { modality, checkpointDir: p.paths.checkpoint(task), data }, { signal: opts.signal, worker: ti % p.config.workers }).then((r) => ({ emb: r.embeddings, dim: r.dim })),
+      p.workers
+        .run('embed', { modality, checkpointDir: p.paths.checkpoint(task), data }, { signal: opts.signal, worker: ti % p.config.workers })
+        .then((r) => ({ emb: r.embeddings, dim: r.dim })),
     ),
   );
   return concatEmbeddings(parts, n);
@@ -117,7 +134,14 @@ export async function embedData(p: ProjectContext, tasks: string[], data: JobDat
  * The items' k-nearest-neighbour graph for label spreading, cached in .selflabel/cache by embedding version and
  * item list (building it costs n² · dim multiply-adds: about a minute for 60,000 items).
  */
-export async function knnGraph(p: ProjectContext, X: SharedArrayBuffer, n: number, dim: number, version: string, opts: StageOptions): Promise<GraphData> {
+export async function knnGraph(
+  p: ProjectContext,
+  X: SharedArrayBuffer,
+  n: number,
+  dim: number,
+  version: string,
+  opts: StageOptions,
+): Promise<GraphData> {
   const base = p.paths.graph(GRAPH_K);
   const key = createHash('sha256')
     .update(version)

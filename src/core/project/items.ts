@@ -89,7 +89,11 @@ export class ItemSet {
     for (const it of res.items) byModality[it.modality]++;
     const found = MODALITIES.filter((m) => byModality[m] > 0);
     const modality: Modality | undefined =
-      config.modality !== 'auto' ? config.modality : found.length ? found.reduce((a, b) => (byModality[b] > byModality[a] ? b : a)) : undefined;
+      config.modality !== 'auto'
+        ? config.modality
+        : found.length
+          ? found.reduce((a, b) => (byModality[b] > byModality[a] ? b : a))
+          : undefined;
     const items = modality ? res.items.filter((it) => it.modality === modality) : [];
     const skipped = [...res.skipped];
     if (modality) {

@@ -31,11 +31,19 @@ export async function propose(p: ProjectContext, opts: { threshold?: number; lim
     rejected: (r: number) => p.store.rejectedLabels(ids[r]),
     limit: opts.limit,
   });
-  const toProposal = (q: RawProposal): Proposal => ({ item: ids[q.index], label: q.label, confidence: q.confidence, alternatives: q.alternatives, model });
+  const toProposal = (q: RawProposal): Proposal => ({
+    item: ids[q.index],
+    label: q.label,
+    confidence: q.confidence,
+    alternatives: q.alternatives,
+    model,
+  });
   const proposals = res.proposals.map(toProposal);
   const candidates = Int32Array.from(rows);
   const rejected = (r: number) => p.store.rejectedLabels(ids[r]);
-  const below = bestBelow({ probs: pred.probs, n: ids.length, nClasses: classes.length, classes, candidates, threshold, rejected }).map(toProposal);
+  const below = bestBelow({ probs: pred.probs, n: ids.length, nClasses: classes.length, classes, candidates, threshold, rejected }).map(
+    toProposal,
+  );
   const set: ProposalSet = { model, threshold, proposals, expectedPrecision: res.expectedPrecision, time: new Date().toISOString(), below };
   await p.artifacts.saveProposals(set);
   const history = await p.artifacts.history();
@@ -126,7 +134,11 @@ export async function disagreements(p: ProjectContext, threshold: number): Promi
   const lookup = new Map<number, Float32Array>();
   if (oof) oof.index.forEach((row, k) => lookup.set(row, Float32Array.from(oof.probs.slice(k * C, (k + 1) * C))));
   return findDisagreements({
-    labelled: humans.map((h) => ({ item: h.item, label: h.label, probs: lookup.get(h.row) ?? pred.probs.subarray(h.row * C, (h.row + 1) * C) })),
+    labelled: humans.map((h) => ({
+      item: h.item,
+      label: h.label,
+      probs: lookup.get(h.row) ?? pred.probs.subarray(h.row * C, (h.row + 1) * C),
+    })),
     classes: pred.meta.classes,
     threshold,
   });
@@ -141,7 +153,10 @@ async function requireKnownItem(p: ProjectContext, item: string): Promise<Item> 
   await ensureScanned({ root: p.root, scan: () => p.items.scan(p.root, p.config, {}) });
   const it = p.items.get(item);
   if (it) return it;
-  throw new ProjectError('unknown-item', `unknown item ${shortId(item)}: not among the ${p.items.list.length} item(s) of the workspace (a new file? run scan)`);
+  throw new ProjectError(
+    'unknown-item',
+    `unknown item ${shortId(item)}: not among the ${p.items.list.length} item(s) of the workspace (a new file? run scan)`,
+  );
 }
 
 function requireClass(p: ProjectContext, label: string): void {
@@ -170,7 +185,14 @@ export async function accept(p: ProjectContext, items: string[]): Promise<LabelE
 export async function reject(p: ProjectContext, item: string): Promise<LabelEvent> {
   const q = pendingProposals(p).find((x) => x.item === item);
   if (!q) throw new ProjectError('no-proposal', `no pending proposal for "${item}"`);
-  return p.store.record({ item, label: q.label, source: 'rejected', model: q.model, confidence: q.confidence, hash: p.items.get(item)?.hash });
+  return p.store.record({
+    item,
+    label: q.label,
+    source: 'rejected',
+    model: q.model,
+    confidence: q.confidence,
+    hash: p.items.get(item)?.hash,
+  });
 }
 
 /** Labels an item whose proposal was wrong with the right class. */

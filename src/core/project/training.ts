@@ -45,7 +45,10 @@ async function poolData(p: ProjectContext, opts: StageOptions): Promise<JobData>
  * Self-supervised pretraining on every item, one pretext task per worker in parallel. Resumable: a cancelled run
  * continues from its last checkpoint; `fresh` starts over. `epochs` is the total per task.
  */
-export async function pretrain(p: ProjectContext, opts: StageOptions & { epochs?: number; fresh?: boolean; maxSeconds?: number }): Promise<PretrainSummary> {
+export async function pretrain(
+  p: ProjectContext,
+  opts: StageOptions & { epochs?: number; fresh?: boolean; maxSeconds?: number },
+): Promise<PretrainSummary> {
   const { modality, plugin } = poolPlugin(p);
   const t0 = Date.now();
   const data = await poolData(p, opts);
@@ -81,7 +84,10 @@ export async function pretrain(p: ProjectContext, opts: StageOptions & { epochs?
 }
 
 /** The training set: every current label of a pool item (human labels may be held out), plus last round's confident proposals. */
-function trainingSet(p: ProjectContext, classes: string[]): { train: TrainSet & { holdout: Uint8Array }; labelled: number; pseudo: number } {
+function trainingSet(
+  p: ProjectContext,
+  classes: string[],
+): { train: TrainSet & { holdout: Uint8Array }; labelled: number; pseudo: number } {
   const cls = new Map(classes.map((c, i) => [c, i]));
   const idx: number[] = [];
   const ys: number[] = [];
@@ -101,7 +107,10 @@ function trainingSet(p: ProjectContext, classes: string[]): { train: TrainSet & 
   }
   const missing = classes.filter((_, c) => humanPerClass[c] < MIN_LABELS_PER_CLASS);
   if (missing.length) {
-    throw new ProjectError('too-few-labels', `label at least ${MIN_LABELS_PER_CLASS} item(s) of each class first; none yet for: ${missing.join(', ')}`);
+    throw new ProjectError(
+      'too-few-labels',
+      `label at least ${MIN_LABELS_PER_CLASS} item(s) of each class first; none yet for: ${missing.join(', ')}`,
+    );
   }
   const labelled = idx.length;
   let pseudo = 0;
@@ -120,7 +129,11 @@ function trainingSet(p: ProjectContext, classes: string[]): { train: TrainSet & 
       pseudo++;
     }
   }
-  return { train: { index: Int32Array.from(idx), y: Int32Array.from(ys), weight: Float32Array.from(ws), holdout: Uint8Array.from(hold) }, labelled, pseudo };
+  return {
+    train: { index: Int32Array.from(idx), y: Int32Array.from(ys), weight: Float32Array.from(ws), holdout: Uint8Array.from(hold) },
+    labelled,
+    pseudo,
+  };
 }
 
 /**
@@ -155,7 +168,11 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     const embHead = chooseHead(p.config.classifier, n, C);
     head = embHead;
     const graph = embHead === 'spread' ? await knnGraph(p, X, n, dim, version, opts) : undefined;
-    const fitted = await p.workers.run('fit', { X, n, dim, train: set, nClasses: C, seed: p.config.seed, head: embHead, graph }, { signal: opts.signal, onProgress: opts.onProgress });
+    const fitted = await p.workers.run(
+      'fit',
+      { X, n, dim, train: set, nClasses: C, seed: p.config.seed, head: embHead, graph },
+      { signal: opts.signal, onProgress: opts.onProgress },
+    );
     state = fitted;
     t2 = Date.now();
     probs = (await p.workers.run('predict', { state: fitted, X, n, dim }, { signal: opts.signal })).probs;
@@ -171,7 +188,10 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
   if (refine) {
     const { data, failed } = await plugin.load(ctx, p.root, p.items.list, { ...opts, cache: true });
     if (failed.length) {
-      throw new ProjectError('unreadable', `${failed.length} item(s) could not be read since the embeddings were made (e.g. ${failed[0].id}: ${failed[0].reason}); run train again`);
+      throw new ProjectError(
+        'unreadable',
+        `${failed.length} item(s) could not be read since the embeddings were made (e.g. ${failed[0].id}: ${failed[0].reason}); run train again`,
+      );
     }
     const r = await refine.run(ctx, { model, data, teacher: probs, train: set, nClasses: C }, opts);
     probs = r.probs;
@@ -181,7 +201,10 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
   const t4 = Date.now();
   const time = new Date().toISOString();
   const meta: PredictionsMeta = { model, classes, ids: p.items.list.map((it) => it.id) };
-  await p.artifacts.saveModel({ version: model, backend: p.workers.backend, time, classes, tasks, dim, estimatedAccuracy, state, finetuned }, { meta, probs });
+  await p.artifacts.saveModel(
+    { version: model, backend: p.workers.backend, time, classes, tasks, dim, estimatedAccuracy, state, finetuned },
+    { meta, probs },
+  );
   await removeStaleNetworks(p.paths.models, finetuned?.networks ?? []);
   const history = await p.artifacts.history();
   history.push({ round: history.length + 1, time, model, labelled, estimatedAccuracy });
@@ -217,8 +240,10 @@ export async function predictFolder(p: ProjectContext, dir: string, opts: StageO
     probs = await plugin.refinement.predict(ctx, cf.finetuned, data, C, opts);
   } else {
     const { X, dim } = await embedData(p, cf.tasks, data, items.length, opts);
-    if (dim !== cf.dim) throw new ProjectError('model-stale', `the encoders changed since the last train (dim ${dim} ≠ ${cf.dim}): run train again`);
-    probs = (await p.workers.run('predict', { state: cf.state as ClassifierState, X, n: items.length, dim }, { signal: opts.signal })).probs;
+    if (dim !== cf.dim)
+      throw new ProjectError('model-stale', `the encoders changed since the last train (dim ${dim} ≠ ${cf.dim}): run train again`);
+    probs = (await p.workers.run('predict', { state: cf.state as ClassifierState, X, n: items.length, dim }, { signal: opts.signal }))
+      .probs;
   }
   return items.map((it, i) => {
     const best = argmaxRow(probs, i, C);

@@ -62,7 +62,18 @@ export interface RoundRecord {
   expectedPrecision?: number;
 }
 
-export const NEXT_STEPS = ['set-classes', 'scan', 'pretrain', 'label-seeds', 'train', 'review', 'propose', 'retrain', 'label-uncertain', 'export'] as const;
+export const NEXT_STEPS = [
+  'set-classes',
+  'scan',
+  'pretrain',
+  'label-seeds',
+  'train',
+  'review',
+  'propose',
+  'retrain',
+  'label-uncertain',
+  'export',
+] as const;
 /** The one next step of the loop, with a sentence saying it: the CLI prints the sentence, the side panel adds the button. */
 export interface NextStep {
   kind: (typeof NEXT_STEPS)[number];

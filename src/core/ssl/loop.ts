@@ -301,7 +301,11 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
     epochs: st.epochsDone + st.batchInEpoch / batchesPerEpoch,
     seconds,
     itemsPerSecond: itemsThisRun / Math.max(1e-3, seconds),
-    finalLoss: st.lossHistory.length ? st.lossHistory[st.lossHistory.length - 1] : epochLossCount ? epochLossSum / epochLossCount : st.lastLoss,
+    finalLoss: st.lossHistory.length
+      ? st.lossHistory[st.lossHistory.length - 1]
+      : epochLossCount
+        ? epochLossSum / epochLossCount
+        : st.lastLoss,
     resumed,
     complete: st.epochsDone >= o.epochs,
   };

@@ -12,8 +12,15 @@ export function seedOf(seed: number, k: number): number {
 /** SimCLR projection head: dim → hidden (ReLU) → out. */
 export function buildProjectionHead(dim: number, hidden: number, out: number, seed = 0, name = 'projection'): tf.Sequential {
   const m = tf.sequential({ name });
-  m.add(tf.layers.dense({ inputShape: [dim], units: hidden, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: seedOf(seed, 200) }), name: 'proj_hidden' }));
+  m.add(
+    tf.layers.dense({
+      inputShape: [dim],
+      units: hidden,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.heNormal({ seed: seedOf(seed, 200) }),
+      name: 'proj_hidden',
+    }),
+  );
   m.add(tf.layers.dense({ units: out, kernelInitializer: tf.initializers.glorotNormal({ seed: seedOf(seed, 201) }), name: 'proj_out' }));
   return m;
 }
-

@@ -14,10 +14,12 @@ interface Scannable {
 /** Scans the project unless a scan result is already on disk. */
 export async function ensureScanned(project: Scannable): Promise<void> {
   const items = workspacePaths(project.root).items;
-  if (await fs.stat(items).then(
-    () => true,
-    () => false,
-  )) {
+  if (
+    await fs.stat(items).then(
+      () => true,
+      () => false,
+    )
+  ) {
     return;
   }
   await project.scan();

@@ -48,7 +48,11 @@ const PATH_COLUMNS = ['path', 'item', 'id', 'file'];
 const LABEL_COLUMNS = ['label', 'class'];
 
 /** Imports `path,label` rows from a CSV file as 'imported' labels (one batch). */
-export async function importCsv(store: LabelStore, file: string, opts: { knownItems?: Set<string>; addClasses?: boolean } = {}): Promise<ImportResult> {
+export async function importCsv(
+  store: LabelStore,
+  file: string,
+  opts: { knownItems?: Set<string>; addClasses?: boolean } = {},
+): Promise<ImportResult> {
   let buf: Buffer;
   try {
     buf = await fs.readFile(file);
@@ -61,7 +65,8 @@ export async function importCsv(store: LabelStore, file: string, opts: { knownIt
   const header = records[0].fields.map((h) => h.trim().toLowerCase());
   const pc = header.findIndex((h) => PATH_COLUMNS.includes(h));
   const lc = header.findIndex((h) => LABEL_COLUMNS.includes(h));
-  if (records[0].error || pc < 0 || lc < 0) throw new Error(`cannot import ${file}: the first line must be a header with "path" and "label" columns`);
+  if (records[0].error || pc < 0 || lc < 0)
+    throw new Error(`cannot import ${file}: the first line must be a header with "path" and "label" columns`);
 
   await store.refresh();
   const classes = new Set(store.classes());
@@ -101,7 +106,10 @@ export async function importCsv(store: LabelStore, file: string, opts: { knownIt
     }
     const prev = firstRow.get(item);
     if (prev) {
-      skipped.push({ row, reason: prev.label === label ? `duplicate of row ${prev.row}` : `conflicts with row ${prev.row} (label "${prev.label}")` });
+      skipped.push({
+        row,
+        reason: prev.label === label ? `duplicate of row ${prev.row}` : `conflicts with row ${prev.row} (label "${prev.label}")`,
+      });
       continue;
     }
     if (!classes.has(label)) {
@@ -202,7 +210,14 @@ export async function exportLabels(store: LabelStore, opts: ExportOptions): Prom
       opts.format === 'csv'
         ? 'path,label\r\n' + entries.map((e) => csvLine([csvSafe(e.item), csvSafe(e.label)])).join('')
         : entries
-            .map((e) => JSON.stringify(e.confidence === undefined ? { path: e.item, label: e.label, source: e.source, time: e.time } : { path: e.item, label: e.label, source: e.source, time: e.time, confidence: e.confidence }) + '\n')
+            .map(
+              (e) =>
+                JSON.stringify(
+                  e.confidence === undefined
+                    ? { path: e.item, label: e.label, source: e.source, time: e.time }
+                    : { path: e.item, label: e.label, source: e.source, time: e.time, confidence: e.confidence },
+                ) + '\n',
+            )
             .join('');
     try {
       await fs.mkdir(path.dirname(out), { recursive: true });
@@ -245,7 +260,8 @@ async function refuseDangerousOutput(store: LabelStore, opts: ExportOptions, out
     [out, store.dir],
     [realOut, realStore],
   ]) {
-    if (o === d || o.startsWith(d + path.sep)) throw new Error(`cannot export to ${out}: it is inside ${STORE_DIR}/, where SelfLabel keeps the labels (choose another place)`);
+    if (o === d || o.startsWith(d + path.sep))
+      throw new Error(`cannot export to ${out}: it is inside ${STORE_DIR}/, where SelfLabel keeps the labels (choose another place)`);
   }
   if (opts.format === 'folders') return;
   for (const [o, r] of [
@@ -269,7 +285,8 @@ async function exportFolders(entries: Entry[], out: string, opts: ExportOptions,
   if (existing) {
     if (!existing.isDirectory()) throw new Error(`cannot export to ${out}: it exists and is not a folder`);
     const names = await fs.readdir(out);
-    if (names.length && !names.includes(EXPORT_MARKER)) throw new Error(`cannot export to ${out}: the folder is not empty (choose an empty or new folder)`);
+    if (names.length && !names.includes(EXPORT_MARKER))
+      throw new Error(`cannot export to ${out}: the folder is not empty (choose an empty or new folder)`);
   }
   const outAbs = out + path.sep;
   if (root === out || root.startsWith(outAbs)) throw new Error(`cannot export to ${out}: it contains the workspace`);
@@ -307,7 +324,10 @@ async function exportFolders(entries: Entry[], out: string, opts: ExportOptions,
       const real = lst?.isSymbolicLink() ? await fs.realpath(src).catch(() => undefined) : src;
       const srcStat = real ? await fs.stat(real).catch(() => undefined) : undefined;
       if (!srcStat?.isFile()) {
-        skipped.push({ item: e.item, reason: lst?.isSymbolicLink() && !real ? 'symlink target not found' : srcStat ? 'not a file' : 'file not found' });
+        skipped.push({
+          item: e.item,
+          reason: lst?.isSymbolicLink() && !real ? 'symlink target not found' : srcStat ? 'not a file' : 'file not found',
+        });
         continue;
       }
       const dir = path.join(staging, e.label);
@@ -365,7 +385,10 @@ async function exportFolders(entries: Entry[], out: string, opts: ExportOptions,
       });
       for (const [label, lines] of perClass) await fs.writeFile(path.join(staging, `${label}.jsonl`), lines.join(''));
     }
-    await fs.writeFile(path.join(staging, EXPORT_MARKER), JSON.stringify({ time: new Date().toISOString(), written, skipped: skipped.length }, null, 2) + '\n');
+    await fs.writeFile(
+      path.join(staging, EXPORT_MARKER),
+      JSON.stringify({ time: new Date().toISOString(), written, skipped: skipped.length }, null, 2) + '\n',
+    );
     await fsyncDir(staging);
     // Swap the finished folder in.
     if (existing) {

@@ -152,7 +152,11 @@ export class LabelStore {
   private prevTail: { afterLine: number; lines: { file: string; line: string }[] } | undefined;
   /** Why classes.json could not be read (the store still opens: labels stay reachable, `init --force` repairs). */
   private classesError: string | undefined;
-  private odd: Record<'badItem' | 'badLabel' | 'conflict', Oddity> = { badItem: { n: 0, example: '' }, badLabel: { n: 0, example: '' }, conflict: { n: 0, example: '' } };
+  private odd: Record<'badItem' | 'badLabel' | 'conflict', Oddity> = {
+    badItem: { n: 0, example: '' },
+    badLabel: { n: 0, example: '' },
+    conflict: { n: 0, example: '' },
+  };
   private queue: Promise<unknown> = Promise.resolve();
   private background: Promise<void> | undefined;
   /** Automatic compaction: at least this many events, of which at least half superseded (0 turns it off). */
@@ -179,7 +183,8 @@ export class LabelStore {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot open ${store.dir}: ${(e as Error).message}`);
     }
     if (!st) {
-      if (!opts.create) throw new StoreError('not-a-workspace', `not a SelfLabel workspace: run init (no ${STORE_DIR} folder in ${store.root})`);
+      if (!opts.create)
+        throw new StoreError('not-a-workspace', `not a SelfLabel workspace: run init (no ${STORE_DIR} folder in ${store.root})`);
       await store.create();
     } else if (!st.isDirectory()) {
       throw new Error(`${store.dir} is not a folder`);
@@ -215,8 +220,14 @@ export class LabelStore {
     if (this.droppedWarnings) w.push(`… and ${this.droppedWarnings} more journal problems`);
     const { badItem, badLabel, conflict } = this.odd;
     if (badItem.n) w.push(`labels.jsonl: ${badItem.n} event(s) name an invalid item id (first: ${badItem.example}): ignored`);
-    if (badLabel.n) w.push(`labels.jsonl: ${badLabel.n} label(s) are not usable class names (first: ${badLabel.example}): kept, but skipped by a folders export`);
-    if (conflict.n) w.push(`labels.jsonl: ${conflict.n} event id(s) are used again for a different event (first: ${conflict.example}): the first one counts`);
+    if (badLabel.n)
+      w.push(
+        `labels.jsonl: ${badLabel.n} label(s) are not usable class names (first: ${badLabel.example}): kept, but skipped by a folders export`,
+      );
+    if (conflict.n)
+      w.push(
+        `labels.jsonl: ${conflict.n} event id(s) are used again for a different event (first: ${conflict.example}): the first one counts`,
+      );
     if (!this.classesError) {
       const known = new Set(this.classList);
       const unknown = new Map<string, number>();
@@ -225,8 +236,13 @@ export class LabelStore {
       }
       if (unknown.size) {
         const total = [...unknown.values()].reduce((a, b) => a + b, 0);
-        const list = [...unknown].slice(0, 5).map(([c, n]) => `"${c}" (${n})`).join(', ');
-        w.push(`labels.jsonl: ${total} label(s) of class(es) not in classes.json: ${list}${unknown.size > 5 ? ', …' : ''} — add them with init --classes, or remove them`);
+        const list = [...unknown]
+          .slice(0, 5)
+          .map(([c, n]) => `"${c}" (${n})`)
+          .join(', ');
+        w.push(
+          `labels.jsonl: ${total} label(s) of class(es) not in classes.json: ${list}${unknown.size > 5 ? ', …' : ''} — add them with init --classes, or remove them`,
+        );
       }
     }
     return w;
@@ -365,7 +381,9 @@ export class LabelStore {
       const advanced = this.offset - before;
       if (advanced > 0) {
         const recent = buf.subarray(Math.max(0, advanced - TAIL_CHECK_BYTES), advanced);
-        this.tail = Buffer.from(recent.length >= TAIL_CHECK_BYTES ? recent : Buffer.concat([this.tail, recent]).subarray(-TAIL_CHECK_BYTES));
+        this.tail = Buffer.from(
+          recent.length >= TAIL_CHECK_BYTES ? recent : Buffer.concat([this.tail, recent]).subarray(-TAIL_CHECK_BYTES),
+        );
       }
     } finally {
       await fh.close();
@@ -467,7 +485,9 @@ export class LabelStore {
         else this.applyEvent(ev, lineNo, file);
       }
       if (bad.length) {
-        this.warn(`${file} line ${lineNo}: ${bad.length} of the ${parsed.events.length} events of batch ${parsed.batch} are unusable (${bad[0]}): skipped`);
+        this.warn(
+          `${file} line ${lineNo}: ${bad.length} of the ${parsed.events.length} events of batch ${parsed.batch} are unusable (${bad[0]}): skipped`,
+        );
         this.badLines.push(text);
       }
       return true;
@@ -595,7 +615,8 @@ export class LabelStore {
    * go on one batch line, so a crash in the middle of the write leaves all of them or none.
    */
   private async write(events: LabelEvent[], what: string): Promise<void> {
-    const line = events.length === 1 ? JSON.stringify(events[0]) : JSON.stringify({ batch: newEventId(), time: new Date().toISOString(), events });
+    const line =
+      events.length === 1 ? JSON.stringify(events[0]) : JSON.stringify({ batch: newEventId(), time: new Date().toISOString(), events });
     await this.appendRaw(Buffer.from(line + '\n'), what);
     try {
       await this.readNew();
@@ -711,7 +732,9 @@ export class LabelStore {
         const byClass = new Map<string, number>();
         for (const o of orphans) byClass.set(o.label, (byClass.get(o.label) ?? 0) + 1);
         const list = [...byClass].map(([c, n]) => `"${c}" (${n} label${n === 1 ? '' : 's'})`).join(', ');
-        throw new ClassesInUseError(`cannot remove ${list}: use force to remove the class${byClass.size === 1 ? '' : 'es'} and those labels`);
+        throw new ClassesInUseError(
+          `cannot remove ${list}: use force to remove the class${byClass.size === 1 ? '' : 'es'} and those labels`,
+        );
       }
       await atomicWriteFile(this.classesPath, JSON.stringify({ version: 1, classes }, null, 2) + '\n', 'write classes');
       this.classesStamp = '';
@@ -775,7 +798,8 @@ export class LabelStore {
         if (this.journalId === undefined) return false;
         // Temp files of compactions that died (only the lock holder makes them, and we hold the lock).
         for (const f of await fs.readdir(this.dir).catch(() => [] as string[])) {
-          if (f.startsWith('labels.jsonl.') && f.endsWith('.tmp')) await fs.rm(path.join(this.dir, f), { force: true }).catch(() => undefined);
+          if (f.startsWith('labels.jsonl.') && f.endsWith('.tmp'))
+            await fs.rm(path.join(this.dir, f), { force: true }).catch(() => undefined);
         }
         // Prev files (of the current journal: their tails are in our state since the replay; others are stale).
         const prevs = await this.prevFiles();
@@ -830,7 +854,8 @@ export class LabelStore {
             if (lines.length) await this.appendRaw(Buffer.from(lines.map((l) => l.replace(/\r$/, '') + '\n').join('')), 'compact labels');
           }
           // Everything of the old file and of earlier prev files is now in the new journal.
-          for (const name of [path.basename(prevPath), ...prevs.map((p) => p.name)]) await fs.rm(path.join(this.dir, name), { force: true });
+          for (const name of [path.basename(prevPath), ...prevs.map((p) => p.name)])
+            await fs.rm(path.join(this.dir, name), { force: true });
           for (const p of await this.prevFiles()) {
             if (p.token !== token) await fs.rm(path.join(this.dir, p.name), { force: true }); // of compactions that died
           }

@@ -11,7 +11,14 @@ import { argmaxRow } from '../util/math';
  * Mean negative log-likelihood of `labels` under softmax(logits/T), optionally weighted. With `smoothing` ε the
  * target puts 1 − ε on the label and ε spread evenly over the other classes (label smoothing).
  */
-export function nllAt(logits: Float32Array, labels: Int32Array, C: number, temperature: number, weights?: Float32Array, smoothing = 0): number {
+export function nllAt(
+  logits: Float32Array,
+  labels: Int32Array,
+  C: number,
+  temperature: number,
+  weights?: Float32Array,
+  smoothing = 0,
+): number {
   const n = labels.length;
   let total = 0;
   let wsum = 0;

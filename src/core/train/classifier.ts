@@ -120,7 +120,13 @@ export async function fitClassifier(o: FitClassifierOptions): Promise<Classifier
   const progress = (step: number, total: number, loss: number) => {
     const done = fitsDone + step / total;
     const el = (Date.now() - t0) / 1000;
-    o.onProgress?.({ stage: 'train', done: Math.round(done * 100), total: totalFits * 100, etaSeconds: (el / done) * (totalFits - done), loss });
+    o.onProgress?.({
+      stage: 'train',
+      done: Math.round(done * 100),
+      total: totalFits * 100,
+      etaSeconds: (el / done) * (totalFits - done),
+      loss,
+    });
   };
   const fit = async (keep: number[]) => {
     const net = await fitNet({

@@ -131,7 +131,10 @@ export function calibrationOf(cv: CrossValidation | undefined, rows: number, hel
  * holdout mask, full weight — how many folds they allow (none below 4 labels), and how many fits that makes
  * (one per fold plus the final one), for progress.
  */
-export function heldOutPlan(t: { weight: Float32Array; holdout?: Uint8Array }, wantedFolds: number): { eligible: number[]; folds: number; fits: number } {
+export function heldOutPlan(
+  t: { weight: Float32Array; holdout?: Uint8Array },
+  wantedFolds: number,
+): { eligible: number[]; folds: number; fits: number } {
   const eligible: number[] = [];
   for (let k = 0; k < t.weight.length; k++) if (t.holdout ? t.holdout[k] === 1 : t.weight[k] >= 1) eligible.push(k);
   const folds = Math.min(wantedFolds, eligible.length >= 4 ? eligible.length : 0);

@@ -76,7 +76,14 @@ export function featureStats(X: Float32Array, n: number, dim: number): { mean: n
 }
 
 /** Standardised copies of rows[k] (or of rows start+k when `rows` is null), k < count. */
-function gatherStandardized(X: Float32Array, dim: number, rows: Int32Array | null, count: number, st: { mean: number[]; invStd: number[] }, start = 0): Float32Array {
+function gatherStandardized(
+  X: Float32Array,
+  dim: number,
+  rows: Int32Array | null,
+  count: number,
+  st: { mean: number[]; invStd: number[] },
+  start = 0,
+): Float32Array {
   const out = new Float32Array(count * dim);
   for (let k = 0; k < count; k++) {
     const i = rows ? rows[k] : start + k;

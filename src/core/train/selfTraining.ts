@@ -26,7 +26,14 @@ export interface StudentPlan {
  * Holds out a stratified fifth of the human labels (holdout = 1; none with fewer than 10) for calibration, and adds
  * the STUDENT_KEEP most confident of the teacher's guesses for the unlabelled rows (teacher: n × C probabilities).
  */
-export function planStudent(o: { train: TrainSet & { holdout: Uint8Array }; teacher: Float32Array; n: number; nClasses: number; seed: number; keep?: number }): StudentPlan {
+export function planStudent(o: {
+  train: TrainSet & { holdout: Uint8Array };
+  teacher: Float32Array;
+  n: number;
+  nClasses: number;
+  seed: number;
+  keep?: number;
+}): StudentPlan {
   const { train, teacher, n } = o;
   const C = o.nClasses;
   const human = [...Array(train.index.length).keys()].filter((k) => train.holdout[k] === 1);
@@ -73,7 +80,14 @@ export function planStudent(o: { train: TrainSet & { holdout: Uint8Array }; teac
  * Fits the temperature of `logits` (n × C) on the held-out rows (Laplace-smoothed for small folds) and returns the
  * calibrated probabilities of every row (with `temperature` given, that one is used), with the accuracy on the held-out rows (undefined without any).
  */
-export function calibrateLogits(o: { logits: Float32Array; n: number; nClasses: number; calRows: Int32Array; calY: Int32Array; temperature?: number }): {
+export function calibrateLogits(o: {
+  logits: Float32Array;
+  n: number;
+  nClasses: number;
+  calRows: Int32Array;
+  calY: Int32Array;
+  temperature?: number;
+}): {
   probs: Float32Array;
   temperature: number;
   accuracy?: number;

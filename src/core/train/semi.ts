@@ -61,7 +61,14 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
   const report = (frac: number, message: string, loss?: number) => {
     const done = stage.done + frac;
     const el = (Date.now() - t0) / 1000;
-    o.onProgress?.({ stage: 'train', done: Math.round(done * 100), total: stage.total * 100, etaSeconds: done > 0 ? (el / done) * (stage.total - done) : undefined, loss, message });
+    o.onProgress?.({
+      stage: 'train',
+      done: Math.round(done * 100),
+      total: stage.total * 100,
+      etaSeconds: done > 0 ? (el / done) * (stage.total - done) : undefined,
+      loss,
+      message,
+    });
   };
   const graph =
     o.graph ??
@@ -90,7 +97,11 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
     let from = use.filter((k) => human[k]);
     const covered = new Set(from.map((k) => t.y[k]));
     if (covered.size < new Set(use.map((k) => t.y[k])).size) from = use;
-    const seeds = { index: Int32Array.from(from, (k) => t.index[k]), y: Int32Array.from(from, (k) => t.y[k]), weight: Float32Array.from(from, (k) => t.weight[k]) };
+    const seeds = {
+      index: Int32Array.from(from, (k) => t.index[k]),
+      y: Int32Array.from(from, (k) => t.y[k]),
+      weight: Float32Array.from(from, (k) => t.weight[k]),
+    };
     const { F, mass } = spreadLabels({ graph, nClasses: C, seeds, alpha: o.alpha, gamma: o.gamma });
     const labelled = new Set<number>(Array.from(use, (k) => t.index[k]));
     const cand: { i: number; c: number; p: number; mass: number }[] = [];

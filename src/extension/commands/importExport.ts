@@ -19,7 +19,10 @@ export function importExportCommands(c: Controller): CommandTable {
 }
 
 /** Export: a quick pick and a save dialog, or `to` (the test API). */
-export async function exportLabels(c: Controller, to?: { format: ExportFormat; out: string }): Promise<{ written: number; out: string } | undefined> {
+export async function exportLabels(
+  c: Controller,
+  to?: { format: ExportFormat; out: string },
+): Promise<{ written: number; out: string } | undefined> {
   requireTrust('export');
   const s = c.requireSession();
   const p = await s.requireProject();
@@ -41,7 +44,14 @@ export async function exportLabels(c: Controller, to?: { format: ExportFormat; o
   const root = vscode.Uri.file(s.root);
   let target: vscode.Uri | undefined;
   if (pick.format === 'folders') {
-    const r = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, defaultUri: root, openLabel: 'Export Here', title: 'Folder to export into' });
+    const r = await vscode.window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: false,
+      defaultUri: root,
+      openLabel: 'Export Here',
+      title: 'Folder to export into',
+    });
     target = r?.[0];
   } else {
     target = await vscode.window.showSaveDialog({
@@ -82,7 +92,10 @@ export async function importLabels(c: Controller, given?: vscode.Uri): Promise<{
   for (const sk of r.skipped.slice(0, 500)) c.log.warn(`import ${path.basename(file)} row ${sk.row}: ${sk.reason}`);
   await s.refreshFromDisk(true);
   const skipped = r.skipped.length ? ` ${plural(r.skipped.length, 'row')} skipped (see the SelfLabel log).` : '';
-  const pick = await vscode.window.showInformationMessage(`SelfLabel: imported ${plural(r.imported, 'label')}.${skipped}`, ...(r.skipped.length ? ['Show Log'] : []));
+  const pick = await vscode.window.showInformationMessage(
+    `SelfLabel: imported ${plural(r.imported, 'label')}.${skipped}`,
+    ...(r.skipped.length ? ['Show Log'] : []),
+  );
   if (pick) c.log.show();
   return { imported: r.imported, skipped: r.skipped.length };
 }

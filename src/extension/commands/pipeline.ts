@@ -44,7 +44,11 @@ export async function runStage(c: Controller, stage: RunnableStage, opts: { fres
   return start.done;
 }
 
-export function startStage(c: Controller, stage: RunnableStage, opts: { fresh?: boolean } = {}): { started: true; done: Promise<StageOutcome | undefined> } | { started: false; message: string } {
+export function startStage(
+  c: Controller,
+  stage: RunnableStage,
+  opts: { fresh?: boolean } = {},
+): { started: true; done: Promise<StageOutcome | undefined> } | { started: false; message: string } {
   if (!c.trusted) {
     const message = untrustedMessage(stage);
     void showUntrusted(message, (t, ...a) => c.warn(t, ...a));
@@ -82,39 +86,47 @@ export function startStage(c: Controller, stage: RunnableStage, opts: { fresh?: 
   return { started: true, done };
 }
 
-async function withStageProgress(c: Controller, s: Session, stage: RunnableStage, opts: { fresh?: boolean }): Promise<StageOutcome | undefined> {
+async function withStageProgress(
+  c: Controller,
+  s: Session,
+  stage: RunnableStage,
+  opts: { fresh?: boolean },
+): Promise<StageOutcome | undefined> {
   const title = `SelfLabel: ${STAGE_TITLES[stage]}`;
   let outcome: StageOutcome | undefined;
   const monitor = startStageMonitor(stage);
   try {
-    outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      const controller = new AbortController();
-      const sub = token.onCancellationRequested(() => controller.abort());
-      let reported = 0;
-      try {
-        progress.report({ message: 'starting…' });
-        return await s.runStage(stage, {
-          fresh: opts.fresh,
-          signal: controller.signal,
-          onProgress: (p) => {
-            const pct = p.fraction !== undefined ? Math.floor(p.fraction * 100) : undefined;
-            const parts: string[] = [];
-            // Pretraining's first phase (reading every item) is reported as 'embed' too.
-            if (p.stage !== stage) parts.push(p.stage === 'embed' ? (stage === 'pretrain' ? 'reading items' : 'embedding') : p.stage);
-            if (pct !== undefined) parts.push(`${pct}%`);
-            else if (p.done > 0) parts.push(String(p.done));
-            if (p.etaSeconds !== undefined) parts.push(`ETA ${formatEta(p.etaSeconds)}`);
-            if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(3)}`);
-            if (p.message) parts.push(p.message);
-            const increment = pct !== undefined && pct > reported ? pct - reported : undefined;
-            if (increment !== undefined) reported = pct as number;
-            progress.report({ message: parts.join(' · '), increment });
-          },
-        });
-      } finally {
-        sub.dispose();
-      }
-    });
+    outcome = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        const sub = token.onCancellationRequested(() => controller.abort());
+        let reported = 0;
+        try {
+          progress.report({ message: 'starting…' });
+          return await s.runStage(stage, {
+            fresh: opts.fresh,
+            signal: controller.signal,
+            onProgress: (p) => {
+              const pct = p.fraction !== undefined ? Math.floor(p.fraction * 100) : undefined;
+              const parts: string[] = [];
+              // Pretraining's first phase (reading every item) is reported as 'embed' too.
+              if (p.stage !== stage) parts.push(p.stage === 'embed' ? (stage === 'pretrain' ? 'reading items' : 'embedding') : p.stage);
+              if (pct !== undefined) parts.push(`${pct}%`);
+              else if (p.done > 0) parts.push(String(p.done));
+              if (p.etaSeconds !== undefined) parts.push(`ETA ${formatEta(p.etaSeconds)}`);
+              if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(3)}`);
+              if (p.message) parts.push(p.message);
+              const increment = pct !== undefined && pct > reported ? pct - reported : undefined;
+              if (increment !== undefined) reported = pct as number;
+              progress.report({ message: parts.join(' · '), increment });
+            },
+          });
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
   } catch (e) {
     void stopMonitor(c, monitor);
     c.reportProgress(null);
@@ -135,7 +147,8 @@ async function withStageProgress(c: Controller, s: Session, stage: RunnableStage
 
 async function stopMonitor(c: Controller, m: ReturnType<typeof startStageMonitor>): Promise<void> {
   const st = await m.stop();
-  if (st) c.log.info(`event loop during ${st.stage} (${st.seconds.toFixed(0)} s): delay p50 ${st.p50} ms, p95 ${st.p95} ms, max ${st.max} ms`);
+  if (st)
+    c.log.info(`event loop during ${st.stage} (${st.seconds.toFixed(0)} s): delay p50 ${st.p50} ms, p95 ${st.p95} ms, max ${st.max} ms`);
 }
 
 /** "Scan done: found 1,024 items" with a button for the suggested next step. */
@@ -179,4 +192,3 @@ export function cancel(c: Controller): boolean {
 export async function runPanelCommand(command: PanelCommand): Promise<void> {
   await vscode.commands.executeCommand(PANEL_TO_COMMAND[command]);
 }
-

@@ -36,7 +36,8 @@ export async function guarded<T>(c: Controller, id: string, fn: () => T | Promis
 export function registerCommands(c: Controller, ...tables: CommandTable[]): vscode.Disposable[] {
   const out: vscode.Disposable[] = [];
   for (const table of tables) {
-    for (const [id, fn] of Object.entries(table)) out.push(vscode.commands.registerCommand(id, (...args: unknown[]) => guarded(c, id, () => fn(...args))));
+    for (const [id, fn] of Object.entries(table))
+      out.push(vscode.commands.registerCommand(id, (...args: unknown[]) => guarded(c, id, () => fn(...args))));
   }
   return out;
 }

@@ -116,7 +116,9 @@ export async function acceptCurrent(c: Controller, arg?: unknown): Promise<ItemU
   if (!id) return noCurrent();
   const d = c.openSession?.describe(id);
   if (!d?.proposal) {
-    void vscode.window.showInformationMessage(`SelfLabel: "${id}" has no open proposal to accept${d?.status.label ? ` (it is ${d.status.status}: ${d.status.label})` : ''}.`);
+    void vscode.window.showInformationMessage(
+      `SelfLabel: "${id}" has no open proposal to accept${d?.status.label ? ` (it is ${d.status.status}: ${d.status.label})` : ''}.`,
+    );
     return undefined;
   }
   const updates = await accept(c, [id]);

@@ -55,7 +55,11 @@ test('no other copy of the formatters in the extension host or the webviews', ()
   walk(path.join(root, 'webview'));
   for (const f of files) {
     const src = fs.readFileSync(f, 'utf8');
-    assert.doesNotMatch(src, /function (formatConfidence|formatEta|formatPercent|plural)\b/, `${path.relative(root, f)} defines its own formatter`);
+    assert.doesNotMatch(
+      src,
+      /function (formatConfidence|formatEta|formatPercent|plural)\b/,
+      `${path.relative(root, f)} defines its own formatter`,
+    );
     assert.doesNotMatch(src, /=== 1 \? '' : 's'/, `${path.relative(root, f)} pluralises by hand (use plural() from src/shared/format.ts)`);
     assert.doesNotMatch(src, /\* 100\)\.toFixed\(/, `${path.relative(root, f)} formats a percent by hand (use formatPercent)`);
   }

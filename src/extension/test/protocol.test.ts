@@ -6,7 +6,16 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { isClassName, isItemId, parseFromHost, parseFromWebview, MAX_ID_LENGTH, MAX_THUMBNAILS, type SideState, type ReviewState } from '../../protocol/webview';
+import {
+  isClassName,
+  isItemId,
+  parseFromHost,
+  parseFromWebview,
+  MAX_ID_LENGTH,
+  MAX_THUMBNAILS,
+  type SideState,
+  type ReviewState,
+} from '../../protocol/webview';
 
 test('valid requests and notifications from a webview are accepted, typed', () => {
   const good: unknown[] = [
@@ -60,7 +69,15 @@ test('malformed messages from a webview are refused with a reason', () => {
     [{ kind: 'request', id: 1, method: 'label', params: { item: 'a.txt' } }, /invalid params/],
     [{ kind: 'request', id: 1, method: 'thumbnails', params: { items: [] } }, /invalid params/],
     [{ kind: 'request', id: 1, method: 'thumbnails', params: { items: ['../outside.png'] } }, /invalid params/],
-    [{ kind: 'request', id: 1, method: 'thumbnails', params: { items: Array.from({ length: MAX_THUMBNAILS + 1 }, (_, i) => `d/${i}.png`) } }, /invalid params/],
+    [
+      {
+        kind: 'request',
+        id: 1,
+        method: 'thumbnails',
+        params: { items: Array.from({ length: MAX_THUMBNAILS + 1 }, (_, i) => `d/${i}.png`) },
+      },
+      /invalid params/,
+    ],
   ];
   for (const [m, why] of bad) {
     const r = parseFromWebview(m);
@@ -73,7 +90,22 @@ test('item ids: workspace-relative only, rows allowed, traversal and control cha
   for (const ok of ['a.png', 'x/y/z.txt', 'rows.csv#1', 'rows.jsonl#123456', 'a..b.txt', '.hidden/x.txt', 'dir/ü ñ.png']) {
     assert.equal(isItemId(ok), true, ok);
   }
-  for (const no of ['', '..', '../x', 'a/../../x', 'a//b', '/abs', 'a/', 'x\u0000y', 'x\ny', 'a\\b', 'D:x', 'x'.repeat(MAX_ID_LENGTH + 1), 5, null]) {
+  for (const no of [
+    '',
+    '..',
+    '../x',
+    'a/../../x',
+    'a//b',
+    '/abs',
+    'a/',
+    'x\u0000y',
+    'x\ny',
+    'a\\b',
+    'D:x',
+    'x'.repeat(MAX_ID_LENGTH + 1),
+    5,
+    null,
+  ]) {
     assert.equal(isItemId(no), false, JSON.stringify(no));
   }
   assert.equal(isClassName('cat'), true);
@@ -101,7 +133,9 @@ const side: SideState = {
 const review: ReviewState = {
   mode: 'review',
   classes: ['a', 'b'],
-  items: [{ id: 'x.txt', kind: 'text', path: 'x.txt', label: 'a', confidence: 0.9, status: 'proposed', preview: '<script>alert(1)</script>' }],
+  items: [
+    { id: 'x.txt', kind: 'text', path: 'x.txt', label: 'a', confidence: 0.9, status: 'proposed', preview: '<script>alert(1)</script>' },
+  ],
   imageBase: null,
   threshold: 0.9,
   trusted: true,
@@ -115,8 +149,15 @@ test('host messages the webviews accept, and the ones they drop', () => {
   assert.equal(parseFromHost({ kind: 'notify', method: 'progress', params: null }).ok, true);
   assert.equal(parseFromHost({ kind: 'notify', method: 'progress', params: { stage: 'embed', run: 'pretrain', done: 3 } }).ok, true);
   assert.equal(parseFromHost({ kind: 'notify', method: 'progress', params: { stage: 'embed', done: 3 } }).ok, true, 'run is optional');
-  assert.equal(parseFromHost({ kind: 'notify', method: 'progress', params: { stage: 'embed', run: 'embed', done: 3 } }).ok, false, 'run is a stage the user can start');
-  assert.equal(parseFromHost({ kind: 'notify', method: 'updates', params: { updates: [{ id: 'x', status: 'accepted', label: 'a' }] } }).ok, true);
+  assert.equal(
+    parseFromHost({ kind: 'notify', method: 'progress', params: { stage: 'embed', run: 'embed', done: 3 } }).ok,
+    false,
+    'run is a stage the user can start',
+  );
+  assert.equal(
+    parseFromHost({ kind: 'notify', method: 'updates', params: { updates: [{ id: 'x', status: 'accepted', label: 'a' }] } }).ok,
+    true,
+  );
   assert.equal(parseFromHost({ kind: 'response', id: 3, ok: true, result: { updates: [] } }).ok, true);
   assert.equal(parseFromHost({ kind: 'response', id: 3, ok: false, error: 'nope' }).ok, true);
 

@@ -6,7 +6,10 @@ import { changePicks, nextProposalAfter } from '../reviewLogic';
 const classes = ['cat', 'dog', 'bird'];
 
 test('Change… highlights the proposed class, not the first one', () => {
-  const r = changePicks(classes, { proposal: { label: 'bird', confidence: 0.91, alternatives: [{ label: 'dog', confidence: 0.06 }] }, status: { status: 'proposed', label: 'bird' } });
+  const r = changePicks(classes, {
+    proposal: { label: 'bird', confidence: 0.91, alternatives: [{ label: 'dog', confidence: 0.06 }] },
+    status: { status: 'proposed', label: 'bird' },
+  });
   assert.equal(r.active, 2);
   assert.equal(r.picks[r.active].label, 'bird');
   assert.match(r.picks[2].description, /^3 · proposed 0\.91$/);

@@ -17,8 +17,12 @@ async function workspace(t: { after(fn: () => Promise<void>): void }): Promise<s
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'selflabel-session-'));
   t.after(() => fs.rm(root, { recursive: true, force: true }));
   await fs.mkdir(path.join(root, 'notes'));
-  for (let i = 1; i <= 4; i++) await fs.writeFile(path.join(root, 'notes', `n${i}.txt`), `note number ${i}: ${i % 2 ? 'win a prize now' : 'meeting at noon'}\n`);
-  await fs.writeFile(path.join(root, 'rows.jsonl'), ['{"text":"first row"}', '', '{"text":"second row"}', '{"text":"third row"}'].join('\n') + '\n');
+  for (let i = 1; i <= 4; i++)
+    await fs.writeFile(path.join(root, 'notes', `n${i}.txt`), `note number ${i}: ${i % 2 ? 'win a prize now' : 'meeting at noon'}\n`);
+  await fs.writeFile(
+    path.join(root, 'rows.jsonl'),
+    ['{"text":"first row"}', '', '{"text":"second row"}', '{"text":"third row"}'].join('\n') + '\n',
+  );
   return root;
 }
 
@@ -90,7 +94,10 @@ test('labels, corrections and undo become grid updates and journal lines; unknow
   assert.deepEqual(await s.correct('rows.jsonl#2', 'ham'), [{ id: 'rows.jsonl#2', status: 'corrected', label: 'ham' }]);
   assert.equal(updates.length, 2, 'listeners hear about each change');
   assert.deepEqual(s.describe('notes/n1.txt').status, { status: 'labelled', label: 'spam' });
-  const journal = (await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const journal = (await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.deepEqual(
     journal.map((e) => [e.item, e.label, e.source]),
     [
@@ -143,8 +150,17 @@ test("a stage's progress names the stage the user started: pretraining's first p
   assert.equal(phaseLabel(during), 'reading items');
   release();
   await done;
-  assert.deepEqual(seen.map((p) => [p.stage, p.run]), [['embed', 'pretrain'], ['pretrain', 'pretrain']]);
-  assert.deepEqual(seen.map((p) => progressRow(p as never)), ['pretrain', 'pretrain']);
+  assert.deepEqual(
+    seen.map((p) => [p.stage, p.run]),
+    [
+      ['embed', 'pretrain'],
+      ['pretrain', 'pretrain'],
+    ],
+  );
+  assert.deepEqual(
+    seen.map((p) => progressRow(p as never)),
+    ['pretrain', 'pretrain'],
+  );
   assert.equal(s.runningProgress, null);
 });
 
@@ -174,22 +190,38 @@ test('candidates under the threshold: shown after the proposals, marked below; a
   const p = await s2.requireProject();
   assert.equal(p.proposalThreshold(), 0.9);
   const cells = s2.reviewCells();
-  assert.deepEqual(cells.map((c) => [c.id, c.label, c.below ?? false]), [
-    ['notes/n1.txt', 'spam', false],
-    ['notes/n2.txt', 'ham', true],
-    ['notes/n3.txt', 'spam', true],
-  ]);
+  assert.deepEqual(
+    cells.map((c) => [c.id, c.label, c.below ?? false]),
+    [
+      ['notes/n1.txt', 'spam', false],
+      ['notes/n2.txt', 'ham', true],
+      ['notes/n3.txt', 'spam', true],
+    ],
+  );
   assert.equal(p.pendingProposals().length, 1, 'candidates are not pending proposals');
   await assert.rejects(s2.reject('notes/n3.txt'), /under the confidence threshold/);
   const updates = await s2.accept(['notes/n1.txt', 'notes/n2.txt']);
-  assert.deepEqual(updates.map((u) => [u.id, u.status, u.label]), [
-    ['notes/n1.txt', 'accepted', 'spam'],
-    ['notes/n2.txt', 'labelled', 'ham'],
-  ]);
-  const journal = (await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(journal.map((e) => [e.item, e.label, e.source]), [
-    ['notes/n1.txt', 'spam', 'accepted'],
-    ['notes/n2.txt', 'ham', 'human'],
-  ]);
-  assert.deepEqual(s2.reviewCells().map((c) => c.id), ['notes/n3.txt'], 'what was decided leaves the grid');
+  assert.deepEqual(
+    updates.map((u) => [u.id, u.status, u.label]),
+    [
+      ['notes/n1.txt', 'accepted', 'spam'],
+      ['notes/n2.txt', 'labelled', 'ham'],
+    ],
+  );
+  const journal = (await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    journal.map((e) => [e.item, e.label, e.source]),
+    [
+      ['notes/n1.txt', 'spam', 'accepted'],
+      ['notes/n2.txt', 'ham', 'human'],
+    ],
+  );
+  assert.deepEqual(
+    s2.reviewCells().map((c) => c.id),
+    ['notes/n3.txt'],
+    'what was decided leaves the grid',
+  );
 });

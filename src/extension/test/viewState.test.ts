@@ -69,10 +69,19 @@ test('next action follows the loop: classes → scan → pretrain → seeds → 
   const model = { version: 'm1', time: 't', estimatedAccuracy: 0.8 };
   const round = { round: 1, time: 't', model: 'm1', labelled: 6 };
   assert.equal(nextAction(status({ ...labelled, model, history: [round] }), ctx).stage, 'propose');
-  assert.equal(nextAction(status({ ...labelled, model, history: [{ ...round, proposals: 40 }], proposals: 40 }), ctx).command, 'reviewProposals');
-  assert.equal(nextAction(status({ ...labelled, model, history: [{ ...round, proposals: 40 }], labelled: 46, unlabelled: 54 }), ctx).stage, 'train');
+  assert.equal(
+    nextAction(status({ ...labelled, model, history: [{ ...round, proposals: 40 }], proposals: 40 }), ctx).command,
+    'reviewProposals',
+  );
+  assert.equal(
+    nextAction(status({ ...labelled, model, history: [{ ...round, proposals: 40 }], labelled: 46, unlabelled: 54 }), ctx).stage,
+    'train',
+  );
   assert.equal(nextAction(status({ ...labelled, model, history: [{ ...round, proposals: 0 }] }), ctx).command, 'labelNext');
-  assert.equal(nextAction(status({ ...labelled, model, history: [{ ...round, proposals: 0 }], labelled: 100, unlabelled: 0 }), ctx).command, 'export');
+  assert.equal(
+    nextAction(status({ ...labelled, model, history: [{ ...round, proposals: 0 }], labelled: 100, unlabelled: 0 }), ctx).command,
+    'export',
+  );
   const busy = nextAction(status(), { ...ctx, running: { stage: 'pretrain', done: 1 } });
   assert.equal(busy.stage ?? busy.command, undefined);
   assert.match(busy.text, /pretrain is running/);
@@ -111,7 +120,15 @@ test('side state: classes with counts and proposals, accuracy, learning curve, w
   assert.equal(s.backend, 'wasm');
   assert.equal(s.pretrained, 'masked 8 epochs, contrastive 1 epoch');
   assert.match(s.problem ?? '', /unknown setting/);
-  const empty = buildSideState({ status: null, folder: null, trusted: false, running: null, problem: 'x failed', proposedByClass: new Map(), backend: 'cpu' });
+  const empty = buildSideState({
+    status: null,
+    folder: null,
+    trusted: false,
+    running: null,
+    problem: 'x failed',
+    proposedByClass: new Map(),
+    backend: 'cpu',
+  });
   assert.equal(empty.items, 0);
   assert.equal(empty.accuracy, null);
   assert.equal(empty.backend, 'cpu');
@@ -121,7 +138,13 @@ test('side state: classes with counts and proposals, accuracy, learning curve, w
 });
 
 const cur = (label: string, source: CurrentLabel['source']): CurrentLabel => ({ item: 'i', label, source, time: 't', eventId: 'e' });
-const prop: Proposal = { item: 'd.jsonl#2', label: 'spam', confidence: 0.93, model: 'm', alternatives: [{ label: 'ham', confidence: 0.07 }] };
+const prop: Proposal = {
+  item: 'd.jsonl#2',
+  label: 'spam',
+  confidence: 0.93,
+  model: 'm',
+  alternatives: [{ label: 'ham', confidence: 0.07 }],
+};
 
 test('item status: label beats proposal; proposal; rejected; unlabelled', () => {
   assert.deepEqual(itemStatus(cur('ham', 'human'), prop, false), { status: 'labelled', label: 'ham' });
@@ -141,13 +164,33 @@ test('item status: label beats proposal; proposal; rejected; unlabelled', () => 
 
 test('grid cells carry text previews (truncated), never for images', () => {
   const long = 'x'.repeat(PREVIEW_CHARS + 50);
-  const row: Item = { id: 'd.jsonl#2', path: 'd.jsonl', row: 2, kind: 'row', modality: 'text', hash: 'h', size: 1, mtimeMs: 0, preview: long, line: 3 };
+  const row: Item = {
+    id: 'd.jsonl#2',
+    path: 'd.jsonl',
+    row: 2,
+    kind: 'row',
+    modality: 'text',
+    hash: 'h',
+    size: 1,
+    mtimeMs: 0,
+    preview: long,
+    line: 3,
+  };
   const cell = proposalCell(prop, row);
   assert.equal(cell.kind, 'row');
   assert.equal(cell.path, 'd.jsonl');
   assert.equal(cell.preview?.length, PREVIEW_CHARS + 1);
   assert.deepEqual(cell.alternatives, [{ label: 'ham', confidence: 0.07 }]);
-  const img: Item = { id: 'a/1.png', path: 'a/1.png', kind: 'image', modality: 'image', hash: 'h', size: 1, mtimeMs: 0, preview: 'ignored' };
+  const img: Item = {
+    id: 'a/1.png',
+    path: 'a/1.png',
+    kind: 'image',
+    modality: 'image',
+    hash: 'h',
+    size: 1,
+    mtimeMs: 0,
+    preview: 'ignored',
+  };
   const s = suggestionCell({ item: 'a/1.png', score: 1, reason: 'uncertain', predicted: 'cat', confidence: 0.51 }, img, undefined);
   assert.equal(s.preview, undefined);
   assert.equal(s.status, 'unlabelled');
@@ -157,11 +200,24 @@ test('grid cells carry text previews (truncated), never for images', () => {
   assert.equal(done.status, 'labelled');
   assert.equal(done.label, 'dog');
   assert.equal(proposalCell({ ...prop, item: 'z/q.jpg' }, undefined).kind, 'image');
-  assert.deepEqual([...countByClass([prop, prop, { ...prop, label: 'ham' }])], [['spam', 2], ['ham', 1]]);
+  assert.deepEqual(
+    [...countByClass([prop, prop, { ...prop, label: 'ham' }])],
+    [
+      ['spam', 2],
+      ['ham', 1],
+    ],
+  );
 });
 
 test('progress: fraction only with a positive total; non-finite values dropped', () => {
-  assert.deepEqual(toStageProgress({ stage: 'scan', done: 5, total: 20, etaSeconds: 3, loss: 0.5 }), { stage: 'scan', done: 5, total: 20, fraction: 0.25, etaSeconds: 3, loss: 0.5 });
+  assert.deepEqual(toStageProgress({ stage: 'scan', done: 5, total: 20, etaSeconds: 3, loss: 0.5 }), {
+    stage: 'scan',
+    done: 5,
+    total: 20,
+    fraction: 0.25,
+    etaSeconds: 3,
+    loss: 0.5,
+  });
   assert.deepEqual(toStageProgress({ stage: 'train', done: 5 }), { stage: 'train', done: 5 });
   assert.deepEqual(toStageProgress({ stage: 'train', done: 5, total: 0, loss: NaN }), { stage: 'train', done: 5, total: 0 });
   assert.equal(toStageProgress({ stage: 'embed', done: 30, total: 20 }).fraction, 1);
@@ -182,23 +238,54 @@ test('after a scan that found 0 items: say what was found and what to do, not "s
   assert.equal(after.stage, 'scan');
   assert.match(after.text, /^The scan found no items to label \(3 files skipped: see the SelfLabel log\)\. Add images or text files/);
   assert.match(emptyScanMessage(0), /^The scan found no items to label\. .*include.*exclude/);
-  const side = buildSideState({ status: none, folder: 'ws', trusted: true, running: null, problem: null, proposedByClass: new Map(), scanned: true });
+  const side = buildSideState({
+    status: none,
+    folder: 'ws',
+    trusted: true,
+    running: null,
+    problem: null,
+    proposedByClass: new Map(),
+    scanned: true,
+  });
   assert.equal(side.scanned, true);
   assert.match(side.next.text, /found no items/);
-  assert.equal(buildSideState({ status: none, folder: 'ws', trusted: true, running: null, problem: null, proposedByClass: new Map() }).scanned, false);
+  assert.equal(
+    buildSideState({ status: none, folder: 'ws', trusted: true, running: null, problem: null, proposedByClass: new Map() }).scanned,
+    false,
+  );
 });
 
 test('the Set Classes box accepts exactly what the label store accepts (Enter never loses the text)', () => {
-  const inputs = ['cat, dog', 'a/b, c', 'a\\b, c', 'Cat, cat', '., dog', '.., dog', `${'x'.repeat(101)}, y`, `${'x'.repeat(100)}, y`, 'a\u007f, b', 'spam, ham, eggs'];
+  const inputs = [
+    'cat, dog',
+    'a/b, c',
+    'a\\b, c',
+    'Cat, cat',
+    '., dog',
+    '.., dog',
+    `${'x'.repeat(101)}, y`,
+    `${'x'.repeat(100)}, y`,
+    'a\u007f, b',
+    'spam, ham, eggs',
+  ];
   for (const text of inputs) {
     const parsed = parseClassList(text);
     let storeError: string | undefined;
     try {
-      validateClasses(text.split(',').map((c) => c.trim()).filter(Boolean));
+      validateClasses(
+        text
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      );
     } catch (e) {
       storeError = (e as Error).message;
     }
-    assert.equal('error' in parsed, storeError !== undefined, `${JSON.stringify(text)}: box ${'error' in parsed ? parsed.error : 'accepts'}, store ${storeError ?? 'accepts'}`);
+    assert.equal(
+      'error' in parsed,
+      storeError !== undefined,
+      `${JSON.stringify(text)}: box ${'error' in parsed ? parsed.error : 'accepts'}, store ${storeError ?? 'accepts'}`,
+    );
   }
 });
 
@@ -247,11 +334,32 @@ test('pretraining progress: two tasks in parallel show both lines, not one loss 
 });
 
 test('pretraining again with nothing left to do says so (no rate over an empty run); a real run reports its rate', () => {
-  const r = { tasks: [{ task: 'simclr', epochs: 8, finalLoss: 0.3 }, { task: 'rotation', epochs: 8, finalLoss: 0.9 }], seconds: 0.01, itemsPerSecond: 812345, backend: 'wasm' };
-  const again = pretrainSummary([{ task: 'simclr', epochs: 8 }, { task: 'rotation', epochs: 8 }], r);
-  assert.match(again, /^already pretrained \(simclr 8 epochs, rotation 8 epochs\): nothing to do\. To start over, run SelfLabel: Pretrain Encoder from Scratch/);
+  const r = {
+    tasks: [
+      { task: 'simclr', epochs: 8, finalLoss: 0.3 },
+      { task: 'rotation', epochs: 8, finalLoss: 0.9 },
+    ],
+    seconds: 0.01,
+    itemsPerSecond: 812345,
+    backend: 'wasm',
+  };
+  const again = pretrainSummary(
+    [
+      { task: 'simclr', epochs: 8 },
+      { task: 'rotation', epochs: 8 },
+    ],
+    r,
+  );
+  assert.match(
+    again,
+    /^already pretrained \(simclr 8 epochs, rotation 8 epochs\): nothing to do\. To start over, run SelfLabel: Pretrain Encoder from Scratch/,
+  );
   assert.doesNotMatch(again, /items\/s/);
   const first = pretrainSummary([], { ...r, seconds: 12, itemsPerSecond: 340 });
   assert.equal(first, 'pretrained simclr (8 epochs, loss 0.300), rotation (8 epochs, loss 0.900) in 12 s, 340 items/s on wasm');
-  assert.match(pretrainSummary([{ task: 'simclr', epochs: 4 }], { ...r, seconds: 5, itemsPerSecond: 100 }), /^pretrained /, 'resumed and gained epochs');
+  assert.match(
+    pretrainSummary([{ task: 'simclr', epochs: 4 }], { ...r, seconds: 5, itemsPerSecond: 100 }),
+    /^pretrained /,
+    'resumed and gained epochs',
+  );
 });

@@ -8,7 +8,17 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { cellPosition, gridLayout, moveIndex, scrollToReveal, visibleRange } from '../../../webview/review/layout';
 import { formatConfidence } from '../../shared/format';
-import { batchStats, classKey, classKeyLabel, imageUrl, isBelow, keyAction, reviewCounts, nextOpen, orderItems } from '../../../webview/review/logic';
+import {
+  batchStats,
+  classKey,
+  classKeyLabel,
+  imageUrl,
+  isBelow,
+  keyAction,
+  reviewCounts,
+  nextOpen,
+  orderItems,
+} from '../../../webview/review/logic';
 import { curveGeometry } from '../../../webview/sidePanel/curve';
 import { phaseLabel, progressRow } from '../../../webview/sidePanel/progress';
 import { ThumbnailLoader } from '../../../webview/review/thumbs';
@@ -76,7 +86,14 @@ test('keyboard movement stays on items', () => {
   assert.equal(moveIndex(0, 'down', cols, 0), -1);
 });
 
-const item = (id: string, confidence: number, status: GridItem['status'] = 'proposed'): GridItem => ({ id, kind: 'text', path: id, label: 'a', confidence, status });
+const item = (id: string, confidence: number, status: GridItem['status'] = 'proposed'): GridItem => ({
+  id,
+  kind: 'text',
+  path: id,
+  label: 'a',
+  confidence,
+  status,
+});
 
 test('accept-all batch: open proposals at or above the threshold, mean confidence as expected precision', () => {
   const confs = [0.99, 0.97, 0.95, 0.9, 0.85, 0.6];
@@ -96,10 +113,23 @@ test('accept-all batch: open proposals at or above the threshold, mean confidenc
 
 test('ordering: review by confidence (desc or asc, ties by id), label mode keeps the host order', () => {
   const items = [item('b', 0.5), item('a', 0.9), item('c', 0.9), item('d', 0.7)];
-  assert.deepEqual(orderItems(items, 'review').map((i) => i.id), ['a', 'c', 'd', 'b']);
-  assert.deepEqual(orderItems(items, 'review', true).map((i) => i.id), ['b', 'd', 'a', 'c']);
-  assert.deepEqual(orderItems(items, 'label').map((i) => i.id), ['b', 'a', 'c', 'd']);
-  assert.deepEqual(items.map((i) => i.id), ['b', 'a', 'c', 'd'], 'input not mutated');
+  assert.deepEqual(
+    orderItems(items, 'review').map((i) => i.id),
+    ['a', 'c', 'd', 'b'],
+  );
+  assert.deepEqual(
+    orderItems(items, 'review', true).map((i) => i.id),
+    ['b', 'd', 'a', 'c'],
+  );
+  assert.deepEqual(
+    orderItems(items, 'label').map((i) => i.id),
+    ['b', 'a', 'c', 'd'],
+  );
+  assert.deepEqual(
+    items.map((i) => i.id),
+    ['b', 'a', 'c', 'd'],
+    'input not mutated',
+  );
 });
 
 test('keys: 1-9 within the classes, A/X/U/Enter/arrows, modifiers left to VS Code', () => {
@@ -155,7 +185,10 @@ test('learning-curve geometry: rounds left to right, higher accuracy higher up, 
     { round: 3, labels: 40, accuracy: 0.91 },
   ];
   const g = curveGeometry(pts, 200, 60, 5);
-  assert.deepEqual(g.dots.map((d) => d.point.round), [1, 2, 3]);
+  assert.deepEqual(
+    g.dots.map((d) => d.point.round),
+    [1, 2, 3],
+  );
   assert.ok(g.dots[0].x < g.dots[1].x && g.dots[1].x < g.dots[2].x);
   assert.ok(g.dots[0].y > g.dots[1].y && g.dots[1].y > g.dots[2].y, 'y grows downwards in SVG');
   for (const d of g.dots) assert.ok(d.x >= 5 && d.x <= 195 && d.y >= 5 && d.y <= 55, JSON.stringify(d));
@@ -273,7 +306,10 @@ test('thumbnail cache keeps the most recently used sources within its size', asy
 });
 
 test('classes 10 and up get keys: a chord of zeros and a digit, shown on the chips', () => {
-  assert.deepEqual(Array.from({ length: 12 }, (_, i) => classKey(i)), ['1', '2', '3', '4', '5', '6', '7', '8', '9', '01', '02', '03']);
+  assert.deepEqual(
+    Array.from({ length: 12 }, (_, i) => classKey(i)),
+    ['1', '2', '3', '4', '5', '6', '7', '8', '9', '01', '02', '03'],
+  );
   assert.equal(classKey(18), '001');
   assert.equal(classKeyLabel(11), '0 3');
   // 12 classes: "0" starts a chord, "0" then "3" is class 12 (index 11); "0" then "4" is past the last class.
@@ -301,9 +337,19 @@ test('classes 10 and up get keys: a chord of zeros and a digit, shown on the chi
 });
 
 test('the grid\'s threshold control re-marks cells at once: under it "below threshold", out of the batch and the proposal count', () => {
-  const cell = (id: string, confidence: number, status: GridItem['status'] = 'proposed'): GridItem => ({ id, kind: 'text', path: id, label: 'a', confidence, status });
+  const cell = (id: string, confidence: number, status: GridItem['status'] = 'proposed'): GridItem => ({
+    id,
+    kind: 'text',
+    path: id,
+    label: 'a',
+    confidence,
+    status,
+  });
   const items = [cell('p1', 0.97), cell('p2', 0.91), cell('c1', 0.7), cell('c2', 0.4), cell('done', 0.5, 'accepted')];
-  assert.deepEqual(items.filter((i) => isBelow(i, 0.9)).map((i) => i.id), ['c1', 'c2']);
+  assert.deepEqual(
+    items.filter((i) => isBelow(i, 0.9)).map((i) => i.id),
+    ['c1', 'c2'],
+  );
   assert.deepEqual(reviewCounts(items, 0.9), { open: 2, below: 2, reviewed: 1 });
   assert.deepEqual(batchStats(items, 0.9).ids, ['p1', 'p2']);
   // Lowered to 0.5: c1 joins the proposals and the batch; an accepted item is never "below".

@@ -116,7 +116,10 @@ export function tempoChange(x: Float32Array, minFactor: number, maxFactor: numbe
       for (let d = -tol; d <= tol; d++) {
         let c = 0;
         for (let i = 0; i < frame; i += 2) c += at(src + d + i) * at(target + i);
-        if (c > best) { best = c; bestD = d; }
+        if (c > best) {
+          best = c;
+          bestD = d;
+        }
       }
       src += bestD;
     }

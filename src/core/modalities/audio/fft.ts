@@ -6,7 +6,8 @@ export class FFT {
   private readonly rev: Uint32Array;
 
   constructor(size: number) {
-    if (!Number.isInteger(size) || size < 1 || (size & (size - 1)) !== 0) throw new RangeError(`FFT size must be a power of two (got ${size})`);
+    if (!Number.isInteger(size) || size < 1 || (size & (size - 1)) !== 0)
+      throw new RangeError(`FFT size must be a power of two (got ${size})`);
     this.size = size;
     this.cos = new Float64Array(size / 2);
     this.sin = new Float64Array(size / 2);
@@ -29,8 +30,12 @@ export class FFT {
     for (let i = 0; i < n; i++) {
       const j = this.rev[i];
       if (j > i) {
-        let t = re[i]; re[i] = re[j]; re[j] = t;
-        t = im[i]; im[i] = im[j]; im[j] = t;
+        let t = re[i];
+        re[i] = re[j];
+        re[j] = t;
+        t = im[i];
+        im[i] = im[j];
+        im[j] = t;
       }
     }
     for (let len = 2; len <= n; len <<= 1) {
@@ -44,8 +49,10 @@ export class FFT {
           const b = a + half;
           const xr = re[b] * wr - im[b] * wi;
           const xi = re[b] * wi + im[b] * wr;
-          re[b] = re[a] - xr; im[b] = im[a] - xi;
-          re[a] += xr; im[a] += xi;
+          re[b] = re[a] - xr;
+          im[b] = im[a] - xi;
+          re[a] += xr;
+          im[a] += xi;
         }
       }
     }

@@ -39,7 +39,11 @@ export async function listAudioClips(path: string, fileId: string, opts: AudioSc
  * Loads the given windows of one file as 16 kHz mono (one open, positioned reads). A window that cannot be used
  * (silent) comes back as its AudioError in place of the samples; a file-level failure throws.
  */
-export async function loadAudioClips(path: string, windows: AudioWindow[], opts: OpenOptions & { rate?: number } = {}): Promise<(Float32Array | AudioError)[]> {
+export async function loadAudioClips(
+  path: string,
+  windows: AudioWindow[],
+  opts: OpenOptions & { rate?: number } = {},
+): Promise<(Float32Array | AudioError)[]> {
   const r = await openAudio(path, opts);
   try {
     const out: (Float32Array | AudioError)[] = [];
@@ -61,7 +65,10 @@ const CHANNEL_NAMES = ['', 'mono', 'stereo'];
 
 /** "2.5 s · 44.1 kHz · stereo · WAV 16-bit" — the item's details line. */
 export function describeAudio(info: AudioInfo): string {
-  const dur = info.duration >= 60 ? `${Math.floor(info.duration / 60)}:${(info.duration % 60).toFixed(0).padStart(2, '0')}` : `${info.duration.toFixed(info.duration < 10 ? 2 : 1)} s`;
+  const dur =
+    info.duration >= 60
+      ? `${Math.floor(info.duration / 60)}:${(info.duration % 60).toFixed(0).padStart(2, '0')}`
+      : `${info.duration.toFixed(info.duration < 10 ? 2 : 1)} s`;
   const rate = `${+(info.sampleRate / 1000).toFixed(3)} kHz`;
   const ch = CHANNEL_NAMES[info.channels] ?? `${info.channels} channels`;
   const enc = info.bitsPerSample ? ` ${info.bitsPerSample}-bit${info.float ? ' float' : ''}` : '';

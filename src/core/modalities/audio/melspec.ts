@@ -29,7 +29,15 @@ export interface MelSpectrogram {
 }
 
 export const MEL_DEFAULTS: Required<MelOptions> = {
-  sampleRate: 16000, nFft: 512, winLength: 400, hop: 160, nMels: 64, fMin: 0, fMax: 8000, window: 'hann', logFloor: 1e-6,
+  sampleRate: 16000,
+  nFft: 512,
+  winLength: 400,
+  hop: 160,
+  nMels: 64,
+  fMin: 0,
+  fMax: 8000,
+  window: 'hann',
+  logFloor: 1e-6,
 };
 
 export const hzToMel = (f: number): number => 2595 * Math.log10(1 + f / 700);

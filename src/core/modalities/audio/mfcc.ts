@@ -48,7 +48,11 @@ export function mfccStats(m: Mfcc): Float32Array {
   for (let k = 0; k < m.nCoeffs; k++) {
     let s = 0;
     let s2 = 0;
-    for (let t = 0; t < m.frames; t++) { const v = m.data[t * m.nCoeffs + k]; s += v; s2 += v * v; }
+    for (let t = 0; t < m.frames; t++) {
+      const v = m.data[t * m.nCoeffs + k];
+      s += v;
+      s2 += v * v;
+    }
     const mean = s / m.frames;
     out[k] = mean;
     out[m.nCoeffs + k] = Math.sqrt(Math.max(0, s2 / m.frames - mean * mean));

@@ -33,7 +33,10 @@ export function waveformPeaks(x: Float32Array, n: number): Float32Array {
     const b = Math.max(a + 1, Math.floor(((i + 1) * x.length) / n));
     let lo = 0;
     let hi = 0;
-    for (let j = a; j < Math.min(b, x.length); j++) { if (x[j] < lo) lo = x[j]; if (x[j] > hi) hi = x[j]; }
+    for (let j = a; j < Math.min(b, x.length); j++) {
+      if (x[j] < lo) lo = x[j];
+      if (x[j] > hi) hi = x[j];
+    }
     out[2 * i] = lo;
     out[2 * i + 1] = hi;
   }

@@ -5,7 +5,10 @@
 import type { AudioWindow, WindowOptions } from './types';
 
 export const WINDOW_DEFAULTS: Required<WindowOptions> = {
-  maxItemSeconds: 30, windowSeconds: 10, hopSeconds: 10, minLastSeconds: 1,
+  maxItemSeconds: 30,
+  windowSeconds: 10,
+  hopSeconds: 10,
+  minLastSeconds: 1,
 };
 
 export function resolveWindowOptions(o: WindowOptions = {}): Required<WindowOptions> {
@@ -17,7 +20,8 @@ export function resolveWindowOptions(o: WindowOptions = {}): Required<WindowOpti
     minLastSeconds: o.minLastSeconds ?? WINDOW_DEFAULTS.minLastSeconds,
   };
   for (const [k, v] of Object.entries(r)) {
-    if (!Number.isFinite(v) || v < 0 || (k !== 'minLastSeconds' && v === 0)) throw new RangeError(`audio window option ${k} must be a positive number (got ${v})`);
+    if (!Number.isFinite(v) || v < 0 || (k !== 'minLastSeconds' && v === 0))
+      throw new RangeError(`audio window option ${k} must be a positive number (got ${v})`);
   }
   return r;
 }

@@ -101,7 +101,9 @@ function probeJpeg(buf: Uint8Array): ImageInfo & { components: number; scanStart
     if (i + 2 + len > b.length) throw new ItemError('truncated JPEG (ends inside its headers)');
     if (isSof(m)) {
       if (m !== 0xc0 && m !== 0xc1 && m !== 0xc2) {
-        throw new ItemError(`unsupported JPEG type (${m === 0xc3 ? 'lossless' : m >= 0xc9 ? 'arithmetic coding' : 'hierarchical'}): re-save it as a baseline JPEG or PNG`);
+        throw new ItemError(
+          `unsupported JPEG type (${m === 0xc3 ? 'lossless' : m >= 0xc9 ? 'arithmetic coding' : 'hierarchical'}): re-save it as a baseline JPEG or PNG`,
+        );
       }
       if (len < 8) throw new ItemError('corrupt JPEG: frame header too short');
       const precision = b[i + 4];
@@ -111,7 +113,8 @@ function probeJpeg(buf: Uint8Array): ImageInfo & { components: number; scanStart
       if (precision !== 8) throw new ItemError(`unsupported JPEG: ${precision}-bit samples`);
       if (height === 0) throw new ItemError('unsupported JPEG: height defined later in the file (DNL)');
       checkDimensions('JPEG', width, height);
-      if (components !== 1 && components !== 3 && components !== 4) throw new ItemError(`unsupported JPEG: ${components} colour components`);
+      if (components !== 1 && components !== 3 && components !== 4)
+        throw new ItemError(`unsupported JPEG: ${components} colour components`);
       info = { format: 'jpeg', width, height, channels: components === 1 ? 1 : 3, components };
     }
     if (m === 0xda) {

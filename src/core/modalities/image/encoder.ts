@@ -28,7 +28,6 @@ export function defaultImageEncoderConfig(size: number, channels: 1 | 3): ImageE
   return { size, channels, widths, dim: 128 };
 }
 
-
 /** Builds a fresh encoder: input [size, size, channels] floats in [0, 1], output [dim]. */
 export function buildImageEncoder(cfg: ImageEncoderConfig, seed = 0): tf.Sequential {
   if (!Number.isInteger(cfg.size) || cfg.size < 8) throw new Error(`Image size must be an integer ≥ 8, got ${cfg.size}`);
@@ -65,6 +64,13 @@ export function buildImageEncoder(cfg: ImageEncoderConfig, seed = 0): tf.Sequent
 /** Classifier head for a pretext task with `classes` outputs (logits). */
 export function buildPretextHead(dim: number, classes: number, seed = 0, name = 'pretext_head'): tf.Sequential {
   const m = tf.sequential({ name });
-  m.add(tf.layers.dense({ inputShape: [dim], units: classes, kernelInitializer: tf.initializers.glorotNormal({ seed: seedOf(seed, 300) }), name: 'pretext_logits' }));
+  m.add(
+    tf.layers.dense({
+      inputShape: [dim],
+      units: classes,
+      kernelInitializer: tf.initializers.glorotNormal({ seed: seedOf(seed, 300) }),
+      name: 'pretext_logits',
+    }),
+  );
   return m;
 }

@@ -30,7 +30,11 @@ export interface FinetuneRecord {
 async function networkLogits(ctx: ModalityContext, networks: string[], data: ImageData, opts: StageOptions): Promise<Float32Array> {
   const outs = await Promise.all(
     networks.map((name, w) =>
-      ctx.runner.run('finetuneLogits', { checkpointDir: ctx.paths.checkpoint(name), data }, { signal: opts.signal, worker: w % ctx.config.workers }),
+      ctx.runner.run(
+        'finetuneLogits',
+        { checkpointDir: ctx.paths.checkpoint(name), data },
+        { signal: opts.signal, worker: w % ctx.config.workers },
+      ),
     ),
   );
   const avg = new Float32Array(outs[0].logits.length);
@@ -56,7 +60,11 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
       const C = o.nClasses;
       const n = o.data.n;
       const init = await initialEncoder(ctx, tasks);
-      const plan = await ctx.runner.run('studentPlan', { train: o.train, teacher: o.teacher, n, nClasses: C, seed: ctx.config.seed }, { signal: opts.signal });
+      const plan = await ctx.runner.run(
+        'studentPlan',
+        { train: o.train, teacher: o.teacher, n, nClasses: C, seed: ctx.config.seed },
+        { signal: opts.signal },
+      );
       const W = Math.max(1, Math.min(2, ctx.config.workers));
       const networks = Array.from({ length: W }, (_, w) => `finetune-${o.model}-${w}`);
       const merge = combineProgress('train', W, opts.onProgress);
@@ -78,7 +86,11 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
         ),
       );
       const logits = await networkLogits(ctx, networks, o.data, opts);
-      const cal = await ctx.runner.run('calibrateLogits', { logits, n, nClasses: C, calRows: plan.calRows, calY: plan.calY }, { signal: opts.signal });
+      const cal = await ctx.runner.run(
+        'calibrateLogits',
+        { logits, n, nClasses: C, calRows: plan.calRows, calY: plan.calY },
+        { signal: opts.signal },
+      );
       return {
         probs: cal.probs,
         record: {
@@ -98,7 +110,11 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
       const logits = await networkLogits(ctx, record.networks, data, opts);
       const none = new Int32Array(0);
       // The temperature fitted at training time.
-      const r = await ctx.runner.run('calibrateLogits', { logits, n: data.n, nClasses, calRows: none, calY: none, temperature: record.temperature }, { signal: opts.signal });
+      const r = await ctx.runner.run(
+        'calibrateLogits',
+        { logits, n: data.n, nClasses, calRows: none, calY: none, temperature: record.temperature },
+        { signal: opts.signal },
+      );
       return r.probs;
     },
   };
@@ -112,5 +128,6 @@ export async function removeStaleNetworks(modelsDir: string, keep: string[]): Pr
   } catch {
     return;
   }
-  for (const name of names) if (name.startsWith('finetune-') && !keep.includes(name)) await fs.rm(path.join(modelsDir, name), { recursive: true, force: true });
+  for (const name of names)
+    if (name.startsWith('finetune-') && !keep.includes(name)) await fs.rm(path.join(modelsDir, name), { recursive: true, force: true });
 }

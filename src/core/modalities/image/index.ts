@@ -32,7 +32,12 @@ export function imageGeometry(ctx: Pick<ModalityContext, 'config' | 'pool'>): { 
  * Pixels of `items` as one SharedArrayBuffer, decoded in the workers and (with `cache`) cached by content hash in
  * .selflabel/cache. Items that fail to decode are reported in `failed` (their rows stay zero).
  */
-async function loadPixels(ctx: ModalityContext, root: string, items: readonly Item[], opts: StageOptions & { cache: boolean }): Promise<{ data: ImageData; failed: FailedItem[] }> {
+async function loadPixels(
+  ctx: ModalityContext,
+  root: string,
+  items: readonly Item[],
+  opts: StageOptions & { cache: boolean },
+): Promise<{ data: ImageData; failed: FailedItem[] }> {
   const { size, channels } = imageGeometry(ctx);
   const per = size * size * channels;
   const n = items.length;
@@ -67,7 +72,11 @@ async function loadPixels(ctx: ModalityContext, root: string, items: readonly It
       if (!slice.length) continue;
       jobs.push(
         ctx.runner
-          .run('decodeImages', { root, items: slice.map((i) => items[i]), size, channels, out: scratch, offset: p * chunk }, { signal: opts.signal, worker: p, onProgress: merge(p) })
+          .run(
+            'decodeImages',
+            { root, items: slice.map((i) => items[i]), size, channels, out: scratch, offset: p * chunk },
+            { signal: opts.signal, worker: p, onProgress: merge(p) },
+          )
           .then((r) => {
             for (const f of r.failed) failed.push({ id: items[slice[f.index]].id, reason: f.reason });
           }),

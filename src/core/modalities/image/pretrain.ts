@@ -182,7 +182,9 @@ export async function inferImages(
   checkPixels(o.pixels, o.n, o.size, o.channels);
   const inShape = encoder.inputs[0].shape;
   if (inShape[1] !== o.size || inShape[2] !== o.size || inShape[3] !== o.channels) {
-    throw new Error(`The network in ${o.checkpointDir} takes ${inShape[1]}×${inShape[2]}×${inShape[3]} images, got ${o.size}×${o.size}×${o.channels}: ${remedy}.`);
+    throw new Error(
+      `The network in ${o.checkpointDir} takes ${inShape[1]}×${inShape[2]}×${inShape[3]} images, got ${o.size}×${o.size}×${o.channels}: ${remedy}.`,
+    );
   }
   const out = new Float32Array(o.n * outDim);
   const per = o.size * o.size * o.channels;

@@ -108,7 +108,13 @@ export async function trainImageStudent(o: TrainStudentOptions): Promise<TrainSt
         const lossT = optimizer.minimize(
           () => {
             const logits = head.apply(encoder.apply(tf.tensor4d(xb, [B, size, size, channels]), { training: true })) as tf.Tensor2D;
-            const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(yb, 'int32'), o.nClasses), logits, tf.tensor1d(wb), 0, tf.Reduction.NONE);
+            const ce = tf.losses.softmaxCrossEntropy(
+              tf.oneHot(tf.tensor1d(yb, 'int32'), o.nClasses),
+              logits,
+              tf.tensor1d(wb),
+              0,
+              tf.Reduction.NONE,
+            );
             return tf.div(tf.sum(ce), tf.maximum(tf.sum(tf.tensor1d(wb)), 1e-6)) as tf.Scalar;
           },
           true,
@@ -121,14 +127,26 @@ export async function trainImageStudent(o: TrainStudentOptions): Promise<TrainSt
         step++;
         items += B;
         const el = (Date.now() - t0) / 1000;
-        o.onProgress?.({ stage: 'train', done: step, total, etaSeconds: (el / step) * (total - step), loss: lastLoss, message: 'fine-tuning the encoder' });
+        o.onProgress?.({
+          stage: 'train',
+          done: step,
+          total,
+          etaSeconds: (el / step) * (total - step),
+          loss: lastLoss,
+          message: 'fine-tuning the encoder',
+        });
         await new Promise<void>((r) => setImmediate(r));
       }
     }
     await saveModel(encoder, o.checkpointDir, 'model');
     await saveModel(head, o.checkpointDir, 'student_head');
     const seconds = (Date.now() - t0) / 1000;
-    const result = { epochs: step / batches, seconds, itemsPerSecond: items / Math.max(1e-3, seconds), finalLoss: lossCount ? lossSum / lossCount : lastLoss };
+    const result = {
+      epochs: step / batches,
+      seconds,
+      itemsPerSecond: items / Math.max(1e-3, seconds),
+      finalLoss: lossCount ? lossSum / lossCount : lastLoss,
+    };
     await writeJson(path.join(o.checkpointDir, 'state.json'), {
       version: 1,
       modality: 'image',
@@ -154,10 +172,17 @@ export async function studentLogits(o: EmbedImagesOptions): Promise<{ logits: Fl
   try {
     const h = (head = await loadModel(o.checkpointDir, 'student_head'));
     const C = h.outputs[0].shape[1] as number;
-    const logits = await inferImages(o, encoder, (x) => h.apply(encoder.apply(x, { training: false })) as tf.Tensor, C, {
-      stage: 'train',
-      message: 'fine-tuned network: predicting',
-    }, 'train again');
+    const logits = await inferImages(
+      o,
+      encoder,
+      (x) => h.apply(encoder.apply(x, { training: false })) as tf.Tensor,
+      C,
+      {
+        stage: 'train',
+        message: 'fine-tuned network: predicting',
+      },
+      'train again',
+    );
     return { logits, nClasses: C };
   } finally {
     encoder.dispose();

@@ -41,7 +41,13 @@ export const imageJobs: JobHandlers<ImageJobs> = {
       }
       if (i % 500 === 499) {
         const rate = (i + 1) / ((Date.now() - t0) / 1000);
-        ctx.progress({ stage: 'embed', done: i + 1, total: p.items.length, etaSeconds: (p.items.length - i - 1) / rate, message: 'decoding images' });
+        ctx.progress({
+          stage: 'embed',
+          done: i + 1,
+          total: p.items.length,
+          etaSeconds: (p.items.length - i - 1) / rate,
+          message: 'decoding images',
+        });
       }
     }
     return { result: { failed } };

@@ -76,7 +76,12 @@ export class CandidateScores extends tf.layers.Layer {
   }
 
   override build(): void {
-    this.out = this.addWeight('output_embeddings', [this.vocabSize, this.outDim], 'float32', tf.initializers.randomNormal({ mean: 0, stddev: 0.05, seed: this.seed }));
+    this.out = this.addWeight(
+      'output_embeddings',
+      [this.vocabSize, this.outDim],
+      'float32',
+      tf.initializers.randomNormal({ mean: 0, stddev: 0.05, seed: this.seed }),
+    );
     this.built = true;
   }
 
@@ -117,11 +122,16 @@ export function defaultTextEncoderConfig(vocabSize: number): TextEncoderConfig {
 export function buildTextEncoder(cfg: TextEncoderConfig, seed = 0): tf.LayersModel {
   const ids = tf.input({ shape: [cfg.maxTokens], dtype: 'int32', name: 'ids' });
   const w = tf.input({ shape: [cfg.maxTokens], dtype: 'float32', name: 'weights' });
-  const bag = new BagOfEmbeddings({ vocabSize: cfg.vocabSize, embedDim: cfg.embedDim, seed, name: 'bag' }).apply([ids, w]) as tf.SymbolicTensor;
+  const bag = new BagOfEmbeddings({ vocabSize: cfg.vocabSize, embedDim: cfg.embedDim, seed, name: 'bag' }).apply([
+    ids,
+    w,
+  ]) as tf.SymbolicTensor;
   const h = tf.layers
     .dense({ units: cfg.hidden, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: seed + 1 }), name: 'hidden' })
     .apply(bag) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: cfg.dim, kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 2 }), name: 'features' }).apply(h) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: cfg.dim, kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 2 }), name: 'features' })
+    .apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: [ids, w], outputs: out, name: 'text_encoder' });
 }
 
@@ -129,7 +139,9 @@ export function buildTextEncoder(cfg: TextEncoderConfig, seed = 0): tf.LayersMod
 export function buildMaskedWordHead(dim: number, vocabSize: number, candidates: number, outDim = 96, seed = 0): tf.LayersModel {
   const h = tf.input({ shape: [dim], name: 'h' });
   const cand = tf.input({ shape: [candidates], dtype: 'int32', name: 'candidates' });
-  const p = tf.layers.dense({ units: outDim, kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 3 }), name: 'mw_proj' }).apply(h) as tf.SymbolicTensor;
+  const p = tf.layers
+    .dense({ units: outDim, kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 3 }), name: 'mw_proj' })
+    .apply(h) as tf.SymbolicTensor;
   const logits = new CandidateScores({ vocabSize, outDim, seed: seed + 4, name: 'mw_scores' }).apply([p, cand]) as tf.SymbolicTensor;
   return tf.model({ inputs: [h, cand], outputs: logits, name: 'masked_word_head' });
 }

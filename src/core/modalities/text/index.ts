@@ -25,8 +25,13 @@ const lexicalHead: OwnHead<'text', TextHeadState> = {
   enabled: (config) => config.textModel === 'lexical',
   isState: isTextHeadState,
   fit: (ctx, data, train, nClasses, opts) =>
-    ctx.runner.run('fitText', { texts: data.texts, train, nClasses, seed: ctx.config.seed }, { signal: opts.signal, onProgress: opts.onProgress }),
-  predict: async (ctx, state, data, opts) => (await ctx.runner.run('predictText', { state, texts: data.texts }, { signal: opts.signal })).probs,
+    ctx.runner.run(
+      'fitText',
+      { texts: data.texts, train, nClasses, seed: ctx.config.seed },
+      { signal: opts.signal, onProgress: opts.onProgress },
+    ),
+  predict: async (ctx, state, data, opts) =>
+    (await ctx.runner.run('predictText', { state, texts: data.texts }, { signal: opts.signal })).probs,
 };
 
 export const textPlugin: ModalityPlugin<'text'> = {

@@ -170,7 +170,10 @@ export async function pretrainTextEncoder(o: PretrainTextOptions): Promise<Pretr
         }
         return () => {
           const h = m.model.apply([tf.tensor2d(ids, [b, L], 'int32'), tf.tensor2d(ws, [b, L])], { training: true }) as tf.Tensor;
-          const logits = tf.reshape(m.masked_head.apply([h, tf.tensor2d(cand, [b, T * K], 'int32')], { training: true }) as tf.Tensor, [b * T, K]);
+          const logits = tf.reshape(m.masked_head.apply([h, tf.tensor2d(cand, [b, T * K], 'int32')], { training: true }) as tf.Tensor, [
+            b * T,
+            K,
+          ]);
           const labels = tf.oneHot(tf.zeros([b * T], 'int32') as tf.Tensor1D, K);
           const w = tf.tensor1d(tw);
           const ce = tf.losses.softmaxCrossEntropy(labels, logits, w, 0, tf.Reduction.NONE);
@@ -207,9 +210,12 @@ export async function pretrainTextEncoder(o: PretrainTextOptions): Promise<Pretr
           }
         }
         return () => {
-          const z = m.projection.apply(m.model.apply([tf.tensor2d(ids, [2 * b, L], 'int32'), tf.tensor2d(ws, [2 * b, L])], { training: true }), {
-            training: true,
-          }) as tf.Tensor2D;
+          const z = m.projection.apply(
+            m.model.apply([tf.tensor2d(ids, [2 * b, L], 'int32'), tf.tensor2d(ws, [2 * b, L])], { training: true }),
+            {
+              training: true,
+            },
+          ) as tf.Tensor2D;
           const [z1, z2] = tf.split(z, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
           return ntXentLoss(z1, z2, temperature);
         };

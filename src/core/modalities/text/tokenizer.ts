@@ -31,7 +31,6 @@ export function tokenize(text: string, maxChars = 200_000): string[] {
   return out;
 }
 
-
 /** Number of ids (padding + vocabulary + hash buckets). */
 export function vocabSize(v: Vocab): number {
   return 1 + v.tokens.length + v.hashBuckets;

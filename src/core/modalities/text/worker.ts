@@ -22,7 +22,14 @@ type TextJobs = Pick<JobTypes, 'fitText' | 'predictText'>;
 
 export const textJobs: JobHandlers<TextJobs> = {
   async fitText(p, ctx) {
-    const state = await fitTextHead({ texts: p.texts, train: p.train, nClasses: p.nClasses, seed: p.seed, signal: ctx.signal, onProgress: ctx.progress });
+    const state = await fitTextHead({
+      texts: p.texts,
+      train: p.train,
+      nClasses: p.nClasses,
+      seed: p.seed,
+      signal: ctx.signal,
+      onProgress: ctx.progress,
+    });
     return { result: state };
   },
   async predictText(p) {

@@ -130,7 +130,15 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
   }
 
   private emptyState(message: string, classes: string[] = []): ReviewState {
-    return { mode: this.mode, classes, items: [], imageBase: null, threshold: confidenceThreshold(), trusted: vscode.workspace.isTrusted, empty: message };
+    return {
+      mode: this.mode,
+      classes,
+      items: [],
+      imageBase: null,
+      threshold: confidenceThreshold(),
+      trusted: vscode.workspace.isTrusted,
+      empty: message,
+    };
   }
 
   private async buildState(): Promise<ReviewState> {
@@ -140,15 +148,15 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
     const p = await s.requireProject();
     const classes = p.classes();
     if (p.getItems().length === 0) {
-      return this.emptyState(this.c.scanned() ? emptyScanMessage((await s.status())?.skipped ?? 0) : 'No items yet: run SelfLabel: Scan.', classes);
+      return this.emptyState(
+        this.c.scanned() ? emptyScanMessage((await s.status())?.skipped ?? 0) : 'No items yet: run SelfLabel: Scan.',
+        classes,
+      );
     }
     const items = this.mode === 'review' ? s.reviewCells() : await s.labelCells(labelBatchSize(vscode.Uri.file(s.root)));
     let empty: string | null = null;
     if (items.length === 0) {
-      empty =
-        this.mode === 'review'
-          ? reviewEmptyMessage(p.proposalThreshold() !== undefined)
-          : 'Every item is labelled.';
+      empty = this.mode === 'review' ? reviewEmptyMessage(p.proposalThreshold() !== undefined) : 'Every item is labelled.';
     }
     return {
       mode: this.mode,

@@ -11,7 +11,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SelfLabelApi } from '../../../../src/extension/extension';
-import { extension, loadedModules, readJournal, readTruth, recordMetric, repoRoot, run, runStage, selflabelFile, testApi } from '../../helpers';
+import {
+  extension,
+  loadedModules,
+  readJournal,
+  readTruth,
+  recordMetric,
+  repoRoot,
+  run,
+  runStage,
+  selflabelFile,
+  testApi,
+} from '../../helpers';
 
 function api(): SelfLabelApi {
   return extension().exports as SelfLabelApi;
@@ -27,7 +38,14 @@ describe('the packaged extension (.vsix installed into code-server)', () => {
     for (const absent of ['src', 'node_modules', 'test', 'scripts', 'dist/extension.js.map', 'dist/cli.js', 'media/screenshots']) {
       assert.equal(fs.existsSync(path.join(dir, absent)), false, `${absent} is not in the package`);
     }
-    for (const present of ['dist/extension.js', 'dist/engine.js', 'dist/worker.js', 'dist/tfjs-backend-wasm.wasm', 'dist/webview/sidePanel.js', 'media/icon.png']) {
+    for (const present of [
+      'dist/extension.js',
+      'dist/engine.js',
+      'dist/worker.js',
+      'dist/tfjs-backend-wasm.wasm',
+      'dist/webview/sidePanel.js',
+      'media/icon.png',
+    ]) {
       assert.ok(fs.existsSync(path.join(dir, present)), `${present} is in the package`);
     }
   });
@@ -55,7 +73,10 @@ describe('the packaged extension (.vsix installed into code-server)', () => {
     const contributed: Array<{ command: string }> = extension().packageJSON?.contributes?.commands ?? [];
     assert.ok(contributed.length >= 10);
     const registered = new Set(await vscode.commands.getCommands(true));
-    assert.deepEqual(contributed.map((c) => c.command).filter((c) => !registered.has(c)), []);
+    assert.deepEqual(
+      contributed.map((c) => c.command).filter((c) => !registered.has(c)),
+      [],
+    );
   });
 
   it('scans the workspace (every fixture item)', async () => {
@@ -63,7 +84,13 @@ describe('the packaged extension (.vsix installed into code-server)', () => {
     assert.notEqual(outcome.cancelled, true);
     const project = await testApi().session()?.requireProject();
     assert.ok(project);
-    assert.deepEqual(project.getItems().map((i) => i.id).sort(), [...readTruth('texts').keys()].sort());
+    assert.deepEqual(
+      project
+        .getItems()
+        .map((i) => i.id)
+        .sort(),
+      [...readTruth('texts').keys()].sort(),
+    );
   });
 
   it('labels an item through a command: a human event in .selflabel/labels.jsonl', async () => {

@@ -18,13 +18,16 @@ describe('activation on a configured workspace', () => {
     await waitFor('SelfLabel to activate', () => extension().isActive, 15_000);
   });
 
-  it("VS Code reports it as a start-up activation by workspaceContains, far from heavy, without the engine or tfjs", async () => {
+  it('VS Code reports it as a start-up activation by workspaceContains, far from heavy, without the engine or tfjs', async () => {
     const times = await vscodeActivationTimes(extension().id);
     assert.equal(times.activationEvent, 'workspaceContains:.selflabel/classes.json');
     assert.equal(times.startup, true);
     const total = activationTotal(times);
     recordMetric("activation ms, VS Code's ActivationTimes at start-up (load + activate + resolve)", total);
-    assert.ok(total < GENEROUS_BOUND_MS, `VS Code reports ${total} ms (load ${times.codeLoadingTime}, activate ${times.activateCallTime}, resolve ${times.activateResolvedTime})`);
+    assert.ok(
+      total < GENEROUS_BOUND_MS,
+      `VS Code reports ${total} ms (load ${times.codeLoadingTime}, activate ${times.activateCallTime}, resolve ${times.activateResolvedTime})`,
+    );
     const api = extension().exports as { engineLoaded(): boolean; tfjsLoaded(): boolean };
     assert.equal(api.engineLoaded(), false);
     assert.equal(api.tfjsLoaded(), false);

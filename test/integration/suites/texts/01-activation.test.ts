@@ -56,18 +56,26 @@ describe('activation', () => {
     const main = path.resolve(ext.extensionPath, ext.packageJSON.main);
     const added = loadedModules().filter((m) => !before.has(m));
     // Node's built-in modules are not in require.cache; the `vscode` API module is VS Code's, not a file.
-    assert.deepEqual(added.filter((m) => path.isAbsolute(m)), [main], `activation loaded ${JSON.stringify(added)}`);
+    assert.deepEqual(
+      added.filter((m) => path.isAbsolute(m)),
+      [main],
+      `activation loaded ${JSON.stringify(added)}`,
+    );
   });
 
   it("VS Code's own activation times for SelfLabel (what Show Running Extensions reports) are in, and far from heavy", async () => {
     const times = await vscodeActivationTimes(extension().id);
     assert.equal(times.activationEvent, 'api', 'activated by the test through the API');
     assert.equal(times.startup, false);
-    for (const k of ['codeLoadingTime', 'activateCallTime'] as const) assert.ok(Number.isInteger(times[k]) && times[k] >= 0, `${k} is a measured number: ${times[k]}`);
+    for (const k of ['codeLoadingTime', 'activateCallTime'] as const)
+      assert.ok(Number.isInteger(times[k]) && times[k] >= 0, `${k} is a measured number: ${times[k]}`);
     const total = activationTotal(times);
     recordMetric("activation ms, VS Code's ActivationTimes on demand (load + activate + resolve)", total);
     recordMetric("activation ms, VS Code's codeLoadingTime (require of dist/extension.js)", times.codeLoadingTime);
-    assert.ok(total < GENEROUS_BOUND_MS, `VS Code reports ${total} ms (load ${times.codeLoadingTime}, activate ${times.activateCallTime}, resolve ${times.activateResolvedTime})`);
+    assert.ok(
+      total < GENEROUS_BOUND_MS,
+      `VS Code reports ${total} ms (load ${times.codeLoadingTime}, activate ${times.activateCallTime}, resolve ${times.activateResolvedTime})`,
+    );
   });
 
   it('the engine is a separate bundle (dist/engine.js) that activation did not load', () => {

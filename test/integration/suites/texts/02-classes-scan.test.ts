@@ -32,7 +32,10 @@ describe('classes and scan', () => {
     assert.notEqual(outcome.cancelled, true);
     const project = await testApi().session()?.requireProject();
     assert.ok(project, 'the project is open');
-    const found = project.getItems().map((i) => i.id).sort();
+    const found = project
+      .getItems()
+      .map((i) => i.id)
+      .sort();
     const expected = [...readTruth('texts').keys()].sort();
     assert.deepEqual(found, expected);
   });

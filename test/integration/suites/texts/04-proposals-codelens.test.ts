@@ -8,7 +8,19 @@ import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SelfLabelApi } from '../../../../src/extension/extension';
-import { codeLenses, currentLabels, extension, readJournal, readTruth, recordMetric, run, runStage, testApi, waitFor, workspaceRoot } from '../../helpers';
+import {
+  codeLenses,
+  currentLabels,
+  extension,
+  readJournal,
+  readTruth,
+  recordMetric,
+  run,
+  runStage,
+  testApi,
+  waitFor,
+  workspaceRoot,
+} from '../../helpers';
 
 const uriOf = (rel: string) => vscode.Uri.file(path.join(workspaceRoot(), rel));
 
@@ -64,7 +76,10 @@ describe('pretrain, train, propose, CodeLens', function () {
   it('after accepting, row 8 shows "labelled" instead of the proposal', async () => {
     const lenses = await codeLenses(uriOf('messages.jsonl'));
     const onRow = lenses.filter((l) => l.range.start.line === 7);
-    assert.ok(onRow.some((l) => /labelled: (spam|ham)/.test(l.command?.title ?? '')), onRow.map((l) => l.command?.title).join(' | '));
+    assert.ok(
+      onRow.some((l) => /labelled: (spam|ham)/.test(l.command?.title ?? '')),
+      onRow.map((l) => l.command?.title).join(' | '),
+    );
     assert.ok(!onRow.some((l) => l.command?.command === 'selflabel.acceptCurrent'));
   });
 
@@ -114,13 +129,19 @@ describe('pretrain, train, propose, CodeLens', function () {
     const open = rows();
     assert.ok(open.length >= 3, `${open.length} open proposals in messages.jsonl`);
     const [done, next] = open;
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uriOf('messages.jsonl')), { selection: new vscode.Range(done.line - 1, 0, done.line - 1, 0) });
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uriOf('messages.jsonl')), {
+      selection: new vscode.Range(done.line - 1, 0, done.line - 1, 0),
+    });
     await run('selflabel.acceptCurrent', done.id);
     assert.equal(readJournal().at(-1)?.item, done.id);
-    const ed = await waitFor('the editor to move to the next proposal', () => {
-      const e = vscode.window.activeTextEditor;
-      return e && e.document.uri.fsPath === uriOf('messages.jsonl').fsPath && e.selection.active.line === next.line - 1 ? e : undefined;
-    }, 10_000);
+    const ed = await waitFor(
+      'the editor to move to the next proposal',
+      () => {
+        const e = vscode.window.activeTextEditor;
+        return e && e.document.uri.fsPath === uriOf('messages.jsonl').fsPath && e.selection.active.line === next.line - 1 ? e : undefined;
+      },
+      10_000,
+    );
     assert.equal(ed.selection.active.line, next.line - 1, `on ${next.id}`);
   });
 
@@ -133,7 +154,9 @@ describe('pretrain, train, propose, CodeLens', function () {
       const open = [...session.openProposals.keys()].filter((id) => id.startsWith('messages.jsonl#')).sort();
       const id = open[0];
       const line = (session.describe(id).item?.line ?? 1) - 1;
-      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uriOf('messages.jsonl')), { selection: new vscode.Range(line, 0, line, 0) });
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uriOf('messages.jsonl')), {
+        selection: new vscode.Range(line, 0, line, 0),
+      });
       await run('selflabel.rejectCurrent', id);
       assert.equal(readJournal().at(-1)?.item, id);
       // The command awaits its advance, so by now the editor would have moved.
@@ -158,10 +181,15 @@ describe('pretrain, train, propose, CodeLens', function () {
     const before = readJournal().length;
     let settled = false;
     const done = run('selflabel.correctCurrent', id).finally(() => (settled = true));
-    await waitFor('the picker to take Enter', async () => {
-      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-      return settled;
-    }, 15_000, 300);
+    await waitFor(
+      'the picker to take Enter',
+      async () => {
+        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+        return settled;
+      },
+      15_000,
+      300,
+    );
     assert.deepEqual(await done, [], 'nothing changed');
     assert.equal(readJournal().length, before, 'no event written');
     assert.equal(currentLabels().get(id), label);

@@ -19,7 +19,10 @@ const MALFORMED: [string, unknown][] = [
   ['absolute path', { kind: 'request', id: 3, method: 'label', params: { item: '/etc/passwd', label: 'spam' } }],
   ['empty batch', { kind: 'request', id: 4, method: 'accept', params: { items: [] } }],
   ['label not a string', { kind: 'request', id: 5, method: 'label', params: { item: 'notes/note-03.txt', label: 42 } }],
-  ['control characters in the class', { kind: 'request', id: 6, method: 'correct', params: { item: 'notes/note-03.txt', label: 'spam\n' } }],
+  [
+    'control characters in the class',
+    { kind: 'request', id: 6, method: 'correct', params: { item: 'notes/note-03.txt', label: 'spam\n' } },
+  ],
   ['unknown stage', { kind: 'request', id: 7, method: 'run', params: { stage: 'rm -rf' } }],
   ['unknown notification', { kind: 'notify', method: 'pwn', params: {} }],
 ];
@@ -38,7 +41,10 @@ describe('malformed webview messages', () => {
     const container = extension().packageJSON?.contributes?.viewsContainers?.activitybar?.[0]?.id;
     assert.ok(container, 'package.json contributes an activity-bar view container');
     await vscode.commands.executeCommand(`workbench.view.extension.${container}`);
-    await waitFor('the side panel channel', async () => (await testApi().postFromWebview('side', { kind: 'notify', method: 'focus', params: { item: null } })).ok);
+    await waitFor(
+      'the side panel channel',
+      async () => (await testApi().postFromWebview('side', { kind: 'notify', method: 'focus', params: { item: null } })).ok,
+    );
   });
 
   it('the side panel ignores every malformed message', async () => {
@@ -47,14 +53,22 @@ describe('malformed webview messages', () => {
 
   it('the review panel ignores every malformed message', async () => {
     await run('selflabel.reviewProposals');
-    await waitFor('the review panel', async () => (await testApi().postFromWebview('review', { kind: 'notify', method: 'focus', params: { item: null } })).ok);
+    await waitFor(
+      'the review panel',
+      async () => (await testApi().postFromWebview('review', { kind: 'notify', method: 'focus', params: { item: null } })).ok,
+    );
     await expectIgnored('review');
   });
 
   it('a well-formed message from the review panel does write (the control case)', async () => {
     const open = testApi().session()?.describe('messages.jsonl#12').proposal;
     assert.ok(open, 'row 12 has an open proposal');
-    const r = await testApi().postFromWebview('review', { kind: 'request', id: 99, method: 'accept', params: { items: ['messages.jsonl#12'] } });
+    const r = await testApi().postFromWebview('review', {
+      kind: 'request',
+      id: 99,
+      method: 'accept',
+      params: { items: ['messages.jsonl#12'] },
+    });
     assert.deepEqual(r, { ok: true, method: 'accept' });
     const e = readJournal().at(-1);
     assert.equal(e?.item, 'messages.jsonl#12');

@@ -77,7 +77,13 @@ describe('untrusted workspace (Restricted Mode)', () => {
   it('shows what .selflabel already holds: classes and label counts, marked untrusted', async () => {
     const state = await testApi().sideState();
     assert.equal(state.trusted, false);
-    assert.deepEqual(state.classes.map((c) => [c.name, c.labelled]), [['spam', 0], ['ham', 1]]);
+    assert.deepEqual(
+      state.classes.map((c) => [c.name, c.labelled]),
+      [
+        ['spam', 0],
+        ['ham', 1],
+      ],
+    );
     assert.equal(state.next.command, 'manageTrust', 'the next suggested action is to manage trust');
   });
 
@@ -106,7 +112,11 @@ describe('untrusted workspace (Restricted Mode)', () => {
     ['selflabel.undo', 'undoing a label', () => []],
     ['selflabel.labelNext', 'labelling', () => []],
     ['selflabel.import', 'importing labels', () => [vscode.Uri.file(path.join(workspaceRoot(), 'import.csv'))]],
-    ['selflabel.export', 'exporting labels', () => [{ format: 'csv', out: path.join(os.tmpdir(), `selflabel-untrusted-export-${process.pid}.csv`) }]],
+    [
+      'selflabel.export',
+      'exporting labels',
+      () => [{ format: 'csv', out: path.join(os.tmpdir(), `selflabel-untrusted-export-${process.pid}.csv`) }],
+    ],
   ];
   for (const [command, action, args] of writes) {
     it(`${command} is refused with a message naming "${action}"`, async () => {
@@ -121,14 +131,20 @@ describe('untrusted workspace (Restricted Mode)', () => {
   it('nothing was written: the workspace (journal, classes, caches) is byte for byte what it was', () => {
     assert.ok(initial, 'the snapshot was taken');
     assert.deepEqual(snapshot(), initial);
-    assert.deepEqual(readJournal().map((e) => [e.item, e.label]), [['hello.txt', 'ham']]);
+    assert.deepEqual(
+      readJournal().map((e) => [e.item, e.label]),
+      [['hello.txt', 'ham']],
+    );
     assert.equal(fs.existsSync(path.join(os.tmpdir(), `selflabel-untrusted-export-${process.pid}.csv`)), false, 'no export file');
   });
 
   it('the side panel opens, and a stage started from it is refused with the same message', async () => {
     const container = extension().packageJSON?.contributes?.viewsContainers?.activitybar?.[0]?.id;
     await vscode.commands.executeCommand(`workbench.view.extension.${container}`);
-    await waitFor('the side panel channel', async () => (await testApi().postFromWebview('side', { kind: 'notify', method: 'focus', params: { item: null } })).ok);
+    await waitFor(
+      'the side panel channel',
+      async () => (await testApi().postFromWebview('side', { kind: 'notify', method: 'focus', params: { item: null } })).ok,
+    );
     const before = testApi().warnings.length;
     const handled = await testApi().postFromWebview('side', { kind: 'request', id: 1, method: 'run', params: { stage: 'pretrain' } });
     assert.deepEqual(handled, { ok: true, method: 'run' });

@@ -3,7 +3,11 @@ import { AudioError } from '../errors';
 import type { AudioFormat, DecodedAudio } from '../types';
 
 export const FORMAT_LABEL: Record<AudioFormat, string> = {
-  wav: 'WAV', flac: 'FLAC', mp3: 'MP3', 'ogg-vorbis': 'Ogg Vorbis', 'ogg-opus': 'Ogg Opus',
+  wav: 'WAV',
+  flac: 'FLAC',
+  mp3: 'MP3',
+  'ogg-vorbis': 'Ogg Vorbis',
+  'ogg-opus': 'Ogg Opus',
 };
 
 export interface RawDecoded {
@@ -17,7 +21,10 @@ export interface RawDecoded {
 export function checkDecoded(format: AudioFormat, r: RawDecoded, bitsPerSample?: number): DecodedAudio {
   const label = FORMAT_LABEL[format];
   if (r.errors.length) {
-    throw new AudioError('corrupt', `corrupt ${label} (${r.errors.length} undecodable frame${r.errors.length > 1 ? 's' : ''}: ${r.errors[0].message})`);
+    throw new AudioError(
+      'corrupt',
+      `corrupt ${label} (${r.errors.length} undecodable frame${r.errors.length > 1 ? 's' : ''}: ${r.errors[0].message})`,
+    );
   }
   const channels = r.channelData.length;
   const frames = r.samplesDecoded;
@@ -28,7 +35,14 @@ export function checkDecoded(format: AudioFormat, r: RawDecoded, bitsPerSample?:
     return out;
   });
   return {
-    info: { format, sampleRate: r.sampleRate, channels, frames, duration: frames / r.sampleRate, ...(bitsPerSample ? { bitsPerSample } : {}) },
+    info: {
+      format,
+      sampleRate: r.sampleRate,
+      channels,
+      frames,
+      duration: frames / r.sampleRate,
+      ...(bitsPerSample ? { bitsPerSample } : {}),
+    },
     channelData,
   };
 }

@@ -34,13 +34,26 @@ export function parseFlacStreamInfo(b: Uint8Array): FlacStreamInfo {
 export async function decodeFlac(bytes: Uint8Array): Promise<DecodedAudio> {
   const si = parseFlacStreamInfo(bytes);
   const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
-  const r = await guard('flac', () => withDecoder('flac', () => new FLACDecoder(), true, (dec) => Promise.resolve(dec.decodeFile(bytes))));
+  const r = await guard('flac', () =>
+    withDecoder(
+      'flac',
+      () => new FLACDecoder(),
+      true,
+      (dec) => Promise.resolve(dec.decodeFile(bytes)),
+    ),
+  );
   if (si.totalFrames && r.samplesDecoded < si.totalFrames) {
-    throw new AudioError('truncated', `truncated or corrupt FLAC (decoded ${r.samplesDecoded} of the ${si.totalFrames} samples its header declares)`);
+    throw new AudioError(
+      'truncated',
+      `truncated or corrupt FLAC (decoded ${r.samplesDecoded} of the ${si.totalFrames} samples its header declares)`,
+    );
   }
   const d = checkDecoded('flac', r, si.bitsPerSample);
   if (d.info.channels !== si.channels || d.info.sampleRate !== si.sampleRate) {
-    throw new AudioError('corrupt', `corrupt FLAC (frames of ${d.info.channels} ch at ${d.info.sampleRate} Hz, STREAMINFO says ${si.channels} ch at ${si.sampleRate} Hz)`);
+    throw new AudioError(
+      'corrupt',
+      `corrupt FLAC (frames of ${d.info.channels} ch at ${d.info.sampleRate} Hz, STREAMINFO says ${si.channels} ch at ${si.sampleRate} Hz)`,
+    );
   }
   return d;
 }

@@ -35,9 +35,12 @@ export const SILENCE_PEAK = 1e-4;
 
 async function decodeCompressed(format: AudioFormat, bytes: Uint8Array): Promise<DecodedAudio> {
   switch (format) {
-    case 'flac': return decodeFlac(bytes);
-    case 'mp3': return decodeMp3(bytes);
-    default: return decodeOgg(bytes);
+    case 'flac':
+      return decodeFlac(bytes);
+    case 'mp3':
+      return decodeMp3(bytes);
+    default:
+      return decodeOgg(bytes);
   }
 }
 
@@ -67,21 +70,33 @@ export interface AudioReader {
 }
 
 class WavReader implements AudioReader {
-  constructor(private readonly src: ByteSource, private readonly w: WavLayout) {}
-  get info(): AudioInfo { return this.w.info; }
+  constructor(
+    private readonly src: ByteSource,
+    private readonly w: WavLayout,
+  ) {}
+  get info(): AudioInfo {
+    return this.w.info;
+  }
   async readMono(start: number, count: number): Promise<Float32Array> {
     return readWavMono(this.src, this.w, start, count);
   }
-  close(): Promise<void> { return this.src.close(); }
+  close(): Promise<void> {
+    return this.src.close();
+  }
 }
 
 class MemoryReader implements AudioReader {
-  constructor(readonly info: AudioInfo, private readonly mono: Float32Array) {}
+  constructor(
+    readonly info: AudioInfo,
+    private readonly mono: Float32Array,
+  ) {}
   readMono(start: number, count: number): Promise<Float32Array> {
     const s = Math.max(0, Math.min(this.mono.length, Math.floor(start)));
     return Promise.resolve(this.mono.slice(s, Math.min(this.mono.length, s + Math.max(0, Math.floor(count)))));
   }
-  close(): Promise<void> { return Promise.resolve(); }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 /** Opens a file (path) or a ByteSource. The caller closes the reader. */
@@ -99,7 +114,10 @@ export async function openAudio(file: string | ByteSource, opts: OpenOptions = {
     }
     const max = opts.maxCompressedBytes ?? DEFAULT_MAX_COMPRESSED_BYTES;
     if (src.size > max) {
-      throw new AudioError('too-large', `${FORMAT_LABEL[format]} file of ${(src.size / 1048576).toFixed(0)} MB is over the ${(max / 1048576).toFixed(0)} MB limit for compressed audio (convert it to WAV to read it in windows)`);
+      throw new AudioError(
+        'too-large',
+        `${FORMAT_LABEL[format]} file of ${(src.size / 1048576).toFixed(0)} MB is over the ${(max / 1048576).toFixed(0)} MB limit for compressed audio (convert it to WAV to read it in windows)`,
+      );
     }
     const bytes = await src.read(0, src.size);
     const d = await decodeCompressed(format, bytes);
@@ -112,7 +130,10 @@ export async function openAudio(file: string | ByteSource, opts: OpenOptions = {
 /** Largest absolute sample. */
 export function peak(x: Float32Array): number {
   let m = 0;
-  for (let i = 0; i < x.length; i++) { const a = Math.abs(x[i]); if (a > m) m = a; }
+  for (let i = 0; i < x.length; i++) {
+    const a = Math.abs(x[i]);
+    if (a > m) m = a;
+  }
   return m;
 }
 

@@ -27,7 +27,14 @@ export function mp3Channels(b: Uint8Array): number | undefined {
 
 export async function decodeMp3(bytes: Uint8Array): Promise<DecodedAudio> {
   const { MPEGDecoder } = await import('mpg123-decoder');
-  const r = await guard('mp3', () => withDecoder('mp3', () => new MPEGDecoder({ enableGapless: true }), false, (dec) => Promise.resolve(dec.decode(bytes))));
+  const r = await guard('mp3', () =>
+    withDecoder(
+      'mp3',
+      () => new MPEGDecoder({ enableGapless: true }),
+      false,
+      (dec) => Promise.resolve(dec.decode(bytes)),
+    ),
+  );
   if (mp3Channels(bytes) === 1 && r.channelData.length > 1) r.channelData = r.channelData.slice(0, 1);
   return checkDecoded('mp3', r);
 }

@@ -28,7 +28,13 @@ export function oggCodec(b: Uint8Array): OggCodec {
   const tag = String.fromCharCode(...b.subarray(p, p + 8));
   if (tag === 'OpusHead') return 'opus';
   if (tag.slice(1, 7) === 'vorbis' && b[p] === 1) return 'vorbis';
-  const name = tag.startsWith('\x7fFLAC') ? 'FLAC in Ogg' : tag.startsWith('Speex') ? 'Speex' : tag.slice(1, 7) === 'theora' ? 'Theora video' : 'an unknown codec';
+  const name = tag.startsWith('\x7fFLAC')
+    ? 'FLAC in Ogg'
+    : tag.startsWith('Speex')
+      ? 'Speex'
+      : tag.slice(1, 7) === 'theora'
+        ? 'Theora video'
+        : 'an unknown codec';
   throw new AudioError('unsupported', `unsupported Ogg stream (${name}); only Vorbis and Opus are read`);
 }
 
@@ -48,20 +54,36 @@ export async function decodeOggVorbis(bytes: Uint8Array): Promise<DecodedAudio> 
   const id = vorbisIdHeader(bytes);
   const pages = await oggPages('ogg-vorbis', bytes);
   const { OggVorbisDecoder } = await import('@wasm-audio-decoders/ogg-vorbis');
-  const r = await guard('ogg-vorbis', () => withDecoder('ogg-vorbis', () => new OggVorbisDecoder(), false, (dec) => Promise.resolve(dec.decodeOggPages(pages))));
+  const r = await guard('ogg-vorbis', () =>
+    withDecoder(
+      'ogg-vorbis',
+      () => new OggVorbisDecoder(),
+      false,
+      (dec) => Promise.resolve(dec.decodeOggPages(pages)),
+    ),
+  );
   const d = checkDecoded('ogg-vorbis', r);
   if (d.info.channels !== id.channels || d.info.sampleRate !== id.sampleRate) {
-    throw new AudioError('corrupt', `corrupt Ogg Vorbis (decoded ${d.info.channels} ch at ${d.info.sampleRate} Hz, header says ${id.channels} ch at ${id.sampleRate} Hz)`);
+    throw new AudioError(
+      'corrupt',
+      `corrupt Ogg Vorbis (decoded ${d.info.channels} ch at ${d.info.sampleRate} Hz, header says ${id.channels} ch at ${id.sampleRate} Hz)`,
+    );
   }
   return d;
 }
 
 async function oggPages(format: 'ogg-vorbis' | 'ogg-opus', bytes: Uint8Array): Promise<import('codec-parser').OggPage[]> {
   const cp = await import('codec-parser');
-  const pages = await guard(format, () => new cp.default('audio/ogg', { enableFrameCRC32: false }).parseAll(bytes) as import('codec-parser').OggPage[]);
+  const pages = await guard(
+    format,
+    () => new cp.default('audio/ogg', { enableFrameCRC32: false }).parseAll(bytes) as import('codec-parser').OggPage[],
+  );
   if (!pages.some((pg) => pg.codecFrames?.length)) {
     const code = pages.length > 1 ? 'corrupt' : 'truncated';
-    throw new AudioError(code, `${code} ${format === 'ogg-opus' ? 'Ogg Opus' : 'Ogg Vorbis'} (no audio packets in ${pages.length} page${pages.length === 1 ? '' : 's'})`);
+    throw new AudioError(
+      code,
+      `${code} ${format === 'ogg-opus' ? 'Ogg Opus' : 'Ogg Vorbis'} (no audio packets in ${pages.length} page${pages.length === 1 ? '' : 's'})`,
+    );
   }
   return pages;
 }
@@ -78,12 +100,26 @@ export async function decodeOggOpus(bytes: Uint8Array): Promise<DecodedAudio> {
   const streamCount = multi ? h.streamCount : 1;
   const coupledStreamCount = multi ? h.coupledStreamCount : channels - 1;
   const channelMappingTable = multi ? h.channelMappingTable : channels === 2 ? [0, 1] : [0];
-  if (!(channels >= 1 && channels <= 8) || (!multi && channels > 2) || !(streamCount >= 1) || !(coupledStreamCount >= 0) ||
-      coupledStreamCount > streamCount || !Array.isArray(channelMappingTable) || channelMappingTable.length !== channels) {
+  if (
+    !(channels >= 1 && channels <= 8) ||
+    (!multi && channels > 2) ||
+    !(streamCount >= 1) ||
+    !(coupledStreamCount >= 0) ||
+    coupledStreamCount > streamCount ||
+    !Array.isArray(channelMappingTable) ||
+    channelMappingTable.length !== channels
+  ) {
     throw new AudioError('corrupt', `corrupt Ogg Opus (header: ${channels} channels, ${streamCount} streams)`);
   }
   const key = `ogg-opus:${channels}:${streamCount}:${coupledStreamCount}:${(channelMappingTable ?? []).join('.')}:${preSkip}`;
-  const r = await guard('ogg-opus', () => withDecoder(key, () => new OpusDecoder({ channels, streamCount, coupledStreamCount, channelMappingTable, preSkip }), false, (dec) => Promise.resolve(dec.decodeFrames(frames))));
+  const r = await guard('ogg-opus', () =>
+    withDecoder(
+      key,
+      () => new OpusDecoder({ channels, streamCount, coupledStreamCount, channelMappingTable, preSkip }),
+      false,
+      (dec) => Promise.resolve(dec.decodeFrames(frames)),
+    ),
+  );
   const last = pages[pages.length - 1];
   if (last.isLastPage && last.totalSamples > 0 && r.samplesDecoded > last.totalSamples) {
     r.channelData = r.channelData.map((c) => c.subarray(0, last.totalSamples));

@@ -17,7 +17,12 @@ const pools = new Map<string, PooledDecoder[]>();
  * Runs `fn` with an idle decoder of kind `key` (or a new one from `make`). `resets` says whether `fn` already leaves
  * the decoder reset (the libraries' decodeFile do); otherwise it is reset here before going back to the pool.
  */
-export async function withDecoder<D extends PooledDecoder, R>(key: string, make: () => D, resets: boolean, fn: (d: D) => Promise<R>): Promise<R> {
+export async function withDecoder<D extends PooledDecoder, R>(
+  key: string,
+  make: () => D,
+  resets: boolean,
+  fn: (d: D) => Promise<R>,
+): Promise<R> {
   let pool = pools.get(key);
   if (!pool) pools.set(key, (pool = []));
   let d = pool.pop() as D | undefined;

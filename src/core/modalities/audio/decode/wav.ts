@@ -29,7 +29,12 @@ const MAX_CHUNKS = 4096;
 const MAX_CHANNELS = 64;
 
 const FORMAT_NAMES: Record<number, string> = {
-  2: 'Microsoft ADPCM', 6: 'A-law', 7: 'µ-law', 0x11: 'IMA ADPCM', 0x31: 'GSM 6.10', 0x55: 'MPEG Layer 3',
+  2: 'Microsoft ADPCM',
+  6: 'A-law',
+  7: 'µ-law',
+  0x11: 'IMA ADPCM',
+  0x31: 'GSM 6.10',
+  0x55: 'MPEG Layer 3',
 };
 
 function ascii(b: Uint8Array, at: number, n: number): string {
@@ -82,7 +87,9 @@ export async function parseWavHeader(src: ByteSource): Promise<WavLayout> {
 
 function layoutOf(
   fmt: { tag: number; channels: number; rate: number; blockAlign: number; bits: number },
-  dataOffset: number, dataSize: number, fileSize: number,
+  dataOffset: number,
+  dataSize: number,
+  fileSize: number,
 ): WavLayout {
   const { tag, channels, rate, blockAlign, bits } = fmt;
   const float = tag === WAVE_FORMAT_IEEE_FLOAT;
@@ -113,8 +120,19 @@ function layoutOf(
   }
   const frames = Math.floor(dataSize / blockAlign);
   return {
-    info: { format: 'wav', sampleRate: rate, channels, frames, duration: frames / rate, bitsPerSample: bytesPerSample * 8, ...(float ? { float: true } : {}) },
-    dataOffset, blockAlign, bytesPerSample, float,
+    info: {
+      format: 'wav',
+      sampleRate: rate,
+      channels,
+      frames,
+      duration: frames / rate,
+      bitsPerSample: bytesPerSample * 8,
+      ...(float ? { float: true } : {}),
+    },
+    dataOffset,
+    blockAlign,
+    bytesPerSample,
+    float,
   };
 }
 
@@ -150,8 +168,14 @@ export async function readWavMono(src: ByteSource, w: WavLayout, start: number, 
   for (let o = 0; o < n; o += step) {
     const m = Math.min(step, n - o);
     const part = await readWavFrames(src, w, s + o, m);
-    if (ch === 1) { out.set(part[0], o); continue; }
-    for (let c = 0; c < ch; c++) { const p = part[c]; for (let i = 0; i < m; i++) out[o + i] += p[i]; }
+    if (ch === 1) {
+      out.set(part[0], o);
+      continue;
+    }
+    for (let c = 0; c < ch; c++) {
+      const p = part[c];
+      for (let i = 0; i < m; i++) out[o + i] += p[i];
+    }
     for (let i = 0; i < m; i++) out[o + i] /= ch;
   }
   return out;

@@ -142,7 +142,11 @@ async function fitLinear(o: TextHeadOptions, subword: boolean, report: () => voi
       await new Promise<void>((r) => setImmediate(r));
       return m;
     },
-    logitsOf: (m, idx) => sparseLogRegLogits(m, Array.from(idx, (i) => rows[i])),
+    logitsOf: (m, idx) =>
+      sparseLogRegLogits(
+        m,
+        Array.from(idx, (i) => rows[i]),
+      ),
     temperature: { minT: 1e-3, maxT: 10 },
   });
   return {
@@ -175,7 +179,8 @@ function expandWeights(m: SparseLogReg, ids: Int32Array, C: number): Float32Arra
 export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
   validate(o);
   const names = o.candidates ?? TEXT_HEAD_CANDIDATES;
-  if (!names.length || names.some((c) => !TEXT_HEAD_CANDIDATES.includes(c))) throw new Error(`Unknown text head candidates: ${names.join(', ')}`);
+  if (!names.length || names.some((c) => !TEXT_HEAD_CANDIDATES.includes(c)))
+    throw new Error(`Unknown text head candidates: ${names.join(', ')}`);
   const t0 = Date.now();
   const fits = heldOutPlan(o.train, o.folds ?? TEXT_HEAD_DEFAULTS.folds).fits;
   // Progress: each linear candidate = its fits + 1 (features); spread-nb reports its own units, rescaled into its share.
@@ -226,7 +231,10 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
  * √(p(1−p)/m) over the m held-out labels — with 20 labels one label is 5 points, and a linear head that wins the
  * cross-validation by one label lost 2.5–17 test points to spread-nb on SpamAssassin (research/text, seeds 2, 3).
  */
-export function selectCandidate(names: readonly string[], states: readonly Pick<TextHeadState, 'estimatedAccuracy' | 'trainedOn'>[]): number {
+export function selectCandidate(
+  names: readonly string[],
+  states: readonly Pick<TextHeadState, 'estimatedAccuracy' | 'trainedOn'>[],
+): number {
   let best = 0;
   for (let j = 1; j < states.length; j++) if ((states[j].estimatedAccuracy ?? -1) > (states[best].estimatedAccuracy ?? -1)) best = j;
   const sn = names.indexOf('spread-nb');
@@ -245,7 +253,8 @@ export function predictTextHead(state: TextHeadState, texts: readonly string[]):
   const ids = fromB64(state.model.ids, Int32Array);
   const idf = { ids, idf: fromB64(state.model.idf, Float32Array) };
   const model: SparseLogReg = { nClasses: C, ids, W: fromB64(state.model.W, Float32Array), bias: Float32Array.from(state.model.bias) };
-  if (model.W.length !== ids.length * C || idf.idf.length !== ids.length || model.bias.length !== C) throw new Error('text-linear state: model arrays do not match its feature ids');
+  if (model.W.length !== ids.length * C || idf.idf.length !== ids.length || model.bias.length !== C)
+    throw new Error('text-linear state: model arrays do not match its feature ids');
   const docs = texts.map((x) => linearTextFeatures(x, state.buckets, state.subword));
   return softmaxRows(sparseLogRegLogits(model, rowsUnder(docs, idf, state.pool, state.buckets)), texts.length, C, state.temperature);
 }

@@ -45,7 +45,8 @@ export function fitSparseLogReg(o: SparseLogRegOptions): SparseLogReg {
   const iters = o.iterations ?? 300;
   const tol = o.tol ?? 1e-6;
   const soft = o.targets instanceof Float32Array;
-  if (soft ? o.targets.length !== n * C : o.targets.length !== n) throw new Error('targets must have one label (or C probabilities) per row');
+  if (soft ? o.targets.length !== n * C : o.targets.length !== n)
+    throw new Error('targets must have one label (or C probabilities) per row');
   const wt = o.weight ?? new Float32Array(n).fill(1);
   // Compact feature index.
   const map = new Map<number, number>();

@@ -51,7 +51,17 @@ export interface TextHeadOptions {
   onProgress?: (p: Progress) => void;
 }
 
-export const TEXT_HEAD_DEFAULTS = { k: 20, gamma: 3, alpha: 0.99, spreadWeight: 1, acceptedSpreadWeight: 0.25, buckets: 1 << 18, folds: 5, minViewCoverage: 0.5, nbAlpha: 0.1 };
+export const TEXT_HEAD_DEFAULTS = {
+  k: 20,
+  gamma: 3,
+  alpha: 0.99,
+  spreadWeight: 1,
+  acceptedSpreadWeight: 0.25,
+  buckets: 1 << 18,
+  folds: 5,
+  minViewCoverage: 0.5,
+  nbAlpha: 0.1,
+};
 
 const b64 = (a: Int32Array | Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 function fromB64<T extends Int32Array | Float32Array>(s: string, ctor: new (b: ArrayBuffer) => T): T {
@@ -66,7 +76,10 @@ function abortIf(signal?: AbortSignal): void {
 }
 
 /** NB logits of documents: per-class log joint divided by the document's total feature weight (so the scale is per word). */
-export function nbLogits(model: Pick<NbModel, 'nClasses' | 'ids' | 'logp' | 'unseen' | 'logPrior'>, docs: readonly SparseDoc[]): Float32Array {
+export function nbLogits(
+  model: Pick<NbModel, 'nClasses' | 'ids' | 'logp' | 'unseen' | 'logPrior'>,
+  docs: readonly SparseDoc[],
+): Float32Array {
   const C = model.nClasses;
   const row = new Map<number, number>();
   model.ids.forEach((id, r) => row.set(id, r));
@@ -154,7 +167,11 @@ export async function fitSpreadNbHead(o: TextHeadOptions): Promise<SpreadNbState
   /** Spreads from the train rows in `use` over every view, then fits NB on them + every spread label. */
   const fitWith = async (use: number[]): Promise<NbModel> => {
     abortIf(o.signal);
-    const seeds = { index: Int32Array.from(use, (k) => t.index[k]), y: Int32Array.from(use, (k) => t.y[k]), weight: Float32Array.from(use, (k) => t.weight[k]) };
+    const seeds = {
+      index: Int32Array.from(use, (k) => t.index[k]),
+      y: Int32Array.from(use, (k) => t.y[k]),
+      weight: Float32Array.from(use, (k) => t.weight[k]),
+    };
     // Every class spreads the same total seed mass: accepted proposals are often mostly of one class, and a class
     // with many more seeds would flood the graph (a round of auto-accepted proposals must not tip the balance).
     // Labels no person gave (holdout 0: accepted proposals, pseudo-labels) seed the spreading with less weight:
@@ -181,7 +198,15 @@ export async function fitSpreadNbHead(o: TextHeadOptions): Promise<SpreadNbState
       ys.push(best);
       ws.push(spreadWeight);
     }
-    const nb = fitNbEm({ docs: all, nClasses: C, buckets: B, labelled: { index: Int32Array.from(idx), y: Int32Array.from(ys), weight: Float32Array.from(ws) }, iters: 0, docLength: 0, alpha: TEXT_HEAD_DEFAULTS.nbAlpha });
+    const nb = fitNbEm({
+      docs: all,
+      nClasses: C,
+      buckets: B,
+      labelled: { index: Int32Array.from(idx), y: Int32Array.from(ys), weight: Float32Array.from(ws) },
+      iters: 0,
+      docLength: 0,
+      alpha: TEXT_HEAD_DEFAULTS.nbAlpha,
+    });
     done++;
     report('classifier');
     await new Promise<void>((r) => setImmediate(r));
@@ -195,7 +220,11 @@ export async function fitSpreadNbHead(o: TextHeadOptions): Promise<SpreadNbState
     nClasses: C,
     rng,
     fit: fitWith,
-    logitsOf: (nb, rows) => nbLogits(nb, Array.from(rows, (i) => all[i])),
+    logitsOf: (nb, rows) =>
+      nbLogits(
+        nb,
+        Array.from(rows, (i) => all[i]),
+      ),
     // Few, easy labels are often all right out of fold: let the temperature go low rather than stop at a bound.
     temperature: { minT: 1e-3, maxT: 10 },
   });
