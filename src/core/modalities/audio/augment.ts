@@ -6,20 +6,13 @@
  */
 import { resample } from './resample';
 import type { MelSpectrogram } from './melspec';
+import { mulberry32 } from '../../models/random';
 
 /** A seeded uniform generator in [0, 1) (mulberry32). */
 export type Rng = () => number;
 
-export function makeRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The engine's one seeded PRNG (src/core/models/random.ts). */
+export const makeRng: (seed: number) => Rng = mulberry32;
 
 const uniform = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng();
 
