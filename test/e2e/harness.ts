@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BrowserContext, Frame, Locator, Page } from 'playwright-core';
+import { journalEvents } from '../fixtures/journal';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const EXTENSION_ID = 'selflabel.selflabel';
@@ -155,11 +156,7 @@ export class Session {
   journal(): LabelEventLine[] {
     const f = this.file('.selflabel/labels.jsonl');
     if (!fs.existsSync(f)) return [];
-    return fs
-      .readFileSync(f, 'utf8')
-      .split('\n')
-      .filter((l) => l.length > 0)
-      .map((l) => JSON.parse(l) as LabelEventLine);
+    return journalEvents<LabelEventLine>(fs.readFileSync(f, 'utf8'));
   }
 
   /** Current label per item after replaying the journal (undo cancels its target; reject and remove clear). */

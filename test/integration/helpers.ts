@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SelfLabelTestApi } from '../../src/extension/testApi';
+import { journalEvents } from '../fixtures/journal';
 
 export const EXTENSION_ID = 'selflabel.selflabel';
 
@@ -22,21 +23,11 @@ export function selflabelFile(name: string): string {
   return path.join(workspaceRoot(), '.selflabel', name);
 }
 
-/** The journal's events, parsed (torn or blank lines are an error here: the extension must never write them). */
+/** The journal's events, parsed (a torn line is an error here: the extension must never leave one). */
 export function readJournal(): Array<{ id: string; item: string; label: string | null; source: string; undoes?: string }> {
   const file = selflabelFile('labels.jsonl');
   if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l, i) => {
-      try {
-        return JSON.parse(l);
-      } catch {
-        throw new Error(`labels.jsonl line ${i + 1} is not JSON: ${l.slice(0, 120)}`);
-      }
-    });
+  return journalEvents(fs.readFileSync(file, 'utf8'));
 }
 
 /** Effective labels after replaying the journal the way ARCHITECTURE.md describes (undo cancels its target). */

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Log } from '../log';
 import { BusyError, loadEngine, Session, UserError, type Change, type EngineModule } from '../session';
+import { journalEvents } from '../../../test/fixtures/journal';
 
 async function workspace(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'selflabel-session-'));
@@ -94,10 +95,7 @@ test('labels, corrections and undo become grid updates and journal lines; unknow
   assert.deepEqual(await s.correct('rows.jsonl#2', 'ham'), [{ id: 'rows.jsonl#2', status: 'corrected', label: 'ham' }]);
   assert.equal(updates.length, 2, 'listeners hear about each change');
   assert.deepEqual(s.describe('notes/n1.txt').status, { status: 'labelled', label: 'spam' });
-  const journal = (await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl'), 'utf8'))
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const journal = journalEvents(await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl'), 'utf8'));
   assert.deepEqual(
     journal.map((e) => [e.item, e.label, e.source]),
     [
@@ -208,10 +206,7 @@ test('candidates under the threshold: shown after the proposals, marked below; a
       ['notes/n2.txt', 'labelled', 'ham'],
     ],
   );
-  const journal = (await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl'), 'utf8'))
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const journal = journalEvents(await fs.readFile(path.join(root, '.selflabel', 'labels.jsonl'), 'utf8'));
   assert.deepEqual(
     journal.map((e) => [e.item, e.label, e.source]),
     [
