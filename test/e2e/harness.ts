@@ -354,10 +354,19 @@ export class Session {
         }
         // After a page reload the restored view's iframe may not match the selector above (its `ready` class or `src`
         // can differ) although the webview is there: find the frame by the element only our webview has.
-        for (const f of this.page.frames()) {
-          const ours = f.url().includes(`extensionId=${EXTENSION_ID}`) || !!f.parentFrame()?.url().includes(`extensionId=${EXTENSION_ID}`);
-          if (f.isDetached() || !ours) continue;
-          if (await f.$(marker).catch(() => null)) return f;
+        if (which === 'side') {
+          for (const f of this.page.frames()) {
+            const ours =
+              f.url().includes(`extensionId=${EXTENSION_ID}`) || !!f.parentFrame()?.url().includes(`extensionId=${EXTENSION_ID}`);
+            if (f.isDetached() || !ours) continue;
+            // Only a visible one: a hidden webview of ours (another view's, or a stale one) must not be returned.
+            const outer = await f
+              .parentFrame()
+              ?.frameElement()
+              .catch(() => null);
+            if (!outer || !(await outer.isVisible().catch(() => false))) continue;
+            if (await f.$(marker).catch(() => null)) return f;
+          }
         }
         return undefined;
       },
