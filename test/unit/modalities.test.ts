@@ -14,6 +14,7 @@ import { modalityWorkers } from '../../src/worker/modalities';
 import { productJobs } from '../../src/worker/jobs';
 import { calibrateLogits, planStudent } from '../../src/core/train/selfTraining';
 import { Project } from '../../src/core/project';
+import { ProjectError } from '../../src/core/project/errors';
 import { argmaxRow, argmaxRows, softmaxRows } from '../../src/core/util/math';
 import { Rng, mulberry32 } from '../../src/core/models/random';
 
@@ -111,7 +112,10 @@ test('a project opened without a job runner labels and scans, and refuses to tra
     assert.equal(s.items, 2);
     await p.label('a.txt', 'x');
     assert.equal(p.labelOf('a.txt')?.label, 'x');
-    await assert.rejects(p.pretrain({ epochs: 1 }), /opened without a job runner/);
+    await assert.rejects(
+      p.pretrain({ epochs: 1 }),
+      (e: unknown) => e instanceof ProjectError && e.code === 'no-runner' && /opened without a job runner/.test(e.message),
+    );
     const st = await p.status();
     assert.equal(st.next.kind, 'pretrain');
     assert.equal(st.nextAction, st.next.text);

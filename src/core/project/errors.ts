@@ -23,6 +23,8 @@ export const PROJECT_ERROR_CODES = [
   'no-proposal',
   /** Items could not be read since they were scanned. */
   'unreadable',
+  /** The project was opened without a job runner (read and label only): training stages need one. */
+  'no-runner',
 ] as const;
 export type ProjectErrorCode = (typeof PROJECT_ERROR_CODES)[number];
 

@@ -4,6 +4,7 @@
  */
 import type { JobName, JobParams, JobResult, JobRunner, JobRunnerFactory, JobRunOptions } from '../../protocol/jobs';
 import type { ProjectConfig } from '../config';
+import { ProjectError } from './errors';
 
 export class Workers implements JobRunner {
   private runner: JobRunner | undefined;
@@ -25,7 +26,8 @@ export class Workers implements JobRunner {
   }
 
   start(): Promise<{ name: string }> {
-    if (!this.factory) throw new Error('this project was opened without a job runner: it can read and label, not train');
+    if (!this.factory)
+      throw new ProjectError('no-runner', 'this project was opened without a job runner: it can read and label, not train');
     if (!this.runner) {
       const runner = this.factory({ size: this.config.workers, backend: this.config.backend });
       this.runner = runner;
