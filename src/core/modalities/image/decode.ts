@@ -10,6 +10,7 @@
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import { ItemError } from '../../dataset/errors';
+import { decodeJpegScaled, jpegScaleFor } from './jpegScaled';
 
 export { ItemError } from '../../dataset/errors';
 
@@ -149,8 +150,17 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** Options for decodeImage. */
+export interface DecodeOptions {
+  /**
+   * The image will be shrunk to this many pixels on each side: a JPEG at least 2× bigger on both sides is decoded at
+   * 1/2, 1/4 or 1/8 of its size straight from its DCT coefficients (jpegScaled.ts), never smaller than minSize.
+   */
+  minSize?: number;
+}
+
 /** Decodes a PNG or JPEG file's bytes. `name` only labels error messages. Throws ItemError. */
-export function decodeImage(buf: Uint8Array, name: string): DecodedImage {
+export function decodeImage(buf: Uint8Array, name: string, opts: DecodeOptions = {}): DecodedImage {
   let info: ImageInfo;
   try {
     info = probeImage(buf);
@@ -159,7 +169,10 @@ export function decodeImage(buf: Uint8Array, name: string): DecodedImage {
     throw e;
   }
   try {
-    return info.format === 'png' ? decodePng(buf) : decodeJpeg(buf, info.channels === 1);
+    if (info.format === 'png') return decodePng(buf);
+    const n = opts.minSize ? jpegScaleFor(info.width, info.height, opts.minSize) : 8;
+    const scaled = n < 8 ? decodeJpegScaled(buf, n) : undefined;
+    return scaled ?? decodeJpeg(buf, info.channels === 1);
   } catch (e) {
     if (e instanceof ItemError) throw new ItemError(e.reason, name);
     throw new ItemError(`corrupt ${info.format === 'png' ? 'PNG' : 'JPEG'} (${errorText(e)})`, name);
