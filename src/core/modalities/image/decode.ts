@@ -171,7 +171,7 @@ export function decodeImage(buf: Uint8Array, name: string, opts: DecodeOptions =
   try {
     if (info.format === 'png') return decodePng(buf);
     const n = opts.minSize ? jpegScaleFor(info.width, info.height, opts.minSize) : 8;
-    const scaled = n < 8 ? decodeJpegScaled(buf, n) : undefined;
+    const scaled = n !== 8 ? decodeJpegScaled(buf, n) : undefined;
     return scaled ?? decodeJpeg(buf, info.channels === 1);
   } catch (e) {
     if (e instanceof ItemError) throw new ItemError(e.reason, name);
