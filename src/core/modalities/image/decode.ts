@@ -11,16 +11,11 @@ import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import { ItemError } from '../../dataset/errors';
 import { decodeJpegScaled, jpegScaleFor } from './jpegScaled';
+import type { DecodedImage } from './decoded';
 
 export { ItemError } from '../../dataset/errors';
 
-/** A decoded image, 8 bits per channel, row-major HWC. channels: 1 gray, 3 RGB, 4 RGBA. */
-export interface DecodedImage {
-  width: number;
-  height: number;
-  channels: 1 | 3 | 4;
-  data: Uint8Array;
-}
+export type { DecodedImage } from './decoded';
 
 /** What the file header says, without decoding pixels. channels as stored: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA. */
 export interface ImageInfo {

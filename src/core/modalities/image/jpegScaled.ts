@@ -13,7 +13,7 @@
  * DCT idea of libjpeg's jidctred/jidctint: an N-point inverse DCT of the low N coefficients, same per-axis scaling.
  */
 import { ItemError } from '../../dataset/errors';
-import type { DecodedImage } from './decode';
+import type { DecodedImage } from './decoded';
 
 /** Zigzag index → natural (row-major) index in the 8×8 block. */
 const ZIGZAG = new Uint8Array([
