@@ -22,32 +22,9 @@ import { AbortError } from '../util/progress';
 import { readJson, writeJson } from '../util/files';
 import { Rng, permutation } from '../models/random';
 import { hasModel, loadModel, saveModel } from '../models/checkpoint';
+import { batchesPerEpoch as epochBatches, savedEpochs, type PretextState } from './state';
 
-export interface PretextState {
-  version: 1;
-  modality: 'image' | 'text';
-  task: string;
-  /** Everything that must match for a resume (architecture, hyper-parameters). */
-  config: unknown;
-  n: number;
-  seed: number;
-  batchSize: number;
-  /** Completed epochs. */
-  epochsDone: number;
-  /** Batches done in the epoch after `epochsDone` (a run stopped mid-epoch). */
-  batchInEpoch: number;
-  epochsPlanned: number;
-  /** Training seconds over all runs. */
-  seconds: number;
-  itemsSeen: number;
-  /** Mean loss of each completed epoch. */
-  lossHistory: number[];
-  lastLoss: number;
-  /** Items per second of the last run. */
-  itemsPerSecond: number;
-  complete: boolean;
-  savedAt: string;
-}
+export type { PretextState } from './state';
 
 export interface PretrainResult {
   task: string;
@@ -81,6 +58,49 @@ export interface LoopOptions {
   learningRate: number;
   /** Steps of linear warm-up (default: 2% of the planned steps, at most 200). */
   warmupSteps?: number;
+}
+
+/** The options every modality's pretraining takes (each adds its data and its own tuning knobs). */
+export interface PretrainOptions {
+  /** Total epochs (a resumed run continues up to this many). */
+  epochs: number;
+  batchSize?: number;
+  seed?: number;
+  checkpointDir: string;
+  resume?: boolean;
+  /** Stop (with a checkpoint) after this many seconds. */
+  maxSeconds?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  learningRate?: number;
+}
+
+/** What a modality's task decides: the item count, the resolved batch size and learning rate, the resume key. */
+export interface TaskSetup {
+  modality: 'image' | 'text';
+  task: string;
+  n: number;
+  batchSize: number;
+  learningRate: number;
+  /** Everything that must match for a resume (architecture, hyper-parameters). */
+  config: unknown;
+}
+
+/** Runs (or resumes) one pretext task with the caller's options: the loop, checkpoints and all. */
+export function runPretext(o: PretrainOptions, setup: TaskSetup, spec: TaskSpec): Promise<PretrainResult> {
+  return runPretextLoop(
+    {
+      ...setup,
+      checkpointDir: o.checkpointDir,
+      epochs: o.epochs,
+      seed: o.seed ?? 1,
+      resume: o.resume ?? false,
+      maxSeconds: o.maxSeconds,
+      signal: o.signal,
+      onProgress: o.onProgress,
+    },
+    spec,
+  );
 }
 
 /** The models of one task: 'model' is the encoder (what embedding uses), the rest are heads. */
@@ -123,7 +143,7 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
   if (!Number.isInteger(o.n) || o.n < 2) throw new Error(`Pretraining needs at least 2 items, got ${o.n}.`);
   if (!(o.epochs >= 0)) throw new Error(`epochs must be ≥ 0, got ${o.epochs}`);
   const batchSize = Math.max(2, Math.min(o.batchSize, o.n));
-  const batchesPerEpoch = Math.max(1, Math.floor(o.n / batchSize));
+  const batchesPerEpoch = epochBatches(o.n, batchSize);
   const dir = o.checkpointDir;
 
   let state: PretextState | undefined;
@@ -298,7 +318,7 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
   const seconds = (Date.now() - t0) / 1000;
   return {
     task: o.task,
-    epochs: st.epochsDone + st.batchInEpoch / batchesPerEpoch,
+    epochs: savedEpochs(st),
     seconds,
     itemsPerSecond: itemsThisRun / Math.max(1e-3, seconds),
     finalLoss: st.lossHistory.length
