@@ -96,6 +96,8 @@ interface Component {
   pred: number;
   /** Per zigzag index: whether this coefficient feeds the scaled IDCT. */
   keep: Uint8Array;
+  /** The zigzag indices kept, in order. */
+  keepList: Uint8Array;
 }
 
 /** Per-axis N-point inverse DCT tables for the low N coefficients: T[m*8 + k], JPEG's ½·C(k) scaling. */
@@ -293,7 +295,8 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
       k++;
     }
     idctBlock(c, blk, tmp, bx, by);
-    blk.fill(0);
+    const kl = c.keepList;
+    for (let i = 0; i < kl.length; i++) blk[ZIGZAG[kl[i]]] = 0;
   };
 
   const decodeProgressiveBlock = (r: Reader, c: Component, off: number, ss: number, se: number, ah: number, al: number) => {
@@ -439,6 +442,7 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
           planeWidth: 0,
           pred: 0,
           keep: new Uint8Array(64),
+          keepList: new Uint8Array(0),
         });
       }
       if (nc === 1) comps[0].h = comps[0].v = 1; // a lone component is never interleaved: its factors do not matter
@@ -458,6 +462,7 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
         c.planeWidth = c.bpl * c.nx;
         c.plane = new Uint8Array(c.planeWidth * c.bpc * c.ny);
         for (let k = 0; k < 64; k++) c.keep[k] = ZIGZAG[k] >> 3 < c.ny && (ZIGZAG[k] & 7) < c.nx ? 1 : 0;
+        c.keepList = Uint8Array.from({ length: 64 }, (_, k) => k).filter((k) => c.keep[k] === 1);
         if (progressive) c.coefs = new Int16Array(c.bpl * c.bpc * 64);
       }
     } else if (m === 0xda) {
@@ -532,12 +537,14 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
       const q = qt[c.tq];
       if (!q) throw new ItemError('corrupt JPEG: missing quantization table');
       const co = c.coefs!;
+      const kl = c.keepList;
+      blk.fill(0);
       for (let by = 0; by < c.bpc; by++) {
         for (let bx = 0; bx < c.bpl; bx++) {
           const off = (by * c.bpl + bx) * 64;
-          for (let k = 0; k < 64; k++) if (c.keep[k]) blk[ZIGZAG[k]] = co[off + k] * q[k];
+          // Every kept coefficient is written, so blk needs no clearing between blocks.
+          for (let i = 0; i < kl.length; i++) blk[ZIGZAG[kl[i]]] = co[off + kl[i]] * q[kl[i]];
           idctBlock(c, blk, tmp, bx, by);
-          blk.fill(0);
         }
       }
       c.coefs = undefined;
