@@ -8,12 +8,10 @@
  *   node --import tsx scripts/bench-kernels.ts --only s2-32-64-128 --profile   # per-kernel time of one encoder
  *   node --import tsx scripts/bench-kernels.ts --layers          # per conv layer: filter-gradient algorithms A/B
  *   options: --batch 128  --runs 3  --seconds 1  --json out.json  --quick (fewer encoders, one run)
- *            --grad auto|conv|gemm|rows  (algorithm of the wasm conv-gradient kernels, see kernelOptions in
- *            wasmKernels.ts; 'rows' applies to the filter gradient only)
  *
  * --layers times Conv2DBackpropFilter with each algorithm on the stride-2 layers of SelfLabel's encoders (28×28×1
- * batch 512 as SimCLR runs it, 64×64×3 batch 256), interleaved (conv, gemm, rows, conv, …) so that load changes hit
- * all alike, and prints the minimum CPU time of each (the minimum is the least disturbed by other processes).
+ * batch 512 as SimCLR runs it, 64×64×3 batch 256), interleaved (conv, gemm, conv, …) so that load changes hit
+ * all alike (the algorithm is passed to the kernel as its `algorithm` attribute, see ConvGradAlgorithm in wasmKernels.ts), and prints the minimum CPU time of each (the minimum is the least disturbed by other processes).
  *
  * For each encoder and input it reports (median of --runs runs, after a warm-up):
  *   train  images/s of a supervised step (encoder + 10-way softmax head, Adam)
@@ -29,7 +27,6 @@ import * as fs from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendInfo } from '../src/core/backend';
-import { kernelOptions } from '../src/core/backend/wasmKernels';
 
 interface Encoder {
   name: string;
@@ -64,12 +61,11 @@ interface Args {
   profile: boolean;
   json?: string;
   quick: boolean;
-  grad: 'auto' | 'conv' | 'gemm' | 'rows';
   layers: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { cpu: false, workers: 0, batch: 128, runs: 3, seconds: 1, profile: false, quick: false, grad: 'auto', layers: false };
+  const a: Args = { cpu: false, workers: 0, batch: 128, runs: 3, seconds: 1, profile: false, quick: false, layers: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -86,11 +82,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--profile') a.profile = true;
     else if (k === '--json') a.json = v();
     else if (k === '--quick') a.quick = true;
-    else if (k === '--grad') {
-      const g = v();
-      if (g !== 'auto' && g !== 'conv' && g !== 'gemm' && g !== 'rows') throw new Error('--grad takes auto, conv, gemm or rows');
-      a.grad = g;
-    } else if (k === '--layers') a.layers = true;
+    else if (k === '--layers') a.layers = true;
     else throw new Error(`unknown option ${k} (see the comment at the top of scripts/bench-kernels.ts)`);
   }
   if (a.quick) a.runs = 1;
@@ -298,7 +290,7 @@ async function filterGradLayers(reps: number): Promise<void> {
     [[256, 16, 16, 64], 128],
     [[256, 8, 8, 128], 256],
   ];
-  const algos = ['conv', 'gemm', 'rows'] as const;
+  const algos = ['conv', 'gemm'] as const;
   console.log(`Conv2DBackpropFilter, 3×3 stride 2 'same', min CPU ms of ${reps} interleaved runs (load ${os.loadavg()[0].toFixed(2)}):`);
   for (const [xs, cout] of layers) {
     const x = tf.randomNormal(xs as [number, number, number, number]);
@@ -306,14 +298,13 @@ async function filterGradLayers(reps: number): Promise<void> {
     const best = new Map<string, number>(algos.map((a) => [a, Infinity]));
     for (let r = 0; r <= reps; r++) {
       for (const a of algos) {
-        kernelOptions.filterGrad = a;
         const c0 = process.cpuUsage();
         const dw = tf
           .engine()
           .runKernel(
             'Conv2DBackpropFilter',
             { x, dy },
-            { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, xs[3], cout] },
+            { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, xs[3], cout], algorithm: a },
           ) as tf.Tensor;
         dw.dataSync();
         dw.dispose();
@@ -321,7 +312,6 @@ async function filterGradLayers(reps: number): Promise<void> {
         if (r > 0) best.set(a, Math.min(best.get(a) as number, (c.user + c.system) / 1000));
       }
     }
-    kernelOptions.filterGrad = 'auto';
     tf.dispose([x, dy]);
     console.log(
       `  x ${xs.join('×').padEnd(16)} → ${String(cout).padStart(3)}: ${algos.map((a) => `${a} ${(best.get(a) as number).toFixed(1).padStart(6)}`).join('  ')}`,
@@ -332,7 +322,6 @@ async function filterGradLayers(reps: number): Promise<void> {
 // ------------------------------------------------------------------------------------------------ workers
 
 interface WorkerJob {
-  grad: Args['grad'];
   encoder: Encoder;
   size: number;
   channels: number;
@@ -386,8 +375,6 @@ async function sslOnWorkers(n: number, job: WorkerJob): Promise<{ total: number;
 }
 
 async function workerMain(job: WorkerJob): Promise<void> {
-  kernelOptions.filterGrad = job.grad;
-  kernelOptions.inputGrad = job.grad === 'rows' ? 'auto' : job.grad;
   await initBackend('wasm');
   const w = sslWorkload(job.encoder, job.size, job.channels, job.batch);
   w.step();
@@ -411,8 +398,6 @@ async function workerMain(job: WorkerJob): Promise<void> {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  kernelOptions.filterGrad = args.grad;
-  kernelOptions.inputGrad = args.grad === 'rows' ? 'auto' : args.grad;
   if (args.layers) {
     await filterGradLayers(args.runs * 3);
     return;
@@ -432,7 +417,7 @@ async function main(): Promise<void> {
   for (const backend of backends) {
     const info: BackendInfo = await initBackend(backend);
     console.log(
-      `\nbackend ${info.name}${info.simd ? ' (SIMD)' : ''}, one thread, batch ${backend === 'cpu' ? 16 : args.batch}, median of ${args.runs}, conv gradients: ${args.grad}`,
+      `\nbackend ${info.name}${info.simd ? ' (SIMD)' : ''}, one thread, batch ${backend === 'cpu' ? 16 : args.batch}, median of ${args.runs}`,
     );
     console.log(
       `${'encoder'.padEnd(16)} ${'input'.padEnd(8)} ${'params'.padStart(8)} | ${'train'.padStart(7)} ${'/cpu-s'.padStart(7)} | ${'ssl'.padStart(7)} ${'/cpu-s'.padStart(7)} | ${'infer'.padStart(7)}`,
@@ -470,7 +455,6 @@ async function main(): Promise<void> {
     for (const [size, channels] of INPUTS) {
       for (const e of encoders) {
         const r = await sslOnWorkers(args.workers, {
-          grad: args.grad,
           encoder: e,
           size,
           channels,

@@ -17,7 +17,11 @@
  * did the work (SelfLabel: its worker threads, /proc/thread-self; PyTorch: its process): on a machine shared with
  * other work the wall-clock rates depend on the scheduler, the per-CPU-second ones much less.
  *
- * Options: --runs 3  --seconds 2 (per measurement)  --quick (28×28×1 only, 1 s)  --only simclr,rotation,embed
+ * Photos (--only decode, or --photos N): N camera-size JPEGs (4000×3000, made once into the temp folder by
+ * src/bench/photos.ts) decoded to the 64×64×3 cache entry, shrinking on load on 1 and 2 workers, against jpeg-js's full
+ * decode on 1 worker in the same rounds.
+ *
+ * Options: --runs 3  --seconds 2 (per measurement)  --quick (28×28×1 only, 1 s)  --only simclr,rotation,embed,decode
  *          --shapes 28x28x1,64x64x3,64x96x1  --no-torch  --json FILE
  */
 import * as fs from 'node:fs';
@@ -36,6 +40,8 @@ import {
 } from '../src/core/backend/dataParallel';
 import { buildImageEncoder, buildPretextHead, buildProjectionHead, defaultImageEncoderConfig } from '../src/core/modalities/image/encoder';
 import { ntXentLoss } from '../src/core/ssl/ntxent';
+import { decodeImage, toUint8 } from '../src/core/modalities/image/decode';
+import { cameraJpegs } from '../src/bench/photos';
 import { SPEED_SHAPES, TorchPeer, medianOf, speedCases, threadCpuSeconds, type Rate, type SpeedCase } from '../src/bench/speed';
 
 // ─────────────────────────────── worker side: the tfjs workloads
@@ -134,7 +140,8 @@ function buildWorkload(c: SpeedCase, share: number): Workload {
 type ToWorker =
   | { cmd: 'measure'; c: SpeedCase; seconds: number }
   | { cmd: 'params'; c: SpeedCase }
-  | { cmd: 'dp'; c: SpeedCase; seconds: number; buffer: SharedArrayBuffer; rank: number; world: number };
+  | { cmd: 'dp'; c: SpeedCase; seconds: number; buffer: SharedArrayBuffer; rank: number; world: number }
+  | { cmd: 'decode'; files: string[]; size: number; shrink: boolean };
 
 async function workerMain(): Promise<void> {
   await initBackend('wasm');
@@ -154,6 +161,12 @@ async function workerMain(): Promise<void> {
     try {
       if (m.cmd === 'params') {
         parentPort?.postMessage({ params: countParams(get(m.c, m.c.batch).vars) });
+      } else if (m.cmd === 'decode') {
+        // What the decodeImages job does per item: read, decode (shrinking on load or not), resize to the cache size.
+        const c0 = threadCpuSeconds();
+        const t = performance.now();
+        for (const f of m.files) toUint8(decodeImage(fs.readFileSync(f), f, m.shrink ? { minSize: m.size } : {}), m.size, 3);
+        parentPort?.postMessage(timing(m.files.length, t, c0));
       } else if (m.cmd === 'measure') {
         const w = get(m.c, m.c.batch);
         w.step();
@@ -245,13 +258,23 @@ interface Args {
   seconds: number;
   shapes: { h: number; w: number; c: 1 | 3 }[];
   tasks: SpeedCase['task'][];
+  /** camera-size JPEG decoding (--only decode): how many photos per round */
+  decode: number;
   torch: boolean;
   json?: string;
   quick: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { runs: 3, seconds: 2, shapes: [...SPEED_SHAPES], tasks: ['simclr', 'rotation', 'embed'], torch: true, quick: false };
+  const a: Args = {
+    runs: 3,
+    seconds: 2,
+    shapes: [...SPEED_SHAPES],
+    tasks: ['simclr', 'rotation', 'embed'],
+    decode: 0,
+    torch: true,
+    quick: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -264,7 +287,11 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--quick') a.quick = true;
     else if (k === '--no-torch') a.torch = false;
     else if (k === '--json') a.json = v();
-    else if (k === '--only') a.tasks = v().split(',') as SpeedCase['task'][];
+    else if (k === '--only') {
+      const names = v().split(',');
+      a.decode = names.includes('decode') ? 8 : 0;
+      a.tasks = names.filter((n) => n !== 'decode') as SpeedCase['task'][];
+    } else if (k === '--photos') a.decode = Number(v());
     else if (k === '--shapes') {
       a.shapes = v()
         .split(',')
@@ -311,6 +338,7 @@ async function main(): Promise<void> {
 
   const cases = speedCases(args.shapes).filter((c) => args.tasks.includes(c.task));
   const rows: Record<string, unknown>[] = [];
+  const decodeRow = args.decode > 0 ? await measureDecode(workers, args) : undefined;
   const s = args.seconds;
   for (const c of cases) {
     const samples: Record<Engine, Rate[]> = { 'sl×1': [], 'sl×2': [], 'sl-dp': [], 'pt×1': [], 'pt×2': [] };
@@ -390,6 +418,7 @@ async function main(): Promise<void> {
           seconds: s,
           torch: peer?.version ?? null,
           torchSkipped: torchSkipped ?? null,
+          decode: decodeRow ?? null,
           rows,
           targets,
         },
@@ -398,6 +427,46 @@ async function main(): Promise<void> {
       ) + '\n',
     );
   }
+}
+
+/**
+ * Camera-size photos (4000×3000 synthetic JPEGs, src/bench/photos.ts) to the 64×64×3 cache entry, as the decodeImages
+ * job does: shrinking on load with 1 and 2 workers, and jpeg-js's full decode with 1 worker on 1 photo per round (it
+ * takes seconds), all in the same rounds. Medians of --runs rounds.
+ */
+async function measureDecode(workers: SlWorker[], args: Args): Promise<Record<string, unknown>> {
+  const files = cameraJpegs(args.decode, 4000, 3000, (s) => console.log(s));
+  const half = Math.ceil(files.length / 2);
+  const one: number[] = [];
+  const two: number[] = [];
+  const full: number[] = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < args.runs; r++) {
+    const t1 = await workers[0].time({ cmd: 'decode', files, size: 64, shrink: true });
+    one.push(t1.images / t1.seconds);
+    cpu.push(t1.cpu / t1.images);
+    const t0 = performance.now();
+    const t2 = await Promise.all(
+      [files.slice(0, half), files.slice(half)].map((f, i) => workers[i].time({ cmd: 'decode', files: f, size: 64, shrink: true })),
+    );
+    two.push(sum(t2, 'images') / ((performance.now() - t0) / 1000));
+    const tf = await workers[0].time({ cmd: 'decode', files: [files[r % files.length]], size: 64, shrink: false });
+    full.push(tf.images / tf.seconds);
+  }
+  const row = {
+    photos: files.length,
+    bytes: files.reduce((a, f) => a + fs.statSync(f).size, 0) / files.length,
+    shrink1: medianOf(one),
+    shrink2: medianOf(two),
+    full1: medianOf(full),
+    cpuSecondsPerPhoto: medianOf(cpu),
+    ratio: medianOf(one) / medianOf(full),
+    samples: { one, two, full },
+  };
+  console.log(
+    `decode 4000×3000 JPEG → 64×64×3 (${(row.bytes / 1e6).toFixed(1)} MB each): shrink-on-load ${row.shrink1.toFixed(1)}/s on 1 worker, ${row.shrink2.toFixed(1)}/s on 2; jpeg-js full decode ${row.full1.toFixed(2)}/s on 1 — ${row.ratio.toFixed(1)}×; ${row.cpuSecondsPerPhoto.toFixed(2)} CPU-s per photo shrinking (medians of ${args.runs})`,
+  );
+  return row;
 }
 
 function sum(ts: Timing[], k: 'images' | 'cpu'): number {

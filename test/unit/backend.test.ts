@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { findWasmDir, getBackendInfo, initBackend } from '../../src/core/backend';
-import { kernelOptions, stockWasmKernel, WASM_TRAINING_KERNELS } from '../../src/core/backend/wasmKernels';
+import { stockWasmKernel, WASM_TRAINING_KERNELS, type ConvGradAlgorithm } from '../../src/core/backend/wasmKernels';
 
 const TOL = 1e-4;
 
@@ -137,41 +137,53 @@ const CONV_CASES: [number[], number[], number, Pad][] = [
   [[4, 13, 13, 16], [3, 3, 16, 12], 2, 'same'],
 ];
 
-for (const algo of ['conv', 'gemm', 'auto', 'rows'] as const) {
-  test(`Conv2DBackpropFilter (${algo}) matches cpu`, async () => {
-    kernelOptions.filterGrad = algo;
-    try {
-      for (const [xs, ws, s, pad] of CONV_CASES) {
-        await assertSame(`dW x=${xs} w=${ws} s=${s} ${pad}`, () => {
-          const x = rnd(xs, 1) as tf.Tensor4D;
-          const y = tf.conv2d(x, rnd(ws, 2) as tf.Tensor4D, s, pad);
-          const dy = rnd(y.shape, 3);
-          return tf
-            .engine()
-            .runKernel('Conv2DBackpropFilter', { x, dy }, { strides: s, pad, dataFormat: 'NHWC', filterShape: ws }) as tf.Tensor;
-        });
-      }
-    } finally {
-      kernelOptions.filterGrad = 'auto';
+/** The kernel attributes of a conv gradient, with the algorithm named explicitly (undefined: chosen by shape). */
+function gradAttrs(s: number, pad: Pad, algorithm: ConvGradAlgorithm | undefined): Record<string, unknown> {
+  return { strides: s, pad, dataFormat: 'NHWC', ...(algorithm ? { algorithm } : {}) };
+}
+
+for (const algo of ['conv', 'gemm', undefined] as const) {
+  const name = algo ?? 'by shape';
+  test(`Conv2DBackpropFilter (${name}) matches cpu`, async () => {
+    for (const [xs, ws, s, pad] of CONV_CASES) {
+      await assertSame(`dW x=${xs} w=${ws} s=${s} ${pad}`, () => {
+        const x = rnd(xs, 1) as tf.Tensor4D;
+        const y = tf.conv2d(x, rnd(ws, 2) as tf.Tensor4D, s, pad);
+        const dy = rnd(y.shape, 3);
+        return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...gradAttrs(s, pad, algo), filterShape: ws }) as tf.Tensor;
+      });
     }
   });
 
-  if (algo === 'rows') continue; // a filter-gradient algorithm only
-  test(`Conv2DBackpropInput (${algo}) matches cpu`, async () => {
-    kernelOptions.inputGrad = algo;
-    try {
-      for (const [xs, ws, s, pad] of CONV_CASES) {
-        await assertSame(`dX x=${xs} w=${ws} s=${s} ${pad}`, () => {
-          const w = rnd(ws, 2) as tf.Tensor4D;
-          const y = tf.conv2d(rnd(xs, 1) as tf.Tensor4D, w, s, pad);
-          return tf.conv2dTranspose(rnd(y.shape, 3) as tf.Tensor4D, w, xs as [number, number, number, number], s, pad);
-        });
-      }
-    } finally {
-      kernelOptions.inputGrad = 'auto';
+  test(`Conv2DBackpropInput (${name}) matches cpu`, async () => {
+    for (const [xs, ws, s, pad] of CONV_CASES) {
+      await assertSame(`dX x=${xs} w=${ws} s=${s} ${pad}`, () => {
+        const w = rnd(ws, 2) as tf.Tensor4D;
+        const y = tf.conv2d(rnd(xs, 1) as tf.Tensor4D, w, s, pad);
+        const dy = rnd(y.shape, 3);
+        return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...gradAttrs(s, pad, algo), inputShape: xs }) as tf.Tensor;
+      });
     }
   });
 }
+
+test('an unknown conv gradient algorithm is refused', async () => {
+  await initBackend('wasm');
+  const x = rnd([1, 5, 5, 1], 1);
+  const dy = rnd([1, 3, 3, 2], 2);
+  assert.throws(
+    () =>
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x, dy },
+          { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 1, 2], algorithm: 'rows' },
+        ),
+    /must be 'conv' or 'gemm'/,
+  );
+  tf.dispose([x, dy]);
+});
 
 test('conv2d gradients through tf.grads (the path training takes) match cpu, and do not leak', async () => {
   for (const [xs, ws, s, pad] of CONV_CASES.slice(0, 6)) {
@@ -184,23 +196,30 @@ test('conv2d gradients through tf.grads (the path training takes) match cpu, and
       return tf.grads(f)([rnd(xs, 1), rnd(ws, 2)]);
     });
   }
-  for (const algo of ['conv', 'gemm', 'rows'] as const) {
-    kernelOptions.filterGrad = algo;
-    kernelOptions.inputGrad = algo === 'rows' ? 'auto' : algo;
-    try {
-      await assertNoLeak(`conv grads (${algo})`, () =>
-        tf.tidy(() => {
-          const [dx, dw] = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same').sum())([
-            rnd([2, 9, 9, 3], 1),
-            rnd([3, 3, 3, 4], 2),
-          ]);
-          return tf.add(dx.sum(), dw.sum());
-        }),
-      );
-    } finally {
-      kernelOptions.filterGrad = 'auto';
-      kernelOptions.inputGrad = 'auto';
-    }
+  await assertNoLeak('conv grads', () =>
+    tf.tidy(() => {
+      const [dx, dw] = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same').sum())([
+        rnd([2, 9, 9, 3], 1),
+        rnd([3, 3, 3, 4], 2),
+      ]);
+      return tf.add(dx.sum(), dw.sum());
+    }),
+  );
+  for (const algo of ['conv', 'gemm'] as const) {
+    await assertNoLeak(`conv gradient kernels (${algo})`, () =>
+      tf.tidy(() => {
+        const x = rnd([2, 9, 9, 3], 1);
+        const w = rnd([3, 3, 3, 4], 2);
+        const dy = rnd([2, 5, 5, 4], 3);
+        const dw = tf
+          .engine()
+          .runKernel('Conv2DBackpropFilter', { x, dy }, { ...gradAttrs(2, 'same', algo), filterShape: [3, 3, 3, 4] }) as tf.Tensor;
+        const dx = tf
+          .engine()
+          .runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...gradAttrs(2, 'same', algo), inputShape: [2, 9, 9, 3] }) as tf.Tensor;
+        return tf.add(dx.sum(), dw.sum());
+      }),
+    );
   }
 });
 

@@ -7,10 +7,15 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import * as os from 'node:os';
+import * as fsp from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { GradientExchange, allocateExchange, exchangeBytes, shareOf } from '../../src/core/backend/dataParallel';
 import { batchData, buildModel, lossOf, vars } from '../fixtures/dpWorker';
+import { LOOP_N, runLoop } from '../fixtures/dpLoopWorker';
+import { readPretextState } from '../../src/core/ssl/loop';
+import { loadModel } from '../../src/core/models/checkpoint';
 
 const WORKER = path.join(__dirname, '..', 'fixtures', 'dpWorker.ts');
 
@@ -118,4 +123,79 @@ test('two data-parallel workers training on halves of a batch match one thread t
   // The replicas are bit-identical to each other.
   assert.deepEqual(out[0].weights, out[1].weights);
   assert.ok(refLosses[steps - 1] < refLosses[0], 'the model learns');
+});
+
+// ─────────── the pretext loop (src/core/ssl/loop.ts) with dataParallel: one task on two workers
+
+const LOOP_WORKER = path.join(__dirname, '..', 'fixtures', 'dpLoopWorker.ts');
+
+function runLoopWorker(job: Record<string, unknown>): Promise<{ result?: { epochs: number }; error?: string; steps: number }> {
+  const w = new Worker(LOOP_WORKER, { workerData: { dpLoopTest: true, job }, execArgv: ['--require', require.resolve('tsx/cjs')] });
+  return new Promise((resolve, reject) => {
+    w.once('message', (m: { ok?: { result?: { epochs: number }; error?: string; steps: number }; error?: string }) => {
+      void w.terminate();
+      if (m.error !== undefined || !m.ok) reject(new Error(m.error));
+      else resolve(m.ok);
+    });
+    w.once('error', reject);
+  });
+}
+
+async function loopDir(t: { after: (f: () => Promise<void>) => void }): Promise<string> {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'selflabel-dploop-'));
+  t.after(() => fsp.rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The trainable values of the network the loop saved in `dir`. */
+async function savedWeights(dir: string): Promise<number[]> {
+  const m = await loadModel(dir, 'model');
+  const w = m.getWeights().flatMap((t) => Array.from(t.dataSync()));
+  m.dispose();
+  return w;
+}
+
+test('the pretext loop on two data-parallel workers ends with the weights of one thread on whole batches', async (t) => {
+  await tf.setBackend('cpu');
+  const one = await loopDir(t);
+  const two = await loopDir(t);
+  const r1 = await runLoop(one, { epochs: 3 });
+  assert.equal(r1.epochs, 3);
+  const params = 6 * 5 + 5 + 5 * 2 + 2;
+  const buffer = allocateExchange(2, params);
+  const out = await Promise.all([0, 1].map((rank) => runLoopWorker({ dir: two, epochs: 3, buffer, rank, world: 2 })));
+  assert.deepEqual(
+    out.map((o) => [o.error, o.result?.epochs]),
+    [
+      [undefined, 3],
+      [undefined, 3],
+    ],
+  );
+  assert.ok(out[0].steps > 0, 'rank 0 reports progress');
+  assert.equal(out[1].steps, 0, 'rank 1 does not');
+  const a = await savedWeights(one);
+  const b = await savedWeights(two);
+  assert.equal(a.length, params);
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= 1e-5, `weight ${i}: ${b[i]} vs ${v}`));
+  const st = await readPretextState(two);
+  assert.deepEqual([st?.epochsDone, st?.itemsSeen], [3, 3 * LOOP_N], 'rank 0 saved the whole batches');
+});
+
+test('a cancel on one data-parallel worker stops both after the same step, and rank 0 saves where they stopped', async (t) => {
+  await tf.setBackend('cpu');
+  const dir = await loopDir(t);
+  const buffer = allocateExchange(2, 6 * 5 + 5 + 5 * 2 + 2);
+  const out = await Promise.all(
+    [0, 1].map((rank) => runLoopWorker({ dir, epochs: 100_000, buffer, rank, world: 2, cancelAfter: rank === 1 ? 400 : undefined })),
+  );
+  assert.deepEqual(
+    out.map((o) => o.error),
+    ['AbortError', 'AbortError'],
+  );
+  const st = await readPretextState(dir);
+  assert.ok(st, 'rank 0 saved a checkpoint on cancel');
+  const batches = st.epochsDone * (LOOP_N / 8) + st.batchInEpoch;
+  // Rank 0 reports once before the first step, then after every step.
+  assert.equal(batches, out[0].steps - 1, 'the checkpoint holds every step rank 0 reported');
+  assert.ok(batches > 0 && st.epochsDone < 100_000);
 });

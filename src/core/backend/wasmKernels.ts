@@ -30,22 +30,22 @@ const stock = new Map<string, tf.KernelConfig>();
 let registered = false;
 
 /**
- * Which algorithm the conv gradient kernels use ('auto' picks by shape). For benchmarks and tests. 'rows' (filter
- * gradient only) is kept for measuring on other machines: on the encoder's layers here it was never clearly faster
- * than the better of 'conv' and 'gemm' (`scripts/bench-kernels.ts --layers`, BENCHMARKS.md), so 'auto' does not use it.
+ * The two algorithms of the conv gradient kernels: 'conv' (on the forward convolution kernel) and 'gemm' (im2col +
+ * matmul). Training always gets the choice by shape: the matmul form for few input channels (an image layer: 1 or 3),
+ * where the convolution form is dominated by XNNPACK re-packing a huge "filter" (dy) on every call (measured 5–9×
+ * slower for Cin = 1 and 3), and the convolution form otherwise (about even to 25% faster at Cin = 32–64). A third,
+ * row-copy im2col for the filter gradient was never faster than the better of these two (BENCHMARKS.md) and was
+ * removed. Tests and `scripts/bench-kernels.ts --layers` run one algorithm by passing the kernel attribute
+ * `algorithm` (`runKernel('Conv2DBackpropFilter', inputs, { ...attrs, algorithm: 'gemm' })`); tfjs's own gradient
+ * functions never set it.
  */
-export const kernelOptions: { filterGrad: 'auto' | 'conv' | 'gemm' | 'rows'; inputGrad: 'auto' | 'conv' | 'gemm' } = {
-  filterGrad: 'auto',
-  inputGrad: 'auto',
-};
+export type ConvGradAlgorithm = 'conv' | 'gemm';
 
-/**
- * 'auto' uses the matmul (im2col) form of a conv gradient for few input channels (an image layer: 1 or 3), where
- * the convolution form is dominated by XNNPACK re-packing a huge "filter" (dy) on every call (measured 5–9× slower
- * for Cin = 1 and 3), and the convolution form otherwise (about even to 25% faster at Cin = 32–64).
- */
-function useGemm(option: 'auto' | 'conv' | 'gemm' | 'rows', inChannels: number): boolean {
-  return option === 'gemm' || (option === 'auto' && inChannels <= 8);
+function useGemm(attrs: Attrs, inChannels: number): boolean {
+  const a = attrs.algorithm;
+  if (a === undefined) return inChannels <= 8;
+  if (a !== 'conv' && a !== 'gemm') throw new Error(`conv gradient algorithm must be 'conv' or 'gemm', got ${String(a)}`);
+  return a === 'gemm';
 }
 
 /** Names of the kernels this module registers for the wasm backend. */
@@ -209,8 +209,7 @@ function conv2DBackpropFilter(inputs: Inputs, backend: BackendWasm, attrs: Attrs
   );
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
-  if (kernelOptions.filterGrad === 'rows') return conv2DBackpropFilterRows(backend, x, dy, info);
-  if (useGemm(kernelOptions.filterGrad, info.inChannels)) return conv2DBackpropFilterGemm(backend, x, dy, info);
+  if (useGemm(attrs, info.inChannels)) return conv2DBackpropFilterGemm(backend, x, dy, info);
   const [n, h, w, cin] = x.shape;
   // Last input row/col the forward conv read is (OH−1)·s − top + FH − 1; pad (or crop) x to end exactly there.
   const bottom = (oh - 1) * sh - top + fh - h;
@@ -285,55 +284,6 @@ function conv2DBackpropFilterGemm(backend: BackendWasm, x: TensorInfo, dy: Tenso
   return { dataId: out.dataId, shape: [fh, fw, cin, cout], dtype: 'float32' };
 }
 
-/**
- * The filter gradient as dWᵀ[Cout, K] = dyᵀ[Cout, P] · cols[P, K], with cols the plain (untransposed) im2col:
- * row p holds the FH·FW·Cin inputs output position p read, and for each filter row the FW·Cin values are one
- * contiguous run of x (when inside the image), so cols is built with one native copyWithin per (p, filter row) on
- * the wasm heap instead of a JS store per element. dy is transposed once ([P, Cout] → [Cout, P]), the result
- * ([Cout, K], small) transposed back.
- */
-function conv2DBackpropFilterRows(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
-  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
-  const { top, left } = info.padInfo;
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
-  const k = fh * fw * cin;
-  const p = n * oh * ow;
-  const dy3: TensorInfo = { dataId: dy.dataId, shape: [1, p, cout], dtype: dy.dtype };
-  const dyT = transpose(backend, dy3, [0, 2, 1]);
-  const cols = backend.makeOutput([1, p, k], 'float32');
-  // One view of the whole heap: x and cols are both in it, so copies are copyWithin (memmove) on absolute offsets.
-  const xs = view(backend, x);
-  const dst = view(backend, cols);
-  const heap = new Float32Array(dst.buffer);
-  const xBase = xs.byteOffset >> 2;
-  const cBase = dst.byteOffset >> 2;
-  dst.fill(0);
-  const rowLen = fw * cin;
-  let d = cBase; // start of cols row p
-  for (let b = 0; b < n; b++) {
-    for (let r = 0; r < oh; r++) {
-      for (let q = 0; q < ow; q++, d += k) {
-        const w0 = q * sw - left;
-        // Filter columns j with 0 ≤ w0 + j < w.
-        const jLo = Math.max(0, -w0);
-        const jHi = Math.min(fw, w - w0);
-        if (jHi <= jLo) continue;
-        for (let i = 0; i < fh; i++) {
-          const ih = r * sh - top + i;
-          if (ih < 0 || ih >= h) continue;
-          const src = xBase + ((b * h + ih) * w + w0 + jLo) * cin;
-          heap.copyWithin(d + i * rowLen + jLo * cin, src, src + (jHi - jLo) * cin);
-        }
-      }
-    }
-  }
-  const dwT = run(backend, 'BatchMatMul', { a: dyT, b: cols }, { transposeA: false, transposeB: false });
-  free(backend, dyT, cols);
-  const dw = transpose(backend, dwT, [0, 2, 1]);
-  free(backend, dwT);
-  return { dataId: dw.dataId, shape: [fh, fw, cin, cout], dtype: 'float32' };
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Conv2DBackpropInput: the input gradient as forward convolutions, one per stride phase.
 //   dx[n,h,w,ci] = Σ_{oh·s+fh = h+top} Σ_{ow·s+fw = w+left} Σ_co dy[n,oh,ow,co] · W[fh,fw,ci,co]
@@ -388,7 +338,7 @@ function conv2DBackpropInput(inputs: Inputs, backend: BackendWasm, attrs: Attrs)
   if (dy.shape[1] !== info.outHeight || dy.shape[2] !== info.outWidth || dy.shape[3] !== cout) {
     throw new Error(`Conv2DBackpropInput: dy shape ${dy.shape} does not match the forward output ${info.outShape}`);
   }
-  if (useGemm(kernelOptions.inputGrad, info.inChannels)) return conv2DBackpropInputGemm(backend, dy, filter, info);
+  if (useGemm(attrs, info.inChannels)) return conv2DBackpropInputGemm(backend, dy, filter, info);
   const rows = phases(h, info.outHeight, fh, sh, info.padInfo.top);
   const cols = phases(w, info.outWidth, fw, sw, info.padInfo.left);
   const single = sh === 1 && sw === 1;

@@ -184,5 +184,5 @@ export async function loadImage(root: string, item: Item, size: number, channels
     throw new ItemError(`cannot read: ${describeFsError(e)}`, item.id);
   }
   if (item.hash && contentHash(buf) !== item.hash) throw changed(item);
-  return toUint8(decodeImage(buf, item.id), size, channels);
+  return toUint8(decodeImage(buf, item.id, { minSize: size }), size, channels);
 }

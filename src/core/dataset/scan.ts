@@ -1,6 +1,7 @@
 /**
- * Workspace scan: finds every labellable item under a folder — images (.png .jpg .jpeg), text files (.txt) and rows
- * of .jsonl/.ndjson/.csv files — with content hashes, previews and a reason for everything it cannot use.
+ * Workspace scan: finds every labellable item under a folder — images (.png .jpg .jpeg .bmp; GIF, WebP, TIFF, HEIC
+ * and AVIF files are listed as skipped, with the reason), text files (.txt) and rows of .jsonl/.ndjson/.csv files —
+ * with content hashes, previews and a reason for everything it cannot use.
  *
  * - Async throughout (fs.promises, chunked reads), so it can run inside the VS Code extension host; cancellable via
  *   `signal` (throws an Error named 'AbortError'); reports progress as {stage:'scan', done, total}.
@@ -32,7 +33,9 @@ export const DEFAULT_MAX_ROW_FILE_BYTES = 200 * 1024 * 1024;
 /** At most this many skipped rows are listed per file; the rest are summed up in one entry. */
 export const MAX_ROW_SKIPS_PER_FILE = 100;
 /** Image and text file extensions the scan picks up (rows: see rowFormatOf). */
-export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
+export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.bmp'];
+/** Image files SelfLabel cannot read yet: scanned so that the report names each with the reason (probeImage). */
+export const UNREADABLE_IMAGE_EXTENSIONS: readonly string[] = ['.gif', '.webp', '.tif', '.tiff', '.heic', '.heif', '.avif'];
 export const TEXT_EXTENSIONS: readonly string[] = ['.txt'];
 
 /** Marker file of a SelfLabel folders export (see store/importExport.ts): such folders are not scanned. */
@@ -54,7 +57,7 @@ type FileKind = 'image' | 'text' | RowFormat;
 /** The kind of file the scan reads, from its name (case-insensitive), or undefined for other files. */
 export function fileKindOf(name: string): FileKind | undefined {
   const ext = path.extname(name).toLowerCase();
-  if (IMAGE_EXTENSIONS.includes(ext)) return 'image';
+  if (IMAGE_EXTENSIONS.includes(ext) || UNREADABLE_IMAGE_EXTENSIONS.includes(ext)) return 'image';
   if (TEXT_EXTENSIONS.includes(ext)) return 'text';
   return rowFormatOf(name);
 }

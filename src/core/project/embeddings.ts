@@ -12,6 +12,7 @@ import { readArrayFile, readJson, writeArrayFile } from '../util/files';
 import { combineProgress } from '../util/progress';
 import { modalityContext, poolPlugin, type ProjectContext } from './context';
 import { ProjectError } from './errors';
+import { savedEpochs, type PretextState } from '../ssl/state';
 
 /** Neighbours per item in the label-spreading graph. */
 export const GRAPH_K = 20;
@@ -31,8 +32,9 @@ export async function pretrained(p: ProjectContext): Promise<{ task: string; epo
   const tasks = m ? modalityPlugins[m].pretextTasks : MODALITIES.flatMap((x) => modalityPlugins[x].pretextTasks);
   const out: { task: string; epochs: number }[] = [];
   for (const task of tasks) {
-    const state = await readJson<{ epochsDone?: number; savedAt?: string }>(path.join(p.paths.checkpoint(task), 'state.json'));
-    if (state?.savedAt) out.push({ task, epochs: state.epochsDone ?? 0 });
+    const state = await readJson<PretextState>(path.join(p.paths.checkpoint(task), 'state.json'));
+    // A cancelled run saved its partial epoch too: count it as the loop's own result does.
+    if (state?.savedAt) out.push({ task, epochs: savedEpochs(state) });
   }
   return out;
 }

@@ -22,32 +22,10 @@ import { AbortError } from '../util/progress';
 import { readJson, writeJson } from '../util/files';
 import { Rng, permutation } from '../models/random';
 import { hasModel, loadModel, saveModel } from '../models/checkpoint';
+import { GradientExchange, countParams, dataParallelStep, exchangeScratch, shareOf } from '../backend/dataParallel';
+import { batchesPerEpoch as epochBatches, savedEpochs, type PretextState } from './state';
 
-export interface PretextState {
-  version: 1;
-  modality: 'image' | 'text';
-  task: string;
-  /** Everything that must match for a resume (architecture, hyper-parameters). */
-  config: unknown;
-  n: number;
-  seed: number;
-  batchSize: number;
-  /** Completed epochs. */
-  epochsDone: number;
-  /** Batches done in the epoch after `epochsDone` (a run stopped mid-epoch). */
-  batchInEpoch: number;
-  epochsPlanned: number;
-  /** Training seconds over all runs. */
-  seconds: number;
-  itemsSeen: number;
-  /** Mean loss of each completed epoch. */
-  lossHistory: number[];
-  lastLoss: number;
-  /** Items per second of the last run. */
-  itemsPerSecond: number;
-  complete: boolean;
-  savedAt: string;
-}
+export type { PretextState } from './state';
 
 export interface PretrainResult {
   task: string;
@@ -81,6 +59,68 @@ export interface LoopOptions {
   learningRate: number;
   /** Steps of linear warm-up (default: 2% of the planned steps, at most 200). */
   warmupSteps?: number;
+  /** Train this task on several workers at once: see DataParallel. */
+  dataParallel?: DataParallel;
+}
+
+/**
+ * One task on `world` workers (src/core/backend/dataParallel.ts): every worker runs this loop with the same options
+ * and its own `rank`; each takes its share of every batch, the gradients are averaged through `buffer` (made by
+ * `allocateExchange(world, params)`), and all apply the same update, so the replicas stay identical. Rank 0 alone
+ * writes checkpoints and reports progress. Cancel and the time limit are votes that all workers act on after the
+ * same step (a worker that left alone would leave the others waiting). The learning rate follows the planned steps
+ * only (not maxSeconds: the workers' clocks would give each a different rate).
+ */
+export interface DataParallel {
+  buffer: SharedArrayBuffer;
+  rank: number;
+  world: number;
+}
+
+/** The options every modality's pretraining takes (each adds its data and its own tuning knobs). */
+export interface PretrainOptions {
+  /** Total epochs (a resumed run continues up to this many). */
+  epochs: number;
+  batchSize?: number;
+  seed?: number;
+  checkpointDir: string;
+  resume?: boolean;
+  /** Stop (with a checkpoint) after this many seconds. */
+  maxSeconds?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  learningRate?: number;
+  /** Train on several workers at once (see DataParallel in ./loop.ts). */
+  dataParallel?: DataParallel;
+}
+
+/** What a modality's task decides: the item count, the resolved batch size and learning rate, the resume key. */
+export interface TaskSetup {
+  modality: 'image' | 'text';
+  task: string;
+  n: number;
+  batchSize: number;
+  learningRate: number;
+  /** Everything that must match for a resume (architecture, hyper-parameters). */
+  config: unknown;
+}
+
+/** Runs (or resumes) one pretext task with the caller's options: the loop, checkpoints and all. */
+export function runPretext(o: PretrainOptions, setup: TaskSetup, spec: TaskSpec): Promise<PretrainResult> {
+  return runPretextLoop(
+    {
+      ...setup,
+      checkpointDir: o.checkpointDir,
+      epochs: o.epochs,
+      seed: o.seed ?? 1,
+      resume: o.resume ?? false,
+      maxSeconds: o.maxSeconds,
+      signal: o.signal,
+      onProgress: o.onProgress,
+      dataParallel: o.dataParallel,
+    },
+    spec,
+  );
 }
 
 /** The models of one task: 'model' is the encoder (what embedding uses), the rest are heads. */
@@ -123,7 +163,7 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
   if (!Number.isInteger(o.n) || o.n < 2) throw new Error(`Pretraining needs at least 2 items, got ${o.n}.`);
   if (!(o.epochs >= 0)) throw new Error(`epochs must be ≥ 0, got ${o.epochs}`);
   const batchSize = Math.max(2, Math.min(o.batchSize, o.n));
-  const batchesPerEpoch = Math.max(1, Math.floor(o.n / batchSize));
+  const batchesPerEpoch = epochBatches(o.n, batchSize);
   const dir = o.checkpointDir;
 
   let state: PretextState | undefined;
@@ -194,6 +234,16 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
   const variables: tf.Variable[] = [];
   for (const m of Object.values(models)) for (const w of m.trainableWeights) variables.push(w.read() as tf.Variable);
   const optimizer = tf.train.adam(o.learningRate);
+  const dp = o.dataParallel;
+  const lead = !dp || dp.rank === 0;
+  let exchange: GradientExchange | undefined;
+  let scratch: { local: Float32Array; mean: Float32Array } | undefined;
+  if (dp) {
+    const params = countParams(variables);
+    exchange = new GradientExchange(dp.buffer, dp.rank, dp.world, params);
+    exchange.broadcast(variables);
+    scratch = exchangeScratch(params);
+  }
   const totalSteps = o.epochs * batchesPerEpoch;
   const warmup = o.warmupSteps ?? Math.min(200, Math.ceil(totalSteps * 0.02));
   const t0 = Date.now();
@@ -201,7 +251,7 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
   const lrAt = (step: number) => {
     if (step < warmup) return (o.learningRate * (step + 1)) / warmup;
     let p = Math.min(1, (step - warmup) / Math.max(1, totalSteps - warmup));
-    if (o.maxSeconds) p = Math.max(p, Math.min(1, (Date.now() - t0) / 1000 / o.maxSeconds));
+    if (o.maxSeconds && !dp) p = Math.max(p, Math.min(1, (Date.now() - t0) / 1000 / o.maxSeconds));
     return o.learningRate * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p)));
   };
 
@@ -214,6 +264,7 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
   const startDone = st.epochsDone * batchesPerEpoch + st.batchInEpoch;
 
   const save = async () => {
+    if (!lead) return;
     st.seconds += (Date.now() - lastSaveClock) / 1000;
     lastSaveClock = Date.now();
     st.itemsPerSecond = itemsThisRun / Math.max(1e-3, (Date.now() - t0) / 1000);
@@ -225,7 +276,7 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
   };
 
   const report = () => {
-    if (!o.onProgress) return;
+    if (!o.onProgress || !lead) return;
     const doneSteps = st.epochsDone * batchesPerEpoch + st.batchInEpoch;
     const stepsThisRun = doneSteps - startDone;
     const elapsed = (Date.now() - t0) / 1000;
@@ -241,25 +292,40 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
   };
 
   let stoppedByTime = false;
+  let stopAfter: 'cancel' | 'time' | undefined;
   try {
     report();
     outer: while (st.epochsDone < o.epochs) {
       const perm = permutation(o.n, new Rng(batchSeed(o.seed, st.epochsDone, -1)));
       while (st.batchInEpoch < batchesPerEpoch) {
-        if (o.signal?.aborted) throw new AbortError();
-        if (o.maxSeconds !== undefined && (Date.now() - t0) / 1000 >= o.maxSeconds) {
-          stoppedByTime = true;
-          break outer;
+        const timeUp = o.maxSeconds !== undefined && (Date.now() - t0) / 1000 >= o.maxSeconds;
+        if (!dp) {
+          if (o.signal?.aborted) throw new AbortError();
+          if (timeUp) {
+            stoppedByTime = true;
+            break outer;
+          }
         }
         const b = st.batchInEpoch;
         const items = perm.subarray(b * batchSize, (b + 1) * batchSize);
-        const rng = new Rng(batchSeed(o.seed, st.epochsDone, b));
+        const rng = new Rng(batchSeed(dp ? o.seed + 7919 * dp.rank : o.seed, st.epochsDone, b));
         const step = st.epochsDone * batchesPerEpoch + b;
         (optimizer as unknown as { learningRate: number }).learningRate = lrAt(step);
-        const lossFn = spec.prepare(models, items, rng);
-        const lossT = optimizer.minimize(lossFn, true, variables);
-        const loss = lossT ? (await lossT.data())[0] : NaN;
-        lossT?.dispose();
+        let loss: number;
+        if (dp && exchange && scratch) {
+          const share = shareOf(items.length, dp.rank, dp.world);
+          const lossFn = spec.prepare(models, items.subarray(share.start, share.end), rng);
+          const stopVote = !!o.signal?.aborted || timeUp;
+          const r = dataParallelStep(optimizer, lossFn, variables, exchange, scratch, stopVote);
+          // Every worker applied this step; a stop vote (cancel or time, any worker's) ends all of them after it.
+          if (r.stop) stopAfter = timeUp && !o.signal?.aborted ? 'time' : 'cancel';
+          loss = r.loss;
+        } else {
+          const lossFn = spec.prepare(models, items, rng);
+          const lossT = optimizer.minimize(lossFn, true, variables);
+          loss = lossT ? (await lossT.data())[0] : NaN;
+          lossT?.dispose();
+        }
         if (!Number.isFinite(loss)) throw new Error(`${o.task} pretraining diverged (loss ${loss}); try a lower learning rate.`);
         epochLossSum += loss;
         epochLossCount++;
@@ -269,6 +335,11 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
         st.itemsSeen += items.length;
         itemsThisRun += items.length;
         report();
+        if (stopAfter === 'cancel') throw new AbortError();
+        if (stopAfter === 'time') {
+          stoppedByTime = true;
+          break outer;
+        }
         if (Date.now() - lastSave > SAVE_EVERY_MS) await save();
         // Let the worker's event loop deliver messages (cancel) between batches.
         await new Promise<void>((r) => setImmediate(r));
@@ -298,7 +369,7 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
   const seconds = (Date.now() - t0) / 1000;
   return {
     task: o.task,
-    epochs: st.epochsDone + st.batchInEpoch / batchesPerEpoch,
+    epochs: savedEpochs(st),
     seconds,
     itemsPerSecond: itemsThisRun / Math.max(1e-3, seconds),
     finalLoss: st.lossHistory.length

@@ -10,20 +10,17 @@
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import { ItemError } from '../../dataset/errors';
+import { decodeJpegScaled, jpegScaleFor } from './jpegScaled';
+import type { DecodedImage } from './decoded';
+import { decodeBmp, probeBmp } from './bmp';
 
 export { ItemError } from '../../dataset/errors';
 
-/** A decoded image, 8 bits per channel, row-major HWC. channels: 1 gray, 3 RGB, 4 RGBA. */
-export interface DecodedImage {
-  width: number;
-  height: number;
-  channels: 1 | 3 | 4;
-  data: Uint8Array;
-}
+export type { DecodedImage } from './decoded';
 
 /** What the file header says, without decoding pixels. channels as stored: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA. */
 export interface ImageInfo {
-  format: 'png' | 'jpeg';
+  format: 'png' | 'jpeg' | 'bmp';
   width: number;
   height: number;
   channels: 1 | 2 | 3 | 4;
@@ -41,7 +38,6 @@ function otherFormat(buf: Uint8Array): string | undefined {
   const ascii = (a: number, b: number) => Buffer.from(buf.subarray(a, b)).toString('latin1');
   if (buf.length >= 6 && (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a')) return 'GIF';
   if (buf.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'WebP';
-  if (buf.length >= 2 && ascii(0, 2) === 'BM') return 'BMP';
   if (buf.length >= 12 && ascii(4, 8) === 'ftyp') return 'HEIC/AVIF';
   if (buf.length >= 4 && (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*')) return 'TIFF';
   return undefined;
@@ -141,16 +137,32 @@ export function probeImage(buf: Uint8Array): ImageInfo {
     const { format, width, height, channels } = probeJpeg(buf);
     return { format, width, height, channels };
   }
+  if (buf.length >= 2 && buf[0] === 0x42 && buf[1] === 0x4d) {
+    const h = probeBmp(buf);
+    checkDimensions('BMP', h.width, h.height);
+    return { format: 'bmp', width: h.width, height: h.height, channels: 3 };
+  }
   const other = otherFormat(buf);
-  throw new ItemError(other ? `${other} images are not supported (convert to PNG or JPEG)` : 'not a PNG or JPEG file (unknown signature)');
+  throw new ItemError(
+    other ? `${other} images are not supported (convert to PNG or JPEG)` : 'not a PNG or JPEG file, nor a BMP (unknown signature)',
+  );
 }
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Decodes a PNG or JPEG file's bytes. `name` only labels error messages. Throws ItemError. */
-export function decodeImage(buf: Uint8Array, name: string): DecodedImage {
+/** Options for decodeImage. */
+export interface DecodeOptions {
+  /**
+   * The image will be shrunk to this many pixels on each side: a JPEG at least 2× bigger on both sides is decoded at
+   * 1/2, 1/4 or 1/8 of its size straight from its DCT coefficients (jpegScaled.ts), never smaller than minSize.
+   */
+  minSize?: number;
+}
+
+/** Decodes a PNG, JPEG or BMP file's bytes. `name` only labels error messages. Throws ItemError. */
+export function decodeImage(buf: Uint8Array, name: string, opts: DecodeOptions = {}): DecodedImage {
   let info: ImageInfo;
   try {
     info = probeImage(buf);
@@ -159,10 +171,14 @@ export function decodeImage(buf: Uint8Array, name: string): DecodedImage {
     throw e;
   }
   try {
-    return info.format === 'png' ? decodePng(buf) : decodeJpeg(buf, info.channels === 1);
+    if (info.format === 'png') return decodePng(buf);
+    if (info.format === 'bmp') return decodeBmp(buf);
+    const n = opts.minSize ? jpegScaleFor(info.width, info.height, opts.minSize) : 8;
+    const scaled = n !== 8 ? decodeJpegScaled(buf, n) : undefined;
+    return scaled ?? decodeJpeg(buf, info.channels === 1);
   } catch (e) {
     if (e instanceof ItemError) throw new ItemError(e.reason, name);
-    throw new ItemError(`corrupt ${info.format === 'png' ? 'PNG' : 'JPEG'} (${errorText(e)})`, name);
+    throw new ItemError(`corrupt ${info.format.toUpperCase()} (${errorText(e)})`, name);
   }
 }
 

@@ -20,30 +20,19 @@ import { loadModel } from '../../models/checkpoint';
 import { buildImageEncoder, buildPretextHead, buildProjectionHead, defaultImageEncoderConfig, type ImageEncoderConfig } from './encoder';
 import { augmentImage, contrastiveAugment, mildAugment, pixelsToFloat, type AugmentOptions } from './augment';
 import { ntXentLoss } from '../../ssl/ntxent';
-import { runPretextLoop, type PretrainResult, type TaskSpec } from '../../ssl/loop';
+import { runPretext, type PretrainOptions, type PretrainResult, type TaskSpec } from '../../ssl/loop';
 
 export type ImageTask = 'simclr' | 'rotation';
 export type { PretrainResult } from '../../ssl/loop';
 
-export interface PretrainImageOptions {
+export interface PretrainImageOptions extends PretrainOptions {
   pixels: Uint8Array;
   n: number;
   size: number;
   channels: 1 | 3;
   task: ImageTask;
-  /** Total epochs (a resumed run continues up to this many). */
-  epochs: number;
-  batchSize?: number;
-  seed?: number;
-  checkpointDir: string;
-  resume?: boolean;
-  /** Stop (with a checkpoint) after this many seconds. */
-  maxSeconds?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: Progress) => void;
   /** Tuning knobs (defaults are the tuned values). */
   encoder?: Partial<ImageEncoderConfig>;
-  learningRate?: number;
   temperature?: number;
   augment?: Partial<AugmentOptions>;
   projectionDim?: number;
@@ -135,24 +124,7 @@ export async function pretrainImageEncoder(o: PretrainImageOptions): Promise<Pre
       },
     };
   }
-  return runPretextLoop(
-    {
-      checkpointDir: o.checkpointDir,
-      n: o.n,
-      epochs: o.epochs,
-      batchSize,
-      seed,
-      resume: o.resume ?? false,
-      maxSeconds: o.maxSeconds,
-      signal: o.signal,
-      onProgress: o.onProgress,
-      modality: 'image',
-      task: o.task,
-      config,
-      learningRate,
-    },
-    spec,
-  );
+  return runPretext(o, { modality: 'image', task: o.task, n: o.n, batchSize, learningRate, config }, spec);
 }
 
 export interface EmbedImagesOptions {

@@ -27,28 +27,19 @@ import { buildMaskedWordHead, buildTextEncoder, defaultTextEncoderConfig, type T
 import { buildProjectionHead } from '../../ssl/projection';
 import { l2NormalizeInPlace } from '../../util/math';
 import { ntXentLoss } from '../../ssl/ntxent';
-import { runPretextLoop, type PretrainResult, type TaskSpec } from '../../ssl/loop';
+import { runPretext, type PretrainOptions, type PretrainResult, type TaskSpec } from '../../ssl/loop';
 
 export type TextTask = 'masked' | 'contrastive';
 
 /** Longest token sequence kept per document. */
 const MAX_SEQ_TOKENS = 4000;
 
-export interface PretrainTextOptions {
+export interface PretrainTextOptions extends PretrainOptions {
   texts: string[];
   task: TextTask;
-  epochs: number;
-  batchSize?: number;
-  seed?: number;
-  checkpointDir: string;
-  resume?: boolean;
-  maxSeconds?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: Progress) => void;
   /** Tuning knobs (defaults are the tuned values). */
   encoder?: Partial<TextEncoderConfig>;
   vocab?: BuildVocabOptions;
-  learningRate?: number;
   temperature?: number;
   negatives?: number;
   /** Masked words predicted per document per step. */
@@ -222,24 +213,7 @@ export async function pretrainTextEncoder(o: PretrainTextOptions): Promise<Pretr
       },
     };
   }
-  return runPretextLoop(
-    {
-      checkpointDir: o.checkpointDir,
-      n,
-      epochs: o.epochs,
-      batchSize,
-      seed,
-      resume: o.resume ?? false,
-      maxSeconds: o.maxSeconds,
-      signal: o.signal,
-      onProgress: o.onProgress,
-      modality: 'text',
-      task: o.task,
-      config,
-      learningRate,
-    },
-    spec,
-  );
+  return runPretext(o, { modality: 'text', task: o.task, n, batchSize, learningRate, config }, spec);
 }
 
 export interface EmbedTextsOptions {

@@ -1,0 +1,140 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as jpeg from 'jpeg-js';
+import { syntheticJpeg, syntheticPhoto } from '../../src/bench/photos';
+import { ItemError, decodeImage, toUint8, type DecodedImage } from '../../src/core/modalities/image/decode';
+import { decodeJpegScaled, jpegScaleFor } from '../../src/core/modalities/image/jpegScaled';
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'jpeg');
+
+/** Mean absolute difference between `scaled` and `full` box-downscaled by `f` (whole f×f boxes only). */
+function maeAgainstBox(
+  scaled: DecodedImage,
+  full: { width: number; height: number; channels: number; data: Uint8Array },
+  f: number,
+): number {
+  assert.equal(scaled.width, Math.ceil(full.width / f));
+  assert.equal(scaled.height, Math.ceil(full.height / f));
+  const c = scaled.channels;
+  let err = 0;
+  let n = 0;
+  for (let y = 0; y < Math.floor(full.height / f); y++) {
+    for (let x = 0; x < Math.floor(full.width / f); x++) {
+      for (let ch = 0; ch < c; ch++) {
+        let m = 0;
+        for (let dy = 0; dy < f; dy++) {
+          for (let dx = 0; dx < f; dx++)
+            m += full.data[((y * f + dy) * full.width + x * f + dx) * full.channels + (full.channels === 1 ? 0 : ch)];
+        }
+        err += Math.abs(m / (f * f) - scaled.data[(y * scaled.width + x) * c + ch]);
+        n++;
+      }
+    }
+  }
+  return err / n;
+}
+
+test('a camera-like JPEG shrunk on load matches the full decode box-downscaled (1/8, 1/4, 1/2)', () => {
+  const buf = syntheticJpeg(800, 600, 3);
+  const full = jpeg.decode(buf, { useTArray: true, formatAsRGBA: false });
+  for (const n of [1, 2, 4] as const) {
+    const s = decodeJpegScaled(buf, n);
+    assert.ok(s, `scale ${n}/8 decoded`);
+    const mae = maeAgainstBox(s, { ...full, channels: 3 }, 8 / n);
+    assert.ok(mae < 1.5, `scale ${n}/8: mean abs error ${mae.toFixed(2)}`);
+  }
+});
+
+test('decodeImage with minSize shrinks in the DCT domain and the model input matches the full path', () => {
+  const buf = syntheticJpeg(1024, 768, 5);
+  const small = decodeImage(buf, 'photo.jpg', { minSize: 64 });
+  assert.deepEqual([small.width, small.height, small.channels], [128, 96, 3]);
+  const mid = decodeImage(buf, 'photo.jpg', { minSize: 200 });
+  assert.deepEqual([mid.width, mid.height], [512, 384]); // 1/4 would give 192 rows < 200
+  const whole = decodeImage(buf, 'photo.jpg', { minSize: 500 });
+  assert.deepEqual([whole.width, whole.height], [1024, 768]);
+  const a = toUint8(small, 64, 3);
+  const b = toUint8(decodeImage(buf, 'photo.jpg'), 64, 3);
+  let err = 0;
+  for (let i = 0; i < a.length; i++) err += Math.abs(a[i] - b[i]);
+  assert.ok(err / a.length < 1.5, `mean abs error ${(err / a.length).toFixed(2)}`);
+});
+
+test('jpegScaleFor never shrinks below the size asked for', () => {
+  assert.equal(jpegScaleFor(4000, 3000, 64), 1);
+  assert.equal(jpegScaleFor(4000, 3000, 375), 1);
+  assert.equal(jpegScaleFor(4000, 3000, 376), 2);
+  assert.equal(jpegScaleFor(4000, 3000, 1500), 4);
+  assert.equal(jpegScaleFor(4000, 3000, 1501), 8);
+  assert.equal(jpegScaleFor(100, 5000, 20), 2);
+  assert.equal(jpegScaleFor(100, 5000, 60), 8);
+});
+
+// The committed fixtures: every kind of JPEG the decoder takes (see test/fixtures/jpeg/README.md). Their source is
+// regenerated here, so the expected pixels do not come from any decoder.
+const SOURCE = syntheticPhoto(131, 97, 7);
+const KINDS = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.jpg'));
+
+test('baseline, progressive, subsampled, restart-marker, gray and Adobe-RGB JPEGs match their source box-downscaled', () => {
+  assert.ok(KINDS.length >= 8);
+  for (const f of KINDS) {
+    const buf = fs.readFileSync(path.join(FIXTURES, f));
+    const gray = f.startsWith('gray');
+    const src = new Uint8Array(131 * 97 * (gray ? 1 : 3));
+    for (let i = 0; i < 131 * 97; i++) {
+      const [r, g, b] = [SOURCE[i * 4], SOURCE[i * 4 + 1], SOURCE[i * 4 + 2]];
+      if (gray) src[i] = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+      else src.set([r, g, b], i * 3);
+    }
+    for (const n of [1, 2, 4] as const) {
+      const s = decodeJpegScaled(buf, n);
+      assert.ok(s, `${f} decoded at ${n}/8`);
+      assert.equal(s.channels, gray ? 1 : 3, f);
+      const mae = maeAgainstBox(s, { width: 131, height: 97, channels: gray ? 1 : 3, data: src }, 8 / n);
+      // The JPEG's own loss at quality 95 on a noisy image plus the scaled IDCT: a few levels at most.
+      assert.ok(mae < (n === 4 ? 6 : 3), `${f} at ${n}/8: mean abs error ${mae.toFixed(2)}`);
+    }
+  }
+});
+
+test('a truncated JPEG is refused with a reason, not decoded into garbage', () => {
+  const buf = syntheticJpeg(320, 240, 9);
+  for (const cut of [0.3, 0.6, 0.95]) {
+    const part = buf.subarray(0, Math.floor(buf.length * cut));
+    assert.throws(
+      () => decodeImage(part, 'cut.jpg', { minSize: 32 }),
+      (e: unknown) => e instanceof ItemError && /truncated/.test(e.message),
+    );
+    // The decoder on its own (without the header probe) notices too.
+    assert.throws(
+      () => decodeJpegScaled(part, 1),
+      (e: unknown) => e instanceof ItemError && /truncated|ends early/.test(e.message),
+    );
+  }
+});
+
+test('corrupt JPEGs give an ItemError with a reason, never another exception', () => {
+  const buf = syntheticJpeg(320, 240, 11);
+  // A Huffman table whose counts overrun its segment.
+  const dht = buf.indexOf(Buffer.from([0xff, 0xc4]));
+  const badTable = Buffer.from(buf);
+  badTable.fill(0xff, dht + 5, dht + 21);
+  assert.throws(
+    () => decodeImage(badTable, 'bad.jpg', { minSize: 32 }),
+    (e: unknown) => e instanceof ItemError && /corrupt JPEG/.test(e.message),
+  );
+  // Random bytes in the entropy-coded data: either decodes at the right size or is refused with an ItemError.
+  const sos = buf.indexOf(Buffer.from([0xff, 0xda]));
+  for (let seed = 1; seed <= 20; seed++) {
+    const bad = Buffer.from(buf);
+    for (let k = 0; k < 8; k++) bad[sos + 20 + ((seed * 7919 * (k + 1)) % (bad.length - sos - 30))] = (seed * 31 + k * 17) & 0xfe;
+    try {
+      const img = decodeImage(bad, 'bad.jpg', { minSize: 32 });
+      assert.deepEqual([img.width, img.height], [80, 60]); // 1/8 would give 30 rows < 32
+    } catch (e) {
+      assert.ok(e instanceof ItemError, `seed ${seed}: ${String(e)}`);
+    }
+  }
+});
