@@ -121,6 +121,13 @@ class PoolFeatures {
     return this.words.map((d, i) => mergeDocs(d, this.chars![i]));
   }
 
+  private viewList?: string[];
+  /** The parts of the documents there are (viewsOf), once per fit. */
+  views(minCov: number): string[] {
+    this.viewList ??= viewsOf(this.texts, this.buckets, minCov);
+    return this.viewList;
+  }
+
   /** Words and fields without bigrams: what the LSA directions are fitted on. */
   async lsaDocs(): Promise<SparseDoc[]> {
     this.lsaWords ??= await this.map((t) => lsaFeatures(t, this.buckets));
@@ -249,7 +256,7 @@ async function fitLinear(
     nClasses: C,
     buckets: B,
     subword,
-    views: viewsOf(o.texts, B, o.minViewCoverage ?? TEXT_HEAD_DEFAULTS.minViewCoverage),
+    views: pool.views(o.minViewCoverage ?? TEXT_HEAD_DEFAULTS.minViewCoverage),
     pool: docs.length,
     model: { ids: b64(idf.ids), idf: b64(idf.idf), W: b64(expandWeights(model, idf.ids, C)), bias: Array.from(model.bias) },
     ...(lsaState ? { lsa: lsaState } : {}),
