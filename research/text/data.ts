@@ -72,7 +72,8 @@ function loadSplit(dir: string, split: string, classIndex: Map<string, number>):
 }
 
 export function loadTextDataset(name: string): TextDataset {
-  const dir = path.join(DATA_DIR, name);
+  // A name, or the path of a prepared dataset elsewhere (e.g. one prepared into a scratch copy of the scripts).
+  const dir = path.isAbsolute(name) ? name : path.join(DATA_DIR, name);
   if (!fs.existsSync(path.join(dir, 'pool-truth.csv')))
     throw new Error(`${dir}: not prepared (node scripts/prepare-text-data.mjs, or scripts/prepare-data.mjs --only spam)`);
   // Classes sorted by name so that class ids do not depend on the order of the rows.

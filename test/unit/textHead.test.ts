@@ -127,7 +127,7 @@ test('text head on short real descriptions: 10 labels/class, the selected head b
     const seen: string[] = [];
     const state = await fitTextHead({ texts, train: trainOf(lab, y), nClasses: C, seed, onCandidate: (name) => seen.push(name) });
     const old = await fitTextHead({ texts, train: trainOf(lab, y), nClasses: C, seed, candidates: ['spread-nb'] });
-    assert.deepEqual(seen, ['linear-words', 'linear-subword', 'spread-nb']);
+    assert.deepEqual(seen, ['linear-lsa', 'linear-subword', 'spread-nb']);
     assert.ok(isTextHeadState(state));
     assert.equal(state.candidates!.length, 3);
     const best = Math.max(...state.candidates!.map((c) => c.estimatedAccuracy ?? -1));
@@ -152,7 +152,7 @@ test('text head states: JSON round trip of both kinds, old states still predict,
   const { texts, y, classes } = readFixture();
   const C = classes.length;
   const lab = pick(y, C, 5, 4);
-  for (const c of ['linear-subword', 'linear-words', 'spread-nb'] as const) {
+  for (const c of ['linear-subword', 'linear-words', 'linear-lsa', 'spread-nb'] as const) {
     const s = await fitTextHead({ texts, train: trainOf(lab, y), nClasses: C, candidates: [c] });
     assert.equal(s.kind, c === 'spread-nb' ? 'text-spread-nb' : 'text-linear');
     const back = JSON.parse(JSON.stringify(s)) as TextHeadState;
@@ -169,6 +169,7 @@ test('text head states: JSON round trip of both kinds, old states still predict,
       const { chosen: _c, candidates: _k, ...legacy } = back;
       assert.deepEqual(predictTextHead(legacy as TextHeadState, texts.slice(0, 20)), p);
     } else if (back.kind === 'text-linear') {
+      assert.equal(!!back.lsa, c === 'linear-lsa');
       assert.throws(() => predictTextHead({ ...back, model: { ...back.model, bias: [0] } }, texts), /do not match/);
     }
   }

@@ -54,3 +54,17 @@ export function l2NormalizeInPlace(x: Float32Array, n: number, dim: number): Flo
   }
   return x;
 }
+
+/** Softmax of one row of C scores divided by `temperature`, in double precision (for EM posteriors). */
+export function softmaxRow64(scores: ArrayLike<number>, C: number, temperature = 1): Float64Array {
+  const p = new Float64Array(C);
+  let m = -Infinity;
+  for (let c = 0; c < C; c++) m = Math.max(m, scores[c] / temperature);
+  let s = 0;
+  for (let c = 0; c < C; c++) {
+    p[c] = Math.exp(scores[c] / temperature - m);
+    s += p[c];
+  }
+  for (let c = 0; c < C; c++) p[c] /= s;
+  return p;
+}

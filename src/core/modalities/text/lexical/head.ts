@@ -11,8 +11,12 @@
  *     tokens (./features.ts) → multinomial logistic regression on the labelled rows (./linear.ts, L2 penalty 1);
  *   - 'linear-subword': the same plus character 3–5-grams of the words (./subword.ts), L2 penalty 0.2 (more,
  *     weaker features);
+ *   - 'linear-lsa': the subword features plus the document's coordinates in the pool's top 50 LSA directions
+ *     (./lsa.ts: truncated SVD of the pool's tf-idf of words and fields, L2-normalised coordinates × beta 1) — the
+ *     unlabelled pool teaches which words go together, so 10 labels per class reach the words they lack;
  *   - 'spread-nb': label spreading over tf-idf kNN graphs of the pool's views + naive Bayes on the spread labels
  *     (./spreadNb.ts) — the semi-supervised head that wins when the pool's neighbourhoods follow the classes (e-mail).
+ * By default 'linear-lsa', 'linear-subword' and 'spread-nb' are compared (TEXT_HEAD_DEFAULT_CANDIDATES).
  * Every candidate is cross-validated on the same stratified folds of the held-out human labels (src/core/train/
  * crossval.ts heldOutPlan / fitCalibrated with the same seed): the one with the best out-of-fold accuracy is kept
  * (ties: the earlier in the list; 'spread-nb' unless clearly beaten, see selectCandidate), fitted on every label, with the temperature of its own out-of-fold logits. Its
@@ -25,7 +29,9 @@ import { Rng } from '../../../models/random';
 import { softmaxRows } from '../../../train/calibration';
 import { fitCalibrated, heldOutPlan } from '../../../train/crossval';
 import type { TrainSet } from '../../../train/classifier';
+import { abortIf, b64, fromB64, validateTrainSet } from './common';
 import { textFeatures, type SparseDoc } from './features';
+import { fitLsa, lsaIndex, lsaProject } from './lsa';
 import { fitSparseLogReg, sparseLogRegLogits, type SparseLogReg } from './linear';
 import { fitSpreadNbHead, predictSpreadNb, TEXT_HEAD_DEFAULTS, type TextHeadOptions as SpreadNbOptions } from './spreadNb';
 import { isTextHeadState, type LinearTextState, type SpreadNbState, type TextHeadCandidate, type TextHeadState } from './state';
@@ -34,29 +40,26 @@ import { tfidfRows, type SparseRow } from './tfidf';
 
 export { isTextHeadState, TEXT_HEAD_DEFAULTS, type TextHeadState, type LinearTextState, type SpreadNbState };
 
-export const TEXT_HEAD_CANDIDATES = ['linear-words', 'linear-subword', 'spread-nb'] as const;
+export const TEXT_HEAD_CANDIDATES = ['linear-words', 'linear-subword', 'linear-lsa', 'spread-nb'] as const;
 export type TextHeadCandidateName = (typeof TEXT_HEAD_CANDIDATES)[number];
+/**
+ * The candidates compared by default: 'linear-lsa' beat 'linear-words' and 'linear-subword' on every text dev set
+ * (research/text, BENCHMARKS.md 2026-12-03) but not on a tiny pool of very short texts (160 descriptions of 2–10
+ * words), where 'linear-subword' stays the better one; 'linear-words' never won, and fewer candidates make the
+ * selection less noisy and the fit faster. 'linear-lsa' first: it wins ties.
+ */
+export const TEXT_HEAD_DEFAULT_CANDIDATES: readonly TextHeadCandidateName[] = ['linear-lsa', 'linear-subword', 'spread-nb'];
 
 export interface TextHeadOptions extends SpreadNbOptions {
-  /** Candidates to compare (default all of TEXT_HEAD_CANDIDATES); one name = no selection. */
+  /** Candidates to compare (default TEXT_HEAD_DEFAULT_CANDIDATES); one name = no selection. */
   candidates?: readonly TextHeadCandidateName[];
+  /** LSA directions of 'linear-lsa' (default: lsaDim of LINEAR_TEXT_DEFAULTS, at most one per lsaDocsPerDim pool texts). */
+  lsaDim?: number;
   /** Called with every fitted candidate's state (for inspection and research scripts). */
   onCandidate?: (name: TextHeadCandidateName, state: TextHeadState) => void;
 }
 
-export const LINEAR_TEXT_DEFAULTS = { l2Words: 1, l2Subword: 0.2, iterations: 300 };
-
-const b64 = (a: Int32Array | Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-function fromB64<T extends Int32Array | Float32Array>(s: string, ctor: new (b: ArrayBuffer) => T): T {
-  const buf = Buffer.from(s, 'base64');
-  const copy = new ArrayBuffer(buf.byteLength);
-  new Uint8Array(copy).set(buf);
-  return new ctor(copy);
-}
-
-function abortIf(signal?: AbortSignal): void {
-  if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-}
+export const LINEAR_TEXT_DEFAULTS = { l2Words: 1, l2Subword: 0.2, iterations: 300, lsaDim: 50, lsaDocsPerDim: 20, lsaBeta: 1 };
 
 /** The sparse features of the linear candidates: words, bigrams, fields (+ character n-grams). */
 export function linearTextFeatures(text: string, buckets: number, subword: boolean): SparseDoc {
@@ -87,38 +90,128 @@ function viewsOf(texts: readonly string[], buckets: number, minCov: number): str
   return withFields >= minCov * texts.length ? ['fields', 'body'] : ['body'];
 }
 
-function validate(o: TextHeadOptions): void {
-  const C = o.nClasses;
-  const n = o.texts.length;
-  const t = o.train;
-  const m = t.index.length;
-  if (!Number.isInteger(C) || C < 2) throw new Error(`Need at least 2 classes, got ${C}`);
-  if (!m) throw new Error('No labelled items to train on.');
-  if (t.y.length !== m || t.weight.length !== m || (t.holdout && t.holdout.length !== m)) {
-    throw new Error('train.index, train.y, train.weight (and holdout) must have the same length');
+/** The pool's sparse documents, computed once per fit and shared by the candidates that read them. */
+class PoolFeatures {
+  private words?: SparseDoc[];
+  private chars?: SparseDoc[];
+  private lsaWords?: SparseDoc[];
+  constructor(
+    private readonly texts: readonly string[],
+    private readonly buckets: number,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  private async map(f: (t: string) => SparseDoc): Promise<SparseDoc[]> {
+    const out: SparseDoc[] = [];
+    for (let i = 0; i < this.texts.length; i++) {
+      if (i % 256 === 0) {
+        abortIf(this.signal);
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      out.push(f(this.texts[i]));
+    }
+    return out;
   }
-  for (let k = 0; k < m; k++) {
-    if (t.index[k] < 0 || t.index[k] >= n) throw new Error(`train.index[${k}] = ${t.index[k]} is not a row of the ${n} texts`);
-    if (t.y[k] < 0 || t.y[k] >= C) throw new Error(`train.y[${k}] = ${t.y[k]} is not a class (0..${C - 1})`);
+
+  /** Words, bigrams, fields (linear-words), plus character n-grams when `subword`. */
+  async docs(subword: boolean): Promise<SparseDoc[]> {
+    this.words ??= await this.map((t) => linearTextFeatures(t, this.buckets, false));
+    if (!subword) return this.words;
+    this.chars ??= await this.map((t) => charNgramFeatures(t, { buckets: this.buckets }));
+    return this.words.map((d, i) => mergeDocs(d, this.chars![i]));
+  }
+
+  private viewList?: string[];
+  /** The parts of the documents there are (viewsOf), once per fit. */
+  views(minCov: number): string[] {
+    this.viewList ??= viewsOf(this.texts, this.buckets, minCov);
+    return this.viewList;
+  }
+
+  /** Words and fields without bigrams: what the LSA directions are fitted on. */
+  async lsaDocs(): Promise<SparseDoc[]> {
+    this.lsaWords ??= await this.map((t) => lsaFeatures(t, this.buckets));
+    return this.lsaWords;
   }
 }
 
-/** Fits one linear candidate (cross-validated and calibrated) on the pool's tf-idf rows. */
-async function fitLinear(o: TextHeadOptions, subword: boolean, report: () => void): Promise<LinearTextState> {
+/** The features the LSA directions read (words and fields, no bigrams: they co-occur too rarely to help). */
+export function lsaFeatures(text: string, buckets: number): SparseDoc {
+  return textFeatures(text, { buckets, bigrams: false });
+}
+
+/**
+ * LSA coordinates of documents, L2-normalised and scaled by `beta` (a document with no known word: zeros). Only the
+ * direction of x·V counts, so the tf-idf weights need the idf of V's features only.
+ */
+function lsaCoords(
+  docs: readonly SparseDoc[],
+  lsa: { ids: Int32Array; idf: Float32Array; V: Float32Array; dim: number },
+  beta: number,
+): Float32Array[] {
+  const at = lsaIndex(lsa);
+  return docs.map((d) => {
+    const ids: number[] = [];
+    const w: number[] = [];
+    for (let j = 0; j < d.ids.length; j++) {
+      const r = at.get(d.ids[j]);
+      if (r === undefined) continue;
+      ids.push(d.ids[j]);
+      w.push((1 + Math.log(d.counts[j])) * lsa.idf[r]);
+    }
+    const z = lsaProject(lsa, { ids: Int32Array.from(ids), w: Float32Array.from(w) }, at);
+    let s = 0;
+    for (const v of z) s += v * v;
+    const k = s > 0 ? beta / Math.sqrt(s) : 0;
+    for (let q = 0; q < z.length; q++) z[q] *= k;
+    return z;
+  });
+}
+
+/** A tf-idf row with LSA coordinates appended as features buckets … buckets + dim − 1. */
+function withCoords(r: SparseRow, z: Float32Array, buckets: number): SparseRow {
+  const ids = new Int32Array(r.ids.length + z.length);
+  const w = new Float32Array(r.ids.length + z.length);
+  ids.set(r.ids);
+  w.set(r.w);
+  for (let q = 0; q < z.length; q++) {
+    ids[r.ids.length + q] = buckets + q;
+    w[r.ids.length + q] = z[q];
+  }
+  return { ids, w };
+}
+
+/** Fits one linear candidate (cross-validated and calibrated) on the pool's tf-idf rows (+ LSA coordinates). */
+async function fitLinear(
+  o: TextHeadOptions,
+  name: 'linear-words' | 'linear-subword' | 'linear-lsa',
+  pool: PoolFeatures,
+  report: () => void,
+): Promise<LinearTextState> {
   const C = o.nClasses;
   const B = o.buckets ?? TEXT_HEAD_DEFAULTS.buckets;
   const t: TrainSet = o.train;
   const seed = o.seed ?? 1;
-  const docs: SparseDoc[] = [];
-  for (let i = 0; i < o.texts.length; i++) {
-    if (i % 256 === 0) {
-      abortIf(o.signal);
-      await new Promise<void>((r) => setImmediate(r));
-    }
-    docs.push(linearTextFeatures(o.texts[i], B, subword));
-  }
+  const subword = name !== 'linear-words';
+  const docs = await pool.docs(subword);
   const idf = poolIdf(docs);
-  const rows = rowsUnder(docs, idf, docs.length, B);
+  let rows = rowsUnder(docs, idf, docs.length, B);
+  let lsaPart: { ids: Int32Array; idf: Float32Array; V: Float32Array; dim: number; beta: number } | undefined;
+  if (name === 'linear-lsa') {
+    const ldocs = await pool.lsaDocs();
+    const lidf = poolIdf(ldocs);
+    abortIf(o.signal);
+    // A direction needs documents to be more than noise: at most one per lsaDocsPerDim texts. (On a 160-text pool
+    // of 2–10-word descriptions no dimension helped; the selection keeps 'linear-subword' there.)
+    const dim =
+      o.lsaDim ?? Math.max(2, Math.min(LINEAR_TEXT_DEFAULTS.lsaDim, Math.floor(ldocs.length / LINEAR_TEXT_DEFAULTS.lsaDocsPerDim)));
+    const lsa = fitLsa({ rows: rowsUnder(ldocs, lidf, ldocs.length, B), dim, seed, signal: o.signal });
+    const at = new Map<number, number>();
+    lidf.ids.forEach((id, j) => at.set(id, j));
+    lsaPart = { ...lsa, idf: Float32Array.from(lsa.ids, (id) => lidf.idf[at.get(id)!]), beta: LINEAR_TEXT_DEFAULTS.lsaBeta };
+    const Z = lsaCoords(ldocs, lsaPart, lsaPart.beta);
+    rows = rows.map((r, i) => withCoords(r, Z[i], B));
+  }
   const l2 = subword ? LINEAR_TEXT_DEFAULTS.l2Subword : LINEAR_TEXT_DEFAULTS.l2Words;
   const plan = heldOutPlan(t, o.folds ?? TEXT_HEAD_DEFAULTS.folds);
   const { model, calibration } = await fitCalibrated<SparseLogReg>({
@@ -149,15 +242,24 @@ async function fitLinear(o: TextHeadOptions, subword: boolean, report: () => voi
       ),
     temperature: { minT: 1e-3, maxT: 10 },
   });
+  let lsaState: LinearTextState['lsa'];
+  if (lsaPart) {
+    const W = new Float32Array(lsaPart.dim * C);
+    model.ids.forEach((id, q) => {
+      if (id >= B) W.set(model.W.subarray(q * C, (q + 1) * C), (id - B) * C);
+    });
+    lsaState = { dim: lsaPart.dim, beta: lsaPart.beta, ids: b64(lsaPart.ids), idf: b64(lsaPart.idf), V: b64(lsaPart.V), W: b64(W) };
+  }
   return {
     version: 2,
     kind: 'text-linear',
     nClasses: C,
     buckets: B,
     subword,
-    views: viewsOf(o.texts, B, o.minViewCoverage ?? TEXT_HEAD_DEFAULTS.minViewCoverage),
+    views: pool.views(o.minViewCoverage ?? TEXT_HEAD_DEFAULTS.minViewCoverage),
     pool: docs.length,
     model: { ids: b64(idf.ids), idf: b64(idf.idf), W: b64(expandWeights(model, idf.ids, C)), bias: Array.from(model.bias) },
+    ...(lsaState ? { lsa: lsaState } : {}),
     ...calibration,
     seed,
   };
@@ -177,8 +279,8 @@ function expandWeights(m: SparseLogReg, ids: Int32Array, C: number): Float32Arra
 
 /** Fits the text head: every candidate, cross-validated on the same folds; the best out of fold is kept. */
 export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
-  validate(o);
-  const names = o.candidates ?? TEXT_HEAD_CANDIDATES;
+  validateTrainSet(o.train, o.texts.length, o.nClasses);
+  const names = o.candidates ?? TEXT_HEAD_DEFAULT_CANDIDATES;
   if (!names.length || names.some((c) => !TEXT_HEAD_CANDIDATES.includes(c)))
     throw new Error(`Unknown text head candidates: ${names.join(', ')}`);
   const t0 = Date.now();
@@ -192,6 +294,7 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
     const el = (Date.now() - t0) / 1000;
     o.onProgress?.({ stage: 'train', done, total, etaSeconds: done > 0 ? (el / done) * (total - done) : undefined, message });
   };
+  const pool = new PoolFeatures(o.texts, o.buckets ?? TEXT_HEAD_DEFAULTS.buckets, o.signal);
   const states: TextHeadState[] = [];
   const candidates: TextHeadCandidate[] = [];
   for (let j = 0; j < names.length; j++) {
@@ -209,7 +312,7 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
       });
     } else {
       done = base + 1;
-      s = await fitLinear(o, c === 'linear-subword', () => {
+      s = await fitLinear(o, c, pool, () => {
         done = Math.min(base + share[j], done + 1);
         report(`${c}: classifier`);
       });
@@ -256,5 +359,21 @@ export function predictTextHead(state: TextHeadState, texts: readonly string[]):
   if (model.W.length !== ids.length * C || idf.idf.length !== ids.length || model.bias.length !== C)
     throw new Error('text-linear state: model arrays do not match its feature ids');
   const docs = texts.map((x) => linearTextFeatures(x, state.buckets, state.subword));
-  return softmaxRows(sparseLogRegLogits(model, rowsUnder(docs, idf, state.pool, state.buckets)), texts.length, C, state.temperature);
+  const logits = sparseLogRegLogits(model, rowsUnder(docs, idf, state.pool, state.buckets));
+  if (state.lsa) {
+    const l = state.lsa;
+    const lsa = { ids: fromB64(l.ids, Int32Array), idf: fromB64(l.idf, Float32Array), V: fromB64(l.V, Float32Array), dim: l.dim };
+    const W = fromB64(l.W, Float32Array);
+    if (lsa.idf.length !== lsa.ids.length || lsa.V.length !== lsa.ids.length * l.dim || W.length !== l.dim * C)
+      throw new Error('text-linear state: LSA arrays do not match its dimension');
+    const Z = lsaCoords(
+      texts.map((x) => lsaFeatures(x, state.buckets)),
+      lsa,
+      l.beta,
+    );
+    Z.forEach((z, i) => {
+      for (let q = 0; q < l.dim; q++) if (z[q]) for (let c = 0; c < C; c++) logits[i * C + c] += z[q] * W[q * C + c];
+    });
+  }
+  return softmaxRows(logits, texts.length, C, state.temperature);
 }

@@ -12,6 +12,7 @@
  */
 
 import type { SparseDoc } from './features';
+import { softmaxRow64 } from '../../../util/math';
 
 export interface NbModel {
   version: 1;
@@ -62,20 +63,6 @@ function docWeights(d: SparseDoc, docLength: number): Float32Array {
   const k = docLength <= 0 ? 1 : s > 0 ? docLength / s : 0;
   for (let j = 0; j < w.length; j++) w[j] *= k;
   return w;
-}
-
-/** Posteriors (row-major n × C) from per-class log joints, with temperature. */
-export function softmaxLog(scores: Float64Array, C: number, temperature = 1): Float64Array {
-  const p = new Float64Array(C);
-  let m = -Infinity;
-  for (let c = 0; c < C; c++) m = Math.max(m, scores[c] / temperature);
-  let s = 0;
-  for (let c = 0; c < C; c++) {
-    p[c] = Math.exp(scores[c] / temperature - m);
-    s += p[c];
-  }
-  for (let c = 0; c < C; c++) p[c] /= s;
-  return p;
 }
 
 /** Per-class log joint of a document under the model (dense model arrays, see `denseLogp`). */
@@ -149,7 +136,7 @@ export function fitNbEm(o: NbEmOptions): NbModel {
     if (o.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
     for (let i = 0; i < n; i++) {
       if (isLab[i]) continue;
-      const p = softmaxLog(scoreDense(dense, logPrior, C, o.docs[i], W[i]), C, temperature);
+      const p = softmaxRow64(scoreDense(dense, logPrior, C, o.docs[i], W[i]), C, temperature);
       for (let c = 0; c < C; c++) resp[i * C + c] = p[c];
       mass[i] = lambda;
     }

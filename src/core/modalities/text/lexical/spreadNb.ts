@@ -24,6 +24,7 @@ import { softmaxRows } from '../../../train/calibration';
 import { fitCalibrated, heldOutPlan } from '../../../train/crossval';
 import { spreadLabels, type KnnGraph } from '../../../train/graph';
 import { textFeatures, type SparseDoc, type TextFeatureOptions } from './features';
+import { abortIf, b64, fromB64, validateTrainSet } from './common';
 import { fitNbEm, type NbModel } from './nbem';
 import { idfOf, sparseKnnGraph, tfidfRows } from './tfidf';
 import type { SpreadNbState } from './state';
@@ -63,18 +64,6 @@ export const TEXT_HEAD_DEFAULTS = {
   nbAlpha: 0.1,
 };
 
-const b64 = (a: Int32Array | Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-function fromB64<T extends Int32Array | Float32Array>(s: string, ctor: new (b: ArrayBuffer) => T): T {
-  const buf = Buffer.from(s, 'base64');
-  const copy = new ArrayBuffer(buf.byteLength);
-  new Uint8Array(copy).set(buf);
-  return new ctor(copy);
-}
-
-function abortIf(signal?: AbortSignal): void {
-  if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-}
-
 /** NB logits of documents: per-class log joint divided by the document's total feature weight (so the scale is per word). */
 export function nbLogits(
   model: Pick<NbModel, 'nClasses' | 'ids' | 'logp' | 'unseen' | 'logPrior'>,
@@ -105,16 +94,7 @@ export async function fitSpreadNbHead(o: TextHeadOptions): Promise<SpreadNbState
   const C = o.nClasses;
   const n = o.texts.length;
   const t = o.train;
-  const m = t.index.length;
-  if (!Number.isInteger(C) || C < 2) throw new Error(`Need at least 2 classes, got ${C}`);
-  if (!m) throw new Error('No labelled items to train on.');
-  if (t.y.length !== m || t.weight.length !== m || (t.holdout && t.holdout.length !== m)) {
-    throw new Error('train.index, train.y, train.weight (and holdout) must have the same length');
-  }
-  for (let k = 0; k < m; k++) {
-    if (t.index[k] < 0 || t.index[k] >= n) throw new Error(`train.index[${k}] = ${t.index[k]} is not a row of the ${n} texts`);
-    if (t.y[k] < 0 || t.y[k] >= C) throw new Error(`train.y[${k}] = ${t.y[k]} is not a class (0..${C - 1})`);
-  }
+  validateTrainSet(t, n, C);
   const B = o.buckets ?? TEXT_HEAD_DEFAULTS.buckets;
   const kNn = o.k ?? TEXT_HEAD_DEFAULTS.k;
   const gamma = o.gamma ?? TEXT_HEAD_DEFAULTS.gamma;

@@ -5,7 +5,8 @@
  * Two kinds, both with the calibration fields (temperature, out-of-fold estimate) and the record of the head
  * selection (`chosen`, `candidates`: every candidate's out-of-fold accuracy on the held-out human labels):
  *   - 'text-spread-nb': label spreading over tf-idf kNN graphs + naive Bayes (./spreadNb.ts);
- *   - 'text-linear': logistic regression on tf-idf of words, bigrams, fields (and character n-grams) (./head.ts).
+ *   - 'text-linear': logistic regression on tf-idf of words, bigrams, fields (and character n-grams, and the pool's
+ *     LSA coordinates) (./head.ts).
  * States saved before the selection existed ('text-spread-nb' without `chosen`) still load and predict.
  */
 import type { CalibrationFields } from '../../../train/crossval';
@@ -48,6 +49,11 @@ export interface LinearTextState extends CalibrationFields, SelectionFields {
   pool: number;
   /** base64 Int32 ids (ascending) with idf (Float32) for every feature of the pool; weights (ids × C) and bias. */
   model: { ids: string; idf: string; W: string; bias: number[] };
+  /**
+   * 'linear-lsa' only: the pool's LSA directions (./lsa.ts) over words and fields, and the weights of a document's
+   * L2-normalised coordinates (× beta): base64 Int32 ids, Float32 idf (per id), V (ids × dim), W (dim × C).
+   */
+  lsa?: { dim: number; beta: number; ids: string; idf: string; V: string; W: string };
   seed: number;
 }
 
