@@ -29,6 +29,8 @@ export interface RoundResult {
   pseudoLabelled: number;
   /** The classifier head the engine used ('spread' or 'linear'). */
   head: string;
+  /** The model chosen by held-out human labels and every candidate's accuracy on them (Project.train's `chosen`). */
+  chosen?: { name: string; heldOut: number; candidates: { name: string; accuracy: number | null }[] } | null;
   /** The engine's out-of-fold estimate of its accuracy. */
   estimatedAccuracy: number | null;
   /** Proposals at or above the threshold. */
@@ -110,6 +112,8 @@ export interface BenchResult {
     /** The journal's labels agree with what the annotator did (label for label). */
     journalConsistent: boolean;
     trainSeconds: number;
+    /** The final train's model chosen by held-out human labels (see RoundResult.chosen). */
+    chosen?: RoundResult['chosen'];
     /** The final train's fine-tuning (--finetune): seconds, items/s summed over the networks, its calibration estimate. */
     finetune: {
       seconds: number;

@@ -38,6 +38,11 @@ export interface TrainSummary {
   estimatedAccuracy?: number;
   /** Set when the encoder was fine-tuned and its networks made the predictions. */
   finetuned?: FinetuneRecord;
+  /**
+   * The model chosen by held-out human labels (embedding heads): its name (the head, 'finetuned', 'scratch' or
+   * '<head>+scratch'), how many labels were held out, and every candidate's accuracy on them (null: not scored).
+   */
+  chosen?: { name: string; heldOut: number; candidates: { name: string; accuracy: number | null }[] };
   seconds: { embed: number; fit: number; predict: number; finetune: number };
 }
 

@@ -24,6 +24,25 @@ export interface FinetuneRecord {
   estimatedAccuracy?: number;
   itemsPerSecond: number;
   seconds: number;
+  /** 'finetuned' (from the pretrained encoder, with the teacher's guesses) or 'scratch' (from random init, on the labels). */
+  kind?: 'finetuned' | 'scratch';
+  /** Set when the predictions are this share of the embedding head's probabilities plus the rest of the networks'. */
+  mixHead?: number;
+}
+
+/**
+ * Labelled images a network trained from scratch sees, summed over epochs (at least 10 epochs of a large train set;
+ * on tiny pools at most 50 per pool item).
+ */
+export const SCRATCH_ITEMS_SEEN = 10_000;
+
+/**
+ * Epochs for `labels` labelled rows so the network sees about `itemsSeen` images: the `finetune` job takes
+ * ⌊labels / 128⌋ (≥ 1) batches of ≤ 128 per epoch, so a few labels need many epochs. At most 300.
+ */
+export function scratchEpochs(labels: number, itemsSeen = SCRATCH_ITEMS_SEEN): number {
+  const perEpoch = Math.max(1, Math.floor(labels / Math.min(128, labels))) * Math.min(128, labels);
+  return Math.max(1, Math.min(300, Math.round(itemsSeen / Math.max(1, perEpoch))));
 }
 
 /** The fine-tuned networks' averaged logits for the images of `data`. */
@@ -55,6 +74,65 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
   return {
     enabled: (config) => config.finetune,
     folders: (record) => record.networks,
+    /**
+     * The encoder trained from random initialisation on the labels (no pretraining, no teacher), two networks in
+     * parallel: one without the held-out labels, scored and calibrated on them; one on every label, which predicts
+     * with that temperature.
+     */
+    async scratch(ctx, o, opts) {
+      const t0 = Date.now();
+      const C = o.nClasses;
+      const itemsSeen = Math.min(Math.max(SCRATCH_ITEMS_SEEN, 10 * o.all.index.length), 50 * o.data.n);
+      const sets = [o.fit, o.all];
+      const names = [`finetune-${o.model}-scratch-heldout`, `finetune-${o.model}-scratch`];
+      const merge = combineProgress('train', 2, opts.onProgress);
+      const runs = await Promise.all(
+        sets.map((set, w) =>
+          ctx.runner.run(
+            'finetune',
+            {
+              data: o.data,
+              train: set,
+              nClasses: C,
+              epochs: scratchEpochs(set.index.length, itemsSeen),
+              seed: ctx.config.seed + 211 + w,
+              initFrom: '',
+              checkpointDir: ctx.paths.checkpoint(names[w]),
+            },
+            { signal: opts.signal, onProgress: merge(w), worker: w % ctx.config.workers },
+          ),
+        ),
+      );
+      const held = await networkLogits(ctx, [names[0]], o.data, opts);
+      const cal = await ctx.runner.run(
+        'calibrateLogits',
+        { logits: held, n: o.data.n, nClasses: C, calRows: o.calRows, calY: o.calY },
+        { signal: opts.signal },
+      );
+      const logits = await networkLogits(ctx, [names[1]], o.data, opts);
+      const final = await ctx.runner.run(
+        'calibrateLogits',
+        { logits, n: o.data.n, nClasses: C, calRows: new Int32Array(0), calY: new Int32Array(0), temperature: cal.temperature },
+        { signal: opts.signal },
+      );
+      await fs.rm(ctx.paths.checkpoint(names[0]), { recursive: true, force: true });
+      return {
+        probs: final.probs,
+        heldOutProbs: cal.probs,
+        record: {
+          networks: [names[1]],
+          initFrom: null,
+          epochs: scratchEpochs(o.all.index.length, itemsSeen),
+          temperature: cal.temperature,
+          trainedOn: { labels: o.all.index.length, pseudo: 0 },
+          calibrationItems: o.calRows.length,
+          estimatedAccuracy: cal.accuracy,
+          itemsPerSecond: runs.reduce((s, r) => s + r.itemsPerSecond, 0),
+          seconds: (Date.now() - t0) / 1000,
+          kind: 'scratch',
+        },
+      };
+    },
     async run(ctx, o, opts) {
       const t0 = Date.now();
       const C = o.nClasses;
@@ -103,6 +181,7 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
           estimatedAccuracy: cal.accuracy,
           itemsPerSecond: runs.reduce((s, r) => s + r.itemsPerSecond, 0),
           seconds: (Date.now() - t0) / 1000,
+          kind: 'finetuned',
         },
       };
     },
