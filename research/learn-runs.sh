@@ -31,8 +31,10 @@ for name in ${SETS[@]}; do
   tag=$name-$MODE-e$EP-s$SEED
   found=$(ls -d "$pre"/selflabel-bench-*/pool 2>/dev/null | head -1 || true)
   if [ -z "$found" ]; then keep=(--keep --scratch "$pre"); from=(); else keep=(); from=(--pretrained-from "$found"); fi
+  if [ -z "$found" ] || [ ! -s "$OUT/$tag-before.json" ]; then
   echo "[learn] $tag before: $(uptime)"
   node "$BEFORE/cli.js" bench "${common[@]}" "${keep[@]}" "${from[@]}" --json "$OUT/$tag-before.json" > "$OUT/$tag-before.md" 2> "$OUT/$tag-before.err" || echo "[learn] before failed"
+  fi
   [ -z "${from[*]:-}" ] && from=(--pretrained-from "$(ls -d "$pre"/selflabel-bench-*/pool | head -1)")
   echo "[learn] $tag after: $(uptime)"
   node dist/cli.js bench "${common[@]}" "${from[@]}" $([ -n "${AFTER_BASELINES:-}" ] || echo --no-baselines) --json "$OUT/$tag-after.json" > "$OUT/$tag-after.md" 2> "$OUT/$tag-after.err" || echo "[learn] after failed"

@@ -30,7 +30,7 @@ export interface RoundResult {
   /** The classifier head the engine used ('spread' or 'linear'). */
   head: string;
   /** The model chosen by held-out human labels and every candidate's accuracy on them (Project.train's `chosen`). */
-  chosen?: { name: string; heldOut: number; candidates: { name: string; accuracy: number | null }[] } | null;
+  chosen?: import('../core/project/types').TrainSummary['chosen'] | null;
   /** The engine's out-of-fold estimate of its accuracy. */
   estimatedAccuracy: number | null;
   /** Proposals at or above the threshold. */

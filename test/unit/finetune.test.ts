@@ -84,7 +84,10 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     // Networks of the candidates not chosen are not kept.
     const kept = fs.readdirSync(models).filter((d) => d.startsWith('finetune-'));
     assert.deepEqual(kept.sort(), (f?.networks ?? []).slice().sort(), 'only the chosen networks stay on disk');
-    assert.equal(cf.state.priorWeights.length, classes.length, 'the pool priors are saved for other folders');
+    assert.ok(ch.priors && ch.priors.estimate.length === classes.length, 'the pool priors are estimated');
+    assert.ok(Math.abs(ch.priors.estimate.reduce((a, b) => a + b, 0) - 1) < 1e-6);
+    if (ch.priors.applied) assert.equal(cf.state.priorWeights.length, classes.length, 'applied priors are saved for other folders');
+    else assert.equal(cf.state.priorWeights, undefined);
     // Every pool item gets a prediction whose confidence is a probability.
     let agree = 0;
     for (const [item, label] of truth) {

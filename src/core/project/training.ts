@@ -24,6 +24,9 @@ import { ProjectError } from './errors';
 import { accuracyOnRows, calibrationSplit, chooseCandidate, oofAccuracyOn, withoutPositions, type Candidate } from '../train/select';
 import { applyPriorWeights, estimatePoolPriors, trainingPriors } from '../train/priors';
 
+/** Held-out accuracy of the chosen model from which the pool's EM class priors re-weight its probabilities. */
+export const PRIOR_MIN_ACCURACY = 0.85;
+
 /** w · a + (1 − w) · b, elementwise (probabilities of two models for the same rows). */
 function meanProbs(a: Float32Array, b: Float32Array, w = 0.5): Float32Array {
   const out = new Float32Array(a.length);
@@ -246,9 +249,15 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
       candidates: cands.map((c) => ({ name: c.name, accuracy: c.accuracy ?? null })),
     };
     // The pool's class priors (EM on the chosen model's probabilities): the labels are often balanced, the pool not.
+    // EM trusts the probabilities; from a weak model it runs away (icons, a 57% head: test 31% → 9%), so the
+    // estimate is applied only when the chosen model is right on PRIOR_MIN_ACCURACY of the held-out labels.
     const pri = estimatePoolPriors(probs, n, C, trainingPriors(set.y, set.weight, C));
-    probs = applyPriorWeights(probs, n, C, pri.weights);
-    state = { ...headState, priorWeights: pri.weights };
+    const apply = (best.accuracy ?? estimatedAccuracy ?? 0) >= PRIOR_MIN_ACCURACY;
+    if (apply) {
+      probs = applyPriorWeights(probs, n, C, pri.weights);
+      state = { ...headState, priorWeights: pri.weights };
+    }
+    chosen.priors = { estimate: pri.priors, applied: apply };
   }
   const t4 = Date.now();
   const time = new Date().toISOString();
