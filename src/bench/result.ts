@@ -17,6 +17,18 @@ export interface StageSeconds {
   total: number;
 }
 
+/** SelfLabel's accuracies minus the best baseline's (null where nothing to compare). */
+export function baselineMargin(
+  final: { testAccuracy: number | null; datasetLabelAccuracy: number },
+  baselines: readonly BaselineResult[],
+): { test: number | null; dataset: number | null } {
+  const tests = baselines.map((b) => b.testAccuracy).filter((v): v is number => v !== null);
+  return {
+    test: final.testAccuracy !== null && tests.length ? final.testAccuracy - Math.max(...tests) : null,
+    dataset: baselines.length ? final.datasetLabelAccuracy - Math.max(...baselines.map((b) => b.datasetLabelAccuracy)) : null,
+  };
+}
+
 export interface RoundResult {
   round: number;
   /** Human actions so far (seed labels included). */
@@ -147,6 +159,11 @@ export interface BenchResult {
    * datasetLabelAccuracy, the labels each was trained on, seconds (features + fit + predict).
    */
   baselines: BaselineResult[];
+  /**
+   * SelfLabel minus the best baseline (fractions, e.g. 0.05 = 5 points ahead), on the test set and on the pool's
+   * labels; null without baselines (or without a test set).
+   */
+  baselineMargin: { test: number | null; dataset: number | null };
   targets: TargetResult[];
   warnings: string[];
 }

@@ -21,7 +21,7 @@ import { SimulatedAnnotator } from './annotator';
 import { median, score } from './metrics';
 import type { BenchOptions } from './options';
 import { evaluateTargets } from './report';
-import type { BenchResult, RoundResult, StageSeconds } from './result';
+import { baselineMargin, type BenchResult, type RoundResult, type StageSeconds } from './result';
 import { mulberry32 } from './rng';
 import { measureScanSpeed, measureStoreSpeed } from './speed';
 import { readTruth, sortClasses } from './truth';
@@ -476,9 +476,11 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         scanFilesPerSecond: scanRate,
       },
       baselines,
+      baselineMargin: { test: null, dataset: null },
       targets: [],
       warnings,
     };
+    result.baselineMargin = baselineMargin(result.final, baselines);
     const busy = Math.max(result.machine.loadAverage.start, result.machine.loadAverage.end);
     if (busy > result.machine.nproc * 1.25) {
       warnings.push(
