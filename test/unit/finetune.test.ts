@@ -57,11 +57,11 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     assert.ok(ch.heldOut > 0 && ch.heldOut <= per.size, `about a fifth held out: ${ch.heldOut}`);
     assert.deepEqual(
       ch.candidates.map((c) => c.name),
-      [tr.head, 'finetuned', 'scratch', `${tr.head}+scratch`],
+      [`${tr.head}+scratch`, tr.head, 'finetuned', 'scratch'],
     );
     for (const c of ch.candidates) assert.ok(c.accuracy !== null && c.accuracy >= 0 && c.accuracy <= 1, `${c.name} scored`);
     const best = Math.max(...ch.candidates.map((c) => c.accuracy ?? 0));
-    assert.equal(ch.candidates.find((c) => c.name === ch.name)?.accuracy, best, 'the best-scored candidate is chosen');
+    assert.equal(ch.name, ch.candidates.find((c) => c.accuracy === best)?.name, 'the best-scored candidate is chosen, the first on ties');
     if (ch.name !== tr.head) assert.equal(tr.estimatedAccuracy, best, "the estimate is the chosen model's held-out accuracy");
     assert.ok(
       progress.some((m) => m.includes('fine-tuning')),

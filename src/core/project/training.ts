@@ -231,7 +231,8 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
         // (the head's out-of-fold predictions there, the network that never saw them).
         const oofHeld = new Float32Array(headProbs.length);
         if (headState.oof) headState.oof.index.forEach((row, k) => oofHeld.set(headState.oof!.probs.slice(k * C, (k + 1) * C), row * C));
-        cands.push({
+        // Listed first: on a tie (few held-out labels) the mean of two different models is the safer bet.
+        cands.unshift({
           name: `${head}+scratch`,
           accuracy: headState.oof ? accuracyOnRows(meanProbs(oofHeld, r.heldOutProbs), split.rows, split.y, C) : undefined,
           value: { probs: meanProbs(headProbs, r.probs), record: { ...r.record, mixHead: 0.5 } },
