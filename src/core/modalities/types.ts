@@ -59,8 +59,9 @@ export interface Refinement<M extends Modality, R> {
   /**
    * Optional candidate model trained on the labels alone (images: the encoder from scratch), for the choice by
    * held-out human labels (src/core/train/select.ts): `fit` is the train set without the held-out labels
-   * (`calRows`, `calY`), `all` the whole train set. Returns calibrated probabilities of the model on every label,
-   * those of the model that never saw the held-out labels (`heldOutProbs`, to score it), and what `predict` needs.
+   * (`calRows`, `calY`), `all` the whole train set. Returns the calibrated probabilities it predicts with, those of
+   * the model that never saw the held-out labels (`heldOutProbs`, to score it; the same when it predicts with that
+   * one), and what `predict` needs.
    */
   scratch?(
     ctx: ModalityContext,

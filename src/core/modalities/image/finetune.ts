@@ -75,59 +75,48 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
     enabled: (config) => config.finetune,
     folders: (record) => record.networks,
     /**
-     * The encoder trained from random initialisation on the labels (no pretraining, no teacher), two networks in
-     * parallel: one without the held-out labels, scored and calibrated on them; one on every label, which predicts
-     * with that temperature.
+     * The encoder trained from random initialisation on the labels (no pretraining, no teacher), without the
+     * held-out labels: scored and calibrated on them, and it predicts — the network that was checked is the one
+     * used (a second one on every label was tried: unchecked, it once gave 71% on letters where the checked one had
+     * 95% of the held-out labels right).
      */
     async scratch(ctx, o, opts) {
       const t0 = Date.now();
       const C = o.nClasses;
-      const itemsSeen = Math.min(Math.max(SCRATCH_ITEMS_SEEN, 10 * o.all.index.length), 50 * o.data.n);
-      const sets = [o.fit, o.all];
-      const names = [`finetune-${o.model}-scratch-heldout`, `finetune-${o.model}-scratch`];
-      const merge = combineProgress('train', 2, opts.onProgress);
-      const runs = await Promise.all(
-        sets.map((set, w) =>
-          ctx.runner.run(
-            'finetune',
-            {
-              data: o.data,
-              train: set,
-              nClasses: C,
-              epochs: scratchEpochs(set.index.length, itemsSeen),
-              seed: ctx.config.seed + 211 + w,
-              initFrom: '',
-              checkpointDir: ctx.paths.checkpoint(names[w]),
-            },
-            { signal: opts.signal, onProgress: merge(w), worker: w % ctx.config.workers },
-          ),
-        ),
+      const itemsSeen = Math.min(Math.max(SCRATCH_ITEMS_SEEN, 10 * o.fit.index.length), 50 * o.data.n);
+      const name = `finetune-${o.model}-scratch`;
+      const epochs = scratchEpochs(o.fit.index.length, itemsSeen);
+      const run = await ctx.runner.run(
+        'finetune',
+        {
+          data: o.data,
+          train: o.fit,
+          nClasses: C,
+          epochs,
+          seed: ctx.config.seed + 211,
+          initFrom: '',
+          checkpointDir: ctx.paths.checkpoint(name),
+        },
+        { signal: opts.signal, onProgress: opts.onProgress },
       );
-      const held = await networkLogits(ctx, [names[0]], o.data, opts);
+      const logits = await networkLogits(ctx, [name], o.data, opts);
       const cal = await ctx.runner.run(
         'calibrateLogits',
-        { logits: held, n: o.data.n, nClasses: C, calRows: o.calRows, calY: o.calY },
+        { logits, n: o.data.n, nClasses: C, calRows: o.calRows, calY: o.calY },
         { signal: opts.signal },
       );
-      const logits = await networkLogits(ctx, [names[1]], o.data, opts);
-      const final = await ctx.runner.run(
-        'calibrateLogits',
-        { logits, n: o.data.n, nClasses: C, calRows: new Int32Array(0), calY: new Int32Array(0), temperature: cal.temperature },
-        { signal: opts.signal },
-      );
-      await fs.rm(ctx.paths.checkpoint(names[0]), { recursive: true, force: true });
       return {
-        probs: final.probs,
+        probs: cal.probs,
         heldOutProbs: cal.probs,
         record: {
-          networks: [names[1]],
+          networks: [name],
           initFrom: null,
-          epochs: scratchEpochs(o.all.index.length, itemsSeen),
+          epochs,
           temperature: cal.temperature,
-          trainedOn: { labels: o.all.index.length, pseudo: 0 },
+          trainedOn: { labels: o.fit.index.length, pseudo: 0 },
           calibrationItems: o.calRows.length,
           estimatedAccuracy: cal.accuracy,
-          itemsPerSecond: runs.reduce((s, r) => s + r.itemsPerSecond, 0),
+          itemsPerSecond: run.itemsPerSecond,
           seconds: (Date.now() - t0) / 1000,
           kind: 'scratch',
         },
