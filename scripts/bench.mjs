@@ -52,6 +52,12 @@ const TARGETS = {
   'debian-desc-small-noreview': ['Debian sections, small pool, 10/class no-review test accuracy (55.6% + 10)=final.testAccuracy>=0.656'],
   'manpages-noreview': ['man page sections 10/class no-review test accuracy (TF-IDF+LR 75.4% + 10)=final.testAccuracy>=0.854'],
   'manpages-small-noreview': ['man page sections, small pool, 10/class no-review test accuracy (80.8% + 10)=final.testAccuracy>=0.908'],
+  // The image dev sets (issue 11): beat every plain baseline (PCA + LR, the encoder from scratch, random picks).
+  'icons-noreview': ['icons 10/class no-review: test − best baseline=baselineMargin.test>0'],
+  'icons-review': ['icons 10/class + review: test − best baseline (random picks incl.)=baselineMargin.test>0'],
+  'letters-noreview': ['letters 10/class no-review: test − best baseline=baselineMargin.test>0'],
+  'mnist2k-noreview': ['MNIST-2k 10/class no-review: test − best baseline=baselineMargin.test>0'],
+  'mnist2k-review': ['MNIST-2k 10/class + review: test − best baseline (random picks incl.)=baselineMargin.test>0'],
 };
 
 /** Named text runs → the scripts/prepare-text-data.mjs dataset that makes their data (prepared on first use). */
@@ -81,8 +87,30 @@ function dataArgs(name) {
 /** The suite: run name → bench arguments, for the full and the quick setting. */
 function suite(quick) {
   const common = ['--seed-per-class', '10'];
+  // Image dev sets nobody tuned for (scripts/prepare-data.mjs): small pools, beside the baselines.
+  const ep = quick ? ['--epochs', '2'] : [];
+  const review = ['--rounds', '2', '--review', '100', '--uncertain', '50'];
+  const images = {
+    'icons-noreview': [...dataArgs('icons'), ...common, '--no-review', '--rounds', '2', ...ep],
+    'icons-review': [...dataArgs('icons'), ...common, ...review, ...ep],
+    'letters-noreview': [...dataArgs('letters'), ...common, '--no-review', '--rounds', '2', ...ep],
+    'mnist2k-noreview': [
+      ...dataArgs('mnist'),
+      ...common,
+      '--no-review',
+      '--rounds',
+      '2',
+      '--pool-limit',
+      '2000',
+      '--test-limit',
+      '1000',
+      ...ep,
+    ],
+    'mnist2k-review': [...dataArgs('mnist'), ...common, ...review, '--pool-limit', '2000', '--test-limit', '1000', ...ep],
+  };
   if (!quick) {
     return {
+      ...images,
       'mnist-noreview': [...dataArgs('mnist'), ...common, '--no-review', '--rounds', '2'],
       // 100 seed + 4 × 475 uncertain = 2,000 human actions, then the final train fine-tunes the encoder. Reviewing the
       // most confident proposals costs actions and finds nothing to fix (session 1: 800 reviewed, 0 wrong), so the
@@ -108,6 +136,7 @@ function suite(quick) {
     };
   }
   return {
+    ...images,
     'mnist-noreview': [
       ...dataArgs('mnist'),
       ...common,

@@ -17,6 +17,18 @@ export interface StageSeconds {
   total: number;
 }
 
+/** SelfLabel's accuracies minus the best baseline's (null where nothing to compare). */
+export function baselineMargin(
+  final: { testAccuracy: number | null; datasetLabelAccuracy: number },
+  baselines: readonly BaselineResult[],
+): { test: number | null; dataset: number | null } {
+  const tests = baselines.map((b) => b.testAccuracy).filter((v): v is number => v !== null);
+  return {
+    test: final.testAccuracy !== null && tests.length ? final.testAccuracy - Math.max(...tests) : null,
+    dataset: baselines.length ? final.datasetLabelAccuracy - Math.max(...baselines.map((b) => b.datasetLabelAccuracy)) : null,
+  };
+}
+
 export interface RoundResult {
   round: number;
   /** Human actions so far (seed labels included). */
@@ -29,6 +41,8 @@ export interface RoundResult {
   pseudoLabelled: number;
   /** The classifier head the engine used ('spread' or 'linear'). */
   head: string;
+  /** The model chosen by held-out human labels and every candidate's accuracy on them (Project.train's `chosen`). */
+  chosen?: import('../core/project/types').TrainSummary['chosen'] | null;
   /** The engine's out-of-fold estimate of its accuracy. */
   estimatedAccuracy: number | null;
   /** Proposals at or above the threshold. */
@@ -110,6 +124,8 @@ export interface BenchResult {
     /** The journal's labels agree with what the annotator did (label for label). */
     journalConsistent: boolean;
     trainSeconds: number;
+    /** The final train's model chosen by held-out human labels (see RoundResult.chosen). */
+    chosen?: RoundResult['chosen'];
     /** The final train's fine-tuning (--finetune): seconds, items/s summed over the networks, its calibration estimate. */
     finetune: {
       seconds: number;
@@ -143,6 +159,11 @@ export interface BenchResult {
    * datasetLabelAccuracy, the labels each was trained on, seconds (features + fit + predict).
    */
   baselines: BaselineResult[];
+  /**
+   * SelfLabel minus the best baseline (fractions, e.g. 0.05 = 5 points ahead), on the test set and on the pool's
+   * labels; null without baselines (or without a test set).
+   */
+  baselineMargin: { test: number | null; dataset: number | null };
   targets: TargetResult[];
   warnings: string[];
 }

@@ -21,7 +21,7 @@ import { SimulatedAnnotator } from './annotator';
 import { median, score } from './metrics';
 import type { BenchOptions } from './options';
 import { evaluateTargets } from './report';
-import type { BenchResult, RoundResult, StageSeconds } from './result';
+import { baselineMargin, type BenchResult, type RoundResult, type StageSeconds } from './result';
 import { mulberry32 } from './rng';
 import { measureScanSpeed, measureStoreSpeed } from './speed';
 import { readTruth, sortClasses } from './truth';
@@ -242,6 +242,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         trainedOn: trained.labelled,
         pseudoLabelled: trained.pseudoLabelled,
         head: trained.head,
+        chosen: trained.chosen ?? null,
         estimatedAccuracy: trained.estimatedAccuracy ?? null,
         proposals: set.proposals.length,
         proposalPrecision: judged ? right / judged : null,
@@ -258,6 +259,10 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         seconds,
       };
       rounds.push(rec);
+      if (trained.chosen)
+        log?.(
+          `[bench] round ${r}: chose ${trained.chosen.name} by ${trained.chosen.heldOut} held-out labels (${trained.chosen.candidates.map((c) => `${c.name} ${fmt(c.accuracy)}`).join(', ')})`,
+        );
       log?.(
         `[bench] round ${r}: test ${fmt(rec.testAccuracy)}, ${rec.proposals} proposals at ${fmt(rec.proposalPrecision)} precision, ` +
           `labelled ${fmt(rec.labelledFraction)} at ${fmt(rec.labelAccuracy)}, ${rec.humanActions} human actions, ${seconds.total.toFixed(0)} s`,
@@ -293,6 +298,10 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     const finalTrain = await p.train({ ...stage, finetune: opts.finetune });
     if (embedRate === null && finalTrain.seconds.embed > 0) embedRate = poolIds.length / finalTrain.seconds.embed;
     const trainSeconds = secondsSince(tf);
+    if (finalTrain.chosen)
+      log?.(
+        `[bench] final train: chose ${finalTrain.chosen.name} by ${finalTrain.chosen.heldOut} held-out labels (${finalTrain.chosen.candidates.map((c) => `${c.name} ${fmt(c.accuracy)}`).join(', ')})`,
+      );
     const c0 = annotator.counts;
     const ts = await testScore();
     testMissing = ts.missing;
@@ -443,6 +452,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         datasetUnlabelledUnpredicted: poolTruth.size - finalLabels.size,
         journalConsistent: consistent,
         trainSeconds,
+        chosen: finalTrain.chosen ?? null,
         finetune: finalTrain.finetuned
           ? {
               seconds: finalTrain.finetuned.seconds,
@@ -466,9 +476,11 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         scanFilesPerSecond: scanRate,
       },
       baselines,
+      baselineMargin: { test: null, dataset: null },
       targets: [],
       warnings,
     };
+    result.baselineMargin = baselineMargin(result.final, baselines);
     const busy = Math.max(result.machine.loadAverage.start, result.machine.loadAverage.end);
     if (busy > result.machine.nproc * 1.25) {
       warnings.push(

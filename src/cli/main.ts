@@ -179,6 +179,12 @@ const commands: Record<string, Command> = {
         ctx.out(
           `model ${r.model} (${r.head} head) on ${r.backend}: ${r.labelled} label(s) + ${r.pseudoLabelled} pseudo-label(s); estimated accuracy ${pct(r.estimatedAccuracy)}`,
         );
+        if (r.chosen) {
+          const c = r.chosen;
+          ctx.out(
+            `model chosen by ${c.heldOut} held-out human label(s): ${c.name} (${c.candidates.map((k) => `${k.name} ${pct(k.accuracy ?? undefined)}`).join(', ')})`,
+          );
+        }
         if (r.finetuned) {
           const f = r.finetuned;
           ctx.out(

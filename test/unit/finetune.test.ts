@@ -1,8 +1,7 @@
 /**
  * Fine-tuning the image encoder end to end (Project.train with finetune) on real MNIST digits, through the real
- * Project and its worker threads: the networks are saved next to the classifier and used for the pool's predictions
- * and for other folders, their confidence is calibrated on held-out human labels, and a train without fine-tuning
- * deletes them again.
+ * Project and its worker threads: the head, the fine-tuned encoder and the encoder from scratch are scored on the same
+ * held-out human labels and the best predicts (for the pool and other folders); only its networks stay on disk.
  */
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -51,22 +50,44 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     }
     const progress: string[] = [];
     const tr = await p.train({ finetune: true, onProgress: (x) => x.message && progress.push(x.message) });
-    const f = tr.finetuned;
-    assert.ok(f, 'the summary reports the fine-tuning');
-    assert.equal(f.networks.length, 2, 'one network per worker');
-    assert.equal(f.initFrom, 'simclr', 'fine-tuned from the pretrained encoder');
-    assert.ok(f.calibrationItems > 0 && f.calibrationItems <= per.size, `about a fifth held out for calibration: ${f.calibrationItems}`);
-    assert.equal(f.trainedOn.labels + f.calibrationItems, per.size * 3, 'held-out labels are not trained on');
-    assert.ok(f.trainedOn.pseudo > 0 && f.trainedOn.pseudo <= 240 - per.size * 3);
-    assert.ok(f.temperature > 0 && Number.isFinite(f.temperature));
+    // The candidates — the head, the fine-tuned encoder, the encoder from scratch, head + scratch — are scored on
+    // the same held-out fifth of the human labels, and the best one predicts.
+    const ch = tr.chosen;
+    assert.ok(ch, 'the summary reports the choice');
+    assert.ok(ch.heldOut > 0 && ch.heldOut <= per.size, `about a fifth held out: ${ch.heldOut}`);
+    assert.deepEqual(
+      ch.candidates.map((c) => c.name),
+      [`${tr.head}+scratch`, tr.head, 'finetuned', 'scratch'],
+    );
+    for (const c of ch.candidates) assert.ok(c.accuracy !== null && c.accuracy >= 0 && c.accuracy <= 1, `${c.name} scored`);
+    const best = Math.max(...ch.candidates.map((c) => c.accuracy ?? 0));
+    assert.equal(ch.name, ch.candidates.find((c) => c.accuracy === best)?.name, 'the best-scored candidate is chosen, the first on ties');
+    if (ch.name !== tr.head) assert.equal(tr.estimatedAccuracy, best, "the estimate is the chosen model's held-out accuracy");
     assert.ok(
       progress.some((m) => m.includes('fine-tuning')),
       'fine-tuning reports its progress',
     );
     const models = path.join(ws, '.selflabel', 'models');
-    for (const name of f.networks) assert.ok(fs.existsSync(path.join(models, name, 'weights.bin')), `${name} saved`);
     const cf = JSON.parse(fs.readFileSync(path.join(models, 'classifier.json'), 'utf8'));
-    assert.deepEqual(cf.finetuned.networks, f.networks);
+    const f = tr.finetuned;
+    if (ch.name === tr.head) assert.equal(f, undefined, 'the head predicts alone');
+    else {
+      assert.ok(f, 'the networks that predict are reported');
+      assert.equal(f.kind, ch.name === 'finetuned' ? 'finetuned' : 'scratch');
+      assert.equal(f.networks.length, ch.name === 'finetuned' ? 2 : 1);
+      assert.equal(f.initFrom, ch.name === 'finetuned' ? 'simclr' : null);
+      assert.equal(f.calibrationItems, ch.heldOut);
+      assert.ok(f.temperature > 0 && Number.isFinite(f.temperature));
+      for (const name of f.networks) assert.ok(fs.existsSync(path.join(models, name, 'weights.bin')), `${name} saved`);
+      assert.deepEqual(cf.finetuned.networks, f.networks);
+    }
+    // Networks of the candidates not chosen are not kept.
+    const kept = fs.readdirSync(models).filter((d) => d.startsWith('finetune-'));
+    assert.deepEqual(kept.sort(), (f?.networks ?? []).slice().sort(), 'only the chosen networks stay on disk');
+    assert.ok(ch.priors && ch.priors.estimate.length === classes.length, 'the pool priors are estimated');
+    assert.ok(Math.abs(ch.priors.estimate.reduce((a, b) => a + b, 0) - 1) < 1e-6);
+    if (ch.priors.applied) assert.equal(cf.state.priorWeights.length, classes.length, 'applied priors are saved for other folders');
+    else assert.equal(cf.state.priorWeights, undefined);
     // Every pool item gets a prediction whose confidence is a probability.
     let agree = 0;
     for (const [item, label] of truth) {
@@ -75,16 +96,17 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
       if (pr.label === label) agree++;
     }
     assert.ok(agree > truth.size / classes.length, `better than chance on the pool: ${agree}/${truth.size}`);
-    // Another folder is predicted by the same networks.
+    // Another folder is predicted by the same model.
     const out = await p.predictFolder(other);
     assert.equal(out.length, 30);
     assert.ok(out.every((o) => classes.includes(o.label) && o.confidence > 0 && o.confidence <= 1));
 
-    // Training without fine-tuning goes back to the classifier and deletes the networks.
+    // Training without fine-tuning: the fine-tuned encoder is no candidate any more.
     const plain = await p.train({ finetune: false });
-    assert.equal(plain.finetuned, undefined);
-    for (const name of f.networks) assert.ok(!fs.existsSync(path.join(models, name)), `${name} removed`);
-    assert.equal(JSON.parse(fs.readFileSync(path.join(models, 'classifier.json'), 'utf8')).finetuned, undefined);
+    assert.ok(plain.chosen && !plain.chosen.candidates.some((c) => c.name === 'finetuned'));
+    assert.notEqual(plain.finetuned?.kind, 'finetuned');
+    const left = fs.readdirSync(models).filter((d) => d.startsWith('finetune-'));
+    assert.deepEqual(left.sort(), (plain.finetuned?.networks ?? []).slice().sort(), 'the earlier networks are removed');
   } finally {
     await p.dispose();
   }

@@ -21,6 +21,7 @@ import type { BackendPreference } from '../../core/backend';
 import { score } from '../metrics';
 import type { BaselineInput, BaselineResult } from './index';
 import { imageInput } from './index';
+import { scratchEpochs } from '../../core/modalities/image/finetune';
 
 export interface SupervisedInput extends BaselineInput {
   backend?: BackendPreference;
@@ -28,11 +29,8 @@ export interface SupervisedInput extends BaselineInput {
   itemsSeen?: number;
 }
 
-/** Epochs for `labels` human labels so the network sees about `itemsSeen` images (batches of ≤ 128, ≥ 1 batch). */
-export function supervisedEpochs(labels: number, itemsSeen = 10_000): number {
-  const perEpoch = Math.max(1, Math.floor(labels / Math.min(128, labels))) * Math.min(128, labels);
-  return Math.max(1, Math.min(300, Math.round(itemsSeen / Math.max(1, perEpoch))));
-}
+/** Epochs for `labels` human labels so the network sees about `itemsSeen` images: the engine's rule. */
+export const supervisedEpochs = scratchEpochs;
 
 async function pixels(
   root: string,

@@ -56,6 +56,18 @@ export interface Refinement<M extends Modality, R> {
     o: { model: string; data: DataOf<M>; teacher: Float32Array; train: TrainSet & { holdout: Uint8Array }; nClasses: number },
     opts: StageOptions,
   ): Promise<{ probs: Float32Array; record: R }>;
+  /**
+   * Optional candidate model trained on the labels alone (images: the encoder from scratch), for the choice by
+   * held-out human labels (src/core/train/select.ts): `fit` is the train set without the held-out labels
+   * (`calRows`, `calY`), `all` the whole train set. Returns the calibrated probabilities it predicts with, those of
+   * the model that never saw the held-out labels (`heldOutProbs`, to score it; the same when it predicts with that
+   * one), and what `predict` needs.
+   */
+  scratch?(
+    ctx: ModalityContext,
+    o: { model: string; data: DataOf<M>; fit: TrainSet; all: TrainSet; calRows: Int32Array; calY: Int32Array; nClasses: number },
+    opts: StageOptions,
+  ): Promise<{ probs: Float32Array; heldOutProbs: Float32Array; record: R }>;
   /** Probabilities for other items (a held-out folder) from what `run` saved. */
   predict(ctx: ModalityContext, record: R, data: DataOf<M>, nClasses: number, opts: StageOptions): Promise<Float32Array>;
   /** Model folders under .selflabel/models that `record` uses (the others are deleted after a train). */

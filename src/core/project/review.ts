@@ -80,7 +80,8 @@ export async function suggest(p: ProjectContext, k: number): Promise<Suggestion[
   await p.store.refresh();
   const items = p.items.list;
   const candidates: number[] = [];
-  for (let i = 0; i < items.length; i++) if (!p.store.get(items[i].id)) candidates.push(i);
+  const labelled: number[] = [];
+  for (let i = 0; i < items.length; i++) (p.store.get(items[i].id) ? labelled : candidates).push(i);
   if (!candidates.length) return [];
   const pred = p.artifacts.predictions;
   let X: Float32Array | undefined;
@@ -111,6 +112,7 @@ export async function suggest(p: ProjectContext, k: number): Promise<Suggestion[
     candidates: Int32Array.from(candidates),
     k,
     seed: p.config.seed,
+    labelled: Int32Array.from(labelled),
   });
   return picks.map((s) => {
     const pr = predictionFor(p, items[s.index].id);

@@ -21,6 +21,18 @@ import { removeStaleNetworks } from '../modalities/image/finetune';
 import { modalityContext, poolPlugin, type ProjectContext } from './context';
 import { embedData, embedPool, GRAPH_K, knnGraph } from './embeddings';
 import { ProjectError } from './errors';
+import { accuracyOnRows, calibrationSplit, chooseCandidate, oofAccuracyOn, withoutPositions, type Candidate } from '../train/select';
+import { applyPriorWeights, estimatePoolPriors, trainingPriors } from '../train/priors';
+
+/** Held-out accuracy of the chosen model from which the pool's EM class priors re-weight its probabilities. */
+export const PRIOR_MIN_ACCURACY = 0.85;
+
+/** w · a + (1 − w) · b, elementwise (probabilities of two models for the same rows). */
+function meanProbs(a: Float32Array, b: Float32Array, w = 0.5): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let q = 0; q < a.length; q++) out[q] = w * a[q] + (1 - w) * b[q];
+  return out;
+}
 
 /** Fewest human labels per class before training makes sense. */
 export const MIN_LABELS_PER_CLASS = 1;
@@ -185,18 +197,68 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     .slice(0, 10)}`;
   const refine = !own && plugin.refinement && (opts.finetune ?? plugin.refinement.enabled(p.config)) ? plugin.refinement : undefined;
   let finetuned: ClassifierFile['finetuned'];
-  if (refine) {
-    const { data, failed } = await plugin.load(ctx, p.root, p.items.list, { ...opts, cache: true });
-    if (failed.length) {
-      throw new ProjectError(
-        'unreadable',
-        `${failed.length} item(s) could not be read since the embeddings were made (e.g. ${failed[0].id}: ${failed[0].reason}); run train again`,
-      );
+  let chosen: TrainSummary['chosen'];
+  if (!own) {
+    // The model is chosen by the same held-out human labels (a stratified fifth), which no candidate trained on.
+    const split = calibrationSplit(set, p.config.seed);
+    const headProbs = probs;
+    const headState = state as ClassifierState;
+    const cands: Candidate<{ probs: Float32Array; record?: NonNullable<ClassifierFile['finetuned']> }>[] = [
+      { name: head, accuracy: oofAccuracyOn(headState.oof, split.rows, split.y, C), value: { probs } },
+    ];
+    const scratch = plugin.refinement?.scratch;
+    if (refine || (scratch && split.rows.length)) {
+      const { data, failed } = await plugin.load(ctx, p.root, p.items.list, { ...opts, cache: true });
+      if (failed.length) {
+        throw new ProjectError(
+          'unreadable',
+          `${failed.length} item(s) could not be read since the embeddings were made (e.g. ${failed[0].id}: ${failed[0].reason}); run train again`,
+        );
+      }
+      if (refine) {
+        const r = await refine.run(ctx, { model, data, teacher: probs, train: set, nClasses: C }, opts);
+        cands.push({ name: 'finetuned', accuracy: r.record.estimatedAccuracy, value: { probs: r.probs, record: r.record } });
+      }
+      if (scratch && split.rows.length) {
+        const all = { index: set.index, y: set.y, weight: set.weight };
+        const r = await scratch(
+          ctx,
+          { model, data, fit: withoutPositions(all, split.positions), all, calRows: split.rows, calY: split.y, nClasses: C },
+          opts,
+        );
+        cands.push({ name: 'scratch', accuracy: r.record.estimatedAccuracy, value: { probs: r.probs, record: r.record } });
+        // The head and the scratch network together: the mean of their probabilities, scored on the same rows
+        // (the head's out-of-fold predictions there, the network that never saw them).
+        const oofHeld = new Float32Array(headProbs.length);
+        if (headState.oof) headState.oof.index.forEach((row, k) => oofHeld.set(headState.oof!.probs.slice(k * C, (k + 1) * C), row * C));
+        // Listed first: on a tie (few held-out labels) the mean of two different models is the safer bet.
+        cands.unshift({
+          name: `${head}+scratch`,
+          accuracy: headState.oof ? accuracyOnRows(meanProbs(oofHeld, r.heldOutProbs), split.rows, split.y, C) : undefined,
+          value: { probs: meanProbs(headProbs, r.probs), record: { ...r.record, mixHead: 0.5 } },
+        });
+      }
     }
-    const r = await refine.run(ctx, { model, data, teacher: probs, train: set, nClasses: C }, opts);
-    probs = r.probs;
-    finetuned = r.record;
-    estimatedAccuracy = r.record.estimatedAccuracy ?? estimatedAccuracy;
+    const best = chooseCandidate(cands);
+    probs = best.value!.probs;
+    finetuned = best.value!.record;
+    // The head's estimate stays its out-of-fold accuracy on every human label (more rows than the fifth).
+    if (best.name !== head && best.accuracy !== undefined) estimatedAccuracy = best.accuracy;
+    chosen = {
+      name: best.name,
+      heldOut: split.rows.length,
+      candidates: cands.map((c) => ({ name: c.name, accuracy: c.accuracy ?? null })),
+    };
+    // The pool's class priors (EM on the chosen model's probabilities): the labels are often balanced, the pool not.
+    // EM trusts the probabilities; from a weak model it runs away (icons, a 57% head: test 31% → 9%), so the
+    // estimate is applied only when the chosen model is right on PRIOR_MIN_ACCURACY of the held-out labels.
+    const pri = estimatePoolPriors(probs, n, C, trainingPriors(set.y, set.weight, C));
+    const apply = (best.accuracy ?? estimatedAccuracy ?? 0) >= PRIOR_MIN_ACCURACY;
+    if (apply) {
+      probs = applyPriorWeights(probs, n, C, pri.weights);
+      state = { ...headState, priorWeights: pri.weights };
+    }
+    chosen.priors = { estimate: pri.priors, applied: apply };
   }
   const t4 = Date.now();
   const time = new Date().toISOString();
@@ -217,6 +279,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     head,
     estimatedAccuracy,
     finetuned,
+    chosen,
     seconds: { embed: (t1 - t0) / 1000, fit: (t2 - t1) / 1000, predict: (t3 - t2) / 1000, finetune: (t4 - t3) / 1000 },
   };
 }
@@ -236,14 +299,22 @@ export async function predictFolder(p: ProjectContext, dir: string, opts: StageO
   let probs: Float32Array;
   if (plugin.ownHead?.isState(cf.state)) {
     probs = await plugin.ownHead.predict(ctx, cf.state, data, opts);
-  } else if (cf.finetuned && plugin.refinement) {
-    probs = await plugin.refinement.predict(ctx, cf.finetuned, data, C, opts);
   } else {
-    const { X, dim } = await embedData(p, cf.tasks, data, items.length, opts);
-    if (dim !== cf.dim)
-      throw new ProjectError('model-stale', `the encoders changed since the last train (dim ${dim} ≠ ${cf.dim}): run train again`);
-    probs = (await p.workers.run('predict', { state: cf.state as ClassifierState, X, n: items.length, dim }, { signal: opts.signal }))
-      .probs;
+    const headProbs = async () => {
+      const { X, dim } = await embedData(p, cf.tasks, data, items.length, opts);
+      if (dim !== cf.dim)
+        throw new ProjectError('model-stale', `the encoders changed since the last train (dim ${dim} ≠ ${cf.dim}): run train again`);
+      return (await p.workers.run('predict', { state: cf.state as ClassifierState, X, n: items.length, dim }, { signal: opts.signal }))
+        .probs;
+    };
+    if (cf.finetuned && plugin.refinement) {
+      probs = await plugin.refinement.predict(ctx, cf.finetuned, data, C, opts);
+      if (cf.finetuned.mixHead) probs = meanProbs(await headProbs(), probs, cf.finetuned.mixHead);
+    } else {
+      probs = await headProbs();
+    }
+    const w = (cf.state as ClassifierState).priorWeights;
+    if (w?.length === C) probs = applyPriorWeights(probs, items.length, C, w);
   }
   return items.map((it, i) => {
     const best = argmaxRow(probs, i, C);

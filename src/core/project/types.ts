@@ -38,6 +38,17 @@ export interface TrainSummary {
   estimatedAccuracy?: number;
   /** Set when the encoder was fine-tuned and its networks made the predictions. */
   finetuned?: FinetuneRecord;
+  /**
+   * The model chosen by held-out human labels (embedding heads): its name (the head, 'finetuned', 'scratch' or
+   * '<head>+scratch'), how many labels were held out, and every candidate's accuracy on them (null: not scored).
+   */
+  chosen?: {
+    name: string;
+    heldOut: number;
+    candidates: { name: string; accuracy: number | null }[];
+    /** The pool's class priors estimated by EM, and whether they re-weighted the predictions (a strong enough model). */
+    priors?: { estimate: number[]; applied: boolean };
+  };
   seconds: { embed: number; fit: number; predict: number; finetune: number };
 }
 

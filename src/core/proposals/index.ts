@@ -11,7 +11,8 @@
  *   expectedPrecision(confidences) — the mean calibrated confidence = expected fraction of correct proposals.
  *   suggestForLabelling({probs?, nClasses?, X, n, dim, candidates, k, seed, labelled?}) → {index, score, reason}[]
  *       With a model: the most uncertain candidates (smallest top-2 margin), skipping near-duplicates of items
- *       already picked. Before any model: diverse seeds — medoids of k-means clusters chosen farthest-first
+ *       already picked; given the labelled rows and embeddings, k-center greedy among the most uncertain plus a random
+ *       share while labels are few (uncertainDiverse below). Before any model: diverse seeds — medoids of k-means clusters chosen farthest-first
  *       (weighted by cluster size), so the first human labels cover the data's clusters.
  *   findDisagreements({labelled: {item, label, probs}[], classes, threshold}) — human labels whose (out-of-fold)
  *       prediction is another class with confidence ≥ threshold, most confident first.
@@ -147,6 +148,7 @@ export function suggestForLabelling(o: SuggestOptions): RawSuggestion[] {
       score.set(i, Number.isFinite(p1 - p2) ? 1 - (p1 - p2) : 1);
     }
     const sorted = cands.sort((a, b) => score.get(b)! - score.get(a)! || a - b);
+    if (hasX && o.labelled && o.labelled.length) return uncertainDiverse(o, sorted, score, k, rng);
     const picks: RawSuggestion[] = [];
     const dup = o.duplicateSimilarity ?? 0.97;
     for (const i of sorted) {
@@ -172,6 +174,72 @@ export function suggestForLabelling(o: SuggestOptions): RawSuggestion[] {
       .map((index) => ({ index, score: 1, reason: 'diverse' as const }));
   }
   return diverseSeeds(o.X, o.dim, cands, k, rng, o.labelled ?? new Int32Array(0));
+}
+
+/** Labels per class below which a share of the picks is random (the model is still too rough to trust alone). */
+export const COLD_LABELS_PER_CLASS = 30;
+/** That random share of the picks. */
+export const COLD_RANDOM_SHARE = 1 / 3;
+
+/**
+ * k-center greedy (Sener & Savarese 2018, "core-set"): from `pool`, repeatedly the row farthest (squared Euclidean
+ * distance on the rows of X) from every centre so far — the rows of `centres`, then the rows picked. Returns k rows
+ * of `pool` in pick order. Without any centre, the first pick is pool[0].
+ */
+export function kCenterGreedy(X: Float32Array, dim: number, pool: readonly number[], centres: readonly number[], k: number): number[] {
+  const m = pool.length;
+  const d = new Float64Array(m).fill(Infinity);
+  const dist = (a: number, b: number) => {
+    let s = 0;
+    const oa = a * dim;
+    const ob = b * dim;
+    for (let j = 0; j < dim; j++) {
+      const t = X[oa + j] - X[ob + j];
+      s += t * t;
+    }
+    return s;
+  };
+  const update = (c: number) => {
+    for (let s = 0; s < m; s++) {
+      const v = dist(pool[s], c);
+      if (v < d[s]) d[s] = v;
+    }
+  };
+  for (const c of centres) update(c);
+  const picks: number[] = [];
+  const taken = new Uint8Array(m);
+  while (picks.length < Math.min(k, m)) {
+    let best = -1;
+    for (let s = 0; s < m; s++) if (!taken[s] && (best < 0 || d[s] > d[best])) best = s;
+    taken[best] = 1;
+    picks.push(pool[best]);
+    update(pool[best]);
+  }
+  return picks;
+}
+
+/**
+ * Uncertainty plus diversity, batch- and cold-start-aware: while there are fewer than COLD_LABELS_PER_CLASS labels
+ * per class, COLD_RANDOM_SHARE of the picks are random candidates (they find what the model misses, e.g. rare
+ * classes); the rest are chosen by k-center greedy on the embeddings among the most uncertain candidates (the top
+ * max(5k, 20%) by margin), with the labelled items (a sample of at most 2,000) and the random picks as centres — so
+ * a batch is not k near-copies of one confusion.
+ */
+function uncertainDiverse(o: SuggestOptions, sorted: number[], score: Map<number, number>, k: number, rng: Rng): RawSuggestion[] {
+  const C = o.nClasses ?? 2;
+  const labelled = Array.from(o.labelled ?? []).filter((i) => i >= 0 && i < o.n);
+  const cold = labelled.length < COLD_LABELS_PER_CLASS * C;
+  const nRandom = cold ? Math.min(sorted.length, Math.round(k * COLD_RANDOM_SHARE)) : 0;
+  const random = rng.shuffle([...sorted]).slice(0, nRandom);
+  const taken = new Set(random);
+  const rest = sorted.filter((i) => !taken.has(i));
+  const top = rest.slice(0, Math.max(5 * k, Math.ceil(0.2 * rest.length)));
+  const centres = (labelled.length > 2000 ? rng.shuffle(labelled).slice(0, 2000) : labelled).concat(random);
+  const diverse = kCenterGreedy(o.X, o.dim, top, centres, k - random.length);
+  return [
+    ...diverse.map((index) => ({ index, score: score.get(index)!, reason: 'uncertain' as const })),
+    ...random.map((index) => ({ index, score: score.get(index)!, reason: 'diverse' as const })),
+  ];
 }
 
 /**

@@ -33,6 +33,11 @@ export interface ClassifierState extends CalibrationFields {
   nClasses: number;
   net: NetParams;
   seed: number;
+  /**
+   * Set by training when the pool's class priors were estimated (./priors.ts): per class, the factor its
+   * probability is multiplied by (then renormalised) for the pool and every other folder.
+   */
+  priorWeights?: number[];
 }
 
 export interface ClassifierOptions {

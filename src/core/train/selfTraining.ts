@@ -4,9 +4,8 @@
  * those. Plain JS over typed arrays; run in a worker (jobs `studentPlan`, `calibrateLogits`).
  */
 import type { TrainSet } from './classifier';
-import { Rng } from '../models/random';
 import { argmaxRow, softmaxRows } from '../util/math';
-import { stratifiedFolds } from './crossval';
+import { calibrationSplit } from './select';
 import { fitTemperature } from './calibration';
 
 /** Share of the unlabelled items, most confident first, a student learns from. */
@@ -23,7 +22,7 @@ export interface StudentPlan {
 }
 
 /**
- * Holds out a stratified fifth of the human labels (holdout = 1; none with fewer than 10) for calibration, and adds
+ * Holds out a stratified fifth of the human labels (./select.ts calibrationSplit) for calibration, and adds
  * the STUDENT_KEEP most confident of the teacher's guesses for the unlabelled rows (teacher: n × C probabilities).
  */
 export function planStudent(o: {
@@ -36,12 +35,8 @@ export function planStudent(o: {
 }): StudentPlan {
   const { train, teacher, n } = o;
   const C = o.nClasses;
-  const human = [...Array(train.index.length).keys()].filter((k) => train.holdout[k] === 1);
-  const cal = new Set<number>();
-  if (human.length >= 10) {
-    const fold = stratifiedFolds(human, train.y, 5, new Rng(o.seed + 7));
-    human.forEach((k, j) => fold[j] === 0 && cal.add(k));
-  }
+  const split = calibrationSplit(train, o.seed);
+  const cal = split.positions;
   const rows: number[] = [];
   const ys: number[] = [];
   const ws: number[] = [];
@@ -66,11 +61,10 @@ export function planStudent(o: {
     ys.push(q.c);
     ws.push(1);
   }
-  const calIdx = [...cal];
   return {
     set: { index: Int32Array.from(rows), y: Int32Array.from(ys), weight: Float32Array.from(ws) },
-    calRows: Int32Array.from(calIdx, (k) => train.index[k]),
-    calY: Int32Array.from(calIdx, (k) => train.y[k]),
+    calRows: split.rows,
+    calY: split.y,
     labels: rows.length - pseudo.length,
     pseudo: pseudo.length,
   };

@@ -1,0 +1,101 @@
+/**
+ * Choosing the model by held-out human labels. Every candidate (the head on the pretrained embeddings, a network
+ * trained from scratch on the labels, a fine-tuned encoder) is scored on the same human labels, held out of its
+ * training: a stratified fifth of them (`calibrationSplit`). The head's score on those rows comes from its own
+ * out-of-fold predictions (cross-validation, ./crossval.ts), so it never saw them either.
+ *
+ *   calibrationSplit(train, seed) → {positions, rows, y}        (none below 10 human labels)
+ *   accuracyOnRows(probs, rows, y, C), oofAccuracyOn(oof, rows, y, C)
+ *   chooseCandidate([{name, accuracy}]) → the best (ties: the earlier one)
+ */
+import type { TrainSet } from './classifier';
+import { Rng } from '../models/random';
+import { argmaxRow } from '../util/math';
+import { stratifiedFolds } from './crossval';
+
+/** Fewest human labels before a fifth of them is held out to score candidates. */
+export const MIN_HELD_OUT_LABELS = 10;
+
+export interface CalibrationSplit {
+  /** Positions in the train set held out. */
+  positions: Set<number>;
+  /** Their pool rows and classes. */
+  rows: Int32Array;
+  y: Int32Array;
+}
+
+/**
+ * A stratified fifth of the human labels (holdout[k] = 1) of a train set, chosen by `seed`; empty with fewer than
+ * MIN_HELD_OUT_LABELS human labels.
+ */
+export function calibrationSplit(train: TrainSet & { holdout: Uint8Array }, seed: number): CalibrationSplit {
+  const human = [...Array(train.index.length).keys()].filter((k) => train.holdout[k] === 1);
+  const positions = new Set<number>();
+  if (human.length >= MIN_HELD_OUT_LABELS) {
+    const fold = stratifiedFolds(human, train.y, 5, new Rng(seed + 7));
+    human.forEach((k, j) => fold[j] === 0 && positions.add(k));
+  }
+  const ks = [...positions];
+  return { positions, rows: Int32Array.from(ks, (k) => train.index[k]), y: Int32Array.from(ks, (k) => train.y[k]) };
+}
+
+/** The train set without the positions in `out`. */
+export function withoutPositions(train: TrainSet, out: Set<number>): TrainSet {
+  const keep = [...Array(train.index.length).keys()].filter((k) => !out.has(k));
+  return {
+    index: Int32Array.from(keep, (k) => train.index[k]),
+    y: Int32Array.from(keep, (k) => train.y[k]),
+    weight: Float32Array.from(keep, (k) => train.weight[k]),
+  };
+}
+
+/** Accuracy of n × C probabilities (or logits) on pool rows `rows` with classes `y`; undefined without rows. */
+export function accuracyOnRows(probs: Float32Array, rows: Int32Array, y: Int32Array, C: number): number | undefined {
+  if (!rows.length) return undefined;
+  let ok = 0;
+  rows.forEach((r, j) => {
+    if (argmaxRow(probs, r, C) === y[j]) ok++;
+  });
+  return ok / rows.length;
+}
+
+/**
+ * Accuracy of a head's out-of-fold predictions (oof.index: pool rows, oof.probs row-major) on pool rows `rows`;
+ * undefined when one of them has no out-of-fold prediction.
+ */
+export function oofAccuracyOn(
+  oof: { index: number[]; probs: number[] } | undefined,
+  rows: Int32Array,
+  y: Int32Array,
+  C: number,
+): number | undefined {
+  if (!oof || !rows.length) return undefined;
+  const at = new Map(oof.index.map((r, k) => [r, k]));
+  let ok = 0;
+  for (let j = 0; j < rows.length; j++) {
+    const k = at.get(rows[j]);
+    if (k === undefined) return undefined;
+    let best = 0;
+    for (let c = 1; c < C; c++) if (oof.probs[k * C + c] > oof.probs[k * C + best]) best = c;
+    if (best === y[j]) ok++;
+  }
+  return ok / rows.length;
+}
+
+export interface Candidate<T = unknown> {
+  name: string;
+  /** Accuracy on the held-out human labels; undefined = not scored (never chosen over a scored one). */
+  accuracy: number | undefined;
+  value?: T;
+}
+
+/** The candidate with the best held-out accuracy; ties go to the earlier one (list the cheapest first). */
+export function chooseCandidate<T>(cands: Candidate<T>[]): Candidate<T> {
+  if (!cands.length) throw new Error('no candidate models to choose from');
+  let best = cands[0];
+  for (const c of cands.slice(1)) {
+    if (c.accuracy === undefined) continue;
+    if (best.accuracy === undefined || c.accuracy > best.accuracy) best = c;
+  }
+  return best;
+}

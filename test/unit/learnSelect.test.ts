@@ -1,0 +1,203 @@
+/**
+ * Choosing the model by held-out human labels (src/core/train/select.ts) and the pool's class priors by EM
+ * (src/core/train/priors.ts), and active learning's k-center greedy (src/core/proposals), on synthetic data whose
+ * answer is known.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import {
+  accuracyOnRows,
+  calibrationSplit,
+  chooseCandidate,
+  oofAccuracyOn,
+  withoutPositions,
+  MIN_HELD_OUT_LABELS,
+} from '../../src/core/train/select';
+import { applyPriorWeights, estimatePoolPriors, trainingPriors } from '../../src/core/train/priors';
+import { planStudent } from '../../src/core/train/selfTraining';
+import { kCenterGreedy, suggestForLabelling } from '../../src/core/proposals';
+import { scratchEpochs } from '../../src/core/modalities/image/finetune';
+import { Rng } from '../../src/core/models/random';
+import { softmaxRows } from '../../src/core/util/math';
+
+function trainSet(perClass: number, C: number, accepted = 0) {
+  const index: number[] = [];
+  const y: number[] = [];
+  const hold: number[] = [];
+  for (let c = 0; c < C; c++)
+    for (let j = 0; j < perClass + accepted; j++) {
+      index.push(index.length * 3);
+      y.push(c);
+      hold.push(j < perClass ? 1 : 0);
+    }
+  return {
+    index: Int32Array.from(index),
+    y: Int32Array.from(y),
+    weight: new Float32Array(index.length).fill(1),
+    holdout: Uint8Array.from(hold),
+  };
+}
+
+test('calibrationSplit: a stratified fifth of the human labels only, the same rows the student holds out', () => {
+  const t = trainSet(10, 4, 5);
+  const s = calibrationSplit(t, 3);
+  assert.equal(s.positions.size, 8, 'a fifth of 40 human labels');
+  for (const k of s.positions) assert.equal(t.holdout[k], 1, 'accepted labels are never held out');
+  const perClass = new Map<number, number>();
+  for (const c of s.y) perClass.set(c, (perClass.get(c) ?? 0) + 1);
+  assert.deepEqual([...perClass.values()], [2, 2, 2, 2], 'stratified');
+  s.rows.forEach((r, j) => assert.equal(t.y[t.index.indexOf(r)], s.y[j]));
+  const plan = planStudent({ train: t, teacher: new Float32Array(200 * 4).fill(0.25), n: 200, nClasses: 4, seed: 3 });
+  assert.deepEqual([...plan.calRows].sort(), [...s.rows].sort(), 'the fine-tuned candidate is scored on the same rows');
+  const rest = withoutPositions(t, s.positions);
+  assert.equal(rest.index.length, t.index.length - 8);
+  for (const r of s.rows) assert.ok(!rest.index.includes(r), 'held-out rows are not in the rest');
+  const few = trainSet(2, 4);
+  assert.ok(few.index.length < MIN_HELD_OUT_LABELS);
+  assert.equal(calibrationSplit(few, 3).positions.size, 0, 'nothing held out below the minimum');
+});
+
+test('candidate selection picks the model that is right more often on the held-out labels', () => {
+  // Rows 0..9 of a 3-class problem, true class r % 3. Model A right on 6 rows, model B on 9.
+  const C = 3;
+  const rows = Int32Array.from([...Array(10).keys()]);
+  const y = Int32Array.from(rows, (r) => r % 3);
+  const model = (wrong: Set<number>) => {
+    const p = new Float32Array(10 * C);
+    rows.forEach((r) => (p[r * C + (wrong.has(r) ? (y[r] + 1) % C : y[r])] = 1));
+    return p;
+  };
+  const a = model(new Set([0, 1, 2, 3]));
+  const b = model(new Set([7]));
+  assert.equal(accuracyOnRows(a, rows, y, C), 0.6);
+  assert.equal(accuracyOnRows(b, rows, y, C), 0.9);
+  const oof = { index: [9, 8, 7, 6, 5, 4, 3, 2, 1, 0], probs: [] as number[] };
+  for (const r of oof.index) oof.probs.push(...a.slice(r * C, (r + 1) * C));
+  assert.equal(oofAccuracyOn(oof, rows, y, C), 0.6, 'out-of-fold rows found by pool row, in any order');
+  assert.equal(oofAccuracyOn({ index: [0], probs: [1, 0, 0] }, rows, y, C), undefined, 'a row without an out-of-fold prediction');
+  const best = chooseCandidate([
+    { name: 'linear', accuracy: oofAccuracyOn(oof, rows, y, C) },
+    { name: 'scratch', accuracy: accuracyOnRows(b, rows, y, C) },
+    { name: 'unscored', accuracy: undefined },
+  ]);
+  assert.equal(best.name, 'scratch');
+  assert.equal(
+    chooseCandidate([
+      { name: 'head', accuracy: 0.7 },
+      { name: 'net', accuracy: 0.7 },
+    ]).name,
+    'head',
+    'ties: the first',
+  );
+  assert.equal(
+    chooseCandidate([
+      { name: 'head', accuracy: undefined },
+      { name: 'net', accuracy: 0.2 },
+    ]).name,
+    'net',
+  );
+  assert.throws(() => chooseCandidate([]), /no candidate/);
+});
+
+test('EM recovers the class priors of a shifted mixture (Saerens et al. 2002)', () => {
+  // Two 1-D Gaussians at ±1 (σ = 1); the classifier is Bayes-optimal for equal priors, the pool is 80 / 20.
+  const rng = new Rng(11);
+  const n = 20000;
+  const truth = new Int32Array(n);
+  const logits = new Float32Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    truth[i] = rng.next() < 0.8 ? 0 : 1;
+    const x = (truth[i] === 0 ? -1 : 1) + rng.normal();
+    // log N(x; ∓1, 1): the class posterior under equal priors is softmax of these.
+    logits[i * 2] = -((x + 1) ** 2) / 2;
+    logits[i * 2 + 1] = -((x - 1) ** 2) / 2;
+  }
+  const probs = softmaxRows(logits, n, 2, 1);
+  const train = trainingPriors([0, 0, 0, 1, 1, 1], undefined, 2);
+  assert.deepEqual(train, [0.5, 0.5]);
+  const est = estimatePoolPriors(probs, n, 2, train);
+  assert.ok(Math.abs(est.priors[0] - 0.8) < 0.02, `prior of class 0 ≈ 0.8: ${est.priors[0]}`);
+  assert.ok(est.iterations > 1);
+  const acc = (p: Float32Array) => {
+    let ok = 0;
+    for (let i = 0; i < n; i++) if ((p[i * 2 + 1] > p[i * 2] ? 1 : 0) === truth[i]) ok++;
+    return ok / n;
+  };
+  const adjusted = applyPriorWeights(probs, n, 2, est.weights);
+  assert.ok(acc(adjusted) > acc(probs) + 0.01, `re-weighting helps on the shifted pool: ${acc(probs)} → ${acc(adjusted)}`);
+  for (let i = 0; i < 10; i++) assert.ok(Math.abs(adjusted[i * 2] + adjusted[i * 2 + 1] - 1) < 1e-5, 'rows still sum to 1');
+
+  // A balanced pool stays balanced: no shift to correct.
+  const bal: number[] = [];
+  for (let i = 0; i < n; i++) if (truth[i] === 1 || bal.filter((r) => truth[r] === 0).length < 4000) bal.push(i);
+  const sub = new Float32Array(bal.length * 2);
+  bal.forEach((r, j) => sub.set(probs.subarray(r * 2, r * 2 + 2), j * 2));
+  const flat = estimatePoolPriors(sub, bal.length, 2, train);
+  assert.ok(Math.abs(flat.priors[0] - 0.5) < 0.03, `balanced pool ≈ 0.5: ${flat.priors[0]}`);
+});
+
+test('EM priors: a floor keeps every class, bad input is refused', () => {
+  const probs = Float32Array.from([1, 0, 1, 0, 1, 0, 1, 0]);
+  const est = estimatePoolPriors(probs, 4, 2, [0.5, 0.5], { floor: 0.05 });
+  assert.ok(est.priors[1] >= 0.05 / 1.05 - 1e-9, `class 1 not estimated away: ${est.priors[1]}`);
+  assert.throws(() => estimatePoolPriors(probs, 4, 2, [1]), /training priors/);
+  assert.throws(() => estimatePoolPriors(probs, 4, 2, [1, 0]), /> 0/);
+  assert.throws(() => applyPriorWeights(probs, 5, 2, [1, 1]), /need n·C/);
+  assert.throws(() => trainingPriors([0, 2], undefined, 2), /not one of the 2 classes/);
+  const w = trainingPriors([0, 0, 1], [1, 1, 0.5], 2);
+  assert.ok(Math.abs(w[0] - 3 / 4.5) < 1e-9 && Math.abs(w[1] - 1.5 / 4.5) < 1e-9, `weighted, Laplace-smoothed: ${w}`);
+});
+
+test('scratchEpochs: about 10,000 images seen whatever the number of labels', () => {
+  assert.equal(scratchEpochs(100), 100, '100 labels: one batch of 100 per epoch');
+  assert.equal(scratchEpochs(70), 143);
+  assert.equal(scratchEpochs(1000), Math.round(10000 / 896));
+  assert.equal(scratchEpochs(10), 300, 'at most 300 epochs');
+  assert.equal(scratchEpochs(100, 2000), 20);
+});
+
+test('k-center greedy: each pick is the point farthest from the centres so far', () => {
+  // Points on a line at 0, 1, 2, 10, 11, 20 (dim 1); centre at 0.
+  const X = Float32Array.from([0, 1, 2, 10, 11, 20]);
+  const pool = [1, 2, 3, 4, 5];
+  assert.deepEqual(kCenterGreedy(X, 1, pool, [0], 3), [5, 3, 2], '20, then 10, then 2 (1 from 1, 2 from 0)');
+  assert.deepEqual(kCenterGreedy(X, 1, pool, [], 2), [1, 5], 'no centre: the first pool row, then the farthest');
+  assert.equal(kCenterGreedy(X, 1, pool, [0], 9).length, 5, 'never more picks than rows');
+});
+
+test('suggestions with labels: diverse among the uncertain, a random share while labels are few', () => {
+  // 4 tight clusters of 25 unit vectors in 4-D (cluster = row % 4), one label in cluster 0, the model equally unsure
+  // everywhere. Uncertainty alone would take rows in order; k-center greedy must cover every cluster first.
+  const rng = new Rng(5);
+  const n = 100;
+  const dim = 4;
+  const X = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const c = i % 4;
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += (X[i * dim + j] = (j === c ? 1 : 0) + 0.01 * rng.normal()) ** 2;
+    for (let j = 0; j < dim; j++) X[i * dim + j] /= Math.sqrt(s);
+  }
+  const probs = new Float32Array(n * 2).fill(0.5);
+  const labelled = Int32Array.from([0]);
+  const candidates = Int32Array.from({ length: n - 1 }, (_, i) => i + 1);
+  const picks = suggestForLabelling({ probs, nClasses: 2, X, n, dim, candidates, k: 6, seed: 1, labelled });
+  assert.equal(picks.length, 6);
+  assert.equal(new Set(picks.map((p) => p.index)).size, 6, 'no row twice');
+  assert.ok(
+    picks.every((p) => p.index !== 0),
+    'never a labelled row',
+  );
+  assert.equal(picks.filter((p) => p.reason === 'diverse').length, 2, 'a third random while labels are few');
+  const clusters = new Set([0, ...picks.map((p) => p.index % 4)]);
+  assert.equal(clusters.size, 4, `the picks cover every cluster: ${[...clusters]}`);
+  const first = picks.filter((p) => p.reason === 'diverse').map((p) => p.index % 4);
+  const missing = [1, 2, 3].filter((c) => !first.includes(c));
+  const unsure = picks.filter((p) => p.reason === 'uncertain').slice(0, missing.length);
+  assert.deepEqual(unsure.map((p) => p.index % 4).sort(), missing, 'the clusters nobody covered come first');
+  // With many labels per class: no random share.
+  const many = Int32Array.from({ length: 70 }, (_, i) => i);
+  const rest = Int32Array.from({ length: 30 }, (_, i) => i + 70);
+  const later = suggestForLabelling({ probs, nClasses: 2, X, n, dim, candidates: rest, k: 4, seed: 1, labelled: many });
+  assert.ok(later.every((p) => p.reason === 'uncertain'));
+});
