@@ -22,8 +22,16 @@ export interface TextData {
   kind: 'text';
   texts: string[];
 }
+export interface AudioData {
+  kind: 'audio';
+  /** n × frames × mels float32 log-mel spectrograms (16 kHz mono clips cropped or padded to one length). */
+  spec: SharedArrayBuffer;
+  n: number;
+  frames: number;
+  mels: number;
+}
 /** The data each modality's jobs take, by modality (a new modality adds its entry here). */
-export type ModalityData = { image: ImageData; text: TextData };
+export type ModalityData = { image: ImageData; text: TextData; audio: AudioData };
 export type DataOf<M extends Modality> = ModalityData[M];
 export type JobData = ModalityData[Modality];
 
@@ -42,6 +50,14 @@ export type JobTypes = {
   /** Decode image items (checked against their content hash) into rows offset.. of `out`. */
   decodeImages: {
     params: { root: string; items: Item[]; size: number; channels: 1 | 3; out: SharedArrayBuffer; offset: number };
+    result: { failed: { index: number; reason: string }[] };
+  };
+  /**
+   * Decode audio clips (checked against their content hash) to 16 kHz mono, cropped or padded to `seconds`, into
+   * log-mel rows offset.. of `out` (frames × mels float32 each).
+   */
+  audioFeatures: {
+    params: { root: string; items: Item[]; seconds: number; frames: number; mels: number; out: SharedArrayBuffer; offset: number };
     result: { failed: { index: number; reason: string }[] };
   };
   pretrain: {

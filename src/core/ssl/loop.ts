@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
-import type { Progress } from '../types';
+import type { Modality, Progress } from '../types';
 import { AbortError } from '../util/progress';
 import { readJson, writeJson } from '../util/files';
 import { Rng, permutation } from '../models/random';
@@ -25,7 +25,7 @@ import { hasModel, loadModel, saveModel } from '../models/checkpoint';
 
 export interface PretextState {
   version: 1;
-  modality: 'image' | 'text';
+  modality: Modality;
   task: string;
   /** Everything that must match for a resume (architecture, hyper-parameters). */
   config: unknown;
@@ -75,7 +75,7 @@ export interface LoopOptions {
   maxSeconds?: number;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
-  modality: 'image' | 'text';
+  modality: Modality;
   task: string;
   config: unknown;
   learningRate: number;
