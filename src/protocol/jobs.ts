@@ -60,6 +60,14 @@ export type JobTypes = {
     params: { root: string; items: Item[]; seconds: number; frames: number; mels: number; out: SharedArrayBuffer; offset: number };
     result: { failed: { index: number; reason: string }[] };
   };
+  /**
+   * The audio encoder from random initialisation trained on `train` rows of `data` alone (the bench's
+   * supervised-encoder baseline); logits (n × classes) of `data` and of each of `others`.
+   */
+  audioSupervised: {
+    params: { data: AudioData; others: AudioData[]; train: TrainSet; nClasses: number; epochs: number; seed: number };
+    result: { logits: Float32Array[]; seconds: number; itemsPerSecond: number };
+  };
   pretrain: {
     params: {
       modality: Modality;

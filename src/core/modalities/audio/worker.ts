@@ -6,6 +6,7 @@ import type { ModalityWorker } from '../types';
 import type { AudioData, JobHandlers, JobTypes } from '../../../protocol/jobs';
 import { embedAudio, pretrainAudioEncoder } from './pretrain';
 import { audioFeatureRows } from './features';
+import { trainAudioSupervised } from './supervised';
 
 const specOf = (d: AudioData) => ({ spec: new Float32Array(d.spec, 0, d.n * d.frames * d.mels), n: d.n, frames: d.frames, mels: d.mels });
 
@@ -20,7 +21,7 @@ export const audioWorker: ModalityWorker<'audio'> = {
   embed: (data, o) => embedAudio({ ...o, ...specOf(data) }),
 };
 
-type AudioJobs = Pick<JobTypes, 'audioFeatures'>;
+type AudioJobs = Pick<JobTypes, 'audioFeatures' | 'audioSupervised'>;
 
 export const audioJobs: JobHandlers<AudioJobs> = {
   async audioFeatures(p, ctx) {
@@ -41,5 +42,22 @@ export const audioJobs: JobHandlers<AudioJobs> = {
       },
     );
     return { result: { failed } };
+  },
+  async audioSupervised(p, ctx) {
+    const d = specOf(p.data);
+    for (const o of p.others)
+      if (o.frames !== d.frames || o.mels !== d.mels) throw new Error('audioSupervised: every set must have the same frames and mels');
+    const r = await trainAudioSupervised({
+      pool: d,
+      others: p.others.map((o) => specOf(o)),
+      frames: d.frames,
+      mels: d.mels,
+      train: p.train,
+      nClasses: p.nClasses,
+      epochs: p.epochs,
+      seed: p.seed,
+      signal: ctx.signal,
+    });
+    return { result: r, transfer: r.logits.map((l) => l.buffer as ArrayBuffer) };
   },
 };
