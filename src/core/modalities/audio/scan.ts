@@ -17,7 +17,11 @@ export const AUDIO_EXTENSIONS: readonly string[] = ['.wav', '.flac', '.mp3', '.o
 /** sha256 of a file read in 1 MB pieces, truncated to 32 hex characters like contentHash. */
 export async function streamHash(abs: string, signal?: AbortSignal): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20, signal })) h.update(chunk as Buffer);
+  // The signal is checked per piece (not given to the stream: 64 files hashed at once would each add a listener).
+  for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20 })) {
+    if (signal?.aborted) throw Object.assign(new Error('scan cancelled'), { name: 'AbortError' });
+    h.update(chunk as Buffer);
+  }
   return h.digest('hex').slice(0, 32);
 }
 
