@@ -6,9 +6,13 @@
 //   node scripts/bench.mjs                 the full setting: whole MNIST (60,000 pool / 10,000 test) and SpamAssassin
 //   node scripts/bench.mjs --quick         both datasets in a few minutes: smaller pools, fewer epochs
 //   --only a,b        run only these (mnist-noreview, mnist-review, spam-noreview, debian-desc-noreview,
-//                     debian-desc-small-noreview, manpages-noreview, manpages-small-noreview, ui, activation, speed, scale)
+//                     debian-desc-small-noreview, manpages-noreview, manpages-small-noreview, icons-noreview,
+//                     icons-review, letters-noreview, mnist2k-noreview, mnist2k-review, audio-words-noreview,
+//                     audio-speakers-noreview, ui, activation, speed, scale)
 //   text runs: Debian package descriptions / man pages by section (scripts/prepare-text-data.mjs, prepared on first
 //   use), 10 labels/class, no review; --quick has debian-desc-small-noreview only
+//   audio-words-noreview / audio-speakers-noreview: the espeak-ng sets of scripts/prepare-audio-data.mjs (made when
+//   missing, in .bench/data or $SELFLABEL_AUDIO_DATA), 10 labels per class, no review, MFCC and supervised baselines
 //   speed: scripts/bench-speed.ts — training and embedding against a PyTorch peer on the same models (BENCHMARKS.md)
 //   scale: src/bench/scale.ts — first scan of 100,000 files and status on a 1,000,000-event journal, as ratios to
 //   find -exec cat and to JSON.parse of the journal's lines in the same run
@@ -27,6 +31,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareAll, DATA_DIR } from './prepare-data.mjs';
 import { prepareText } from './prepare-text-data.mjs';
+
+/** Where the audio sets are (made by scripts/prepare-audio-data.mjs when missing). */
+const AUDIO_DATA_DIR = process.env.SELFLABEL_AUDIO_DATA ? path.resolve(process.env.SELFLABEL_AUDIO_DATA) : DATA_DIR;
+const AUDIO_SETS = { 'audio-words-noreview': 'audio-words', 'audio-speakers-noreview': 'audio-speakers' };
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = path.join(root, '.bench', 'results');
@@ -58,6 +66,11 @@ const TARGETS = {
   'letters-noreview': ['letters 10/class no-review: test − best baseline=baselineMargin.test>0'],
   'mnist2k-noreview': ['MNIST-2k 10/class no-review: test − best baseline=baselineMargin.test>0'],
   'mnist2k-review': ['MNIST-2k 10/class + review: test − best baseline (random picks incl.)=baselineMargin.test>0'],
+  'audio-words-noreview': [
+    'spoken words 10/class no-review test accuracy=final.testAccuracy>=0.97',
+    'whole audio-words no-review run, seconds=final.wallSeconds<=600',
+  ],
+  'audio-speakers-noreview': ['speaker ID 10/class no-review test accuracy=final.testAccuracy>=0.95'],
 };
 
 /** Named text runs → the scripts/prepare-text-data.mjs dataset that makes their data (prepared on first use). */
@@ -68,8 +81,17 @@ const TEXT_RUNS = {
   'manpages-small-noreview': 'manpages',
 };
 
-function dataArgs(name) {
-  const d = path.join(DATA_DIR, name);
+/** Makes an audio set with scripts/prepare-audio-data.mjs when its marker is missing. */
+function prepareAudio(set, quick) {
+  if (fs.existsSync(path.join(AUDIO_DATA_DIR, set, '.prepared.json'))) return;
+  const args = [path.join(root, 'scripts', 'prepare-audio-data.mjs'), '--only', set, '--out', AUDIO_DATA_DIR];
+  if (quick) args.push('--per-class', '60', '--test-per-class', '20');
+  const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`preparing ${set} failed`);
+}
+
+function dataArgs(name, dir = DATA_DIR) {
+  const d = path.join(dir, name);
   return [
     '--data',
     path.join(d, 'pool'),
@@ -133,6 +155,16 @@ function suite(quick) {
       'debian-desc-small-noreview': [...dataArgs('debian-desc-small'), ...common, '--no-review', '--rounds', '2'],
       'manpages-noreview': [...dataArgs('manpages'), ...common, '--no-review', '--rounds', '2'],
       'manpages-small-noreview': [...dataArgs('manpages-small'), ...common, '--no-review', '--rounds', '2'],
+      'audio-words-noreview': [...dataArgs('audio-words', AUDIO_DATA_DIR), ...common, '--no-review', '--rounds', '2', '--epochs', '20'],
+      'audio-speakers-noreview': [
+        ...dataArgs('audio-speakers', AUDIO_DATA_DIR),
+        ...common,
+        '--no-review',
+        '--rounds',
+        '2',
+        '--epochs',
+        '20',
+      ],
     };
   }
   return {
@@ -182,6 +214,8 @@ function suite(quick) {
     ],
     // The small Debian pool (1,000 descriptions), its whole test split, 2 pretraining epochs.
     'debian-desc-small-noreview': [...dataArgs('debian-desc-small'), ...common, '--no-review', '--rounds', '2', '--epochs', '2'],
+    'audio-words-noreview': [...dataArgs('audio-words', AUDIO_DATA_DIR), ...common, '--no-review', '--rounds', '2', '--epochs', '4'],
+    'audio-speakers-noreview': [...dataArgs('audio-speakers', AUDIO_DATA_DIR), ...common, '--no-review', '--rounds', '2', '--epochs', '4'],
   };
 }
 
@@ -402,6 +436,7 @@ async function main() {
   const onlySpeed = names.every((n) => n === 'speed');
   if (!onlySpeed) prepareAll({ only: undefined, log: (s) => console.log(s) });
   for (const d of new Set(names.map((n) => TEXT_RUNS[n]).filter(Boolean))) await prepareText({ only: d, log: (s) => console.log(s) });
+  for (const n of names) if (AUDIO_SETS[n]) prepareAudio(AUDIO_SETS[n], o.quick);
   if (o.build && o.runner === 'cli' && !onlySpeed) {
     console.log('[bench] build');
     const b = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });

@@ -16,8 +16,9 @@
 //   (accent, variant, base pitch, base speed); each clip one of 40 words with ±8 % speed and ±4 pitch jitter and the
 //   same noise. Default 200 pool + 50 test clips per speaker.
 //
-// Layout of each set (.bench/data/<name>/): pool/<class>/<n>.wav (16 kHz mono 16-bit PCM, 1 s), pool-truth.csv
-// (`path,label`, path relative to pool/), test/ and test-truth.csv the same for the held-out split, sources.csv (how
+// Layout of each set (.bench/data/<name>/): pool/clip-<n>.wav (16 kHz mono 16-bit PCM, 1 s; flat, numbered in a
+// seeded random order, so neither the folder nor the number tells the label), pool-truth.csv (`path,label`, path
+// relative to pool/), test/ and test-truth.csv the same for the held-out split, sources.csv (how
 // each file was made), .prepared.json (marker with version, counts, seconds). A set is built in a temporary folder
 // and renamed into place when complete.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -27,7 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 const MARKER = '.prepared.json';
 const RATE = 16000;
 
@@ -307,12 +308,18 @@ async function build(name, o, variants) {
   const tmp = `${dest}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   const list = recipes(name, o, variants);
+  // Number the clips in a seeded random order: the recipes come class by class, and a clip's number must not tell it.
+  const shuffle = rng(o.seed ^ 0x3c3c);
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(shuffle() * (i + 1));
+    [list[i], list[j]] = [list[j], list[i]];
+  }
   const counters = { pool: 0, test: 0 };
   const truth = { pool: ['path,label'], test: ['path,label'] };
   const sources = ['split,path,label,text,voice,speed,pitch,gain_db,snr_db,noise'];
   const jobs = list.map((rec) => {
     const n = ++counters[rec.split];
-    const rel = `${rec.label}/${String(n).padStart(5, '0')}.wav`;
+    const rel = `clip-${String(n).padStart(5, '0')}.wav`;
     truth[rec.split].push(`${rel},${rec.label}`);
     sources.push(
       [
@@ -330,8 +337,7 @@ async function build(name, o, variants) {
     );
     return { rec, file: path.join(tmp, rec.split, rel) };
   });
-  for (const split of ['pool', 'test'])
-    for (const label of new Set(list.map((x) => x.label))) fs.mkdirSync(path.join(tmp, split, label), { recursive: true });
+  for (const split of ['pool', 'test']) fs.mkdirSync(path.join(tmp, split), { recursive: true });
   let done = 0;
   let next = 0;
   const worker = async () => {

@@ -28,7 +28,7 @@ import { readTruth, sortClasses } from './truth';
 import { buildWorkspace, isRowFile, type BuiltWorkspace } from './workspace';
 import { workerRunner } from '../worker/runner';
 import { runPlainBaselines, type BaselineResult } from './baselines';
-import { runSupervisedBaseline } from './baselines/supervised';
+import { runAudioSupervisedBaseline, runSupervisedBaseline } from './baselines/supervised';
 
 export interface BenchHooks {
   /** One line of progress (default: none). */
@@ -317,7 +317,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     // Plain baselines on the same pool, test items and human labels (and, in review mode, the same budget at random).
     let baselines: BaselineResult[] = [];
     const modality = p.getModality();
-    if (opts.baselines && (modality === 'image' || modality === 'text')) {
+    if (opts.baselines && modality) {
       log?.('[bench] baselines');
       const poolSet = new Set(poolIds);
       const human = new Map([...annotator.labels].filter(([, r]) => r.kind !== 'auto').map(([id, r]) => [id, r.label]));
@@ -334,6 +334,8 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
           textField: p.config.textField,
           imageSize: p.config.imageSize,
           channels: p.config.channels,
+          audioClipSeconds: p.config.audioClipSeconds,
+          audioWindows: { maxItemSeconds: p.config.audioMaxItemSeconds, windowSeconds: p.config.audioWindowSeconds },
           seed: opts.seed,
           signal: hooks.signal,
           log,
@@ -341,6 +343,31 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
       } catch (e) {
         if ((e as Error).name === 'AbortError') throw e;
         warnings.push(`baselines not measured: ${(e as Error).message}`);
+      }
+      if (modality === 'audio') {
+        try {
+          baselines.push(
+            await runAudioSupervisedBaseline({
+              modality,
+              poolRoot: pool.ws.root,
+              poolItems: p.getItems().filter((it) => poolSet.has(it.id)),
+              poolTruth,
+              human,
+              classes,
+              test: test ? { root: test.ws.root, truth: test.ws.truth } : undefined,
+              audioClipSeconds: p.config.audioClipSeconds,
+              audioWindows: { maxItemSeconds: p.config.audioMaxItemSeconds, windowSeconds: p.config.audioWindowSeconds },
+              backend: p.config.backend,
+              itemsSeen: opts.supervisedItems,
+              seed: opts.seed,
+              signal: hooks.signal,
+              log,
+            }),
+          );
+        } catch (e) {
+          if ((e as Error).name === 'AbortError') throw e;
+          warnings.push(`supervised-encoder baseline not measured: ${(e as Error).message}`);
+        }
       }
       if (modality === 'image') {
         try {

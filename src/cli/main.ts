@@ -111,7 +111,7 @@ const commands: Record<string, Command> = {
     },
   },
   scan: {
-    summary: 'find the items to label (images, text files, JSONL/CSV rows)',
+    summary: 'find the items to label (images, text files, JSONL/CSV rows, audio clips)',
     usage: 'scan',
     flags: {},
     run: (ctx) =>
@@ -391,7 +391,7 @@ function formatStatus(s: ProjectStatus): string {
 
 function usage(): string {
   const rows = Object.entries(commands).map(([k, c]) => `  ${k.padEnd(14)}${c.summary}`);
-  return `selflabel — label a folder of images or text with self-supervised learning, offline\n\nUsage: selflabel <command> [--workspace DIR] [options]\n\nCommands:\n${rows.join('\n')}\n\nCommon options:\n${helpFor(COMMON)}\n\nselflabel <command> --help shows a command's options.`;
+  return `selflabel — label a folder of images, text or audio with self-supervised learning, offline\n\nUsage: selflabel <command> [--workspace DIR] [options]\n\nCommands:\n${rows.join('\n')}\n\nCommon options:\n${helpFor(COMMON)}\n\nselflabel <command> --help shows a command's options.`;
 }
 
 export async function main(argv: string[]): Promise<number> {

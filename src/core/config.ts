@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs/promises';
 import type { Modality } from './types';
+import { MODALITIES } from '../shared/enums';
 
 export type BackendPref = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -53,6 +54,12 @@ export interface ProjectConfig {
   finetune: boolean;
   /** Epochs of that fine-tuning. */
   finetuneEpochs: number;
+  /** Audio: a recording longer than this (seconds) is split into windows that are items of their own (`talk.wav#3`). */
+  audioMaxItemSeconds: number;
+  /** Audio: the length of those windows, seconds. */
+  audioWindowSeconds: number;
+  /** Audio: the clip length (seconds) the encoder takes, clips cropped or padded to it; 'auto' = the median clip, 0.5–4 s. */
+  audioClipSeconds: number | 'auto';
   seed: number;
 }
 
@@ -73,6 +80,9 @@ export const DEFAULT_CONFIG: ProjectConfig = {
   textModel: 'lexical',
   finetune: false,
   finetuneEpochs: 2,
+  audioMaxItemSeconds: 30,
+  audioWindowSeconds: 10,
+  audioClipSeconds: 'auto',
   seed: 1,
 };
 
@@ -94,7 +104,7 @@ const CHECKS: Record<keyof ProjectConfig, Check> = {
   include: isStrArray,
   exclude: isStrArray,
   textField: (v) => typeof v === 'string' && v.length > 0,
-  modality: oneOf('auto', 'image', 'text'),
+  modality: oneOf('auto', ...MODALITIES),
   imageSize: (v) => v === 'auto' || (isNum(8, 256)(v) && Number.isInteger(v)),
   channels: oneOf(1, 3, 'auto'),
   threshold: isNum(0, 1),
@@ -107,6 +117,9 @@ const CHECKS: Record<keyof ProjectConfig, Check> = {
   textModel: oneOf('lexical', 'encoder'),
   finetune: (v) => typeof v === 'boolean',
   finetuneEpochs: (v) => isNum(1, 100)(v) && Number.isInteger(v),
+  audioMaxItemSeconds: isNum(1, 36000),
+  audioWindowSeconds: isNum(0.5, 3600),
+  audioClipSeconds: (v) => v === 'auto' || isNum(0.25, 30)(v),
   seed: (v) => isNum(-1e9, 1e9)(v) && Number.isInteger(v),
 };
 

@@ -32,6 +32,12 @@ export interface Item {
   width?: number;
   height?: number;
   channels?: number;
+  /** For audio: seconds of the clip, where it starts in the file (windows of long recordings), the file's rate. */
+  duration?: number;
+  start?: number;
+  sampleRate?: number;
+  /** For audio: the details line ("2.50 s · 44.1 kHz · stereo · WAV 16-bit"). */
+  details?: string;
 }
 
 /** An item or file the scan could not use, with a reason a user can read. */
@@ -50,6 +56,8 @@ export interface ScanOptions {
   textField?: string;
   /** Files larger than this are skipped with a reason. Default 50 MB (JSONL/CSV: 200 MB). */
   maxFileBytes?: number;
+  /** Audio: how long recordings are split into windows (seconds). */
+  audioWindows?: { maxItemSeconds?: number; windowSeconds?: number };
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }

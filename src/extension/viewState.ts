@@ -179,12 +179,14 @@ export function itemStatus(
 }
 
 function preview(item: Item | undefined): string | undefined {
+  if (item?.kind === 'audio') return item.details;
   if (!item || item.kind === 'image' || item.preview === undefined) return undefined;
   return item.preview.length > PREVIEW_CHARS ? `${item.preview.slice(0, PREVIEW_CHARS)}…` : item.preview;
 }
 
 function kindOf(id: string, item: Item | undefined): GridItem['kind'] {
   if (item) return item.kind;
+  if (/\.(wav|flac|mp3|ogg|opus)(#\d+)?$/i.test(id)) return 'audio';
   return /#\d+$/.test(id) ? 'row' : /\.(png|jpe?g|gif|bmp|webp)$/i.test(id) ? 'image' : 'text';
 }
 

@@ -22,8 +22,16 @@ export interface TextData {
   kind: 'text';
   texts: string[];
 }
+export interface AudioData {
+  kind: 'audio';
+  /** n × frames × mels float32 log-mel spectrograms (16 kHz mono clips cropped or padded to one length). */
+  spec: SharedArrayBuffer;
+  n: number;
+  frames: number;
+  mels: number;
+}
 /** The data each modality's jobs take, by modality (a new modality adds its entry here). */
-export type ModalityData = { image: ImageData; text: TextData };
+export type ModalityData = { image: ImageData; text: TextData; audio: AudioData };
 export type DataOf<M extends Modality> = ModalityData[M];
 export type JobData = ModalityData[Modality];
 
@@ -43,6 +51,22 @@ export type JobTypes = {
   decodeImages: {
     params: { root: string; items: Item[]; size: number; channels: 1 | 3; out: SharedArrayBuffer; offset: number };
     result: { failed: { index: number; reason: string }[] };
+  };
+  /**
+   * Decode audio clips (checked against their content hash) to 16 kHz mono, cropped or padded to `seconds`, into
+   * log-mel rows offset.. of `out` (frames × mels float32 each).
+   */
+  audioFeatures: {
+    params: { root: string; items: Item[]; seconds: number; frames: number; mels: number; out: SharedArrayBuffer; offset: number };
+    result: { failed: { index: number; reason: string }[] };
+  };
+  /**
+   * The audio encoder from random initialisation trained on `train` rows of `data` alone (the bench's
+   * supervised-encoder baseline); logits (n × classes) of `data` and of each of `others`.
+   */
+  audioSupervised: {
+    params: { data: AudioData; others: AudioData[]; train: TrainSet; nClasses: number; epochs: number; seed: number };
+    result: { logits: Float32Array[]; seconds: number; itemsPerSecond: number };
   };
   pretrain: {
     params: {

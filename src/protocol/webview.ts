@@ -16,7 +16,7 @@
  * from a webview to the host: a webview names items by id only, and the host resolves ids itself.
  */
 import type { ItemKind, Stage } from '../core/types';
-import { STAGES as STAGE_NAMES } from '../shared/enums';
+import { ITEM_KINDS, STAGES as STAGE_NAMES } from '../shared/enums';
 import {
   describe,
   hasShape,
@@ -131,7 +131,7 @@ export interface GridItem {
   label?: string;
   confidence?: number;
   alternatives?: { label: string; confidence: number }[];
-  /** Text snippet for text files and rows. Display with textContent only. */
+  /** Text snippet for text files and rows; for audio clips, the details line (duration, rate, channels). Display with textContent only. */
   preview?: string;
   status: ItemStatus;
   /** Why the item is suggested (label mode). */
@@ -315,7 +315,7 @@ export const isSideState = hasShape<SideState>({
 });
 const isGridItem = hasShape<GridItem>({
   id: isString,
-  kind: isOneOf<ItemKind>(['image', 'text', 'row']),
+  kind: isOneOf<ItemKind>(ITEM_KINDS),
   path: isString,
   label: isOptional(isString),
   confidence: isOptional(isNumber),

@@ -4,11 +4,14 @@
  */
 
 /** What kind of model an item is fed to: one plugin each under src/core/modalities/<name>/. */
-export const MODALITIES = ['image', 'text'] as const;
+export const MODALITIES = ['image', 'text', 'audio'] as const;
 export type Modality = (typeof MODALITIES)[number];
 
-/** Where an item comes from: a whole image file, a whole text file, or one row of a JSONL/CSV file. */
-export const ITEM_KINDS = ['image', 'text', 'row'] as const;
+/**
+ * Where an item comes from: a whole image file, a whole text file, one row of a JSONL/CSV file, or an audio clip (a
+ * whole file or one window `talk.wav#3` of a long recording).
+ */
+export const ITEM_KINDS = ['image', 'text', 'row', 'audio'] as const;
 export type ItemKind = (typeof ITEM_KINDS)[number];
 
 /** The long stages that report progress. */

@@ -13,7 +13,10 @@ import { buildKnnGraph } from '../core/train/graph';
 import { modalityJobs, modalityWorkers } from './modalities';
 
 function workerOf<M extends Modality>(data: DataOf<M>): ModalityWorker<M> {
-  return modalityWorkers[data.kind as M] as ModalityWorker<M>;
+  const kind = (data as { kind?: unknown } | undefined)?.kind;
+  if (typeof kind !== 'string' || !Object.hasOwn(modalityWorkers, kind))
+    throw new Error(`no modality "${String(kind)}" is registered (src/worker/modalities.ts)`);
+  return modalityWorkers[kind as M] as ModalityWorker<M>;
 }
 
 const embeddingJobs: JobHandlers<Pick<JobTypes, 'pretrain' | 'embed' | 'fit' | 'graph' | 'predict'>> = {

@@ -6,11 +6,13 @@ import type { Modality } from '../shared/enums';
 import type { ModalityWorker } from '../core/modalities/types';
 import { imageWorker, imageJobs } from '../core/modalities/image/worker';
 import { textWorker, textJobs } from '../core/modalities/text/worker';
+import { audioWorker, audioJobs } from '../core/modalities/audio/worker';
 
 export const modalityWorkers: { [M in Modality]: ModalityWorker<M> } = {
   image: imageWorker,
   text: textWorker,
+  audio: audioWorker,
 };
 
 /** The jobs of their own the modalities serve. */
-export const modalityJobs = { ...imageJobs, ...textJobs };
+export const modalityJobs = { ...imageJobs, ...textJobs, ...audioJobs };

@@ -4,6 +4,7 @@
  * - images `pca-logreg`: PCA (50 components, fitted on the pool's raw pixels without labels) + multinomial logistic
  *   regression (scikit-learn's defaults, C = 1) on the human labels;
  * - text `tfidf-logreg`: TF-IDF (fitted on the pool's texts) + the same logistic regression;
+ * - audio `mfcc-logreg`: 20 MFCCs' mean and std over the clip (./mfcc.ts) + the same logistic regression;
  * - review mode `random-…`: the same classifier on as many human labels as SelfLabel's run took (seed labels plus
  *   reviews plus uncertain items), spent on uniformly random pool items instead of SelfLabel's picks.
  * Raw pixels are the encoder's input: the same size and channels SelfLabel's image geometry picks (see `imageInput`).
@@ -16,6 +17,7 @@ import { score } from '../metrics';
 import { mulberry32, sample } from '../rng';
 import { argmaxRows, fitLogReg, fitPca, pcaTransform, predictLogReg, type Rows } from './linear';
 import { fitTfidf, tfidfRows } from './tfidf';
+import { mfccFeatures } from './mfcc';
 
 export interface BaselineResult {
   name: string;
@@ -30,7 +32,7 @@ export interface BaselineResult {
 }
 
 export interface BaselineInput {
-  modality: 'image' | 'text';
+  modality: 'image' | 'text' | 'audio';
   poolRoot: string;
   /** The scanned pool items that have a truth label. */
   poolItems: readonly Item[];
@@ -45,6 +47,9 @@ export interface BaselineInput {
   textField?: string;
   imageSize?: number | 'auto';
   channels?: 1 | 3 | 'auto';
+  /** Audio: the clip length of SelfLabel's encoder (setting audioClipSeconds). */
+  audioClipSeconds?: number | 'auto';
+  audioWindows?: { maxItemSeconds?: number; windowSeconds?: number };
   seed: number;
   /** PCA is fitted on at most this many pool items (a seeded subset; default 5,000). */
   pcaFitLimit?: number;
@@ -155,6 +160,23 @@ async function textFeatures(inp: BaselineInput, testItems: Item[]): Promise<Feat
   };
 }
 
+async function audioFeatures(inp: BaselineInput, testItems: Item[]): Promise<Features> {
+  const t0 = Date.now();
+  const f = await mfccFeatures(inp.poolRoot, inp.poolItems, inp.test ? { root: inp.test.root, items: testItems } : undefined, {
+    clipSeconds: inp.audioClipSeconds,
+    signal: inp.signal,
+  });
+  const dense = (r: { X: Float32Array; n: number }): Rows => ({ kind: 'dense', X: r.X, n: r.n, dim: f.dim });
+  return {
+    pool: dense(f.pool),
+    poolRow: new Map(f.pool.ids.map((id, i) => [id, i])),
+    test: f.test ? dense(f.test) : null,
+    testIds: f.test?.ids ?? [],
+    seconds: (Date.now() - t0) / 1000,
+    what: `mean and std of 20 MFCCs over ${f.seconds} s clips`,
+  };
+}
+
 /** Fits the classifier on `labelled` (item → label) and scores it as a BaselineResult. */
 function scoreClassifier(
   inp: BaselineInput,
@@ -206,11 +228,16 @@ function scoreClassifier(
 export async function runPlainBaselines(inp: BaselineInput): Promise<BaselineResult[]> {
   let testItems: Item[] = [];
   if (inp.test) {
-    const res = await scanWorkspace(inp.test.root, { textField: inp.textField, signal: inp.signal });
+    const res = await scanWorkspace(inp.test.root, { textField: inp.textField, audioWindows: inp.audioWindows, signal: inp.signal });
     testItems = res.items.filter((it) => it.modality === inp.modality);
   }
-  const f = inp.modality === 'image' ? await imageFeatures(inp, testItems) : await textFeatures(inp, testItems);
-  const base = inp.modality === 'image' ? 'pca-logreg' : 'tfidf-logreg';
+  const f =
+    inp.modality === 'image'
+      ? await imageFeatures(inp, testItems)
+      : inp.modality === 'audio'
+        ? await audioFeatures(inp, testItems)
+        : await textFeatures(inp, testItems);
+  const base = { image: 'pca-logreg', text: 'tfidf-logreg', audio: 'mfcc-logreg' }[inp.modality];
   inp.log?.(`[bench] baselines on ${f.what}, features in ${f.seconds.toFixed(1)} s`);
   const out: BaselineResult[] = [];
   let t = Date.now();

@@ -1,7 +1,9 @@
 /**
- * Workspace scan: finds every labellable item under a folder — images (.png .jpg .jpeg .bmp; GIF, WebP, TIFF, HEIC
- * and AVIF files are listed as skipped, with the reason), text files (.txt) and rows of .jsonl/.ndjson/.csv files —
- * with content hashes, previews and a reason for everything it cannot use.
+ * Workspace scan: finds every labellable item under a folder — the files each modality plugin declares (images
+ * .png .jpg .jpeg .bmp, with GIF, WebP, TIFF, HEIC and AVIF files listed as skipped with the reason; text files .txt;
+ * audio .wav .flac .mp3 .ogg .opus) and rows of .jsonl/.ndjson/.csv files — with content hashes, previews and a
+ * reason for everything it cannot use. A plugin with its own reader (`files.read`, e.g. audio: windows of long
+ * recordings) makes the items of its files.
  *
  * - Async throughout (fs.promises, chunked reads), so it can run inside the VS Code extension host; cancellable via
  *   `signal` (throws an Error named 'AbortError'); reports progress as {stage:'scan', done, total}.
@@ -23,6 +25,8 @@ import picomatch from 'picomatch';
 import type { Item, ScanOptions, ScanResult, Skipped } from '../types';
 import { abortError, describeFsError, ItemError, throwIfAborted } from './errors';
 import { probeImage } from '../modalities/image/decode';
+import { modalityPlugins } from '../modalities';
+import { MODALITIES, type Modality } from '../../shared/enums';
 import { contentHash, decodeTextFile, preview } from './text';
 import { csvRowText, csvTextColumn, jsonRowText, readRawRows, rowFormatOf, type RowFormat } from './rows';
 
@@ -32,11 +36,16 @@ export const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
 export const DEFAULT_MAX_ROW_FILE_BYTES = 200 * 1024 * 1024;
 /** At most this many skipped rows are listed per file; the rest are summed up in one entry. */
 export const MAX_ROW_SKIPS_PER_FILE = 100;
-/** Image and text file extensions the scan picks up (rows: see rowFormatOf). */
-export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.bmp'];
+/** File extensions the scan picks up, as the modality plugins declare them (rows: see rowFormatOf). */
+export const IMAGE_EXTENSIONS: readonly string[] = modalityPlugins.image.files.extensions;
 /** Image files SelfLabel cannot read yet: scanned so that the report names each with the reason (probeImage). */
-export const UNREADABLE_IMAGE_EXTENSIONS: readonly string[] = ['.gif', '.webp', '.tif', '.tiff', '.heic', '.heif', '.avif'];
-export const TEXT_EXTENSIONS: readonly string[] = ['.txt'];
+export const UNREADABLE_IMAGE_EXTENSIONS: readonly string[] = modalityPlugins.image.files.unreadable ?? [];
+export const TEXT_EXTENSIONS: readonly string[] = modalityPlugins.text.files.extensions;
+const MODALITY_OF_EXTENSION = new Map<string, Modality>(
+  MODALITIES.flatMap((m) =>
+    [...modalityPlugins[m].files.extensions, ...(modalityPlugins[m].files.unreadable ?? [])].map((e) => [e, m] as const),
+  ),
+);
 
 /** Marker file of a SelfLabel folders export (see store/importExport.ts): such folders are not scanned. */
 export const EXPORT_MARKER_NAME = '.selflabel-export.json';
@@ -52,14 +61,16 @@ export type ScanWorkspaceOptions = ScanOptions & {
   cacheFile?: string;
 };
 
-type FileKind = 'image' | 'text' | RowFormat;
+type FileKind = Modality | RowFormat;
 
 /** The kind of file the scan reads, from its name (case-insensitive), or undefined for other files. */
 export function fileKindOf(name: string): FileKind | undefined {
-  const ext = path.extname(name).toLowerCase();
-  if (IMAGE_EXTENSIONS.includes(ext) || UNREADABLE_IMAGE_EXTENSIONS.includes(ext)) return 'image';
-  if (TEXT_EXTENSIONS.includes(ext)) return 'text';
-  return rowFormatOf(name);
+  return MODALITY_OF_EXTENSION.get(path.extname(name).toLowerCase()) ?? rowFormatOf(name);
+}
+
+/** The reader of a plugin that reads its own files (audio), if `kind` is such a modality. */
+function pluginReader(kind: FileKind) {
+  return (MODALITIES as readonly string[]).includes(kind) ? modalityPlugins[kind as Modality].files : undefined;
 }
 
 // ───────────────────────────── cache ─────────────────────────────
@@ -74,7 +85,7 @@ interface CacheEntry {
   r?: 1;
   /** file hash */
   h?: string;
-  /** items: image [width,height,channels] | text [preview] | row [row,line,hash,size,preview] */
+  /** items: image [width,height,channels] | text [preview] | row [row,line,hash,size,preview] | plugin-read [item] */
   i: unknown[][];
   /** skips: [row or 0, reason] */
   x: [number, string][];
@@ -144,7 +155,9 @@ function itemsFromEntry(rel: string, kind: FileKind, e: CacheEntry): { items: It
   const items: Item[] = [];
   const base = { path: rel, mtimeMs: e.m };
   for (const r of e.i) {
-    if (kind === 'image') {
+    if (pluginReader(kind)?.read) {
+      items.push({ ...(r[0] as Item), ...base });
+    } else if (kind === 'image') {
       items.push({
         id: rel,
         ...base,
@@ -178,6 +191,7 @@ function itemsFromEntry(rel: string, kind: FileKind, e: CacheEntry): { items: It
 }
 
 function recordOf(it: Item): unknown[] {
+  if (pluginReader(it.modality)?.read && it.kind === it.modality) return [it];
   if (it.kind === 'image') return [it.width, it.height, it.channels];
   if (it.kind === 'text') return [it.preview];
   return [it.row, it.line, it.hash, it.size, it.preview];
@@ -337,7 +351,7 @@ export async function scanWorkspace(root: string, opts: ScanWorkspaceOptions = {
 
   const isExcluded = globMatcher(opts.exclude) ?? (() => false);
   const isIncluded = globMatcher(opts.include) ?? (() => true);
-  const cacheKey = `${textField}\u0000${opts.maxFileBytes ?? 'default'}`;
+  const cacheKey = `${textField}\u0000${opts.maxFileBytes ?? 'default'}\u0000${JSON.stringify(opts.audioWindows ?? {})}`;
   if (opts.cacheFile) await ensureCacheFolder(path.dirname(opts.cacheFile));
   const cache = await loadCache(opts.cacheFile, cacheKey);
 
@@ -439,17 +453,24 @@ export async function scanWorkspace(root: string, opts: ScanWorkspaceOptions = {
       return itemsFromEntry(c.rel, c.kind, cached);
     }
     let res: FileResult;
-    const limit = opts.maxFileBytes ?? (c.kind === 'jsonl' || c.kind === 'csv' ? DEFAULT_MAX_ROW_FILE_BYTES : DEFAULT_MAX_FILE_BYTES);
+    const own = pluginReader(c.kind);
+    const limit =
+      opts.maxFileBytes ??
+      own?.maxFileBytes ??
+      (c.kind === 'jsonl' || c.kind === 'csv' ? DEFAULT_MAX_ROW_FILE_BYTES : DEFAULT_MAX_FILE_BYTES);
     if (st.size === 0) {
       res = { items: [], skipped: [{ path: c.rel, reason: 'empty file' }] };
     } else if (st.size > limit) {
       res = { items: [], skipped: [{ path: c.rel, reason: `file too large: ${mb(st.size)} (limit ${mb(limit)})` }] };
     } else {
       try {
-        res =
-          c.kind === 'image' || c.kind === 'text'
+        res = own?.read
+          ? await own.read({ rel: c.rel, abs: c.abs, size: st.size, mtimeMs: st.mtimeMs, audioWindows: opts.audioWindows, signal })
+          : c.kind === 'image' || c.kind === 'text'
             ? await readWholeFile(c.rel, c.abs, c.kind, st)
-            : await readRowFile(c.rel, c.abs, c.kind, st, textField, signal);
+            : c.kind === 'jsonl' || c.kind === 'csv'
+              ? await readRowFile(c.rel, c.abs, c.kind, st, textField, signal)
+              : { items: [], skipped: [{ path: c.rel, reason: `no reader for ${c.kind} files` }] };
       } catch (e) {
         if ((e as Error).name === 'AbortError') throw e;
         const code = (e as NodeJS.ErrnoException).code;

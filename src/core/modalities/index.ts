@@ -6,10 +6,12 @@ import type { Modality } from '../../shared/enums';
 import type { ModalityPlugin } from './types';
 import { imagePlugin } from './image';
 import { textPlugin } from './text';
+import { audioPlugin } from './audio/plugin';
 
 export const modalityPlugins: { [M in Modality]: ModalityPlugin<M> } = {
   image: imagePlugin,
   text: textPlugin,
+  audio: audioPlugin,
 };
 
 export function pluginOf<M extends Modality>(m: M): ModalityPlugin<M> {

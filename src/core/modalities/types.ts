@@ -9,7 +9,7 @@
  *
  * The loop (src/core/project/*) knows a modality only through these two interfaces. To add one, see ARCHITECTURE.md.
  */
-import type { Item, Modality, Progress } from '../types';
+import type { Item, Modality, Progress, ScanOptions, Skipped } from '../types';
 import type { ProjectConfig } from '../config';
 import type { WorkspacePaths } from '../paths';
 import type { DataOf, JobRunner, TrainSet } from '../../protocol/jobs';
@@ -74,12 +74,50 @@ export interface Refinement<M extends Modality, R> {
   folders(record: R): string[];
 }
 
+/** One file the scan hands to a plugin's reader. */
+export interface ScanFileInput {
+  /** Workspace-relative POSIX path (the item id, or the prefix of its windows' ids). */
+  rel: string;
+  abs: string;
+  size: number;
+  mtimeMs: number;
+  audioWindows?: ScanOptions['audioWindows'];
+  signal?: AbortSignal;
+}
+
+/** What a plugin's reader makes of one file: its items, what it skipped (with reasons), and the file's hash. */
+export interface ScannedFile {
+  items: Item[];
+  skipped: Skipped[];
+  hash?: string;
+}
+
+/** Which files are a modality's, and how the scan reads them. */
+export interface ModalityFiles {
+  /** Lower-case extensions with the dot (the scan picks these files up for this modality). */
+  readonly extensions: readonly string[];
+  /**
+   * Reads one file into items (e.g. audio: one clip, or the windows of a long recording). Absent: the scan's
+   * built-in reader for whole image and text files. The items are cached by the scan as they are (plain JSON).
+   */
+  read?(f: ScanFileInput): Promise<ScannedFile>;
+  /**
+   * Files of this modality it cannot read yet (e.g. images: GIF, WebP, HEIC): the scan lists each as skipped with
+   * the reason, so that users see why, instead of not seeing them at all.
+   */
+  readonly unreadable?: readonly string[];
+  /** Largest file the scan reads for this modality (default: the scan's 50 MB). */
+  readonly maxFileBytes?: number;
+}
+
 export interface ModalityPlugin<M extends Modality = Modality> {
   readonly name: M;
+  /** Its files: extensions and, optionally, the reader that makes items of them. */
+  readonly files: ModalityFiles;
   /** Its pretext tasks, one worker each; their encoders' embeddings are concatenated. */
   readonly pretextTasks: readonly string[];
-  /** How the review UI shows an item: a picture, or its text. */
-  readonly preview: 'thumbnail' | 'text';
+  /** How the review UI shows an item: a picture, its text, or a spectrogram and a player. */
+  readonly preview: 'thumbnail' | 'text' | 'audio';
   /**
    * Reads `items` of folder `root` into the data the worker jobs take. `cache`: keep what was decoded under
    * .selflabel/cache (only for the pool). Items that cannot be read are reported, never thrown.

@@ -81,6 +81,7 @@ export class ItemSet {
       include: config.include.length ? config.include : undefined,
       exclude: config.exclude,
       textField: config.textField,
+      audioWindows: { maxItemSeconds: config.audioMaxItemSeconds, windowSeconds: config.audioWindowSeconds },
       signal: opts.signal,
       onProgress: opts.onProgress,
       cacheFile: this.paths.scanCache,

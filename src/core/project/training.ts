@@ -290,7 +290,11 @@ export async function predictFolder(p: ProjectContext, dir: string, opts: StageO
   const cf = await p.artifacts.classifier();
   if (!cf) throw new ProjectError('not-trained', 'no trained model yet: run train first');
   const abs = path.resolve(dir);
-  const res = await scanWorkspace(abs, { textField: p.config.textField, signal: opts.signal });
+  const res = await scanWorkspace(abs, {
+    textField: p.config.textField,
+    audioWindows: { maxItemSeconds: p.config.audioMaxItemSeconds, windowSeconds: p.config.audioWindowSeconds },
+    signal: opts.signal,
+  });
   const items = res.items.filter((it) => it.modality === modality);
   if (!items.length) return [];
   const ctx = modalityContext(p);

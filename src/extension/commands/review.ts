@@ -77,7 +77,8 @@ export async function openItem(c: Controller, id: string, beside = true): Promis
   const abs = await resolveInWorkspace(s.root, rel);
   const uri = vscode.Uri.file(abs);
   const viewColumn = beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
-  if (item?.kind === 'image') {
+  // Images and audio clips open in VS Code's own preview (audio: its media player), the rest as text.
+  if (item?.kind === 'image' || item?.kind === 'audio') {
     await vscode.commands.executeCommand('vscode.open', uri, { preview: true, viewColumn });
     return;
   }

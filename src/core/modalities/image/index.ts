@@ -95,6 +95,7 @@ async function loadPixels(
 
 export const imagePlugin: ModalityPlugin<'image'> = {
   name: 'image',
+  files: { extensions: ['.png', '.jpg', '.jpeg', '.bmp'], unreadable: ['.gif', '.webp', '.tif', '.tiff', '.heic', '.heif', '.avif'] },
   pretextTasks: TASKS,
   preview: 'thumbnail',
   load: loadPixels,

@@ -36,6 +36,7 @@ const lexicalHead: OwnHead<'text', TextHeadState> = {
 
 export const textPlugin: ModalityPlugin<'text'> = {
   name: 'text',
+  files: { extensions: ['.txt'] },
   pretextTasks: ['masked', 'contrastive'],
   preview: 'text',
   load: loadTextData,

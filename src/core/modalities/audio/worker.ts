@@ -1,0 +1,63 @@
+/**
+ * The audio modality's worker face: pretext tasks (contrastive views, masked frames) and embedding on the
+ * spectrogram encoder, and the audio job — decoding clips to log-mel spectrograms in shared memory.
+ */
+import type { ModalityWorker } from '../types';
+import type { AudioData, JobHandlers, JobTypes } from '../../../protocol/jobs';
+import { embedAudio, pretrainAudioEncoder } from './pretrain';
+import { audioFeatureRows } from './features';
+import { trainAudioSupervised } from './supervised';
+
+const specOf = (d: AudioData) => ({ spec: new Float32Array(d.spec, 0, d.n * d.frames * d.mels), n: d.n, frames: d.frames, mels: d.mels });
+
+export const audioWorker: ModalityWorker<'audio'> = {
+  name: 'audio',
+  pretextTasks: ['contrastive', 'masked'],
+  async pretrain(task, data, o) {
+    if (task !== 'contrastive' && task !== 'masked') throw new Error(`unknown audio pretext task "${task}"`);
+    const r = await pretrainAudioEncoder({ ...o, task, ...specOf(data) });
+    return { task: r.task, epochs: r.epochs, seconds: r.seconds, itemsPerSecond: r.itemsPerSecond, finalLoss: r.finalLoss };
+  },
+  embed: (data, o) => embedAudio({ ...o, ...specOf(data) }),
+};
+
+type AudioJobs = Pick<JobTypes, 'audioFeatures' | 'audioSupervised'>;
+
+export const audioJobs: JobHandlers<AudioJobs> = {
+  async audioFeatures(p, ctx) {
+    const t0 = Date.now();
+    const failed = await audioFeatureRows(
+      p.root,
+      p.items,
+      { seconds: p.seconds, frames: p.frames, mels: p.mels, out: new Float32Array(p.out), offset: p.offset, signal: ctx.signal },
+      (done) => {
+        const rate = done / Math.max(1e-3, (Date.now() - t0) / 1000);
+        ctx.progress({
+          stage: 'embed',
+          done,
+          total: p.items.length,
+          etaSeconds: (p.items.length - done) / rate,
+          message: 'decoding audio',
+        });
+      },
+    );
+    return { result: { failed } };
+  },
+  async audioSupervised(p, ctx) {
+    const d = specOf(p.data);
+    for (const o of p.others)
+      if (o.frames !== d.frames || o.mels !== d.mels) throw new Error('audioSupervised: every set must have the same frames and mels');
+    const r = await trainAudioSupervised({
+      pool: d,
+      others: p.others.map((o) => specOf(o)),
+      frames: d.frames,
+      mels: d.mels,
+      train: p.train,
+      nClasses: p.nClasses,
+      epochs: p.epochs,
+      seed: p.seed,
+      signal: ctx.signal,
+    });
+    return { result: r, transfer: r.logits.map((l) => l.buffer as ArrayBuffer) };
+  },
+};
