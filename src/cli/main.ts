@@ -268,16 +268,23 @@ const commands: Record<string, Command> = {
       }),
   },
   disagreements: {
-    summary: 'human labels the model strongly disagrees with (likely mistakes)',
-    usage: 'disagreements [--threshold 0.9]',
-    flags: { threshold: { type: 'number', help: 'model confidence in another class' } },
+    summary: 'human labels that are likely wrong (confident learning on out-of-fold predictions), most likely first',
+    usage: 'disagreements [--threshold P] [--json]',
+    flags: {
+      threshold: { type: 'number', help: 'instead: the older rule, another class predicted with confidence ≥ P' },
+    },
     run: (ctx) =>
       withProject(ctx, async (p) => {
-        const d = await p.disagreements((ctx.flags.threshold as number | undefined) ?? 0.9);
+        const d = await p.disagreements(ctx.flags.threshold as number | undefined);
         ctx.out(
           d.length
-            ? d.map((x) => `${x.item}\tlabelled ${x.label}\tmodel says ${x.predicted} ${x.confidence.toFixed(2)}`).join('\n')
-            : 'no strong disagreements',
+            ? d
+                .map(
+                  (x) =>
+                    `${x.item}\tlabelled ${x.label}${x.selfConfidence !== undefined ? ` ${x.selfConfidence.toFixed(2)}` : ''}\tmodel says ${x.predicted} ${x.confidence.toFixed(2)}`,
+                )
+                .join('\n')
+            : 'no likely label errors',
         );
         return d;
       }),

@@ -184,7 +184,8 @@ export class Project {
   suggest(k: number): Promise<Suggestion[]> {
     return review.suggest(this.ctx, k);
   }
-  disagreements(threshold = 0.9): Promise<Disagreement[]> {
+  /** Likely label errors: confident learning, or with `threshold` the older confidence rule. */
+  disagreements(threshold?: number): Promise<Disagreement[]> {
     return review.disagreements(this.ctx, threshold);
   }
 
