@@ -98,12 +98,21 @@ async function runSeed(o: {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'selflabel-noise-'));
   try {
     const truth = await readTruth(path.join(o.data, 'pool-truth.csv'));
-    const ws = await buildWorkspace({ data: path.join(o.data, 'pool'), truth: truth.labels, dest: path.join(dir, 'pool'), limit: o.pool, seed: o.seed });
+    const ws = await buildWorkspace({
+      data: path.join(o.data, 'pool'),
+      truth: truth.labels,
+      dest: path.join(dir, 'pool'),
+      limit: o.pool,
+      seed: o.seed,
+    });
     const classes = sortClasses(ws.truth.values());
     const p = await Project.init(ws.root, classes, { seed: o.seed, pretrainEpochs: o.epochs }, { runner: workerRunner });
     try {
       await p.scan();
-      const ids = p.getItems().map((it) => it.id).filter((id) => ws.truth.has(id));
+      const ids = p
+        .getItems()
+        .map((it) => it.id)
+        .filter((id) => ws.truth.has(id));
       if (o.epochs > 0 && p.getModality() !== 'text') {
         const pre = await p.pretrain({ epochs: o.epochs });
         o.log(`[noise] seed ${o.seed}: pretrained ${o.epochs} epochs in ${pre.seconds.toFixed(0)} s`);
@@ -115,9 +124,15 @@ async function runSeed(o: {
         for (const [id, label] of given) await p.label(id, label);
         const t = Date.now();
         const tr = await p.train();
-        const cl = scoreFound((await p.disagreements()).map((d) => d.item), flipped);
+        const cl = scoreFound(
+          (await p.disagreements()).map((d) => d.item),
+          flipped,
+        );
         const seconds = (Date.now() - t) / 1000;
-        const rule = scoreFound((await p.disagreements(0.9)).map((d) => d.item), flipped);
+        const rule = scoreFound(
+          (await p.disagreements(0.9)).map((d) => d.item),
+          flipped,
+        );
         o.log(
           `[noise] seed ${o.seed} noise ${f}: ${tr.head}; confident learning ${cl.correct}/${cl.flipped} found of ${cl.found} (P ${cl.precision.toFixed(2)} R ${cl.recall.toFixed(2)}); rule ≥ 0.9 ${rule.correct}/${rule.flipped} of ${rule.found}`,
         );
@@ -159,7 +174,12 @@ async function main(argv: string[]): Promise<number> {
     const s = {
       flipped: med('cl', 'flipped'),
       cl: { found: med('cl', 'found'), correct: med('cl', 'correct'), precision: med('cl', 'precision'), recall: med('cl', 'recall') },
-      rule: { found: med('rule', 'found'), correct: med('rule', 'correct'), precision: med('rule', 'precision'), recall: med('rule', 'recall') },
+      rule: {
+        found: med('rule', 'found'),
+        correct: med('rule', 'correct'),
+        precision: med('rule', 'precision'),
+        recall: med('rule', 'recall'),
+      },
     };
     summary[k] = s;
     rows.push(
@@ -184,7 +204,8 @@ async function main(argv: string[]): Promise<number> {
       '',
     ].join('\n'),
   );
-  if (json) await fs.writeFile(json, JSON.stringify({ dataset, pool, labels, epochs, seeds, noise, runs, summary, targets }, null, 2) + '\n');
+  if (json)
+    await fs.writeFile(json, JSON.stringify({ dataset, pool, labels, epochs, seeds, noise, runs, summary, targets }, null, 2) + '\n');
   return 0;
 }
 

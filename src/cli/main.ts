@@ -328,10 +328,10 @@ const commands: Record<string, Command> = {
       }),
   },
   export: {
-    summary: 'write the labels: csv (path,label), jsonl, or class folders',
-    usage: 'export --format csv|jsonl|folders --out PATH [--include-proposals] [--force]',
+    summary: 'write the labels: csv (path,label), jsonl, parquet (path, label, source, confidence, image bytes) or class folders',
+    usage: 'export --format csv|jsonl|parquet|folders --out PATH [--include-proposals] [--force]',
     flags: {
-      format: { type: 'string', help: 'csv | jsonl | folders' },
+      format: { type: 'string', help: 'csv | jsonl | parquet | folders' },
       out: { type: 'string', help: 'output file (folder for "folders")' },
       'include-proposals': { type: 'boolean', help: 'also write pending proposals' },
       force: { type: 'boolean', help: 'replace an existing output file' },
@@ -340,7 +340,8 @@ const commands: Record<string, Command> = {
       withProject(ctx, async (p) => {
         const format = ctx.flags.format as string | undefined;
         const out = ctx.flags.out as string | undefined;
-        if (format !== 'csv' && format !== 'jsonl' && format !== 'folders') throw new UsageError('export needs --format csv|jsonl|folders');
+        if (format !== 'csv' && format !== 'jsonl' && format !== 'folders' && format !== 'parquet')
+          throw new UsageError('export needs --format csv|jsonl|parquet|folders');
         if (!out) throw new UsageError('export needs --out PATH');
         if (format !== 'folders') await checkOverwrite(path.resolve(out), Boolean(ctx.flags.force));
         const r = await p.exportLabels({ format, out: path.resolve(out), includeProposals: Boolean(ctx.flags['include-proposals']) });
@@ -349,13 +350,13 @@ const commands: Record<string, Command> = {
       }),
   },
   import: {
-    summary: 'import labels from a CSV with header path,label',
-    usage: 'import FILE.csv [--add-classes]',
+    summary: 'import labels: a CSV with header path,label, a Parquet file with path and label columns, or class folders',
+    usage: 'import FILE.csv|FILE.parquet|FOLDER [--add-classes]',
     flags: { 'add-classes': { type: 'boolean', help: 'add classes that the CSV uses but the schema lacks' } },
     run: (ctx) =>
       withProject(ctx, async (p) => {
         const [file] = ctx.positionals;
-        if (!file) throw new UsageError('import needs FILE.csv');
+        if (!file) throw new UsageError('import needs FILE.csv, FILE.parquet or a FOLDER of class folders');
         const r = await p.importLabels(path.resolve(file), { addClasses: Boolean(ctx.flags['add-classes']) });
         ctx.out(`imported ${r.imported} label(s); ${r.skipped.length} row(s) skipped`);
         for (const s of r.skipped.slice(0, 20)) ctx.out(`  row ${s.row}: ${s.reason}`);

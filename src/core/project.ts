@@ -15,7 +15,7 @@ import type { StageOptions } from './modalities/types';
 import type { PredictedItem, PretrainSummary, ProjectStatus, ProposalSet, ScanSummary, TrainOptions, TrainSummary } from './project/types';
 import { DEFAULT_CONFIG, readConfigFile, validateConfig, type ProjectConfig } from './config';
 import { workspacePaths, type WorkspacePaths } from './paths';
-import { LabelStore, importCsv, exportLabels } from './store';
+import { LabelStore, importCsv, importFolders, importParquet, exportLabels } from './store';
 import { ensureScanned } from './store/ensureScanned';
 import { AbortError } from './util/progress';
 import { ItemSet } from './project/items';
@@ -224,7 +224,11 @@ export class Project {
   status(): Promise<ProjectStatus> {
     return status(this.ctx, this.warnings);
   }
-  async exportLabels(o: { format: 'csv' | 'jsonl' | 'folders'; out: string; includeProposals?: boolean }): Promise<{ written: number }> {
+  async exportLabels(o: {
+    format: 'csv' | 'jsonl' | 'folders' | 'parquet';
+    out: string;
+    includeProposals?: boolean;
+  }): Promise<{ written: number }> {
     await this.store.refresh();
     const items = this.ctx.items.list;
     return exportLabels(this.store, {
@@ -241,6 +245,11 @@ export class Project {
     opts: { addClasses?: boolean } = {},
   ): Promise<{ imported: number; skipped: { row: number; reason: string }[] }> {
     await ensureScanned(this);
+    const st = await fs.stat(file).catch(() => undefined);
+    if (st?.isDirectory())
+      return importFolders(this.store, file, { root: this.root, items: [...this.ctx.items.list], addClasses: opts.addClasses });
+    if (/\.parquet$/i.test(file))
+      return importParquet(this.store, file, { knownItems: new Set(this.ctx.items.ids()), addClasses: opts.addClasses });
     return importCsv(this.store, file, {
       knownItems: new Set(this.ctx.items.ids()),
       addClasses: opts.addClasses,

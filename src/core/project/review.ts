@@ -140,9 +140,17 @@ export async function disagreements(p: ProjectContext, threshold?: number): Prom
     if (r !== undefined) humans.push({ item, label: cur.label, row: r });
   }
   if (threshold === undefined) {
-    if (!oof) throw new ProjectError('too-few-labels', 'no out-of-fold predictions in the model (too few human labels to cross-validate): label more, then train');
+    if (!oof)
+      throw new ProjectError(
+        'too-few-labels',
+        'no out-of-fold predictions in the model (too few human labels to cross-validate): label more, then train',
+      );
     const rows = humans.filter((h) => lookup.has(h.row) && classes.includes(h.label));
-    return labelIssues(oof.probs, rows.map((h) => ({ ...h, at: lookup.get(h.row)! })), classes);
+    return labelIssues(
+      oof.probs,
+      rows.map((h) => ({ ...h, at: lookup.get(h.row)! })),
+      classes,
+    );
   }
   return findDisagreements({
     labelled: humans.map((h) => {

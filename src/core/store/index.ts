@@ -17,6 +17,8 @@ export type { RecordInput } from './labelStore';
 export { LabelState, validateEvent, isBatchLine, LABEL_SOURCES, SETTING_SOURCES } from './state';
 export {
   importCsv,
+  importParquet,
+  importFolders,
   exportLabels,
   recoverInterruptedExport,
   recoverPendingExports,
