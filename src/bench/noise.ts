@@ -7,7 +7,7 @@
  * The noise levels relabel the same items (the journal's last label wins), so one pretraining serves them all.
  *
  * Usage: node --import tsx src/bench/noise.ts --dataset mnist|spam [--pool 2000] [--labels 400] [--noise 0.1,0.2]
- *        [--epochs E] [--seeds 1,2,3] [--quick] [--json FILE]
+ *        [--epochs E] [--seeds 1,2,3] [--classifier auto|spread|linear] [--quick] [--json FILE]
  * Run by `node scripts/bench.mjs --only noise-mnist,noise-spam`. Not part of `npm test`.
  */
 import * as fs from 'node:fs/promises';
@@ -86,7 +86,17 @@ export function plantNoise(
   return { given, flipped };
 }
 
+interface SeedResult {
+  cl: NoiseScore;
+  rule: NoiseScore;
+  head: string;
+  seconds: number;
+  estimatedAccuracy: number | null;
+  found: { flipped: boolean; self: number | null; confidence: number }[];
+}
+
 async function runSeed(o: {
+  classifier?: 'auto' | 'spread' | 'linear';
   data: string;
   seed: number;
   pool: number;
@@ -94,7 +104,7 @@ async function runSeed(o: {
   noise: number[];
   epochs: number;
   log: (s: string) => void;
-}): Promise<Record<string, { cl: NoiseScore; rule: NoiseScore; head: string; seconds: number }>> {
+}): Promise<Record<string, SeedResult>> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'selflabel-noise-'));
   try {
     const truth = await readTruth(path.join(o.data, 'pool-truth.csv'));
@@ -106,7 +116,12 @@ async function runSeed(o: {
       seed: o.seed,
     });
     const classes = sortClasses(ws.truth.values());
-    const p = await Project.init(ws.root, classes, { seed: o.seed, pretrainEpochs: o.epochs }, { runner: workerRunner });
+    const p = await Project.init(
+      ws.root,
+      classes,
+      { seed: o.seed, pretrainEpochs: o.epochs, ...(o.classifier ? { classifier: o.classifier } : {}) },
+      { runner: workerRunner },
+    );
     try {
       await p.scan();
       const ids = p
@@ -117,15 +132,16 @@ async function runSeed(o: {
         const pre = await p.pretrain({ epochs: o.epochs });
         o.log(`[noise] seed ${o.seed}: pretrained ${o.epochs} epochs in ${pre.seconds.toFixed(0)} s`);
       }
-      const out: Record<string, { cl: NoiseScore; rule: NoiseScore; head: string; seconds: number }> = {};
+      const out: Record<string, SeedResult> = {};
       for (const f of o.noise) {
         const rand = mulberry32(o.seed * 1000 + Math.round(f * 100));
         const { given, flipped } = plantNoise(ws.truth, ids, classes, o.labels, f, rand);
         for (const [id, label] of given) await p.label(id, label);
         const t = Date.now();
         const tr = await p.train();
+        const found = await p.disagreements();
         const cl = scoreFound(
-          (await p.disagreements()).map((d) => d.item),
+          found.map((d) => d.item),
           flipped,
         );
         const seconds = (Date.now() - t) / 1000;
@@ -134,9 +150,16 @@ async function runSeed(o: {
           flipped,
         );
         o.log(
-          `[noise] seed ${o.seed} noise ${f}: ${tr.head}; confident learning ${cl.correct}/${cl.flipped} found of ${cl.found} (P ${cl.precision.toFixed(2)} R ${cl.recall.toFixed(2)}); rule ≥ 0.9 ${rule.correct}/${rule.flipped} of ${rule.found}`,
+          `[noise] seed ${o.seed} noise ${f}: ${tr.head} (estimated accuracy ${tr.estimatedAccuracy?.toFixed(3)}); confident learning ${cl.correct}/${cl.flipped} found of ${cl.found} (P ${cl.precision.toFixed(2)} R ${cl.recall.toFixed(2)}); rule ≥ 0.9 ${rule.correct}/${rule.flipped} of ${rule.found}`,
         );
-        out[String(f)] = { cl, rule, head: tr.head, seconds };
+        out[String(f)] = {
+          cl,
+          rule,
+          head: tr.head,
+          seconds,
+          estimatedAccuracy: tr.estimatedAccuracy ?? null,
+          found: found.map((d) => ({ flipped: flipped.has(d.item), self: d.selfConfidence ?? null, confidence: d.confidence })),
+        };
       }
       return out;
     } finally {
@@ -158,13 +181,18 @@ async function main(argv: string[]): Promise<number> {
   const epochs = Number(flag(argv, 'epochs') ?? (quick ? 2 : 8));
   const seeds = (flag(argv, 'seeds') ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
   const json = flag(argv, 'json');
+  const classifier = flag(argv, 'classifier') as 'auto' | 'spread' | 'linear' | undefined;
+  if (classifier && !['auto', 'spread', 'linear'].includes(classifier)) {
+    process.stderr.write('noise: --classifier must be auto, spread or linear\n');
+    return 2;
+  }
   if (![pool, labels, epochs, ...noise, ...seeds].every(Number.isFinite) || noise.some((f) => f < 0 || f >= 1)) {
     process.stderr.write('noise: --pool, --labels, --epochs, --seeds need numbers and --noise fractions in [0, 1)\n');
     return 2;
   }
   const log = (s: string) => process.stderr.write(s + '\n');
   const runs: Awaited<ReturnType<typeof runSeed>>[] = [];
-  for (const seed of seeds) runs.push(await runSeed({ data, seed, pool, labels, noise, epochs, log }));
+  for (const seed of seeds) runs.push(await runSeed({ data, seed, pool, labels, noise, epochs, log, classifier }));
   const rows: string[] = [];
   const targets = [];
   const summary: Record<string, unknown> = {};

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Project, type ProjectStatus } from '../core/project';
+import type { SchemaChange } from '../core/store';
 import type { ProjectConfig } from '../core/config';
 import { isAbortError } from '../core/util/progress';
 import { parseArgs, helpFor, UsageError, type FlagSpec } from './args';
@@ -245,6 +246,46 @@ const commands: Record<string, Command> = {
         return e;
       }),
   },
+  classes: {
+    summary: 'list the classes, or change them as one undoable journal batch (labels follow)',
+    usage: 'classes [rename A B | merge A B… --into C | split A --into B --items ITEM… | delete A | reorder A B C…]',
+    flags: {
+      into: { type: 'string', help: 'merge / split: the class the labels go to' },
+      items: { type: 'list', help: 'split: the items (labelled A) that go to the new class' },
+    },
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const [op, ...args] = ctx.positionals;
+        if (!op) {
+          const classes = p.classes();
+          ctx.out(classes.map((c, i) => `${i + 1}\t${c}`).join('\n') || 'no classes (run init)');
+          return { classes };
+        }
+        const into = ctx.flags.into as string | undefined;
+        let change: SchemaChange;
+        if (op === 'rename') {
+          if (args.length !== 2) throw new UsageError('classes rename needs OLD NEW');
+          change = { op, from: args[0], to: args[1] };
+        } else if (op === 'merge') {
+          if (!args.length || !into) throw new UsageError('classes merge needs CLASS… --into CLASS');
+          change = { op, from: args, into };
+        } else if (op === 'split') {
+          const items = [...((ctx.flags.items as string[] | undefined) ?? []), ...args.slice(1)].map(normaliseItem);
+          if (!args[0] || !into || !items.length) throw new UsageError('classes split needs CLASS --into NEW --items ITEM…');
+          change = { op, from: args[0], into, items };
+        } else if (op === 'delete') {
+          if (args.length !== 1) throw new UsageError('classes delete needs CLASS');
+          change = { op, cls: args[0] };
+        } else if (op === 'reorder') {
+          change = { op, classes: args };
+        } else throw new UsageError(`unknown classes action "${op}" (rename, merge, split, delete, reorder)`);
+        const r = await p.changeClasses(change);
+        ctx.out(
+          `classes: ${r.classes.join(', ')} (${plural(r.moved, 'label event')}; undo reverts the whole change)${r.retrainNeeded ? '\nthe model predates this change: run train before reviewing proposals' : ''}`,
+        );
+        return r;
+      }),
+  },
   undo: {
     summary: 'undo the last label action',
     usage: 'undo',
@@ -252,7 +293,14 @@ const commands: Record<string, Command> = {
     run: (ctx) =>
       withProject(ctx, async (p) => {
         const e = await p.undo();
-        ctx.out(e ? `undid ${e.source} ${e.item}${e.label ? ` → ${e.label}` : ''}` : 'nothing to undo');
+        const schema = e && 'schema' in e ? String(e.schema) : undefined;
+        ctx.out(
+          schema
+            ? `undid the class change: ${schema}`
+            : e
+              ? `undid ${e.source} ${e.item}${e.label ? ` → ${e.label}` : ''}`
+              : 'nothing to undo',
+        );
         return { undone: e ?? null };
       }),
   },

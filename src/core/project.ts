@@ -15,7 +15,7 @@ import type { StageOptions } from './modalities/types';
 import type { PredictedItem, PretrainSummary, ProjectStatus, ProposalSet, ScanSummary, TrainOptions, TrainSummary } from './project/types';
 import { DEFAULT_CONFIG, readConfigFile, validateConfig, type ProjectConfig } from './config';
 import { workspacePaths, type WorkspacePaths } from './paths';
-import { LabelStore, importCsv, importFolders, importParquet, exportLabels } from './store';
+import { LabelStore, type SchemaChange, importCsv, importFolders, importParquet, exportLabels } from './store';
 import { ensureScanned } from './store/ensureScanned';
 import { AbortError } from './util/progress';
 import { ItemSet } from './project/items';
@@ -122,6 +122,15 @@ export class Project {
   }
   async setClasses(classes: string[], force = false): Promise<void> {
     await this.store.setClasses(classes, { force });
+  }
+  /**
+   * Changes the class schema as one undoable journal batch (LabelStore.changeClasses). A reorder keeps the model (its
+   * predictions name classes); any other change needs a train before the model's proposals match the classes again.
+   */
+  async changeClasses(change: SchemaChange): Promise<{ classes: string[]; moved: number; retrainNeeded: boolean }> {
+    const r = await this.store.changeClasses(change);
+    const model = await this.ctx.artifacts.classifier();
+    return { classes: r.classes, moved: r.events.length, retrainNeeded: Boolean(model) && change.op !== 'reorder' };
   }
   getItems(): readonly Item[] {
     return this.ctx.items.list;
