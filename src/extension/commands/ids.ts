@@ -3,6 +3,7 @@ import type { PanelCommand } from '../../protocol/webview';
 
 export const COMMANDS = {
   setClasses: 'selflabel.setClasses',
+  changeClasses: 'selflabel.changeClasses',
   scan: 'selflabel.scan',
   pretrain: 'selflabel.pretrain',
   pretrainFromScratch: 'selflabel.pretrainFromScratch',
