@@ -315,6 +315,24 @@ const commands: Record<string, Command> = {
         return s;
       }),
   },
+  similar: {
+    summary: 'the items most similar to ITEM in embedding space (cosine), with their labels and predictions',
+    usage: 'similar ITEM [--count N] [--json]',
+    flags: { count: { type: 'number', help: 'how many (default 10)' } },
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const [item] = ctx.positionals;
+        if (!item) throw new UsageError('similar needs ITEM');
+        const count = (ctx.flags.count as number | undefined) ?? 10;
+        if (!(Number.isInteger(count) && count >= 1)) throw new UsageError('--count needs a whole number ≥ 1');
+        const s = await p.similar(normaliseItem(item), count);
+        for (const x of s)
+          ctx.out(
+            `${x.item}\t${x.similarity.toFixed(3)}${x.label ? `\tlabelled ${x.label}` : ''}${x.predicted ? `\tmodel says ${x.predicted} ${x.confidence?.toFixed(2)}` : ''}`,
+          );
+        return s;
+      }),
+  },
   disagreements: {
     summary: 'human labels that are likely wrong (confident learning on out-of-fold predictions), most likely first',
     usage: 'disagreements [--threshold P] [--json]',

@@ -17,6 +17,7 @@ import { DEFAULT_CONFIG, readConfigFile, validateConfig, type ProjectConfig } fr
 import { workspacePaths, type WorkspacePaths } from './paths';
 import { LabelStore, type SchemaChange, importCsv, importFolders, importParquet, exportLabels } from './store';
 import { ensureScanned } from './store/ensureScanned';
+import { similar as findSimilar, type SimilarItem } from './project/similar';
 import { AbortError } from './util/progress';
 import { ItemSet } from './project/items';
 import { Workers } from './project/workers';
@@ -192,6 +193,10 @@ export class Project {
   }
   suggest(k: number): Promise<Suggestion[]> {
     return review.suggest(this.ctx, k);
+  }
+  /** The items nearest to `item` in embedding space (cosine), most similar first. */
+  similar(item: string, count = 10, opts: StageOptions = {}): Promise<SimilarItem[]> {
+    return findSimilar(this.ctx, item, count, opts);
   }
   /** Likely label errors: confident learning, or with `threshold` the older confidence rule. */
   disagreements(threshold?: number): Promise<Disagreement[]> {
