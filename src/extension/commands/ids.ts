@@ -21,6 +21,8 @@ export const COMMANDS = {
   cancel: 'selflabel.cancel',
   showLog: 'selflabel.showLog',
   openItem: 'selflabel.openItem',
+  showSimilar: 'selflabel.showSimilar',
+  reviewLabelErrors: 'selflabel.reviewLabelErrors',
 } as const;
 
 /** The command a side panel button runs. */
