@@ -8,11 +8,13 @@
 //   --only a,b        run only these (mnist-noreview, mnist-review, spam-noreview, debian-desc-noreview,
 //                     debian-desc-small-noreview, manpages-noreview, manpages-small-noreview, icons-noreview,
 //                     icons-review, letters-noreview, mnist2k-noreview, mnist2k-review, audio-words-noreview,
-//                     audio-speakers-noreview, ui, activation, speed, scale)
+//                     audio-speakers-noreview, ui, activation, speed, scale, noise-mnist, noise-spam)
 //   text runs: Debian package descriptions / man pages by section (scripts/prepare-text-data.mjs, prepared on first
 //   use), 10 labels/class, no review; --quick has debian-desc-small-noreview only
 //   audio-words-noreview / audio-speakers-noreview: the espeak-ng sets of scripts/prepare-audio-data.mjs (made when
 //   missing, in .bench/data or $SELFLABEL_AUDIO_DATA), 10 labels per class, no review, MFCC and supervised baselines
+//   noise-mnist, noise-spam: src/bench/noise.ts — 10% and 20% of 400 human labels flipped on a 2,000-item sample,
+//   recall and precision of `disagreements` (confident learning), medians of seeds 1–3
 //   speed: scripts/bench-speed.ts — training and embedding against a PyTorch peer on the same models (BENCHMARKS.md)
 //   scale: src/bench/scale.ts — first scan of 100,000 files and status on a 1,000,000-event journal, as ratios to
 //   find -exec cat and to JSON.parse of the journal's lines in the same run
@@ -349,15 +351,23 @@ function summary(results, repeat) {
 // ───────────── running ─────────────
 
 /** Suites that are their own scripts (they print their own tables and write `targets` into their JSON). */
-const SCRIPT_SUITES = { ui: 'scripts/bench-ui.mjs', speed: 'scripts/bench-speed.ts', scale: 'src/bench/scale.ts' };
+const SCRIPT_SUITES = {
+  ui: 'scripts/bench-ui.mjs',
+  speed: 'scripts/bench-speed.ts',
+  scale: 'src/bench/scale.ts',
+  // Planted label noise: flip 10% and 20% of 400 human labels, score `disagreements` (src/bench/noise.ts).
+  'noise-mnist': ['src/bench/noise.ts', '--dataset', 'mnist', '--epochs', '4'],
+  'noise-spam': ['src/bench/noise.ts', '--dataset', 'spam'],
+};
 
 function runScriptSuite(name, o) {
   const json = path.join(resultsDir, `${name}${o.quick ? '-quick' : ''}.json`);
   fs.rmSync(json, { force: true });
-  console.log(`\n[bench] ${name} (${SCRIPT_SUITES[name]})`);
+  const [script, ...args] = [SCRIPT_SUITES[name]].flat();
+  console.log(`\n[bench] ${name} (${[script, ...args].join(' ')})`);
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', path.join(root, SCRIPT_SUITES[name]), ...(o.quick ? ['--quick'] : []), '--json', json],
+    ['--import', 'tsx', path.join(root, script), ...args, ...(o.quick ? ['--quick'] : []), '--json', json],
     { cwd: root, stdio: 'inherit' },
   );
   if (r.status === 130) throw new Error('cancelled');

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Project, type ProjectStatus } from '../core/project';
+import type { SchemaChange } from '../core/store';
 import type { ProjectConfig } from '../core/config';
 import { isAbortError } from '../core/util/progress';
 import { parseArgs, helpFor, UsageError, type FlagSpec } from './args';
@@ -251,6 +252,46 @@ const commands: Record<string, Command> = {
         return e;
       }),
   },
+  classes: {
+    summary: 'list the classes, or change them as one undoable journal batch (labels follow)',
+    usage: 'classes [rename A B | merge A B… --into C | split A --into B --items ITEM… | delete A | reorder A B C…]',
+    flags: {
+      into: { type: 'string', help: 'merge / split: the class the labels go to' },
+      items: { type: 'list', help: 'split: the items (labelled A) that go to the new class' },
+    },
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const [op, ...args] = ctx.positionals;
+        if (!op) {
+          const classes = p.classes();
+          ctx.out(classes.map((c, i) => `${i + 1}\t${c}`).join('\n') || 'no classes (run init)');
+          return { classes };
+        }
+        const into = ctx.flags.into as string | undefined;
+        let change: SchemaChange;
+        if (op === 'rename') {
+          if (args.length !== 2) throw new UsageError('classes rename needs OLD NEW');
+          change = { op, from: args[0], to: args[1] };
+        } else if (op === 'merge') {
+          if (!args.length || !into) throw new UsageError('classes merge needs CLASS… --into CLASS');
+          change = { op, from: args, into };
+        } else if (op === 'split') {
+          const items = [...((ctx.flags.items as string[] | undefined) ?? []), ...args.slice(1)].map(normaliseItem);
+          if (!args[0] || !into || !items.length) throw new UsageError('classes split needs CLASS --into NEW --items ITEM…');
+          change = { op, from: args[0], into, items };
+        } else if (op === 'delete') {
+          if (args.length !== 1) throw new UsageError('classes delete needs CLASS');
+          change = { op, cls: args[0] };
+        } else if (op === 'reorder') {
+          change = { op, classes: args };
+        } else throw new UsageError(`unknown classes action "${op}" (rename, merge, split, delete, reorder)`);
+        const r = await p.changeClasses(change);
+        ctx.out(
+          `classes: ${r.classes.join(', ')} (${plural(r.moved, 'label event')}; undo reverts the whole change)${r.retrainNeeded ? '\nthe model predates this change: run train before reviewing proposals' : ''}`,
+        );
+        return r;
+      }),
+  },
   undo: {
     summary: 'undo the last label action',
     usage: 'undo',
@@ -258,7 +299,14 @@ const commands: Record<string, Command> = {
     run: (ctx) =>
       withProject(ctx, async (p) => {
         const e = await p.undo();
-        ctx.out(e ? `undid ${e.source} ${e.item}${e.label ? ` → ${e.label}` : ''}` : 'nothing to undo');
+        const schema = e && 'schema' in e ? String(e.schema) : undefined;
+        ctx.out(
+          schema
+            ? `undid the class change: ${schema}`
+            : e
+              ? `undid ${e.source} ${e.item}${e.label ? ` → ${e.label}` : ''}`
+              : 'nothing to undo',
+        );
         return { undone: e ?? null };
       }),
   },
@@ -273,17 +321,42 @@ const commands: Record<string, Command> = {
         return s;
       }),
   },
-  disagreements: {
-    summary: 'human labels the model strongly disagrees with (likely mistakes)',
-    usage: 'disagreements [--threshold 0.9]',
-    flags: { threshold: { type: 'number', help: 'model confidence in another class' } },
+  similar: {
+    summary: 'the items most similar to ITEM in embedding space (cosine), with their labels and predictions',
+    usage: 'similar ITEM [--count N] [--json]',
+    flags: { count: { type: 'number', help: 'how many (default 10)' } },
     run: (ctx) =>
       withProject(ctx, async (p) => {
-        const d = await p.disagreements((ctx.flags.threshold as number | undefined) ?? 0.9);
+        const [item] = ctx.positionals;
+        if (!item) throw new UsageError('similar needs ITEM');
+        const count = (ctx.flags.count as number | undefined) ?? 10;
+        if (!(Number.isInteger(count) && count >= 1)) throw new UsageError('--count needs a whole number ≥ 1');
+        const s = await p.similar(normaliseItem(item), count);
+        for (const x of s)
+          ctx.out(
+            `${x.item}\t${x.similarity.toFixed(3)}${x.label ? `\tlabelled ${x.label}` : ''}${x.predicted ? `\tmodel says ${x.predicted} ${x.confidence?.toFixed(2)}` : ''}`,
+          );
+        return s;
+      }),
+  },
+  disagreements: {
+    summary: 'human labels that are likely wrong (confident learning on out-of-fold predictions), most likely first',
+    usage: 'disagreements [--threshold P] [--json]',
+    flags: {
+      threshold: { type: 'number', help: 'instead: the older rule, another class predicted with confidence ≥ P' },
+    },
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const d = await p.disagreements(ctx.flags.threshold as number | undefined);
         ctx.out(
           d.length
-            ? d.map((x) => `${x.item}\tlabelled ${x.label}\tmodel says ${x.predicted} ${x.confidence.toFixed(2)}`).join('\n')
-            : 'no strong disagreements',
+            ? d
+                .map(
+                  (x) =>
+                    `${x.item}\tlabelled ${x.label}${x.selfConfidence !== undefined ? ` ${x.selfConfidence.toFixed(2)}` : ''}\tmodel says ${x.predicted} ${x.confidence.toFixed(2)}`,
+                )
+                .join('\n')
+            : 'no likely label errors',
         );
         return d;
       }),
@@ -327,10 +400,10 @@ const commands: Record<string, Command> = {
       }),
   },
   export: {
-    summary: 'write the labels: csv (path,label), jsonl, or class folders',
-    usage: 'export --format csv|jsonl|folders --out PATH [--include-proposals] [--force]',
+    summary: 'write the labels: csv (path,label), jsonl, parquet (path, label, source, confidence, image bytes) or class folders',
+    usage: 'export --format csv|jsonl|parquet|folders --out PATH [--include-proposals] [--force]',
     flags: {
-      format: { type: 'string', help: 'csv | jsonl | folders' },
+      format: { type: 'string', help: 'csv | jsonl | parquet | folders' },
       out: { type: 'string', help: 'output file (folder for "folders")' },
       'include-proposals': { type: 'boolean', help: 'also write pending proposals' },
       force: { type: 'boolean', help: 'replace an existing output file' },
@@ -339,7 +412,8 @@ const commands: Record<string, Command> = {
       withProject(ctx, async (p) => {
         const format = ctx.flags.format as string | undefined;
         const out = ctx.flags.out as string | undefined;
-        if (format !== 'csv' && format !== 'jsonl' && format !== 'folders') throw new UsageError('export needs --format csv|jsonl|folders');
+        if (format !== 'csv' && format !== 'jsonl' && format !== 'folders' && format !== 'parquet')
+          throw new UsageError('export needs --format csv|jsonl|parquet|folders');
         if (!out) throw new UsageError('export needs --out PATH');
         if (format !== 'folders') await checkOverwrite(path.resolve(out), Boolean(ctx.flags.force));
         const r = await p.exportLabels({ format, out: path.resolve(out), includeProposals: Boolean(ctx.flags['include-proposals']) });
@@ -348,13 +422,13 @@ const commands: Record<string, Command> = {
       }),
   },
   import: {
-    summary: 'import labels from a CSV with header path,label',
-    usage: 'import FILE.csv [--add-classes]',
+    summary: 'import labels: a CSV with header path,label, a Parquet file with path and label columns, or class folders',
+    usage: 'import FILE.csv|FILE.parquet|FOLDER [--add-classes]',
     flags: { 'add-classes': { type: 'boolean', help: 'add classes that the CSV uses but the schema lacks' } },
     run: (ctx) =>
       withProject(ctx, async (p) => {
         const [file] = ctx.positionals;
-        if (!file) throw new UsageError('import needs FILE.csv');
+        if (!file) throw new UsageError('import needs FILE.csv, FILE.parquet or a FOLDER of class folders');
         const r = await p.importLabels(path.resolve(file), { addClasses: Boolean(ctx.flags['add-classes']) });
         ctx.out(`imported ${r.imported} label(s); ${r.skipped.length} row(s) skipped`);
         for (const s of r.skipped.slice(0, 20)) ctx.out(`  row ${s.row}: ${s.reason}`);

@@ -15,8 +15,9 @@ import type { StageOptions } from './modalities/types';
 import type { PredictedItem, PretrainSummary, ProjectStatus, ProposalSet, ScanSummary, TrainOptions, TrainSummary } from './project/types';
 import { DEFAULT_CONFIG, readConfigFile, validateConfig, type ProjectConfig } from './config';
 import { workspacePaths, type WorkspacePaths } from './paths';
-import { LabelStore, importCsv, exportLabels } from './store';
+import { LabelStore, type SchemaChange, importCsv, importFolders, importParquet, exportLabels } from './store';
 import { ensureScanned } from './store/ensureScanned';
+import { similar as findSimilar, type SimilarItem } from './project/similar';
 import { AbortError } from './util/progress';
 import { ItemSet } from './project/items';
 import { Workers } from './project/workers';
@@ -123,6 +124,15 @@ export class Project {
   async setClasses(classes: string[], force = false): Promise<void> {
     await this.store.setClasses(classes, { force });
   }
+  /**
+   * Changes the class schema as one undoable journal batch (LabelStore.changeClasses). A reorder keeps the model (its
+   * predictions name classes); any other change needs a train before the model's proposals match the classes again.
+   */
+  async changeClasses(change: SchemaChange): Promise<{ classes: string[]; moved: number; retrainNeeded: boolean }> {
+    const r = await this.store.changeClasses(change);
+    const model = await this.ctx.artifacts.classifier();
+    return { classes: r.classes, moved: r.events.length, retrainNeeded: Boolean(model) && change.op !== 'reorder' };
+  }
   getItems(): readonly Item[] {
     return this.ctx.items.list;
   }
@@ -184,7 +194,12 @@ export class Project {
   suggest(k: number): Promise<Suggestion[]> {
     return review.suggest(this.ctx, k);
   }
-  disagreements(threshold = 0.9): Promise<Disagreement[]> {
+  /** The items nearest to `item` in embedding space (cosine), most similar first. */
+  similar(item: string, count = 10, opts: StageOptions = {}): Promise<SimilarItem[]> {
+    return findSimilar(this.ctx, item, count, opts);
+  }
+  /** Likely label errors: confident learning, or with `threshold` the older confidence rule. */
+  disagreements(threshold?: number): Promise<Disagreement[]> {
     return review.disagreements(this.ctx, threshold);
   }
 
@@ -223,7 +238,11 @@ export class Project {
   status(): Promise<ProjectStatus> {
     return status(this.ctx, this.warnings);
   }
-  async exportLabels(o: { format: 'csv' | 'jsonl' | 'folders'; out: string; includeProposals?: boolean }): Promise<{ written: number }> {
+  async exportLabels(o: {
+    format: 'csv' | 'jsonl' | 'folders' | 'parquet';
+    out: string;
+    includeProposals?: boolean;
+  }): Promise<{ written: number }> {
     await this.store.refresh();
     const items = this.ctx.items.list;
     return exportLabels(this.store, {
@@ -240,6 +259,11 @@ export class Project {
     opts: { addClasses?: boolean } = {},
   ): Promise<{ imported: number; skipped: { row: number; reason: string }[] }> {
     await ensureScanned(this);
+    const st = await fs.stat(file).catch(() => undefined);
+    if (st?.isDirectory())
+      return importFolders(this.store, file, { root: this.root, items: [...this.ctx.items.list], addClasses: opts.addClasses });
+    if (/\.parquet$/i.test(file))
+      return importParquet(this.store, file, { knownItems: new Set(this.ctx.items.ids()), addClasses: opts.addClasses });
     return importCsv(this.store, file, {
       knownItems: new Set(this.ctx.items.ids()),
       addClasses: opts.addClasses,

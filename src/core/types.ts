@@ -123,12 +123,17 @@ export interface Suggestion {
   confidence?: number;
 }
 
-/** A human label the model strongly disagrees with. */
+/** A human label the model strongly disagrees with (likely a label error). */
 export interface Disagreement {
   item: string;
   label: string;
   predicted: string;
+  /** Out-of-fold probability of `predicted`. */
   confidence: number;
+  /** Out-of-fold probability of the given label (confident learning). */
+  selfConfidence?: number;
+  /** Higher = more likely wrong (confident learning: 1 − selfConfidence). */
+  score?: number;
 }
 
 /** Progress of a long stage; `total` may be unknown. */

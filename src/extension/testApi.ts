@@ -9,7 +9,8 @@
 import type * as vscode from 'vscode';
 import type { ItemUpdate, SideState } from '../protocol/webview';
 import { exportLabels, type ExportFormat } from './commands/importExport';
-import { setClasses } from './commands/labels';
+import { changeClasses, setClasses } from './commands/labels';
+import type { SchemaChange } from '../core/store/labelStore';
 import { guarded } from './commands/registry';
 import { correctCurrent } from './commands/review';
 import { COMMANDS } from './commands/ids';
@@ -28,6 +29,7 @@ export interface SelfLabelTestApi {
   postFromWebview(view: 'side' | 'review', raw: unknown): Promise<Handled>;
   /** Set Classes with the list given instead of the input box (errors become warnings, like the command's). */
   setClasses(classes: readonly string[]): Promise<string[] | undefined>;
+  changeClasses(change: SchemaChange): Promise<string[] | undefined>;
   /** Export without the dialogs. */
   exportLabels(format: ExportFormat, out: string): Promise<{ written: number; out: string } | undefined>;
   /** Change… with the class given instead of the quick pick (`item` undefined: the current item). */
@@ -49,6 +51,7 @@ export function createTestApi(
     sideState: () => c.sideState(),
     postFromWebview: post,
     setClasses: async (classes) => (await guarded(c, COMMANDS.setClasses, () => setClasses(c, classes))) ?? undefined,
+    changeClasses: async (change) => (await guarded(c, COMMANDS.changeClasses, () => changeClasses(c, change))) ?? undefined,
     exportLabels: (format, out) => guarded(c, COMMANDS.export, () => exportLabels(c, { format, out })),
     changeLabel: (item, label) => guarded(c, COMMANDS.correctCurrent, () => correctCurrent(c, item, label)),
   };

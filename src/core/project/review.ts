@@ -12,6 +12,7 @@ import { ProjectError } from './errors';
 import { itemIdProblem } from '../store';
 import { ensureScanned } from '../store/ensureScanned';
 import { shortId } from '../store/itemId';
+import { labelIssues } from '../train/confidentLearning';
 
 /** Proposes labels for unlabelled items with calibrated confidence ≥ threshold, most confident first. */
 export async function propose(p: ProjectContext, opts: { threshold?: number; limit?: number }): Promise<ProposalSet> {
@@ -120,28 +121,49 @@ export async function suggest(p: ProjectContext, k: number): Promise<Suggestion[
   });
 }
 
-/** Human labels that the model (trained without them, out-of-fold) strongly disagrees with. */
-export async function disagreements(p: ProjectContext, threshold: number): Promise<Disagreement[]> {
+/**
+ * Human labels that are likely wrong. Default: confident learning (src/core/train/confidentLearning.ts) on the
+ * out-of-fold probabilities the current head's k-fold fit kept for every held-out human label. With `threshold`:
+ * the older rule, a prediction of another class with confidence ≥ threshold.
+ */
+export async function disagreements(p: ProjectContext, threshold?: number): Promise<Disagreement[]> {
   const pred = p.artifacts.requirePredictions();
   await p.store.refresh();
+  const cf = await p.artifacts.classifier();
+  const oof = (cf?.state as { oof?: { index: number[]; probs: number[] } } | undefined)?.oof;
+  const classes = pred.meta.classes;
+  const C = classes.length;
+  const lookup = new Map<number, number>();
+  if (oof) oof.index.forEach((row, k) => lookup.set(row, k));
   const humans: { item: string; label: string; row: number }[] = [];
   for (const [item, cur] of p.store.current()) {
     if (cur.source === 'accepted') continue;
     const r = p.artifacts.predRow(item, p.items.rowOf(item));
     if (r !== undefined) humans.push({ item, label: cur.label, row: r });
   }
-  const cf = await p.artifacts.classifier();
-  const oof = (cf?.state as { oof?: { index: number[]; probs: number[] } } | undefined)?.oof;
-  const C = pred.meta.classes.length;
-  const lookup = new Map<number, Float32Array>();
-  if (oof) oof.index.forEach((row, k) => lookup.set(row, Float32Array.from(oof.probs.slice(k * C, (k + 1) * C))));
+  if (threshold === undefined) {
+    if (!oof)
+      throw new ProjectError(
+        'too-few-labels',
+        'no out-of-fold predictions in the model (too few human labels to cross-validate): label more, then train',
+      );
+    const rows = humans.filter((h) => lookup.has(h.row) && classes.includes(h.label));
+    return labelIssues(
+      oof.probs,
+      rows.map((h) => ({ ...h, at: lookup.get(h.row)! })),
+      classes,
+    );
+  }
   return findDisagreements({
-    labelled: humans.map((h) => ({
-      item: h.item,
-      label: h.label,
-      probs: lookup.get(h.row) ?? pred.probs.subarray(h.row * C, (h.row + 1) * C),
-    })),
-    classes: pred.meta.classes,
+    labelled: humans.map((h) => {
+      const k = lookup.get(h.row);
+      return {
+        item: h.item,
+        label: h.label,
+        probs: k !== undefined ? Float32Array.from(oof!.probs.slice(k * C, (k + 1) * C)) : pred.probs.subarray(h.row * C, (h.row + 1) * C),
+      };
+    }),
+    classes,
     threshold,
   });
 }

@@ -18,6 +18,7 @@ import type { Item } from '../types';
 import { csvLine, parseCsv, rowFormatOf } from '../dataset/rows';
 import { loadTexts } from '../dataset/load';
 import { ItemError } from '../dataset/errors';
+import { contentHash } from '../dataset/text';
 
 import { randomBytes } from 'node:crypto';
 import { atomicWriteFile, fsyncDir, renameRetry, tmpName, writeError } from './fsutil';
@@ -68,25 +69,45 @@ export async function importCsv(
   if (records[0].error || pc < 0 || lc < 0)
     throw new Error(`cannot import ${file}: the first line must be a header with "path" and "label" columns`);
 
+  const pairs: ImportPair[] = [];
+  const skipped: ImportResult['skipped'] = [];
+  for (let i = 1; i < records.length; i++) {
+    const r = records[i];
+    if (r.error) skipped.push({ row: i, reason: r.error });
+    else if (r.fields.length !== header.length)
+      skipped.push({ row: i, reason: `expected ${header.length} fields, found ${r.fields.length}` });
+    else pairs.push({ row: i, item: csvUnsafe(r.fields[pc].trim()), label: csvUnsafe(r.fields[lc].trim()) });
+  }
+  return importPairs(store, pairs, skipped, opts);
+}
+
+/** One row of an import: its 1-based data-row number, the item id as exported and the label. */
+export interface ImportPair {
+  row: number;
+  item: string;
+  label: string;
+}
+
+/**
+ * Records the usable pairs as 'imported' labels in one batch (one write), skipping the others with a reason:
+ * empty or invalid path, empty label, an item not in the last scan, a duplicate or conflicting row, an unknown class
+ * (unless addClasses), or a label the item already has.
+ */
+export async function importPairs(
+  store: LabelStore,
+  pairs: readonly ImportPair[],
+  skipped: ImportResult['skipped'],
+  opts: { knownItems?: Set<string>; addClasses?: boolean },
+): Promise<ImportResult> {
   await store.refresh();
   const classes = new Set(store.classes());
   const newClasses: string[] = [];
-  const skipped: ImportResult['skipped'] = [];
   const firstRow = new Map<string, { row: number; label: string }>();
   const inputs: RecordInput[] = [];
-  for (let i = 1; i < records.length; i++) {
-    const row = i;
-    const r = records[i];
-    if (r.error) {
-      skipped.push({ row, reason: r.error });
-      continue;
-    }
-    if (r.fields.length !== header.length) {
-      skipped.push({ row, reason: `expected ${header.length} fields, found ${r.fields.length}` });
-      continue;
-    }
-    const item = csvUnsafe(r.fields[pc].trim()).replace(/\\/g, '/').replace(/^\.\//, '');
-    const label = csvUnsafe(r.fields[lc].trim());
+  for (const pr of pairs) {
+    const row = pr.row;
+    const item = pr.item.replace(/\\/g, '/').replace(/^\.\//, '');
+    const label = pr.label;
     if (!item) {
       skipped.push({ row, reason: 'empty path' });
       continue;
@@ -139,14 +160,110 @@ export async function importCsv(
   }
   if (newClasses.length) await store.setClasses([...store.classes(), ...newClasses]);
   const events = await store.recordMany(inputs);
+  skipped.sort((a, b) => a.row - b.row);
   return { imported: events.length, skipped };
+}
+
+/** Imports `path`/`label` columns of a Parquet file (as `export --format parquet` writes it) as 'imported' labels. */
+export async function importParquet(
+  store: LabelStore,
+  file: string,
+  opts: { knownItems?: Set<string>; addClasses?: boolean } = {},
+): Promise<ImportResult> {
+  let buf: Buffer;
+  try {
+    buf = await fs.readFile(file);
+  } catch (e) {
+    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  const { parquetMetadata, parquetReadObjects } = await import('hyparquet');
+  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  let names: string[];
+  try {
+    names = parquetMetadata(ab)
+      .schema.slice(1)
+      .map((el) => el.name);
+  } catch (e) {
+    throw new Error(`cannot import ${file}: not a Parquet file (${(e as Error).message})`);
+  }
+  const pc = names.find((h) => PATH_COLUMNS.includes(h.toLowerCase()));
+  const lc = names.find((h) => LABEL_COLUMNS.includes(h.toLowerCase()));
+  if (!pc || !lc) throw new Error(`cannot import ${file}: it needs a "path" and a "label" column (it has ${names.join(', ') || 'none'})`);
+  const rows = await parquetReadObjects({ file: ab, columns: [pc, lc] });
+  const pairs: ImportPair[] = [];
+  const skipped: ImportResult['skipped'] = [];
+  rows.forEach((r, i) => {
+    const item = r[pc];
+    const label = r[lc];
+    if (typeof item !== 'string' || typeof label !== 'string') skipped.push({ row: i + 1, reason: 'path or label is not text' });
+    else pairs.push({ row: i + 1, item: item.trim(), label: label.trim() });
+  });
+  return importPairs(store, pairs, skipped, opts);
+}
+
+/**
+ * Imports class folders, `dir/<class>/<file>` (as `export --format folders` writes them): each file is matched to a
+ * workspace item by its path when `dir` is inside the workspace, else by its content hash. Row files
+ * (`<class>.jsonl`) are matched by their `path` field. Numbered in the order read (class folders sorted by name).
+ */
+export async function importFolders(
+  store: LabelStore,
+  dir: string,
+  opts: { root: string; items: Item[]; addClasses?: boolean },
+): Promise<ImportResult> {
+  const root = path.resolve(opts.root);
+  const abs = path.resolve(dir);
+  const st = await fs.stat(abs).catch(() => undefined);
+  if (!st?.isDirectory()) throw new Error(`cannot import ${dir}: not a folder`);
+  const byHash = new Map<string, string>();
+  for (const it of opts.items) if (it.kind !== 'row' && it.hash && !byHash.has(it.hash)) byHash.set(it.hash, it.id);
+  const inside = abs.startsWith(root + path.sep);
+  const pairs: ImportPair[] = [];
+  const skipped: ImportResult['skipped'] = [];
+  let row = 0;
+  const entries = (await fs.readdir(abs, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const cls of entries) {
+    if (cls.name.startsWith('.') || cls.name === EXPORT_MARKER) continue;
+    if (cls.isFile() && cls.name.endsWith('.jsonl')) {
+      const label = cls.name.slice(0, -'.jsonl'.length);
+      const text = await fs.readFile(path.join(abs, cls.name), 'utf8');
+      for (const line of text.split('\n')) {
+        if (!line.trim()) continue;
+        row++;
+        let o: unknown;
+        try {
+          o = JSON.parse(line);
+        } catch {
+          skipped.push({ row, reason: `${cls.name}: not a JSON line` });
+          continue;
+        }
+        const p = (o as { path?: unknown }).path;
+        if (typeof p === 'string') pairs.push({ row, item: p, label });
+        else skipped.push({ row, reason: `${cls.name}: a line without "path"` });
+      }
+      continue;
+    }
+    if (!cls.isDirectory()) continue;
+    const files = (await fs.readdir(path.join(abs, cls.name), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const f of files) {
+      if (!f.isFile() || f.name.startsWith('.')) continue;
+      row++;
+      const file = path.join(abs, cls.name, f.name);
+      let item: string | undefined;
+      if (inside) item = path.relative(root, file).split(path.sep).join('/');
+      else item = byHash.get(contentHash(await fs.readFile(file)));
+      if (item === undefined) skipped.push({ row, reason: `${cls.name}/${f.name}: no workspace item has this content` });
+      else pairs.push({ row, item, label: cls.name });
+    }
+  }
+  return importPairs(store, pairs, skipped, { knownItems: new Set(opts.items.map((it) => it.id)), addClasses: opts.addClasses });
 }
 
 // ───────────────────────────── export ─────────────────────────────
 
 export interface ExportOptions {
-  format: 'csv' | 'jsonl' | 'folders';
-  /** Output file (csv, jsonl) or folder (folders). */
+  format: 'csv' | 'jsonl' | 'folders' | 'parquet';
+  /** Output file (csv, jsonl, parquet) or folder (folders). */
   out: string;
   /** The workspace (to find the labelled files and rows). */
   root: string;
@@ -228,8 +345,51 @@ export async function exportLabels(store: LabelStore, opts: ExportOptions): Prom
     await atomicWriteFile(out, text, 'export labels');
     return { written: entries.length };
   }
-  if (opts.format !== 'folders') throw new Error(`unknown export format ${JSON.stringify(opts.format)} (csv, jsonl or folders)`);
+  if (opts.format === 'parquet') {
+    try {
+      await fs.mkdir(path.dirname(out), { recursive: true });
+    } catch (e) {
+      throw writeError('export labels', out, e);
+    }
+    await recoverInterruptedExport(out);
+    await atomicWriteFile(out, await parquetOf(entries, opts), 'export labels');
+    return { written: entries.length };
+  }
+  if (opts.format !== 'folders') throw new Error(`unknown export format ${JSON.stringify(opts.format)} (csv, jsonl, parquet or folders)`);
   return exportFolders(entries, out, opts, store.dir);
+}
+
+const IMAGE_EXT = /\.(png|jpe?g|gif|bmp|webp)$/i;
+
+/**
+ * The Parquet table: path, label, source, time, confidence (null for labels), and — when any item is an image file —
+ * `image`, the file's bytes (null for other items or a file that cannot be read), as Hugging Face `datasets` and
+ * pandas load them.
+ */
+async function parquetOf(entries: Entry[], opts: ExportOptions): Promise<Uint8Array> {
+  const { parquetWriteBuffer } = await import('hyparquet-writer');
+  const known = new Map((opts.items ?? []).map((it) => [it.id, it]));
+  const isImage = (id: string) => {
+    const it = known.get(id);
+    return it ? it.modality === 'image' && it.kind !== 'row' : !rowOf(id) && IMAGE_EXT.test(id);
+  };
+  const columns: { name: string; data: unknown[]; type: 'STRING' | 'DOUBLE' | 'BYTE_ARRAY' }[] = [
+    { name: 'path', data: entries.map((e) => e.item), type: 'STRING' },
+    { name: 'label', data: entries.map((e) => e.label), type: 'STRING' },
+    { name: 'source', data: entries.map((e) => e.source), type: 'STRING' },
+    { name: 'time', data: entries.map((e) => e.time), type: 'STRING' },
+    { name: 'confidence', data: entries.map((e) => e.confidence ?? null), type: 'DOUBLE' },
+  ];
+  if (entries.some((e) => isImage(e.item))) {
+    const root = path.resolve(opts.root);
+    const bytes: (Uint8Array | null)[] = [];
+    for (const e of entries) {
+      const src = path.resolve(root, e.item);
+      bytes.push(isImage(e.item) && src.startsWith(root + path.sep) ? await fs.readFile(src).catch(() => null) : null);
+    }
+    columns.push({ name: 'image', data: bytes, type: 'BYTE_ARRAY' });
+  }
+  return new Uint8Array(parquetWriteBuffer({ columnData: columns as Parameters<typeof parquetWriteBuffer>[0]['columnData'] }));
 }
 
 /** The real path of `p`, or of its nearest existing ancestor joined with the rest (for outputs not made yet). */

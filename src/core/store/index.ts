@@ -13,10 +13,12 @@ export {
   GITATTRIBUTES,
   MAX_CLASS_NAME,
 } from './labelStore';
-export type { RecordInput } from './labelStore';
+export type { RecordInput, SchemaChange } from './labelStore';
 export { LabelState, validateEvent, isBatchLine, LABEL_SOURCES, SETTING_SOURCES } from './state';
 export {
   importCsv,
+  importParquet,
+  importFolders,
   exportLabels,
   recoverInterruptedExport,
   recoverPendingExports,

@@ -58,6 +58,157 @@ interface Oddity {
   example: string;
 }
 
+/** A change of the class schema (LabelStore.changeClasses). */
+export type SchemaChange =
+  | { op: 'rename'; from: string; to: string }
+  | { op: 'merge'; from: string[]; into: string }
+  | { op: 'split'; from: string; into: string; items: string[] }
+  | { op: 'delete'; cls: string }
+  | { op: 'reorder'; classes: string[] };
+
+/** What a schema batch line records besides its events. */
+export interface SchemaRecord {
+  op: SchemaChange['op'] | 'undo';
+  /** For an undo: the batch id of the change it reverts. */
+  of?: string;
+  before: string[];
+  after: string[];
+  detail: string;
+}
+interface SchemaBatch extends SchemaRecord {
+  batch: string;
+  events: string[];
+  /** Events in the journal when the change was read (its own included). */
+  position: number;
+  undone: boolean;
+}
+
+function schemaRecordOf(v: unknown): SchemaRecord | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const r = v as Record<string, unknown>;
+  const list = (x: unknown) => Array.isArray(x) && x.every((c) => typeof c === 'string');
+  if (typeof r.op !== 'string' || !list(r.before) || !list(r.after)) return undefined;
+  return {
+    op: r.op as SchemaRecord['op'],
+    of: typeof r.of === 'string' ? r.of : undefined,
+    before: r.before as string[],
+    after: r.after as string[],
+    detail: String(r.detail ?? r.op),
+  };
+}
+
+function describeChange(c: SchemaChange): string {
+  switch (c.op) {
+    case 'rename':
+      return `rename ${c.from} → ${c.to}`;
+    case 'merge':
+      return `merge ${c.from.join(', ')} into ${c.into}`;
+    case 'split':
+      return `split ${c.items.length} item(s) of ${c.from} into ${c.into}`;
+    case 'delete':
+      return `delete ${c.cls}`;
+    case 'reorder':
+      return `reorder ${c.classes.join(', ')}`;
+  }
+}
+
+/** The new class list and the events of a schema change; throws a readable error on a change that does not apply. */
+export function planSchemaChange(
+  classes: readonly string[],
+  c: SchemaChange,
+  state: Pick<LabelState, 'current' | 'rejectedLabels' | 'hasItem' | 'events'>,
+): { after: string[]; inputs: RecordInput[] } {
+  const need = (x: string) => {
+    if (!classes.includes(x)) throw new Error(`unknown class ${JSON.stringify(x)} (classes: ${classes.join(', ')})`);
+  };
+  const fresh = (x: string) => {
+    const problem = classNameProblem(x);
+    if (problem) throw new Error(`class name ${JSON.stringify(x)} ${problem}`);
+    const clash = classes.find((k) => k.toLowerCase() === x.toLowerCase());
+    if (clash) throw new Error(`class ${JSON.stringify(x)} exists already${clash !== x ? ` (as ${JSON.stringify(clash)})` : ''}`);
+  };
+  const inputs: RecordInput[] = [];
+  /** Moves the labels (keeping their source) and the rejections of the classes in `map` to their new class. */
+  const move = (map: Map<string, string>, only?: Set<string>) => {
+    for (const cur of state.current().values()) {
+      const to = map.get(cur.label);
+      if (to === undefined || (only && !only.has(cur.item))) continue;
+      inputs.push({ item: cur.item, label: to, source: cur.source });
+    }
+  };
+  const moveRejections = (map: Map<string, string>, items: Iterable<string>) => {
+    for (const item of items) {
+      for (const r of state.rejectedLabels(item)) {
+        const to = map.get(r);
+        if (to !== undefined && !state.rejectedLabels(item).has(to)) inputs.push({ item, label: to, source: 'rejected' });
+      }
+    }
+  };
+  switch (c.op) {
+    case 'rename': {
+      need(c.from);
+      if (c.to !== c.from) fresh(c.to);
+      const map = new Map([[c.from, c.to]]);
+      move(map);
+      const after = classes.map((x) => (x === c.from ? c.to : x));
+      return { after, inputs: withRejections(inputs, map, state, moveRejections) };
+    }
+    case 'merge': {
+      if (!c.from.length) throw new Error('merge needs at least one class to merge');
+      c.from.forEach(need);
+      const into = c.into;
+      if (!classes.includes(into)) fresh(into);
+      const map = new Map(c.from.filter((x) => x !== into).map((x) => [x, into]));
+      move(map);
+      const gone = new Set(map.keys());
+      const after: string[] = [];
+      for (const x of classes) {
+        const y = gone.has(x) ? into : x;
+        if (!after.includes(y)) after.push(y);
+      }
+      return { after, inputs: withRejections(inputs, map, state, moveRejections) };
+    }
+    case 'split': {
+      need(c.from);
+      fresh(c.into);
+      if (!c.items.length) throw new Error('split needs the items that go to the new class');
+      for (const item of c.items) {
+        const cur = state.current().get(item);
+        if (!cur || cur.label !== c.from)
+          throw new Error(`${item} is not labelled ${JSON.stringify(c.from)}${cur ? ` (it is ${JSON.stringify(cur.label)})` : ''}`);
+      }
+      move(new Map([[c.from, c.into]]), new Set(c.items));
+      const i = classes.indexOf(c.from);
+      return { after: [...classes.slice(0, i + 1), c.into, ...classes.slice(i + 1)], inputs };
+    }
+    case 'delete': {
+      need(c.cls);
+      for (const cur of state.current().values()) if (cur.label === c.cls) inputs.push({ item: cur.item, label: null, source: 'removed' });
+      return { after: classes.filter((x) => x !== c.cls), inputs };
+    }
+    case 'reorder': {
+      const same =
+        c.classes.length === classes.length && new Set(c.classes).size === classes.length && c.classes.every((x) => classes.includes(x));
+      if (!same) throw new Error(`reorder needs every class exactly once (classes: ${classes.join(', ')})`);
+      return { after: [...c.classes], inputs };
+    }
+  }
+}
+
+function withRejections(
+  inputs: RecordInput[],
+  map: Map<string, string>,
+  state: Pick<LabelState, 'current' | 'rejectedLabels' | 'hasItem' | 'events'>,
+  moveRejections: (map: Map<string, string>, items: Iterable<string>) => void,
+): RecordInput[] {
+  // Items with rejections are among those the journal names; the state keeps rejections per item.
+  const items = new Set<string>();
+  for (const cur of state.current().values()) items.add(cur.item);
+  for (const e of state.events()) if (e.source === 'rejected') items.add(e.item);
+  moveRejections(map, items);
+  return inputs;
+}
+
 /** What `record` needs; the store fills `id` and `time`. */
 export interface RecordInput {
   item: string;
@@ -135,6 +286,8 @@ export class LabelStore {
 
   private state = new LabelState();
   private classList: string[] = [];
+  /** Class schema changes in journal order (so undo reverts a whole change, even one that moved no label). */
+  private readonly schemaBatches: SchemaBatch[] = [];
   private classesStamp = '';
   private classWarnings: string[] = [];
   private journalWarnings: string[] = [];
@@ -478,6 +631,7 @@ export class LabelStore {
       return false;
     }
     if (isBatchLine(parsed)) {
+      const schema = schemaRecordOf((parsed as { schema?: unknown }).schema);
       const bad: string[] = [];
       for (const sub of parsed.events) {
         const ev = validateEvent(sub);
@@ -490,6 +644,7 @@ export class LabelStore {
         );
         this.badLines.push(text);
       }
+      if (schema) this.noteSchema(parsed.batch, schema, parsed.events);
       return true;
     }
     if (lineNo === 1 && parsed !== null && typeof parsed === 'object' && typeof (parsed as { journal?: unknown }).journal === 'string') {
@@ -614,9 +769,12 @@ export class LabelStore {
    * Appends events and brings the in-memory state up to date with the file (which now holds them). Several events
    * go on one batch line, so a crash in the middle of the write leaves all of them or none.
    */
-  private async write(events: LabelEvent[], what: string): Promise<void> {
+  private async write(events: LabelEvent[], what: string, schema?: SchemaRecord): Promise<void> {
+    const batch = newEventId();
     const line =
-      events.length === 1 ? JSON.stringify(events[0]) : JSON.stringify({ batch: newEventId(), time: new Date().toISOString(), events });
+      events.length === 1 && !schema
+        ? JSON.stringify(events[0])
+        : JSON.stringify({ batch, time: new Date().toISOString(), events, ...(schema ? { schema } : {}) });
     await this.appendRaw(Buffer.from(line + '\n'), what);
     try {
       await this.readNew();
@@ -624,6 +782,7 @@ export class LabelStore {
       // the events are durable; if re-reading failed, apply them directly (the next refresh re-syncs)
     }
     for (const e of events) if (!this.state.has(e.id)) this.state.apply(e);
+    if (schema && !this.schemaBatches.some((b) => b.batch === batch)) this.noteSchema(batch, schema, events);
     this.maybeAutoCompact();
   }
 
@@ -693,6 +852,20 @@ export class LabelStore {
       try {
         await this.readNew();
         const target = this.state.latestUndoable();
+        const change = this.latestSchemaChange();
+        // The class change is undone when it is newer than the latest label event still in effect (or holds it).
+        if (change && (!target || change.events.includes(target.id) || change.position > this.state.position(target.id))) {
+          await this.undoSchemaChange(change);
+          return {
+            id: change.batch,
+            time: new Date().toISOString(),
+            item: '',
+            label: null,
+            source: 'undo',
+            undoes: change.batch,
+            schema: change.detail,
+          };
+        }
         if (!target) return undefined;
         const e = this.makeEvent({ item: target.item, label: null, source: 'undo', undoes: target.id });
         await this.write([e], 'write undo');
@@ -744,6 +917,83 @@ export class LabelStore {
         await this.write(events, 'remove labels');
       }
     });
+  }
+
+  /**
+   * A change of the class schema (rename, merge, split, delete, reorder) as one journal batch: every label it moves
+   * (and every rejection of a renamed or merged class) is an event of the batch, which also records the class list
+   * before and after, so one undo reverts the whole change. Crash-safe order: classes.json first gets the union of
+   * the old and new lists (so every label stays valid), then the batch is appended (durable: the change is done),
+   * then classes.json gets the new list. A kill before the batch leaves the labels as they were (and perhaps a new,
+   * empty class); a kill after it leaves an old class listed, never a label lost. Deleted labels become 'removed'
+   * events: the journal keeps them (history, undo). Returns the events written.
+   */
+  changeClasses(change: SchemaChange): Promise<{ events: LabelEvent[]; classes: string[] }> {
+    return this.run(async () => {
+      const release = await acquireLock(this.lockPath, 'change classes');
+      try {
+        await this.loadClasses(true);
+        await this.readNew();
+        const before = [...this.classList];
+        const plan = planSchemaChange(before, change, this.state);
+        validateClasses(plan.after);
+        const union = [...plan.after, ...before.filter((c) => !plan.after.includes(c))];
+        await this.writeClasses(union);
+        const events: LabelEvent[] = [];
+        for (const input of plan.inputs) events.push(this.makeEvent(input, events));
+        const record: SchemaRecord = { op: change.op, before, after: plan.after, detail: describeChange(change) };
+        // Even with no label to move (a reorder, an empty class), the batch line records the change.
+        await this.write(events, 'change classes', record);
+        await this.writeClasses(plan.after);
+        return { events, classes: plan.after };
+      } finally {
+        await release();
+      }
+    });
+  }
+
+  /** Undoes every still-active event of a schema change in one batch and restores the class list it replaced. */
+  private async undoSchemaChange(change: SchemaBatch): Promise<void> {
+    await this.loadClasses(true);
+    const now = [...this.classList];
+    const targets = change.events.filter((id) => this.state.has(id) && this.state.isActive(id));
+    // Classes still in use after the undo (labels given since the change) stay listed.
+    const restored = [...change.before];
+    for (const c of now) if (!restored.includes(c)) restored.push(c);
+    await this.writeClasses([...restored, ...now.filter((c) => !restored.includes(c))]);
+    const events: LabelEvent[] = [];
+    for (const id of targets) events.push(this.makeEvent({ item: this.state.event(id)!.item, label: null, source: 'undo', undoes: id }));
+    const record: SchemaRecord = { op: 'undo', of: change.batch, before: now, after: restored, detail: `undo ${change.detail}` };
+    await this.write(events, 'undo class change', record);
+    const inUse = new Set([...this.state.current().values()].map((c) => c.label));
+    await this.writeClasses(restored.filter((c) => change.before.includes(c) || inUse.has(c)));
+  }
+
+  private noteSchema(batch: string, r: SchemaRecord, events: readonly unknown[]): void {
+    if (r.op === 'undo') {
+      const target = this.schemaBatches.find((b) => b.batch === r.of);
+      if (target) target.undone = true;
+      return;
+    }
+    const ids = events.map((e) => (e as { id?: unknown } | null)?.id).filter((id): id is string => typeof id === 'string');
+    this.schemaBatches.push({ ...r, batch, events: ids, position: this.state.size, undone: false });
+  }
+
+  /** The latest class change not undone yet, if any. */
+  private latestSchemaChange(): SchemaBatch | undefined {
+    for (let i = this.schemaBatches.length - 1; i >= 0; i--) if (!this.schemaBatches[i].undone) return this.schemaBatches[i];
+    return undefined;
+  }
+
+  /** Class changes in journal order (what was changed, before and after, whether undone). */
+  schemaChanges(): readonly { detail: string; before: string[]; after: string[]; undone: boolean }[] {
+    return this.schemaBatches;
+  }
+
+  private async writeClasses(classes: string[]): Promise<void> {
+    await atomicWriteFile(this.classesPath, JSON.stringify({ version: 1, classes }, null, 2) + '\n', 'write classes');
+    this.classesStamp = '';
+    await this.loadClasses(true);
   }
 
   // ───────────────────────────── queries ─────────────────────────────

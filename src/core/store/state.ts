@@ -88,6 +88,11 @@ export class LabelState {
     return i === undefined ? undefined : this.order[i];
   }
 
+  /** Position of the event in journal order (-1: unknown). */
+  position(id: string): number {
+    return this.seq.get(id) ?? -1;
+  }
+
   /** Whether the event is in effect (not cancelled by an undo). */
   isActive(id: string): boolean {
     return !this.cancelers.get(id)?.size;

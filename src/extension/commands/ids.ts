@@ -3,6 +3,7 @@ import type { PanelCommand } from '../../protocol/webview';
 
 export const COMMANDS = {
   setClasses: 'selflabel.setClasses',
+  changeClasses: 'selflabel.changeClasses',
   scan: 'selflabel.scan',
   pretrain: 'selflabel.pretrain',
   pretrainFromScratch: 'selflabel.pretrainFromScratch',
@@ -20,6 +21,8 @@ export const COMMANDS = {
   cancel: 'selflabel.cancel',
   showLog: 'selflabel.showLog',
   openItem: 'selflabel.openItem',
+  showSimilar: 'selflabel.showSimilar',
+  reviewLabelErrors: 'selflabel.reviewLabelErrors',
 } as const;
 
 /** The command a side panel button runs. */

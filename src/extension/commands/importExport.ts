@@ -8,7 +8,7 @@ import { requireTrust } from '../trust';
 import { COMMANDS } from './ids';
 import type { CommandTable } from './registry';
 
-export type ExportFormat = 'csv' | 'jsonl' | 'folders';
+export type ExportFormat = 'csv' | 'jsonl' | 'folders' | 'parquet';
 
 export function importExportCommands(c: Controller): CommandTable {
   return {
@@ -27,8 +27,8 @@ export async function exportLabels(
   const s = c.requireSession();
   const p = await s.requireProject();
   if (to) {
-    if (!['csv', 'jsonl', 'folders'].includes(to.format) || !path.isAbsolute(to.out)) {
-      throw new UserError('export expects {format: "csv" | "jsonl" | "folders", out: absolute path}');
+    if (!['csv', 'jsonl', 'folders', 'parquet'].includes(to.format) || !path.isAbsolute(to.out)) {
+      throw new UserError('export expects {format: "csv" | "jsonl" | "parquet" | "folders", out: absolute path}');
     }
     const r = await p.exportLabels({ format: to.format, out: to.out });
     c.log.info(`exported ${r.written} labels as ${to.format} to ${to.out}`);
@@ -37,6 +37,11 @@ export async function exportLabels(
   const formats = [
     { label: 'CSV', description: 'labels.csv: one row per labelled item', format: 'csv' as const },
     { label: 'JSONL', description: 'labels.jsonl: one JSON object per labelled item', format: 'jsonl' as const },
+    {
+      label: 'Parquet',
+      description: 'labels.parquet: path, label, source, confidence (and image bytes), for pandas and Hugging Face datasets',
+      format: 'parquet' as const,
+    },
     { label: 'Folders', description: 'a copy of each labelled file in a folder per class', format: 'folders' as const },
   ];
   const pick = await vscode.window.showQuickPick(formats, { title: 'SelfLabel: export labels', placeHolder: 'Format' });
@@ -56,7 +61,7 @@ export async function exportLabels(
   } else {
     target = await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.joinPath(root, `labels.${pick.format}`),
-      filters: pick.format === 'csv' ? { CSV: ['csv'] } : { JSONL: ['jsonl'] },
+      filters: pick.format === 'csv' ? { CSV: ['csv'] } : pick.format === 'parquet' ? { Parquet: ['parquet'] } : { JSONL: ['jsonl'] },
       title: 'Export labels to',
     });
   }
@@ -68,7 +73,7 @@ export async function exportLabels(
   return { written: r.written, out: target.fsPath };
 }
 
-/** Import a CSV of `item,label` rows: `given` (a file Uri from the explorer) or an open dialog. */
+/** Import labels — a CSV of `item,label` rows, a Parquet file, or a folder of class folders: `given` (a Uri from the explorer) or an open dialog. */
 export async function importLabels(c: Controller, given?: vscode.Uri): Promise<{ imported: number; skipped: number } | undefined> {
   requireTrust('import');
   const s = c.requireSession();
@@ -78,9 +83,10 @@ export async function importLabels(c: Controller, given?: vscode.Uri): Promise<{
   else {
     const r = await vscode.window.showOpenDialog({
       canSelectFiles: true,
+      canSelectFolders: true,
       canSelectMany: false,
       defaultUri: vscode.Uri.file(s.root),
-      filters: { 'Labels (CSV: item,label)': ['csv'] },
+      filters: { 'Labels (CSV path,label; Parquet)': ['csv', 'parquet'] },
       openLabel: 'Import',
       title: 'Import labels',
     });

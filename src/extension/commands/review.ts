@@ -16,6 +16,7 @@ import { advanceAfterReview } from '../settings';
 import { requireTrust } from '../trust';
 import { COMMANDS } from './ids';
 import type { CommandTable } from './registry';
+import { reviewLabelErrors, showSimilar } from './curate';
 
 export function reviewCommands(c: Controller): CommandTable {
   return {
@@ -33,6 +34,8 @@ export function reviewCommands(c: Controller): CommandTable {
       return r;
     },
     [COMMANDS.openItem]: (id) => openItem(c, String(id)),
+    [COMMANDS.showSimilar]: (arg) => showSimilar(c, arg),
+    [COMMANDS.reviewLabelErrors]: () => reviewLabelErrors(c),
   };
 }
 

