@@ -17,6 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
+import type { Modality } from '../../shared/enums';
 import type { Progress } from '../types';
 import { AbortError } from '../util/progress';
 import { readJson, writeJson } from '../util/files';
@@ -53,7 +54,7 @@ export interface LoopOptions {
   maxSeconds?: number;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
-  modality: 'image' | 'text';
+  modality: Modality;
   task: string;
   config: unknown;
   learningRate: number;
@@ -96,7 +97,7 @@ export interface PretrainOptions {
 
 /** What a modality's task decides: the item count, the resolved batch size and learning rate, the resume key. */
 export interface TaskSetup {
-  modality: 'image' | 'text';
+  modality: Modality;
   task: string;
   n: number;
   batchSize: number;

@@ -2,9 +2,11 @@
  * A pretext checkpoint's state.json (written by ./loop.ts), and what it says about the training done. No tfjs here:
  * the project reads it on the host thread.
  */
+import type { Modality } from '../../shared/enums';
+
 export interface PretextState {
   version: 1;
-  modality: 'image' | 'text';
+  modality: Modality;
   task: string;
   /** Everything that must match for a resume (architecture, hyper-parameters). */
   config: unknown;

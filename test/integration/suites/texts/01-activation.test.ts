@@ -56,9 +56,7 @@ describe('activation', () => {
     const main = path.resolve(ext.extensionPath, ext.packageJSON.main);
     // Built-in extensions (JSON, TypeScript, emmet, …) may activate in the same host while this test runs; what
     // they load is theirs, so modules under another extension's folder are left out.
-    const others = vscode.extensions.all
-      .filter((e) => e.id !== ext.id)
-      .map((e) => e.extensionPath + path.sep);
+    const others = vscode.extensions.all.filter((e) => e.id !== ext.id).map((e) => e.extensionPath + path.sep);
     const added = loadedModules().filter((m) => !before.has(m) && !others.some((o) => m.startsWith(o)));
     // Node's built-in modules are not in require.cache; the `vscode` API module is VS Code's, not a file.
     assert.deepEqual(
