@@ -480,12 +480,13 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         journalConsistent: consistent,
         trainSeconds,
         chosen: finalTrain.chosen ?? null,
-        finetune: finalTrain.finetuned
+        // The fine-tuning run (chosen or not; `chosen` says which model predicted), never the network from scratch.
+        finetune: finalTrain.finetuneRun
           ? {
-              seconds: finalTrain.finetuned.seconds,
-              itemsPerSecond: finalTrain.finetuned.itemsPerSecond,
-              estimatedAccuracy: finalTrain.finetuned.estimatedAccuracy ?? null,
-              calibrationItems: finalTrain.finetuned.calibrationItems,
+              seconds: finalTrain.finetuneRun.seconds,
+              itemsPerSecond: finalTrain.finetuneRun.itemsPerSecond,
+              estimatedAccuracy: finalTrain.finetuneRun.estimatedAccuracy ?? null,
+              calibrationItems: finalTrain.finetuneRun.calibrationItems,
               before: beforeFinetune,
             }
           : null,

@@ -285,7 +285,10 @@ export class Session {
         const r = await p.train(o);
         this.fire({ kind: 'model' });
         const acc = r.estimatedAccuracy !== undefined ? `, estimated accuracy ${formatPercent(r.estimatedAccuracy)}` : '';
-        const ft = r.finetuned ? `; fine-tuned ${r.finetuned.networks.length} network(s) in ${r.finetuned.seconds.toFixed(0)} s` : '';
+        const f = r.finetuned;
+        const ft = f
+          ? `; ${f.initFrom ? 'fine-tuned' : 'trained from scratch'} ${f.networks.length} network(s) in ${f.seconds.toFixed(0)} s`
+          : '';
         return `trained on ${plural(r.labelled, 'label')}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc}${ft} (${r.backend})`;
       }
       case 'propose': {

@@ -197,6 +197,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     .slice(0, 10)}`;
   const refine = !own && plugin.refinement && (opts.finetune ?? plugin.refinement.enabled(p.config)) ? plugin.refinement : undefined;
   let finetuned: ClassifierFile['finetuned'];
+  let finetuneRun: ClassifierFile['finetuned'];
   let chosen: TrainSummary['chosen'];
   if (!own) {
     // The model is chosen by the same held-out human labels (a stratified fifth), which no candidate trained on.
@@ -217,6 +218,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
       }
       if (refine) {
         const r = await refine.run(ctx, { model, data, teacher: probs, train: set, nClasses: C }, opts);
+        finetuneRun = r.record;
         cands.push({ name: 'finetuned', accuracy: r.record.estimatedAccuracy, value: { probs: r.probs, record: r.record } });
       }
       if (scratch && split.rows.length) {
@@ -279,6 +281,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     head,
     estimatedAccuracy,
     finetuned,
+    finetuneRun,
     chosen,
     seconds: { embed: (t1 - t0) / 1000, fit: (t2 - t1) / 1000, predict: (t3 - t2) / 1000, finetune: (t4 - t3) / 1000 },
   };

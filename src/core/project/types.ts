@@ -36,8 +36,10 @@ export interface TrainSummary {
   head: ClassifierHead | 'lexical';
   /** Out-of-fold accuracy on human labels; undefined with too few labels. */
   estimatedAccuracy?: number;
-  /** Set when the encoder was fine-tuned and its networks made the predictions. */
+  /** Set when networks made the predictions: the fine-tuned encoder, or the network trained from scratch (`chosen`). */
   finetuned?: FinetuneRecord;
+  /** The fine-tuning run, when one was asked for (`finetune`), whether or not it was chosen. */
+  finetuneRun?: FinetuneRecord;
   /**
    * The model chosen by held-out human labels (embedding heads): its name (the head, 'finetuned', 'scratch' or
    * '<head>+scratch'), how many labels were held out, and every candidate's accuracy on them (null: not scored).

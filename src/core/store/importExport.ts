@@ -21,6 +21,9 @@ import { ItemError } from '../dataset/errors';
 import { contentHash } from '../dataset/text';
 
 import { randomBytes } from 'node:crypto';
+// Named static imports, so that the bundle keeps only the parts used (hyparquet's URL reader, built on fetch, goes).
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { atomicWriteFile, fsyncDir, renameRetry, tmpName, writeError } from './fsutil';
 import { classNameProblem, STORE_DIR, type LabelStore, type RecordInput } from './labelStore';
 import { itemIdProblem } from './itemId';
@@ -176,7 +179,6 @@ export async function importParquet(
   } catch (e) {
     throw new Error(`cannot read ${file}: ${(e as Error).message}`);
   }
-  const { parquetMetadata, parquetReadObjects } = await import('hyparquet');
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   let names: string[];
   try {
@@ -367,7 +369,6 @@ const IMAGE_EXT = /\.(png|jpe?g|gif|bmp|webp)$/i;
  * pandas load them.
  */
 async function parquetOf(entries: Entry[], opts: ExportOptions): Promise<Uint8Array> {
-  const { parquetWriteBuffer } = await import('hyparquet-writer');
   const known = new Map((opts.items ?? []).map((it) => [it.id, it]));
   const isImage = (id: string) => {
     const it = known.get(id);

@@ -89,6 +89,21 @@ async function oggPages(format: 'ogg-vorbis' | 'ogg-opus', bytes: Uint8Array): P
 }
 
 /** Opus in Ogg: pre-skip removed by the decoder, the end trimmed to the last page's granule position; always 48 kHz. */
+/**
+ * Runs `f` (synchronous) with console.error silenced: opus-decoder prints one line per corrupt packet, which would
+ * flood the worker's log for one damaged file; the packets' errors are in the result it returns, and a file that
+ * decodes to nothing is skipped with a reason by checkDecoded.
+ */
+function withoutConsoleErrors<T>(f: () => T): T {
+  const original = console.error;
+  console.error = () => {};
+  try {
+    return f();
+  } finally {
+    console.error = original;
+  }
+}
+
 export async function decodeOggOpus(bytes: Uint8Array): Promise<DecodedAudio> {
   const pages = await oggPages('ogg-opus', bytes);
   const { OpusDecoder } = await import('opus-decoder');
@@ -117,7 +132,7 @@ export async function decodeOggOpus(bytes: Uint8Array): Promise<DecodedAudio> {
       key,
       () => new OpusDecoder({ channels, streamCount, coupledStreamCount, channelMappingTable, preSkip }),
       false,
-      (dec) => Promise.resolve(dec.decodeFrames(frames)),
+      (dec) => Promise.resolve(withoutConsoleErrors(() => dec.decodeFrames(frames))),
     ),
   );
   const last = pages[pages.length - 1];
