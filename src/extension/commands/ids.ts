@@ -23,6 +23,7 @@ export const COMMANDS = {
   openItem: 'selflabel.openItem',
   showSimilar: 'selflabel.showSimilar',
   reviewLabelErrors: 'selflabel.reviewLabelErrors',
+  showMap: 'selflabel.showMap',
 } as const;
 
 /** The command a side panel button runs. */
