@@ -516,7 +516,11 @@ function local(e: MouseEvent): [number, number] {
 canvas.addEventListener('pointerdown', (e) => {
   if (e.button !== 0) return;
   canvas.focus();
-  canvas.setPointerCapture(e.pointerId);
+  try {
+    canvas.setPointerCapture(e.pointerId);
+  } catch {
+    // A synthetic event's pointer cannot be captured; the gesture works without it.
+  }
   const [x, y] = local(e);
   gesture = { kind: e.shiftKey ? 'lasso' : e.altKey ? 'box' : 'pan', x0: x, y0: y, x, y, poly: [x, y], moved: false };
   hideTip();
@@ -690,17 +694,17 @@ function hideTip(): void {
 }
 
 // ---- a read-only window for the end-to-end tests ------------------------------------------------------------------
-/** Screen (client) positions of items and what is selected: lets the e2e tests draw a lasso over known points. */
+/** Canvas positions of items and what is selected: lets the e2e tests draw a lasso over known points. */
 (window as unknown as { selflabelMap: unknown }).selflabelMap = {
+  /** Positions in CSS pixels from the canvas's top-left corner. */
   points(ids?: string[]): { id: string; x: number; y: number }[] {
     if (!state) return [];
-    const r = canvas.getBoundingClientRect();
     const want = ids ? new Set(ids) : undefined;
     const out: { id: string; x: number; y: number }[] = [];
     for (let i = 0; i < n; i++) {
       if (want && !want.has(state.ids[i])) continue;
       const [sx, sy] = toScreen(view, width, height, xy[2 * i], xy[2 * i + 1]);
-      out.push({ id: state.ids[i], x: r.left + sx, y: r.top + sy });
+      out.push({ id: state.ids[i], x: sx, y: sy });
     }
     return out;
   },
