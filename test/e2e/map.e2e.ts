@@ -160,12 +160,16 @@ describe('embedding map', function () {
     assert.ok(colours >= 4, `${colours} colours on the canvas`);
     await f.locator('[data-testid="mode-uncertainty"]').click();
     await waitFor('uncertainty colours', async () => (await dataset(f, 'mode')) === 'uncertainty');
-    await f.locator('[data-testid="mode-label"]').click();
+    // The picture for the README: coloured by proposal (most digits have one).
+    await f.locator('[data-testid="mode-proposal"]').click();
+    await waitFor('proposal colours', async () => (await dataset(f, 'mode')) === 'proposal');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await s.screenshot('map-embedding');
+    await f.locator('[data-testid="mode-label"]').click();
+    await waitFor('label colours', async () => (await dataset(f, 'mode')) === 'label');
   });
 
-  it('hovering a point shows its digit; a click on empty space opens nothing', async () => {
+  it('hovering a point shows its digit', async () => {
     const f = await mapFrame(s);
     const box = (await f.locator('#sl-canvas').boundingBox())!;
     const pts = await points(f);
@@ -192,7 +196,13 @@ describe('embedding map', function () {
       async () => ((await img.getAttribute('src').catch(() => '')) ?? '').startsWith('data:image/png;base64,'),
       10_000,
     );
-    assert.equal(await img.evaluate('(i) => i.naturalWidth'), 28);
+    const width = await waitFor('the thumbnail decoded', () =>
+      img.evaluate((i: unknown) => {
+        const im = i as { complete: boolean; naturalWidth: number };
+        return im.complete ? im.naturalWidth : 0;
+      }),
+    );
+    assert.equal(width, 28, 'the 28×28 digit itself');
     assert.match(await tip.innerText(), new RegExp(lone.id.replace('.', '\\.')));
   });
 

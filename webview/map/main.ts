@@ -245,7 +245,10 @@ function draw(): void {
   const s = view.scale * dpr;
   const ox = W / 2 - view.cx * s;
   const oy = H / 2 + view.cy * s;
-  const r = Math.max(1, Math.round(dpr * (view.scale > 2000 ? 3 : 2)));
+  // Bigger dots for fewer points and when zoomed in (4× past the fitted view).
+  const base = n <= 2000 ? 4 : n <= 20_000 ? 3 : 2;
+  const zoomed = view.scale > 4 * 0.46 * Math.min(width, height) ? 1 : 0;
+  const r = Math.max(1, Math.round(dpr * (base + zoomed)));
   const sel = pack(focus);
   for (let k = 0; k < order.length; k++) {
     const i = order[k];
