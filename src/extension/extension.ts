@@ -16,6 +16,7 @@ import { labelCommands } from './commands/labels';
 import { importExportCommands } from './commands/importExport';
 import { statusCommands } from './commands/status';
 import { mapCommands } from './commands/map';
+import { labelErrorCommands } from './commands/labelErrors';
 import { Controller } from './controller';
 import { Log } from './log';
 import { ActiveItemStatus, ItemCodeLensProvider, ProposalDecorations } from './editorItems';
@@ -68,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): SelfLabelApi {
       importExportCommands(controller),
       statusCommands(controller),
       mapCommands(controller),
+      labelErrorCommands(controller, context.extensionUri),
     ),
   );
 

@@ -408,7 +408,7 @@ function renderSummary(): void {
   if (!state) return;
   const labelled = label.reduce((a, k) => a + (k >= 0 ? 1 : 0), 0);
   const method = state.method === 'umap' ? 'UMAP' : 'PCA';
-  summary.textContent = `${plural(n, 'item')} · ${labelled} labelled · ${method}${state.computing ? ' (computing UMAP…)' : ''}`;
+  summary.textContent = `${n.toLocaleString('en-US')} ${n === 1 ? 'item' : 'items'} · ${labelled.toLocaleString('en-US')} labelled · ${method}${state.computing ? ' (computing UMAP…)' : ''}`;
 }
 
 function renderSelection(): void {

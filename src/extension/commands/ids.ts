@@ -24,6 +24,7 @@ export const COMMANDS = {
   showSimilar: 'selflabel.showSimilar',
   reviewLabelErrors: 'selflabel.reviewLabelErrors',
   showMap: 'selflabel.showMap',
+  reviewLabelErrorsInGrid: 'selflabel.reviewLabelErrorsInGrid',
 } as const;
 
 /** The command a side panel button runs. */

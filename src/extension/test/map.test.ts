@@ -25,6 +25,7 @@ import {
   zoomAt,
 } from '../../../webview/map/logic';
 import { buildMapState, emptyMapState, hoverInfo } from '../webviews/map/state';
+import { labelErrorCell } from '../commands/labelErrorCells';
 import { isMapState, parseFromHost, parseFromWebview } from '../../protocol/webview';
 import { Rng } from '../../core/models/random';
 import type { Item, Proposal } from '../../core/types';
@@ -183,4 +184,16 @@ test('webview → host: map requests are checked (ids, class names, sizes); hove
   assert.deepEqual(hoverInfo('t.txt', item('t.txt', 'text', { preview: 'x'.repeat(500) }))?.text?.length, 401);
   assert.equal(hoverInfo('a.png', item('a.png', 'image'))?.text, undefined);
   assert.equal(hoverInfo('gone.png', undefined), null);
+});
+
+test('label errors as grid cells: the model’s class to accept, the current label and the odds in the reason', () => {
+  const c = labelErrorCell(
+    { item: 'a.txt', label: 'ham', predicted: 'spam', confidence: 0.934 },
+    item('a.txt', 'text', { preview: 'win money now' }),
+  );
+  assert.deepEqual(
+    [c.id, c.label, c.status, c.reason, c.preview, c.kind],
+    ['a.txt', 'spam', 'unlabelled', 'labelled ham · model says spam 93%', 'win money now', 'text'],
+  );
+  assert.equal(labelErrorCell({ item: 'x.png', label: '1', predicted: '7', confidence: 0.5 }, item('x.png', 'image')).preview, undefined);
 });

@@ -5,7 +5,7 @@
  * the shared handlers, which write it to the label store before answering.
  */
 import * as vscode from 'vscode';
-import type { ReviewMode, ReviewState } from '../../../protocol/webview';
+import type { GridItem, ReviewMode, ReviewState } from '../../../protocol/webview';
 import type { Controller, ReviewSurface } from '../../controller';
 import type { Log } from '../../log';
 import { errorMessage } from '../../log';
@@ -24,7 +24,7 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
   private disposed = false;
   private mode: ReviewMode;
   /** Items picked on the embedding map ("Open in review grid"), shown in label mode instead of the suggestions. */
-  private selection: string[] | undefined;
+  private selection: { ids: string[]; title: string; cells?: GridItem[] } | undefined;
   focusedItem: string | null = null;
 
   /** Shows the review panel in `mode` (creating it, or switching the open one). */
@@ -50,10 +50,20 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
     return rp;
   }
 
-  /** Shows the review panel in label mode on these items (a selection made on the embedding map). */
-  static async showSelection(c: Controller, extensionUri: vscode.Uri, log: Log, items: string[]): Promise<ReviewHost> {
+  /**
+   * Shows the review panel in label mode on these items: a selection made on the embedding map, or given cells (the
+   * likely label errors, each showing the model's class: A changes to it, a number key to another, X keeps).
+   */
+  static async showSelection(
+    c: Controller,
+    extensionUri: vscode.Uri,
+    log: Log,
+    items: string[],
+    opts: { title?: string; cells?: GridItem[] } = {},
+  ): Promise<ReviewHost> {
     const h = await ReviewHost.show(c, extensionUri, log, 'label');
-    h.selection = [...new Set(items)];
+    const ids = [...new Set(items)];
+    h.selection = { ids, title: opts.title ?? `SelfLabel: Label (${ids.length} from the map)`, cells: opts.cells };
     await h.reload();
     return h;
   }
@@ -124,11 +134,7 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
 
   /** Rebuilds the grid (new proposals, new mode). */
   async reload(): Promise<void> {
-    this.panel.title = this.selection
-      ? `SelfLabel: Label (${this.selection.length} from the map)`
-      : this.mode === 'review'
-        ? 'SelfLabel: Review'
-        : 'SelfLabel: Label';
+    this.panel.title = this.selection ? this.selection.title : this.mode === 'review' ? 'SelfLabel: Review' : 'SelfLabel: Label';
     await this.sendState(false);
   }
 
@@ -169,21 +175,23 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
       );
     }
     const sel = this.mode === 'label' ? this.selection : undefined;
-    const items = sel
-      ? sel.map((id) => {
-          const q = s.openProposals.get(id);
-          const pr = q ?? p.predictionFor(id);
-          const cell = suggestionCell(
-            { item: id, score: 1, reason: 'uncertain', predicted: pr?.label, confidence: pr?.confidence },
-            p.getItem(id),
-            p.labelOf(id),
-          );
-          cell.reason = q ? 'proposed · selected on the map' : 'selected on the map';
-          return cell;
-        })
-      : this.mode === 'review'
-        ? s.reviewCells()
-        : await s.labelCells(labelBatchSize(vscode.Uri.file(s.root)));
+    const items = sel?.cells
+      ? sel.cells
+      : sel
+        ? sel.ids.map((id) => {
+            const q = s.openProposals.get(id);
+            const pr = q ?? p.predictionFor(id);
+            const cell = suggestionCell(
+              { item: id, score: 1, reason: 'uncertain', predicted: pr?.label, confidence: pr?.confidence },
+              p.getItem(id),
+              p.labelOf(id),
+            );
+            cell.reason = q ? 'proposed · selected on the map' : 'selected on the map';
+            return cell;
+          })
+        : this.mode === 'review'
+          ? s.reviewCells()
+          : await s.labelCells(labelBatchSize(vscode.Uri.file(s.root)));
     let empty: string | null = null;
     if (items.length === 0) {
       empty = this.mode === 'review' ? reviewEmptyMessage(p.proposalThreshold() !== undefined) : 'Every item is labelled.';
