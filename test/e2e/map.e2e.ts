@@ -7,7 +7,7 @@
  * "Label all as" lands them in .selflabel/labels.jsonl as one batch line; the keyboard pans, zooms and clears the
  * selection. A screenshot goes to test-artifacts/map-embedding.png.
  *
- * "embedding map with 60,000 points": all 60,000 MNIST training digits; frames per second while the map is panned
+ * "map of 60,000 points" (only with SELFLABEL_E2E_MAP60K=1): all 60,000 MNIST training digits; frames per second while the map is panned
  * (a drag driven at every animation frame, UMAP computing in the background meanwhile), recorded as a metric
  * (target ≥ 30).
  */
@@ -300,7 +300,13 @@ describe('embedding map', function () {
   });
 });
 
-describe('map of 60,000 points', function () {
+/**
+ * Heavy (about 15 minutes on 2 cores: 60,000 files written, scanned, embedded, then removed), so it runs only when
+ * asked: SELFLABEL_E2E_MAP60K=1 node scripts/vscode-test.mjs --only e2e --grep "map of 60,000" --no-build --no-package.
+ * The whole e2e suite has a 20-minute budget (scripts/vscode-test.mjs) that it would take most of.
+ */
+const heavy = process.env.SELFLABEL_E2E_MAP60K === '1' ? describe : describe.skip;
+heavy('map of 60,000 points', function () {
   this.timeout(1_800_000);
   let s: Session;
 
