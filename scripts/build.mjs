@@ -43,6 +43,7 @@ const node = [
 const web = [
   { in: 'webview/sidePanel/main.ts', out: 'webview/sidePanel' },
   { in: 'webview/review/main.ts', out: 'webview/review' },
+  { in: 'webview/map/main.ts', out: 'webview/map' },
 ];
 const exists = (e) => fs.existsSync(path.join(root, e.in));
 

@@ -339,6 +339,35 @@ const commands: Record<string, Command> = {
         return s;
       }),
   },
+  map: {
+    summary: "the embedding map: a 2-D layout of every item (PCA, or UMAP), with its label and the model's prediction",
+    usage: 'map [--method pca|umap] [--epochs N] [--json]',
+    flags: {
+      method: { type: 'string', help: 'pca (default, fast) or umap' },
+      epochs: { type: 'number', help: 'UMAP optimisation epochs (default 200 above 10,000 items, else 500)' },
+    },
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const method = (ctx.flags.method as string | undefined) ?? 'pca';
+        if (method !== 'pca' && method !== 'umap') throw new UsageError('--method is pca or umap');
+        const epochs = ctx.flags.epochs as number | undefined;
+        if (epochs !== undefined && !(Number.isInteger(epochs) && epochs >= 1)) throw new UsageError('--epochs needs a whole number ≥ 1');
+        const m = await p.embeddingMap({ method, epochs, signal: ctx.signal, onProgress: ctx.bar.update });
+        const rows = m.ids.map((item, i) => {
+          const pr = p.predictionFor(item);
+          return {
+            item,
+            x: m.xy[2 * i],
+            y: m.xy[2 * i + 1],
+            label: p.labelOf(item)?.label,
+            predicted: pr?.label,
+            confidence: pr?.confidence,
+          };
+        });
+        for (const r of rows) ctx.out(`${r.item}\t${r.x.toFixed(4)}\t${r.y.toFixed(4)}${r.label ? `\t${r.label}` : ''}`);
+        return rows;
+      }),
+  },
   disagreements: {
     summary: 'human labels that are likely wrong (confident learning on out-of-fold predictions), most likely first',
     usage: 'disagreements [--threshold P] [--json]',

@@ -18,6 +18,7 @@ import { workspacePaths, type WorkspacePaths } from './paths';
 import { LabelStore, type SchemaChange, importCsv, importFolders, importParquet, exportLabels } from './store';
 import { ensureScanned } from './store/ensureScanned';
 import { similar as findSimilar, type SimilarItem } from './project/similar';
+import * as map from './project/map';
 import { AbortError } from './util/progress';
 import { ItemSet } from './project/items';
 import { Workers } from './project/workers';
@@ -30,6 +31,7 @@ import { status } from './project/status';
 import { ProjectError } from './project/errors';
 
 export * from './project/types';
+export type { EmbeddingMap, MapMethod, MapOptions } from './project/map';
 export { ProjectError, type ProjectErrorCode } from './project/errors';
 export { chooseHead, MIN_LABELS_PER_CLASS } from './project/training';
 export { concatEmbeddings } from './project/embeddings';
@@ -198,6 +200,10 @@ export class Project {
   similar(item: string, count = 10, opts: StageOptions = {}): Promise<SimilarItem[]> {
     return findSimilar(this.ctx, item, count, opts);
   }
+  /** The embedding map's 2-D layout of every item (PCA, or UMAP), cached by the embeddings' hash. */
+  embeddingMap(opts: map.MapOptions = {}): Promise<map.EmbeddingMap> {
+    return map.embeddingMap(this.ctx, opts);
+  }
   /** Likely label errors: confident learning, or with `threshold` the older confidence rule. */
   disagreements(threshold?: number): Promise<Disagreement[]> {
     return review.disagreements(this.ctx, threshold);
@@ -206,6 +212,10 @@ export class Project {
   // ── review actions (each durable when it returns)
   label(item: string, label: string): Promise<LabelEvent> {
     return review.label(this.ctx, item, label);
+  }
+  /** Labels many items as one class in one journal batch (the embedding map's "Label all as …"). */
+  labelMany(items: string[], label: string): Promise<LabelEvent[]> {
+    return map.labelMany(this.ctx, items, label);
   }
   accept(items: string[]): Promise<LabelEvent[]> {
     return review.accept(this.ctx, items);

@@ -15,6 +15,8 @@ import { reviewCommands } from './commands/review';
 import { labelCommands } from './commands/labels';
 import { importExportCommands } from './commands/importExport';
 import { statusCommands } from './commands/status';
+import { mapCommands } from './commands/map';
+import { labelErrorCommands } from './commands/labelErrors';
 import { Controller } from './controller';
 import { Log } from './log';
 import { ActiveItemStatus, ItemCodeLensProvider, ProposalDecorations } from './editorItems';
@@ -22,6 +24,7 @@ import { isEngineLoaded } from './session';
 import { createTestApi, type SelfLabelTestApi } from './testApi';
 import { registerSidePanel } from './webviews/sidePanel/registration';
 import { registerReview } from './webviews/review/registration';
+import { registerMap } from './webviews/map/registration';
 import { ReviewHost } from './webviews/review/host';
 
 export interface SelfLabelApi {
@@ -49,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): SelfLabelApi {
   active = controller;
   const side = registerSidePanel(controller, context.extensionUri, log);
   registerReview(controller, context.extensionUri, log);
+  registerMap(controller, context.extensionUri, log);
 
   context.subscriptions.push(
     output,
@@ -64,6 +68,8 @@ export function activate(context: vscode.ExtensionContext): SelfLabelApi {
       reviewCommands(controller),
       importExportCommands(controller),
       statusCommands(controller),
+      mapCommands(controller),
+      labelErrorCommands(controller, context.extensionUri),
     ),
   );
 

@@ -419,6 +419,13 @@ export class Session {
     return this.changed([item]);
   }
 
+  /** Labels many items as one class in one journal batch (the embedding map's "Label all as …"). */
+  async labelMany(items: string[], label: string): Promise<ItemUpdate[]> {
+    const p = await this.requireProject();
+    await p.labelMany(items, label);
+    return this.changed(new Set(items));
+  }
+
   /** Undoes the last label event; says what was undone. */
   async undo(): Promise<{ updates: ItemUpdate[]; message: string }> {
     const p = await this.requireProject();

@@ -156,6 +156,16 @@ export type JobTypes = {
     params: { state: ClassifierState; X: SharedArrayBuffer; n: number; dim: number };
     result: { probs: Float32Array; oof?: { index: Int32Array; probs: Float32Array } };
   };
+  /** The embedding map's first layout: the n rows of X on their two principal components, n × 2 in [-1, 1]. */
+  mapPca: {
+    params: { X: SharedArrayBuffer; n: number; dim: number; seed: number };
+    result: { xy: Float32Array };
+  };
+  /** The embedding map's UMAP layout from the items' kNN graph, started from `init` (n × 2), n × 2 in [-1, 1]. */
+  mapUmap: {
+    params: { graph: GraphData; init?: Float32Array; seed: number; epochs?: number };
+    result: { xy: Float32Array };
+  };
 };
 export type JobName = keyof JobTypes;
 export type JobParams<K extends JobName> = JobTypes[K]['params'];

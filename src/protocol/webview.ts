@@ -1,6 +1,6 @@
 /**
- * The typed message protocol between the extension host (src/extension) and SelfLabel's two webviews
- * (webview/sidePanel, webview/review). Both sides import this file, so it must stay browser-safe: no Node, no vscode.
+ * The typed message protocol between the extension host (src/extension) and SelfLabel's webviews
+ * (webview/sidePanel, webview/review, webview/map). Both sides import this file, so it must stay browser-safe: no Node, no vscode.
  *
  * Three envelopes travel over `postMessage`:
  *  - request       `{kind:'request', id, method, params}`   → answered by exactly one response with the same `id`
@@ -167,6 +167,56 @@ export interface ItemUpdate {
   label?: string;
 }
 
+/** The embedding map's layouts: PCA (shown at once) and UMAP (replacing it when computed). */
+export type MapLayoutMethod = 'pca' | 'umap';
+export const MAP_LAYOUT_METHODS: readonly MapLayoutMethod[] = ['pca', 'umap'];
+
+/**
+ * Everything the embedding map shows: one point per pool item, as parallel arrays (row i of each is item ids[i]) so
+ * that 60,000 points stay one compact message. Class values are indexes into `classes`, -1 for none.
+ */
+export interface MapState {
+  classes: string[];
+  trusted: boolean;
+  /** Shown instead of the map when there is nothing to show (e.g. "pretrain first"). */
+  empty: string | null;
+  /** The layout of `xy`, null when there are no points. */
+  method: MapLayoutMethod | null;
+  /** A layout being computed in the background (UMAP while PCA is shown), null when none. */
+  computing: MapLayoutMethod | null;
+  /** The kind of the pool's items (one modality per pool). */
+  kind: ItemKind | null;
+  ids: string[];
+  /** n × 2 coordinates in [-1, 1]. */
+  xy: number[];
+  /** Current label (human, accepted, corrected, imported). */
+  label: number[];
+  /** Pending proposal's class. */
+  proposal: number[];
+  /** The model's predicted class (labelled or not). */
+  predicted: number[];
+  /** The model's confidence in `predicted`, -1 when there is no prediction. */
+  confidence: number[];
+}
+
+/** A new layout of the map's points (same ids, same order). */
+export interface MapLayout {
+  method: MapLayoutMethod;
+  xy: number[];
+  computing: MapLayoutMethod | null;
+}
+
+/** What hovering a point of the map shows: the image's thumbnail or the text. */
+export interface MapItemInfo {
+  id: string;
+  path: string;
+  kind: ItemKind;
+  /** A data: URL or webview URL of the image. */
+  thumbnail?: string;
+  /** Text of a text item or row, details of an audio clip (display with textContent only). */
+  text?: string;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Messages
 
@@ -190,6 +240,12 @@ export interface HostRequests {
    * screen. Unknown or non-image items are left out of the answer.
    */
   thumbnails: { params: { items: string[] }; result: { thumbnails: Thumbnail[] } };
+  /** Map: label every item of a selection as one class (one journal batch). */
+  labelMany: { params: { items: string[]; label: string }; result: { updates: ItemUpdate[] } };
+  /** Map: open the selected items in the review grid. */
+  openInGrid: { params: { items: string[] }; result: null };
+  /** Map: what hovering a point shows. */
+  itemInfo: { params: { item: string }; result: MapItemInfo | null };
 }
 
 /**
@@ -204,7 +260,7 @@ export type HostMethod = keyof HostRequests;
 
 /** Notifications a webview sends to the host. */
 export interface HostNotifications {
-  ready: { view: 'side' | 'review' };
+  ready: { view: 'side' | 'review' | 'map' };
   /** Cancel the running stage. */
   cancel: Record<string, never>;
   /** The review grid's focused item changed (used by the "accept current" commands); null = none. */
@@ -215,7 +271,7 @@ export type HostNotifyMethod = keyof HostNotifications;
 /** Notifications the host sends to a webview. */
 export interface WebviewNotifications {
   /** Answer to `ready`: the view's whole state. */
-  init: { view: 'side'; state: SideState } | { view: 'review'; state: ReviewState };
+  init: { view: 'side'; state: SideState } | { view: 'review'; state: ReviewState } | { view: 'map'; state: MapState };
   /** Side panel: new state. */
   state: SideState;
   /** Progress of the running stage (null when it ends); sent to both views. */
@@ -224,6 +280,10 @@ export interface WebviewNotifications {
   review: ReviewState;
   /** Review: some items changed elsewhere. */
   updates: { updates: ItemUpdate[] };
+  /** Map: replace everything (new embeddings, new model, new classes). */
+  mapState: MapState;
+  /** Map: a new layout of the same points (UMAP replacing PCA). */
+  mapLayout: MapLayout;
 }
 export type WebviewNotifyMethod = keyof WebviewNotifications;
 
@@ -335,6 +395,41 @@ export const isReviewState = hasShape<ReviewState>({
   empty: isNullable(isString),
 });
 
+const isNumbers = isArrayOf(isNumber);
+const isClassIndexes = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => Number.isInteger(x) && x >= -1);
+const isMethod = isOneOf(MAP_LAYOUT_METHODS);
+const isMapStateShape = hasShape<MapState>({
+  classes: isArrayOf(isString),
+  trusted: isBool,
+  empty: isNullable(isString),
+  method: isNullable(isMethod),
+  computing: isNullable(isMethod),
+  kind: isNullable(isOneOf<ItemKind>(ITEM_KINDS)),
+  ids: isArrayOf(isString),
+  xy: isNumbers,
+  label: isClassIndexes,
+  proposal: isClassIndexes,
+  predicted: isClassIndexes,
+  confidence: isNumbers,
+});
+/** A map state whose arrays all have one row per id, and whose class indexes name classes. */
+export const isMapState = (v: unknown): v is MapState => {
+  if (!isMapStateShape(v)) return false;
+  const n = v.ids.length;
+  const C = v.classes.length;
+  const inRange = (a: number[]) => a.length === n && a.every((x) => x < C);
+  return v.xy.length === 2 * n && inRange(v.label) && inRange(v.proposal) && inRange(v.predicted) && v.confidence.length === n;
+};
+export const isMapLayout = hasShape<MapLayout>({ method: isMethod, xy: isNumbers, computing: isNullable(isMethod) });
+const isMapItemInfo = hasShape<MapItemInfo>({
+  id: isString,
+  path: isString,
+  kind: isOneOf<ItemKind>(ITEM_KINDS),
+  thumbnail: isOptional(isString),
+  text: isOptional(isString),
+});
+export { isMapItemInfo };
+
 /** Params validators of the requests a webview may send. */
 export const HOST_REQUEST_PARAMS: { [M in HostMethod]: Guard<HostRequests[M]['params']> } = {
   run: hasShape<{ stage: RunnableStage }>({ stage: isOneOf(RUNNABLE_STAGES) }),
@@ -349,11 +444,17 @@ export const HOST_REQUEST_PARAMS: { [M in HostMethod]: Guard<HostRequests[M]['pa
   thumbnails: hasShape<{ items: string[] }>({
     items: (v: unknown): v is string[] => isArrayOf(isItemId, MAX_THUMBNAILS)(v) && v.length > 0,
   }),
+  labelMany: hasShape<{ items: string[]; label: string }>({
+    items: (v: unknown): v is string[] => isArrayOf(isItemId, MAX_BATCH)(v) && v.length > 0,
+    label: isClassName,
+  }),
+  openInGrid: hasShape<{ items: string[] }>({ items: (v: unknown): v is string[] => isArrayOf(isItemId, MAX_BATCH)(v) && v.length > 0 }),
+  itemInfo: hasShape<{ item: string }>({ item: isItemId }),
 };
 
 /** Params validators of the notifications a webview may send. */
 export const HOST_NOTIFY_PARAMS: { [M in HostNotifyMethod]: Guard<HostNotifications[M]> } = {
-  ready: hasShape<{ view: 'side' | 'review' }>({ view: isOneOf(['side', 'review'] as const) }),
+  ready: hasShape<{ view: 'side' | 'review' | 'map' }>({ view: isOneOf(['side', 'review', 'map'] as const) }),
   cancel: isEmpty,
   focus: hasShape<{ item: string | null }>({ item: isNullable(isItemId) }),
 };
@@ -361,11 +462,16 @@ export const HOST_NOTIFY_PARAMS: { [M in HostNotifyMethod]: Guard<HostNotificati
 /** Params validators of the notifications the host may send. */
 export const WEBVIEW_NOTIFY_PARAMS: { [M in WebviewNotifyMethod]: Guard<WebviewNotifications[M]> } = {
   init: (v: unknown): v is WebviewNotifications['init'] =>
-    isRecord(v) && ((v.view === 'side' && isSideState(v.state)) || (v.view === 'review' && isReviewState(v.state))),
+    isRecord(v) &&
+    ((v.view === 'side' && isSideState(v.state)) ||
+      (v.view === 'review' && isReviewState(v.state)) ||
+      (v.view === 'map' && isMapState(v.state))),
   state: isSideState,
   progress: isNullable(isStageProgress),
   review: isReviewState,
   updates: isUpdates,
+  mapState: isMapState,
+  mapLayout: isMapLayout,
 };
 
 const hasKey = <T extends object>(o: T, k: unknown): k is keyof T => typeof k === 'string' && Object.prototype.hasOwnProperty.call(o, k);

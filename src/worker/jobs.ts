@@ -10,6 +10,7 @@ import type { ModalityWorker } from '../core/modalities/types';
 import { fitClassifier, predict } from '../core/train/classifier';
 import { fitSemiSupervised } from '../core/train/semi';
 import { buildKnnGraph } from '../core/train/graph';
+import { pca2d, umap2d } from '../core/map/layout';
 import { modalityJobs, modalityWorkers } from './modalities';
 
 function workerOf<M extends Modality>(data: DataOf<M>): ModalityWorker<M> {
@@ -74,4 +75,16 @@ const embeddingJobs: JobHandlers<Pick<JobTypes, 'pretrain' | 'embed' | 'fit' | '
   },
 };
 
-export const productJobs: JobHandlers<JobTypes> = { ...embeddingJobs, ...modalityJobs };
+/** The embedding map's layouts (src/core/map/layout.ts). */
+const mapJobs: JobHandlers<Pick<JobTypes, 'mapPca' | 'mapUmap'>> = {
+  async mapPca(p) {
+    const xy = pca2d(new Float32Array(p.X, 0, p.n * p.dim), p.n, p.dim, p.seed);
+    return { result: { xy }, transfer: [xy.buffer as ArrayBuffer] };
+  },
+  async mapUmap(p, ctx) {
+    const xy = umap2d({ graph: p.graph, init: p.init, seed: p.seed, epochs: p.epochs, signal: ctx.signal, onProgress: ctx.progress });
+    return { result: { xy }, transfer: [xy.buffer as ArrayBuffer] };
+  },
+};
+
+export const productJobs: JobHandlers<JobTypes> = { ...embeddingJobs, ...mapJobs, ...modalityJobs };

@@ -55,7 +55,7 @@ export class HostClient {
   }
 
   /** Completes the handshake: call once every handler is registered. */
-  ready(view: 'side' | 'review'): void {
+  ready(view: HostNotifications['ready']['view']): void {
     this.notify('ready', { view });
   }
 

@@ -23,6 +23,8 @@ export const COMMANDS = {
   openItem: 'selflabel.openItem',
   showSimilar: 'selflabel.showSimilar',
   reviewLabelErrors: 'selflabel.reviewLabelErrors',
+  showMap: 'selflabel.showMap',
+  reviewLabelErrorsInGrid: 'selflabel.reviewLabelErrorsInGrid',
 } as const;
 
 /** The command a side panel button runs. */

@@ -5,13 +5,13 @@
  * the shared handlers, which write it to the label store before answering.
  */
 import * as vscode from 'vscode';
-import type { ReviewMode, ReviewState } from '../../../protocol/webview';
+import type { GridItem, ReviewMode, ReviewState } from '../../../protocol/webview';
 import type { Controller, ReviewSurface } from '../../controller';
 import type { Log } from '../../log';
 import { errorMessage } from '../../log';
 import { confidenceThreshold, labelBatchSize } from '../../settings';
 import { readThumbnails } from '../../thumbnails';
-import { emptyScanMessage, gridThreshold, reviewEmptyMessage } from '../../viewState';
+import { emptyScanMessage, gridThreshold, reviewEmptyMessage, suggestionCell } from '../../viewState';
 import { resourceRoots, webviewHtml, WebviewChannel, type Handled } from '../../webviewHost';
 import { sharedNotifications, sharedRequests } from '../shared';
 
@@ -23,6 +23,8 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
   private mode: ReviewMode;
+  /** Items picked on the embedding map ("Open in review grid"), shown in label mode instead of the suggestions. */
+  private selection: { ids: string[]; title: string; cells?: GridItem[] } | undefined;
   focusedItem: string | null = null;
 
   /** Shows the review panel in `mode` (creating it, or switching the open one). */
@@ -48,6 +50,24 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
     return rp;
   }
 
+  /**
+   * Shows the review panel in label mode on these items: a selection made on the embedding map, or given cells (the
+   * likely label errors, each showing the model's class: A changes to it, a number key to another, X keeps).
+   */
+  static async showSelection(
+    c: Controller,
+    extensionUri: vscode.Uri,
+    log: Log,
+    items: string[],
+    opts: { title?: string; cells?: GridItem[] } = {},
+  ): Promise<ReviewHost> {
+    const h = await ReviewHost.show(c, extensionUri, log, 'label');
+    const ids = [...new Set(items)];
+    h.selection = { ids, title: opts.title ?? `SelfLabel: Label (${ids.length} from the map)`, cells: opts.cells };
+    await h.reload();
+    return h;
+  }
+
   static get current(): ReviewHost | undefined {
     return ReviewHost.instance;
   }
@@ -65,6 +85,7 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
         ...sharedRequests(c),
         setMode: async ({ mode: m }) => {
           this.mode = m;
+          this.selection = undefined;
           await this.reload();
           return null;
         },
@@ -113,7 +134,7 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
 
   /** Rebuilds the grid (new proposals, new mode). */
   async reload(): Promise<void> {
-    this.panel.title = this.mode === 'review' ? 'SelfLabel: Review' : 'SelfLabel: Label';
+    this.panel.title = this.selection ? this.selection.title : this.mode === 'review' ? 'SelfLabel: Review' : 'SelfLabel: Label';
     await this.sendState(false);
   }
 
@@ -153,7 +174,24 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
         classes,
       );
     }
-    const items = this.mode === 'review' ? s.reviewCells() : await s.labelCells(labelBatchSize(vscode.Uri.file(s.root)));
+    const sel = this.mode === 'label' ? this.selection : undefined;
+    const items = sel?.cells
+      ? sel.cells
+      : sel
+        ? sel.ids.map((id) => {
+            const q = s.openProposals.get(id);
+            const pr = q ?? p.predictionFor(id);
+            const cell = suggestionCell(
+              { item: id, score: 1, reason: 'uncertain', predicted: pr?.label, confidence: pr?.confidence },
+              p.getItem(id),
+              p.labelOf(id),
+            );
+            cell.reason = q ? 'proposed · selected on the map' : 'selected on the map';
+            return cell;
+          })
+        : this.mode === 'review'
+          ? s.reviewCells()
+          : await s.labelCells(labelBatchSize(vscode.Uri.file(s.root)));
     let empty: string | null = null;
     if (items.length === 0) {
       empty = this.mode === 'review' ? reviewEmptyMessage(p.proposalThreshold() !== undefined) : 'Every item is labelled.';
