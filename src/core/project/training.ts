@@ -7,15 +7,17 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import type { ClassifierHead, JobData, PretrainStats, TrainSet } from '../../protocol/jobs';
+import { dataParallelProblem, type ClassifierHead, type JobData, type JobParams, type PretrainPlan, type PretrainStats, type TrainSet } from '../../protocol/jobs';
 import type { ClassifierState } from '../train/classifier';
 import type { StageOptions } from '../modalities/types';
 import type { PredictedItem, PretrainSummary, TrainOptions, TrainSummary } from './types';
 import type { ClassifierFile, PredictionsMeta } from './artifacts';
 import { SPREAD_MIN_ITEMS_PER_CLASS, type ProjectConfig } from '../config';
 import { combineProgress, throwIfAborted } from '../util/progress';
+import type { Progress } from '../types';
 import { argmaxRow } from '../util/math';
 import { stageItemsPerSecond } from '../backend/rates';
+import { allocateExchange } from '../backend/exchange';
 import { scanWorkspace } from '../dataset';
 import { removeStaleNetworks } from '../modalities/image/finetune';
 import { modalityContext, poolPlugin, type ProjectContext } from './context';
@@ -54,12 +56,24 @@ async function poolData(p: ProjectContext, opts: StageOptions): Promise<JobData>
 }
 
 /**
- * Self-supervised pretraining on every item, one pretext task per worker in parallel. Resumable: a cancelled run
- * continues from its last checkpoint; `fresh` starts over. `epochs` is the total per task.
+ * How the pretrain stage uses `workers` workers for `tasks` pretext tasks ('auto': the project's choice).
+ * One worker: each task on it in turn. One task: on all workers at once (data-parallel), else a core idles. Several
+ * tasks: one after another, each on all workers — measured faster than one task per worker for the image pair (the
+ * cheaper task finishes early and its core idles; BENCHMARKS.md "Speed, session 6: both cores").
+ */
+export function pretrainPlan(tasks: number, workers: number, requested: PretrainPlan | 'auto' = 'auto'): PretrainPlan {
+  if (workers < 2 || tasks < 1) return 'per-task';
+  return requested === 'auto' ? 'data-parallel' : requested;
+}
+
+/**
+ * Self-supervised pretraining on every item: each pretext task on all workers at once (data-parallel, the tasks one
+ * after another), or one task per worker (see pretrainPlan). Resumable: a cancelled run continues from its last
+ * checkpoint (with either plan); `fresh` starts over. `epochs` is the total per task.
  */
 export async function pretrain(
   p: ProjectContext,
-  opts: StageOptions & { epochs?: number; fresh?: boolean; maxSeconds?: number },
+  opts: StageOptions & { epochs?: number; fresh?: boolean; maxSeconds?: number; plan?: PretrainPlan | 'auto' },
 ): Promise<PretrainSummary> {
   const { modality, plugin } = poolPlugin(p);
   const t0 = Date.now();
@@ -71,28 +85,84 @@ export async function pretrain(
   const merge = combineProgress('pretrain', tasks.length, opts.onProgress);
   const epochs = opts.epochs ?? p.config.pretrainEpochs;
   const maxSeconds = opts.maxSeconds ?? (p.config.pretrainMaxSeconds || undefined);
+  const workers = p.config.workers;
+  const plan = pretrainPlan(tasks.length, workers, opts.plan);
   const tTrain = Date.now();
-  const run = (task: string, i: number) =>
-    p.workers.run(
-      'pretrain',
-      { modality, task, data, epochs, seed: p.config.seed + i, checkpointDir: p.paths.checkpoint(task), resume: true, maxSeconds },
-      { signal: opts.signal, onProgress: merge(i), worker: i % p.config.workers },
-    );
-  let stats: PretrainStats[];
-  if (p.config.workers >= tasks.length) {
-    stats = await Promise.all(tasks.map(run));
+  const params = (task: string, i: number) => ({
+    modality,
+    task,
+    data,
+    epochs,
+    seed: p.config.seed + i,
+    checkpointDir: p.paths.checkpoint(task),
+    resume: true,
+    maxSeconds,
+  });
+  const stats: PretrainStats[] = [];
+  if (plan === 'data-parallel') {
+    for (let i = 0; i < tasks.length; i++) stats.push(await dataParallelTask(p, params(tasks[i], i), workers, opts.signal, merge(i)));
   } else {
-    stats = [];
-    for (let i = 0; i < tasks.length; i++) stats.push(await run(tasks[i], i));
+    const run = (task: string, i: number) =>
+      p.workers.run('pretrain', params(task, i), { signal: opts.signal, onProgress: merge(i), worker: i % workers });
+    if (workers >= tasks.length) stats.push(...(await Promise.all(tasks.map(run))));
+    else for (let i = 0; i < tasks.length; i++) stats.push(await run(tasks[i], i));
   }
+  const trainSeconds = (Date.now() - tTrain) / 1000;
   return {
     backend: p.workers.backend ?? 'unknown',
     modality,
     tasks: stats,
     seconds: (Date.now() - t0) / 1000,
     // Items of all tasks per wall-clock second of the training (tasks run one after another do not add up).
-    itemsPerSecond: stageItemsPerSecond(stats, (Date.now() - tTrain) / 1000),
+    itemsPerSecond: stageItemsPerSecond(stats, trainSeconds),
+    plan,
+    workers: plan === 'data-parallel' ? workers : Math.min(workers, tasks.length),
+    trainSeconds,
   };
+}
+
+/**
+ * One pretext task on `world` workers at once: the same job on each worker with its rank and one shared gradient
+ * exchange. Rank 0 reports progress and writes the checkpoint; its stats are the task's. If one rank fails, the others
+ * are cancelled (a rank waiting for a peer that is gone would otherwise hold its worker until the exchange times out).
+ */
+async function dataParallelTask(
+  p: ProjectContext,
+  params: JobParams<'pretrain'>,
+  world: number,
+  signal: AbortSignal | undefined,
+  onProgress: (q: Progress) => void,
+): Promise<PretrainStats> {
+  const buffer = allocateExchange(world);
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) stop.abort();
+  try {
+    const plans = Array.from({ length: world }, (_, rank) => ({ buffer, rank, world }));
+    for (const d of plans) {
+      const problem = dataParallelProblem(d);
+      if (problem) throw new Error(`pretrain ${params.task}: ${problem}`);
+    }
+    const ranks = plans.map((dataParallel) =>
+      p.workers.run(
+        'pretrain',
+        { ...params, dataParallel },
+        { signal: stop.signal, onProgress: dataParallel.rank === 0 ? onProgress : undefined, worker: dataParallel.rank },
+      ),
+    );
+    let results: PretrainStats[];
+    try {
+      results = await Promise.all(ranks);
+    } catch (e) {
+      stop.abort();
+      await Promise.allSettled(ranks);
+      throw e;
+    }
+    return { ...results[0], workers: world };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 /** The training set: every current label of a pool item (human labels may be held out), plus last round's confident proposals. */

@@ -67,10 +67,10 @@ export interface LoopOptions {
 /**
  * One task on `world` workers (src/core/backend/dataParallel.ts): every worker runs this loop with the same options
  * and its own `rank`; each takes its share of every batch, the gradients are averaged through `buffer` (made by
- * `allocateExchange(world, params)`), and all apply the same update, so the replicas stay identical. Rank 0 alone
- * writes checkpoints and reports progress. Cancel and the time limit are votes that all workers act on after the
- * same step (a worker that left alone would leave the others waiting). The learning rate follows the planned steps
- * only (not maxSeconds: the workers' clocks would give each a different rate).
+ * `allocateExchange(world)` of src/core/backend/exchange.ts, any capacity), and all apply the same update, so the
+ * replicas stay identical. Rank 0 alone writes checkpoints and reports progress. Cancel and the time limit are votes
+ * that all workers act on after the same step (a worker that left alone would leave the others waiting). The learning
+ * rate follows the planned steps only (not maxSeconds: the workers' clocks would give each a different rate).
  */
 export interface DataParallel {
   buffer: SharedArrayBuffer;
