@@ -494,7 +494,14 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       },
       speed: {
-        pretrainItemsPerSecond: pretrainRates(pre.tasks, poolIds.length, pre.seconds, p.config.workers, pre.itemsPerSecond, pre.plan ?? null),
+        pretrainItemsPerSecond: pretrainRates(
+          pre.tasks,
+          poolIds.length,
+          pre.seconds,
+          p.config.workers,
+          pre.itemsPerSecond,
+          pre.plan ?? null,
+        ),
         embedItemsPerSecond: embedRate,
         proposeSeconds: proposeTimes.length ? median(proposeTimes) : null,
         storeAppendPerSecond: storeSpeed.appendPerSecond,

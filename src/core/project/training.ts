@@ -7,7 +7,15 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { dataParallelProblem, type ClassifierHead, type JobData, type JobParams, type PretrainPlan, type PretrainStats, type TrainSet } from '../../protocol/jobs';
+import {
+  dataParallelProblem,
+  type ClassifierHead,
+  type JobData,
+  type JobParams,
+  type PretrainPlan,
+  type PretrainStats,
+  type TrainSet,
+} from '../../protocol/jobs';
 import type { ClassifierState } from '../train/classifier';
 import type { StageOptions } from '../modalities/types';
 import type { PredictedItem, PretrainSummary, TrainOptions, TrainSummary } from './types';
