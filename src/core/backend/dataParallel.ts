@@ -134,16 +134,24 @@ export class GradientExchange {
             this.params,
           )
         : new Float32Array(this.params);
-    for (let off = 0; off < this.params; off += this.capacity) {
-      const len = Math.min(this.capacity, this.params - off);
+    this.broadcastValues(flat);
+    if (this.rank !== 0) assign(vars, flat);
+  }
+
+  /**
+   * Makes every worker's `values` (any length, the same on every worker) equal to rank 0's, in place: e.g. what rank 0
+   * alone read from a checkpoint. Ends with a barrier, so the buffer is free for any exchange after it.
+   */
+  broadcastValues(values: Float32Array): void {
+    for (let off = 0; off < values.length; off += this.capacity) {
+      const len = Math.min(this.capacity, values.length - off);
       const set = this.round & 1;
       this.round++;
       const root = this.slot(set, 0);
-      if (this.rank === 0) root.set(flat.subarray(off, off + len), HEAD);
+      if (this.rank === 0) root.set(values.subarray(off, off + len), HEAD);
       this.barrier();
-      if (this.rank !== 0) flat.set(root.subarray(HEAD, HEAD + len), off);
+      if (this.rank !== 0) values.set(root.subarray(HEAD, HEAD + len), off);
     }
-    if (this.rank !== 0) assign(vars, flat);
     // Everyone has read the last chunk before anyone writes that set again.
     this.barrier();
   }
