@@ -14,12 +14,13 @@ export function pretrainReport(r: PretrainSummary, configuredWorkers: number): s
     );
   }
   const workers = r.workers ?? Math.min(r.tasks.length, configuredWorkers);
+  const dp = r.tasks.some((t) => (t.workers ?? 1) > 1);
   const how =
     r.plan === 'data-parallel'
       ? `${plural(r.tasks.length, 'task')} one after another, each on ${plural(workers, 'worker')} (data-parallel)`
-      : r.tasks.length > 1 && workers < r.tasks.length
-        ? `${plural(r.tasks.length, 'task')} one after another on 1 worker`
-        : `${plural(r.tasks.length, 'task')} on ${plural(workers, 'worker')}, one task per worker`;
+      : r.tasks.length > workers
+        ? `${plural(r.tasks.length, 'task')} one after another on ${plural(workers, 'worker')}`
+        : `${plural(r.tasks.length, 'task')} side by side on ${plural(workers, 'worker')}${dp ? ' (data-parallel within a task)' : ''}`;
   out.push(`pretrained in ${formatSeconds(r.seconds)}: ${r.itemsPerSecond.toFixed(0)} items/s wall clock for the stage, ${how}`);
   return out;
 }

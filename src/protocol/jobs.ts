@@ -61,8 +61,10 @@ export interface PretrainDataParallel {
 }
 
 /**
- * How the pretrain stage uses the workers: 'per-task' — each task on its own worker, in parallel when there are
- * enough workers (one after another otherwise); 'data-parallel' — the tasks one after another, each on all workers.
+ * How the pretrain stage uses the workers (src/core/project/training.ts, pretrainPlan): 'per-task' — the tasks side
+ * by side, each on its own share of the workers (one worker each, or data-parallel on several when there are more
+ * workers than tasks; one after another when there are more tasks than workers); 'data-parallel' — the tasks one
+ * after another, each on all workers.
  */
 export const PRETRAIN_PLANS = ['per-task', 'data-parallel'] as const;
 export type PretrainPlan = (typeof PRETRAIN_PLANS)[number];

@@ -40,7 +40,7 @@ test('masked words on two data-parallel workers follow the loss trajectory of on
   const one = await open(t, textWorkspace(t), 1);
   const two = await open(t, textWorkspace(t), 2);
   const r1 = await one.pretrain({ epochs: 4 });
-  const r2 = await two.pretrain({ epochs: 4 });
+  const r2 = await two.pretrain({ epochs: 4, plan: 'data-parallel' });
   assert.equal(r1.plan, 'per-task');
   assert.equal(r2.plan, 'data-parallel');
   assert.deepEqual(
@@ -73,6 +73,7 @@ test('a cancel mid-epoch stops both data-parallel ranks and keeps a checkpoint t
   const seen: Progress[] = [];
   const run = p.pretrain({
     epochs: 20,
+    plan: 'data-parallel',
     signal: ac.signal,
     onProgress: (q) => {
       seen.push(q);
@@ -93,7 +94,11 @@ test('a cancel mid-epoch stops both data-parallel ranks and keeps a checkpoint t
   assert.ok(done > 0 && done < 20, `the checkpoint holds part of the run: ${done} epoch(s)`);
   // The workers are free again, and the next run continues where the cancelled one stopped.
   const firstDone: number[] = [];
-  const r = await p.pretrain({ epochs: 2, onProgress: (q) => q.message?.startsWith('masked') && firstDone.push(q.done) });
+  const r = await p.pretrain({
+    epochs: 2,
+    plan: 'data-parallel',
+    onProgress: (q) => q.message?.startsWith('masked') && firstDone.push(q.done),
+  });
   assert.ok(firstDone[0] >= st.itemsSeen - 1e-9 && st.itemsSeen > 0, `resumed at ${firstDone[0]} items, checkpoint had ${st.itemsSeen}`);
   assert.deepEqual(
     r.tasks.map((s) => [s.task, s.epochs]),

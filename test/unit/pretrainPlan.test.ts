@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Project } from '../../src/core/project';
-import { pretrainPlan } from '../../src/core/project/training';
+import { pretrainGroups, pretrainPlan } from '../../src/core/project/training';
 import { dataParallelProblem, type JobRunner, type JobRunnerFactory, type PretrainStats } from '../../src/protocol/jobs';
 import { allocateExchange } from '../../src/core/backend/exchange';
 import { productJobs } from '../../src/worker/jobs';
@@ -19,13 +19,23 @@ import { pretrainReport } from '../../src/cli/rates';
 import { pretrainRates } from '../../src/bench/run';
 import { AbortError } from '../../src/core/util/progress';
 
-test('pretrainPlan: one worker runs tasks per task; two workers train each task on both unless asked otherwise', () => {
+test('pretrainPlan and pretrainGroups: no worker idles for the whole stage; one task takes every worker', () => {
   assert.equal(pretrainPlan(2, 1), 'per-task');
-  assert.equal(pretrainPlan(1, 1), 'per-task');
-  assert.equal(pretrainPlan(1, 2), 'data-parallel');
-  assert.equal(pretrainPlan(2, 2), 'data-parallel');
-  assert.equal(pretrainPlan(2, 2, 'per-task'), 'per-task');
+  assert.equal(pretrainPlan(2, 2), 'per-task');
+  assert.equal(pretrainPlan(2, 2, 'data-parallel'), 'data-parallel');
   assert.equal(pretrainPlan(2, 1, 'data-parallel'), 'per-task', 'one worker cannot be data-parallel');
+  assert.deepEqual(pretrainGroups(1, 2, pretrainPlan(1, 2)), [[0, 1]], 'one task on two workers: both, data-parallel');
+  assert.deepEqual(pretrainGroups(2, 2, 'per-task'), [[0], [1]]);
+  assert.deepEqual(pretrainGroups(2, 4, 'per-task'), [
+    [0, 2],
+    [1, 3],
+  ]);
+  assert.deepEqual(pretrainGroups(3, 2, 'per-task'), [[0], [1], [0]]);
+  assert.deepEqual(pretrainGroups(2, 2, 'data-parallel'), [
+    [0, 1],
+    [0, 1],
+  ]);
+  assert.deepEqual(pretrainGroups(2, 1, 'per-task'), [[0], [0]]);
 });
 
 test('dataParallelProblem refuses what is not a rank of a shared exchange, and accepts what the project sends', () => {
@@ -105,10 +115,10 @@ async function textProject(t: { after: (f: () => void) => void }, workers: numbe
   return p;
 }
 
-test('two workers: each task runs on both at once (one buffer, ranks 0 and 1 pinned to workers 0 and 1), tasks in turn', async (t) => {
+test('data-parallel on two workers: each task on both at once (one buffer, ranks 0 and 1 on workers 0 and 1), tasks in turn', async (t) => {
   const { factory, calls } = recordingRunner({ ms: 150, rate: 1000 });
   const p = await textProject(t, 2, factory);
-  const r = await p.pretrain({ epochs: 1 });
+  const r = await p.pretrain({ epochs: 1, plan: 'data-parallel' });
   assert.equal(r.plan, 'data-parallel');
   assert.equal(r.workers, 2);
   assert.deepEqual(
@@ -141,7 +151,7 @@ test('two workers: each task runs on both at once (one buffer, ranks 0 and 1 pin
 test('per-task on two workers runs the tasks side by side; on one worker one after the other, and the rate is not summed', async (t) => {
   const side = recordingRunner({ ms: 200, rate: 1000 });
   const p2 = await textProject(t, 2, side.factory);
-  const r2 = await p2.pretrain({ epochs: 1, plan: 'per-task' });
+  const r2 = await p2.pretrain({ epochs: 1 });
   assert.equal(r2.plan, 'per-task');
   assert.deepEqual(
     side.calls.map((c) => [c.task, c.worker, c.dp]),
@@ -168,9 +178,32 @@ test('a data-parallel rank that fails cancels its peer, and the stage fails with
   // Rank 1 fails after 20 ms; rank 0 would run for 5 s (a real rank would wait for its peer at the exchange).
   const { factory, calls } = recordingRunner({ ms: (c) => (c.dp?.rank === 1 ? 20 : 5000), rate: 1000, fail: (c) => c.dp?.rank === 1 });
   const p = await textProject(t, 2, factory);
-  await assert.rejects(p.pretrain({ epochs: 1 }), /rank 1 failed/);
+  await assert.rejects(p.pretrain({ epochs: 1, plan: 'data-parallel' }), /rank 1 failed/);
   assert.equal(calls.length, 2, 'the second task never starts');
   assert.ok((calls[0].end ?? Infinity) - calls[0].start < 2500, 'rank 0 was cancelled, not left to run');
+});
+
+test('four workers, two tasks: side by side, each data-parallel on two workers with its own exchange', async (t) => {
+  const { factory, calls } = recordingRunner({ ms: 150, rate: 1000 });
+  const p = await textProject(t, 4, factory);
+  const r = await p.pretrain({ epochs: 1 });
+  assert.equal(r.plan, 'per-task');
+  assert.equal(r.workers, 4);
+  assert.deepEqual(
+    calls.map((c) => [c.task, c.worker, c.dp?.rank, c.dp?.world]),
+    [
+      ['masked', 0, 0, 2],
+      ['masked', 2, 1, 2],
+      ['contrastive', 1, 0, 2],
+      ['contrastive', 3, 1, 2],
+    ],
+  );
+  assert.equal(calls[0].dp?.buffer, calls[1].dp?.buffer);
+  assert.notEqual(calls[0].dp?.buffer, calls[2].dp?.buffer);
+  assert.ok(calls[2].start < (calls[0].end ?? 0), 'the tasks run side by side');
+  assert.match(pretrainReport(r, 4)[3], /2 tasks side by side on 4 workers \(data-parallel within a task\)/);
+  // Side by side for the whole stage, each task at 1,000 items/s: the stage did up to 2,000 items/s.
+  assert.ok(r.itemsPerSecond > 1000 && r.itemsPerSecond <= 2000 * 1.05, `${r.itemsPerSecond}`);
 });
 
 test('pretrainRates: a data-parallel task keeps every worker busy for its time; per-task rates are labelled with their workers', () => {

@@ -65,19 +65,34 @@ async function poolData(p: ProjectContext, opts: StageOptions): Promise<JobData>
 
 /**
  * How the pretrain stage uses `workers` workers for `tasks` pretext tasks ('auto': the project's choice).
- * One worker: each task on it in turn. One task: on all workers at once (data-parallel), else a core idles. Several
- * tasks: one after another, each on all workers — measured faster than one task per worker for the image pair (the
- * cheaper task finishes early and its core idles; BENCHMARKS.md "Speed, session 6: both cores").
+ * 'per-task': the tasks side by side, each on its share of the workers — one worker each when there are at least as
+ * many tasks as workers (one after another on one worker), and data-parallel on a group of workers when there are
+ * more workers than tasks (one task on two workers: both), so no worker idles for the whole stage.
+ * 'data-parallel': the tasks one after another, each on all workers (no worker idles when one task of an uneven pair
+ * finishes first). 'auto' is 'per-task': on this 2-core machine the image pair (SimCLR + rotation) one after another
+ * on both workers was not faster than side by side (BENCHMARKS.md "Speed, session 6: both cores").
  */
 export function pretrainPlan(tasks: number, workers: number, requested: PretrainPlan | 'auto' = 'auto'): PretrainPlan {
   if (workers < 2 || tasks < 1) return 'per-task';
-  return requested === 'auto' ? 'data-parallel' : requested;
+  return requested === 'auto' ? 'per-task' : requested;
 }
 
 /**
- * Self-supervised pretraining on every item: each pretext task on all workers at once (data-parallel, the tasks one
- * after another), or one task per worker (see pretrainPlan). Resumable: a cancelled run continues from its last
- * checkpoint (with either plan); `fresh` starts over. `epochs` is the total per task.
+ * The workers of each task under `plan`: one group per task, run side by side ('per-task': task i takes workers
+ * i, i + tasks, i + 2·tasks… — or worker i % workers, one task after another on it, when tasks ≥ workers), or all
+ * workers for every task in turn ('data-parallel').
+ */
+export function pretrainGroups(tasks: number, workers: number, plan: PretrainPlan): number[][] {
+  const all = Array.from({ length: workers }, (_, k) => k);
+  if (plan === 'data-parallel') return Array.from({ length: tasks }, () => all);
+  if (tasks >= workers) return Array.from({ length: tasks }, (_, i) => [i % workers]);
+  return Array.from({ length: tasks }, (_, i) => all.filter((k) => k % tasks === i));
+}
+
+/**
+ * Self-supervised pretraining on every item, the tasks spread over the workers as pretrainPlan says (a task with
+ * more than one worker trains data-parallel on them). Resumable: a cancelled run continues from its last checkpoint
+ * (with either plan); `fresh` starts over. `epochs` is the total per task.
  */
 export async function pretrain(
   p: ProjectContext,
@@ -95,26 +110,25 @@ export async function pretrain(
   const maxSeconds = opts.maxSeconds ?? (p.config.pretrainMaxSeconds || undefined);
   const workers = p.config.workers;
   const plan = pretrainPlan(tasks.length, workers, opts.plan);
+  const groups = pretrainGroups(tasks.length, workers, plan);
   const tTrain = Date.now();
-  const params = (task: string, i: number) => ({
-    modality,
-    task,
-    data,
-    epochs,
-    seed: p.config.seed + i,
-    checkpointDir: p.paths.checkpoint(task),
-    resume: true,
-    maxSeconds,
-  });
+  const run = (i: number): Promise<PretrainStats> => {
+    const params: JobParams<'pretrain'> = {
+      modality,
+      task: tasks[i],
+      data,
+      epochs,
+      seed: p.config.seed + i,
+      checkpointDir: p.paths.checkpoint(tasks[i]),
+      resume: true,
+      maxSeconds,
+    };
+    if (groups[i].length > 1) return dataParallelTask(p, params, groups[i], opts.signal, merge(i));
+    return p.workers.run('pretrain', params, { signal: opts.signal, onProgress: merge(i), worker: groups[i][0] });
+  };
   const stats: PretrainStats[] = [];
-  if (plan === 'data-parallel') {
-    for (let i = 0; i < tasks.length; i++) stats.push(await dataParallelTask(p, params(tasks[i], i), workers, opts.signal, merge(i)));
-  } else {
-    const run = (task: string, i: number) =>
-      p.workers.run('pretrain', params(task, i), { signal: opts.signal, onProgress: merge(i), worker: i % workers });
-    if (workers >= tasks.length) stats.push(...(await Promise.all(tasks.map(run))));
-    else for (let i = 0; i < tasks.length; i++) stats.push(await run(tasks[i], i));
-  }
+  if (plan === 'per-task' && tasks.length <= workers) stats.push(...(await Promise.all(tasks.map((_, i) => run(i)))));
+  else for (let i = 0; i < tasks.length; i++) stats.push(await run(i));
   const trainSeconds = (Date.now() - tTrain) / 1000;
   return {
     backend: p.workers.backend ?? 'unknown',
@@ -124,30 +138,31 @@ export async function pretrain(
     // Items of all tasks per wall-clock second of the training (tasks run one after another do not add up).
     itemsPerSecond: stageItemsPerSecond(stats, trainSeconds),
     plan,
-    workers: plan === 'data-parallel' ? workers : Math.min(workers, tasks.length),
+    workers: new Set(groups.flat()).size,
     trainSeconds,
   };
 }
 
 /**
- * One pretext task on `world` workers at once: the same job on each worker with its rank and one shared gradient
- * exchange. Rank 0 reports progress and writes the checkpoint; its stats are the task's. If one rank fails, the others
- * are cancelled (a rank waiting for a peer that is gone would otherwise hold its worker until the exchange times out).
+ * One pretext task on the workers `on` at once: the same job on each with its rank and one shared gradient exchange.
+ * Rank 0 reports progress and writes the checkpoint; its stats are the task's. If one rank fails, the others are
+ * cancelled (a rank waiting for a peer that is gone would otherwise hold its worker until the exchange times out).
  */
 async function dataParallelTask(
   p: ProjectContext,
   params: JobParams<'pretrain'>,
-  world: number,
+  on: readonly number[],
   signal: AbortSignal | undefined,
   onProgress: (q: Progress) => void,
 ): Promise<PretrainStats> {
+  const world = on.length;
   const buffer = allocateExchange(world);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) stop.abort();
   try {
-    const plans = Array.from({ length: world }, (_, rank) => ({ buffer, rank, world }));
+    const plans = on.map((_, rank) => ({ buffer, rank, world }));
     for (const d of plans) {
       const problem = dataParallelProblem(d);
       if (problem) throw new Error(`pretrain ${params.task}: ${problem}`);
@@ -156,7 +171,7 @@ async function dataParallelTask(
       p.workers.run(
         'pretrain',
         { ...params, dataParallel },
-        { signal: stop.signal, onProgress: dataParallel.rank === 0 ? onProgress : undefined, worker: dataParallel.rank },
+        { signal: stop.signal, onProgress: dataParallel.rank === 0 ? onProgress : undefined, worker: on[dataParallel.rank] },
       ),
     );
     let results: PretrainStats[];
