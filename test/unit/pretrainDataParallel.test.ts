@@ -17,15 +17,18 @@ import type { Progress } from '../../src/core/types';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'debian-short-descriptions.csv');
 
-/** A workspace of one .txt file per package description (160 items). */
-function textWorkspace(t: { after: (f: () => void) => void }): string {
+/** A workspace of one .txt file per package description (160 items; `copies` > 1: each again with a numbered suffix). */
+function textWorkspace(t: { after: (f: () => void) => void }, copies = 1): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-dp-'));
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
   const rows = fs.readFileSync(FIXTURE, 'utf8').trim().split('\n').slice(1);
-  rows.forEach((r, i) => {
-    const m = /^[^,]*,[^,]*,"?(.*?)"?$/.exec(r);
-    fs.writeFileSync(path.join(root, `d${String(i).padStart(3, '0')}.txt`), m ? m[1] : r);
-  });
+  for (let c = 0; c < copies; c++) {
+    rows.forEach((r, i) => {
+      const m = /^[^,]*,[^,]*,"?(.*?)"?$/.exec(r);
+      const text = (m ? m[1] : r) + (c ? ` (edition ${c + 1})` : '');
+      fs.writeFileSync(path.join(root, `d${c}-${String(i).padStart(3, '0')}.txt`), text);
+    });
+  }
   return root;
 }
 
@@ -61,15 +64,15 @@ test('masked words on two data-parallel workers follow the loss trajectory of on
   );
   a.lossHistory.forEach((la, e) => {
     const lb = b.lossHistory[e];
-    assert.ok(Number.isFinite(lb) && Math.abs(lb - la) <= 0.1 * Math.abs(la), `epoch ${e + 1}: ${lb} on two workers vs ${la} on one`);
+    assert.ok(Number.isFinite(lb) && Math.abs(lb - la) <= 0.015 * Math.abs(la), `epoch ${e + 1}: ${lb} on two workers vs ${la} on one`);
   });
   for (const s of r2.tasks) assert.ok(Number.isFinite(s.finalLoss), `${s.task} loss ${s.finalLoss}`);
 });
 
 test('a cancel mid-epoch stops both data-parallel ranks and keeps a checkpoint the next run resumes', async (t) => {
-  const p = await open(t, textWorkspace(t), 2);
+  const p = await open(t, textWorkspace(t, 3), 2);
   const ac = new AbortController();
-  // masked: 160 items, batches of 64 → 2 steps an epoch; cancel after the first step (done = 64 of 20 epochs).
+  // masked: 480 items, batches of 64 → 7 steps an epoch; cancel after the first step (the ranks stop a step or two later).
   const seen: Progress[] = [];
   const run = p.pretrain({
     epochs: 20,
@@ -92,6 +95,7 @@ test('a cancel mid-epoch stops both data-parallel ranks and keeps a checkpoint t
   const done = savedEpochs(st);
   t.diagnostic(`cancelled at ${done} epoch(s) (${st.epochsDone} + ${st.batchInEpoch} batch(es))`);
   assert.ok(done > 0 && done < 20, `the checkpoint holds part of the run: ${done} epoch(s)`);
+  assert.ok(st.batchInEpoch > 0, 'stopped mid-epoch');
   // The workers are free again, and the next run continues where the cancelled one stopped.
   const firstDone: number[] = [];
   const r = await p.pretrain({
@@ -109,5 +113,5 @@ test('a cancel mid-epoch stops both data-parallel ranks and keeps a checkpoint t
   );
   const after = await readPretextState(dir);
   assert.equal(after?.epochsDone, 2);
-  assert.equal(after?.itemsSeen, 2 * 2 * 64, 'two epochs of two batches: the cancelled steps were not repeated nor lost');
+  assert.equal(after?.itemsSeen, 2 * 7 * 64, 'two epochs of seven batches: the cancelled steps were not repeated nor lost');
 });
