@@ -69,8 +69,9 @@ async function poolData(p: ProjectContext, opts: StageOptions): Promise<JobData>
  * many tasks as workers (one after another on one worker), and data-parallel on a group of workers when there are
  * more workers than tasks (one task on two workers: both), so no worker idles for the whole stage.
  * 'data-parallel': the tasks one after another, each on all workers (no worker idles when one task of an uneven pair
- * finishes first). 'auto' is 'per-task': on this 2-core machine the image pair (SimCLR + rotation) one after another
- * on both workers was not faster than side by side (BENCHMARKS.md "Speed, session 6: both cores").
+ * finishes first). 'auto' is 'per-task': on this 2-core machine, loaded, the pairs one after another on both workers
+ * were not faster than side by side (images 1.01×, text 1.20× the wall time; BENCHMARKS.md "Speed, session 6: both
+ * cores").
  */
 export function pretrainPlan(tasks: number, workers: number, requested: PretrainPlan | 'auto' = 'auto'): PretrainPlan {
   if (workers < 2 || tasks < 1) return 'per-task';
