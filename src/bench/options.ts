@@ -3,6 +3,7 @@
  * an unknown flag, a missing value or a bad number is a BenchUsageError with a one-line message).
  */
 import type { BackendPref } from '../core/config';
+import { PRETRAIN_PLANS, type PretrainPlan } from '../protocol/jobs';
 
 export interface Target {
   /** Short name shown in the report. */
@@ -36,6 +37,8 @@ export interface BenchOptions {
   epochs?: number;
   /** Stop pretraining after this many seconds. */
   pretrainMaxSeconds?: number;
+  /** How pretraining uses the workers (default 'auto': the project's choice; see pretrainPlan). */
+  pretrainPlan?: 'auto' | PretrainPlan;
   poolLimit?: number;
   testLimit?: number;
   workers?: number;
@@ -101,6 +104,11 @@ const FLAGS: Record<string, { kind: Kind; key: keyof BenchOptions; help: string 
   threshold: { kind: 'number', key: 'threshold', help: 'proposal confidence threshold (default: the project default)' },
   epochs: { kind: 'number', key: 'epochs', help: 'self-supervised pretraining epochs per task (default: the project default)' },
   'pretrain-max-seconds': { kind: 'number', key: 'pretrainMaxSeconds', help: 'stop pretraining after this many seconds' },
+  'pretrain-plan': {
+    kind: 'string',
+    key: 'pretrainPlan',
+    help: 'auto (default) | per-task (one task per worker) | data-parallel (each task on all workers, one after another)',
+  },
   'pool-limit': { kind: 'int', key: 'poolLimit', help: 'use only N pool items (seeded random subset)' },
   'test-limit': { kind: 'int', key: 'testLimit', help: 'use only N test items (seeded random subset)' },
   workers: { kind: 'int', key: 'workers', help: 'worker threads (default: the project default, 2)' },
@@ -194,6 +202,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
   if (Boolean(o.testData) !== Boolean(o.testTruth)) throw new BenchUsageError('--test-data and --test-truth go together');
   if (o.backend !== undefined && !['auto', 'wasm', 'cpu', 'tensorflow'].includes(o.backend)) {
     throw new BenchUsageError(`--backend must be auto, wasm, cpu or tensorflow, got "${o.backend}"`);
+  }
+  if (o.pretrainPlan !== undefined && !['auto', ...PRETRAIN_PLANS].includes(o.pretrainPlan)) {
+    throw new BenchUsageError(`--pretrain-plan must be auto, ${PRETRAIN_PLANS.join(' or ')}, got "${o.pretrainPlan}"`);
   }
   if (o.classifier !== undefined && !['auto', 'spread', 'linear'].includes(o.classifier)) {
     throw new BenchUsageError(`--classifier must be auto, spread or linear, got "${o.classifier}"`);

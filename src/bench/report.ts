@@ -177,10 +177,10 @@ export function formatMarkdown(r: BenchResult): string {
   const s = r.speed;
   out.push(
     `**speed**: pretrain ${num(s.pretrainItemsPerSecond.wall)} items/s wall-clock, ${num(s.pretrainItemsPerSecond.total)} items/s training` +
-      ` on ${s.pretrainItemsPerSecond.workers} worker(s) (${
+      ` on ${s.pretrainItemsPerSecond.workers} worker(s)${s.pretrainItemsPerSecond.plan ? `, ${s.pretrainItemsPerSecond.plan}` : ''} (per task: ${
         Object.entries(s.pretrainItemsPerSecond.perTask)
-          .map(([k, x]) => `${k} ${num(x)}`)
-          .join(' + ') || '—'
+          .map(([k, x]) => `${k} ${num(x)} on ${s.pretrainItemsPerSecond.perTaskWorkers?.[k] ?? 1}`)
+          .join(', ') || '—'
       })` +
       ` · embed ${num(s.embedItemsPerSecond)} items/s · propose ${num(s.proposeSeconds, 2)} s` +
       ` · store append ${num(s.storeAppendPerSecond)} labels/s (fsync each; batched ${num(s.storeBatchAppendPerSecond)}/s), replay ${num(s.storeReplayPerSecond)} events/s` +

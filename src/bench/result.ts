@@ -141,12 +141,23 @@ export interface BenchResult {
   };
   speed: {
     /**
-     * total: the engine's own figure (each task's training rate, summed over the tasks running in parallel);
+     * total: items of all tasks per wall-clock second of the training (Project.pretrain's itemsPerSecond: tasks one
+     * after another do not add up, tasks side by side do);
      * wall: items × epochs summed over the tasks, divided by the whole pretrain stage's wall time (decoding,
      * start-up and a task finishing before the other included) — what a user waits for;
-     * perWorker: items per second of each worker over its tasks' training time; perTask: the engine's per task.
+     * perWorker: items per second of each worker over its tasks' training time; perTask: each task's own rate over its
+     * own seconds, on perTaskWorkers workers (not a share of the stage: do not add them up); plan: how the tasks used
+     * the workers ('per-task', 'data-parallel'; null from an engine that does not say).
      */
-    pretrainItemsPerSecond: { total: number; wall: number; perWorker: number[]; perTask: Record<string, number>; workers: number };
+    pretrainItemsPerSecond: {
+      total: number;
+      wall: number;
+      perWorker: number[];
+      perTask: Record<string, number>;
+      perTaskWorkers?: Record<string, number>;
+      workers: number;
+      plan?: string | null;
+    };
     embedItemsPerSecond: number | null;
     proposeSeconds: number | null;
     storeAppendPerSecond: number | null;

@@ -160,7 +160,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
       log?.(`[bench] reusing pretrained ${tasks.join(', ')} from ${from}`);
     }
     log?.(`[bench] pretrain on ${poolIds.length} items`);
-    const pre = await p.pretrain({ ...stage, epochs: opts.epochs });
+    const pre = await p.pretrain({ ...stage, epochs: opts.epochs, plan: opts.pretrainPlan });
     const backend = p.backend ?? pre.backend;
     log?.(`[bench] pretrained in ${pre.seconds.toFixed(0)} s on ${backend}: ${pre.itemsPerSecond.toFixed(0)} items/s`);
 
@@ -495,7 +495,14 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       },
       speed: {
-        pretrainItemsPerSecond: pretrainRates(pre.tasks, poolIds.length, pre.seconds, p.config.workers, pre.itemsPerSecond),
+        pretrainItemsPerSecond: pretrainRates(
+          pre.tasks,
+          poolIds.length,
+          pre.seconds,
+          p.config.workers,
+          pre.itemsPerSecond,
+          pre.plan ?? null,
+        ),
         embedItemsPerSecond: embedRate,
         proposeSeconds: proposeTimes.length ? median(proposeTimes) : null,
         storeAppendPerSecond: storeSpeed.appendPerSecond,
@@ -525,19 +532,27 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
   }
 }
 
-/** Pretraining throughput figures (see BenchResult.speed.pretrainItemsPerSecond). Task i ran on worker i % workers. */
+/**
+ * Pretraining throughput figures (see BenchResult.speed.pretrainItemsPerSecond). A task trained on `t.workers` > 1
+ * workers (data-parallel) kept workers 0.. of them busy for its seconds; otherwise task i ran on worker i % workers.
+ */
 export function pretrainRates(
-  tasks: readonly { task: string; epochs: number; seconds: number; itemsPerSecond: number }[],
+  tasks: readonly { task: string; epochs: number; seconds: number; itemsPerSecond: number; workers?: number }[],
   items: number,
   seconds: number,
   workers: number,
   engineTotal: number,
+  plan: string | null = null,
 ): BenchResult['speed']['pretrainItemsPerSecond'] {
   const processed = new Array<number>(workers).fill(0);
   const busy = new Array<number>(workers).fill(0);
   tasks.forEach((t, i) => {
-    processed[i % workers] += t.itemsPerSecond * t.seconds;
-    busy[i % workers] += t.seconds;
+    const w = Math.min(workers, Math.max(1, t.workers ?? 1));
+    const at = w > 1 ? Array.from({ length: w }, (_, k) => k) : [i % workers];
+    for (const k of at) {
+      processed[k] += (t.itemsPerSecond * t.seconds) / at.length;
+      busy[k] += t.seconds;
+    }
   });
   const itemEpochs = tasks.reduce((s, t) => s + items * t.epochs, 0);
   return {
@@ -545,7 +560,9 @@ export function pretrainRates(
     wall: seconds > 0 ? itemEpochs / seconds : 0,
     perWorker: processed.map((x, w) => (busy[w] > 0 ? x / busy[w] : 0)),
     perTask: Object.fromEntries(tasks.map((t) => [t.task, t.itemsPerSecond])),
+    perTaskWorkers: Object.fromEntries(tasks.map((t) => [t.task, t.workers ?? 1])),
     workers,
+    plan,
   };
 }
 

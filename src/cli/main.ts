@@ -16,6 +16,8 @@ import { isAbortError } from '../core/util/progress';
 import { parseArgs, helpFor, UsageError, type FlagSpec } from './args';
 import { ProgressBar, formatSeconds } from './progressBar';
 import { workerRunner } from '../worker/runner';
+import { pretrainReport } from './rates';
+import { PRETRAIN_PLANS, type PretrainPlan } from '../protocol/jobs';
 import { plural } from '../shared/format';
 
 const COMMON: Record<string, FlagSpec> = {
@@ -127,15 +129,20 @@ const commands: Record<string, Command> = {
   },
   pretrain: {
     summary: 'self-supervised pretraining on all items (resumes a cancelled run)',
-    usage: 'pretrain [--epochs N] [--fresh] [--max-seconds S]',
+    usage: 'pretrain [--epochs N] [--fresh] [--max-seconds S] [--plan auto|per-task|data-parallel]',
     flags: {
       epochs: { type: 'number', help: 'epochs per pretext task' },
       fresh: { type: 'boolean', help: 'start over instead of resuming' },
       'max-seconds': { type: 'number', help: 'stop each task after this many seconds' },
+      plan: { type: 'string', help: 'auto (default) | per-task (one task per worker) | data-parallel (each task on all workers in turn)' },
     },
     run: (ctx) =>
       withProject(ctx, async (p) => {
+        const plan = ctx.flags.plan as string | undefined;
+        if (plan !== undefined && plan !== 'auto' && !(PRETRAIN_PLANS as readonly string[]).includes(plan))
+          throw new UsageError(`--plan must be auto, ${PRETRAIN_PLANS.join(' or ')}, got "${plan}"`);
         const r = await p.pretrain({
+          plan: plan as PretrainPlan | 'auto' | undefined,
           signal: ctx.signal,
           onProgress: ctx.bar.update,
           epochs: ctx.flags.epochs as number | undefined,
@@ -143,12 +150,7 @@ const commands: Record<string, Command> = {
           maxSeconds: ctx.flags['max-seconds'] as number | undefined,
         });
         ctx.bar.done();
-        ctx.out(`backend: ${r.backend}`);
-        for (const t of r.tasks)
-          ctx.out(`  ${t.task}: ${t.epochs} epoch(s), ${t.itemsPerSecond.toFixed(0)} items/s, loss ${t.finalLoss.toFixed(4)}`);
-        ctx.out(
-          `pretrained in ${formatSeconds(r.seconds)}: ${r.itemsPerSecond.toFixed(0)} items/s wall clock, ${plural(r.tasks.length, 'task')} on ${plural(Math.min(r.tasks.length, p.config.workers), 'worker')}`,
-        );
+        for (const line of pretrainReport(r, p.config.workers)) ctx.out(line);
         return r;
       }),
   },

@@ -152,7 +152,7 @@ export class Project {
   scan(opts: StageOptions = {}): Promise<ScanSummary> {
     return this.exclusive('scan', () => this.ctx.items.scan(this.root, this.config, opts));
   }
-  pretrain(opts: StageOptions & { epochs?: number; fresh?: boolean; maxSeconds?: number } = {}): Promise<PretrainSummary> {
+  pretrain(opts: Parameters<typeof training.pretrain>[1] = {}): Promise<PretrainSummary> {
     return this.exclusive('pretrain', () => training.pretrain(this.ctx, opts));
   }
   train(opts: TrainOptions = {}): Promise<TrainSummary> {

@@ -42,8 +42,44 @@ export interface PretrainStats {
   task: string;
   epochs: number;
   seconds: number;
+  /** This task's own rate over its own seconds (on `workers` workers), not the stage's. */
   itemsPerSecond: number;
   finalLoss: number;
+  /** The workers that trained this task at once (set by the host; 1 when absent). */
+  workers?: number;
+}
+
+/**
+ * One pretext task trained on several workers at once (src/core/ssl/loop.ts, DataParallel): the same job on each of
+ * `world` workers with its own `rank`, all sharing `buffer` (src/core/backend/exchange.ts: `allocateExchange(world)`),
+ * through which they average their gradients every step.
+ */
+export interface PretrainDataParallel {
+  buffer: SharedArrayBuffer;
+  rank: number;
+  world: number;
+}
+
+/**
+ * How the pretrain stage uses the workers (src/core/project/training.ts, pretrainPlan): 'per-task' — the tasks side
+ * by side, each on its own share of the workers (one worker each, or data-parallel on several when there are more
+ * workers than tasks; one after another when there are more tasks than workers); 'data-parallel' — the tasks one
+ * after another, each on all workers.
+ */
+export const PRETRAIN_PLANS = ['per-task', 'data-parallel'] as const;
+export type PretrainPlan = (typeof PRETRAIN_PLANS)[number];
+
+/** Why `v` is not a usable PretrainDataParallel (undefined if it is): the host checks before sending, the worker on receipt. */
+export function dataParallelProblem(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null) return 'dataParallel must be an object {buffer, rank, world}';
+  const d = v as Record<string, unknown>;
+  if (!(d.buffer instanceof SharedArrayBuffer)) return 'dataParallel.buffer must be a SharedArrayBuffer';
+  if (typeof d.world !== 'number' || !Number.isInteger(d.world) || d.world < 2 || d.world > 64)
+    return `dataParallel.world must be an integer in [2, 64], got ${String(d.world)}`;
+  if (typeof d.rank !== 'number' || !Number.isInteger(d.rank) || d.rank < 0 || d.rank >= d.world)
+    return `dataParallel.rank must be an integer in [0, ${d.world}), got ${String(d.rank)}`;
+  // The buffer's size is checked against its layout where it is used (GradientExchange, src/core/backend/dataParallel.ts).
+  return undefined;
 }
 
 export type JobTypes = {
@@ -78,6 +114,8 @@ export type JobTypes = {
       checkpointDir: string;
       resume: boolean;
       maxSeconds?: number;
+      /** Train this task on several workers at once: this job is one rank of it (see PretrainDataParallel). */
+      dataParallel?: PretrainDataParallel;
     };
     result: PretrainStats;
   };

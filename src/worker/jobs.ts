@@ -4,7 +4,7 @@
  * each modality's own jobs. Thin adapters from job params to the ML functions in src/core. Test-only jobs are not
  * here: the tests serve their own (test/fixtures/worker/).
  */
-import type { DataOf, JobData, JobHandlers, JobTypes } from '../protocol/jobs';
+import { dataParallelProblem, type DataOf, type JobData, type JobHandlers, type JobTypes } from '../protocol/jobs';
 import type { Modality } from '../shared/enums';
 import type { ModalityWorker } from '../core/modalities/types';
 import { fitClassifier, predict } from '../core/train/classifier';
@@ -22,12 +22,17 @@ function workerOf<M extends Modality>(data: DataOf<M>): ModalityWorker<M> {
 
 const embeddingJobs: JobHandlers<Pick<JobTypes, 'pretrain' | 'embed' | 'fit' | 'graph' | 'predict'>> = {
   async pretrain(p, ctx) {
+    if (p.dataParallel !== undefined) {
+      const problem = dataParallelProblem(p.dataParallel);
+      if (problem) throw new Error(`pretrain ${p.task}: ${problem}`);
+    }
     const stats = await workerOf<JobData['kind']>(p.data).pretrain(p.task, p.data, {
       epochs: p.epochs,
       seed: p.seed,
       checkpointDir: p.checkpointDir,
       resume: p.resume,
       maxSeconds: p.maxSeconds,
+      dataParallel: p.dataParallel,
       signal: ctx.signal,
       onProgress: ctx.progress,
     });

@@ -115,6 +115,9 @@ test('the whole loop: pretrain, seed labels, train, propose, accept, undo', () =
   const pre = cli(['pretrain', '--epochs', '1'], ws);
   assert.equal(pre.code, 0, pre.err);
   assert.match(pre.out, /backend: (wasm|cpu|tensorflow)/);
+  // Each task's own rate labelled as such, then the stage's wall-clock rate and how the tasks used the workers.
+  assert.match(pre.out, /masked: 1 epoch\(s\), loss [\d.]+; this task's own rate \d+ items\/s on 1 worker/);
+  assert.match(pre.out, /pretrained in .*: \d+ items\/s wall clock for the stage, 2 tasks side by side on 2 workers/);
   // Three human labels per class.
   const perClass: Record<string, number> = { spam: 0, ham: 0 };
   for (const [item, label] of truth) {

@@ -129,14 +129,19 @@ test('two data-parallel workers training on halves of a batch match one thread t
 
 const LOOP_WORKER = path.join(__dirname, '..', 'fixtures', 'dpLoopWorker.ts');
 
-function runLoopWorker(job: Record<string, unknown>): Promise<{ result?: { epochs: number }; error?: string; steps: number }> {
+function runLoopWorker(
+  job: Record<string, unknown>,
+): Promise<{ result?: { epochs: number; resumed: boolean; seconds: number }; error?: string; steps: number }> {
   const w = new Worker(LOOP_WORKER, { workerData: { dpLoopTest: true, job }, execArgv: ['--require', require.resolve('tsx/cjs')] });
   return new Promise((resolve, reject) => {
-    w.once('message', (m: { ok?: { result?: { epochs: number }; error?: string; steps: number }; error?: string }) => {
-      void w.terminate();
-      if (m.error !== undefined || !m.ok) reject(new Error(m.error));
-      else resolve(m.ok);
-    });
+    w.once(
+      'message',
+      (m: { ok?: { result?: { epochs: number; resumed: boolean; seconds: number }; error?: string; steps: number }; error?: string }) => {
+        void w.terminate();
+        if (m.error !== undefined || !m.ok) reject(new Error(m.error));
+        else resolve(m.ok);
+      },
+    );
     w.once('error', reject);
   });
 }
@@ -198,4 +203,65 @@ test('a cancel on one data-parallel worker stops both after the same step, and r
   // Rank 0 reports once before the first step, then after every step.
   assert.equal(batches, out[0].steps - 1, 'the checkpoint holds every step rank 0 reported');
   assert.ok(batches > 0 && st.epochsDone < 100_000);
+});
+
+test('data-parallel resume: rank 0 alone reads the checkpoint and the other rank follows its decision', async (t) => {
+  await tf.setBackend('cpu');
+  // Rank 0's folder holds 2 epochs; rank 1's is empty (as if rank 0 were still writing it): rank 1 must not start over.
+  const lead = await loopDir(t);
+  const other = await loopDir(t);
+  await runLoop(lead, { epochs: 2 });
+  const params = 6 * 5 + 5 + 5 * 2 + 2;
+  const buffer = allocateExchange(2, params);
+  const out = await Promise.all(
+    [0, 1].map((rank) => runLoopWorker({ dir: rank === 0 ? lead : other, epochs: 4, buffer, rank, world: 2, resume: true })),
+  );
+  assert.deepEqual(
+    out.map((o) => [o.error, o.result?.epochs, o.result?.resumed]),
+    [
+      [undefined, 4, true],
+      [undefined, 4, true],
+    ],
+  );
+  // Rank 0 reported the two resumed epochs only (6 steps each, plus the report before the first step).
+  assert.equal(out[0].steps, 2 * (LOOP_N / 8) + 1);
+  const st = await readPretextState(lead);
+  assert.deepEqual([st?.epochsDone, st?.itemsSeen], [4, 4 * LOOP_N]);
+  assert.equal(await readPretextState(other), undefined, 'rank 1 never writes');
+  // The same weights as one thread resumed from the same checkpoint.
+  const ref = await loopDir(t);
+  await runLoop(ref, { epochs: 2 });
+  await runLoop(ref, { epochs: 4, resume: true });
+  const a = await savedWeights(ref);
+  const b = await savedWeights(lead);
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= 1e-5, `weight ${i}: ${b[i]} vs ${v}`));
+  // Complete: rank 0 says so and rank 1 returns at once too, instead of training alone and waiting for a peer.
+  const buffer2 = allocateExchange(2, params);
+  const again = await Promise.all(
+    [0, 1].map((rank) => runLoopWorker({ dir: rank === 0 ? lead : other, epochs: 4, buffer: buffer2, rank, world: 2, resume: true })),
+  );
+  assert.deepEqual(
+    again.map((o) => [o.error, o.result?.epochs, o.result?.seconds]),
+    [
+      [undefined, 4, 0],
+      [undefined, 4, 0],
+    ],
+  );
+});
+
+test('an exchange smaller than the model passes the gradients in chunks, with the same means', async () => {
+  const params = 257;
+  const steps = 4;
+  // Room for 100 values per slot: 3 chunks a step.
+  const buffer = allocateExchange(2, 100);
+  const [a, b] = (await Promise.all(
+    [0, 1].map((rank) => runWorker({ mode: 'reduce', buffer, rank, world: 2, params, steps, stopAt: rank === 0 ? 2 : -1 })),
+  )) as { mean: number[]; loss: number; stop: boolean }[][];
+  for (let s = 0; s < steps; s++) {
+    for (const got of [a[s], b[s]]) {
+      got.mean.forEach((v, i) => assert.equal(v, 50 + 10 * s + i, `step ${s} value ${i}`));
+      assert.equal(got.loss, s + 0.5);
+      assert.equal(got.stop, s === 2);
+    }
+  }
 });

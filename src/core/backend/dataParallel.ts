@@ -13,33 +13,21 @@
  * gradient dL/dz for the whole batch on every worker and backpropagate only the local rows: a second exchange of a
  * few hundred KB per step.)
  *
- * Memory layout of the shared buffer (created once by the host with `allocateExchange`, posted to every worker):
- *   Int32 control words [0, CTL):     arrival counter, generation (a reusable barrier)
- *   Float32 slots, two sets (even and odd steps, so that a fast worker writing step k+1 never overwrites what a slow
- *   one still reads of step k), each `world` slots of [loss, stop vote, gradient values…].
- * Synchronisation is one barrier per step (Atomics.wait, which worker threads may use; never the main thread).
+ * The shared buffer (./exchange.ts, no tfjs: the host allocates it) holds a reusable barrier and two sets of slots;
+ * gradients go through it in chunks of the buffer's capacity, one barrier per chunk (one per step for the encoders
+ * here). Synchronisation is Atomics.wait, which worker threads may use (never the main thread).
  *
  * No tfjs backend internals are used: gradients come from `tf.variableGrads`, are read with dataSync (one copy out
  * of the wasm heap) and go back as tensors to `optimizer.applyGradients`.
  */
 import * as tf from '@tensorflow/tfjs';
 
-const CTL = 16; // Int32 words of control (64 bytes: keeps the slots off the barrier's cache line)
+import { CTL, HEAD, exchangeBytes, exchangeCapacity } from './exchange';
+
+export { allocateExchange, exchangeBytes, exchangeCapacity, shareOf, DEFAULT_EXCHANGE_CAPACITY } from './exchange';
+
 const COUNT = 0;
 const GEN = 1;
-const HEAD = 2; // loss, stop vote
-
-/** The bytes a shared exchange buffer needs for `world` workers and `params` gradient values. */
-export function exchangeBytes(world: number, params: number): number {
-  return CTL * 4 + 2 * world * (HEAD + params) * 4;
-}
-
-/** Allocates the shared buffer of an exchange (host side; post it to every worker with its rank). */
-export function allocateExchange(world: number, params: number): SharedArrayBuffer {
-  if (!Number.isInteger(world) || world < 1) throw new Error(`world must be a positive integer, got ${world}`);
-  if (!Number.isInteger(params) || params < 1) throw new Error(`params must be a positive integer, got ${params}`);
-  return new SharedArrayBuffer(exchangeBytes(world, params));
-}
 
 /** The number of trainable values of `vars` (what `allocateExchange` needs as `params`). */
 export function countParams(vars: readonly tf.Variable[]): number {
@@ -50,9 +38,12 @@ export class GradientExchange {
   private readonly ctl: Int32Array;
   private readonly slots: Float32Array;
   private readonly slotSize: number;
-  private step = 0;
+  /** Gradient values per slot: a model with more values exchanges them in chunks of this many. */
+  readonly capacity: number;
+  private round = 0;
 
   /**
+   * @param params the number of values every worker exchanges (the trainable values of its models)
    * @param timeoutMs how long a barrier waits for the other workers before throwing (a peer that died or stopped
    *   early must not hang this worker forever)
    */
@@ -63,15 +54,19 @@ export class GradientExchange {
     readonly params: number,
     private readonly timeoutMs = 120_000,
   ) {
-    if (buffer.byteLength !== exchangeBytes(world, params)) {
+    if (!Number.isInteger(world) || world < 1) throw new Error(`world must be a positive integer, got ${world}`);
+    const capacity = exchangeCapacity(buffer.byteLength, world);
+    if (capacity === undefined) {
       throw new Error(
-        `exchange buffer has ${buffer.byteLength} bytes, expected ${exchangeBytes(world, params)} for ${world} workers × ${params} values`,
+        `exchange buffer has ${buffer.byteLength} bytes, expected ${exchangeBytes(world, 1)} + a multiple of ${2 * world * 4} for ${world} workers`,
       );
     }
     if (!Number.isInteger(rank) || rank < 0 || rank >= world) throw new Error(`rank ${rank} is outside [0, ${world})`);
+    if (!Number.isInteger(params) || params < 1) throw new Error(`params must be a positive integer, got ${params}`);
+    this.capacity = capacity;
     this.ctl = new Int32Array(buffer, 0, CTL);
     this.slots = new Float32Array(buffer, CTL * 4);
-    this.slotSize = HEAD + params;
+    this.slotSize = HEAD + capacity;
   }
 
   /** Waits until all `world` workers have arrived. */
@@ -102,44 +97,62 @@ export class GradientExchange {
    */
   allReduceMean(values: Float32Array, loss: number, stopVote: boolean, out: Float32Array): { loss: number; stop: boolean } {
     if (values.length !== this.params || out.length !== this.params) throw new Error(`allReduceMean needs ${this.params} values`);
-    const set = this.step & 1;
-    this.step++;
-    const mine = this.slot(set, this.rank);
-    mine[0] = loss;
-    mine[1] = stopVote ? 1 : 0;
-    mine.set(values, HEAD);
-    this.barrier();
     let lossSum = 0;
     let stop = false;
-    out.fill(0);
-    // Sum in rank order on every worker: the same float operations everywhere, so the replicas stay identical.
-    for (let r = 0; r < this.world; r++) {
-      const s = this.slot(set, r);
-      lossSum += s[0];
-      if (s[1] !== 0) stop = true;
-      for (let i = 0; i < this.params; i++) out[i] += s[HEAD + i];
-    }
     const inv = 1 / this.world;
-    for (let i = 0; i < this.params; i++) out[i] *= inv;
+    for (let off = 0; off < this.params; off += this.capacity) {
+      const len = Math.min(this.capacity, this.params - off);
+      const set = this.round & 1;
+      this.round++;
+      const mine = this.slot(set, this.rank);
+      mine[0] = loss;
+      mine[1] = stopVote ? 1 : 0;
+      mine.set(values.subarray(off, off + len), HEAD);
+      this.barrier();
+      const o = out.subarray(off, off + len);
+      o.fill(0);
+      // Sum in rank order on every worker: the same float operations everywhere, so the replicas stay identical.
+      for (let r = 0; r < this.world; r++) {
+        const s = this.slot(set, r);
+        if (off === 0) {
+          lossSum += s[0];
+          if (s[1] !== 0) stop = true;
+        }
+        for (let i = 0; i < len; i++) o[i] += s[HEAD + i];
+      }
+      for (let i = 0; i < len; i++) o[i] *= inv;
+    }
     return { loss: lossSum * inv, stop };
   }
 
   /** Makes every worker's `vars` equal to rank 0's (call once after building the models). */
   broadcast(vars: readonly tf.Variable[]): void {
-    const set = this.step & 1;
-    this.step++;
-    const root = this.slot(set, 0);
-    if (this.rank === 0)
-      root.set(
-        flatten(
-          vars.map((v) => v.dataSync() as Float32Array),
-          this.params,
-        ),
-        HEAD,
-      );
-    this.barrier();
-    if (this.rank !== 0) assign(vars, root.subarray(HEAD));
-    // A second barrier: rank 0 must not write the next step's slot of this set before everyone has read it.
+    const flat =
+      this.rank === 0
+        ? flatten(
+            vars.map((v) => v.dataSync() as Float32Array),
+            this.params,
+          )
+        : new Float32Array(this.params);
+    this.broadcastValues(flat);
+    if (this.rank !== 0) assign(vars, flat);
+  }
+
+  /**
+   * Makes every worker's `values` (any length, the same on every worker) equal to rank 0's, in place: e.g. what rank 0
+   * alone read from a checkpoint. Ends with a barrier, so the buffer is free for any exchange after it.
+   */
+  broadcastValues(values: Float32Array): void {
+    for (let off = 0; off < values.length; off += this.capacity) {
+      const len = Math.min(this.capacity, values.length - off);
+      const set = this.round & 1;
+      this.round++;
+      const root = this.slot(set, 0);
+      if (this.rank === 0) root.set(values.subarray(off, off + len), HEAD);
+      this.barrier();
+      if (this.rank !== 0) values.set(root.subarray(HEAD, HEAD + len), off);
+    }
+    // Everyone has read the last chunk before anyone writes that set again.
     this.barrier();
   }
 }
@@ -202,12 +215,4 @@ export function dataParallelStep(
 /** Scratch buffers for `dataParallelStep` (allocate once per task, not per batch). */
 export function exchangeScratch(params: number): { local: Float32Array; mean: Float32Array } {
   return { local: new Float32Array(params), mean: new Float32Array(params) };
-}
-
-/** The rows [start, end) of a batch of `batch` items that worker `rank` of `world` takes (shares differ by ≤ 1). */
-export function shareOf(batch: number, rank: number, world: number): { start: number; end: number } {
-  const base = Math.floor(batch / world);
-  const extra = batch % world;
-  const start = rank * base + Math.min(rank, extra);
-  return { start, end: start + base + (rank < extra ? 1 : 0) };
 }

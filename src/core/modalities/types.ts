@@ -12,7 +12,7 @@
 import type { Item, Modality, Progress, ScanOptions, Skipped } from '../types';
 import type { ProjectConfig } from '../config';
 import type { WorkspacePaths } from '../paths';
-import type { DataOf, JobRunner, TrainSet } from '../../protocol/jobs';
+import type { DataOf, JobRunner, PretrainDataParallel, TrainSet } from '../../protocol/jobs';
 
 export interface StageOptions {
   signal?: AbortSignal;
@@ -143,6 +143,8 @@ export interface PretrainStepOptions {
   maxSeconds?: number;
   signal: AbortSignal;
   onProgress: (p: Progress) => void;
+  /** This call is one rank of the task trained on several workers (src/core/ssl/loop.ts, DataParallel). */
+  dataParallel?: PretrainDataParallel;
 }
 
 export interface ModalityWorker<M extends Modality = Modality> {

@@ -1,6 +1,6 @@
 /** What the loop's stages return and what status reports: the public shapes of Project. */
 import type { Modality, Progress, Skipped } from '../types';
-import type { ClassifierHead, PretrainStats } from '../../protocol/jobs';
+import type { ClassifierHead, PretrainPlan, PretrainStats } from '../../protocol/jobs';
 import type { FinetuneRecord } from '../modalities/image/finetune';
 
 export type { StageOptions } from '../modalities/types';
@@ -22,6 +22,12 @@ export interface PretrainSummary {
   seconds: number;
   /** Items of all pretext tasks per wall-clock second of the training (each task's own rate is in `tasks`). */
   itemsPerSecond: number;
+  /** How the tasks used the workers (src/core/project/training.ts, pretrainPlan). */
+  plan?: PretrainPlan;
+  /** The workers the stage kept busy. */
+  workers?: number;
+  /** Wall-clock seconds of the training itself (`seconds` includes loading the pool's data). */
+  trainSeconds?: number;
 }
 
 export interface TrainSummary {

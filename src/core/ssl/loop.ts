@@ -67,10 +67,11 @@ export interface LoopOptions {
 /**
  * One task on `world` workers (src/core/backend/dataParallel.ts): every worker runs this loop with the same options
  * and its own `rank`; each takes its share of every batch, the gradients are averaged through `buffer` (made by
- * `allocateExchange(world, params)`), and all apply the same update, so the replicas stay identical. Rank 0 alone
- * writes checkpoints and reports progress. Cancel and the time limit are votes that all workers act on after the
- * same step (a worker that left alone would leave the others waiting). The learning rate follows the planned steps
- * only (not maxSeconds: the workers' clocks would give each a different rate).
+ * `allocateExchange(world)` of src/core/backend/exchange.ts, any capacity), and all apply the same update, so the
+ * replicas stay identical. Rank 0 alone reads and writes checkpoints (the others take its resume decision and its
+ * weights through the exchange) and reports progress. Cancel and the time limit are votes that all workers act on
+ * after the same step (a worker that left alone would leave the others waiting). The learning rate follows the planned
+ * steps only (not maxSeconds: the workers' clocks would give each a different rate).
  */
 export interface DataParallel {
   buffer: SharedArrayBuffer;
@@ -170,7 +171,11 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
   let state: PretextState | undefined;
   let models: TaskModels | undefined;
   let resumed = false;
-  if (o.resume) {
+  let early: PretrainResult | undefined;
+  const dp = o.dataParallel;
+  const lead = !dp || dp.rank === 0;
+  // Data-parallel: rank 0 alone reads the checkpoint (it alone writes it, and may still be writing the last one).
+  if (o.resume && lead) {
     const prev = await readPretextState(dir);
     if (
       prev &&
@@ -184,7 +189,7 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
     ) {
       state = prev;
       if (prev.epochsDone >= o.epochs) {
-        return {
+        early = {
           task: o.task,
           epochs: prev.epochsDone,
           seconds: 0,
@@ -193,19 +198,35 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
           resumed: true,
           complete: true,
         };
-      }
-      models = {};
-      try {
-        for (const nm of spec.names) models[nm] = await loadModel(dir, nm);
-        resumed = true;
-      } catch {
-        // A damaged checkpoint: start over rather than fail.
-        disposeModels(models);
-        models = undefined;
-        state = undefined;
+      } else {
+        models = {};
+        try {
+          for (const nm of spec.names) models[nm] = await loadModel(dir, nm);
+          resumed = true;
+        } catch {
+          // A damaged checkpoint: start over rather than fail.
+          disposeModels(models);
+          models = undefined;
+          state = undefined;
+        }
       }
     }
   }
+  // ... and the other ranks take its decision: [done, epochs done, batch in epoch, final loss]; its weights follow.
+  let resumeAt: { epochsDone: number; batchInEpoch: number } | undefined;
+  if (dp) {
+    const agreed = Float32Array.of(early ? 1 : 0, state?.epochsDone ?? 0, state?.batchInEpoch ?? 0, early?.finalLoss ?? NaN);
+    new GradientExchange(dp.buffer, dp.rank, dp.world, agreed.length).broadcastValues(agreed);
+    if (!lead) {
+      if (agreed[0] === 1) {
+        early = { task: o.task, epochs: agreed[1], seconds: 0, itemsPerSecond: 0, finalLoss: agreed[3], resumed: true, complete: true };
+      } else if (agreed[1] > 0 || agreed[2] > 0) {
+        resumeAt = { epochsDone: agreed[1], batchInEpoch: agreed[2] };
+        resumed = true;
+      }
+    }
+  }
+  if (early) return early;
   if (!models) {
     models = spec.create();
     state = undefined;
@@ -219,8 +240,8 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
     n: o.n,
     seed: o.seed,
     batchSize,
-    epochsDone: 0,
-    batchInEpoch: 0,
+    epochsDone: resumeAt?.epochsDone ?? 0,
+    batchInEpoch: resumeAt?.batchInEpoch ?? 0,
     epochsPlanned: o.epochs,
     seconds: 0,
     itemsSeen: 0,
@@ -235,8 +256,6 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
   const variables: tf.Variable[] = [];
   for (const m of Object.values(models)) for (const w of m.trainableWeights) variables.push(w.read() as tf.Variable);
   const optimizer = tf.train.adam(o.learningRate);
-  const dp = o.dataParallel;
-  const lead = !dp || dp.rank === 0;
   let exchange: GradientExchange | undefined;
   let scratch: { local: Float32Array; mean: Float32Array } | undefined;
   if (dp) {

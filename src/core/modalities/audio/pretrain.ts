@@ -13,7 +13,7 @@ import { AbortError } from '../../util/progress';
 import { l2NormalizeInPlace } from '../../util/math';
 import { loadModel } from '../../models/checkpoint';
 import { ntXentLoss } from '../../ssl/ntxent';
-import { runPretextLoop, type PretrainResult, type TaskSpec } from '../../ssl/loop';
+import { runPretextLoop, type DataParallel, type PretrainResult, type TaskSpec } from '../../ssl/loop';
 import { buildAudioEncoder, buildMaskDecoder, buildProjectionHead, defaultAudioEncoderConfig, type AudioEncoderConfig } from './encoder';
 import { CONTRASTIVE_AUGMENT, MILD_AUGMENT, augmentSpec, maskFrameBlocks, pool2x2, standardizeInto, type SpecAugmentOptions } from './spec';
 
@@ -34,6 +34,8 @@ export interface PretrainAudioOptions {
   maxSeconds?: number;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** One rank of the task on several workers (src/core/ssl/loop.ts). */
+  dataParallel?: DataParallel;
   encoder?: Partial<AudioEncoderConfig>;
   learningRate?: number;
   temperature?: number;
@@ -142,6 +144,7 @@ export async function pretrainAudioEncoder(o: PretrainAudioOptions): Promise<Pre
       maxSeconds: o.maxSeconds,
       signal: o.signal,
       onProgress: o.onProgress,
+      dataParallel: o.dataParallel,
       modality: 'audio',
       task: o.task,
       config,
