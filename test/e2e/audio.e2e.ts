@@ -3,7 +3,8 @@
  * test/fixtures/audioSample.ts), in code-server driven by Chromium: set the classes and scan from the palette, open
  * the label grid, check that an audio cell shows its spectrogram and duration, play the focused clip with Space (the
  * <audio> element's currentTime advances; the clip reached the webview as a data: URL, by id), pause it, label seeds
- * with number keys — each label on disk in .selflabel/labels.jsonl at once — and open a labelled clip in VS Code's
+ * with number keys — each label on disk in .selflabel/labels.jsonl at once, the next clip playing by itself (the
+ * setting selflabel.autoPlayAudio, on here) — and open a labelled clip in VS Code's
  * media player, where the status bar shows its label.
  */
 import * as assert from 'node:assert/strict';
@@ -34,7 +35,8 @@ describe('audio: review by ear in the browser', function () {
       (dir) => {
         truth = writeAudioSample(dir, { perClass: 6, seed: 3 });
       },
-      { 'selflabel.confidenceThreshold': 0 },
+      // Auto-play on (off by default): after a label the next clip plays.
+      { 'selflabel.confidenceThreshold': 0, 'selflabel.autoPlayAudio': true },
     );
     recordMetric('audio: workbench ready s', (performance.now() - t) / 1000);
   });
@@ -132,6 +134,18 @@ describe('audio: review by ear in the browser', function () {
       assert.deepEqual([events.at(-1)?.item, events.at(-1)?.label, events.at(-1)?.source], [id, label, 'human']);
       perClass.set(label as (typeof CLASSES)[number], (perClass.get(label as (typeof CLASSES)[number]) ?? 0) + 1);
       await waitFor('the focus to move on', async () => (await focusedId(r)) !== id, 5000);
+      if (n === 0) {
+        // Auto-play: the clip the focus moved to is loaded and plays (or has already played through).
+        const next = await focusedId(r);
+        await waitFor(
+          'the next clip to play by itself',
+          async () => {
+            const p = await player(r);
+            return p.item === next && (!p.paused || p.time > 0.5);
+          },
+          10_000,
+        );
+      }
     }
     assert.ok(
       [...perClass.values()].every((v) => v >= 2),
