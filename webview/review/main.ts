@@ -611,10 +611,15 @@ async function playItem(id: string): Promise<void> {
     refreshItem(old);
     await player.play();
   } catch (e) {
-    if (loadingItem === id) showError(e);
+    if (loadingItem === id && !isInterrupted(e)) showError(e);
   } finally {
     if (loadingItem === id) loadingItem = null;
   }
+}
+
+/** play() cut short by a pause() or a new source (the user moved on): not an error to show. */
+function isInterrupted(e: unknown): boolean {
+  return e instanceof DOMException && e.name === 'AbortError';
 }
 
 function togglePlay(): void {
@@ -624,7 +629,7 @@ function togglePlay(): void {
       return player.pause();
     case 'resume':
       if (player.ended) player.currentTime = 0;
-      return void player.play().catch(showError);
+      return void player.play().catch((e: unknown) => isInterrupted(e) || showError(e));
     case 'load':
       return void playItem(it.id);
     case 'none':
