@@ -6,6 +6,7 @@
  *   node scripts/start-vscode.mjs                    # build, write 300 MNIST digits into sample/vscode-mnist, serve
  *   node scripts/start-vscode.mjs --size 1000        # more digits
  *   node scripts/start-vscode.mjs --texts            # the small spam/ham text workspace instead (sample/vscode-texts)
+ *   node scripts/start-vscode.mjs --audio            # 36 one-second sound clips (tone / chirp / noise), sample/vscode-audio
  *   node scripts/start-vscode.mjs --workspace DIR    # any folder of your own
  *   options: --port N (default: a free one)  --no-build  --fresh (rewrite the sample workspace)
  *
@@ -38,13 +39,13 @@ function fail(msg) {
   process.exit(1);
 }
 
-const known = new Set(['--size', '--texts', '--workspace', '--port', '--no-build', '--fresh', '--help', '-h']);
+const known = new Set(['--size', '--texts', '--audio', '--workspace', '--port', '--no-build', '--fresh', '--help', '-h']);
 for (let i = 0; i < argv.length; i++) {
   if (!known.has(argv[i])) fail(`unknown option ${argv[i]} (see the top of scripts/start-vscode.mjs)`);
   if (['--size', '--workspace', '--port'].includes(argv[i])) i++;
 }
 if (flag('help') || flag('h')) {
-  console.log('usage: node scripts/start-vscode.mjs [--size N | --texts | --workspace DIR] [--port N] [--no-build] [--fresh]');
+  console.log('usage: node scripts/start-vscode.mjs [--size N | --texts | --audio | --workspace DIR] [--port N] [--no-build] [--fresh]');
   process.exit(0);
 }
 const size = Number(opt('size') ?? 300);
@@ -64,6 +65,19 @@ async function prepareWorkspace() {
     const ws = path.join(root, 'sample', 'vscode-texts');
     if (flag('fresh')) fs.rmSync(ws, { recursive: true, force: true });
     if (!fs.existsSync(ws)) fs.cpSync(path.join(root, 'test/fixtures/workspaces/texts'), ws, { recursive: true });
+    return ws;
+  }
+  if (flag('audio')) {
+    // Synthesised in JS by test/fixtures/audioSample.ts (no download); the truth CSV stays outside the workspace.
+    const ws = path.join(root, 'sample', 'vscode-audio');
+    if (flag('fresh')) fs.rmSync(ws, { recursive: true, force: true });
+    if (!fs.existsSync(ws)) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'test/fixtures/audioSample.ts'), ws], {
+        cwd: root,
+        stdio: 'inherit',
+      });
+      if (r.status !== 0) fail('could not write the audio sample workspace (see above)');
+    }
     return ws;
   }
   const ws = path.join(root, 'sample', `vscode-mnist-${size}`);

@@ -19,7 +19,10 @@ export function currentItem(c: Controller, arg?: unknown): string | undefined {
   return uri ? itemAt(c, uri) : undefined;
 }
 
-/** The item of a file; for JSONL/CSV the row under the cursor (or the nearest row above it). */
+/**
+ * The item of a file; for JSONL/CSV the row under the cursor (or the nearest row above it); for a long recording the
+ * window to review first.
+ */
 export function itemAt(c: Controller, uri: vscode.Uri, line?: number): string | undefined {
   const s = c.openSession;
   if (!s || uri.scheme !== 'file') return undefined;
@@ -28,6 +31,9 @@ export function itemAt(c: Controller, uri: vscode.Uri, line?: number): string | 
   const items = s.itemsOfFile(rel);
   if (items.length === 0) return undefined;
   if (items.length === 1 && items[0].kind !== 'row') return items[0].id;
+  // The windows of a long recording (talk.wav#1, #2…) open as one file in the media player: the current item is the
+  // first window with an open proposal, else the first window.
+  if (items[0].kind === 'audio') return (items.find((it) => s.openProposals.has(it.id)) ?? items[0]).id;
   let cursor = line;
   if (cursor === undefined) {
     const ed = vscode.window.activeTextEditor;

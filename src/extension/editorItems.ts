@@ -4,7 +4,7 @@
  *    "$(tag) spam 0.97 — Accept · Reject · Change…" for proposals, "$(check) labelled: spam" for labels;
  *  - a decoration marking proposed lines (left border + overview ruler, theme colours);
  *  - a status bar item and context keys for the item in the active tab — including images opened in the image
- *    preview — which drive the editor/title accept / reject / change actions.
+ *    preview and audio clips in VS Code's media player — which drive the editor/title accept / reject / change actions.
  * Everything reads the Session's in-memory indexes; nothing here loads the engine.
  */
 import * as vscode from 'vscode';
@@ -156,7 +156,7 @@ export class ProposalDecorations implements vscode.Disposable {
   }
 }
 
-/** The status bar item and context keys for the item in the active tab (image preview or text editor). */
+/** The status bar item and context keys for the item in the active tab (image preview, media player or text editor). */
 export class ActiveItemStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('selflabel.activeItem', vscode.StatusBarAlignment.Right, 100);
   private readonly subs: vscode.Disposable[];

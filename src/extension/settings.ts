@@ -52,3 +52,8 @@ export function confidenceThreshold(scope?: vscode.Uri): number {
 export function advanceAfterReview(scope?: vscode.Uri): boolean {
   return vscode.workspace.getConfiguration('selflabel', scope).get<boolean>('advanceAfterReview', true) !== false;
 }
+
+/** Whether the review grid plays the next audio clip after a label (`selflabel.autoPlayAudio`, off by default). */
+export function autoPlayAudio(scope?: vscode.Uri): boolean {
+  return vscode.workspace.getConfiguration('selflabel', scope).get<boolean>('autoPlayAudio', false) === true;
+}

@@ -1,33 +1,25 @@
 /**
- * Thumbnails for the review grid, host side. The grid asks for the images of the cells on screen in one batched
- * request; small files (MNIST digits, icons, most scans: up to {@link INLINE_MAX_BYTES}) come back inlined as
- * `data:` URLs, so a screenful of thumbnails costs one message instead of one webview resource load each — every
- * such load goes through the webview's service worker and the workbench's file service, on the same renderer thread
- * that draws the grid, which is what made scrolling 10,000 proposals stutter. Bigger files come back as their
- * webview URL (`imageBase` + path), as before. No `vscode` import: tested under Node.
+ * The review grid's previews, host side. What an item looks like (or sounds like) is its modality plugin's business
+ * (`thumbnail` and `media` in src/core/modalities/types.ts), reached through the lazily loaded engine bundle
+ * (`previews`: src/extension/engine.ts), so a new modality needs no edit here. This file only resolves ids to files
+ * inside the workspace (never a path from the webview) and shapes the answers:
+ * - thumbnails, asked for in one batched request for the cells on screen: small pictures inlined as `data:` URLs, so
+ *   a screenful costs one message instead of one webview resource load each (every such load goes through the
+ *   webview's service worker and the workbench's file service, on the same renderer thread that draws the grid);
+ *   pictures too big to inline come back as their webview URL (`imageBase` + path);
+ * - media to play (audio clips): a `data:audio/…` URL of one item, by id.
+ * No `vscode` import: tested under Node.
  */
-import * as fs from 'node:fs/promises';
 import type { Item } from '../core/types';
-import type { Thumbnail } from '../protocol/webview';
+import type { MediaClip, Thumbnail } from '../protocol/webview';
+import { MAX_MEDIA_CHARS } from '../protocol/webview';
 import { resolveInWorkspace } from './itemPaths';
 
 /** Files up to this size are inlined as data: URLs (base64: 4/3 of it in the message). */
 export const INLINE_MAX_BYTES = 64 * 1024;
 
-const MIME: Record<string, string> = {
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  bmp: 'image/bmp',
-};
-
-/** The image MIME type of a path by its extension, or undefined. */
-export function imageMime(relPath: string): string | undefined {
-  const m = /\.([a-z0-9]+)$/i.exec(relPath);
-  return m ? MIME[m[1].toLowerCase()] : undefined;
-}
+/** The plugins' preview functions (from the engine bundle: `await loadEngine()`). */
+export type Previews = Pick<typeof import('../core/modalities/preview'), 'itemThumbnail' | 'itemMedia'>;
 
 /** Encodes a workspace-relative POSIX path as URL path segments under `base`. */
 export function fileUrl(base: string, relPath: string): string {
@@ -35,7 +27,7 @@ export function fileUrl(base: string, relPath: string): string {
 }
 
 /**
- * Thumbnails of `ids` (each at most once; unknown ids, non-image items and unreadable files are left out).
+ * Thumbnails of `ids` (each at most once; unknown ids, items without a picture and unreadable files are left out).
  * `imageBase` is the webview URI of `root` (for files too big to inline); null = inline only.
  */
 export async function readThumbnails(
@@ -43,27 +35,47 @@ export async function readThumbnails(
   ids: readonly string[],
   getItem: (id: string) => Item | undefined,
   imageBase: string | null,
+  previews: Previews,
   inlineMaxBytes = INLINE_MAX_BYTES,
 ): Promise<Thumbnail[]> {
   const unique = [...new Set(ids)];
   const out = await Promise.all(
     unique.map(async (id): Promise<Thumbnail | undefined> => {
       const item = getItem(id);
-      if (!item || item.kind !== 'image') return undefined;
-      const mime = imageMime(item.path);
-      if (!mime) return undefined;
-      const url = imageBase ? fileUrl(imageBase, item.path) : undefined;
-      if (item.size > inlineMaxBytes) return url ? { id, src: url } : undefined;
+      if (!item) return undefined;
+      let file: string;
       try {
-        const file = await resolveInWorkspace(root, item.path);
-        const bytes = await fs.readFile(file);
-        // The file grew since the scan: do not inline a big file.
-        if (bytes.length > inlineMaxBytes) return url ? { id, src: url } : undefined;
-        return { id, src: `data:${mime};base64,${bytes.toString('base64')}` };
+        file = await resolveInWorkspace(root, item.path);
       } catch {
         return undefined;
       }
+      const t = await previews.itemThumbnail(file, item, { maxBytes: inlineMaxBytes });
+      if (!t) return undefined;
+      if ('file' in t) return imageBase ? { id, src: fileUrl(imageBase, item.path) } : undefined;
+      return t.duration !== undefined ? { id, src: t.src, duration: t.duration } : { id, src: t.src };
     }),
   );
   return out.filter((t): t is Thumbnail => t !== undefined);
+}
+
+/** Most bytes of media inlined in one answer (base64 must stay under MAX_MEDIA_CHARS). */
+export const MEDIA_MAX_BYTES = Math.floor((MAX_MEDIA_CHARS - 64) * 0.75);
+
+/** The item `id` as something to play, or an Error a user can read (unknown item, not playable, unreadable). */
+export async function readMedia(
+  root: string,
+  id: string,
+  getItem: (id: string) => Item | undefined,
+  previews: Previews,
+  maxBytes = MEDIA_MAX_BYTES,
+): Promise<MediaClip> {
+  const item = getItem(id);
+  if (!item) throw new Error(`${id} is not an item of the last scan`);
+  const file = await resolveInWorkspace(root, item.path);
+  const m = await previews.itemMedia(file, item, { maxBytes });
+  return {
+    item: id,
+    src: `data:${m.mime};base64,${Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength).toString('base64')}`,
+    duration: m.duration,
+  };
 }

@@ -23,10 +23,12 @@ export function makeNonce(): string {
 }
 
 /** The Content-Security-Policy of every SelfLabel webview. */
-export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+export function contentSecurityPolicy(cspSource: string, nonce: string, opts: { media?: boolean } = {}): string {
   return [
     `default-src 'none'`,
     `img-src ${cspSource} data:`,
+    // The review grid plays audio clips the host sends by item id as data: URLs; nothing else, no file URLs.
+    ...(opts.media ? [`media-src data:`] : []),
     `style-src ${cspSource} 'nonce-${nonce}'`,
     `script-src 'nonce-${nonce}'`,
     `font-src ${cspSource}`,
@@ -52,7 +54,7 @@ const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;
 export function webviewHtml(
   webview: vscode.Webview,
   extensionUri: vscode.Uri,
-  opts: { script: 'sidePanel' | 'review' | 'map'; title: string },
+  opts: { script: 'sidePanel' | 'review' | 'map'; title: string; media?: boolean },
 ): string {
   const nonce = makeNonce();
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${opts.script}.js`));
@@ -61,7 +63,7 @@ export function webviewHtml(
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy(webview.cspSource, nonce))}">
+<meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy(webview.cspSource, nonce, { media: opts.media }))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <meta property="csp-nonce" content="${escapeAttr(nonce)}">
 <link rel="stylesheet" nonce="${escapeAttr(nonce)}" href="${escapeAttr(codicons.toString())}">

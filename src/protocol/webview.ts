@@ -158,6 +158,8 @@ export interface ReviewState {
   trusted: boolean;
   /** Shown instead of the grid when there is nothing to show (e.g. "run Propose first"). */
   empty: string | null;
+  /** Audio clips: play the next clip after a label, accept or reject (setting `selflabel.autoPlayAudio`). */
+  autoPlay?: boolean;
 }
 
 /** A change to one grid item, pushed by the host after a label changed elsewhere (CodeLens, command, undo). */
@@ -246,6 +248,18 @@ export interface HostRequests {
   openInGrid: { params: { items: string[] }; result: null };
   /** Map: what hovering a point shows. */
   itemInfo: { params: { item: string }; result: MapItemInfo | null };
+  /**
+   * Review grid: an item to play (audio: a 16 kHz mono WAV of the clip's window, at most a minute), as a
+   * `data:audio/wav;base64,` URL — media reach the webview by item id, never by path (CSP: `media-src data:`).
+   */
+  media: { params: { item: string }; result: MediaClip };
+}
+
+/** A playable item: its id, a `data:audio/…;base64,` URL and the seconds it plays. */
+export interface MediaClip {
+  item: string;
+  src: string;
+  duration: number;
 }
 
 /**
@@ -255,6 +269,8 @@ export interface HostRequests {
 export interface Thumbnail {
   id: string;
   src: string;
+  /** Audio clips: seconds of the clip the picture (a spectrogram) shows. */
+  duration?: number;
 }
 export type HostMethod = keyof HostRequests;
 
@@ -393,6 +409,7 @@ export const isReviewState = hasShape<ReviewState>({
   threshold: isNumber,
   trusted: isBool,
   empty: isNullable(isString),
+  autoPlay: isOptional(isBool),
 });
 
 const isNumbers = isArrayOf(isNumber);
@@ -450,7 +467,25 @@ export const HOST_REQUEST_PARAMS: { [M in HostMethod]: Guard<HostRequests[M]['pa
   }),
   openInGrid: hasShape<{ items: string[] }>({ items: (v: unknown): v is string[] => isArrayOf(isItemId, MAX_BATCH)(v) && v.length > 0 }),
   itemInfo: hasShape<{ item: string }>({ item: isItemId }),
+  media: hasShape<{ item: string }>({ item: isItemId }),
 };
+
+/** Largest media answer (characters of its data: URL): a minute of 16 kHz 16-bit mono, base64. */
+export const MAX_MEDIA_CHARS = 3_000_000;
+
+/** A thumbnail in the host's answer (webview side: only these are shown). */
+export const isThumbnail = hasShape<Thumbnail>({ id: isString, src: isString, duration: isOptional(isNumber) });
+export const isThumbnailsResult = hasShape<{ thumbnails: Thumbnail[] }>({ thumbnails: isArrayOf(isThumbnail, MAX_THUMBNAILS) });
+
+/** A media answer (webview side): a base64 `data:audio/wav` or `data:audio/mpeg`… URL, nothing else (never a path). */
+export function isMediaClip(v: unknown): v is MediaClip {
+  return (
+    hasShape<MediaClip>({ item: isItemId, src: isString, duration: isNumber })(v) &&
+    v.src.length <= MAX_MEDIA_CHARS &&
+    /^data:audio\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/]*={0,2}$/.test(v.src) &&
+    v.duration >= 0
+  );
+}
 
 /** Params validators of the notifications a webview may send. */
 export const HOST_NOTIFY_PARAMS: { [M in HostNotifyMethod]: Guard<HostNotifications[M]> } = {

@@ -1,6 +1,6 @@
 /**
  * Pure logic of the review webview: the "accept all above confidence c" batch (count and expected precision),
- * ordering of proposals, and the keyboard map. No DOM, so it is tested under Node
+ * ordering of proposals, the keyboard map, and what Space does to the grid's audio player. No DOM, so it is tested under Node
  * (src/extension/test/webviewLogic.test.ts).
  */
 import type { GridItem, ReviewMode } from '../../src/protocol/webview';
@@ -80,6 +80,8 @@ export type KeyAction =
   | { type: 'reject' }
   | { type: 'undo' }
   | { type: 'open' }
+  /** Space: play or pause the focused item (audio clips). */
+  | { type: 'play' }
   | { type: 'move'; dir: 'left' | 'right' | 'up' | 'down' | 'home' | 'end' | 'pageUp' | 'pageDown' };
 
 /**
@@ -125,6 +127,8 @@ export function keyAction(
       return { type: 'undo' };
     case 'Enter':
       return { type: 'open' };
+    case ' ':
+      return { type: 'play' };
     case 'ArrowLeft':
       return { type: 'move', dir: 'left' };
     case 'ArrowRight':
@@ -160,4 +164,14 @@ export function nextOpen(items: readonly GridItem[], index: number, busy: (it: G
 /** Encodes a workspace-relative POSIX path as URL path segments under `base` (for image thumbnails). */
 export function imageUrl(base: string, relPath: string): string {
   return `${base.replace(/\/+$/, '')}/${relPath.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** What Space does: pause the clip playing, resume the focused clip loaded and paused, or load and play the focused clip. */
+export function playAction(
+  focused: { id: string; kind: GridItem['kind'] } | undefined,
+  player: { item: string | null; paused: boolean },
+): 'pause' | 'resume' | 'load' | 'none' {
+  if (!focused || focused.kind !== 'audio') return player.item !== null && !player.paused ? 'pause' : 'none';
+  if (player.item === focused.id) return player.paused ? 'resume' : 'pause';
+  return 'load';
 }

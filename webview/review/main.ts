@@ -3,7 +3,9 @@
  * confidence (mode "review"), or of the items most worth labelling (mode "label").
  *
  * Keys (when the grid has focus): 1-9 pick a class (review: correct; label: label), A accept, X reject (label mode:
- * skip), U undo, arrows/Home/End/PageUp/PageDown move, Enter opens the item in an editor. "Accept all ≥ c" shows the
+ * skip), U undo, arrows/Home/End/PageUp/PageDown move, Enter opens the item in an editor, Space plays and pauses the
+ * focused audio clip (a spectrogram and its duration in the cell; the clip comes from the host by id as a data: URL,
+ * and with `autoPlay` the next clip plays after a label). "Accept all ≥ c" shows the
  * batch's size and expected precision before it is applied.
  *
  * Every action is sent to the host, which writes it to the label store at once. Until the host answers, the item
@@ -14,11 +16,12 @@
  * with textContent.
  */
 import type { GridItem, ItemStatus, ItemUpdate, ReviewMode, ReviewState } from '../../src/protocol/webview';
+import { isMediaClip, isThumbnailsResult } from '../../src/protocol/webview';
 import { HostClient, HostError } from '../shared/rpc';
-import { el, formatConfidence, formatPrecision, injectStyle, plural } from '../shared/format';
+import { el, formatConfidence, formatDuration, formatPrecision, injectStyle, plural } from '../shared/format';
 import { button, registerToolkit, setButtonLabel, setEnabled } from '../ui/toolkit';
 import { VirtualGrid } from './grid';
-import { batchStats, classKeyLabel, isBelow, keyAction, nextOpen, orderItems, reviewCounts } from './logic';
+import { batchStats, classKeyLabel, isBelow, keyAction, nextOpen, orderItems, playAction, reviewCounts } from './logic';
 import { ThumbnailLoader } from './thumbs';
 import css from './style.css';
 
@@ -140,7 +143,17 @@ toast.dataset.testid = 'toast';
 toast.setAttribute('role', 'alert');
 toast.hidden = true;
 
-app.append(toolbar, trustNote, batch, legend, help, empty, gridBox, toast);
+// One player for the grid: Space plays the focused clip (fetched from the host by id, a data: URL, never a path).
+const player = document.createElement('audio');
+player.id = 'sl-player';
+player.dataset.testid = 'player';
+player.preload = 'auto';
+player.hidden = true;
+/** The item whose clip the player holds, and the one being fetched. */
+let playerItem: string | null = null;
+let loadingItem: string | null = null;
+
+app.append(toolbar, trustNote, batch, legend, help, empty, gridBox, toast, player);
 // Until the host's `init` arrives (label mode may first compute suggestions on the workers).
 empty.textContent = 'Loading…';
 gridBox.hidden = true;
@@ -158,6 +171,10 @@ const STATUS_TEXT: Record<ItemStatus, string> = {
 
 interface CellParts {
   thumb: HTMLImageElement;
+  /** Audio: the spectrogram (the thumbnail as a mask over a theme colour) and the clip's duration on it. */
+  spec: HTMLElement;
+  specSrc?: string;
+  duration: HTMLElement;
   /** The item whose thumbnail the img shows (or waits for). */
   thumbOf?: string;
   snippet: HTMLElement;
@@ -188,6 +205,12 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
     thumb.alt = '';
     thumb.decoding = 'async';
     thumb.draggable = false;
+    const spec = el('div', 'sl-spec');
+    spec.dataset.testid = 'spectrogram';
+    spec.setAttribute('aria-hidden', 'true');
+    const duration = el('span', 'sl-duration');
+    duration.dataset.testid = 'duration';
+    spec.append(el('span', 'sl-spec-img'), duration);
     const snippet = el('div', 'sl-snippet');
     const meta = el('div', 'sl-meta');
     const label = el('span', 'sl-label');
@@ -197,8 +220,8 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
     const status = el('div', 'sl-status');
     status.dataset.testid = 'cell-status';
     const path = el('div', 'sl-path');
-    cell.append(thumb, snippet, meta, status, path);
-    parts.set(cell, { thumb, snippet, label, conf, status, path });
+    cell.append(thumb, spec, snippet, meta, status, path);
+    parts.set(cell, { thumb, spec, duration, snippet, label, conf, status, path });
     return cell;
   },
   renderCell(cell, item, _index, focused) {
@@ -215,8 +238,24 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
     if (cell.classList.contains('focused') !== focused) cell.classList.toggle('focused', focused);
     setAttr(cell, 'aria-selected', focused ? 'true' : 'false');
     const isImage = item.kind === 'image';
+    const isAudio = item.kind === 'audio';
     if (p.thumb.hidden !== !isImage) p.thumb.hidden = !isImage;
+    if (p.spec.hidden !== !isAudio) p.spec.hidden = !isAudio;
     if (p.snippet.hidden !== isImage) p.snippet.hidden = isImage;
+    setData(cell, 'playing', isAudio && playerItem === item.id && !player.paused ? 'true' : 'false');
+    if (isAudio) {
+      // The spectrogram is a mask over a theme colour; a recycled cell never shows the previous item's.
+      const src = thumbs.get(item.id);
+      const mask = src !== undefined ? `url("${src}")` : '';
+      if (p.specSrc !== mask) {
+        p.specSrc = mask;
+        const img = p.spec.firstElementChild as HTMLElement;
+        img.style.maskImage = mask;
+        img.style.webkitMaskImage = mask;
+      }
+      if (src === undefined) thumbs.need(item.id);
+      setText(p.duration, formatDuration(durations.get(item.id)));
+    }
     if (isImage) {
       // A recycled cell shows nothing until its own item's thumbnail is here (never the previous item's).
       const src = thumbs.get(item.id);
@@ -248,6 +287,10 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
   },
   onFocusChange(index) {
     const id = items[index]?.id ?? null;
+    // The player follows the focus: a clip stops when the focus leaves it (auto-play starts the next one).
+    if (playerItem !== null && playerItem !== id && !player.paused) player.pause();
+    if (autoPlayNext && id !== null && items[index]?.kind === 'audio') void playItem(id);
+    autoPlayNext = false;
     host.notify('focus', { item: id });
     host.setState({ ...saved, focusId: id ?? undefined, ascending } satisfies Saved);
   },
@@ -258,8 +301,15 @@ const grid = new VirtualGrid<GridItem>(gridBox, {
 });
 
 /** Thumbnails come from the host in batches for the cells on screen (see thumbs.ts). */
+/** Seconds of each audio clip, from its thumbnail. */
+const durations = new Map<string, number>();
 const thumbs = new ThumbnailLoader({
-  request: async (ids) => (await host.request('thumbnails', { items: ids })).thumbnails,
+  request: async (ids) => {
+    const r: unknown = await host.request('thumbnails', { items: ids });
+    if (!isThumbnailsResult(r)) throw new Error('malformed thumbnails answer');
+    for (const t of r.thumbnails) if (t.duration !== undefined) durations.set(t.id, t.duration);
+    return r.thumbnails;
+  },
   isWanted: (id) => {
     const i = indexById.get(id);
     return i !== undefined && grid.isRendered(i);
@@ -350,17 +400,20 @@ function render(): void {
   setButtonLabel(sortButton, ascending ? 'Least confident first' : 'Most confident first');
   batch.hidden = s.mode !== 'review' || s.items.length === 0;
   trustNote.hidden = s.trusted;
+  const space = s.items.some((i) => i.kind === 'audio') ? ' · Space play/pause' : '';
   help.textContent =
     s.mode === 'review'
-      ? 'Keys: 1–9 set class · A accept · X reject · U undo · arrows move · Enter open'
-      : 'Keys: 1–9 label · A accept the prediction · X skip · U undo · arrows move · Enter open';
+      ? `Keys: 1–9 set class · A accept · X reject · U undo${space} · arrows move · Enter open`
+      : `Keys: 1–9 label · A accept the prediction · X skip · U undo${space} · arrows move · Enter open`;
   empty.textContent = s.empty ?? (s.items.length === 0 ? 'Nothing to show.' : '');
   empty.hidden = s.items.length > 0;
   gridBox.hidden = s.items.length === 0;
   items = orderItems(s.items, s.mode, ascending);
   rebuildIndex();
   const allImages = items.length > 0 && items.every((i) => i.kind === 'image');
-  grid.setItems(items, allImages ? 128 : 260, allImages ? 168 : 150, !allImages);
+  const anyAudio = items.some((i) => i.kind === 'audio');
+  if (allImages) grid.setItems(items, 128, 168, false);
+  else grid.setItems(items, anyAudio ? 200 : 260, anyAudio ? 172 : 150, true);
   renderLegend();
   renderSummary();
   renderBatch();
@@ -411,7 +464,9 @@ function optimistic(index: number, status: ItemStatus, label: string | undefined
   grid.refreshIndex(index);
   renderSummary();
   renderBatch();
+  autoPlayNext = state?.autoPlay === true;
   grid.focus(nextOpen(items, index, isSaving));
+  autoPlayNext = false;
   send()
     .then((r) => {
       settle([id]);
@@ -533,6 +588,56 @@ function setThreshold(v: number): void {
 slider.addEventListener('input', () => setThreshold(Number(slider.value)));
 sliderValue.addEventListener('change', () => setThreshold(Number(sliderValue.value)));
 
+// ---- the player ------------------------------------------------------------------------------------------------
+/** Set while an action moves the focus on: the next focused clip plays (setting `selflabel.autoPlayAudio`). */
+let autoPlayNext = false;
+
+function refreshItem(id: string | null): void {
+  const i = id !== null ? indexById.get(id) : undefined;
+  if (i !== undefined) grid.refreshIndex(i);
+}
+
+/** Fetches the clip of `id` from the host (by id) and plays it; a later request wins over an earlier one. */
+async function playItem(id: string): Promise<void> {
+  loadingItem = id;
+  try {
+    const r: unknown = await host.request('media', { item: id });
+    if (loadingItem !== id) return;
+    if (!isMediaClip(r) || r.item !== id) throw new Error('malformed media answer');
+    const old = playerItem;
+    playerItem = id;
+    player.dataset.item = id;
+    player.src = r.src;
+    refreshItem(old);
+    await player.play();
+  } catch (e) {
+    if (loadingItem === id && !isInterrupted(e)) showError(e);
+  } finally {
+    if (loadingItem === id) loadingItem = null;
+  }
+}
+
+/** play() cut short by a pause() or a new source (the user moved on): not an error to show. */
+function isInterrupted(e: unknown): boolean {
+  return e instanceof DOMException && e.name === 'AbortError';
+}
+
+function togglePlay(): void {
+  const it = items[grid.focused];
+  switch (playAction(it, { item: playerItem, paused: player.paused })) {
+    case 'pause':
+      return player.pause();
+    case 'resume':
+      if (player.ended) player.currentTime = 0;
+      return void player.play().catch((e: unknown) => isInterrupted(e) || showError(e));
+    case 'load':
+      return void playItem(it.id);
+    case 'none':
+      return;
+  }
+}
+for (const ev of ['play', 'pause', 'ended'] as const) player.addEventListener(ev, () => refreshItem(playerItem));
+
 /** Zeros typed so far of a class chord ("0" then "3" = class 12). */
 let chord = '';
 document.addEventListener('keydown', (e) => {
@@ -558,6 +663,8 @@ document.addEventListener('keydown', (e) => {
       return reject();
     case 'undo':
       return undo();
+    case 'play':
+      return togglePlay();
     case 'open':
       return grid.focused >= 0 ? void host.request('open', { item: items[grid.focused].id }).catch(showError) : undefined;
     case 'move':
@@ -570,6 +677,7 @@ function load(s: ReviewState): void {
   const modeChanged = state !== null && state.mode !== s.mode;
   state = s;
   thumbs.clear();
+  durations.clear();
   // A new list from the host is its saved state; answers still to come update it through applyUpdates.
   if (modeChanged) saved.focusId = undefined;
   threshold = s.threshold;

@@ -5,7 +5,7 @@
 import type { StageProgress } from '../../src/protocol/webview';
 import { formatEta } from '../../src/shared/format';
 
-export { formatConfidence, formatEta, formatPercent, formatPrecision, noun, plural } from '../../src/shared/format';
+export { formatConfidence, formatDuration, formatEta, formatPercent, formatPrecision, noun, plural } from '../../src/shared/format';
 
 /** One line describing progress: "42% · 1 min 05 s left · loss 0.412 · message". */
 export function describeProgress(p: StageProgress): string {

@@ -14,7 +14,7 @@ import { phaseLabel, progressRow } from './progress';
 import css from './style.css';
 
 const STAGE_INFO: Record<RunnableStage, { label: string; icon: string; help: string }> = {
-  scan: { label: 'Scan', icon: 'search', help: 'Find the images, text files and JSONL/CSV rows of the workspace' },
+  scan: { label: 'Scan', icon: 'search', help: 'Find the images, text files, JSONL/CSV rows and audio clips of the workspace' },
   pretrain: { label: 'Pretrain', icon: 'beaker', help: 'Self-supervised pretraining of the encoder on all items (no labels needed)' },
   train: { label: 'Train', icon: 'mortar-board', help: 'Fine-tune on your labels and calibrate' },
   propose: { label: 'Propose', icon: 'lightbulb', help: 'Propose labels for unlabelled items, with calibrated confidence' },

@@ -110,6 +110,28 @@ export interface ModalityFiles {
   readonly maxFileBytes?: number;
 }
 
+/**
+ * A picture of an item for the review grid: a small image inlined as a `data:image/…` URL (`duration`: seconds of
+ * an audio clip), or `file`: the item's own file is the picture, too big to inline (the host gives the webview its
+ * URL).
+ */
+export type ItemThumbnail = { src: string; duration?: number } | { file: true };
+
+/** An item as something the review grid can play: e.g. audio, a WAV of the clip. */
+export interface ItemMedia {
+  mime: string;
+  bytes: Uint8Array;
+  /** Seconds it plays. */
+  duration: number;
+}
+
+/** What a preview method is given besides the item: the largest answer wanted, and a way to stop. */
+export interface PreviewOptions {
+  /** Largest inlined answer in bytes (before base64). */
+  maxBytes: number;
+  signal?: AbortSignal;
+}
+
 export interface ModalityPlugin<M extends Modality = Modality> {
   readonly name: M;
   /** Its files: extensions and, optionally, the reader that makes items of them. */
@@ -128,6 +150,13 @@ export interface ModalityPlugin<M extends Modality = Modality> {
     items: readonly Item[],
     opts: StageOptions & { cache: boolean },
   ): Promise<{ data: DataOf<M>; failed: FailedItem[] }>;
+  /**
+   * The review grid's picture of an item whose file is `file` (absolute, already checked to be inside the
+   * workspace by the caller); undefined: none (e.g. text, shown as its snippet), or the file cannot be read.
+   */
+  thumbnail?(file: string, item: Item, o: PreviewOptions): Promise<ItemThumbnail | undefined>;
+  /** The item as media the review grid can play (audio: a 16 kHz mono WAV of the clip's window). Throws an error a user can read. */
+  media?(file: string, item: Item, o: PreviewOptions): Promise<ItemMedia>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly ownHead?: OwnHead<M, any>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatConfidence, formatEta, formatPercent, formatPrecision, noun, plural } from '../../shared/format';
+import { formatConfidence, formatDuration, formatEta, formatPercent, formatPrecision, noun, plural } from '../../shared/format';
 
 test('plural: "1 proposal", "2 proposals", "0 proposals", irregular forms', () => {
   assert.equal(plural(1, 'proposal'), '1 proposal');
@@ -63,4 +63,15 @@ test('no other copy of the formatters in the extension host or the webviews', ()
     assert.doesNotMatch(src, /=== 1 \? '' : 's'/, `${path.relative(root, f)} pluralises by hand (use plural() from src/shared/format.ts)`);
     assert.doesNotMatch(src, /\* 100\)\.toFixed\(/, `${path.relative(root, f)} formats a percent by hand (use formatPercent)`);
   }
+});
+
+test('formatDuration: tenths under 10 s, whole seconds under a minute, then m:ss', () => {
+  assert.equal(formatDuration(0.84), '0.8 s');
+  assert.equal(formatDuration(9.96), '10 s');
+  assert.equal(formatDuration(12.4), '12 s');
+  assert.equal(formatDuration(59.6), '1:00');
+  assert.equal(formatDuration(65), '1:05');
+  assert.equal(formatDuration(undefined), '');
+  assert.equal(formatDuration(-1), '');
+  assert.equal(formatDuration(Infinity), '');
 });

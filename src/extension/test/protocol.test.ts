@@ -35,6 +35,7 @@ test('valid requests and notifications from a webview are accepted, typed', () =
     { kind: 'request', id: 9, method: 'setMode', params: { mode: 'label' } },
     { kind: 'request', id: 10, method: 'thumbnails', params: { items: ['d/a.png', 'b.jpg'] } },
     { kind: 'request', id: 11, method: 'thumbnails', params: { items: Array.from({ length: MAX_THUMBNAILS }, (_, i) => `d/${i}.png`) } },
+    { kind: 'request', id: 12, method: 'media', params: { item: 'talks/talk.wav#3' } },
   ];
   for (const m of good) {
     const r = parseFromWebview(m);
@@ -68,6 +69,9 @@ test('malformed messages from a webview are refused with a reason', () => {
     [{ kind: 'request', id: 1, method: 'correct', params: { item: 'a.txt', label: ' spaced ' } }, /invalid params/],
     [{ kind: 'request', id: 1, method: 'label', params: { item: 'a.txt' } }, /invalid params/],
     [{ kind: 'request', id: 1, method: 'thumbnails', params: { items: [] } }, /invalid params/],
+    [{ kind: 'request', id: 1, method: 'media', params: { item: '../secret.wav' } }, /invalid params/],
+    [{ kind: 'request', id: 1, method: 'media', params: { item: '/etc/passwd' } }, /invalid params/],
+    [{ kind: 'request', id: 1, method: 'media', params: { items: ['a.wav'] } }, /invalid params/],
     [{ kind: 'request', id: 1, method: 'thumbnails', params: { items: ['../outside.png'] } }, /invalid params/],
     [
       {

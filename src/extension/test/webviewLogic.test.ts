@@ -15,6 +15,7 @@ import {
   imageUrl,
   isBelow,
   keyAction,
+  playAction,
   reviewCounts,
   nextOpen,
   orderItems,
@@ -356,4 +357,17 @@ test('the grid\'s threshold control re-marks cells at once: under it "below thre
   assert.deepEqual(reviewCounts(items, 0.5), { open: 3, below: 1, reviewed: 1 });
   assert.deepEqual(batchStats(items, 0.5).ids, ['p1', 'p2', 'c1']);
   assert.equal(isBelow(items[4], 0.9), false);
+});
+
+test('audio: Space plays, pauses and resumes the focused clip; other items only pause the player', () => {
+  assert.deepEqual(keyAction({ key: ' ' }, 2), { type: 'play' });
+  assert.equal(keyAction({ key: ' ', ctrlKey: true }, 2), null);
+  const clip = { id: 'a.wav', kind: 'audio' as const };
+  assert.equal(playAction(clip, { item: null, paused: true }), 'load');
+  assert.equal(playAction(clip, { item: 'b.wav', paused: false }), 'load');
+  assert.equal(playAction(clip, { item: 'a.wav', paused: false }), 'pause');
+  assert.equal(playAction(clip, { item: 'a.wav', paused: true }), 'resume');
+  assert.equal(playAction({ id: 'x.png', kind: 'image' }, { item: 'a.wav', paused: false }), 'pause');
+  assert.equal(playAction({ id: 'x.png', kind: 'image' }, { item: 'a.wav', paused: true }), 'none');
+  assert.equal(playAction(undefined, { item: null, paused: true }), 'none');
 });

@@ -12,6 +12,7 @@ import { readArrayFile, writeArrayFile } from '../../util/files';
 import { combineProgress } from '../../util/progress';
 import { AUDIO_MELS, audioFrames, clipSecondsOf } from './features';
 import { AUDIO_EXTENSIONS, scanAudioFile } from './scan';
+import { audioMedia, audioThumbnail } from './preview';
 
 export const AUDIO_TASKS = ['contrastive', 'masked'] as const;
 
@@ -86,5 +87,7 @@ export const audioPlugin: ModalityPlugin<'audio'> = {
   files: { extensions: AUDIO_EXTENSIONS, read: scanAudioFile, maxFileBytes: 4 * 1024 ** 3 },
   pretextTasks: AUDIO_TASKS,
   preview: 'audio',
+  thumbnail: audioThumbnail,
+  media: audioMedia,
   load: loadSpectrograms,
 };

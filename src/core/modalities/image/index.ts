@@ -9,6 +9,7 @@ import type { ModalityContext, ModalityPlugin, FailedItem, StageOptions } from '
 import { readArrayFile, writeArrayFile } from '../../util/files';
 import { combineProgress } from '../../util/progress';
 import { imageFinetune } from './finetune';
+import { imageThumbnail } from './thumbnail';
 
 const TASKS = ['simclr', 'rotation'] as const;
 
@@ -98,6 +99,7 @@ export const imagePlugin: ModalityPlugin<'image'> = {
   files: { extensions: ['.png', '.jpg', '.jpeg', '.bmp'], unreadable: ['.gif', '.webp', '.tif', '.tiff', '.heic', '.heif', '.avif'] },
   pretextTasks: TASKS,
   preview: 'thumbnail',
+  thumbnail: imageThumbnail,
   load: loadPixels,
   refinement: imageFinetune(TASKS),
 };

@@ -9,8 +9,9 @@ import type { GridItem, ReviewMode, ReviewState } from '../../../protocol/webvie
 import type { Controller, ReviewSurface } from '../../controller';
 import type { Log } from '../../log';
 import { errorMessage } from '../../log';
-import { confidenceThreshold, labelBatchSize } from '../../settings';
-import { readThumbnails } from '../../thumbnails';
+import { loadEngine } from '../../session';
+import { autoPlayAudio, confidenceThreshold, labelBatchSize } from '../../settings';
+import { readMedia, readThumbnails } from '../../thumbnails';
 import { emptyScanMessage, gridThreshold, reviewEmptyMessage, suggestionCell } from '../../viewState';
 import { resourceRoots, webviewHtml, WebviewChannel, type Handled } from '../../webviewHost';
 import { sharedNotifications, sharedRequests } from '../shared';
@@ -94,7 +95,14 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
           const p = s?.current;
           if (!s || !p) return { thumbnails: [] };
           const base = this.panel.webview.asWebviewUri(vscode.Uri.file(s.root)).toString();
-          return { thumbnails: await readThumbnails(s.root, items, (id) => p.getItem(id), base) };
+          // The project is open, so the engine bundle is loaded already: this import is the cached module.
+          return { thumbnails: await readThumbnails(s.root, items, (id) => p.getItem(id), base, await loadEngine()) };
+        },
+        media: async ({ item }) => {
+          const s = c.getSession();
+          const p = s?.current;
+          if (!s || !p) throw new Error('No project is open.');
+          return readMedia(s.root, item, (id) => p.getItem(id), await loadEngine());
         },
       },
       notifications: {
@@ -105,7 +113,7 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
       },
       onReady: () => void this.sendState(true),
     });
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, { script: 'review', title: 'SelfLabel review' });
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, { script: 'review', title: 'SelfLabel review', media: true });
     c.review = this;
     void vscode.commands.executeCommand('setContext', 'selflabel.reviewActive', panel.active);
     this.disposables.push(
@@ -204,6 +212,7 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
       threshold: gridThreshold(confidenceThreshold(vscode.Uri.file(s.root)), p.proposalThreshold()),
       trusted: vscode.workspace.isTrusted,
       empty,
+      autoPlay: autoPlayAudio(vscode.Uri.file(s.root)),
     };
   }
 
