@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Project } from '../../src/core/project';
 import { workerRunner } from '../../src/worker/runner';
+import { ENSEMBLE_FOLDS } from '../../src/core/train/select';
 
 let tmp: string;
 before(() => {
@@ -50,11 +51,12 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     }
     const progress: string[] = [];
     const tr = await p.train({ finetune: true, onProgress: (x) => x.message && progress.push(x.message) });
-    // The candidates — the head, the fine-tuned encoder, the encoder from scratch, head + scratch — are scored on
-    // the same held-out fifth of the human labels, and the best one predicts.
+    // The candidates — the head, the fine-tuned encoder, the encoder from scratch (a k-fold ensemble), head +
+    // scratch — are scored on held-out human labels (the ensemble and the head on every one, out of fold; the
+    // fine-tuned encoder on a fifth), and the best one predicts.
     const ch = tr.chosen;
     assert.ok(ch, 'the summary reports the choice');
-    assert.ok(ch.heldOut > 0 && ch.heldOut <= per.size, `about a fifth held out: ${ch.heldOut}`);
+    assert.equal(ch.heldOut, 3 * per.size, 'every human label is scored out of fold');
     assert.deepEqual(
       ch.candidates.map((c) => c.name),
       [`${tr.head}+scratch`, tr.head, 'finetuned', 'scratch'],
@@ -74,9 +76,9 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     else {
       assert.ok(f, 'the networks that predict are reported');
       assert.equal(f.kind, ch.name === 'finetuned' ? 'finetuned' : 'scratch');
-      assert.equal(f.networks.length, ch.name === 'finetuned' ? 2 : 1);
+      assert.equal(f.networks.length, ch.name === 'finetuned' ? 2 : ENSEMBLE_FOLDS);
       assert.equal(f.initFrom, ch.name === 'finetuned' ? 'simclr' : null);
-      assert.equal(f.calibrationItems, ch.heldOut);
+      assert.equal(f.calibrationItems, ch.name === 'finetuned' ? Math.round(ch.heldOut / 5) : ch.heldOut);
       assert.ok(f.temperature > 0 && Number.isFinite(f.temperature));
       for (const name of f.networks) assert.ok(fs.existsSync(path.join(models, name, 'weights.bin')), `${name} saved`);
       assert.deepEqual(cf.finetuned.networks, f.networks);

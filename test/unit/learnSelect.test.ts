@@ -12,6 +12,10 @@ import {
   oofAccuracyOn,
   withoutPositions,
   MIN_HELD_OUT_LABELS,
+  humanFolds,
+  withoutFold,
+  outOfFoldRows,
+  oofRows,
 } from '../../src/core/train/select';
 import { applyPriorWeights, estimatePoolPriors, trainingPriors } from '../../src/core/train/priors';
 import { planStudent } from '../../src/core/train/selfTraining';
@@ -55,6 +59,55 @@ test('calibrationSplit: a stratified fifth of the human labels only, the same ro
   const few = trainSet(2, 4);
   assert.ok(few.index.length < MIN_HELD_OUT_LABELS);
   assert.equal(calibrationSplit(few, 3).positions.size, 0, 'nothing held out below the minimum');
+});
+
+test('humanFolds: every human label in exactly one stratified fold, accepted labels in none; each model trains without its fold', () => {
+  const t = trainSet(10, 4, 5);
+  const f = humanFolds(t, 4, 3);
+  assert.ok(f);
+  assert.equal(f.k, 4);
+  assert.equal(f.rows.length, 40, 'all 40 human labels are scored, not a fifth');
+  const perFold = new Map<number, number[]>();
+  for (let p = 0; p < t.index.length; p++) {
+    if (t.holdout[p] === 0) assert.equal(f.fold[p], -1, 'accepted labels are in no fold');
+    else {
+      assert.ok(f.fold[p] >= 0 && f.fold[p] < 4);
+      const ys = perFold.get(f.fold[p]) ?? [];
+      ys.push(t.y[p]);
+      perFold.set(f.fold[p], ys);
+    }
+  }
+  for (const ys of perFold.values()) {
+    assert.equal(ys.length, 10, 'equal folds');
+    for (let c = 0; c < 4; c++) assert.ok(ys.filter((y) => y === c).length >= 2, 'stratified: every class in every fold');
+  }
+  f.rows.forEach((r, j) => {
+    const p = t.index.indexOf(r);
+    assert.equal(f.y[j], t.y[p]);
+    assert.equal(f.rowFold[j], f.fold[p]);
+  });
+  for (let g = 0; g < 4; g++) {
+    const fit = withoutFold(t, f.fold, g);
+    assert.equal(fit.index.length, t.index.length - 10);
+    f.rows.forEach((r, j) => assert.equal(fit.index.includes(r), f.rowFold[j] !== g, 'a model never sees its own fold'));
+    for (let p = 0; p < t.index.length; p++) if (t.holdout[p] === 0) assert.ok(fit.index.includes(t.index[p]), 'every model trains on the accepted labels');
+  }
+  assert.equal(humanFolds(trainSet(2, 4), 4, 3), undefined, 'none below the minimum of human labels');
+  assert.equal(humanFolds(trainSet(3, 4), 4, 3)?.k, 4);
+  assert.deepEqual(humanFolds(t, 4, 3)?.fold, f.fold, 'the same seed gives the same folds');
+});
+
+test('outOfFoldRows picks each row from the model that did not see it; oofRows reads a head by pool row', () => {
+  const C = 2;
+  // Model f answers class f for every row.
+  const models = [0, 1].map((f) => Float32Array.from({ length: 6 * C }, (_, q) => (q % C === f ? 1 : 0)));
+  const rows = Int32Array.from([5, 0, 3]);
+  const out = outOfFoldRows(models, Int32Array.from([1, 0, 1]), rows, C);
+  assert.deepEqual([...out], [0, 1, 1, 0, 0, 1]);
+  assert.throws(() => outOfFoldRows(models, Int32Array.from([2, 0, 0]), rows, C), /no model for fold 2/);
+  const oof = { index: [3, 5, 0], probs: [0.1, 0.9, 0.2, 0.8, 0.7, 0.3] };
+  assert.deepEqual([...oofRows(oof, rows, C)!].map((x) => +x.toFixed(2)), [0.2, 0.8, 0.7, 0.3, 0.1, 0.9]);
+  assert.equal(oofRows(oof, Int32Array.from([4]), C), undefined, 'a row without an out-of-fold prediction');
 });
 
 test('candidate selection picks the model that is right more often on the held-out labels', () => {

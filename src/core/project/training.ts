@@ -21,7 +21,16 @@ import { removeStaleNetworks } from '../modalities/image/finetune';
 import { modalityContext, poolPlugin, type ProjectContext } from './context';
 import { embedData, embedPool, GRAPH_K, knnGraph } from './embeddings';
 import { ProjectError } from './errors';
-import { accuracyOnRows, calibrationSplit, chooseCandidate, oofAccuracyOn, withoutPositions, type Candidate } from '../train/select';
+import {
+  accuracyOnRows,
+  calibrationSplit,
+  chooseCandidate,
+  ENSEMBLE_FOLDS,
+  humanFolds,
+  oofAccuracyOn,
+  oofRows,
+  type Candidate,
+} from '../train/select';
 import { applyPriorWeights, estimatePoolPriors, trainingPriors } from '../train/priors';
 
 /** Held-out accuracy of the chosen model from which the pool's EM class priors re-weight its probabilities. */
@@ -207,7 +216,9 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
       { name: head, accuracy: oofAccuracyOn(headState.oof, split.rows, split.y, C), value: { probs } },
     ];
     const scratch = plugin.refinement?.scratch;
-    if (refine || (scratch && split.rows.length)) {
+    // The scratch candidate is a k-fold ensemble scored on every human label out of fold (not only the fifth).
+    const folds = scratch ? humanFolds(set, ENSEMBLE_FOLDS, p.config.seed) : undefined;
+    if (refine || (scratch && folds)) {
       const { data, failed } = await plugin.load(ctx, p.root, p.items.list, { ...opts, cache: true });
       if (failed.length) {
         throw new ProjectError(
@@ -219,26 +230,25 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
         const r = await refine.run(ctx, { model, data, teacher: probs, train: set, nClasses: C }, opts);
         cands.push({ name: 'finetuned', accuracy: r.record.estimatedAccuracy, value: { probs: r.probs, record: r.record } });
       }
-      if (scratch && split.rows.length) {
+      if (scratch && folds) {
         const all = { index: set.index, y: set.y, weight: set.weight };
-        const r = await scratch(
-          ctx,
-          { model, data, fit: withoutPositions(all, split.positions), all, calRows: split.rows, calY: split.y, nClasses: C },
-          opts,
-        );
+        const r = await scratch(ctx, { model, data, all, ...folds, nClasses: C }, opts);
+        const rowsC = Int32Array.from(folds.rows.keys());
+        // Scored on every human label out of fold; the head's own score on the same rows (its out-of-fold
+        // predictions) so that the two compare on equal terms.
+        const headOof = headState.oof ? oofRows(headState.oof, folds.rows, C) : undefined;
+        cands[0].accuracy = headOof ? accuracyOnRows(headOof, rowsC, folds.y, C) : cands[0].accuracy;
         cands.push({ name: 'scratch', accuracy: r.record.estimatedAccuracy, value: { probs: r.probs, record: r.record } });
-        // The head and the scratch network together: the mean of their probabilities, scored on the same rows
-        // (the head's out-of-fold predictions there, the network that never saw them).
-        const oofHeld = new Float32Array(headProbs.length);
-        if (headState.oof) headState.oof.index.forEach((row, k) => oofHeld.set(headState.oof!.probs.slice(k * C, (k + 1) * C), row * C));
-        // Listed first: on a tie (few held-out labels) the mean of two different models is the safer bet.
+        // The head and the scratch ensemble together: the mean of their probabilities, scored on the same rows.
+        // Listed first: on a tie the mean of two different models is the safer bet.
         cands.unshift({
           name: `${head}+scratch`,
-          accuracy: headState.oof ? accuracyOnRows(meanProbs(oofHeld, r.heldOutProbs), split.rows, split.y, C) : undefined,
+          accuracy: headOof ? accuracyOnRows(meanProbs(headOof, r.oofProbs), rowsC, folds.y, C) : undefined,
           value: { probs: meanProbs(headProbs, r.probs), record: { ...r.record, mixHead: 0.5 } },
         });
       }
     }
+    const heldOut = folds && scratch ? folds.rows.length : split.rows.length;
     const best = chooseCandidate(cands);
     probs = best.value!.probs;
     finetuned = best.value!.record;
@@ -246,7 +256,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     if (best.name !== head && best.accuracy !== undefined) estimatedAccuracy = best.accuracy;
     chosen = {
       name: best.name,
-      heldOut: split.rows.length,
+      heldOut,
       candidates: cands.map((c) => ({ name: c.name, accuracy: c.accuracy ?? null })),
     };
     // The pool's class priors (EM on the chosen model's probabilities): the labels are often balanced, the pool not.
