@@ -58,14 +58,23 @@ export interface Refinement<M extends Modality, R> {
   ): Promise<{ probs: Float32Array; record: R }>;
   /**
    * Optional candidate model trained on the labels alone (images: the encoder from scratch), for the choice by
-   * held-out human labels (src/core/train/select.ts): a k-fold ensemble, model f trained on `all` without the human
-   * labels of fold f (`fold[p]` = f for a position of `all`; −1 = every model trains on it). Returns the calibrated
-   * probabilities it predicts with (the ensemble), the calibrated out-of-fold probabilities of the human labels
-   * (`oofProbs`, rows × C, row j = pool row `rows[j]`, to score it), and what `predict` needs.
+   * held-out human labels (src/core/train/select.ts): a k-fold ensemble, model f trained on `fits[f]` (the labels
+   * without the human labels of fold f). Returns the calibrated probabilities it predicts with (the ensemble), the
+   * calibrated out-of-fold probabilities of the human labels (`oofProbs`, rows × C: row j = pool row `rows[j]`, from
+   * model `rowFold[j]`), to score it, and what `predict` needs (`folds` is kept in it for the next train).
    */
   scratch?(
     ctx: ModalityContext,
-    o: { model: string; data: DataOf<M>; all: TrainSet; fold: Int32Array; k: number; rows: Int32Array; y: Int32Array; rowFold: Int32Array; nClasses: number },
+    o: {
+      model: string;
+      data: DataOf<M>;
+      fits: TrainSet[];
+      rows: Int32Array;
+      y: Int32Array;
+      rowFold: Int32Array;
+      pseudo: number;
+      nClasses: number;
+    },
     opts: StageOptions,
   ): Promise<{ probs: Float32Array; oofProbs: Float32Array; record: R }>;
   /** Probabilities for other items (a held-out folder) from what `run` saved. */

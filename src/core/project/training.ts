@@ -26,7 +26,9 @@ import {
   calibrationSplit,
   chooseCandidate,
   ENSEMBLE_FOLDS,
-  humanFolds,
+  foldsFor,
+  foldTrainSet,
+  humanOnly,
   oofAccuracyOn,
   oofRows,
   type Candidate,
@@ -176,6 +178,14 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
   const t1 = Date.now();
   const n = p.items.list.length;
   const { train: set, labelled, pseudo } = trainingSet(p, classes);
+  // With the scratch ensemble in play (images, ≥ MIN_HELD_OUT_LABELS human labels), the pool's pseudo-labels train
+  // only its networks, each from its own lineage (src/core/train/select.ts foldTrainSet); the embedding head trains
+  // on the human labels, so that its out-of-fold score on them stays honest (with the accepted proposals in, a
+  // linear head scored 95% of the held-out labels where its test accuracy fell from the round before).
+  const prevRecord = !own && plugin.refinement?.scratch ? (await p.artifacts.classifier())?.finetuned : undefined;
+  const prevScratch = prevRecord?.kind === 'scratch' ? prevRecord : undefined;
+  const folds = !own && plugin.refinement?.scratch ? foldsFor(set, ENSEMBLE_FOLDS, p.config.seed, prevScratch?.folds) : undefined;
+  const headSet = folds ? humanOnly(set) : set;
   let state: unknown;
   let head: TrainSummary['head'];
   let probs: Float32Array;
@@ -191,7 +201,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     const graph = embHead === 'spread' ? await knnGraph(p, X, n, dim, version, opts) : undefined;
     const fitted = await p.workers.run(
       'fit',
-      { X, n, dim, train: set, nClasses: C, seed: p.config.seed, head: embHead, graph },
+      { X, n, dim, train: headSet, nClasses: C, seed: p.config.seed, head: embHead, graph },
       { signal: opts.signal, onProgress: opts.onProgress },
     );
     state = fitted;
@@ -216,8 +226,6 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
       { name: head, accuracy: oofAccuracyOn(headState.oof, split.rows, split.y, C), value: { probs } },
     ];
     const scratch = plugin.refinement?.scratch;
-    // The scratch candidate is a k-fold ensemble scored on every human label out of fold (not only the fifth).
-    const folds = scratch ? humanFolds(set, ENSEMBLE_FOLDS, p.config.seed) : undefined;
     if (refine || (scratch && folds)) {
       const { data, failed } = await plugin.load(ctx, p.root, p.items.list, { ...opts, cache: true });
       if (failed.length) {
@@ -231,8 +239,19 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
         cands.push({ name: 'finetuned', accuracy: r.record.estimatedAccuracy, value: { probs: r.probs, record: r.record } });
       }
       if (scratch && folds) {
-        const all = { index: set.index, y: set.y, weight: set.weight };
-        const r = await scratch(ctx, { model, data, all, ...folds, nClasses: C }, opts);
+        // Network f's pseudo-labels come from the last train's network f when it held out the same fold.
+        const teachers =
+          prevScratch && folds.reused && prevScratch.networks.length === folds.k && plugin.refinement
+            ? await Promise.all(
+                prevScratch.networks.map((name) => plugin.refinement!.predict(ctx, { ...prevScratch, networks: [name] }, data, C, opts)),
+              )
+            : undefined;
+        const fits = Array.from({ length: folds.k }, (_, f) => foldTrainSet(set, folds.fold, f, C, teachers?.[f]));
+        const r = await scratch(
+          ctx,
+          { model, data, fits: fits.map((x) => x.set), rows: folds.rows, y: folds.y, rowFold: folds.rowFold, pseudo: fits[0].pseudo, nClasses: C },
+          opts,
+        );
         const rowsC = Int32Array.from(folds.rows.keys());
         // Scored on every human label out of fold; the head's own score on the same rows (its out-of-fold
         // predictions) so that the two compare on equal terms.

@@ -171,3 +171,85 @@ export function oofRows(oof: { index: number[]; probs: number[] }, rows: Int32Ar
   }
   return out;
 }
+
+/**
+ * The folds of the human labels for a train: the last train's (`prev`, pool rows → fold) when its human labels
+ * were exactly these (same rows, same classes), so that network f of this train and of the last one held out the
+ * same labels; else new ones (humanFolds). `reused` says which.
+ */
+export function foldsFor(
+  train: TrainSet & { holdout: Uint8Array },
+  k: number,
+  seed: number,
+  prev?: { rows: number[]; y: number[]; fold: number[] },
+): (HumanFolds & { reused: boolean }) | undefined {
+  const human = [...Array(train.index.length).keys()].filter((p) => train.holdout[p] === 1);
+  if (prev && prev.rows.length === human.length && human.length >= MIN_HELD_OUT_LABELS) {
+    const at = new Map(prev.rows.map((r, j) => [r, j]));
+    const K = Math.max(...prev.fold) + 1;
+    const same = human.every((p) => {
+      const j = at.get(train.index[p]);
+      return j !== undefined && prev.y[j] === train.y[p] && prev.fold[j] >= 0;
+    });
+    if (same && K >= 2) {
+      const fold = new Int32Array(train.index.length).fill(-1);
+      human.forEach((p) => (fold[p] = prev.fold[at.get(train.index[p])!]));
+      return {
+        fold,
+        k: K,
+        rows: Int32Array.from(human, (p) => train.index[p]),
+        y: Int32Array.from(human, (p) => train.y[p]),
+        rowFold: Int32Array.from(human, (p) => fold[p]),
+        reused: true,
+      };
+    }
+  }
+  const f = humanFolds(train, k, seed);
+  return f && { ...f, reused: false };
+}
+
+/**
+ * The train set of network f of a k-fold ensemble: the human labels not in fold f, and the other labels
+ * (accepted proposals, pseudo-labels) only with `teacher` — the n × C outputs of the last train's network f, which
+ * never saw fold f — whose class replaces theirs: a pseudo-label chosen by a model that saw a held-out label would
+ * carry that label into the network scored on it (measured: the held-out estimate and the proposals' expected
+ * precision drifted up after round 1). Without a teacher, network f trains on its human labels only.
+ */
+export function foldTrainSet(
+  train: TrainSet & { holdout: Uint8Array },
+  fold: Int32Array,
+  f: number,
+  C: number,
+  teacher?: Float32Array,
+): { set: TrainSet; pseudo: number } {
+  const idx: number[] = [];
+  const ys: number[] = [];
+  const ws: number[] = [];
+  let pseudo = 0;
+  for (let p = 0; p < train.index.length; p++) {
+    if (train.holdout[p] === 1) {
+      if (fold[p] === f) continue;
+      idx.push(train.index[p]);
+      ys.push(train.y[p]);
+    } else {
+      if (!teacher) continue;
+      idx.push(train.index[p]);
+      ys.push(argmaxRow(teacher, train.index[p], C));
+      pseudo++;
+    }
+    ws.push(train.weight[p]);
+  }
+  return { set: { index: Int32Array.from(idx), y: Int32Array.from(ys), weight: Float32Array.from(ws) }, pseudo };
+}
+
+/** The human labels of a train set only (holdout[k] = 1). */
+export function humanOnly<T extends TrainSet & { holdout: Uint8Array }>(train: T): T {
+  const keep = [...Array(train.index.length).keys()].filter((p) => train.holdout[p] === 1);
+  return {
+    ...train,
+    index: Int32Array.from(keep, (p) => train.index[p]),
+    y: Int32Array.from(keep, (p) => train.y[p]),
+    weight: Float32Array.from(keep, (p) => train.weight[p]),
+    holdout: new Uint8Array(keep.length).fill(1),
+  };
+}

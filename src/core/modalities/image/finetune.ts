@@ -11,7 +11,7 @@ import type { ModalityContext, Refinement, StageOptions } from '../types';
 import { combineProgress } from '../../util/progress';
 import { readJson } from '../../util/files';
 import * as path from 'node:path';
-import { outOfFoldRows, withoutFold } from '../../train/select';
+import { outOfFoldRows } from '../../train/select';
 
 /** What a fine-tuning made (saved in classifier.json). */
 export interface FinetuneRecord {
@@ -27,6 +27,12 @@ export interface FinetuneRecord {
   seconds: number;
   /** 'finetuned' (from the pretrained encoder, with the teacher's guesses) or 'scratch' (from random init, on the labels). */
   kind?: 'finetuned' | 'scratch';
+  /**
+   * The scratch ensemble's folds of the human labels (pool rows, classes, fold of each): the next train reuses them
+   * while the human labels are the same, so network f's pseudo-labels can come from the last network f (which
+   * never saw fold f).
+   */
+  folds?: { rows: number[]; y: number[]; fold: number[] };
   /** Set when the predictions are this share of the embedding head's probabilities plus the rest of the networks'. */
   mixHead?: number;
 }
@@ -86,9 +92,9 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
     async scratch(ctx, o, opts) {
       const t0 = Date.now();
       const C = o.nClasses;
-      const K = o.k;
+      const fits = o.fits;
+      const K = fits.length;
       const merge = combineProgress('train', K, opts.onProgress);
-      const fits = Array.from({ length: K }, (_, f) => withoutFold(o.all, o.fold, f));
       const networks = fits.map((_, f) => `finetune-${o.model}-scratch${f}`);
       const epochsOf = (m: number) => scratchEpochs(m, Math.min(Math.max(SCRATCH_ITEMS_SEEN, 10 * m), 50 * o.data.n));
       // No worker pinned: the pool runs them on whichever worker is free, as many at a time as it has.
@@ -132,7 +138,8 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
           initFrom: null,
           epochs: epochsOf(fits[0].index.length),
           temperature: oof.temperature,
-          trainedOn: { labels: o.all.index.length, pseudo: 0 },
+          trainedOn: { labels: o.rows.length, pseudo: o.pseudo },
+          folds: { rows: [...o.rows], y: [...o.y], fold: [...o.rowFold] },
           calibrationItems: m,
           estimatedAccuracy: oof.accuracy,
           itemsPerSecond: runs.reduce((s, r) => s + r.itemsPerSecond * r.seconds, 0) / Math.max(1e-3, (Date.now() - t0) / 1000),
