@@ -59,7 +59,7 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     assert.equal(ch.heldOut, 3 * per.size, 'every human label is scored out of fold');
     assert.deepEqual(
       ch.candidates.map((c) => c.name),
-      [`${tr.head}+scratch`, tr.head, 'finetuned', 'scratch'],
+      ['scratch', `${tr.head}+scratch`, tr.head, 'finetuned'],
     );
     for (const c of ch.candidates) assert.ok(c.accuracy !== null && c.accuracy >= 0 && c.accuracy <= 1, `${c.name} scored`);
     const best = Math.max(...ch.candidates.map((c) => c.accuracy ?? 0));
