@@ -109,6 +109,14 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     assert.notEqual(plain.finetuned?.kind, 'finetuned');
     const left = fs.readdirSync(models).filter((d) => d.startsWith('finetune-'));
     assert.deepEqual(left.sort(), (plain.finetuned?.networks ?? []).slice().sort(), 'the earlier networks are removed');
+    // The same human labels again: the scratch ensemble's networks are reused (same folds), not trained again.
+    if (plain.finetuned?.kind === 'scratch') {
+      const again = await p.train({ finetune: false });
+      assert.deepEqual(again.finetuned?.networks ?? plain.finetuned.networks, plain.finetuned.networks, 'the same networks');
+      const s = again.chosen!.candidates.find((c) => c.name === 'scratch');
+      assert.equal(s?.accuracy, plain.chosen!.candidates.find((c) => c.name === 'scratch')?.accuracy, 'the same held-out score');
+      for (const name of plain.finetuned.networks) assert.ok(fs.existsSync(path.join(models, name, 'weights.bin')), `${name} kept`);
+    }
   } finally {
     await p.dispose();
   }

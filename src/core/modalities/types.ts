@@ -74,6 +74,8 @@ export interface Refinement<M extends Modality, R> {
       rowFold: Int32Array;
       pseudo: number;
       nClasses: number;
+      /** Networks of the last train trained on these same `fits`: used as they are instead of training again. */
+      reuse?: string[];
     },
     opts: StageOptions,
   ): Promise<{ probs: Float32Array; oofProbs: Float32Array; record: R }>;

@@ -95,26 +95,29 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
       const fits = o.fits;
       const K = fits.length;
       const merge = combineProgress('train', K, opts.onProgress);
-      const networks = fits.map((_, f) => `finetune-${o.model}-scratch${f}`);
+      const networks = o.reuse?.length === K ? o.reuse : fits.map((_, f) => `finetune-${o.model}-scratch${f}`);
       const epochsOf = (m: number) => scratchEpochs(m, Math.min(Math.max(SCRATCH_ITEMS_SEEN, 10 * m), 50 * o.data.n));
       // No worker pinned: the pool runs them on whichever worker is free, as many at a time as it has.
-      const runs = await Promise.all(
-        fits.map((fit, f) =>
-          ctx.runner.run(
-            'finetune',
-            {
-              data: o.data,
-              train: fit,
-              nClasses: C,
-              epochs: epochsOf(fit.index.length),
-              seed: ctx.config.seed + 211 + 17 * f,
-              initFrom: '',
-              checkpointDir: ctx.paths.checkpoint(networks[f]),
-            },
-            { signal: opts.signal, onProgress: merge(f) },
-          ),
-        ),
-      );
+      const runs =
+        o.reuse?.length === K
+          ? []
+          : await Promise.all(
+              fits.map((fit, f) =>
+                ctx.runner.run(
+                  'finetune',
+                  {
+                    data: o.data,
+                    train: fit,
+                    nClasses: C,
+                    epochs: epochsOf(fit.index.length),
+                    seed: ctx.config.seed + 211 + 17 * f,
+                    initFrom: '',
+                    checkpointDir: ctx.paths.checkpoint(networks[f]),
+                  },
+                  { signal: opts.signal, onProgress: merge(f) },
+                ),
+              ),
+            );
       const per = await Promise.all(networks.map((name) => networkLogits(ctx, [name], o.data, opts)));
       const n = o.data.n;
       const ens = new Float32Array(n * C);
