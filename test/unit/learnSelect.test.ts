@@ -93,7 +93,8 @@ test('humanFolds: every human label in exactly one stratified fold, accepted lab
     const fit = withoutFold(t, f.fold, g);
     assert.equal(fit.index.length, t.index.length - 10);
     f.rows.forEach((r, j) => assert.equal(fit.index.includes(r), f.rowFold[j] !== g, 'a model never sees its own fold'));
-    for (let p = 0; p < t.index.length; p++) if (t.holdout[p] === 0) assert.ok(fit.index.includes(t.index[p]), 'every model trains on the accepted labels');
+    for (let p = 0; p < t.index.length; p++)
+      if (t.holdout[p] === 0) assert.ok(fit.index.includes(t.index[p]), 'every model trains on the accepted labels');
   }
   assert.equal(humanFolds(trainSet(2, 4), 4, 3), undefined, 'none below the minimum of human labels');
   assert.equal(humanFolds(trainSet(3, 4), 4, 3)?.k, 4);
@@ -159,7 +160,10 @@ test('outOfFoldRows picks each row from the model that did not see it; oofRows r
   assert.deepEqual([...out], [0, 1, 1, 0, 0, 1]);
   assert.throws(() => outOfFoldRows(models, Int32Array.from([2, 0, 0]), rows, C), /no model for fold 2/);
   const oof = { index: [3, 5, 0], probs: [0.1, 0.9, 0.2, 0.8, 0.7, 0.3] };
-  assert.deepEqual([...oofRows(oof, rows, C)!].map((x) => +x.toFixed(2)), [0.2, 0.8, 0.7, 0.3, 0.1, 0.9]);
+  assert.deepEqual(
+    [...oofRows(oof, rows, C)!].map((x) => +x.toFixed(2)),
+    [0.2, 0.8, 0.7, 0.3, 0.1, 0.9],
+  );
   assert.equal(oofRows(oof, Int32Array.from([4]), C), undefined, 'a row without an out-of-fold prediction');
 });
 

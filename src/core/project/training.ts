@@ -252,12 +252,25 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
         // those of the last train (the same folds), its networks are the same model and are reused, not retrained.
         const fits = Array.from({ length: folds.k }, (_, f) => foldTrainSet(set, folds.fold, f, C));
         const reuse =
-          prevScratch && folds.reused && prevScratch.networks.length === folds.k && (await allExist(prevScratch.networks.map((x) => p.paths.checkpoint(x))))
+          prevScratch &&
+          folds.reused &&
+          prevScratch.networks.length === folds.k &&
+          (await allExist(prevScratch.networks.map((x) => p.paths.checkpoint(x))))
             ? prevScratch.networks
             : undefined;
         const r = await scratch(
           ctx,
-          { model, data, fits: fits.map((x) => x.set), rows: folds.rows, y: folds.y, rowFold: folds.rowFold, pseudo: 0, nClasses: C, reuse },
+          {
+            model,
+            data,
+            fits: fits.map((x) => x.set),
+            rows: folds.rows,
+            y: folds.y,
+            rowFold: folds.rowFold,
+            pseudo: 0,
+            nClasses: C,
+            reuse,
+          },
           opts,
         );
         const rowsC = Int32Array.from(folds.rows.keys());

@@ -125,7 +125,13 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
       const m = o.rows.length;
       const oof = await ctx.runner.run(
         'calibrateLogits',
-        { logits: outOfFoldRows(per, o.rowFold, o.rows, C), n: m, nClasses: C, calRows: Int32Array.from({ length: m }, (_, j) => j), calY: o.y },
+        {
+          logits: outOfFoldRows(per, o.rowFold, o.rows, C),
+          n: m,
+          nClasses: C,
+          calRows: Int32Array.from({ length: m }, (_, j) => j),
+          calY: o.y,
+        },
         { signal: opts.signal },
       );
       const cal = await ctx.runner.run(
