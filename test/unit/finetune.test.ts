@@ -111,7 +111,18 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     assert.deepEqual(left.sort(), (plain.finetuned?.networks ?? []).slice().sort(), 'the earlier networks are removed');
     // The same human labels again: the scratch ensemble's networks are reused (same folds), not trained again.
     if (plain.finetuned?.kind === 'scratch') {
+      // Accepted proposals do not change the model (the candidates learn the human labels only), nor its class
+      // priors (estimated against the human labels' priors, not those of the accepted ones).
+      const beforeAccept = new Map([...truth.keys()].map((item) => [item, p.predictionFor(item)]));
+      await p.propose({ threshold: 0.3 });
+      const accepted = await p.acceptAbove(0.3);
+      assert.ok(accepted.length > 0, 'some proposals accepted');
       const again = await p.train({ finetune: false });
+      for (const [item, pr] of beforeAccept) {
+        if (accepted.some((e) => e.item === item)) continue;
+        assert.equal(p.predictionFor(item)?.label, pr?.label, `${item}: same prediction`);
+        assert.ok(Math.abs((p.predictionFor(item)?.confidence ?? 0) - (pr?.confidence ?? 0)) < 1e-5, `${item}: same confidence`);
+      }
       assert.deepEqual(again.finetuned?.networks ?? plain.finetuned.networks, plain.finetuned.networks, 'the same networks');
       const s = again.chosen!.candidates.find((c) => c.name === 'scratch');
       assert.equal(s?.accuracy, plain.chosen!.candidates.find((c) => c.name === 'scratch')?.accuracy, 'the same held-out score');
