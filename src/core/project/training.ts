@@ -188,7 +188,9 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
   // only its networks, each from its own lineage (src/core/train/select.ts foldTrainSet); the embedding head trains
   // on the human labels, so that its out-of-fold score on them stays honest (with the accepted proposals in, a
   // linear head scored 95% of the held-out labels where its test accuracy fell from the round before).
-  const prevRecord = !own && plugin.refinement?.scratch ? (await p.artifacts.classifier())?.finetuned : undefined;
+  const prevFile = !own && plugin.refinement?.scratch ? await p.artifacts.classifier() : undefined;
+  const prevRecord =
+    prevFile?.finetuned ?? ((prevFile?.state as ClassifierState | undefined)?.keptCandidate as ClassifierFile['finetuned']);
   const prevScratch = prevRecord?.kind === 'scratch' ? prevRecord : undefined;
   const folds = !own && plugin.refinement?.scratch ? foldsFor(set, ENSEMBLE_FOLDS, p.config.seed, prevScratch?.folds) : undefined;
   const headSet = folds ? humanOnly(set) : set;
@@ -315,6 +317,9 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
       state = { ...headState, priorWeights: pri.weights };
     }
     chosen.priors = { estimate: pri.priors, applied: apply };
+    // The scratch ensemble when it was not chosen: kept (networks and record) for the next train to reuse.
+    const kept = cands.find((c) => c.name === 'scratch')?.value?.record;
+    if (kept && finetuned?.kind !== 'scratch') state = { ...(state as ClassifierState), keptCandidate: kept };
   }
   const t4 = Date.now();
   const time = new Date().toISOString();
@@ -323,7 +328,8 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     { version: model, backend: p.workers.backend, time, classes, tasks, dim, estimatedAccuracy, state, finetuned },
     { meta, probs },
   );
-  await removeStaleNetworks(p.paths.models, finetuned?.networks ?? []);
+  const keptNets = ((state as ClassifierState | undefined)?.keptCandidate as ClassifierFile['finetuned'])?.networks ?? [];
+  await removeStaleNetworks(p.paths.models, [...(finetuned?.networks ?? []), ...keptNets]);
   const history = await p.artifacts.history();
   history.push({ round: history.length + 1, time, model, labelled, estimatedAccuracy });
   await p.artifacts.saveHistory(history);
