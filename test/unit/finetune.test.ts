@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Project } from '../../src/core/project';
 import { workerRunner } from '../../src/worker/runner';
+import { ENSEMBLE_FOLDS } from '../../src/core/train/select';
 
 let tmp: string;
 before(() => {
@@ -50,14 +51,15 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     }
     const progress: string[] = [];
     const tr = await p.train({ finetune: true, onProgress: (x) => x.message && progress.push(x.message) });
-    // The candidates — the head, the fine-tuned encoder, the encoder from scratch, head + scratch — are scored on
-    // the same held-out fifth of the human labels, and the best one predicts.
+    // The candidates — the head, the fine-tuned encoder, the encoder from scratch (a k-fold ensemble), head +
+    // scratch — are scored on held-out human labels (the ensemble and the head on every one, out of fold; the
+    // fine-tuned encoder on a fifth), and the best one predicts.
     const ch = tr.chosen;
     assert.ok(ch, 'the summary reports the choice');
-    assert.ok(ch.heldOut > 0 && ch.heldOut <= per.size, `about a fifth held out: ${ch.heldOut}`);
+    assert.equal(ch.heldOut, 3 * per.size, 'every human label is scored out of fold');
     assert.deepEqual(
       ch.candidates.map((c) => c.name),
-      [`${tr.head}+scratch`, tr.head, 'finetuned', 'scratch'],
+      ['scratch', `${tr.head}+scratch`, tr.head, 'finetuned'],
     );
     for (const c of ch.candidates) assert.ok(c.accuracy !== null && c.accuracy >= 0 && c.accuracy <= 1, `${c.name} scored`);
     const best = Math.max(...ch.candidates.map((c) => c.accuracy ?? 0));
@@ -74,9 +76,9 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     else {
       assert.ok(f, 'the networks that predict are reported');
       assert.equal(f.kind, ch.name === 'finetuned' ? 'finetuned' : 'scratch');
-      assert.equal(f.networks.length, ch.name === 'finetuned' ? 2 : 1);
+      assert.equal(f.networks.length, ch.name === 'finetuned' ? 2 : ENSEMBLE_FOLDS);
       assert.equal(f.initFrom, ch.name === 'finetuned' ? 'simclr' : null);
-      assert.equal(f.calibrationItems, ch.heldOut);
+      assert.equal(f.calibrationItems, ch.name === 'finetuned' ? Math.round(ch.heldOut / 5) : ch.heldOut);
       assert.ok(f.temperature > 0 && Number.isFinite(f.temperature));
       for (const name of f.networks) assert.ok(fs.existsSync(path.join(models, name, 'weights.bin')), `${name} saved`);
       assert.deepEqual(cf.finetuned.networks, f.networks);
@@ -107,6 +109,25 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     assert.notEqual(plain.finetuned?.kind, 'finetuned');
     const left = fs.readdirSync(models).filter((d) => d.startsWith('finetune-'));
     assert.deepEqual(left.sort(), (plain.finetuned?.networks ?? []).slice().sort(), 'the earlier networks are removed');
+    // The same human labels again: the scratch ensemble's networks are reused (same folds), not trained again.
+    if (plain.finetuned?.kind === 'scratch') {
+      // Accepted proposals do not change the model (the candidates learn the human labels only), nor its class
+      // priors (estimated against the human labels' priors, not those of the accepted ones).
+      const beforeAccept = new Map([...truth.keys()].map((item) => [item, p.predictionFor(item)]));
+      await p.propose({ threshold: 0.3 });
+      const accepted = await p.acceptAbove(0.3);
+      assert.ok(accepted.length > 0, 'some proposals accepted');
+      const again = await p.train({ finetune: false });
+      for (const [item, pr] of beforeAccept) {
+        if (accepted.some((e) => e.item === item)) continue;
+        assert.equal(p.predictionFor(item)?.label, pr?.label, `${item}: same prediction`);
+        assert.ok(Math.abs((p.predictionFor(item)?.confidence ?? 0) - (pr?.confidence ?? 0)) < 1e-5, `${item}: same confidence`);
+      }
+      assert.deepEqual(again.finetuned?.networks ?? plain.finetuned.networks, plain.finetuned.networks, 'the same networks');
+      const s = again.chosen!.candidates.find((c) => c.name === 'scratch');
+      assert.equal(s?.accuracy, plain.chosen!.candidates.find((c) => c.name === 'scratch')?.accuracy, 'the same held-out score');
+      for (const name of plain.finetuned.networks) assert.ok(fs.existsSync(path.join(models, name, 'weights.bin')), `${name} kept`);
+    }
   } finally {
     await p.dispose();
   }

@@ -12,6 +12,13 @@ import {
   oofAccuracyOn,
   withoutPositions,
   MIN_HELD_OUT_LABELS,
+  humanFolds,
+  withoutFold,
+  outOfFoldRows,
+  oofRows,
+  foldsFor,
+  foldTrainSet,
+  humanOnly,
 } from '../../src/core/train/select';
 import { applyPriorWeights, estimatePoolPriors, trainingPriors } from '../../src/core/train/priors';
 import { planStudent } from '../../src/core/train/selfTraining';
@@ -55,6 +62,109 @@ test('calibrationSplit: a stratified fifth of the human labels only, the same ro
   const few = trainSet(2, 4);
   assert.ok(few.index.length < MIN_HELD_OUT_LABELS);
   assert.equal(calibrationSplit(few, 3).positions.size, 0, 'nothing held out below the minimum');
+});
+
+test('humanFolds: every human label in exactly one stratified fold, accepted labels in none; each model trains without its fold', () => {
+  const t = trainSet(10, 4, 5);
+  const f = humanFolds(t, 4, 3);
+  assert.ok(f);
+  assert.equal(f.k, 4);
+  assert.equal(f.rows.length, 40, 'all 40 human labels are scored, not a fifth');
+  const perFold = new Map<number, number[]>();
+  for (let p = 0; p < t.index.length; p++) {
+    if (t.holdout[p] === 0) assert.equal(f.fold[p], -1, 'accepted labels are in no fold');
+    else {
+      assert.ok(f.fold[p] >= 0 && f.fold[p] < 4);
+      const ys = perFold.get(f.fold[p]) ?? [];
+      ys.push(t.y[p]);
+      perFold.set(f.fold[p], ys);
+    }
+  }
+  for (const ys of perFold.values()) {
+    assert.equal(ys.length, 10, 'equal folds');
+    for (let c = 0; c < 4; c++) assert.ok(ys.filter((y) => y === c).length >= 2, 'stratified: every class in every fold');
+  }
+  f.rows.forEach((r, j) => {
+    const p = t.index.indexOf(r);
+    assert.equal(f.y[j], t.y[p]);
+    assert.equal(f.rowFold[j], f.fold[p]);
+  });
+  for (let g = 0; g < 4; g++) {
+    const fit = withoutFold(t, f.fold, g);
+    assert.equal(fit.index.length, t.index.length - 10);
+    f.rows.forEach((r, j) => assert.equal(fit.index.includes(r), f.rowFold[j] !== g, 'a model never sees its own fold'));
+    for (let p = 0; p < t.index.length; p++)
+      if (t.holdout[p] === 0) assert.ok(fit.index.includes(t.index[p]), 'every model trains on the accepted labels');
+  }
+  assert.equal(humanFolds(trainSet(2, 4), 4, 3), undefined, 'none below the minimum of human labels');
+  assert.equal(humanFolds(trainSet(3, 4), 4, 3)?.k, 4);
+  assert.deepEqual(humanFolds(t, 4, 3)?.fold, f.fold, 'the same seed gives the same folds');
+});
+
+test('foldsFor keeps the last folds while the human labels are the same, and makes new ones when they change', () => {
+  const t = trainSet(5, 3, 4);
+  const first = foldsFor(t, 4, 1);
+  assert.ok(first && !first.reused);
+  const prev = { rows: [...first.rows], y: [...first.y], fold: [...first.rowFold] };
+  // The next train: same human labels, other accepted labels, another seed — the same folds by pool row.
+  const grown = {
+    index: Int32Array.from([...t.index, 1000, 1001, 1002]),
+    y: Int32Array.from([...t.y, 0, 1, 2]),
+    weight: new Float32Array(t.index.length + 3).fill(1),
+    holdout: Uint8Array.from([...t.holdout, 0, 0, 0]),
+  };
+  const again = foldsFor(grown, 4, 99, prev);
+  assert.ok(again?.reused);
+  assert.deepEqual([...again.rowFold], prev.fold);
+  assert.deepEqual([...again.rows], prev.rows);
+  // A human label changed class: new folds.
+  const changed = trainSet(5, 3, 4);
+  changed.y[0] = 2;
+  assert.equal(foldsFor(changed, 4, 1, prev)?.reused, false);
+  // One more human label: new folds over all of them.
+  const more = foldsFor(trainSet(6, 3, 4), 4, 1, prev);
+  assert.ok(more && !more.reused && more.rows.length === 18);
+});
+
+test('foldTrainSet: pseudo-labels only from the teacher that never saw the fold, none without it; humanOnly', () => {
+  const C = 3;
+  const t = trainSet(5, C, 2); // per class: 5 human then 2 accepted
+  const f = foldsFor(t, 4, 1)!;
+  const bare = foldTrainSet(t, f.fold, 0, C);
+  assert.equal(bare.pseudo, 0);
+  assert.equal(bare.set.index.length, 15 - f.rowFold.filter((g) => g === 0).length, 'human labels outside fold 0 only');
+  // A teacher that says class 2 for every row: the accepted labels take its class, the human ones keep theirs.
+  const n = Math.max(...t.index) + 1;
+  const teacher = Float32Array.from({ length: n * C }, (_, q) => (q % C === 2 ? 0.9 : 0.05));
+  const tf = foldTrainSet(t, f.fold, 1, C, teacher);
+  assert.equal(tf.pseudo, 6);
+  for (let k = 0; k < tf.set.index.length; k++) {
+    const p = t.index.indexOf(tf.set.index[k]);
+    if (t.holdout[p] === 1) {
+      assert.equal(tf.set.y[k], t.y[p]);
+      assert.notEqual(f.fold[p], 1, 'fold 1 is held out of network 1');
+    } else assert.equal(tf.set.y[k], 2, "an accepted label takes the teacher's class");
+  }
+  const h = humanOnly(t);
+  assert.equal(h.index.length, 15);
+  assert.ok(h.holdout.every((x) => x === 1));
+  h.index.forEach((r, k) => assert.equal(h.y[k], t.y[t.index.indexOf(r)]));
+});
+
+test('outOfFoldRows picks each row from the model that did not see it; oofRows reads a head by pool row', () => {
+  const C = 2;
+  // Model f answers class f for every row.
+  const models = [0, 1].map((f) => Float32Array.from({ length: 6 * C }, (_, q) => (q % C === f ? 1 : 0)));
+  const rows = Int32Array.from([5, 0, 3]);
+  const out = outOfFoldRows(models, Int32Array.from([1, 0, 1]), rows, C);
+  assert.deepEqual([...out], [0, 1, 1, 0, 0, 1]);
+  assert.throws(() => outOfFoldRows(models, Int32Array.from([2, 0, 0]), rows, C), /no model for fold 2/);
+  const oof = { index: [3, 5, 0], probs: [0.1, 0.9, 0.2, 0.8, 0.7, 0.3] };
+  assert.deepEqual(
+    [...oofRows(oof, rows, C)!].map((x) => +x.toFixed(2)),
+    [0.2, 0.8, 0.7, 0.3, 0.1, 0.9],
+  );
+  assert.equal(oofRows(oof, Int32Array.from([4]), C), undefined, 'a row without an out-of-fold prediction');
 });
 
 test('candidate selection picks the model that is right more often on the held-out labels', () => {

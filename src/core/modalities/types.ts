@@ -58,16 +58,27 @@ export interface Refinement<M extends Modality, R> {
   ): Promise<{ probs: Float32Array; record: R }>;
   /**
    * Optional candidate model trained on the labels alone (images: the encoder from scratch), for the choice by
-   * held-out human labels (src/core/train/select.ts): `fit` is the train set without the held-out labels
-   * (`calRows`, `calY`), `all` the whole train set. Returns the calibrated probabilities it predicts with, those of
-   * the model that never saw the held-out labels (`heldOutProbs`, to score it; the same when it predicts with that
-   * one), and what `predict` needs.
+   * held-out human labels (src/core/train/select.ts): a k-fold ensemble, model f trained on `fits[f]` (the labels
+   * without the human labels of fold f). Returns the calibrated probabilities it predicts with (the ensemble), the
+   * calibrated out-of-fold probabilities of the human labels (`oofProbs`, rows × C: row j = pool row `rows[j]`, from
+   * model `rowFold[j]`), to score it, and what `predict` needs (`folds` is kept in it for the next train).
    */
   scratch?(
     ctx: ModalityContext,
-    o: { model: string; data: DataOf<M>; fit: TrainSet; all: TrainSet; calRows: Int32Array; calY: Int32Array; nClasses: number },
+    o: {
+      model: string;
+      data: DataOf<M>;
+      fits: TrainSet[];
+      rows: Int32Array;
+      y: Int32Array;
+      rowFold: Int32Array;
+      pseudo: number;
+      nClasses: number;
+      /** Networks of the last train trained on these same `fits`: used as they are instead of training again. */
+      reuse?: string[];
+    },
     opts: StageOptions,
-  ): Promise<{ probs: Float32Array; heldOutProbs: Float32Array; record: R }>;
+  ): Promise<{ probs: Float32Array; oofProbs: Float32Array; record: R }>;
   /** Probabilities for other items (a held-out folder) from what `run` saved. */
   predict(ctx: ModalityContext, record: R, data: DataOf<M>, nClasses: number, opts: StageOptions): Promise<Float32Array>;
   /** Model folders under .selflabel/models that `record` uses (the others are deleted after a train). */

@@ -38,6 +38,11 @@ export interface ClassifierState extends CalibrationFields {
    * probability is multiplied by (then renormalised) for the pool and every other folder.
    */
   priorWeights?: number[];
+  /**
+   * A candidate trained on the labels that was not chosen (images: the scratch ensemble's record), kept with its
+   * networks so that the next train with the same human labels reuses it instead of training it again.
+   */
+  keptCandidate?: unknown;
 }
 
 export interface ClassifierOptions {

@@ -99,3 +99,157 @@ export function chooseCandidate<T>(cands: Candidate<T>[]): Candidate<T> {
   }
   return best;
 }
+
+/** Networks in the k-fold ensemble of a candidate trained on the labels (images: the encoder from scratch). */
+export const ENSEMBLE_FOLDS = 4;
+
+export interface HumanFolds {
+  /** Per position of the train set: the fold (0..k−1) of a human label, −1 for every other label. */
+  fold: Int32Array;
+  k: number;
+  /** Pool rows and classes of all the human labels, in position order (each is out of fold for exactly one network). */
+  rows: Int32Array;
+  y: Int32Array;
+  /** The fold of each of `rows`. */
+  rowFold: Int32Array;
+}
+
+/**
+ * The human labels of a train set (holdout[k] = 1) in k stratified folds, chosen by `seed`, so that k models, model
+ * f trained without fold f, score every human label out of fold (instead of a fifth of them: 5× the rows, so a
+ * choice between candidates a few points apart is not a coin toss). Accepted and pseudo-labels get fold −1 (every
+ * model trains on them). Undefined below MIN_HELD_OUT_LABELS human labels; k is at most the number of them.
+ */
+export function humanFolds(train: TrainSet & { holdout: Uint8Array }, k: number, seed: number): HumanFolds | undefined {
+  const human = [...Array(train.index.length).keys()].filter((p) => train.holdout[p] === 1);
+  const K = Math.min(k, human.length);
+  if (human.length < MIN_HELD_OUT_LABELS || K < 2) return undefined;
+  const f = stratifiedFolds(human, train.y, K, new Rng(seed + 13));
+  const fold = new Int32Array(train.index.length).fill(-1);
+  human.forEach((p, j) => (fold[p] = f[j]));
+  return {
+    fold,
+    k: K,
+    rows: Int32Array.from(human, (p) => train.index[p]),
+    y: Int32Array.from(human, (p) => train.y[p]),
+    rowFold: Int32Array.from(human, (p) => fold[p]),
+  };
+}
+
+/** The train set of model `f` of a k-fold ensemble: every label but the human labels of fold f. */
+export function withoutFold(train: TrainSet, fold: Int32Array, f: number): TrainSet {
+  const out = new Set<number>();
+  fold.forEach((g, p) => g === f && out.add(p));
+  return withoutPositions(train, out);
+}
+
+/**
+ * Out-of-fold rows of k models' n × C outputs: row j is model fold[j]'s output for pool row rows[j]. The models'
+ * outputs are `perModel[f]` (n × C each).
+ */
+export function outOfFoldRows(perModel: Float32Array[], foldOfRow: Int32Array, rows: Int32Array, C: number): Float32Array {
+  const out = new Float32Array(rows.length * C);
+  rows.forEach((r, j) => {
+    const m = perModel[foldOfRow[j]];
+    if (!m) throw new Error(`no model for fold ${foldOfRow[j]}`);
+    out.set(m.subarray(r * C, (r + 1) * C), j * C);
+  });
+  return out;
+}
+
+/**
+ * A head's out-of-fold predictions (oof.index: pool rows, oof.probs row-major) for pool rows `rows`, as rows × C;
+ * undefined when one of them has no out-of-fold prediction.
+ */
+export function oofRows(oof: { index: number[]; probs: number[] }, rows: Int32Array, C: number): Float32Array | undefined {
+  const at = new Map(oof.index.map((r, k) => [r, k]));
+  const out = new Float32Array(rows.length * C);
+  for (let j = 0; j < rows.length; j++) {
+    const k = at.get(rows[j]);
+    if (k === undefined) return undefined;
+    for (let c = 0; c < C; c++) out[j * C + c] = oof.probs[k * C + c];
+  }
+  return out;
+}
+
+/**
+ * The folds of the human labels for a train: the last train's (`prev`, pool rows → fold) when its human labels
+ * were exactly these (same rows, same classes), so that network f of this train and of the last one held out the
+ * same labels; else new ones (humanFolds). `reused` says which.
+ */
+export function foldsFor(
+  train: TrainSet & { holdout: Uint8Array },
+  k: number,
+  seed: number,
+  prev?: { rows: number[]; y: number[]; fold: number[] },
+): (HumanFolds & { reused: boolean }) | undefined {
+  const human = [...Array(train.index.length).keys()].filter((p) => train.holdout[p] === 1);
+  if (prev && prev.rows.length === human.length && human.length >= MIN_HELD_OUT_LABELS) {
+    const at = new Map(prev.rows.map((r, j) => [r, j]));
+    const K = Math.max(...prev.fold) + 1;
+    const same = human.every((p) => {
+      const j = at.get(train.index[p]);
+      return j !== undefined && prev.y[j] === train.y[p] && prev.fold[j] >= 0;
+    });
+    if (same && K >= 2) {
+      const fold = new Int32Array(train.index.length).fill(-1);
+      human.forEach((p) => (fold[p] = prev.fold[at.get(train.index[p])!]));
+      return {
+        fold,
+        k: K,
+        rows: Int32Array.from(human, (p) => train.index[p]),
+        y: Int32Array.from(human, (p) => train.y[p]),
+        rowFold: Int32Array.from(human, (p) => fold[p]),
+        reused: true,
+      };
+    }
+  }
+  const f = humanFolds(train, k, seed);
+  return f && { ...f, reused: false };
+}
+
+/**
+ * The train set of network f of a k-fold ensemble: the human labels not in fold f, and the other labels
+ * (accepted proposals, pseudo-labels) only with `teacher` — the n × C outputs of the last train's network f, which
+ * never saw fold f — whose class replaces theirs: a pseudo-label chosen by a model that saw a held-out label would
+ * carry that label into the network scored on it (measured: the held-out estimate and the proposals' expected
+ * precision drifted up after round 1). Without a teacher, network f trains on its human labels only.
+ */
+export function foldTrainSet(
+  train: TrainSet & { holdout: Uint8Array },
+  fold: Int32Array,
+  f: number,
+  C: number,
+  teacher?: Float32Array,
+): { set: TrainSet; pseudo: number } {
+  const idx: number[] = [];
+  const ys: number[] = [];
+  const ws: number[] = [];
+  let pseudo = 0;
+  for (let p = 0; p < train.index.length; p++) {
+    if (train.holdout[p] === 1) {
+      if (fold[p] === f) continue;
+      idx.push(train.index[p]);
+      ys.push(train.y[p]);
+    } else {
+      if (!teacher) continue;
+      idx.push(train.index[p]);
+      ys.push(argmaxRow(teacher, train.index[p], C));
+      pseudo++;
+    }
+    ws.push(train.weight[p]);
+  }
+  return { set: { index: Int32Array.from(idx), y: Int32Array.from(ys), weight: Float32Array.from(ws) }, pseudo };
+}
+
+/** The human labels of a train set only (holdout[k] = 1). */
+export function humanOnly<T extends TrainSet & { holdout: Uint8Array }>(train: T): T {
+  const keep = [...Array(train.index.length).keys()].filter((p) => train.holdout[p] === 1);
+  return {
+    ...train,
+    index: Int32Array.from(keep, (p) => train.index[p]),
+    y: Int32Array.from(keep, (p) => train.y[p]),
+    weight: Float32Array.from(keep, (p) => train.weight[p]),
+    holdout: new Uint8Array(keep.length).fill(1),
+  };
+}
