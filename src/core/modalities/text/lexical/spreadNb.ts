@@ -21,7 +21,8 @@ import type { Progress } from '../../../types';
 import { Rng } from '../../../models/random';
 import type { TrainSet } from '../../../train/classifier';
 import { softmaxRows } from '../../../train/calibration';
-import { fitCalibrated, heldOutPlan } from '../../../train/crossval';
+import { fitCalibrated, fitFoldRederived, heldOutPlan } from '../../../train/crossval';
+import { argmaxRows } from '../../../util/math';
 import { spreadLabels, type KnnGraph } from '../../../train/graph';
 import { textFeatures, type SparseDoc, type TextFeatureOptions } from './features';
 import { abortIf, b64, fromB64, validateTrainSet } from './common';
@@ -145,11 +146,11 @@ export async function fitSpreadNbHead(o: TextHeadOptions): Promise<SpreadNbState
   }
 
   /** Spreads from the train rows in `use` over every view, then fits NB on them + every spread label. */
-  const fitWith = async (use: number[]): Promise<NbModel> => {
+  const fitWith = async (use: number[], y: Int32Array = t.y): Promise<NbModel> => {
     abortIf(o.signal);
     const seeds = {
       index: Int32Array.from(use, (k) => t.index[k]),
-      y: Int32Array.from(use, (k) => t.y[k]),
+      y: Int32Array.from(use, (k) => y[k]),
       weight: Float32Array.from(use, (k) => t.weight[k]),
     };
     // Every class spreads the same total seed mass: accepted proposals are often mostly of one class, and a class
@@ -187,7 +188,7 @@ export async function fitSpreadNbHead(o: TextHeadOptions): Promise<SpreadNbState
       docLength: 0,
       alpha: TEXT_HEAD_DEFAULTS.nbAlpha,
     });
-    done++;
+    done = Math.min(total, done + 1);
     report('classifier');
     await new Promise<void>((r) => setImmediate(r));
     return nb;
@@ -199,7 +200,25 @@ export async function fitSpreadNbHead(o: TextHeadOptions): Promise<SpreadNbState
     y: t.y,
     nClasses: C,
     rng,
-    fit: fitWith,
+    // A fold re-derives the labels no person gave from its own human labels (crossval.ts fitFoldRederived).
+    fit: (use, fold) =>
+      fold
+        ? fitFoldRederived({
+            positions: use,
+            y: t.y,
+            holdout: t.holdout,
+            fit: fitWith,
+            labelsOf: (m, pos) =>
+              argmaxRows(
+                nbLogits(
+                  m,
+                  pos.map((k) => all[t.index[k]]),
+                ),
+                pos.length,
+                C,
+              ).labels,
+          })
+        : fitWith(use),
     logitsOf: (nb, rows) =>
       nbLogits(
         nb,
