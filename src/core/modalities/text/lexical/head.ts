@@ -27,7 +27,8 @@
 import type { Progress } from '../../../types';
 import { Rng } from '../../../models/random';
 import { softmaxRows } from '../../../train/calibration';
-import { fitCalibrated, heldOutPlan } from '../../../train/crossval';
+import { argmaxRows } from '../../../util/math';
+import { fitCalibrated, fitFoldRederived, heldOutPlan } from '../../../train/crossval';
 import type { TrainSet } from '../../../train/classifier';
 import { abortIf, b64, fromB64, validateTrainSet } from './common';
 import { textFeatures, type SparseDoc } from './features';
@@ -55,6 +56,8 @@ export interface TextHeadOptions extends SpreadNbOptions {
   candidates?: readonly TextHeadCandidateName[];
   /** LSA directions of 'linear-lsa' (default: lsaDim of LINEAR_TEXT_DEFAULTS, at most one per lsaDocsPerDim pool texts). */
   lsaDim?: number;
+  /** Solver of the linear candidates (./linear.ts; default 'lbfgs'). */
+  solver?: 'lbfgs' | 'nesterov';
   /** Called with every fitted candidate's state (for inspection and research scripts). */
   onCandidate?: (name: TextHeadCandidateName, state: TextHeadState) => void;
 }
@@ -214,32 +217,47 @@ async function fitLinear(
   }
   const l2 = subword ? LINEAR_TEXT_DEFAULTS.l2Subword : LINEAR_TEXT_DEFAULTS.l2Words;
   const plan = heldOutPlan(t, o.folds ?? TEXT_HEAD_DEFAULTS.folds);
+  const fitRows = async (use: number[], y: Int32Array): Promise<SparseLogReg> => {
+    abortIf(o.signal);
+    const m = fitSparseLogReg({
+      rows: use.map((k) => rows[t.index[k]]),
+      targets: Int32Array.from(use, (k) => y[k]),
+      weight: Float32Array.from(use, (k) => t.weight[k]),
+      nClasses: C,
+      l2,
+      iterations: LINEAR_TEXT_DEFAULTS.iterations,
+      solver: o.solver,
+      signal: o.signal,
+    });
+    await new Promise<void>((r) => setImmediate(r));
+    return m;
+  };
+  const logitsOf = (m: SparseLogReg, idx: ArrayLike<number>) =>
+    sparseLogRegLogits(
+      m,
+      Array.from(idx, (i) => rows[i]),
+    );
   const { model, calibration } = await fitCalibrated<SparseLogReg>({
     plan,
     index: t.index,
     y: t.y,
     nClasses: C,
     rng: new Rng(seed),
-    fit: async (use) => {
-      abortIf(o.signal);
-      const m = fitSparseLogReg({
-        rows: use.map((k) => rows[t.index[k]]),
-        targets: Int32Array.from(use, (k) => t.y[k]),
-        weight: Float32Array.from(use, (k) => t.weight[k]),
-        nClasses: C,
-        l2,
-        iterations: LINEAR_TEXT_DEFAULTS.iterations,
-        signal: o.signal,
-      });
+    fit: async (use, fold) => {
+      // A fold re-derives the labels no person gave from its own human labels (crossval.ts fitFoldRederived).
+      const m = fold
+        ? await fitFoldRederived({
+            positions: use,
+            y: t.y,
+            holdout: t.holdout,
+            fit: fitRows,
+            labelsOf: (m1, pos) => argmaxRows(logitsOf(m1, Array.from(pos, (k) => t.index[k])), pos.length, C).labels,
+          })
+        : await fitRows(use, t.y);
       report();
-      await new Promise<void>((r) => setImmediate(r));
       return m;
     },
-    logitsOf: (m, idx) =>
-      sparseLogRegLogits(
-        m,
-        Array.from(idx, (i) => rows[i]),
-      ),
+    logitsOf,
     temperature: { minT: 1e-3, maxT: 10 },
   });
   let lsaState: LinearTextState['lsa'];
