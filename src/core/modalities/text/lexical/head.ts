@@ -56,8 +56,8 @@ export interface TextHeadOptions extends SpreadNbOptions {
   candidates?: readonly TextHeadCandidateName[];
   /** LSA directions of 'linear-lsa' (default: lsaDim of LINEAR_TEXT_DEFAULTS, at most one per lsaDocsPerDim pool texts). */
   lsaDim?: number;
-  /** Solver of the linear candidates (./linear.ts; default 'lbfgs'). */
-  solver?: 'lbfgs' | 'nesterov';
+  /** Solver of the linear candidates (./linear.ts; default 'kernel'). */
+  solver?: 'kernel' | 'lbfgs' | 'nesterov';
   /** Called with every fitted candidate's state (for inspection and research scripts). */
   onCandidate?: (name: TextHeadCandidateName, state: TextHeadState) => void;
 }
