@@ -58,7 +58,9 @@ async function main() {
         fitSec += sec;
         const probs = predictTextHead(state, ds.pool.texts);
         testAcc = accuracy(predictTextHead(state, ds.test.texts), ds.test.y, C);
-        const cands = (state.candidates ?? []).map((c) => `${c.name} ${pct(c.estimatedAccuracy ?? NaN)} ${c.seconds.toFixed(1)}s`).join(', ');
+        const cands = (state.candidates ?? [])
+          .map((c) => `${c.name} ${pct(c.estimatedAccuracy ?? NaN)} ${c.seconds.toFixed(1)}s`)
+          .join(', ');
         if (r > R) {
           console.log(`  seed ${seed} final: test ${pct(testAcc)}%  fit ${sec.toFixed(1)}s  chose ${state.chosen} [${cands}]`);
           break;
@@ -82,7 +84,10 @@ async function main() {
       );
     }
     for (const s of summary) console.log(s);
-    gaps.forEach((g, r) => g.length && console.log(`${name} round ${r + 1}: median |expected − measured| ${pct(median(g))} points [${g.map(pct).join(', ')}]`));
+    gaps.forEach(
+      (g, r) =>
+        g.length && console.log(`${name} round ${r + 1}: median |expected − measured| ${pct(median(g))} points [${g.map(pct).join(', ')}]`),
+    );
   }
 }
 main().catch((e) => {

@@ -11,7 +11,19 @@ async function main() {
     const t0 = Date.now();
     const s = await fitTextHead({ texts: ds.pool.texts, train, nClasses: C, seed, solver, candidates: cands.split(',') as never });
     const sec = (Date.now() - t0) / 1000;
-    console.log(name, seed, solver, 'test', accuracy(predictTextHead(s, ds.test.texts), ds.test.y, C).toFixed(4), 'est', s.estimatedAccuracy, 'T', s.temperature.toFixed(3), sec.toFixed(1) + 's', JSON.stringify(s.candidates));
+    console.log(
+      name,
+      seed,
+      solver,
+      'test',
+      accuracy(predictTextHead(s, ds.test.texts), ds.test.y, C).toFixed(4),
+      'est',
+      s.estimatedAccuracy,
+      'T',
+      s.temperature.toFixed(3),
+      sec.toFixed(1) + 's',
+      JSON.stringify(s.candidates),
+    );
   }
 }
 main();

@@ -145,7 +145,12 @@ export function heldOutPlan(
  * A head's whole fitting: the cross-validation over `plan.eligible` (each fold's model fitted by `fit` on every other
  * position), then the model on every position of the train set; returns that model and its calibration fields.
  */
-export async function fitCalibrated<M>(o: {
+export async function fitCalibrated<M>(o: FitCalibratedOptions<M>): Promise<{ model: M; calibration: CalibrationFields }> {
+  const cv = await crossValidateFirst(o);
+  return { model: await cv.final(), calibration: cv.calibration };
+}
+
+export interface FitCalibratedOptions<M> {
   plan: { eligible: number[]; folds: number };
   index: Int32Array;
   y: Int32Array;
@@ -155,7 +160,15 @@ export async function fitCalibrated<M>(o: {
   fit: (positions: number[], fold: boolean) => Promise<M>;
   logitsOf: (model: M, rows: Int32Array) => Float32Array;
   temperature?: { minT?: number; maxT?: number };
-}): Promise<{ model: M; calibration: CalibrationFields }> {
+}
+
+/**
+ * fitCalibrated in two steps: the cross-validation now, the model on every position when `final()` is called — so
+ * a caller comparing candidates by their out-of-fold accuracy fits only the chosen one on everything.
+ */
+export async function crossValidateFirst<M>(
+  o: FitCalibratedOptions<M>,
+): Promise<{ calibration: CalibrationFields; final: () => Promise<M> }> {
   const all = [...Array(o.index.length).keys()];
   const cv = await crossValidate({
     positions: o.plan.eligible,
@@ -164,15 +177,15 @@ export async function fitCalibrated<M>(o: {
     nClasses: o.nClasses,
     folds: o.plan.folds,
     rng: o.rng,
-    fitWithout: (out) => o.fit(
+    fitWithout: (out) =>
+      o.fit(
         all.filter((k) => !out.has(k)),
         true,
       ),
     logitsOf: o.logitsOf,
     temperature: o.temperature,
   });
-  const model = await o.fit(all, false);
-  return { model, calibration: calibrationOf(cv, o.index.length, o.plan.eligible.length) };
+  return { calibration: calibrationOf(cv, o.index.length, o.plan.eligible.length), final: () => o.fit(all, false) };
 }
 
 /**

@@ -19,7 +19,10 @@
  * By default 'linear-lsa', 'linear-subword' and 'spread-nb' are compared (TEXT_HEAD_DEFAULT_CANDIDATES).
  * Every candidate is cross-validated on the same stratified folds of the held-out human labels (src/core/train/
  * crossval.ts heldOutPlan / fitCalibrated with the same seed): the one with the best out-of-fold accuracy is kept
- * (ties: the earlier in the list; 'spread-nb' unless clearly beaten, see selectCandidate), fitted on every label, with the temperature of its own out-of-fold logits. Its
+ * (ties: the earlier in the list; 'spread-nb' unless clearly beaten, see selectCandidate) and only it is then
+ * fitted on every label, with the temperature of its own out-of-fold logits. In a fold, labels no person gave are
+ * re-derived from the fold's human labels (src/core/train/crossval.ts fitFoldRederived), so the estimate and the
+ * temperature stay honest after rounds of accepted proposals. Its
  * state records every candidate's estimate (`candidates`) and the choice (`chosen`). The estimate of the chosen one
  * is the maximum of a few noisy estimates, so slightly optimistic; its temperature is still fitted out of fold.
  * Labels no person gave (holdout 0: accepted proposals, pseudo-labels) train every candidate but are never held out.
@@ -28,13 +31,13 @@ import type { Progress } from '../../../types';
 import { Rng } from '../../../models/random';
 import { softmaxRows } from '../../../train/calibration';
 import { argmaxRows } from '../../../util/math';
-import { fitCalibrated, fitFoldRederived, heldOutPlan } from '../../../train/crossval';
+import { crossValidateFirst, fitFoldRederived, heldOutPlan, type CalibrationFields } from '../../../train/crossval';
 import type { TrainSet } from '../../../train/classifier';
 import { abortIf, b64, fromB64, validateTrainSet } from './common';
 import { textFeatures, type SparseDoc } from './features';
 import { fitLsa, lsaIndex, lsaProject } from './lsa';
-import { fitSparseLogReg, sparseLogRegLogits, type SparseLogReg } from './linear';
-import { fitSpreadNbHead, predictSpreadNb, TEXT_HEAD_DEFAULTS, type TextHeadOptions as SpreadNbOptions } from './spreadNb';
+import { fitSparseLogReg, sparseGram, sparseLogRegLogits, type SparseLogReg } from './linear';
+import { crossValidateSpreadNb, predictSpreadNb, TEXT_HEAD_DEFAULTS, type TextHeadOptions as SpreadNbOptions } from './spreadNb';
 import { isTextHeadState, type LinearTextState, type SpreadNbState, type TextHeadCandidate, type TextHeadState } from './state';
 import { charNgramFeatures, mergeDocs } from './subword';
 import { tfidfRows, type SparseRow } from './tfidf';
@@ -184,13 +187,16 @@ function withCoords(r: SparseRow, z: Float32Array, buckets: number): SparseRow {
   return { ids, w };
 }
 
-/** Fits one linear candidate (cross-validated and calibrated) on the pool's tf-idf rows (+ LSA coordinates). */
-async function fitLinear(
+/**
+ * Cross-validates one linear candidate on the pool's tf-idf rows (+ LSA coordinates); `build` fits it on every label
+ * and returns its calibrated state.
+ */
+async function crossValidateLinear(
   o: TextHeadOptions,
   name: 'linear-words' | 'linear-subword' | 'linear-lsa',
   pool: PoolFeatures,
   report: () => void,
-): Promise<LinearTextState> {
+): Promise<{ calibration: CalibrationFields; build: () => Promise<LinearTextState> }> {
   const C = o.nClasses;
   const B = o.buckets ?? TEXT_HEAD_DEFAULTS.buckets;
   const t: TrainSet = o.train;
@@ -217,9 +223,13 @@ async function fitLinear(
   }
   const l2 = subword ? LINEAR_TEXT_DEFAULTS.l2Subword : LINEAR_TEXT_DEFAULTS.l2Words;
   const plan = heldOutPlan(t, o.folds ?? TEXT_HEAD_DEFAULTS.folds);
+  // The labelled rows' Gram matrix, once: every fold's kernel fit reads it (positions of the train set).
+  const m0 = t.index.length;
+  const gram = (o.solver ?? 'kernel') === 'kernel' ? sparseGram(Array.from(t.index, (i) => rows[i])) : undefined;
   const fitRows = async (use: number[], y: Int32Array): Promise<SparseLogReg> => {
     abortIf(o.signal);
     const m = fitSparseLogReg({
+      gram: gram ? (i, k) => gram[use[i] * m0 + use[k]] : undefined,
       rows: use.map((k) => rows[t.index[k]]),
       targets: Int32Array.from(use, (k) => y[k]),
       weight: Float32Array.from(use, (k) => t.weight[k]),
@@ -237,7 +247,7 @@ async function fitLinear(
       m,
       Array.from(idx, (i) => rows[i]),
     );
-  const { model, calibration } = await fitCalibrated<SparseLogReg>({
+  const { calibration, final } = await crossValidateFirst<SparseLogReg>({
     plan,
     index: t.index,
     y: t.y,
@@ -251,7 +261,15 @@ async function fitLinear(
             y: t.y,
             holdout: t.holdout,
             fit: fitRows,
-            labelsOf: (m1, pos) => argmaxRows(logitsOf(m1, Array.from(pos, (k) => t.index[k])), pos.length, C).labels,
+            labelsOf: (m1, pos) =>
+              argmaxRows(
+                logitsOf(
+                  m1,
+                  Array.from(pos, (k) => t.index[k]),
+                ),
+                pos.length,
+                C,
+              ).labels,
           })
         : await fitRows(use, t.y);
       report();
@@ -260,27 +278,31 @@ async function fitLinear(
     logitsOf,
     temperature: { minT: 1e-3, maxT: 10 },
   });
-  let lsaState: LinearTextState['lsa'];
-  if (lsaPart) {
-    const W = new Float32Array(lsaPart.dim * C);
-    model.ids.forEach((id, q) => {
-      if (id >= B) W.set(model.W.subarray(q * C, (q + 1) * C), (id - B) * C);
-    });
-    lsaState = { dim: lsaPart.dim, beta: lsaPart.beta, ids: b64(lsaPart.ids), idf: b64(lsaPart.idf), V: b64(lsaPart.V), W: b64(W) };
-  }
-  return {
-    version: 2,
-    kind: 'text-linear',
-    nClasses: C,
-    buckets: B,
-    subword,
-    views: pool.views(o.minViewCoverage ?? TEXT_HEAD_DEFAULTS.minViewCoverage),
-    pool: docs.length,
-    model: { ids: b64(idf.ids), idf: b64(idf.idf), W: b64(expandWeights(model, idf.ids, C)), bias: Array.from(model.bias) },
-    ...(lsaState ? { lsa: lsaState } : {}),
-    ...calibration,
-    seed,
+  const build = async (): Promise<LinearTextState> => {
+    const model = await final();
+    let lsaState: LinearTextState['lsa'];
+    if (lsaPart) {
+      const W = new Float32Array(lsaPart.dim * C);
+      model.ids.forEach((id, q) => {
+        if (id >= B) W.set(model.W.subarray(q * C, (q + 1) * C), (id - B) * C);
+      });
+      lsaState = { dim: lsaPart.dim, beta: lsaPart.beta, ids: b64(lsaPart.ids), idf: b64(lsaPart.idf), V: b64(lsaPart.V), W: b64(W) };
+    }
+    return {
+      version: 2,
+      kind: 'text-linear',
+      nClasses: C,
+      buckets: B,
+      subword,
+      views: pool.views(o.minViewCoverage ?? TEXT_HEAD_DEFAULTS.minViewCoverage),
+      pool: docs.length,
+      model: { ids: b64(idf.ids), idf: b64(idf.idf), W: b64(expandWeights(model, idf.ids, C)), bias: Array.from(model.bias) },
+      ...(lsaState ? { lsa: lsaState } : {}),
+      ...calibration,
+      seed,
+    };
   };
+  return { calibration, build };
 }
 
 /** The model's weights laid out on every pool feature (ids × C; zero for features no labelled row had). */
@@ -313,15 +335,15 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
     o.onProgress?.({ stage: 'train', done, total, etaSeconds: done > 0 ? (el / done) * (total - done) : undefined, message });
   };
   const pool = new PoolFeatures(o.texts, o.buckets ?? TEXT_HEAD_DEFAULTS.buckets, o.signal);
-  const states: TextHeadState[] = [];
+  const fitted: { calibration: CalibrationFields; build: () => Promise<TextHeadState> }[] = [];
   const candidates: TextHeadCandidate[] = [];
   for (let j = 0; j < names.length; j++) {
     abortIf(o.signal);
     const c = names[j];
     const t1 = Date.now();
-    let s: TextHeadState;
+    let s: { calibration: CalibrationFields; build: () => Promise<TextHeadState> };
     if (c === 'spread-nb') {
-      s = await fitSpreadNbHead({
+      s = await crossValidateSpreadNb({
         ...o,
         onProgress: (p: Progress) => {
           done = base + (p.total ? (p.done / p.total) * share[j] : 0);
@@ -330,20 +352,29 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
       });
     } else {
       done = base + 1;
-      s = await fitLinear(o, c, pool, () => {
+      s = await crossValidateLinear(o, c, pool, () => {
         done = Math.min(base + share[j], done + 1);
         report(`${c}: classifier`);
       });
     }
     base += share[j];
     done = base;
-    report(`${c}: done`);
-    states.push(s);
-    o.onCandidate?.(c, s);
-    candidates.push({ name: c, estimatedAccuracy: s.estimatedAccuracy, seconds: (Date.now() - t1) / 1000 });
+    report(`${c}: cross-validated`);
+    fitted.push(s);
+    candidates.push({ name: c, estimatedAccuracy: s.calibration.estimatedAccuracy, seconds: (Date.now() - t1) / 1000 });
   }
-  const best = selectCandidate(names, states);
-  return { ...states[best], chosen: names[best], candidates };
+  const best = selectCandidate(
+    names,
+    fitted.map((f) => f.calibration),
+  );
+  // Only the chosen candidate is fitted on every label (the others too when a caller inspects them).
+  const t2 = Date.now();
+  const state = await fitted[best].build();
+  candidates[best].seconds += (Date.now() - t2) / 1000;
+  done = total;
+  report(`${names[best]}: chosen`);
+  if (o.onCandidate) for (let j = 0; j < names.length; j++) o.onCandidate(names[j], j === best ? state : await fitted[j].build());
+  return { ...state, chosen: names[best], candidates };
 }
 
 /**

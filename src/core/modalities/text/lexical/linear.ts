@@ -44,6 +44,11 @@ export interface SparseLogRegOptions {
    */
   solver?: 'kernel' | 'lbfgs' | 'nesterov';
   gtol?: number;
+  /**
+   * The rows' Gram matrix (row i, row k → gram(i, k) = x_i·x_k) when the caller has it (solver 'kernel'): the text
+   * head computes it once over every labelled row and reads the folds' fits from it.
+   */
+  gram?: (i: number, k: number) => number;
   /** Start from these weights (warm start), laid out as this function's result over the same rows' features. */
   init?: SparseLogReg;
   signal?: AbortSignal;
@@ -184,6 +189,10 @@ function fitKernel(o: SparseLogRegOptions, wt: Float32Array): SparseLogReg {
   const K = new Float64Array(n * n);
   const dense = new Float64Array(D);
   for (let i = 0; i < n; i++) {
+    if (o.gram) {
+      for (let k = 0; k <= i; k++) K[i * n + k] = K[k * n + i] = o.gram(i, k);
+      continue;
+    }
     const ci = cols[i];
     const wi = o.rows[i].w;
     for (let j = 0; j < ci.length; j++) dense[ci[j]] = wi[j];
@@ -421,6 +430,27 @@ function lbfgs(
 }
 
 /** Logits (rows × C) of sparse rows under a fitted model (features the model has never seen count 0). */
+/** The Gram matrix (n × n, row-major) of sparse rows: x_i·x_k. */
+export function sparseGram(rows: readonly SparseRow[]): Float64Array {
+  const n = rows.length;
+  let B = 0;
+  for (const r of rows) for (const id of r.ids) B = Math.max(B, id + 1);
+  const dense = new Float64Array(B);
+  const K = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const ri = rows[i];
+    for (let j = 0; j < ri.ids.length; j++) dense[ri.ids[j]] = ri.w[j];
+    for (let k = 0; k <= i; k++) {
+      const rk = rows[k];
+      let s = 0;
+      for (let j = 0; j < rk.ids.length; j++) s += rk.w[j] * dense[rk.ids[j]];
+      K[i * n + k] = K[k * n + i] = s;
+    }
+    for (let j = 0; j < ri.ids.length; j++) dense[ri.ids[j]] = 0;
+  }
+  return K;
+}
+
 export function sparseLogRegLogits(model: SparseLogReg, rows: readonly SparseRow[]): Float32Array {
   const C = model.nClasses;
   const map = new Map<number, number>();

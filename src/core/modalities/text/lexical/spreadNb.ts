@@ -21,7 +21,7 @@ import type { Progress } from '../../../types';
 import { Rng } from '../../../models/random';
 import type { TrainSet } from '../../../train/classifier';
 import { softmaxRows } from '../../../train/calibration';
-import { fitCalibrated, fitFoldRederived, heldOutPlan } from '../../../train/crossval';
+import { crossValidateFirst, fitFoldRederived, heldOutPlan, type CalibrationFields } from '../../../train/crossval';
 import { argmaxRows } from '../../../util/math';
 import { spreadLabels, type KnnGraph } from '../../../train/graph';
 import { textFeatures, type SparseDoc, type TextFeatureOptions } from './features';
@@ -92,6 +92,13 @@ export function nbLogits(
 
 /** Fits the spread + naive Bayes candidate of the text head (the head before candidates were compared); see the module comment. */
 export async function fitSpreadNbHead(o: TextHeadOptions): Promise<SpreadNbState> {
+  return (await crossValidateSpreadNb(o)).build();
+}
+
+/** The cross-validation of the spread + NB head now, its fit on every label (`build`) when called. */
+export async function crossValidateSpreadNb(
+  o: TextHeadOptions,
+): Promise<{ calibration: CalibrationFields; build: () => Promise<SpreadNbState> }> {
   const C = o.nClasses;
   const n = o.texts.length;
   const t = o.train;
@@ -194,7 +201,7 @@ export async function fitSpreadNbHead(o: TextHeadOptions): Promise<SpreadNbState
     return nb;
   };
 
-  const { model: nb, calibration } = await fitCalibrated({
+  const { calibration, final } = await crossValidateFirst({
     plan,
     index: t.index,
     y: t.y,
@@ -227,16 +234,20 @@ export async function fitSpreadNbHead(o: TextHeadOptions): Promise<SpreadNbState
     // Few, easy labels are often all right out of fold: let the temperature go low rather than stop at a bound.
     temperature: { minT: 1e-3, maxT: 10 },
   });
-  return {
-    version: 1,
-    kind: 'text-spread-nb',
-    nClasses: C,
-    buckets: B,
-    views: graphs.length && views.length ? [...views] : ['all'],
-    nb: { ids: b64(nb.ids), logp: b64(nb.logp), unseen: Array.from(nb.unseen), logPrior: Array.from(nb.logPrior) },
-    ...calibration,
-    seed,
+  const build = async (): Promise<SpreadNbState> => {
+    const nb = await final();
+    return {
+      version: 1,
+      kind: 'text-spread-nb',
+      nClasses: C,
+      buckets: B,
+      views: graphs.length && views.length ? [...views] : ['all'],
+      nb: { ids: b64(nb.ids), logp: b64(nb.logp), unseen: Array.from(nb.unseen), logPrior: Array.from(nb.logPrior) },
+      ...calibration,
+      seed,
+    };
   };
+  return { calibration, build };
 }
 
 /** Calibrated class probabilities (n × C) of texts under a fitted spread + NB state. */
