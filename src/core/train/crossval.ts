@@ -56,6 +56,8 @@ export async function crossValidate<M>(o: {
   logitsOf: (model: M, rows: Int32Array) => Float32Array;
   /** Bounds of the fitted temperature (fitTemperature's defaults when omitted). */
   temperature?: { minT?: number; maxT?: number };
+  /** After self-training: see FitCalibratedOptions.remaining. */
+  remaining?: Remaining<M>;
 }): Promise<CrossValidation | undefined> {
   const C = o.nClasses;
   const eligible = o.positions;
@@ -65,6 +67,7 @@ export async function crossValidate<M>(o: {
   const heldRows = new Int32Array(eligible.length);
   const heldY = new Int32Array(eligible.length);
   const logits = new Float32Array(eligible.length * C);
+  let prior: Float32Array | undefined = o.remaining ? new Float32Array(eligible.length * C) : undefined;
   for (let f = 0; f < folds; f++) {
     const out = new Set<number>();
     const js: number[] = [];
@@ -78,13 +81,34 @@ export async function crossValidate<M>(o: {
     const model = await o.fitWithout(out);
     const rows = Int32Array.from(js, (j) => o.index[eligible[j]]);
     const lg = o.logitsOf(model, rows);
+    const pl = prior ? o.remaining!.firstLogits(model, rows) : undefined;
+    if (!pl) prior = undefined;
     js.forEach((j, r) => {
+      if (pl) prior!.set(pl.subarray(r * C, (r + 1) * C), j * C);
       heldRows[j] = rows[r];
       heldY[j] = o.y[eligible[j]];
       logits.set(lg.subarray(r * C, (r + 1) * C), j * C);
     });
   }
-  const temperature = fitTemperature(logits, heldY, C, o.temperature);
+  let temperature = fitTemperature(logits, heldY, C, o.temperature);
+  if (prior && o.remaining) {
+    // The labels a first-stage model (human labels only) would not have proposed: the population the next
+    // proposals come from. Never more confident than the temperature of every held-out label.
+    const p1 = softmaxRows(prior, eligible.length, C, fitTemperature(prior, heldY, C, o.temperature));
+    const keep: number[] = [];
+    for (let j = 0; j < eligible.length; j++) if (p1[j * C + argmaxRow(p1, j, C)] < o.remaining.threshold) keep.push(j);
+    if (keep.length >= o.remaining.minRows) {
+      const lk = new Float32Array(keep.length * C);
+      keep.forEach((j, r) => lk.set(logits.subarray(j * C, (j + 1) * C), r * C));
+      const tk = fitTemperature(
+        lk,
+        Int32Array.from(keep, (j) => heldY[j]),
+        C,
+        o.temperature,
+      );
+      temperature = Math.max(temperature, tk);
+    }
+  }
   const before = softmaxRows(logits, eligible.length, C, 1);
   const after = softmaxRows(logits, eligible.length, C, temperature);
   let ok = 0;
@@ -150,7 +174,22 @@ export async function fitCalibrated<M>(o: FitCalibratedOptions<M>): Promise<{ mo
   return { model: await cv.final(), calibration: cv.calibration };
 }
 
+/**
+ * Calibration after rounds of accepted proposals. Those items were the confident ones; the next proposals come from
+ * the rest, which are harder than a random label, and self-training made the model more confident there. When a
+ * fold's model had a first stage (fitFoldRederived: fitted on the fold's human labels only), `firstLogits` gives
+ * that stage's logits; the held-out labels it would not have proposed (calibrated confidence < `threshold`) are
+ * the ones like the next proposals, and the temperature is the larger of theirs (when there are `minRows`) and
+ * every held-out label's.
+ */
+export interface Remaining<M> {
+  firstLogits: (model: M, rows: Int32Array) => Float32Array | undefined;
+  threshold: number;
+  minRows: number;
+}
+
 export interface FitCalibratedOptions<M> {
+  remaining?: Remaining<M>;
   plan: { eligible: number[]; folds: number };
   index: Int32Array;
   y: Int32Array;
@@ -184,6 +223,7 @@ export async function crossValidateFirst<M>(
       ),
     logitsOf: o.logitsOf,
     temperature: o.temperature,
+    remaining: o.remaining,
   });
   return { calibration: calibrationOf(cv, o.index.length, o.plan.eligible.length), final: () => o.fit(all, false) };
 }
@@ -209,6 +249,8 @@ export async function fitFoldRederived<M>(o: {
   fit: (positions: number[], y: Int32Array) => Promise<M>;
   /** The classes a model predicts for these positions (argmax). */
   labelsOf: (model: M, positions: number[]) => Int32Array | number[];
+  /** Told the first-stage model and the fold's model (for Remaining.firstLogits). */
+  onFirst?: (first: M, model: M) => void;
 }): Promise<M> {
   const h = o.holdout;
   const others = h ? o.positions.filter((k) => h[k] !== 1) : [];
@@ -219,5 +261,7 @@ export async function fitFoldRederived<M>(o: {
   const lab = o.labelsOf(first, others);
   const y = Int32Array.from(o.y);
   others.forEach((k, j) => (y[k] = lab[j]));
-  return o.fit(o.positions, y);
+  const model = await o.fit(o.positions, y);
+  o.onFirst?.(first, model);
+  return model;
 }

@@ -65,7 +65,18 @@ export interface TextHeadOptions extends SpreadNbOptions {
   onCandidate?: (name: TextHeadCandidateName, state: TextHeadState) => void;
 }
 
-export const LINEAR_TEXT_DEFAULTS = { l2Words: 1, l2Subword: 0.2, iterations: 300, lsaDim: 50, lsaDocsPerDim: 20, lsaBeta: 1 };
+export const LINEAR_TEXT_DEFAULTS = {
+  l2Words: 1,
+  l2Subword: 0.2,
+  iterations: 300,
+  lsaDim: 50,
+  lsaDocsPerDim: 20,
+  lsaBeta: 1,
+  /** The proposals' default threshold (config `threshold`): which held-out labels a first stage would have proposed. */
+  proposalThreshold: 0.9,
+  /** Held-out labels a first stage would not have proposed needed to fit their own temperature (crossval.ts Remaining). */
+  remainingMinRows: 8,
+};
 
 /** The sparse features of the linear candidates: words, bigrams, fields (+ character n-grams). */
 export function linearTextFeatures(text: string, buckets: number, subword: boolean): SparseDoc {
@@ -247,7 +258,16 @@ async function crossValidateLinear(
       m,
       Array.from(idx, (i) => rows[i]),
     );
+  const firsts = new WeakMap<SparseLogReg, SparseLogReg>();
   const { calibration, final } = await crossValidateFirst<SparseLogReg>({
+    remaining: {
+      firstLogits: (m, idx) => {
+        const f = firsts.get(m);
+        return f ? logitsOf(f, idx) : undefined;
+      },
+      threshold: LINEAR_TEXT_DEFAULTS.proposalThreshold,
+      minRows: LINEAR_TEXT_DEFAULTS.remainingMinRows,
+    },
     plan,
     index: t.index,
     y: t.y,
@@ -261,6 +281,7 @@ async function crossValidateLinear(
             y: t.y,
             holdout: t.holdout,
             fit: fitRows,
+            onFirst: (f, m2) => firsts.set(m2, f),
             labelsOf: (m1, pos) =>
               argmaxRows(
                 logitsOf(

@@ -63,6 +63,9 @@ export const TEXT_HEAD_DEFAULTS = {
   folds: 5,
   minViewCoverage: 0.5,
   nbAlpha: 0.1,
+  /** As LINEAR_TEXT_DEFAULTS in ./head.ts (src/core/train/crossval.ts Remaining). */
+  proposalThreshold: 0.9,
+  remainingMinRows: 8,
 };
 
 /** NB logits of documents: per-class log joint divided by the document's total feature weight (so the scale is per word). */
@@ -201,7 +204,21 @@ export async function crossValidateSpreadNb(
     return nb;
   };
 
-  const { calibration, final } = await crossValidateFirst({
+  const firsts = new WeakMap<NbModel, NbModel>();
+  const nbOf = (m: NbModel, rows: ArrayLike<number>) =>
+    nbLogits(
+      m,
+      Array.from(rows, (i) => all[i]),
+    );
+  const { calibration, final } = await crossValidateFirst<NbModel>({
+    remaining: {
+      firstLogits: (m, rows) => {
+        const f = firsts.get(m);
+        return f ? nbOf(f, rows) : undefined;
+      },
+      threshold: TEXT_HEAD_DEFAULTS.proposalThreshold,
+      minRows: TEXT_HEAD_DEFAULTS.remainingMinRows,
+    },
     plan,
     index: t.index,
     y: t.y,
@@ -215,6 +232,7 @@ export async function crossValidateSpreadNb(
             y: t.y,
             holdout: t.holdout,
             fit: fitWith,
+            onFirst: (f, m2) => firsts.set(m2, f),
             labelsOf: (m, pos) =>
               argmaxRows(
                 nbLogits(
