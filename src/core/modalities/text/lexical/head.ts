@@ -239,11 +239,17 @@ async function crossValidateLinear(
   const gram = (o.solver ?? 'kernel') === 'kernel' ? sparseGram(Array.from(t.index, (i) => rows[i])) : undefined;
   const fitRows = async (use: number[], y: Int32Array): Promise<SparseLogReg> => {
     abortIf(o.signal);
+    // Labels no person gave weigh the same in every class (the smallest class's mass): a round of accepted
+    // proposals is often mostly of one class and must not tip the balance (as spread-NB's class mass).
+    const other = new Float64Array(C);
+    for (const k of use) if (t.holdout && t.holdout[k] !== 1) other[y[k]] += t.weight[k];
+    const least = Math.min(...other);
+    const factor = Float64Array.from(other, (a) => (a > 0 ? least / a : 1));
     const m = fitSparseLogReg({
       gram: gram ? (i, k) => gram[use[i] * m0 + use[k]] : undefined,
       rows: use.map((k) => rows[t.index[k]]),
       targets: Int32Array.from(use, (k) => y[k]),
-      weight: Float32Array.from(use, (k) => t.weight[k]),
+      weight: Float32Array.from(use, (k) => t.weight[k] * (t.holdout && t.holdout[k] !== 1 ? factor[y[k]] : 1)),
       nClasses: C,
       l2,
       iterations: LINEAR_TEXT_DEFAULTS.iterations,
