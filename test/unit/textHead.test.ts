@@ -60,42 +60,43 @@ const trainOf = (idx: number[], y: Int32Array) => ({
   weight: new Float32Array(idx.length).fill(1),
 });
 
-test('sparse logistic regression: the gradient vanishes at the fit (it is the optimum), hard and soft targets agree', () => {
-  const { texts, y } = readFixture();
-  const B = 1 << 16;
-  const docs = texts.map((t) => textFeatures(t, { buckets: B }));
-  const rows = tfidfRows(docs, idfOf(docs, B));
-  const C = 4;
-  const wt = Float32Array.from(y, (_, i) => 0.5 + (i % 3));
-  const m = fitSparseLogReg({ rows, targets: y, weight: wt, nClasses: C, l2: 0.5, iterations: 3000, tol: 0 });
-  // Gradient of Σ w·CE + l2/2‖W‖² at the solution, per weight and bias.
-  const logits = sparseLogRegLogits(m, rows);
-  const at = new Map<number, number>();
-  m.ids.forEach((id, q) => at.set(id, q));
-  const g = new Float64Array(m.W.length);
-  const gb = new Float64Array(C);
-  rows.forEach((r, i) => {
-    let mx = -Infinity;
-    for (let c = 0; c < C; c++) mx = Math.max(mx, logits[i * C + c]);
-    let s = 0;
-    for (let c = 0; c < C; c++) s += Math.exp(logits[i * C + c] - mx);
-    for (let c = 0; c < C; c++) {
-      const d = wt[i] * (Math.exp(logits[i * C + c] - mx) / s - (y[i] === c ? 1 : 0));
-      gb[c] += d;
-      for (let j = 0; j < r.ids.length; j++) g[at.get(r.ids[j])! * C + c] += d * r.w[j];
-    }
+for (const solver of ['kernel', 'lbfgs', 'nesterov'] as const)
+  test(`sparse logistic regression (${solver}): the gradient vanishes at the fit (it is the optimum), hard and soft targets agree`, () => {
+    const { texts, y } = readFixture();
+    const B = 1 << 16;
+    const docs = texts.map((t) => textFeatures(t, { buckets: B }));
+    const rows = tfidfRows(docs, idfOf(docs, B));
+    const C = 4;
+    const wt = Float32Array.from(y, (_, i) => 0.5 + (i % 3));
+    const m = fitSparseLogReg({ rows, targets: y, weight: wt, nClasses: C, l2: 0.5, iterations: 3000, tol: 0, solver });
+    // Gradient of Σ w·CE + l2/2‖W‖² at the solution, per weight and bias.
+    const logits = sparseLogRegLogits(m, rows);
+    const at = new Map<number, number>();
+    m.ids.forEach((id, q) => at.set(id, q));
+    const g = new Float64Array(m.W.length);
+    const gb = new Float64Array(C);
+    rows.forEach((r, i) => {
+      let mx = -Infinity;
+      for (let c = 0; c < C; c++) mx = Math.max(mx, logits[i * C + c]);
+      let s = 0;
+      for (let c = 0; c < C; c++) s += Math.exp(logits[i * C + c] - mx);
+      for (let c = 0; c < C; c++) {
+        const d = wt[i] * (Math.exp(logits[i * C + c] - mx) / s - (y[i] === c ? 1 : 0));
+        gb[c] += d;
+        for (let j = 0; j < r.ids.length; j++) g[at.get(r.ids[j])! * C + c] += d * r.w[j];
+      }
+    });
+    let norm = 0;
+    for (let q = 0; q < g.length; q++) norm = Math.max(norm, Math.abs(g[q] + 0.5 * m.W[q]));
+    for (const v of gb) norm = Math.max(norm, Math.abs(v));
+    assert.ok(norm < 1e-3, `max |gradient| at the fit: ${norm}`);
+    // One-hot soft targets give the same model as hard labels.
+    const soft = new Float32Array(y.length * C);
+    y.forEach((c, i) => (soft[i * C + c] = 1));
+    const m2 = fitSparseLogReg({ rows, targets: soft, weight: wt, nClasses: C, l2: 0.5, iterations: 3000, tol: 0, solver });
+    for (let q = 0; q < m.W.length; q++) assert.ok(Math.abs(m.W[q] - m2.W[q]) < 1e-4);
+    assert.throws(() => fitSparseLogReg({ rows, targets: new Float32Array(3), nClasses: C }), /one label/);
   });
-  let norm = 0;
-  for (let q = 0; q < g.length; q++) norm = Math.max(norm, Math.abs(g[q] + 0.5 * m.W[q]));
-  for (const v of gb) norm = Math.max(norm, Math.abs(v));
-  assert.ok(norm < 1e-3, `max |gradient| at the fit: ${norm}`);
-  // One-hot soft targets give the same model as hard labels.
-  const soft = new Float32Array(y.length * C);
-  y.forEach((c, i) => (soft[i * C + c] = 1));
-  const m2 = fitSparseLogReg({ rows, targets: soft, weight: wt, nClasses: C, l2: 0.5, iterations: 3000, tol: 0 });
-  for (let q = 0; q < m.W.length; q++) assert.ok(Math.abs(m.W[q] - m2.W[q]) < 1e-4);
-  assert.throws(() => fitSparseLogReg({ rows, targets: new Float32Array(3), nClasses: C }), /one label/);
-});
 
 test('character n-grams: padded 3–5-grams of words, deterministic; mergeDocs adds counts', () => {
   const a = charNgramFeatures('Audio audio', { buckets: 1 << 20 });

@@ -19,7 +19,10 @@
  * By default 'linear-lsa', 'linear-subword' and 'spread-nb' are compared (TEXT_HEAD_DEFAULT_CANDIDATES).
  * Every candidate is cross-validated on the same stratified folds of the held-out human labels (src/core/train/
  * crossval.ts heldOutPlan / fitCalibrated with the same seed): the one with the best out-of-fold accuracy is kept
- * (ties: the earlier in the list; 'spread-nb' unless clearly beaten, see selectCandidate), fitted on every label, with the temperature of its own out-of-fold logits. Its
+ * (ties: the earlier in the list; 'spread-nb' unless clearly beaten, see selectCandidate) and only it is then
+ * fitted on every label, with the temperature of its own out-of-fold logits. In a fold, labels no person gave are
+ * re-derived from the fold's human labels (src/core/train/crossval.ts fitFoldRederived), so the estimate and the
+ * temperature stay honest after rounds of accepted proposals. Its
  * state records every candidate's estimate (`candidates`) and the choice (`chosen`). The estimate of the chosen one
  * is the maximum of a few noisy estimates, so slightly optimistic; its temperature is still fitted out of fold.
  * Labels no person gave (holdout 0: accepted proposals, pseudo-labels) train every candidate but are never held out.
@@ -27,13 +30,14 @@
 import type { Progress } from '../../../types';
 import { Rng } from '../../../models/random';
 import { softmaxRows } from '../../../train/calibration';
-import { fitCalibrated, heldOutPlan } from '../../../train/crossval';
+import { argmaxRows } from '../../../util/math';
+import { crossValidateFirst, fitFoldRederived, heldOutPlan, type CalibrationFields } from '../../../train/crossval';
 import type { TrainSet } from '../../../train/classifier';
 import { abortIf, b64, fromB64, validateTrainSet } from './common';
 import { textFeatures, type SparseDoc } from './features';
 import { fitLsa, lsaIndex, lsaProject } from './lsa';
-import { fitSparseLogReg, sparseLogRegLogits, type SparseLogReg } from './linear';
-import { fitSpreadNbHead, predictSpreadNb, TEXT_HEAD_DEFAULTS, type TextHeadOptions as SpreadNbOptions } from './spreadNb';
+import { fitSparseLogReg, sparseGram, sparseLogRegLogits, type SparseLogReg } from './linear';
+import { crossValidateSpreadNb, predictSpreadNb, TEXT_HEAD_DEFAULTS, type TextHeadOptions as SpreadNbOptions } from './spreadNb';
 import { isTextHeadState, type LinearTextState, type SpreadNbState, type TextHeadCandidate, type TextHeadState } from './state';
 import { charNgramFeatures, mergeDocs } from './subword';
 import { tfidfRows, type SparseRow } from './tfidf';
@@ -55,11 +59,24 @@ export interface TextHeadOptions extends SpreadNbOptions {
   candidates?: readonly TextHeadCandidateName[];
   /** LSA directions of 'linear-lsa' (default: lsaDim of LINEAR_TEXT_DEFAULTS, at most one per lsaDocsPerDim pool texts). */
   lsaDim?: number;
+  /** Solver of the linear candidates (./linear.ts; default 'kernel'). */
+  solver?: 'kernel' | 'lbfgs' | 'nesterov';
   /** Called with every fitted candidate's state (for inspection and research scripts). */
   onCandidate?: (name: TextHeadCandidateName, state: TextHeadState) => void;
 }
 
-export const LINEAR_TEXT_DEFAULTS = { l2Words: 1, l2Subword: 0.2, iterations: 300, lsaDim: 50, lsaDocsPerDim: 20, lsaBeta: 1 };
+export const LINEAR_TEXT_DEFAULTS = {
+  l2Words: 1,
+  l2Subword: 0.2,
+  iterations: 300,
+  lsaDim: 50,
+  lsaDocsPerDim: 20,
+  lsaBeta: 1,
+  /** The proposals' default threshold (config `threshold`): which held-out labels a first stage would have proposed. */
+  proposalThreshold: 0.9,
+  /** Held-out labels a first stage would not have proposed needed to fit their own temperature (crossval.ts Remaining). */
+  remainingMinRows: 8,
+};
 
 /** The sparse features of the linear candidates: words, bigrams, fields (+ character n-grams). */
 export function linearTextFeatures(text: string, buckets: number, subword: boolean): SparseDoc {
@@ -181,13 +198,16 @@ function withCoords(r: SparseRow, z: Float32Array, buckets: number): SparseRow {
   return { ids, w };
 }
 
-/** Fits one linear candidate (cross-validated and calibrated) on the pool's tf-idf rows (+ LSA coordinates). */
-async function fitLinear(
+/**
+ * Cross-validates one linear candidate on the pool's tf-idf rows (+ LSA coordinates); `build` fits it on every label
+ * and returns its calibrated state.
+ */
+async function crossValidateLinear(
   o: TextHeadOptions,
   name: 'linear-words' | 'linear-subword' | 'linear-lsa',
   pool: PoolFeatures,
   report: () => void,
-): Promise<LinearTextState> {
+): Promise<{ calibration: CalibrationFields; build: () => Promise<LinearTextState> }> {
   const C = o.nClasses;
   const B = o.buckets ?? TEXT_HEAD_DEFAULTS.buckets;
   const t: TrainSet = o.train;
@@ -214,55 +234,102 @@ async function fitLinear(
   }
   const l2 = subword ? LINEAR_TEXT_DEFAULTS.l2Subword : LINEAR_TEXT_DEFAULTS.l2Words;
   const plan = heldOutPlan(t, o.folds ?? TEXT_HEAD_DEFAULTS.folds);
-  const { model, calibration } = await fitCalibrated<SparseLogReg>({
+  // The labelled rows' Gram matrix, once: every fold's kernel fit reads it (positions of the train set).
+  const m0 = t.index.length;
+  const gram = (o.solver ?? 'kernel') === 'kernel' ? sparseGram(Array.from(t.index, (i) => rows[i])) : undefined;
+  const fitRows = async (use: number[], y: Int32Array): Promise<SparseLogReg> => {
+    abortIf(o.signal);
+    // Labels no person gave weigh the same in every class (the smallest class's mass): a round of accepted
+    // proposals is often mostly of one class and must not tip the balance (as spread-NB's class mass).
+    const other = new Float64Array(C);
+    for (const k of use) if (t.holdout && t.holdout[k] !== 1) other[y[k]] += t.weight[k];
+    const least = Math.min(...other);
+    const factor = Float64Array.from(other, (a) => (a > 0 ? least / a : 1));
+    const m = fitSparseLogReg({
+      gram: gram ? (i, k) => gram[use[i] * m0 + use[k]] : undefined,
+      rows: use.map((k) => rows[t.index[k]]),
+      targets: Int32Array.from(use, (k) => y[k]),
+      weight: Float32Array.from(use, (k) => t.weight[k] * (t.holdout && t.holdout[k] !== 1 ? factor[y[k]] : 1)),
+      nClasses: C,
+      l2,
+      iterations: LINEAR_TEXT_DEFAULTS.iterations,
+      solver: o.solver,
+      signal: o.signal,
+    });
+    await new Promise<void>((r) => setImmediate(r));
+    return m;
+  };
+  const logitsOf = (m: SparseLogReg, idx: ArrayLike<number>) =>
+    sparseLogRegLogits(
+      m,
+      Array.from(idx, (i) => rows[i]),
+    );
+  const firsts = new WeakMap<SparseLogReg, SparseLogReg>();
+  const { calibration, final } = await crossValidateFirst<SparseLogReg>({
+    remaining: {
+      firstLogits: (m, idx) => {
+        const f = firsts.get(m);
+        return f ? logitsOf(f, idx) : undefined;
+      },
+      threshold: LINEAR_TEXT_DEFAULTS.proposalThreshold,
+      minRows: LINEAR_TEXT_DEFAULTS.remainingMinRows,
+    },
     plan,
     index: t.index,
     y: t.y,
     nClasses: C,
     rng: new Rng(seed),
-    fit: async (use) => {
-      abortIf(o.signal);
-      const m = fitSparseLogReg({
-        rows: use.map((k) => rows[t.index[k]]),
-        targets: Int32Array.from(use, (k) => t.y[k]),
-        weight: Float32Array.from(use, (k) => t.weight[k]),
-        nClasses: C,
-        l2,
-        iterations: LINEAR_TEXT_DEFAULTS.iterations,
-        signal: o.signal,
-      });
+    fit: async (use, fold) => {
+      // A fold re-derives the labels no person gave from its own human labels (crossval.ts fitFoldRederived).
+      const m = fold
+        ? await fitFoldRederived({
+            positions: use,
+            y: t.y,
+            holdout: t.holdout,
+            fit: fitRows,
+            onFirst: (f, m2) => firsts.set(m2, f),
+            labelsOf: (m1, pos) =>
+              argmaxRows(
+                logitsOf(
+                  m1,
+                  Array.from(pos, (k) => t.index[k]),
+                ),
+                pos.length,
+                C,
+              ).labels,
+          })
+        : await fitRows(use, t.y);
       report();
-      await new Promise<void>((r) => setImmediate(r));
       return m;
     },
-    logitsOf: (m, idx) =>
-      sparseLogRegLogits(
-        m,
-        Array.from(idx, (i) => rows[i]),
-      ),
+    logitsOf,
     temperature: { minT: 1e-3, maxT: 10 },
   });
-  let lsaState: LinearTextState['lsa'];
-  if (lsaPart) {
-    const W = new Float32Array(lsaPart.dim * C);
-    model.ids.forEach((id, q) => {
-      if (id >= B) W.set(model.W.subarray(q * C, (q + 1) * C), (id - B) * C);
-    });
-    lsaState = { dim: lsaPart.dim, beta: lsaPart.beta, ids: b64(lsaPart.ids), idf: b64(lsaPart.idf), V: b64(lsaPart.V), W: b64(W) };
-  }
-  return {
-    version: 2,
-    kind: 'text-linear',
-    nClasses: C,
-    buckets: B,
-    subword,
-    views: pool.views(o.minViewCoverage ?? TEXT_HEAD_DEFAULTS.minViewCoverage),
-    pool: docs.length,
-    model: { ids: b64(idf.ids), idf: b64(idf.idf), W: b64(expandWeights(model, idf.ids, C)), bias: Array.from(model.bias) },
-    ...(lsaState ? { lsa: lsaState } : {}),
-    ...calibration,
-    seed,
+  const build = async (): Promise<LinearTextState> => {
+    const model = await final();
+    let lsaState: LinearTextState['lsa'];
+    if (lsaPart) {
+      const W = new Float32Array(lsaPart.dim * C);
+      model.ids.forEach((id, q) => {
+        if (id >= B) W.set(model.W.subarray(q * C, (q + 1) * C), (id - B) * C);
+      });
+      lsaState = { dim: lsaPart.dim, beta: lsaPart.beta, ids: b64(lsaPart.ids), idf: b64(lsaPart.idf), V: b64(lsaPart.V), W: b64(W) };
+    }
+    return {
+      version: 2,
+      kind: 'text-linear',
+      nClasses: C,
+      buckets: B,
+      subword,
+      views: pool.views(o.minViewCoverage ?? TEXT_HEAD_DEFAULTS.minViewCoverage),
+      pool: docs.length,
+      model: { ids: b64(idf.ids), idf: b64(idf.idf), W: b64(expandWeights(model, idf.ids, C)), bias: Array.from(model.bias) },
+      ...(lsaState ? { lsa: lsaState } : {}),
+      ...calibration,
+      seed,
+    };
   };
+  return { calibration, build };
 }
 
 /** The model's weights laid out on every pool feature (ids × C; zero for features no labelled row had). */
@@ -295,15 +362,15 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
     o.onProgress?.({ stage: 'train', done, total, etaSeconds: done > 0 ? (el / done) * (total - done) : undefined, message });
   };
   const pool = new PoolFeatures(o.texts, o.buckets ?? TEXT_HEAD_DEFAULTS.buckets, o.signal);
-  const states: TextHeadState[] = [];
+  const fitted: { calibration: CalibrationFields; build: () => Promise<TextHeadState> }[] = [];
   const candidates: TextHeadCandidate[] = [];
   for (let j = 0; j < names.length; j++) {
     abortIf(o.signal);
     const c = names[j];
     const t1 = Date.now();
-    let s: TextHeadState;
+    let s: { calibration: CalibrationFields; build: () => Promise<TextHeadState> };
     if (c === 'spread-nb') {
-      s = await fitSpreadNbHead({
+      s = await crossValidateSpreadNb({
         ...o,
         onProgress: (p: Progress) => {
           done = base + (p.total ? (p.done / p.total) * share[j] : 0);
@@ -312,20 +379,29 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
       });
     } else {
       done = base + 1;
-      s = await fitLinear(o, c, pool, () => {
+      s = await crossValidateLinear(o, c, pool, () => {
         done = Math.min(base + share[j], done + 1);
         report(`${c}: classifier`);
       });
     }
     base += share[j];
     done = base;
-    report(`${c}: done`);
-    states.push(s);
-    o.onCandidate?.(c, s);
-    candidates.push({ name: c, estimatedAccuracy: s.estimatedAccuracy, seconds: (Date.now() - t1) / 1000 });
+    report(`${c}: cross-validated`);
+    fitted.push(s);
+    candidates.push({ name: c, estimatedAccuracy: s.calibration.estimatedAccuracy, seconds: (Date.now() - t1) / 1000 });
   }
-  const best = selectCandidate(names, states);
-  return { ...states[best], chosen: names[best], candidates };
+  const best = selectCandidate(
+    names,
+    fitted.map((f) => f.calibration),
+  );
+  // Only the chosen candidate is fitted on every label (the others too when a caller inspects them).
+  const t2 = Date.now();
+  const state = await fitted[best].build();
+  candidates[best].seconds += (Date.now() - t2) / 1000;
+  done = total;
+  report(`${names[best]}: chosen`);
+  if (o.onCandidate) for (let j = 0; j < names.length; j++) o.onCandidate(names[j], j === best ? state : await fitted[j].build());
+  return { ...state, chosen: names[best], candidates };
 }
 
 /**

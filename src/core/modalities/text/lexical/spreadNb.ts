@@ -21,7 +21,8 @@ import type { Progress } from '../../../types';
 import { Rng } from '../../../models/random';
 import type { TrainSet } from '../../../train/classifier';
 import { softmaxRows } from '../../../train/calibration';
-import { fitCalibrated, heldOutPlan } from '../../../train/crossval';
+import { crossValidateFirst, fitFoldRederived, heldOutPlan, type CalibrationFields } from '../../../train/crossval';
+import { argmaxRows } from '../../../util/math';
 import { spreadLabels, type KnnGraph } from '../../../train/graph';
 import { textFeatures, type SparseDoc, type TextFeatureOptions } from './features';
 import { abortIf, b64, fromB64, validateTrainSet } from './common';
@@ -62,6 +63,9 @@ export const TEXT_HEAD_DEFAULTS = {
   folds: 5,
   minViewCoverage: 0.5,
   nbAlpha: 0.1,
+  /** As LINEAR_TEXT_DEFAULTS in ./head.ts (src/core/train/crossval.ts Remaining). */
+  proposalThreshold: 0.9,
+  remainingMinRows: 8,
 };
 
 /** NB logits of documents: per-class log joint divided by the document's total feature weight (so the scale is per word). */
@@ -91,6 +95,13 @@ export function nbLogits(
 
 /** Fits the spread + naive Bayes candidate of the text head (the head before candidates were compared); see the module comment. */
 export async function fitSpreadNbHead(o: TextHeadOptions): Promise<SpreadNbState> {
+  return (await crossValidateSpreadNb(o)).build();
+}
+
+/** The cross-validation of the spread + NB head now, its fit on every label (`build`) when called. */
+export async function crossValidateSpreadNb(
+  o: TextHeadOptions,
+): Promise<{ calibration: CalibrationFields; build: () => Promise<SpreadNbState> }> {
   const C = o.nClasses;
   const n = o.texts.length;
   const t = o.train;
@@ -145,11 +156,11 @@ export async function fitSpreadNbHead(o: TextHeadOptions): Promise<SpreadNbState
   }
 
   /** Spreads from the train rows in `use` over every view, then fits NB on them + every spread label. */
-  const fitWith = async (use: number[]): Promise<NbModel> => {
+  const fitWith = async (use: number[], y: Int32Array = t.y): Promise<NbModel> => {
     abortIf(o.signal);
     const seeds = {
       index: Int32Array.from(use, (k) => t.index[k]),
-      y: Int32Array.from(use, (k) => t.y[k]),
+      y: Int32Array.from(use, (k) => y[k]),
       weight: Float32Array.from(use, (k) => t.weight[k]),
     };
     // Every class spreads the same total seed mass: accepted proposals are often mostly of one class, and a class
@@ -187,19 +198,52 @@ export async function fitSpreadNbHead(o: TextHeadOptions): Promise<SpreadNbState
       docLength: 0,
       alpha: TEXT_HEAD_DEFAULTS.nbAlpha,
     });
-    done++;
+    done = Math.min(total, done + 1);
     report('classifier');
     await new Promise<void>((r) => setImmediate(r));
     return nb;
   };
 
-  const { model: nb, calibration } = await fitCalibrated({
+  const firsts = new WeakMap<NbModel, NbModel>();
+  const nbOf = (m: NbModel, rows: ArrayLike<number>) =>
+    nbLogits(
+      m,
+      Array.from(rows, (i) => all[i]),
+    );
+  const { calibration, final } = await crossValidateFirst<NbModel>({
+    remaining: {
+      firstLogits: (m, rows) => {
+        const f = firsts.get(m);
+        return f ? nbOf(f, rows) : undefined;
+      },
+      threshold: TEXT_HEAD_DEFAULTS.proposalThreshold,
+      minRows: TEXT_HEAD_DEFAULTS.remainingMinRows,
+    },
     plan,
     index: t.index,
     y: t.y,
     nClasses: C,
     rng,
-    fit: fitWith,
+    // A fold re-derives the labels no person gave from its own human labels (crossval.ts fitFoldRederived).
+    fit: (use, fold) =>
+      fold
+        ? fitFoldRederived({
+            positions: use,
+            y: t.y,
+            holdout: t.holdout,
+            fit: fitWith,
+            onFirst: (f, m2) => firsts.set(m2, f),
+            labelsOf: (m, pos) =>
+              argmaxRows(
+                nbLogits(
+                  m,
+                  pos.map((k) => all[t.index[k]]),
+                ),
+                pos.length,
+                C,
+              ).labels,
+          })
+        : fitWith(use),
     logitsOf: (nb, rows) =>
       nbLogits(
         nb,
@@ -208,16 +252,20 @@ export async function fitSpreadNbHead(o: TextHeadOptions): Promise<SpreadNbState
     // Few, easy labels are often all right out of fold: let the temperature go low rather than stop at a bound.
     temperature: { minT: 1e-3, maxT: 10 },
   });
-  return {
-    version: 1,
-    kind: 'text-spread-nb',
-    nClasses: C,
-    buckets: B,
-    views: graphs.length && views.length ? [...views] : ['all'],
-    nb: { ids: b64(nb.ids), logp: b64(nb.logp), unseen: Array.from(nb.unseen), logPrior: Array.from(nb.logPrior) },
-    ...calibration,
-    seed,
+  const build = async (): Promise<SpreadNbState> => {
+    const nb = await final();
+    return {
+      version: 1,
+      kind: 'text-spread-nb',
+      nClasses: C,
+      buckets: B,
+      views: graphs.length && views.length ? [...views] : ['all'],
+      nb: { ids: b64(nb.ids), logp: b64(nb.logp), unseen: Array.from(nb.unseen), logPrior: Array.from(nb.logPrior) },
+      ...calibration,
+      seed,
+    };
   };
+  return { calibration, build };
 }
 
 /** Calibrated class probabilities (n × C) of texts under a fitted spread + NB state. */

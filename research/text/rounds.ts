@@ -1,0 +1,96 @@
+/**
+ * The product's no-review rounds of the text head, in one process (what `selflabel bench --no-review --rounds R`
+ * does with the lexical head, without the workspace, the workers and the baselines): K random labels per class,
+ * then per round: fit the head on every label (human labels holdout 1, accepted ones holdout 0, as
+ * src/core/project/training.ts builds the train set) → predict the pool → propose every unlabelled item whose
+ * calibrated confidence ≥ threshold (src/core/proposals) → accept them all. Prints per round the proposals, their
+ * expected precision (mean confidence) and measured precision (against the truth), the test accuracy, the fit
+ * seconds; and TF-IDF + LR (research/text/baseline.ts) on the same human labels, timed in the same run.
+ * Usage: node --import tsx research/text/rounds.ts DATASET[,…] [--seeds 1,2,3] [--rounds 3] [--k 10]
+ *   [--threshold 0.9] [--knobs '{json TextHeadOptions}']
+ */
+import { fitTextHead, predictTextHead } from '../../src/core/modalities/text/lexical/head';
+import { propose } from '../../src/core/proposals';
+import { tfidfLogReg } from './baseline';
+import { accuracy, loadTextDataset, median, seedLabels } from './data';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const sets = args[0].split(',');
+const K = Number(opt('k', '10'));
+const seeds = opt('seeds', '1,2,3').split(',').map(Number);
+const R = Number(opt('rounds', '3'));
+const threshold = Number(opt('threshold', '0.9'));
+const knobs = JSON.parse(opt('knobs', '{}')) as Record<string, unknown>;
+const pct = (x: number) => (Number.isFinite(x) ? (x * 100).toFixed(1) : '—');
+
+async function main() {
+  for (const name of sets) {
+    const ds = loadTextDataset(name);
+    const C = ds.classes.length;
+    const n = ds.pool.texts.length;
+    console.log(`${name}: ${n} pool, ${ds.test.texts.length} test, ${C} classes, knobs ${JSON.stringify(knobs)}`);
+    const gaps: number[][] = Array.from({ length: R }, () => []);
+    const summary: string[] = [];
+    for (const seed of seeds) {
+      const human = seedLabels(ds.pool.y, C, K, seed);
+      const tl = Date.now();
+      const lrAcc = accuracy(tfidfLogReg(ds.pool.texts, human, ds.pool.y, C, ds.test.texts), ds.test.y, C);
+      const lrSec = (Date.now() - tl) / 1000;
+      const labels = new Map<number, { y: number; human: boolean }>();
+      for (const i of human) labels.set(i, { y: ds.pool.y[i], human: true });
+      let fitSec = 0;
+      let testAcc = NaN;
+      for (let r = 1; r <= R + 1; r++) {
+        const rows = [...labels.keys()];
+        const train = {
+          index: Int32Array.from(rows),
+          y: Int32Array.from(rows, (i) => labels.get(i)!.y),
+          weight: new Float32Array(rows.length).fill(1),
+          holdout: Uint8Array.from(rows, (i) => (labels.get(i)!.human ? 1 : 0)),
+        };
+        const t0 = Date.now();
+        const state = await fitTextHead({ texts: ds.pool.texts, train, nClasses: C, seed, ...knobs });
+        const sec = (Date.now() - t0) / 1000;
+        fitSec += sec;
+        const probs = predictTextHead(state, ds.pool.texts);
+        testAcc = accuracy(predictTextHead(state, ds.test.texts), ds.test.y, C);
+        const cands = (state.candidates ?? [])
+          .map((c) => `${c.name} ${pct(c.estimatedAccuracy ?? NaN)} ${c.seconds.toFixed(1)}s`)
+          .join(', ');
+        if (r > R) {
+          console.log(`  seed ${seed} final: test ${pct(testAcc)}%  fit ${sec.toFixed(1)}s  chose ${state.chosen} [${cands}]`);
+          break;
+        }
+        const candidates = Int32Array.from([...Array(n).keys()].filter((i) => !labels.has(i)));
+        const cls = ds.classes;
+        const res = propose({ probs, n, nClasses: C, classes: cls, candidates, threshold });
+        let ok = 0;
+        for (const p of res.proposals) if (cls.indexOf(p.label) === ds.pool.y[p.index]) ok++;
+        const measured = res.proposals.length ? ok / res.proposals.length : NaN;
+        const expected = res.proposals.length ? res.expectedPrecision : NaN;
+        if (res.proposals.length) gaps[r - 1].push(Math.abs(expected - measured));
+        console.log(
+          `  seed ${seed} round ${r}: labels ${rows.length}, proposals ${res.proposals.length}, expected ${pct(expected)}% measured ${pct(measured)}%` +
+            `  test ${pct(testAcc)}%  est ${pct(state.estimatedAccuracy ?? NaN)}%  fit ${sec.toFixed(1)}s  chose ${state.chosen} [${cands}]`,
+        );
+        for (const p of res.proposals) labels.set(p.index, { y: cls.indexOf(p.label), human: false });
+      }
+      summary.push(
+        `  seed ${seed}: final test ${pct(testAcc)}% vs tfidf-LR ${pct(lrAcc)}% (${lrSec.toFixed(1)}s); head fits ${fitSec.toFixed(1)}s = ${(fitSec / lrSec).toFixed(1)}× LR`,
+      );
+    }
+    for (const s of summary) console.log(s);
+    gaps.forEach(
+      (g, r) =>
+        g.length && console.log(`${name} round ${r + 1}: median |expected − measured| ${pct(median(g))} points [${g.map(pct).join(', ')}]`),
+    );
+  }
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

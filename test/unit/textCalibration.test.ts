@@ -1,0 +1,90 @@
+/**
+ * Honest calibration of the text head after accepted proposals (src/core/train/crossval.ts fitFoldRederived, used by
+ * src/core/modalities/text/lexical/head.ts and spreadNb.ts): labels no person gave (holdout 0) were made by a model
+ * that saw every human label, so a cross-validation fold must not train on them as they are.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fitTextHead, predictTextHead } from '../../src/core/modalities/text/lexical/head';
+import { fitFoldRederived } from '../../src/core/train/crossval';
+import { Rng } from '../../src/core/models/random';
+
+/**
+ * A pool where the classes cannot be learnt: 40 topics of random words, each topic's class drawn at random; one
+ * document per topic is labelled by a person, four near-copies of it carry the same label as accepted proposals
+ * (what a model that saw the human label proposes). A new topic is a coin flip, whatever the head.
+ */
+function leakyPool(seed: number) {
+  const rng = new Rng(seed);
+  const word = () => Array.from({ length: 7 }, () => 'bcdfghjklmnpqrstvwxz'[rng.int(20)]).join('');
+  const shared = Array.from({ length: 30 }, word);
+  const topics = 40;
+  const cls = rng.shuffle(Array.from({ length: topics }, (_, t) => t % 2));
+  const texts: string[] = [];
+  const index: number[] = [];
+  const y: number[] = [];
+  const holdout: number[] = [];
+  const doc = (vocab: string[]) =>
+    [...rng.shuffle(vocab).slice(0, 6), ...Array.from({ length: 3 }, () => shared[rng.int(shared.length)])].join(' ');
+  for (let t = 0; t < topics; t++) {
+    const vocab = Array.from({ length: 8 }, word);
+    for (let copy = 0; copy < 5; copy++) {
+      index.push(texts.length);
+      texts.push(doc(vocab));
+      y.push(cls[t]);
+      holdout.push(copy === 0 ? 1 : 0);
+    }
+  }
+  // New topics, never labelled: what the proposals would be made on.
+  const fresh: string[] = [];
+  for (let t = 0; t < 40; t++) fresh.push(doc(Array.from({ length: 8 }, word)));
+  const train = {
+    index: Int32Array.from(index),
+    y: Int32Array.from(y),
+    weight: new Float32Array(index.length).fill(1),
+    holdout: Uint8Array.from(holdout),
+  };
+  return { texts: [...texts, ...fresh], fresh: fresh.length, train };
+}
+
+for (const candidate of ['linear-lsa', 'linear-subword', 'spread-nb'] as const) {
+  test(`text head (${candidate}): accepted copies of the held-out human labels do not inflate the estimate or the confidence`, async () => {
+    for (const seed of [1, 2]) {
+      const { texts, fresh, train } = leakyPool(seed);
+      const state = await fitTextHead({ texts, train, nClasses: 2, seed, candidates: [candidate] });
+      assert.ok(state.estimatedAccuracy !== null);
+      // Before the fix the folds trained on the held-out labels' accepted copies: estimate 1.0, temperature low.
+      assert.ok(state.estimatedAccuracy <= 0.75, `${candidate} seed ${seed}: estimated ${state.estimatedAccuracy} on a coin-flip task`);
+      const probs = predictTextHead(state, texts.slice(texts.length - fresh));
+      let conf = 0;
+      for (let i = 0; i < fresh; i++) conf += Math.max(probs[2 * i], probs[2 * i + 1]);
+      conf /= fresh;
+      assert.ok(conf < 0.8, `${candidate} seed ${seed}: mean confidence ${conf.toFixed(3)} on new topics (chance 0.5)`);
+      // The final model still trains on every label: it knows the labelled topics.
+      const own = predictTextHead(state, [texts[train.index[0]]]);
+      assert.ok(own[train.y[0]] > 0.5);
+    }
+  });
+}
+
+test('fitFoldRederived: human labels first, then the others relabelled by that model; without others one fit', async () => {
+  const calls: { positions: number[]; y: number[] }[] = [];
+  const fit = async (positions: number[], y: Int32Array) => {
+    calls.push({ positions: [...positions], y: Array.from(y) });
+    return calls.length;
+  };
+  const y = Int32Array.from([0, 1, 0, 1, 1]);
+  const holdout = Uint8Array.from([1, 1, 0, 0, 1]);
+  const m = await fitFoldRederived({ positions: [0, 1, 2, 3], y, holdout, fit, labelsOf: (model, pos) => pos.map(() => model) });
+  assert.equal(m, 2);
+  assert.deepEqual(calls[0], { positions: [0, 1], y: [0, 1, 0, 1, 1] });
+  // Positions 2 and 3 get the first model's label (1), the given y is not changed.
+  assert.deepEqual(calls[1], { positions: [0, 1, 2, 3], y: [0, 1, 1, 1, 1] });
+  assert.deepEqual(Array.from(y), [0, 1, 0, 1, 1]);
+  calls.length = 0;
+  await fitFoldRederived({ positions: [0, 1, 4], y, holdout, fit, labelsOf: () => [] });
+  assert.equal(calls.length, 1);
+  calls.length = 0;
+  await fitFoldRederived({ positions: [0, 2, 3], y, fit, labelsOf: () => [] });
+  assert.equal(calls.length, 1, 'no holdout mask: nothing to re-derive');
+});
