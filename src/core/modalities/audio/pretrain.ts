@@ -14,31 +14,20 @@ import { l2NormalizeInPlace } from '../../util/math';
 import { spectrumStats } from './mfcc';
 import { loadModel } from '../../models/checkpoint';
 import { ntXentLoss } from '../../ssl/ntxent';
-import { runPretextLoop, type DataParallel, type PretrainResult, type TaskSpec } from '../../ssl/loop';
+import { runPretextLoop, type PretrainOptions, type PretrainResult, type TaskSpec } from '../../ssl/loop';
 import { buildAudioEncoder, buildMaskDecoder, buildProjectionHead, defaultAudioEncoderConfig, type AudioEncoderConfig } from './encoder';
 import { CONTRASTIVE_AUGMENT, MILD_AUGMENT, augmentSpec, maskFrameBlocks, pool2x2, standardizeInto, type SpecAugmentOptions } from './spec';
 
 export type AudioTask = 'contrastive' | 'masked';
 
-export interface PretrainAudioOptions {
+export interface PretrainAudioOptions extends PretrainOptions {
   /** n × frames × mels log-mel values (may be a view on a SharedArrayBuffer). */
   spec: Float32Array;
   n: number;
   frames: number;
   mels: number;
   task: AudioTask;
-  epochs: number;
-  batchSize?: number;
-  seed?: number;
-  checkpointDir: string;
-  resume?: boolean;
-  maxSeconds?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: Progress) => void;
-  /** One rank of the task on several workers (src/core/ssl/loop.ts). */
-  dataParallel?: DataParallel;
   encoder?: Partial<AudioEncoderConfig>;
-  learningRate?: number;
   temperature?: number;
   augment?: Partial<SpecAugmentOptions>;
 }
