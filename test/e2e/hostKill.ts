@@ -464,9 +464,11 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
     const user = (async () => {
       while (!stop) {
         if (c.surface === 'palette') {
-          const target = grid.locator('[data-testid="cell"][data-status="proposed"][data-saving="false"]').first();
-          const id = await target.getAttribute('data-item', { timeout: 3000 }).catch(() => null);
+          const first = grid.locator('[data-testid="cell"][data-status="proposed"][data-saving="false"]').first();
+          const id = await first.getAttribute('data-item', { timeout: 3000 }).catch(() => null);
           if (!id || stop) break;
+          // The cell of that id (`first` re-resolves on every use: once an update lands it is another cell).
+          const target = grid.locator(`[data-testid="cell"][data-item=${JSON.stringify(id)}]`);
           const label = (
             await target
               .locator('[data-testid="cell-label"]')
@@ -474,6 +476,16 @@ async function runTrial(s: Session, c: TrialContext): Promise<TrialResult> {
               .catch(() => '')
           ).trim();
           await target.click({ timeout: 3000 }).catch(() => undefined);
+          // The palette command acts on the focused item: send it only when that is the item recorded as sent.
+          const focused = await grid
+            .locator('[data-testid="cell"].focused')
+            .first()
+            .getAttribute('data-item', { timeout: 3000 })
+            .catch(() => null);
+          if (focused !== id) {
+            await sleep(50);
+            continue;
+          }
           const accept = c.rand() < 0.7;
           sent.set(id, { status: accept ? 'accepted' : 'rejected', label });
           await s.command(accept ? 'SelfLabel: Accept Proposal' : 'SelfLabel: Reject Proposal', 10_000).catch(() => sent.delete(id));
