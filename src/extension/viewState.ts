@@ -74,18 +74,27 @@ export function withTaskLines(seen: Map<string, string>, p: StageProgress): Stag
 }
 
 /**
- * The summary of a pretraining run. `before`: the epochs of each task before it. When no task gained an epoch (the
- * encoder was already pretrained for the configured epochs) say so, instead of a rate over a run that did nothing.
+ * The summary of a pretraining run: each task's own rate (items of that task per second of its own training) and the
+ * stage's wall-clock rate (tasks side by side do not add up). `before`: the epochs of each task before it. When no
+ * task gained an epoch (the encoder was already pretrained for the configured epochs) say so, instead of a rate over
+ * a run that did nothing.
  */
 export function pretrainSummary(
   before: readonly { task: string; epochs: number }[],
-  r: { tasks: readonly { task: string; epochs: number; finalLoss: number }[]; seconds: number; itemsPerSecond: number; backend: string },
+  r: {
+    tasks: readonly { task: string; epochs: number; finalLoss: number; itemsPerSecond?: number }[];
+    seconds: number;
+    itemsPerSecond: number;
+    backend: string;
+  },
 ): string {
   const had = new Map(before.map((t) => [t.task, t.epochs]));
   if (r.tasks.length > 0 && r.tasks.every((t) => (had.get(t.task) ?? -1) >= t.epochs)) {
     return `already pretrained (${r.tasks.map((t) => `${t.task} ${plural(t.epochs, 'epoch')}`).join(', ')}): nothing to do. To start over, run SelfLabel: Pretrain Encoder from Scratch; for more epochs, raise selflabel.pretrainEpochs`;
   }
-  return `pretrained ${r.tasks.map((t) => `${t.task} (${plural(t.epochs, 'epoch')}, loss ${t.finalLoss.toFixed(3)})`).join(', ')} in ${r.seconds.toFixed(0)} s, ${r.itemsPerSecond.toFixed(0)} items/s on ${r.backend}`;
+  const task = (t: (typeof r.tasks)[number]) =>
+    `${t.task} (${plural(t.epochs, 'epoch')}, loss ${t.finalLoss.toFixed(3)}${t.itemsPerSecond !== undefined ? `, ${t.itemsPerSecond.toFixed(0)} items/s` : ''})`;
+  return `pretrained ${r.tasks.map(task).join(', ')} in ${r.seconds.toFixed(0)} s: ${r.itemsPerSecond.toFixed(0)} items/s wall clock for the stage, on ${r.backend}`;
 }
 
 /** What the user should do next, with the button that does it. `scanned`: a scan has run (its item list exists). */

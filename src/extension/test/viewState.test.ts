@@ -356,7 +356,24 @@ test('pretraining again with nothing left to do says so (no rate over an empty r
   );
   assert.doesNotMatch(again, /items\/s/);
   const first = pretrainSummary([], { ...r, seconds: 12, itemsPerSecond: 340 });
-  assert.equal(first, 'pretrained simclr (8 epochs, loss 0.300), rotation (8 epochs, loss 0.900) in 12 s, 340 items/s on wasm');
+  assert.equal(
+    first,
+    'pretrained simclr (8 epochs, loss 0.300), rotation (8 epochs, loss 0.900) in 12 s: 340 items/s wall clock for the stage, on wasm',
+  );
+  const rated = pretrainSummary([], {
+    ...r,
+    tasks: [
+      { task: 'simclr', epochs: 8, finalLoss: 0.3, itemsPerSecond: 210 },
+      { task: 'rotation', epochs: 8, finalLoss: 0.9, itemsPerSecond: 390 },
+    ],
+    seconds: 12,
+    itemsPerSecond: 340,
+  });
+  assert.equal(
+    rated,
+    'pretrained simclr (8 epochs, loss 0.300, 210 items/s), rotation (8 epochs, loss 0.900, 390 items/s) in 12 s: 340 items/s wall clock for the stage, on wasm',
+    "each task's own rate beside the stage's wall-clock rate",
+  );
   assert.match(
     pretrainSummary([{ task: 'simclr', epochs: 4 }], { ...r, seconds: 5, itemsPerSecond: 100 }),
     /^pretrained /,
