@@ -138,3 +138,46 @@ test('corrupt JPEGs give an ItemError with a reason, never another exception', (
     }
   }
 });
+
+/** The entropy-coded data of each scan of a JPEG: [start, end) after its header, and the scan's spectral band. */
+function scans(buf: Uint8Array): { start: number; end: number; ss: number; se: number }[] {
+  const out: { start: number; end: number; ss: number; se: number }[] = [];
+  for (let p = 2; p + 4 <= buf.length && buf[p + 1] !== 0xd9;) {
+    const end = p + 2 + ((buf[p + 2] << 8) | buf[p + 3]);
+    if (buf[p + 1] !== 0xda) {
+      p = end;
+      continue;
+    }
+    const ns = buf[p + 4];
+    let q = end;
+    while (!(buf[q] === 0xff && buf[q + 1] !== 0 && (buf[q + 1] < 0xd0 || buf[q + 1] > 0xd7))) q++;
+    out.push({ start: end, end: q, ss: buf[p + 5 + ns * 2], se: buf[p + 6 + ns * 2] });
+    p = q;
+  }
+  return out;
+}
+
+test('progressive JPEGs at 1/8: the scans of coefficients the scaled IDCT never reads are stepped over, not decoded', () => {
+  for (const f of ['gray-progressive.jpg', 'progressive-420.jpg', 'progressive-444-restart.jpg']) {
+    const buf = fs.readFileSync(path.join(FIXTURES, f));
+    const ac = scans(buf).filter((s) => s.ss > 0);
+    assert.ok(ac.length >= 2, `${f} has AC scans`);
+    // Every AC scan's data made undecodable (all one-bits, stuffed: no valid Huffman code is all ones).
+    const bad = Buffer.from(buf);
+    for (const s of ac) for (let i = s.start; i + 1 < s.end; i += 2) bad.set([0xff, 0x00], i);
+    assert.throws(() => decodeJpegScaled(bad, 4), ItemError, `${f}: the damage is seen where the AC scans are needed`);
+    const gray = f.startsWith('gray');
+    if (gray || f.includes('444')) {
+      // Every component keeps its DC coefficient alone at 1/8: no AC scan is read, the pixels are those of the intact file.
+      assert.deepEqual(decodeJpegScaled(bad, 1)?.data, decodeJpegScaled(buf, 1)?.data, f);
+    } else {
+      // 4:2:0: chroma keeps 2×2 coefficients at 1/8, so only the luma AC scans may be skipped.
+      const lumaOnly = Buffer.from(buf);
+      const lumaId = buf[buf.indexOf(Buffer.from([0xff, 0xc2])) + 10];
+      const sosOf = (s: { start: number }) => buf.lastIndexOf(Buffer.from([0xff, 0xda]), s.start);
+      for (const s of ac.filter((x) => buf[sosOf(x) + 5] === lumaId))
+        for (let i = s.start; i + 1 < s.end; i += 2) lumaOnly.set([0xff, 0x00], i);
+      assert.deepEqual(decodeJpegScaled(lumaOnly, 1)?.data, decodeJpegScaled(buf, 1)?.data, f);
+    }
+  }
+});

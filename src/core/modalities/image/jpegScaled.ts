@@ -7,7 +7,8 @@
  * `undefined`, and the caller decodes the whole image instead.
  *
  * Memory: baseline images are decoded MCU by MCU into the scaled planes; progressive images keep one Int16 coefficient
- * array per component (2 bytes × 64 per block, about the size of the full decoded image) until the last scan.
+ * array per component until the last scan, with only the coefficients the scaled IDCT needs (or a refinement scan of
+ * their band touches): at 1/8, 2 bytes per luma block. Progressive scans of bands the IDCT never reads are skipped.
  *
  * Written from the JPEG standard (ITU T.81: Annex F Huffman decoding, Annex G progressive), with the scaled inverse
  * DCT idea of libjpeg's jidctred/jidctint: an N-point inverse DCT of the low N coefficients, same per-axis scaling.
@@ -89,8 +90,17 @@ interface Component {
   realBpc: number;
   plane: Uint8Array;
   planeWidth: number;
-  /** Progressive only: coefficients in zigzag order, 64 per block. */
+  /**
+   * Progressive only: coefficients in zigzag order, `stride` per block — the indices below `stride`, the highest any
+   * decoded scan of this component writes (scans of coefficients the scaled IDCT never reads are skipped unread).
+   */
   coefs?: Int16Array;
+  stride: number;
+  /**
+   * Progressive only: per zigzag index, whether its scans are decoded — the kept coefficients, and every index of a
+   * band a decoded scan shares with them (a refinement scan reads the history of its whole band).
+   */
+  decoded: Uint8Array;
   dcTable?: Huffman;
   acTable?: Huffman;
   pred: number;
@@ -194,11 +204,56 @@ class Reader {
   }
   /** After a scan: the position of the next marker. */
   nextMarker(): number {
-    const d = this.data;
-    let p = this.pos;
-    while (p + 1 < d.length && !(d[p] === 0xff && d[p + 1] !== 0 && !(d[p + 1] >= 0xd0 && d[p + 1] <= 0xd7) && d[p + 1] !== 0xff)) p++;
-    return p;
+    return markerAfter(this.data, this.pos);
   }
+}
+
+/** The position of the first marker at or after `p` in entropy-coded data (stuffed zeros, fill bytes and RSTn are data). */
+function markerAfter(d: Uint8Array, p: number): number {
+  while (p + 1 < d.length && !(d[p] === 0xff && d[p + 1] !== 0 && !(d[p + 1] >= 0xd0 && d[p + 1] <= 0xd7) && d[p + 1] !== 0xff)) p++;
+  return p;
+}
+
+/** One scan header of a progressive JPEG: its component ids and spectral band. */
+interface ScanBand {
+  ids: number[];
+  ss: number;
+  se: number;
+}
+
+/**
+ * The scans of a JPEG from byte `p` (after its frame header) to the end-of-image marker, read from their headers
+ * only (the entropy-coded data is stepped over). Undefined when the marker structure does not parse to the end: then
+ * the caller keeps every coefficient and lets the decoding report what is wrong.
+ */
+function scanBands(d: Uint8Array, p: number): ScanBand[] | undefined {
+  const out: ScanBand[] = [];
+  while (p + 1 < d.length) {
+    if (d[p] !== 0xff) return undefined;
+    const m = d[p + 1];
+    if (m === 0xd9) return out;
+    if (m === 0xff) {
+      p++;
+      continue;
+    }
+    if (m === 0xd8 || m === 0x01 || (m >= 0xd0 && m <= 0xd7)) {
+      p += 2;
+      continue;
+    }
+    if (p + 4 > d.length) return undefined;
+    const end = p + 2 + ((d[p + 2] << 8) | d[p + 3]);
+    if (end > d.length) return undefined;
+    if (m !== 0xda) {
+      p = end;
+      continue;
+    }
+    const ns = d[p + 4];
+    const sp = p + 5 + ns * 2;
+    if (sp + 2 > end) return undefined;
+    out.push({ ids: Array.from({ length: ns }, (_, i) => d[p + 5 + i * 2]), ss: d[sp], se: d[sp + 1] });
+    p = markerAfter(d, end);
+  }
+  return undefined;
 }
 
 /** The scaled IDCT of one block's dequantized coefficients (natural order) into the plane. */
@@ -443,6 +498,8 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
           pred: 0,
           keep: new Uint8Array(64),
           keepList: new Uint8Array(0),
+          stride: 64,
+          decoded: new Uint8Array(64).fill(1),
         });
       }
       if (nc === 1) comps[0].h = comps[0].v = 1; // a lone component is never interleaved: its factors do not matter
@@ -463,7 +520,28 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
         c.plane = new Uint8Array(c.planeWidth * c.bpc * c.ny);
         for (let k = 0; k < 64; k++) c.keep[k] = ZIGZAG[k] >> 3 < c.ny && (ZIGZAG[k] & 7) < c.nx ? 1 : 0;
         c.keepList = Uint8Array.from({ length: 64 }, (_, k) => k).filter((k) => c.keep[k] === 1);
-        if (progressive) c.coefs = new Int16Array(c.bpl * c.bpc * 64);
+      }
+      if (progressive) {
+        // Decode only the scans whose bands reach a kept coefficient (closed over shared bands, since a refinement
+        // scan needs the history of its whole band), and store per block only up to the last index they write: at
+        // 1/8 a luma block keeps its DC alone and every luma AC scan is skipped below without decoding.
+        const bands = scanBands(d, end);
+        for (const c of comps) {
+          if (bands) {
+            const mine = bands.filter((b) => b.ids.includes(c.id) && b.ss <= b.se && b.se < 64);
+            c.decoded = Uint8Array.from(c.keep);
+            for (let grew = true; grew;) {
+              grew = false;
+              for (const b of mine) {
+                if (!c.decoded.subarray(b.ss, b.se + 1).includes(1) || !c.decoded.subarray(b.ss, b.se + 1).includes(0)) continue;
+                c.decoded.fill(1, b.ss, b.se + 1);
+                grew = true;
+              }
+            }
+          }
+          c.stride = c.decoded.lastIndexOf(1) + 1;
+          c.coefs = new Int16Array(c.bpl * c.bpc * c.stride);
+        }
       }
     } else if (m === 0xda) {
       if (!frame) throw new ItemError('corrupt JPEG: image data before the frame header');
@@ -492,6 +570,12 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
         c.pred = 0;
       }
       if (progressive && (se > 63 || ss > se || (ss > 0 && ns !== 1))) throw new ItemError('corrupt JPEG: bad progressive scan');
+      if (progressive && ss > 0 && ss <= se && se < 64 && !scomps[0].decoded.subarray(ss, se + 1).includes(1)) {
+        // A band of coefficients the scaled IDCT never reads: step over its data.
+        p = markerAfter(d, end);
+        continue;
+      }
+      if (progressive && scomps.some((c) => se >= c.stride)) throw new ItemError('corrupt JPEG: a scan not announced by the scan headers');
       eobrun = 0;
       const r = new Reader(d, end);
       const single = ns === 1;
@@ -506,7 +590,7 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
           const c = scomps[0];
           const bx = mcu % c.realBpl;
           const by = (mcu / c.realBpl) | 0;
-          if (progressive) decodeProgressiveBlock(r, c, (by * c.bpl + bx) * 64, ss, se, ah, al);
+          if (progressive) decodeProgressiveBlock(r, c, (by * c.bpl + bx) * c.stride, ss, se, ah, al);
           else decodeBaselineBlock(r, c, bx, by);
         } else {
           const mx = mcu % mcusPerLine;
@@ -516,7 +600,7 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
               for (let h = 0; h < c.h; h++) {
                 const bx = mx * c.h + h;
                 const by = my * c.v + v;
-                if (progressive) decodeProgressiveBlock(r, c, (by * c.bpl + bx) * 64, ss, se, ah, al);
+                if (progressive) decodeProgressiveBlock(r, c, (by * c.bpl + bx) * c.stride, ss, se, ah, al);
                 else decodeBaselineBlock(r, c, bx, by);
               }
             }
@@ -541,7 +625,7 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
       blk.fill(0);
       for (let by = 0; by < c.bpc; by++) {
         for (let bx = 0; bx < c.bpl; bx++) {
-          const off = (by * c.bpl + bx) * 64;
+          const off = (by * c.bpl + bx) * c.stride;
           // Every kept coefficient is written, so blk needs no clearing between blocks.
           for (let i = 0; i < kl.length; i++) blk[ZIGZAG[kl[i]]] = co[off + kl[i]] * q[kl[i]];
           idctBlock(c, blk, tmp, bx, by);
