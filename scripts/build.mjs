@@ -34,11 +34,32 @@ const engineAsSeparateBundle = {
   },
 };
 
+/**
+ * A modality's registration (src/core/modalities/<m>/modality.ts) refers to its worker face lazily,
+ * `require('./worker')` inside its `worker()`: only dist/worker.js bundles it. In the other bundles it becomes a module that throws, so the
+ * host never carries nor loads tfjs (scripts/check-imports.mjs checks the sources the same way).
+ */
+const MODALITIES_DIR = path.join(root, 'src/core/modalities');
+const workerFacesInWorkerOnly = {
+  name: 'worker-faces-in-worker-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/worker$/ }, (args) => {
+      if (args.kind === 'import-statement' || path.dirname(args.resolveDir) !== MODALITIES_DIR) return undefined;
+      if (path.basename(args.importer) !== 'modality.ts') return undefined;
+      return { path: path.relative(root, path.join(args.resolveDir, 'worker.ts')), namespace: 'worker-face' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'worker-face' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is a worker face: it loads only in the training worker (dist/worker.js)`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 const node = [
-  { in: 'src/extension/extension.ts', out: 'extension', plugins: [engineAsSeparateBundle] },
-  { in: 'src/extension/engine.ts', out: 'engine' },
+  { in: 'src/extension/extension.ts', out: 'extension', plugins: [engineAsSeparateBundle, workerFacesInWorkerOnly] },
+  { in: 'src/extension/engine.ts', out: 'engine', plugins: [workerFacesInWorkerOnly] },
   { in: 'src/worker/trainWorker.ts', out: 'worker' },
-  { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
+  { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node', plugins: [workerFacesInWorkerOnly] },
 ];
 const web = [
   { in: 'webview/sidePanel/main.ts', out: 'webview/sidePanel' },
