@@ -12,6 +12,7 @@ import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cssWithImports } from './css-imports.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const watch = process.argv.includes('--watch');
@@ -68,6 +69,18 @@ const web = [
 ];
 const exists = (e) => fs.existsSync(path.join(root, e.in));
 
+/** The webviews' CSS is bundled as text (injected with a nonce), its `@import` lines inlined (scripts/css-imports.mjs). */
+const cssImportsInlined = {
+  name: 'css-imports-inlined',
+  setup(build) {
+    build.onLoad({ filter: /\.css$/ }, (args) => {
+      const deps = new Set();
+      const contents = cssWithImports(args.path, deps);
+      return { contents, loader: 'text', watchFiles: [...deps] };
+    });
+  },
+};
+
 /** @type {esbuild.BuildOptions} */
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root, metafile };
 
@@ -103,6 +116,7 @@ if (webEntries.length > 0) {
       format: 'iife',
       target: 'es2022',
       loader: { '.css': 'text' },
+      plugins: [cssImportsInlined],
     }),
   });
 }
