@@ -12,6 +12,8 @@ import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cssWithImports } from './css-imports.mjs';
+import { workerFacesInWorkerOnly } from './worker-faces.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const watch = process.argv.includes('--watch');
@@ -35,10 +37,10 @@ const engineAsSeparateBundle = {
 };
 
 const node = [
-  { in: 'src/extension/extension.ts', out: 'extension', plugins: [engineAsSeparateBundle] },
-  { in: 'src/extension/engine.ts', out: 'engine' },
+  { in: 'src/extension/extension.ts', out: 'extension', plugins: [engineAsSeparateBundle, workerFacesInWorkerOnly] },
+  { in: 'src/extension/engine.ts', out: 'engine', plugins: [workerFacesInWorkerOnly] },
   { in: 'src/worker/trainWorker.ts', out: 'worker' },
-  { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
+  { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node', plugins: [workerFacesInWorkerOnly] },
 ];
 const web = [
   { in: 'webview/sidePanel/main.ts', out: 'webview/sidePanel' },
@@ -46,6 +48,18 @@ const web = [
   { in: 'webview/map/main.ts', out: 'webview/map' },
 ];
 const exists = (e) => fs.existsSync(path.join(root, e.in));
+
+/** The webviews' CSS is bundled as text (injected with a nonce), its `@import` lines inlined (scripts/css-imports.mjs). */
+const cssImportsInlined = {
+  name: 'css-imports-inlined',
+  setup(build) {
+    build.onLoad({ filter: /\.css$/ }, (args) => {
+      const deps = new Set();
+      const contents = cssWithImports(args.path, deps);
+      return { contents, loader: 'text', watchFiles: [...deps] };
+    });
+  },
+};
 
 /** @type {esbuild.BuildOptions} */
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root, metafile };
@@ -82,6 +96,7 @@ if (webEntries.length > 0) {
       format: 'iife',
       target: 'es2022',
       loader: { '.css': 'text' },
+      plugins: [cssImportsInlined],
     }),
   });
 }

@@ -7,6 +7,10 @@
 //      lazily) or from src/extension/extension.ts (activation) imports @tensorflow/* at run time;
 //   4. src/shared and src/protocol import no runtime code (types from the engine are fine);
 //   5. webview/ imports only webview/, src/shared and src/protocol.
+// A `require` of a template (`./${name}/modality.ts`, the modalities' registry) imports every file it can name (the
+// template's parts as a glob, as esbuild bundles it). A modality's lazy reference to its worker face (a `require` or
+// `import()` call of './worker' in src/core/modalities/<m>/modality.ts) is an import for rule 1, but not for rule 3:
+// the build bundles it into dist/worker.js only (scripts/build.mjs, workerFacesInWorkerOnly).
 // Prints each violation with the chain of imports, exits 1 if any.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,14 +35,43 @@ function resolveLocal(from, spec) {
   return undefined;
 }
 
-/** Imports of a file: { target (abs path or package name), typeOnly }. */
+/** The files a template `./a/${x}/b.ts` can name: each `${…}` one path segment. */
+function globLocal(from, head, spans) {
+  let dirs = [path.dirname(from)];
+  const parts = [head, ...spans].join('\0').split('/');
+  for (const [i, part] of parts.entries()) {
+    const last = i === parts.length - 1;
+    const re = new RegExp(
+      `^${part
+        .split('\0')
+        .map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]+')}$`,
+    );
+    const next = [];
+    for (const d of dirs) {
+      if (part === '.' || part === '..') next.push(path.resolve(d, part));
+      else if (!part.includes('\0')) next.push(path.join(d, part));
+      else if (fs.existsSync(d))
+        for (const e of fs.readdirSync(d, { withFileTypes: true }))
+          if (re.test(e.name) && e.isDirectory() !== last) next.push(path.join(d, e.name));
+    }
+    dirs = next;
+  }
+  return dirs.filter((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+}
+
+/** A modality's lazy reference to its worker face: a call `require('./worker')` in src/core/modalities/<m>/modality.ts. */
+const isWorkerFaceReference = (from, target) =>
+  /^src\/core\/modalities\/[^/]+\/modality\.ts$/.test(rel(from)) && target === path.join(path.dirname(from), 'worker.ts');
+
+/** Imports of a file: { target (abs path or package name), typeOnly, lazyWorkerFace }. */
 function importsOf(file) {
   const sf = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const out = [];
-  const add = (spec, typeOnly) => {
+  const add = (spec, typeOnly, call = false) => {
     if (spec.startsWith('.')) {
       const t = resolveLocal(file, spec);
-      if (t) out.push({ target: t, typeOnly });
+      if (t) out.push({ target: t, typeOnly, lazyWorkerFace: call && isWorkerFaceReference(file, t) });
     } else out.push({ target: spec, typeOnly });
   };
   const visit = (node) => {
@@ -57,7 +90,17 @@ function importsOf(file) {
       add(node.moduleSpecifier.text, node.isTypeOnly);
     } else if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isStringLiteral(node.arguments[0])) {
       if (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
-        add(node.arguments[0].text, false);
+        add(node.arguments[0].text, false, true);
+    } else if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isTemplateExpression(node.arguments[0])) {
+      const t = node.arguments[0];
+      if (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+        if (t.head.text.startsWith('.'))
+          for (const f of globLocal(
+            file,
+            t.head.text,
+            t.templateSpans.map((x) => x.literal.text),
+          ))
+            out.push({ target: f, typeOnly: false });
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       add(node.argument.literal.text, true);
     }
@@ -149,8 +192,8 @@ for (const entry of ['src/core/project.ts', 'src/extension/extension.ts', 'src/e
   const queue = [start];
   while (queue.length) {
     const f = queue.shift();
-    for (const { target, typeOnly } of graph.get(f) ?? []) {
-      if (typeOnly) continue;
+    for (const { target, typeOnly, lazyWorkerFace } of graph.get(f) ?? []) {
+      if (typeOnly || lazyWorkerFace) continue;
       if (!path.isAbsolute(target)) {
         if (target.startsWith('@tensorflow/')) {
           const chain = [];

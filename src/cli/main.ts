@@ -11,6 +11,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Project, type ProjectStatus } from '../core/project';
 import type { SchemaChange } from '../core/store';
+import type { LabelEvent } from '../core/types';
 import type { ProjectConfig } from '../core/config';
 import { isAbortError } from '../core/util/progress';
 import { parseArgs, helpFor, UsageError, type FlagSpec } from './args';
@@ -29,13 +30,20 @@ const COMMON: Record<string, FlagSpec> = {
   help: { type: 'boolean', help: 'show help' },
 };
 
-interface Command {
-  /** The command prints the workspace's warnings itself (status): withProject does not print them first. */
+interface CommandInfo {
+  /** The command prints the workspace's warnings itself (status): they are not printed first. */
   ownWarnings?: boolean;
   summary: string;
   usage: string;
   flags: Record<string, FlagSpec>;
-  run(ctx: Ctx): Promise<unknown>;
+}
+/** A command on the workspace's project (opened, its warnings printed, and closed around it), or on its own (init, bench). */
+type Command = CommandInfo & ({ project(ctx: Ctx, p: Project): Promise<unknown> } | { run(ctx: Ctx): Promise<unknown> });
+
+/** Runs `cmd`: on the workspace's project if it is a project command. */
+function runCommand(cmd: Command, ctx: Ctx): Promise<unknown> {
+  if ('run' in cmd) return cmd.run(ctx);
+  return withProject(ctx, (p) => cmd.project(ctx, p), { ownWarnings: cmd.ownWarnings });
 }
 
 interface Ctx {
@@ -88,6 +96,48 @@ function pct(x: number | undefined): string {
   return x === undefined ? '—' : `${(100 * x).toFixed(1)}%`;
 }
 
+/** A number flag's value (parseArgs checked it is a number), or undefined if not given. */
+function numberFlag(ctx: Ctx, name: string): number | undefined {
+  const v = ctx.flags[name];
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** A string flag's value, or undefined if not given. */
+function stringFlag(ctx: Ctx, name: string): string | undefined {
+  const v = ctx.flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A flag that must be a whole number ≥ 1, or `fallback` if not given. */
+function wholeNumberFlag(ctx: Ctx, name: string, fallback: number): number;
+function wholeNumberFlag(ctx: Ctx, name: string): number | undefined;
+function wholeNumberFlag(ctx: Ctx, name: string, fallback?: number): number | undefined {
+  const v = numberFlag(ctx, name) ?? fallback;
+  if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new UsageError(`--${name} needs a whole number ≥ 1`);
+  return v;
+}
+
+/** `label ITEM CLASS` and `correct ITEM CLASS`: the item and the class (`exact`: nothing else), then the event, printed. */
+async function itemClassCommand(
+  ctx: Ctx,
+  name: string,
+  exact: boolean,
+  act: (item: string, cls: string) => Promise<LabelEvent>,
+): Promise<unknown> {
+  const [item, cls] = ctx.positionals;
+  if (!item || !cls || (exact && ctx.positionals.length !== 2)) throw new UsageError(`${name} needs ITEM CLASS`);
+  const e = await act(normaliseItem(item), cls);
+  ctx.out(`${e.item}: ${e.label}`);
+  return e;
+}
+
+/** Bytes of a file, 0 if there is none. */
+const fileSize = (file: string): Promise<number> =>
+  fs.stat(file).then(
+    (st) => st.size,
+    () => 0,
+  );
+
 const commands: Record<string, Command> = {
   init: {
     summary: 'create .selflabel with the class schema (or change the classes)',
@@ -117,15 +167,14 @@ const commands: Record<string, Command> = {
     summary: 'find the items to label (images, text files, JSONL/CSV rows, audio clips)',
     usage: 'scan',
     flags: {},
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const r = await p.scan({ signal: ctx.signal, onProgress: ctx.bar.update });
-        ctx.bar.done();
-        ctx.out(`${r.items} ${r.modality ?? ''} item(s) in ${r.filesSeen} file(s), ${r.seconds.toFixed(1)}s; ${r.skipped.length} skipped`);
-        for (const s of r.skipped.slice(0, 20)) ctx.out(`  skipped ${s.path}${s.row ? `#${s.row}` : ''}: ${s.reason}`);
-        if (r.skipped.length > 20) ctx.out(`  … and ${r.skipped.length - 20} more (selflabel status --json lists them)`);
-        return r;
-      }),
+    async project(ctx, p) {
+      const r = await p.scan({ signal: ctx.signal, onProgress: ctx.bar.update });
+      ctx.bar.done();
+      ctx.out(`${r.items} ${r.modality ?? ''} item(s) in ${r.filesSeen} file(s), ${r.seconds.toFixed(1)}s; ${r.skipped.length} skipped`);
+      for (const s of r.skipped.slice(0, 20)) ctx.out(`  skipped ${s.path}${s.row ? `#${s.row}` : ''}: ${s.reason}`);
+      if (r.skipped.length > 20) ctx.out(`  … and ${r.skipped.length - 20} more (selflabel status --json lists them)`);
+      return r;
+    },
   },
   pretrain: {
     summary: 'self-supervised pretraining on all items (resumes a cancelled run)',
@@ -136,36 +185,28 @@ const commands: Record<string, Command> = {
       'max-seconds': { type: 'number', help: 'stop each task after this many seconds' },
       plan: { type: 'string', help: 'auto (default) | per-task (one task per worker) | data-parallel (each task on all workers in turn)' },
     },
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const plan = ctx.flags.plan as string | undefined;
-        if (plan !== undefined && plan !== 'auto' && !(PRETRAIN_PLANS as readonly string[]).includes(plan))
-          throw new UsageError(`--plan must be auto, ${PRETRAIN_PLANS.join(' or ')}, got "${plan}"`);
-        const r = await p.pretrain({
-          plan: plan as PretrainPlan | 'auto' | undefined,
-          signal: ctx.signal,
-          onProgress: ctx.bar.update,
-          epochs: ctx.flags.epochs as number | undefined,
-          fresh: Boolean(ctx.flags.fresh),
-          maxSeconds: ctx.flags['max-seconds'] as number | undefined,
-        });
-        ctx.bar.done();
-        for (const line of pretrainReport(r, p.config.workers)) ctx.out(line);
-        return r;
-      }),
+    async project(ctx, p) {
+      const plan = stringFlag(ctx, 'plan');
+      if (plan !== undefined && plan !== 'auto' && !(PRETRAIN_PLANS as readonly string[]).includes(plan))
+        throw new UsageError(`--plan must be auto, ${PRETRAIN_PLANS.join(' or ')}, got "${plan}"`);
+      const r = await p.pretrain({
+        plan: plan as PretrainPlan | 'auto' | undefined,
+        signal: ctx.signal,
+        onProgress: ctx.bar.update,
+        epochs: numberFlag(ctx, 'epochs'),
+        fresh: Boolean(ctx.flags.fresh),
+        maxSeconds: numberFlag(ctx, 'max-seconds'),
+      });
+      ctx.bar.done();
+      for (const line of pretrainReport(r, p.config.workers)) ctx.out(line);
+      return r;
+    },
   },
   label: {
     summary: 'label an item (exit 0 once the label is on disk)',
     usage: 'label ITEM CLASS',
     flags: {},
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const [item, cls] = ctx.positionals;
-        if (!item || !cls || ctx.positionals.length !== 2) throw new UsageError('label needs ITEM CLASS');
-        const e = await p.label(normaliseItem(item), cls);
-        ctx.out(`${e.item}: ${e.label}`);
-        return e;
-      }),
+    project: (ctx, p) => itemClassCommand(ctx, 'label', true, (item, cls) => p.label(item, cls)),
   },
   train: {
     summary: 'fine-tune on the labels (embeds with the pretrained encoders first)',
@@ -174,28 +215,27 @@ const commands: Record<string, Command> = {
       finetune: { type: 'boolean', help: 'images: also fine-tune the encoder end to end (minutes; default: the finetune setting)' },
       'no-finetune': { type: 'boolean', help: 'do not fine-tune the encoder, whatever the setting' },
     },
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const finetune = ctx.flags['no-finetune'] ? false : ctx.flags.finetune ? true : undefined;
-        const r = await p.train({ signal: ctx.signal, onProgress: ctx.bar.update, finetune });
-        ctx.bar.done();
+    async project(ctx, p) {
+      const finetune = ctx.flags['no-finetune'] ? false : ctx.flags.finetune ? true : undefined;
+      const r = await p.train({ signal: ctx.signal, onProgress: ctx.bar.update, finetune });
+      ctx.bar.done();
+      ctx.out(
+        `model ${r.model} (${r.head} head) on ${r.backend}: ${r.labelled} label(s) + ${r.pseudoLabelled} pseudo-label(s); estimated accuracy ${pct(r.estimatedAccuracy)}`,
+      );
+      if (r.chosen) {
+        const c = r.chosen;
         ctx.out(
-          `model ${r.model} (${r.head} head) on ${r.backend}: ${r.labelled} label(s) + ${r.pseudoLabelled} pseudo-label(s); estimated accuracy ${pct(r.estimatedAccuracy)}`,
+          `model chosen by ${c.heldOut} held-out human label(s): ${c.name} (${c.candidates.map((k) => `${k.name} ${pct(k.accuracy ?? undefined)}`).join(', ')})`,
         );
-        if (r.chosen) {
-          const c = r.chosen;
-          ctx.out(
-            `model chosen by ${c.heldOut} held-out human label(s): ${c.name} (${c.candidates.map((k) => `${k.name} ${pct(k.accuracy ?? undefined)}`).join(', ')})`,
-          );
-        }
-        if (r.finetuned) {
-          const f = r.finetuned;
-          ctx.out(
-            `fine-tuned ${f.networks.length} network(s) from ${f.initFrom ?? 'scratch'} on ${f.trainedOn.labels} label(s) + ${f.trainedOn.pseudo} confident prediction(s) in ${formatSeconds(f.seconds)}; calibrated on ${f.calibrationItems} held-out label(s)`,
-          );
-        }
-        return r;
-      }),
+      }
+      if (r.finetuned) {
+        const f = r.finetuned;
+        ctx.out(
+          `fine-tuned ${f.networks.length} network(s) from ${f.initFrom ?? 'scratch'} on ${f.trainedOn.labels} label(s) + ${f.trainedOn.pseudo} confident prediction(s) in ${formatSeconds(f.seconds)}; calibrated on ${f.calibrationItems} held-out label(s)`,
+        );
+      }
+      return r;
+    },
   },
   propose: {
     summary: 'propose labels above the confidence threshold, most confident first',
@@ -205,54 +245,43 @@ const commands: Record<string, Command> = {
       limit: { type: 'number', help: 'at most N proposals' },
       show: { type: 'number', help: 'print the first N (default 10)' },
     },
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const r = await p.propose({ threshold: ctx.flags.threshold as number | undefined, limit: ctx.flags.limit as number | undefined });
-        ctx.out(`${r.proposals.length} proposal(s) at confidence ≥ ${r.threshold}; expected precision ${pct(r.expectedPrecision)}`);
-        for (const x of r.proposals.slice(0, (ctx.flags.show as number | undefined) ?? 10))
-          ctx.out(`  ${x.item}\t${x.label}\t${x.confidence.toFixed(3)}`);
-        return r;
-      }),
+    async project(ctx, p) {
+      const r = await p.propose({ threshold: numberFlag(ctx, 'threshold'), limit: numberFlag(ctx, 'limit') });
+      ctx.out(`${r.proposals.length} proposal(s) at confidence ≥ ${r.threshold}; expected precision ${pct(r.expectedPrecision)}`);
+      for (const x of r.proposals.slice(0, numberFlag(ctx, 'show') ?? 10)) ctx.out(`  ${x.item}\t${x.label}\t${x.confidence.toFixed(3)}`);
+      return r;
+    },
   },
   accept: {
     summary: 'accept proposals: ITEM… or --all-above C',
     usage: 'accept ITEM… | accept --all-above 0.95',
     flags: { 'all-above': { type: 'number', help: 'accept every pending proposal with confidence ≥ C' } },
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const above = ctx.flags['all-above'] as number | undefined;
-        let events;
-        if (above !== undefined) events = await p.acceptAbove(above);
-        else if (ctx.positionals.length) events = await p.accept(ctx.positionals.map(normaliseItem));
-        else throw new UsageError('accept needs ITEM… or --all-above C');
-        ctx.out(`accepted ${events.length} proposal(s)`);
-        return { accepted: events.length };
-      }),
+    async project(ctx, p) {
+      const above = numberFlag(ctx, 'all-above');
+      let events;
+      if (above !== undefined) events = await p.acceptAbove(above);
+      else if (ctx.positionals.length) events = await p.accept(ctx.positionals.map(normaliseItem));
+      else throw new UsageError('accept needs ITEM… or --all-above C');
+      ctx.out(`accepted ${events.length} proposal(s)`);
+      return { accepted: events.length };
+    },
   },
   reject: {
     summary: 'reject the proposal of ITEM (it will not be proposed again with that class)',
     usage: 'reject ITEM…',
     flags: {},
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        if (!ctx.positionals.length) throw new UsageError('reject needs ITEM…');
-        for (const it of ctx.positionals) await p.reject(normaliseItem(it));
-        ctx.out(`rejected ${ctx.positionals.length} proposal(s)`);
-        return { rejected: ctx.positionals.length };
-      }),
+    async project(ctx, p) {
+      if (!ctx.positionals.length) throw new UsageError('reject needs ITEM…');
+      for (const it of ctx.positionals) await p.reject(normaliseItem(it));
+      ctx.out(`rejected ${ctx.positionals.length} proposal(s)`);
+      return { rejected: ctx.positionals.length };
+    },
   },
   correct: {
     summary: 'give the right class to an item whose proposal was wrong',
     usage: 'correct ITEM CLASS',
     flags: {},
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const [item, cls] = ctx.positionals;
-        if (!item || !cls) throw new UsageError('correct needs ITEM CLASS');
-        const e = await p.correct(normaliseItem(item), cls);
-        ctx.out(`${e.item}: ${e.label}`);
-        return e;
-      }),
+    project: (ctx, p) => itemClassCommand(ctx, 'correct', false, (item, cls) => p.correct(item, cls)),
   },
   classes: {
     summary: 'list the classes, or change them as one undoable journal batch (labels follow)',
@@ -261,85 +290,80 @@ const commands: Record<string, Command> = {
       into: { type: 'string', help: 'merge / split: the class the labels go to' },
       items: { type: 'list', help: 'split: the items (labelled A) that go to the new class' },
     },
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const [op, ...args] = ctx.positionals;
-        if (!op) {
-          const classes = p.classes();
-          ctx.out(classes.map((c, i) => `${i + 1}\t${c}`).join('\n') || 'no classes (run init)');
-          return { classes };
-        }
-        const into = ctx.flags.into as string | undefined;
-        let change: SchemaChange;
-        if (op === 'rename') {
-          if (args.length !== 2) throw new UsageError('classes rename needs OLD NEW');
-          change = { op, from: args[0], to: args[1] };
-        } else if (op === 'merge') {
-          if (!args.length || !into) throw new UsageError('classes merge needs CLASS… --into CLASS');
-          change = { op, from: args, into };
-        } else if (op === 'split') {
-          const items = [...((ctx.flags.items as string[] | undefined) ?? []), ...args.slice(1)].map(normaliseItem);
-          if (!args[0] || !into || !items.length) throw new UsageError('classes split needs CLASS --into NEW --items ITEM…');
-          change = { op, from: args[0], into, items };
-        } else if (op === 'delete') {
-          if (args.length !== 1) throw new UsageError('classes delete needs CLASS');
-          change = { op, cls: args[0] };
-        } else if (op === 'reorder') {
-          change = { op, classes: args };
-        } else throw new UsageError(`unknown classes action "${op}" (rename, merge, split, delete, reorder)`);
-        const r = await p.changeClasses(change);
-        ctx.out(
-          `classes: ${r.classes.join(', ')} (${plural(r.moved, 'label event')}; undo reverts the whole change)${r.retrainNeeded ? '\nthe model predates this change: run train before reviewing proposals' : ''}`,
-        );
-        return r;
-      }),
+    async project(ctx, p) {
+      const [op, ...args] = ctx.positionals;
+      if (!op) {
+        const classes = p.classes();
+        ctx.out(classes.map((c, i) => `${i + 1}\t${c}`).join('\n') || 'no classes (run init)');
+        return { classes };
+      }
+      const into = stringFlag(ctx, 'into');
+      let change: SchemaChange;
+      if (op === 'rename') {
+        if (args.length !== 2) throw new UsageError('classes rename needs OLD NEW');
+        change = { op, from: args[0], to: args[1] };
+      } else if (op === 'merge') {
+        if (!args.length || !into) throw new UsageError('classes merge needs CLASS… --into CLASS');
+        change = { op, from: args, into };
+      } else if (op === 'split') {
+        const items = [...((ctx.flags.items as string[] | undefined) ?? []), ...args.slice(1)].map(normaliseItem);
+        if (!args[0] || !into || !items.length) throw new UsageError('classes split needs CLASS --into NEW --items ITEM…');
+        change = { op, from: args[0], into, items };
+      } else if (op === 'delete') {
+        if (args.length !== 1) throw new UsageError('classes delete needs CLASS');
+        change = { op, cls: args[0] };
+      } else if (op === 'reorder') {
+        change = { op, classes: args };
+      } else throw new UsageError(`unknown classes action "${op}" (rename, merge, split, delete, reorder)`);
+      const r = await p.changeClasses(change);
+      ctx.out(
+        `classes: ${r.classes.join(', ')} (${plural(r.moved, 'label event')}; undo reverts the whole change)${r.retrainNeeded ? '\nthe model predates this change: run train before reviewing proposals' : ''}`,
+      );
+      return r;
+    },
   },
   undo: {
     summary: 'undo the last label action',
     usage: 'undo',
     flags: {},
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const e = await p.undo();
-        const schema = e && 'schema' in e ? String(e.schema) : undefined;
-        ctx.out(
-          schema
-            ? `undid the class change: ${schema}`
-            : e
-              ? `undid ${e.source} ${e.item}${e.label ? ` → ${e.label}` : ''}`
-              : 'nothing to undo',
-        );
-        return { undone: e ?? null };
-      }),
+    async project(ctx, p) {
+      const e = await p.undo();
+      const schema = e && 'schema' in e ? String(e.schema) : undefined;
+      ctx.out(
+        schema
+          ? `undid the class change: ${schema}`
+          : e
+            ? `undid ${e.source} ${e.item}${e.label ? ` → ${e.label}` : ''}`
+            : 'nothing to undo',
+      );
+      return { undone: e ?? null };
+    },
   },
   suggest: {
     summary: 'items a human should label next (most uncertain, or diverse seeds)',
     usage: 'suggest [--count N]',
     flags: { count: { type: 'number', help: 'how many (default 10)' } },
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const s = await p.suggest((ctx.flags.count as number | undefined) ?? 10);
-        for (const x of s) ctx.out(`${x.item}\t${x.reason}${x.predicted ? `\t${x.predicted} ${x.confidence?.toFixed(2)}` : ''}`);
-        return s;
-      }),
+    async project(ctx, p) {
+      const s = await p.suggest(numberFlag(ctx, 'count') ?? 10);
+      for (const x of s) ctx.out(`${x.item}\t${x.reason}${x.predicted ? `\t${x.predicted} ${x.confidence?.toFixed(2)}` : ''}`);
+      return s;
+    },
   },
   similar: {
     summary: 'the items most similar to ITEM in embedding space (cosine), with their labels and predictions',
     usage: 'similar ITEM [--count N] [--json]',
     flags: { count: { type: 'number', help: 'how many (default 10)' } },
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const [item] = ctx.positionals;
-        if (!item) throw new UsageError('similar needs ITEM');
-        const count = (ctx.flags.count as number | undefined) ?? 10;
-        if (!(Number.isInteger(count) && count >= 1)) throw new UsageError('--count needs a whole number ≥ 1');
-        const s = await p.similar(normaliseItem(item), count);
-        for (const x of s)
-          ctx.out(
-            `${x.item}\t${x.similarity.toFixed(3)}${x.label ? `\tlabelled ${x.label}` : ''}${x.predicted ? `\tmodel says ${x.predicted} ${x.confidence?.toFixed(2)}` : ''}`,
-          );
-        return s;
-      }),
+    async project(ctx, p) {
+      const [item] = ctx.positionals;
+      if (!item) throw new UsageError('similar needs ITEM');
+      const count = wholeNumberFlag(ctx, 'count', 10);
+      const s = await p.similar(normaliseItem(item), count);
+      for (const x of s)
+        ctx.out(
+          `${x.item}\t${x.similarity.toFixed(3)}${x.label ? `\tlabelled ${x.label}` : ''}${x.predicted ? `\tmodel says ${x.predicted} ${x.confidence?.toFixed(2)}` : ''}`,
+        );
+      return s;
+    },
   },
   map: {
     summary: "the embedding map: a 2-D layout of every item (PCA, or UMAP), with its label and the model's prediction",
@@ -348,27 +372,25 @@ const commands: Record<string, Command> = {
       method: { type: 'string', help: 'pca (default, fast) or umap' },
       epochs: { type: 'number', help: 'UMAP optimisation epochs (default 200 above 10,000 items, else 500)' },
     },
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const method = (ctx.flags.method as string | undefined) ?? 'pca';
-        if (method !== 'pca' && method !== 'umap') throw new UsageError('--method is pca or umap');
-        const epochs = ctx.flags.epochs as number | undefined;
-        if (epochs !== undefined && !(Number.isInteger(epochs) && epochs >= 1)) throw new UsageError('--epochs needs a whole number ≥ 1');
-        const m = await p.embeddingMap({ method, epochs, signal: ctx.signal, onProgress: ctx.bar.update });
-        const rows = m.ids.map((item, i) => {
-          const pr = p.predictionFor(item);
-          return {
-            item,
-            x: m.xy[2 * i],
-            y: m.xy[2 * i + 1],
-            label: p.labelOf(item)?.label,
-            predicted: pr?.label,
-            confidence: pr?.confidence,
-          };
-        });
-        for (const r of rows) ctx.out(`${r.item}\t${r.x.toFixed(4)}\t${r.y.toFixed(4)}${r.label ? `\t${r.label}` : ''}`);
-        return rows;
-      }),
+    async project(ctx, p) {
+      const method = stringFlag(ctx, 'method') ?? 'pca';
+      if (method !== 'pca' && method !== 'umap') throw new UsageError('--method is pca or umap');
+      const epochs = wholeNumberFlag(ctx, 'epochs');
+      const m = await p.embeddingMap({ method, epochs, signal: ctx.signal, onProgress: ctx.bar.update });
+      const rows = m.ids.map((item, i) => {
+        const pr = p.predictionFor(item);
+        return {
+          item,
+          x: m.xy[2 * i],
+          y: m.xy[2 * i + 1],
+          label: p.labelOf(item)?.label,
+          predicted: pr?.label,
+          confidence: pr?.confidence,
+        };
+      });
+      for (const r of rows) ctx.out(`${r.item}\t${r.x.toFixed(4)}\t${r.y.toFixed(4)}${r.label ? `\t${r.label}` : ''}`);
+      return rows;
+    },
   },
   disagreements: {
     summary: 'human labels that are likely wrong (confident learning on out-of-fold predictions), most likely first',
@@ -376,59 +398,46 @@ const commands: Record<string, Command> = {
     flags: {
       threshold: { type: 'number', help: 'instead: the older rule, another class predicted with confidence ≥ P' },
     },
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const d = await p.disagreements(ctx.flags.threshold as number | undefined);
-        ctx.out(
-          d.length
-            ? d
-                .map(
-                  (x) =>
-                    `${x.item}\tlabelled ${x.label}${x.selfConfidence !== undefined ? ` ${x.selfConfidence.toFixed(2)}` : ''}\tmodel says ${x.predicted} ${x.confidence.toFixed(2)}`,
-                )
-                .join('\n')
-            : 'no likely label errors',
-        );
-        return d;
-      }),
+    async project(ctx, p) {
+      const d = await p.disagreements(numberFlag(ctx, 'threshold'));
+      ctx.out(
+        d.length
+          ? d
+              .map(
+                (x) =>
+                  `${x.item}\tlabelled ${x.label}${x.selfConfidence !== undefined ? ` ${x.selfConfidence.toFixed(2)}` : ''}\tmodel says ${x.predicted} ${x.confidence.toFixed(2)}`,
+              )
+              .join('\n')
+          : 'no likely label errors',
+      );
+      return d;
+    },
   },
   status: {
     ownWarnings: true,
     summary: 'classes, counts, model, proposals and the next suggested action',
     usage: 'status',
     flags: {},
-    run: (ctx) =>
-      withProject(
-        ctx,
-        async (p) => {
-          const s: ProjectStatus & { skippedItems?: unknown } = await p.status();
-          ctx.out(formatStatus(s));
-          if (ctx.flags.json) s.skippedItems = p.getSkipped();
-          return s;
-        },
-        { ownWarnings: true },
-      ),
+    async project(ctx, p) {
+      const s: ProjectStatus & { skippedItems?: unknown } = await p.status();
+      ctx.out(formatStatus(s));
+      if (ctx.flags.json) s.skippedItems = p.getSkipped();
+      return s;
+    },
   },
   compact: {
     summary: 'rewrite the label journal without superseded events (also done automatically)',
     usage: 'compact',
     flags: {},
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const before = await fs.stat(p.store.journalPath).then(
-          (s) => s.size,
-          () => 0,
-        );
-        const events = p.store.events().length;
-        const done = await p.store.compact();
-        const after = await fs.stat(p.store.journalPath).then(
-          (s) => s.size,
-          () => 0,
-        );
-        const kept = p.store.events().length;
-        ctx.out(done ? `compacted labels.jsonl: ${events} → ${kept} event(s), ${before} → ${after} bytes` : 'nothing to compact');
-        return { compacted: done, eventsBefore: events, eventsAfter: kept, bytesBefore: before, bytesAfter: after };
-      }),
+    async project(ctx, p) {
+      const before = await fileSize(p.store.journalPath);
+      const events = p.store.events().length;
+      const done = await p.store.compact();
+      const after = await fileSize(p.store.journalPath);
+      const kept = p.store.events().length;
+      ctx.out(done ? `compacted labels.jsonl: ${events} → ${kept} event(s), ${before} → ${after} bytes` : 'nothing to compact');
+      return { compacted: done, eventsBefore: events, eventsAfter: kept, bytesBefore: before, bytesAfter: after };
+    },
   },
   export: {
     summary: 'write the labels: csv (path,label), jsonl, parquet (path, label, source, confidence, image bytes) or class folders',
@@ -439,32 +448,30 @@ const commands: Record<string, Command> = {
       'include-proposals': { type: 'boolean', help: 'also write pending proposals' },
       force: { type: 'boolean', help: 'replace an existing output file' },
     },
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const format = ctx.flags.format as string | undefined;
-        const out = ctx.flags.out as string | undefined;
-        if (format !== 'csv' && format !== 'jsonl' && format !== 'folders' && format !== 'parquet')
-          throw new UsageError('export needs --format csv|jsonl|parquet|folders');
-        if (!out) throw new UsageError('export needs --out PATH');
-        if (format !== 'folders') await checkOverwrite(path.resolve(out), Boolean(ctx.flags.force));
-        const r = await p.exportLabels({ format, out: path.resolve(out), includeProposals: Boolean(ctx.flags['include-proposals']) });
-        ctx.out(`wrote ${r.written} label(s) to ${path.resolve(out)}`);
-        return r;
-      }),
+    async project(ctx, p) {
+      const format = stringFlag(ctx, 'format');
+      const out = stringFlag(ctx, 'out');
+      if (format !== 'csv' && format !== 'jsonl' && format !== 'folders' && format !== 'parquet')
+        throw new UsageError('export needs --format csv|jsonl|parquet|folders');
+      if (!out) throw new UsageError('export needs --out PATH');
+      if (format !== 'folders') await checkOverwrite(path.resolve(out), Boolean(ctx.flags.force));
+      const r = await p.exportLabels({ format, out: path.resolve(out), includeProposals: Boolean(ctx.flags['include-proposals']) });
+      ctx.out(`wrote ${r.written} label(s) to ${path.resolve(out)}`);
+      return r;
+    },
   },
   import: {
     summary: 'import labels: a CSV with header path,label, a Parquet file with path and label columns, or class folders',
     usage: 'import FILE.csv|FILE.parquet|FOLDER [--add-classes]',
     flags: { 'add-classes': { type: 'boolean', help: 'add classes that the CSV uses but the schema lacks' } },
-    run: (ctx) =>
-      withProject(ctx, async (p) => {
-        const [file] = ctx.positionals;
-        if (!file) throw new UsageError('import needs FILE.csv, FILE.parquet or a FOLDER of class folders');
-        const r = await p.importLabels(path.resolve(file), { addClasses: Boolean(ctx.flags['add-classes']) });
-        ctx.out(`imported ${r.imported} label(s); ${r.skipped.length} row(s) skipped`);
-        for (const s of r.skipped.slice(0, 20)) ctx.out(`  row ${s.row}: ${s.reason}`);
-        return r;
-      }),
+    async project(ctx, p) {
+      const [file] = ctx.positionals;
+      if (!file) throw new UsageError('import needs FILE.csv, FILE.parquet or a FOLDER of class folders');
+      const r = await p.importLabels(path.resolve(file), { addClasses: Boolean(ctx.flags['add-classes']) });
+      ctx.out(`imported ${r.imported} label(s); ${r.skipped.length} row(s) skipped`);
+      for (const s of r.skipped.slice(0, 20)) ctx.out(`  row ${s.row}: ${s.reason}`);
+      return r;
+    },
   },
   bench: {
     summary: 'measure label efficiency and speed with a simulated annotator (see BENCHMARKS.md)',
@@ -555,7 +562,7 @@ export async function main(argv: string[]): Promise<number> {
     overrides,
   };
   try {
-    const result = await cmd.run(ctx);
+    const result = await runCommand(cmd, ctx);
     if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return 0;
   } catch (e) {

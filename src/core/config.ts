@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs/promises';
 import type { Modality } from './types';
-import { MODALITIES } from '../shared/enums';
+import { MODALITIES } from '../protocol/modalities';
 
 export type BackendPref = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 

@@ -1,8 +1,10 @@
 /**
  * Types shared by every part of the engine (src/core) and by its doors (CLI, worker, extension, webview).
- * It imports only the shared enums (which import nothing): safe to import from anywhere, including the webview bundle.
+ * It imports only types from the shared enums and the modalities' names (src/protocol/modalities.ts), which import
+ * nothing: safe to import from anywhere, including the webview bundle.
  */
-import type { BackendName, ItemKind, LabelSource, Modality, Stage, SuggestionReason } from '../shared/enums';
+import type { BackendName, ItemKind, LabelSource, Stage, SuggestionReason } from '../shared/enums';
+import type { Modality } from '../protocol/modalities';
 
 export type { BackendName, ItemKind, LabelSource, Modality, Stage, SuggestionReason };
 

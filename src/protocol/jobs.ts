@@ -5,34 +5,14 @@
  * transferred.
  */
 import type { TransferListItem } from 'node:worker_threads';
-import type { Item, Modality, Progress } from '../core/types';
+import type { Item, Progress } from '../core/types';
+import type { AudioData, ImageData, Modality, ModalityData, OwnJobName } from './modalities';
 import type { ClassifierState, TrainSet } from '../core/train/classifier';
 import type { TextHeadState } from '../core/modalities/text/lexical/state';
 import type { StudentPlan } from '../core/train/selfTraining';
 
-export interface ImageData {
-  kind: 'image';
-  /** n × size × size × channels bytes (HWC, 0..255). */
-  pixels: SharedArrayBuffer;
-  n: number;
-  size: number;
-  channels: 1 | 3;
-}
-export interface TextData {
-  kind: 'text';
-  texts: string[];
-}
-export interface AudioData {
-  kind: 'audio';
-  /** n × frames × mels float32 log-mel spectrograms (16 kHz mono clips cropped or padded to one length). */
-  spec: SharedArrayBuffer;
-  n: number;
-  frames: number;
-  mels: number;
-}
-/** The data each modality's jobs take, by modality (a new modality adds its entry here). */
-export type ModalityData = { image: ImageData; text: TextData; audio: AudioData };
-export type DataOf<M extends Modality> = ModalityData[M];
+/** The modalities' data and own jobs are registered in ./modalities.ts (one line each); re-exported here for the jobs. */
+export type { AudioData, DataOf, ImageData, ModalityData, TextData } from './modalities';
 export type JobData = ModalityData[Modality];
 
 /** Labelled rows to fit on: item row, class, weight; holdout[k] = 1 where the label may be held out for calibration. */
@@ -206,6 +186,10 @@ export type JobTypes = {
   };
 };
 export type JobName = keyof JobTypes;
+/** The jobs every modality goes through (served by src/worker/jobs.ts); the others are the modalities' own. */
+export type CoreJobName = Exclude<JobName, OwnJobName>;
+/** Every job a modality says it owns (src/protocol/modalities.ts) is typed here. */
+export const OWN_JOBS_ARE_TYPED: [OwnJobName] extends [JobName] ? true : 'a modality owns a job JobTypes does not type' = true;
 export type JobParams<K extends JobName> = JobTypes[K]['params'];
 export type JobResult<K extends JobName> = JobTypes[K]['result'];
 

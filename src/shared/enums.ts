@@ -3,9 +3,7 @@
  * their types derived from them, so that a validator and a type can never disagree. Imports nothing.
  */
 
-/** What kind of model an item is fed to: one plugin each under src/core/modalities/<name>/. */
-export const MODALITIES = ['image', 'text', 'audio'] as const;
-export type Modality = (typeof MODALITIES)[number];
+// The modalities are not here: each is registered by one line in src/protocol/modalities.ts, with its data.
 
 /**
  * Where an item comes from: a whole image file, a whole text file, one row of a JSONL/CSV file, or an audio clip (a

@@ -1,24 +1,15 @@
 /**
  * The product's jobs (typed in src/protocol/jobs.ts) as a worker serves them: pretraining and embedding through the
- * modality's worker face (src/worker/modalities.ts), the embedding heads (fitting, the kNN graph, predicting), and
- * each modality's own jobs. Thin adapters from job params to the ML functions in src/core. Test-only jobs are not
+ * modality's worker face (src/worker/modalities.ts), the embedding heads (fitting, the kNN graph, predicting), the
+ * embedding map's layouts, and each modality's own jobs. Thin adapters from job params to the ML functions in src/core. Test-only jobs are not
  * here: the tests serve their own (test/fixtures/worker/).
  */
-import { dataParallelProblem, type DataOf, type JobData, type JobHandlers, type JobTypes } from '../protocol/jobs';
-import type { Modality } from '../shared/enums';
-import type { ModalityWorker } from '../core/modalities/types';
+import { dataParallelProblem, type CoreJobName, type JobHandlers, type JobTypes } from '../protocol/jobs';
 import { fitClassifier, predict } from '../core/train/classifier';
 import { fitSemiSupervised } from '../core/train/semi';
 import { buildKnnGraph } from '../core/train/graph';
 import { pca2d, umap2d } from '../core/map/layout';
-import { modalityJobs, modalityWorkers } from './modalities';
-
-function workerOf<M extends Modality>(data: DataOf<M>): ModalityWorker<M> {
-  const kind = (data as { kind?: unknown } | undefined)?.kind;
-  if (typeof kind !== 'string' || !Object.hasOwn(modalityWorkers, kind))
-    throw new Error(`no modality "${String(kind)}" is registered (src/worker/modalities.ts)`);
-  return modalityWorkers[kind as M] as ModalityWorker<M>;
-}
+import { loadModalityJobs, workerForData } from './modalities';
 
 const embeddingJobs: JobHandlers<Pick<JobTypes, 'pretrain' | 'embed' | 'fit' | 'graph' | 'predict'>> = {
   async pretrain(p, ctx) {
@@ -26,7 +17,9 @@ const embeddingJobs: JobHandlers<Pick<JobTypes, 'pretrain' | 'embed' | 'fit' | '
       const problem = dataParallelProblem(p.dataParallel);
       if (problem) throw new Error(`pretrain ${p.task}: ${problem}`);
     }
-    const stats = await workerOf<JobData['kind']>(p.data).pretrain(p.task, p.data, {
+    const stats = await (
+      await workerForData(p.data)
+    ).pretrain(p.task, p.data, {
       epochs: p.epochs,
       seed: p.seed,
       checkpointDir: p.checkpointDir,
@@ -39,7 +32,9 @@ const embeddingJobs: JobHandlers<Pick<JobTypes, 'pretrain' | 'embed' | 'fit' | '
     return { result: stats };
   },
   async embed(p, ctx) {
-    const r = await workerOf<JobData['kind']>(p.data).embed(p.data, {
+    const r = await (
+      await workerForData(p.data)
+    ).embed(p.data, {
       checkpointDir: p.checkpointDir,
       signal: ctx.signal,
       onProgress: ctx.progress,
@@ -92,4 +87,10 @@ const mapJobs: JobHandlers<Pick<JobTypes, 'mapPca' | 'mapUmap'>> = {
   },
 };
 
-export const productJobs: JobHandlers<JobTypes> = { ...embeddingJobs, ...mapJobs, ...modalityJobs };
+/** The jobs every modality goes through: a job added to JobTypes and owned by no modality must be served here. */
+const coreJobs: JobHandlers<Pick<JobTypes, CoreJobName>> = { ...embeddingJobs, ...mapJobs };
+
+/** The product's registry: the core jobs and the modalities' own (their worker faces are loaded first). */
+export async function loadProductJobs(): Promise<JobHandlers<JobTypes>> {
+  return { ...coreJobs, ...(await loadModalityJobs()) };
+}

@@ -133,14 +133,17 @@ function onMessage(message: unknown): void {
   if (backend) void drain().catch(die);
 }
 
-/** Serves `registry` on this worker thread until it is terminated. */
-export function serveJobs(registry: AnyJobHandlers): void {
-  jobs = registry;
+/**
+ * Serves `registry` on this worker thread until it is terminated. A registry still loading (the product's: the
+ * modalities' worker faces load first) is awaited before the worker says it is ready; if it fails, the worker dies
+ * with that error.
+ */
+export function serveJobs(registry: AnyJobHandlers | Promise<AnyJobHandlers>): void {
   lowerPriority(process.env.SELFLABEL_WORKER_NICE);
-  main().catch(die);
+  main(registry).catch(die);
 }
 
-async function main(): Promise<void> {
+async function main(registry: AnyJobHandlers | Promise<AnyJobHandlers>): Promise<void> {
   if (!port) throw new Error('a worker script must be started as a worker thread (new Worker), not run directly');
   process.on('uncaughtException', die);
   process.on('unhandledRejection', die);
@@ -151,6 +154,7 @@ async function main(): Promise<void> {
   else if (requested !== undefined) log(`unknown backend preference ${describe(requested)}; using auto`);
   port.on('message', onMessage);
   port.on('messageerror', (e) => log(`a message from the host could not be deserialised: ${serializeError(e).message}`));
+  jobs = await registry;
   backend = await initBackend(pref);
   post({ type: 'ready', backend });
   await drain();

@@ -3,6 +3,6 @@
  * (src/worker/jobs.ts) with the message loop of src/worker/runtime.ts.
  */
 import { serveJobs } from './runtime';
-import { productJobs } from './jobs';
+import { loadProductJobs } from './jobs';
 
-serveJobs(productJobs);
+serveJobs(loadProductJobs());

@@ -7,22 +7,12 @@
  * (End, then A accepts the last proposal: "saving…" until the host answered, then on disk).
  */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import type { Frame } from 'playwright-core';
-import { ROOT, Session, recordMetric, waitFor, dependentSteps } from './harness';
-import { writeMnistWorkspace } from './mnist';
+import { Session, recordMetric, waitFor, dependentSteps } from './harness';
+import { proposedDigitWorkspace } from './digitWorkspace';
 
-const CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
-const CLI = path.join(ROOT, 'dist', 'cli.js');
 /** Most cells the grid may hold: 1400×900 window → ~5 visible rows of 7, plus 2 rows of overscan each side. */
 const MAX_CELLS = 120;
-
-function cli(args: string[]): void {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`selflabel ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-}
 
 interface GridDom {
   cells: number;
@@ -84,24 +74,9 @@ describe('review grid with 10,000 proposals', function () {
     this.timeout(480_000);
     const t = performance.now();
     s = await Session.start('grid10k', (dir) => {
-      const { truth } = writeMnistWorkspace(dir, { classes: CLASSES, perClass: 2000 });
-      assert.equal(truth.size, 10_000, 'all 10,000 t10k digits');
-      cli(['init', '--workspace', dir, '--classes', CLASSES.join(','), '--quiet']);
-      cli(['scan', '--workspace', dir, '--quiet']);
-      const per = new Map<string, number>();
-      const rows = ['path,label'];
-      for (const [file, label] of truth) {
-        if ((per.get(label) ?? 0) >= 5) continue;
-        per.set(label, (per.get(label) ?? 0) + 1);
-        rows.push(`${file},${label}`);
-      }
-      const seeds = path.join(path.dirname(dir), 'seeds.csv');
-      fs.writeFileSync(seeds, rows.join('\n') + '\n');
-      cli(['import', '--workspace', dir, seeds, '--quiet']);
       // The grid's behaviour does not depend on the model's quality: a few seconds of pretraining will do.
-      cli(['pretrain', '--workspace', dir, '--epochs', '1', '--max-seconds', '5', '--quiet']);
-      cli(['train', '--workspace', dir, '--quiet']);
-      cli(['propose', '--workspace', dir, '--threshold', '0', '--quiet']);
+      const { truth } = proposedDigitWorkspace(dir, { perClass: 2000, seedsPerClass: 5, pretrainSeconds: 5, threshold: 0 });
+      assert.equal(truth.size, 10_000, 'all 10,000 t10k digits');
     });
     recordMetric('grid10k: workspace + workbench ready s', (performance.now() - t) / 1000);
   });

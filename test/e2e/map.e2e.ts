@@ -14,20 +14,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { PNG } from 'pngjs';
 import type { Frame } from 'playwright-core';
 import { ARTIFACTS, EXTENSION_ID, ROOT, Session, recordMetric, waitFor, dependentSteps } from './harness';
-import { writeMnistWorkspace } from './mnist';
-
-const CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-
-function cli(args: string[], timeout = 900_000): string {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout, maxBuffer: 256 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`selflabel ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout;
-}
+import { DIGIT_CLASSES as CLASSES, cli, proposedDigitWorkspace } from './digitWorkspace';
 
 /** The map webview's inner frame (the editor-area webview holding #sl-map). */
 async function mapFrame(s: Session, timeoutMs = 60_000): Promise<Frame> {
@@ -108,22 +98,7 @@ describe('embedding map', function () {
     this.timeout(480_000);
     const t = performance.now();
     s = await Session.start('map500', (dir) => {
-      const { truth } = writeMnistWorkspace(dir, { classes: CLASSES, perClass: 50 });
-      cli(['init', '--workspace', dir, '--classes', CLASSES.join(','), '--quiet']);
-      cli(['scan', '--workspace', dir, '--quiet']);
-      const per = new Map<string, number>();
-      const rows = ['path,label'];
-      for (const [file, label] of truth) {
-        if ((per.get(label) ?? 0) >= 5) continue;
-        per.set(label, (per.get(label) ?? 0) + 1);
-        rows.push(`${file},${label}`);
-      }
-      const seeds = path.join(path.dirname(dir), 'seeds.csv');
-      fs.writeFileSync(seeds, rows.join('\n') + '\n');
-      cli(['import', '--workspace', dir, seeds, '--quiet']);
-      cli(['pretrain', '--workspace', dir, '--epochs', '1', '--max-seconds', '10', '--quiet']);
-      cli(['train', '--workspace', dir, '--quiet']);
-      cli(['propose', '--workspace', dir, '--threshold', '0.5', '--quiet']);
+      proposedDigitWorkspace(dir, { perClass: 50, seedsPerClass: 5, pretrainSeconds: 10, threshold: 0.5 });
     });
     recordMetric('map500: workspace + workbench ready s', (performance.now() - t) / 1000);
   });

@@ -1,5 +1,5 @@
 /**
- * The audio modality wired into the loop: the registry (a modality is its folder plus one line per face; an
+ * The audio modality wired into the loop: the registry (a modality is its folder plus one line; an
  * unregistered one does not compile and is refused at run time), the scan of a folder of good and bad clips (skip
  * reasons, windows of long files, details), the two pretext tasks lowering their loss on synthetic tones and noise,
  * and the whole loop (scan → pretrain → labels → train → proposals → suggestions) on a tiny synthetic set through
@@ -10,11 +10,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MODALITIES, type Modality } from '../../src/shared/enums';
+import { MODALITIES, type Modality } from '../../src/protocol/modalities';
 import { modalityPlugins } from '../../src/core/modalities';
 import type { ModalityPlugin } from '../../src/core/modalities/types';
-import { modalityWorkers } from '../../src/worker/modalities';
-import { productJobs } from '../../src/worker/jobs';
+import { workerSideOf } from '../../src/worker/modalities';
+import { loadProductJobs } from '../../src/worker/jobs';
 import { fileKindOf, scanWorkspace } from '../../src/core/dataset/scan';
 import { initBackend } from '../../src/core/backend';
 import { pretrainAudioEncoder } from '../../src/core/modalities/audio/pretrain';
@@ -33,11 +33,11 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const wav16 = (x: Float32Array, rate = 16000) => makeWav({ rate, bits: 16, channels: [x] });
 
-test('registry: audio is one line per face, declares its files, and an unregistered modality is refused', async () => {
+test('registry: audio is registered, declares its files, and an unregistered modality is refused', async () => {
   assert.ok(MODALITIES.includes('audio'));
   for (const m of MODALITIES) {
     assert.equal(modalityPlugins[m].name, m);
-    assert.equal(modalityWorkers[m].name, m);
+    assert.equal((await workerSideOf(m)).face.name, m);
     assert.ok(modalityPlugins[m].files.extensions.length > 0, `${m} declares its extensions`);
   }
   for (const f of ['a.wav', 'b.FLAC', 'c.mp3', 'd.ogg', 'e.opus']) assert.equal(fileKindOf(f), 'audio', f);
@@ -50,6 +50,7 @@ test('registry: audio is one line per face, declares its files, and an unregiste
   assert.ok(partial);
   // A job for a modality nobody registered is refused with a clear error, not a crash.
   const ctx = { signal: new AbortController().signal, progress: () => undefined, backend: 'cpu' };
+  const productJobs = await loadProductJobs();
   const params = { modality: 'speech', checkpointDir: tmp, data: { kind: 'speech' } } as unknown as Parameters<typeof productJobs.embed>[0];
   await assert.rejects(productJobs.embed(params, ctx), /no modality "speech" is registered/);
 });

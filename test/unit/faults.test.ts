@@ -427,6 +427,8 @@ test('no network API in the source, nor in the bundled extension', { timeout: 12
     target: 'node20',
     outfile,
     external: ['vscode', '@tensorflow/tfjs-node'],
+    // As scripts/build.mjs: the modalities' worker faces (tfjs) are bundled into the training worker only.
+    plugins: [(await import(path.join(repo, 'scripts', 'worker-faces.mjs'))).workerFacesInWorkerOnly],
     logLevel: 'silent',
   });
   const bundle = await fs.readFile(outfile, 'utf8');

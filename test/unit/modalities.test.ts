@@ -1,5 +1,5 @@
 /**
- * The modality plugins as the loop sees them: every modality of src/shared/enums.ts has a host face and a worker
+ * The modality plugins as the loop sees them: every modality of src/protocol/modalities.ts has a host face and a worker
  * face that agree on the pretext tasks; the math of the fine-tuning student (src/core/train/selfTraining.ts) that
  * now runs in a worker; a project opened without a job runner labels but refuses to train, with a clear message.
  */
@@ -8,20 +8,21 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MODALITIES } from '../../src/shared/enums';
+import { MODALITIES } from '../../src/protocol/modalities';
 import { modalityPlugins } from '../../src/core/modalities';
-import { modalityWorkers } from '../../src/worker/modalities';
-import { productJobs } from '../../src/worker/jobs';
+import { workerSideOf } from '../../src/worker/modalities';
+import { loadProductJobs } from '../../src/worker/jobs';
 import { calibrateLogits, planStudent } from '../../src/core/train/selfTraining';
 import { Project } from '../../src/core/project';
 import { ProjectError } from '../../src/core/project/errors';
 import { argmaxRow, argmaxRows, softmaxRows } from '../../src/core/util/math';
 import { Rng, mulberry32 } from '../../src/core/models/random';
 
-test('every modality has a host face and a worker face with the same pretext tasks', () => {
+test('every modality has a host face and a worker face with the same pretext tasks', async () => {
+  const productJobs = await loadProductJobs();
   for (const m of MODALITIES) {
     const host = modalityPlugins[m];
-    const worker = modalityWorkers[m];
+    const worker = (await workerSideOf(m)).face;
     assert.equal(host.name, m);
     assert.equal(worker.name, m);
     assert.ok(host.pretextTasks.length >= 1, `${m}: no pretext task`);

@@ -14,7 +14,7 @@ import { Project } from '../../src/core/project';
 import { pretrainGroups, pretrainPlan } from '../../src/core/project/training';
 import { dataParallelProblem, type JobRunner, type JobRunnerFactory, type PretrainStats } from '../../src/protocol/jobs';
 import { allocateExchange } from '../../src/core/backend/exchange';
-import { productJobs } from '../../src/worker/jobs';
+import { loadProductJobs } from '../../src/worker/jobs';
 import { pretrainReport } from '../../src/cli/rates';
 import { pretrainRates } from '../../src/bench/run';
 import { AbortError } from '../../src/core/util/progress';
@@ -53,7 +53,7 @@ test('the worker refuses a pretrain job whose dataParallel option is malformed, 
   const params = { modality: 'text' as const, task: 'masked', data, epochs: 1, seed: 1, checkpointDir: '/nonexistent', resume: false };
   const ctx = { signal: new AbortController().signal, progress: () => undefined, backend: 'cpu' };
   await assert.rejects(
-    productJobs.pretrain({ ...params, dataParallel: { buffer: new SharedArrayBuffer(64), rank: 3, world: 2 } }, ctx),
+    (await loadProductJobs()).pretrain({ ...params, dataParallel: { buffer: new SharedArrayBuffer(64), rank: 3, world: 2 } }, ctx),
     /pretrain masked: dataParallel.rank must be an integer in \[0, 2\), got 3/,
   );
 });

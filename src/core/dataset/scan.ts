@@ -26,7 +26,7 @@ import type { Item, ScanOptions, ScanResult, Skipped } from '../types';
 import { abortError, describeFsError, ItemError, throwIfAborted } from './errors';
 import { probeImage } from '../modalities/image/decode';
 import { modalityPlugins } from '../modalities';
-import { MODALITIES, type Modality } from '../../shared/enums';
+import { MODALITIES, type Modality } from '../../protocol/modalities';
 import { contentHash, decodeTextFile, preview } from './text';
 import { csvRowText, csvTextColumn, jsonRowText, readRawRows, rowFormatOf, type RowFormat } from './rows';
 

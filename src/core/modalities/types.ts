@@ -7,12 +7,15 @@
  * - worker.ts, the worker face (`ModalityWorker`): runs inside the worker threads, with tfjs. It pretrains an encoder
  *   on a pretext task, embeds items with it, and serves the modality's own jobs.
  *
- * The loop (src/core/project/*) knows a modality only through these two interfaces. To add one, see ARCHITECTURE.md.
+ * - modality.ts, its registration (`defineModality`): the name, the host face, and a lazy reference to the worker face.
+ *
+ * The loop (src/core/project/*) knows a modality only through these interfaces. To add one, see ARCHITECTURE.md.
  */
 import type { Item, Modality, Progress, ScanOptions, Skipped } from '../types';
 import type { ProjectConfig } from '../config';
 import type { WorkspacePaths } from '../paths';
-import type { DataOf, JobRunner, PretrainDataParallel, TrainSet } from '../../protocol/jobs';
+import type { DataOf, JobHandlers, JobRunner, JobTypes, PretrainDataParallel, TrainSet } from '../../protocol/jobs';
+import type { OwnJobName } from '../../protocol/modalities';
 
 export interface StageOptions {
   signal?: AbortSignal;
@@ -199,4 +202,27 @@ export interface ModalityWorker<M extends Modality = Modality> {
     data: DataOf<M>,
     o: { checkpointDir: string; signal: AbortSignal; onProgress: (p: Progress) => void },
   ): Promise<{ embeddings: Float32Array; dim: number }>;
+}
+
+/** What a worker thread gets from a modality's worker.ts: the worker face, and the handlers of the jobs it owns. */
+export interface WorkerSide<M extends Modality = Modality> {
+  face: ModalityWorker<M>;
+  jobs: JobHandlers<Pick<JobTypes, OwnJobName<M>>>;
+}
+
+/**
+ * A modality as the registry finds it in src/core/modalities/<name>/modality.ts (exported as `modality`): its name,
+ * its host face, and `worker`, which loads its worker face with `import('./worker')`. The build bundles that import
+ * into dist/worker.js only (elsewhere it becomes a module that throws: scripts/build.mjs), so the host never loads
+ * tfjs; scripts/check-imports.mjs knows this edge.
+ */
+export interface ModalityDescriptor<M extends Modality = Modality> {
+  readonly name: M;
+  readonly host: ModalityPlugin<M>;
+  readonly worker: () => Promise<WorkerSide<M>>;
+}
+
+/** Declares a modality (its modality.ts); the compiler checks the faces against the name's contract. */
+export function defineModality<M extends Modality>(d: ModalityDescriptor<M>): ModalityDescriptor<M> {
+  return d;
 }

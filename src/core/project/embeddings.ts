@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { GraphData, JobData } from '../../protocol/jobs';
 import type { StageOptions } from '../modalities/types';
 import { modalityPlugins } from '../modalities';
-import { MODALITIES } from '../../shared/enums';
+import { MODALITIES } from '../../protocol/modalities';
 import { readArrayFile, readJson, writeArrayFile } from '../util/files';
 import { combineProgress } from '../util/progress';
 import { modalityContext, poolPlugin, type ProjectContext } from './context';

@@ -9,7 +9,7 @@ import type { FailedItem, StageOptions } from '../modalities/types';
 import type { ScanSummary } from './types';
 import { readJson, writeJson } from '../util/files';
 import { scanWorkspace } from '../dataset';
-import { MODALITIES } from '../../shared/enums';
+import { MODALITIES } from '../../protocol/modalities';
 import { ProjectError } from './errors';
 
 interface ItemsFile {

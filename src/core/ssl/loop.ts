@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
-import type { Modality } from '../../shared/enums';
+import type { Modality } from '../../protocol/modalities';
 import type { Progress } from '../types';
 import { AbortError } from '../util/progress';
 import { readJson, writeJson } from '../util/files';

@@ -2,7 +2,7 @@
  * A pretext checkpoint's state.json (written by ./loop.ts), and what it says about the training done. No tfjs here:
  * the project reads it on the host thread.
  */
-import type { Modality } from '../../shared/enums';
+import type { Modality } from '../../protocol/modalities';
 
 export interface PretextState {
   version: 1;

@@ -9,7 +9,7 @@ import type { Item } from '../../types';
 import type { AudioData } from '../../../protocol/jobs';
 import type { FailedItem, ModalityContext, ModalityPlugin, StageOptions } from '../types';
 import { readArrayFile, writeArrayFile } from '../../util/files';
-import { combineProgress } from '../../util/progress';
+import { decodeInWorkers } from '../workerRows';
 import { AUDIO_MELS, audioFrames, clipSecondsOf } from './features';
 import { AUDIO_EXTENSIONS, scanAudioFile } from './scan';
 import { audioMedia, audioThumbnail } from './preview';
@@ -49,29 +49,16 @@ async function loadSpectrograms(
   } else {
     for (let i = 0; i < n; i++) missing.push(i);
   }
-  const failed: FailedItem[] = [];
+  let failed: FailedItem[] = [];
   if (missing.length) {
     const scratch = new SharedArrayBuffer(missing.length * per * 4);
-    const parts = Math.min(ctx.config.workers, Math.max(1, Math.ceil(missing.length / 64)));
-    const chunk = Math.ceil(missing.length / parts);
-    const merge = combineProgress('embed', parts, opts.onProgress);
-    const jobs = [];
-    for (let p = 0; p < parts; p++) {
-      const slice = missing.slice(p * chunk, (p + 1) * chunk);
-      if (!slice.length) continue;
-      jobs.push(
-        ctx.runner
-          .run(
-            'audioFeatures',
-            { root, items: slice.map((i) => items[i]), seconds, frames, mels, out: scratch, offset: p * chunk },
-            { signal: opts.signal, worker: p, onProgress: merge(p) },
-          )
-          .then((r) => {
-            for (const f of r.failed) failed.push({ id: items[slice[f.index]].id, reason: f.reason });
-          }),
-      );
-    }
-    await Promise.all(jobs);
+    failed = await decodeInWorkers(
+      ctx,
+      items,
+      missing,
+      { signal: opts.signal, onProgress: opts.onProgress, minRows: 64 },
+      (part, offset, run) => ctx.runner.run('audioFeatures', { root, items: part, seconds, frames, mels, out: scratch, offset }, run),
+    );
     const src = new Float32Array(scratch);
     missing.forEach((i, k) => out.set(src.subarray(k * per, (k + 1) * per), i * per));
     if (opts.cache && root === ctx.root) {

@@ -7,7 +7,7 @@ import type { Item } from '../../types';
 import type { ImageData } from '../../../protocol/jobs';
 import type { ModalityContext, ModalityPlugin, FailedItem, StageOptions } from '../types';
 import { readArrayFile, writeArrayFile } from '../../util/files';
-import { combineProgress } from '../../util/progress';
+import { decodeInWorkers } from '../workerRows';
 import { imageFinetune } from './finetune';
 import { imageThumbnail } from './thumbnail';
 
@@ -60,30 +60,17 @@ async function loadPixels(
   } else {
     for (let i = 0; i < n; i++) missing.push(i);
   }
-  const failed: FailedItem[] = [];
+  let failed: FailedItem[] = [];
   if (missing.length) {
     // Decode the missing rows in contiguous scratch space, split across the workers.
     const scratch = new SharedArrayBuffer(missing.length * per);
-    const parts = Math.min(ctx.config.workers, Math.max(1, Math.ceil(missing.length / 256)));
-    const chunk = Math.ceil(missing.length / parts);
-    const merge = combineProgress('embed', parts, opts.onProgress);
-    const jobs = [];
-    for (let p = 0; p < parts; p++) {
-      const slice = missing.slice(p * chunk, (p + 1) * chunk);
-      if (!slice.length) continue;
-      jobs.push(
-        ctx.runner
-          .run(
-            'decodeImages',
-            { root, items: slice.map((i) => items[i]), size, channels, out: scratch, offset: p * chunk },
-            { signal: opts.signal, worker: p, onProgress: merge(p) },
-          )
-          .then((r) => {
-            for (const f of r.failed) failed.push({ id: items[slice[f.index]].id, reason: f.reason });
-          }),
-      );
-    }
-    await Promise.all(jobs);
+    failed = await decodeInWorkers(
+      ctx,
+      items,
+      missing,
+      { signal: opts.signal, onProgress: opts.onProgress, minRows: 256 },
+      (part, offset, run) => ctx.runner.run('decodeImages', { root, items: part, size, channels, out: scratch, offset }, run),
+    );
     const src = new Uint8Array(scratch);
     missing.forEach((i, k) => out.set(src.subarray(k * per, (k + 1) * per), i * per));
     if (opts.cache && root === ctx.root) {
