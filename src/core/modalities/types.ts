@@ -141,6 +141,8 @@ export interface PreviewOptions {
   /** Largest inlined answer in bytes (before base64). */
   maxBytes: number;
   signal?: AbortSignal;
+  /** Where heavy decoding runs (the project's workers); absent: in the caller's thread (CLI, tests). */
+  runner?: JobRunner;
 }
 
 export interface ModalityPlugin<M extends Modality = Modality> {

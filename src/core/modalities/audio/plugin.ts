@@ -7,8 +7,9 @@
 import * as path from 'node:path';
 import type { Item } from '../../types';
 import type { AudioData } from '../../../protocol/jobs';
-import type { FailedItem, ModalityContext, ModalityPlugin, StageOptions } from '../types';
-import { readArrayFile, writeArrayFile } from '../../util/files';
+import type { FailedItem, ModalityContext, ModalityPlugin, OwnHead, StageOptions } from '../types';
+import { readArrayFile, readJson, writeArrayFile } from '../../util/files';
+import { isAudioHeadState, type AudioHeadState } from './headState';
 import { combineProgress } from '../../util/progress';
 import { AUDIO_MELS, audioFrames, clipSecondsOf } from './features';
 import { AUDIO_EXTENSIONS, scanAudioFile } from './scan';
@@ -82,6 +83,36 @@ async function loadSpectrograms(
   return { data: { kind: 'audio', spec: sab, n, frames, mels }, failed };
 }
 
+/** Checkpoint folders of the pretext encoders saved so far (the audio head joins their embeddings as a candidate). */
+async function savedEncoders(ctx: ModalityContext): Promise<string[]> {
+  const out: string[] = [];
+  for (const task of AUDIO_TASKS) {
+    const dir = ctx.paths.checkpoint(task);
+    const state = await readJson<{ savedAt?: string }>(path.join(dir, 'state.json'));
+    if (state?.savedAt) out.push(dir);
+  }
+  return out;
+}
+
+/**
+ * The audio head (./head.ts, in a worker): utterance features of the clips (denoised MFCC statistics, the word's
+ * course in time, the spectrum's shape), alone or with the encoders' embeddings, spread over the pool's kNN graph or
+ * on the labels alone, chosen by the held-out human labels. Always on: it never does worse than its utterance-only
+ * candidates, and it trains without pretraining.
+ */
+const audioHead: OwnHead<'audio', AudioHeadState> = {
+  name: 'audio-head',
+  enabled: () => true,
+  isState: isAudioHeadState,
+  fit: async (ctx, data, train, nClasses, opts) =>
+    ctx.runner.run(
+      'fitAudio',
+      { data, train, nClasses, seed: ctx.config.seed, encoders: await savedEncoders(ctx) },
+      { signal: opts.signal, onProgress: opts.onProgress },
+    ),
+  predict: async (ctx, state, data, opts) => (await ctx.runner.run('predictAudio', { state, data }, { signal: opts.signal })).probs,
+};
+
 export const audioPlugin: ModalityPlugin<'audio'> = {
   name: 'audio',
   files: { extensions: AUDIO_EXTENSIONS, read: scanAudioFile, maxFileBytes: 4 * 1024 ** 3 },
@@ -90,4 +121,5 @@ export const audioPlugin: ModalityPlugin<'audio'> = {
   thumbnail: audioThumbnail,
   media: audioMedia,
   load: loadSpectrograms,
+  ownHead: audioHead,
 };
