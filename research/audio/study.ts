@@ -7,7 +7,7 @@
  */
 import { loadSplit } from './data';
 import { mfcc, mfccStats } from '../../src/core/modalities/audio/mfcc';
-import { columnStats, standardizeBlocks, utteranceFeatures, type UtteranceBlocks } from '../../src/core/modalities/audio/utterance';
+import { columnStats, standardizeBlocks, utteranceFeatures, UTTERANCE_DEFAULTS, type UtteranceBlocks } from '../../src/core/modalities/audio/utterance';
 import { fitLogReg, predictLogReg, argmaxRows } from '../../src/bench/baselines/linear';
 import { spreadLabels, type KnnGraph } from '../../src/core/train/graph';
 import { mulberry32, sample } from '../../src/bench/rng';
@@ -58,8 +58,10 @@ async function main(): Promise<void> {
   const mp = mf(pool);
   const mt = mf(test);
   zscore(mp, mt, 40);
-  const up = utteranceFeatures(pool.spec, pool.n, pool.frames, pool.mels);
-  const ut = utteranceFeatures(test.spec, test.n, test.frames, test.mels);
+  // SEGMENTS=k: the shape block's segments (default UTTERANCE_DEFAULTS.segments).
+  const uo = { ...UTTERANCE_DEFAULTS, segments: Number(process.env.SEGMENTS ?? UTTERANCE_DEFAULTS.segments) };
+  const up = utteranceFeatures(pool.spec, pool.n, pool.frames, pool.mels, uo);
+  const ut = utteranceFeatures(test.spec, test.n, test.frames, test.mels, uo);
   const st = columnStats(up.X, up.n, up.dim);
   const variants: { name: string; w: Partial<Record<keyof UtteranceBlocks, number>>; spread?: boolean }[] = (
     process.env.VARIANTS ??
@@ -82,16 +84,16 @@ async function main(): Promise<void> {
     const base = fitLogReg({ kind: 'dense', X: mp, n: pool.n, dim: 40 }, lab, ly, C);
     add('mfcc-logreg', acc(predictLogReg(base, { kind: 'dense', X: mt, n: test.n, dim: 40 }), test.y, C));
     for (const v of variants) {
-      const Xp = standardizeBlocks(up, st, v.w);
-      const Xt = standardizeBlocks(ut, st, v.w);
-      const rp = { kind: 'dense' as const, X: Xp, n: pool.n, dim: up.dim };
-      const rt = { kind: 'dense' as const, X: Xt, n: test.n, dim: up.dim };
+      const { X: Xp, dim } = standardizeBlocks(up, st, v.w);
+      const { X: Xt } = standardizeBlocks(ut, st, v.w);
+      const rp = { kind: 'dense' as const, X: Xp, n: pool.n, dim };
+      const rt = { kind: 'dense' as const, X: Xt, n: test.n, dim };
       for (const lam of (process.env.LAMBDAS ?? '1e-3').split(',').map(Number)) {
         const m = fitLogReg(rp, lab, ly, C, { lambda: lam, maxIterations: 400 });
         add(`${v.name} LR λ${lam}`, acc(predictLogReg(m, rt), test.y, C));
       }
       if (!v.spread) continue;
-      const g = knn(Xp, pool.n, up.dim, 20);
+      const g = knn(Xp, pool.n, dim, 20);
       const { F } = spreadLabels({ graph: g, nClasses: C, seeds: { index: Int32Array.from(lab), y: ly, weight: new Float32Array(lab.length).fill(1) } });
       const sl = argmaxRows(Float64Array.from(F), pool.n, C);
       let sok = 0;

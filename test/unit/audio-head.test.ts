@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { LogMel, fixLength } from '../../src/core/modalities/audio/melspec';
 import { AUDIO_MELS } from '../../src/core/modalities/audio/features';
 import { columnStats, standardizeBlocks, utteranceFeatures } from '../../src/core/modalities/audio/utterance';
-import { isAudioHeadState } from '../../src/core/modalities/audio/headState';
+import { candidateName, isAudioHeadState } from '../../src/core/modalities/audio/headState';
 import { audioMedia, audioThumbnail } from '../../src/core/modalities/audio/preview';
 import { scanWorkspace } from '../../src/core/dataset/scan';
 import { initBackend } from '../../src/core/backend';
@@ -75,8 +75,9 @@ test('utterance features: blind to onset and level, apart for another course in 
   const r = utteranceFeatures(specOf([a, later, louder, falling]), 4, frames, AUDIO_MELS);
   assert.equal(r.dim, r.blocks.spectrum[1]);
   const st = columnStats(r.X, r.n, r.dim);
-  const X = standardizeBlocks(r, st, { mfcc: 0, stats: 0, spectrum: 0 });
-  const row = (i: number) => X.subarray(i * r.dim, (i + 1) * r.dim);
+  const { X, dim } = standardizeBlocks(r, st, { mfcc: 0, stats: 0, spectrum: 0 });
+  assert.equal(dim, r.blocks.shape[1] - r.blocks.shape[0]);
+  const row = (i: number) => X.subarray(i * dim, (i + 1) * dim);
   const cos = (u: Float32Array, v: Float32Array) => u.reduce((s, x, k) => s + x * v[k], 0);
   for (let i = 0; i < 4; i++) assert.ok(Math.abs(cos(row(i), row(i)) - 1) < 1e-4, 'unit rows');
   assert.ok(cos(row(0), row(1)) > cos(row(0), row(3)) + 0.3, `onset: ${cos(row(0), row(1))} vs falling ${cos(row(0), row(3))}`);
@@ -106,9 +107,11 @@ test('the audio head without encoders: candidates by held-out labels, calibrated
   assert.ok(isAudioHeadState(state));
   assert.deepEqual(
     state.candidates.map((c) => c.name),
-    ['utterance-spread', 'utterance-linear'],
+    ['all/linear', 'shape/linear', 'timbre/linear', 'all/spread', 'shape/spread', 'timbre/spread'],
   );
-  assert.ok(state.candidates.some((c) => c.name === state.chosen));
+  for (const c of state.candidates) assert.ok(c.proxyAccuracy !== null && c.proxyAccuracy >= 0 && c.proxyAccuracy <= 1);
+  const best = Math.max(...state.candidates.map((c) => c.proxyAccuracy!));
+  assert.equal(state.candidates.find((c) => c.name === candidateName(state.chosen))!.proxyAccuracy, best, 'the best proxy is chosen');
   assert.equal(state.encoders.length, 0);
   // Out of fold on 6 labels per class (a fold's model learns from 4–5): well above chance (1/3).
   assert.ok(state.estimatedAccuracy !== null && state.estimatedAccuracy >= 0.5, `estimated ${state.estimatedAccuracy}`);
@@ -125,7 +128,7 @@ test('the audio head without encoders: candidates by held-out labels, calibrated
   }
   assert.ok(right >= 25, `rising, falling and up-down told apart: ${right}/30`);
   assert.equal(isAudioHeadState({ ...state, kind: 'text-linear' }), false);
-  assert.equal(isAudioHeadState({ ...state, chosen: 'nope' }), false);
+  assert.equal(isAudioHeadState({ ...state, chosen: { ...state.chosen, features: 'nope' } }), false);
 });
 
 test('audioPreview job in a worker: the plugin previews decode there when given a runner; a bad state is refused', async () => {

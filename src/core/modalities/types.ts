@@ -142,7 +142,7 @@ export interface PreviewOptions {
   maxBytes: number;
   signal?: AbortSignal;
   /** Where heavy decoding runs (the project's workers); absent: in the caller's thread (CLI, tests). */
-  runner?: JobRunner;
+  runner?: Pick<JobRunner, 'run'>;
 }
 
 export interface ModalityPlugin<M extends Modality = Modality> {

@@ -209,30 +209,37 @@ export function columnStats(X: Float32Array, n: number, dim: number): ColumnStat
 }
 
 /**
- * Rows z-scored per column with `stats`, each block scaled so that its expected squared norm is `weights[b]`
- * (default 1 each), then each row L2-normalised. Returns a new n × dim array.
+ * The blocks of weight > 0 (default 1 each) of the rows, z-scored per column with `stats`, each block scaled so that
+ * its expected squared norm is its weight, then each row L2-normalised. Returns n × dim (dim: the kept columns).
  */
 export function standardizeBlocks(
   r: UtteranceRows,
   stats: ColumnStats,
   weights: Partial<Record<keyof UtteranceBlocks, number>> = {},
-): Float32Array {
-  const out = new Float32Array(r.n * r.dim);
-  const scale = new Float64Array(r.dim);
+): { X: Float32Array; dim: number } {
+  const cols: number[] = [];
+  const scale: number[] = [];
   for (const name of Object.keys(r.blocks) as (keyof UtteranceBlocks)[]) {
     const [a, b] = r.blocks[name];
     const w = weights[name] ?? 1;
-    for (let d = a; d < b; d++) scale[d] = Math.sqrt(w / (b - a)) / stats.std[d];
+    if (!(w > 0)) continue;
+    for (let d = a; d < b; d++) {
+      cols.push(d);
+      scale.push(Math.sqrt(w / (b - a)) / stats.std[d]);
+    }
   }
+  const dim = cols.length;
+  const out = new Float32Array(r.n * dim);
   for (let i = 0; i < r.n; i++) {
     let s = 0;
-    for (let d = 0; d < r.dim; d++) {
-      const v = (r.X[i * r.dim + d] - stats.mean[d]) * scale[d];
-      out[i * r.dim + d] = v;
+    for (let j = 0; j < dim; j++) {
+      const d = cols[j];
+      const v = (r.X[i * r.dim + d] - stats.mean[d]) * scale[j];
+      out[i * dim + j] = v;
       s += v * v;
     }
     const k = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let d = 0; d < r.dim; d++) out[i * r.dim + d] *= k;
+    for (let j = 0; j < dim; j++) out[i * dim + j] *= k;
   }
-  return out;
+  return { X: out, dim };
 }
