@@ -128,6 +128,17 @@ test('the audio head without encoders: candidates by held-out labels, calibrated
   }
   assert.ok(right >= 25, `rising, falling and up-down told apart: ${right}/30`);
   assert.equal(isAudioHeadState({ ...state, kind: 'text-linear' }), false);
+  // Accepted proposals (holdout 0) do not train it: the same labels plus wrong accepted ones give the same model.
+  const { humanLabels } = await import('../../src/core/modalities/audio/head');
+  const withAccepted = {
+    index: Int32Array.from([...lab, 40, 41]),
+    y: Int32Array.from([...lab.map((i) => pool.y[i]), 2, 2]),
+    weight: new Float32Array(lab.length + 2).fill(1),
+    holdout: Uint8Array.from([...lab.map(() => 1), 0, 0]),
+  };
+  const h = humanLabels(withAccepted);
+  assert.deepEqual(Array.from(h.index), lab);
+  assert.deepEqual(Array.from(h.holdout!), lab.map(() => 1));
   assert.equal(isAudioHeadState({ ...state, chosen: { ...state.chosen, features: 'nope' } }), false);
 });
 
