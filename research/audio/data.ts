@@ -21,7 +21,11 @@ export interface SpecSet {
 }
 
 function truth(set: string, split: string): { files: string[]; labels: string[] } {
-  const lines = fs.readFileSync(path.join(DATA, set, `${split}-truth.csv`), 'utf8').trim().split('\n').slice(1);
+  const lines = fs
+    .readFileSync(path.join(DATA, set, `${split}-truth.csv`), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1);
   return { files: lines.map((l) => l.split(',')[0]), labels: lines.map((l) => l.split(',')[1]) };
 }
 

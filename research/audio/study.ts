@@ -7,7 +7,13 @@
  */
 import { loadSplit } from './data';
 import { mfcc, mfccStats } from '../../src/core/modalities/audio/mfcc';
-import { columnStats, standardizeBlocks, utteranceFeatures, UTTERANCE_DEFAULTS, type UtteranceBlocks } from '../../src/core/modalities/audio/utterance';
+import {
+  columnStats,
+  standardizeBlocks,
+  utteranceFeatures,
+  UTTERANCE_DEFAULTS,
+  type UtteranceBlocks,
+} from '../../src/core/modalities/audio/utterance';
 import { fitLogReg, predictLogReg, argmaxRows } from '../../src/bench/baselines/linear';
 import { spreadLabels, type KnnGraph } from '../../src/core/train/graph';
 import { mulberry32, sample } from '../../src/bench/rng';
@@ -52,7 +58,8 @@ async function main(): Promise<void> {
   const per = pool.frames * pool.mels;
   const mf = (s: typeof pool) => {
     const X = new Float32Array(s.n * 40);
-    for (let i = 0; i < s.n; i++) X.set(mfccStats(mfcc({ data: s.spec.subarray(i * per, (i + 1) * per), frames: s.frames, nMels: s.mels }, 20)), i * 40);
+    for (let i = 0; i < s.n; i++)
+      X.set(mfccStats(mfcc({ data: s.spec.subarray(i * per, (i + 1) * per), frames: s.frames, nMels: s.mels }, 20)), i * 40);
     return X;
   };
   const mp = mf(pool);
@@ -64,8 +71,7 @@ async function main(): Promise<void> {
   const ut = utteranceFeatures(test.spec, test.n, test.frames, test.mels, uo);
   const st = columnStats(up.X, up.n, up.dim);
   const variants: { name: string; w: Partial<Record<keyof UtteranceBlocks, number>>; spread?: boolean }[] = (
-    process.env.VARIANTS ??
-    'mfcc:1,0,0,0;all:1,1,1,1'
+    process.env.VARIANTS ?? 'mfcc:1,0,0,0;all:1,1,1,1'
   )
     .split(';')
     .map((v) => {
@@ -94,7 +100,11 @@ async function main(): Promise<void> {
       }
       if (!v.spread) continue;
       const g = knn(Xp, pool.n, dim, 20);
-      const { F } = spreadLabels({ graph: g, nClasses: C, seeds: { index: Int32Array.from(lab), y: ly, weight: new Float32Array(lab.length).fill(1) } });
+      const { F } = spreadLabels({
+        graph: g,
+        nClasses: C,
+        seeds: { index: Int32Array.from(lab), y: ly, weight: new Float32Array(lab.length).fill(1) },
+      });
       const sl = argmaxRows(Float64Array.from(F), pool.n, C);
       let sok = 0;
       for (let i = 0; i < pool.n; i++) if (sl[i] === pool.y[i]) sok++;
@@ -106,7 +116,8 @@ async function main(): Promise<void> {
     console.error(`seed ${seed} done`);
   }
   const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-  for (const [k, v] of Object.entries(res)) console.log(`${set}\t${k.padEnd(28)}\t${v.map((x) => (100 * x).toFixed(1)).join(' / ')}\tmedian ${(100 * med(v)).toFixed(1)}`);
+  for (const [k, v] of Object.entries(res))
+    console.log(`${set}\t${k.padEnd(28)}\t${v.map((x) => (100 * x).toFixed(1)).join(' / ')}\tmedian ${(100 * med(v)).toFixed(1)}`);
 }
 
 void main();

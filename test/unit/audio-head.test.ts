@@ -138,7 +138,10 @@ test('the audio head without encoders: candidates by held-out labels, calibrated
   };
   const h = humanLabels(withAccepted);
   assert.deepEqual(Array.from(h.index), lab);
-  assert.deepEqual(Array.from(h.holdout!), lab.map(() => 1));
+  assert.deepEqual(
+    Array.from(h.holdout!),
+    lab.map(() => 1),
+  );
   assert.equal(isAudioHeadState({ ...state, chosen: { ...state.chosen, features: 'nope' } }), false);
 });
 
@@ -176,10 +179,7 @@ test('audioPreview job in a worker: the plugin previews decode there when given 
     assert.equal(await audioThumbnail(path.join(ws, 'bad.wav'), badItem, { maxBytes: 1 << 20, runner }), undefined);
     // predictAudio refuses a state that is not the audio head's.
     const data = { kind: 'audio' as const, spec: new SharedArrayBuffer(frames * AUDIO_MELS * 4), n: 1, frames, mels: AUDIO_MELS };
-    await assert.rejects(
-      pool.run('predictAudio', { state: { kind: 'text-linear' } as never, data }),
-      /audio-head state/,
-    );
+    await assert.rejects(pool.run('predictAudio', { state: { kind: 'text-linear' } as never, data }), /audio-head state/);
   } finally {
     await pool.dispose();
   }

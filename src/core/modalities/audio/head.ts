@@ -21,13 +21,7 @@ import { buildKnnGraph, spreadLabels, type KnnGraph } from '../../train/graph';
 import { heldOutPlan, stratifiedFolds } from '../../train/crossval';
 import { Rng } from '../../models/random';
 import { argmaxRow } from '../../util/math';
-import {
-  AUDIO_FEATURE_SETS,
-  candidateName,
-  FEATURE_SET_WEIGHTS,
-  type AudioHeadCandidate,
-  type AudioHeadState,
-} from './headState';
+import { AUDIO_FEATURE_SETS, candidateName, FEATURE_SET_WEIGHTS, type AudioHeadCandidate, type AudioHeadState } from './headState';
 import { columnStats, standardizeBlocks, utteranceFeatures, type ColumnStats, type UtteranceRows } from './utterance';
 import { embedAudio } from './pretrain';
 

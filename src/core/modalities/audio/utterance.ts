@@ -83,9 +83,17 @@ export function utteranceFeatures(spec: Float32Array, n: number, frames: number,
     quiet /= nFloor;
     const voiced = new Uint8Array(frames);
     let nv = 0;
-    for (let t = 0; t < frames; t++) if (level[t] > quiet + o.voicedNats) (voiced[t] = 1), nv++;
+    for (let t = 0; t < frames; t++) {
+      if (level[t] > quiet + o.voicedNats) {
+        voiced[t] = 1;
+        nv++;
+      }
+    }
     for (let q = frames - 1; q >= 0 && nv < Math.min(o.minVoiced, frames); q--) {
-      if (!voiced[byLevel[q]]) (voiced[byLevel[q]] = 1), nv++;
+      if (!voiced[byLevel[q]]) {
+        voiced[byLevel[q]] = 1;
+        nv++;
+      }
     }
     let first = 0;
     while (first < frames - 1 && !voiced[first]) first++;
