@@ -184,3 +184,53 @@ test('audioPreview job in a worker: the plugin previews decode there when given 
     await pool.dispose();
   }
 });
+
+test('the plugin head: the same human labels get the saved state back, other labels fit again', async () => {
+  const { audioPlugin } = await import('../../src/core/modalities/audio/plugin');
+  const { workspacePaths } = await import('../../src/core/paths');
+  const { DEFAULT_CONFIG } = await import('../../src/core/config');
+  const root = path.join(tmp, 'cache-ws');
+  const paths = workspacePaths(root);
+  fs.mkdirSync(paths.cache, { recursive: true });
+  const pool = Array.from({ length: 4 }, (_, i) => ({ id: `c${i}.wav`, path: `c${i}.wav`, hash: `h${i}`, duration: 1 })) as never[];
+  let fits = 0;
+  const runner = {
+    run: (async (job: string, p: { nClasses: number; train: { index: Int32Array } }) => {
+      assert.equal(job, 'fitAudio');
+      fits++;
+      return {
+        kind: 'audio-head',
+        version: 2,
+        nClasses: p.nClasses,
+        chosen: { features: 'all', encoders: false, fit: 'linear' },
+        encoders: [],
+        stats: { mean: [], std: [] },
+        classifier: { rows: p.train.index.length },
+      };
+    }) as never,
+  };
+  const ctx = { root, paths, config: { ...DEFAULT_CONFIG, seed: 1 }, pool, runner } as never;
+  const data = { kind: 'audio' as const, spec: new SharedArrayBuffer(4), n: 4, frames: 1, mels: 1 };
+  const train = (y: number[], holdout: number[]) => ({
+    index: Int32Array.from([0, 1, 2, 3].slice(0, y.length)),
+    y: Int32Array.from(y),
+    weight: new Float32Array(y.length).fill(1),
+    holdout: Uint8Array.from(holdout),
+  });
+  const head = audioPlugin.ownHead!;
+  const opts = {};
+  await head.fit(ctx, data, train([0, 1], [1, 1]), 2, opts);
+  assert.equal(fits, 1);
+  // The same human labels plus an accepted proposal: the saved state, no fit.
+  const again = await head.fit(ctx, data, train([0, 1, 1], [1, 1, 0]), 2, opts);
+  assert.equal(fits, 1);
+  assert.equal((again as { classifier: { rows: number } }).classifier.rows, 2);
+  // Another human label: fitted again, and only the last state is kept on disk.
+  await head.fit(ctx, data, train([0, 1, 1], [1, 1, 1]), 2, opts);
+  assert.equal(fits, 2);
+  assert.equal(fs.readdirSync(paths.cache).filter((f) => f.startsWith('audio-head-')).length, 1);
+  // A changed pool (another hash) fits again.
+  (pool[3] as { hash: string }).hash = 'changed';
+  await head.fit(ctx, data, train([0, 1, 1], [1, 1, 1]), 2, opts);
+  assert.equal(fits, 3);
+});
