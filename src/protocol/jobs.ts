@@ -9,6 +9,7 @@ import type { Item, Progress } from '../core/types';
 import type { AudioData, ImageData, Modality, ModalityData, OwnJobName } from './modalities';
 import type { ClassifierState, TrainSet } from '../core/train/classifier';
 import type { TextHeadState } from '../core/modalities/text/lexical/state';
+import type { AudioHeadState } from '../core/modalities/audio/headState';
 import type { StudentPlan } from '../core/train/selfTraining';
 
 /** The modalities' data and own jobs are registered in ./modalities.ts (one line each); re-exported here for the jobs. */
@@ -83,6 +84,28 @@ export type JobTypes = {
   audioSupervised: {
     params: { data: AudioData; others: AudioData[]; train: TrainSet; nClasses: number; epochs: number; seed: number };
     result: { logits: Float32Array[]; seconds: number; itemsPerSecond: number };
+  };
+  /**
+   * The audio head (src/core/modalities/audio/head.ts): utterance features of every pool clip, joined with the
+   * embeddings of the encoders saved in `encoders` (checkpoint folders; [] for none), candidates chosen by the held-out
+   * human labels.
+   */
+  fitAudio: {
+    params: { data: AudioData; train: TrainSet; nClasses: number; seed: number; encoders: string[] };
+    result: AudioHeadState;
+  };
+  predictAudio: {
+    params: { state: AudioHeadState; data: AudioData };
+    result: { probs: Float32Array };
+  };
+  /**
+   * The review grid's preview of one audio item (src/core/modalities/audio/preview.ts), decoded in a worker (FLAC,
+   * MP3 and Ogg are decoded whole): 'thumbnail', a spectrogram PNG; 'media', a 16 kHz mono 16-bit WAV of at most
+   * `maxSeconds` of the clip's window. `file` is absolute, already checked to be inside the workspace.
+   */
+  audioPreview: {
+    params: { file: string; item: Item; want: 'thumbnail' | 'media'; maxSeconds: number };
+    result: { bytes: Uint8Array; duration: number };
   };
   pretrain: {
     params: {

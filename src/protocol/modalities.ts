@@ -41,7 +41,7 @@ const modality = <D extends { kind: string }, J extends string = never>(): Modal
 export const MODALITY_CONTRACTS = {
   image: modality<ImageData, 'decodeImages' | 'finetune' | 'finetuneLogits' | 'studentPlan' | 'calibrateLogits'>(),
   text: modality<TextData, 'fitText' | 'predictText'>(),
-  audio: modality<AudioData, 'audioFeatures' | 'audioSupervised'>(),
+  audio: modality<AudioData, 'audioFeatures' | 'audioSupervised' | 'fitAudio' | 'predictAudio' | 'audioPreview'>(),
 };
 
 type Contracts = typeof MODALITY_CONTRACTS;

@@ -144,6 +144,8 @@ export interface PreviewOptions {
   /** Largest inlined answer in bytes (before base64). */
   maxBytes: number;
   signal?: AbortSignal;
+  /** Where heavy decoding runs (the project's workers); absent: in the caller's thread (CLI, tests). */
+  runner?: Pick<JobRunner, 'run'>;
 }
 
 export interface ModalityPlugin<M extends Modality = Modality> {

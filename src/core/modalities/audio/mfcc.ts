@@ -3,7 +3,6 @@
  * the clip-level summary the bench baseline uses: the mean and standard deviation of each coefficient over frames.
  */
 import type { MelSpectrogram } from './melspec';
-import { l2NormalizeInPlace } from '../../util/math';
 
 export interface Mfcc {
   /** frames × nCoeffs, row-major. */
@@ -59,39 +58,4 @@ export function mfccStats(m: Mfcc): Float32Array {
     out[m.nCoeffs + k] = Math.sqrt(Math.max(0, s2 / m.frames - mean * mean));
   }
   return out;
-}
-
-/**
- * Utterance-level statistics of each clip's log-mel spectrogram (n × frames × mels, natural logs): per mel band the
- * mean over time, less the clip's mean level (so loudness does not count), and the standard deviation over time;
- * rows L2-normalised (n × 2·mels). Speaker identity lives largely in this long-term spectral shape.
- */
-export function spectrumStats(spec: Float32Array, n: number, frames: number, mels: number): Float32Array {
-  const out = new Float32Array(n * 2 * mels);
-  const mean = new Float64Array(mels);
-  const sq = new Float64Array(mels);
-  for (let i = 0; i < n; i++) {
-    mean.fill(0);
-    sq.fill(0);
-    const base = i * frames * mels;
-    for (let t = 0; t < frames; t++) {
-      const row = base + t * mels;
-      for (let m = 0; m < mels; m++) {
-        const v = spec[row + m];
-        mean[m] += v;
-        sq[m] += v * v;
-      }
-    }
-    let level = 0;
-    for (let m = 0; m < mels; m++) {
-      mean[m] /= Math.max(1, frames);
-      level += mean[m] / mels;
-    }
-    const o = i * 2 * mels;
-    for (let m = 0; m < mels; m++) {
-      out[o + m] = mean[m] - level;
-      out[o + mels + m] = Math.sqrt(Math.max(0, sq[m] / Math.max(1, frames) - mean[m] * mean[m]));
-    }
-  }
-  return l2NormalizeInPlace(out, n, 2 * mels);
 }

@@ -4,12 +4,15 @@
  * shared memory, cached by content hash under .selflabel/cache. Pretext tasks: contrastive views and masked-frame
  * reconstruction, one worker each (./pretrain.ts). The worker face is ./worker.ts; ./index.ts is the library.
  */
+import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import type { Item } from '../../types';
-import type { AudioData } from '../../../protocol/jobs';
-import type { FailedItem, ModalityContext, ModalityPlugin, StageOptions } from '../types';
-import { readArrayFile, writeArrayFile } from '../../util/files';
+import type { AudioData, TrainSet } from '../../../protocol/jobs';
+import type { FailedItem, ModalityContext, ModalityPlugin, OwnHead, StageOptions } from '../types';
+import { readArrayFile, readJson, writeArrayFile, writeJson } from '../../util/files';
 import { decodeInWorkers } from '../workerRows';
+import { isAudioHeadState, type AudioHeadState } from './headState';
 import { AUDIO_MELS, audioFrames, clipSecondsOf } from './features';
 import { AUDIO_EXTENSIONS, scanAudioFile } from './scan';
 import { audioMedia, audioThumbnail } from './preview';
@@ -69,6 +72,69 @@ async function loadSpectrograms(
   return { data: { kind: 'audio', spec: sab, n, frames, mels }, failed };
 }
 
+/** Checkpoint folders of the pretext encoders saved so far (the audio head joins their embeddings as a candidate), and their versions. */
+async function savedEncoders(ctx: ModalityContext): Promise<{ dirs: string[]; versions: string[] }> {
+  const dirs: string[] = [];
+  const versions: string[] = [];
+  for (const task of AUDIO_TASKS) {
+    const dir = ctx.paths.checkpoint(task);
+    const state = await readJson<{ savedAt?: string }>(path.join(dir, 'state.json'));
+    if (state?.savedAt) {
+      dirs.push(dir);
+      versions.push(`${task}@${state.savedAt}`);
+    }
+  }
+  return { dirs, versions };
+}
+
+/**
+ * What the audio head's fit depends on: the pool (item hashes, in order), the human labels (the head learns from
+ * those alone), the classes, the seed, the clip geometry and the encoders' versions. A no-review round with the same
+ * human labels gets the saved state back instead of fitting the same model again (5,000 clips: 0.3 of the run).
+ */
+function headKey(ctx: ModalityContext, train: TrainSet, nClasses: number, encoders: string[]): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ v: 2, nClasses, seed: ctx.config.seed, geometry: audioGeometry(ctx), encoders }));
+  for (const it of ctx.pool) h.update(`${it.hash}\n`);
+  for (let k = 0; k < train.index.length; k++) {
+    if (train.holdout ? train.holdout[k] !== 1 : train.weight[k] < 1) continue;
+    h.update(`${train.index[k]}:${train.y[k]}:${train.weight[k]};`);
+  }
+  return h.digest('hex').slice(0, 24);
+}
+
+/**
+ * The audio head (./head.ts, in a worker): utterance features of the clips (denoised MFCC statistics, the word's
+ * course in time, the spectrum's shape), alone or with the encoders' embeddings, spread over the pool's kNN graph or
+ * on the labels alone, chosen by the held-out human labels. Always on: it never does worse than its utterance-only
+ * candidates, and it trains without pretraining.
+ */
+const audioHead: OwnHead<'audio', AudioHeadState> = {
+  name: 'audio-head',
+  enabled: () => true,
+  isState: isAudioHeadState,
+  fit: async (ctx, data, train, nClasses, opts) => {
+    const enc = await savedEncoders(ctx);
+    const name = `audio-head-${headKey(ctx, train, nClasses, [...enc.dirs, ...enc.versions])}.json`;
+    const file = path.join(ctx.paths.cache, name);
+    const saved = data.n === ctx.pool.length ? await readJson<unknown>(file) : undefined;
+    if (isAudioHeadState(saved)) return saved;
+    const state = await ctx.runner.run(
+      'fitAudio',
+      { data, train, nClasses, seed: ctx.config.seed, encoders: enc.dirs },
+      { signal: opts.signal, onProgress: opts.onProgress },
+    );
+    if (data.n === ctx.pool.length) {
+      // One saved state: the last one.
+      for (const f of await fs.readdir(ctx.paths.cache).catch(() => [] as string[]))
+        if (f.startsWith('audio-head-') && f !== name) await fs.rm(path.join(ctx.paths.cache, f), { force: true });
+      await writeJson(file, state);
+    }
+    return state;
+  },
+  predict: async (ctx, state, data, opts) => (await ctx.runner.run('predictAudio', { state, data }, { signal: opts.signal })).probs,
+};
+
 export const audioPlugin: ModalityPlugin<'audio'> = {
   name: 'audio',
   files: { extensions: AUDIO_EXTENSIONS, read: scanAudioFile, maxFileBytes: 4 * 1024 ** 3 },
@@ -77,4 +143,5 @@ export const audioPlugin: ModalityPlugin<'audio'> = {
   thumbnail: audioThumbnail,
   media: audioMedia,
   load: loadSpectrograms,
+  ownHead: audioHead,
 };

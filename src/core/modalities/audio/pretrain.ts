@@ -11,7 +11,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { Progress } from '../../types';
 import { AbortError } from '../../util/progress';
 import { l2NormalizeInPlace } from '../../util/math';
-import { spectrumStats } from './mfcc';
 import { loadModel } from '../../models/checkpoint';
 import { ntXentLoss } from '../../ssl/ntxent';
 import { runPretextLoop, type PretrainOptions, type PretrainResult, type TaskSpec } from '../../ssl/loop';
@@ -144,14 +143,6 @@ export async function pretrainAudioEncoder(o: PretrainAudioOptions): Promise<Pre
   );
 }
 
-/**
- * Whether embeddings carry the clips' spectrum statistics beside the encoder's (SELFLABEL_AUDIO_SPECTRUM_STATS=1, read
- * in the worker; off by default until measured on both audio sets — speaker ID only so far, see the audio README).
- */
-function withSpectrumStats(): boolean {
-  return process.env.SELFLABEL_AUDIO_SPECTRUM_STATS === '1';
-}
-
 export interface EmbedAudioOptions {
   checkpointDir: string;
   spec: Float32Array;
@@ -218,16 +209,7 @@ export async function embedAudio(o: EmbedAudioOptions): Promise<{ embeddings: Fl
       return tf.concat([mean.reshape([n, -1]), tf.sqrt(tf.add(variance, 1e-6)).reshape([n, -1])], 1);
     };
     const out = l2NormalizeInPlace(await inferAudio(o, model, pooled, dim, { stage: 'embed' }), o.n, dim);
-    if (!withSpectrumStats()) return { embeddings: out, dim };
-    // Beside the encoder: the clip's own spectrum statistics (what the MFCC baseline sees), each block of unit norm.
-    const sdim = 2 * o.mels;
-    const stats = spectrumStats(o.spec, o.n, o.frames, o.mels);
-    const both = new Float32Array(o.n * (dim + sdim));
-    for (let i = 0; i < o.n; i++) {
-      both.set(out.subarray(i * dim, (i + 1) * dim), i * (dim + sdim));
-      both.set(stats.subarray(i * sdim, (i + 1) * sdim), i * (dim + sdim) + dim);
-    }
-    return { embeddings: l2NormalizeInPlace(both, o.n, dim + sdim), dim: dim + sdim };
+    return { embeddings: out, dim };
   } finally {
     model.dispose();
   }

@@ -74,21 +74,45 @@ export function spectrogramPng(x: Float32Array, width = THUMB_WIDTH, height = TH
   return PNG.sync.write(png, { colorType: 4 });
 }
 
+/**
+ * What the `audioPreview` job computes (in a worker): the clip's spectrogram PNG ('thumbnail') or its WAV ('media'),
+ * as bytes of their own (transferable), and the seconds decoded.
+ */
+export async function audioPreviewBytes(
+  file: string,
+  item: Item,
+  want: 'thumbnail' | 'media',
+  maxSeconds: number,
+  signal?: AbortSignal,
+): Promise<{ bytes: Uint8Array; duration: number }> {
+  const x = await previewSamples(file, item, Math.min(PREVIEW_MAX_SECONDS, maxSeconds));
+  if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+  const out = want === 'thumbnail' ? spectrogramPng(x) : encodeWav16(x, TARGET_RATE);
+  return { bytes: new Uint8Array(out), duration: x.length / TARGET_RATE };
+}
+
+/**
+ * Decodes in a worker when the caller gives a job runner (the extension host: FLAC, MP3 and Ogg are decoded whole,
+ * which must not hold its thread), else here (the CLI, tests).
+ */
+function previewOf(file: string, item: Item, want: 'thumbnail' | 'media', maxSeconds: number, o: PreviewOptions) {
+  if (o.runner) return o.runner.run('audioPreview', { file, item, want, maxSeconds }, { signal: o.signal });
+  return audioPreviewBytes(file, item, want, maxSeconds, o.signal);
+}
+
 export async function audioThumbnail(file: string, item: Item, o: PreviewOptions): Promise<ItemThumbnail | undefined> {
-  let x: Float32Array;
+  let r: { bytes: Uint8Array; duration: number };
   try {
-    x = await previewSamples(file, item);
+    r = await previewOf(file, item, 'thumbnail', PREVIEW_MAX_SECONDS, o);
   } catch {
     return undefined; // unreadable or silent: the cell shows its details line alone
   }
-  if (o.signal?.aborted) return undefined;
-  const png = spectrogramPng(x);
-  if (png.length > o.maxBytes) return undefined;
-  return { src: `data:image/png;base64,${png.toString('base64')}`, duration: item.duration ?? x.length / TARGET_RATE };
+  if (o.signal?.aborted || r.bytes.length > o.maxBytes) return undefined;
+  return { src: `data:image/png;base64,${Buffer.from(r.bytes).toString('base64')}`, duration: item.duration ?? r.duration };
 }
 
 export async function audioMedia(file: string, item: Item, o: PreviewOptions): Promise<ItemMedia> {
   const maxSeconds = Math.min(PREVIEW_MAX_SECONDS, Math.max(0.1, (o.maxBytes - 44) / (2 * TARGET_RATE)));
-  const x = await previewSamples(file, item, maxSeconds);
-  return { mime: 'audio/wav', bytes: encodeWav16(x, TARGET_RATE), duration: x.length / TARGET_RATE };
+  const r = await previewOf(file, item, 'media', maxSeconds, o);
+  return { mime: 'audio/wav', bytes: r.bytes, duration: r.duration };
 }

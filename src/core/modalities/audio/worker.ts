@@ -7,6 +7,9 @@ import type { AudioData, JobHandlers, JobTypes } from '../../../protocol/jobs';
 import { embedAudio, pretrainAudioEncoder } from './pretrain';
 import { audioFeatureRows } from './features';
 import { trainAudioSupervised } from './supervised';
+import { fitAudioHead, predictAudioHead } from './head';
+import { isAudioHeadState } from './headState';
+import { audioPreviewBytes } from './preview';
 
 const specOf = (d: AudioData) => ({ spec: new Float32Array(d.spec, 0, d.n * d.frames * d.mels), n: d.n, frames: d.frames, mels: d.mels });
 
@@ -21,7 +24,7 @@ export const audioWorker: ModalityWorker<'audio'> = {
   embed: (data, o) => embedAudio({ ...o, ...specOf(data) }),
 };
 
-type AudioJobs = Pick<JobTypes, 'audioFeatures' | 'audioSupervised'>;
+type AudioJobs = Pick<JobTypes, 'audioFeatures' | 'audioSupervised' | 'fitAudio' | 'predictAudio' | 'audioPreview'>;
 
 export const audioJobs: JobHandlers<AudioJobs> = {
   async audioFeatures(p, ctx) {
@@ -59,5 +62,26 @@ export const audioJobs: JobHandlers<AudioJobs> = {
       signal: ctx.signal,
     });
     return { result: r, transfer: r.logits.map((l) => l.buffer as ArrayBuffer) };
+  },
+  async fitAudio(p, ctx) {
+    const state = await fitAudioHead({
+      ...specOf(p.data),
+      train: p.train,
+      nClasses: p.nClasses,
+      seed: p.seed,
+      encoders: p.encoders,
+      signal: ctx.signal,
+      onProgress: ctx.progress,
+    });
+    return { result: state };
+  },
+  async predictAudio(p, ctx) {
+    if (!isAudioHeadState(p.state)) throw new Error('predictAudio needs an audio-head state (kind "audio-head")');
+    const probs = await predictAudioHead(p.state, specOf(p.data), { signal: ctx.signal });
+    return { result: { probs }, transfer: [probs.buffer as ArrayBuffer] };
+  },
+  async audioPreview(p, ctx) {
+    const r = await audioPreviewBytes(p.file, p.item, p.want, p.maxSeconds, ctx.signal);
+    return { result: r, transfer: [r.bytes.buffer as ArrayBuffer] };
   },
 };

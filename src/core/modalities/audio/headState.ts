@@ -1,0 +1,76 @@
+/**
+ * The audio head's saved state (no tfjs): the candidate chosen by the held-out human labels (which utterance
+ * features, whether the encoders' embeddings join them, spread or linear), the features' pool statistics, and the
+ * calibrated classifier on top. JSON-safe.
+ */
+import type { ClassifierState } from '../../train/classifier';
+import type { ColumnStats, UtteranceBlocks } from './utterance';
+
+/**
+ * Which utterance blocks a candidate reads (./utterance.ts): 'shape', the word's course in time; 'timbre', the
+ * MFCC and spectrum statistics (speaker, channel); 'all', both.
+ */
+export const AUDIO_FEATURE_SETS = ['shape', 'timbre', 'all'] as const;
+export type AudioFeatureSet = (typeof AUDIO_FEATURE_SETS)[number];
+
+/** The block weights of a feature set (0: left out). */
+export const FEATURE_SET_WEIGHTS: Record<AudioFeatureSet, Record<keyof UtteranceBlocks, number>> = {
+  shape: { mfcc: 0, stats: 0, shape: 1, spectrum: 0 },
+  timbre: { mfcc: 1, stats: 1, shape: 0, spectrum: 1 },
+  all: { mfcc: 1, stats: 1, shape: 1, spectrum: 1 },
+};
+
+export const AUDIO_HEAD_FITS = ['spread', 'linear'] as const;
+export type AudioHeadFit = (typeof AUDIO_HEAD_FITS)[number];
+
+export interface AudioHeadCandidate {
+  features: AudioFeatureSet;
+  /** The pretext encoders' embeddings join the utterance features. */
+  encoders: boolean;
+  fit: AudioHeadFit;
+}
+
+export const candidateName = (c: AudioHeadCandidate): string => `${c.features}${c.encoders ? '+encoders' : ''}/${c.fit}`;
+
+export interface AudioHeadState {
+  version: 2;
+  kind: 'audio-head';
+  nClasses: number;
+  chosen: AudioHeadCandidate;
+  /** Every candidate's out-of-fold accuracy on the held-out human labels by its quick proxy (null: too few labels). */
+  candidates: { name: string; proxyAccuracy: number | null }[];
+  /** Pool statistics of the utterance features (src/core/modalities/audio/utterance.ts). */
+  stats: ColumnStats;
+  /** Checkpoint folders of the encoders whose embeddings the chosen candidate reads ([] for utterance only). */
+  encoders: string[];
+  /** The chosen candidate's calibrated classifier (its calibration fields are repeated at the top level). */
+  classifier: ClassifierState;
+  temperature: number;
+  estimatedAccuracy: number | null;
+  oof?: { index: number[]; probs: number[] };
+  ece?: { before: number; after: number };
+  trainedOn: { rows: number; heldOut: number; folds: number };
+}
+
+export function isAudioHeadState(v: unknown): v is AudioHeadState {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Partial<AudioHeadState>;
+  const c = s.chosen as Partial<AudioHeadCandidate> | undefined;
+  return (
+    s.kind === 'audio-head' &&
+    s.version === 2 &&
+    typeof s.nClasses === 'number' &&
+    typeof c === 'object' &&
+    c !== null &&
+    (AUDIO_FEATURE_SETS as readonly string[]).includes(c.features as string) &&
+    (AUDIO_HEAD_FITS as readonly string[]).includes(c.fit as string) &&
+    typeof c.encoders === 'boolean' &&
+    Array.isArray(s.encoders) &&
+    typeof s.stats === 'object' &&
+    s.stats !== null &&
+    Array.isArray(s.stats.mean) &&
+    Array.isArray(s.stats.std) &&
+    typeof s.classifier === 'object' &&
+    s.classifier !== null
+  );
+}

@@ -1,0 +1,236 @@
+/**
+ * The audio head and the preview job: utterance features (the word's course in time apart from its onset and level),
+ * the head fitted on synthetic clips without any encoder (candidates, calibration fields, a state that survives JSON
+ * and predicts other clips), its jobs refusing a bad state, and the `audioPreview` job decoding a clip in a real
+ * worker for the plugin's thumbnail and media.
+ */
+import { test, before, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LogMel, fixLength } from '../../src/core/modalities/audio/melspec';
+import { AUDIO_MELS } from '../../src/core/modalities/audio/features';
+import { columnStats, standardizeBlocks, utteranceFeatures } from '../../src/core/modalities/audio/utterance';
+import { candidateName, isAudioHeadState } from '../../src/core/modalities/audio/headState';
+import { audioMedia, audioThumbnail } from '../../src/core/modalities/audio/preview';
+import { scanWorkspace } from '../../src/core/dataset/scan';
+import { initBackend } from '../../src/core/backend';
+import { testPool } from '../fixtures/worker';
+import { chirp, makeWav, noise } from '../fixtures/audio/synth';
+
+let tmp: string;
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'selflabel-audio-head-'));
+});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const RATE = 16000;
+const lm = new LogMel({ nMels: AUDIO_MELS });
+const frames = lm.frameCount(RATE);
+
+/** 1 s: a 0.35 s sweep f0 → f1 at `onset` seconds, amplitude `amp`, in noise of seed `seed`. */
+function clip(f0: number, f1: number, onset: number, amp: number, seed: number): Float32Array {
+  const x = noise(RATE, seed, 0.01);
+  const s = chirp(f0, f1, RATE, 0.35, amp);
+  const at = Math.round(onset * RATE);
+  for (let i = 0; i < s.length && at + i < x.length; i++) x[at + i] += s[i];
+  return x;
+}
+
+function specOf(clips: Float32Array[]): Float32Array {
+  const out = new Float32Array(clips.length * frames * AUDIO_MELS);
+  clips.forEach((c, i) => out.set(lm.compute(fixLength(c, RATE)).data, i * frames * AUDIO_MELS));
+  return out;
+}
+
+/** Three classes told apart by their course in time only: rising, falling, and up-then-down (same band). */
+function dataset(n: number, seed0: number): { clips: Float32Array[]; y: number[] } {
+  const clips: Float32Array[] = [];
+  const y: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % 3;
+    const onset = 0.05 + ((i * 0.137) % 0.55);
+    const amp = 0.2 + ((i * 0.071) % 0.5);
+    const base = 500 + ((i * 53) % 200);
+    if (c === 0) clips.push(clip(base, 3 * base, onset, amp, seed0 + i));
+    else if (c === 1) clips.push(clip(3 * base, base, onset, amp, seed0 + i));
+    else {
+      const a = clip(base, 3 * base, onset, amp, seed0 + i);
+      const b = chirp(3 * base, base, RATE, 0.35, amp);
+      const at = Math.round((onset + 0.35) * RATE);
+      for (let k = 0; k < b.length && at + k < a.length; k++) a[at + k] += b[k];
+      clips.push(a);
+    }
+    y.push(c);
+  }
+  return { clips, y };
+}
+
+test('utterance features: blind to onset and level, apart for another course in time', () => {
+  const a = clip(500, 1500, 0.1, 0.3, 1);
+  const later = clip(500, 1500, 0.5, 0.3, 2);
+  const louder = clip(500, 1500, 0.1, 0.6, 3);
+  const falling = clip(1500, 500, 0.1, 0.3, 4);
+  const r = utteranceFeatures(specOf([a, later, louder, falling]), 4, frames, AUDIO_MELS);
+  assert.equal(r.dim, r.blocks.spectrum[1]);
+  const st = columnStats(r.X, r.n, r.dim);
+  const { X, dim } = standardizeBlocks(r, st, { mfcc: 0, stats: 0, spectrum: 0 });
+  assert.equal(dim, r.blocks.shape[1] - r.blocks.shape[0]);
+  const row = (i: number) => X.subarray(i * dim, (i + 1) * dim);
+  const cos = (u: Float32Array, v: Float32Array) => u.reduce((s, x, k) => s + x * v[k], 0);
+  for (let i = 0; i < 4; i++) assert.ok(Math.abs(cos(row(i), row(i)) - 1) < 1e-4, 'unit rows');
+  assert.ok(cos(row(0), row(1)) > cos(row(0), row(3)) + 0.3, `onset: ${cos(row(0), row(1))} vs falling ${cos(row(0), row(3))}`);
+  assert.ok(cos(row(0), row(2)) > cos(row(0), row(3)) + 0.3, `level: ${cos(row(0), row(2))} vs falling ${cos(row(0), row(3))}`);
+  for (const v of r.X) assert.ok(Number.isFinite(v));
+  // Silence (all cells at the log floor) gives finite features, not NaN.
+  const silent = utteranceFeatures(new Float32Array(frames * AUDIO_MELS).fill(Math.log(1e-6)), 1, frames, AUDIO_MELS);
+  for (const v of silent.X) assert.ok(Number.isFinite(v));
+});
+
+test('the audio head without encoders: candidates by held-out labels, calibrated, a JSON state that predicts other clips', async () => {
+  await initBackend('wasm');
+  const { fitAudioHead, predictAudioHead } = await import('../../src/core/modalities/audio/head');
+  const pool = dataset(60, 100);
+  const spec = specOf(pool.clips);
+  const lab = [...Array(60).keys()].filter((i) => i < 18); // 6 per class
+  const state = await fitAudioHead({
+    spec,
+    n: 60,
+    frames,
+    mels: AUDIO_MELS,
+    train: { index: Int32Array.from(lab), y: Int32Array.from(lab, (i) => pool.y[i]), weight: new Float32Array(lab.length).fill(1) },
+    nClasses: 3,
+    seed: 1,
+    encoders: [],
+  });
+  assert.ok(isAudioHeadState(state));
+  assert.deepEqual(
+    state.candidates.map((c) => c.name),
+    ['all/linear', 'shape/linear', 'timbre/linear', 'all/spread', 'shape/spread', 'timbre/spread'],
+  );
+  for (const c of state.candidates) assert.ok(c.proxyAccuracy !== null && c.proxyAccuracy >= 0 && c.proxyAccuracy <= 1);
+  const best = Math.max(...state.candidates.map((c) => c.proxyAccuracy!));
+  assert.equal(state.candidates.find((c) => c.name === candidateName(state.chosen))!.proxyAccuracy, best, 'the best proxy is chosen');
+  assert.equal(state.encoders.length, 0);
+  // Out of fold on 6 labels per class (a fold's model learns from 4–5): well above chance (1/3).
+  assert.ok(state.estimatedAccuracy !== null && state.estimatedAccuracy >= 0.5, `estimated ${state.estimatedAccuracy}`);
+  assert.ok(state.temperature > 0);
+  const back = JSON.parse(JSON.stringify(state)) as unknown;
+  assert.ok(isAudioHeadState(back));
+  const test = dataset(30, 900);
+  const probs = await predictAudioHead(back, { spec: specOf(test.clips), n: 30, frames, mels: AUDIO_MELS });
+  let right = 0;
+  for (let i = 0; i < 30; i++) {
+    const p = [0, 1, 2].map((c) => probs[i * 3 + c]);
+    assert.ok(Math.abs(p[0] + p[1] + p[2] - 1) < 1e-4);
+    if (p.indexOf(Math.max(...p)) === test.y[i]) right++;
+  }
+  assert.ok(right >= 25, `rising, falling and up-down told apart: ${right}/30`);
+  assert.equal(isAudioHeadState({ ...state, kind: 'text-linear' }), false);
+  // Accepted proposals (holdout 0) do not train it: the same labels plus wrong accepted ones give the same model.
+  const { humanLabels } = await import('../../src/core/modalities/audio/head');
+  const withAccepted = {
+    index: Int32Array.from([...lab, 40, 41]),
+    y: Int32Array.from([...lab.map((i) => pool.y[i]), 2, 2]),
+    weight: new Float32Array(lab.length + 2).fill(1),
+    holdout: Uint8Array.from([...lab.map(() => 1), 0, 0]),
+  };
+  const h = humanLabels(withAccepted);
+  assert.deepEqual(Array.from(h.index), lab);
+  assert.deepEqual(
+    Array.from(h.holdout!),
+    lab.map(() => 1),
+  );
+  assert.equal(isAudioHeadState({ ...state, chosen: { ...state.chosen, features: 'nope' } }), false);
+});
+
+test('audioPreview job in a worker: the plugin previews decode there when given a runner; a bad state is refused', async () => {
+  const ws = path.join(tmp, 'preview');
+  fs.mkdirSync(ws, { recursive: true });
+  fs.writeFileSync(path.join(ws, 'up.wav'), makeWav({ rate: 22050, bits: 16, channels: [chirp(300, 900, 22050, 0.8, 0.4)] }));
+  fs.writeFileSync(path.join(ws, 'bad.wav'), 'RIFF....WAVEfmt ');
+  const scanned = await scanWorkspace(ws, {});
+  const item = scanned.items.find((it) => it.id === 'up.wav')!;
+  assert.ok(item);
+  const pool = testPool({ size: 1, backend: 'wasm' });
+  const calls: string[] = [];
+  const runner = {
+    run: ((job: 'audioPreview', params: never, opts: never) => {
+      calls.push(job);
+      return pool.run(job, params, opts);
+    }) as typeof pool.run,
+  };
+  try {
+    const file = path.join(ws, 'up.wav');
+    const media = await audioMedia(file, item, { maxBytes: 1 << 20, runner });
+    assert.equal(Buffer.from(media.bytes.subarray(0, 4)).toString('latin1'), 'RIFF');
+    assert.ok(Math.abs(media.duration - 0.8) < 0.01, `duration ${media.duration}`);
+    assert.equal(media.bytes.length, 44 + 2 * Math.round(0.8 * RATE));
+    const thumb = await audioThumbnail(file, item, { maxBytes: 1 << 20, runner });
+    assert.ok(thumb && 'src' in thumb && thumb.src.startsWith('data:image/png;base64,'));
+    assert.deepEqual(calls, ['audioPreview', 'audioPreview']);
+    // The same answer as decoding in this thread.
+    const local = await audioMedia(file, item, { maxBytes: 1 << 20 });
+    assert.deepEqual(Buffer.from(local.bytes), Buffer.from(media.bytes));
+    // An unreadable file: media throws a readable error from the worker, the thumbnail is absent.
+    const badItem = { ...item, id: 'bad.wav', path: 'bad.wav' };
+    await assert.rejects(audioMedia(path.join(ws, 'bad.wav'), badItem, { maxBytes: 1 << 20, runner }), /./);
+    assert.equal(await audioThumbnail(path.join(ws, 'bad.wav'), badItem, { maxBytes: 1 << 20, runner }), undefined);
+    // predictAudio refuses a state that is not the audio head's.
+    const data = { kind: 'audio' as const, spec: new SharedArrayBuffer(frames * AUDIO_MELS * 4), n: 1, frames, mels: AUDIO_MELS };
+    await assert.rejects(pool.run('predictAudio', { state: { kind: 'text-linear' } as never, data }), /audio-head state/);
+  } finally {
+    await pool.dispose();
+  }
+});
+
+test('the plugin head: the same human labels get the saved state back, other labels fit again', async () => {
+  const { audioPlugin } = await import('../../src/core/modalities/audio/plugin');
+  const { workspacePaths } = await import('../../src/core/paths');
+  const { DEFAULT_CONFIG } = await import('../../src/core/config');
+  const root = path.join(tmp, 'cache-ws');
+  const paths = workspacePaths(root);
+  fs.mkdirSync(paths.cache, { recursive: true });
+  const pool = Array.from({ length: 4 }, (_, i) => ({ id: `c${i}.wav`, path: `c${i}.wav`, hash: `h${i}`, duration: 1 })) as never[];
+  let fits = 0;
+  const runner = {
+    run: (async (job: string, p: { nClasses: number; train: { index: Int32Array } }) => {
+      assert.equal(job, 'fitAudio');
+      fits++;
+      return {
+        kind: 'audio-head',
+        version: 2,
+        nClasses: p.nClasses,
+        chosen: { features: 'all', encoders: false, fit: 'linear' },
+        encoders: [],
+        stats: { mean: [], std: [] },
+        classifier: { rows: p.train.index.length },
+      };
+    }) as never,
+  };
+  const ctx = { root, paths, config: { ...DEFAULT_CONFIG, seed: 1 }, pool, runner } as never;
+  const data = { kind: 'audio' as const, spec: new SharedArrayBuffer(4), n: 4, frames: 1, mels: 1 };
+  const train = (y: number[], holdout: number[]) => ({
+    index: Int32Array.from([0, 1, 2, 3].slice(0, y.length)),
+    y: Int32Array.from(y),
+    weight: new Float32Array(y.length).fill(1),
+    holdout: Uint8Array.from(holdout),
+  });
+  const head = audioPlugin.ownHead!;
+  const opts = {};
+  await head.fit(ctx, data, train([0, 1], [1, 1]), 2, opts);
+  assert.equal(fits, 1);
+  // The same human labels plus an accepted proposal: the saved state, no fit.
+  const again = await head.fit(ctx, data, train([0, 1, 1], [1, 1, 0]), 2, opts);
+  assert.equal(fits, 1);
+  assert.equal((again as { classifier: { rows: number } }).classifier.rows, 2);
+  // Another human label: fitted again, and only the last state is kept on disk.
+  await head.fit(ctx, data, train([0, 1, 1], [1, 1, 1]), 2, opts);
+  assert.equal(fits, 2);
+  assert.equal(fs.readdirSync(paths.cache).filter((f) => f.startsWith('audio-head-')).length, 1);
+  // A changed pool (another hash) fits again.
+  (pool[3] as { hash: string }).hash = 'changed';
+  await head.fit(ctx, data, train([0, 1, 1], [1, 1, 1]), 2, opts);
+  assert.equal(fits, 3);
+});
