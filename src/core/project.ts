@@ -31,6 +31,7 @@ import { status } from './project/status';
 import { ProjectError } from './project/errors';
 
 export * from './project/types';
+export { LABEL_ERROR_DEFAULTS, type LabelErrorOptions } from './project/review';
 export type { EmbeddingMap, MapMethod, MapOptions } from './project/map';
 export { ProjectError, type ProjectErrorCode } from './project/errors';
 export { chooseHead, MIN_LABELS_PER_CLASS } from './project/training';
@@ -204,9 +205,9 @@ export class Project {
   embeddingMap(opts: map.MapOptions = {}): Promise<map.EmbeddingMap> {
     return map.embeddingMap(this.ctx, opts);
   }
-  /** Likely label errors: confident learning, or with `threshold` the older confidence rule. */
-  disagreements(threshold?: number): Promise<Disagreement[]> {
-    return review.disagreements(this.ctx, threshold);
+  /** Likely label errors: confident learning (options: review.LabelErrorOptions), or with `threshold` the older confidence rule. */
+  disagreements(threshold?: number, options: review.LabelErrorOptions = {}): Promise<Disagreement[]> {
+    return review.disagreements(this.ctx, threshold, options);
   }
 
   // ── review actions (each durable when it returns)
