@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { Project, type ProjectStatus } from '../core/project';
+import { Project, type ProjectStatus, type UndoStep } from '../core/project';
 import type { SchemaChange } from '../core/store';
 import type { ProjectConfig } from '../core/config';
 import { isAbortError } from '../core/util/progress';
@@ -82,6 +82,17 @@ async function checkOverwrite(out: string, force: boolean): Promise<void> {
   if (!st || force) return;
   if (st.isDirectory()) throw new Error(`cannot export to ${out}: it is a folder (give a file name)`);
   throw new Error(`${out} already exists: add --force to replace it`);
+}
+
+/** What an undo or a redo did, in one line. */
+function describeStep(verb: 'undid' | 'redid', e: UndoStep | undefined): string {
+  if (!e) return verb === 'undid' ? 'nothing to undo' : 'nothing to redo';
+  if (e.schema) return `${verb} the class change: ${e.schema}${e.events.length ? ` (${plural(e.events.length, 'label event')})` : ''}`;
+  if (e.events.length > 1) {
+    const items = e.events.slice(0, 3).map((x) => x.item);
+    return `${verb} a batch of ${plural(e.events.length, 'label event')} (${items.join(', ')}${e.events.length > 3 ? ', …' : ''})`;
+  }
+  return `${verb} ${e.source} ${e.item}${e.label ? ` → ${e.label}` : ''}`;
 }
 
 function pct(x: number | undefined): string {
@@ -295,21 +306,25 @@ const commands: Record<string, Command> = {
       }),
   },
   undo: {
-    summary: 'undo the last label action',
+    summary: 'undo the last label action (a batch — label all, accept many, an import, a class change — as one)',
     usage: 'undo',
     flags: {},
     run: (ctx) =>
       withProject(ctx, async (p) => {
         const e = await p.undo();
-        const schema = e && 'schema' in e ? String(e.schema) : undefined;
-        ctx.out(
-          schema
-            ? `undid the class change: ${schema}`
-            : e
-              ? `undid ${e.source} ${e.item}${e.label ? ` → ${e.label}` : ''}`
-              : 'nothing to undo',
-        );
-        return { undone: e ?? null };
+        ctx.out(describeStep('undid', e));
+        return { undone: e ?? null, events: e?.events.length ?? 0 };
+      }),
+  },
+  redo: {
+    summary: 'redo the last undone action (as long as nothing was labelled since)',
+    usage: 'redo',
+    flags: {},
+    run: (ctx) =>
+      withProject(ctx, async (p) => {
+        const e = await p.redo();
+        ctx.out(describeStep('redid', e));
+        return { redone: e ?? null, events: e?.events.length ?? 0 };
       }),
   },
   suggest: {

@@ -8,7 +8,7 @@ import { proposeLabels, suggestForLabelling, findDisagreements, type RawProposal
 import { bestBelow } from '../proposals/below';
 import { embedPool, knnGraph } from './embeddings';
 import { ProjectError } from './errors';
-import { itemIdProblem } from '../store';
+import { itemIdProblem, type RecordInput } from '../store';
 import { ensureScanned } from '../store/ensureScanned';
 import { shortId } from '../store/itemId';
 import { averageProbs, findLabelIssues, knnProbs, labelIssues, type IssueFilter } from '../train/confidentLearning';
@@ -317,14 +317,22 @@ export async function label(p: ProjectContext, item: string, cls: string): Promi
   return p.store.record({ item, label: cls, source: 'human', hash: it.hash });
 }
 
-/** Accepts the pending proposals of `items` (all of them in one durable write). */
-export async function accept(p: ProjectContext, items: string[]): Promise<LabelEvent[]> {
+/**
+ * Accepts the pending proposals of `items`, and gives the human labels `labels` (e.g. candidates under the threshold
+ * picked with them in the grid), all in one durable write — one journal batch, so one undo.
+ */
+export async function accept(p: ProjectContext, items: string[], labels: { item: string; label: string }[] = []): Promise<LabelEvent[]> {
   const pending = new Map(pendingProposals(p).map((q) => [q.item, q]));
-  const events = items.map((item) => {
+  const events: RecordInput[] = items.map((item) => {
     const q = pending.get(item);
     if (!q) throw new ProjectError('no-proposal', `no pending proposal for "${item}"`);
     return { item, label: q.label, source: 'accepted' as const, model: q.model, confidence: q.confidence, hash: p.items.get(item)?.hash };
   });
+  for (const l of labels) {
+    requireClass(p, l.label);
+    const it = await requireKnownItem(p, l.item);
+    events.push({ item: l.item, label: l.label, source: 'human', hash: it.hash });
+  }
   return p.store.recordMany(events);
 }
 

@@ -15,6 +15,7 @@ export const COMMANDS = {
   rejectCurrent: 'selflabel.rejectCurrent',
   correctCurrent: 'selflabel.correctCurrent',
   undo: 'selflabel.undo',
+  redo: 'selflabel.redo',
   export: 'selflabel.export',
   import: 'selflabel.import',
   status: 'selflabel.status',
