@@ -37,5 +37,6 @@ export const PANEL_TO_COMMAND: Record<PanelCommand, string> = {
   import: COMMANDS.import,
   status: COMMANDS.status,
   undo: COMMANDS.undo,
+  redo: COMMANDS.redo,
   manageTrust: 'workbench.trust.manage',
 };
