@@ -74,15 +74,7 @@ export interface RoundPoint {
 
 /** Commands the side panel's buttons can ask the host to run (each maps to a `selflabel.*` command). */
 export type PanelCommand =
-  | 'setClasses'
-  | 'reviewProposals'
-  | 'labelNext'
-  | 'export'
-  | 'import'
-  | 'status'
-  | 'undo'
-  | 'redo'
-  | 'manageTrust';
+  'setClasses' | 'reviewProposals' | 'labelNext' | 'export' | 'import' | 'status' | 'undo' | 'redo' | 'manageTrust';
 export const PANEL_COMMANDS: readonly PanelCommand[] = [
   'setClasses',
   'reviewProposals',

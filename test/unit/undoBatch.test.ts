@@ -147,10 +147,13 @@ test('Project: label all, and accept with labels, are one undo each; redo brings
   assert.equal((await p.redo())?.events.length, 3);
   assert.equal(p.labelOf('t3.txt')?.label, 'cat');
 
-  await p.accept([], [
-    { item: 't2.txt', label: 'dog' },
-    { item: 't4.txt', label: 'dog' },
-  ]);
+  await p.accept(
+    [],
+    [
+      { item: 't2.txt', label: 'dog' },
+      { item: 't4.txt', label: 'dog' },
+    ],
+  );
   await assert.rejects(p.accept([], [{ item: 't5.txt', label: 'bird' }]), /unknown class "bird"/);
   assert.equal(p.labelOf('t5.txt'), undefined, 'a refused batch writes nothing');
   assert.equal((await p.undo())?.events.length, 2);

@@ -700,9 +700,7 @@ export class LabelStore {
     const ids = known.map((e) => e.id);
     for (const e of ids) this.stepOf.set(e, ids);
     const undos = known.every((e) => e.source === 'undo');
-    const isRedo = schema
-      ? schema.op === 'redo'
-      : undos && known.every((e) => this.state.event(e.undoes!)?.source === 'undo');
+    const isRedo = schema ? schema.op === 'redo' : undos && known.every((e) => this.state.event(e.undoes!)?.source === 'undo');
     const isUndo = schema ? schema.op === 'undo' : undos && !isRedo;
     if (isRedo) {
       const first = schema?.of ?? known[0]?.undoes;
