@@ -9,7 +9,8 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { Project, type ProjectStatus, type UndoStep } from '../core/project';
+import { LABEL_ERROR_DEFAULTS, Project, type ProjectStatus, type UndoStep } from '../core/project';
+import { ISSUE_FILTERS, type IssueFilter } from '../core/train/confidentLearning';
 import type { SchemaChange } from '../core/store';
 import type { ProjectConfig } from '../core/config';
 import { isAbortError } from '../core/util/progress';
@@ -387,13 +388,28 @@ const commands: Record<string, Command> = {
   },
   disagreements: {
     summary: 'human labels that are likely wrong (confident learning on out-of-fold predictions), most likely first',
-    usage: 'disagreements [--threshold P] [--json]',
+    usage: 'disagreements [--filter F] [--passes 1|2] [--knn] [--threshold P] [--json]',
     flags: {
       threshold: { type: 'number', help: 'instead: the older rule, another class predicted with confidence ≥ P' },
+      filter: { type: 'string', help: `which labels are issues: ${ISSUE_FILTERS.join(' | ')} (default ${LABEL_ERROR_DEFAULTS.filter})` },
+      passes: {
+        type: 'number',
+        help: `2: fit the head again without the first pass's issues and judge again (default ${LABEL_ERROR_DEFAULTS.passes})`,
+      },
+      knn: { type: 'boolean', help: 'average the head with a kNN vote on the embeddings (embedding heads)' },
     },
     run: (ctx) =>
       withProject(ctx, async (p) => {
-        const d = await p.disagreements(ctx.flags.threshold as number | undefined);
+        const filter = ctx.flags.filter as string | undefined;
+        if (filter !== undefined && !(ISSUE_FILTERS as readonly string[]).includes(filter))
+          throw new UsageError(`--filter must be ${ISSUE_FILTERS.join(', ')}; got "${filter}"`);
+        const passes = ctx.flags.passes as number | undefined;
+        if (passes !== undefined && passes !== 1 && passes !== 2) throw new UsageError(`--passes must be 1 or 2, got ${passes}`);
+        const d = await p.disagreements(ctx.flags.threshold as number | undefined, {
+          ...(filter ? { filter: filter as IssueFilter } : {}),
+          ...(passes ? { passes } : {}),
+          ...(ctx.flags.knn ? { knn: true } : {}),
+        });
         ctx.out(
           d.length
             ? d

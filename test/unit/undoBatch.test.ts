@@ -161,3 +161,33 @@ test('Project: label all, and accept with labels, are one undo each; redo brings
   assert.equal(p.labelOf('t4.txt'), undefined);
   assert.equal(p.labelOf('t3.txt')?.label, 'cat', 'only the last batch');
 });
+
+test('CLI: undo takes back a whole import, redo brings it back, and say so', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const repo = path.resolve(__dirname, '../..');
+  const ws = path.join(tmp, 'cli');
+  await fs.mkdir(ws);
+  for (let i = 0; i < 3; i++) await fs.writeFile(path.join(ws, `m${i}.txt`), `mail ${i}`);
+  const csv = path.join(tmp, 'cli-labels.csv');
+  await fs.writeFile(csv, 'path,label\nm0.txt,ham\nm1.txt,spam\nm2.txt,ham\n');
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/main.ts'), ...args, '--workspace', ws], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+  assert.equal(cli('init', '--classes', 'ham,spam').status, 0);
+  const imp = cli('import', csv);
+  assert.equal(imp.status, 0, imp.stderr);
+  const un = cli('undo', '--json');
+  assert.equal(un.status, 0, un.stderr);
+  assert.equal((JSON.parse(un.stdout) as { events: number }).events, 3);
+  assert.match(cli('undo').stdout, /nothing to undo/);
+  const store = await LabelStore.open(ws);
+  assert.deepEqual(labels(store), {});
+  const re = cli('redo');
+  assert.equal(re.status, 0, re.stderr);
+  assert.match(re.stdout, /redid a batch of 3 label events \(m0\.txt, m1\.txt, m2\.txt\)/);
+  await store.refresh();
+  assert.deepEqual(labels(store), { 'm0.txt': 'ham', 'm1.txt': 'spam', 'm2.txt': 'ham' });
+  assert.match(cli('redo').stdout, /nothing to redo/);
+});
