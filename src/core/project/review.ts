@@ -138,7 +138,7 @@ export interface LabelErrorOptions {
 }
 
 /** What `disagreements` does by default (BENCHMARKS.md "Label errors with planted noise", session 7). */
-export const LABEL_ERROR_DEFAULTS: Readonly<Required<LabelErrorOptions>> = { filter: 'confident-joint', passes: 1, knn: false };
+export const LABEL_ERROR_DEFAULTS: Readonly<Required<LabelErrorOptions>> = { filter: 'prune-by-noise-rate', passes: 1, knn: false };
 
 /**
  * Human labels that are likely wrong. Default: confident learning (src/core/train/confidentLearning.ts) on the
