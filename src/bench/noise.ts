@@ -7,19 +7,45 @@
  * The noise levels relabel the same items (the journal's last label wins), so one pretraining serves them all.
  *
  * Usage: node --import tsx src/bench/noise.ts --dataset mnist|spam [--pool 2000] [--labels 400] [--noise 0.1,0.2]
- *        [--epochs E] [--seeds 1,2,3] [--classifier auto|spread|linear] [--quick] [--json FILE]
+ *        [--epochs E] [--seeds 1,2,3] [--classifier auto|spread|linear] [--variants cj,pbnr,…] [--quick]
+ *        [--json FILE]
  * Run by `node scripts/bench.mjs --only noise-mnist,noise-spam`. Not part of `npm test`.
  */
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Project } from '../core/project';
+import { LABEL_ERROR_DEFAULTS, Project, type LabelErrorOptions } from '../core/project';
 import { workerRunner } from '../worker/runner';
 import { readTruth, sortClasses } from './truth';
 import { buildWorkspace } from './workspace';
 import { mulberry32 } from './rng';
 
 const TARGET = { recall: 0.8, precision: 0.8 };
+
+/**
+ * The label-error variants scored on each train (LabelErrorOptions, src/core/project/review.ts), by name:
+ * cj = confident joint, pbnr = prune by noise rate, both = both filters; 2 = a second pass (iterative pruning);
+ * +knn = the head averaged with a leave-one-out kNN vote on the embeddings (embedding heads only).
+ */
+export const VARIANTS: Record<string, LabelErrorOptions> = {
+  cj: { filter: 'confident-joint', passes: 1, knn: false },
+  pbnr: { filter: 'prune-by-noise-rate', passes: 1, knn: false },
+  both: { filter: 'both', passes: 1, knn: false },
+  cj2: { filter: 'confident-joint', passes: 2, knn: false },
+  pbnr2: { filter: 'prune-by-noise-rate', passes: 2, knn: false },
+  both2: { filter: 'both', passes: 2, knn: false },
+  'cj+knn': { filter: 'confident-joint', passes: 1, knn: true },
+  'cj2+knn': { filter: 'confident-joint', passes: 2, knn: true },
+  'both2+knn': { filter: 'both', passes: 2, knn: true },
+};
+
+/** The name of the product's default (LABEL_ERROR_DEFAULTS) among VARIANTS. */
+export function defaultVariant(): string {
+  const d = LABEL_ERROR_DEFAULTS;
+  const hit = Object.entries(VARIANTS).find(([, v]) => v.filter === d.filter && v.passes === d.passes && v.knn === d.knn);
+  if (!hit) throw new Error('the default label-error options are not among the bench variants');
+  return hit[0];
+}
 
 function flag(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
@@ -88,6 +114,8 @@ export function plantNoise(
 
 interface SeedResult {
   cl: NoiseScore;
+  /** Every variant's score (VARIANTS); `cl` is the product default's. */
+  variants: Record<string, NoiseScore>;
   rule: NoiseScore;
   head: string;
   seconds: number;
@@ -103,6 +131,7 @@ async function runSeed(o: {
   labels: number;
   noise: number[];
   epochs: number;
+  variants: string[];
   log: (s: string) => void;
 }): Promise<Record<string, SeedResult>> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'selflabel-noise-'));
@@ -145,6 +174,18 @@ async function runSeed(o: {
           flipped,
         );
         const seconds = (Date.now() - t) / 1000;
+        const variants: Record<string, NoiseScore> = {};
+        for (const name of o.variants) {
+          const v = VARIANTS[name];
+          if (v.knn && p.getModality() === 'text') continue; // the text head needs no embeddings: no kNN on them
+          variants[name] = scoreFound(
+            (await p.disagreements(undefined, v)).map((d) => d.item),
+            flipped,
+          );
+          o.log(
+            `[noise] seed ${o.seed} noise ${f} ${name}: ${variants[name].correct}/${variants[name].flipped} of ${variants[name].found} (P ${variants[name].precision.toFixed(2)} R ${variants[name].recall.toFixed(2)})`,
+          );
+        }
         const rule = scoreFound(
           (await p.disagreements(0.9)).map((d) => d.item),
           flipped,
@@ -154,6 +195,7 @@ async function runSeed(o: {
         );
         out[String(f)] = {
           cl,
+          variants,
           rule,
           head: tr.head,
           seconds,
@@ -181,6 +223,13 @@ async function main(argv: string[]): Promise<number> {
   const epochs = Number(flag(argv, 'epochs') ?? (quick ? 2 : 8));
   const seeds = (flag(argv, 'seeds') ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
   const json = flag(argv, 'json');
+  const variants = (flag(argv, 'variants') ?? Object.keys(VARIANTS).join(',')).split(',').filter(Boolean);
+  const unknown = variants.filter((v) => !(v in VARIANTS));
+  if (unknown.length) {
+    process.stderr.write(`noise: unknown --variants ${unknown.join(', ')} (known: ${Object.keys(VARIANTS).join(', ')})\n`);
+    return 2;
+  }
+  const product = defaultVariant();
   const classifier = flag(argv, 'classifier') as 'auto' | 'spread' | 'linear' | undefined;
   if (classifier && !['auto', 'spread', 'linear'].includes(classifier)) {
     process.stderr.write('noise: --classifier must be auto, spread or linear\n');
@@ -192,9 +241,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const log = (s: string) => process.stderr.write(s + '\n');
   const runs: Awaited<ReturnType<typeof runSeed>>[] = [];
-  for (const seed of seeds) runs.push(await runSeed({ data, seed, pool, labels, noise, epochs, log, classifier }));
+  for (const seed of seeds) runs.push(await runSeed({ data, seed, pool, labels, noise, epochs, log, classifier, variants }));
   const rows: string[] = [];
-  const targets = [];
+  const variantRows: string[] = [];
+  const targets: { name: string; op: string; value: number; actual: number; pass: boolean }[] = [];
   const summary: Record<string, unknown> = {};
   for (const f of noise) {
     const k = String(f);
@@ -210,6 +260,15 @@ async function main(argv: string[]): Promise<number> {
       },
     };
     summary[k] = s;
+    for (const name of variants) {
+      const scores = runs.map((r) => r[k].variants[name]).filter(Boolean);
+      if (!scores.length) continue;
+      const vm = (key: keyof NoiseScore) => median(scores.map((x) => x[key]));
+      const per = (key: 'precision' | 'recall') => scores.map((x) => x[key].toFixed(2)).join(', ');
+      variantRows.push(
+        `| ${dataset} ${Math.round(f * 100)}% flipped | ${name}${name === product ? ' (default)' : ''} | ${vm('correct')} of ${vm('found')} | **${vm('precision').toFixed(2)}** (${per('precision')}) | **${vm('recall').toFixed(2)}** (${per('recall')}) |`,
+      );
+    }
     rows.push(
       `| ${dataset} ${pool} items, ${labels} labels, ${Math.round(f * 100)}% flipped | ${s.flipped} | ${s.cl.correct} of ${s.cl.found} | **${s.cl.precision.toFixed(2)}** | **${s.cl.recall.toFixed(2)}** | ${s.rule.correct} of ${s.rule.found} | ${s.rule.precision.toFixed(2)} | ${s.rule.recall.toFixed(2)} |`,
     );
@@ -229,6 +288,14 @@ async function main(argv: string[]): Promise<number> {
       '| setting | flipped | confident learning: right of found | precision | recall | rule ≥ 0.9: right of found | precision | recall |',
       '|---|---|---|---|---|---|---|---|',
       ...rows,
+      '',
+      `\n### label-error variants (medians of seeds ${seeds.join(', ')}; per seed in brackets)\n`,
+      '| setting | variant | right of found | precision | recall |',
+      '|---|---|---|---|---|',
+      ...variantRows,
+      '',
+      `\n### targets (the default, ${product})\n`,
+      ...targets.map((t) => `${t.pass ? 'PASS' : 'MISS'}  ${t.name}: ${t.actual.toFixed(2)} (wanted ${t.op} ${t.value})`),
       '',
     ].join('\n'),
   );

@@ -9,7 +9,8 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { Project, type ProjectStatus } from '../core/project';
+import { LABEL_ERROR_DEFAULTS, Project, type ProjectStatus, type UndoStep } from '../core/project';
+import { ISSUE_FILTERS, type IssueFilter } from '../core/train/confidentLearning';
 import type { SchemaChange } from '../core/store';
 import type { LabelEvent } from '../core/types';
 import type { ProjectConfig } from '../core/config';
@@ -90,6 +91,17 @@ async function checkOverwrite(out: string, force: boolean): Promise<void> {
   if (!st || force) return;
   if (st.isDirectory()) throw new Error(`cannot export to ${out}: it is a folder (give a file name)`);
   throw new Error(`${out} already exists: add --force to replace it`);
+}
+
+/** What an undo or a redo did, in one line. */
+function describeStep(verb: 'undid' | 'redid', e: UndoStep | undefined): string {
+  if (!e) return verb === 'undid' ? 'nothing to undo' : 'nothing to redo';
+  if (e.schema) return `${verb} the class change: ${e.schema}${e.events.length ? ` (${plural(e.events.length, 'label event')})` : ''}`;
+  if (e.events.length > 1) {
+    const items = e.events.slice(0, 3).map((x) => x.item);
+    return `${verb} a batch of ${plural(e.events.length, 'label event')} (${items.join(', ')}${e.events.length > 3 ? ', …' : ''})`;
+  }
+  return `${verb} ${e.source} ${e.item}${e.label ? ` → ${e.label}` : ''}`;
 }
 
 function pct(x: number | undefined): string {
@@ -323,20 +335,23 @@ const commands: Record<string, Command> = {
     },
   },
   undo: {
-    summary: 'undo the last label action',
+    summary: 'undo the last label action (a batch — label all, accept many, an import, a class change — as one)',
     usage: 'undo',
     flags: {},
     async project(ctx, p) {
       const e = await p.undo();
-      const schema = e && 'schema' in e ? String(e.schema) : undefined;
-      ctx.out(
-        schema
-          ? `undid the class change: ${schema}`
-          : e
-            ? `undid ${e.source} ${e.item}${e.label ? ` → ${e.label}` : ''}`
-            : 'nothing to undo',
-      );
-      return { undone: e ?? null };
+      ctx.out(describeStep('undid', e));
+      return { undone: e ?? null, events: e?.events.length ?? 0 };
+    },
+  },
+  redo: {
+    summary: 'redo the last undone action (as long as nothing was labelled since)',
+    usage: 'redo',
+    flags: {},
+    async project(ctx, p) {
+      const e = await p.redo();
+      ctx.out(describeStep('redid', e));
+      return { redone: e ?? null, events: e?.events.length ?? 0 };
     },
   },
   suggest: {
@@ -394,12 +409,27 @@ const commands: Record<string, Command> = {
   },
   disagreements: {
     summary: 'human labels that are likely wrong (confident learning on out-of-fold predictions), most likely first',
-    usage: 'disagreements [--threshold P] [--json]',
+    usage: 'disagreements [--filter F] [--passes 1|2] [--knn] [--threshold P] [--json]',
     flags: {
       threshold: { type: 'number', help: 'instead: the older rule, another class predicted with confidence ≥ P' },
+      filter: { type: 'string', help: `which labels are issues: ${ISSUE_FILTERS.join(' | ')} (default ${LABEL_ERROR_DEFAULTS.filter})` },
+      passes: {
+        type: 'number',
+        help: `2: fit the head again without the first pass's issues and judge again (default ${LABEL_ERROR_DEFAULTS.passes})`,
+      },
+      knn: { type: 'boolean', help: 'average the head with a kNN vote on the embeddings (embedding heads)' },
     },
     async project(ctx, p) {
-      const d = await p.disagreements(numberFlag(ctx, 'threshold'));
+      const filter = stringFlag(ctx, 'filter');
+      if (filter !== undefined && !(ISSUE_FILTERS as readonly string[]).includes(filter))
+        throw new UsageError(`--filter must be ${ISSUE_FILTERS.join(', ')}; got "${filter}"`);
+      const passes = numberFlag(ctx, 'passes');
+      if (passes !== undefined && passes !== 1 && passes !== 2) throw new UsageError(`--passes must be 1 or 2, got ${passes}`);
+      const d = await p.disagreements(numberFlag(ctx, 'threshold'), {
+        ...(filter ? { filter: filter as IssueFilter } : {}),
+        ...(passes ? { passes } : {}),
+        ...(ctx.flags.knn ? { knn: true } : {}),
+      });
       ctx.out(
         d.length
           ? d

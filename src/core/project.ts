@@ -15,7 +15,7 @@ import type { StageOptions } from './modalities/types';
 import type { PredictedItem, PretrainSummary, ProjectStatus, ProposalSet, ScanSummary, TrainOptions, TrainSummary } from './project/types';
 import { DEFAULT_CONFIG, readConfigFile, validateConfig, type ProjectConfig } from './config';
 import { workspacePaths, type WorkspacePaths } from './paths';
-import { LabelStore, type SchemaChange, importCsv, importFolders, importParquet, exportLabels } from './store';
+import { LabelStore, type SchemaChange, type UndoStep, importCsv, importFolders, importParquet, exportLabels } from './store';
 import { ensureScanned } from './store/ensureScanned';
 import { similar as findSimilar, type SimilarItem } from './project/similar';
 import * as map from './project/map';
@@ -31,6 +31,8 @@ import { status } from './project/status';
 import { ProjectError } from './project/errors';
 
 export * from './project/types';
+export type { UndoStep } from './store';
+export { LABEL_ERROR_DEFAULTS, type LabelErrorOptions } from './project/review';
 export type { EmbeddingMap, MapMethod, MapOptions } from './project/map';
 export { ProjectError, type ProjectErrorCode } from './project/errors';
 export { chooseHead, MIN_LABELS_PER_CLASS } from './project/training';
@@ -204,9 +206,9 @@ export class Project {
   embeddingMap(opts: map.MapOptions = {}): Promise<map.EmbeddingMap> {
     return map.embeddingMap(this.ctx, opts);
   }
-  /** Likely label errors: confident learning, or with `threshold` the older confidence rule. */
-  disagreements(threshold?: number): Promise<Disagreement[]> {
-    return review.disagreements(this.ctx, threshold);
+  /** Likely label errors: confident learning (options: review.LabelErrorOptions), or with `threshold` the older confidence rule. */
+  disagreements(threshold?: number, options: review.LabelErrorOptions = {}): Promise<Disagreement[]> {
+    return review.disagreements(this.ctx, threshold, options);
   }
 
   // ── review actions (each durable when it returns)
@@ -217,8 +219,9 @@ export class Project {
   labelMany(items: string[], label: string): Promise<LabelEvent[]> {
     return map.labelMany(this.ctx, items, label);
   }
-  accept(items: string[]): Promise<LabelEvent[]> {
-    return review.accept(this.ctx, items);
+  /** Accepts the pending proposals of `items` (and gives the human `labels`) in one journal batch: one undo. */
+  accept(items: string[], labels: { item: string; label: string }[] = []): Promise<LabelEvent[]> {
+    return review.accept(this.ctx, items, labels);
   }
   /** Accepts every pending proposal with confidence ≥ c. */
   async acceptAbove(c: number): Promise<LabelEvent[]> {
@@ -236,9 +239,15 @@ export class Project {
   removeLabel(item: string): Promise<LabelEvent> {
     return this.store.record({ item, label: null, source: 'removed' });
   }
-  async undo(): Promise<LabelEvent | undefined> {
+  /** Undoes the last step: one label, or a whole batch (a bulk label, an accept of many, a class change). */
+  async undo(): Promise<UndoStep | undefined> {
     await this.store.refresh();
     return this.store.undo();
+  }
+  /** Re-applies the last undone step, when nothing was done since. */
+  async redo(): Promise<UndoStep | undefined> {
+    await this.store.refresh();
+    return this.store.redo();
   }
   labelOf(item: string): CurrentLabel | undefined {
     return review.labelOf(this.ctx, item);

@@ -10,7 +10,7 @@
  * class is tested under Node against a real Project in a temp folder.
  */
 import type { Item, Progress, Proposal } from '../core/types';
-import type { Project, ProjectStatus } from '../core/project';
+import type { Project, ProjectStatus, UndoStep } from '../core/project';
 import type { ProjectConfig } from '../core/config';
 import type { GridItem, ItemUpdate, RunnableStage, StageProgress } from '../protocol/webview';
 import { formatPercent, formatPrecision, plural } from '../shared/format';
@@ -390,11 +390,9 @@ export class Session {
     for (const id of unique) if (!p.getItem(id)) throw new UserError(`Unknown item "${id}".`);
     const below = new Map(p.candidatesBelow().map((c) => [c.item, c]));
     const proposals = unique.filter((id) => this.pending.has(id) || !below.has(id));
-    if (proposals.length) await p.accept(proposals);
-    for (const id of unique) {
-      const c = below.get(id);
-      if (c && !this.pending.has(id)) await p.label(id, c.label);
-    }
+    // One journal batch for all of them (one undo), the candidates under the threshold as human labels.
+    const labels = unique.filter((id) => !this.pending.has(id) && below.has(id)).map((id) => ({ item: id, label: below.get(id)!.label }));
+    if (proposals.length || labels.length) await p.accept(proposals, labels);
     return this.changed(unique);
   }
 
@@ -426,16 +424,28 @@ export class Session {
     return this.changed(new Set(items));
   }
 
-  /** Undoes the last label event; says what was undone. */
+  /** Undoes the last step (one label, or a whole batch: label all, accept many, a class change); says what was undone. */
   async undo(): Promise<{ updates: ItemUpdate[]; message: string }> {
     const p = await this.requireProject();
-    const e = await p.undo();
-    if (!e) return { updates: [], message: 'Nothing to undo.' };
-    const updates = this.changed([e.item]);
+    return this.stepResult(await p.undo(), 'Undone', 'Nothing to undo.');
+  }
+
+  /** Re-applies the last undone step, when nothing was labelled since; says what was redone. */
+  async redo(): Promise<{ updates: ItemUpdate[]; message: string }> {
+    const p = await this.requireProject();
+    return this.stepResult(await p.redo(), 'Redone', 'Nothing to redo.');
+  }
+
+  private stepResult(e: UndoStep | undefined, verb: string, nothing: string): { updates: ItemUpdate[]; message: string } {
+    if (!e) return { updates: [], message: nothing };
+    const items = [...new Set(e.events.map((x) => x.item).filter(Boolean))];
+    const updates = this.changed(items.length ? items : [e.item].filter(Boolean));
+    if (e.schema) return { updates, message: `${verb}: the class change (${e.schema}).` };
+    if (items.length > 1) return { updates, message: `${verb}: a batch of ${plural(items.length, 'item')}.` };
     const now = updates[0];
     const what =
       now?.label !== undefined ? `${e.item} is now ${now.status} (${now.label})` : `${e.item} is now ${now?.status ?? 'unlabelled'}`;
-    return { updates, message: `Undone: ${what}.` };
+    return { updates, message: `${verb}: ${what}.` };
   }
 
   // ---- grid contents -------------------------------------------------------------------------------------------

@@ -73,7 +73,8 @@ export interface RoundPoint {
 }
 
 /** Commands the side panel's buttons can ask the host to run (each maps to a `selflabel.*` command). */
-export type PanelCommand = 'setClasses' | 'reviewProposals' | 'labelNext' | 'export' | 'import' | 'status' | 'undo' | 'manageTrust';
+export type PanelCommand =
+  'setClasses' | 'reviewProposals' | 'labelNext' | 'export' | 'import' | 'status' | 'undo' | 'redo' | 'manageTrust';
 export const PANEL_COMMANDS: readonly PanelCommand[] = [
   'setClasses',
   'reviewProposals',
@@ -82,6 +83,7 @@ export const PANEL_COMMANDS: readonly PanelCommand[] = [
   'import',
   'status',
   'undo',
+  'redo',
   'manageTrust',
 ];
 

@@ -5,7 +5,8 @@
  * through the CLI). SelfLabel: Show Embedding Map draws every item (PCA first, then UMAP replacing it); hovering a
  * point shows its digit; a lasso drawn with the real mouse (shift-drag) over known points selects exactly them;
  * "Label all as" lands them in .selflabel/labels.jsonl as one batch line; the keyboard pans, zooms and clears the
- * selection. A screenshot goes to test-artifacts/map-embedding.png.
+ * selection; "Open in review grid" shows the selection in the grid; "Review Likely Label Errors in the Grid" shows what
+ * `selflabel disagreements --json` lists, in its order. A screenshot goes to test-artifacts/map-embedding.png.
  *
  * "map of 60,000 points" (only with SELFLABEL_E2E_MAP60K=1): all 60,000 MNIST training digits; frames per second while the map is panned
  * (a drag driven at every animation frame, UMAP computing in the background meanwhile), recorded as a metric
@@ -87,6 +88,60 @@ function writeTrainDigits(dir: string, count: number): void {
       PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false }),
     );
   }
+}
+
+/**
+ * Draws a lasso with the real mouse (shift-drag) around a dense spot — an octagon moved until no point lies within
+ * 3 px of its outline (no boundary ties), holding 5–60 points, the first such spot in item order after `skip` of
+ * them — and returns the map's selection and the points inside the octagon.
+ */
+async function lasso(s: Session, f: Frame, skip = 0): Promise<{ got: string[]; expect: Pt[] }> {
+  const box = (await f.locator('#sl-canvas').boundingBox())!;
+  const pts = await points(f);
+  let poly: [number, number][] = [];
+  let expect: Pt[] = [];
+  let seen = 0;
+  const centres = [...pts].sort((a, b) => a.id.localeCompare(b.id));
+  search: for (const c of centres) {
+    for (const radius of [45, 60, 35]) {
+      const cand: [number, number][] = Array.from({ length: 8 }, (_, k) => [
+        Math.round(c.x + radius * Math.cos((k * Math.PI) / 4)),
+        Math.round(c.y + radius * Math.sin((k * Math.PI) / 4) * 0.8),
+      ]);
+      if (cand.some(([x, y]) => x < 5 || y < 5 || x > box.width - 5 || y > box.height - 5)) continue;
+      if (pts.some((p) => edgeDistance(cand, p.x, p.y) < 3)) continue;
+      const got = pts.filter((p) => inside(cand, p.x, p.y));
+      if (got.length >= 5 && got.length <= 60 && seen++ >= skip) {
+        poly = cand;
+        expect = got;
+        break search;
+      }
+    }
+  }
+  assert.ok(poly.length, 'a lasso around 5-60 points');
+  const page = s.page;
+  await page.mouse.move(box.x + poly[0][0], box.y + poly[0][1]);
+  await page.keyboard.down('Shift');
+  await page.mouse.down();
+  for (const [x, y] of [...poly.slice(1), poly[0]]) await page.mouse.move(box.x + x, box.y + y, { steps: 6 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  const got = await waitFor('the selection', async () => {
+    const sel = await selected(f);
+    return sel.length ? sel : undefined;
+  });
+  return { got, expect };
+}
+
+/** What the review grid shows: its summary line and its cells in the DOM (ids, labels) in grid order. */
+async function gridCells(g: Frame): Promise<{ summary: string; cells: { id: string; label: string }[] }> {
+  return (await g.evaluate(`(() => ({
+    summary: document.querySelector('[data-testid="summary"]')?.textContent ?? '',
+    cells: [...document.querySelectorAll('[data-testid="cell"]')]
+      .filter((c) => !c.hidden && c.dataset.item)
+      .sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index))
+      .map((c) => ({ id: c.dataset.item, label: (c.querySelector('[data-testid="cell-label"]')?.textContent ?? '').trim() })),
+  }))()`)) as { summary: string; cells: { id: string; label: string }[] };
 }
 
 describe('embedding map', function () {
@@ -183,40 +238,7 @@ describe('embedding map', function () {
 
   it('a lasso drawn with the mouse over known points selects exactly them', async () => {
     const f = await mapFrame(s);
-    const box = (await f.locator('#sl-canvas').boundingBox())!;
-    const pts = await points(f);
-    // An octagon around a dense spot, moved until no point lies within 3 px of its outline (no boundary ties).
-    let poly: [number, number][] = [];
-    let expect: Pt[] = [];
-    const centres = [...pts].sort((a, b) => a.id.localeCompare(b.id));
-    search: for (const c of centres) {
-      for (const radius of [45, 60, 35]) {
-        const cand: [number, number][] = Array.from({ length: 8 }, (_, k) => [
-          Math.round(c.x + radius * Math.cos((k * Math.PI) / 4)),
-          Math.round(c.y + radius * Math.sin((k * Math.PI) / 4) * 0.8),
-        ]);
-        if (cand.some(([x, y]) => x < 5 || y < 5 || x > box.width - 5 || y > box.height - 5)) continue;
-        if (pts.some((p) => edgeDistance(cand, p.x, p.y) < 3)) continue;
-        const got = pts.filter((p) => inside(cand, p.x, p.y));
-        if (got.length >= 5 && got.length <= 60) {
-          poly = cand;
-          expect = got;
-          break search;
-        }
-      }
-    }
-    assert.ok(poly.length, 'a lasso around 5-60 points');
-    const page = s.page;
-    await page.mouse.move(box.x + poly[0][0], box.y + poly[0][1]);
-    await page.keyboard.down('Shift');
-    await page.mouse.down();
-    for (const [x, y] of [...poly.slice(1), poly[0]]) await page.mouse.move(box.x + x, box.y + y, { steps: 6 });
-    await page.mouse.up();
-    await page.keyboard.up('Shift');
-    const got = await waitFor('the selection', async () => {
-      const sel = await selected(f);
-      return sel.length ? sel : undefined;
-    });
+    const { got, expect } = await lasso(s, f);
     assert.deepEqual([...got].sort(), expect.map((p) => p.id).sort(), 'exactly the points inside the lasso');
     assert.match(await f.locator('[data-testid="selection-count"]').innerText(), new RegExp(`^${expect.length} items? selected`));
     lassoed = got;
@@ -272,6 +294,57 @@ describe('embedding map', function () {
     assert.ok((await selected(f)).length > 0);
     await s.page.keyboard.press('Escape');
     await waitFor('the selection cleared', async () => (await selected(f)).length === 0, 5_000);
+  });
+
+  it('"Open in review grid" shows exactly the selection in the review grid, in label mode', async () => {
+    const f = await mapFrame(s);
+    const { got } = await lasso(s, f, 1);
+    await f.locator('[data-testid="open-grid"]').click();
+    const g = await s.webview('review', 60_000);
+    const view = await waitFor(
+      'the selection in the grid',
+      async () => {
+        const v = await gridCells(g);
+        return v.summary.startsWith(`${got.length} item`) && v.cells.length ? v : undefined;
+      },
+      30_000,
+    );
+    assert.match(view.summary, new RegExp(`^${got.length} items? to label`), view.summary);
+    assert.equal(await g.evaluate("document.getElementById('sl-review').dataset.mode"), 'label');
+    const want = new Set(got);
+    assert.ok(
+      view.cells.every((c) => want.has(c.id)),
+      `cells outside the selection: ${view.cells.filter((c) => !want.has(c.id)).map((c) => c.id)}`,
+    );
+    assert.equal(new Set(view.cells.map((c) => c.id)).size, view.cells.length, 'each item once');
+    assert.ok(view.cells.length >= Math.min(got.length, 4), `${view.cells.length} cells drawn of ${got.length}`);
+  });
+
+  it('"Review Likely Label Errors in the Grid" lists what `selflabel disagreements --json` lists, most likely first', async () => {
+    const expected = JSON.parse(cli(['disagreements', '--workspace', s.file('.'), '--json', '--quiet'])) as {
+      item: string;
+      label: string;
+      predicted: string;
+    }[];
+    await s.command('SelfLabel: Review Likely Label Errors in the Grid', 60_000);
+    const g = await s.webview('review', 60_000);
+    const view = await waitFor(
+      'the label errors in the grid',
+      async () => {
+        const v = await gridCells(g);
+        return v.summary.startsWith(`${expected.length} item`) && (expected.length === 0 || v.cells.length) ? v : undefined;
+      },
+      60_000,
+    );
+    recordMetric('map500: likely label errors', expected.length);
+    assert.ok(expected.length > 0, 'the 1-epoch model doubts some of the 50 seed labels');
+    assert.match(view.summary, new RegExp(`^${expected.length} items? to label`), view.summary);
+    // The cells drawn are the first ones of the list, in its order, each showing the model's class to change to.
+    const head = expected.slice(0, view.cells.length);
+    assert.deepEqual(
+      view.cells.map((c) => [c.id, c.label]),
+      head.map((d) => [d.item, d.predicted]),
+    );
   });
 });
 

@@ -1,10 +1,11 @@
 /**
  * Label errors found by confident learning (src/core/train/confidentLearning.ts): per-class thresholds, the
- * off-diagonal of the confident joint, the ranking, bad input; and the planted-noise helpers of the bench.
+ * off-diagonal of the confident joint, prune by noise rate, the leave-one-out kNN vote, the ranking, bad input; and the
+ * planted-noise helpers of the bench.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classThresholds, findLabelIssues, labelIssues } from '../../src/core/train/confidentLearning';
+import { averageProbs, classThresholds, findLabelIssues, knnProbs, labelIssues } from '../../src/core/train/confidentLearning';
 import { plantNoise, scoreFound } from '../../src/bench/noise';
 import { mulberry32 } from '../../src/core/models/random';
 
@@ -64,6 +65,66 @@ test('labelIssues names items and classes, and refuses a label outside the schem
   assert.ok(d[0].score! > 0.9);
   assert.throws(() => labelIssues(probs, [{ item: 'x', label: 'eggs', at: 0 }], ['ham', 'spam']), /not a class/);
   assert.throws(() => labelIssues(probs, [{ item: 'x', label: 'ham', at: 9 }], ['ham', 'spam']), /outside/);
+});
+
+test('prune by noise rate removes as many rows of a class as the calibrated joint says, by margin; both = the intersection', () => {
+  const probs: number[] = [];
+  const given: number[] = [];
+  const row = (p: number[], y: number) => {
+    probs.push(...p);
+    given.push(y);
+  };
+  for (let i = 0; i < 6; i++) row([0.95, 0.05], 0); // rows 0-5: clean 0
+  row([0.5, 0.5], 0); // 6: no class reaches its threshold (t0 = 0.69, t1 = 0.85)
+  row([0.5, 0.5], 0); // 7: the same
+  row([0.1, 0.9], 0); // 8: confidently 1
+  row([0.1, 0.9], 0); // 9: confidently 1
+  for (let i = 0; i < 10; i++) row([0.15, 0.85], 1); // rows 10-19: clean 1
+  const m = given.length;
+  const cj = findLabelIssues({ probs, given, m, nClasses: 2 });
+  assert.deepEqual(cj.map((x) => x.index).sort(), [8, 9], 'the confident joint: the two rows confidently 1');
+  // Row 0 of the joint: 6 on the diagonal, 2 off, 8 counted of 10 labelled 0 → 2 / 8 · 10 = 2.5 → 3 rows to prune,
+  // the largest margins p1 − p0 first: rows 8 and 9 (0.8), then row 6 (0, tied with row 7: the lower row).
+  const pb = findLabelIssues({ probs, given, m, nClasses: 2, filter: 'prune-by-noise-rate' });
+  assert.deepEqual(pb.map((x) => x.index).sort(), [6, 8, 9]);
+  assert.equal(pb.find((x) => x.index === 6)!.predicted, 1, 'the most probable other class when none is confident');
+  const both = findLabelIssues({ probs, given, m, nClasses: 2, filter: 'both' });
+  assert.deepEqual(both.map((x) => x.index).sort(), [8, 9]);
+  assert.throws(() => findLabelIssues({ probs, given, m, nClasses: 2, filter: 'nope' as never }), /unknown filter "nope"/);
+});
+
+test('prune by noise rate keeps at least one row of a class', () => {
+  // Every row labelled 0 is confidently 1: the joint says all of them are wrong, but one stays.
+  const probs = [0.1, 0.9, 0.1, 0.9, 0.05, 0.95, 0.1, 0.9, 0.2, 0.8];
+  const given = [0, 0, 0, 1, 1];
+  const pb = findLabelIssues({ probs, given, m: 5, nClasses: 2, filter: 'prune-by-noise-rate' });
+  assert.equal(pb.filter((x) => x.given === 0).length, 2);
+});
+
+test('the leave-one-out kNN vote judges each row by its neighbours, never by its own label', () => {
+  // Two clusters on the plane (rows of X, dim 2): A near (1, 0), B near (0, 1). Row 5 sits in A but is labelled 1.
+  const X = new Float32Array([1, 0.05, 1, 0.1, 1, -0.05, 1, 0.02, 1, -0.1, 1, 0.03, 0.05, 1, 0.1, 1, -0.05, 1, 0.02, 1]);
+  const given = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1];
+  const rows = Array.from({ length: 10 }, (_, i) => i);
+  const P = knnProbs(X, 2, rows, given, 2, 3);
+  const p = (r: number, c: number) => P[r * 2 + c];
+  assert.ok(p(5, 0) > 0.9, `row 5 (in A, labelled 1) is voted 0: ${p(5, 0)}`);
+  for (let r = 0; r < 5; r++) assert.ok(p(r, 0) > 0.5, `row ${r} voted 0`);
+  for (let r = 6; r < 10; r++) assert.ok(p(r, 1) > 0.9, `row ${r} voted 1`);
+  for (let r = 0; r < 10; r++) assert.ok(Math.abs(p(r, 0) + p(r, 1) - 1) < 1e-6, 'rows sum to 1');
+  // Only the voters' labels count: without rows 0-4 voting, row 5's neighbours are its fellow 1s of cluster B.
+  const V = knnProbs(X, 2, rows, given, 2, 3, new Set([5, 6, 7, 8, 9]));
+  assert.ok(V[5 * 2 + 1] > 0.5 && V[0 * 2 + 1] > 0.5);
+  // The issues of the ensemble find row 5.
+  const issues = findLabelIssues({ probs: averageProbs(P, P), given, m: 10, nClasses: 2 });
+  assert.deepEqual(
+    issues.map((x) => x.index),
+    [5],
+  );
+  assert.throws(() => knnProbs(X, 2, [0, 12], given, 2), /row 12 is outside the embeddings/);
+  assert.throws(() => knnProbs(X, 2, rows, given, 2, 0), /k must be a whole number/);
+  assert.throws(() => averageProbs([0.5, 0.5], [1]), /differ in size/);
+  assert.deepEqual([...averageProbs([1, 0], [0, 1], 0.75)], [0.75, 0.25]);
 });
 
 test('bad input is refused with a clear error', () => {

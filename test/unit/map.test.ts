@@ -1,7 +1,7 @@
 /**
  * The embedding map: PCA and UMAP layouts (shapes, range, determinism per seed, clusters kept apart), the project's
  * map cached by the embeddings' hash (a hit reads the same layout back; new embeddings miss), `selflabel map --json`,
- * and "label all" as one journal batch that an unknown item or class refuses whole.
+ * and "label all" as one journal batch that an unknown item or class refuses whole, undone and redone whole.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -217,6 +217,7 @@ test('label all: one batch line in the journal; an unknown item or class refuses
   await assert.rejects(p.labelMany([...picked, 'nope.png'], 'blob'), /unknown item "nope\.png"/);
   await assert.rejects(p.labelMany(picked, 'cat'), /unknown class "cat"/);
   assert.equal(lines().length, before, 'nothing written');
+  const prior = picked.map((x) => p.labelOf(x)?.label);
   const events = await p.labelMany([...picked, 'blob0.png'], 'blob');
   assert.equal(events.length, 4, 'duplicates once');
   const after = lines();
@@ -229,7 +230,13 @@ test('label all: one batch line in the journal; an unknown item or class refuses
   for (const x of picked) assert.equal(p.labelOf(x)?.label, 'blob');
   assert.deepEqual(await p.labelMany(picked, 'blob'), [], 'already labelled so: nothing written');
   assert.equal(lines().length, before + 1);
-  await p.undo();
-  assert.equal(p.labelOf('stripes4.png'), undefined, 'the last of the batch undone first');
-  assert.equal(p.labelOf('blob0.png')?.label, 'blob');
+  const undone = await p.undo();
+  assert.equal(undone?.events.length, 4, 'one undo: the whole batch');
+  assert.deepEqual(
+    picked.map((x) => p.labelOf(x)?.label),
+    prior,
+    'every item of the batch back to its label before it',
+  );
+  assert.equal((await p.redo())?.events.length, 4, 'one redo: the whole batch again');
+  for (const x of picked) assert.equal(p.labelOf(x)?.label, 'blob');
 });

@@ -183,6 +183,14 @@ const undoButton = button({
   icon: 'discard',
   onClick: () => command('undo'),
 });
+const redoButton = button({
+  label: 'Redo',
+  id: 'sl-redo',
+  testId: 'redo',
+  appearance: 'secondary',
+  icon: 'redo',
+  onClick: () => command('redo'),
+});
 const exportButton = button({
   label: 'Export…',
   id: 'sl-export',
@@ -199,7 +207,7 @@ const importButton = button({
   icon: 'cloud-download',
   onClick: () => command('import'),
 });
-actions.append(el('h3', undefined, 'Labels'), reviewButton, labelButton, undoButton, exportButton, importButton);
+actions.append(el('h3', undefined, 'Labels'), reviewButton, labelButton, undoButton, redoButton, exportButton, importButton);
 
 root.append(header, trust, problem, nextBox, divider(), classesBox, divider(), stagesBox, divider(), modelBox, divider(), actions);
 
@@ -316,7 +324,7 @@ function render(): void {
   chart.hidden = s.history.length === 0;
 
   const can = s.trusted && s.folder !== null;
-  for (const b of [labelButton, undoButton, importButton]) setEnabled(b, can);
+  for (const b of [labelButton, undoButton, redoButton, importButton]) setEnabled(b, can);
   setEnabled(reviewButton, s.folder !== null);
   setEnabled(exportButton, s.folder !== null);
   renderProgress();

@@ -2,17 +2,19 @@
  * The human side of the loop: proposals (calibrated, most confident first), what to label next (active learning),
  * human labels the model doubts, and the review actions — each durable (fsync'd in the journal) when it returns.
  */
-import type { CurrentLabel, Disagreement, Item, LabelEvent, Proposal, Suggestion } from '../types';
+import type { CurrentLabel, Disagreement, Item, LabelEvent, Modality, Proposal, Suggestion } from '../types';
 import type { ProposalSet } from './types';
 import { proposeLabels, suggestForLabelling, findDisagreements, type RawProposal } from '../proposals';
 import { bestBelow } from '../proposals/below';
-import { embedPool } from './embeddings';
-import type { ProjectContext } from './context';
+import { embedPool, knnGraph } from './embeddings';
 import { ProjectError } from './errors';
-import { itemIdProblem } from '../store';
+import { itemIdProblem, type RecordInput } from '../store';
 import { ensureScanned } from '../store/ensureScanned';
 import { shortId } from '../store/itemId';
-import { labelIssues } from '../train/confidentLearning';
+import { averageProbs, findLabelIssues, knnProbs, labelIssues, type IssueFilter } from '../train/confidentLearning';
+import type { OwnHead } from '../modalities/types';
+import { modalityContext, poolPlugin, type ProjectContext } from './context';
+import { chooseHead } from './training';
 
 /** Proposes labels for unlabelled items with calibrated confidence ≥ threshold, most confident first. */
 export async function propose(p: ProjectContext, opts: { threshold?: number; limit?: number }): Promise<ProposalSet> {
@@ -121,12 +123,30 @@ export async function suggest(p: ProjectContext, k: number): Promise<Suggestion[
   });
 }
 
+/** How `disagreements` finds label errors (confident learning; see src/core/train/confidentLearning.ts). */
+export interface LabelErrorOptions {
+  /** Which labelled rows count as issues (cleanlab's `filter_by`). */
+  filter?: IssueFilter;
+  /**
+   * 2: cleanlab's iterative pruning — the head is fitted again without the labels the first pass found; the labels
+   * it kept are judged by that fit's out-of-fold probabilities, the ones it left out by its predictions (it never saw
+   * them), and confident learning runs again on those.
+   */
+  passes?: 1 | 2;
+  /** Embedding heads: average the head's out-of-fold probabilities with a leave-one-out kNN vote on the embeddings. */
+  knn?: boolean;
+}
+
+/** What `disagreements` does by default (BENCHMARKS.md "Label errors with planted noise", session 7). */
+export const LABEL_ERROR_DEFAULTS: Readonly<Required<LabelErrorOptions>> = { filter: 'prune-by-noise-rate', passes: 1, knn: false };
+
 /**
  * Human labels that are likely wrong. Default: confident learning (src/core/train/confidentLearning.ts) on the
- * out-of-fold probabilities the current head's k-fold fit kept for every held-out human label. With `threshold`:
- * the older rule, a prediction of another class with confidence ≥ threshold.
+ * out-of-fold probabilities the current head's k-fold fit kept for every held-out human label (see
+ * LabelErrorOptions for the variants). With `threshold`: the older rule, a prediction of another class with
+ * confidence ≥ threshold.
  */
-export async function disagreements(p: ProjectContext, threshold?: number): Promise<Disagreement[]> {
+export async function disagreements(p: ProjectContext, threshold?: number, options: LabelErrorOptions = {}): Promise<Disagreement[]> {
   const pred = p.artifacts.requirePredictions();
   await p.store.refresh();
   const cf = await p.artifacts.classifier();
@@ -147,12 +167,16 @@ export async function disagreements(p: ProjectContext, threshold?: number): Prom
         'too-few-labels',
         'no out-of-fold predictions in the model (too few human labels to cross-validate): label more, then train',
       );
+    const o = { ...LABEL_ERROR_DEFAULTS, ...options };
     const rows = humans.filter((h) => lookup.has(h.row) && classes.includes(h.label));
-    return labelIssues(
-      oof.probs,
-      rows.map((h) => ({ ...h, at: lookup.get(h.row)! })),
-      classes,
-    );
+    if (o.passes === 1 && !o.knn)
+      return labelIssues(
+        oof.probs,
+        rows.map((h) => ({ ...h, at: lookup.get(h.row)! })),
+        classes,
+        o.filter,
+      );
+    return labelErrorsBeyond(p, cf!.state, oof, rows, classes, o);
   }
   return findDisagreements({
     labelled: humans.map((h) => {
@@ -166,6 +190,104 @@ export async function disagreements(p: ProjectContext, threshold?: number): Prom
     classes,
     threshold,
   });
+}
+
+/** The kNN ensemble and / or the second pass (LabelErrorOptions) over the first pass's out-of-fold probabilities. */
+async function labelErrorsBeyond(
+  p: ProjectContext,
+  headState: unknown,
+  oof: { index: number[]; probs: number[] },
+  rows: { item: string; label: string; row: number }[],
+  classes: readonly string[],
+  o: Required<LabelErrorOptions>,
+): Promise<Disagreement[]> {
+  const C = classes.length;
+  const m = rows.length;
+  const at = new Map(oof.index.map((r, k) => [r, k]));
+  const given = Int32Array.from(rows, (h) => classes.indexOf(h.label));
+  const P = new Float32Array(m * C);
+  rows.forEach((h, k) => P.set(oof.probs.slice(at.get(h.row)! * C, (at.get(h.row)! + 1) * C), k * C));
+  // Pool rows of the labelled items now (the embeddings' rows); the second pass needs the pool the model was fitted on.
+  const poolRows = rows.map((h) => p.items.rowOf(h.item));
+  const samePool = poolRows.every((r, k) => r === rows[k].row);
+  const { plugin } = poolPlugin(p);
+  const own = plugin.ownHead?.enabled(p.config) && plugin.ownHead.isState(headState) ? plugin.ownHead : undefined;
+  const emb = own ? undefined : await embedPool(p, {});
+  const knnOf = (voters?: Set<number>) =>
+    emb && o.knn ? knnProbs(new Float32Array(emb.X), emb.dim, Int32Array.from(poolRows as number[]), given, C, 10, voters) : undefined;
+  const judge = (probs: Float32Array, voters?: Set<number>) => {
+    const k = knnOf(voters);
+    return findLabelIssues({ probs: k ? averageProbs(probs, k) : probs, given, m, nClasses: C, filter: o.filter });
+  };
+  let issues = judge(P);
+  if (o.passes === 2 && issues.length && samePool) {
+    const flagged = new Set(issues.map((x) => x.index));
+    const P2 = await refitWithout(p, own, emb, rows, given, flagged, C);
+    if (P2) {
+      // Rows the refit could not judge keep their first-pass probabilities.
+      for (let k = 0; k < m; k++) if (Number.isNaN(P2[k * C])) P2.set(P.subarray(k * C, (k + 1) * C), k * C);
+      const voters = new Set<number>();
+      for (let k = 0; k < m; k++) if (!flagged.has(k)) voters.add(k);
+      issues = judge(P2, voters);
+    }
+  }
+  return issues.map((x) => ({
+    item: rows[x.index].item,
+    label: classes[x.given],
+    predicted: classes[x.predicted],
+    confidence: x.confidence,
+    selfConfidence: x.selfConfidence,
+    score: x.score,
+  }));
+}
+
+/**
+ * The head fitted again on the human labels without `flagged` (rows of `rows`): m × C probabilities, the refit's
+ * out-of-fold ones for the kept rows and its predictions for the flagged ones (NaN where it gave none). Undefined
+ * when the pool's data cannot be read whole.
+ */
+async function refitWithout(
+  p: ProjectContext,
+  own: OwnHead<Modality, unknown> | undefined,
+  emb: { X: SharedArrayBuffer; dim: number; version: string } | undefined,
+  rows: { item: string; label: string; row: number }[],
+  given: Int32Array,
+  flagged: ReadonlySet<number>,
+  C: number,
+): Promise<Float32Array | undefined> {
+  const keep = rows.map((_, k) => k).filter((k) => !flagged.has(k));
+  const train = {
+    index: Int32Array.from(keep, (k) => rows[k].row),
+    y: Int32Array.from(keep, (k) => given[k]),
+    weight: new Float32Array(keep.length).fill(1),
+    holdout: new Uint8Array(keep.length).fill(1),
+  };
+  const n = p.items.list.length;
+  let probs: Float32Array;
+  let state: { oof?: { index: number[]; probs: number[] } };
+  if (own) {
+    const ctx = modalityContext(p);
+    const { plugin } = poolPlugin(p);
+    const loaded = await plugin.load(ctx, p.root, p.items.list, { cache: true });
+    if (loaded.failed.length) return undefined;
+    const s = await own.fit(ctx, loaded.data, train, C, {});
+    state = s as typeof state;
+    probs = await own.predict(ctx, s, loaded.data, {});
+  } else {
+    const { X, dim, version } = emb!;
+    const head = chooseHead(p.config.classifier, n, C);
+    const graph = head === 'spread' ? await knnGraph(p, X, n, dim, version, {}) : undefined;
+    const fitted = await p.workers.run('fit', { X, n, dim, train, nClasses: C, seed: p.config.seed, head, graph }, {});
+    state = fitted as typeof state;
+    probs = (await p.workers.run('predict', { state: fitted, X, n, dim }, {})).probs;
+  }
+  const at = new Map((state.oof?.index ?? []).map((r, k) => [r, k]));
+  const out = new Float32Array(rows.length * C).fill(NaN);
+  rows.forEach((h, k) => {
+    if (flagged.has(k)) out.set(probs.subarray(h.row * C, (h.row + 1) * C), k * C);
+    else if (at.has(h.row)) out.set(state.oof!.probs.slice(at.get(h.row)! * C, (at.get(h.row)! + 1) * C), k * C);
+  });
+  return out;
 }
 
 // ───────────── review actions ─────────────
@@ -195,14 +317,22 @@ export async function label(p: ProjectContext, item: string, cls: string): Promi
   return p.store.record({ item, label: cls, source: 'human', hash: it.hash });
 }
 
-/** Accepts the pending proposals of `items` (all of them in one durable write). */
-export async function accept(p: ProjectContext, items: string[]): Promise<LabelEvent[]> {
+/**
+ * Accepts the pending proposals of `items`, and gives the human labels `labels` (e.g. candidates under the threshold
+ * picked with them in the grid), all in one durable write — one journal batch, so one undo.
+ */
+export async function accept(p: ProjectContext, items: string[], labels: { item: string; label: string }[] = []): Promise<LabelEvent[]> {
   const pending = new Map(pendingProposals(p).map((q) => [q.item, q]));
-  const events = items.map((item) => {
+  const events: RecordInput[] = items.map((item) => {
     const q = pending.get(item);
     if (!q) throw new ProjectError('no-proposal', `no pending proposal for "${item}"`);
     return { item, label: q.label, source: 'accepted' as const, model: q.model, confidence: q.confidence, hash: p.items.get(item)?.hash };
   });
+  for (const l of labels) {
+    requireClass(p, l.label);
+    const it = await requireKnownItem(p, l.item);
+    events.push({ item: l.item, label: l.label, source: 'human', hash: it.hash });
+  }
   return p.store.recordMany(events);
 }
 

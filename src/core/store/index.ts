@@ -13,7 +13,7 @@ export {
   GITATTRIBUTES,
   MAX_CLASS_NAME,
 } from './labelStore';
-export type { RecordInput, SchemaChange } from './labelStore';
+export type { RecordInput, SchemaChange, UndoStep } from './labelStore';
 export { LabelState, validateEvent, isBatchLine, LABEL_SOURCES, SETTING_SOURCES } from './state';
 export {
   importCsv,

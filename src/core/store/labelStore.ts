@@ -66,10 +66,17 @@ export type SchemaChange =
   | { op: 'delete'; cls: string }
   | { op: 'reorder'; classes: string[] };
 
+/**
+ * What `undo` and `redo` did: one step, i.e. every event of one journal line (a single event, or a batch: a bulk
+ * label, an accept of many, an import, a class change). The LabelEvent fields are those of the step's latest event
+ * (for a class change: a placeholder with `schema`, its description); `events` are all the events undone or redone.
+ */
+export type UndoStep = LabelEvent & { events: LabelEvent[]; schema?: string };
+
 /** What a schema batch line records besides its events. */
 export interface SchemaRecord {
-  op: SchemaChange['op'] | 'undo';
-  /** For an undo: the batch id of the change it reverts. */
+  op: SchemaChange['op'] | 'undo' | 'redo';
+  /** For an undo or a redo: the batch id of the change it reverts or re-applies. */
   of?: string;
   before: string[];
   after: string[];
@@ -288,6 +295,15 @@ export class LabelStore {
   private classList: string[] = [];
   /** Class schema changes in journal order (so undo reverts a whole change, even one that moved no label). */
   private readonly schemaBatches: SchemaBatch[] = [];
+  /** Each journal line is one step (undo and redo act on whole steps): event id → its step's event ids. */
+  private stepOf = new Map<string, readonly string[]>();
+  /** Step ids (batch id, or the id of a single event) already noted, so a line read twice counts once. */
+  private stepsSeen = new Set<string>();
+  /**
+   * Undo steps that redo can re-apply, latest last: the ids of their undo events, and for a class change the batch it
+   * reverted. Any new action (a step that is neither an undo nor a redo) empties it, as in any editor.
+   */
+  private redoable: { undoEvents: string[]; schemaOf?: string }[] = [];
   private classesStamp = '';
   private classWarnings: string[] = [];
   private journalWarnings: string[] = [];
@@ -480,6 +496,9 @@ export class LabelStore {
 
   private resetJournalState(): void {
     this.state = new LabelState();
+    this.stepOf = new Map();
+    this.stepsSeen = new Set();
+    this.redoable = [];
     this.offset = 0;
     this.tail = Buffer.alloc(0);
     this.lineNo = 0;
@@ -633,10 +652,14 @@ export class LabelStore {
     if (isBatchLine(parsed)) {
       const schema = schemaRecordOf((parsed as { schema?: unknown }).schema);
       const bad: string[] = [];
+      const good: LabelEvent[] = [];
       for (const sub of parsed.events) {
         const ev = validateEvent(sub);
         if (typeof ev === 'string') bad.push(ev);
-        else this.applyEvent(ev, lineNo, file);
+        else {
+          this.applyEvent(ev, lineNo, file);
+          good.push(ev);
+        }
       }
       if (bad.length) {
         this.warn(
@@ -645,6 +668,7 @@ export class LabelStore {
         this.badLines.push(text);
       }
       if (schema) this.noteSchema(parsed.batch, schema, parsed.events);
+      this.noteStep(parsed.batch, good, schema);
       return true;
     }
     if (lineNo === 1 && parsed !== null && typeof parsed === 'object' && typeof (parsed as { journal?: unknown }).journal === 'string') {
@@ -659,7 +683,34 @@ export class LabelStore {
       return false;
     }
     this.applyEvent(ev, lineNo, file, text);
+    this.noteStep(ev.id, [ev]);
     return true;
+  }
+
+  /**
+   * Notes one journal line as a step (see UndoStep) and keeps the redo list: a line of undo events is an undo step
+   * (redoable), unless the events it undoes are themselves undos — a redo, which takes its step off the list; any
+   * other line is a new action, which empties the list.
+   */
+  private noteStep(id: string, events: readonly LabelEvent[], schema?: SchemaRecord): void {
+    if (this.stepsSeen.has(id)) return;
+    this.stepsSeen.add(id);
+    const known = events.filter((e) => this.state.event(e.id) === e);
+    if (!known.length && !schema) return;
+    const ids = known.map((e) => e.id);
+    for (const e of ids) this.stepOf.set(e, ids);
+    const undos = known.every((e) => e.source === 'undo');
+    const isRedo = schema ? schema.op === 'redo' : undos && known.every((e) => this.state.event(e.undoes!)?.source === 'undo');
+    const isUndo = schema ? schema.op === 'undo' : undos && !isRedo;
+    if (isRedo) {
+      const first = schema?.of ?? known[0]?.undoes;
+      const at = this.redoable.findIndex((r) => (schema ? r.schemaOf === first : r.undoEvents.includes(first!)));
+      if (at >= 0) this.redoable.splice(at, 1);
+    } else if (isUndo) {
+      this.redoable.push({ undoEvents: ids, ...(schema?.of ? { schemaOf: schema.of } : {}) });
+    } else {
+      this.redoable = [];
+    }
   }
 
   private applyEvent(ev: LabelEvent, lineNo: number, file: string, text?: string): void {
@@ -783,6 +834,7 @@ export class LabelStore {
     }
     for (const e of events) if (!this.state.has(e.id)) this.state.apply(e);
     if (schema && !this.schemaBatches.some((b) => b.batch === batch)) this.noteSchema(batch, schema, events);
+    this.noteStep(events.length === 1 && !schema ? events[0].id : batch, events, schema);
     this.maybeAutoCompact();
   }
 
@@ -843,10 +895,12 @@ export class LabelStore {
   }
 
   /**
-   * Undoes the latest event that is not an undo and is still in effect (so repeated undos walk back), across all
-   * writers of the journal. Returns the undone event, or undefined if there is nothing to undo.
+   * Undoes the latest step (see UndoStep) still in effect, across all writers of the journal: the journal line of the
+   * latest event that is not an undo and is still in effect — all of that line's events still in effect, in one
+   * batch (so a bulk label, an accept of many or a class change is undone whole), and repeated undos walk back.
+   * Returns what was undone, or undefined if there is nothing to undo.
    */
-  undo(): Promise<LabelEvent | undefined> {
+  undo(): Promise<UndoStep | undefined> {
     return this.run(async () => {
       const release = await acquireLock(this.lockPath, 'undo');
       try {
@@ -855,25 +909,62 @@ export class LabelStore {
         const change = this.latestSchemaChange();
         // The class change is undone when it is newer than the latest label event still in effect (or holds it).
         if (change && (!target || change.events.includes(target.id) || change.position > this.state.position(target.id))) {
-          await this.undoSchemaChange(change);
-          return {
-            id: change.batch,
-            time: new Date().toISOString(),
-            item: '',
-            label: null,
-            source: 'undo',
-            undoes: change.batch,
-            schema: change.detail,
-          };
+          const events = await this.undoSchemaChange(change);
+          return { ...this.schemaPlaceholder(change.batch, change.detail), events };
         }
         if (!target) return undefined;
-        const e = this.makeEvent({ item: target.item, label: null, source: 'undo', undoes: target.id });
-        await this.write([e], 'write undo');
-        return target;
+        const ids = this.stepOf.get(target.id) ?? [target.id];
+        const step = ids
+          .map((id) => this.state.event(id))
+          .filter((e): e is LabelEvent => !!e && e.source !== 'undo' && this.state.isActive(e.id));
+        const undos: LabelEvent[] = [];
+        for (const e of step) undos.push(this.makeEvent({ item: e.item, label: null, source: 'undo', undoes: e.id }, undos));
+        await this.write(undos, 'write undo');
+        return { ...target, events: step };
       } finally {
         await release();
       }
     });
+  }
+
+  /**
+   * Re-applies the latest undone step, if nothing else was done since (any new label or class change empties the
+   * redo list): one batch of undos of its undo events, so the events they cancelled are in effect again. Returns
+   * what was redone, or undefined if there is nothing to redo.
+   */
+  redo(): Promise<UndoStep | undefined> {
+    return this.run(async () => {
+      const release = await acquireLock(this.lockPath, 'redo');
+      try {
+        await this.readNew();
+        const top = this.redoable[this.redoable.length - 1];
+        if (!top) return undefined;
+        const undos = top.undoEvents.filter((id) => this.state.has(id) && this.state.isActive(id));
+        const originals = undos.map((id) => this.state.event(this.state.event(id)!.undoes!)!).filter(Boolean);
+        const change = top.schemaOf ? this.schemaBatches.find((b) => b.batch === top.schemaOf) : undefined;
+        if (change) {
+          await this.redoSchemaChange(change, undos);
+          return { ...this.schemaPlaceholder(change.batch, change.detail), events: originals };
+        }
+        const events: LabelEvent[] = [];
+        for (const id of undos) events.push(this.makeEvent({ item: '', label: null, source: 'undo', undoes: id }, events));
+        if (events.length) await this.write(events, 'write redo');
+        else this.redoable.pop();
+        const latest = originals[originals.length - 1];
+        return latest ? { ...latest, events: originals } : undefined;
+      } finally {
+        await release();
+      }
+    });
+  }
+
+  /** Whether `redo` has something to re-apply (after a refresh: other writers' steps count). */
+  canRedo(): boolean {
+    return this.redoable.length > 0;
+  }
+
+  private schemaPlaceholder(batch: string, detail: string): LabelEvent & { schema: string } {
+    return { id: batch, time: new Date().toISOString(), item: '', label: null, source: 'undo', undoes: batch, schema: detail };
   }
 
   /** Reads what other writers (windows, processes) appended, and classes.json if it changed. */
@@ -953,7 +1044,7 @@ export class LabelStore {
   }
 
   /** Undoes every still-active event of a schema change in one batch and restores the class list it replaced. */
-  private async undoSchemaChange(change: SchemaBatch): Promise<void> {
+  private async undoSchemaChange(change: SchemaBatch): Promise<LabelEvent[]> {
     await this.loadClasses(true);
     const now = [...this.classList];
     const targets = change.events.filter((id) => this.state.has(id) && this.state.isActive(id));
@@ -967,12 +1058,30 @@ export class LabelStore {
     await this.write(events, 'undo class change', record);
     const inUse = new Set([...this.state.current().values()].map((c) => c.label));
     await this.writeClasses(restored.filter((c) => change.before.includes(c) || inUse.has(c)));
+    return targets.map((id) => this.state.event(id)!);
+  }
+
+  /**
+   * Re-applies an undone schema change: classes.json first gets the union of the lists (every label stays valid), then
+   * one batch undoes the undo's events (the change's events are in effect again) and records the redo, then
+   * classes.json gets the change's list again (plus classes still in use).
+   */
+  private async redoSchemaChange(change: SchemaBatch, undos: string[]): Promise<void> {
+    await this.loadClasses(true);
+    const now = [...this.classList];
+    await this.writeClasses([...change.after, ...now.filter((c) => !change.after.includes(c))]);
+    const events: LabelEvent[] = [];
+    for (const id of undos) events.push(this.makeEvent({ item: '', label: null, source: 'undo', undoes: id }, events));
+    const record: SchemaRecord = { op: 'redo', of: change.batch, before: now, after: change.after, detail: `redo ${change.detail}` };
+    await this.write(events, 'redo class change', record);
+    const inUse = new Set([...this.state.current().values()].map((c) => c.label));
+    await this.writeClasses([...change.after, ...now.filter((c) => !change.after.includes(c) && inUse.has(c))]);
   }
 
   private noteSchema(batch: string, r: SchemaRecord, events: readonly unknown[]): void {
-    if (r.op === 'undo') {
+    if (r.op === 'undo' || r.op === 'redo') {
       const target = this.schemaBatches.find((b) => b.batch === r.of);
-      if (target) target.undone = true;
+      if (target) target.undone = r.op === 'undo';
       return;
     }
     const ids = events.map((e) => (e as { id?: unknown } | null)?.id).filter((id): id is string => typeof id === 'string');

@@ -9,11 +9,18 @@
  *       Row k is counted in the confident joint at (given_k, j*) where j* is the most probable class among those
  *       with p_kj ≥ t_j. A row whose j* is another class than its label is a likely label error ("off-diagonal").
  *       Ranked by how little the model believes the given label (score = 1 − p_given), then by row.
+ *       `filter` (cleanlab's `filter_by`): 'confident-joint' (the above), 'prune-by-noise-rate' (the confident joint,
+ *       calibrated to the given class counts, estimates how many labels of class i are really j; those many rows
+ *       of class i with the largest margin p_j − p_i are the issues), or 'both' (rows both filters pick).
+ *   knnProbs(X, dim, rows, given, C, k) → m × C leave-one-out probabilities of a k-nearest-neighbour vote (cosine)
+ *       among the labelled rows themselves: each row is judged by its neighbours' labels, never its own.
+ *   averageProbs(a, b) → the row-wise mean of two m × C probability matrices (an ensemble of two heads).
  *
  * Pure functions over typed arrays: no tensors, no files. The out-of-fold probabilities are made by the worker job
  * that fits the current head (see src/core/project/review.ts); this file only judges them.
  */
 import type { Disagreement } from '../types';
+import { l2NormalizeInPlace } from '../util/math';
 
 export interface LabelIssue {
   /** Row in probs (position among the labelled rows). */
@@ -36,7 +43,12 @@ export interface LabelIssueOptions {
   given: ArrayLike<number>;
   m: number;
   nClasses: number;
+  /** Which rows count as issues (cleanlab's `filter_by`); default 'confident-joint'. */
+  filter?: IssueFilter;
 }
+
+export type IssueFilter = 'confident-joint' | 'prune-by-noise-rate' | 'both';
+export const ISSUE_FILTERS: readonly IssueFilter[] = ['confident-joint', 'prune-by-noise-rate', 'both'];
 
 function check(o: LabelIssueOptions): void {
   const { m, nClasses: C } = o;
@@ -62,12 +74,9 @@ export function classThresholds(probs: ArrayLike<number>, given: ArrayLike<numbe
   return sum.map((s, j) => (count[j] ? s / count[j] : NaN));
 }
 
-/** The labelled rows the confident joint puts off its diagonal, most likely wrong first (see the module comment). */
-export function findLabelIssues(o: LabelIssueOptions): LabelIssue[] {
-  check(o);
-  const { probs, given, m, nClasses: C } = o;
-  const t = classThresholds(probs, given, m, C);
-  const out: LabelIssue[] = [];
+/** The confident class j* of each row (-1: no class reaches its threshold). */
+function confidentClasses(probs: ArrayLike<number>, m: number, C: number, t: Float64Array): Int32Array {
+  const out = new Int32Array(m).fill(-1);
   for (let k = 0; k < m; k++) {
     let best = -1;
     for (let j = 0; j < C; j++) {
@@ -76,12 +85,126 @@ export function findLabelIssues(o: LabelIssueOptions): LabelIssue[] {
       if (Number.isNaN(t[j]) || !(p >= t[j])) continue;
       if (best < 0 || p > probs[k * C + best]) best = j;
     }
+    out[k] = best;
+  }
+  return out;
+}
+
+/**
+ * cleanlab's prune_by_noise_rate: the confident joint (rows counted at (given, j*)) calibrated so that row i sums
+ * to the number of rows labelled i; for each i ≠ j, round(joint[i][j]) rows labelled i with the largest margin
+ * p_j − p_i are issues. At least one row of each class is kept. Returns the chosen rows.
+ */
+function pruneByNoiseRate(probs: ArrayLike<number>, given: ArrayLike<number>, m: number, C: number, jstar: Int32Array): Set<number> {
+  const joint = new Float64Array(C * C);
+  const count = new Float64Array(C);
+  for (let k = 0; k < m; k++) {
+    count[given[k]]++;
+    if (jstar[k] >= 0) joint[given[k] * C + jstar[k]]++;
+  }
+  const chosen = new Set<number>();
+  for (let i = 0; i < C; i++) {
+    let rowSum = 0;
+    for (let j = 0; j < C; j++) rowSum += joint[i * C + j];
+    if (!rowSum) continue;
+    const rowsOfI: number[] = [];
+    for (let k = 0; k < m; k++) if (given[k] === i) rowsOfI.push(k);
+    let budget = rowsOfI.length - 1;
+    for (let j = 0; j < C && budget > 0; j++) {
+      if (j === i) continue;
+      const want = Math.min(budget, Math.round((joint[i * C + j] / rowSum) * count[i]));
+      if (want <= 0) continue;
+      const ranked = rowsOfI
+        .filter((k) => !chosen.has(k))
+        .map((k) => ({ k, margin: probs[k * C + j] - probs[k * C + i] }))
+        .sort((a, b) => b.margin - a.margin || a.k - b.k)
+        .slice(0, want);
+      for (const r of ranked) chosen.add(r.k);
+      budget -= ranked.length;
+    }
+  }
+  return chosen;
+}
+
+/** The labelled rows likely mislabelled (see the module comment), most likely wrong first. */
+export function findLabelIssues(o: LabelIssueOptions): LabelIssue[] {
+  check(o);
+  const { probs, given, m, nClasses: C } = o;
+  const filter = o.filter ?? 'confident-joint';
+  if (!ISSUE_FILTERS.includes(filter)) throw new Error(`unknown filter "${filter}" (${ISSUE_FILTERS.join(', ')})`);
+  const t = classThresholds(probs, given, m, C);
+  const jstar = confidentClasses(probs, m, C, t);
+  const pruned = filter === 'confident-joint' ? undefined : pruneByNoiseRate(probs, given, m, C, jstar);
+  const out: LabelIssue[] = [];
+  for (let k = 0; k < m; k++) {
     const y = given[k];
-    if (best < 0 || best === y) continue;
+    const offDiagonal = jstar[k] >= 0 && jstar[k] !== y;
+    const pick = filter === 'confident-joint' ? offDiagonal : filter === 'both' ? offDiagonal && pruned!.has(k) : pruned!.has(k);
+    if (!pick) continue;
+    // The predicted class: the confident one, else (prune by noise rate alone) the most probable other class.
+    let pred = offDiagonal ? jstar[k] : -1;
+    if (pred < 0) for (let j = 0; j < C; j++) if (j !== y && (pred < 0 || probs[k * C + j] > probs[k * C + pred])) pred = j;
     const self = probs[k * C + y];
-    out.push({ index: k, given: y, predicted: best, selfConfidence: self, confidence: probs[k * C + best], score: 1 - self });
+    out.push({ index: k, given: y, predicted: pred, selfConfidence: self, confidence: probs[k * C + pred], score: 1 - self });
   }
   return out.sort((a, b) => b.score - a.score || a.index - b.index);
+}
+
+/**
+ * Leave-one-out k-nearest-neighbour probabilities of the labelled rows: row r of `rows` (a row of X, n × dim) is
+ * judged by the labels of its k most cosine-similar other labelled rows, each vote weighted by its similarity
+ * (negative similarities count 0), with add-half smoothing. m × C, row-major. With `voters`, only those positions
+ * vote (e.g. the labels a first pass did not flag).
+ */
+export function knnProbs(
+  X: Float32Array,
+  dim: number,
+  rows: ArrayLike<number>,
+  given: ArrayLike<number>,
+  C: number,
+  k = 10,
+  /** Positions in `rows` whose labels may vote (default: all). */
+  voters?: ReadonlySet<number>,
+): Float32Array {
+  const m = rows.length;
+  if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a whole number ≥ 1, got ${k}`);
+  if (given.length < m) throw new Error(`given holds ${given.length} labels, need ${m}`);
+  const Z = new Float32Array(m * dim);
+  for (let r = 0; r < m; r++) {
+    const at = rows[r];
+    if (!(Number.isInteger(at) && at >= 0 && (at + 1) * dim <= X.length)) throw new Error(`row ${at} is outside the embeddings`);
+    Z.set(X.subarray(at * dim, (at + 1) * dim), r * dim);
+  }
+  l2NormalizeInPlace(Z, m, dim);
+  const out = new Float32Array(m * C);
+  const sims = new Float64Array(m);
+  const order: number[] = Array.from({ length: m }, (_, i) => i);
+  for (let a = 0; a < m; a++) {
+    for (let b = 0; b < m; b++) {
+      if (b === a || (voters && !voters.has(b))) {
+        sims[b] = -Infinity;
+        continue;
+      }
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += Z[a * dim + d] * Z[b * dim + d];
+      sims[b] = s;
+    }
+    order.sort((x, y) => sims[y] - sims[x] || x - y);
+    const votes = new Float64Array(C).fill(0.5 / C);
+    for (let q = 0; q < Math.min(k, m - 1); q++) if (sims[order[q]] > -Infinity) votes[given[order[q]]] += Math.max(0, sims[order[q]]);
+    let total = 0;
+    for (let j = 0; j < C; j++) total += votes[j];
+    for (let j = 0; j < C; j++) out[a * C + j] = votes[j] / total;
+  }
+  return out;
+}
+
+/** The row-wise mean of two probability matrices of the same shape (w: the weight of `a`). */
+export function averageProbs(a: ArrayLike<number>, b: ArrayLike<number>, w = 0.5): Float32Array {
+  if (a.length !== b.length) throw new Error(`probability matrices differ in size (${a.length} vs ${b.length})`);
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = w * a[i] + (1 - w) * b[i];
+  return out;
 }
 
 /**
@@ -92,6 +215,7 @@ export function labelIssues(
   probs: ArrayLike<number>,
   rows: readonly { item: string; label: string; at: number }[],
   classes: readonly string[],
+  filter?: IssueFilter,
 ): Disagreement[] {
   const C = classes.length;
   const cls = new Map(classes.map((c, j) => [c, j]));
@@ -105,7 +229,7 @@ export function labelIssues(
     given[k] = y;
     for (let j = 0; j < C; j++) P[k * C + j] = probs[r.at * C + j];
   });
-  return findLabelIssues({ probs: P, given, m, nClasses: C }).map((x) => ({
+  return findLabelIssues({ probs: P, given, m, nClasses: C, filter }).map((x) => ({
     item: rows[x.index].item,
     label: classes[x.given],
     predicted: classes[x.predicted],

@@ -35,7 +35,11 @@ export async function showSimilar(c: Controller, arg?: unknown, count = 30): Pro
   const cls = await vscode.window.showQuickPick(p.classes(), { title: `Label ${plural(picks.length, 'item')} as…` });
   if (!cls) return undefined;
   requireTrust('label');
-  for (const x of picks) await s.label(x.label, cls);
+  // One journal batch (one undo), as the map's "Label all as …".
+  await s.labelMany(
+    picks.map((x) => x.label),
+    cls,
+  );
   c.proposalsChanged();
   void vscode.window.showInformationMessage(`SelfLabel: labelled ${plural(picks.length, 'item')} ${cls}.`);
   return { labelled: picks.length };

@@ -15,6 +15,7 @@ export const COMMANDS = {
   rejectCurrent: 'selflabel.rejectCurrent',
   correctCurrent: 'selflabel.correctCurrent',
   undo: 'selflabel.undo',
+  redo: 'selflabel.redo',
   export: 'selflabel.export',
   import: 'selflabel.import',
   status: 'selflabel.status',
@@ -36,5 +37,6 @@ export const PANEL_TO_COMMAND: Record<PanelCommand, string> = {
   import: COMMANDS.import,
   status: COMMANDS.status,
   undo: COMMANDS.undo,
+  redo: COMMANDS.redo,
   manageTrust: 'workbench.trust.manage',
 };

@@ -33,6 +33,11 @@ export function reviewCommands(c: Controller): CommandTable {
       void vscode.window.showInformationMessage(`SelfLabel: ${r.message}`);
       return r;
     },
+    [COMMANDS.redo]: async () => {
+      const r = await redo(c);
+      void vscode.window.showInformationMessage(`SelfLabel: ${r.message}`);
+      return r;
+    },
     [COMMANDS.openItem]: (id) => openItem(c, String(id)),
     [COMMANDS.showSimilar]: (arg) => showSimilar(c, arg),
     [COMMANDS.reviewLabelErrors]: () => reviewLabelErrors(c),
@@ -64,6 +69,11 @@ export async function label(c: Controller, item: string, cls: string): Promise<I
 export async function undo(c: Controller): Promise<{ updates: ItemUpdate[]; message: string }> {
   requireTrust('undo');
   return c.requireSession().undo();
+}
+
+export async function redo(c: Controller): Promise<{ updates: ItemUpdate[]; message: string }> {
+  requireTrust('undo'); // the same write as an undo
+  return c.requireSession().redo();
 }
 
 /**
