@@ -453,7 +453,8 @@ export function capConfidence(probs: Float32Array, n: number, C: number, cap: nu
     const b = argmaxRow(probs, i, C);
     const p = probs[i * C + b];
     if (p <= top) continue;
-    const rest = 1 - p;
+    let rest = 0;
+    for (let c = 0; c < C; c++) if (c !== b) rest += probs[i * C + c];
     for (let c = 0; c < C; c++) {
       if (c === b) probs[i * C + c] = top;
       else probs[i * C + c] = rest > 0 ? (probs[i * C + c] * (1 - top)) / rest : (1 - top) / (C - 1);
