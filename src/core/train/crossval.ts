@@ -24,7 +24,11 @@ export interface CrossValidation {
   /** Expected calibration error before / after temperature scaling. */
   ece: { before: number; after: number };
   folds: number;
-  /** The largest calibrated out-of-fold top probability: the most confidence any held-out label supports. */
+  /**
+   * The largest calibrated out-of-fold top probability: the most confidence any held-out label supports. With
+   * `remaining` (after self-training, enough rows): the largest among the held-out labels the first stages would not
+   * have proposed, the population the next proposals come from.
+   */
   maxConfidence: number;
   /** Mean negative log-likelihood of the held-out labels under the calibrated out-of-fold probabilities. */
   logLoss: number;
@@ -120,6 +124,7 @@ export async function crossValidate<M>(o: {
     if (!kept) use = prior;
   }
   let temperature = fitTemperature(use, heldY, C, o.temperature);
+  let rest: number[] | undefined;
   if (prior && o.remaining) {
     // The labels a first-stage model (human labels only) would not have proposed: the population the next
     // proposals come from. Never more confident than the temperature of every held-out label.
@@ -136,6 +141,7 @@ export async function crossValidate<M>(o: {
         o.temperature,
       );
       temperature = Math.max(temperature, tk);
+      rest = keep;
     }
   }
   const before = softmaxRows(use, eligible.length, C, 1);
@@ -147,6 +153,8 @@ export async function crossValidate<M>(o: {
     if (b === heldY[j]) ok++;
     maxConfidence = Math.max(maxConfidence, after[j * C + b]);
   }
+  // After self-training the next proposals come from the rest: no more confidence than its held-out labels reached.
+  if (rest) maxConfidence = Math.max(...rest.map((j) => after[j * C + argmaxRow(after, j, C)]));
   return {
     temperature,
     estimatedAccuracy: ok / eligible.length,
