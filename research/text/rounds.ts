@@ -59,7 +59,9 @@ async function main() {
         const probs = predictTextHead(state, ds.pool.texts);
         testAcc = accuracy(predictTextHead(state, ds.test.texts), ds.test.y, C);
         const stc = state.selfTraining;
-        const selfT = stc ? ` pseudo ${stc.kept ? 'kept' : 'dropped'} (${pct(stc.withAccuracy)} with / ${pct(stc.withoutAccuracy)} without)` : '';
+        const selfT = stc
+          ? ` pseudo ${stc.kept ? 'kept' : 'dropped'} (${pct(stc.withAccuracy)} with / ${pct(stc.withoutAccuracy)} without)`
+          : '';
         const cands = (state.candidates ?? [])
           .map((c) => `${c.name} ${pct(c.estimatedAccuracy ?? NaN)} ${c.seconds.toFixed(1)}s`)
           .join(', ');

@@ -189,7 +189,11 @@ test('text head states: JSON round trip of both kinds, old states still predict,
 });
 
 test('selection: within one standard error of the best out-of-fold accuracy, the lowest log-loss; no favourite', () => {
-  const st = (p: number | null, m: number, logLoss?: number) => ({ estimatedAccuracy: p, trainedOn: { rows: m, heldOut: m, folds: 5 }, logLoss });
+  const st = (p: number | null, m: number, logLoss?: number) => ({
+    estimatedAccuracy: p,
+    trainedOn: { rows: m, heldOut: m, folds: 5 },
+    logLoss,
+  });
   const names = ['linear-lsa', 'linear-subword', 'spread-nb'];
   // man pages seed 3 (40 labels): 0.65 / 0.65 / 0.625, log-loss 0.81 / 0.84 / 0.99 → linear-lsa (the rule before: spread-nb).
   assert.equal(selectCandidate(names, [st(0.65, 40, 0.809), st(0.65, 40, 0.837), st(0.625, 40, 0.99)]), 0);
