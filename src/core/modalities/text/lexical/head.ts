@@ -466,9 +466,9 @@ export function capConfidence(probs: Float32Array, n: number, C: number, cap: nu
 /**
  * The cap of a state's confidence: its largest held-out confidence when that stayed below the proposals' default
  * threshold — the temperature then had no held-out label where proposals are made, and nothing is claimed there.
- * When held-out labels did reach it, the temperature has evidence there and is trusted beyond (with 20 held-out
- * labels the top few percent of a pool lie above the largest of them by chance: on SpamAssassin seed 1 a hard cap at
- * 0.96 claimed 92.9% for 772 proposals that were all right).
+ * When held-out labels did reach it, the temperature has evidence there and is trusted beyond: with m held-out
+ * labels, about 1/(m + 1) of a pool lies above the largest of them by chance alone, so a hard cap would pull every
+ * round's most confident proposals down to one sampled value.
  */
 export function confidenceCap(state: Pick<TextHeadState, 'maxConfidence'>): number | undefined {
   const m = state.maxConfidence;
