@@ -58,11 +58,15 @@ async function main() {
         fitSec += sec;
         const probs = predictTextHead(state, ds.pool.texts);
         testAcc = accuracy(predictTextHead(state, ds.test.texts), ds.test.y, C);
+        const stc = state.selfTraining;
+        const selfT = stc
+          ? ` pseudo ${stc.kept ? 'kept' : 'dropped'} (${pct(stc.withAccuracy)} with / ${pct(stc.withoutAccuracy)} without)`
+          : '';
         const cands = (state.candidates ?? [])
           .map((c) => `${c.name} ${pct(c.estimatedAccuracy ?? NaN)} ${c.seconds.toFixed(1)}s`)
           .join(', ');
         if (r > R) {
-          console.log(`  seed ${seed} final: test ${pct(testAcc)}%  fit ${sec.toFixed(1)}s  chose ${state.chosen} [${cands}]`);
+          console.log(`  seed ${seed} final: test ${pct(testAcc)}%  fit ${sec.toFixed(1)}s  chose ${state.chosen}${selfT} [${cands}]`);
           break;
         }
         const candidates = Int32Array.from([...Array(n).keys()].filter((i) => !labels.has(i)));
@@ -75,7 +79,7 @@ async function main() {
         if (res.proposals.length) gaps[r - 1].push(Math.abs(expected - measured));
         console.log(
           `  seed ${seed} round ${r}: labels ${rows.length}, proposals ${res.proposals.length}, expected ${pct(expected)}% measured ${pct(measured)}%` +
-            `  test ${pct(testAcc)}%  est ${pct(state.estimatedAccuracy ?? NaN)}%  fit ${sec.toFixed(1)}s  chose ${state.chosen} [${cands}]`,
+            `  test ${pct(testAcc)}%  est ${pct(state.estimatedAccuracy ?? NaN)}%  fit ${sec.toFixed(1)}s  chose ${state.chosen}${selfT} [${cands}]`,
         );
         for (const p of res.proposals) labels.set(p.index, { y: cls.indexOf(p.label), human: false });
       }

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitTextHead, predictTextHead } from '../../src/core/modalities/text/lexical/head';
-import { fitFoldRederived } from '../../src/core/train/crossval';
+import { crossValidateFirst, fitFoldRederived, heldOutPlan } from '../../src/core/train/crossval';
 import { Rng } from '../../src/core/models/random';
 
 /**
@@ -87,4 +87,69 @@ test('fitFoldRederived: human labels first, then the others relabelled by that m
   calls.length = 0;
   await fitFoldRederived({ positions: [0, 2, 3], y, fit, labelsOf: () => [] });
   assert.equal(calls.length, 1, 'no holdout mask: nothing to re-derive');
+});
+
+/**
+ * The self-training check (crossval.ts SelfTrainingCheck): each fold's model fitted with the re-derived labels no
+ * person gave is scored against its first stage (the fold's human labels only) on the same held-out human labels.
+ * Toy models: a fit remembers whether it saw labels no person gave; `helps` says whether those make it right.
+ */
+async function selfTrainingRun(helps: boolean) {
+  const n = 40;
+  const humans = 20;
+  const y = Int32Array.from({ length: n }, (_, k) => k % 2);
+  const holdout = Uint8Array.from({ length: n }, (_, k) => (k < humans ? 1 : 0));
+  const index = Int32Array.from({ length: n }, (_, k) => k);
+  type Toy = { others: boolean; positions: number[] };
+  const finals: number[][] = [];
+  const fit = async (positions: number[], fold: boolean): Promise<Toy> => {
+    const m = { others: positions.some((k) => holdout[k] !== 1), positions };
+    if (!fold) finals.push(positions);
+    return m;
+  };
+  const firsts = new WeakMap<Toy, Toy>();
+  // Held-out row r: right (logit 2 on its class) for the human-only model; with the others, right only if they help.
+  const logitsOf = (m: Toy, rows: Int32Array) => {
+    const out = new Float32Array(rows.length * 2);
+    rows.forEach((r, i) => {
+      const right = m.others ? helps : r % 4 !== 0; // human only: 3 of 4 right
+      out[i * 2 + (right ? y[r] : 1 - y[r])] = 2;
+    });
+    return out;
+  };
+  const { calibration, final } = await crossValidateFirst<Toy>({
+    plan: heldOutPlan({ weight: new Float32Array(n).fill(1), holdout }, 5),
+    index,
+    y,
+    nClasses: 2,
+    rng: new Rng(1),
+    remaining: { firstLogits: (m, rows) => (firsts.get(m) ? logitsOf(firsts.get(m)!, rows) : undefined), threshold: 0.9, minRows: 100 },
+    fit: (use, fold) =>
+      fold
+        ? fitFoldRederived({
+            positions: use,
+            y,
+            holdout,
+            fit: (p) => fit(p, true),
+            onFirst: (f, m2) => firsts.set(m2, f),
+            labelsOf: (_m, pos) => pos.map((k) => y[k]),
+          })
+        : fit(use, false),
+    logitsOf,
+  });
+  await final();
+  return { calibration, finalPositions: finals[0] };
+}
+
+test('self-training check: labels no person gave that lower the held-out human score are left out of the final fit', async () => {
+  const hurt = await selfTrainingRun(false);
+  assert.deepEqual(hurt.calibration.selfTraining, { kept: false, withAccuracy: 0, withoutAccuracy: 0.75 });
+  // Scored and calibrated as the model without them, and fitted on the 20 human labels only.
+  assert.equal(hurt.calibration.estimatedAccuracy, 0.75);
+  assert.equal(hurt.finalPositions.length, 20);
+  assert.equal(hurt.calibration.trainedOn.rows, 20);
+  const help = await selfTrainingRun(true);
+  assert.deepEqual(help.calibration.selfTraining, { kept: true, withAccuracy: 1, withoutAccuracy: 0.75 });
+  assert.equal(help.calibration.estimatedAccuracy, 1);
+  assert.equal(help.finalPositions.length, 40);
 });

@@ -12,7 +12,7 @@
  * are fewer than 2 folds' worth of labels.
  */
 import type { Rng } from '../models/random';
-import { expectedCalibrationError, fitTemperature, softmaxRows } from './calibration';
+import { expectedCalibrationError, fitTemperature, nllAt, softmaxRows } from './calibration';
 import { argmaxRow } from '../util/math';
 
 export interface CrossValidation {
@@ -24,6 +24,28 @@ export interface CrossValidation {
   /** Expected calibration error before / after temperature scaling. */
   ece: { before: number; after: number };
   folds: number;
+  /**
+   * The largest calibrated out-of-fold top probability: the most confidence any held-out label supports. With
+   * `remaining` (after self-training, enough rows): the largest among the held-out labels the first stages would not
+   * have proposed, the population the next proposals come from.
+   */
+  maxConfidence: number;
+  /** Mean negative log-likelihood of the held-out labels under the calibrated out-of-fold probabilities. */
+  logLoss: number;
+  /** With `remaining` after self-training: see SelfTrainingCheck. */
+  selfTraining?: SelfTrainingCheck;
+}
+
+/**
+ * After rounds of accepted proposals: the out-of-fold accuracy on the held-out human labels of each fold's model
+ * fitted with the labels no person gave (re-derived, fitFoldRederived) and of its first stage, fitted on the fold's
+ * human labels only. `kept` false: the labels no person gave lowered the score (or tied it with a worse log-loss),
+ * so the model is fitted without them and calibrated on the first stages' out-of-fold logits.
+ */
+export interface SelfTrainingCheck {
+  kept: boolean;
+  withAccuracy: number;
+  withoutAccuracy: number;
 }
 
 /** Stratified assignment of `positions` (into the train set, classes in `y`) to k folds. */
@@ -90,7 +112,19 @@ export async function crossValidate<M>(o: {
       logits.set(lg.subarray(r * C, (r + 1) * C), j * C);
     });
   }
-  let temperature = fitTemperature(logits, heldY, C, o.temperature);
+  // Self-training check: the first stages (human labels only) against the fold models (with the re-derived labels
+  // no person gave), on the same held-out human labels. Not better out of fold: the pseudo-labels are dropped.
+  let selfTraining: SelfTrainingCheck | undefined;
+  let use: Float32Array = logits;
+  if (prior && o.remaining) {
+    const withS = scoreLogits(logits, heldY, C, o.temperature);
+    const withoutS = scoreLogits(prior, heldY, C, o.temperature);
+    const kept = withS.accuracy > withoutS.accuracy || (withS.accuracy === withoutS.accuracy && withS.nll < withoutS.nll);
+    selfTraining = { kept, withAccuracy: withS.accuracy, withoutAccuracy: withoutS.accuracy };
+    if (!kept) use = prior;
+  }
+  let temperature = fitTemperature(use, heldY, C, o.temperature);
+  let rest: number[] | undefined;
   if (prior && o.remaining) {
     // The labels a first-stage model (human labels only) would not have proposed: the population the next
     // proposals come from. Never more confident than the temperature of every held-out label.
@@ -99,7 +133,7 @@ export async function crossValidate<M>(o: {
     for (let j = 0; j < eligible.length; j++) if (p1[j * C + argmaxRow(p1, j, C)] < o.remaining.threshold) keep.push(j);
     if (keep.length >= o.remaining.minRows) {
       const lk = new Float32Array(keep.length * C);
-      keep.forEach((j, r) => lk.set(logits.subarray(j * C, (j + 1) * C), r * C));
+      keep.forEach((j, r) => lk.set(use.subarray(j * C, (j + 1) * C), r * C));
       const tk = fitTemperature(
         lk,
         Int32Array.from(keep, (j) => heldY[j]),
@@ -107,21 +141,43 @@ export async function crossValidate<M>(o: {
         o.temperature,
       );
       temperature = Math.max(temperature, tk);
+      rest = keep;
     }
   }
-  const before = softmaxRows(logits, eligible.length, C, 1);
-  const after = softmaxRows(logits, eligible.length, C, temperature);
+  const before = softmaxRows(use, eligible.length, C, 1);
+  const after = softmaxRows(use, eligible.length, C, temperature);
   let ok = 0;
+  let maxConfidence = 0;
   for (let j = 0; j < eligible.length; j++) {
-    if (argmaxRow(after, j, C) === heldY[j]) ok++;
+    const b = argmaxRow(after, j, C);
+    if (b === heldY[j]) ok++;
+    maxConfidence = Math.max(maxConfidence, after[j * C + b]);
   }
+  // After self-training the next proposals come from the rest: no more confidence than its held-out labels reached.
+  if (rest) maxConfidence = Math.max(...rest.map((j) => after[j * C + argmaxRow(after, j, C)]));
   return {
     temperature,
     estimatedAccuracy: ok / eligible.length,
     oof: { index: Array.from(heldRows), probs: Array.from(after) },
     ece: { before: expectedCalibrationError(before, heldY, C), after: expectedCalibrationError(after, heldY, C) },
     folds,
+    maxConfidence,
+    logLoss: nllAt(use, heldY, C, temperature),
+    ...(selfTraining ? { selfTraining } : {}),
   };
+}
+
+/** Accuracy and log-loss (at their own fitted temperature) of out-of-fold logits. */
+function scoreLogits(
+  logits: Float32Array,
+  y: Int32Array,
+  C: number,
+  bounds?: { minT?: number; maxT?: number },
+): { accuracy: number; nll: number } {
+  const n = y.length;
+  let ok = 0;
+  for (let j = 0; j < n; j++) if (argmaxRow(logits, j, C) === y[j]) ok++;
+  return { accuracy: n ? ok / n : 0, nll: nllAt(logits, y, C, fitTemperature(logits, y, C, bounds)) };
 }
 
 /** The calibration fields every head's state carries (ClassifierState, TextHeadState). */
@@ -134,6 +190,12 @@ export interface CalibrationFields {
   /** Expected calibration error of the out-of-fold predictions before / after temperature scaling. */
   ece?: { before: number; after: number };
   trainedOn: { rows: number; heldOut: number; folds: number };
+  /** The largest calibrated out-of-fold top probability (absent: no cross-validation, or a state saved before it). */
+  maxConfidence?: number;
+  /** Mean negative log-likelihood of the held-out labels out of fold, calibrated (absent as maxConfidence). */
+  logLoss?: number;
+  /** After self-training: whether the labels no person gave were kept, and the evidence (CrossValidation.selfTraining). */
+  selfTraining?: SelfTrainingCheck;
 }
 
 /**
@@ -147,6 +209,8 @@ export function calibrationOf(cv: CrossValidation | undefined, rows: number, hel
     oof: cv?.oof,
     ece: cv?.ece,
     trainedOn: { rows, heldOut: cv ? heldOut : 0, folds: cv?.folds ?? 0 },
+    ...(cv ? { maxConfidence: cv.maxConfidence, logLoss: cv.logLoss } : {}),
+    ...(cv?.selfTraining ? { selfTraining: cv.selfTraining } : {}),
   };
 }
 
@@ -225,7 +289,9 @@ export async function crossValidateFirst<M>(
     temperature: o.temperature,
     remaining: o.remaining,
   });
-  return { calibration: calibrationOf(cv, o.index.length, o.plan.eligible.length), final: () => o.fit(all, false) };
+  // Labels no person gave that lowered the held-out score (SelfTrainingCheck) are left out of the final fit too.
+  const rows = cv?.selfTraining && !cv.selfTraining.kept ? o.plan.eligible : all;
+  return { calibration: calibrationOf(cv, rows.length, o.plan.eligible.length), final: () => o.fit(rows, false) };
 }
 
 /**

@@ -18,19 +18,22 @@
  *     (./spreadNb.ts) — the semi-supervised head that wins when the pool's neighbourhoods follow the classes (e-mail).
  * By default 'linear-lsa', 'linear-subword' and 'spread-nb' are compared (TEXT_HEAD_DEFAULT_CANDIDATES).
  * Every candidate is cross-validated on the same stratified folds of the held-out human labels (src/core/train/
- * crossval.ts heldOutPlan / fitCalibrated with the same seed): the one with the best out-of-fold accuracy is kept
- * (ties: the earlier in the list; 'spread-nb' unless clearly beaten, see selectCandidate) and only it is then
+ * crossval.ts heldOutPlan / fitCalibrated with the same seed): the best out-of-fold accuracy is kept, ties to the
+ * lowest out-of-fold log-loss (see selectCandidate) and only it is then
  * fitted on every label, with the temperature of its own out-of-fold logits. In a fold, labels no person gave are
  * re-derived from the fold's human labels (src/core/train/crossval.ts fitFoldRederived), so the estimate and the
- * temperature stay honest after rounds of accepted proposals. Its
+ * temperature stay honest after rounds of accepted proposals; when they lower the held-out score (the fold models
+ * against their first stages, fitted on human labels only), the candidate is fitted without them (crossval.ts
+ * SelfTrainingCheck). Its confidence is capped at the largest its held-out labels reached (capConfidence). Its
  * state records every candidate's estimate (`candidates`) and the choice (`chosen`). The estimate of the chosen one
  * is the maximum of a few noisy estimates, so slightly optimistic; its temperature is still fitted out of fold.
- * Labels no person gave (holdout 0: accepted proposals, pseudo-labels) train every candidate but are never held out.
+ * Labels no person gave (holdout 0: accepted proposals, pseudo-labels) train every candidate unless that check drops
+ * them, and are never held out.
  */
 import type { Progress } from '../../../types';
 import { Rng } from '../../../models/random';
 import { softmaxRows } from '../../../train/calibration';
-import { argmaxRows } from '../../../util/math';
+import { argmaxRow, argmaxRows } from '../../../util/math';
 import { crossValidateFirst, fitFoldRederived, heldOutPlan, type CalibrationFields } from '../../../train/crossval';
 import type { TrainSet } from '../../../train/classifier';
 import { abortIf, b64, fromB64, validateTrainSet } from './common';
@@ -405,28 +408,79 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
 }
 
 /**
- * Index of the chosen candidate: the best out of fold (ties: the earlier), except that the semi-supervised
- * 'spread-nb' is kept unless the best beats it by more than one standard error of the best's estimate,
- * √(p(1−p)/m) over the m held-out labels — with 20 labels one label is 5 points, and a linear head that wins the
- * cross-validation by one label lost 2.5–17 test points to spread-nb on SpamAssassin (research/text, seeds 2, 3).
+ * Index of the chosen candidate: the best out-of-fold accuracy; ties (frequent: with 20–40 held-out labels one label
+ * is 2.5–5 points) go to the lowest calibrated out-of-fold log-loss, which reads every label's probability, then to
+ * the earlier. No candidate is preferred: the rule before kept 'spread-nb' unless beaten by more than one standard
+ * error (tuned on SpamAssassin), and on man pages (600 pool, 10 labels per class, seed 3) it kept spread-nb at 62.5%
+ * out of fold against 65.0% for 'linear-lsa' — 62.9% test against 84.5%, 14 points below TF-IDF + LR. (Choosing
+ * the lowest log-loss within one standard error of the best accuracy lost 2.7 points on SpamAssassin seed 1,
+ * linear-subword at 17/20 over spread-NB at 18/20; BENCHMARKS.md "Text, session 7".) Without a log-loss (states
+ * saved before it): the first best accuracy.
  */
 export function selectCandidate(
   names: readonly string[],
-  states: readonly Pick<TextHeadState, 'estimatedAccuracy' | 'trainedOn'>[],
+  states: readonly Pick<TextHeadState, 'estimatedAccuracy' | 'trainedOn' | 'logLoss'>[],
 ): number {
+  if (names.length !== states.length) throw new Error('selectCandidate: one state per candidate name');
   let best = 0;
   for (let j = 1; j < states.length; j++) if ((states[j].estimatedAccuracy ?? -1) > (states[best].estimatedAccuracy ?? -1)) best = j;
-  const sn = names.indexOf('spread-nb');
-  if (sn < 0 || sn === best) return best;
   const p = states[best].estimatedAccuracy;
-  const q = states[sn].estimatedAccuracy;
-  if (p === null || q === null) return best;
-  const m = Math.max(1, states[best].trainedOn.heldOut);
-  return p - q > Math.sqrt((p * (1 - p)) / m) ? best : sn;
+  if (p === null) return best;
+  let pick = best;
+  for (let j = 0; j < states.length; j++) {
+    const q = states[j].estimatedAccuracy;
+    const l = states[j].logLoss;
+    const lp = states[pick].logLoss;
+    if (q === null || q < p - 1e-12 || l === undefined || lp === undefined) continue;
+    if (l < lp || (l === lp && j < pick)) pick = j;
+  }
+  return pick;
 }
 
-/** Calibrated class probabilities (n × C) of texts under a fitted text head (either kind). */
+/**
+ * Caps every row's top probability at `cap` (the rest of the row scaled up to fill 1 − cap), in place. The text
+ * head's confidence never goes beyond what a held-out human label reached out of fold (CalibrationFields.maxConfidence):
+ * the temperature is fitted on those labels and says nothing about confidences none of them had. Measured on man pages
+ * (600 pool, 10 labels per class, seed 3): spread-NB's held-out labels all stayed below 0.86, yet 20 unlabelled pages
+ * (a tight cluster of near-identical library pages that the graph had spread to the wrong section, and that naive
+ * Bayes, fitted on those spread labels, then read back as certain) got 0.9–0.95: proposed at 92.7% expected
+ * precision, 0% right.
+ */
+export function capConfidence(probs: Float32Array, n: number, C: number, cap: number | undefined): Float32Array {
+  if (cap === undefined || !(cap < 1) || C < 2) return probs;
+  const top = Math.max(cap, 1 / C);
+  for (let i = 0; i < n; i++) {
+    const b = argmaxRow(probs, i, C);
+    const p = probs[i * C + b];
+    if (p <= top) continue;
+    let rest = 0;
+    for (let c = 0; c < C; c++) if (c !== b) rest += probs[i * C + c];
+    for (let c = 0; c < C; c++) {
+      if (c === b) probs[i * C + c] = top;
+      else probs[i * C + c] = rest > 0 ? (probs[i * C + c] * (1 - top)) / rest : (1 - top) / (C - 1);
+    }
+  }
+  return probs;
+}
+
+/**
+ * The cap of a state's confidence: its largest held-out confidence when that stayed below the proposals' default
+ * threshold — the temperature then had no held-out label where proposals are made, and nothing is claimed there.
+ * When held-out labels did reach it, the temperature has evidence there and is trusted beyond: with m held-out
+ * labels, about 1/(m + 1) of a pool lies above the largest of them by chance alone, so a hard cap would pull every
+ * round's most confident proposals down to one sampled value.
+ */
+export function confidenceCap(state: Pick<TextHeadState, 'maxConfidence'>): number | undefined {
+  const m = state.maxConfidence;
+  return m !== undefined && m < LINEAR_TEXT_DEFAULTS.proposalThreshold ? m : undefined;
+}
+
+/** Calibrated class probabilities (n × C) of texts under a fitted text head (either kind), capped (confidenceCap). */
 export function predictTextHead(state: TextHeadState, texts: readonly string[]): Float32Array {
+  return capConfidence(predictUncapped(state, texts), texts.length, state.nClasses, confidenceCap(state));
+}
+
+function predictUncapped(state: TextHeadState, texts: readonly string[]): Float32Array {
   if (state.kind === 'text-spread-nb') return predictSpreadNb(state, texts);
   const C = state.nClasses;
   const ids = fromB64(state.model.ids, Int32Array);
