@@ -27,7 +27,7 @@ import { argmaxRow } from '../util/math';
 import { stageItemsPerSecond } from '../backend/rates';
 import { allocateExchange } from '../backend/exchange';
 import { scanWorkspace } from '../dataset';
-import { removeStaleNetworks } from '../modalities/image/finetune';
+import { recordFolders, removeStaleNetworks } from '../modalities/image/finetune';
 import { modalityContext, poolPlugin, type ProjectContext } from './context';
 import { embedData, embedPool, GRAPH_K, knnGraph } from './embeddings';
 import { ProjectError } from './errors';
@@ -424,8 +424,8 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     { version: model, backend: p.workers.backend, time, classes, tasks, dim, estimatedAccuracy, state, finetuned },
     { meta, probs },
   );
-  const keptNets = ((state as ClassifierState | undefined)?.keptCandidate as ClassifierFile['finetuned'])?.networks ?? [];
-  await removeStaleNetworks(p.paths.models, [...(finetuned?.networks ?? []), ...keptNets]);
+  const keptRecord = (state as ClassifierState | undefined)?.keptCandidate as ClassifierFile['finetuned'];
+  await removeStaleNetworks(p.paths.models, [...(finetuned ? recordFolders(finetuned) : []), ...(keptRecord ? recordFolders(keptRecord) : [])]);
   const history = await p.artifacts.history();
   history.push({ round: history.length + 1, time, model, labelled, estimatedAccuracy });
   await p.artifacts.saveHistory(history);

@@ -238,6 +238,7 @@ export async function trainImageStudent(o: TrainStudentOptions): Promise<TrainSt
       epochsDone: result.epochs,
       complete: true,
       trainedOn: m,
+      initFrom: o.initFrom ?? null,
       ...result,
       savedAt: new Date().toISOString(),
     });
