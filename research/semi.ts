@@ -47,7 +47,10 @@ async function main() {
   const ds = set === 'mnist2k' ? 'mnist' : set;
   const wsDir = process.env.WS_DIR ?? '/tmp/sl-ws';
   const base = path.join(wsDir, set === 'mnist2k' ? `${set}-e4-s${seed}` : `${set}-e4`);
-  const ws = path.join(base, fs.readdirSync(base).find((d) => d.startsWith('selflabel-bench-'))!);
+  const ws = path.join(
+    base,
+    fs.readdirSync(base).find((d) => d.startsWith('selflabel-bench-'))!,
+  );
   const pool = path.join(ws, 'pool');
   const cache = path.join(pool, '.selflabel', 'cache');
   const geo = fs
@@ -82,7 +85,9 @@ async function main() {
     }
   });
   const C = classes.length;
-  console.log(`${set} seed ${seed}: ${items.length} pool, ${testItems.length} test, ${C} classes, ${index.length} labels, ${size}×${size}×${channels}`);
+  console.log(
+    `${set} seed ${seed}: ${items.length} pool, ${testItems.length} test, ${C} classes, ${index.length} labels, ${size}×${size}×${channels}`,
+  );
   const simclr = path.join(pool, '.selflabel', 'models', 'simclr');
   for (const v of variants) {
     const [name, over = ''] = v.split(':');

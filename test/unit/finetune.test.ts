@@ -121,8 +121,7 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     assert.ok(plain.chosen && !plain.chosen.candidates.some((c) => c.name === 'finetuned'));
     assert.notEqual(plain.finetuned?.kind, 'finetuned');
     const plainKept = JSON.parse(fs.readFileSync(path.join(models, 'classifier.json'), 'utf8')).state.keptCandidate as
-      | Parameters<typeof recordFolders>[0]
-      | undefined;
+      Parameters<typeof recordFolders>[0] | undefined;
     const left = fs.readdirSync(models).filter((d) => d.startsWith('finetune-'));
     assert.deepEqual(
       left.sort(),
@@ -151,7 +150,11 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
       // The full network too: the same folder, not written again.
       const fullDir = path.join(models, plain.finetuned.full!.network);
       assert.equal(again.finetuned?.full?.network ?? plain.finetuned.full!.network, plain.finetuned.full!.network);
-      assert.equal(JSON.parse(fs.readFileSync(path.join(fullDir, 'state.json'), 'utf8')).savedAt, fullSavedAt, 'the full network is reused');
+      assert.equal(
+        JSON.parse(fs.readFileSync(path.join(fullDir, 'state.json'), 'utf8')).savedAt,
+        fullSavedAt,
+        'the full network is reused',
+      );
     }
   } finally {
     await p.dispose();

@@ -33,7 +33,7 @@ function halves(n: number, seed: number): { pixels: Uint8Array; y: Int32Array } 
   const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 60;
   for (let i = 0; i < n; i++) {
     y[i] = i % 2;
-    for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) pixels[i * 64 + r * 8 + c] = ((r < 4) === (y[i] === 0) ? 190 : 10) + rnd();
+    for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) pixels[i * 64 + r * 8 + c] = (r < 4 === (y[i] === 0) ? 190 : 10) + rnd();
   }
   return { pixels, y };
 }
@@ -76,7 +76,10 @@ test('trainImageStudent with consistency: the mask rate follows the threshold, t
       trainImageStudent(options(dir, { index: Int32Array.from([0, 40]), ratio: 1, threshold: 0.9, weight: 1 })),
       /consistency\.index\[1\] out of range/,
     );
-    await assert.rejects(trainImageStudent(options(dir, { index: all, ratio: 1, threshold: 0, weight: 1 })), /threshold must be in \(0, 1\]/);
+    await assert.rejects(
+      trainImageStudent(options(dir, { index: all, ratio: 1, threshold: 0, weight: 1 })),
+      /threshold must be in \(0, 1\]/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -419,7 +419,10 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     { meta, probs },
   );
   const keptRecord = (state as ClassifierState | undefined)?.keptCandidate as ClassifierFile['finetuned'];
-  await removeStaleNetworks(p.paths.models, [...(finetuned ? recordFolders(finetuned) : []), ...(keptRecord ? recordFolders(keptRecord) : [])]);
+  await removeStaleNetworks(p.paths.models, [
+    ...(finetuned ? recordFolders(finetuned) : []),
+    ...(keptRecord ? recordFolders(keptRecord) : []),
+  ]);
   const history = await p.artifacts.history();
   history.push({ round: history.length + 1, time, model, labelled, estimatedAccuracy });
   await p.artifacts.saveHistory(history);

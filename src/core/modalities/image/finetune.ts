@@ -73,7 +73,6 @@ export const FIXMATCH = { ratio: 1, threshold: 0.95, weight: 1 } as const;
 /** Labelled images the full network sees (its steps, with as many unlabelled ones): twice a fold network's. */
 export const FULL_ITEMS_SEEN = 2 * SCRATCH_ITEMS_SEEN;
 
-
 /**
  * Epochs for `labels` labelled rows so the network sees about `itemsSeen` images: the `finetune` job takes
  * ⌊labels / 128⌋ (≥ 1) batches of ≤ 128 per epoch, so a few labels need many epochs. At most 300.

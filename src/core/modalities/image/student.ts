@@ -121,7 +121,8 @@ export async function trainImageStudent(o: TrainStudentOptions): Promise<TrainSt
   const xb = new Float32Array(B * per);
   const yb = new Int32Array(B);
   const wb = new Float32Array(B);
-  const cons = o.consistency && o.consistency.index.length && o.consistency.ratio > 0 && o.consistency.weight > 0 ? o.consistency : undefined;
+  const cons =
+    o.consistency && o.consistency.index.length && o.consistency.ratio > 0 && o.consistency.weight > 0 ? o.consistency : undefined;
   if (cons) {
     for (let k = 0; k < cons.index.length; k++)
       if (!(cons.index[k] >= 0 && cons.index[k] < o.n)) throw new Error(`consistency.index[${k}] out of range`);
@@ -196,7 +197,13 @@ export async function trainImageStudent(o: TrainStudentOptions): Promise<TrainSt
             const sup = tf.div(tf.sum(ce), tf.maximum(tf.sum(tf.tensor1d(wb)), 1e-6)) as tf.Scalar;
             if (!strongX || !strongY || !cons) return sup;
             const su = head.apply(encoder.apply(strongX, { training: true })) as tf.Tensor2D;
-            const cu = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(strongY, 'int32'), o.nClasses), su, undefined, 0, tf.Reduction.NONE);
+            const cu = tf.losses.softmaxCrossEntropy(
+              tf.oneHot(tf.tensor1d(strongY, 'int32'), o.nClasses),
+              su,
+              undefined,
+              0,
+              tf.Reduction.NONE,
+            );
             return tf.add(sup, tf.mul(cons.weight / U, tf.sum(cu))) as tf.Scalar;
           },
           true,
