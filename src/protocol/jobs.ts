@@ -175,8 +175,13 @@ export type JobTypes = {
       seed: number;
       initFrom: string;
       checkpointDir: string;
+      /**
+       * FixMatch consistency on every image of `data` (src/core/modalities/image/student.ts ConsistencyOptions):
+       * unlabelled images per labelled one, confidence threshold, loss weight.
+       */
+      consistency?: { ratio: number; threshold: number; weight: number };
     };
-    result: { epochs: number; seconds: number; itemsPerSecond: number; finalLoss: number };
+    result: { epochs: number; seconds: number; itemsPerSecond: number; finalLoss: number; maskRate?: number };
   };
   /** Logits (n × classes) of a network saved by `finetune` for the n images of `data`. */
   finetuneLogits: {

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { Project } from '../../src/core/project';
 import { workerRunner } from '../../src/worker/runner';
 import { ENSEMBLE_FOLDS } from '../../src/core/train/select';
+import { fullNetworkName, recordFolders } from '../../src/core/modalities/image/finetune';
 
 let tmp: string;
 before(() => {
@@ -51,15 +52,15 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     }
     const progress: string[] = [];
     const tr = await p.train({ finetune: true, onProgress: (x) => x.message && progress.push(x.message) });
-    // The candidates — the head, the fine-tuned encoder, the encoder from scratch (a k-fold ensemble), head +
-    // scratch — are scored on held-out human labels (the ensemble and the head on every one, out of fold; the
+    // The candidates — the head, the fine-tuned encoder, the encoder from scratch (k folds that score, one network
+    // on every label that predicts) — are scored on held-out human labels (the ensemble and the head on every one, out of fold; the
     // fine-tuned encoder on a fifth), and the best one predicts.
     const ch = tr.chosen;
     assert.ok(ch, 'the summary reports the choice');
     assert.equal(ch.heldOut, 3 * per.size, 'every human label is scored out of fold');
     assert.deepEqual(
       ch.candidates.map((c) => c.name),
-      ['scratch', `${tr.head}+scratch`, tr.head, 'finetuned'],
+      ['scratch', tr.head, 'finetuned'],
     );
     for (const c of ch.candidates) assert.ok(c.accuracy !== null && c.accuracy >= 0 && c.accuracy <= 1, `${c.name} scored`);
     const best = Math.max(...ch.candidates.map((c) => c.accuracy ?? 0));
@@ -80,12 +81,24 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
       assert.equal(f.initFrom, ch.name === 'finetuned' ? 'simclr' : null);
       assert.equal(f.calibrationItems, ch.name === 'finetuned' ? Math.round(ch.heldOut / 5) : ch.heldOut);
       assert.ok(f.temperature > 0 && Number.isFinite(f.temperature));
-      for (const name of f.networks) assert.ok(fs.existsSync(path.join(models, name, 'weights.bin')), `${name} saved`);
+      for (const name of recordFolders(f)) assert.ok(fs.existsSync(path.join(models, name, 'weights.bin')), `${name} saved`);
       assert.deepEqual(cf.finetuned.networks, f.networks);
+      if (f.kind === 'scratch') {
+        // The folds score and calibrate; one more network, on every human label and the pool, predicts.
+        assert.ok(f.full, 'the scratch candidate has its full network');
+        assert.equal(f.full.network, fullNetworkName(f.networks[0]));
+        assert.ok(f.full.maskRate !== undefined && f.full.maskRate >= 0 && f.full.maskRate <= 1, 'the consistency mask rate');
+        assert.equal(JSON.parse(fs.readFileSync(path.join(models, f.full.network, 'state.json'), 'utf8')).trainedOn, ch.heldOut);
+      }
     }
-    // Networks of the candidates not chosen are not kept.
+    // Networks of the candidates not chosen are not kept (but the scratch candidate's are, for the next train).
+    const keptRecord = cf.state.keptCandidate as Parameters<typeof recordFolders>[0] | undefined;
     const kept = fs.readdirSync(models).filter((d) => d.startsWith('finetune-'));
-    assert.deepEqual(kept.sort(), (f?.networks ?? []).slice().sort(), 'only the chosen networks stay on disk');
+    assert.deepEqual(
+      kept.sort(),
+      [...(f ? recordFolders(f) : []), ...(keptRecord ? recordFolders(keptRecord) : [])].sort(),
+      'only the chosen networks stay on disk',
+    );
     assert.ok(ch.priors && ch.priors.estimate.length === classes.length, 'the pool priors are estimated');
     assert.ok(Math.abs(ch.priors.estimate.reduce((a, b) => a + b, 0) - 1) < 1e-6);
     if (ch.priors.applied) assert.equal(cf.state.priorWeights.length, classes.length, 'applied priors are saved for other folders');
@@ -107,13 +120,20 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     const plain = await p.train({ finetune: false });
     assert.ok(plain.chosen && !plain.chosen.candidates.some((c) => c.name === 'finetuned'));
     assert.notEqual(plain.finetuned?.kind, 'finetuned');
+    const plainKept = JSON.parse(fs.readFileSync(path.join(models, 'classifier.json'), 'utf8')).state.keptCandidate as
+      Parameters<typeof recordFolders>[0] | undefined;
     const left = fs.readdirSync(models).filter((d) => d.startsWith('finetune-'));
-    assert.deepEqual(left.sort(), (plain.finetuned?.networks ?? []).slice().sort(), 'the earlier networks are removed');
+    assert.deepEqual(
+      left.sort(),
+      [...(plain.finetuned ? recordFolders(plain.finetuned) : []), ...(plainKept ? recordFolders(plainKept) : [])].sort(),
+      'the earlier networks are removed',
+    );
     // The same human labels again: the scratch ensemble's networks are reused (same folds), not trained again.
     if (plain.finetuned?.kind === 'scratch') {
       // Accepted proposals do not change the model (the candidates learn the human labels only), nor its class
       // priors (estimated against the human labels' priors, not those of the accepted ones).
       const beforeAccept = new Map([...truth.keys()].map((item) => [item, p.predictionFor(item)]));
+      const fullSavedAt = JSON.parse(fs.readFileSync(path.join(models, plain.finetuned.full!.network, 'state.json'), 'utf8')).savedAt;
       await p.propose({ threshold: 0.3 });
       const accepted = await p.acceptAbove(0.3);
       assert.ok(accepted.length > 0, 'some proposals accepted');
@@ -126,7 +146,15 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
       assert.deepEqual(again.finetuned?.networks ?? plain.finetuned.networks, plain.finetuned.networks, 'the same networks');
       const s = again.chosen!.candidates.find((c) => c.name === 'scratch');
       assert.equal(s?.accuracy, plain.chosen!.candidates.find((c) => c.name === 'scratch')?.accuracy, 'the same held-out score');
-      for (const name of plain.finetuned.networks) assert.ok(fs.existsSync(path.join(models, name, 'weights.bin')), `${name} kept`);
+      for (const name of recordFolders(plain.finetuned)) assert.ok(fs.existsSync(path.join(models, name, 'weights.bin')), `${name} kept`);
+      // The full network too: the same folder, not written again.
+      const fullDir = path.join(models, plain.finetuned.full!.network);
+      assert.equal(again.finetuned?.full?.network ?? plain.finetuned.full!.network, plain.finetuned.full!.network);
+      assert.equal(
+        JSON.parse(fs.readFileSync(path.join(fullDir, 'state.json'), 'utf8')).savedAt,
+        fullSavedAt,
+        'the full network is reused',
+      );
     }
   } finally {
     await p.dispose();

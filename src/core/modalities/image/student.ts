@@ -19,8 +19,42 @@ import { writeJson } from '../../util/files';
 import { Rng, permutation } from '../../models/random';
 import { loadModel, saveModel } from '../../models/checkpoint';
 import { buildImageEncoder, buildPretextHead, defaultImageEncoderConfig, type ImageEncoderConfig } from './encoder';
-import { augmentImage, mildAugment, type AugmentOptions } from './augment';
+import { augmentImage, contrastiveAugment, mildAugment, type AugmentOptions } from './augment';
 import { inferImages, type EmbedImagesOptions } from './pretrain';
+
+/**
+ * FixMatch-style consistency on unlabelled pool images (Sohn et al. 2020): each step also draws `ratio` × the
+ * labelled batch from `index`; the network's prediction on a weakly augmented view of each (no gradient) becomes
+ * its pseudo-label where its confidence is at least `threshold`, and trains the strongly augmented view of the same
+ * image with weight `weight` (the loss is averaged over the whole unlabelled batch, so few confident images weigh
+ * little).
+ */
+export interface ConsistencyOptions {
+  index: Int32Array;
+  ratio: number;
+  threshold: number;
+  weight: number;
+  /** The strong view (default: the contrastive views' augmentations). */
+  strong?: Partial<AugmentOptions>;
+}
+
+/**
+ * The rows of an n × C probability matrix (row-major) whose top class reaches `threshold`: their positions and
+ * classes (FixMatch's mask and pseudo-labels).
+ */
+export function confidentRows(probs: Float32Array, n: number, C: number, threshold: number): { rows: number[]; y: number[] } {
+  const rows: number[] = [];
+  const y: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < C; c++) if (probs[i * C + c] > probs[i * C + best]) best = c;
+    if (probs[i * C + best] >= threshold) {
+      rows.push(i);
+      y.push(best);
+    }
+  }
+  return { rows, y };
+}
 
 export interface TrainStudentOptions {
   pixels: Uint8Array;
@@ -39,6 +73,8 @@ export interface TrainStudentOptions {
   augment?: Partial<AugmentOptions>;
   seed?: number;
   maxSeconds?: number;
+  /** Consistency on unlabelled pool images (FixMatch); none by default. */
+  consistency?: ConsistencyOptions;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
@@ -48,6 +84,8 @@ export interface TrainStudentResult {
   seconds: number;
   itemsPerSecond: number;
   finalLoss: number;
+  /** With consistency: the share of unlabelled images (over all steps) confident enough to teach their strong view. */
+  maskRate?: number;
 }
 
 /** Trains the student CNN and saves it in checkpointDir; see the module comment. */
@@ -83,6 +121,21 @@ export async function trainImageStudent(o: TrainStudentOptions): Promise<TrainSt
   const xb = new Float32Array(B * per);
   const yb = new Int32Array(B);
   const wb = new Float32Array(B);
+  const cons =
+    o.consistency && o.consistency.index.length && o.consistency.ratio > 0 && o.consistency.weight > 0 ? o.consistency : undefined;
+  if (cons) {
+    for (let k = 0; k < cons.index.length; k++)
+      if (!(cons.index[k] >= 0 && cons.index[k] < o.n)) throw new Error(`consistency.index[${k}] out of range`);
+    if (!(cons.threshold > 0 && cons.threshold <= 1)) throw new Error(`consistency.threshold must be in (0, 1], got ${cons.threshold}`);
+  }
+  const U = cons ? Math.max(1, Math.round(cons.ratio * B)) : 0;
+  const strong: AugmentOptions = { ...contrastiveAugment(channels), ...cons?.strong };
+  const ub = new Float32Array(U * per);
+  const urow = new Int32Array(U);
+  let uperm = cons ? permutation(cons.index.length, rng) : new Int32Array(0);
+  let uat = 0;
+  let masked = 0;
+  let drawn = 0;
   const t0 = Date.now();
   let step = 0;
   let lossSum = 0;
@@ -105,6 +158,32 @@ export async function trainImageStudent(o: TrainStudentOptions): Promise<TrainSt
         }
         const p = step / Math.max(1, total - 1);
         (optimizer as unknown as { learningRate: number }).learningRate = lr0 * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * p)));
+        // Consistency: the weak views' confident predictions (no gradient) label the strong views of the same images.
+        let strongX: tf.Tensor4D | undefined;
+        let strongY: Int32Array | undefined;
+        if (cons) {
+          for (let j = 0; j < U; j++) {
+            if (uat >= uperm.length) {
+              uperm = permutation(cons.index.length, rng);
+              uat = 0;
+            }
+            urow[j] = cons.index[uperm[uat++]];
+            augmentImage(o.pixels, urow[j], size, channels, ub, j * per, aug, rng);
+          }
+          const probs = tf.tidy(() =>
+            tf.softmax(head.apply(encoder.apply(tf.tensor4d(ub, [U, size, size, channels]), { training: false })) as tf.Tensor2D),
+          );
+          const conf = confidentRows((await probs.data()) as Float32Array, U, o.nClasses, cons.threshold);
+          probs.dispose();
+          drawn += U;
+          masked += conf.rows.length;
+          if (conf.rows.length) {
+            const sb = new Float32Array(conf.rows.length * per);
+            conf.rows.forEach((j, q) => augmentImage(o.pixels, urow[j], size, channels, sb, q * per, strong, rng));
+            strongX = tf.tensor4d(sb, [conf.rows.length, size, size, channels]);
+            strongY = Int32Array.from(conf.y);
+          }
+        }
         const lossT = optimizer.minimize(
           () => {
             const logits = head.apply(encoder.apply(tf.tensor4d(xb, [B, size, size, channels]), { training: true })) as tf.Tensor2D;
@@ -115,11 +194,22 @@ export async function trainImageStudent(o: TrainStudentOptions): Promise<TrainSt
               0,
               tf.Reduction.NONE,
             );
-            return tf.div(tf.sum(ce), tf.maximum(tf.sum(tf.tensor1d(wb)), 1e-6)) as tf.Scalar;
+            const sup = tf.div(tf.sum(ce), tf.maximum(tf.sum(tf.tensor1d(wb)), 1e-6)) as tf.Scalar;
+            if (!strongX || !strongY || !cons) return sup;
+            const su = head.apply(encoder.apply(strongX, { training: true })) as tf.Tensor2D;
+            const cu = tf.losses.softmaxCrossEntropy(
+              tf.oneHot(tf.tensor1d(strongY, 'int32'), o.nClasses),
+              su,
+              undefined,
+              0,
+              tf.Reduction.NONE,
+            );
+            return tf.add(sup, tf.mul(cons.weight / U, tf.sum(cu))) as tf.Scalar;
           },
           true,
           vars,
         );
+        strongX?.dispose();
         lastLoss = lossT ? (await lossT.data())[0] : NaN;
         lossT?.dispose();
         lossSum += lastLoss;
@@ -146,6 +236,7 @@ export async function trainImageStudent(o: TrainStudentOptions): Promise<TrainSt
       seconds,
       itemsPerSecond: items / Math.max(1e-3, seconds),
       finalLoss: lossCount ? lossSum / lossCount : lastLoss,
+      ...(cons ? { maskRate: masked / Math.max(1, drawn) } : {}),
     };
     await writeJson(path.join(o.checkpointDir, 'state.json'), {
       version: 1,
@@ -154,6 +245,7 @@ export async function trainImageStudent(o: TrainStudentOptions): Promise<TrainSt
       epochsDone: result.epochs,
       complete: true,
       trainedOn: m,
+      initFrom: o.initFrom ?? null,
       ...result,
       savedAt: new Date().toISOString(),
     });

@@ -61,6 +61,7 @@ export const imageJobs: JobHandlers<ImageJobs> = {
       seed: p.seed,
       initFrom: p.initFrom,
       checkpointDir: p.checkpointDir,
+      consistency: p.consistency && { ...p.consistency, index: Int32Array.from({ length: p.data.n }, (_, i) => i) },
       signal: ctx.signal,
       onProgress: ctx.progress,
     });
