@@ -1,34 +1,15 @@
 /**
  * The registered modalities: the ONE line a modality adds (ARCHITECTURE.md, "Adding a modality"). Each entry names
- * the modality, the data its worker jobs take (it crosses the thread boundary, so it is typed here, in the protocol)
- * and the names of its own jobs (typed with the others in ./jobs.ts `JobTypes`). The rest is derived from it: the
- * `Modality` type and the `MODALITIES` list below, `ModalityData` and `DataOf`, and the registries of the host and
- * worker faces, which src/core/modalities/index.ts finds by the name in `src/core/modalities/<name>/modality.ts`.
+ * the modality, the data its worker jobs take (a type of the modality's own folder, `<name>/data.ts`; it crosses the
+ * thread boundary, so it is registered here, in the protocol) and the names of its own jobs (typed with the others in
+ * ./jobs.ts `JobTypes`). The rest is derived from it: the `Modality` type and the `MODALITIES` list below,
+ * `ModalityData` and `DataOf`, and the registries of the host and worker faces, which src/core/modalities/index.ts
+ * finds by the name in `src/core/modalities/<name>/modality.ts`.
  *
- * A leaf: it imports nothing, so that everything can derive from it without an import cycle (the engine's `Item`
- * names its modality, and the modalities' faces import `Item`: the list of names cannot live above the faces).
+ * Below every module but the data types: it imports only those (leaves themselves), so that everything can derive
+ * from it without an import cycle (the engine's `Item` names its modality, and the modalities' faces import `Item`:
+ * the list of names cannot live above the faces).
  */
-
-export interface ImageData {
-  kind: 'image';
-  /** n × size × size × channels bytes (HWC, 0..255). */
-  pixels: SharedArrayBuffer;
-  n: number;
-  size: number;
-  channels: 1 | 3;
-}
-export interface TextData {
-  kind: 'text';
-  texts: string[];
-}
-export interface AudioData {
-  kind: 'audio';
-  /** n × frames × mels float32 log-mel spectrograms (16 kHz mono clips cropped or padded to one length). */
-  spec: SharedArrayBuffer;
-  n: number;
-  frames: number;
-  mels: number;
-}
 
 declare const contract: unique symbol;
 /** What a modality is to the rest of the code: `D` the data its jobs take, `J` the names of its own jobs. Only a type. */
@@ -39,9 +20,15 @@ const modality = <D extends { kind: string }, J extends string = never>(): Modal
 
 /** The modalities, one line each, in the order the scan, the settings and the status list them. */
 export const MODALITY_CONTRACTS = {
-  image: modality<ImageData, 'decodeImages' | 'finetune' | 'finetuneLogits' | 'studentPlan' | 'calibrateLogits'>(),
-  text: modality<TextData, 'fitText' | 'predictText'>(),
-  audio: modality<AudioData, 'audioFeatures' | 'audioSupervised' | 'fitAudio' | 'predictAudio' | 'audioPreview'>(),
+  image: modality<
+    import('../core/modalities/image/data').ImageData,
+    'decodeImages' | 'finetune' | 'finetuneLogits' | 'studentPlan' | 'calibrateLogits'
+  >(),
+  text: modality<import('../core/modalities/text/data').TextData, 'fitText' | 'predictText'>(),
+  audio: modality<
+    import('../core/modalities/audio/data').AudioData,
+    'audioFeatures' | 'audioSupervised' | 'fitAudio' | 'predictAudio' | 'audioPreview'
+  >(),
 };
 
 type Contracts = typeof MODALITY_CONTRACTS;
@@ -52,6 +39,9 @@ export type Modality = keyof Contracts;
 /** The data each modality's jobs take, by modality. */
 export type ModalityData = { [M in Modality]: ContractOf<M>['data'] };
 export type DataOf<M extends Modality> = ModalityData[M];
+export type ImageData = DataOf<'image'>;
+export type TextData = DataOf<'text'>;
+export type AudioData = DataOf<'audio'>;
 /** The names of the jobs a modality serves itself (all modalities' when `M` is left out). */
 export type OwnJobName<M extends Modality = Modality> = ContractOf<M>['jobs'];
 

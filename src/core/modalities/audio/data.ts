@@ -1,0 +1,12 @@
+/**
+ * What the audio modality's worker jobs take: the items of a pool or folder, read by the host face (`load`) into
+ * memory the workers share. A leaf (imports nothing): src/protocol/modalities.ts registers the modality with it.
+ */
+export interface AudioData {
+  kind: 'audio';
+  /** n × frames × mels float32 log-mel spectrograms (16 kHz mono clips cropped or padded to one length). */
+  spec: SharedArrayBuffer;
+  n: number;
+  frames: number;
+  mels: number;
+}
