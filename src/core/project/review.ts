@@ -11,7 +11,7 @@ import { ProjectError } from './errors';
 import { itemIdProblem, type RecordInput } from '../store';
 import { ensureScanned } from '../store/ensureScanned';
 import { shortId } from '../store/itemId';
-import { averageProbs, findLabelIssues, knnProbs, labelIssues, type IssueFilter } from '../train/confidentLearning';
+import { averageProbs, findLabelIssues, knnProbs, labelIssues, namedIssues, type IssueFilter } from '../train/confidentLearning';
 import type { OwnHead } from '../modalities/types';
 import { modalityContext, poolPlugin, type ProjectContext } from './context';
 import { chooseHead } from './training';
@@ -231,14 +231,7 @@ async function labelErrorsBeyond(
       issues = judge(P2, voters);
     }
   }
-  return issues.map((x) => ({
-    item: rows[x.index].item,
-    label: classes[x.given],
-    predicted: classes[x.predicted],
-    confidence: x.confidence,
-    selfConfidence: x.selfConfidence,
-    score: x.score,
-  }));
+  return namedIssues(issues, rows, classes);
 }
 
 /**

@@ -229,7 +229,12 @@ export function labelIssues(
     given[k] = y;
     for (let j = 0; j < C; j++) P[k * C + j] = probs[r.at * C + j];
   });
-  return findLabelIssues({ probs: P, given, m, nClasses: C, filter }).map((x) => ({
+  return namedIssues(findLabelIssues({ probs: P, given, m, nClasses: C, filter }), rows, classes);
+}
+
+/** Label issues by item and class name: `rows[issue.index].item` is the item of each issue's row. */
+export function namedIssues(issues: readonly LabelIssue[], rows: readonly { item: string }[], classes: readonly string[]): Disagreement[] {
+  return issues.map((x) => ({
     item: rows[x.index].item,
     label: classes[x.given],
     predicted: classes[x.predicted],
