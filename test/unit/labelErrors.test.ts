@@ -202,6 +202,21 @@ test('CLI: disagreements --json lists the flipped labels of a small mail set (it
     const found = d.filter((x) => flipped.has(x.item)).length;
     assert.ok(found >= 3, `found ${found} of the 4 flipped labels: ${JSON.stringify(d)}`);
     assert.ok(found / d.length >= 0.5, `precision ${found}/${d.length}`);
+    // The second pass (the head refitted without the first pass's issues) and another filter: same shape, same finds.
+    const r2 = cli('disagreements', '--json', '--passes', '2', '--filter', 'confident-joint');
+    assert.equal(r2.status, 0, r2.stderr);
+    const d2 = JSON.parse(r2.stdout) as { item: string; label: string; predicted: string; score: number }[];
+    for (const x of d2) assert.ok(truth.has(x.item) && x.label !== x.predicted && x.score >= 0 && x.score <= 1, JSON.stringify(x));
+    const found2 = d2.filter((x) => flipped.has(x.item)).length;
+    assert.ok(found2 >= 3 && found2 / d2.length >= 0.5, `second pass: ${found2} of ${d2.length} found are flipped`);
+    for (const bad of [
+      ['--passes', '3'],
+      ['--filter', 'nonsense'],
+    ]) {
+      const e = cli('disagreements', '--json', ...bad);
+      assert.notEqual(e.status, 0, `${bad.join(' ')} is refused`);
+      assert.match(e.stderr, /--passes must be 1 or 2|--filter must be/);
+    }
   } finally {
     fs.rmSync(ws, { recursive: true, force: true });
     fs.rmSync(path.join(ws, '..', `${path.basename(ws)}-labels.csv`), { force: true });
