@@ -215,7 +215,8 @@ export class Session {
         await this.closeQuickInput();
         await page.keyboard.press('F1');
         await input.waitFor({ state: 'visible', timeout: 5000 });
-        await input.fill(`>${title}`);
+        // A short timeout per try: a palette that closes under us (focus moving after an edit) is retried, not waited on.
+        await input.fill(`>${title}`, { timeout: 5000 });
         const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
         try {
           await row.waitFor({ state: 'visible', timeout: 2000 });
@@ -248,8 +249,13 @@ export class Session {
         .locator('.quick-input-widget')
         .isVisible()
         .catch(() => false)
-    )
+    ) {
       await this.page.keyboard.press('Escape');
+      await this.page
+        .locator('.quick-input-widget')
+        .waitFor({ state: 'hidden', timeout: 2000 })
+        .catch(() => undefined);
+    }
   }
 
   /** Types into the open input box (e.g. Set Classes) and presses Enter. */
