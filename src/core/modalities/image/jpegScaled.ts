@@ -22,57 +22,413 @@ const ZIGZAG = new Uint8Array([
   50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ]);
 
-const LOOKAHEAD = 9;
+/**
+ * Bits looked up at once. Each Huffman table gets tables of 2^FAST entries (Int32, 8 KB each at 11 bits): the symbol
+ * of a code, and (DC, AC) a code together with the value bits that follow it, so most coefficients cost one lookup.
+ */
+const FAST = 11;
+const FAST_MASK = (1 << FAST) - 1;
+/** Zero bits an entropy-coded segment may be read past its end before it counts as truncated (a hang guard too). */
+const MAX_OVERRUN_BYTES = 4096;
 
 interface Huffman {
-  /** (length << 8) | symbol for codes of ≤ LOOKAHEAD bits, 0 when the code is longer. */
-  fast: Uint16Array;
+  /** Canonical decoding of codes longer than FAST bits (T.81 F.2.2.3): per length, the largest code and values' offset. */
   maxcode: Int32Array;
-  mincode: Int32Array;
-  valptr: Int32Array;
+  valoff: Int32Array;
   values: Uint8Array;
+  /** (length << 8) | symbol for codes of ≤ FAST bits, 0 when the code is longer (or not a code). */
+  sym: Int32Array;
+  /** DC tables: (difference << 16) | (code + value bits), 0 when they do not fit in FAST bits. */
+  dc: Int32Array;
   /**
-   * For AC tables: a code and its value bits together in ≤ LOOKAHEAD bits, read in one step:
-   * (value << 16) | (run << 8) | total bits; 0 when they do not fit.
+   * AC tables, one coefficient: (value << 16) | (advance << 5) | (code + value bits), 0 when they do not fit. The
+   * advance is run + 1 for a coefficient, 16 for ZRL and 64 for an end of band (whose "value" is then its run, for
+   * progressive EOBRUN).
    */
-  fastAc: Int32Array;
+  ac: Int32Array;
+  /**
+   * AC tables, built on first use: several coefficients stepped over in one lookup (the codes and value bits that fit
+   * in FAST bits, up to and including an end of block): (jump << 12) | (room << 5) | bits, where room is the positions
+   * they need left in the block (+1 for the end of block) and jump what they advance (64 with an end of block).
+   */
+  skip?: Int32Array;
 }
 
-function buildHuffman(counts: Uint8Array, values: Uint8Array): Huffman {
+function extendBits(raw: number, s: number): number {
+  return raw < 1 << (s - 1) ? raw - (1 << s) + 1 : raw;
+}
+
+function buildHuffman(counts: Uint8Array, values: Uint8Array, isAc: boolean): Huffman {
   const maxcode = new Int32Array(18).fill(-1);
-  const mincode = new Int32Array(17);
-  const valptr = new Int32Array(17);
-  const fast = new Uint16Array(1 << LOOKAHEAD);
+  const valoff = new Int32Array(17);
+  const sym = new Int32Array(1 << FAST);
   let code = 0;
   let k = 0;
   for (let l = 1; l <= 16; l++) {
-    valptr[l] = k;
-    mincode[l] = code;
+    valoff[l] = k - code;
     for (let i = 0; i < counts[l - 1]; i++, k++, code++) {
       if (code >= 1 << l) throw new ItemError('corrupt JPEG: bad Huffman table');
-      if (l <= LOOKAHEAD) {
-        const shift = LOOKAHEAD - l;
-        const base = code << shift;
-        for (let j = 0; j < 1 << shift; j++) fast[base + j] = (l << 8) | values[k];
+      if (l <= FAST) {
+        const shift = FAST - l;
+        sym.fill((l << 8) | values[k], code << shift, (code + 1) << shift);
       }
     }
     maxcode[l] = counts[l - 1] ? code - 1 : -1;
     code <<= 1;
   }
-  maxcode[17] = 0x7fffffff; // sentinel: the slow path stops here
-  const fastAc = new Int32Array(1 << LOOKAHEAD);
-  for (let i = 0; i < 1 << LOOKAHEAD; i++) {
-    const e = fast[i];
+  const dc = new Int32Array(isAc ? 0 : 1 << FAST);
+  const ac = new Int32Array(isAc ? 1 << FAST : 0);
+  for (let i = 0; i < 1 << FAST; i++) {
+    const e = sym[i];
     if (e === 0) continue;
     const len = e >> 8;
     const rs = e & 0xff;
-    const size = rs & 15;
-    if (size === 0 || len + size > LOOKAHEAD) continue;
-    const raw = (i >> (LOOKAHEAD - len - size)) & ((1 << size) - 1);
-    const value = raw < 1 << (size - 1) ? raw - (1 << size) + 1 : raw;
-    fastAc[i] = (value << 16) | ((rs >> 4) << 8) | (len + size);
+    const s = isAc ? rs & 15 : rs;
+    if (len + s > FAST) continue;
+    const value = s === 0 ? 0 : extendBits((i >> (FAST - len - s)) & ((1 << s) - 1), s);
+    if (!isAc) dc[i] = (value << 16) | (len + s);
+    else if (s !== 0) ac[i] = (value << 16) | (((rs >> 4) + 1) << 5) | (len + s);
+    else if (rs >> 4 === 15) ac[i] = (16 << 5) | len;
+    else ac[i] = ((rs >> 4) << 16) | (64 << 5) | len;
   }
-  return { fast, maxcode, mincode, valptr, values, fastAc };
+  return { maxcode, valoff, values, sym, dc, ac };
+}
+
+function buildSkip(h: Huffman): Int32Array {
+  const skip = new Int32Array(1 << FAST);
+  const sym = h.sym;
+  for (let i = 0; i < 1 << FAST; i++) {
+    let used = 0;
+    let adv = 0;
+    let eob = 0;
+    let n = 0;
+    while (used < FAST) {
+      const rem = FAST - used;
+      const e = sym[(i << used) & FAST_MASK];
+      const len = e >> 8;
+      if (e === 0 || len > rem) break;
+      const rs = e & 0xff;
+      const s = rs & 15;
+      if (s === 0 && rs >> 4 !== 15) {
+        used += len;
+        eob = 1;
+        n++;
+        break;
+      }
+      const a = s === 0 ? 16 : (rs >> 4) + 1;
+      if (len + s > rem || adv + a > 64) break;
+      used += len + s;
+      adv += a;
+      n++;
+    }
+    if (n > 0) skip[i] = ((eob ? 64 : adv) << 12) | ((adv + eob) << 5) | used;
+  }
+  return skip;
+}
+
+/** The code at the front of the next 16 bits, of any length: (length << 8) | symbol. */
+function slowDecode(h: Huffman, window16: number): number {
+  const e = h.sym[window16 >>> (16 - FAST)];
+  if (e !== 0) return e;
+  for (let l = FAST + 1; l <= 16; l++) {
+    const code = window16 >>> (16 - l);
+    if (code <= h.maxcode[l]) return (l << 8) | h.values[h.valoff[l] + code];
+  }
+  throw new ItemError('corrupt JPEG: bad Huffman code');
+}
+
+/**
+ * A scan's entropy-coded data without its byte stuffing, cut at its restart markers: segment i is
+ * u[segs[i], segs[i+1]). `next` is the position in the file of the marker after the scan.
+ */
+interface Unstuffed {
+  u: Uint8Array;
+  segs: number[];
+  next: number;
+}
+
+/** Reused between scans and images: the unstuffed data of one scan (at most the rest of the file, plus padding). */
+let scratch = new Uint8Array(0);
+
+function unstuff(d: Uint8Array, start: number): Unstuffed {
+  if (scratch.length < d.length - start + 8) scratch = new Uint8Array(Math.max(d.length - start + 8, scratch.length * 1.5) | 0);
+  const u = scratch;
+  const segs = [0];
+  let o = 0;
+  let p = start;
+  let next = d.length;
+  for (;;) {
+    const q = d.indexOf(0xff, p);
+    const stop = q < 0 ? d.length : q;
+    u.set(d.subarray(p, stop), o);
+    o += stop - p;
+    if (q < 0 || q + 1 >= d.length) break;
+    const m = d[q + 1];
+    if (m === 0) {
+      u[o++] = 0xff;
+      p = q + 2;
+    } else if (m === 0xff) p = q + 1; // a fill byte before a marker
+    else if (m >= 0xd0 && m <= 0xd7) {
+      segs.push(o);
+      p = q + 2;
+    } else {
+      next = q;
+      break;
+    }
+  }
+  segs.push(o);
+  u.fill(0, o, o + 8);
+  return { u, segs, next };
+}
+
+/** Reads the bits of an unstuffed scan, 16 at a time, one restart segment after another. */
+class BitReader {
+  bits = 0;
+  count = 0;
+  pos: number;
+  end: number;
+  seg = 0;
+  readonly u: Uint8Array;
+  readonly segs: number[];
+  constructor(src: Unstuffed) {
+    this.u = src.u;
+    this.segs = src.segs;
+    this.pos = src.segs[0];
+    this.end = src.segs[1];
+  }
+  /** Sixteen more bits (zeros past the segment's end). */
+  fill(): void {
+    const p = this.pos;
+    if (p + 1 < this.end) this.bits = (this.bits << 16) | (this.u[p] << 8) | this.u[p + 1];
+    else {
+      this.bits = (this.bits << 16) | (p < this.end ? this.u[p] << 8 : 0);
+      if (p - this.end > MAX_OVERRUN_BYTES) throw new ItemError('corrupt JPEG (entropy-coded data ends early)');
+    }
+    this.pos = p + 2;
+    this.count += 16;
+  }
+  getBits(n: number): number {
+    if (n === 0) return 0;
+    if (this.count < 16) this.fill();
+    this.count -= n;
+    return (this.bits >>> this.count) & ((1 << n) - 1);
+  }
+  bit(): number {
+    if (this.count < 1) this.fill();
+    this.count--;
+    return (this.bits >>> this.count) & 1;
+  }
+  extend(s: number): number {
+    if (s === 0) return 0;
+    if (s > 16) throw new ItemError('corrupt JPEG: coefficient out of range');
+    return extendBits(this.getBits(s), s);
+  }
+  decode(h: Huffman): number {
+    if (this.count < 16) this.fill();
+    const e = h.sym[(this.bits >>> (this.count - FAST)) & FAST_MASK];
+    if (e !== 0) {
+      this.count -= e >> 8;
+      return e & 0xff;
+    }
+    const r = slowDecode(h, (this.bits >>> (this.count - 16)) & 0xffff);
+    this.count -= r >> 8;
+    return r & 0xff;
+  }
+  /** A DC difference: its size's code and the value bits. */
+  decodeDc(h: Huffman): number {
+    if (this.count < 16) this.fill();
+    const e = h.dc[(this.bits >>> (this.count - FAST)) & FAST_MASK];
+    if (e !== 0) {
+      this.count -= e & 31;
+      return e >> 16;
+    }
+    return this.extend(this.decode(h));
+  }
+  /** Throws when the segment's bits were read well past its end (the data was cut short). */
+  checkEnd(): void {
+    if ((this.pos - this.end) * 8 - this.count > 64) throw new ItemError('truncated JPEG (image data ends early)');
+  }
+  /** At a restart interval: the rest of this segment is dropped, the next one starts. */
+  restart(): void {
+    this.checkEnd();
+    if (++this.seg + 1 >= this.segs.length) throw new ItemError('truncated JPEG (missing restart marker)');
+    this.pos = this.segs[this.seg];
+    this.end = this.segs[this.seg + 1];
+    this.bits = 0;
+    this.count = 0;
+  }
+}
+
+/** The position of the first marker at or after `p` in entropy-coded data (stuffed zeros, fill bytes and RSTn are data). */
+function markerAfter(d: Uint8Array, p: number): number {
+  for (;;) {
+    const q = d.indexOf(0xff, p);
+    if (q < 0 || q + 1 >= d.length) return Math.max(d.length - 1, p);
+    const m = d[q + 1];
+    if (m !== 0 && m !== 0xff && !(m >= 0xd0 && m <= 0xd7)) return q;
+    p = q + 1;
+  }
+}
+
+/** Sixteen bits at the end of a segment: its last byte, then zeros; throws when read far past the end. */
+function tail16(u: Uint8Array, pos: number, end: number): number {
+  if (pos - end > MAX_OVERRUN_BYTES) throw new ItemError('corrupt JPEG (entropy-coded data ends early)');
+  return pos < end ? u[pos] << 8 : 0;
+}
+
+/**
+ * One baseline scan, MCU by MCU, each block straight into its component's plane. The bit buffer lives in locals (no
+ * closure, no per-bit call); a block's coefficients up to its last kept one are decoded with their values, the rest
+ * stepped over several at a time (`Huffman.skip`). An MCU is `slots` blocks: slot i is a block of component
+ * slots[i] at (mx·hm[i] + dx[i], my·vm[i] + dy[i]).
+ */
+function decodeBaselineScan(
+  src: Unstuffed,
+  slots: Component[],
+  hm: Int32Array,
+  vm: Int32Array,
+  dx: Int32Array,
+  dy: Int32Array,
+  perLine: number,
+  total: number,
+  restartInterval: number,
+  qt: Int32Array[],
+  blk: Float32Array,
+  tmp: Float32Array,
+): void {
+  const u = src.u;
+  const segs = src.segs;
+  let seg = 0;
+  let pos = segs[0];
+  let end = segs[1];
+  let bits = 0;
+  let cnt = 0;
+  const nslots = slots.length;
+  for (let mcu = 0; mcu < total; mcu++) {
+    if (restartInterval !== 0 && mcu > 0 && mcu % restartInterval === 0) {
+      if ((pos - end) * 8 - cnt > 64) throw new ItemError('truncated JPEG (image data ends early)');
+      if (++seg + 1 >= segs.length) throw new ItemError('truncated JPEG (missing restart marker)');
+      pos = segs[seg];
+      end = segs[seg + 1];
+      bits = 0;
+      cnt = 0;
+      for (let i = 0; i < nslots; i++) slots[i].pred = 0;
+    }
+    const mx = mcu % perLine;
+    const my = (mcu / perLine) | 0;
+    for (let si = 0; si < nslots; si++) {
+      const c = slots[si];
+      const dcH = c.dcTable!;
+      const acH = c.acTable!;
+      const q = qt[c.tq];
+      // DC: the size's code and the difference's bits, usually one lookup.
+      if (cnt < 16) {
+        bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+        pos += 2;
+        cnt += 16;
+      }
+      let e = dcH.dc[(bits >>> (cnt - FAST)) & FAST_MASK];
+      let diff = 0;
+      if (e !== 0) {
+        cnt -= e & 31;
+        diff = e >> 16;
+      } else {
+        const r = slowDecode(dcH, (bits >>> (cnt - 16)) & 0xffff);
+        cnt -= r >> 8;
+        const s = r & 0xff;
+        if (s > 16) throw new ItemError('corrupt JPEG: coefficient out of range');
+        if (s !== 0) {
+          if (cnt < 16) {
+            bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+            pos += 2;
+            cnt += 16;
+          }
+          cnt -= s;
+          diff = extendBits((bits >>> cnt) & ((1 << s) - 1), s);
+        }
+      }
+      c.pred += diff;
+      blk[0] = c.pred * q[0];
+      // AC up to the last coefficient the scaled IDCT reads: with their values.
+      const acLut = acH.ac;
+      const keep = c.keep;
+      const kmax = c.kmax;
+      let k = 1;
+      while (k < kmax) {
+        if (cnt < 16) {
+          bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+          pos += 2;
+          cnt += 16;
+        }
+        e = acLut[(bits >>> (cnt - FAST)) & FAST_MASK];
+        let v = 0;
+        if (e !== 0) {
+          cnt -= e & 31;
+          k += (e >> 5) & 127;
+          v = e >> 16;
+        } else {
+          const r = slowDecode(acH, (bits >>> (cnt - 16)) & 0xffff);
+          cnt -= r >> 8;
+          const s = r & 15;
+          const run = (r >> 4) & 15;
+          if (s === 0) k += run === 15 ? 16 : 64;
+          else {
+            if (cnt < 16) {
+              bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+              pos += 2;
+              cnt += 16;
+            }
+            cnt -= s;
+            v = extendBits((bits >>> cnt) & ((1 << s) - 1), s);
+            k += run + 1;
+          }
+        }
+        if (keep[k - 1] !== 0) blk[ZIGZAG[k - 1]] = v * q[k - 1];
+      }
+      // The rest of the block: decoded only to be stepped over, several codes per lookup.
+      if (k < 64) {
+        const skip = acH.skip ?? (acH.skip = buildSkip(acH));
+        while (k < 64) {
+          if (cnt < 16) {
+            bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+            pos += 2;
+            cnt += 16;
+          }
+          const i = (bits >>> (cnt - FAST)) & FAST_MASK;
+          e = skip[i];
+          if (e !== 0 && k + ((e >> 5) & 127) <= 64) {
+            cnt -= e & 31;
+            k += e >> 12;
+            continue;
+          }
+          e = acLut[i];
+          if (e !== 0) {
+            cnt -= e & 31;
+            k += (e >> 5) & 127;
+            continue;
+          }
+          const r = slowDecode(acH, (bits >>> (cnt - 16)) & 0xffff);
+          cnt -= r >> 8;
+          const s = r & 15;
+          const run = (r >> 4) & 15;
+          if (s === 0) k += run === 15 ? 16 : 64;
+          else {
+            if (cnt < 16) {
+              bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+              pos += 2;
+              cnt += 16;
+            }
+            cnt -= s;
+            k += run + 1;
+          }
+        }
+      }
+      idctBlock(c, blk, tmp, mx * hm[si] + dx[si], my * vm[si] + dy[si]);
+      const kl = c.keepList;
+      for (let j = 0; j < kl.length; j++) blk[ZIGZAG[kl[j]]] = 0;
+    }
+  }
+  if ((pos - end) * 8 - cnt > 64) throw new ItemError('truncated JPEG (image data ends early)');
 }
 
 interface Component {
@@ -104,8 +460,10 @@ interface Component {
   dcTable?: Huffman;
   acTable?: Huffman;
   pred: number;
-  /** Per zigzag index: whether this coefficient feeds the scaled IDCT. */
+  /** Per zigzag index: whether this coefficient feeds the scaled IDCT (128 entries, zero past 63). */
   keep: Uint8Array;
+  /** One past the last zigzag index kept: the baseline decoder decodes values below it and steps over the rest. */
+  kmax: number;
   /** The zigzag indices kept, in order. */
   keepList: Uint8Array;
 }
@@ -118,100 +476,6 @@ for (const n of [1, 2, 4, 8]) {
     for (let k = 0; k < n; k++) t[m * 8 + k] = (k === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * m + 1) * k * Math.PI) / (2 * n));
   }
   IDCT_TABLES[n] = t;
-}
-
-class Reader {
-  pos: number;
-  bits = 0;
-  count = 0;
-  /** Zero bytes fed after a marker or the end of the data; many of them means the scan's data ended early. */
-  padding = 0;
-  constructor(
-    readonly data: Uint8Array,
-    start: number,
-  ) {
-    this.pos = start;
-  }
-  fill(): void {
-    const d = this.data;
-    while (this.count <= 24) {
-      let byte = 0;
-      if (this.padding === 0 && this.pos < d.length) {
-        byte = d[this.pos];
-        if (byte === 0xff) {
-          const next = d[this.pos + 1];
-          if (next === 0) this.pos += 2;
-          else if (next === 0xff) {
-            this.pos++; // a fill byte before a marker
-            continue;
-          } else {
-            byte = 0;
-            this.padding = 1;
-          }
-        } else this.pos++;
-      } else if (++this.padding > 4096) throw new ItemError('corrupt JPEG (entropy-coded data ends early)');
-      this.bits = (this.bits << 8) | byte;
-      this.count += 8;
-    }
-  }
-  getBits(n: number): number {
-    if (n === 0) return 0;
-    if (this.count < n) this.fill();
-    this.count -= n;
-    return (this.bits >>> this.count) & ((1 << n) - 1);
-  }
-  bit(): number {
-    if (this.count < 1) this.fill();
-    this.count--;
-    return (this.bits >>> this.count) & 1;
-  }
-  decode(h: Huffman): number {
-    if (this.count < 16) this.fill();
-    const e = h.fast[(this.bits >>> (this.count - LOOKAHEAD)) & ((1 << LOOKAHEAD) - 1)];
-    if (e !== 0) {
-      this.count -= e >> 8;
-      return e & 0xff;
-    }
-    let l = LOOKAHEAD + 1;
-    let code = (this.bits >>> (this.count - l)) & ((1 << l) - 1);
-    while (code > h.maxcode[l]) {
-      l++;
-      if (l > 16) throw new ItemError('corrupt JPEG: bad Huffman code');
-      code = (this.bits >>> (this.count - l)) & ((1 << l) - 1);
-    }
-    this.count -= l;
-    return h.values[h.valptr[l] + code - h.mincode[l]];
-  }
-  skip(n: number): void {
-    if (this.count < n) this.fill();
-    this.count -= n;
-  }
-  extend(s: number): number {
-    if (s === 0) return 0;
-    if (s > 16) throw new ItemError('corrupt JPEG: coefficient out of range');
-    const v = this.getBits(s);
-    return v < 1 << (s - 1) ? v - (1 << s) + 1 : v;
-  }
-  /** At a restart interval: drop the buffered bits and step over the RSTn marker. */
-  restart(): void {
-    this.bits = 0;
-    this.count = 0;
-    this.padding = 0;
-    const d = this.data;
-    while (this.pos + 1 < d.length && !(d[this.pos] === 0xff && d[this.pos + 1] >= 0xd0 && d[this.pos + 1] <= 0xd7)) this.pos++;
-    if (this.pos + 1 >= d.length) throw new ItemError('truncated JPEG (missing restart marker)');
-    this.pos += 2;
-  }
-  /** After a scan: the position of the next marker. */
-  nextMarker(): number {
-    return markerAfter(this.data, this.pos);
-  }
-}
-
-/** The position of the first marker at or after `p` in entropy-coded data (stuffed zeros, fill bytes and RSTn are data). */
-function markerAfter(d: Uint8Array, p: number): number {
-  while (p + 1 < d.length && !(d[p] === 0xff && d[p + 1] !== 0 && !(d[p + 1] >= 0xd0 && d[p + 1] <= 0xd7) && d[p + 1] !== 0xff)) p++;
-  return p;
 }
 
 /** One scan header of a progressive JPEG: its component ids and spectral band. */
@@ -318,47 +582,11 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
   const blk = new Float32Array(64);
   const tmp = new Float32Array(64);
 
-  const decodeBaselineBlock = (r: Reader, c: Component, bx: number, by: number) => {
-    const t = r.decode(c.dcTable!);
-    c.pred += r.extend(t);
-    const q = qt[c.tq];
-    const keep = c.keep;
-    blk[0] = c.pred * q[0];
-    const ac = c.acTable!;
-    const fastAc = ac.fastAc;
-    for (let k = 1; k < 64;) {
-      if (r.count < 16) r.fill();
-      const f = fastAc[(r.bits >>> (r.count - LOOKAHEAD)) & ((1 << LOOKAHEAD) - 1)];
-      if (f !== 0) {
-        r.count -= f & 0xff;
-        k += (f >> 8) & 0xff;
-        if (k < 64 && keep[k]) blk[ZIGZAG[k]] = (f >> 16) * q[k];
-        k++;
-        continue;
-      }
-      const rs = r.decode(ac);
-      const s = rs & 15;
-      const run = rs >> 4;
-      if (s === 0) {
-        if (run !== 15) break;
-        k += 16;
-        continue;
-      }
-      k += run;
-      if (k < 64 && keep[k]) blk[ZIGZAG[k]] = r.extend(s) * q[k];
-      else r.skip(s);
-      k++;
-    }
-    idctBlock(c, blk, tmp, bx, by);
-    const kl = c.keepList;
-    for (let i = 0; i < kl.length; i++) blk[ZIGZAG[kl[i]]] = 0;
-  };
-
-  const decodeProgressiveBlock = (r: Reader, c: Component, off: number, ss: number, se: number, ah: number, al: number) => {
+  const decodeProgressiveBlock = (r: BitReader, c: Component, off: number, ss: number, se: number, ah: number, al: number) => {
     const co = c.coefs!;
     if (ss === 0) {
       if (ah === 0) {
-        c.pred += r.extend(r.decode(c.dcTable!));
+        c.pred += r.decodeDc(c.dcTable!);
         co[off] = c.pred * (1 << al);
       } else if (r.bit()) co[off] |= 1 << al;
       return;
@@ -369,22 +597,41 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
         eobrun--;
         return;
       }
+      const lut = ac.ac;
       for (let k = ss; k <= se;) {
-        const rs = r.decode(ac);
-        const s = rs & 15;
-        const run = rs >> 4;
-        if (s === 0) {
-          if (run < 15) {
-            eobrun = (1 << run) - 1 + r.getBits(run);
-            break;
+        // A code and its value bits in one lookup when they fit (advance: run + 1, 16 for ZRL, 64 for EOBn).
+        if (r.count < 16) r.fill();
+        const e = lut[(r.bits >>> (r.count - FAST)) & FAST_MASK];
+        let adv: number;
+        let v: number;
+        if (e !== 0) {
+          r.count -= e & 31;
+          adv = (e >> 5) & 127;
+          v = e >> 16;
+        } else {
+          const rs = r.decode(ac);
+          const s = rs & 15;
+          const run = rs >> 4;
+          if (s !== 0) {
+            adv = run + 1;
+            v = r.extend(s);
+          } else if (run < 15) {
+            adv = 64;
+            v = run;
+          } else {
+            adv = 16;
+            v = 0;
           }
-          k += 16;
-          continue;
         }
-        k += run;
-        if (k > 63) throw new ItemError('corrupt JPEG: coefficient index out of range');
-        co[off + k] = r.extend(s) * (1 << al);
-        k++;
+        if (adv === 64) {
+          eobrun = (1 << v) - 1 + r.getBits(v);
+          break;
+        }
+        if (v !== 0) {
+          if (k + adv - 1 > 63) throw new ItemError('corrupt JPEG: coefficient index out of range');
+          co[off + k + adv - 1] = v * (1 << al);
+        }
+        k += adv;
       }
       return;
     }
@@ -459,7 +706,7 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
         let total = 0;
         for (let k = 0; k < 16; k++) total += counts[k];
         if (i + 17 + total > end) throw new ItemError('corrupt JPEG: Huffman table overruns its segment');
-        const h = buildHuffman(counts, d.subarray(i + 17, i + 17 + total));
+        const h = buildHuffman(counts, d.subarray(i + 17, i + 17 + total), tc !== 0);
         (tc === 0 ? dcTables : acTables)[th] = h;
         i += 17 + total;
       }
@@ -496,7 +743,8 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
           plane: new Uint8Array(0),
           planeWidth: 0,
           pred: 0,
-          keep: new Uint8Array(64),
+          keep: new Uint8Array(128),
+          kmax: 1,
           keepList: new Uint8Array(0),
           stride: 64,
           decoded: new Uint8Array(64).fill(1),
@@ -520,6 +768,7 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
         c.plane = new Uint8Array(c.planeWidth * c.bpc * c.ny);
         for (let k = 0; k < 64; k++) c.keep[k] = ZIGZAG[k] >> 3 < c.ny && (ZIGZAG[k] & 7) < c.nx ? 1 : 0;
         c.keepList = Uint8Array.from({ length: 64 }, (_, k) => k).filter((k) => c.keep[k] === 1);
+        c.kmax = c.keepList[c.keepList.length - 1] + 1;
       }
       if (progressive) {
         // Decode only the scans whose bands reach a kept coefficient (closed over shared bands, since a refinement
@@ -529,7 +778,7 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
         for (const c of comps) {
           if (bands) {
             const mine = bands.filter((b) => b.ids.includes(c.id) && b.ss <= b.se && b.se < 64);
-            c.decoded = Uint8Array.from(c.keep);
+            c.decoded = c.keep.slice(0, 64);
             for (let grew = true; grew;) {
               grew = false;
               for (const b of mine) {
@@ -576,10 +825,35 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
         continue;
       }
       if (progressive && scomps.some((c) => se >= c.stride)) throw new ItemError('corrupt JPEG: a scan not announced by the scan headers');
-      eobrun = 0;
-      const r = new Reader(d, end);
+      const src = unstuff(d, end);
       const single = ns === 1;
       const total = single ? scomps[0].realBpl * scomps[0].realBpc : mcusPerLine * mcusPerColumn;
+      if (!progressive) {
+        // The MCU's blocks in order: a lone component's scan is not interleaved (one block per MCU, its real width).
+        const slots: Component[] = [];
+        const hm: number[] = [];
+        const vm: number[] = [];
+        const dx: number[] = [];
+        const dy: number[] = [];
+        for (const c of scomps) {
+          for (let v = 0; v < (single ? 1 : c.v); v++) {
+            for (let h = 0; h < (single ? 1 : c.h); h++) {
+              slots.push(c);
+              hm.push(single ? 1 : c.h);
+              vm.push(single ? 1 : c.v);
+              dx.push(h);
+              dy.push(v);
+            }
+          }
+        }
+        const perLine = single ? scomps[0].realBpl : mcusPerLine;
+        const i32 = (a: number[]) => Int32Array.from(a);
+        decodeBaselineScan(src, slots, i32(hm), i32(vm), i32(dx), i32(dy), perLine, total, restartInterval, qt, blk, tmp);
+        p = src.next;
+        continue;
+      }
+      eobrun = 0;
+      const r = new BitReader(src);
       for (let mcu = 0; mcu < total; mcu++) {
         if (restartInterval && mcu > 0 && mcu % restartInterval === 0) {
           r.restart();
@@ -590,26 +864,19 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
           const c = scomps[0];
           const bx = mcu % c.realBpl;
           const by = (mcu / c.realBpl) | 0;
-          if (progressive) decodeProgressiveBlock(r, c, (by * c.bpl + bx) * c.stride, ss, se, ah, al);
-          else decodeBaselineBlock(r, c, bx, by);
+          decodeProgressiveBlock(r, c, (by * c.bpl + bx) * c.stride, ss, se, ah, al);
         } else {
           const mx = mcu % mcusPerLine;
           const my = (mcu / mcusPerLine) | 0;
           for (const c of scomps) {
             for (let v = 0; v < c.v; v++) {
-              for (let h = 0; h < c.h; h++) {
-                const bx = mx * c.h + h;
-                const by = my * c.v + v;
-                if (progressive) decodeProgressiveBlock(r, c, (by * c.bpl + bx) * c.stride, ss, se, ah, al);
-                else decodeBaselineBlock(r, c, bx, by);
-              }
+              for (let h = 0; h < c.h; h++) decodeProgressiveBlock(r, c, ((my * c.v + v) * c.bpl + mx * c.h + h) * c.stride, ss, se, ah, al);
             }
           }
         }
       }
-      // Zero bits fed past the scan's data and consumed: a valid scan ends within its own bytes.
-      if (r.padding * 8 - r.count > 64) throw new ItemError('truncated JPEG (image data ends early)');
-      p = r.nextMarker();
+      r.checkEnd();
+      p = src.next;
       continue;
     }
     p = end;
