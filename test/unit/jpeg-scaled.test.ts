@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as jpeg from 'jpeg-js';
@@ -180,4 +181,49 @@ test('progressive JPEGs at 1/8: the scans of coefficients the scaled IDCT never 
       assert.deepEqual(decodeJpegScaled(lumaOnly, 1)?.data, decodeJpegScaled(buf, 1)?.data, f);
     }
   }
+});
+
+/**
+ * The first 16 hex digits of the SHA-256 of decodeJpegScaled's pixels for each fixture at 1/8, 1/4 and 1/2, as
+ * session 7's decoder produced them (its Huffman decoding bit by bit and 9-bit tables; the code is kept as
+ * research/speed/jpegScaledS7.ts, whose jpegSpeed.ts compares the two on any file). The table-driven decoder must give
+ * the same bytes: the entropy decoding changed, not the arithmetic.
+ */
+const SESSION7: Record<string, [string, string, string]> = {
+  'adobe-rgb.jpg': ['c409546e5ba7e3ec', '27aacacad980c8e7', 'b12c3ac6b25b340d'],
+  'baseline-420.jpg': ['ca7a43d58fdd5cbe', 'efc8b607f2702386', 'b5e2804eebd22edf'],
+  'baseline-422-restart.jpg': ['24a0d304590da1fd', 'c4f5bd5568efc08d', '38d81f1b18ec2357'],
+  'baseline-440.jpg': ['32b04517a97a2cfa', 'a04e0eff02c377a9', '354196efac522770'],
+  'baseline-444-restart3.jpg': ['44eda044e09e96e0', '8c5e24fd3d3b5232', '18369cdf08c5d016'],
+  'gray-progressive.jpg': ['46e231c9bb67905b', '4c991f74b5cf4a9e', '54a8a4ef209f1728'],
+  'gray-restart.jpg': ['46e231c9bb67905b', '4c991f74b5cf4a9e', '54a8a4ef209f1728'],
+  'gray.jpg': ['46e231c9bb67905b', '4c991f74b5cf4a9e', '54a8a4ef209f1728'],
+  'progressive-420-restart.jpg': ['ca7a43d58fdd5cbe', 'efc8b607f2702386', 'b5e2804eebd22edf'],
+  'progressive-420.jpg': ['ca7a43d58fdd5cbe', 'efc8b607f2702386', 'b5e2804eebd22edf'],
+  'progressive-444-restart.jpg': ['44eda044e09e96e0', '8c5e24fd3d3b5232', '18369cdf08c5d016'],
+};
+
+test("the table-driven decoder's pixels are bit-identical to session 7's on every fixture (1/8, 1/4, 1/2)", () => {
+  assert.deepEqual([...KINDS].sort(), Object.keys(SESSION7).sort(), 'every fixture has its reference');
+  // What the fixtures exercise: restart intervals (DRI), byte stuffing (0xFF00 in the scans), progressive frames.
+  const bufs = KINDS.map((f) => fs.readFileSync(path.join(FIXTURES, f)));
+  const has = (b: Buffer, bytes: number[]) => b.indexOf(Buffer.from(bytes)) >= 0;
+  assert.ok(bufs.filter((b) => has(b, [0xff, 0xdd])).length >= 4, 'restart intervals');
+  assert.ok(bufs.filter((b) => has(b, [0xff, 0xdd]) && has(b, [0xff, 0xc2])).length >= 2, 'progressive with restarts');
+  assert.ok(bufs.every((b) => has(b.subarray(b.indexOf(Buffer.from([0xff, 0xda]))), [0xff, 0x00])), 'stuffed bytes in the scans');
+  for (const [i, f] of KINDS.entries()) {
+    for (const [j, n] of ([1, 2, 4] as const).entries()) {
+      const img = decodeJpegScaled(bufs[i], n);
+      assert.ok(img, `${f} at ${n}/8`);
+      const h = createHash('sha256').update(img.data).digest('hex').slice(0, 16);
+      assert.equal(h, SESSION7[f][j], `${f} at ${n}/8`);
+    }
+  }
+});
+
+test('a CMYK JPEG is left to the full decoder (undefined), which still reads it', () => {
+  const buf = fs.readFileSync(path.join(FIXTURES, 'unsupported', 'cmyk.jpg'));
+  assert.equal(decodeJpegScaled(buf, 1), undefined);
+  const img = decodeImage(buf, 'cmyk.jpg', { minSize: 16 });
+  assert.deepEqual([img.width, img.height, img.channels], [131, 97, 3]);
 });
