@@ -167,7 +167,8 @@ function unstuff(d: Uint8Array, start: number): Unstuffed {
     if (m === 0) {
       u[o++] = 0xff;
       p = q + 2;
-    } else if (m === 0xff) p = q + 1; // a fill byte before a marker
+    } else if (m === 0xff)
+      p = q + 1; // a fill byte before a marker
     else if (m >= 0xd0 && m <= 0xd7) {
       segs.push(o);
       p = q + 2;
@@ -181,82 +182,18 @@ function unstuff(d: Uint8Array, start: number): Unstuffed {
   return { u, segs, next };
 }
 
-/** Reads the bits of an unstuffed scan, 16 at a time, one restart segment after another. */
-class BitReader {
-  bits = 0;
-  count = 0;
-  pos: number;
-  end: number;
-  seg = 0;
-  readonly u: Uint8Array;
-  readonly segs: number[];
-  constructor(src: Unstuffed) {
-    this.u = src.u;
-    this.segs = src.segs;
-    this.pos = src.segs[0];
-    this.end = src.segs[1];
-  }
-  /** Sixteen more bits (zeros past the segment's end). */
-  fill(): void {
-    const p = this.pos;
-    if (p + 1 < this.end) this.bits = (this.bits << 16) | (this.u[p] << 8) | this.u[p + 1];
-    else {
-      this.bits = (this.bits << 16) | (p < this.end ? this.u[p] << 8 : 0);
-      if (p - this.end > MAX_OVERRUN_BYTES) throw new ItemError('corrupt JPEG (entropy-coded data ends early)');
-    }
-    this.pos = p + 2;
-    this.count += 16;
-  }
-  getBits(n: number): number {
-    if (n === 0) return 0;
-    if (this.count < 16) this.fill();
-    this.count -= n;
-    return (this.bits >>> this.count) & ((1 << n) - 1);
-  }
-  bit(): number {
-    if (this.count < 1) this.fill();
-    this.count--;
-    return (this.bits >>> this.count) & 1;
-  }
-  extend(s: number): number {
-    if (s === 0) return 0;
-    if (s > 16) throw new ItemError('corrupt JPEG: coefficient out of range');
-    return extendBits(this.getBits(s), s);
-  }
-  decode(h: Huffman): number {
-    if (this.count < 16) this.fill();
-    const e = h.sym[(this.bits >>> (this.count - FAST)) & FAST_MASK];
-    if (e !== 0) {
-      this.count -= e >> 8;
-      return e & 0xff;
-    }
-    const r = slowDecode(h, (this.bits >>> (this.count - 16)) & 0xffff);
-    this.count -= r >> 8;
-    return r & 0xff;
-  }
-  /** A DC difference: its size's code and the value bits. */
-  decodeDc(h: Huffman): number {
-    if (this.count < 16) this.fill();
-    const e = h.dc[(this.bits >>> (this.count - FAST)) & FAST_MASK];
-    if (e !== 0) {
-      this.count -= e & 31;
-      return e >> 16;
-    }
-    return this.extend(this.decode(h));
-  }
-  /** Throws when the segment's bits were read well past its end (the data was cut short). */
-  checkEnd(): void {
-    if ((this.pos - this.end) * 8 - this.count > 64) throw new ItemError('truncated JPEG (image data ends early)');
-  }
-  /** At a restart interval: the rest of this segment is dropped, the next one starts. */
-  restart(): void {
-    this.checkEnd();
-    if (++this.seg + 1 >= this.segs.length) throw new ItemError('truncated JPEG (missing restart marker)');
-    this.pos = this.segs[this.seg];
-    this.end = this.segs[this.seg + 1];
-    this.bits = 0;
-    this.count = 0;
-  }
+/**
+ * Progressive images' coefficients, zeroed, reused from one image to the next up to COEF_POOL_MAX values (a 12 MP
+ * 4:2:0 photo at 1/8 needs 6.2 M): allocating and faulting in ~12 MB per photo cost more than decoding its DC scan.
+ */
+const COEF_POOL_MAX = 24 << 20;
+let coefPool = new Int16Array(0);
+
+function coefficientStore(n: number): Int16Array {
+  if (n > COEF_POOL_MAX) return new Int16Array(n);
+  if (coefPool.length < n) coefPool = new Int16Array(n);
+  else coefPool.fill(0, 0, n);
+  return coefPool;
 }
 
 /** The position of the first marker at or after `p` in entropy-coded data (stuffed zeros, fill bytes and RSTn are data). */
@@ -431,6 +368,237 @@ function decodeBaselineScan(
   if ((pos - end) * 8 - cnt > 64) throw new ItemError('truncated JPEG (image data ends early)');
 }
 
+/**
+ * One progressive scan (T.81 G.1.2: DC first and refinement, AC first and refinement), MCU by MCU into the components'
+ * coefficient arrays, with the bit buffer in locals like decodeBaselineScan (same slots).
+ */
+function decodeProgressiveScan(
+  src: Unstuffed,
+  slots: Component[],
+  hm: Int32Array,
+  vm: Int32Array,
+  dx: Int32Array,
+  dy: Int32Array,
+  perLine: number,
+  total: number,
+  restartInterval: number,
+  ss: number,
+  se: number,
+  ah: number,
+  al: number,
+): void {
+  const u = src.u;
+  const segs = src.segs;
+  let seg = 0;
+  let pos = segs[0];
+  let end = segs[1];
+  let bits = 0;
+  let cnt = 0;
+  let eobrun = 0;
+  const nslots = slots.length;
+  const p1 = 1 << al;
+  const m1 = -1 << al;
+  for (let mcu = 0; mcu < total; mcu++) {
+    if (restartInterval !== 0 && mcu > 0 && mcu % restartInterval === 0) {
+      if ((pos - end) * 8 - cnt > 64) throw new ItemError('truncated JPEG (image data ends early)');
+      if (++seg + 1 >= segs.length) throw new ItemError('truncated JPEG (missing restart marker)');
+      pos = segs[seg];
+      end = segs[seg + 1];
+      bits = 0;
+      cnt = 0;
+      eobrun = 0;
+      for (let i = 0; i < nslots; i++) slots[i].pred = 0;
+    }
+    const mx = mcu % perLine;
+    const my = (mcu / perLine) | 0;
+    for (let si = 0; si < nslots; si++) {
+      const c = slots[si];
+      const co = c.coefs!;
+      const off = ((my * vm[si] + dy[si]) * c.bpl + mx * hm[si] + dx[si]) * c.stride;
+      if (ss === 0) {
+        if (ah === 0) {
+          // DC first: the difference's size code and bits, usually one lookup.
+          const dcH = c.dcTable!;
+          if (cnt < 16) {
+            bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+            pos += 2;
+            cnt += 16;
+          }
+          const e = dcH.dc[(bits >>> (cnt - FAST)) & FAST_MASK];
+          let diff = 0;
+          if (e !== 0) {
+            cnt -= e & 31;
+            diff = e >> 16;
+          } else {
+            const r = slowDecode(dcH, (bits >>> (cnt - 16)) & 0xffff);
+            cnt -= r >> 8;
+            const s = r & 0xff;
+            if (s > 16) throw new ItemError('corrupt JPEG: coefficient out of range');
+            if (s !== 0) {
+              if (cnt < 16) {
+                bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+                pos += 2;
+                cnt += 16;
+              }
+              cnt -= s;
+              diff = extendBits((bits >>> cnt) & ((1 << s) - 1), s);
+            }
+          }
+          c.pred += diff;
+          co[off] = c.pred * p1;
+        } else {
+          // DC refinement: one bit.
+          if (cnt < 16) {
+            bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+            pos += 2;
+            cnt += 16;
+          }
+          cnt--;
+          if ((bits >>> cnt) & 1) co[off] |= p1;
+        }
+        continue;
+      }
+      const acH = c.acTable!;
+      if (ah === 0) {
+        // AC first: a code and its value bits in one lookup when they fit (advance: run + 1, 16 for ZRL, 64 for EOBn).
+        if (eobrun > 0) {
+          eobrun--;
+          continue;
+        }
+        const lut = acH.ac;
+        for (let k = ss; k <= se;) {
+          if (cnt < 16) {
+            bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+            pos += 2;
+            cnt += 16;
+          }
+          const e = lut[(bits >>> (cnt - FAST)) & FAST_MASK];
+          let adv: number;
+          let v: number;
+          if (e !== 0) {
+            cnt -= e & 31;
+            adv = (e >> 5) & 127;
+            v = e >> 16;
+          } else {
+            const r = slowDecode(acH, (bits >>> (cnt - 16)) & 0xffff);
+            cnt -= r >> 8;
+            const s = r & 15;
+            const run = (r >> 4) & 15;
+            if (s !== 0) {
+              if (cnt < 16) {
+                bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+                pos += 2;
+                cnt += 16;
+              }
+              cnt -= s;
+              v = extendBits((bits >>> cnt) & ((1 << s) - 1), s);
+              adv = run + 1;
+            } else if (run < 15) {
+              adv = 64;
+              v = run;
+            } else {
+              adv = 16;
+              v = 0;
+            }
+          }
+          if (adv === 64) {
+            let extra = 0;
+            if (v !== 0) {
+              if (cnt < 16) {
+                bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+                pos += 2;
+                cnt += 16;
+              }
+              cnt -= v;
+              extra = (bits >>> cnt) & ((1 << v) - 1);
+            }
+            eobrun = (1 << v) - 1 + extra;
+            break;
+          }
+          if (v !== 0) {
+            if (k + adv - 1 > 63) throw new ItemError('corrupt JPEG: coefficient index out of range');
+            co[off + k + adv - 1] = v * p1;
+          }
+          k += adv;
+        }
+        continue;
+      }
+      // AC refinement (T.81 G.1.2.3): correction bits for the coefficients already nonzero, new ones of ±1.
+      let k = ss;
+      if (eobrun === 0) {
+        const sym = acH.sym;
+        for (; k <= se; k++) {
+          if (cnt < 16) {
+            bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+            pos += 2;
+            cnt += 16;
+          }
+          let e = sym[(bits >>> (cnt - FAST)) & FAST_MASK];
+          if (e === 0) e = slowDecode(acH, (bits >>> (cnt - 16)) & 0xffff);
+          cnt -= e >> 8;
+          let run = (e >> 4) & 15;
+          let s = e & 15;
+          if (s !== 0) {
+            if (s !== 1) throw new ItemError('corrupt JPEG: bad refinement coefficient');
+            if (cnt < 16) {
+              bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+              pos += 2;
+              cnt += 16;
+            }
+            cnt--;
+            s = (bits >>> cnt) & 1 ? p1 : m1;
+          } else if (run !== 15) {
+            let extra = 0;
+            if (run !== 0) {
+              if (cnt < 16) {
+                bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+                pos += 2;
+                cnt += 16;
+              }
+              cnt -= run;
+              extra = (bits >>> cnt) & ((1 << run) - 1);
+            }
+            eobrun = (1 << run) + extra;
+            break;
+          }
+          while (k <= se) {
+            const i = off + k;
+            const x = co[i];
+            if (x !== 0) {
+              if (cnt < 16) {
+                bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+                pos += 2;
+                cnt += 16;
+              }
+              cnt--;
+              if ((bits >>> cnt) & 1 && (x & p1) === 0) co[i] = x + (x >= 0 ? p1 : m1);
+            } else if (--run < 0) break;
+            k++;
+          }
+          if (s !== 0 && k <= se) co[off + k] = s;
+        }
+      }
+      if (eobrun > 0) {
+        for (; k <= se; k++) {
+          const i = off + k;
+          const x = co[i];
+          if (x !== 0) {
+            if (cnt < 16) {
+              bits = (bits << 16) | (pos + 1 < end ? (u[pos] << 8) | u[pos + 1] : tail16(u, pos, end));
+              pos += 2;
+              cnt += 16;
+            }
+            cnt--;
+            if ((bits >>> cnt) & 1 && (x & p1) === 0) co[i] = x + (x >= 0 ? p1 : m1);
+          }
+        }
+        eobrun--;
+      }
+    }
+  }
+  if ((pos - end) * 8 - cnt > 64) throw new ItemError('truncated JPEG (image data ends early)');
+}
+
 interface Component {
   id: number;
   h: number;
@@ -578,97 +746,8 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
   let adobeTransform = -1;
   let mcusPerLine = 0;
   let mcusPerColumn = 0;
-  let eobrun = 0;
   const blk = new Float32Array(64);
   const tmp = new Float32Array(64);
-
-  const decodeProgressiveBlock = (r: BitReader, c: Component, off: number, ss: number, se: number, ah: number, al: number) => {
-    const co = c.coefs!;
-    if (ss === 0) {
-      if (ah === 0) {
-        c.pred += r.decodeDc(c.dcTable!);
-        co[off] = c.pred * (1 << al);
-      } else if (r.bit()) co[off] |= 1 << al;
-      return;
-    }
-    const ac = c.acTable!;
-    if (ah === 0) {
-      if (eobrun > 0) {
-        eobrun--;
-        return;
-      }
-      const lut = ac.ac;
-      for (let k = ss; k <= se;) {
-        // A code and its value bits in one lookup when they fit (advance: run + 1, 16 for ZRL, 64 for EOBn).
-        if (r.count < 16) r.fill();
-        const e = lut[(r.bits >>> (r.count - FAST)) & FAST_MASK];
-        let adv: number;
-        let v: number;
-        if (e !== 0) {
-          r.count -= e & 31;
-          adv = (e >> 5) & 127;
-          v = e >> 16;
-        } else {
-          const rs = r.decode(ac);
-          const s = rs & 15;
-          const run = rs >> 4;
-          if (s !== 0) {
-            adv = run + 1;
-            v = r.extend(s);
-          } else if (run < 15) {
-            adv = 64;
-            v = run;
-          } else {
-            adv = 16;
-            v = 0;
-          }
-        }
-        if (adv === 64) {
-          eobrun = (1 << v) - 1 + r.getBits(v);
-          break;
-        }
-        if (v !== 0) {
-          if (k + adv - 1 > 63) throw new ItemError('corrupt JPEG: coefficient index out of range');
-          co[off + k + adv - 1] = v * (1 << al);
-        }
-        k += adv;
-      }
-      return;
-    }
-    // AC refinement (T.81 G.1.2.3).
-    const p1 = 1 << al;
-    const m1 = -1 << al;
-    let k = ss;
-    if (eobrun === 0) {
-      for (; k <= se; k++) {
-        const rs = r.decode(ac);
-        let run = rs >> 4;
-        let s = rs & 15;
-        if (s !== 0) {
-          if (s !== 1) throw new ItemError('corrupt JPEG: bad refinement coefficient');
-          s = r.bit() ? p1 : m1;
-        } else if (run !== 15) {
-          eobrun = (1 << run) + r.getBits(run);
-          break;
-        }
-        while (k <= se) {
-          const i = off + k;
-          if (co[i] !== 0) {
-            if (r.bit() && (co[i] & p1) === 0) co[i] += co[i] >= 0 ? p1 : m1;
-          } else if (--run < 0) break;
-          k++;
-        }
-        if (s !== 0 && k <= se) co[off + k] = s;
-      }
-    }
-    if (eobrun > 0) {
-      for (; k <= se; k++) {
-        const i = off + k;
-        if (co[i] !== 0 && r.bit() && (co[i] & p1) === 0) co[i] += co[i] >= 0 ? p1 : m1;
-      }
-      eobrun--;
-    }
-  };
 
   let p = 2;
   for (;;) {
@@ -789,8 +868,10 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
             }
           }
           c.stride = c.decoded.lastIndexOf(1) + 1;
-          c.coefs = new Int16Array(c.bpl * c.bpc * c.stride);
         }
+        const store = coefficientStore(comps.reduce((a, c) => a + c.bpl * c.bpc * c.stride, 0));
+        for (let i = 0, at = 0; i < comps.length; at += comps[i].bpl * comps[i].bpc * comps[i].stride, i++)
+          comps[i].coefs = store.subarray(at, at + comps[i].bpl * comps[i].bpc * comps[i].stride);
       }
     } else if (m === 0xda) {
       if (!frame) throw new ItemError('corrupt JPEG: image data before the frame header');
@@ -828,54 +909,28 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
       const src = unstuff(d, end);
       const single = ns === 1;
       const total = single ? scomps[0].realBpl * scomps[0].realBpc : mcusPerLine * mcusPerColumn;
-      if (!progressive) {
-        // The MCU's blocks in order: a lone component's scan is not interleaved (one block per MCU, its real width).
-        const slots: Component[] = [];
-        const hm: number[] = [];
-        const vm: number[] = [];
-        const dx: number[] = [];
-        const dy: number[] = [];
-        for (const c of scomps) {
-          for (let v = 0; v < (single ? 1 : c.v); v++) {
-            for (let h = 0; h < (single ? 1 : c.h); h++) {
-              slots.push(c);
-              hm.push(single ? 1 : c.h);
-              vm.push(single ? 1 : c.v);
-              dx.push(h);
-              dy.push(v);
-            }
-          }
-        }
-        const perLine = single ? scomps[0].realBpl : mcusPerLine;
-        const i32 = (a: number[]) => Int32Array.from(a);
-        decodeBaselineScan(src, slots, i32(hm), i32(vm), i32(dx), i32(dy), perLine, total, restartInterval, qt, blk, tmp);
-        p = src.next;
-        continue;
-      }
-      eobrun = 0;
-      const r = new BitReader(src);
-      for (let mcu = 0; mcu < total; mcu++) {
-        if (restartInterval && mcu > 0 && mcu % restartInterval === 0) {
-          r.restart();
-          for (const c of scomps) c.pred = 0;
-          eobrun = 0;
-        }
-        if (single) {
-          const c = scomps[0];
-          const bx = mcu % c.realBpl;
-          const by = (mcu / c.realBpl) | 0;
-          decodeProgressiveBlock(r, c, (by * c.bpl + bx) * c.stride, ss, se, ah, al);
-        } else {
-          const mx = mcu % mcusPerLine;
-          const my = (mcu / mcusPerLine) | 0;
-          for (const c of scomps) {
-            for (let v = 0; v < c.v; v++) {
-              for (let h = 0; h < c.h; h++) decodeProgressiveBlock(r, c, ((my * c.v + v) * c.bpl + mx * c.h + h) * c.stride, ss, se, ah, al);
-            }
+      // The MCU's blocks in order: a lone component's scan is not interleaved (one block per MCU, its real width).
+      const slots: Component[] = [];
+      const hm: number[] = [];
+      const vm: number[] = [];
+      const dx: number[] = [];
+      const dy: number[] = [];
+      for (const c of scomps) {
+        for (let v = 0; v < (single ? 1 : c.v); v++) {
+          for (let h = 0; h < (single ? 1 : c.h); h++) {
+            slots.push(c);
+            hm.push(single ? 1 : c.h);
+            vm.push(single ? 1 : c.v);
+            dx.push(h);
+            dy.push(v);
           }
         }
       }
-      r.checkEnd();
+      const perLine = single ? scomps[0].realBpl : mcusPerLine;
+      const i32 = (a: number[]) => Int32Array.from(a);
+      if (progressive)
+        decodeProgressiveScan(src, slots, i32(hm), i32(vm), i32(dx), i32(dy), perLine, total, restartInterval, ss, se, ah, al);
+      else decodeBaselineScan(src, slots, i32(hm), i32(vm), i32(dx), i32(dy), perLine, total, restartInterval, qt, blk, tmp);
       p = src.next;
       continue;
     }
@@ -889,6 +944,19 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
       if (!q) throw new ItemError('corrupt JPEG: missing quantization table');
       const co = c.coefs!;
       const kl = c.keepList;
+      if (c.nx === 1 && c.ny === 1) {
+        // DC only (every luma block at 1/8): the block's mean, as idctBlock computes it, without the call.
+        const { plane, planeWidth, stride } = c;
+        const q0 = q[0];
+        for (let by = 0; by < c.bpc; by++) {
+          for (let bx = 0, off = by * c.bpl * stride; bx < c.bpl; bx++, off += stride) {
+            const v = Math.round(Math.fround(co[off] * q0) / 8 + 128);
+            plane[by * planeWidth + bx] = v < 0 ? 0 : v > 255 ? 255 : v;
+          }
+        }
+        c.coefs = undefined;
+        continue;
+      }
       blk.fill(0);
       for (let by = 0; by < c.bpc; by++) {
         for (let bx = 0; bx < c.bpl; bx++) {
