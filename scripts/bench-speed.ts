@@ -407,7 +407,13 @@ async function main(): Promise<void> {
       pass: (r.ratio2 as number) >= 1,
     }));
   for (const k of (decodeRow?.kinds ?? []) as { kind: string; shrink2: number }[])
-    targets.push({ name: `photos ${k.kind}: photos/s on 2 workers`, op: '>=', value: PHOTO_TARGET, actual: k.shrink2, pass: k.shrink2 >= PHOTO_TARGET });
+    targets.push({
+      name: `photos ${k.kind}: photos/s on 2 workers`,
+      op: '>=',
+      value: PHOTO_TARGET,
+      actual: k.shrink2,
+      pass: k.shrink2 >= PHOTO_TARGET,
+    });
   if (args.json) {
     fs.mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
     fs.writeFileSync(
@@ -488,7 +494,13 @@ function photoKinds(count: number, log: (s: string) => void): PhotoKind[] {
 async function measureDecode(workers: SlWorker[], args: Args): Promise<Record<string, unknown>> {
   const kinds = photoKinds(args.decode, (s) => console.log(s));
   const out: Record<string, unknown>[] = [];
-  const acc = kinds.map(() => ({ one: [] as number[], two: [] as number[], full: [] as number[], cpu: [] as number[], fullCpu: [] as number[] }));
+  const acc = kinds.map(() => ({
+    one: [] as number[],
+    two: [] as number[],
+    full: [] as number[],
+    cpu: [] as number[],
+    fullCpu: [] as number[],
+  }));
   for (let r = 0; r < args.runs; r++) {
     for (const [k, { files }] of kinds.entries()) {
       const a = acc[k];
@@ -506,7 +518,9 @@ async function measureDecode(workers: SlWorker[], args: Args): Promise<Record<st
       a.fullCpu.push(tf.cpu / tf.images);
     }
   }
-  console.log(`photos 4000×3000 → 64×64×3 cache entry (decode + resize), medians of ${args.runs} rounds, target ≥ ${PHOTO_TARGET} photos/s on 2 workers:`);
+  console.log(
+    `photos 4000×3000 → 64×64×3 cache entry (decode + resize), medians of ${args.runs} rounds, target ≥ ${PHOTO_TARGET} photos/s on 2 workers:`,
+  );
   for (const [k, { kind, files }] of kinds.entries()) {
     const a = acc[k];
     const row = {

@@ -36,14 +36,17 @@ for (let i = 0; i < args.length; i++) {
   else if (args[i] === '--jpegjs') withJpegJs = true;
   else files.push(args[i]);
 }
-console.log(`| file | scale | before CPU-s | after CPU-s | after / before | identical |${withJpegJs ? ' jpeg-js full CPU-s | jpeg-js / after |' : ''}`);
+console.log(
+  `| file | scale | before CPU-s | after CPU-s | after / before | identical |${withJpegJs ? ' jpeg-js full CPU-s | jpeg-js / after |' : ''}`,
+);
 console.log(`|---|---|---:|---:|---:|---|${withJpegJs ? '---:|---:|' : ''}`);
 for (const f of files) {
   const buf = fs.readFileSync(f);
   for (const n of scales) {
     const a = decodeS7(buf, n);
     const b = decodeJpegScaled(buf, n);
-    const same = !!a && !!b && a.width === b.width && a.height === b.height && Buffer.compare(Buffer.from(a.data), Buffer.from(b.data)) === 0;
+    const same =
+      !!a && !!b && a.width === b.width && a.height === b.height && Buffer.compare(Buffer.from(a.data), Buffer.from(b.data)) === 0;
     const before: number[] = [];
     const after: number[] = [];
     const full: number[] = [];
@@ -54,6 +57,8 @@ for (const f of files) {
     }
     const [mb, ma] = [median(before), median(after)];
     const jj = withJpegJs ? ` ${median(full).toFixed(3)} | ${(median(full) / ma).toFixed(1)}× |` : '';
-    console.log(`| ${path.basename(f)} | ${n}/8 | ${mb.toFixed(3)} | ${ma.toFixed(3)} | ${(ma / mb).toFixed(2)} | ${same ? 'yes' : 'NO'} |${jj}`);
+    console.log(
+      `| ${path.basename(f)} | ${n}/8 | ${mb.toFixed(3)} | ${ma.toFixed(3)} | ${(ma / mb).toFixed(2)} | ${same ? 'yes' : 'NO'} |${jj}`,
+    );
   }
 }

@@ -88,7 +88,8 @@ test('every truncated fixture is refused with an ItemError (about 2,200 cuts)', 
       cases++;
     }
     // The last bytes too: cut inside or right before the end-of-image marker.
-    for (const cut of [f.buf.length - 1, f.buf.length - 2]) assert.ok(run(f.buf.subarray(0, cut), 1) instanceof ItemError, `${f.name} cut at ${cut}`);
+    for (const cut of [f.buf.length - 1, f.buf.length - 2])
+      assert.ok(run(f.buf.subarray(0, cut), 1) instanceof ItemError, `${f.name} cut at ${cut}`);
   }
   assert.ok(cases >= 2000, `${cases} cuts`);
 });
@@ -115,13 +116,18 @@ function damageData(src: Buffer, scans: [number, number][], ds: DataDamage[]): B
   for (const d of at) {
     const p = d.pos;
     const splice = (del: number, ins: number[]) => (b = Buffer.concat([b.subarray(0, p), Buffer.from(ins), b.subarray(p + del)]));
-    if (d.op === 'byte') b[p] = d.byte === 0xff ? 0xfe : d.byte; // a lone 0xFF would be a marker: 'ffff' and 'rst' make those
+    if (d.op === 'byte')
+      b[p] = d.byte === 0xff ? 0xfe : d.byte; // a lone 0xFF would be a marker: 'ffff' and 'rst' make those
     else if (d.op === 'flip') b[p] ^= 1 << (d.byte & 7) || 1;
     else if (d.op === 'rst') splice(0, [0xff, 0xd0 + (d.byte & 7)]);
     else if (d.op === 'ff00') splice(0, [0xff, 0x00]);
     else if (d.op === 'ffff') splice(0, Array.from({ length: d.n }, () => 0xff).concat([0x00]));
     else if (d.op === 'delete') splice(Math.min(d.n, Math.max(0, b.length - p - 2)), []);
-    else splice(0, Array.from({ length: d.n }, (_, i) => (d.byte + i * 37) & 0xfe));
+    else
+      splice(
+        0,
+        Array.from({ length: d.n }, (_, i) => (d.byte + i * 37) & 0xfe),
+      );
   }
   return b;
 }

@@ -210,7 +210,10 @@ test("the table-driven decoder's pixels are bit-identical to session 7's on ever
   const has = (b: Buffer, bytes: number[]) => b.indexOf(Buffer.from(bytes)) >= 0;
   assert.ok(bufs.filter((b) => has(b, [0xff, 0xdd])).length >= 4, 'restart intervals');
   assert.ok(bufs.filter((b) => has(b, [0xff, 0xdd]) && has(b, [0xff, 0xc2])).length >= 2, 'progressive with restarts');
-  assert.ok(bufs.every((b) => has(b.subarray(b.indexOf(Buffer.from([0xff, 0xda]))), [0xff, 0x00])), 'stuffed bytes in the scans');
+  assert.ok(
+    bufs.every((b) => has(b.subarray(b.indexOf(Buffer.from([0xff, 0xda]))), [0xff, 0x00])),
+    'stuffed bytes in the scans',
+  );
   for (const [i, f] of KINDS.entries()) {
     for (const [j, n] of ([1, 2, 4] as const).entries()) {
       const img = decodeJpegScaled(bufs[i], n);

@@ -6,9 +6,17 @@
  * 1 (gray) or 3 (YCbCr or Adobe RGB) components. What it does not handle (CMYK, odd sampling factors) it reports as
  * `undefined`, and the caller decodes the whole image instead.
  *
+ * Entropy decoding (what a shrunk decode spends its time on: every AC coefficient of a baseline file must be decoded
+ * to be skipped): each scan's data is first copied without its byte stuffing and cut at its restart markers
+ * (`unstuff`); the bit buffer is then read 16 bits at a time in local variables of one function per scan type, and
+ * Huffman codes are looked up FAST bits at a time — for DC and AC a code together with the value bits after it, and
+ * for the coefficients past the last one the scaled IDCT reads, several codes and their bits stepped over in one
+ * lookup (`Huffman.skip`). Longer codes take the canonical path (T.81 F.2.2.3).
+ *
  * Memory: baseline images are decoded MCU by MCU into the scaled planes; progressive images keep one Int16 coefficient
  * array per component until the last scan, with only the coefficients the scaled IDCT needs (or a refinement scan of
  * their band touches): at 1/8, 2 bytes per luma block. Progressive scans of bands the IDCT never reads are skipped.
+ * Kept between images: the unstuffed copy of a scan (at most the file's size) and the coefficient store (≤ 48 MB).
  *
  * Written from the JPEG standard (ITU T.81: Annex F Huffman decoding, Annex G progressive), with the scaled inverse
  * DCT idea of libjpeg's jidctred/jidctint: an N-point inverse DCT of the low N coefficients, same per-axis scaling.
