@@ -230,3 +230,24 @@ test('a CMYK JPEG is left to the full decoder (undefined), which still reads it'
   const img = decodeImage(buf, 'cmyk.jpg', { minSize: 16 });
   assert.deepEqual([img.width, img.height, img.channels], [131, 97, 3]);
 });
+
+test('jpeg-js agrees: its full decode box-downscaled is within 2.5 levels of the shrunk decode on the fixtures it reads', () => {
+  // Where jpeg-js itself goes wrong (checked below, so the list stays true): it converts the Adobe file's RGB as
+  // if it were YCbCr, and refuses a progressive file with restart markers in the middle of a row.
+  const JPEGJS_WRONG: Record<string, 'colours' | 'throws'> = { 'adobe-rgb.jpg': 'colours', 'progressive-420-restart.jpg': 'throws' };
+  for (const f of KINDS) {
+    const buf = fs.readFileSync(path.join(FIXTURES, f));
+    if (JPEGJS_WRONG[f] === 'throws') {
+      assert.throws(() => jpeg.decode(buf, { useTArray: true, formatAsRGBA: false }), f);
+      continue;
+    }
+    const full = jpeg.decode(buf, { useTArray: true, formatAsRGBA: false });
+    for (const n of [1, 2, 4] as const) {
+      const s = decodeJpegScaled(buf, n);
+      assert.ok(s, `${f} at ${n}/8`);
+      const mae = maeAgainstBox(s, { ...full, channels: 3 }, 8 / n);
+      if (JPEGJS_WRONG[f] === 'colours') assert.ok(mae > 20, `${f}: jpeg-js still misreads it (${mae.toFixed(1)})`);
+      else assert.ok(mae < 2.5, `${f} at ${n}/8: mean abs difference to jpeg-js ${mae.toFixed(2)}`);
+    }
+  }
+});
