@@ -47,6 +47,7 @@ for (const f of files) {
     const b = decodeJpegScaled(buf, n);
     const same =
       !!a && !!b && a.width === b.width && a.height === b.height && Buffer.compare(Buffer.from(a.data), Buffer.from(b.data)) === 0;
+    for (let w = 0; w < 2; w++) [decodeS7, decodeJpegScaled].forEach((dec) => dec(buf, n)); // warm-up
     const before: number[] = [];
     const after: number[] = [];
     const full: number[] = [];
