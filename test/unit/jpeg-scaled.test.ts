@@ -192,6 +192,7 @@ test('progressive JPEGs at 1/8: the scans of coefficients the scaled IDCT never 
 const SESSION7: Record<string, [string, string, string]> = {
   'adobe-rgb.jpg': ['c409546e5ba7e3ec', '27aacacad980c8e7', 'b12c3ac6b25b340d'],
   'baseline-420.jpg': ['ca7a43d58fdd5cbe', 'efc8b607f2702386', 'b5e2804eebd22edf'],
+  'baseline-420-3scans.jpg': ['ca7a43d58fdd5cbe', 'efc8b607f2702386', 'b5e2804eebd22edf'],
   'baseline-422-restart.jpg': ['24a0d304590da1fd', 'c4f5bd5568efc08d', '38d81f1b18ec2357'],
   'baseline-440.jpg': ['32b04517a97a2cfa', 'a04e0eff02c377a9', '354196efac522770'],
   'baseline-444-restart3.jpg': ['44eda044e09e96e0', '8c5e24fd3d3b5232', '18369cdf08c5d016'],
