@@ -16,7 +16,7 @@
  * Memory: baseline images are decoded MCU by MCU into the scaled planes; progressive images keep one Int16 coefficient
  * array per component until the last scan, with only the coefficients the scaled IDCT needs (or a refinement scan of
  * their band touches): at 1/8, 2 bytes per luma block. Progressive scans of bands the IDCT never reads are skipped.
- * Kept between images: the unstuffed copy of a scan (at most the file's size) and the coefficient store (≤ 48 MB).
+ * Kept between images: the unstuffed copy of a scan (at most the file's size) and the coefficient store (≤ 16 MB).
  *
  * Written from the JPEG standard (ITU T.81: Annex F Huffman decoding, Annex G progressive), with the scaled inverse
  * DCT idea of libjpeg's jidctred/jidctint: an N-point inverse DCT of the low N coefficients, same per-axis scaling.
@@ -194,7 +194,7 @@ function unstuff(d: Uint8Array, start: number): Unstuffed {
  * Progressive images' coefficients, zeroed, reused from one image to the next up to COEF_POOL_MAX values (a 12 MP
  * 4:2:0 photo at 1/8 needs 6.2 M): allocating and faulting in ~12 MB per photo cost more than decoding its DC scan.
  */
-const COEF_POOL_MAX = 24 << 20;
+const COEF_POOL_MAX = 8 << 20;
 let coefPool = new Int16Array(0);
 
 function coefficientStore(n: number): Int16Array {
