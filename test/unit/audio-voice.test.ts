@@ -1,7 +1,8 @@
 /**
  * Voice features (src/core/modalities/audio/voice.ts) on synthetic voices (harmonic tones with a vowel-like
  * envelope, made here): YIN finds the F0, the long-term spectrum ignores the gain and sees a formant move, silence
- * and noise give finite numbers; the head's rows take them as the blocks pitch and lts (withVoice).
+ * and noise give finite numbers; the head's rows take them as the blocks pitch, lts and harm (withVoice), and the
+ * head scores and fits a voice candidate whose state refuses clips without voice features.
  * Run: node --import tsx --test test/unit/audio-voice.test.ts
  */
 import { test } from 'node:test';
@@ -99,4 +100,58 @@ test('withVoice: the head rows get the blocks pitch and lts; only the voice feat
     VOICE_DIM,
   );
   assert.throws(() => withVoice(r, new Float32Array(3)), /voice features/);
+});
+
+test('the audio head with voice features: a voice candidate scored and fitted; states and data must agree', async () => {
+  const { initBackend } = await import('../../src/core/backend');
+  await initBackend('wasm');
+  const { fitAudioHead, predictAudioHead } = await import('../../src/core/modalities/audio/head');
+  const { isAudioHeadState, candidateName } = await import('../../src/core/modalities/audio/headState');
+  const F0 = [110, 132, 158];
+  const make = (n: number, seed0: number) => {
+    const spec = new Float32Array(n * 98 * 40);
+    const v = new Float32Array(n * VOICE_DIM);
+    const y: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const c = i % 3;
+      // The formant and the gain vary within a class; only the pitch (±3%) tells the classes apart.
+      const formant = 500 + (((i + seed0) * 379) % 1000);
+      const x = voice(F0[c] * (1 + 0.03 * Math.sin(i + seed0)), formant, 0.1 + (((i + seed0) * 0.137) % 0.4), seed0 + i);
+      spec.set(logMelClip(x, 1, { nMels: 40 }).data, i * 98 * 40);
+      v.set(voiceFeatures(x), i * VOICE_DIM);
+      y.push(c);
+    }
+    return { spec, voice: v, y, n, frames: 98, mels: 40 };
+  };
+  const pool = make(45, 1);
+  const lab = [...Array(15).keys()]; // 5 per class
+  const train = { index: Int32Array.from(lab), y: Int32Array.from(lab, (i) => pool.y[i]), weight: new Float32Array(15).fill(1) };
+  const all = await fitAudioHead({ ...pool, train, nClasses: 3, seed: 1, encoders: [] });
+  const voiceScore = all.candidates.find((c) => c.name === 'voice/linear')?.proxyAccuracy;
+  assert.ok(voiceScore !== undefined && voiceScore !== null && voiceScore >= 0.8, JSON.stringify(all.candidates));
+  // Only the voice candidate: a state that reads the voice features.
+  const state = await fitAudioHead({
+    ...pool,
+    train,
+    nClasses: 3,
+    seed: 1,
+    encoders: [],
+    candidates: [{ features: 'voice', encoders: false, fit: 'linear' }],
+  });
+  assert.ok(isAudioHeadState(state));
+  assert.equal(candidateName(state.chosen), 'voice/linear');
+  assert.equal(state.stats.mean.length, utteranceFeatures(pool.spec, 1, 98, 40).dim + VOICE_DIM);
+  const test = make(30, 500);
+  const probs = await predictAudioHead(JSON.parse(JSON.stringify(state)), test);
+  let right = 0;
+  for (let i = 0; i < 30; i++) {
+    const p = [0, 1, 2].map((c) => probs[i * 3 + c]);
+    if (p.indexOf(Math.max(...p)) === test.y[i]) right++;
+  }
+  assert.ok(right >= 27, `told apart by pitch: ${right}/30`);
+  // A state that reads voice features refuses clips without them; a state without them ignores the clips' own.
+  await assert.rejects(predictAudioHead(state, { ...test, voice: undefined }), /voice features/);
+  const plain = await fitAudioHead({ ...pool, voice: undefined, train, nClasses: 3, seed: 1, encoders: [] });
+  assert.ok(plain.candidates.every((c) => !c.name.startsWith('voice')));
+  assert.equal((await predictAudioHead(plain, test)).length, 30 * 3);
 });
