@@ -55,8 +55,17 @@ function quantile(sorted: Float64Array | number[], q: number): number {
   return sorted[a] + (pos - a) * (sorted[b] - sorted[a]);
 }
 
-/** YIN over frames of `y` (at `rate`): per frame the F0 (Hz, 0 if none) and the dip (min normalised difference). */
-export function yinTrack(y: Float32Array, rate: number, o = VOICE_OPTIONS): { f0: Float64Array; dip: Float64Array; rms: Float64Array } {
+/**
+ * YIN over frames of `y` (at `rate`): per frame the F0 (Hz, 0 if none), the dip (min normalised difference) and the
+ * RMS. Frames quieter than `loudFraction` of the 95th-percentile frame RMS (`skipQuiet`) are not searched (F0 0, dip 1):
+ * the voice features read only loud frames, and a clip is about half silence.
+ */
+export function yinTrack(
+  y: Float32Array,
+  rate: number,
+  o = VOICE_OPTIONS,
+  skipQuiet = false,
+): { f0: Float64Array; dip: Float64Array; rms: Float64Array } {
   const W = Math.round((o.window * rate) / o.pitchRate);
   const hop = Math.max(1, Math.round((o.hop * rate) / o.pitchRate));
   const tMin = Math.max(2, Math.floor(rate / o.maxF0));
@@ -71,7 +80,11 @@ export function yinTrack(y: Float32Array, rate: number, o = VOICE_OPTIONS): { f0
     let e = 0;
     for (let j = 0; j < W; j++) e += y[s + j] * y[s + j];
     rms[f] = Math.sqrt(e / W);
-    if (e <= 1e-12) continue;
+  }
+  const floor = skipQuiet ? o.loudFraction * quantile(Float64Array.from(rms).sort(), 0.95) : 0;
+  for (let f = 0; f < frames; f++) {
+    const s = f * hop;
+    if (rms[f] * rms[f] * W <= 1e-12 || (skipQuiet && !(rms[f] > floor))) continue;
     for (let t = 1; t <= tMax; t++) {
       let acc = 0;
       for (let j = 0; j < W; j++) {
@@ -120,7 +133,7 @@ export function yinTrack(y: Float32Array, rate: number, o = VOICE_OPTIONS): { f0
 export function voiceFeatures(x: Float32Array, o = VOICE_OPTIONS): Float32Array {
   const out = new Float32Array(VOICE_DIM);
   const y = resample(x, o.rate, o.pitchRate);
-  const { f0, dip, rms } = yinTrack(y, o.pitchRate, o);
+  const { f0, dip, rms } = yinTrack(y, o.pitchRate, o, true);
   const n = f0.length;
   const sortedRms = Float64Array.from(rms).sort();
   const ref = quantile(sortedRms, 0.95);
