@@ -26,6 +26,7 @@ import { registerSidePanel } from './webviews/sidePanel/registration';
 import { registerReview } from './webviews/review/registration';
 import { registerMap } from './webviews/map/registration';
 import { ReviewHost } from './webviews/review/host';
+import { disposePreviewWorker } from './previewWorker';
 
 export interface SelfLabelApi {
   /** Milliseconds `activate` took. */
@@ -95,9 +96,9 @@ function tfjsLoaded(): boolean {
 
 let active: Controller | undefined;
 
-/** Stops the worker threads (VS Code waits for the returned promise). */
+/** Stops the worker threads, the project's and the previews' (VS Code waits for the returned promise). */
 export function deactivate(): Promise<void> | undefined {
   const c = active;
   active = undefined;
-  return c?.shutdown();
+  return Promise.all([c?.shutdown(), disposePreviewWorker()]).then(() => undefined);
 }

@@ -14,12 +14,24 @@ import type { Item } from '../core/types';
 import type { MediaClip, Thumbnail } from '../protocol/webview';
 import { MAX_MEDIA_CHARS } from '../protocol/webview';
 import { resolveInWorkspace } from './itemPaths';
+import { previewWorker, type PreviewRunner } from './previewWorker';
+import { loadEngine } from './session';
 
 /** Files up to this size are inlined as data: URLs (base64: 4/3 of it in the message). */
 export const INLINE_MAX_BYTES = 64 * 1024;
 
-/** The plugins' preview functions (from the engine bundle: `await loadEngine()`). */
-export type Previews = Pick<typeof import('../core/modalities/preview'), 'itemThumbnail' | 'itemMedia'>;
+/**
+ * The plugins' preview functions (from the engine bundle: `await loadEngine()`) and where they decode: `runner`, the
+ * preview worker (./previewWorker.ts). Without one they decode on the calling thread (tests only: the extension
+ * always gives it, since the host must not decode FLAC, MP3 or Ogg).
+ */
+export type Previews = Pick<typeof import('../core/modalities/preview'), 'itemThumbnail' | 'itemMedia'> & { runner?: PreviewRunner };
+
+/** The engine's previews, decoding in the extension's preview worker: what the review grid and the map pass. */
+export async function workerPreviews(): Promise<Previews> {
+  const e = await loadEngine();
+  return { itemThumbnail: e.itemThumbnail, itemMedia: e.itemMedia, runner: previewWorker() };
+}
 
 /** Encodes a workspace-relative POSIX path as URL path segments under `base`. */
 export function fileUrl(base: string, relPath: string): string {
@@ -49,7 +61,7 @@ export async function readThumbnails(
       } catch {
         return undefined;
       }
-      const t = await previews.itemThumbnail(file, item, { maxBytes: inlineMaxBytes });
+      const t = await previews.itemThumbnail(file, item, { maxBytes: inlineMaxBytes, runner: previews.runner });
       if (!t) return undefined;
       if ('file' in t) return imageBase ? { id, src: fileUrl(imageBase, item.path) } : undefined;
       return t.duration !== undefined ? { id, src: t.src, duration: t.duration } : { id, src: t.src };
@@ -72,7 +84,7 @@ export async function readMedia(
   const item = getItem(id);
   if (!item) throw new Error(`${id} is not an item of the last scan`);
   const file = await resolveInWorkspace(root, item.path);
-  const m = await previews.itemMedia(file, item, { maxBytes });
+  const m = await previews.itemMedia(file, item, { maxBytes, runner: previews.runner });
   return {
     item: id,
     src: `data:${m.mime};base64,${Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength).toString('base64')}`,

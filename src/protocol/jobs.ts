@@ -74,7 +74,17 @@ export type JobTypes = {
    * log-mel rows offset.. of `out` (frames × mels float32 each).
    */
   audioFeatures: {
-    params: { root: string; items: Item[]; seconds: number; frames: number; mels: number; out: SharedArrayBuffer; offset: number };
+    params: {
+      root: string;
+      items: Item[];
+      seconds: number;
+      frames: number;
+      mels: number;
+      out: SharedArrayBuffer;
+      offset: number;
+      /** Also the clips' voice features (src/core/modalities/audio/voice.ts), rows offset.. of this (VOICE_DIM float32 each). */
+      voice?: SharedArrayBuffer;
+    };
     result: { failed: { index: number; reason: string }[] };
   };
   /**

@@ -9,4 +9,10 @@ export interface AudioData {
   n: number;
   frames: number;
   mels: number;
+  /**
+   * n × VOICE_DIM float32 voice features of the same clips (./voice.ts: pitch statistics, long-term spectrum, tilt),
+   * computed from the waveform beside the log-mel; absent in data made without them (the head then leaves its
+   * voice candidates out).
+   */
+  voice?: SharedArrayBuffer;
 }

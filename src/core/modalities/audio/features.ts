@@ -1,6 +1,7 @@
 /**
  * Audio items → the encoder's input, in a worker: each clip decoded to 16 kHz mono (one open per file, positioned
- * reads for WAV), cropped or padded to a fixed length, and turned into a log-mel spectrogram (40 mels, 25 ms / 10 ms).
+ * reads for WAV), cropped or padded to a fixed length, and turned into a log-mel spectrogram (40 mels, 25 ms / 10 ms)
+ * and, when asked, the voice features of the same samples (./voice.ts: pitch, long-term spectrum).
  * No tfjs. The scan's record of the file (size and mtime) is checked first, so a file changed since the scan is
  * reported, not silently read (the clips of a 2 GB recording are not re-hashed on every load).
  */
@@ -12,6 +13,7 @@ import { loadAudioClips } from './items';
 import { LogMel, fixLength } from './melspec';
 import { TARGET_RATE } from './resample';
 import type { AudioWindow } from './types';
+import { VOICE_DIM, voiceFeatures } from './voice';
 
 /** Mel bands of the encoder's input. */
 export const AUDIO_MELS = 40;
@@ -43,7 +45,16 @@ export function windowOf(item: Item): AudioWindow {
 export async function audioFeatureRows(
   root: string,
   items: readonly Item[],
-  o: { seconds: number; frames: number; mels: number; out: Float32Array; offset: number; signal?: AbortSignal },
+  o: {
+    seconds: number;
+    frames: number;
+    mels: number;
+    out: Float32Array;
+    offset: number;
+    signal?: AbortSignal;
+    /** Also the voice features of each clip (./voice.ts) into rows `offset + i` of this (VOICE_DIM each). */
+    voice?: Float32Array;
+  },
   onDone?: (done: number) => void,
 ): Promise<{ index: number; reason: string }[]> {
   const lm = new LogMel({ nMels: o.mels });
@@ -76,7 +87,11 @@ export async function audioFeatureRows(
       clips.forEach((c, k) => {
         const i = idx[k];
         if (c instanceof AudioError) failed.push({ index: i, reason: c.reason });
-        else o.out.set(lm.compute(fixLength(c, samples)).data, (o.offset + i) * per);
+        else {
+          const x = fixLength(c, samples);
+          o.out.set(lm.compute(x).data, (o.offset + i) * per);
+          if (o.voice) o.voice.set(voiceFeatures(x), (o.offset + i) * VOICE_DIM);
+        }
       });
     } catch (e) {
       const reason = e instanceof AudioError ? e.reason : `cannot read: ${(e as Error).message}`;

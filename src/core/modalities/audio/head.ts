@@ -22,7 +22,8 @@ import { heldOutPlan, stratifiedFolds } from '../../train/crossval';
 import { Rng } from '../../models/random';
 import { argmaxRow } from '../../util/math';
 import { AUDIO_FEATURE_SETS, candidateName, FEATURE_SET_WEIGHTS, type AudioHeadCandidate, type AudioHeadState } from './headState';
-import { columnStats, standardizeBlocks, utteranceFeatures, type ColumnStats, type UtteranceRows } from './utterance';
+import { columnStats, standardizeBlocks, utteranceFeatures, withVoice, type ColumnStats, type UtteranceRows } from './utterance';
+import { VOICE_DIM } from './voice';
 import { embedAudio } from './pretrain';
 
 /** Neighbours per clip in the spreading graph; folds of the candidates' proxy scores. */
@@ -33,6 +34,8 @@ export interface AudioSpec {
   n: number;
   frames: number;
   mels: number;
+  /** n × VOICE_DIM voice features (./voice.ts), when the data carry them. */
+  voice?: Float32Array;
 }
 
 /** The candidates in order of preference (a tie goes to the earlier): linear before spread, fewer parts first. */
@@ -59,7 +62,13 @@ class Features {
     encoders: readonly string[],
     o: { signal?: AbortSignal; onProgress?: (p: Progress) => void },
   ): Promise<Features> {
-    const raw = utteranceFeatures(d.spec, d.n, d.frames, d.mels);
+    let raw = utteranceFeatures(d.spec, d.n, d.frames, d.mels);
+    // The voice features join when the data carry them, or (predicting) when the state's statistics include them.
+    const useVoice = stats ? stats.mean.length === raw.dim + VOICE_DIM : d.voice !== undefined;
+    if (useVoice) {
+      if (!d.voice) throw new Error('audio head: the state reads voice features, the clips have none: train again');
+      raw = withVoice(raw, d.voice);
+    }
     const st = stats ?? columnStats(raw.X, raw.n, raw.dim);
     if (st.mean.length !== raw.dim) throw new Error(`audio head: the state has ${st.mean.length} feature columns, the clips ${raw.dim}`);
     if (!encoders.length) return new Features(raw, st, undefined);
@@ -245,7 +254,7 @@ export async function fitAudioHead(
   report('audio head: features', 0);
   const f = await Features.of(o, undefined, o.encoders, o);
   const cands = (o.candidates ?? candidateOrder(o.encoders.length > 0)).filter(
-    (c) => (!c.encoders || f.emb) && (c.fit === 'linear' || o.n > AUDIO_HEAD_DEFAULTS.k),
+    (c) => (!c.encoders || f.emb) && (c.features !== 'voice' || f.raw.blocks.pitch) && (c.fit === 'linear' || o.n > AUDIO_HEAD_DEFAULTS.k),
   );
   if (!cands.length) throw new Error('audio head: no candidate fits these data');
   const graphs = new Map<string, KnnGraph>();

@@ -8,16 +8,18 @@ import type { ColumnStats, UtteranceBlocks } from './utterance';
 
 /**
  * Which utterance blocks a candidate reads (./utterance.ts): 'shape', the word's course in time; 'timbre', the
- * MFCC and spectrum statistics (speaker, channel); 'all', both.
+ * MFCC and spectrum statistics (speaker, channel); 'all', both; 'voice', timbre with the clips' voice features
+ * (./voice.ts: pitch statistics, the long-term spectrum and the harmonics, when the data carry them).
  */
-export const AUDIO_FEATURE_SETS = ['shape', 'timbre', 'all'] as const;
+export const AUDIO_FEATURE_SETS = ['shape', 'timbre', 'all', 'voice'] as const;
 export type AudioFeatureSet = (typeof AUDIO_FEATURE_SETS)[number];
 
 /** The block weights of a feature set (0: left out). */
-export const FEATURE_SET_WEIGHTS: Record<AudioFeatureSet, Record<keyof UtteranceBlocks, number>> = {
-  shape: { mfcc: 0, stats: 0, shape: 1, spectrum: 0 },
-  timbre: { mfcc: 1, stats: 1, shape: 0, spectrum: 1 },
-  all: { mfcc: 1, stats: 1, shape: 1, spectrum: 1 },
+export const FEATURE_SET_WEIGHTS: Record<AudioFeatureSet, Required<Record<keyof UtteranceBlocks, number>>> = {
+  shape: { mfcc: 0, stats: 0, shape: 1, spectrum: 0, pitch: 0, lts: 0, harm: 0 },
+  timbre: { mfcc: 1, stats: 1, shape: 0, spectrum: 1, pitch: 0, lts: 0, harm: 0 },
+  all: { mfcc: 1, stats: 1, shape: 1, spectrum: 1, pitch: 0, lts: 0, harm: 0 },
+  voice: { mfcc: 1, stats: 1, shape: 0, spectrum: 1, pitch: 1, lts: 1, harm: 1 },
 };
 
 export const AUDIO_HEAD_FITS = ['spread', 'linear'] as const;

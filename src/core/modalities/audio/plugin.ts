@@ -1,7 +1,7 @@
 /**
  * The audio modality's host face (no tfjs): the scan's reader of .wav .flac .mp3 .ogg .opus files (./scan.ts), and
  * `load`: log-mel spectrograms of the clips computed in the workers (decoding and resampling there too), straight into
- * shared memory, cached by content hash under .selflabel/cache. Pretext tasks: contrastive views and masked-frame
+ * shared memory with each clip's voice features (./voice.ts), both cached by content hash under .selflabel/cache. Pretext tasks: contrastive views and masked-frame
  * reconstruction, one worker each (./pretrain.ts). The worker face is ./worker.ts; ./index.ts is the library.
  */
 import * as fs from 'node:fs/promises';
@@ -16,6 +16,7 @@ import { isAudioHeadState, type AudioHeadState } from './headState';
 import { AUDIO_MELS, audioFrames, clipSecondsOf } from './features';
 import { AUDIO_EXTENSIONS, scanAudioFile } from './scan';
 import { audioMedia, audioThumbnail } from './preview';
+import { VOICE_DIM, VOICE_VERSION } from './voice';
 
 export const AUDIO_TASKS = ['contrastive', 'masked'] as const;
 
@@ -36,18 +37,30 @@ async function loadSpectrograms(
   const n = items.length;
   const sab = new SharedArrayBuffer(Math.max(4, n * per * 4));
   const out = new Float32Array(sab);
+  const voiceSab = new SharedArrayBuffer(Math.max(4, n * VOICE_DIM * 4));
+  const voice = new Float32Array(voiceSab);
   const base = path.join(ctx.paths.cache, `audio-mel-${seconds}s-${mels}`);
+  const voiceBase = path.join(ctx.paths.cache, `audio-voice-${seconds}s-v${VOICE_VERSION}`);
   const missing: number[] = [];
   if (opts.cache) {
-    const cached = await readArrayFile<{ hashes: string[]; per: number }>(base);
-    const rowOf = new Map<string, number>();
-    if (cached && cached.meta.per === per) cached.meta.hashes.forEach((h, i) => h && rowOf.set(h, i));
-    const src = cached ? new Float32Array(cached.bytes.buffer, cached.bytes.byteOffset, cached.bytes.byteLength / 4) : undefined;
+    // Two caches by content hash, the log-mel and the voice features: a clip missing from either is computed again.
+    const rows = async (file: string, width: number) => {
+      const cached = await readArrayFile<{ hashes: string[]; per: number }>(file);
+      const rowOf = new Map<string, number>();
+      if (cached && cached.meta.per === width) cached.meta.hashes.forEach((h, i) => h && rowOf.set(h, i));
+      const src = cached ? new Float32Array(cached.bytes.buffer, cached.bytes.byteOffset, cached.bytes.byteLength / 4) : undefined;
+      return { rowOf, src };
+    };
+    const mel = await rows(base, per);
+    const vc = await rows(voiceBase, VOICE_DIM);
     for (let i = 0; i < n; i++) {
       if (i % 5000 === 4999) await new Promise<void>((r) => setImmediate(r));
-      const r = rowOf.get(items[i].hash);
-      if (r !== undefined && src) out.set(src.subarray(r * per, (r + 1) * per), i * per);
-      else missing.push(i);
+      const r = mel.rowOf.get(items[i].hash);
+      const v = vc.rowOf.get(items[i].hash);
+      if (r !== undefined && mel.src && v !== undefined && vc.src) {
+        out.set(mel.src.subarray(r * per, (r + 1) * per), i * per);
+        voice.set(vc.src.subarray(v * VOICE_DIM, (v + 1) * VOICE_DIM), i * VOICE_DIM);
+      } else missing.push(i);
     }
   } else {
     for (let i = 0; i < n; i++) missing.push(i);
@@ -55,21 +68,29 @@ async function loadSpectrograms(
   let failed: FailedItem[] = [];
   if (missing.length) {
     const scratch = new SharedArrayBuffer(missing.length * per * 4);
+    const voiceScratch = new SharedArrayBuffer(missing.length * VOICE_DIM * 4);
     failed = await decodeInWorkers(
       ctx,
       items,
       missing,
       { signal: opts.signal, onProgress: opts.onProgress, minRows: 64 },
-      (part, offset, run) => ctx.runner.run('audioFeatures', { root, items: part, seconds, frames, mels, out: scratch, offset }, run),
+      (part, offset, run) =>
+        ctx.runner.run('audioFeatures', { root, items: part, seconds, frames, mels, out: scratch, offset, voice: voiceScratch }, run),
     );
     const src = new Float32Array(scratch);
-    missing.forEach((i, k) => out.set(src.subarray(k * per, (k + 1) * per), i * per));
+    const vsrc = new Float32Array(voiceScratch);
+    missing.forEach((i, k) => {
+      out.set(src.subarray(k * per, (k + 1) * per), i * per);
+      voice.set(vsrc.subarray(k * VOICE_DIM, (k + 1) * VOICE_DIM), i * VOICE_DIM);
+    });
     if (opts.cache && root === ctx.root) {
       const bad = new Set(failed.map((f) => f.id));
-      await writeArrayFile(base, out, { hashes: items.map((it) => (bad.has(it.id) ? '' : it.hash)), per, seconds, frames, mels });
+      const hashes = items.map((it) => (bad.has(it.id) ? '' : it.hash));
+      await writeArrayFile(base, out, { hashes, per, seconds, frames, mels });
+      await writeArrayFile(voiceBase, voice, { hashes, per: VOICE_DIM, seconds });
     }
   }
-  return { data: { kind: 'audio', spec: sab, n, frames, mels }, failed };
+  return { data: { kind: 'audio', spec: sab, n, frames, mels, voice: voiceSab }, failed };
 }
 
 /** Checkpoint folders of the pretext encoders saved so far (the audio head joins their embeddings as a candidate), and their versions. */
@@ -94,7 +115,7 @@ async function savedEncoders(ctx: ModalityContext): Promise<{ dirs: string[]; ve
  */
 function headKey(ctx: ModalityContext, train: TrainSet, nClasses: number, encoders: string[]): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ v: 2, nClasses, seed: ctx.config.seed, geometry: audioGeometry(ctx), encoders }));
+  h.update(JSON.stringify({ v: 3, nClasses, seed: ctx.config.seed, geometry: audioGeometry(ctx), encoders }));
   for (const it of ctx.pool) h.update(`${it.hash}\n`);
   for (let k = 0; k < train.index.length; k++) {
     if (train.holdout ? train.holdout[k] !== 1 : train.weight[k] < 1) continue;

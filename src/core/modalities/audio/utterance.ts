@@ -15,6 +15,7 @@
  * and weights each block to the same total variance, then L2-normalises the row (cosine kNN graphs read it).
  */
 import { dctMatrix } from './mfcc';
+import { VOICE_DIM, VOICE_HARMONICS, VOICE_PITCH_DIM } from './voice';
 
 export const UTTERANCE_DEFAULTS = { coeffs: 20, segments: 8, voicedNats: 2.3, minVoiced: 8, floorFraction: 0.2 };
 
@@ -24,6 +25,10 @@ export interface UtteranceBlocks {
   stats: [number, number];
   shape: [number, number];
   spectrum: [number, number];
+  /** With the clips' voice features (./voice.ts, withVoice): their pitch statistics and their long-term spectrum. */
+  pitch?: [number, number];
+  lts?: [number, number];
+  harm?: [number, number];
 }
 
 export interface UtteranceRows {
@@ -192,6 +197,28 @@ export function utteranceFeatures(spec: Float32Array, n: number, frames: number,
   return { X, n, dim, blocks };
 }
 
+/**
+ * The rows with each clip's voice features (n × VOICE_DIM, ./voice.ts) appended as the blocks `pitch` (F0
+ * statistics), `lts` (long-term spectrum, tilt, centroid) and `harm` (harmonics against the first).
+ */
+export function withVoice(r: UtteranceRows, voice: Float32Array): UtteranceRows {
+  if (voice.length !== r.n * VOICE_DIM) throw new Error(`voice features: ${voice.length} numbers for ${r.n} clips of ${VOICE_DIM}`);
+  const dim = r.dim + VOICE_DIM;
+  const X = new Float32Array(r.n * dim);
+  for (let i = 0; i < r.n; i++) {
+    X.set(r.X.subarray(i * r.dim, (i + 1) * r.dim), i * dim);
+    X.set(voice.subarray(i * VOICE_DIM, (i + 1) * VOICE_DIM), i * dim + r.dim);
+  }
+  const h = dim - VOICE_HARMONICS;
+  const blocks: UtteranceBlocks = {
+    ...r.blocks,
+    pitch: [r.dim, r.dim + VOICE_PITCH_DIM],
+    lts: [r.dim + VOICE_PITCH_DIM, h],
+    harm: [h, dim],
+  };
+  return { X, n: r.n, dim, blocks };
+}
+
 export interface ColumnStats {
   mean: number[];
   std: number[];
@@ -228,7 +255,9 @@ export function standardizeBlocks(
   const cols: number[] = [];
   const scale: number[] = [];
   for (const name of Object.keys(r.blocks) as (keyof UtteranceBlocks)[]) {
-    const [a, b] = r.blocks[name];
+    const range = r.blocks[name];
+    if (!range) continue;
+    const [a, b] = range;
     const w = weights[name] ?? 1;
     if (!(w > 0)) continue;
     for (let d = a; d < b; d++) {

@@ -10,8 +10,15 @@ import { trainAudioSupervised } from './supervised';
 import { fitAudioHead, predictAudioHead } from './head';
 import { isAudioHeadState } from './headState';
 import { audioPreviewBytes } from './preview';
+import { VOICE_DIM } from './voice';
 
-const specOf = (d: AudioData) => ({ spec: new Float32Array(d.spec, 0, d.n * d.frames * d.mels), n: d.n, frames: d.frames, mels: d.mels });
+const specOf = (d: AudioData) => ({
+  spec: new Float32Array(d.spec, 0, d.n * d.frames * d.mels),
+  n: d.n,
+  frames: d.frames,
+  mels: d.mels,
+  ...(d.voice ? { voice: new Float32Array(d.voice, 0, d.n * VOICE_DIM) } : {}),
+});
 
 export const audioWorker: ModalityWorker<'audio'> = {
   name: 'audio',
@@ -32,7 +39,15 @@ export const audioJobs: JobHandlers<AudioJobs> = {
     const failed = await audioFeatureRows(
       p.root,
       p.items,
-      { seconds: p.seconds, frames: p.frames, mels: p.mels, out: new Float32Array(p.out), offset: p.offset, signal: ctx.signal },
+      {
+        seconds: p.seconds,
+        frames: p.frames,
+        mels: p.mels,
+        out: new Float32Array(p.out),
+        offset: p.offset,
+        signal: ctx.signal,
+        ...(p.voice ? { voice: new Float32Array(p.voice) } : {}),
+      },
       (done) => {
         const rate = done / Math.max(1e-3, (Date.now() - t0) / 1000);
         ctx.progress({

@@ -11,8 +11,7 @@ import type { MapLayoutMethod, MapState } from '../../../protocol/webview';
 import type { Controller } from '../../controller';
 import type { Log } from '../../log';
 import { errorMessage } from '../../log';
-import { loadEngine } from '../../session';
-import { readThumbnails } from '../../thumbnails';
+import { readThumbnails, workerPreviews } from '../../thumbnails';
 import { requireTrust } from '../../trust';
 import { resourceRoots, webviewHtml, WebviewChannel, type Handled } from '../../webviewHost';
 import { ReviewHost } from '../review/host';
@@ -83,7 +82,7 @@ export class MapHost implements vscode.Disposable {
           // Images and audio clips have a thumbnail (their plugin's); texts and rows show their text.
           if (info && (info.kind === 'image' || info.kind === 'audio')) {
             const base = this.panel.webview.asWebviewUri(vscode.Uri.file(s.root)).toString();
-            const [t] = await readThumbnails(s.root, [item], (id) => p.getItem(id), base, await loadEngine());
+            const [t] = await readThumbnails(s.root, [item], (id) => p.getItem(id), base, await workerPreviews());
             if (t) info.thumbnail = t.src;
           }
           return info;

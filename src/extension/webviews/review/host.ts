@@ -9,9 +9,8 @@ import type { GridItem, ReviewMode, ReviewState } from '../../../protocol/webvie
 import type { Controller, ReviewSurface } from '../../controller';
 import type { Log } from '../../log';
 import { errorMessage } from '../../log';
-import { loadEngine } from '../../session';
 import { autoPlayAudio, confidenceThreshold, labelBatchSize } from '../../settings';
-import { readMedia, readThumbnails } from '../../thumbnails';
+import { readMedia, readThumbnails, workerPreviews } from '../../thumbnails';
 import { emptyScanMessage, gridThreshold, reviewEmptyMessage, suggestionCell } from '../../viewState';
 import { resourceRoots, webviewHtml, WebviewChannel, type Handled } from '../../webviewHost';
 import { sharedNotifications, sharedRequests } from '../shared';
@@ -96,13 +95,13 @@ export class ReviewHost implements ReviewSurface, vscode.Disposable {
           if (!s || !p) return { thumbnails: [] };
           const base = this.panel.webview.asWebviewUri(vscode.Uri.file(s.root)).toString();
           // The project is open, so the engine bundle is loaded already: this import is the cached module.
-          return { thumbnails: await readThumbnails(s.root, items, (id) => p.getItem(id), base, await loadEngine()) };
+          return { thumbnails: await readThumbnails(s.root, items, (id) => p.getItem(id), base, await workerPreviews()) };
         },
         media: async ({ item }) => {
           const s = c.getSession();
           const p = s?.current;
           if (!s || !p) throw new Error('No project is open.');
-          return readMedia(s.root, item, (id) => p.getItem(id), await loadEngine());
+          return readMedia(s.root, item, (id) => p.getItem(id), await workerPreviews());
         },
       },
       notifications: {

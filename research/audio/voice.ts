@@ -1,0 +1,196 @@
+/**
+ * Voice features (src/core/modalities/audio/voice.ts: pitch by YIN, long-term average spectrum, tilt, centroid)
+ * beside the utterance features, on the dev sets without pretraining: logistic regression on 10 labels per class
+ * (seeded), test accuracy. Voice rows cached under /tmp/sl-audio-study.
+ *   node --import tsx research/audio/voice.ts [audio-speakers|audio-words] [seeds=1,2,3]
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DATA, loadSplit } from './data';
+import { loadAudioClips } from '../../src/core/modalities/audio/items';
+import { fixLength } from '../../src/core/modalities/audio/melspec';
+import { VOICE_DIM, VOICE_HARMONICS, voiceFeatures } from '../../src/core/modalities/audio/voice';
+import { columnStats, utteranceFeatures, type UtteranceBlocks } from '../../src/core/modalities/audio/utterance';
+import { fitLogReg, predictLogReg, argmaxRows } from '../../src/bench/baselines/linear';
+import { mulberry32, sample } from '../../src/bench/rng';
+import { AudioError } from '../../src/core/modalities/audio/errors';
+import { spreadLabels, type KnnGraph } from '../../src/core/train/graph';
+
+function knn(X: Float32Array, n: number, dim: number, k: number): KnnGraph {
+  const idx = new Int32Array(n * k);
+  const sim = new Float32Array(n * k);
+  const row = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += X[i * dim + d] * X[j * dim + d];
+      row[j] = j === i ? -Infinity : s;
+    }
+    const order = Array.from(row.keys())
+      .sort((a, b) => row[b] - row[a])
+      .slice(0, k);
+    order.forEach((j, q) => ((idx[i * k + q] = j), (sim[i * k + q] = row[j])));
+  }
+  return { n, k, idx, sim };
+}
+
+async function voiceRows(set: string, split: string): Promise<Float32Array> {
+  const file = `/tmp/sl-audio-study/${set}-${split}-voice${VOICE_DIM}.f32`;
+  if (fs.existsSync(file)) {
+    const b = fs.readFileSync(file);
+    return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+  }
+  const files = fs
+    .readFileSync(path.join(DATA, set, `${split}-truth.csv`), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',')[0]);
+  const X = new Float32Array(files.length * VOICE_DIM);
+  for (let i = 0; i < files.length; i++) {
+    const [c] = await loadAudioClips(path.join(DATA, set, split, files[i]), [{ start: 0, duration: Infinity }]);
+    if (c instanceof AudioError) throw c;
+    X.set(voiceFeatures(fixLength(c, 16000)), i * VOICE_DIM);
+  }
+  fs.mkdirSync('/tmp/sl-audio-study', { recursive: true });
+  fs.writeFileSync(file, Buffer.from(X.buffer));
+  return X;
+}
+
+type Block = { X: Float32Array; dim: number; cols: [number, number]; w: number };
+
+/** z-scored (pool stats), each block scaled to its weight, rows L2-normalised. */
+function join(blocks: Block[], n: number, stats: { mean: number[]; std: number[] }[]): Float32Array {
+  const dim = blocks.reduce((s, b) => s + b.cols[1] - b.cols[0], 0);
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    let o = 0;
+    blocks.forEach((b, k) => {
+      const [a, e] = b.cols;
+      const sc = Math.sqrt(b.w / (e - a));
+      for (let d = a; d < e; d++) out[i * dim + o++] = ((b.X[i * b.dim + d] - stats[k].mean[d]) / stats[k].std[d]) * sc;
+    });
+    let s = 0;
+    for (let q = 0; q < dim; q++) s += out[i * dim + q] ** 2;
+    const k = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let q = 0; q < dim; q++) out[i * dim + q] *= k;
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const set = process.argv[2] ?? 'audio-speakers';
+  const seeds = (process.argv[3] ?? '1,2,3').split(',').map(Number);
+  const pool = await loadSplit(set, 'pool');
+  const test = await loadSplit(set, 'test', pool.classes);
+  const vp = await voiceRows(set, 'pool');
+  const vt = await voiceRows(set, 'test');
+  const C = pool.classes.length;
+  const up = utteranceFeatures(pool.spec, pool.n, pool.frames, pool.mels);
+  const ut = utteranceFeatures(test.spec, test.n, test.frames, test.mels);
+  const ust = columnStats(up.X, up.n, up.dim);
+  const vst = columnStats(vp, pool.n, VOICE_DIM);
+  const B = (name: keyof UtteranceBlocks) => up.blocks[name];
+  // VARIANTS: name:block=weight,... (blocks mfcc stats shape spectrum pitch lts)
+  const spec =
+    process.env.VARIANTS ??
+    'timbre:mfcc=1,stats=1,spectrum=1;timbre+voice:mfcc=1,stats=1,spectrum=1,pitch=1,lts=1;timbre+pitch:mfcc=1,stats=1,spectrum=1,pitch=1;voice:pitch=1,lts=1;pitch:pitch=1';
+  const variants = spec.split(';').map((v) => {
+    const [name, ws] = v.split(':');
+    return {
+      name,
+      parts: ws
+        .split(',')
+        .map((p) => p.split('='))
+        .map(([b, w]) => ({ b, w: Number(w) })),
+    };
+  });
+  const mk = (which: 'pool' | 'test', parts: { b: string; w: number }[]) => {
+    const u = which === 'pool' ? up : ut;
+    const v = which === 'pool' ? vp : vt;
+    const n = which === 'pool' ? pool.n : test.n;
+    const blocks: Block[] = [];
+    const st: { mean: number[]; std: number[] }[] = [];
+    for (const { b, w } of parts) {
+      if (b === 'pitch') blocks.push({ X: v, dim: VOICE_DIM, cols: [0, 8], w });
+      else if (b === 'lts') blocks.push({ X: v, dim: VOICE_DIM, cols: [8, VOICE_DIM - VOICE_HARMONICS], w });
+      else if (b === 'harm') blocks.push({ X: v, dim: VOICE_DIM, cols: [VOICE_DIM - VOICE_HARMONICS, VOICE_DIM], w });
+      else blocks.push({ X: u.X, dim: u.dim, cols: B(b as keyof UtteranceBlocks)!, w });
+      st.push(b === 'pitch' || b === 'lts' || b === 'harm' ? vst : ust);
+    }
+    const X = join(blocks, n, st);
+    return { kind: 'dense' as const, X, n, dim: X.length / n };
+  };
+  const res: Record<string, number[]> = {};
+  for (const seed of seeds) {
+    const rand = mulberry32(seed);
+    const byClass: number[][] = Array.from({ length: C }, () => []);
+    for (let i = 0; i < pool.n; i++) byClass[pool.y[i]].push(i);
+    const lab = byClass.flatMap((l) => sample(l, 10, rand));
+    const ly = Int32Array.from(lab, (i) => pool.y[i]);
+    for (const v of variants) {
+      const rp = mk('pool', v.parts);
+      const rt = mk('test', v.parts);
+      for (const lam of (process.env.LAMBDAS ?? '1e-3').split(',').map(Number)) {
+        const m = fitLogReg(rp, lab, ly, C, { lambda: lam, maxIterations: 400 });
+        const P = predictLogReg(m, rt);
+        const pl = argmaxRows(P, test.n, C);
+        let ok = 0;
+        for (let i = 0; i < test.n; i++) if (pl[i] === test.y[i]) ok++;
+        (res[`${v.name} λ${lam}`] ??= []).push(ok / test.n);
+        // SELFTRAIN=τ,… : pseudo-labels of the pool at confidence ≥ τ (from the labelled model), refit, twice.
+        for (const tau of (process.env.SELFTRAIN ?? '').split(',').filter(Boolean).map(Number)) {
+          let model = m;
+          for (let it = 0; it < 2; it++) {
+            const Pp = predictLogReg(model, rp);
+            const idx = [...lab];
+            const ys = Array.from(ly);
+            const inLab = new Set(lab);
+            let right = 0;
+            for (let i = 0; i < pool.n; i++) {
+              if (inLab.has(i)) continue;
+              let bc = 0;
+              for (let c = 1; c < C; c++) if (Pp[i * C + c] > Pp[i * C + bc]) bc = c;
+              if (Pp[i * C + bc] >= tau) {
+                idx.push(i);
+                ys.push(bc);
+                if (bc === pool.y[i]) right++;
+              }
+            }
+            if (it === 1)
+              (res[`${v.name} λ${lam} st${tau} pseudo n/prec`] ??= []).push(
+                idx.length - lab.length,
+                right / Math.max(1, idx.length - lab.length),
+              );
+            model = fitLogReg(rp, idx, Int32Array.from(ys), C, { lambda: lam, maxIterations: 400 });
+          }
+          const pl3 = argmaxRows(predictLogReg(model, rt), test.n, C);
+          let ok3 = 0;
+          for (let i = 0; i < test.n; i++) if (pl3[i] === test.y[i]) ok3++;
+          (res[`${v.name} λ${lam} st${tau}`] ??= []).push(ok3 / test.n);
+        }
+      }
+      if (!process.env.SPREAD) continue;
+      const g = knn(rp.X, pool.n, rp.dim, Number(process.env.K ?? 20));
+      const { F } = spreadLabels({
+        graph: g,
+        nClasses: C,
+        seeds: { index: Int32Array.from(lab), y: ly, weight: new Float32Array(lab.length).fill(1) },
+      });
+      const sl = argmaxRows(Float64Array.from(F), pool.n, C);
+      let sok = 0;
+      for (let i = 0; i < pool.n; i++) if (sl[i] === pool.y[i]) sok++;
+      (res[`${v.name} spread(pool)`] ??= []).push(sok / pool.n);
+      const m2 = fitLogReg(rp, Array.from(sl.keys()), sl, C, { lambda: 1e-3, maxIterations: 300 });
+      const pl2 = argmaxRows(predictLogReg(m2, rt), test.n, C);
+      let ok2 = 0;
+      for (let i = 0; i < test.n; i++) if (pl2[i] === test.y[i]) ok2++;
+      (res[`${v.name} spread→LR`] ??= []).push(ok2 / test.n);
+    }
+  }
+  const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  for (const [k, v] of Object.entries(res))
+    console.log(`${set}\t${k.padEnd(30)}\t${v.map((x) => (100 * x).toFixed(1)).join(' / ')}\tmedian ${(100 * med(v)).toFixed(1)}`);
+}
+
+void main();
