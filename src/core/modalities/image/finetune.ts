@@ -12,6 +12,7 @@ import { combineProgress } from '../../util/progress';
 import { readJson } from '../../util/files';
 import * as path from 'node:path';
 import { outOfFoldRows } from '../../train/select';
+import { agreementTemperature } from '../../train/calibration';
 
 /**
  * Labelled images a network trained from scratch sees, summed over epochs (at least 10 epochs of a large train set;
@@ -47,6 +48,18 @@ export interface FinetuneRecord {
    * predicts).
    */
   full?: { network: string; initFrom: string | null; epochs: number; maskRate?: number; seconds: number };
+  /**
+   * How the full network's temperature was set (scratch records since session 8): the folds' own temperature and
+   * out-of-fold accuracy, the top-1 agreement of the full network with the folds and of the folds with each other on
+   * the unlabelled items, and the full network's accuracy estimated from them (calibration.ts agreementAccuracy).
+   */
+  calibration?: {
+    foldsTemperature: number;
+    foldsAccuracy: number;
+    fullFold: number;
+    foldFold: number;
+    estimatedFullAccuracy: number;
+  };
 }
 
 /** The networks whose mean logits a record predicts with: its full network when it has one, else its networks. */
@@ -69,9 +82,6 @@ export function fullNetworkName(foldNetwork: string): string {
  * labelled one in each step, pseudo-labels from the weak view at confidence ≥ 0.95, weight 1.
  */
 export const FIXMATCH = { ratio: 1, threshold: 0.95, weight: 1 } as const;
-
-/** Whether the fold networks train with the full network's FixMatch consistency too (see `scratch`). */
-export const FOLD_CONSISTENCY = true;
 
 /** Labelled images the full network sees (its steps, with as many unlabelled ones): twice a fold network's. */
 export const FULL_ITEMS_SEEN = 2 * SCRATCH_ITEMS_SEEN;
@@ -188,7 +198,7 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
                   // The full network's recipe (FixMatch on the pool), so that the folds' out-of-fold score and
                   // temperature describe the network that predicts, not a weaker one (session 7: folds 83–89% held
                   // out, the full network 94–96% test; expected 95–97% → measured 99.4–100% in round 1).
-                  ...(FOLD_CONSISTENCY ? { consistency: { ...FIXMATCH } } : {}),
+                  consistency: { ...FIXMATCH },
                 },
                 { signal: opts.signal, onProgress: merge(f) },
               ),
@@ -209,11 +219,26 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
         },
         { signal: opts.signal },
       );
-      // The full network predicts, with the temperature of the folds' out-of-fold logits.
+      // The full network predicts. No held-out label can check it (it learnt them all), so its temperature comes from
+      // its agreement with the folds on the unlabelled items: the folds' out-of-fold accuracy × (full–fold agreement
+      // / fold–fold agreement) estimates its accuracy, and the temperature makes its mean confidence there equal to
+      // that (src/core/train/calibration.ts agreementTemperature). With the folds' own temperature its proposals
+      // claimed 95–97% and were 99.4–100% right (session 7).
       const predicting = await networkLogits(ctx, [fullName], o.data, opts);
+      const labelled = new Set(o.rows);
+      const unlabelled = Int32Array.from({ length: n }, (_, i) => i).filter((i) => !labelled.has(i));
+      const byAgreement = agreementTemperature({
+        oofLogits: outOfFoldRows(per, o.rowFold, o.rows, C),
+        oofY: o.y,
+        full: predicting,
+        folds: per,
+        rows: unlabelled,
+        C,
+      });
+      const temperature = unlabelled.length ? byAgreement.temperature : oof.temperature;
       const cal = await ctx.runner.run(
         'calibrateLogits',
-        { logits: predicting, n, nClasses: C, calRows: new Int32Array(0), calY: new Int32Array(0), temperature: oof.temperature },
+        { logits: predicting, n, nClasses: C, calRows: new Int32Array(0), calY: new Int32Array(0), temperature },
         { signal: opts.signal },
       );
       const done = [...runs, ...(fullResult ? [fullResult] : [])];
@@ -225,7 +250,14 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
           networks,
           initFrom: null,
           epochs: epochsOf(fits[0].index.length),
-          temperature: oof.temperature,
+          temperature,
+          calibration: {
+            foldsTemperature: oof.temperature,
+            foldsAccuracy: byAgreement.foldsAccuracy,
+            fullFold: byAgreement.agreement.fullFold,
+            foldFold: byAgreement.agreement.foldFold,
+            estimatedFullAccuracy: byAgreement.accuracy,
+          },
           trainedOn: { labels: o.rows.length, pseudo: o.pseudo },
           folds: { rows: [...o.rows], y: [...o.y], fold: [...o.rowFold] },
           calibrationItems: m,
