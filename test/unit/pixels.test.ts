@@ -16,6 +16,7 @@ import {
   pixelFeatures,
   pixelProbs,
   PIXEL_PCA_COMPONENTS,
+  PIXEL_PROPOSAL_THRESHOLD,
 } from '../../src/core/modalities/image/pixels';
 
 /**
@@ -116,4 +117,34 @@ test('pixel candidate: bad input is refused with a reason', async () => {
   assert.throws(() => pixelProbs({ ...state, pixelPca: { ...state.pixelPca, components: state.pixelPca.mean } }, data), /train again/);
   assert.throws(() => pixelProbs({ ...state, W: state.W.slice(1) }, data), /damaged/);
   assert.equal(isPixelState({ ...state, kind: 'softmax' }), false);
+});
+
+test('pixel candidate: a weak model whose held-out labels never reached the threshold claims no more than they did', async () => {
+  // Pure noise: no colour says the class, so out of fold the model is near chance and never confident.
+  const rng = new Rng(11);
+  const n = 120;
+  const size = 3;
+  const per = size * size * 3;
+  const sab = new SharedArrayBuffer(n * per);
+  const px = new Uint8Array(sab);
+  for (let q = 0; q < px.length; q++) px[q] = rng.int(256);
+  const data: ImageData = { kind: 'image', pixels: sab, n, size, channels: 3 };
+  const index = Int32Array.from({ length: 30 }, (_, i) => i);
+  const { state, probs } = await fitPixelCandidate(
+    data,
+    { index, y: Int32Array.from(index, (i) => i % 3), weight: new Float32Array(30).fill(1) },
+    3,
+    2,
+  );
+  assert.ok(state.maxConfidence !== undefined && state.maxConfidence < PIXEL_PROPOSAL_THRESHOLD, `held out up to ${state.maxConfidence}`);
+  let top = 0;
+  for (let i = 0; i < n; i++) {
+    top = Math.max(top, probs[i * 3 + argmaxRow(probs, i, 3)]);
+    let s = 0;
+    for (let c = 0; c < 3; c++) s += probs[i * 3 + c];
+    assert.ok(Math.abs(s - 1) < 1e-5, 'rows still sum to 1');
+  }
+  assert.ok(top <= state.maxConfidence! + 1e-6, `no probability above the cap: ${top} vs ${state.maxConfidence}`);
+  const again = pixelProbs(state, data);
+  for (let q = 0; q < again.length; q++) assert.ok(Math.abs(again[q] - probs[q]) < 1e-3, 'other folders capped alike');
 });

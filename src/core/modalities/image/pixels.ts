@@ -7,6 +7,7 @@
  *   fitPixelPca(data, seed) → {pca, X (n × k features)}     pixelFeatures(pca, data) → n × k
  *   encodePixelPca(pca, data) / decodePixelPca(saved)     (kept in classifier.json for other folders)
  *   fitPixelCandidate(data, train, C, seed) → {state, probs}   pixelProbs(state, data) → n × C
+ *   (probabilities capped at the largest out-of-fold confidence when that stayed below the proposals' threshold)
  *
  * Plain JS (no tfjs), so it runs on the host: PCA-50 on at most PIXEL_PCA_FIT_LIMIT images (a seeded subset), a
  * chunked projection, then the bench baseline's logistic regression (./linear.ts, scikit-learn's C = 1) on the human
@@ -16,7 +17,7 @@ import type { ImageData } from '../../../protocol/jobs';
 import { Rng, permutation } from '../../models/random';
 import type { TrainSet } from '../../train/classifier';
 import { crossValidate, type CalibrationFields } from '../../train/crossval';
-import { softmaxRows } from '../../util/math';
+import { argmaxRow, softmaxRows } from '../../util/math';
 import { fitLogReg, fitPca, logitsLogReg, pcaTransform, type Pca, type Rows } from './linear';
 
 /** Principal components kept (the bench's PCA + LR baseline keeps as many). */
@@ -116,6 +117,9 @@ export function decodePixelPca(s: PixelPcaSaved): Pca {
   };
 }
 
+/** The proposals' default threshold (config `threshold`): the cap applies when no held-out label reached it. */
+export const PIXEL_PROPOSAL_THRESHOLD = 0.9;
+
 /** Folds of the pixel candidate's cross-validation (as the embedding heads'). */
 export const PIXEL_FOLDS = 5;
 
@@ -185,7 +189,29 @@ export async function fitPixelCandidate(
     trainedOn: { rows: train.index.length, heldOut: cv ? train.index.length : 0, folds: cv?.folds ?? 0 },
   };
   const every = Int32Array.from({ length: data.n }, (_, i) => i);
-  return { state, probs: softmaxRows(logitsLogReg(model, rows, every), data.n, C, temperature) };
+  return { state, probs: capped(state, softmaxRows(logitsLogReg(model, rows, every), data.n, C, temperature)) };
+}
+
+/**
+ * The text head's rule (src/core/modalities/text/lexical/head.ts confidenceCap, which the engine cannot import here:
+ * that module loads tfjs): when no held-out label reached the
+ * proposals' threshold out of fold, no probability goes beyond the largest they reached — the temperature has no
+ * evidence there. Measured on icons seed 3 without it: 4 proposals claimed at 93.5%, none right (a 49% model).
+ */
+function capped(state: PixelState, probs: Float32Array): Float32Array {
+  const C = state.nClasses;
+  const cap = state.maxConfidence;
+  if (cap === undefined || !(cap < PIXEL_PROPOSAL_THRESHOLD) || C < 2) return probs;
+  const top = Math.max(cap, 1 / C);
+  for (let i = 0; i < probs.length / C; i++) {
+    const b = argmaxRow(probs, i, C);
+    const p = probs[i * C + b];
+    if (p <= top) continue;
+    // The rest of the row scaled up to fill 1 − top (its order kept).
+    const scale = (1 - top) / Math.max(1e-12, 1 - p);
+    for (let c = 0; c < C; c++) probs[i * C + c] = c === b ? top : probs[i * C + c] * scale;
+  }
+  return probs;
 }
 
 /** The pixel candidate's calibrated probabilities (n × C) for the images of `data` (any folder, same geometry). */
@@ -196,5 +222,5 @@ export function pixelProbs(state: PixelState, data: ImageData): Float32Array {
   const rows: Rows = { kind: 'dense', X: pixelFeatures(pca, data), n: data.n, dim: pca.k };
   const model = { W: Float64Array.from(state.W), b: Float64Array.from(state.b), dim: pca.k, C, iterations: 0 };
   const every = Int32Array.from({ length: data.n }, (_, i) => i);
-  return softmaxRows(logitsLogReg(model, rows, every), data.n, C, state.temperature);
+  return capped(state, softmaxRows(logitsLogReg(model, rows, every), data.n, C, state.temperature));
 }
