@@ -1,6 +1,7 @@
 /**
  * Fine-tuning the image encoder end to end (Project.train with finetune) on real MNIST digits, through the real
- * Project and its worker threads: the head, the fine-tuned encoder and the encoder from scratch are scored on the same
+ * Project and its worker threads: the head, the fine-tuned encoder, the encoder from scratch and the pixel candidate
+ * (PCA + logistic regression of the raw pixels) are scored on the same
  * held-out human labels and the best predicts (for the pool and other folders); only its networks stay on disk.
  */
 import { test, before, after } from 'node:test';
@@ -60,7 +61,7 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     assert.equal(ch.heldOut, 3 * per.size, 'every human label is scored out of fold');
     assert.deepEqual(
       ch.candidates.map((c) => c.name),
-      ['scratch', tr.head, 'finetuned'],
+      ['scratch', tr.head, 'finetuned', 'pixels'],
     );
     for (const c of ch.candidates) assert.ok(c.accuracy !== null && c.accuracy >= 0 && c.accuracy <= 1, `${c.name} scored`);
     const best = Math.max(...ch.candidates.map((c) => c.accuracy ?? 0));
@@ -74,7 +75,10 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     const cf = JSON.parse(fs.readFileSync(path.join(models, 'classifier.json'), 'utf8'));
     const f = tr.finetuned;
     if (ch.name === tr.head) assert.equal(f, undefined, 'the head predicts alone');
-    else {
+    else if (ch.name === 'pixels') {
+      assert.equal(f, undefined, 'the pixel candidate predicts alone');
+      assert.equal(cf.state.kind, 'pixels', 'its state (PCA and weights) is saved for other folders');
+    } else {
       assert.ok(f, 'the networks that predict are reported');
       assert.equal(f.kind, ch.name === 'finetuned' ? 'finetuned' : 'scratch');
       assert.equal(f.networks.length, ch.name === 'finetuned' ? 2 : ENSEMBLE_FOLDS);

@@ -17,6 +17,7 @@ import {
   type TrainSet,
 } from '../../protocol/jobs';
 import type { ClassifierState } from '../train/classifier';
+import { fitPixelCandidate, isPixelState, pixelProbs, type PixelState } from '../modalities/image/pixels';
 import type { StageOptions } from '../modalities/types';
 import type { PredictedItem, PretrainSummary, TrainOptions, TrainSummary } from './types';
 import type { ClassifierFile, PredictionsMeta } from './artifacts';
@@ -324,11 +325,16 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     // The model is chosen by the same held-out human labels (a stratified fifth), which no candidate trained on.
     const split = calibrationSplit(set, p.config.seed);
     const headState = state as ClassifierState;
-    const cands: Candidate<{ probs: Float32Array; record?: NonNullable<ClassifierFile['finetuned']> }>[] = [
-      { name: head, accuracy: oofAccuracyOn(headState.oof, split.rows, split.y, C), value: { probs } },
-    ];
+    const cands: Candidate<{
+      probs: Float32Array;
+      record?: NonNullable<ClassifierFile['finetuned']>;
+      /** A state that replaces the head's (the pixel candidate's). */
+      state?: PixelState;
+    }>[] = [{ name: head, accuracy: oofAccuracyOn(headState.oof, split.rows, split.y, C), value: { probs } }];
     const scratch = plugin.refinement?.scratch;
-    if (refine || (scratch && folds)) {
+    // The pixel candidate (images): PCA + a linear head on the raw pixels, scored like the others.
+    const pixelsWanted = poolPlugin(p).modality === 'image' && (folds !== undefined || split.rows.length > 0);
+    if (refine || (scratch && folds) || pixelsWanted) {
       const { data, failed } = await plugin.load(ctx, p.root, p.items.list, { ...opts, cache: true });
       if (failed.length) {
         throw new ProjectError(
@@ -382,11 +388,22 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
         // the full network: 90.9% for the mean vs 96.1% for the full network alone, research/semi.ts).
         cands.unshift({ name: 'scratch', accuracy: r.record.estimatedAccuracy, value: { probs: r.probs, record: r.record } });
       }
+      if (pixelsWanted && data.kind === 'image') {
+        // Listed last: ties go to the learned candidates. Scored on the same rows as the head (all human labels out
+        // of fold with the scratch folds, else the held-out fifth), from its own cross-validation.
+        const px = await fitPixelCandidate(data, humanOnly(set), C, p.config.seed);
+        const pxOof = px.state.oof && folds ? oofRows(px.state.oof, folds.rows, C) : undefined;
+        const accuracy = folds
+          ? pxOof && accuracyOnRows(pxOof, Int32Array.from(folds.rows.keys()), folds.y, C)
+          : oofAccuracyOn(px.state.oof, split.rows, split.y, C);
+        cands.push({ name: 'pixels', accuracy, value: { probs: px.probs, state: px.state } });
+      }
     }
     const heldOut = folds && scratch ? folds.rows.length : split.rows.length;
     const best = chooseCandidate(cands);
     probs = best.value!.probs;
     finetuned = best.value!.record;
+    if (best.value!.state) state = best.value!.state;
     // The head's estimate stays its out-of-fold accuracy on every human label (more rows than the fifth).
     if (best.name !== head && best.accuracy !== undefined) estimatedAccuracy = best.accuracy;
     chosen = {
@@ -404,7 +421,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     const apply = (best.accuracy ?? estimatedAccuracy ?? 0) >= PRIOR_MIN_ACCURACY;
     if (apply) {
       probs = applyPriorWeights(probs, n, C, pri.weights);
-      state = { ...headState, priorWeights: pri.weights };
+      state = { ...(state as ClassifierState), priorWeights: pri.weights };
     }
     chosen.priors = { estimate: pri.priors, applied: apply };
     // The scratch ensemble when it was not chosen: kept (networks and record) for the next train to reuse.
@@ -470,6 +487,10 @@ export async function predictFolder(p: ProjectContext, dir: string, opts: StageO
     if (cf.finetuned && plugin.refinement) {
       probs = await plugin.refinement.predict(ctx, cf.finetuned, data, C, opts);
       if (cf.finetuned.mixHead) probs = meanProbs(await headProbs(), probs, cf.finetuned.mixHead);
+    } else if ((cf.state as { kind?: string }).kind === 'pixels') {
+      if (data.kind !== 'image' || !isPixelState(cf.state))
+        throw new ProjectError('model-stale', 'the saved pixel classifier is damaged or not for these items: run train again');
+      probs = pixelProbs(cf.state, data);
     } else {
       probs = await headProbs();
     }

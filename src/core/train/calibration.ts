@@ -107,3 +107,119 @@ export function expectedCalibrationError(probs: Float32Array, labels: Int32Array
   for (let b = 0; b < bins; b++) if (cnt[b]) e += Math.abs(acc[b] - conf[b]);
   return e / n;
 }
+
+/**
+ * How often networks agree on the rows `rows` of their n × C outputs (logits or probabilities: top-1 only): the full
+ * network with each of the fold networks (mean over folds), and the fold networks with each other (mean over pairs;
+ * NaN with fewer than two folds).
+ */
+export function foldAgreement(
+  full: Float32Array,
+  folds: readonly Float32Array[],
+  rows: Int32Array,
+  C: number,
+): { fullFold: number; foldFold: number } {
+  if (!rows.length || !folds.length) return { fullFold: NaN, foldFold: NaN };
+  const top = (a: Float32Array) => Int32Array.from(rows, (r) => argmaxRow(a, r, C));
+  const f = top(full);
+  const t = folds.map(top);
+  const rate = (a: Int32Array, b: Int32Array) => {
+    let s = 0;
+    for (let j = 0; j < a.length; j++) if (a[j] === b[j]) s++;
+    return s / a.length;
+  };
+  let ff = 0;
+  let pairs = 0;
+  for (let i = 0; i < t.length; i++)
+    for (let j = i + 1; j < t.length; j++) {
+      ff += rate(t[i], t[j]);
+      pairs++;
+    }
+  return { fullFold: t.reduce((s, x) => s + rate(f, x), 0) / t.length, foldFold: pairs ? ff / pairs : NaN };
+}
+
+/**
+ * The accuracy of a network that no held-out label can check (the scratch candidate's full network, trained on every
+ * human label) from its agreement with k fold networks whose out-of-fold accuracy `foldAccuracy` is known:
+ * foldAccuracy · fullFold / foldFold. With independent errors the agreements are A·a and a², so this is exactly A;
+ * when the folds' errors are correlated with each other more than with the full network's (they share most of their
+ * labels and their recipe) foldFold is inflated and the estimate is low, i.e. conservative. Clamped to [0, 1].
+ */
+export function agreementAccuracy(foldAccuracy: number, agreement: { fullFold: number; foldFold: number }): number {
+  const { fullFold, foldFold } = agreement;
+  if (!(foldFold > 0) || !Number.isFinite(fullFold)) return foldAccuracy;
+  return Math.max(0, Math.min(1, (foldAccuracy * fullFold) / foldFold));
+}
+
+/**
+ * The temperature in [minT, maxT] at which the mean top-1 probability of softmax(logits / T) over `rows` is `target`
+ * (calibration in the large: the network's mean confidence equals its estimated accuracy). The mean confidence
+ * falls as T grows, so bisection on log T; a target at or below 1/C gives maxT, one above what minT reaches gives
+ * minT.
+ */
+export function temperatureForConfidence(
+  logits: Float32Array,
+  rows: Int32Array,
+  C: number,
+  target: number,
+  opts: { minT?: number; maxT?: number } = {},
+): number {
+  const minT = opts.minT ?? 0.05;
+  const maxT = opts.maxT ?? 20;
+  if (!rows.length) return 1;
+  const mean = (T: number) => {
+    let s = 0;
+    for (const r of rows) {
+      let m = -Infinity;
+      for (let c = 0; c < C; c++) m = Math.max(m, logits[r * C + c]);
+      let z = 0;
+      for (let c = 0; c < C; c++) z += Math.exp((logits[r * C + c] - m) / T);
+      s += 1 / z;
+    }
+    return s / rows.length;
+  };
+  if (mean(maxT) >= target) return maxT;
+  if (mean(minT) <= target) return minT;
+  let a = Math.log(minT);
+  let b = Math.log(maxT);
+  for (let it = 0; it < 50; it++) {
+    const mid = (a + b) / 2;
+    if (mean(Math.exp(mid)) > target) a = mid;
+    else b = mid;
+  }
+  return Math.exp((a + b) / 2);
+}
+
+/**
+ * A temperature for the full network from its agreement with the fold networks on unlabelled rows: the folds'
+ * out-of-fold accuracy (`oofLogits` of the held-out human labels `oofY`) and the agreements give its estimated
+ * accuracy (agreementAccuracy, Laplace-smoothed over the m held-out labels), and the temperature makes its mean
+ * confidence on `rows` equal to it (temperatureForConfidence). `foldsTemperature`: the folds' own (fitTemperature on their out-of-fold logits).
+ */
+export function agreementTemperature(o: {
+  oofLogits: Float32Array;
+  oofY: Int32Array;
+  full: Float32Array;
+  folds: readonly Float32Array[];
+  rows: Int32Array;
+  C: number;
+}): {
+  temperature: number;
+  accuracy: number;
+  foldsAccuracy: number;
+  foldsTemperature: number;
+  agreement: { fullFold: number; foldFold: number };
+} {
+  const m = o.oofY.length;
+  let ok = 0;
+  for (let j = 0; j < m; j++) if (argmaxRow(o.oofLogits, j, o.C) === o.oofY[j]) ok++;
+  const foldsAccuracy = m ? ok / m : NaN;
+  const foldsTemperature = fitTemperature(o.oofLogits, o.oofY, o.C);
+  const agreement = foldAgreement(o.full, o.folds, o.rows, o.C);
+  if (!m || !o.rows.length) return { temperature: foldsTemperature, accuracy: foldsAccuracy, foldsAccuracy, foldsTemperature, agreement };
+  // Laplace-smoothed as if measured on the m held-out labels (the folds' accuracy, its only labelled evidence, has
+  // their sampling error, ×fullFold/foldFold): an estimate of 100% becomes (m + 1)/(m + 2), never a temperature at
+  // its lower bound.
+  const accuracy = (agreementAccuracy(foldsAccuracy, agreement) * m + 1) / (m + 2);
+  return { temperature: temperatureForConfidence(o.full, o.rows, o.C, accuracy), accuracy, foldsAccuracy, foldsTemperature, agreement };
+}
