@@ -11,6 +11,7 @@ import type { ClassifierState, TrainSet } from '../core/train/classifier';
 import type { TextHeadState } from '../core/modalities/text/lexical/state';
 import type { AudioHeadState } from '../core/modalities/audio/headState';
 import type { StudentPlan } from '../core/train/selfTraining';
+import type { PixelState } from '../core/modalities/image/pixels';
 
 /** The modalities' data and own jobs are registered in ./modalities.ts (one line each); re-exported here for the jobs. */
 export type { AudioData, DataOf, ImageData, ModalityData, TextData } from './modalities';
@@ -207,6 +208,18 @@ export type JobTypes = {
   calibrateLogits: {
     params: { logits: Float32Array; n: number; nClasses: number; calRows: Int32Array; calY: Int32Array; temperature?: number };
     result: { probs: Float32Array; temperature: number; accuracy?: number };
+  };
+  /**
+   * The pixel candidate (src/core/modalities/image/pixels.ts): PCA of the raw pixels + logistic regression on the
+   * human labels in `train`, cross-validated; its state and calibrated probabilities for every image of `data`.
+   */
+  fitPixels: {
+    params: { data: ImageData; train: TrainSet; nClasses: number; seed: number };
+    result: { state: PixelState; probs: Float32Array };
+  };
+  predictPixels: {
+    params: { state: PixelState; data: ImageData };
+    result: { probs: Float32Array };
   };
   predict: {
     params: { state: ClassifierState; X: SharedArrayBuffer; n: number; dim: number };

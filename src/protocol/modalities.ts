@@ -22,7 +22,7 @@ const modality = <D extends { kind: string }, J extends string = never>(): Modal
 export const MODALITY_CONTRACTS = {
   image: modality<
     import('../core/modalities/image/data').ImageData,
-    'decodeImages' | 'finetune' | 'finetuneLogits' | 'studentPlan' | 'calibrateLogits'
+    'decodeImages' | 'finetune' | 'finetuneLogits' | 'studentPlan' | 'calibrateLogits' | 'fitPixels' | 'predictPixels'
   >(),
   text: modality<import('../core/modalities/text/data').TextData, 'fitText' | 'predictText'>(),
   audio: modality<

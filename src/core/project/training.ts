@@ -17,7 +17,7 @@ import {
   type TrainSet,
 } from '../../protocol/jobs';
 import type { ClassifierState } from '../train/classifier';
-import { fitPixelCandidate, isPixelState, pixelProbs, type PixelState } from '../modalities/image/pixels';
+import { isPixelState, type PixelState } from '../modalities/image/pixels';
 import type { StageOptions } from '../modalities/types';
 import type { PredictedItem, PretrainSummary, TrainOptions, TrainSummary } from './types';
 import type { ClassifierFile, PredictionsMeta } from './artifacts';
@@ -391,7 +391,12 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
       if (pixelsWanted && data.kind === 'image') {
         // Listed last: ties go to the learned candidates. Scored on the same rows as the head (all human labels out
         // of fold with the scratch folds, else the held-out fifth), from its own cross-validation.
-        const px = await fitPixelCandidate(data, humanOnly(set), C, p.config.seed);
+        // In a worker: the PCA of a large pool takes seconds, which the extension host must not spend.
+        const px = await p.workers.run(
+          'fitPixels',
+          { data, train: humanOnly(set), nClasses: C, seed: p.config.seed },
+          { signal: opts.signal, onProgress: opts.onProgress },
+        );
         const pxOof = px.state.oof && folds ? oofRows(px.state.oof, folds.rows, C) : undefined;
         const accuracy = folds
           ? pxOof && accuracyOnRows(pxOof, Int32Array.from(folds.rows.keys()), folds.y, C)
@@ -490,7 +495,7 @@ export async function predictFolder(p: ProjectContext, dir: string, opts: StageO
     } else if ((cf.state as { kind?: string }).kind === 'pixels') {
       if (data.kind !== 'image' || !isPixelState(cf.state))
         throw new ProjectError('model-stale', 'the saved pixel classifier is damaged or not for these items: run train again');
-      probs = pixelProbs(cf.state, data);
+      probs = (await p.workers.run('predictPixels', { state: cf.state, data }, { signal: opts.signal })).probs;
     } else {
       probs = await headProbs();
     }

@@ -9,7 +9,7 @@
  *   fitPixelCandidate(data, train, C, seed) → {state, probs}   pixelProbs(state, data) → n × C
  *   (probabilities capped at the largest out-of-fold confidence when that stayed below the proposals' threshold)
  *
- * Plain JS (no tfjs), so it runs on the host: PCA-50 on at most PIXEL_PCA_FIT_LIMIT images (a seeded subset), a
+ * Plain JS (no tfjs), run in a worker (jobs `fitPixels`, `predictPixels`): PCA-50 on at most PIXEL_PCA_FIT_LIMIT images (a seeded subset), a
  * chunked projection, then the bench baseline's logistic regression (./linear.ts, scikit-learn's C = 1) on the human
  * labels, cross-validated (src/core/train/crossval.ts) for its out-of-fold score and temperature.
  */

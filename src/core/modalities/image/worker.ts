@@ -9,6 +9,7 @@ import { studentLogits, trainImageStudent } from './student';
 import { loadImage } from '../../dataset/load';
 import { AbortError } from '../../util/progress';
 import { calibrateLogits, planStudent } from '../../train/selfTraining';
+import { fitPixelCandidate, isPixelState, pixelProbs } from './pixels';
 
 const pixelsOf = (d: ImageData) => new Uint8Array(d.pixels, 0, d.n * d.size * d.size * d.channels);
 const geometry = (d: ImageData) => ({ pixels: pixelsOf(d), n: d.n, size: d.size, channels: d.channels });
@@ -24,7 +25,10 @@ export const imageWorker: ModalityWorker<'image'> = {
   embed: (data, o) => embedImages({ ...o, ...geometry(data) }),
 };
 
-type ImageJobs = Pick<JobTypes, 'decodeImages' | 'finetune' | 'finetuneLogits' | 'studentPlan' | 'calibrateLogits'>;
+type ImageJobs = Pick<
+  JobTypes,
+  'decodeImages' | 'finetune' | 'finetuneLogits' | 'studentPlan' | 'calibrateLogits' | 'fitPixels' | 'predictPixels'
+>;
 
 export const imageJobs: JobHandlers<ImageJobs> = {
   async decodeImages(p, ctx) {
@@ -66,6 +70,15 @@ export const imageJobs: JobHandlers<ImageJobs> = {
       onProgress: ctx.progress,
     });
     return { result: r };
+  },
+  async fitPixels(p) {
+    const r = await fitPixelCandidate(p.data, p.train, p.nClasses, p.seed);
+    return { result: r, transfer: [r.probs.buffer as ArrayBuffer] };
+  },
+  async predictPixels(p) {
+    if (!isPixelState(p.state)) throw new Error('predictPixels needs a pixel-candidate state (kind "pixels")');
+    const probs = pixelProbs(p.state, p.data);
+    return { result: { probs }, transfer: [probs.buffer as ArrayBuffer] };
   },
   async studentPlan(p) {
     return { result: planStudent(p) };
