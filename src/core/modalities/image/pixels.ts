@@ -13,7 +13,7 @@
  * chunked projection, then the bench baseline's logistic regression (./linear.ts, scikit-learn's C = 1) on the human
  * labels, cross-validated (src/core/train/crossval.ts) for its out-of-fold score and temperature.
  */
-import type { ImageData } from '../../../protocol/jobs';
+import type { ImageData } from './data';
 import { Rng, permutation } from '../../models/random';
 import type { TrainSet } from '../../train/classifier';
 import { crossValidate, type CalibrationFields } from '../../train/crossval';
