@@ -14,7 +14,7 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LABEL_ERROR_DEFAULTS, Project, type LabelErrorOptions } from '../core/project';
+import { LABEL_ERROR_DEFAULTS, Project, type LabelErrorOptions, type OofSource } from '../core/project';
 import { workerRunner } from '../worker/runner';
 import { readTruth, sortClasses } from './truth';
 import { buildWorkspace } from './workspace';
@@ -25,9 +25,11 @@ const TARGET = { recall: 0.8, precision: 0.8 };
 /**
  * The label-error variants scored on each train (LabelErrorOptions, src/core/project/review.ts), by name:
  * cj = confident joint, pbnr = prune by noise rate, both = both filters; 2 = a second pass (iterative pruning);
- * +knn = the head averaged with a leave-one-out kNN vote on the embeddings (embedding heads only).
+ * +knn = the head averaged with a leave-one-out kNN vote on the embeddings (embedding heads only); @scratch, @best,
+ * @mean = whose out-of-fold probabilities (OofSource: the scratch ensemble's folds, the better of head and scratch,
+ * their mean; without the suffix the head's). The @ variants are scored only where the model has a scratch ensemble.
  */
-export const VARIANTS: Record<string, LabelErrorOptions> = {
+const BASE: Record<string, LabelErrorOptions> = {
   cj: { filter: 'confident-joint', passes: 1, knn: false },
   pbnr: { filter: 'prune-by-noise-rate', passes: 1, knn: false },
   both: { filter: 'both', passes: 1, knn: false },
@@ -38,11 +40,23 @@ export const VARIANTS: Record<string, LabelErrorOptions> = {
   'cj2+knn': { filter: 'confident-joint', passes: 2, knn: true },
   'both2+knn': { filter: 'both', passes: 2, knn: true },
 };
+const SOURCES: OofSource[] = ['scratch', 'best', 'mean'];
+export const VARIANTS: Record<string, Required<LabelErrorOptions>> = Object.fromEntries([
+  ...Object.entries(BASE).map(([k, v]) => [k, { ...v, source: 'head' } as Required<LabelErrorOptions>]),
+  ...['cj', 'pbnr', 'both', 'cj+knn', 'pbnr+knn'].flatMap((k) =>
+    SOURCES.map((src) => {
+      const v = BASE[k] ?? { filter: 'prune-by-noise-rate', passes: 1, knn: true };
+      return [`${k}@${src}`, { ...v, source: src } as Required<LabelErrorOptions>];
+    }),
+  ),
+]);
 
 /** The name of the product's default (LABEL_ERROR_DEFAULTS) among VARIANTS. */
 export function defaultVariant(): string {
   const d = LABEL_ERROR_DEFAULTS;
-  const hit = Object.entries(VARIANTS).find(([, v]) => v.filter === d.filter && v.passes === d.passes && v.knn === d.knn);
+  const hit = Object.entries(VARIANTS).find(
+    ([, v]) => v.filter === d.filter && v.passes === d.passes && v.knn === d.knn && v.source === d.source,
+  );
   if (!hit) throw new Error('the default label-error options are not among the bench variants');
   return hit[0];
 }
@@ -58,6 +72,8 @@ const median = (xs: number[]) => {
 };
 
 export interface NoiseScore {
+  /** The found items in rank order: [1 if flipped, p(given) out of fold] (the JSON report's, for precision at k). */
+  ranked?: [number, number][];
   flipped: number;
   found: number;
   correct: number;
@@ -168,6 +184,7 @@ async function runSeed(o: {
         for (const [id, label] of given) await p.label(id, label);
         const t = Date.now();
         const tr = await p.train();
+        const scratchInModel = Boolean(tr.chosen?.candidates.some((c) => c.name === 'scratch'));
         const found = await p.disagreements();
         const cl = scoreFound(
           found.map((d) => d.item),
@@ -178,10 +195,15 @@ async function runSeed(o: {
         for (const name of o.variants) {
           const v = VARIANTS[name];
           if (v.knn && p.getModality() === 'text') continue; // the text head needs no embeddings: no kNN on them
-          variants[name] = scoreFound(
-            (await p.disagreements(undefined, v)).map((d) => d.item),
-            flipped,
-          );
+          if (v.source !== 'head' && !scratchInModel) continue; // no scratch ensemble: every source is the head's
+          const vf = await p.disagreements(undefined, v);
+          variants[name] = {
+            ...scoreFound(
+              vf.map((d) => d.item),
+              flipped,
+            ),
+            ranked: vf.map((d) => [flipped.has(d.item) ? 1 : 0, Math.round((d.selfConfidence ?? NaN) * 1e4) / 1e4]),
+          };
           o.log(
             `[noise] seed ${o.seed} noise ${f} ${name}: ${variants[name].correct}/${variants[name].flipped} of ${variants[name].found} (P ${variants[name].precision.toFixed(2)} R ${variants[name].recall.toFixed(2)})`,
           );
@@ -248,7 +270,7 @@ async function main(argv: string[]): Promise<number> {
   const summary: Record<string, unknown> = {};
   for (const f of noise) {
     const k = String(f);
-    const med = (m: 'cl' | 'rule', key: keyof NoiseScore) => median(runs.map((r) => r[k][m][key]));
+    const med = (m: 'cl' | 'rule', key: Exclude<keyof NoiseScore, 'ranked'>) => median(runs.map((r) => r[k][m][key]));
     const s = {
       flipped: med('cl', 'flipped'),
       cl: { found: med('cl', 'found'), correct: med('cl', 'correct'), precision: med('cl', 'precision'), recall: med('cl', 'recall') },
@@ -263,7 +285,7 @@ async function main(argv: string[]): Promise<number> {
     for (const name of variants) {
       const scores = runs.map((r) => r[k].variants[name]).filter(Boolean);
       if (!scores.length) continue;
-      const vm = (key: keyof NoiseScore) => median(scores.map((x) => x[key]));
+      const vm = (key: Exclude<keyof NoiseScore, 'ranked'>) => median(scores.map((x) => x[key]));
       const per = (key: 'precision' | 'recall') => scores.map((x) => x[key].toFixed(2)).join(', ');
       variantRows.push(
         `| ${dataset} ${Math.round(f * 100)}% flipped | ${name}${name === product ? ' (default)' : ''} | ${vm('correct')} of ${vm('found')} | **${vm('precision').toFixed(2)}** (${per('precision')}) | **${vm('recall').toFixed(2)}** (${per('recall')}) |`,

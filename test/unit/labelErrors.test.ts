@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { averageProbs, classThresholds, findLabelIssues, knnProbs, labelIssues } from '../../src/core/train/confidentLearning';
-import { plantNoise, scoreFound } from '../../src/bench/noise';
+import { defaultVariant, plantNoise, scoreFound, VARIANTS } from '../../src/bench/noise';
+import { oofBySource, scratchOof } from '../../src/core/project/review';
 import { mulberry32 } from '../../src/core/models/random';
 
 test('per-class thresholds are the mean self-confidence of each given class', () => {
@@ -131,6 +132,33 @@ test('bad input is refused with a clear error', () => {
   assert.throws(() => findLabelIssues({ probs: [0.5, 0.5], given: [2], m: 1, nClasses: 2 }), /not a class/);
   assert.throws(() => findLabelIssues({ probs: [0.5], given: [0], m: 1, nClasses: 2 }), /need m·C/);
   assert.throws(() => findLabelIssues({ probs: [1], given: [0], m: 1, nClasses: 1 }), /at least 2 classes/);
+});
+
+test("whose out-of-fold probabilities: the head's, the scratch ensemble's, the better of the two, or their mean", () => {
+  // 4 rows, 2 classes, given 0,0,1,1. The head gets rows 0 and 2 right; the scratch ensemble all four.
+  const given = Int32Array.from([0, 0, 1, 1]);
+  const H = Float32Array.from([0.9, 0.1, 0.4, 0.6, 0.2, 0.8, 0.7, 0.3]);
+  const S = Float32Array.from([0.8, 0.2, 0.7, 0.3, 0.1, 0.9, 0.3, 0.7]);
+  assert.equal(oofBySource('head', H, S, given, 2).probs, H);
+  assert.equal(oofBySource('scratch', H, S, given, 2).probs, S);
+  assert.deepEqual(oofBySource('best', H, S, given, 2), { probs: S, from: 'scratch' });
+  assert.deepEqual(oofBySource('best', S, H, given, 2), { probs: S, from: 'head' }, 'the head when it is the better one');
+  assert.deepEqual(oofBySource('best', H, H, given, 2).from, 'head', 'ties: the head');
+  const mean = oofBySource('mean', H, S, given, 2);
+  assert.equal(mean.from, 'mean');
+  assert.ok(mean.probs.every((v, q) => Math.abs(v - (H[q] + S[q]) / 2) < 1e-6));
+  for (const src of ['scratch', 'best', 'mean'] as const)
+    assert.deepEqual(oofBySource(src, H, undefined, given, 2), { probs: H, from: 'head' });
+  assert.throws(() => oofBySource('mean', H, S.subarray(0, 6), given, 2), /differ in size/);
+  // The scratch ensemble's probabilities are read from the chosen record, else from the kept candidate.
+  const rec = { kind: 'scratch', folds: { rows: [5, 9], y: [0, 1], fold: [0, 1] }, oofProbs: [0.8, 0.2, 0.1, 0.9] };
+  assert.deepEqual(scratchOof({ finetuned: rec, state: {} }), { index: [5, 9], probs: rec.oofProbs });
+  assert.deepEqual(scratchOof({ state: { keptCandidate: rec } }), { index: [5, 9], probs: rec.oofProbs });
+  assert.equal(scratchOof({ finetuned: { ...rec, kind: 'finetuned' }, state: {} }), undefined);
+  assert.equal(scratchOof({ finetuned: { ...rec, oofProbs: undefined }, state: {} }), undefined, 'a record of an older train');
+  assert.equal(scratchOof(undefined), undefined);
+  // The bench names the product's default among its variants.
+  assert.ok(VARIANTS[defaultVariant()]);
 });
 
 test('planted noise flips exactly the asked share to another class; scoring counts right and found', () => {
