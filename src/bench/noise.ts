@@ -8,13 +8,14 @@
  *
  * Usage: node --import tsx src/bench/noise.ts --dataset mnist|spam [--pool 2000] [--labels 400] [--noise 0.1,0.2]
  *        [--epochs E] [--seeds 1,2,3] [--classifier auto|spread|linear] [--variants cj,pbnr,…] [--quick]
- *        [--json FILE]
+ *        [--json FILE] [--dump-oof DIR]
  * Run by `node scripts/bench.mjs --only noise-mnist,noise-spam`. Not part of `npm test`.
  */
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LABEL_ERROR_DEFAULTS, Project, type LabelErrorOptions, type OofSource } from '../core/project';
+import { scratchOof } from '../core/project/review';
 import { workerRunner } from '../worker/runner';
 import { readTruth, sortClasses } from './truth';
 import { buildWorkspace } from './workspace';
@@ -128,6 +129,40 @@ export function plantNoise(
   return { given, flipped };
 }
 
+/**
+ * Writes the human labels of the last train with their out-of-fold probabilities — the head's and, when the model
+ * has one, the scratch ensemble's — and whether each was flipped, to `file` (JSON).
+ */
+async function dumpOof(
+  root: string,
+  p: Project,
+  given: ReadonlyMap<string, string>,
+  flipped: ReadonlySet<string>,
+  truth: ReadonlyMap<string, string>,
+  file: string,
+): Promise<void> {
+  const cf = JSON.parse(await fs.readFile(path.join(root, '.selflabel', 'models', 'classifier.json'), 'utf8')) as {
+    classes: string[];
+    state: { oof?: { index: number[]; probs: number[] } };
+  };
+  const C = cf.classes.length;
+  const scratch = scratchOof(cf);
+  const items = p.getItems();
+  const rowsOf = (o: { index: number[]; probs: number[] } | undefined) =>
+    new Map((o?.index ?? []).map((r, k) => [r, o!.probs.slice(k * C, (k + 1) * C)]));
+  const head = rowsOf(cf.state.oof);
+  const sc = rowsOf(scratch);
+  const rows = [...head.keys()].map((r) => ({
+    item: items[r].id,
+    given: given.get(items[r].id) ?? null,
+    truth: truth.get(items[r].id) ?? null,
+    flipped: flipped.has(items[r].id),
+    head: head.get(r),
+    scratch: sc.get(r) ?? null,
+  }));
+  await fs.writeFile(file, JSON.stringify({ classes: cf.classes, rows }) + '\n');
+}
+
 interface SeedResult {
   cl: NoiseScore;
   /** Every variant's score (VARIANTS); `cl` is the product default's. */
@@ -149,6 +184,9 @@ async function runSeed(o: {
   epochs: number;
   variants: string[];
   log: (s: string) => void;
+  dataset: string;
+  /** A folder to write each train's out-of-fold probabilities in (research: judging variants without training). */
+  dumpOof?: string;
 }): Promise<Record<string, SeedResult>> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'selflabel-noise-'));
   try {
@@ -185,6 +223,7 @@ async function runSeed(o: {
         const t = Date.now();
         const tr = await p.train();
         const scratchInModel = Boolean(tr.chosen?.candidates.some((c) => c.name === 'scratch'));
+        if (o.dumpOof) await dumpOof(ws.root, p, given, flipped, ws.truth, path.join(o.dumpOof, `${o.dataset}-s${o.seed}-n${f}.json`));
         const found = await p.disagreements();
         const cl = scoreFound(
           found.map((d) => d.item),
@@ -263,7 +302,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const log = (s: string) => process.stderr.write(s + '\n');
   const runs: Awaited<ReturnType<typeof runSeed>>[] = [];
-  for (const seed of seeds) runs.push(await runSeed({ data, seed, pool, labels, noise, epochs, log, classifier, variants }));
+  const dumpOofDir = flag(argv, 'dump-oof');
+  if (dumpOofDir) await fs.mkdir(dumpOofDir, { recursive: true });
+  for (const seed of seeds)
+    runs.push(await runSeed({ data, seed, pool, labels, noise, epochs, log, classifier, variants, dataset, dumpOof: dumpOofDir }));
   const rows: string[] = [];
   const variantRows: string[] = [];
   const targets: { name: string; op: string; value: number; actual: number; pass: boolean }[] = [];
