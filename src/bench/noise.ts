@@ -9,13 +9,15 @@
  * Usage: node --import tsx src/bench/noise.ts --dataset mnist|spam [--pool 2000] [--labels 400] [--noise 0.1,0.2]
  *        [--epochs E] [--seeds 1,2,3] [--classifier auto|spread|linear] [--variants cj,pbnr,…] [--quick]
  *        [--json FILE] [--dump-oof DIR]
+ *        or: --from-oof DIR [--variants …] (scores the one-pass variants on the files --dump-oof wrote; no training)
  * Run by `node scripts/bench.mjs --only noise-mnist,noise-spam`. Not part of `npm test`.
  */
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LABEL_ERROR_DEFAULTS, Project, type LabelErrorOptions, type OofSource } from '../core/project';
-import { scratchOof } from '../core/project/review';
+import { oofBySource, scratchOof } from '../core/project/review';
+import { findLabelIssues } from '../core/train/confidentLearning';
 import { workerRunner } from '../worker/runner';
 import { readTruth, sortClasses } from './truth';
 import { buildWorkspace } from './workspace';
@@ -25,7 +27,8 @@ const TARGET = { recall: 0.8, precision: 0.8 };
 
 /**
  * The label-error variants scored on each train (LabelErrorOptions, src/core/project/review.ts), by name:
- * cj = confident joint, pbnr = prune by noise rate, both = both filters; 2 = a second pass (iterative pruning);
+ * cj = confident joint, pbnr = prune by noise rate, both = both filters, lsc / lnm = low self-confidence / low
+ * normalized margin (as many per class as pbnr, ranked in their class); 2 = a second pass (iterative pruning);
  * +knn = the head averaged with a leave-one-out kNN vote on the embeddings (embedding heads only); @scratch, @best,
  * @mean = whose out-of-fold probabilities (OofSource: the scratch ensemble's folds, the better of head and scratch,
  * their mean; without the suffix the head's). The @ variants are scored only where the model has a scratch ensemble.
@@ -40,11 +43,13 @@ const BASE: Record<string, LabelErrorOptions> = {
   'cj+knn': { filter: 'confident-joint', passes: 1, knn: true },
   'cj2+knn': { filter: 'confident-joint', passes: 2, knn: true },
   'both2+knn': { filter: 'both', passes: 2, knn: true },
+  lsc: { filter: 'low-self-confidence', passes: 1, knn: false },
+  lnm: { filter: 'low-normalized-margin', passes: 1, knn: false },
 };
 const SOURCES: OofSource[] = ['scratch', 'best', 'mean'];
 export const VARIANTS: Record<string, Required<LabelErrorOptions>> = Object.fromEntries([
   ...Object.entries(BASE).map(([k, v]) => [k, { ...v, source: 'head' } as Required<LabelErrorOptions>]),
-  ...['cj', 'pbnr', 'both', 'cj+knn', 'pbnr+knn'].flatMap((k) =>
+  ...['cj', 'pbnr', 'both', 'lsc', 'lnm', 'cj+knn', 'pbnr+knn'].flatMap((k) =>
     SOURCES.map((src) => {
       const v = BASE[k] ?? { filter: 'prune-by-noise-rate', passes: 1, knn: true };
       return [`${k}@${src}`, { ...v, source: src } as Required<LabelErrorOptions>];
@@ -273,6 +278,50 @@ async function runSeed(o: {
   }
 }
 
+/**
+ * Scores the one-pass variants without kNN (they need only the out-of-fold probabilities) on the files `--dump-oof`
+ * wrote, exactly as `disagreements` would judge them: per file, then medians per data set and noise level.
+ */
+async function fromOof(dir: string, only: string[]): Promise<string> {
+  const files = (await fs.readdir(dir)).filter((f) => /^[\w-]+-s\d+-n[\d.]+\.json$/.test(f)).sort();
+  const per = new Map<string, Map<string, NoiseScore[]>>();
+  for (const file of files) {
+    const d = JSON.parse(await fs.readFile(path.join(dir, file), 'utf8')) as {
+      classes: string[];
+      rows: { item: string; given: string | null; flipped: boolean; head: number[]; scratch: number[] | null }[];
+    };
+    const C = d.classes.length;
+    const rows = d.rows.filter((r) => r.given !== null && d.classes.includes(r.given));
+    const given = Int32Array.from(rows, (r) => d.classes.indexOf(r.given!));
+    const H = Float32Array.from(rows.flatMap((r) => r.head));
+    const S = rows.every((r) => r.scratch) ? Float32Array.from(rows.flatMap((r) => r.scratch!)) : undefined;
+    const flipped = new Set(rows.filter((r) => r.flipped).map((r) => r.item));
+    const setting = file.replace(/-s\d+-/, ' ').replace(/\.json$/, '');
+    if (!per.has(setting)) per.set(setting, new Map());
+    for (const name of only) {
+      const v = VARIANTS[name];
+      if (v.passes !== 1 || v.knn || (v.source !== 'head' && !S)) continue;
+      const P = oofBySource(v.source, H, S, given, C).probs;
+      const found = findLabelIssues({ probs: P, given, m: rows.length, nClasses: C, filter: v.filter }).map((x) => rows[x.index].item);
+      const sc = scoreFound(found, flipped);
+      const list = per.get(setting)!.get(name) ?? [];
+      list.push(sc);
+      per.get(setting)!.set(name, list);
+    }
+  }
+  const out = ['| setting | variant | right of found | precision | recall | seeds at P ≥ 0.8 and R ≥ 0.8 |', '|---|---|---|---|---|---|'];
+  for (const [setting, byName] of per)
+    for (const [name, sc] of byName) {
+      const vm = (key: 'correct' | 'found' | 'precision' | 'recall') => median(sc.map((x) => x[key]));
+      const each = (key: 'precision' | 'recall') => sc.map((x) => x[key].toFixed(2)).join(', ');
+      const met = sc.filter((x) => x.precision >= TARGET.precision && x.recall >= TARGET.recall).length;
+      out.push(
+        `| ${setting} | ${name} | ${vm('correct')} of ${vm('found')} | ${vm('precision').toFixed(2)} (${each('precision')}) | ${vm('recall').toFixed(2)} (${each('recall')}) | ${met} of ${sc.length} |`,
+      );
+    }
+  return out.join('\n') + '\n';
+}
+
 async function main(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
   const dataset = flag(argv, 'dataset') ?? 'mnist';
@@ -291,6 +340,11 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const product = defaultVariant();
+  const offline = flag(argv, 'from-oof');
+  if (offline) {
+    process.stdout.write(await fromOof(offline, variants));
+    return 0;
+  }
   const classifier = flag(argv, 'classifier') as 'auto' | 'spread' | 'linear' | undefined;
   if (classifier && !['auto', 'spread', 'linear'].includes(classifier)) {
     process.stderr.write('noise: --classifier must be auto, spread or linear\n');

@@ -237,13 +237,18 @@ test('CLI: disagreements --json lists the flipped labels of a small mail set (it
     for (const x of d2) assert.ok(truth.has(x.item) && x.label !== x.predicted && x.score >= 0 && x.score <= 1, JSON.stringify(x));
     const found2 = d2.filter((x) => flipped.has(x.item)).length;
     assert.ok(found2 >= 3 && found2 / d2.length >= 0.5, `second pass: ${found2} of ${d2.length} found are flipped`);
+    // No scratch ensemble in a text model: every source is the head's, so the same list.
+    const r3 = cli('disagreements', '--json', '--source', 'best');
+    assert.equal(r3.status, 0, r3.stderr);
+    assert.deepEqual(JSON.parse(r3.stdout), d, '--source best without a scratch ensemble = the head');
     for (const bad of [
       ['--passes', '3'],
       ['--filter', 'nonsense'],
+      ['--source', 'nonsense'],
     ]) {
       const e = cli('disagreements', '--json', ...bad);
       assert.notEqual(e.status, 0, `${bad.join(' ')} is refused`);
-      assert.match(e.stderr, /--passes must be 1 or 2|--filter must be/);
+      assert.match(e.stderr, /--passes must be 1 or 2|--filter must be|--source must be/);
     }
   } finally {
     fs.rmSync(ws, { recursive: true, force: true });
