@@ -94,6 +94,45 @@ test('prune by noise rate removes as many rows of a class as the calibrated join
   assert.throws(() => findLabelIssues({ probs, given, m, nClasses: 2, filter: 'nope' as never }), /unknown filter "nope"/);
 });
 
+test('low self-confidence / low normalized margin: as many rows per class as prune by noise rate, the lowest in their class', () => {
+  const rand = mulberry32(11);
+  const m = 120;
+  const C = 3;
+  const probs = new Float32Array(m * C);
+  const given = new Int32Array(m);
+  for (let k = 0; k < m; k++) {
+    given[k] = k % C;
+    // Mostly confident in the given class; every fifth row leans to another class.
+    const lean = k % 5 === 0 ? (given[k] + 1) % C : given[k];
+    let t = 0;
+    for (let j = 0; j < C; j++) t += probs[k * C + j] = rand() + (j === lean ? 2.5 : 0);
+    for (let j = 0; j < C; j++) probs[k * C + j] /= t;
+  }
+  const pick = (filter: 'prune-by-noise-rate' | 'low-self-confidence' | 'low-normalized-margin') =>
+    findLabelIssues({ probs, given, m, nClasses: C, filter });
+  const pb = pick('prune-by-noise-rate');
+  assert.ok(pb.length > 0);
+  const margin = (k: number) => probs[k * C + given[k]] - Math.max(...[0, 1, 2].filter((j) => j !== given[k]).map((j) => probs[k * C + j]));
+  for (const [filter, key] of [
+    ['low-self-confidence', (k: number) => probs[k * C + given[k]]],
+    ['low-normalized-margin', margin],
+  ] as const) {
+    const got = pick(filter);
+    for (let i = 0; i < C; i++) {
+      const want = pb.filter((x) => x.given === i).length;
+      const mine = got.filter((x) => x.given === i).map((x) => x.index);
+      assert.equal(mine.length, want, `${filter}: as many rows of class ${i} as prune by noise rate`);
+      const rows = [...Array(m).keys()].filter((k) => given[k] === i).sort((a, b) => key(a) - key(b) || a - b);
+      assert.deepEqual(
+        mine.sort((a, b) => a - b),
+        rows.slice(0, want).sort((a, b) => a - b),
+        `${filter}: the lowest of class ${i}`,
+      );
+    }
+    for (const x of got) assert.notEqual(x.predicted, x.given);
+  }
+});
+
 test('prune by noise rate keeps at least one row of a class', () => {
   // Every row labelled 0 is confidently 1: the joint says all of them are wrong, but one stays.
   const probs = [0.1, 0.9, 0.1, 0.9, 0.05, 0.95, 0.1, 0.9, 0.2, 0.8];
