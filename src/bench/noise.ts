@@ -4,7 +4,8 @@
  * needs no encoder), then per noise level f: `--labels` human labels on a seeded random (class-stratified) sample,
  * round(f·labels) of them flipped to another class drawn uniformly; train; `disagreements` (confident learning) and
  * the older rule (another class with confidence ≥ 0.9) are scored against the flipped set: found, precision, recall.
- * The noise levels relabel the same items (the journal's last label wins), so one pretraining serves them all.
+ * Each noise level labels its own sample (the last level's labels outside it are removed), so one pretraining
+ * serves them all.
  *
  * Usage: node --import tsx src/bench/noise.ts --dataset mnist|spam [--pool 2000] [--labels 400] [--noise 0.1,0.2]
  *        [--epochs E] [--seeds 1,2,3] [--classifier auto|spread|linear] [--variants cj,pbnr,…] [--quick]
@@ -221,9 +222,14 @@ async function runSeed(o: {
         o.log(`[noise] seed ${o.seed}: pretrained ${o.epochs} epochs in ${pre.seconds.toFixed(0)} s`);
       }
       const out: Record<string, SeedResult> = {};
+      let prevSample = new Set<string>();
       for (const f of o.noise) {
         const rand = mulberry32(o.seed * 1000 + Math.round(f * 100));
         const { given, flipped } = plantNoise(ws.truth, ids, classes, o.labels, f, rand);
+        // Only this level's sample is labelled: the last level's labels of items outside it are removed (they were
+        // left in before session 8, so a later level was judged on both samples, its flips counted only).
+        for (const id of prevSample) if (!given.has(id)) await p.removeLabel(id);
+        prevSample = new Set(given.keys());
         for (const [id, label] of given) await p.label(id, label);
         const t = Date.now();
         const tr = await p.train();

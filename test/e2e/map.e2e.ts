@@ -4,7 +4,9 @@
  * "embedding map": 500 real MNIST digits (5 seed labels per class, a few seconds of pretraining, trained and proposed
  * through the CLI). SelfLabel: Show Embedding Map draws every item (PCA first, then UMAP replacing it); hovering a
  * point shows its digit; a lasso drawn with the real mouse (shift-drag) over known points selects exactly them;
- * "Label all as" lands them in .selflabel/labels.jsonl as one batch line; the keyboard pans, zooms and clears the
+ * "Label all as" lands them in .selflabel/labels.jsonl as one batch line; Undo and Redo from the palette take the whole
+ * batch back and re-apply it (each one journal line, the labels replayed independently, the map's legend following,
+ * a second Redo writing nothing); the keyboard pans, zooms and clears the
  * selection; "Open in review grid" shows the selection in the grid; "Review Likely Label Errors in the Grid" shows what
  * `selflabel disagreements --json` lists, in its order. A screenshot goes to test-artifacts/map-embedding.png.
  *
