@@ -89,6 +89,14 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
         assert.equal(f.full.network, fullNetworkName(f.networks[0]));
         assert.ok(f.full.maskRate !== undefined && f.full.maskRate >= 0 && f.full.maskRate <= 1, 'the consistency mask rate');
         assert.equal(JSON.parse(fs.readFileSync(path.join(models, f.full.network, 'state.json'), 'utf8')).trainedOn, ch.heldOut);
+        // The folds' out-of-fold probabilities are kept for confident learning: one row of C per human label.
+        assert.equal(cf.finetuned.oofProbs.length, ch.heldOut * classes.length);
+        for (let k = 0; k < ch.heldOut; k++) {
+          const row = (cf.finetuned.oofProbs as number[]).slice(k * classes.length, (k + 1) * classes.length);
+          assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 0.01, `row ${k} sums to 1`);
+        }
+        const issues = await p.disagreements(undefined, { source: 'scratch', filter: 'confident-joint' });
+        assert.ok(issues.every((x) => truth.has(x.item) && x.label !== x.predicted));
       }
     }
     // Networks of the candidates not chosen are not kept (but the scratch candidate's are, for the next train).

@@ -154,7 +154,7 @@ export const LABEL_ERROR_DEFAULTS: Readonly<Required<LabelErrorOptions>> = {
   filter: 'prune-by-noise-rate',
   passes: 1,
   knn: false,
-  source: 'head',
+  source: 'best',
 };
 
 /** Out-of-fold probabilities by pool row (index: pool rows; probs row-major, C per row). */
