@@ -12,6 +12,7 @@ import { Project } from '../../src/core/project';
 import { workerRunner } from '../../src/worker/runner';
 import { ENSEMBLE_FOLDS } from '../../src/core/train/select';
 import { fullNetworkName, recordFolders } from '../../src/core/modalities/image/finetune';
+import { scratchOof } from '../../src/core/project/review';
 
 let tmp: string;
 before(() => {
@@ -89,16 +90,19 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
         assert.equal(f.full.network, fullNetworkName(f.networks[0]));
         assert.ok(f.full.maskRate !== undefined && f.full.maskRate >= 0 && f.full.maskRate <= 1, 'the consistency mask rate');
         assert.equal(JSON.parse(fs.readFileSync(path.join(models, f.full.network, 'state.json'), 'utf8')).trainedOn, ch.heldOut);
-        // The folds' out-of-fold probabilities are kept for confident learning: one row of C per human label.
-        assert.equal(cf.finetuned.oofProbs.length, ch.heldOut * classes.length);
-        for (let k = 0; k < ch.heldOut; k++) {
-          const row = (cf.finetuned.oofProbs as number[]).slice(k * classes.length, (k + 1) * classes.length);
-          assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 0.01, `row ${k} sums to 1`);
-        }
-        const issues = await p.disagreements(undefined, { source: 'scratch', filter: 'confident-joint' });
-        assert.ok(issues.every((x) => truth.has(x.item) && x.label !== x.predicted));
       }
     }
+    // The scratch folds' out-of-fold probabilities are kept (chosen or not) for confident learning: C per human label.
+    const so = scratchOof(cf);
+    assert.ok(so, 'the scratch ensemble keeps its out-of-fold probabilities');
+    assert.equal(so.index.length, ch.heldOut);
+    assert.equal(so.probs.length, ch.heldOut * classes.length);
+    for (let k = 0; k < ch.heldOut; k++) {
+      const row = so.probs.slice(k * classes.length, (k + 1) * classes.length);
+      assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 0.01, `row ${k} sums to 1`);
+    }
+    const issues = await p.disagreements(undefined, { source: 'scratch', filter: 'confident-joint' });
+    assert.ok(issues.every((x) => truth.has(x.item) && x.label !== x.predicted));
     // Networks of the candidates not chosen are not kept (but the scratch candidate's are, for the next train).
     const keptRecord = cf.state.keptCandidate as Parameters<typeof recordFolders>[0] | undefined;
     const kept = fs.readdirSync(models).filter((d) => d.startsWith('finetune-'));
