@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { LABEL_ERROR_DEFAULTS, Project, type ProjectStatus, type UndoStep } from '../core/project';
+import { LABEL_ERROR_DEFAULTS, OOF_SOURCES, Project, type OofSource, type ProjectStatus, type UndoStep } from '../core/project';
 import { ISSUE_FILTERS, type IssueFilter } from '../core/train/confidentLearning';
 import type { SchemaChange } from '../core/store';
 import type { LabelEvent } from '../core/types';
@@ -409,7 +409,7 @@ const commands: Record<string, Command> = {
   },
   disagreements: {
     summary: 'human labels that are likely wrong (confident learning on out-of-fold predictions), most likely first',
-    usage: 'disagreements [--filter F] [--passes 1|2] [--knn] [--threshold P] [--json]',
+    usage: 'disagreements [--filter F] [--passes 1|2] [--knn] [--source S] [--threshold P] [--json]',
     flags: {
       threshold: { type: 'number', help: 'instead: the older rule, another class predicted with confidence ≥ P' },
       filter: { type: 'string', help: `which labels are issues: ${ISSUE_FILTERS.join(' | ')} (default ${LABEL_ERROR_DEFAULTS.filter})` },
@@ -418,6 +418,10 @@ const commands: Record<string, Command> = {
         help: `2: fit the head again without the first pass's issues and judge again (default ${LABEL_ERROR_DEFAULTS.passes})`,
       },
       knn: { type: 'boolean', help: 'average the head with a kNN vote on the embeddings (embedding heads)' },
+      source: {
+        type: 'string',
+        help: `whose out-of-fold probabilities: ${OOF_SOURCES.join(' | ')} (images: the scratch ensemble's folds; default ${LABEL_ERROR_DEFAULTS.source})`,
+      },
     },
     async project(ctx, p) {
       const filter = stringFlag(ctx, 'filter');
@@ -425,10 +429,14 @@ const commands: Record<string, Command> = {
         throw new UsageError(`--filter must be ${ISSUE_FILTERS.join(', ')}; got "${filter}"`);
       const passes = numberFlag(ctx, 'passes');
       if (passes !== undefined && passes !== 1 && passes !== 2) throw new UsageError(`--passes must be 1 or 2, got ${passes}`);
+      const source = stringFlag(ctx, 'source');
+      if (source !== undefined && !(OOF_SOURCES as readonly string[]).includes(source))
+        throw new UsageError(`--source must be ${OOF_SOURCES.join(', ')}; got "${source}"`);
       const d = await p.disagreements(numberFlag(ctx, 'threshold'), {
         ...(filter ? { filter: filter as IssueFilter } : {}),
         ...(passes ? { passes } : {}),
         ...(ctx.flags.knn ? { knn: true } : {}),
+        ...(source ? { source: source as OofSource } : {}),
       });
       ctx.out(
         d.length

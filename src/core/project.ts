@@ -32,7 +32,7 @@ import { ProjectError } from './project/errors';
 
 export * from './project/types';
 export type { UndoStep } from './store';
-export { LABEL_ERROR_DEFAULTS, type LabelErrorOptions } from './project/review';
+export { LABEL_ERROR_DEFAULTS, OOF_SOURCES, type LabelErrorOptions, type OofSource } from './project/review';
 export type { EmbeddingMap, MapMethod, MapOptions } from './project/map';
 export { ProjectError, type ProjectErrorCode } from './project/errors';
 export { chooseHead, MIN_LABELS_PER_CLASS } from './project/training';

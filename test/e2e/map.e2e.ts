@@ -4,7 +4,9 @@
  * "embedding map": 500 real MNIST digits (5 seed labels per class, a few seconds of pretraining, trained and proposed
  * through the CLI). SelfLabel: Show Embedding Map draws every item (PCA first, then UMAP replacing it); hovering a
  * point shows its digit; a lasso drawn with the real mouse (shift-drag) over known points selects exactly them;
- * "Label all as" lands them in .selflabel/labels.jsonl as one batch line; the keyboard pans, zooms and clears the
+ * "Label all as" lands them in .selflabel/labels.jsonl as one batch line; Undo and Redo from the palette take the whole
+ * batch back and re-apply it (each one journal line, the labels replayed independently, the map's legend following,
+ * a second Redo writing nothing); the keyboard pans, zooms and clears the
  * selection; "Open in review grid" shows the selection in the grid; "Review Likely Label Errors in the Grid" shows what
  * `selflabel disagreements --json` lists, in its order. A screenshot goes to test-artifacts/map-embedding.png.
  *
@@ -70,6 +72,41 @@ function edgeDistance(poly: [number, number][], x: number, y: number): number {
     best = Math.min(best, Math.hypot(x - (ax + t * (bx - ax)), y - (ay + t * (by - ay))));
   }
   return best;
+}
+
+/** A journal line: one event, or a batch of them. */
+interface JournalLine {
+  id: string;
+  item: string;
+  label: string | null;
+  source: string;
+  undoes?: string;
+  batch?: string;
+  events?: JournalLine[];
+}
+
+/**
+ * Current labels from journal lines, replayed independently of the product: an undo event cancels its target while
+ * it is itself in effect, so undoing an undo (a redo) puts the target back in effect.
+ */
+function replay(lines: JournalLine[]): Map<string, string> {
+  const events = lines.flatMap((l) => l.events ?? [l]);
+  const byId = new Map(events.map((e) => [e.id, e]));
+  const active = new Map(events.map((e) => [e.id, true]));
+  for (const e of events) {
+    if (e.source !== 'undo' || !e.undoes) continue;
+    active.set(e.undoes, false);
+    // Undoing an undo re-activates what that undo had cancelled.
+    const t = byId.get(e.undoes);
+    if (t?.source === 'undo' && t.undoes) active.set(t.undoes, true);
+  }
+  const out = new Map<string, string>();
+  for (const e of events) {
+    if (!active.get(e.id) || e.source === 'undo' || e.source === 'rejected') continue;
+    if (e.label === null || e.source === 'removed') out.delete(e.item);
+    else out.set(e.item, e.label);
+  }
+  return out;
 }
 
 /** Writes the first `count` MNIST training digits as 28×28 PNGs in folders of 1,000. */
@@ -294,6 +331,81 @@ describe('embedding map', function () {
     assert.ok((await selected(f)).length > 0);
     await s.page.keyboard.press('Escape');
     await waitFor('the selection cleared', async () => (await selected(f)).length === 0, 5_000);
+  });
+
+  it('Undo then Redo from the palette take the whole "Label all" batch back and re-apply it, journal and map following', async () => {
+    const f = await mapFrame(s);
+    const file = s.file('.selflabel/labels.jsonl');
+    const lines = () =>
+      fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as JournalLine);
+    const before = lines();
+    const batch = before[before.length - 1];
+    assert.ok(batch.batch && batch.events?.length, 'the last line is the "Label all" batch');
+    const labelled = batch.events.map((e) => e.item);
+    const ids = batch.events.map((e) => e.id);
+    const prior = replay(before.slice(0, -1));
+    const legend7 = async () => Number(/\b7 \((\d+)\)/.exec(await f.locator('[data-testid="legend"]').innerText())?.[1] ?? NaN);
+    const sevens = (m: Map<string, string>) => [...m.values()].filter((l) => l === '7').length;
+    assert.equal(await legend7(), sevens(replay(before)), 'the legend counts the batch');
+
+    await s.command('SelfLabel: Undo Last Label');
+    const undone = await waitFor('the undo line', () => (lines().length > before.length ? lines() : undefined), 15_000);
+    assert.equal(undone.length, before.length + 1, 'one line for the whole batch');
+    const u = undone[undone.length - 1];
+    assert.deepEqual(
+      (u.events ?? [u]).map((e) => [e.source, e.undoes]),
+      ids.map((id) => ['undo', id]),
+      'the undo line undoes every event of the batch',
+    );
+    const afterUndo = replay(undone);
+    for (const id of labelled) assert.equal(afterUndo.get(id), prior.get(id), `${id} back to its label before the batch`);
+    await waitFor('the map legend after the undo', async () => (await legend7()) === sevens(afterUndo), 15_000);
+    await waitFor('the undo message', async () =>
+      /Undone: /.test(
+        await s.page
+          .locator('.notifications-toasts')
+          .innerText()
+          .catch(() => ''),
+      ),
+    );
+
+    await s.command('SelfLabel: Redo Last Undone Label');
+    const redone = await waitFor('the redo line', () => (lines().length > undone.length ? lines() : undefined), 15_000);
+    assert.equal(redone.length, undone.length + 1, 'one line for the whole batch again');
+    const r = redone[redone.length - 1];
+    assert.deepEqual(
+      (r.events ?? [r]).map((e) => [e.source, e.undoes]),
+      (u.events ?? [u]).map((e) => ['undo', e.id]),
+      'the redo line undoes every undo event',
+    );
+    const afterRedo = replay(redone);
+    for (const id of labelled) assert.equal(afterRedo.get(id), '7', `${id} labelled 7 again`);
+    assert.deepEqual(afterRedo, replay(before), 'the labels are those after the batch, exactly');
+    await waitFor('the map legend after the redo', async () => (await legend7()) === sevens(afterRedo), 15_000);
+    await waitFor('the redo message', async () =>
+      /Redone: /.test(
+        await s.page
+          .locator('.notifications-toasts')
+          .innerText()
+          .catch(() => ''),
+      ),
+    );
+
+    // Nothing left to redo: a second Redo writes nothing.
+    await s.command('SelfLabel: Redo Last Undone Label');
+    await waitFor('the nothing-to-redo message', async () =>
+      /Nothing to redo/.test(
+        await s.page
+          .locator('.notifications-toasts')
+          .innerText()
+          .catch(() => ''),
+      ),
+    );
+    assert.equal(lines().length, redone.length, 'no line written');
   });
 
   it('"Open in review grid" shows exactly the selection in the review grid, in label mode', async () => {

@@ -13,6 +13,7 @@ import { Project } from '../../src/core/project';
 import { workerRunner } from '../../src/worker/runner';
 import { ENSEMBLE_FOLDS } from '../../src/core/train/select';
 import { fullNetworkName, recordFolders } from '../../src/core/modalities/image/finetune';
+import { scratchOof } from '../../src/core/project/review';
 
 let tmp: string;
 before(() => {
@@ -95,6 +96,17 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
         assert.equal(JSON.parse(fs.readFileSync(path.join(models, f.full.network, 'state.json'), 'utf8')).trainedOn, ch.heldOut);
       }
     }
+    // The scratch folds' out-of-fold probabilities are kept (chosen or not) for confident learning: C per human label.
+    const so = scratchOof(cf);
+    assert.ok(so, 'the scratch ensemble keeps its out-of-fold probabilities');
+    assert.equal(so.index.length, ch.heldOut);
+    assert.equal(so.probs.length, ch.heldOut * classes.length);
+    for (let k = 0; k < ch.heldOut; k++) {
+      const row = so.probs.slice(k * classes.length, (k + 1) * classes.length);
+      assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 0.01, `row ${k} sums to 1`);
+    }
+    const issues = await p.disagreements(undefined, { source: 'scratch', filter: 'confident-joint' });
+    assert.ok(issues.every((x) => truth.has(x.item) && x.label !== x.predicted));
     // Networks of the candidates not chosen are not kept (but the scratch candidate's are, for the next train).
     const keptRecord = cf.state.keptCandidate as Parameters<typeof recordFolders>[0] | undefined;
     const kept = fs.readdirSync(models).filter((d) => d.startsWith('finetune-'));

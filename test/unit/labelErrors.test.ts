@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { averageProbs, classThresholds, findLabelIssues, knnProbs, labelIssues } from '../../src/core/train/confidentLearning';
-import { plantNoise, scoreFound } from '../../src/bench/noise';
+import { defaultVariant, plantNoise, scoreFound, VARIANTS } from '../../src/bench/noise';
+import { oofBySource, scratchOof } from '../../src/core/project/review';
 import { mulberry32 } from '../../src/core/models/random';
 
 test('per-class thresholds are the mean self-confidence of each given class', () => {
@@ -93,6 +94,45 @@ test('prune by noise rate removes as many rows of a class as the calibrated join
   assert.throws(() => findLabelIssues({ probs, given, m, nClasses: 2, filter: 'nope' as never }), /unknown filter "nope"/);
 });
 
+test('low self-confidence / low normalized margin: as many rows per class as prune by noise rate, the lowest in their class', () => {
+  const rand = mulberry32(11);
+  const m = 120;
+  const C = 3;
+  const probs = new Float32Array(m * C);
+  const given = new Int32Array(m);
+  for (let k = 0; k < m; k++) {
+    given[k] = k % C;
+    // Mostly confident in the given class; every fifth row leans to another class.
+    const lean = k % 5 === 0 ? (given[k] + 1) % C : given[k];
+    let t = 0;
+    for (let j = 0; j < C; j++) t += probs[k * C + j] = rand() + (j === lean ? 2.5 : 0);
+    for (let j = 0; j < C; j++) probs[k * C + j] /= t;
+  }
+  const pick = (filter: 'prune-by-noise-rate' | 'low-self-confidence' | 'low-normalized-margin') =>
+    findLabelIssues({ probs, given, m, nClasses: C, filter });
+  const pb = pick('prune-by-noise-rate');
+  assert.ok(pb.length > 0);
+  const margin = (k: number) => probs[k * C + given[k]] - Math.max(...[0, 1, 2].filter((j) => j !== given[k]).map((j) => probs[k * C + j]));
+  for (const [filter, key] of [
+    ['low-self-confidence', (k: number) => probs[k * C + given[k]]],
+    ['low-normalized-margin', margin],
+  ] as const) {
+    const got = pick(filter);
+    for (let i = 0; i < C; i++) {
+      const want = pb.filter((x) => x.given === i).length;
+      const mine = got.filter((x) => x.given === i).map((x) => x.index);
+      assert.equal(mine.length, want, `${filter}: as many rows of class ${i} as prune by noise rate`);
+      const rows = [...Array(m).keys()].filter((k) => given[k] === i).sort((a, b) => key(a) - key(b) || a - b);
+      assert.deepEqual(
+        mine.sort((a, b) => a - b),
+        rows.slice(0, want).sort((a, b) => a - b),
+        `${filter}: the lowest of class ${i}`,
+      );
+    }
+    for (const x of got) assert.notEqual(x.predicted, x.given);
+  }
+});
+
 test('prune by noise rate keeps at least one row of a class', () => {
   // Every row labelled 0 is confidently 1: the joint says all of them are wrong, but one stays.
   const probs = [0.1, 0.9, 0.1, 0.9, 0.05, 0.95, 0.1, 0.9, 0.2, 0.8];
@@ -131,6 +171,33 @@ test('bad input is refused with a clear error', () => {
   assert.throws(() => findLabelIssues({ probs: [0.5, 0.5], given: [2], m: 1, nClasses: 2 }), /not a class/);
   assert.throws(() => findLabelIssues({ probs: [0.5], given: [0], m: 1, nClasses: 2 }), /need m·C/);
   assert.throws(() => findLabelIssues({ probs: [1], given: [0], m: 1, nClasses: 1 }), /at least 2 classes/);
+});
+
+test("whose out-of-fold probabilities: the head's, the scratch ensemble's, the better of the two, or their mean", () => {
+  // 4 rows, 2 classes, given 0,0,1,1. The head gets rows 0 and 2 right; the scratch ensemble all four.
+  const given = Int32Array.from([0, 0, 1, 1]);
+  const H = Float32Array.from([0.9, 0.1, 0.4, 0.6, 0.2, 0.8, 0.7, 0.3]);
+  const S = Float32Array.from([0.8, 0.2, 0.7, 0.3, 0.1, 0.9, 0.3, 0.7]);
+  assert.equal(oofBySource('head', H, S, given, 2).probs, H);
+  assert.equal(oofBySource('scratch', H, S, given, 2).probs, S);
+  assert.deepEqual(oofBySource('best', H, S, given, 2), { probs: S, from: 'scratch' });
+  assert.deepEqual(oofBySource('best', S, H, given, 2), { probs: S, from: 'head' }, 'the head when it is the better one');
+  assert.deepEqual(oofBySource('best', H, H, given, 2).from, 'head', 'ties: the head');
+  const mean = oofBySource('mean', H, S, given, 2);
+  assert.equal(mean.from, 'mean');
+  assert.ok(mean.probs.every((v, q) => Math.abs(v - (H[q] + S[q]) / 2) < 1e-6));
+  for (const src of ['scratch', 'best', 'mean'] as const)
+    assert.deepEqual(oofBySource(src, H, undefined, given, 2), { probs: H, from: 'head' });
+  assert.throws(() => oofBySource('mean', H, S.subarray(0, 6), given, 2), /differ in size/);
+  // The scratch ensemble's probabilities are read from the chosen record, else from the kept candidate.
+  const rec = { kind: 'scratch', folds: { rows: [5, 9], y: [0, 1], fold: [0, 1] }, oofProbs: [0.8, 0.2, 0.1, 0.9] };
+  assert.deepEqual(scratchOof({ finetuned: rec, state: {} }), { index: [5, 9], probs: rec.oofProbs });
+  assert.deepEqual(scratchOof({ state: { keptCandidate: rec } }), { index: [5, 9], probs: rec.oofProbs });
+  assert.equal(scratchOof({ finetuned: { ...rec, kind: 'finetuned' }, state: {} }), undefined);
+  assert.equal(scratchOof({ finetuned: { ...rec, oofProbs: undefined }, state: {} }), undefined, 'a record of an older train');
+  assert.equal(scratchOof(undefined), undefined);
+  // The bench names the product's default among its variants.
+  assert.ok(VARIANTS[defaultVariant()]);
 });
 
 test('planted noise flips exactly the asked share to another class; scoring counts right and found', () => {
@@ -209,13 +276,18 @@ test('CLI: disagreements --json lists the flipped labels of a small mail set (it
     for (const x of d2) assert.ok(truth.has(x.item) && x.label !== x.predicted && x.score >= 0 && x.score <= 1, JSON.stringify(x));
     const found2 = d2.filter((x) => flipped.has(x.item)).length;
     assert.ok(found2 >= 3 && found2 / d2.length >= 0.5, `second pass: ${found2} of ${d2.length} found are flipped`);
+    // No scratch ensemble in a text model: every source is the head's, so the same list.
+    const r3 = cli('disagreements', '--json', '--source', 'best');
+    assert.equal(r3.status, 0, r3.stderr);
+    assert.deepEqual(JSON.parse(r3.stdout), d, '--source best without a scratch ensemble = the head');
     for (const bad of [
       ['--passes', '3'],
       ['--filter', 'nonsense'],
+      ['--source', 'nonsense'],
     ]) {
       const e = cli('disagreements', '--json', ...bad);
       assert.notEqual(e.status, 0, `${bad.join(' ')} is refused`);
-      assert.match(e.stderr, /--passes must be 1 or 2|--filter must be/);
+      assert.match(e.stderr, /--passes must be 1 or 2|--filter must be|--source must be/);
     }
   } finally {
     fs.rmSync(ws, { recursive: true, force: true });

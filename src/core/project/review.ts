@@ -11,7 +11,7 @@ import { ProjectError } from './errors';
 import { itemIdProblem, type RecordInput } from '../store';
 import { ensureScanned } from '../store/ensureScanned';
 import { shortId } from '../store/itemId';
-import { averageProbs, findLabelIssues, knnProbs, labelIssues, namedIssues, type IssueFilter } from '../train/confidentLearning';
+import { averageProbs, findLabelIssues, knnProbs, namedIssues, type IssueFilter } from '../train/confidentLearning';
 import type { OwnHead } from '../modalities/types';
 import { modalityContext, poolPlugin, type ProjectContext } from './context';
 import { chooseHead } from './training';
@@ -123,6 +123,16 @@ export async function suggest(p: ProjectContext, k: number): Promise<Suggestion[
   });
 }
 
+/**
+ * Which out-of-fold probabilities confident learning judges the human labels by: 'head' (the embedding head's or the
+ * modality's own head's k-fold fit), 'scratch' (images: the scratch ensemble's fold networks, each label scored by
+ * the network that never saw it), 'best' (of those two, the one with more of the given labels right out of fold),
+ * 'mean' (their row-wise mean). Without a scratch ensemble in the model (text, audio, few labels) every source is
+ * the head's.
+ */
+export type OofSource = 'head' | 'scratch' | 'best' | 'mean';
+export const OOF_SOURCES: readonly OofSource[] = ['head', 'scratch', 'best', 'mean'];
+
 /** How `disagreements` finds label errors (confident learning; see src/core/train/confidentLearning.ts). */
 export interface LabelErrorOptions {
   /** Which labelled rows count as issues (cleanlab's `filter_by`). */
@@ -135,14 +145,73 @@ export interface LabelErrorOptions {
   passes?: 1 | 2;
   /** Embedding heads: average the head's out-of-fold probabilities with a leave-one-out kNN vote on the embeddings. */
   knn?: boolean;
+  /** Whose out-of-fold probabilities (OofSource). */
+  source?: OofSource;
 }
 
-/** What `disagreements` does by default (BENCHMARKS.md "Label errors with planted noise", session 7). */
-export const LABEL_ERROR_DEFAULTS: Readonly<Required<LabelErrorOptions>> = { filter: 'prune-by-noise-rate', passes: 1, knn: false };
+/** What `disagreements` does by default (BENCHMARKS.md "Label errors, session 8"). */
+export const LABEL_ERROR_DEFAULTS: Readonly<Required<LabelErrorOptions>> = {
+  filter: 'prune-by-noise-rate',
+  passes: 1,
+  knn: false,
+  source: 'best',
+};
+
+/** Out-of-fold probabilities by pool row (index: pool rows; probs row-major, C per row). */
+type Oof = { index: number[]; probs: number[] };
+
+/** The scratch ensemble's out-of-fold probabilities in a saved model (chosen or kept), if it has them. */
+export function scratchOof(cf: { finetuned?: unknown; state: unknown } | undefined): Oof | undefined {
+  const pick = (r: unknown) => {
+    const rec = r as { kind?: string; folds?: { rows: number[] }; oofProbs?: number[] } | undefined;
+    return rec?.kind === 'scratch' && rec.folds && rec.oofProbs ? { index: rec.folds.rows, probs: rec.oofProbs } : undefined;
+  };
+  return pick(cf?.finetuned) ?? pick((cf?.state as { keptCandidate?: unknown } | undefined)?.keptCandidate);
+}
+
+/** Share of rows whose most probable class (P: m × C) is the given one. */
+function oofAccuracy(P: Float32Array, given: Int32Array, C: number): number {
+  let ok = 0;
+  for (let k = 0; k < given.length; k++) {
+    let best = 0;
+    for (let j = 1; j < C; j++) if (P[k * C + j] > P[k * C + best]) best = j;
+    if (best === given[k]) ok++;
+  }
+  return given.length ? ok / given.length : 0;
+}
+
+/**
+ * The out-of-fold probabilities `source` names, from the head's (H) and the scratch ensemble's (S, same rows; absent:
+ * the head's are used). 'best': the one with more given labels right (ties: the head).
+ */
+export function oofBySource(
+  source: OofSource,
+  H: Float32Array,
+  S: Float32Array | undefined,
+  given: Int32Array,
+  C: number,
+): { probs: Float32Array; from: 'head' | 'scratch' | 'mean' } {
+  if (!S || source === 'head') return { probs: H, from: 'head' };
+  if (S.length !== H.length) throw new Error(`out-of-fold matrices differ in size (${H.length} vs ${S.length})`);
+  if (source === 'mean') return { probs: averageProbs(H, S), from: 'mean' };
+  if (source === 'scratch' || oofAccuracy(S, given, C) > oofAccuracy(H, given, C)) return { probs: S, from: 'scratch' };
+  return { probs: H, from: 'head' };
+}
+
+/** m × C rows of `oof` for pool rows `rows` (every row must be in it). */
+function oofMatrix(oof: Oof, rows: readonly { row: number }[], C: number): Float32Array {
+  const at = new Map(oof.index.map((r, k) => [r, k]));
+  const P = new Float32Array(rows.length * C);
+  rows.forEach((h, k) => {
+    const q = at.get(h.row)!;
+    for (let j = 0; j < C; j++) P[k * C + j] = oof.probs[q * C + j];
+  });
+  return P;
+}
 
 /**
  * Human labels that are likely wrong. Default: confident learning (src/core/train/confidentLearning.ts) on the
- * out-of-fold probabilities the current head's k-fold fit kept for every held-out human label (see
+ * out-of-fold probabilities the current model's k-fold fits kept for every held-out human label (see
  * LabelErrorOptions for the variants). With `threshold`: the older rule, a prediction of another class with
  * confidence ≥ threshold.
  */
@@ -150,7 +219,7 @@ export async function disagreements(p: ProjectContext, threshold?: number, optio
   const pred = p.artifacts.requirePredictions();
   await p.store.refresh();
   const cf = await p.artifacts.classifier();
-  const oof = (cf?.state as { oof?: { index: number[]; probs: number[] } } | undefined)?.oof;
+  const oof = (cf?.state as { oof?: Oof } | undefined)?.oof;
   const classes = pred.meta.classes;
   const C = classes.length;
   const lookup = new Map<number, number>();
@@ -168,15 +237,15 @@ export async function disagreements(p: ProjectContext, threshold?: number, optio
         'no out-of-fold predictions in the model (too few human labels to cross-validate): label more, then train',
       );
     const o = { ...LABEL_ERROR_DEFAULTS, ...options };
-    const rows = humans.filter((h) => lookup.has(h.row) && classes.includes(h.label));
+    if (!OOF_SOURCES.includes(o.source)) throw new Error(`unknown source "${o.source}" (${OOF_SOURCES.join(', ')})`);
+    const scratch = o.source === 'head' ? undefined : scratchOof(cf);
+    const inScratch = new Set(scratch?.index ?? []);
+    const rows = humans.filter((h) => lookup.has(h.row) && classes.includes(h.label) && (!scratch || inScratch.has(h.row)));
+    const given = Int32Array.from(rows, (h) => classes.indexOf(h.label));
+    const P = oofBySource(o.source, oofMatrix(oof, rows, C), scratch && oofMatrix(scratch, rows, C), given, C).probs;
     if (o.passes === 1 && !o.knn)
-      return labelIssues(
-        oof.probs,
-        rows.map((h) => ({ ...h, at: lookup.get(h.row)! })),
-        classes,
-        o.filter,
-      );
-    return labelErrorsBeyond(p, cf!.state, oof, rows, classes, o);
+      return namedIssues(findLabelIssues({ probs: P, given, m: rows.length, nClasses: C, filter: o.filter }), rows, classes);
+    return labelErrorsBeyond(p, cf!.state, P, given, rows, classes, o);
   }
   return findDisagreements({
     labelled: humans.map((h) => {
@@ -192,21 +261,18 @@ export async function disagreements(p: ProjectContext, threshold?: number, optio
   });
 }
 
-/** The kNN ensemble and / or the second pass (LabelErrorOptions) over the first pass's out-of-fold probabilities. */
+/** The kNN ensemble and / or the second pass (LabelErrorOptions) over the first pass's out-of-fold probabilities P. */
 async function labelErrorsBeyond(
   p: ProjectContext,
   headState: unknown,
-  oof: { index: number[]; probs: number[] },
+  P: Float32Array,
+  given: Int32Array,
   rows: { item: string; label: string; row: number }[],
   classes: readonly string[],
   o: Required<LabelErrorOptions>,
 ): Promise<Disagreement[]> {
   const C = classes.length;
   const m = rows.length;
-  const at = new Map(oof.index.map((r, k) => [r, k]));
-  const given = Int32Array.from(rows, (h) => classes.indexOf(h.label));
-  const P = new Float32Array(m * C);
-  rows.forEach((h, k) => P.set(oof.probs.slice(at.get(h.row)! * C, (at.get(h.row)! + 1) * C), k * C));
   // Pool rows of the labelled items now (the embeddings' rows); the second pass needs the pool the model was fitted on.
   const poolRows = rows.map((h) => p.items.rowOf(h.item));
   const samePool = poolRows.every((r, k) => r === rows[k].row);

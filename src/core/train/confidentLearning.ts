@@ -11,7 +11,9 @@
  *       Ranked by how little the model believes the given label (score = 1 − p_given), then by row.
  *       `filter` (cleanlab's `filter_by`): 'confident-joint' (the above), 'prune-by-noise-rate' (the confident joint,
  *       calibrated to the given class counts, estimates how many labels of class i are really j; those many rows
- *       of class i with the largest margin p_j − p_i are the issues), or 'both' (rows both filters pick).
+ *       of class i with the largest margin p_j − p_i are the issues), 'both' (rows both filters pick), or
+ *       'low-self-confidence' / 'low-normalized-margin' (as many rows per class as prune-by-noise-rate, those with
+ *       the lowest p_given / p_given − max other p in their given class).
  *   knnProbs(X, dim, rows, given, C, k) → m × C leave-one-out probabilities of a k-nearest-neighbour vote (cosine)
  *       among the labelled rows themselves: each row is judged by its neighbours' labels, never its own.
  *   averageProbs(a, b) → the row-wise mean of two m × C probability matrices (an ensemble of two heads).
@@ -47,8 +49,14 @@ export interface LabelIssueOptions {
   filter?: IssueFilter;
 }
 
-export type IssueFilter = 'confident-joint' | 'prune-by-noise-rate' | 'both';
-export const ISSUE_FILTERS: readonly IssueFilter[] = ['confident-joint', 'prune-by-noise-rate', 'both'];
+export type IssueFilter = 'confident-joint' | 'prune-by-noise-rate' | 'both' | 'low-self-confidence' | 'low-normalized-margin';
+export const ISSUE_FILTERS: readonly IssueFilter[] = [
+  'confident-joint',
+  'prune-by-noise-rate',
+  'both',
+  'low-self-confidence',
+  'low-normalized-margin',
+];
 
 function check(o: LabelIssueOptions): void {
   const { m, nClasses: C } = o;
@@ -88,6 +96,58 @@ function confidentClasses(probs: ArrayLike<number>, m: number, C: number, t: Flo
     out[k] = best;
   }
   return out;
+}
+
+/**
+ * How many rows of each given class i are labelled wrong, from the confident joint (rows counted at (given, j*))
+ * calibrated so that row i sums to the number of rows labelled i: Σ_{j≠i} round(joint[i][j]), at most all but one.
+ */
+function issuesPerClass(given: ArrayLike<number>, m: number, C: number, jstar: Int32Array): number[] {
+  const joint = new Float64Array(C * C);
+  const count = new Float64Array(C);
+  for (let k = 0; k < m; k++) {
+    count[given[k]]++;
+    if (jstar[k] >= 0) joint[given[k] * C + jstar[k]]++;
+  }
+  return Array.from({ length: C }, (_, i) => {
+    let rowSum = 0;
+    for (let j = 0; j < C; j++) rowSum += joint[i * C + j];
+    if (!rowSum) return 0;
+    let n = 0;
+    for (let j = 0; j < C; j++) if (j !== i) n += Math.round((joint[i * C + j] / rowSum) * count[i]);
+    return Math.max(0, Math.min(n, count[i] - 1));
+  });
+}
+
+/**
+ * cleanlab's low_self_confidence / low_normalized_margin: in each given class i, the issuesPerClass(i) rows ranked
+ * lowest by p_i (self-confidence) or by the normalized margin p_i − max_{j≠i} p_j.
+ */
+function lowestPerClass(
+  probs: ArrayLike<number>,
+  given: ArrayLike<number>,
+  m: number,
+  C: number,
+  jstar: Int32Array,
+  by: 'self' | 'margin',
+): Set<number> {
+  const budget = issuesPerClass(given, m, C, jstar);
+  const key = (k: number) => {
+    const y = given[k];
+    if (by === 'self') return probs[k * C + y];
+    let other = -Infinity;
+    for (let j = 0; j < C; j++) if (j !== y) other = Math.max(other, probs[k * C + j]);
+    return probs[k * C + y] - other;
+  };
+  const chosen = new Set<number>();
+  for (let i = 0; i < C; i++) {
+    if (!budget[i]) continue;
+    const rows: number[] = [];
+    for (let k = 0; k < m; k++) if (given[k] === i) rows.push(k);
+    rows.sort((a, b) => key(a) - key(b) || a - b);
+    for (const k of rows.slice(0, budget[i])) chosen.add(k);
+  }
+  return chosen;
 }
 
 /**
@@ -134,7 +194,12 @@ export function findLabelIssues(o: LabelIssueOptions): LabelIssue[] {
   if (!ISSUE_FILTERS.includes(filter)) throw new Error(`unknown filter "${filter}" (${ISSUE_FILTERS.join(', ')})`);
   const t = classThresholds(probs, given, m, C);
   const jstar = confidentClasses(probs, m, C, t);
-  const pruned = filter === 'confident-joint' ? undefined : pruneByNoiseRate(probs, given, m, C, jstar);
+  const pruned =
+    filter === 'confident-joint'
+      ? undefined
+      : filter === 'low-self-confidence' || filter === 'low-normalized-margin'
+        ? lowestPerClass(probs, given, m, C, jstar, filter === 'low-self-confidence' ? 'self' : 'margin')
+        : pruneByNoiseRate(probs, given, m, C, jstar);
   const out: LabelIssue[] = [];
   for (let k = 0; k < m; k++) {
     const y = given[k];

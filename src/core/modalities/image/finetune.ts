@@ -40,6 +40,11 @@ export interface FinetuneRecord {
    * never saw fold f).
    */
   folds?: { rows: number[]; y: number[]; fold: number[] };
+  /**
+   * The folds' calibrated out-of-fold probabilities of the human labels (row j × C = `folds.rows[j]`, from the network
+   * that never saw it), kept for confident learning (src/core/project/review.ts `disagreements`). 4 decimals.
+   */
+  oofProbs?: number[];
   /** Set when the predictions are this share of the embedding head's probabilities plus the rest of the networks'. */
   mixHead?: number;
   /**
@@ -255,6 +260,7 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
           },
           trainedOn: { labels: o.rows.length, pseudo: o.pseudo },
           folds: { rows: [...o.rows], y: [...o.y], fold: [...o.rowFold] },
+          oofProbs: Array.from(oof.probs, (v) => Math.round(v * 1e4) / 1e4),
           calibrationItems: m,
           estimatedAccuracy: oof.accuracy,
           itemsPerSecond: done.reduce((s, r) => s + r.itemsPerSecond * r.seconds, 0) / Math.max(1e-3, seconds),
