@@ -32,7 +32,7 @@
  */
 import type { Progress } from '../../../types';
 import { Rng } from '../../../models/random';
-import { softmaxRows } from '../../../train/calibration';
+import { mixUniform, softmaxRows, successionShrink, type SuccessionShrink } from '../../../train/calibration';
 import { argmaxRow, argmaxRows } from '../../../util/math';
 import { crossValidateFirst, fitFoldRederived, heldOutPlan, type CalibrationFields } from '../../../train/crossval';
 import type { TrainSet } from '../../../train/classifier';
@@ -451,12 +451,41 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
   );
   // Only the chosen candidate is fitted on every label (the others too when a caller inspects them).
   const t2 = Date.now();
-  const state = await fitted[best].build();
+  const state = withSuccession(await fitted[best].build(), o.train);
   candidates[best].seconds += (Date.now() - t2) / 1000;
   done = total;
   report(`${names[best]}: chosen`);
-  if (o.onCandidate) for (let j = 0; j < names.length; j++) o.onCandidate(names[j], j === best ? state : await fitted[j].build());
+  if (o.onCandidate)
+    for (let j = 0; j < names.length; j++) o.onCandidate(names[j], j === best ? state : withSuccession(await fitted[j].build(), o.train));
   return { ...state, chosen: names[best], candidates };
+}
+
+/**
+ * The state with its `succession` (calibration.ts successionShrink): the held-out human labels' calibrated
+ * out-of-fold confidences against their labels at the proposals' default threshold, so that predictTextHead never
+ * claims more precision above it than the rule of succession on those labels allows. Without out-of-fold
+ * predictions (too few labels to cross-validate) the state as it is.
+ */
+export function withSuccession<S extends TextHeadState>(state: S, train: TrainSet): S {
+  const oof = state.oof;
+  if (!oof || !oof.index.length) return state;
+  const C = state.nClasses;
+  const yOf = new Map<number, number>();
+  for (let k = 0; k < train.index.length; k++)
+    if (train.holdout ? train.holdout[k] === 1 : train.weight[k] >= 1) yOf.set(train.index[k], train.y[k]);
+  const keep: number[] = [];
+  oof.index.forEach((row, k) => yOf.has(row) && keep.push(k));
+  const probs = new Float32Array(keep.length * C);
+  keep.forEach((k, r) => {
+    for (let c = 0; c < C; c++) probs[r * C + c] = oof.probs[k * C + c];
+  });
+  const succession: SuccessionShrink = successionShrink(
+    probs,
+    Int32Array.from(keep, (k) => yOf.get(oof.index[k])!),
+    C,
+    LINEAR_TEXT_DEFAULTS.proposalThreshold,
+  );
+  return { ...state, succession };
 }
 
 /**
@@ -527,9 +556,15 @@ export function confidenceCap(state: Pick<TextHeadState, 'maxConfidence'>): numb
   return m !== undefined && m < LINEAR_TEXT_DEFAULTS.proposalThreshold ? m : undefined;
 }
 
-/** Calibrated class probabilities (n × C) of texts under a fitted text head (either kind), capped (confidenceCap). */
+/**
+ * Calibrated class probabilities (n × C) of texts under a fitted text head (either kind): mixed with the uniform
+ * distribution so that no more precision is claimed above the proposals' threshold than the held-out labels there
+ * support (withSuccession), then capped (confidenceCap).
+ */
 export function predictTextHead(state: TextHeadState, texts: readonly string[]): Float32Array {
-  return capConfidence(predictUncapped(state, texts), texts.length, state.nClasses, confidenceCap(state));
+  const n = texts.length;
+  const C = state.nClasses;
+  return capConfidence(mixUniform(predictUncapped(state, texts), n, C, state.succession?.mix ?? 1), n, C, confidenceCap(state));
 }
 
 function predictUncapped(state: TextHeadState, texts: readonly string[]): Float32Array {

@@ -10,6 +10,7 @@
  * States saved before the selection existed ('text-spread-nb' without `chosen`) still load and predict.
  */
 import type { CalibrationFields } from '../../../train/crossval';
+import type { SuccessionShrink } from '../../../train/calibration';
 
 /** One candidate of the head selection and how it did out of fold. */
 export interface TextHeadCandidate {
@@ -23,6 +24,12 @@ interface SelectionFields {
   /** Name of the candidate this state is (absent in states saved before the selection existed). */
   chosen?: string;
   candidates?: TextHeadCandidate[];
+  /**
+   * The held-out labels at and above the proposals' default threshold and the mixture with the uniform distribution
+   * that keeps the confidence there at the rule of succession (calibration.ts successionShrink; head.ts
+   * withSuccession). Absent: no cross-validation, or a state saved before it (predicted unmixed).
+   */
+  succession?: SuccessionShrink;
 }
 
 export interface SpreadNbState extends CalibrationFields, SelectionFields {
