@@ -58,21 +58,21 @@ export { isTextHeadState, TEXT_HEAD_DEFAULTS, type TextHeadState, type LinearTex
 export const TEXT_HEAD_CANDIDATES = ['linear-words', 'linear-subword', 'linear-lsa', 'spread-nb'] as const;
 export type TextHeadCandidateName = (typeof TEXT_HEAD_CANDIDATES)[number];
 /**
- * The candidates cross-validated by default: the members of the default ensemble. (Before session 8 'linear-lsa',
- * 'linear-subword' and 'spread-nb' were compared and the best out of fold kept; 'linear-subword' is 'linear-lsa'
- * without the LSA coordinates and never helped an average.)
+ * The candidates compared by default: 'linear-lsa' beat 'linear-words' and 'linear-subword' on every text dev set
+ * (research/text, BENCHMARKS.md 2026-12-03) but not on a tiny pool of very short texts (160 descriptions of 2–10
+ * words), where 'linear-subword' stays the better one; 'linear-words' never won, and fewer candidates make the
+ * selection less noisy and the fit faster. 'linear-lsa' first: it wins ties.
  */
-export const TEXT_HEAD_DEFAULT_CANDIDATES: readonly TextHeadCandidateName[] = ['linear-lsa', 'spread-nb'];
+export const TEXT_HEAD_DEFAULT_CANDIDATES: readonly TextHeadCandidateName[] = ['linear-lsa', 'linear-subword', 'spread-nb'];
 
 /**
- * The default head: the average of 'linear-lsa' and 'spread-nb' (re-calibrated; ensembleOf), not the one of them the
- * held-out labels prefer. With 10 labels per class, 20–100 held-out labels cannot tell candidates 2–12 points apart
- * (SpamAssassin seed 1: linear-lsa 94.1% test, spread-NB 91.7%, the rule kept spread-NB; seed 3: 83.0% vs 95.0%),
- * and a discriminative model on words, character n-grams and LSA coordinates errs elsewhere than a generative one on
- * label spreading over the pool's neighbourhoods. research/text/honest.ts, seeds 1–3, test medians (chosen →
- * average): SpamAssassin 92.1 → 95.1 (per seed 91.7/92.1/95.0 → 95.1/95.1/94.8), man pages (600) 84.5 → 84.4,
- * Debian descriptions (1,000) 67.4 → 67.1 — where one member is poor (spread-NB at 14–21% on the Debian
- * descriptions) its flat probabilities leave the decision to the other.
+ * An ensemble to try (`ensemble` option; not the default): the average of 'linear-lsa' and 'spread-nb',
+ * re-calibrated (ensembleOf). One fit, 10 labels per class (research/text/honest.ts, seeds 1–3, test medians,
+ * selected → average): SpamAssassin 92.1 → 95.1 (per seed 91.7/92.1/95.0 → 95.1/95.1/94.8), man pages (600) 84.5 →
+ * 84.4, Debian descriptions (1,000) 67.4 → 67.1. But in the no-review rounds (research/text/rounds.ts) its finals
+ * were below the selection's on man pages (85.4/82.8/82.8 vs 86.4/86.7/84.5) and Debian descriptions, it was
+ * under-confident by 3–6 points on man pages, and on the product bench's SpamAssassin seed 1 it gave 93.1% after
+ * round 1 (the selection: 93.05%) — BENCHMARKS.md "Text, session 8".
  */
 export const TEXT_HEAD_ENSEMBLE: readonly TextHeadCandidateName[] = ['linear-lsa', 'spread-nb'];
 
@@ -80,8 +80,8 @@ export interface TextHeadOptions extends SpreadNbOptions {
   /** Candidates to cross-validate (default TEXT_HEAD_DEFAULT_CANDIDATES); one name = no selection. */
   candidates?: readonly TextHeadCandidateName[];
   /**
-   * Members of the ensemble the head is (default TEXT_HEAD_ENSEMBLE when `candidates` is not given, none when it
-   * is); each must be a candidate. Fewer than 2: the best candidate out of fold is kept (selectCandidate).
+   * Members of an ensemble the head is instead of the best candidate (e.g. TEXT_HEAD_ENSEMBLE; default none); each
+   * must be a candidate. Fewer than 2: the best candidate out of fold is kept (selectCandidate).
    */
   ensemble?: readonly TextHeadCandidateName[];
   /** LSA directions of 'linear-lsa' (default: lsaDim of LINEAR_TEXT_DEFAULTS, at most one per lsaDocsPerDim pool texts). */
@@ -424,15 +424,15 @@ function expandWeights(m: SparseLogReg, ids: Int32Array, C: number): Float32Arra
 }
 
 /**
- * Fits the text head: every candidate, cross-validated on the same folds; then the ensemble of the members (default)
- * or the best out of fold.
+ * Fits the text head: every candidate, cross-validated on the same folds; then the best out of fold, or the ensemble
+ * of `ensemble`'s members when asked.
  */
 export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
   validateTrainSet(o.train, o.texts.length, o.nClasses);
   const names = o.candidates ?? TEXT_HEAD_DEFAULT_CANDIDATES;
   if (!names.length || names.some((c) => !TEXT_HEAD_CANDIDATES.includes(c)))
     throw new Error(`Unknown text head candidates: ${names.join(', ')}`);
-  const members = o.ensemble ?? (o.candidates ? [] : TEXT_HEAD_ENSEMBLE);
+  const members = o.ensemble ?? [];
   if (members.some((c) => !names.includes(c)))
     throw new Error(`Ensemble members must be candidates: ${members.join(', ')} of ${names.join(', ')}`);
   const t0 = Date.now();

@@ -7,7 +7,7 @@
  *   - 'text-spread-nb': label spreading over tf-idf kNN graphs + naive Bayes (./spreadNb.ts);
  *   - 'text-linear': logistic regression on tf-idf of words, bigrams, fields (and character n-grams, and the pool's
  *     LSA coordinates) (./head.ts).
- * and the ensemble of several of them ('text-ensemble', the default since session 8: ./head.ts fitTextHead).
+ * and the ensemble of several of them ('text-ensemble', with the `ensemble` option of ./head.ts fitTextHead).
  * States saved before the selection existed ('text-spread-nb' without `chosen`) still load and predict.
  */
 import type { CalibrationFields } from '../../../train/crossval';
