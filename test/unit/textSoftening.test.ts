@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitTemperature, softeningFactor, softmaxRows } from '../../src/core/train/calibration';
-import { fitTextHead, predictTextHead } from '../../src/core/modalities/text/lexical/head';
+import { fitTextHead, predictTextHead, withSoftening, type LinearTextState } from '../../src/core/modalities/text/lexical/head';
+import { OofLogits } from '../../src/core/modalities/text/lexical/common';
 import { propose } from '../../src/core/proposals';
 import { Rng } from '../../src/core/models/random';
 
@@ -92,5 +93,41 @@ test('text head: 20 of 20 held-out labels right → proposals below 100% expecte
   // The stored out-of-fold probabilities are the softened ones: their mean confidence near 21/22.
   const oof = Float32Array.from(state.oof!.probs);
   const m = meanTop(oof, 20, 2);
+  assert.ok(Math.abs(m - 21 / 22) < 0.03, `held-out mean confidence ${m}`);
+});
+
+test('withSoftening reads the raw out-of-fold logits: saturated float32 probabilities (temperature at its bound) are softened too', () => {
+  // 20 held-out labels all right, raw logit margins 4–6, temperature at its bound 1e-3: every stored probability is
+  // 1 or 0 (SpamAssassin product seed 1 claimed 99.96% for 93.5% measured while only those were read).
+  const n = 20;
+  const C = 2;
+  const raw = new OofLogits(C);
+  const rows = Int32Array.from({ length: n }, (_, j) => j);
+  const y = Int32Array.from(rows, (j) => j % 2);
+  const L = new Float32Array(n * C);
+  rows.forEach((j) => (L[j * C + y[j]] = 4 + (2 * j) / n));
+  raw.held_((_m: null, r: Int32Array) => L.subarray(0, r.length * C))(null, rows);
+  const T = 1e-3;
+  const probs = Array.from(softmaxRows(L, n, C, T));
+  assert.ok(
+    probs.every((p) => p === 0 || p === 1),
+    'the fixture saturates',
+  );
+  const state = {
+    kind: 'text-linear',
+    nClasses: C,
+    temperature: T,
+    estimatedAccuracy: 1,
+    oof: { index: Array.from(rows), probs },
+    trainedOn: { rows: n, heldOut: n, folds: 5 },
+  } as unknown as LinearTextState;
+  const train = { index: rows, y, weight: new Float32Array(n).fill(1), holdout: new Uint8Array(n).fill(1) };
+  const soft = withSoftening(state, train, raw);
+  const blind = withSoftening(state, train);
+  // A pool item like the held-out ones (margin 5): its confidence at the softened temperature.
+  const at = (t: number) => 1 / (1 + Math.exp(-5 / t));
+  assert.ok(at(soft.temperature) < 0.99, `softened from the raw logits: ${at(soft.temperature)} (T ${soft.temperature})`);
+  assert.ok(at(blind.temperature) > 0.999, `from the saturated probabilities alone: ${at(blind.temperature)}`);
+  const m = meanTop(Float32Array.from(soft.oof!.probs), n, C);
   assert.ok(Math.abs(m - 21 / 22) < 0.03, `held-out mean confidence ${m}`);
 });

@@ -36,7 +36,7 @@ import { expectedCalibrationError, fitTemperature, nllAt, softeningFactor, softm
 import { argmaxRow, argmaxRows } from '../../../util/math';
 import { crossValidateFirst, fitFoldRederived, heldOutPlan, type CalibrationFields } from '../../../train/crossval';
 import type { TrainSet } from '../../../train/classifier';
-import { abortIf, b64, fromB64, validateTrainSet } from './common';
+import { abortIf, b64, fromB64, OofLogits, validateTrainSet } from './common';
 import { textFeatures, type SparseDoc } from './features';
 import { fitLsa, lsaIndex, lsaProject } from './lsa';
 import { fitSparseLogReg, sparseGram, sparseLogRegLogits, type SparseLogReg } from './linear';
@@ -286,7 +286,7 @@ async function crossValidateLinear(
   name: 'linear-words' | 'linear-subword' | 'linear-lsa',
   pool: PoolFeatures,
   report: () => void,
-): Promise<{ calibration: CalibrationFields; build: () => Promise<LinearTextState> }> {
+): Promise<{ calibration: CalibrationFields; build: () => Promise<LinearTextState>; raw: OofLogits }> {
   const C = o.nClasses;
   const B = o.buckets ?? TEXT_HEAD_DEFAULTS.buckets;
   const seed = o.seed ?? 1;
@@ -344,12 +344,13 @@ async function crossValidateLinear(
       Array.from(idx, (i) => rows[i]),
     );
   const firsts = new WeakMap<SparseLogReg, SparseLogReg>();
+  const raw = new OofLogits(C);
   const { calibration, final } = await crossValidateFirst<SparseLogReg>({
     remaining: {
-      firstLogits: (m, idx) => {
+      firstLogits: raw.first_((m: SparseLogReg, idx: Int32Array) => {
         const f = firsts.get(m);
         return f ? logitsOf(f, idx) : undefined;
-      },
+      }),
       threshold: LINEAR_TEXT_DEFAULTS.proposalThreshold,
       minRows: LINEAR_TEXT_DEFAULTS.remainingMinRows,
     },
@@ -381,7 +382,7 @@ async function crossValidateLinear(
       report();
       return m;
     },
-    logitsOf,
+    logitsOf: raw.held_(logitsOf),
     temperature: { minT: 1e-3, maxT: 10 },
   });
   const build = async (): Promise<LinearTextState> => {
@@ -408,7 +409,7 @@ async function crossValidateLinear(
       seed,
     };
   };
-  return { calibration, build };
+  return { calibration, build, raw };
 }
 
 /** The model's weights laid out on every pool feature (ids × C; zero for features no labelled row had). */
@@ -447,13 +448,13 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
     o.onProgress?.({ stage: 'train', done, total, etaSeconds: done > 0 ? (el / done) * (total - done) : undefined, message });
   };
   const pool = new PoolFeatures(o.texts, o.buckets ?? TEXT_HEAD_DEFAULTS.buckets, o.signal);
-  const fitted: { calibration: CalibrationFields; build: () => Promise<SingleTextState> }[] = [];
+  const fitted: { calibration: CalibrationFields; build: () => Promise<SingleTextState>; raw: OofLogits }[] = [];
   const candidates: TextHeadCandidate[] = [];
   for (let j = 0; j < names.length; j++) {
     abortIf(o.signal);
     const c = names[j];
     const t1 = Date.now();
-    let s: { calibration: CalibrationFields; build: () => Promise<SingleTextState> };
+    let s: { calibration: CalibrationFields; build: () => Promise<SingleTextState>; raw: OofLogits };
     if (c === 'spread-nb') {
       s = await crossValidateSpreadNb({
         ...o,
@@ -478,7 +479,7 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
   if (members.length >= 2) {
     const t2 = Date.now();
     const built: SingleTextState[] = [];
-    for (const m of members) built.push(withSoftening(await fitted[names.indexOf(m)].build(), o.train));
+    for (const m of members) built.push(withSoftening(await fitted[names.indexOf(m)].build(), o.train, fitted[names.indexOf(m)].raw));
     const state = ensembleOf(built, o.train, o.seed ?? 1);
     done = total;
     report(`${members.join('+')}: averaged`);
@@ -487,7 +488,7 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
     if (o.onCandidate)
       for (let j = 0; j < names.length; j++) {
         const k = members.indexOf(names[j]);
-        o.onCandidate(names[j], k >= 0 ? built[k] : withSoftening(await fitted[j].build(), o.train));
+        o.onCandidate(names[j], k >= 0 ? built[k] : withSoftening(await fitted[j].build(), o.train, fitted[j].raw));
       }
     return { ...state, chosen: members.join('+'), candidates };
   }
@@ -497,12 +498,13 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
   );
   // Only the chosen candidate is fitted on every label (the others too when a caller inspects them).
   const t2 = Date.now();
-  const state = withSoftening(await fitted[best].build(), o.train);
+  const state = withSoftening(await fitted[best].build(), o.train, fitted[best].raw);
   candidates[best].seconds += (Date.now() - t2) / 1000;
   done = total;
   report(`${names[best]}: chosen`);
   if (o.onCandidate)
-    for (let j = 0; j < names.length; j++) o.onCandidate(names[j], j === best ? state : withSoftening(await fitted[j].build(), o.train));
+    for (let j = 0; j < names.length; j++)
+      o.onCandidate(names[j], j === best ? state : withSoftening(await fitted[j].build(), o.train, fitted[j].raw));
   return { ...state, chosen: names[best], candidates };
 }
 
@@ -588,19 +590,29 @@ export function ensembleOf(members: SingleTextState[], train: TrainSet, seed: nu
  * median |expected − measured| precision of the proposals at 0.9 over seeds 1–3): man pages 2.8 → 1.8 points, Debian
  * descriptions 3.1 → 1.7. Without out-of-fold predictions (too few labels to cross-validate) the state as it is.
  */
-export function withSoftening<S extends SingleTextState>(state: S, train: TrainSet): S {
+export function withSoftening<S extends SingleTextState>(state: S, train: TrainSet, raw?: OofLogits): S {
   const oof = state.oof;
   if (!oof || !oof.index.length) return state;
   const C = state.nClasses;
   const yOf = heldOutLabels(train);
   if (oof.index.some((row) => !yOf.has(row))) return state;
-  const factor = softeningFactor(
-    oof.probs,
-    Int32Array.from(oof.index, (row) => yOf.get(row)!),
-    C,
-  );
+  const y = Int32Array.from(oof.index, (row) => yOf.get(row)!);
+  // The raw out-of-fold logits when recorded (those the calibration used: the first stages' when the self-training
+  // check dropped the pseudo-labels); else the log of the stored probabilities (saturated below 1e-38).
+  const from = raw && (state.selfTraining && !state.selfTraining.kept ? raw.first : raw.held);
+  let logp: Float32Array;
+  let factor: number;
+  if (from && oof.index.every((row) => from.has(row))) {
+    const L = new Float32Array(oof.index.length * C);
+    oof.index.forEach((row, j) => L.set(from.get(row)!, j * C));
+    const ts = fitTemperature(L, y, C, { minT: 1e-3, maxT: 1000, smoothing: 1 / (oof.index.length + 2) });
+    factor = Math.max(1, ts / state.temperature);
+    logp = Float32Array.from(L, (v) => v / state.temperature);
+  } else {
+    logp = logOf(oof.probs);
+    factor = softeningFactor(oof.probs, y, C);
+  }
   if (!(factor > 1)) return { ...state, softened: { factor: 1, heldOut: oof.index.length } };
-  const logp = logOf(oof.probs);
   const n = oof.index.length;
   const probs = Array.from(softmaxRows(logp, n, C, factor));
   // The cap (confidenceCap) at the softened temperature: the largest softened confidence among the held-out rows
