@@ -77,9 +77,24 @@ async function main() {
         const measured = res.proposals.length ? ok / res.proposals.length : NaN;
         const expected = res.proposals.length ? res.expectedPrecision : NaN;
         if (res.proposals.length) gaps[r - 1].push(Math.abs(expected - measured));
+        // The same fit before head.ts withSoftening (the code before session 8): what it would have claimed.
+        const f = state.softened?.factor ?? 1;
+        const raw = propose({
+          probs: predictTextHead({ ...state, temperature: state.temperature / f }, ds.pool.texts),
+          n,
+          nClasses: C,
+          classes: ds.classes,
+          candidates,
+          threshold,
+        });
+        let rawOk = 0;
+        for (const p of raw.proposals) if (ds.classes.indexOf(p.label) === ds.pool.y[p.index]) rawOk++;
+        const before = raw.proposals.length
+          ? ` [softened ×${f.toFixed(2)}; unsoftened: ${raw.proposals.length} at ${pct(raw.expectedPrecision)} / ${pct(rawOk / raw.proposals.length)}]`
+          : ` [softened ×${f.toFixed(2)}]`;
         console.log(
           `  seed ${seed} round ${r}: labels ${rows.length}, proposals ${res.proposals.length}, expected ${pct(expected)}% measured ${pct(measured)}%` +
-            `  test ${pct(testAcc)}%  est ${pct(state.estimatedAccuracy ?? NaN)}%  fit ${sec.toFixed(1)}s  chose ${state.chosen}${selfT} [${cands}]`,
+            `  test ${pct(testAcc)}%  est ${pct(state.estimatedAccuracy ?? NaN)}%  fit ${sec.toFixed(1)}s  chose ${state.chosen}${selfT} [${cands}]${before}`,
         );
         for (const p of res.proposals) labels.set(p.index, { y: cls.indexOf(p.label), human: false });
       }

@@ -207,7 +207,7 @@ test('text head: 5 labels per class of real e-mails label the rest, and the stat
     onProgress: (p) => progress.push(p.done / (p.total ?? 1)),
   });
   assert.ok(isTextHeadState(state));
-  assert.deepEqual(state.views, ['fields', 'body']);
+  for (const m of state.kind === 'text-ensemble' ? state.members : [state]) assert.deepEqual(m.views, ['fields', 'body'], m.kind);
   assert.equal(state.trainedOn.folds, 5);
   assert.ok(state.temperature > 0 && Number.isFinite(state.temperature));
   assert.ok(state.estimatedAccuracy !== null && state.estimatedAccuracy >= 0 && state.estimatedAccuracy <= 1);
@@ -272,7 +272,7 @@ test('text head: plain prose without fields uses the body view only; bad input i
     train: { index: Int32Array.from(seeds), y: Int32Array.from(seeds, (i) => lab[i]), weight: new Float32Array(seeds.length).fill(1) },
     nClasses: 2,
   });
-  assert.deepEqual(state.views, ['body']);
+  for (const m of state.kind === 'text-ensemble' ? state.members : [state]) assert.deepEqual(m.views, ['body'], m.kind);
   const acc = accuracy(predictTextHead(state, texts), lab, [...texts.keys()]);
   assert.ok(acc >= 0.9, `topic accuracy ${acc}`);
   await assert.rejects(

@@ -223,3 +223,21 @@ export function agreementTemperature(o: {
   const accuracy = (agreementAccuracy(foldsAccuracy, agreement) * m + 1) / (m + 2);
   return { temperature: temperatureForConfidence(o.full, o.rows, o.C, accuracy), accuracy, foldsAccuracy, foldsTemperature, agreement };
 }
+
+/**
+ * How much softer than `probs` (n × C, already temperature-scaled) the held-out labels allow the confidence to be
+ * when a few of them all come out right: the factor s ≥ 1 minimising the negative log-likelihood of `labels` under
+ * softmax(log p / s) with Laplace label smoothing ε = 1/(n + 2) (nllAt), so that n right out of n are not read as
+ * certainty — the mean confidence then stays near the rule of succession (n + 1)/(n + 2) instead of 1. Temperature
+ * scaling alone cannot do this: when every held-out label is right (20 of 20 on SpamAssassin with 10 labels per
+ * class) the likelihood keeps rising as the temperature falls, the calibrated confidence reaches 1.0 and the
+ * proposals' expected precision says 100% (measured: 93.2%). When some held-out labels are wrong the temperature
+ * already stops there and s stays near 1. Dividing a row's log-probabilities by s equals dividing its logits by the
+ * temperature times s, so a head applies it as temperature × s. Probabilities below 1e-38 count as 1e-38 (float32).
+ */
+export function softeningFactor(probs: ArrayLike<number>, labels: Int32Array, C: number): number {
+  const n = labels.length;
+  if (!n || C < 2) return 1;
+  const logp = Float32Array.from({ length: n * C }, (_, i) => Math.log(Math.max(probs[i], 1e-38)));
+  return fitTemperature(logp, labels, C, { minT: 1, maxT: 1000, smoothing: 1 / (n + 2) });
+}

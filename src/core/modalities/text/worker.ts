@@ -33,7 +33,8 @@ export const textJobs: JobHandlers<TextJobs> = {
     return { result: state };
   },
   async predictText(p) {
-    if (!isTextHeadState(p.state)) throw new Error('predictText needs a text-head state (kind "text-spread-nb" or "text-linear")');
+    if (!isTextHeadState(p.state))
+      throw new Error('predictText needs a text-head state (kind "text-spread-nb", "text-linear" or "text-ensemble")');
     const probs = predictTextHead(p.state, p.texts);
     return { result: { probs }, transfer: [probs.buffer as ArrayBuffer] };
   },

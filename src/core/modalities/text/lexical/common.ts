@@ -30,3 +30,32 @@ export function validateTrainSet(t: TrainSet, n: number, C: number): void {
     if (t.y[k] < 0 || t.y[k] >= C) throw new Error(`train.y[${k}] = ${t.y[k]} is not a class (0..${C - 1})`);
   }
 }
+
+/**
+ * The raw out-of-fold logits of a cross-validation, by data row, recorded from the `logitsOf` and
+ * `remaining.firstLogits` the heads pass to crossValidateFirst (the stored out-of-fold probabilities are float32 and
+ * saturate at a low temperature: 20 of 20 right out of fold drive it to its bound and every probability to 1 or 0).
+ */
+export class OofLogits {
+  readonly held = new Map<number, Float32Array>();
+  readonly first = new Map<number, Float32Array>();
+  constructor(private readonly C: number) {}
+  private keep(into: Map<number, Float32Array>, rows: ArrayLike<number>, l: Float32Array | undefined): void {
+    if (!l) return;
+    for (let i = 0; i < rows.length; i++) into.set(rows[i], l.slice(i * this.C, (i + 1) * this.C));
+  }
+  held_<M>(f: (m: M, rows: Int32Array) => Float32Array): (m: M, rows: Int32Array) => Float32Array {
+    return (m, rows) => {
+      const l = f(m, rows);
+      this.keep(this.held, rows, l);
+      return l;
+    };
+  }
+  first_<M>(f: (m: M, rows: Int32Array) => Float32Array | undefined): (m: M, rows: Int32Array) => Float32Array | undefined {
+    return (m, rows) => {
+      const l = f(m, rows);
+      this.keep(this.first, rows, l);
+      return l;
+    };
+  }
+}

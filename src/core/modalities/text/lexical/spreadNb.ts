@@ -25,7 +25,7 @@ import { crossValidateFirst, fitFoldRederived, heldOutPlan, type CalibrationFiel
 import { argmaxRows } from '../../../util/math';
 import { spreadLabels, type KnnGraph } from '../../../train/graph';
 import { textFeatures, type SparseDoc, type TextFeatureOptions } from './features';
-import { abortIf, b64, fromB64, validateTrainSet } from './common';
+import { abortIf, b64, fromB64, OofLogits, validateTrainSet } from './common';
 import { fitNbEm, type NbModel } from './nbem';
 import { idfOf, sparseKnnGraph, tfidfRows } from './tfidf';
 import type { SpreadNbState } from './state';
@@ -101,7 +101,7 @@ export async function fitSpreadNbHead(o: TextHeadOptions): Promise<SpreadNbState
 /** The cross-validation of the spread + NB head now, its fit on every label (`build`) when called. */
 export async function crossValidateSpreadNb(
   o: TextHeadOptions,
-): Promise<{ calibration: CalibrationFields; build: () => Promise<SpreadNbState> }> {
+): Promise<{ calibration: CalibrationFields; build: () => Promise<SpreadNbState>; raw: OofLogits }> {
   const C = o.nClasses;
   const n = o.texts.length;
   const t = o.train;
@@ -210,12 +210,13 @@ export async function crossValidateSpreadNb(
       m,
       Array.from(rows, (i) => all[i]),
     );
+  const raw = new OofLogits(C);
   const { calibration, final } = await crossValidateFirst<NbModel>({
     remaining: {
-      firstLogits: (m, rows) => {
+      firstLogits: raw.first_((m: NbModel, rows: Int32Array) => {
         const f = firsts.get(m);
         return f ? nbOf(f, rows) : undefined;
-      },
+      }),
       threshold: TEXT_HEAD_DEFAULTS.proposalThreshold,
       minRows: TEXT_HEAD_DEFAULTS.remainingMinRows,
     },
@@ -244,11 +245,12 @@ export async function crossValidateSpreadNb(
               ).labels,
           })
         : fitWith(use),
-    logitsOf: (nb, rows) =>
+    logitsOf: raw.held_((nb: NbModel, rows: Int32Array) =>
       nbLogits(
         nb,
         Array.from(rows, (i) => all[i]),
       ),
+    ),
     // Few, easy labels are often all right out of fold: let the temperature go low rather than stop at a bound.
     temperature: { minT: 1e-3, maxT: 10 },
   });
@@ -265,7 +267,7 @@ export async function crossValidateSpreadNb(
       seed,
     };
   };
-  return { calibration, build };
+  return { calibration, build, raw };
 }
 
 /** Calibrated class probabilities (n × C) of texts under a fitted spread + NB state. */

@@ -2,11 +2,12 @@
  * The saved states of the text head (src/core/modalities/text/lexical/head.ts), in a module without dependencies so the host side
  * (Project) can recognise them without loading the ML code (the one import is a type, erased at build).
  *
- * Two kinds, both with the calibration fields (temperature, out-of-fold estimate) and the record of the head
+ * Two kinds of model, both with the calibration fields (temperature, out-of-fold estimate) and the record of the head
  * selection (`chosen`, `candidates`: every candidate's out-of-fold accuracy on the held-out human labels):
  *   - 'text-spread-nb': label spreading over tf-idf kNN graphs + naive Bayes (./spreadNb.ts);
  *   - 'text-linear': logistic regression on tf-idf of words, bigrams, fields (and character n-grams, and the pool's
  *     LSA coordinates) (./head.ts).
+ * and the ensemble of several of them ('text-ensemble', with the `ensemble` option of ./head.ts fitTextHead).
  * States saved before the selection existed ('text-spread-nb' without `chosen`) still load and predict.
  */
 import type { CalibrationFields } from '../../../train/crossval';
@@ -23,6 +24,12 @@ interface SelectionFields {
   /** Name of the candidate this state is (absent in states saved before the selection existed). */
   chosen?: string;
   candidates?: TextHeadCandidate[];
+  /**
+   * The temperature was softened by `factor` (≥ 1) so that `heldOut` held-out labels all right are not read as
+   * certainty (head.ts withSoftening; `temperature` and `oof` are the softened ones). Absent: no cross-validation, or
+   * a state saved before it.
+   */
+  softened?: { factor: number; heldOut: number };
 }
 
 export interface SpreadNbState extends CalibrationFields, SelectionFields {
@@ -57,9 +64,29 @@ export interface LinearTextState extends CalibrationFields, SelectionFields {
   seed: number;
 }
 
-export type TextHeadState = SpreadNbState | LinearTextState;
+/** One model of the text head (a candidate of the selection, or a member of an ensemble). */
+export type SingleTextState = SpreadNbState | LinearTextState;
+
+/**
+ * The average of several candidates' calibrated probabilities (each at its own temperature), re-calibrated: the
+ * averaged out-of-fold probabilities of the held-out labels (the candidates share their folds) fit `temperature`,
+ * applied to the log of the average. `chosen` names the members joined by '+'.
+ */
+export interface EnsembleTextState extends CalibrationFields, SelectionFields {
+  version: 1;
+  kind: 'text-ensemble';
+  nClasses: number;
+  members: SingleTextState[];
+  seed: number;
+}
+
+export type TextHeadState = SingleTextState | EnsembleTextState;
 
 export function isTextHeadState(s: unknown): s is TextHeadState {
   const k = typeof s === 'object' && s !== null ? (s as { kind?: unknown }).kind : undefined;
+  if (k === 'text-ensemble') {
+    const m = (s as { members?: unknown }).members;
+    return Array.isArray(m) && m.length > 0 && m.every((x) => isTextHeadState(x) && (x as { kind: string }).kind !== 'text-ensemble');
+  }
   return k === 'text-spread-nb' || k === 'text-linear';
 }
