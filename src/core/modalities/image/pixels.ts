@@ -17,8 +17,9 @@ import type { ImageData } from './data';
 import { Rng, permutation } from '../../models/random';
 import type { TrainSet } from '../../train/classifier';
 import { crossValidate, type CalibrationFields } from '../../train/crossval';
-import { argmaxRow, softmaxRows } from '../../util/math';
+import { softmaxRows } from '../../util/math';
 import { fitLogReg, fitPca, logitsLogReg, pcaTransform, type Pca, type Rows } from './linear';
+import { capConfidence } from '../../train/calibration';
 
 /** Principal components kept (the bench's PCA + LR baseline keeps as many). */
 export const PIXEL_PCA_COMPONENTS = 50;
@@ -193,25 +194,15 @@ export async function fitPixelCandidate(
 }
 
 /**
- * The text head's rule (src/core/modalities/text/lexical/head.ts confidenceCap, which the engine cannot import here:
- * that module loads tfjs): when no held-out label reached the
- * proposals' threshold out of fold, no probability goes beyond the largest they reached — the temperature has no
- * evidence there. Measured on icons seed 3 without it: 4 proposals claimed at 93.5%, none right (a 49% model).
+ * The text head's rule (confidenceCap there): when no held-out label reached the proposals' threshold out of fold, no
+ * probability goes beyond the largest they reached — the temperature has no evidence there. Measured on icons seed 3
+ * without it: 4 proposals claimed at 93.5%, none right (a 49% model).
  */
 function capped(state: PixelState, probs: Float32Array): Float32Array {
-  const C = state.nClasses;
   const cap = state.maxConfidence;
-  if (cap === undefined || !(cap < PIXEL_PROPOSAL_THRESHOLD) || C < 2) return probs;
-  const top = Math.max(cap, 1 / C);
-  for (let i = 0; i < probs.length / C; i++) {
-    const b = argmaxRow(probs, i, C);
-    const p = probs[i * C + b];
-    if (p <= top) continue;
-    // The rest of the row scaled up to fill 1 − top (its order kept).
-    const scale = (1 - top) / Math.max(1e-12, 1 - p);
-    for (let c = 0; c < C; c++) probs[i * C + c] = c === b ? top : probs[i * C + c] * scale;
-  }
-  return probs;
+  return cap !== undefined && cap < PIXEL_PROPOSAL_THRESHOLD
+    ? capConfidence(probs, probs.length / state.nClasses, state.nClasses, cap)
+    : probs;
 }
 
 /** The pixel candidate's calibrated probabilities (n × C) for the images of `data` (any folder, same geometry). */
