@@ -1,26 +1,40 @@
-// Table of the session-8 image runs (`.bench/runs/<set>-noreview-e4-s<seed>-<TAG>.json`, research/s8-runs.sh): per run
+// Table of a session's image runs (`.bench/runs/<set>-noreview-e4-s<seed>-<TAG>.json`, research/s7-runs.sh or
+// s8-runs.sh; TAG s7, s8, …, compared with the session before's finals): per run
 // the final and per-round test accuracy, the baselines of the session-5 runs on the same seed labels (BENCHMARKS.md
 // "Image learning: the model chosen by held-out labels": these runs skip the baselines), the margin over the best,
 // the model chosen with each candidate's held-out accuracy, expected →
 // measured proposal precision per round, train seconds as ratios to round 1's; then medians.
-//   node research/s8-table.mjs [TAG] [.bench/runs]
+//   node research/image-table.mjs TAG [.bench/runs]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-const tag = process.argv[2] ?? "s8";
+const tag = process.argv[2] ?? 's7';
 const dir = process.argv[3] ?? '.bench/runs';
-// Test %, session 5 (same seed labels): [pca-logreg, supervised-encoder]; session-7 final test for comparison.
-const BASE = {
-  icons: { 1: [35.7, 30.3, 31.2], 2: [33.5, 30.3, 28.5], 3: [28.1, 26.2, 29.9] },
-  letters: { 1: [88.5, 93.5, 94.3], 2: [87.4, 95.2, 95.7], 3: [86.5, 93.5, 96.1] },
-  mnist2k: { 1: [77.0, 81.2, 89.4], 2: [77.8, 87.1, 90.6], 3: [74.6, 86.7, 89.9] },
+// Test %, session 5 (same seed labels): [pca-logreg, supervised-encoder]; then the previous session's final test per
+// session (session 6's for s7, session 7's for s8).
+const BASELINES = {
+  icons: { 1: [35.7, 30.3], 2: [33.5, 30.3], 3: [28.1, 26.2] },
+  letters: { 1: [88.5, 93.5], 2: [87.4, 95.2], 3: [86.5, 93.5] },
+  mnist2k: { 1: [77.0, 81.2], 2: [77.8, 87.1], 3: [74.6, 86.7] },
 };
+const PREVIOUS = {
+  s7: { icons: [31.2, 29.9, null], letters: [84.1, 90.0, 92.0], mnist2k: [79.2, 86.1, 84.3] },
+  s8: { icons: [31.2, 28.5, 29.9], letters: [94.3, 95.7, 96.1], mnist2k: [89.4, 90.6, 89.9] },
+};
+const session = Number(tag.replace(/\D/g, '')) || 7;
+const prev = PREVIOUS[`s${session}`] ?? PREVIOUS.s7;
+const BASE = Object.fromEntries(
+  Object.entries(BASELINES).map(([set, bySeed]) => [
+    set,
+    Object.fromEntries(Object.entries(bySeed).map(([seed, b]) => [seed, [...b, prev[set][Number(seed) - 1]]])),
+  ]),
+);
 const pct = (x) => (x === null || x === undefined ? '—' : (100 * x).toFixed(1));
 const median = (xs) => {
   const s = xs.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
 };
 console.log(
-  '| run | final test / dataset | test per round | pca-logreg | supervised-encoder | final − best baseline | session 7 final | model chosen (final train; held-out acc., n) | expected→measured precision per round | train s: round 1 / 2 / final (× round 1) |',
+  `| run | final test / dataset | test per round | pca-logreg | supervised-encoder | final − best baseline | session ${session - 1} final | model chosen (final train; held-out acc., n) | expected→measured precision per round | train s: round 1 / 2 / final (× round 1) |`,
 );
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 const med = [];
