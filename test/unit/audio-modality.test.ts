@@ -184,7 +184,13 @@ test('the whole loop on a tiny synthetic set through the test worker pool', asyn
       per.set(label, (per.get(label) ?? 0) + 1);
       await p.label(item, label);
     }
-    await p.train();
+    const tr = await p.train();
+    // The audio head's choice among its candidates is reported like the embedding heads'.
+    assert.ok(tr.chosen, 'the audio head reports the candidate it chose');
+    assert.ok(
+      tr.chosen.candidates.some((c) => c.name === tr.chosen!.name),
+      JSON.stringify(tr.chosen),
+    );
     let right = 0;
     for (const [item, label] of truth) {
       const pr = p.predictionFor(item);

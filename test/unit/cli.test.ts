@@ -132,6 +132,13 @@ test('the whole loop: pretrain, seed labels, train, propose, accept, undo', () =
   assert.ok(t.labelled >= 6);
   // Text items: the lexical text head by default (setting textModel).
   assert.equal(t.head, 'lexical');
+  // Its choice among its candidates and their held-out scores, as the embedding heads' choice is reported.
+  assert.ok(t.chosen, 'the text head reports the candidate it chose');
+  assert.ok(t.chosen.candidates.length >= 2, JSON.stringify(t.chosen));
+  assert.ok(
+    t.chosen.candidates.some((c: { name: string }) => c.name === t.chosen.name),
+    JSON.stringify(t.chosen),
+  );
   // On the encoders' embeddings (textModel 'encoder'), classifier 'auto' on a few dozen items: too few per class
   // for a neighbourhood graph, so the linear head.
   fs.writeFileSync(path.join(ws, '.selflabel/config.json'), JSON.stringify({ textModel: 'encoder' }));

@@ -48,6 +48,16 @@ export interface OwnHead<M extends Modality, S> {
   isState(state: unknown): state is S;
   fit(ctx: ModalityContext, data: DataOf<M>, train: TrainSet, nClasses: number, opts: StageOptions): Promise<S>;
   predict(ctx: ModalityContext, state: S, data: DataOf<M>, opts: StageOptions): Promise<Float32Array>;
+  /** The candidate a fitted state is, with every candidate's accuracy on the held-out human labels (train summary). */
+  chosen?(state: S): OwnHeadChoice | undefined;
+}
+
+/** An own head's choice among its candidates, as the train summary reports it (CLI, bench JSON, side panel). */
+export interface OwnHeadChoice {
+  name: string;
+  /** Human labels held out to score the candidates (0: too few to cross-validate). */
+  heldOut: number;
+  candidates: { name: string; accuracy: number | null }[];
 }
 
 /** A step after the classifier that may replace its predictions (image: the encoder fine-tuned end to end). */

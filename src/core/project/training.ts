@@ -291,11 +291,14 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
   const headSet = folds ? humanOnly(set) : set;
   let state: unknown;
   let head: TrainSummary['head'];
+  // The model chosen by held-out human labels: an own head's choice among its candidates, or the loop's below.
+  let chosen: TrainSummary['chosen'];
   let probs: Float32Array;
   let t2: number;
   if (own && ownData) {
     head = own.name as TrainSummary['head'];
     state = await own.fit(ctx, ownData, set, C, opts);
+    chosen = own.chosen?.(state);
     t2 = Date.now();
     probs = await own.predict(ctx, state, ownData, opts);
   } else {
@@ -320,7 +323,6 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
   const refine = !own && plugin.refinement && (opts.finetune ?? plugin.refinement.enabled(p.config)) ? plugin.refinement : undefined;
   let finetuned: ClassifierFile['finetuned'];
   let finetuneRun: ClassifierFile['finetuned'];
-  let chosen: TrainSummary['chosen'];
   if (!own) {
     // The model is chosen by the same held-out human labels (a stratified fifth), which no candidate trained on.
     const split = calibrationSplit(set, p.config.seed);

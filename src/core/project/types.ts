@@ -47,8 +47,9 @@ export interface TrainSummary {
   /** The fine-tuning run, when one was asked for (`finetune`), whether or not it was chosen. */
   finetuneRun?: FinetuneRecord;
   /**
-   * The model chosen by held-out human labels (embedding heads): its name (the head, 'finetuned', 'scratch' or
-   * '<head>+scratch'), how many labels were held out, and every candidate's accuracy on them (null: not scored).
+   * The model chosen by held-out human labels: its name (the head, 'finetuned', 'scratch', 'pixels'; an own head's
+   * candidate, e.g. 'linear-lsa'), how many labels were held out, and every candidate's accuracy on them (null: not
+   * scored).
    */
   chosen?: {
     name: string;

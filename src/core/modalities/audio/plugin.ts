@@ -12,7 +12,7 @@ import type { AudioData, TrainSet } from '../../../protocol/jobs';
 import type { FailedItem, ModalityContext, ModalityPlugin, OwnHead, StageOptions } from '../types';
 import { readArrayFile, readJson, writeArrayFile, writeJson } from '../../util/files';
 import { decodeInWorkers } from '../workerRows';
-import { isAudioHeadState, type AudioHeadState } from './headState';
+import { candidateName, isAudioHeadState, type AudioHeadState } from './headState';
 import { AUDIO_MELS, audioFrames, clipSecondsOf } from './features';
 import { AUDIO_EXTENSIONS, scanAudioFile } from './scan';
 import { audioMedia, audioThumbnail } from './preview';
@@ -154,6 +154,11 @@ const audioHead: OwnHead<'audio', AudioHeadState> = {
     return state;
   },
   predict: async (ctx, state, data, opts) => (await ctx.runner.run('predictAudio', { state, data }, { signal: opts.signal })).probs,
+  chosen: (s) => ({
+    name: candidateName(s.chosen),
+    heldOut: s.trainedOn.heldOut,
+    candidates: s.candidates.map((c) => ({ name: c.name, accuracy: c.proxyAccuracy })),
+  }),
 };
 
 export const audioPlugin: ModalityPlugin<'audio'> = {

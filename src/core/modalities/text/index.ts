@@ -32,6 +32,14 @@ const lexicalHead: OwnHead<'text', TextHeadState> = {
     ),
   predict: async (ctx, state, data, opts) =>
     (await ctx.runner.run('predictText', { state, texts: data.texts }, { signal: opts.signal })).probs,
+  chosen: (s) =>
+    s.chosen === undefined
+      ? undefined
+      : {
+          name: s.chosen,
+          heldOut: s.trainedOn.heldOut,
+          candidates: (s.candidates ?? []).map((c) => ({ name: c.name, accuracy: c.estimatedAccuracy })),
+        },
 };
 
 export const textPlugin: ModalityPlugin<'text'> = {
