@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitLsa, lsaProject, orthonormalizeColumns, symmetricEigen } from '../../src/core/modalities/text/lexical/lsa';
+import { fitLsa, lsaProject } from '../../src/core/modalities/text/lexical/lsa';
+import { orthonormalizeColumns, symmetricEigen } from '../../src/core/util/linalg';
 import { fitTextHead, predictTextHead, type TextHeadState } from '../../src/core/modalities/text/lexical/head';
 import type { SparseRow } from '../../src/core/modalities/text/lexical/tfidf';
 import { Rng } from '../../src/core/models/random';

@@ -9,6 +9,7 @@
  */
 import { argmaxRows as argmaxOfRows } from '../../util/math';
 import { mulberry32 } from '../../models/random';
+import { orthonormalizeColumns, symmetricEigen } from '../../util/linalg';
 
 /** Rows for the classifier: dense (n × dim) or sparse (per row: column indices and values). */
 export type Rows =
@@ -28,64 +29,6 @@ export interface Pca {
 function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
-
-/** Orthonormalises the columns of A (dim × l, row-major) in place, modified Gram–Schmidt; null columns become 0. */
-function orthonormalise(A: Float64Array, dim: number, l: number): void {
-  for (let j = 0; j < l; j++) {
-    for (let p = 0; p < j; p++) {
-      let dot = 0;
-      for (let r = 0; r < dim; r++) dot += A[r * l + j] * A[r * l + p];
-      for (let r = 0; r < dim; r++) A[r * l + j] -= dot * A[r * l + p];
-    }
-    let norm = 0;
-    for (let r = 0; r < dim; r++) norm += A[r * l + j] ** 2;
-    norm = Math.sqrt(norm);
-    for (let r = 0; r < dim; r++) A[r * l + j] = norm > 1e-10 ? A[r * l + j] / norm : 0;
-  }
-}
-
-/** Eigen-decomposition of a symmetric m × m matrix by cyclic Jacobi rotations → values and vectors (columns). */
-export function symmetricEigen(S: Float64Array, m: number): { values: Float64Array; vectors: Float64Array } {
-  const A = Float64Array.from(S);
-  const V = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) V[i * m + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) off += A[i * m + j] ** 2;
-    if (off < 1e-22) break;
-    for (let p = 0; p < m; p++) {
-      for (let q = p + 1; q < m; q++) {
-        const apq = A[p * m + q];
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (A[q * m + q] - A[p * m + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < m; k++) {
-          const akp = A[k * m + p];
-          const akq = A[k * m + q];
-          A[k * m + p] = c * akp - s * akq;
-          A[k * m + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < m; k++) {
-          const apk = A[p * m + k];
-          const aqk = A[q * m + k];
-          A[p * m + k] = c * apk - s * aqk;
-          A[q * m + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < m; k++) {
-          const vkp = V[k * m + p];
-          const vkq = V[k * m + q];
-          V[k * m + p] = c * vkp - s * vkq;
-          V[k * m + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const values = new Float64Array(m);
-  for (let i = 0; i < m; i++) values[i] = A[i * m + i];
-  return { values, vectors: V };
 }
 
 /**
@@ -110,7 +53,7 @@ export function fitPca(
   const rand = mulberry32(o.seed ?? 1);
   const Q = new Float64Array(dim * l);
   for (let q = 0; q < Q.length; q++) Q[q] = gaussian(rand);
-  orthonormalise(Q, dim, l);
+  orthonormalizeColumns(Q, dim, l);
   const B = new Float64Array(n * l); // centred X · Q
   const project = () => {
     B.fill(0);
@@ -135,7 +78,7 @@ export function fitPca(
         for (let j = 0; j < l; j++) Q[d * l + j] += x * B[i * l + j];
       }
     }
-    orthonormalise(Q, dim, l);
+    orthonormalizeColumns(Q, dim, l);
   }
   project();
   const M = new Float64Array(l * l);

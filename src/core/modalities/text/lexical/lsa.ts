@@ -13,6 +13,7 @@
  * Pure JS, deterministic for a seed. Cost ≈ nnz · (dim + oversample) · (2·powerIters + 3) multiply-adds.
  */
 import { Rng } from '../../../models/random';
+import { orthonormalizeColumns, symmetricEigen } from '../../../util/linalg';
 import type { SparseRow } from './tfidf';
 
 export interface LsaOptions {
@@ -44,74 +45,6 @@ export const LSA_DEFAULTS = { minDf: 2, maxFeatures: 20_000, oversample: 10, pow
 
 function abortIf(signal?: AbortSignal): void {
   if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-}
-
-/** Orthonormalises the k columns of Y (n × k, row-major) in place (modified Gram–Schmidt, twice; a dependent column becomes 0). */
-export function orthonormalizeColumns(Y: Float64Array, n: number, k: number): void {
-  const col = new Float64Array(n);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let j = 0; j < k; j++) {
-      for (let i = 0; i < n; i++) col[i] = Y[i * k + j];
-      for (let q = 0; q < j; q++) {
-        let d = 0;
-        for (let i = 0; i < n; i++) d += col[i] * Y[i * k + q];
-        for (let i = 0; i < n; i++) col[i] -= d * Y[i * k + q];
-      }
-      let s = 0;
-      for (let i = 0; i < n; i++) s += col[i] * col[i];
-      const inv = s > 1e-24 ? 1 / Math.sqrt(s) : 0;
-      for (let i = 0; i < n; i++) Y[i * k + j] = col[i] * inv;
-    }
-  }
-}
-
-/** Eigen-decomposition of a symmetric k × k matrix (cyclic Jacobi): values descending, vectors as columns. */
-export function symmetricEigen(A: Float64Array, k: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(A);
-  const v = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) v[i * k + i] = 1;
-  for (let sweep = 0; sweep < 60; sweep++) {
-    let off = 0;
-    let diag = 0;
-    for (let p = 0; p < k; p++) {
-      diag += a[p * k + p] * a[p * k + p];
-      for (let q = p + 1; q < k; q++) off += a[p * k + q] * a[p * k + q];
-    }
-    if (off <= 1e-22 * Math.max(diag, 1e-300)) break;
-    for (let p = 0; p < k; p++) {
-      for (let q = p + 1; q < k; q++) {
-        const apq = a[p * k + q];
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (a[q * k + q] - a[p * k + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let r = 0; r < k; r++) {
-          const arp = a[r * k + p];
-          const arq = a[r * k + q];
-          a[r * k + p] = c * arp - s * arq;
-          a[r * k + q] = s * arp + c * arq;
-        }
-        for (let r = 0; r < k; r++) {
-          const apr = a[p * k + r];
-          const aqr = a[q * k + r];
-          a[p * k + r] = c * apr - s * aqr;
-          a[q * k + r] = s * apr + c * aqr;
-        }
-        for (let r = 0; r < k; r++) {
-          const vrp = v[r * k + p];
-          const vrq = v[r * k + q];
-          v[r * k + p] = c * vrp - s * vrq;
-          v[r * k + q] = s * vrp + c * vrq;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: k }, (_, i) => i).sort((x, y) => a[y * k + y] - a[x * k + x]);
-  const values = Float64Array.from(order, (i) => a[i * k + i]);
-  const vectors = new Float64Array(k * k);
-  for (let r = 0; r < k; r++) for (let j = 0; j < k; j++) vectors[r * k + j] = v[r * k + order[j]];
-  return { values, vectors };
 }
 
 /** Fits the LSA directions of the rows; see the module comment. */
