@@ -75,9 +75,7 @@ export function oofAccuracyOn(
   for (let j = 0; j < rows.length; j++) {
     const k = at.get(rows[j]);
     if (k === undefined) return undefined;
-    let best = 0;
-    for (let c = 1; c < C; c++) if (oof.probs[k * C + c] > oof.probs[k * C + best]) best = c;
-    if (best === y[j]) ok++;
+    if (argmaxRow(oof.probs, k, C) === y[j]) ok++;
   }
   return ok / rows.length;
 }

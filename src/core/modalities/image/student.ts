@@ -21,6 +21,7 @@ import { loadModel, saveModel } from '../../models/checkpoint';
 import { buildImageEncoder, buildPretextHead, defaultImageEncoderConfig, type ImageEncoderConfig } from './encoder';
 import { augmentImage, contrastiveAugment, mildAugment, type AugmentOptions } from './augment';
 import { inferImages, type EmbedImagesOptions } from './pretrain';
+import { argmaxRow } from '../../util/math';
 
 /**
  * FixMatch-style consistency on unlabelled pool images (Sohn et al. 2020): each step also draws `ratio` × the
@@ -46,8 +47,7 @@ export function confidentRows(probs: Float32Array, n: number, C: number, thresho
   const rows: number[] = [];
   const y: number[] = [];
   for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < C; c++) if (probs[i * C + c] > probs[i * C + best]) best = c;
+    const best = argmaxRow(probs, i, C);
     if (probs[i * C + best] >= threshold) {
       rows.push(i);
       y.push(best);

@@ -624,8 +624,7 @@ export function withSoftening<S extends SingleTextState>(state: S, train: TrainS
   if (maxConfidence !== undefined) {
     let m = 0;
     for (let j = 0; j < n; j++) {
-      let b = 0;
-      for (let c = 1; c < C; c++) if (oof.probs[j * C + c] > oof.probs[j * C + b]) b = c;
+      const b = argmaxRow(oof.probs, j, C);
       if (oof.probs[j * C + b] <= maxConfidence + 1e-9) m = Math.max(m, probs[j * C + b]);
     }
     maxConfidence = m;

@@ -22,7 +22,7 @@ import { Rng } from '../../../models/random';
 import type { TrainSet } from '../../../train/classifier';
 import { softmaxRows } from '../../../train/calibration';
 import { crossValidateFirst, fitFoldRederived, heldOutPlan, type CalibrationFields } from '../../../train/crossval';
-import { argmaxRows } from '../../../util/math';
+import { argmaxRow, argmaxRows } from '../../../util/math';
 import { spreadLabels, type KnnGraph } from '../../../train/graph';
 import { textFeatures, type SparseDoc, type TextFeatureOptions } from './features';
 import { abortIf, b64, fromB64, OofLogits, validateTrainSet } from './common';
@@ -182,8 +182,7 @@ export async function crossValidateSpreadNb(
     const ws: number[] = Array.from(seeds.weight);
     for (let i = 0; i < n; i++) {
       if (labelled.has(i)) continue;
-      let best = 0;
-      for (let c = 1; c < C; c++) if (F[i * C + c] > F[i * C + best]) best = c;
+      const best = argmaxRow(F, i, C);
       if (F[i * C + best] <= 0) continue;
       idx.push(i);
       ys.push(best);
