@@ -15,6 +15,7 @@ import { averageProbs, findLabelIssues, knnProbs, namedIssues, type IssueFilter 
 import type { OwnHead } from '../modalities/types';
 import { modalityContext, poolPlugin, type ProjectContext } from './context';
 import { chooseHead } from './training';
+import { accuracyOnRows, oofRows } from '../train/select';
 
 /** Proposes labels for unlabelled items with calibrated confidence ≥ threshold, most confident first. */
 export async function propose(p: ProjectContext, opts: { threshold?: number; limit?: number }): Promise<ProposalSet> {
@@ -169,16 +170,9 @@ export function scratchOof(cf: { finetuned?: unknown; state: unknown } | undefin
   return pick(cf?.finetuned) ?? pick((cf?.state as { keptCandidate?: unknown } | undefined)?.keptCandidate);
 }
 
-/** Share of rows whose most probable class (P: m × C) is the given one. */
-function oofAccuracy(P: Float32Array, given: Int32Array, C: number): number {
-  let ok = 0;
-  for (let k = 0; k < given.length; k++) {
-    let best = 0;
-    for (let j = 1; j < C; j++) if (P[k * C + j] > P[k * C + best]) best = j;
-    if (best === given[k]) ok++;
-  }
-  return given.length ? ok / given.length : 0;
-}
+/** Share of the m rows of P (m × C) whose most probable class is the given one. */
+const oofAccuracy = (P: Float32Array, given: Int32Array, C: number): number =>
+  accuracyOnRows(P, Int32Array.from(given.keys()), given, C) ?? 0;
 
 /**
  * The out-of-fold probabilities `source` names, from the head's (H) and the scratch ensemble's (S, same rows; absent:
@@ -199,15 +193,12 @@ export function oofBySource(
 }
 
 /** m × C rows of `oof` for pool rows `rows` (every row must be in it). */
-function oofMatrix(oof: Oof, rows: readonly { row: number }[], C: number): Float32Array {
-  const at = new Map(oof.index.map((r, k) => [r, k]));
-  const P = new Float32Array(rows.length * C);
-  rows.forEach((h, k) => {
-    const q = at.get(h.row)!;
-    for (let j = 0; j < C; j++) P[k * C + j] = oof.probs[q * C + j];
-  });
-  return P;
-}
+const oofMatrix = (oof: Oof, rows: readonly { row: number }[], C: number): Float32Array =>
+  oofRows(
+    oof,
+    Int32Array.from(rows, (h) => h.row),
+    C,
+  )!;
 
 /**
  * Human labels that are likely wrong. Default: confident learning (src/core/train/confidentLearning.ts) on the
