@@ -51,18 +51,22 @@ export interface ImportResult {
 const PATH_COLUMNS = ['path', 'item', 'id', 'file'];
 const LABEL_COLUMNS = ['label', 'class'];
 
+/** The bytes of a file to import, or an Error that names it. */
+async function readImportFile(file: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (e) {
+    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
 /** Imports `path,label` rows from a CSV file as 'imported' labels (one batch). */
 export async function importCsv(
   store: LabelStore,
   file: string,
   opts: { knownItems?: Set<string>; addClasses?: boolean } = {},
 ): Promise<ImportResult> {
-  let buf: Buffer;
-  try {
-    buf = await fs.readFile(file);
-  } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
-  }
+  const buf = await readImportFile(file);
   if (!isUtf8(buf)) throw new Error(`cannot import ${file}: not valid UTF-8 text`);
   const records = parseCsv(buf.toString('utf8').replace(/^\ufeff/, '')).filter((r) => !r.blank);
   if (!records.length) throw new Error(`cannot import ${file}: the file is empty`);
@@ -173,12 +177,7 @@ export async function importParquet(
   file: string,
   opts: { knownItems?: Set<string>; addClasses?: boolean } = {},
 ): Promise<ImportResult> {
-  let buf: Buffer;
-  try {
-    buf = await fs.readFile(file);
-  } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
-  }
+  const buf = await readImportFile(file);
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   let names: string[];
   try {
