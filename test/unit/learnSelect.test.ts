@@ -1,7 +1,6 @@
 /**
  * Choosing the model by held-out human labels (src/core/train/select.ts) and the pool's class priors by EM
- * (src/core/train/priors.ts), and active learning's k-center greedy (src/core/proposals), on synthetic data whose
- * answer is known.
+ * (src/core/train/priors.ts), on synthetic data whose answer is known (active learning: activeLearning.test.ts).
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -22,7 +21,6 @@ import {
 } from '../../src/core/train/select';
 import { applyPriorWeights, estimatePoolPriors, trainingPriors } from '../../src/core/train/priors';
 import { planStudent } from '../../src/core/train/selfTraining';
-import { kCenterGreedy, suggestForLabelling } from '../../src/core/proposals';
 import { scratchEpochs } from '../../src/core/modalities/image/finetune';
 import { Rng } from '../../src/core/models/random';
 import { softmaxRows } from '../../src/core/util/math';
@@ -264,50 +262,4 @@ test('scratchEpochs: about 10,000 images seen whatever the number of labels', ()
   assert.equal(scratchEpochs(1000), Math.round(10000 / 896));
   assert.equal(scratchEpochs(10), 300, 'at most 300 epochs');
   assert.equal(scratchEpochs(100, 2000), 20);
-});
-
-test('k-center greedy: each pick is the point farthest from the centres so far', () => {
-  // Points on a line at 0, 1, 2, 10, 11, 20 (dim 1); centre at 0.
-  const X = Float32Array.from([0, 1, 2, 10, 11, 20]);
-  const pool = [1, 2, 3, 4, 5];
-  assert.deepEqual(kCenterGreedy(X, 1, pool, [0], 3), [5, 3, 2], '20, then 10, then 2 (1 from 1, 2 from 0)');
-  assert.deepEqual(kCenterGreedy(X, 1, pool, [], 2), [1, 5], 'no centre: the first pool row, then the farthest');
-  assert.equal(kCenterGreedy(X, 1, pool, [0], 9).length, 5, 'never more picks than rows');
-});
-
-test('suggestions with labels: diverse among the uncertain, a random share while labels are few', () => {
-  // 4 tight clusters of 25 unit vectors in 4-D (cluster = row % 4), one label in cluster 0, the model equally unsure
-  // everywhere. Uncertainty alone would take rows in order; k-center greedy must cover every cluster first.
-  const rng = new Rng(5);
-  const n = 100;
-  const dim = 4;
-  const X = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    const c = i % 4;
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += (X[i * dim + j] = (j === c ? 1 : 0) + 0.01 * rng.normal()) ** 2;
-    for (let j = 0; j < dim; j++) X[i * dim + j] /= Math.sqrt(s);
-  }
-  const probs = new Float32Array(n * 2).fill(0.5);
-  const labelled = Int32Array.from([0]);
-  const candidates = Int32Array.from({ length: n - 1 }, (_, i) => i + 1);
-  const picks = suggestForLabelling({ probs, nClasses: 2, X, n, dim, candidates, k: 6, seed: 1, labelled });
-  assert.equal(picks.length, 6);
-  assert.equal(new Set(picks.map((p) => p.index)).size, 6, 'no row twice');
-  assert.ok(
-    picks.every((p) => p.index !== 0),
-    'never a labelled row',
-  );
-  assert.equal(picks.filter((p) => p.reason === 'diverse').length, 2, 'a third random while labels are few');
-  const clusters = new Set([0, ...picks.map((p) => p.index % 4)]);
-  assert.equal(clusters.size, 4, `the picks cover every cluster: ${[...clusters]}`);
-  const first = picks.filter((p) => p.reason === 'diverse').map((p) => p.index % 4);
-  const missing = [1, 2, 3].filter((c) => !first.includes(c));
-  const unsure = picks.filter((p) => p.reason === 'uncertain').slice(0, missing.length);
-  assert.deepEqual(unsure.map((p) => p.index % 4).sort(), missing, 'the clusters nobody covered come first');
-  // With many labels per class: no random share.
-  const many = Int32Array.from({ length: 70 }, (_, i) => i);
-  const rest = Int32Array.from({ length: 30 }, (_, i) => i + 70);
-  const later = suggestForLabelling({ probs, nClasses: 2, X, n, dim, candidates: rest, k: 4, seed: 1, labelled: many });
-  assert.ok(later.every((p) => p.reason === 'uncertain'));
 });

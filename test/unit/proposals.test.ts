@@ -179,19 +179,19 @@ test('suggestForLabelling before any model covers every cluster of a clearly clu
   }
 });
 
-test('suggestForLabelling with a model picks the most uncertain candidates, skipping near-duplicates', () => {
+test('suggestForLabelling with a model: BADGE with embeddings (never a duplicate of a pick), uncertainty order without', () => {
   const n = 6;
   const probs = rows([0.9, 0.05, 0.05], [0.4, 0.35, 0.25], [0.34, 0.33, 0.33], [0.5, 0.45, 0.05], [0.34, 0.33, 0.33], [0.98, 0.01, 0.01]);
   const dim = 2;
-  // Row 4 is an exact duplicate of row 2.
+  // Row 4 is an exact duplicate of row 2 (same embedding, same probabilities).
   const X = rows([1, 0], [0, 1], [0.6, 0.8], [0.8, 0.6], [0.6, 0.8], [-1, 0]);
-  const picks = suggestForLabelling({ probs, nClasses: 3, X, n, dim, candidates: Int32Array.from([0, 1, 2, 3, 4, 5]), k: 3 });
-  assert.deepEqual(
-    picks.map((p) => p.index),
-    [2, 1, 3],
-  );
-  assert.ok(picks.every((p) => p.reason === 'uncertain'));
-  assert.ok(picks[0].score >= picks[1].score && picks[1].score >= picks[2].score);
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const picks = suggestForLabelling({ probs, nClasses: 3, X, n, dim, candidates: Int32Array.from([0, 1, 2, 3, 4, 5]), k: 3, seed });
+    assert.equal(picks.length, 3);
+    assert.equal(picks[0].index, 2, 'the longest gradient embedding first: the most uncertain row');
+    assert.ok(!picks.some((p) => p.index === 4), `the duplicate of a pick is never picked (seed ${seed}: ${picks.map((p) => p.index)})`);
+    assert.ok(picks.every((p) => p.reason === 'uncertain'));
+  }
   // Without embeddings, duplicates cannot be seen: plain uncertainty order.
   const plain = suggestForLabelling({
     probs,
@@ -206,6 +206,7 @@ test('suggestForLabelling with a model picks the most uncertain candidates, skip
     plain.map((p) => p.index),
     [2, 4, 1],
   );
+  assert.ok(plain[0].score >= plain[1].score && plain[1].score >= plain[2].score);
   assert.deepEqual(suggestForLabelling({ probs, nClasses: 3, X, n, dim, candidates: new Int32Array(0), k: 3 }), []);
 });
 

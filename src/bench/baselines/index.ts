@@ -79,7 +79,8 @@ export function imageInput(
   return { size, channels: ch };
 }
 
-interface Features {
+/** A baseline's features of the pool (and test items): the rows its logistic regression reads. */
+export interface Features {
   pool: Rows;
   /** Row of each readable pool item. */
   poolRow: Map<string, number>;
@@ -89,7 +90,7 @@ interface Features {
   what: string;
 }
 
-async function imageFeatures(inp: BaselineInput, testItems: Item[]): Promise<Features> {
+export async function imageFeatures(inp: BaselineInput, testItems: Item[]): Promise<Features> {
   const t0 = Date.now();
   const { size, channels } = imageInput(inp.poolItems, inp.imageSize, inp.channels);
   const per = size * size * channels;
@@ -132,7 +133,7 @@ async function imageFeatures(inp: BaselineInput, testItems: Item[]): Promise<Fea
   };
 }
 
-async function textFeatures(inp: BaselineInput, testItems: Item[]): Promise<Features> {
+export async function textFeatures(inp: BaselineInput, testItems: Item[]): Promise<Features> {
   const t0 = Date.now();
   const read = async (root: string, items: readonly Item[]) => {
     const texts = await loadTexts(root, items as Item[], { textField: inp.textField, signal: inp.signal });

@@ -10,10 +10,10 @@
  *       class gets its fair confidence. Sorted by confidence (desc), then row; `limit` keeps the first ones.
  *   expectedPrecision(confidences) — the mean calibrated confidence = expected fraction of correct proposals.
  *   suggestForLabelling({probs?, nClasses?, X, n, dim, candidates, k, seed, labelled?}) → {index, score, reason}[]
- *       With a model: the most uncertain candidates (smallest top-2 margin), skipping near-duplicates of items
- *       already picked; given the labelled rows and embeddings, k-center greedy among the most uncertain plus a random
- *       share while labels are few (uncertainDiverse below). Before any model: diverse seeds — medoids of k-means clusters chosen farthest-first
- *       (weighted by cluster size), so the first human labels cover the data's clusters.
+ *       With a model and embeddings: BADGE (badgePicks below: uncertain and spread out, by k-means++ seeding on
+ *       gradient embeddings). With a model and no embeddings: the most uncertain candidates (smallest top-2 margin).
+ *       Before any model: diverse seeds — medoids of k-means clusters chosen farthest-first (weighted by cluster
+ *       size), so the first human labels cover the data's clusters.
  *   findDisagreements({labelled: {item, label, probs}[], classes, threshold}) — human labels whose (out-of-fold)
  *       prediction is another class with confidence ≥ threshold, most confident first.
  */
@@ -106,22 +106,12 @@ export interface SuggestOptions {
   seed?: number;
   /** Rows already labelled (their clusters count as covered before any model exists). */
   labelled?: Int32Array;
-  /** Near-duplicate cosine similarity above which an uncertain pick is skipped (default 0.97). */
-  duplicateSimilarity?: number;
 }
 
 export interface RawSuggestion {
   index: number;
   score: number;
   reason: 'uncertain' | 'diverse';
-}
-
-function dot(X: Float32Array, dim: number, a: number, b: number): number {
-  let s = 0;
-  const oa = a * dim;
-  const ob = b * dim;
-  for (let j = 0; j < dim; j++) s += X[oa + j] * X[ob + j];
-  return s;
 }
 
 /** Items worth a human label; see the module comment. */
@@ -148,23 +138,13 @@ export function suggestForLabelling(o: SuggestOptions): RawSuggestion[] {
       score.set(i, Number.isFinite(p1 - p2) ? 1 - (p1 - p2) : 1);
     }
     const sorted = cands.sort((a, b) => score.get(b)! - score.get(a)! || a - b);
-    if (hasX && o.labelled && o.labelled.length) return uncertainDiverse(o, sorted, score, k, rng);
-    const picks: RawSuggestion[] = [];
-    const dup = o.duplicateSimilarity ?? 0.97;
-    for (const i of sorted) {
-      if (picks.length >= k) break;
-      if (hasX && picks.some((p) => dot(o.X, o.dim, p.index, i) > dup)) continue;
-      picks.push({ index: i, score: score.get(i)!, reason: 'uncertain' });
-    }
-    // Too many near-duplicates: fill up with the next most uncertain.
-    if (picks.length < k) {
-      const taken = new Set(picks.map((p) => p.index));
-      for (const i of sorted) {
-        if (picks.length >= k) break;
-        if (!taken.has(i)) picks.push({ index: i, score: score.get(i)!, reason: 'uncertain' });
-      }
-    }
-    return picks;
+    if (hasX)
+      return badgePicks(o.probs, C, o.X, o.dim, sorted, k, rng).map((index) => ({
+        index,
+        score: score.get(index)!,
+        reason: 'uncertain' as const,
+      }));
+    return sorted.slice(0, k).map((index) => ({ index, score: score.get(index)!, reason: 'uncertain' as const }));
   }
   if (!hasX) {
     // Nothing learned: a seeded random spread.
@@ -176,70 +156,86 @@ export function suggestForLabelling(o: SuggestOptions): RawSuggestion[] {
   return diverseSeeds(o.X, o.dim, cands, k, rng, o.labelled ?? new Int32Array(0));
 }
 
-/** Labels per class below which a share of the picks is random (the model is still too rough to trust alone). */
-export const COLD_LABELS_PER_CLASS = 30;
-/** That random share of the picks. */
-export const COLD_RANDOM_SHARE = 1 / 3;
-
 /**
- * k-center greedy (Sener & Savarese 2018, "core-set"): from `pool`, repeatedly the row farthest (squared Euclidean
- * distance on the rows of X) from every centre so far — the rows of `centres`, then the rows picked. Returns k rows
- * of `pool` in pick order. Without any centre, the first pick is pool[0].
+ * BADGE (Ash et al. 2020, "Deep batch active learning by diverse, uncertain gradient lower bounds"): each candidate's
+ * gradient embedding g = (p − onehot(ŷ)) ⊗ [x, 1] — the log-loss gradient of a linear last layer on its features x
+ * if its own prediction ŷ were the label: long where the model is unsure, pointing where a label would move it —
+ * then k-means++ seeding (D² sampling) on those, so a batch is both uncertain and spread out; no tuned share of
+ * random picks. The first pick is the longest g. Distances are computed without forming g (C·(dim+1) numbers):
+ * ‖g_i − g_j‖² = ‖a_i‖²‖x̃_i‖² + ‖a_j‖²‖x̃_j‖² − 2 (a_i·a_j)(x̃_i·x̃_j), a = p − onehot(ŷ), x̃ = [x, 1];
+ * so k picks among m candidates cost k·m·(C + dim). Returns up to k rows of `cands` in pick order.
  */
-export function kCenterGreedy(X: Float32Array, dim: number, pool: readonly number[], centres: readonly number[], k: number): number[] {
-  const m = pool.length;
-  const d = new Float64Array(m).fill(Infinity);
-  const dist = (a: number, b: number) => {
-    let s = 0;
-    const oa = a * dim;
-    const ob = b * dim;
-    for (let j = 0; j < dim; j++) {
-      const t = X[oa + j] - X[ob + j];
-      s += t * t;
+export function badgePicks(
+  probs: ArrayLike<number>,
+  C: number,
+  X: Float32Array,
+  dim: number,
+  cands: readonly number[],
+  k: number,
+  rng: Rng,
+): number[] {
+  const m = cands.length;
+  const A = new Float64Array(m * C);
+  const aa = new Float64Array(m);
+  const xx = new Float64Array(m);
+  for (let s = 0; s < m; s++) {
+    const i = cands[s];
+    let yhat = 0;
+    for (let c = 1; c < C; c++) if (probs[i * C + c] > probs[i * C + yhat]) yhat = c;
+    let na = 0;
+    for (let c = 0; c < C; c++) {
+      const a = probs[i * C + c] - (c === yhat ? 1 : 0);
+      A[s * C + c] = a;
+      na += a * a;
     }
-    return s;
-  };
-  const update = (c: number) => {
-    for (let s = 0; s < m; s++) {
-      const v = dist(pool[s], c);
-      if (v < d[s]) d[s] = v;
-    }
-  };
-  for (const c of centres) update(c);
-  const picks: number[] = [];
+    let nx = 1;
+    for (let j = 0; j < dim; j++) nx += X[i * dim + j] ** 2;
+    aa[s] = na;
+    xx[s] = nx;
+  }
+  const d2 = new Float64Array(m).fill(Infinity);
   const taken = new Uint8Array(m);
+  const picks: number[] = [];
+  const add = (t: number) => {
+    taken[t] = 1;
+    d2[t] = 0;
+    picks.push(cands[t]);
+    const it = cands[t];
+    const gt = aa[t] * xx[t];
+    for (let s = 0; s < m; s++) {
+      if (taken[s]) continue;
+      let ad = 0;
+      for (let c = 0; c < C; c++) ad += A[s * C + c] * A[t * C + c];
+      let xd = 1;
+      const is = cands[s];
+      for (let j = 0; j < dim; j++) xd += X[is * dim + j] * X[it * dim + j];
+      const v = Math.max(0, aa[s] * xx[s] + gt - 2 * ad * xd);
+      if (v < d2[s]) d2[s] = v;
+    }
+  };
+  if (!m || k <= 0) return picks;
+  let first = 0;
+  for (let s = 1; s < m; s++) if (aa[s] * xx[s] > aa[first] * xx[first]) first = s;
+  add(first);
   while (picks.length < Math.min(k, m)) {
-    let best = -1;
-    for (let s = 0; s < m; s++) if (!taken[s] && (best < 0 || d[s] > d[best])) best = s;
-    taken[best] = 1;
-    picks.push(pool[best]);
-    update(pool[best]);
+    let total = 0;
+    for (let s = 0; s < m; s++) if (!taken[s]) total += d2[s];
+    let next = -1;
+    if (total > 0) {
+      let r = rng.next() * total;
+      for (let s = 0; s < m; s++) {
+        if (taken[s] || d2[s] <= 0) continue;
+        next = s;
+        r -= d2[s];
+        if (r <= 0) break;
+      }
+    } else {
+      // Every candidate is a copy of a pick: take the next untaken in order.
+      next = taken.indexOf(0);
+    }
+    add(next);
   }
   return picks;
-}
-
-/**
- * Uncertainty plus diversity, batch- and cold-start-aware: while there are fewer than COLD_LABELS_PER_CLASS labels
- * per class, COLD_RANDOM_SHARE of the picks are random candidates (they find what the model misses, e.g. rare
- * classes); the rest are chosen by k-center greedy on the embeddings among the most uncertain candidates (the top
- * max(5k, 20%) by margin), with the labelled items (a sample of at most 2,000) and the random picks as centres — so
- * a batch is not k near-copies of one confusion.
- */
-function uncertainDiverse(o: SuggestOptions, sorted: number[], score: Map<number, number>, k: number, rng: Rng): RawSuggestion[] {
-  const C = o.nClasses ?? 2;
-  const labelled = Array.from(o.labelled ?? []).filter((i) => i >= 0 && i < o.n);
-  const cold = labelled.length < COLD_LABELS_PER_CLASS * C;
-  const nRandom = cold ? Math.min(sorted.length, Math.round(k * COLD_RANDOM_SHARE)) : 0;
-  const random = rng.shuffle([...sorted]).slice(0, nRandom);
-  const taken = new Set(random);
-  const rest = sorted.filter((i) => !taken.has(i));
-  const top = rest.slice(0, Math.max(5 * k, Math.ceil(0.2 * rest.length)));
-  const centres = (labelled.length > 2000 ? rng.shuffle(labelled).slice(0, 2000) : labelled).concat(random);
-  const diverse = kCenterGreedy(o.X, o.dim, top, centres, k - random.length);
-  return [
-    ...diverse.map((index) => ({ index, score: score.get(index)!, reason: 'uncertain' as const })),
-    ...random.map((index) => ({ index, score: score.get(index)!, reason: 'diverse' as const })),
-  ];
 }
 
 /**
