@@ -29,7 +29,8 @@ const TARGET = { recall: 0.8, precision: 0.8 };
 /**
  * The label-error variants scored on each train (LabelErrorOptions, src/core/project/review.ts), by name:
  * cj = confident joint, pbnr = prune by noise rate, both = both filters, lsc / lnm = low self-confidence / low
- * normalized margin (as many per class as pbnr, ranked in their class); 2 = a second pass (iterative pruning);
+ * normalized margin (as many per class as pbnr, ranked in their class); rod / rcal = ranked off-diagonal / calibrated
+ * (as many as the confident joint's off-diagonal / as pbnr in all, the lowest p(given) over all classes); 2 = a second pass (iterative pruning);
  * +knn = the head averaged with a leave-one-out kNN vote on the embeddings (embedding heads only); @scratch, @best,
  * @mean = whose out-of-fold probabilities (OofSource: the scratch ensemble's folds, the better of head and scratch,
  * their mean; without the suffix the head's). The @ variants are scored only where the model has a scratch ensemble.
@@ -46,11 +47,13 @@ const BASE: Record<string, LabelErrorOptions> = {
   'both2+knn': { filter: 'both', passes: 2, knn: true },
   lsc: { filter: 'low-self-confidence', passes: 1, knn: false },
   lnm: { filter: 'low-normalized-margin', passes: 1, knn: false },
+  rod: { filter: 'ranked-off-diagonal', passes: 1, knn: false },
+  rcal: { filter: 'ranked-calibrated', passes: 1, knn: false },
 };
 const SOURCES: OofSource[] = ['scratch', 'best', 'mean'];
 export const VARIANTS: Record<string, Required<LabelErrorOptions>> = Object.fromEntries([
   ...Object.entries(BASE).map(([k, v]) => [k, { ...v, source: 'head' } as Required<LabelErrorOptions>]),
-  ...['cj', 'pbnr', 'both', 'lsc', 'lnm', 'cj+knn', 'pbnr+knn'].flatMap((k) =>
+  ...['cj', 'pbnr', 'both', 'lsc', 'lnm', 'rod', 'rcal', 'cj+knn', 'pbnr+knn'].flatMap((k) =>
     SOURCES.map((src) => {
       const v = BASE[k] ?? { filter: 'prune-by-noise-rate', passes: 1, knn: true };
       return [`${k}@${src}`, { ...v, source: src } as Required<LabelErrorOptions>];

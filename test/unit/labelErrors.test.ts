@@ -133,6 +133,58 @@ test('low self-confidence / low normalized margin: as many rows per class as pru
   }
 });
 
+test('ranked filters: as many rows as the joint estimates (off-diagonal / calibrated), the lowest p(given) over all classes', () => {
+  // Planted noise with a known answer: 3 classes, 40 rows each; the model is right and sure on the clean rows except
+  // class 2, a hard class (p(given) 0.5–0.6, never confident of another class), and 6 labels are flipped (p(given)
+  // 0.05, the true class at 0.9). The joint's off-diagonal holds exactly the flips; its calibration rounds up to one
+  // more row (a hard class-2 one, after the flips).
+  const C = 3;
+  const probs: number[] = [];
+  const given: number[] = [];
+  const flipped = new Set<number>();
+  const rand = mulberry32(5);
+  for (let k = 0; k < 120; k++) {
+    const truth = k % C;
+    const flip = k % 20 === 0;
+    const y = flip ? (truth + 1 + (k % 2)) % C : truth;
+    if (flip) flipped.add(k);
+    const p = new Array<number>(C).fill(0);
+    if (flip) {
+      p[y] = 0.05;
+      p[truth] = 0.9;
+    } else if (truth === 2) {
+      p[2] = 0.5 + 0.1 * rand();
+    } else p[truth] = 0.85 + 0.1 * rand();
+    const rest = 1 - p.reduce((a, b) => a + b, 0);
+    const free = [0, 1, 2].filter((j) => p[j] === 0);
+    for (const j of free) p[j] = rest / free.length;
+    probs.push(...p);
+    given.push(y);
+  }
+  const m = given.length;
+  const pick = (filter: 'confident-joint' | 'prune-by-noise-rate' | 'ranked-off-diagonal' | 'ranked-calibrated') =>
+    findLabelIssues({ probs, given, m, nClasses: C, filter });
+  const cj = pick('confident-joint');
+  const rod = pick('ranked-off-diagonal');
+  const rcal = pick('ranked-calibrated');
+  assert.equal(rod.length, cj.length, 'as many as the off-diagonal');
+  assert.equal(rcal.length, pick('prune-by-noise-rate').length, 'as many as prune by noise rate');
+  assert.deepEqual(
+    rod.map((x) => x.index).sort((a, b) => a - b),
+    [...flipped].sort((a, b) => a - b),
+    'exactly the planted flips',
+  );
+  for (const x of rod) assert.equal(x.predicted, (x.index % C) as number, 'predicted: the true class');
+  const low = [...Array(m).keys()].sort((a, b) => probs[a * C + given[a]] - probs[b * C + given[b]] || a - b);
+  for (const f of [rod, rcal])
+    assert.deepEqual(
+      f.map((x) => x.index).sort((a, b) => a - b),
+      low.slice(0, f.length).sort((a, b) => a - b),
+      'the lowest self-confidence over all classes',
+    );
+  for (let k = 1; k < rcal.length; k++) assert.ok(rcal[k - 1].score >= rcal[k].score, 'most likely wrong first');
+});
+
 test('prune by noise rate keeps at least one row of a class', () => {
   // Every row labelled 0 is confidently 1: the joint says all of them are wrong, but one stays.
   const probs = [0.1, 0.9, 0.1, 0.9, 0.05, 0.95, 0.1, 0.9, 0.2, 0.8];

@@ -150,9 +150,9 @@ export interface LabelErrorOptions {
   source?: OofSource;
 }
 
-/** What `disagreements` does by default (BENCHMARKS.md "Label errors, session 8"). */
+/** What `disagreements` does by default (BENCHMARKS.md "Session 9 — label errors"). */
 export const LABEL_ERROR_DEFAULTS: Readonly<Required<LabelErrorOptions>> = {
-  filter: 'prune-by-noise-rate',
+  filter: 'ranked-calibrated',
   passes: 1,
   knn: false,
   source: 'best',

@@ -13,7 +13,9 @@
  *       calibrated to the given class counts, estimates how many labels of class i are really j; those many rows
  *       of class i with the largest margin p_j − p_i are the issues), 'both' (rows both filters pick), or
  *       'low-self-confidence' / 'low-normalized-margin' (as many rows per class as prune-by-noise-rate, those with
- *       the lowest p_given / p_given − max other p in their given class).
+ *       the lowest p_given / p_given − max other p in their given class), or 'ranked-off-diagonal' /
+ *       'ranked-calibrated' (cleanlab's num_label_issues then its ranking: as many rows as the confident joint has off
+ *       its diagonal / as prune-by-noise-rate would take in all, those with the lowest p_given over all classes).
  *   knnProbs(X, dim, rows, given, C, k) → m × C leave-one-out probabilities of a k-nearest-neighbour vote (cosine)
  *       among the labelled rows themselves: each row is judged by its neighbours' labels, never its own.
  *   averageProbs(a, b) → the row-wise mean of two m × C probability matrices (an ensemble of two heads).
@@ -49,13 +51,22 @@ export interface LabelIssueOptions {
   filter?: IssueFilter;
 }
 
-export type IssueFilter = 'confident-joint' | 'prune-by-noise-rate' | 'both' | 'low-self-confidence' | 'low-normalized-margin';
+export type IssueFilter =
+  | 'confident-joint'
+  | 'prune-by-noise-rate'
+  | 'both'
+  | 'low-self-confidence'
+  | 'low-normalized-margin'
+  | 'ranked-off-diagonal'
+  | 'ranked-calibrated';
 export const ISSUE_FILTERS: readonly IssueFilter[] = [
   'confident-joint',
   'prune-by-noise-rate',
   'both',
   'low-self-confidence',
   'low-normalized-margin',
+  'ranked-off-diagonal',
+  'ranked-calibrated',
 ];
 
 function check(o: LabelIssueOptions): void {
@@ -117,6 +128,26 @@ function issuesPerClass(given: ArrayLike<number>, m: number, C: number, jstar: I
     for (let j = 0; j < C; j++) if (j !== i) n += Math.round((joint[i * C + j] / rowSum) * count[i]);
     return Math.max(0, Math.min(n, count[i] - 1));
   });
+}
+
+/**
+ * cleanlab's num_label_issues followed by its ranking: N = the number of label errors the confident joint estimates
+ * ('off-diagonal': its off-diagonal rows; 'calibrated': Σ issuesPerClass, the joint calibrated to the given class
+ * counts), then the N rows with the lowest p_given over all classes (not per class).
+ */
+function lowestOverall(
+  probs: ArrayLike<number>,
+  given: ArrayLike<number>,
+  m: number,
+  C: number,
+  jstar: Int32Array,
+  count: 'off-diagonal' | 'calibrated',
+): Set<number> {
+  let n = 0;
+  if (count === 'calibrated') for (const b of issuesPerClass(given, m, C, jstar)) n += b;
+  else for (let k = 0; k < m; k++) if (jstar[k] >= 0 && jstar[k] !== given[k]) n++;
+  const rows = Array.from({ length: m }, (_, k) => k).sort((a, b) => probs[a * C + given[a]] - probs[b * C + given[b]] || a - b);
+  return new Set(rows.slice(0, n));
 }
 
 /**
@@ -199,14 +230,16 @@ export function findLabelIssues(o: LabelIssueOptions): LabelIssue[] {
       ? undefined
       : filter === 'low-self-confidence' || filter === 'low-normalized-margin'
         ? lowestPerClass(probs, given, m, C, jstar, filter === 'low-self-confidence' ? 'self' : 'margin')
-        : pruneByNoiseRate(probs, given, m, C, jstar);
+        : filter === 'ranked-off-diagonal' || filter === 'ranked-calibrated'
+          ? lowestOverall(probs, given, m, C, jstar, filter === 'ranked-off-diagonal' ? 'off-diagonal' : 'calibrated')
+          : pruneByNoiseRate(probs, given, m, C, jstar);
   const out: LabelIssue[] = [];
   for (let k = 0; k < m; k++) {
     const y = given[k];
     const offDiagonal = jstar[k] >= 0 && jstar[k] !== y;
     const pick = filter === 'confident-joint' ? offDiagonal : filter === 'both' ? offDiagonal && pruned!.has(k) : pruned!.has(k);
     if (!pick) continue;
-    // The predicted class: the confident one, else (prune by noise rate alone) the most probable other class.
+    // The predicted class: the confident one, else (the filters that rank) the most probable other class.
     let pred = offDiagonal ? jstar[k] : -1;
     if (pred < 0) for (let j = 0; j < C; j++) if (j !== y && (pred < 0 || probs[k * C + j] > probs[k * C + pred])) pred = j;
     const self = probs[k * C + y];
