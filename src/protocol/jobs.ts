@@ -11,7 +11,7 @@ import type { ClassifierState, TrainSet } from '../core/train/classifier';
 import type { TextHeadState } from '../core/modalities/text/lexical/state';
 import type { AudioHeadState } from '../core/modalities/audio/headState';
 import type { StudentPlan } from '../core/train/selfTraining';
-import type { PixelFeatureKind, PixelState } from '../core/modalities/image/pixels';
+import type { PixelState } from '../core/modalities/image/pixels';
 
 /** The modalities' data and own jobs are registered in ./modalities.ts (one line each); re-exported here for the jobs. */
 export type { AudioData, DataOf, ImageData, ModalityData, TextData } from './modalities';
@@ -214,7 +214,7 @@ export type JobTypes = {
    * human labels in `train`, cross-validated; its state and calibrated probabilities for every image of `data`.
    */
   fitPixels: {
-    params: { data: ImageData; train: TrainSet; nClasses: number; seed: number; features?: PixelFeatureKind };
+    params: { data: ImageData; train: TrainSet; nClasses: number; seed: number };
     result: { state: PixelState; probs: Float32Array };
   };
   predictPixels: {

@@ -62,7 +62,7 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     assert.equal(ch.heldOut, 3 * per.size, 'every human label is scored out of fold');
     assert.deepEqual(
       ch.candidates.map((c) => c.name),
-      ['scratch', tr.head, 'finetuned', 'pixels', 'hog'],
+      ['scratch', tr.head, 'finetuned', 'pixels'],
     );
     for (const c of ch.candidates) assert.ok(c.accuracy !== null && c.accuracy >= 0 && c.accuracy <= 1, `${c.name} scored`);
     const best = Math.max(...ch.candidates.map((c) => c.accuracy ?? 0));
@@ -76,10 +76,9 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     const cf = JSON.parse(fs.readFileSync(path.join(models, 'classifier.json'), 'utf8'));
     const f = tr.finetuned;
     if (ch.name === tr.head) assert.equal(f, undefined, 'the head predicts alone');
-    else if (ch.name === 'pixels' || ch.name === 'hog') {
+    else if (ch.name === 'pixels') {
       assert.equal(f, undefined, 'the pixel candidate predicts alone');
-      assert.equal(cf.state.kind, 'pixels', 'its state (PCA or HOG statistics, and weights) is saved for other folders');
-      assert.equal(cf.state.features, ch.name === 'pixels' ? 'pca' : 'hog');
+      assert.equal(cf.state.kind, 'pixels', 'its state (PCA and weights) is saved for other folders');
     } else {
       assert.ok(f, 'the networks that predict are reported');
       assert.equal(f.kind, ch.name === 'finetuned' ? 'finetuned' : 'scratch');

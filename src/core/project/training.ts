@@ -334,7 +334,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
       state?: PixelState;
     }>[] = [{ name: head, accuracy: oofAccuracyOn(headState.oof, split.rows, split.y, C), value: { probs } }];
     const scratch = plugin.refinement?.scratch;
-    // The pixel candidates (images): a linear head on the raw pixels' PCA or HOG, scored like the others.
+    // The pixel candidate (images): PCA + a linear head on the raw pixels, scored like the others.
     const pixelsWanted = poolPlugin(p).modality === 'image' && (folds !== undefined || split.rows.length > 0);
     if (refine || (scratch && folds) || pixelsWanted) {
       const { data, failed } = await plugin.load(ctx, p.root, p.items.list, { ...opts, cache: true });
@@ -390,27 +390,20 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
         // the full network: 90.9% for the mean vs 96.1% for the full network alone, research/semi.ts).
         cands.unshift({ name: 'scratch', accuracy: r.record.estimatedAccuracy, value: { probs: r.probs, record: r.record } });
       }
-      // Two pixel candidates: PCA of the pixels ('pixels', the pca-logreg baseline's recipe) and HOG ('hog'); listed
-      // last, in that order: ties go to the learned candidates. Session 9: HOG + LR beat PCA + LR on the test sets
-      // of icons, letters and MNIST-2k (seeds 1–3), but on 70 held-out labels each won the selection on some seed.
-      for (const [name, features] of [
-        ['pixels', 'pca'],
-        ['hog', 'hog'],
-      ] as const) {
-        if (!(pixelsWanted && data.kind === 'image')) break;
-        // Scored on the same rows as the head (all human labels out of fold with the scratch folds, else the
-        // held-out fifth), from its own cross-validation. In a worker: the PCA of a large pool takes seconds, which
-        // the extension host must not spend.
+      if (pixelsWanted && data.kind === 'image') {
+        // Listed last: ties go to the learned candidates. Scored on the same rows as the head (all human labels out
+        // of fold with the scratch folds, else the held-out fifth), from its own cross-validation.
+        // In a worker: the PCA of a large pool takes seconds, which the extension host must not spend.
         const px = await p.workers.run(
           'fitPixels',
-          { data, train: humanOnly(set), nClasses: C, seed: p.config.seed, features },
+          { data, train: humanOnly(set), nClasses: C, seed: p.config.seed },
           { signal: opts.signal, onProgress: opts.onProgress },
         );
         const pxOof = px.state.oof && folds ? oofRows(px.state.oof, folds.rows, C) : undefined;
         const accuracy = folds
           ? pxOof && accuracyOnRows(pxOof, Int32Array.from(folds.rows.keys()), folds.y, C)
           : oofAccuracyOn(px.state.oof, split.rows, split.y, C);
-        cands.push({ name, accuracy, value: { probs: px.probs, state: px.state } });
+        cands.push({ name: 'pixels', accuracy, value: { probs: px.probs, state: px.state } });
       }
     }
     const heldOut = folds && scratch ? folds.rows.length : split.rows.length;

@@ -47,7 +47,7 @@ export interface TrainSummary {
   /** The fine-tuning run, when one was asked for (`finetune`), whether or not it was chosen. */
   finetuneRun?: FinetuneRecord;
   /**
-   * The model chosen by held-out human labels: its name (the head, 'finetuned', 'scratch', 'pixels', 'hog'; an own head's
+   * The model chosen by held-out human labels: its name (the head, 'finetuned', 'scratch', 'pixels'; an own head's
    * candidate, e.g. 'linear-lsa'), how many labels were held out, and every candidate's accuracy on them (null: not
    * scored).
    */

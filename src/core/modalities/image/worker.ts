@@ -72,7 +72,7 @@ export const imageJobs: JobHandlers<ImageJobs> = {
     return { result: r };
   },
   async fitPixels(p) {
-    const r = await fitPixelCandidate(p.data, p.train, p.nClasses, p.seed, p.features);
+    const r = await fitPixelCandidate(p.data, p.train, p.nClasses, p.seed);
     return { result: r, transfer: [r.probs.buffer as ArrayBuffer] };
   },
   async predictPixels(p) {
