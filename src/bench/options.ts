@@ -113,7 +113,11 @@ const FLAGS: Record<string, { kind: Kind; key: keyof BenchOptions; help: string 
   'test-limit': { kind: 'int', key: 'testLimit', help: 'use only N test items (seeded random subset)' },
   workers: { kind: 'int', key: 'workers', help: 'worker threads (default: the project default, 2)' },
   backend: { kind: 'string', key: 'backend', help: 'auto | wasm | cpu | tensorflow' },
-  'image-size': { kind: 'int', key: 'imageSize', help: 'images: encoder input side in px, 8..256 (default: auto, at most 32)' },
+  'image-size': {
+    kind: 'int',
+    key: 'imageSize',
+    help: 'images: encoder input side in px, 8..256 (default: auto, the median side, at most 64)',
+  },
   classifier: { kind: 'string', key: 'classifier', help: 'auto (default) | spread (label spreading + classifier) | linear' },
   'pretrained-from': {
     kind: 'string',

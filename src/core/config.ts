@@ -17,7 +17,7 @@ export interface ProjectConfig {
   textField: string;
   /** Which items the project labels: 'auto' picks the modality most items have. */
   modality: 'auto' | Modality;
-  /** Side of the square images are resized to; 'auto' = the median image side, at most 32. */
+  /** Side of the square images are letterboxed into; 'auto' = the median longer side, 8–64 px by the pool's size (image/geometry.ts). */
   imageSize: number | 'auto';
   /** 1 = grayscale, 3 = RGB, 'auto' = from the images. */
   channels: 1 | 3 | 'auto';

@@ -11,7 +11,8 @@ import { PNG } from 'pngjs';
 import { argmaxRows, fitLogReg, fitPca, pcaTransform, predictLogReg, type Rows } from '../../src/bench/baselines/linear';
 import { symmetricEigen } from '../../src/core/util/linalg';
 import { fitTfidf, tfidfRows, tokenize } from '../../src/bench/baselines/tfidf';
-import { imageInput, runPlainBaselines } from '../../src/bench/baselines';
+import { runPlainBaselines } from '../../src/bench/baselines';
+import { inputGeometry } from '../../src/core/modalities/image/geometry';
 import { scanWorkspace } from '../../src/core/dataset';
 
 const close = (a: number, b: number, eps = 1e-6, msg?: string) => assert.ok(Math.abs(a - b) <= eps, msg ?? `${a} ≉ ${b}`);
@@ -159,7 +160,7 @@ test('runPlainBaselines on real PNG files: separable classes are learnt, random-
     fs.writeFileSync(path.join(testDir, 'broken.png'), 'not a png');
     testTruth.set('broken.png', 'h');
     const scan = await scanWorkspace(pool);
-    assert.deepEqual(imageInput(scan.items), { size: 16, channels: 3 });
+    assert.deepEqual(inputGeometry(scan.items), { size: 16, channels: 3 });
     const human = new Map([
       ['p0.png', 'v'],
       ['p1.png', 'h'],

@@ -1,6 +1,6 @@
 /**
- * The image modality's pixel candidate (src/core/modalities/image/pixels.ts): PCA of the raw pixels + the baseline's
- * logistic regression, cross-validated, saved in classifier.json and used again for other folders.
+ * The image modality's pixel candidate (src/core/modalities/image/pixels.ts): the PCA of the raw pixels (default) or HOG
+ * + the baseline's logistic regression, cross-validated, saved in classifier.json and used again for other folders.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -17,6 +17,8 @@ import {
   pixelProbs,
   PIXEL_PCA_COMPONENTS,
   PIXEL_PROPOSAL_THRESHOLD,
+  PIXEL_FEATURES,
+  type PixelFeatureKind,
 } from '../../src/core/modalities/image/pixels';
 
 /**
@@ -38,6 +40,29 @@ function colourImages(n: number, size: number, seed: number): { data: ImageData;
       }
   }
   return { data: { kind: 'image', pixels: sab, n, size, channels: 3 }, y };
+}
+
+/**
+ * n gray images of `size` px in 3 classes by their stripes (vertical, horizontal, diagonal) at a random phase and
+ * contrast, with noise: the same mean brightness in every class, so only gradients tell them apart.
+ */
+function stripeImages(n: number, size: number, seed: number): { data: ImageData; y: Int32Array } {
+  const rng = new Rng(seed);
+  const sab = new SharedArrayBuffer(n * size * size);
+  const px = new Uint8Array(sab);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i % 3;
+    const phase = rng.int(4);
+    const amp = 50 + rng.int(60);
+    for (let r = 0; r < size; r++)
+      for (let c = 0; c < size; c++) {
+        const t = y[i] === 0 ? c : y[i] === 1 ? r : r + c;
+        const v = 128 + (((t + phase) >> 1) % 2 ? amp : -amp) + 20 * rng.normal();
+        px[i * size * size + r * size + c] = Math.max(0, Math.min(255, Math.round(v)));
+      }
+  }
+  return { data: { kind: 'image', pixels: sab, n, size, channels: 1 }, y };
 }
 
 test('fitPixelPca: k components of the pixels in [0, 1]; the saved PCA gives the same features', () => {
@@ -72,32 +97,37 @@ test('fitPixelPca fits on a seeded subset of a large pool and still projects eve
   );
 });
 
-test('fitPixelCandidate: out-of-fold score on every label, calibrated probabilities, other folders predicted alike', async () => {
-  const { data, y } = colourImages(150, 5, 3);
-  // 30 labels (10 per class); the rest is the pool to predict.
-  const index = Int32Array.from({ length: 30 }, (_, i) => i);
-  const train = { index, y: Int32Array.from(index, (i) => y[i]), weight: new Float32Array(30).fill(1) };
-  const { state, probs } = await fitPixelCandidate(data, train, 3, 7);
-  assert.ok(isPixelState(state));
-  assert.equal(state.oof?.index.length, 30, 'every label scored out of fold');
-  assert.ok((state.estimatedAccuracy ?? 0) >= 0.9, `colour classes are easy: ${state.estimatedAccuracy}`);
-  assert.ok(state.temperature > 0 && Number.isFinite(state.temperature));
-  let ok = 0;
-  for (let i = 30; i < 150; i++) {
-    let s = 0;
-    for (let c = 0; c < 3; c++) s += probs[i * 3 + c];
-    assert.ok(Math.abs(s - 1) < 1e-5, 'probabilities sum to 1');
-    if (argmaxRow(probs, i, 3) === y[i]) ok++;
-  }
-  assert.ok(ok / 120 >= 0.9, `unlabelled images right: ${ok}/120`);
-  // Saved as JSON and used on another folder of the same geometry: the same probabilities for the same images.
-  const saved = JSON.parse(JSON.stringify(state));
-  assert.ok(isPixelState(saved));
-  const other = colourImages(20, 5, 3);
-  const p2 = pixelProbs(saved, other.data);
-  assert.equal(p2.length, 20 * 3);
-  for (let q = 0; q < 20 * 3; q++) assert.ok(Math.abs(p2[q] - probs[q]) < 1e-3, 'same images, same probabilities');
-});
+for (const [features, images] of [
+  ['pca', colourImages],
+  ['hog', stripeImages],
+] as [PixelFeatureKind, typeof colourImages][])
+  test(`fitPixelCandidate (${features}): out-of-fold score on every label, calibrated probabilities, other folders predicted alike`, async () => {
+    const { data, y } = images(150, 8, 3);
+    // 30 labels (10 per class); the rest is the pool to predict.
+    const index = Int32Array.from({ length: 30 }, (_, i) => i);
+    const train = { index, y: Int32Array.from(index, (i) => y[i]), weight: new Float32Array(30).fill(1) };
+    const { state, probs } = await fitPixelCandidate(data, train, 3, 7, features);
+    assert.ok(isPixelState(state));
+    assert.equal(state.features, features);
+    assert.equal(state.oof?.index.length, 30, 'every label scored out of fold');
+    assert.ok((state.estimatedAccuracy ?? 0) >= 0.9, `these classes are easy: ${state.estimatedAccuracy}`);
+    assert.ok(state.temperature > 0 && Number.isFinite(state.temperature));
+    let ok = 0;
+    for (let i = 30; i < 150; i++) {
+      let s = 0;
+      for (let c = 0; c < 3; c++) s += probs[i * 3 + c];
+      assert.ok(Math.abs(s - 1) < 1e-5, 'probabilities sum to 1');
+      if (argmaxRow(probs, i, 3) === y[i]) ok++;
+    }
+    assert.ok(ok / 120 >= 0.9, `unlabelled images right: ${ok}/120`);
+    // Saved as JSON and used on another folder of the same geometry: the same probabilities for the same images.
+    const saved = JSON.parse(JSON.stringify(state));
+    assert.ok(isPixelState(saved));
+    const other = images(20, 8, 3);
+    const p2 = pixelProbs(saved, other.data);
+    assert.equal(p2.length, 20 * 3);
+    for (let q = 0; q < 20 * 3; q++) assert.ok(Math.abs(p2[q] - probs[q]) < 1e-3, 'same images, same probabilities');
+  });
 
 test('pixel candidate: bad input is refused with a reason', async () => {
   const { data, y } = colourImages(30, 4, 4);
@@ -109,14 +139,28 @@ test('pixel candidate: bad input is refused with a reason', async () => {
     { index, y: Int32Array.from(index, (i) => y[i]), weight: new Float32Array(12).fill(1) },
     3,
     1,
+    'pca',
   );
   // Another geometry (grey images of another size) is not silently projected.
   const grey: ImageData = { kind: 'image', pixels: new SharedArrayBuffer(5 * 16), n: 5, size: 4, channels: 1 };
   assert.throws(() => pixelProbs(state, grey), /train again/);
   // A damaged state: components cut short, weights of the wrong shape.
-  assert.throws(() => pixelProbs({ ...state, pixelPca: { ...state.pixelPca, components: state.pixelPca.mean } }, data), /train again/);
+  const pca = state.pixelPca!;
+  assert.throws(() => pixelProbs({ ...state, pixelPca: { ...pca, components: pca.mean } }, data), /train again/);
   assert.throws(() => pixelProbs({ ...state, W: state.W.slice(1) }, data), /damaged/);
   assert.equal(isPixelState({ ...state, kind: 'softmax' }), false);
+  // A state saved before session 9 (no `features`) is the PCA's.
+  const { features: _, ...old } = state;
+  assert.ok(isPixelState(old));
+  assert.deepEqual([...pixelProbs(old, data)], [...pixelProbs(state, data)]);
+  // HOG: another geometry, and damaged statistics, are refused too; a HOG state without them is no pixel state.
+  const hog = (
+    await fitPixelCandidate(data, { index, y: Int32Array.from(index, (i) => y[i]), weight: new Float32Array(12).fill(1) }, 3, 1, 'hog')
+  ).state;
+  assert.throws(() => pixelProbs(hog, grey), /train again/);
+  assert.throws(() => pixelProbs({ ...hog, hog: { ...hog.hog!, sd: hog.hog!.sd.slice(8) } }, data), /train again/);
+  assert.equal(isPixelState({ ...hog, hog: undefined }), false);
+  assert.equal(PIXEL_FEATURES, 'pca', 'the product keeps the PCA (HOG lost the selection on MNIST-2k, session 9)');
 });
 
 test('pixel candidate: a weak model whose held-out labels never reached the threshold claims no more than they did', async () => {

@@ -7,12 +7,13 @@
  * - audio `mfcc-logreg`: 20 MFCCs' mean and std over the clip (./mfcc.ts) + the same logistic regression;
  * - review mode `random-…`: the same classifier on as many human labels as SelfLabel's run took (seed labels plus
  *   reviews plus uncertain items), spent on uniformly random pool items instead of SelfLabel's picks.
- * Raw pixels are the encoder's input: the same size and channels SelfLabel's image geometry picks (see `imageInput`).
+ * Raw pixels are the encoder's input: the same size and channels SelfLabel's image geometry picks (src/core/modalities/image/geometry.ts).
  * A baseline's dataset label accuracy scores every pool item as SelfLabel's does: its human label when it has one,
  * else the baseline's prediction; pool items that cannot be read count as wrong.
  */
 import type { Item } from '../../core/types';
 import { loadImage, loadTexts, scanWorkspace } from '../../core/dataset';
+import { inputGeometry } from '../../core/modalities/image/geometry';
 import { score } from '../metrics';
 import { mulberry32, sample } from '../rng';
 import { argmaxRows, fitLogReg, fitPca, pcaTransform, predictLogReg, type Rows } from './linear';
@@ -57,28 +58,6 @@ export interface BaselineInput {
   log?: (line: string) => void;
 }
 
-/**
- * The image size and channels SelfLabel's encoder sees for these items, by the same rule as the engine's
- * Project.imageGeometry (median width clamped to 8..32 px; colour when any item has colour), for `auto` settings.
- */
-export function imageInput(
-  items: readonly Item[],
-  imageSize: number | 'auto' = 'auto',
-  channels: 1 | 3 | 'auto' = 'auto',
-): { size: number; channels: 1 | 3 } {
-  let size = imageSize === 'auto' ? 32 : imageSize;
-  if (imageSize === 'auto') {
-    const sides = items
-      .map((it) => (it as Item & { width?: number }).width)
-      .filter((w): w is number => typeof w === 'number')
-      .sort((a, b) => a - b);
-    if (sides.length) size = Math.min(32, Math.max(8, sides[Math.floor(sides.length / 2)]));
-  }
-  const ch: 1 | 3 =
-    channels === 'auto' ? (items.some((it) => [3, 4].includes((it as Item & { channels?: number }).channels ?? 1)) ? 3 : 1) : channels;
-  return { size, channels: ch };
-}
-
 /** A baseline's features of the pool (and test items): the rows its logistic regression reads. */
 export interface Features {
   pool: Rows;
@@ -92,7 +71,7 @@ export interface Features {
 
 export async function imageFeatures(inp: BaselineInput, testItems: Item[]): Promise<Features> {
   const t0 = Date.now();
-  const { size, channels } = imageInput(inp.poolItems, inp.imageSize, inp.channels);
+  const { size, channels } = inputGeometry(inp.poolItems, inp.imageSize, inp.channels);
   const per = size * size * channels;
   const read = async (root: string, items: readonly Item[]) => {
     const X = new Float32Array(items.length * per);

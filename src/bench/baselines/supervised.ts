@@ -21,7 +21,7 @@ import { WorkerPool } from '../../worker/pool';
 import type { BackendPreference } from '../../core/backend';
 import { score } from '../metrics';
 import type { BaselineInput, BaselineResult } from './index';
-import { imageInput } from './index';
+import { inputGeometry } from '../../core/modalities/image/geometry';
 import { scratchEpochs } from '../../core/modalities/image/finetune';
 
 export interface SupervisedInput extends BaselineInput {
@@ -59,7 +59,7 @@ async function pixels(
 /** Trains the encoder from scratch on the human labels and scores it (see the module comment). */
 export async function runSupervisedBaseline(inp: SupervisedInput): Promise<BaselineResult> {
   const t0 = Date.now();
-  const { size, channels } = imageInput(inp.poolItems, inp.imageSize, inp.channels);
+  const { size, channels } = inputGeometry(inp.poolItems, inp.imageSize, inp.channels);
   const pool = await pixels(inp.poolRoot, inp.poolItems, size, channels, inp.signal);
   let test: { data: ImageData; ids: string[] } | null = null;
   if (inp.test) {

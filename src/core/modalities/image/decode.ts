@@ -1,8 +1,9 @@
 /**
  * Images: cheap header validation at scan time (`probeImage`), full decoding (`decodeImage`, pngjs and jpeg-js, pure
  * JS), and conversion to model input (`toTensorData` floats in [0,1], `toUint8` bytes 0..255 — the compact cache
- * format): resize to size×size (area averaging when shrinking, bilinear when enlarging, per axis), gray↔RGB, alpha
- * composited on white, layout HWC (row-major, channels last).
+ * format): resize to size×size keeping the aspect (the longer side to `size`, the rest padded: letterbox; area
+ * averaging when shrinking, bilinear when enlarging, per axis), gray↔RGB, alpha composited on white, layout HWC
+ * (row-major, channels last).
  *
  * The file format is recognised by its signature, not its extension (a PNG saved as .jpg still decodes). Corrupt,
  * truncated, unsupported or oversized files throw `ItemError` with a reason a user can read.
@@ -316,7 +317,36 @@ function convertChannels(img: DecodedImage, channels: 1 | 3): Float32Array {
   return out;
 }
 
-/** size×size×channels floats in 0..255. */
+/**
+ * The pad of a letterboxed image: white for an image with alpha (the colour its transparent pixels are composited
+ * on, so that pad and transparent margins agree), else the mean colour of the image's border pixels (black around
+ * white-on-black glyphs, white around scans, the frame's mean around a photo).
+ */
+function padColour(img: DecodedImage, src: Float32Array, c: number): Float32Array {
+  const pad = new Float32Array(c);
+  if (img.channels === 4) return pad.fill(255);
+  const { width: w, height: h } = img;
+  let count = 0;
+  const add = (x: number, y: number) => {
+    for (let ch = 0; ch < c; ch++) pad[ch] += src[(y * w + x) * c + ch];
+    count++;
+  };
+  for (let x = 0; x < w; x++) {
+    add(x, 0);
+    if (h > 1) add(x, h - 1);
+  }
+  for (let y = 1; y < h - 1; y++) {
+    add(0, y);
+    if (w > 1) add(w - 1, y);
+  }
+  for (let ch = 0; ch < c; ch++) pad[ch] /= count;
+  return pad;
+}
+
+/**
+ * size×size×channels floats in 0..255. The aspect is kept: the longer side is scaled to `size`, the shorter one in
+ * proportion (at least 1 px), centred, and the rest padded (`padColour`).
+ */
 function resizeTo(img: DecodedImage, size: number, channels: 1 | 3): Float32Array {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`image size must be a positive integer, got ${size}`);
   if (channels !== 1 && channels !== 3) throw new RangeError(`channels must be 1 or 3, got ${channels}`);
@@ -324,14 +354,19 @@ function resizeTo(img: DecodedImage, size: number, channels: 1 | 3): Float32Arra
   const src = convertChannels(img, channels);
   if (w === size && h === size) return src;
   const c = channels;
-  const wx = axisWeights(w, size);
-  const wy = axisWeights(h, size);
-  // Horizontal pass: h rows × size columns.
-  const tmp = new Float32Array(h * size * c);
+  const long = Math.max(w, h);
+  const tw = w === h ? size : Math.max(1, Math.round((w * size) / long));
+  const th = w === h ? size : Math.max(1, Math.round((h * size) / long));
+  const ox = (size - tw) >> 1;
+  const oy = (size - th) >> 1;
+  const wx = axisWeights(w, tw);
+  const wy = axisWeights(h, th);
+  // Horizontal pass: h rows × tw columns.
+  const tmp = new Float32Array(h * tw * c);
   for (let y = 0; y < h; y++) {
     const row = y * w * c;
-    const orow = y * size * c;
-    for (let x = 0; x < size; x++) {
+    const orow = y * tw * c;
+    for (let x = 0; x < tw; x++) {
       for (let t = 0; t < wx.k; t++) {
         const wt = wx.w[x * wx.k + t];
         if (wt === 0) continue;
@@ -341,11 +376,16 @@ function resizeTo(img: DecodedImage, size: number, channels: 1 | 3): Float32Arra
       }
     }
   }
-  // Vertical pass.
+  // Vertical pass, into the centre of the padded square.
   const out = new Float32Array(size * size * c);
-  const stride = size * c;
-  for (let y = 0; y < size; y++) {
-    const o = y * stride;
+  if (tw !== size || th !== size) {
+    const pad = padColour(img, src, c);
+    for (let p = 0; p < size * size; p++) for (let ch = 0; ch < c; ch++) out[p * c + ch] = pad[ch];
+  }
+  const stride = tw * c;
+  for (let y = 0; y < th; y++) {
+    const o = ((oy + y) * size + ox) * c;
+    if (tw !== size || th !== size) out.fill(0, o, o + stride);
     for (let t = 0; t < wy.k; t++) {
       const wt = wy.w[y * wy.k + t];
       if (wt === 0) continue;

@@ -10,23 +10,13 @@ import { readArrayFile, writeArrayFile } from '../../util/files';
 import { decodeInWorkers } from '../workerRows';
 import { imageFinetune } from './finetune';
 import { imageThumbnail } from './thumbnail';
+import { inputGeometry, type ImageGeometry } from './geometry';
 
 const TASKS = ['simclr', 'rotation'] as const;
 
-/** Side and channels of the model's input: from the settings, or the median image side (8–32 px) and any colour. */
-export function imageGeometry(ctx: Pick<ModalityContext, 'config' | 'pool'>): { size: number; channels: 1 | 3 } {
-  const { config, pool } = ctx;
-  let size = config.imageSize === 'auto' ? 32 : config.imageSize;
-  if (config.imageSize === 'auto') {
-    const sides = pool
-      .map((it) => it.width)
-      .filter((w): w is number => typeof w === 'number')
-      .sort((a, b) => a - b);
-    if (sides.length) size = Math.min(32, Math.max(8, sides[Math.floor(sides.length / 2)]));
-  }
-  let channels: 1 | 3 = config.channels === 'auto' ? 1 : config.channels;
-  if (config.channels === 'auto') channels = pool.some((it) => it.channels === 3 || it.channels === 4) ? 3 : 1;
-  return { size, channels };
+/** Side and channels of the model's input: from the settings, or from the pool and a time budget (./geometry.ts). */
+export function imageGeometry(ctx: Pick<ModalityContext, 'config' | 'pool'>): ImageGeometry {
+  return inputGeometry(ctx.pool, ctx.config.imageSize, ctx.config.channels);
 }
 
 /**
@@ -47,9 +37,10 @@ async function loadPixels(
   const base = ctx.paths.pixels(size, channels);
   const missing: number[] = [];
   if (opts.cache) {
-    const cached = await readArrayFile<{ hashes: string[]; per: number }>(base);
+    const cached = await readArrayFile<{ hashes: string[]; per: number; fit?: string }>(base);
     const rowOf = new Map<string, number>();
-    if (cached && cached.meta.per === per) cached.meta.hashes.forEach((h, i) => rowOf.set(h, i));
+    // Rows written before the letterbox (stretched non-square images) are decoded again.
+    if (cached && cached.meta.per === per && cached.meta.fit === 'letterbox') cached.meta.hashes.forEach((h, i) => rowOf.set(h, i));
     // This runs on the extension host's thread: copy in slices and let other events in between.
     for (let i = 0; i < n; i++) {
       if (i % 5000 === 4999) await new Promise<void>((r) => setImmediate(r));
@@ -75,7 +66,13 @@ async function loadPixels(
     missing.forEach((i, k) => out.set(src.subarray(k * per, (k + 1) * per), i * per));
     if (opts.cache && root === ctx.root) {
       const bad = new Set(failed.map((f) => f.id));
-      await writeArrayFile(base, out, { hashes: items.map((it) => (bad.has(it.id) ? '' : it.hash)), per, size, channels });
+      await writeArrayFile(base, out, {
+        hashes: items.map((it) => (bad.has(it.id) ? '' : it.hash)),
+        per,
+        size,
+        channels,
+        fit: 'letterbox',
+      });
     }
   }
   return { data: { kind: 'image', pixels: sab, n, size, channels }, failed };

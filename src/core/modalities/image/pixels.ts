@@ -1,8 +1,9 @@
 /**
- * The pixel candidate: a calibrated linear classifier on the PCA of the raw pixels (the images at the model's input
- * size and channels, scaled to [0, 1]) — the plain "PCA + logistic regression" recipe, scored on the same held-out
- * human labels as the learned candidates (src/core/project/training.ts), so that where the learned features lose to
- * raw pixels (colour icons: session 7, seeds 1–2, 4.5–5 points below the PCA + LR baseline) the product does not.
+ * The pixel candidate: a calibrated linear classifier on features of the raw pixels (the images at the model's input
+ * size and channels) — the PCA of the pixels scaled to [0, 1] (the plain "PCA + logistic regression" baseline's
+ * recipe; `features: 'hog'` gives HOG of ./features.ts instead, research only) — scored on the same held-out human
+ * labels as the learned candidates (src/core/project/training.ts), so that where the learned features lose to raw
+ * pixels (colour icons: session 7, seeds 1–2, 4.5–5 points below the PCA + LR baseline) the product does not.
  *
  *   fitPixelPca(data, seed) → {pca, X (n × k features)}     pixelFeatures(pca, data) → n × k
  *   encodePixelPca(pca, data) / decodePixelPca(saved)     (kept in classifier.json for other folders)
@@ -20,11 +21,24 @@ import { crossValidate, type CalibrationFields } from '../../train/crossval';
 import { softmaxRows } from '../../util/math';
 import { fitLogReg, fitPca, logitsLogReg, pcaTransform, type Pca, type Rows } from './linear';
 import { capConfidence } from '../../train/calibration';
+import { hogFeatures } from './features';
 
 /** Principal components kept (the bench's PCA + LR baseline keeps as many). */
 export const PIXEL_PCA_COMPONENTS = 50;
 /** Images the PCA is fitted on, at most (a seeded subset of the pool). */
 export const PIXEL_PCA_FIT_LIMIT = 5000;
+/** Features of the pixel candidate: HOG, or the PCA of the pixels (the pca-logreg baseline's). */
+export type PixelFeatureKind = 'hog' | 'pca';
+/**
+ * The product's: PCA. Session 9: HOG + LR beat PCA + LR on the test split of every image dev set (seeds 1–3), but as
+ * a candidate it won the held-out selection over the from-scratch network on MNIST-2k and letters seed 1, where it is
+ * 0.4–2.2 test points worse: not adopted (BENCHMARKS.md, "Session 9 — images").
+ */
+export const PIXEL_FEATURES: PixelFeatureKind = 'pca';
+/** HOG grid (cells per side) and orientation bins; the grid is at most the image side. */
+export const HOG_CELLS = 6;
+export const HOG_BINS = 9;
+
 /** Images projected at a time (bounds the float copy of the pixels). */
 const CHUNK = 2048;
 
@@ -118,19 +132,82 @@ export function decodePixelPca(s: PixelPcaSaved): Pca {
   };
 }
 
+/** HOG features as kept in classifier.json: the grid, and the pool's mean and standard deviation of each value. */
+export interface HogSaved {
+  size: number;
+  channels: 1 | 3;
+  cells: number;
+  bins: number;
+  mean: string;
+  sd: string;
+}
+
+function hogCells(size: number): number {
+  return Math.max(2, Math.min(HOG_CELLS, size));
+}
+
+/** Raw HOG of every image (n × dim). */
+function hogRows(data: ImageData, cells: number, bins: number): { X: Float32Array; dim: number } {
+  const per = data.size * data.size * data.channels;
+  const px = pixelsOf(data);
+  const dim = (cells - 1) * (cells - 1) * 4 * bins;
+  const X = new Float32Array(data.n * dim);
+  for (let i = 0; i < data.n; i++) X.set(hogFeatures(px.subarray(i * per, (i + 1) * per), data.size, data.channels, cells, bins), i * dim);
+  return { X, dim };
+}
+
+/** HOG of the images standardised by the pool's statistics (fitted here on `data`), and those statistics. */
+export function fitHog(data: ImageData): { hog: HogSaved; X: Float32Array; dim: number } {
+  const cells = hogCells(data.size);
+  const { X, dim } = hogRows(data, cells, HOG_BINS);
+  const mean = new Float64Array(dim);
+  const sd = new Float64Array(dim);
+  for (let i = 0; i < data.n; i++) for (let d = 0; d < dim; d++) mean[d] += X[i * dim + d] / data.n;
+  for (let i = 0; i < data.n; i++) for (let d = 0; d < dim; d++) sd[d] += (X[i * dim + d] - mean[d]) ** 2 / data.n;
+  for (let d = 0; d < dim; d++) sd[d] = Math.sqrt(sd[d]) || 1;
+  standardise(X, data.n, dim, mean, sd);
+  const hog: HogSaved = { size: data.size, channels: data.channels, cells, bins: HOG_BINS, mean: toBase64(mean), sd: toBase64(sd) };
+  return { hog, X, dim };
+}
+
+/** The images' standardised HOG under saved statistics; the images must have the saved geometry. */
+export function hogFeaturesOf(hog: HogSaved, data: ImageData): { X: Float32Array; dim: number } {
+  if (hog.size !== data.size || hog.channels !== data.channels)
+    throw new Error(
+      `the pixel classifier takes ${hog.size}×${hog.size}×${hog.channels} images, these are ${data.size}×${data.size}×${data.channels}: train again`,
+    );
+  const { X, dim } = hogRows(data, hog.cells, hog.bins);
+  standardise(X, data.n, dim, fromBase64(hog.mean, dim, 'HOG mean'), fromBase64(hog.sd, dim, 'HOG spread'));
+  return { X, dim };
+}
+
+function standardise(X: Float32Array, n: number, dim: number, mean: Float64Array, sd: Float64Array): void {
+  for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) X[i * dim + d] = (X[i * dim + d] - mean[d]) / (sd[d] || 1);
+}
+
+function isHogSaved(v: unknown): v is HogSaved {
+  const h = v as HogSaved | undefined;
+  return !!h && typeof h === 'object' && typeof h.mean === 'string' && typeof h.sd === 'string' && h.cells >= 2 && h.bins >= 1;
+}
+
 /** The proposals' default threshold (config `threshold`): the cap applies when no held-out label reached it. */
 export const PIXEL_PROPOSAL_THRESHOLD = 0.9;
 
 /** Folds of the pixel candidate's cross-validation (as the embedding heads'). */
 export const PIXEL_FOLDS = 5;
 
-/** The pixel candidate's state (classifier.json): the PCA, the logistic regression, its calibration. */
+/** The pixel candidate's state (classifier.json): its features (HOG, or the PCA), the logistic regression, its calibration. */
 export interface PixelState extends CalibrationFields {
   version: 1;
   kind: 'pixels';
   nClasses: number;
   seed: number;
-  pixelPca: PixelPcaSaved;
+  /** Absent in states saved before session 9: 'pca'. */
+  features?: PixelFeatureKind;
+  /** With features 'pca'. */
+  pixelPca?: PixelPcaSaved;
+  /** With features 'hog'. */
+  hog?: HogSaved;
   /** k × C weights (row-major) and C biases. */
   W: number[];
   b: number[];
@@ -139,7 +216,8 @@ export interface PixelState extends CalibrationFields {
 /** Whether a classifier state is the pixel candidate's. */
 export function isPixelState(v: unknown): v is PixelState {
   const s = v as PixelState | undefined;
-  return !!s && s.kind === 'pixels' && isPixelPcaSaved(s.pixelPca) && Array.isArray(s.W) && Array.isArray(s.b);
+  if (!s || s.kind !== 'pixels' || !Array.isArray(s.W) || !Array.isArray(s.b)) return false;
+  return (s.features ?? 'pca') === 'pca' ? isPixelPcaSaved(s.pixelPca) : s.features === 'hog' && isHogSaved(s.hog);
 }
 
 /**
@@ -152,10 +230,20 @@ export async function fitPixelCandidate(
   train: TrainSet,
   C: number,
   seed: number,
+  features: PixelFeatureKind = PIXEL_FEATURES,
 ): Promise<{ state: PixelState; probs: Float32Array }> {
   if (train.index.length < 2) throw new Error('the pixel candidate needs at least 2 labels');
-  const { pca, X } = fitPixelPca(data, seed);
-  const rows: Rows = { kind: 'dense', X, n: data.n, dim: pca.k };
+  let rows: Rows;
+  let saved: Pick<PixelState, 'features' | 'pixelPca' | 'hog'>;
+  if (features === 'pca') {
+    const { pca, X } = fitPixelPca(data, seed);
+    rows = { kind: 'dense', X, n: data.n, dim: pca.k };
+    saved = { features, pixelPca: encodePixelPca(pca, { size: data.size, channels: data.channels }) };
+  } else {
+    const { hog, X, dim } = fitHog(data);
+    rows = { kind: 'dense', X, n: data.n, dim };
+    saved = { features, hog };
+  }
   const fitOn = (keep: number[]) =>
     fitLogReg(
       rows,
@@ -181,7 +269,7 @@ export async function fitPixelCandidate(
     kind: 'pixels',
     nClasses: C,
     seed,
-    pixelPca: encodePixelPca(pca, { size: data.size, channels: data.channels }),
+    ...saved,
     W: Array.from(model.W),
     b: Array.from(model.b),
     temperature,
@@ -207,11 +295,19 @@ function capped(state: PixelState, probs: Float32Array): Float32Array {
 
 /** The pixel candidate's calibrated probabilities (n × C) for the images of `data` (any folder, same geometry). */
 export function pixelProbs(state: PixelState, data: ImageData): Float32Array {
-  const pca = decodePixelPca(state.pixelPca);
+  let rows: Rows;
+  if ((state.features ?? 'pca') === 'pca') {
+    if (!state.pixelPca) throw new Error('the saved pixel classifier has no PCA: train again');
+    const pca = decodePixelPca(state.pixelPca);
+    rows = { kind: 'dense', X: pixelFeatures(pca, data), n: data.n, dim: pca.k };
+  } else {
+    if (!state.hog) throw new Error('the saved pixel classifier has no HOG statistics: train again');
+    const { X, dim } = hogFeaturesOf(state.hog, data);
+    rows = { kind: 'dense', X, n: data.n, dim };
+  }
   const C = state.nClasses;
-  if (state.W.length !== pca.k * C || state.b.length !== C) throw new Error('the saved pixel classifier is damaged: train again');
-  const rows: Rows = { kind: 'dense', X: pixelFeatures(pca, data), n: data.n, dim: pca.k };
-  const model = { W: Float64Array.from(state.W), b: Float64Array.from(state.b), dim: pca.k, C, iterations: 0 };
+  if (state.W.length !== rows.dim * C || state.b.length !== C) throw new Error('the saved pixel classifier is damaged: train again');
+  const model = { W: Float64Array.from(state.W), b: Float64Array.from(state.b), dim: rows.dim, C, iterations: 0 };
   const every = Int32Array.from({ length: data.n }, (_, i) => i);
   return capped(state, softmaxRows(logitsLogReg(model, rows, every), data.n, C, state.temperature));
 }
