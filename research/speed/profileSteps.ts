@@ -8,11 +8,16 @@
  * under its name; "outside kernels" is the step's time minus the top-level kernels' (tfjs's engine, tape and
  * gradient bookkeeping, Adam's JS, layer glue). Times are wall-clock in one thread; on a shared machine read the
  * shares (%), not the milliseconds. A kernel called inside another is named "Caller > Kernel"; --detail adds a
- * row per input shape for the convolution kernels. The step's CPU time (this thread, /proc/thread-self) is printed beside it.
+ * row per input shape for the convolution kernels. The step's CPU time (this thread, /proc/thread-self) is printed
+ * beside it. --ab R instead compares "before" (the stock Slice/SplitV, and the conv form of the filter gradient for
+ * Cin > 8) with the kernels as registered: images per CPU-second, R alternating rounds, medians. (Session 9's first
+ * runs had the chunked matmul form as the default filter gradient for Cin > 8; it is now opt-in, so "after" differs
+ * from "before" only in Slice/SplitV.)
  */
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/core/backend';
+import { stockWasmKernel } from '../../src/core/backend/wasmKernels';
 import {
   buildImageEncoder,
   buildPretextHead,
@@ -27,6 +32,8 @@ interface Args {
   steps: number;
   tasks: string[];
   detail: boolean;
+  /** rounds of the before/after comparison (0: profile only) */
+  ab: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -38,6 +45,7 @@ function parseArgs(argv: string[]): Args {
     steps: 5,
     tasks: ['simclr', 'rotation', 'embed'],
     detail: false,
+    ab: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -48,6 +56,7 @@ function parseArgs(argv: string[]): Args {
     const v = argv[++i];
     if (v === undefined) throw new Error(`${k} needs a value`);
     if (k === '--steps') a.steps = Number(v);
+    else if (k === '--ab') a.ab = Number(v);
     else if (k === '--tasks') a.tasks = v.split(',');
     else if (k === '--shapes') {
       a.shapes = v.split(',').map((s) => {
@@ -72,6 +81,14 @@ function wrapKernels(): void {
     tf.registerKernel({
       ...k,
       kernelFunc: (args) => {
+        if (before) {
+          // Before: the stock Slice/SplitV, and the conv form of the filter gradient for Cin > 8.
+          if (k.kernelName === 'Slice' || k.kernelName === 'SplitV')
+            return (stockWasmKernel(k.kernelName) as tf.KernelConfig).kernelFunc(args);
+          if (k.kernelName === 'Conv2DBackpropFilter' && args.attrs?.algorithm === undefined && (args.inputs.x?.shape[3] ?? 0) > 8) {
+            return f({ ...args, attrs: { ...args.attrs, algorithm: 'conv' } });
+          }
+        }
         if (!on) return f(args);
         const key = names.length ? `${names[names.length - 1]} > ${k.kernelName}` : k.kernelName;
         const shapeKey = k.kernelName.includes('Conv2D')
@@ -99,6 +116,7 @@ function wrapKernels(): void {
 }
 let top = 0;
 let detail = false;
+let before = false;
 
 function workload(task: string, size: number, c: 1 | 3): { step: () => void; batch: number } {
   const enc = buildImageEncoder(defaultImageEncoderConfig(size, c), 1);
@@ -146,6 +164,34 @@ function workload(task: string, size: number, c: 1 | 3): { step: () => void; bat
   };
 }
 
+/**
+ * Images per CPU-second of this thread with the "before" kernels and the registered ones (after), in alternating
+ * blocks of steps (order swapped every round), each block ≥ 1 CPU-s; prints every round and the medians.
+ */
+function abCompare(w: { step: () => void; batch: number }, name: string, rounds: number): void {
+  const c0 = threadCpuSeconds() ?? NaN;
+  w.step();
+  const perStep = Math.max(0.01, (threadCpuSeconds() ?? NaN) - c0);
+  const steps = Math.max(1, Math.ceil(1 / perStep));
+  const rates: Record<'before' | 'after', number[]> = { before: [], after: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of r % 2 ? (['after', 'before'] as const) : (['before', 'after'] as const)) {
+      before = mode === 'before';
+      w.step(); // one untimed step after switching
+      const t0 = threadCpuSeconds() ?? NaN;
+      for (let i = 0; i < steps; i++) w.step();
+      rates[mode].push((steps * w.batch) / ((threadCpuSeconds() ?? NaN) - t0));
+    }
+  }
+  before = false;
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const b = med(rates.before);
+  const a = med(rates.after);
+  console.log(
+    `${name.padEnd(22)} images/CPU-s before ${b.toFixed(0).padStart(6)} [${rates.before.map((x) => x.toFixed(0)).join(', ')}]  after ${a.toFixed(0).padStart(6)} [${rates.after.map((x) => x.toFixed(0)).join(', ')}]  after/before ${(a / b).toFixed(2)}×  (${steps} steps a block, load ${os.loadavg()[0].toFixed(1)})`,
+  );
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   await initBackend('wasm');
@@ -157,6 +203,11 @@ async function main(): Promise<void> {
       const w = workload(task, size, c);
       w.step();
       w.step();
+      if (args.ab > 0) {
+        abCompare(w, `${task} ${size}×${size}×${c}`, args.ab);
+        tf.disposeVariables();
+        continue;
+      }
       self.clear();
       top = 0;
       on = true;

@@ -31,11 +31,11 @@ let registered = false;
 
 /**
  * The two algorithms of the conv gradient kernels: 'conv' (on the forward convolution kernel) and 'gemm' (im2col +
- * matmul). Training always gets the choice by shape. The filter gradient always takes the matmul form: for few input
- * channels (an image layer: 1 or 3) the convolution form is dominated by XNNPACK re-packing a huge "filter" (dy) on
- * every call (measured 5–9× slower for Cin = 1 and 3), and for more, the matmul form split into chunks of images
- * (FILTER_GRAD_CHUNK) was 1–12% faster than the convolution form on every layer of the encoders (session 9). The
- * input gradient takes the matmul form for ≤ 8 input channels and the convolution form otherwise. A third,
+ * matmul). Training always gets the choice by shape: the matmul form for few input channels (an image layer: 1 or 3),
+ * where the convolution form is dominated by XNNPACK re-packing a huge "filter" (dy) on every call (measured 5–9×
+ * slower for Cin = 1 and 3), and the convolution form otherwise. (Session 9: the filter gradient's matmul form in
+ * chunks of images, FILTER_GRAD_CHUNK, took 1–12% less CPU than the convolution form on every encoder layer at batch
+ * 256–512, but made a whole 28×28 rotation step at batch 128 slower, 0.89×; so it stays opt-in.) A third,
  * row-copy im2col for the filter gradient was never faster than the better of these two (BENCHMARKS.md) and was
  * removed. Tests and `scripts/bench-kernels.ts --layers` run one algorithm by passing the kernel attribute
  * `algorithm` (`runKernel('Conv2DBackpropFilter', inputs, { ...attrs, algorithm: 'gemm' })`); tfjs's own gradient
@@ -43,9 +43,9 @@ let registered = false;
  */
 export type ConvGradAlgorithm = 'conv' | 'gemm';
 
-function useGemm(attrs: Attrs, inChannels: number, kernel: 'filter' | 'input'): boolean {
+function useGemm(attrs: Attrs, inChannels: number): boolean {
   const a = attrs.algorithm;
-  if (a === undefined) return kernel === 'filter' || inChannels <= 8;
+  if (a === undefined) return inChannels <= 8;
   if (a !== 'conv' && a !== 'gemm') throw new Error(`conv gradient algorithm must be 'conv' or 'gemm', got ${String(a)}`);
   return a === 'gemm';
 }
@@ -215,7 +215,7 @@ function conv2DBackpropFilter(inputs: Inputs, backend: BackendWasm, attrs: Attrs
   );
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
-  if (useGemm(attrs, info.inChannels, 'filter')) return conv2DBackpropFilterGemm(backend, x, dy, info, attrs.chunk);
+  if (useGemm(attrs, info.inChannels)) return conv2DBackpropFilterGemm(backend, x, dy, info, attrs.chunk);
   const [n, h, w, cin] = x.shape;
   // Last input row/col the forward conv read is (OH−1)·s − top + FH − 1; pad (or crop) x to end exactly there.
   const bottom = (oh - 1) * sh - top + fh - h;
@@ -242,8 +242,8 @@ function conv2DBackpropFilter(inputs: Inputs, backend: BackendWasm, attrs: Attrs
  * chunks of whole images with about this many positions each, one matmul per chunk, summed: XNNPACK's gemm does
  * not block its reduction dimension, so one matmul with K = N·OH·OW (up to 500k) streams both operands from memory
  * once per output tile; a chunk of a few thousand positions stays in cache (session 9, BENCHMARKS.md).
- * Used for more than 8 input channels; with fewer, one matmul (measured faster there). The kernel attribute `chunk`
- * overrides it (tests: tiny chunks; 0 = one matmul over everything).
+ * Applies to the 'gemm' form with more than 8 input channels (by shape that form is used only for ≤ 8, where one
+ * matmul is faster). The kernel attribute `chunk` overrides it (tests: tiny chunks; 0 = one matmul over everything).
  */
 export const FILTER_GRAD_CHUNK = 4096;
 
@@ -390,7 +390,7 @@ function conv2DBackpropInput(inputs: Inputs, backend: BackendWasm, attrs: Attrs)
   if (dy.shape[1] !== info.outHeight || dy.shape[2] !== info.outWidth || dy.shape[3] !== cout) {
     throw new Error(`Conv2DBackpropInput: dy shape ${dy.shape} does not match the forward output ${info.outShape}`);
   }
-  if (useGemm(attrs, info.inChannels, 'input')) return conv2DBackpropInputGemm(backend, dy, filter, info);
+  if (useGemm(attrs, info.inChannels)) return conv2DBackpropInputGemm(backend, dy, filter, info);
   const rows = phases(h, info.outHeight, fh, sh, info.padInfo.top);
   const cols = phases(w, info.outWidth, fw, sw, info.padInfo.left);
   const single = sh === 1 && sw === 1;
