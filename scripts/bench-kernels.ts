@@ -290,7 +290,7 @@ async function filterGradLayers(reps: number): Promise<void> {
     [[256, 16, 16, 64], 128],
     [[256, 8, 8, 128], 256],
   ];
-  const algos = ['conv', 'gemm'] as const;
+  const algos = ['conv', 'gemm', 'gemm1', 'gemm4k'] as const; // gemm1: one matmul (chunk 0); gemm4k: chunks of 4096
   console.log(`Conv2DBackpropFilter, 3×3 stride 2 'same', min CPU ms of ${reps} interleaved runs (load ${os.loadavg()[0].toFixed(2)}):`);
   for (const [xs, cout] of layers) {
     const x = tf.randomNormal(xs as [number, number, number, number]);
@@ -299,13 +299,18 @@ async function filterGradLayers(reps: number): Promise<void> {
     for (let r = 0; r <= reps; r++) {
       for (const a of algos) {
         const c0 = process.cpuUsage();
-        const dw = tf
-          .engine()
-          .runKernel(
-            'Conv2DBackpropFilter',
-            { x, dy },
-            { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, xs[3], cout], algorithm: a },
-          ) as tf.Tensor;
+        const dw = tf.engine().runKernel(
+          'Conv2DBackpropFilter',
+          { x, dy },
+          {
+            strides: 2,
+            pad: 'same',
+            dataFormat: 'NHWC',
+            filterShape: [3, 3, xs[3], cout],
+            algorithm: a === 'conv' ? a : 'gemm',
+            ...(a === 'gemm1' ? { chunk: 0 } : a === 'gemm4k' ? { chunk: 4096 } : {}),
+          },
+        ) as tf.Tensor;
         dw.dataSync();
         dw.dispose();
         const c = process.cpuUsage(c0);

@@ -167,6 +167,35 @@ for (const algo of ['conv', 'gemm', undefined] as const) {
   });
 }
 
+test('Conv2DBackpropFilter (gemm) gives the same result in chunks of images as in one matmul', async () => {
+  // chunk = output positions per matmul; 1 → one image per matmul; 0 → one matmul over the whole batch.
+  for (const [xs, ws, s, pad] of [...CONV_CASES, [[5, 13, 11, 8], [3, 3, 8, 7], 2, 'same'] as (typeof CONV_CASES)[number]]) {
+    for (const chunk of [1, 50, 0]) {
+      await assertSame(`dW chunk ${chunk} x=${xs} w=${ws} s=${s} ${pad}`, () => {
+        const x = rnd(xs, 1) as tf.Tensor4D;
+        const y = tf.conv2d(x, rnd(ws, 2) as tf.Tensor4D, s, pad);
+        const dy = rnd(y.shape, 3);
+        return tf
+          .engine()
+          .runKernel('Conv2DBackpropFilter', { x, dy }, { ...gradAttrs(s, pad, 'gemm'), filterShape: ws, chunk }) as tf.Tensor;
+      });
+    }
+  }
+  await assertNoLeak('chunked filter gradient', () =>
+    tf.tidy(() => {
+      const x = rnd([3, 9, 9, 3], 1);
+      const dy = rnd([3, 5, 5, 4], 3);
+      return tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x, dy },
+          { ...gradAttrs(2, 'same', 'gemm'), filterShape: [3, 3, 3, 4], chunk: 1 },
+        ) as tf.Tensor;
+    }),
+  );
+});
+
 test('an unknown conv gradient algorithm is refused', async () => {
   await initBackend('wasm');
   const x = rnd([1, 5, 5, 1], 1);
@@ -326,6 +355,85 @@ test('Sum and Mean match cpu on every axis layout (keepDims, negative axes, fall
   });
   await assertNoLeak('sum', () => tf.tidy(() => tf.sum(rnd([4, 5, 6, 3], 1), [0, 1, 2])));
   await assertNoLeak('mean', () => tf.tidy(() => tf.mean(rnd([4, 5, 6, 3], 1), [1, 2])));
+});
+
+test('Slice and SplitV copy heap to heap and match cpu (every axis, ranks 1–5, int32 and bool)', async () => {
+  const cases: [number[], number[], number[]][] = [
+    [[7], [2], [4]],
+    [
+      [6, 5],
+      [2, 0],
+      [3, 5],
+    ],
+    [
+      [6, 5],
+      [1, 2],
+      [4, 2],
+    ],
+    [
+      [6, 5],
+      [0, 0],
+      [6, 5],
+    ],
+    [
+      [4, 6, 5, 3],
+      [1, 0, 0, 0],
+      [2, 6, 5, 3],
+    ],
+    [
+      [4, 6, 5, 3],
+      [0, 1, 1, 0],
+      [4, 4, 3, 3],
+    ],
+    [
+      [4, 6, 5, 3],
+      [1, 2, 0, 1],
+      [3, 1, 5, 2],
+    ],
+    [
+      [4, 6, 5, 3],
+      [0, 0, 0, 2],
+      [4, 6, 5, 1],
+    ],
+    [
+      [2, 3, 4, 5, 6],
+      [1, 1, 0, 2, 0],
+      [1, 2, 4, 3, 6],
+    ],
+    [
+      [3, 4],
+      [1, 0],
+      [0, 4],
+    ],
+  ];
+  for (const [xs, begin, size] of cases) {
+    await assertSame(`slice ${xs} at ${begin} size ${size}`, () => tf.slice(rnd(xs, 1), begin, size), 0);
+    await assertSame(`slice int32 ${xs}`, () => tf.slice(tf.cast(rnd(xs, 1).mul(100), 'int32'), begin, size), 0);
+    await assertSame(`slice bool ${xs}`, () => tf.slice(tf.greater(rnd(xs, 1), 0), begin, size), 0);
+  }
+  await assertSame('slice with -1 sizes', () => tf.slice(rnd([4, 5, 6], 1), [1, 2, 3], [-1, 2, -1]), 0);
+  for (const [xs, splits, axis] of [
+    [[6, 4], [2, 4], 0],
+    [[6, 4, 3], 2, 1],
+    [[5, 4, 7], [3, -1, 2], 2],
+    [[4, 6], 3, -1],
+  ] as [number[], number | number[], number][]) {
+    await assertSame(`split ${xs} by ${splits} on ${axis}`, () => tf.split(rnd(xs, 2), splits, axis), 0);
+  }
+  await assertNoLeak('slice', () =>
+    tf.tidy(() => tf.add(tf.slice(rnd([4, 6, 5, 3], 1), [0, 1, 1, 0], [4, 4, 3, 3]).sum(), tf.split(rnd([6, 4], 2), 2)[1].sum())),
+  );
+  // The predict() path: a batch sliced out of the input gives the same embeddings as the whole input at once.
+  await initBackend('wasm');
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [5], units: 3, kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) })],
+  });
+  const x = rnd([10, 5], 4);
+  const whole = (model.predict(x, { batchSize: 10 }) as tf.Tensor).arraySync();
+  const batched = (model.predict(x, { batchSize: 3 }) as tf.Tensor).arraySync();
+  assert.deepEqual(batched, whole);
+  tf.dispose([x]);
+  model.dispose();
 });
 
 test('Identity shares data safely (clone, then dispose either side)', async () => {

@@ -23,7 +23,7 @@ type Attrs = Record<string, unknown>;
 type Inputs = Record<string, TensorInfo | undefined>;
 type Pad = 'valid' | 'same' | number | number[][];
 
-const { backend_util, util } = tf;
+const { backend_util, slice_util, util } = tf;
 
 /** The stock wasm kernels as they were before we registered ours (so replacements can delegate to them). */
 const stock = new Map<string, tf.KernelConfig>();
@@ -33,7 +33,9 @@ let registered = false;
  * The two algorithms of the conv gradient kernels: 'conv' (on the forward convolution kernel) and 'gemm' (im2col +
  * matmul). Training always gets the choice by shape: the matmul form for few input channels (an image layer: 1 or 3),
  * where the convolution form is dominated by XNNPACK re-packing a huge "filter" (dy) on every call (measured 5–9×
- * slower for Cin = 1 and 3), and the convolution form otherwise (about even to 25% faster at Cin = 32–64). A third,
+ * slower for Cin = 1 and 3), and the convolution form otherwise. (Session 9: the filter gradient's matmul form in
+ * chunks of images, FILTER_GRAD_CHUNK, took 1–12% less CPU than the convolution form on every encoder layer at batch
+ * 256–512, but made a whole 28×28 rotation step at batch 128 slower, 0.89×; so it stays opt-in.) A third,
  * row-copy im2col for the filter gradient was never faster than the better of these two (BENCHMARKS.md) and was
  * removed. Tests and `scripts/bench-kernels.ts --layers` run one algorithm by passing the kernel attribute
  * `algorithm` (`runKernel('Conv2DBackpropFilter', inputs, { ...attrs, algorithm: 'gemm' })`); tfjs's own gradient
@@ -62,6 +64,8 @@ export const WASM_TRAINING_KERNELS = [
   'UnsortedSegmentSum',
   'FusedBatchNorm',
   'AvgPoolGrad',
+  'Slice',
+  'SplitV',
 ] as const;
 
 /** Registers SelfLabel's training kernels for the wasm backend (idempotent). Call before tf.setBackend('wasm'). */
@@ -97,6 +101,8 @@ function kernelConfigs(): Omit<tf.KernelConfig, 'backendName'>[] {
     { kernelName: 'UnsortedSegmentSum', kernelFunc: wrap(unsortedSegmentSum) },
     { kernelName: 'FusedBatchNorm', kernelFunc: wrap(fusedBatchNorm) },
     { kernelName: 'AvgPoolGrad', kernelFunc: wrap(avgPoolGrad) },
+    { kernelName: 'Slice', kernelFunc: wrap(sliceKernel) },
+    { kernelName: 'SplitV', kernelFunc: splitV },
   ];
 }
 
@@ -209,7 +215,7 @@ function conv2DBackpropFilter(inputs: Inputs, backend: BackendWasm, attrs: Attrs
   );
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
-  if (useGemm(attrs, info.inChannels)) return conv2DBackpropFilterGemm(backend, x, dy, info);
+  if (useGemm(attrs, info.inChannels)) return conv2DBackpropFilterGemm(backend, x, dy, info, attrs.chunk);
   const [n, h, w, cin] = x.shape;
   // Last input row/col the forward conv read is (OH−1)·s − top + FH − 1; pad (or crop) x to end exactly there.
   const bottom = (oh - 1) * sh - top + fh - h;
@@ -232,18 +238,68 @@ function conv2DBackpropFilter(inputs: Inputs, backend: BackendWasm, attrs: Attrs
 }
 
 /**
- * The filter gradient as one matmul: dW[K, Cout] = colsᵀ[K, P] · dy[P, Cout] with K = FH·FW·Cin, P = N·OH·OW.
- * colsᵀ (im2col, transposed) is built by a JS loop over the wasm heap; the matmul runs on XNNPACK (batch 1).
+ * Output positions per matmul of the 'gemm' filter gradient. The reduction over all N·OH·OW positions is split into
+ * chunks of whole images with about this many positions each, one matmul per chunk, summed: XNNPACK's gemm does
+ * not block its reduction dimension, so one matmul with K = N·OH·OW (up to 500k) streams both operands from memory
+ * once per output tile; a chunk of a few thousand positions stays in cache (session 9, BENCHMARKS.md).
+ * Applies to the 'gemm' form with more than 8 input channels (by shape that form is used only for ≤ 8, where one
+ * matmul is faster). The kernel attribute `chunk` overrides it (tests: tiny chunks; 0 = one matmul over everything).
  */
-function conv2DBackpropFilterGemm(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
+export const FILTER_GRAD_CHUNK = 4096;
+
+/**
+ * The filter gradient as matmuls: dW[K, Cout] = Σ_chunks colsᵀ[K, P_c] · dy[P_c, Cout] with K = FH·FW·Cin and the
+ * N·OH·OW output positions in chunks of whole images. colsᵀ (im2col, transposed) is built by a JS loop over the
+ * wasm heap; each matmul runs on XNNPACK (batch 1) and is added into the result.
+ */
+function conv2DBackpropFilterGemm(
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  chunkAttr: unknown,
+): TensorInfo {
+  const { filterHeight: fh, filterWidth: fw, outHeight: oh, outWidth: ow } = info;
+  const { batchSize: n, inChannels: cin, outChannels: cout } = info;
+  const k = fh * fw * cin;
+  const perImage = oh * ow;
+  // Few input channels (K = 9 or 27 rows): the whole matmul is small enough; chunks only add calls and copies.
+  const chunk = chunkAttr === undefined ? (cin <= 8 ? 0 : FILTER_GRAD_CHUNK) : Number(chunkAttr);
+  if (!(chunk >= 0)) throw new Error(`Conv2DBackpropFilter: chunk must be a number ≥ 0, got ${String(chunkAttr)}`);
+  const images = chunk === 0 ? n : Math.max(1, Math.min(n, Math.floor(chunk / Math.max(1, perImage))));
+  let acc: TensorInfo | undefined;
+  for (let b0 = 0; b0 < n; b0 += images) {
+    const nc = Math.min(images, n - b0);
+    const p = nc * perImage;
+    const cols = backend.makeOutput([1, k, p], 'float32');
+    fillColsT(view(backend, x), view(backend, cols), info, b0, nc);
+    let dyPart: TensorInfo;
+    if (nc === n) dyPart = { dataId: dy.dataId, shape: [1, p, cout], dtype: dy.dtype };
+    else {
+      dyPart = backend.makeOutput([1, p, cout], 'float32');
+      const from = b0 * perImage * cout;
+      view(backend, dyPart).set(view(backend, dy).subarray(from, from + p * cout));
+    }
+    const out = run(backend, 'BatchMatMul', { a: cols, b: dyPart }, { transposeA: false, transposeB: false });
+    free(backend, cols, nc === n ? undefined : dyPart);
+    if (!acc) acc = out;
+    else {
+      const a = view(backend, acc);
+      const o = view(backend, out);
+      for (let i = 0; i < a.length; i++) a[i] += o[i];
+      free(backend, out);
+    }
+  }
+  const result = acc as TensorInfo;
+  return { dataId: result.dataId, shape: [fh, fw, cin, cout], dtype: 'float32' };
+}
+
+/** colsᵀ[K, P] of images b0 … b0+nc−1 of x (row (i·FW + j)·Cin + c, column (b − b0)·OH·OW + r·OW + q), zero outside x. */
+function fillColsT(src: Float32Array, dst: Float32Array, info: tf.backend_util.Conv2DInfo, b0: number, nc: number): void {
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
-  const k = fh * fw * cin;
-  const p = n * oh * ow;
-  const cols = backend.makeOutput([1, k, p], 'float32');
-  const src = view(backend, x);
-  const dst = view(backend, cols);
+  const { inHeight: h, inWidth: w, inChannels: cin } = info;
+  const p = nc * oh * ow;
   for (let i = 0; i < fh; i++) {
     for (let j = 0; j < fw; j++) {
       // Output columns q whose input column q·sw − left + j is inside [0, w).
@@ -251,7 +307,7 @@ function conv2DBackpropFilterGemm(backend: BackendWasm, x: TensorInfo, dy: Tenso
       const qHi = Math.max(qLo, Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1));
       const rowBase = (i * fw + j) * cin * p; // cols row of (i, j, c = 0)
       let col = 0; // p index of (b, r, q = 0)
-      for (let b = 0; b < n; b++) {
+      for (let b = b0; b < b0 + nc; b++) {
         for (let r = 0; r < oh; r++, col += ow) {
           const ih = r * sh - top + i;
           const inside = ih >= 0 && ih < h;
@@ -278,10 +334,6 @@ function conv2DBackpropFilterGemm(backend: BackendWasm, x: TensorInfo, dy: Tenso
       }
     }
   }
-  const dy3: TensorInfo = { dataId: dy.dataId, shape: [1, p, cout], dtype: dy.dtype };
-  const out = run(backend, 'BatchMatMul', { a: cols, b: dy3 }, { transposeA: false, transposeB: false });
-  free(backend, cols);
-  return { dataId: out.dataId, shape: [fh, fw, cin, cout], dtype: 'float32' };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -728,3 +780,67 @@ function avgPoolGrad(inputs: Inputs, backend: BackendWasm, attrs: Attrs): Tensor
   free(backend, scaled);
   return { dataId: tiled.dataId, shape: x.shape, dtype: 'float32' };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Slice and SplitV: the stock Slice first copies the WHOLE input out of the wasm heap (`backend.readSync`, a fresh
+// JS ArrayBuffer) and then copies the slice from that copy; layers' predict() slices every batch out of its input
+// this way (a 512-image 64×64×3 embedding spent 17% of its time there), and SplitV slices through it. Here: copy
+// straight from heap to heap, one `set` per contiguous run (a run = the innermost sliced dimension and every full
+// dimension inside it: a slice along the batch axis is a single copy). Strings go to the stock kernel.
+
+function sliceKernel(inputs: Inputs, backend: BackendWasm, attrs: Attrs): TensorInfo {
+  const x = inputs.x as TensorInfo;
+  if (x.dtype === 'string' || x.dtype === 'complex64') return run(backend, 'Slice', inputs, attrs);
+  const [begin, size] = slice_util.parseSliceParams(x as tf.Tensor, attrs.begin as number | number[], attrs.size as number | number[]);
+  return sliceOf(backend, x, begin, size);
+}
+
+function sliceOf(backend: BackendWasm, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+  slice_util.assertParamsValid(x as tf.Tensor, begin, size);
+  const out = backend.makeOutput(size, x.dtype);
+  const total = util.sizeFromShape(size);
+  if (total === 0) return out;
+  const src = backend.typedArrayFromHeap(x);
+  const dst = backend.typedArrayFromHeap(out);
+  const shape = x.shape;
+  const rank = shape.length;
+  if (rank === 0) {
+    dst.set(src);
+    return out;
+  }
+  const strides = [...util.computeStrides(shape), 1];
+  // The innermost dimension that is not taken whole: everything inside it is one contiguous run per index outside.
+  let d = rank - 1;
+  while (d > 0 && begin[d] === 0 && size[d] === shape[d]) d--;
+  const runLength = size[d] * strides[d];
+  const index = new Array<number>(d).fill(0); // odometer over dims 0 … d−1
+  for (let o = 0; o < total; o += runLength) {
+    let from = begin[d] * strides[d];
+    for (let k = 0; k < d; k++) from += (begin[k] + index[k]) * strides[k];
+    dst.set(src.subarray(from, from + runLength), o);
+    for (let k = d - 1; k >= 0; k--) {
+      if (++index[k] < size[k]) break;
+      index[k] = 0;
+    }
+  }
+  return out;
+}
+
+const splitV: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const x = inputs.x as TensorInfo;
+  const b = backend as BackendWasm;
+  const a = (attrs ?? {}) as Attrs;
+  if (x.dtype === 'string' || x.dtype === 'complex64') {
+    return (stock.get('SplitV') as tf.KernelConfig).kernelFunc({ inputs, backend, attrs });
+  }
+  const axis = util.parseAxisParam(a.axis as number, x.shape)[0];
+  const sizes = backend_util.prepareSplitSize(x as tf.Tensor, a.numOrSizeSplits as number | number[], axis);
+  const begin = new Array<number>(x.shape.length).fill(0);
+  return sizes.map((s) => {
+    const size = [...x.shape];
+    size[axis] = s;
+    const part = sliceOf(b, x, [...begin], size);
+    begin[axis] += s;
+    return part;
+  });
+};
