@@ -23,6 +23,8 @@ import {
   timeShift,
 } from '../../src/core/modalities/audio/index';
 import { chirp, dominantFrequency, noise, sine } from '../fixtures/audio/synth';
+import { augmentSpec, type SpecAugmentOptions } from '../../src/core/modalities/audio/spec';
+import { Rng } from '../../src/core/models/random';
 
 describe('log-mel spectrogram', () => {
   it('FFT matches a direct DFT', () => {
@@ -186,6 +188,81 @@ describe('augmentations (seeded)', () => {
     assert.deepEqual(s.data, before);
     const masked = timeMask(s, 2, 20, makeRng(3));
     assert.notDeepEqual(masked.data, s.data);
+  });
+});
+
+describe('views on the log-mel (spec.ts augmentSpec)', () => {
+  const still: SpecAugmentOptions = {
+    maxShift: 0,
+    gainDb: [0, 0],
+    noiseP: 0,
+    snrDb: [20, 20],
+    timeMasks: 0,
+    timeMaskWidth: 0,
+    freqMasks: 0,
+    freqMaskWidth: 0,
+  };
+  /** The band of largest mean over the frames, and the frame of largest mean over the bands, of view v. */
+  const peaks = (v: Float32Array, frames: number, mels: number) => {
+    let band = 0;
+    let frame = 0;
+    const bm = new Float64Array(mels);
+    const fm = new Float64Array(frames);
+    for (let t = 0; t < frames; t++)
+      for (let m = 0; m < mels; m++) {
+        bm[m] += v[t * mels + m];
+        fm[t] += v[t * mels + m];
+      }
+    for (let m = 1; m < mels; m++) if (bm[m] > bm[band]) band = m;
+    for (let t = 1; t < frames; t++) if (fm[t] > fm[frame]) frame = t;
+    return { band, frame };
+  };
+
+  it('melShift moves a tone by at most that many bands, both ways; stretch moves an off-centre burst by the factor', () => {
+    const mels = 40;
+    const tone = logMelClip(sine(1000, 16000, 1), 1, { nMels: mels });
+    const F = tone.frames;
+    const out = new Float32Array(F * mels);
+    const tmp = new Float32Array(F * mels);
+    augmentSpec(tone.data, 0, F, mels, still, new Rng(1), tmp, out, 0);
+    const home = peaks(out, F, mels).band;
+    const moved = new Set<number>();
+    for (let seed = 0; seed < 20; seed++) {
+      augmentSpec(tone.data, 0, F, mels, { ...still, melShift: 3 }, new Rng(seed), tmp, out, 0);
+      const d = peaks(out, F, mels).band - home;
+      assert.ok(Math.abs(d) <= 3, `moved ${d} bands`);
+      moved.add(Math.sign(d));
+    }
+    assert.ok(moved.has(1) && moved.has(-1), 'moves up and down');
+    // a burst of noise at 0.75 s in silence: stretched about the centre (frame 48.5) by 1 ± 0.2 it is heard
+    // between 48.5 + (73 − 48.5) / 1.2 ≈ 69 and 48.5 + (73 − 48.5) / 0.8 ≈ 79 (fixed: 73)
+    const x = new Float32Array(16000);
+    x.set(noise(800, 5, 0.5), 11600);
+    const burst = logMelClip(x, 1, { nMels: mels });
+    augmentSpec(burst.data, 0, F, mels, still, new Rng(1), tmp, out, 0);
+    const at = peaks(out, F, mels).frame;
+    assert.ok(Math.abs(at - 73) <= 2, `burst at frame ${at}`);
+    const seen: number[] = [];
+    for (let seed = 0; seed < 20; seed++) {
+      augmentSpec(burst.data, 0, F, mels, { ...still, stretch: 0.2 }, new Rng(seed), tmp, out, 0);
+      seen.push(peaks(out, F, mels).frame);
+    }
+    assert.ok(Math.min(...seen) >= 67 && Math.max(...seen) <= 81, `stretched bursts at ${seen.join(' ')}`);
+    assert.ok(Math.max(...seen) - Math.min(...seen) >= 4, 'the tempo varies with the seed');
+  });
+
+  it('without stretch or melShift the view is what it was (same draws, no interpolation)', () => {
+    const s = logMelClip(chirp(200, 6000, 16000, 1), 1, { nMels: 40 });
+    const per = s.frames * 40;
+    const a = new Float32Array(per);
+    const b = new Float32Array(per);
+    const tmp = new Float32Array(per);
+    const o: SpecAugmentOptions = { ...still, maxShift: 0.1, gainDb: [-3, 3], noiseP: 1, timeMasks: 1, timeMaskWidth: 0.1 };
+    augmentSpec(s.data, 0, s.frames, 40, o, new Rng(7), tmp, a, 0);
+    augmentSpec(s.data, 0, s.frames, 40, { ...o, stretch: 0, melShift: 0 }, new Rng(7), tmp, b, 0);
+    assert.deepEqual(a, b);
+    augmentSpec(s.data, 0, s.frames, 40, { ...o, melShift: 1 }, new Rng(7), tmp, b, 0);
+    assert.notDeepEqual(a, b);
   });
 });
 

@@ -20,6 +20,10 @@ export interface SpecAugmentOptions {
   /** Frequency masks: count, and largest width in mel bands. */
   freqMasks: number;
   freqMaskWidth: number;
+  /** Tempo: the clip is resampled in time by a factor in 1 ± `stretch` (linear interpolation; default 0: none). */
+  stretch?: number;
+  /** Pitch: the mel bands move by up to ± `melShift` bands (fractional, interpolated; edges repeat; default 0). */
+  melShift?: number;
 }
 
 export const CONTRASTIVE_AUGMENT: SpecAugmentOptions = {
@@ -88,10 +92,28 @@ export function augmentSpec(
   const g = rng.uniform(o.gainDb[0], o.gainDb[1]) * LN10_10;
   const noisy = rng.next() < o.noiseP;
   const noiseE = noisy ? meanE * 10 ** (-rng.uniform(o.snrDb[0], o.snrDb[1]) / 10) : 0;
+  const rate = o.stretch ? 1 + rng.uniform(-o.stretch, o.stretch) : 1;
+  const ms = o.melShift ? rng.uniform(-o.melShift, o.melShift) : 0;
+  const warped = rate !== 1 || ms !== 0;
+  // frame t reads source time mid + (t - s - mid)·rate (about the centre mid), band m reads band m - ms
+  const mid = (frames - 1) / 2;
   for (let t = 0; t < frames; t++) {
     const src = t - s;
+    const ts = warped ? mid + (src - mid) * rate : src;
+    const t0 = Math.floor(ts);
+    const ft = ts - t0;
     for (let m = 0; m < mels; m++) {
-      let x = src >= 0 && src < frames ? spec[base + src * mels + m] : lo;
+      let x: number;
+      if (!warped) x = src >= 0 && src < frames ? spec[base + src * mels + m] : lo;
+      else if (ts < 0 || ts > frames - 1) x = lo;
+      else {
+        const mm = Math.min(mels - 1, Math.max(0, m - ms));
+        const m0 = Math.min(mels - 2, Math.floor(mm));
+        const fm = mm - m0;
+        const t1 = Math.min(frames - 1, t0 + 1);
+        const at = (tt: number, b: number) => spec[base + tt * mels + b];
+        x = (1 - ft) * ((1 - fm) * at(t0, m0) + fm * at(t0, m0 + 1)) + ft * ((1 - fm) * at(t1, m0) + fm * at(t1, m0 + 1));
+      }
       if (noisy) {
         const r = rng.next() * 2; // a noise cell's energy: exponential-ish around its mean
         x = Math.log(Math.exp(x) + noiseE * r + 1e-10);
