@@ -28,13 +28,9 @@ import { Rng } from '../src/core/models/random';
 import { readTruth } from '../src/bench/truth';
 import { mulberry32, sample, shuffled } from '../src/bench/rng';
 import { median } from '../src/bench/metrics';
+import { opt } from './args';
 
 type Strategy = 'random' | 'random-all' | 'margin' | 'product' | 'badge';
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-}
 
 /** Dense, L2-normalised rows of the features (sparse TF-IDF through a seeded ±1 random projection to 256 dims). */
 function denseNormalised(rows: Rows, seed: number): { X: Float32Array; dim: number } {
@@ -76,15 +72,15 @@ function normaliseRows(X: Float32Array, n: number, dim: number): void {
 async function main(): Promise<void> {
   const set = process.argv[2];
   if (!set || set.startsWith('--')) throw new Error('usage: activeLearning.ts SET [options] (see the file comment)');
-  const seeds = arg('seeds', '1,2,3').split(',').map(Number);
-  const rounds = Number(arg('rounds', '3'));
-  const batch = Number(arg('batch', '100'));
-  const perClass = Number(arg('per-class', '10'));
-  const poolLimit = Number(arg('pool-limit', '0')) || undefined;
+  const seeds = opt('seeds', '1,2,3').split(',').map(Number);
+  const rounds = Number(opt('rounds', '3'));
+  const batch = Number(opt('batch', '100'));
+  const perClass = Number(opt('per-class', '10'));
+  const poolLimit = Number(opt('pool-limit', '0')) || undefined;
   // The logistic regression's L2 weight: default 1/labels (scikit-learn's C = 1, the bench baselines'); on TF-IDF
   // that leans on the labels' class mix so much that 100 more random labels can cost 15 points (BENCHMARKS.md).
-  const lambda = Number(arg('lambda', '0')) || undefined;
-  const strategies = arg('strategies', 'random-all,random,margin,product,badge').split(',') as Strategy[];
+  const lambda = Number(opt('lambda', '0')) || undefined;
+  const strategies = opt('strategies', 'random-all,random,margin,product,badge').split(',') as Strategy[];
   const dir = path.join(__dirname, '..', '.bench', 'data', set);
   const truth = (await readTruth(path.join(dir, 'pool-truth.csv'))).labels;
   const testTruth = (await readTruth(path.join(dir, 'test-truth.csv'))).labels;

@@ -11,12 +11,8 @@
 import { fitTextHead, predictTextHead, type TextHeadState } from '../../src/core/modalities/text/lexical/head';
 import { tfidfLogReg } from './baseline';
 import { accuracy, loadTextDataset, median, seedLabels } from './data';
+import { args, opt } from '../args';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const K = Number(opt('k', '10'));
 const seeds = opt('seeds', '1,2,3').split(',').map(Number);
 const CANDS = ['linear-lsa', 'linear-subword', 'spread-nb'] as const;

@@ -16,12 +16,8 @@ import { fitTemperature, softmaxRows } from '../../src/core/train/calibration';
 import { propose } from '../../src/core/proposals';
 import { tfidfLogReg } from './baseline';
 import { accuracy, loadTextDataset, median, seedLabels } from './data';
+import { args, opt } from '../args';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const K = Number(opt('k', '10'));
 const seeds = opt('seeds', '1,2,3').split(',').map(Number);
 const threshold = Number(opt('threshold', '0.9'));

@@ -8,12 +8,8 @@
  */
 import { fitTextHead, predictTextHead, type TextHeadCandidateName } from '../../src/core/modalities/text/lexical/head';
 import { accuracy, loadTextDataset, seedLabels } from './data';
+import { args, opt } from '../args';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const K = Number(opt('k', '10'));
 const seeds = opt('seeds', '1,2,3').split(',').map(Number);
 const cands = opt('candidates', 'linear-lsa,linear-subword,spread-nb').split(',') as TextHeadCandidateName[];
