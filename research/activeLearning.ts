@@ -6,37 +6,38 @@
  * round, medians over seeds.
  *
  *   node --import tsx research/activeLearning.ts SET [--seeds 1,2,3] [--rounds 3] [--batch 100] [--per-class 10]
- *        [--pool-limit N] [--strategies random,margin,product,badge] [--lambda L]
+ *        [--pool-limit N] [--strategies random,margin,badge] [--lambda L]
  *   SET: a folder of .bench/data (icons, letters, mnist, spam, debian-desc-small, manpages-small, …)
  *
  * Strategies:
  *   random   uniformly random unlabelled items (the seeds stay the per-class ones, unlike the bench's baseline (c),
  *            which also spends the seeds at random: printed as `random-all`)
- *   margin   the smallest top-2 margin
- *   product  the product's suggestForLabelling (k-center greedy among the most uncertain + a random share while
- *            labels are few), on the L2-normalised features
- *   badge    the product's badgePicks: BADGE (Ash et al. 2020), k-means++ seeding on the gradient embeddings
- *            (p − onehot(ŷ)) ⊗ [x, 1]
+ *   margin   the product's suggestForLabelling without embeddings: the smallest top-2 margin
+ *   badge    the product's suggestForLabelling with the L2-normalised features as embeddings: BADGE (Ash et al.
+ *            2020), k-means++ seeding on the gradient embeddings (p − onehot(ŷ)) ⊗ [x, 1]
+ * The `product` column of BENCHMARKS.md "Active learning, session 9" (session 8's suggestions: k-center greedy among
+ * the most uncertain + a random share while labels are few) came from this script calling suggestForLabelling as it
+ * was before commit 07f1a35, which replaced that rule by BADGE.
  */
 import * as path from 'node:path';
 import { scanWorkspace } from '../src/core/dataset';
 import type { Item } from '../src/core/types';
 import { imageFeatures, textFeatures, type BaselineInput, type Features } from '../src/bench/baselines';
 import { fitLogReg, predictLogReg, argmaxRows, type Rows } from '../src/bench/baselines/linear';
-import { badgePicks, suggestForLabelling } from '../src/core/proposals';
-import { Rng } from '../src/core/models/random';
+import { suggestForLabelling } from '../src/core/proposals';
 import { readTruth } from '../src/bench/truth';
 import { mulberry32, sample, shuffled } from '../src/bench/rng';
 import { median } from '../src/bench/metrics';
 import { opt } from './args';
+import { l2NormalizeInPlace } from '../src/core/util/math';
 
-type Strategy = 'random' | 'random-all' | 'margin' | 'product' | 'badge';
+type Strategy = 'random' | 'random-all' | 'margin' | 'badge';
 
 /** Dense, L2-normalised rows of the features (sparse TF-IDF through a seeded ±1 random projection to 256 dims). */
 function denseNormalised(rows: Rows, seed: number): { X: Float32Array; dim: number } {
   if (rows.kind === 'dense') {
     const X = Float32Array.from(rows.X);
-    normaliseRows(X, rows.n, rows.dim);
+    l2NormalizeInPlace(X, rows.n, rows.dim);
     return { X, dim: rows.dim };
   }
   const dim = 256;
@@ -56,17 +57,8 @@ function denseNormalised(rows: Rows, seed: number): { X: Float32Array; dim: numb
       for (let d = 0; d < dim; d++) X[i * dim + d] += val[q] * s[d];
     }
   }
-  normaliseRows(X, rows.n, dim);
+  l2NormalizeInPlace(X, rows.n, dim);
   return { X, dim };
-}
-
-function normaliseRows(X: Float32Array, n: number, dim: number): void {
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let d = 0; d < dim; d++) s += X[i * dim + d] ** 2;
-    const r = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let d = 0; d < dim; d++) X[i * dim + d] *= r;
-  }
 }
 
 async function main(): Promise<void> {
@@ -80,7 +72,7 @@ async function main(): Promise<void> {
   // The logistic regression's L2 weight: default 1/labels (scikit-learn's C = 1, the bench baselines'); on TF-IDF
   // that leans on the labels' class mix so much that 100 more random labels can cost 15 points (BENCHMARKS.md).
   const lambda = Number(opt('lambda', '0')) || undefined;
-  const strategies = opt('strategies', 'random-all,random,margin,product,badge').split(',') as Strategy[];
+  const strategies = opt('strategies', 'random-all,random,margin,badge').split(',') as Strategy[];
   const dir = path.join(__dirname, '..', '.bench', 'data', set);
   const truth = (await readTruth(path.join(dir, 'pool-truth.csv'))).labels;
   const testTruth = (await readTruth(path.join(dir, 'test-truth.csv'))).labels;
@@ -158,30 +150,18 @@ async function main(): Promise<void> {
             { lambda },
           );
           const P = predictLogReg(model, f.pool);
-          if (strategy === 'badge') picks = badgePicks(P, C, X, dim, cands, batch, new Rng(seed * 100 + round));
-          else if (strategy === 'margin') {
-            const margin = (i: number) => {
-              const p = Array.from(P.subarray(i * C, (i + 1) * C)).sort((a, b) => b - a);
-              return p[0] - (p[1] ?? 0);
-            };
-            picks = cands
-              .map((i) => [i, margin(i)] as const)
-              .sort((a, b) => a[1] - b[1] || a[0] - b[0])
-              .slice(0, batch)
-              .map((x) => x[0]);
-          } else {
-            picks = suggestForLabelling({
-              probs: Float32Array.from(P),
-              nClasses: C,
-              X,
-              n: f.pool.n,
-              dim,
-              candidates: Int32Array.from(cands),
-              k: batch,
-              seed: seed * 100 + round,
-              labelled: Int32Array.from(labelled),
-            }).map((s) => s.index);
-          }
+          // The product's suggestions: with the embeddings BADGE, without them the smallest top-2 margin.
+          picks = suggestForLabelling({
+            probs: Float32Array.from(P),
+            nClasses: C,
+            X: strategy === 'badge' ? X : new Float32Array(0),
+            n: f.pool.n,
+            dim: strategy === 'badge' ? dim : 0,
+            candidates: Int32Array.from(cands),
+            k: batch,
+            seed: seed * 100 + round,
+            labelled: Int32Array.from(labelled),
+          }).map((s) => s.index);
         }
         labelled.push(...picks);
         accs.push(accuracy(labelled));
