@@ -357,6 +357,7 @@ function resizeTo(img: DecodedImage, size: number, channels: 1 | 3): Float32Arra
   const long = Math.max(w, h);
   const tw = w === h ? size : Math.max(1, Math.round((w * size) / long));
   const th = w === h ? size : Math.max(1, Math.round((h * size) / long));
+  const letterboxed = tw !== size || th !== size;
   const ox = (size - tw) >> 1;
   const oy = (size - th) >> 1;
   const wx = axisWeights(w, tw);
@@ -378,14 +379,14 @@ function resizeTo(img: DecodedImage, size: number, channels: 1 | 3): Float32Arra
   }
   // Vertical pass, into the centre of the padded square.
   const out = new Float32Array(size * size * c);
-  if (tw !== size || th !== size) {
+  if (letterboxed) {
     const pad = padColour(img, src, c);
     for (let p = 0; p < size * size; p++) for (let ch = 0; ch < c; ch++) out[p * c + ch] = pad[ch];
   }
   const stride = tw * c;
   for (let y = 0; y < th; y++) {
     const o = ((oy + y) * size + ox) * c;
-    if (tw !== size || th !== size) out.fill(0, o, o + stride);
+    if (letterboxed) out.fill(0, o, o + stride);
     for (let t = 0; t < wy.k; t++) {
       const wt = wy.w[y * wy.k + t];
       if (wt === 0) continue;

@@ -14,6 +14,9 @@ import { inputGeometry, type ImageGeometry } from './geometry';
 
 const TASKS = ['simclr', 'rotation'] as const;
 
+/** How the cached pixel rows were fitted into the square (./decode.ts); rows written any other way are decoded again. */
+const PIXEL_FIT = 'letterbox';
+
 /** Side and channels of the model's input: from the settings, or from the pool and a time budget (./geometry.ts). */
 export function imageGeometry(ctx: Pick<ModalityContext, 'config' | 'pool'>): ImageGeometry {
   return inputGeometry(ctx.pool, ctx.config.imageSize, ctx.config.channels);
@@ -40,7 +43,7 @@ async function loadPixels(
     const cached = await readArrayFile<{ hashes: string[]; per: number; fit?: string }>(base);
     const rowOf = new Map<string, number>();
     // Rows written before the letterbox (stretched non-square images) are decoded again.
-    if (cached && cached.meta.per === per && cached.meta.fit === 'letterbox') cached.meta.hashes.forEach((h, i) => rowOf.set(h, i));
+    if (cached && cached.meta.per === per && cached.meta.fit === PIXEL_FIT) cached.meta.hashes.forEach((h, i) => rowOf.set(h, i));
     // This runs on the extension host's thread: copy in slices and let other events in between.
     for (let i = 0; i < n; i++) {
       if (i % 5000 === 4999) await new Promise<void>((r) => setImmediate(r));
@@ -71,7 +74,7 @@ async function loadPixels(
         per,
         size,
         channels,
-        fit: 'letterbox',
+        fit: PIXEL_FIT,
       });
     }
   }
