@@ -14,7 +14,7 @@
 //   audio-words-noreview / audio-speakers-noreview: the espeak-ng sets of scripts/prepare-audio-data.mjs (made when
 //   missing, in .bench/data or $SELFLABEL_AUDIO_DATA), 10 labels per class, no review, MFCC and supervised baselines
 //   noise-mnist, noise-spam: src/bench/noise.ts — 10% and 20% of 400 human labels flipped on a 2,000-item sample,
-//   recall and precision of `disagreements` (confident learning), medians of seeds 1–3
+//   recall and precision of `disagreements` (confident learning), medians of seeds 1–9
 //   speed: scripts/bench-speed.ts — training and embedding against a PyTorch peer on the same models (BENCHMARKS.md)
 //   scale: src/bench/scale.ts — first scan of 100,000 files and status on a 1,000,000-event journal, as ratios to
 //   find -exec cat and to JSON.parse of the journal's lines in the same run

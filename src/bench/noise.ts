@@ -8,7 +8,7 @@
  * serves them all.
  *
  * Usage: node --import tsx src/bench/noise.ts --dataset mnist|spam [--pool 2000] [--labels 400] [--noise 0.1,0.2]
- *        [--epochs E] [--seeds 1,2,3] [--classifier auto|spread|linear] [--variants cj,pbnr,…] [--quick]
+ *        [--epochs E] [--seeds 1,…,9] [--classifier auto|spread|linear] [--variants cj,pbnr,…] [--quick]
  *        [--json FILE] [--dump-oof DIR]
  *        or: --from-oof DIR [--variants …] (scores the one-pass variants on the files --dump-oof wrote; no training)
  * Run by `node scripts/bench.mjs --only noise-mnist,noise-spam`. Not part of `npm test`.
@@ -25,12 +25,18 @@ import { buildWorkspace } from './workspace';
 import { mulberry32 } from './rng';
 
 const TARGET = { recall: 0.8, precision: 0.8 };
+/**
+ * Seeds of a full run: 9. The median of 3 is too noisy to judge a 0.8 target by (session 10, the same filter: spam at
+ * 10%, median recall 0.78 on seeds 1–3 and 0.93 on seeds 7–9); a seed costs ~2 min (MNIST) on 2 idle cores.
+ */
+const DEFAULT_SEEDS = '1,2,3,4,5,6,7,8,9';
 
 /**
  * The label-error variants scored on each train (LabelErrorOptions, src/core/project/review.ts), by name:
  * cj = confident joint, pbnr = prune by noise rate, both = both filters, lsc / lnm = low self-confidence / low
  * normalized margin (as many per class as pbnr, ranked in their class); rod / rcal = ranked off-diagonal / calibrated
- * (as many as the confident joint's off-diagonal / as pbnr in all, the lowest p(given) over all classes); 2 = a second pass (iterative pruning);
+ * (as many as the confident joint's off-diagonal / as pbnr in all, the lowest p(given) over all classes); rmid = ranked
+ * midpoint (as many as the mean of those two counts); 2 = a second pass (iterative pruning);
  * +knn = the head averaged with a leave-one-out kNN vote on the embeddings (embedding heads only); @scratch, @best,
  * @mean = whose out-of-fold probabilities (OofSource: the scratch ensemble's folds, the better of head and scratch,
  * their mean; without the suffix the head's). The @ variants are scored only where the model has a scratch ensemble.
@@ -49,11 +55,12 @@ const BASE: Record<string, LabelErrorOptions> = {
   lnm: { filter: 'low-normalized-margin', passes: 1, knn: false },
   rod: { filter: 'ranked-off-diagonal', passes: 1, knn: false },
   rcal: { filter: 'ranked-calibrated', passes: 1, knn: false },
+  rmid: { filter: 'ranked-midpoint', passes: 1, knn: false },
 };
 const SOURCES: OofSource[] = ['scratch', 'best', 'mean'];
 export const VARIANTS: Record<string, Required<LabelErrorOptions>> = Object.fromEntries([
   ...Object.entries(BASE).map(([k, v]) => [k, { ...v, source: 'head' } as Required<LabelErrorOptions>]),
-  ...['cj', 'pbnr', 'both', 'lsc', 'lnm', 'rod', 'rcal', 'cj+knn', 'pbnr+knn'].flatMap((k) =>
+  ...['cj', 'pbnr', 'both', 'lsc', 'lnm', 'rod', 'rcal', 'rmid', 'cj+knn', 'pbnr+knn'].flatMap((k) =>
     SOURCES.map((src) => {
       const v = BASE[k] ?? { filter: 'prune-by-noise-rate', passes: 1, knn: true };
       return [`${k}@${src}`, { ...v, source: src } as Required<LabelErrorOptions>];
@@ -340,7 +347,7 @@ async function main(argv: string[]): Promise<number> {
   const labels = Number(flag(argv, 'labels') ?? (quick ? 200 : 400));
   const noise = (flag(argv, 'noise') ?? '0.1,0.2').split(',').map(Number);
   const epochs = Number(flag(argv, 'epochs') ?? (quick ? 2 : 8));
-  const seeds = (flag(argv, 'seeds') ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
+  const seeds = (flag(argv, 'seeds') ?? (quick ? '1' : DEFAULT_SEEDS)).split(',').map(Number);
   const json = flag(argv, 'json');
   const variants = (flag(argv, 'variants') ?? Object.keys(VARIANTS).join(',')).split(',').filter(Boolean);
   const unknown = variants.filter((v) => !(v in VARIANTS));

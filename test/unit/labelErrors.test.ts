@@ -5,7 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { averageProbs, classThresholds, findLabelIssues, knnProbs, labelIssues } from '../../src/core/train/confidentLearning';
+import {
+  averageProbs,
+  classThresholds,
+  findLabelIssues,
+  knnProbs,
+  labelIssues,
+  type IssueFilter,
+} from '../../src/core/train/confidentLearning';
 import { defaultVariant, plantNoise, scoreFound, VARIANTS } from '../../src/bench/noise';
 import { oofBySource, scratchOof } from '../../src/core/project/review';
 import { mulberry32 } from '../../src/core/models/random';
@@ -162,13 +169,14 @@ test('ranked filters: as many rows as the joint estimates (off-diagonal / calibr
     given.push(y);
   }
   const m = given.length;
-  const pick = (filter: 'confident-joint' | 'prune-by-noise-rate' | 'ranked-off-diagonal' | 'ranked-calibrated') =>
-    findLabelIssues({ probs, given, m, nClasses: C, filter });
+  const pick = (filter: IssueFilter) => findLabelIssues({ probs, given, m, nClasses: C, filter });
   const cj = pick('confident-joint');
   const rod = pick('ranked-off-diagonal');
   const rcal = pick('ranked-calibrated');
+  const rmid = pick('ranked-midpoint');
   assert.equal(rod.length, cj.length, 'as many as the off-diagonal');
   assert.equal(rcal.length, pick('prune-by-noise-rate').length, 'as many as prune by noise rate');
+  assert.equal(rmid.length, Math.round((rod.length + rcal.length) / 2), 'the midpoint of the two counts');
   assert.deepEqual(
     rod.map((x) => x.index).sort((a, b) => a - b),
     [...flipped].sort((a, b) => a - b),
@@ -176,13 +184,48 @@ test('ranked filters: as many rows as the joint estimates (off-diagonal / calibr
   );
   for (const x of rod) assert.equal(x.predicted, (x.index % C) as number, 'predicted: the true class');
   const low = [...Array(m).keys()].sort((a, b) => probs[a * C + given[a]] - probs[b * C + given[b]] || a - b);
-  for (const f of [rod, rcal])
+  for (const f of [rod, rcal, rmid])
     assert.deepEqual(
       f.map((x) => x.index).sort((a, b) => a - b),
       low.slice(0, f.length).sort((a, b) => a - b),
       'the lowest self-confidence over all classes',
     );
   for (let k = 1; k < rcal.length; k++) assert.ok(rcal[k - 1].score >= rcal[k].score, 'most likely wrong first');
+});
+
+test('ranked midpoint: between the off-diagonal and the calibrated counts when many rows are unsure', () => {
+  // 2 classes, 60 rows each: 30 sure and right, 6 flips the model is sure of (counted off the diagonal), 24 unsure
+  // rows (p(given) 0.45–0.55: no class reaches its threshold, so the joint does not count them). The calibrated count
+  // scales the 6 flips of each class up to all 60 rows (≈ 10), the off-diagonal count keeps 6, the midpoint 8.
+  const C = 2;
+  const probs: number[] = [];
+  const given: number[] = [];
+  const rand = mulberry32(9);
+  for (let y = 0; y < C; y++)
+    for (let k = 0; k < 60; k++) {
+      const p = k < 30 ? 0.9 + 0.05 * rand() : k < 36 ? 0.05 : 0.45 + 0.1 * rand();
+      probs.push(...(y === 0 ? [p, 1 - p] : [1 - p, p]));
+      given.push(y);
+    }
+  const m = given.length;
+  const count = (filter: IssueFilter) => findLabelIssues({ probs, given, m, nClasses: C, filter }).length;
+  const rod = count('ranked-off-diagonal');
+  const rcal = count('ranked-calibrated');
+  const rmid = count('ranked-midpoint');
+  assert.equal(rod, 12, 'the off-diagonal: the 12 sure flips');
+  assert.ok(rcal > rod + 4, `the calibrated count extrapolates to the unsure rows (${rcal})`);
+  assert.equal(rmid, Math.round((rod + rcal) / 2));
+  assert.ok(rod < rmid && rmid < rcal);
+  // Its rows: the flips first, then the least sure of the rest.
+  const rows = findLabelIssues({ probs, given, m, nClasses: C, filter: 'ranked-midpoint' }).map((x) => x.index % 60);
+  assert.deepEqual(
+    rows.slice(0, 12).sort((a, b) => a - b),
+    [30, 30, 31, 31, 32, 32, 33, 33, 34, 34, 35, 35],
+  );
+  assert.ok(
+    rows.slice(12).every((k) => k >= 36),
+    'then unsure rows, never a sure one',
+  );
 });
 
 test('prune by noise rate keeps at least one row of a class', () => {

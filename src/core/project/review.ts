@@ -150,9 +150,9 @@ export interface LabelErrorOptions {
   source?: OofSource;
 }
 
-/** What `disagreements` does by default (BENCHMARKS.md "Session 9 — label errors"). */
+/** What `disagreements` does by default (BENCHMARKS.md "Session 10 — label errors"). */
 export const LABEL_ERROR_DEFAULTS: Readonly<Required<LabelErrorOptions>> = {
-  filter: 'ranked-calibrated',
+  filter: 'ranked-midpoint',
   passes: 1,
   knn: false,
   source: 'best',
