@@ -14,6 +14,10 @@ import { workerRunner } from '../../src/worker/runner';
 import { ENSEMBLE_FOLDS } from '../../src/core/train/select';
 import { fullNetworkName, recordFolders } from '../../src/core/modalities/image/finetune';
 import { scratchOof } from '../../src/core/project/review';
+import { MIXED_CANDIDATE } from '../../src/core/project/training';
+import { isMix } from '../../src/core/train/mix';
+import { decodeImage, toUint8 } from '../../src/core/dataset';
+import { fitPixelCandidate, type PixelState } from '../../src/core/modalities/image/pixels';
 
 let tmp: string;
 before(() => {
@@ -22,6 +26,25 @@ before(() => {
 after(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+/** A pixel classifier fitted on 3 labelled images per class of `ws` (28 × 28 gray, as the model sees MNIST). */
+async function pixelStateOf(ws: string, truth: Map<string, string>, classes: string[]): Promise<PixelState> {
+  const ids = [...truth.keys()];
+  const per = 28 * 28;
+  const pixels = new SharedArrayBuffer(ids.length * per);
+  const u = new Uint8Array(pixels);
+  ids.forEach((id, i) => u.set(toUint8(decodeImage(fs.readFileSync(path.join(ws, id)), id), 28, 1), i * per));
+  const index: number[] = [];
+  const y: number[] = [];
+  classes.forEach((c, k) => {
+    for (const i of ids.flatMap((id, i) => (truth.get(id) === c ? [i] : [])).slice(0, 3)) {
+      index.push(i);
+      y.push(k);
+    }
+  });
+  const train = { index: Int32Array.from(index), y: Int32Array.from(y), weight: new Float32Array(index.length).fill(1) };
+  return (await fitPixelCandidate({ kind: 'image', pixels, n: ids.length, size: 28, channels: 1 }, train, classes.length, 1)).state;
+}
 
 test('train with finetune: networks on disk, calibrated predictions, used for other folders, removed when off', async () => {
   const script = path.join(__dirname, '../../scripts/prepare-data.mjs');
@@ -62,7 +85,7 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     assert.equal(ch.heldOut, 3 * per.size, 'every human label is scored out of fold');
     assert.deepEqual(
       ch.candidates.map((c) => c.name),
-      ['scratch', tr.head, 'finetuned', 'pixels'],
+      [MIXED_CANDIDATE, 'scratch', tr.head, 'finetuned', 'pixels'],
     );
     for (const c of ch.candidates) assert.ok(c.accuracy !== null && c.accuracy >= 0 && c.accuracy <= 1, `${c.name} scored`);
     const best = Math.max(...ch.candidates.map((c) => c.accuracy ?? 0));
@@ -75,6 +98,11 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     const models = path.join(ws, '.selflabel', 'models');
     const cf = JSON.parse(fs.readFileSync(path.join(models, 'classifier.json'), 'utf8'));
     const f = tr.finetuned;
+    if (ch.name === MIXED_CANDIDATE) {
+      // The scratch networks and the pixel candidate predict together: both are saved for other folders.
+      assert.ok(f && isMix(f.mixPixels), 'the mixture is recorded with the networks');
+      assert.equal(cf.state.kind, 'pixels', "the pixel candidate's state is saved beside them");
+    } else assert.equal(f?.mixPixels, undefined, 'no mixture unless it was chosen');
     if (ch.name === tr.head) assert.equal(f, undefined, 'the head predicts alone');
     else if (ch.name === 'pixels') {
       assert.equal(f, undefined, 'the pixel candidate predicts alone');
@@ -131,6 +159,31 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     const out = await p.predictFolder(other);
     assert.equal(out.length, 30);
     assert.ok(out.every((o) => classes.includes(o.label) && o.confidence > 0 && o.confidence <= 1));
+
+    // The mixture's path for other folders, whichever candidate won above: the scratch networks and a pixel classifier
+    // saved side by side; weight 1 predicts as the networks alone, weight 0 as the pixel classifier alone, 0.5 as neither.
+    const rec = cf.finetuned?.kind === 'scratch' ? cf.finetuned : cf.state.keptCandidate;
+    assert.ok(rec, 'the scratch record is kept, chosen or not');
+    const pxState = await pixelStateOf(ws, truth, classes);
+    const cfPath = path.join(models, 'classifier.json');
+    const saved = fs.readFileSync(cfPath, 'utf8');
+    const predictWith = async (finetuned: unknown) => {
+      fs.writeFileSync(cfPath, JSON.stringify({ ...cf, finetuned, state: pxState }));
+      return (await p.predictFolder(other)).map((o) => [o.label, o.confidence] as const);
+    };
+    try {
+      const nets = await predictWith({ ...rec, mixPixels: undefined });
+      const pixels = await predictWith(undefined);
+      const close = (a: (readonly [string, number])[], b: (readonly [string, number])[]) =>
+        a.every(([l, c], i) => l === b[i][0] && Math.abs(c - b[i][1]) < 1e-5);
+      assert.ok(close(await predictWith({ ...rec, mixPixels: { weight: 1, temperature: 1 } }), nets), 'weight 1: the networks');
+      assert.ok(close(await predictWith({ ...rec, mixPixels: { weight: 0, temperature: 1 } }), pixels), 'weight 0: the pixels');
+      const half = await predictWith({ ...rec, mixPixels: { weight: 0.5, temperature: 1 } });
+      assert.ok(!close(half, nets) && !close(half, pixels), 'the mean is neither part');
+      await assert.rejects(predictWith({ ...rec, mixPixels: { weight: 3 } }), /mixture .* damaged/);
+    } finally {
+      fs.writeFileSync(cfPath, saved);
+    }
 
     // Training without fine-tuning: the fine-tuned encoder is no candidate any more.
     const plain = await p.train({ finetune: false });

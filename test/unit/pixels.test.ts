@@ -160,7 +160,14 @@ test('pixel candidate: bad input is refused with a reason', async () => {
   assert.throws(() => pixelProbs(hog, grey), /train again/);
   assert.throws(() => pixelProbs({ ...hog, hog: { ...hog.hog!, sd: hog.hog!.sd.slice(8) } }, data), /train again/);
   assert.equal(isPixelState({ ...hog, hog: undefined }), false);
-  assert.equal(PIXEL_FEATURES, 'pca', 'the product keeps the PCA (HOG lost the selection on MNIST-2k, session 9)');
+  // Without a `features` argument the product's default is fitted (HOG since session 10).
+  const plain = await fitPixelCandidate(
+    data,
+    { index, y: Int32Array.from(index, (i) => y[i]), weight: new Float32Array(12).fill(1) },
+    3,
+    1,
+  );
+  assert.equal(plain.state.features, PIXEL_FEATURES);
 });
 
 test('pixel candidate: a weak model whose held-out labels never reached the threshold claims no more than they did', async () => {

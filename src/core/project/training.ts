@@ -45,6 +45,10 @@ import {
   type Candidate,
 } from '../train/select';
 import { applyPriorWeights, estimatePoolPriors, trainingPriors } from '../train/priors';
+import { isMix, mixOof, mixProbs } from '../train/mix';
+
+/** The name of the candidate that mixes the scratch network and the pixel candidate (TrainSummary.chosen). */
+export const MIXED_CANDIDATE = 'scratch+pixels';
 
 /** Held-out accuracy of the chosen model from which the pool's EM class priors re-weight its probabilities. */
 export const PRIOR_MIN_ACCURACY = 0.85;
@@ -404,6 +408,20 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
           ? pxOof && accuracyOnRows(pxOof, Int32Array.from(folds.rows.keys()), folds.y, C)
           : oofAccuracyOn(px.state.oof, split.rows, split.y, C);
         cands.push({ name: 'pixels', accuracy, value: { probs: px.probs, state: px.state } });
+        // The mean of the scratch network and the pixel candidate: a CNN and a linear model on the pixels' features
+        // err on different items. Listed first, so that ties go to it: on the unlabelled pool it was right more often
+        // than both its parts in all 9 dev runs (BENCHMARKS.md "Session 10 — images").
+        const scratchCand = cands.find((c) => c.name === 'scratch');
+        const sc = scratchCand?.value?.record;
+        const scOof = sc?.oofProbs;
+        if (folds && scratchCand && sc && scOof && pxOof && scOof.length === pxOof.length) {
+          const { oof, mix } = mixOof(scOof, pxOof, folds.y, C);
+          cands.unshift({
+            name: MIXED_CANDIDATE,
+            accuracy: accuracyOnRows(oof, Int32Array.from(folds.rows.keys()), folds.y, C),
+            value: { probs: mixProbs(scratchCand.value!.probs, px.probs, n, C, mix), record: { ...sc, mixPixels: mix }, state: px.state },
+          });
+        }
       }
     }
     const heldOut = folds && scratch ? folds.rows.length : split.rows.length;
@@ -491,13 +509,22 @@ export async function predictFolder(p: ProjectContext, dir: string, opts: StageO
       return (await p.workers.run('predict', { state: cf.state as ClassifierState, X, n: items.length, dim }, { signal: opts.signal }))
         .probs;
     };
+    const pixelProbs = async () => {
+      if (data.kind !== 'image' || !isPixelState(cf.state))
+        throw new ProjectError('model-stale', 'the saved pixel classifier is damaged or not for these items: run train again');
+      return (await p.workers.run('predictPixels', { state: cf.state, data }, { signal: opts.signal })).probs;
+    };
     if (cf.finetuned && plugin.refinement) {
       probs = await plugin.refinement.predict(ctx, cf.finetuned, data, C, opts);
       if (cf.finetuned.mixHead) probs = meanProbs(await headProbs(), probs, cf.finetuned.mixHead);
+      const mix = cf.finetuned.mixPixels;
+      if (mix !== undefined) {
+        if (!isMix(mix))
+          throw new ProjectError('model-stale', 'the saved mixture of the network and the pixel classifier is damaged: run train again');
+        probs = mixProbs(probs, await pixelProbs(), items.length, C, mix);
+      }
     } else if ((cf.state as { kind?: string }).kind === 'pixels') {
-      if (data.kind !== 'image' || !isPixelState(cf.state))
-        throw new ProjectError('model-stale', 'the saved pixel classifier is damaged or not for these items: run train again');
-      probs = (await p.workers.run('predictPixels', { state: cf.state, data }, { signal: opts.signal })).probs;
+      probs = await pixelProbs();
     } else {
       probs = await headProbs();
     }

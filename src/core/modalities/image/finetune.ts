@@ -13,6 +13,7 @@ import { readJson } from '../../util/files';
 import * as path from 'node:path';
 import { outOfFoldRows } from '../../train/select';
 import { agreementAccuracy, foldAgreement } from '../../train/calibration';
+import type { Mix } from '../../train/mix';
 
 /**
  * Labelled images a network trained from scratch sees, summed over epochs (at least 10 epochs of a large train set;
@@ -47,6 +48,11 @@ export interface FinetuneRecord {
   oofProbs?: number[];
   /** Set when the predictions are this share of the embedding head's probabilities plus the rest of the networks'. */
   mixHead?: number;
+  /**
+   * Set when the predictions mix the networks' probabilities with the pixel candidate's (the classifier state is
+   * then the pixel candidate's): src/core/train/mix.ts, candidate 'scratch+pixels' (src/core/project/training.ts).
+   */
+  mixPixels?: Mix;
   /**
    * The scratch candidate's network trained on every human label (with the pool's consistency, FIXMATCH): it
    * predicts, while `networks` (the folds) score and calibrate. Absent in records of older trains (the folds' mean

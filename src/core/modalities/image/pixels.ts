@@ -1,7 +1,7 @@
 /**
  * The pixel candidate: a calibrated linear classifier on features of the raw pixels (the images at the model's input
- * size and channels) — the PCA of the pixels scaled to [0, 1] (the plain "PCA + logistic regression" baseline's
- * recipe; `features: 'hog'` gives HOG of ./features.ts instead, research only) — scored on the same held-out human
+ * size and channels) — HOG of ./features.ts by default (PIXEL_FEATURES), or the PCA of the pixels scaled to [0, 1]
+ * (`features: 'pca'`, the plain "PCA + logistic regression" baseline's recipe) — scored on the same held-out human
  * labels as the learned candidates (src/core/project/training.ts), so that where the learned features lose to raw
  * pixels (colour icons: session 7, seeds 1–2, 4.5–5 points below the PCA + LR baseline) the product does not.
  *
@@ -10,9 +10,10 @@
  *   fitPixelCandidate(data, train, C, seed) → {state, probs}   pixelProbs(state, data) → n × C
  *   (probabilities capped at the largest out-of-fold confidence when that stayed below the proposals' threshold)
  *
- * Plain JS (no tfjs), run in a worker (jobs `fitPixels`, `predictPixels`): PCA-50 on at most PIXEL_PCA_FIT_LIMIT images (a seeded subset), a
- * chunked projection, then the bench baseline's logistic regression (./linear.ts, scikit-learn's C = 1) on the human
- * labels, cross-validated (src/core/train/crossval.ts) for its out-of-fold score and temperature.
+ * Plain JS (no tfjs), run in a worker (jobs `fitPixels`, `predictPixels`): HOG standardised by the pool's statistics
+ * (or PCA-50 on at most PIXEL_PCA_FIT_LIMIT images, a seeded subset, and a chunked projection), then the bench
+ * baseline's logistic regression (./linear.ts, scikit-learn's C = 1) on the human labels, cross-validated
+ * (src/core/train/crossval.ts) for its out-of-fold score and temperature.
  */
 import type { ImageData } from './data';
 import { Rng, permutation } from '../../models/random';
@@ -30,11 +31,12 @@ export const PIXEL_PCA_FIT_LIMIT = 5000;
 /** Features of the pixel candidate: HOG, or the PCA of the pixels (the pca-logreg baseline's). */
 export type PixelFeatureKind = 'hog' | 'pca';
 /**
- * The product's: PCA. Session 9: HOG + LR beat PCA + LR on the test split of every image dev set (seeds 1–3), but as
- * a candidate it won the held-out selection over the from-scratch network on MNIST-2k and letters seed 1, where it is
- * 0.4–2.2 test points worse: not adopted (BENCHMARKS.md, "Session 9 — images").
+ * The product's: HOG. Session 9: HOG + LR beat PCA + LR on the test split of every image dev set (seeds 1–3), but
+ * alone it won the held-out selection over the from-scratch network where it was 0.4–2.2 points worse. Session 10:
+ * the mean of the two (src/core/train/mix.ts, candidate 'scratch+pixels') beat both its parts on the unlabelled pool
+ * of every image dev run, and is what the selection takes in most of them (BENCHMARKS.md, "Session 10 — images").
  */
-export const PIXEL_FEATURES: PixelFeatureKind = 'pca';
+export const PIXEL_FEATURES: PixelFeatureKind = 'hog';
 /** HOG grid (cells per side) and orientation bins; the grid is at most the image side. */
 export const HOG_CELLS = 6;
 export const HOG_BINS = 9;
