@@ -1,7 +1,8 @@
-// Table of a session's image runs (`.bench/runs/<set>-noreview-e4-s<seed>-<TAG>.json`, research/s7-runs.sh or
-// s8-runs.sh; TAG s7, s8, …, compared with the session before's finals): per run
-// the final and per-round test accuracy, the baselines of the session-5 runs on the same seed labels (BENCHMARKS.md
-// "Image learning: the model chosen by held-out labels": these runs skip the baselines), the margin over the best,
+// Table of a session's image runs (`.bench/runs/<set>-noreview-e4-s<seed>-<TAG>.json`, research/s7-runs.sh,
+// s8-runs.sh or s9-runs.sh; TAG s7, s8, …, compared with the session before's finals): per run
+// the final and per-round test accuracy, the run's own baselines when it has them (s9-runs.sh), else those of the
+// session-5 runs on the same seed labels (BENCHMARKS.md "Image learning: the model chosen by held-out labels": s7-
+// and s8-runs.sh skip the baselines), the margin over the best,
 // the model chosen with each candidate's held-out accuracy, expected →
 // measured proposal precision per round, train seconds as ratios to round 1's; then medians.
 //   node research/image-table.mjs TAG [.bench/runs]
@@ -19,6 +20,8 @@ const BASELINES = {
 const PREVIOUS = {
   s7: { icons: [31.2, 29.9, null], letters: [84.1, 90.0, 92.0], mnist2k: [79.2, 86.1, 84.3] },
   s8: { icons: [31.2, 28.5, 29.9], letters: [94.3, 95.7, 96.1], mnist2k: [89.4, 90.6, 89.9] },
+  // Session 9 ran icons seed 1 only (48 px); letters and MNIST-2k keep session 8's (28 px either way).
+  s10: { icons: [35.3, null, null], letters: [96.1, 95.4, 95.9], mnist2k: [88.7, 89.9, 91.1] },
 };
 const session = Number(tag.replace(/\D/g, '')) || 7;
 const prev = PREVIOUS[`s${session}`] ?? PREVIOUS.s7;
@@ -44,7 +47,10 @@ for (const set of ['icons', 'letters', 'mnist2k']) {
     const f = path.join(dir, `${set}-noreview-e4-s${seed}-${tag}.json`);
     if (!fs.existsSync(f)) continue;
     const r = JSON.parse(fs.readFileSync(f, 'utf8'));
-    const [pca, sup, s6] = BASE[set][seed];
+    const own = (name) => r.baselines?.find((b) => b.name === name)?.testAccuracy;
+    const [pca0, sup0, s6] = BASE[set][seed];
+    const pca = own('pca-logreg') !== undefined ? +(100 * own('pca-logreg')).toFixed(1) : pca0;
+    const sup = own('supervised-encoder') !== undefined ? +(100 * own('supervised-encoder')).toFixed(1) : sup0;
     const best = Math.max(pca, sup);
     const t = 100 * r.final.testAccuracy;
     const ch = r.final.chosen;
