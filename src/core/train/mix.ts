@@ -5,8 +5,9 @@
  * the same held-out human labels as its parts (the mean of their out-of-fold probabilities, each row out of fold for
  * both), and chosen only when it scores best there (src/core/project/training.ts).
  *
- *   mixOof(a, b, y, C) → {oof, temperature, maxConfidence}   the out-of-fold mean, its temperature, its top confidence
- *   mixProbs(a, b, n, C, mix) → n × C                          the same mixture for any rows (the pool, another folder)
+ *   mixOof(a, b, y, C) → {oof, mix}      the out-of-fold mixture, and how it was made (Mix: weight, temperature, cap)
+ *   mixProbs(a, b, n, C, mix) → n × C    the same mixture for any rows (the pool, another folder)
+ *   isMix(v)                              a saved Mix's shape (classifier.json)
  *
  * The mean of two calibrated models is less sure than either (it spreads where they disagree), so it gets its own
  * temperature, fitted on the out-of-fold mean with Laplace smoothing ε = 1/(n + 2) (calibration.ts nllAt), so that
