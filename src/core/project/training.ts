@@ -45,20 +45,13 @@ import {
   type Candidate,
 } from '../train/select';
 import { applyPriorWeights, estimatePoolPriors, trainingPriors } from '../train/priors';
-import { isMix, mixOof, mixProbs } from '../train/mix';
+import { averageProbs, isMix, mixOof, mixProbs } from '../train/mix';
 
 /** The name of the candidate that mixes the scratch network and the pixel candidate (TrainSummary.chosen). */
 export const MIXED_CANDIDATE = 'scratch+pixels';
 
 /** Held-out accuracy of the chosen model from which the pool's EM class priors re-weight its probabilities. */
 export const PRIOR_MIN_ACCURACY = 0.85;
-
-/** w · a + (1 − w) · b, elementwise (probabilities of two models for the same rows). */
-function meanProbs(a: Float32Array, b: Float32Array, w = 0.5): Float32Array {
-  const out = new Float32Array(a.length);
-  for (let q = 0; q < a.length; q++) out[q] = w * a[q] + (1 - w) * b[q];
-  return out;
-}
 
 /** Whether every folder holds a saved network (weights.bin). */
 async function allExist(dirs: string[]): Promise<boolean> {
@@ -516,7 +509,7 @@ export async function predictFolder(p: ProjectContext, dir: string, opts: StageO
     };
     if (cf.finetuned && plugin.refinement) {
       probs = await plugin.refinement.predict(ctx, cf.finetuned, data, C, opts);
-      if (cf.finetuned.mixHead) probs = meanProbs(await headProbs(), probs, cf.finetuned.mixHead);
+      if (cf.finetuned.mixHead) probs = averageProbs(await headProbs(), probs, cf.finetuned.mixHead);
       const mix = cf.finetuned.mixPixels;
       if (mix !== undefined) {
         if (!isMix(mix))

@@ -19,7 +19,7 @@
  *       'ranked-midpoint' (the same ranking; as many rows as the mean of those two counts).
  *   knnProbs(X, dim, rows, given, C, k) → m × C leave-one-out probabilities of a k-nearest-neighbour vote (cosine)
  *       among the labelled rows themselves: each row is judged by its neighbours' labels, never its own.
- *   averageProbs(a, b) → the row-wise mean of two m × C probability matrices (an ensemble of two heads).
+ *   averageProbs(a, b) → the row-wise mean of two m × C probability matrices (an ensemble of two heads; ./mix.ts).
  *
  * Pure functions over typed arrays: no tensors, no files. The out-of-fold probabilities are made by the worker job
  * that fits the current head (see src/core/project/review.ts); this file only judges them.
@@ -316,13 +316,7 @@ export function knnProbs(
   return out;
 }
 
-/** The row-wise mean of two probability matrices of the same shape (w: the weight of `a`). */
-export function averageProbs(a: ArrayLike<number>, b: ArrayLike<number>, w = 0.5): Float32Array {
-  if (a.length !== b.length) throw new Error(`probability matrices differ in size (${a.length} vs ${b.length})`);
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = w * a[i] + (1 - w) * b[i];
-  return out;
-}
+export { averageProbs } from './mix';
 
 /**
  * The label issues of named rows: `rows[k].at` is the row of `probs` (m' × C, e.g. a head's kept `oof.probs`) holding

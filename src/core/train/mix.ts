@@ -8,6 +8,8 @@
  *   mixOof(a, b, y, C) → {oof, mix}      the out-of-fold mixture, and how it was made (Mix: weight, temperature, cap)
  *   mixProbs(a, b, n, C, mix) → n × C    the same mixture for any rows (the pool, another folder)
  *   isMix(v)                              a saved Mix's shape (classifier.json)
+ *   averageProbs(a, b, w)                 the row-wise weighted mean of two probability matrices (also used by
+ *                                         confident learning's ensembles and the legacy head + networks mixture)
  *
  * The mean of two calibrated models is less sure than either (it spreads where they disagree), so it gets its own
  * temperature, fitted on the out-of-fold mean with Laplace smoothing ε = 1/(n + 2) (calibration.ts nllAt), so that
@@ -15,6 +17,7 @@
  * confidence beyond the largest a held-out label reached when that stayed below the proposals' threshold.
  */
 import { capConfidence, fitTemperature } from './calibration';
+import { softmaxRows } from '../util/math';
 
 /** How two candidates' probabilities are mixed: a · weight + b · (1 − weight), then softmax(log p / temperature). */
 export interface Mix {
@@ -27,28 +30,16 @@ export interface Mix {
 /** The proposals' default threshold: below it, the mixture's confidence is capped at what its held-out labels reached. */
 export const MIX_CAP_BELOW = 0.9;
 
-function mean(a: ArrayLike<number>, b: ArrayLike<number>, w: number): Float32Array {
-  if (a.length !== b.length) throw new Error(`the two candidates' probabilities differ in size (${a.length} vs ${b.length})`);
+/** The row-wise mean of two probability matrices of the same shape (w: the weight of `a`). */
+export function averageProbs(a: ArrayLike<number>, b: ArrayLike<number>, w = 0.5): Float32Array {
+  if (a.length !== b.length) throw new Error(`probability matrices differ in size (${a.length} vs ${b.length})`);
   const out = new Float32Array(a.length);
-  for (let q = 0; q < a.length; q++) out[q] = w * a[q] + (1 - w) * b[q];
+  for (let i = 0; i < a.length; i++) out[i] = w * a[i] + (1 - w) * b[i];
   return out;
 }
 
-/** softmax(log p / T) of each row, in place. */
-function sharpen(p: Float32Array, n: number, C: number, T: number): Float32Array {
-  for (let i = 0; i < n; i++) {
-    let max = -Infinity;
-    for (let c = 0; c < C; c++) max = Math.max(max, Math.log(Math.max(p[i * C + c], 1e-38)) / T);
-    let s = 0;
-    for (let c = 0; c < C; c++) {
-      const v = Math.exp(Math.log(Math.max(p[i * C + c], 1e-38)) / T - max);
-      p[i * C + c] = v;
-      s += v;
-    }
-    for (let c = 0; c < C; c++) p[i * C + c] /= s;
-  }
-  return p;
-}
+/** log p of every value (probabilities below 1e-38 count as 1e-38, float32's smallest normal). */
+const logOf = (p: Float32Array): Float32Array => Float32Array.from(p, (v) => Math.log(Math.max(v, 1e-38)));
 
 /**
  * The mixture of two candidates' out-of-fold probabilities of the same held-out rows (labels `y`), and how to mix
@@ -63,10 +54,9 @@ export function mixOof(
 ): { oof: Float32Array; mix: Mix } {
   const n = y.length;
   if (a.length !== n * C) throw new Error(`out-of-fold probabilities: need ${n} × ${C} values, got ${a.length}`);
-  const m = mean(a, b, weight);
-  const logp = Float32Array.from(m, (v) => Math.log(Math.max(v, 1e-38)));
+  const logp = logOf(averageProbs(a, b, weight));
   const temperature = n ? fitTemperature(logp, y, C, { smoothing: 1 / (n + 2) }) : 1;
-  const oof = sharpen(m, n, C, temperature);
+  const oof = softmaxRows(logp, n, C, temperature);
   let top = 0;
   for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) top = Math.max(top, oof[i * C + c]);
   const mix: Mix = { weight, temperature, ...(n && top < MIX_CAP_BELOW ? { cap: top } : {}) };
@@ -76,7 +66,7 @@ export function mixOof(
 /** Rows of two candidates' probabilities (n × C each) mixed as `mix` says. */
 export function mixProbs(a: ArrayLike<number>, b: ArrayLike<number>, n: number, C: number, mix: Mix): Float32Array {
   if (a.length !== n * C) throw new Error(`probabilities: need ${n} × ${C} values, got ${a.length}`);
-  return capConfidence(sharpen(mean(a, b, mix.weight), n, C, mix.temperature), n, C, mix.cap);
+  return capConfidence(softmaxRows(logOf(averageProbs(a, b, mix.weight)), n, C, mix.temperature), n, C, mix.cap);
 }
 
 /** Whether a value is a Mix (shape only; from classifier.json). */
