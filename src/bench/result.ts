@@ -41,6 +41,8 @@ export interface RoundResult {
   pseudoLabelled: number;
   /** The classifier head the engine used ('spread' or 'linear'). */
   head: string;
+  /** True when the train kept the last model: nothing it learns from had changed (TrainSummary.reused). */
+  modelReused?: boolean;
   /** The model chosen by held-out human labels and every candidate's accuracy on them (Project.train's `chosen`). */
   chosen?: import('../core/project/types').TrainSummary['chosen'] | null;
   /** The engine's out-of-fold estimate of its accuracy. */

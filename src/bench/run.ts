@@ -242,6 +242,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         trainedOn: trained.labelled,
         pseudoLabelled: trained.pseudoLabelled,
         head: trained.head,
+        modelReused: trained.reused ?? false,
         chosen: trained.chosen ?? null,
         estimatedAccuracy: trained.estimatedAccuracy ?? null,
         proposals: set.proposals.length,

@@ -234,6 +234,7 @@ const commands: Record<string, Command> = {
       ctx.out(
         `model ${r.model} (${r.head} head) on ${r.backend}: ${r.labelled} label(s) + ${r.pseudoLabelled} pseudo-label(s); estimated accuracy ${pct(r.estimatedAccuracy)}`,
       );
+      if (r.reused) ctx.out('nothing the model learns from changed since the last train (human labels, encoders, items, settings): kept it');
       if (r.chosen) {
         const c = r.chosen;
         ctx.out(

@@ -289,7 +289,8 @@ export class Session {
         const ft = f
           ? `; ${f.initFrom ? 'fine-tuned' : 'trained from scratch'} ${f.networks.length} network(s) in ${f.seconds.toFixed(0)} s`
           : '';
-        return `trained on ${plural(r.labelled, 'label')}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc}${ft} (${r.backend})`;
+        const kept = r.reused ? '; no human label changed since the last train: the model is kept' : '';
+        return `trained on ${plural(r.labelled, 'label')}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc}${ft}${kept} (${r.backend})`;
       }
       case 'propose': {
         const r = await p.propose({});

@@ -64,7 +64,7 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
       .map((r) => r.split(',') as [string, string]),
   );
   const classes = [...new Set(truth.values())].sort();
-  const p = await Project.init(ws, classes, { workers: 2, finetuneEpochs: 1 }, { runner: workerRunner });
+  let p = await Project.init(ws, classes, { workers: 2, finetuneEpochs: 1 }, { runner: workerRunner });
   try {
     await p.scan();
     await p.pretrain({ epochs: 1 });
@@ -197,21 +197,29 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
       [...(plain.finetuned ? recordFolders(plain.finetuned) : []), ...(plainKept ? recordFolders(plainKept) : [])].sort(),
       'the earlier networks are removed',
     );
-    // The same human labels again: the scratch ensemble's networks are reused (same folds), not trained again.
+    // The same human labels again. Accepted proposals train none of the candidates (they learn the human labels
+    // only), nor move the class priors (estimated against the human labels' priors): the saved model is kept as it
+    // is, predictions and all, instead of being fitted again to the same result.
+    assert.ok(!plain.reused, 'the train after one with fine-tuning fits anew');
+    const beforeAccept = new Map([...truth.keys()].map((item) => [item, p.predictionFor(item)]));
+    const fullSavedAt = plain.finetuned?.full
+      ? JSON.parse(fs.readFileSync(path.join(models, plain.finetuned.full.network, 'state.json'), 'utf8')).savedAt
+      : undefined;
+    const rounds = JSON.parse(fs.readFileSync(path.join(models, 'history.json'), 'utf8')).length;
+    await p.propose({ threshold: 0.3 });
+    const accepted = await p.acceptAbove(0.3);
+    assert.ok(accepted.length > 0, 'some proposals accepted');
+    const again = await p.train({ finetune: false });
+    assert.equal(again.reused, true, 'nothing the models learn from changed: the model is kept');
+    assert.equal(again.model, plain.model);
+    assert.deepEqual(again.chosen, plain.chosen, 'the same choice and evidence are reported');
+    assert.equal(again.estimatedAccuracy, plain.estimatedAccuracy);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(models, 'history.json'), 'utf8')).length, rounds + 1, 'the round is recorded');
+    for (const [item, pr] of beforeAccept) {
+      assert.equal(p.predictionFor(item)?.label, pr?.label, `${item}: same prediction`);
+      assert.ok(Math.abs((p.predictionFor(item)?.confidence ?? 0) - (pr?.confidence ?? 0)) < 1e-6, `${item}: same confidence`);
+    }
     if (plain.finetuned?.kind === 'scratch') {
-      // Accepted proposals do not change the model (the candidates learn the human labels only), nor its class
-      // priors (estimated against the human labels' priors, not those of the accepted ones).
-      const beforeAccept = new Map([...truth.keys()].map((item) => [item, p.predictionFor(item)]));
-      const fullSavedAt = JSON.parse(fs.readFileSync(path.join(models, plain.finetuned.full!.network, 'state.json'), 'utf8')).savedAt;
-      await p.propose({ threshold: 0.3 });
-      const accepted = await p.acceptAbove(0.3);
-      assert.ok(accepted.length > 0, 'some proposals accepted');
-      const again = await p.train({ finetune: false });
-      for (const [item, pr] of beforeAccept) {
-        if (accepted.some((e) => e.item === item)) continue;
-        assert.equal(p.predictionFor(item)?.label, pr?.label, `${item}: same prediction`);
-        assert.ok(Math.abs((p.predictionFor(item)?.confidence ?? 0) - (pr?.confidence ?? 0)) < 1e-5, `${item}: same confidence`);
-      }
       assert.deepEqual(again.finetuned?.networks ?? plain.finetuned.networks, plain.finetuned.networks, 'the same networks');
       const s = again.chosen!.candidates.find((c) => c.name === 'scratch');
       assert.equal(s?.accuracy, plain.chosen!.candidates.find((c) => c.name === 'scratch')?.accuracy, 'the same held-out score');
@@ -225,6 +233,18 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
         'the full network is reused',
       );
     }
+    // Reopened from disk, the same: the key and the predictions are saved.
+    await p.dispose();
+    p = await Project.open(ws, { workers: 2, finetuneEpochs: 1 }, { runner: workerRunner });
+    const reopened = await p.train({ finetune: false });
+    assert.equal(reopened.reused, true, 'reused after reopening');
+    assert.equal(reopened.model, plain.model);
+    // One human label changed: trained anew.
+    const firstItem = [...truth.keys()][0];
+    await p.label(firstItem, classes.find((c) => c !== truth.get(firstItem))!);
+    const changed = await p.train({ finetune: false });
+    assert.ok(!changed.reused, 'a changed human label trains anew');
+    assert.notEqual(changed.model, plain.model);
   } finally {
     await p.dispose();
   }

@@ -22,6 +22,12 @@ export interface ClassifierFile {
   state: unknown;
   /** Present when the predictions come from fine-tuned networks (then `state` is the classifier that taught them). */
   finetuned?: FinetuneRecord;
+  /**
+   * What the model was trained from (training.ts trainKey) and what the train reported: a train with the same key
+   * (the same encoders, pool, human labels and settings; the accepted proposals do not reach these models) reuses
+   * this model and its predictions instead of fitting the same thing again.
+   */
+  memo?: { key: string; head: string; chosen?: unknown };
 }
 
 export interface PredictionsMeta {

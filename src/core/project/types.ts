@@ -58,6 +58,11 @@ export interface TrainSummary {
     /** The pool's class priors estimated by EM, and whether they re-weighted the predictions (a strong enough model). */
     priors?: { estimate: number[]; applied: boolean };
   };
+  /**
+   * True when nothing the models learn from changed since the last train (encoders, pool, human labels, settings;
+   * the scratch folds in play, no fine-tuning): the saved model and its predictions were kept.
+   */
+  reused?: boolean;
   seconds: { embed: number; fit: number; predict: number; finetune: number };
 }
 
