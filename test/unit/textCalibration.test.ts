@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitTextHead, predictTextHead } from '../../src/core/modalities/text/lexical/head';
-import { crossValidateFirst, fitFoldRederived, heldOutPlan } from '../../src/core/train/crossval';
+import { confidenceCap, fitTextHead, predictTextHead } from '../../src/core/modalities/text/lexical/head';
+import { crossValidateFirst, fitFoldRederived, heldOutPlan, pushedCap } from '../../src/core/train/crossval';
 import { Rng } from '../../src/core/models/random';
 
 /**
@@ -152,4 +152,59 @@ test('self-training check: labels no person gave that lower the held-out human s
   assert.deepEqual(help.calibration.selfTraining, { kept: true, withAccuracy: 1, withoutAccuracy: 0.75 });
   assert.equal(help.calibration.estimatedAccuracy, 1);
   assert.equal(help.finalPositions.length, 40);
+});
+
+/**
+ * After self-training that was kept, the held-out human labels the first stage left under the threshold and the fold
+ * models pushed over it (crossval.ts Pushed) cap the confidence at their precision by the rule of succession
+ * (pushedCap), the text head's cap (confidenceCap) included. Toy models: the first stage knows nothing (equal logits,
+ * every held-out label is under the threshold); with the labels no person gave, held-out rows 0–15 are right and row
+ * 16 wrong, all at a margin of 20, rows 17–19 still unknown.
+ */
+test('self-training: the held-out labels pushed over the threshold, and the cap of their precision', async () => {
+  const n = 40;
+  const y = Int32Array.from({ length: n }, (_, k) => k % 2);
+  const holdout = Uint8Array.from({ length: n }, (_, k) => (k < 20 ? 1 : 0));
+  type Toy = { others: boolean };
+  const firsts = new WeakMap<Toy, Toy>();
+  const logitsOf = (m: Toy, rows: Int32Array) => {
+    const out = new Float32Array(rows.length * 2);
+    rows.forEach((r, i) => {
+      if (!m.others || r > 16) return;
+      out[i * 2 + (r === 16 ? 1 - y[r] : y[r])] = 20;
+    });
+    return out;
+  };
+  const { calibration } = await crossValidateFirst<Toy>({
+    plan: heldOutPlan({ weight: new Float32Array(n).fill(1), holdout }, 5),
+    index: Int32Array.from({ length: n }, (_, k) => k),
+    y,
+    nClasses: 2,
+    rng: new Rng(1),
+    remaining: { firstLogits: (m, rows) => (firsts.get(m) ? logitsOf(firsts.get(m)!, rows) : undefined), threshold: 0.9, minRows: 5 },
+    fit: async (use, fold) =>
+      fold
+        ? fitFoldRederived<Toy>({
+            positions: use,
+            y,
+            holdout,
+            fit: async (p) => ({ others: p.some((k) => holdout[k] !== 1) }),
+            onFirst: (f, m2) => firsts.set(m2, f),
+            labelsOf: (_m, pos) => pos.map((k) => y[k]),
+          })
+        : { others: true },
+    logitsOf,
+  });
+  assert.equal(calibration.selfTraining?.kept, true);
+  assert.deepEqual(calibration.pushed, { rows: 17, right: 16 });
+  assert.ok(Math.abs(pushedCap(calibration.pushed)! - 17 / 19) < 1e-12);
+  assert.ok((calibration.maxConfidence ?? 0) > 0.9, 'the temperature alone would let them through');
+  assert.ok(Math.abs(confidenceCap(calibration)! - 17 / 19) < 1e-12, 'the text head caps at their precision');
+  // Without pushed rows the cap is maxConfidence's when under the threshold, as before; nothing pushed, nothing capped.
+  assert.equal(pushedCap({ rows: 0, right: 0 }), undefined);
+  assert.equal(pushedCap(undefined), undefined);
+  assert.equal(confidenceCap({ maxConfidence: 0.95 }), undefined);
+  assert.equal(confidenceCap({ maxConfidence: 0.8 }), 0.8);
+  assert.equal(confidenceCap({ maxConfidence: 0.8, pushed: { rows: 1, right: 1 } }), 2 / 3);
+  assert.equal(confidenceCap({ maxConfidence: 0.99, pushed: { rows: 8, right: 8 } }), 0.9);
 });

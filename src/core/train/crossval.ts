@@ -34,6 +34,30 @@ export interface CrossValidation {
   logLoss: number;
   /** With `remaining` after self-training: see SelfTrainingCheck. */
   selfTraining?: SelfTrainingCheck;
+  /** With `remaining` after self-training that was kept: see Pushed. */
+  pushed?: Pushed;
+}
+
+/**
+ * After self-training: the held-out human labels that the first stages (human labels only) left under the proposals'
+ * threshold and the fold models (with the labels no person gave) pushed over it, and how many of those they got right
+ * — the population the next round's proposals come from, since the first stage's confident items were proposed the
+ * round before. The model's own temperature does not speak for them: a product run on Debian package descriptions
+ * proposed 35 such items at 94.6% expected precision, 51.4% right (character n-grams made near-copies of wrongly
+ * accepted items confident). pushedCap turns it into a cap.
+ */
+export interface Pushed {
+  rows: number;
+  right: number;
+}
+
+/**
+ * The most confidence the pushed rows support: their precision by the rule of succession, (right + 1) / (rows + 2)
+ * (8 of 8 right give 0.9). Undefined without pushed rows (then the cap of maxConfidence applies: none reached the
+ * threshold).
+ */
+export function pushedCap(p: Pushed | undefined): number | undefined {
+  return p && p.rows > 0 ? (p.right + 1) / (p.rows + 2) : undefined;
 }
 
 /**
@@ -155,6 +179,17 @@ export async function crossValidate<M>(o: {
   }
   // After self-training the next proposals come from the rest: no more confidence than its held-out labels reached.
   if (rest) maxConfidence = Math.max(...rest.map((j) => after[j * C + argmaxRow(after, j, C)]));
+  // And those of the rest the fold models pushed over the threshold say how right such proposals are.
+  let pushed: Pushed | undefined;
+  if (rest && selfTraining?.kept) {
+    pushed = { rows: 0, right: 0 };
+    for (const j of rest) {
+      const b = argmaxRow(after, j, C);
+      if (after[j * C + b] < o.remaining!.threshold) continue;
+      pushed.rows++;
+      if (b === heldY[j]) pushed.right++;
+    }
+  }
   return {
     temperature,
     estimatedAccuracy: ok / eligible.length,
@@ -164,6 +199,7 @@ export async function crossValidate<M>(o: {
     maxConfidence,
     logLoss: nllAt(use, heldY, C, temperature),
     ...(selfTraining ? { selfTraining } : {}),
+    ...(pushed ? { pushed } : {}),
   };
 }
 
@@ -196,6 +232,8 @@ export interface CalibrationFields {
   logLoss?: number;
   /** After self-training: whether the labels no person gave were kept, and the evidence (CrossValidation.selfTraining). */
   selfTraining?: SelfTrainingCheck;
+  /** After self-training that was kept: the held-out labels it pushed over the threshold (CrossValidation.pushed). */
+  pushed?: Pushed;
 }
 
 /**
@@ -211,6 +249,7 @@ export function calibrationOf(cv: CrossValidation | undefined, rows: number, hel
     trainedOn: { rows, heldOut: cv ? heldOut : 0, folds: cv?.folds ?? 0 },
     ...(cv ? { maxConfidence: cv.maxConfidence, logLoss: cv.logLoss } : {}),
     ...(cv?.selfTraining ? { selfTraining: cv.selfTraining } : {}),
+    ...(cv?.pushed ? { pushed: cv.pushed } : {}),
   };
 }
 

@@ -37,7 +37,7 @@ import { capConfidence, expectedCalibrationError, fitTemperature, nllAt, softeni
 
 export { capConfidence };
 import { argmaxRow, argmaxRows } from '../../../util/math';
-import { crossValidateFirst, fitFoldRederived, heldOutPlan, type CalibrationFields } from '../../../train/crossval';
+import { crossValidateFirst, fitFoldRederived, heldOutPlan, pushedCap, type CalibrationFields } from '../../../train/crossval';
 import type { TrainSet } from '../../../train/classifier';
 import { abortIf, b64, fromB64, OofLogits, validateTrainSet } from './common';
 import { textFeatures, type SparseDoc } from './features';
@@ -675,9 +675,12 @@ export function selectCandidate(
  * labels, about 1/(m + 1) of a pool lies above the largest of them by chance alone, so a hard cap would pull every
  * round's most confident proposals down to one sampled value.
  */
-export function confidenceCap(state: Pick<TextHeadState, 'maxConfidence'>): number | undefined {
+export function confidenceCap(state: Pick<SingleTextState, 'maxConfidence' | 'pushed'>): number | undefined {
   const m = state.maxConfidence;
-  return m !== undefined && m < LINEAR_TEXT_DEFAULTS.proposalThreshold ? m : undefined;
+  const held = m !== undefined && m < LINEAR_TEXT_DEFAULTS.proposalThreshold ? m : undefined;
+  // After self-training, the held-out labels it pushed over the threshold: no more than their precision.
+  const pushed = pushedCap(state.pushed);
+  return pushed === undefined ? held : Math.min(held ?? 1, pushed);
 }
 
 /** Calibrated class probabilities (n × C) of texts under a fitted text head (either kind), capped (confidenceCap). */
