@@ -203,8 +203,10 @@ test('self-training: the held-out labels pushed over the threshold, and the cap 
   // Without pushed rows the cap is maxConfidence's when under the threshold, as before; nothing pushed, nothing capped.
   assert.equal(pushedCap({ rows: 0, right: 0 }), undefined);
   assert.equal(pushedCap(undefined), undefined);
-  assert.equal(confidenceCap({ maxConfidence: 0.95 }), undefined);
-  assert.equal(confidenceCap({ maxConfidence: 0.8 }), 0.8);
-  assert.equal(confidenceCap({ maxConfidence: 0.8, pushed: { rows: 1, right: 1 } }), 2 / 3);
-  assert.equal(confidenceCap({ maxConfidence: 0.99, pushed: { rows: 8, right: 8 } }), 0.9);
+  assert.equal(confidenceCap({ maxConfidence: 0.95, estimatedAccuracy: 0.7 }), undefined);
+  assert.equal(confidenceCap({ maxConfidence: 0.8, estimatedAccuracy: 0.7 }), 0.8);
+  assert.equal(confidenceCap({ maxConfidence: 0.8, pushed: { rows: 1, right: 1 }, estimatedAccuracy: 0.5 }), 2 / 3);
+  assert.equal(confidenceCap({ maxConfidence: 0.99, pushed: { rows: 8, right: 8 }, estimatedAccuracy: 0.7 }), 0.9);
+  // Few pushed rows, some wrong: never under the model's accuracy on every held-out label.
+  assert.equal(confidenceCap({ maxConfidence: 0.99, pushed: { rows: 2, right: 0 }, estimatedAccuracy: 0.7 }), 0.7);
 });

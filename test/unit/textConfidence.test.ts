@@ -56,13 +56,23 @@ test('text head (spread-nb): no pool item is more confident than the most confid
   }
 });
 
-test('capConfidence: caps the top probability, rescales the rest, keeps rows under the cap', () => {
+test('capConfidence: caps the top probability by mixing with uniform, keeps the order and rows under the cap', () => {
   const p = Float32Array.from([0.97, 0.02, 0.01, 0.5, 0.3, 0.2, 1, 0, 0]);
   capConfidence(p, 3, 3, 0.8);
   assert.deepEqual(
     Array.from(p, (x) => Math.round(x * 1000) / 1000),
-    [0.8, 0.133, 0.067, 0.5, 0.3, 0.2, 0.8, 0.1, 0.1],
+    [0.8, 0.104, 0.096, 0.5, 0.3, 0.2, 0.8, 0.1, 0.1],
   );
+  // A cap under 1/2: the runner-up does not overtake the top (scaling the rest up made [0.9, 0.09, 0.01] → [0.4, 0.54, 0.06]).
+  const r = capConfidence(Float32Array.from([0.9, 0.09, 0.01, 0.6, 0.39, 0.01]), 2, 3, 0.4);
+  for (let i = 0; i < 2; i++) {
+    assert.ok(Math.abs(r[i * 3] - 0.4) < 1e-6, 'the top is the cap');
+    assert.ok(r[i * 3] > r[i * 3 + 1] && r[i * 3 + 1] > r[i * 3 + 2], `row ${i}: the order is kept`);
+    assert.ok(Math.abs(r[i * 3] + r[i * 3 + 1] + r[i * 3 + 2] - 1) < 1e-6, `row ${i}: sums to 1`);
+  }
+  // At or under uniform: rows barely above it, the order still kept.
+  const w = capConfidence(Float32Array.from([0.7, 0.2, 0.1]), 1, 3, 0.1);
+  assert.ok(w[0] > w[1] && w[1] > w[2] && w[0] - 1 / 3 < 1e-3);
   const q = Float32Array.from([0.9, 0.1]);
   assert.equal(capConfidence(q, 1, 2, undefined)[0], Float32Array.from([0.9])[0]);
 });

@@ -675,12 +675,16 @@ export function selectCandidate(
  * labels, about 1/(m + 1) of a pool lies above the largest of them by chance alone, so a hard cap would pull every
  * round's most confident proposals down to one sampled value.
  */
-export function confidenceCap(state: Pick<SingleTextState, 'maxConfidence' | 'pushed'>): number | undefined {
+export function confidenceCap(
+  state: Pick<SingleTextState, 'maxConfidence' | 'pushed' | 'estimatedAccuracy'>,
+): number | undefined {
   const m = state.maxConfidence;
   const held = m !== undefined && m < LINEAR_TEXT_DEFAULTS.proposalThreshold ? m : undefined;
-  // After self-training, the held-out labels it pushed over the threshold: no more than their precision.
+  // After self-training, the held-out labels it pushed over the threshold: no more than their precision, which few of
+  // them never pull under the model's accuracy on every held-out label (its confident rows are not worse than those).
   const pushed = pushedCap(state.pushed);
-  return pushed === undefined ? held : Math.min(held ?? 1, pushed);
+  if (pushed === undefined) return held;
+  return Math.min(held ?? 1, Math.max(pushed, state.estimatedAccuracy ?? 0));
 }
 
 /** Calibrated class probabilities (n × C) of texts under a fitted text head (either kind), capped (confidenceCap). */
