@@ -234,12 +234,19 @@ const commands: Record<string, Command> = {
       ctx.out(
         `model ${r.model} (${r.head} head) on ${r.backend}: ${r.labelled} label(s) + ${r.pseudoLabelled} pseudo-label(s); estimated accuracy ${pct(r.estimatedAccuracy)}`,
       );
-      if (r.reused) ctx.out('nothing the model learns from changed since the last train (human labels, encoders, items, settings): kept it');
+      if (r.reused)
+        ctx.out('nothing the model learns from changed since the last train (human labels, encoders, items, settings): kept it');
       if (r.chosen) {
         const c = r.chosen;
         ctx.out(
           `model chosen by ${c.heldOut} held-out human label(s): ${c.name} (${c.candidates.map((k) => `${k.name} ${pct(k.accuracy ?? undefined)}`).join(', ')})`,
         );
+        if (c.cap) {
+          const why = c.cap.pushed
+            ? `after self-training, ${c.cap.pushed.right} of the ${c.cap.pushed.rows} held-out label(s) it made confident were right`
+            : 'no held-out label reached the proposals’ threshold';
+          ctx.out(`confidence capped at ${pct(c.cap.value)}: ${why}`);
+        }
       }
       if (r.finetuned) {
         const f = r.finetuned;

@@ -290,7 +290,11 @@ export class Session {
           ? `; ${f.initFrom ? 'fine-tuned' : 'trained from scratch'} ${f.networks.length} network(s) in ${f.seconds.toFixed(0)} s`
           : '';
         const kept = r.reused ? '; no human label changed since the last train: the model is kept' : '';
-        return `trained on ${plural(r.labelled, 'label')}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc}${ft}${kept} (${r.backend})`;
+        const c = r.chosen?.cap;
+        const cap = c
+          ? `; confidence capped at ${formatPercent(c.value)} (${c.pushed ? `${c.pushed.right} of ${c.pushed.rows} held-out labels the accepted ones made confident were right` : 'no held-out label reached the threshold'})`
+          : '';
+        return `trained on ${plural(r.labelled, 'label')}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc}${ft}${kept}${cap} (${r.backend})`;
       }
       case 'propose': {
         const r = await p.propose({});

@@ -241,7 +241,10 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     assert.equal(reopened.model, plain.model);
     // One human label changed: trained anew.
     const firstItem = [...truth.keys()][0];
-    await p.label(firstItem, classes.find((c) => c !== truth.get(firstItem))!);
+    await p.label(
+      firstItem,
+      classes.find((c) => c !== truth.get(firstItem))!,
+    );
     const changed = await p.train({ finetune: false });
     assert.ok(!changed.reused, 'a changed human label trains anew');
     assert.notEqual(changed.model, plain.model);

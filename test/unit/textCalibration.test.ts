@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { confidenceCap, fitTextHead, predictTextHead } from '../../src/core/modalities/text/lexical/head';
 import { crossValidateFirst, fitFoldRederived, heldOutPlan, pushedCap } from '../../src/core/train/crossval';
 import { Rng } from '../../src/core/models/random';
+import { textPlugin } from '../../src/core/modalities/text';
+import type { TextHeadState } from '../../src/core/modalities/text/lexical/state';
 
 /**
  * A pool where the classes cannot be learnt: 40 topics of random words, each topic's class drawn at random; one
@@ -209,4 +211,20 @@ test('self-training: the held-out labels pushed over the threshold, and the cap 
   assert.equal(confidenceCap({ maxConfidence: 0.99, pushed: { rows: 8, right: 8 }, estimatedAccuracy: 0.7 }), 0.9);
   // Few pushed rows, some wrong: never under the model's accuracy on every held-out label.
   assert.equal(confidenceCap({ maxConfidence: 0.99, pushed: { rows: 2, right: 0 }, estimatedAccuracy: 0.7 }), 0.7);
+});
+
+test("the text plugin reports the cap and its evidence with the model's choice (CLI, side panel, bench JSON)", () => {
+  const chosen = textPlugin.ownHead!.chosen!;
+  const base = {
+    kind: 'text-linear',
+    chosen: 'linear-lsa',
+    trainedOn: { rows: 256, heldOut: 100, folds: 5 },
+    candidates: [{ name: 'linear-lsa', estimatedAccuracy: 0.67, seconds: 1 }],
+    estimatedAccuracy: 0.67,
+  };
+  const pushed = chosen({ ...base, maxConfidence: 0.998, pushed: { rows: 17, right: 15 } } as unknown as TextHeadState);
+  assert.deepEqual(pushed?.cap, { value: 16 / 19, pushed: { rows: 17, right: 15 } });
+  const under = chosen({ ...base, maxConfidence: 0.85 } as unknown as TextHeadState);
+  assert.deepEqual(under?.cap, { value: 0.85 });
+  assert.equal(chosen({ ...base, maxConfidence: 0.97 } as unknown as TextHeadState)?.cap, undefined, 'no cap, none reported');
 });

@@ -58,6 +58,12 @@ export interface OwnHeadChoice {
   /** Human labels held out to score the candidates (0: too few to cross-validate). */
   heldOut: number;
   candidates: { name: string; accuracy: number | null }[];
+  /**
+   * The most confidence the chosen model's evidence supports, when it caps the predictions: the largest a held-out
+   * label reached (under the proposals' threshold), or after self-training the precision of the held-out labels it
+   * pushed over the threshold (`pushed`: how many, how many right).
+   */
+  cap?: { value: number; pushed?: { rows: number; right: number } };
 }
 
 /** A step after the classifier that may replace its predictions (image: the encoder fine-tuned end to end). */

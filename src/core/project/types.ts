@@ -57,6 +57,8 @@ export interface TrainSummary {
     candidates: { name: string; accuracy: number | null }[];
     /** The pool's class priors estimated by EM, and whether they re-weighted the predictions (a strong enough model). */
     priors?: { estimate: number[]; applied: boolean };
+    /** The cap of the chosen model's confidence, when its evidence sets one (OwnHeadChoice.cap). */
+    cap?: import('../modalities/types').OwnHeadChoice['cap'];
   };
   /**
    * True when nothing the models learn from changed since the last train (encoders, pool, human labels, settings;

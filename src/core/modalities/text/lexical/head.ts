@@ -35,9 +35,9 @@ import type { Progress } from '../../../types';
 import { Rng } from '../../../models/random';
 import { capConfidence, expectedCalibrationError, fitTemperature, nllAt, softeningFactor, softmaxRows } from '../../../train/calibration';
 
-export { capConfidence };
+export { capConfidence, confidenceCap };
 import { argmaxRow, argmaxRows } from '../../../util/math';
-import { crossValidateFirst, fitFoldRederived, heldOutPlan, pushedCap, type CalibrationFields } from '../../../train/crossval';
+import { crossValidateFirst, fitFoldRederived, heldOutPlan, type CalibrationFields } from '../../../train/crossval';
 import type { TrainSet } from '../../../train/classifier';
 import { abortIf, b64, fromB64, OofLogits, validateTrainSet } from './common';
 import { textFeatures, type SparseDoc } from './features';
@@ -45,7 +45,9 @@ import { fitLsa, lsaIndex, lsaProject } from './lsa';
 import { fitSparseLogReg, sparseGram, sparseLogRegLogits, type SparseLogReg } from './linear';
 import { crossValidateSpreadNb, predictSpreadNb, TEXT_HEAD_DEFAULTS, type TextHeadOptions as SpreadNbOptions } from './spreadNb';
 import {
+  confidenceCap,
   isTextHeadState,
+  TEXT_PROPOSAL_THRESHOLD,
   type EnsembleTextState,
   type LinearTextState,
   type SingleTextState,
@@ -103,7 +105,7 @@ export const LINEAR_TEXT_DEFAULTS = {
   lsaDocsPerDim: 20,
   lsaBeta: 1,
   /** The proposals' default threshold (config `threshold`): which held-out labels a first stage would have proposed. */
-  proposalThreshold: 0.9,
+  proposalThreshold: TEXT_PROPOSAL_THRESHOLD,
   /** Held-out labels a first stage would not have proposed needed to fit their own temperature (crossval.ts Remaining). */
   remainingMinRows: 8,
   /**
@@ -666,25 +668,6 @@ export function selectCandidate(
     if (l < lp || (l === lp && j < pick)) pick = j;
   }
   return pick;
-}
-
-/**
- * The cap of a state's confidence: its largest held-out confidence when that stayed below the proposals' default
- * threshold — the temperature then had no held-out label where proposals are made, and nothing is claimed there.
- * When held-out labels did reach it, the temperature has evidence there and is trusted beyond: with m held-out
- * labels, about 1/(m + 1) of a pool lies above the largest of them by chance alone, so a hard cap would pull every
- * round's most confident proposals down to one sampled value.
- */
-export function confidenceCap(
-  state: Pick<SingleTextState, 'maxConfidence' | 'pushed' | 'estimatedAccuracy'>,
-): number | undefined {
-  const m = state.maxConfidence;
-  const held = m !== undefined && m < LINEAR_TEXT_DEFAULTS.proposalThreshold ? m : undefined;
-  // After self-training, the held-out labels it pushed over the threshold: no more than their precision, which few of
-  // them never pull under the model's accuracy on every held-out label (its confident rows are not worse than those).
-  const pushed = pushedCap(state.pushed);
-  if (pushed === undefined) return held;
-  return Math.min(held ?? 1, Math.max(pushed, state.estimatedAccuracy ?? 0));
 }
 
 /** Calibrated class probabilities (n × C) of texts under a fitted text head (either kind), capped (confidenceCap). */

@@ -10,7 +10,7 @@
  * and the ensemble of several of them ('text-ensemble', with the `ensemble` option of ./head.ts fitTextHead).
  * States saved before the selection existed ('text-spread-nb' without `chosen`) still load and predict.
  */
-import type { CalibrationFields } from '../../../train/crossval';
+import { pushedCap, type CalibrationFields } from '../../../train/crossval';
 
 /** One candidate of the head selection and how it did out of fold. */
 export interface TextHeadCandidate {
@@ -89,4 +89,24 @@ export function isTextHeadState(s: unknown): s is TextHeadState {
     return Array.isArray(m) && m.length > 0 && m.every((x) => isTextHeadState(x) && (x as { kind: string }).kind !== 'text-ensemble');
   }
   return k === 'text-spread-nb' || k === 'text-linear';
+}
+
+/** The proposals' default threshold (config `threshold`): the one the text head's caps are measured at. */
+export const TEXT_PROPOSAL_THRESHOLD = 0.9;
+
+/**
+ * The cap of a state's confidence: its largest held-out confidence when that stayed below the proposals' default
+ * threshold — the temperature then had no held-out label where proposals are made, and nothing is claimed there.
+ * When held-out labels did reach it, the temperature has evidence there and is trusted beyond: with m held-out
+ * labels, about 1/(m + 1) of a pool lies above the largest of them by chance alone, so a hard cap would pull every
+ * round's most confident proposals down to one sampled value.
+ */
+export function confidenceCap(state: Pick<SingleTextState, 'maxConfidence' | 'pushed' | 'estimatedAccuracy'>): number | undefined {
+  const m = state.maxConfidence;
+  const held = m !== undefined && m < TEXT_PROPOSAL_THRESHOLD ? m : undefined;
+  // After self-training, the held-out labels it pushed over the threshold: no more than their precision, which few of
+  // them never pull under the model's accuracy on every held-out label (its confident rows are not worse than those).
+  const pushed = pushedCap(state.pushed);
+  if (pushed === undefined) return held;
+  return Math.min(held ?? 1, Math.max(pushed, state.estimatedAccuracy ?? 0));
 }
