@@ -99,7 +99,9 @@ export const TEXT_PROPOSAL_THRESHOLD = 0.9;
  * threshold — the temperature then had no held-out label where proposals are made, and nothing is claimed there.
  * When held-out labels did reach it, the temperature has evidence there and is trusted beyond: with m held-out
  * labels, about 1/(m + 1) of a pool lies above the largest of them by chance alone, so a hard cap would pull every
- * round's most confident proposals down to one sampled value.
+ * round's most confident proposals down to one sampled value. After self-training (crossval.ts Pushed) the evidence
+ * for the next proposals is the held-out labels it pushed over the threshold: no more than their precision by the rule
+ * of succession, and never under the model's accuracy on every held-out label.
  */
 export function confidenceCap(state: Pick<SingleTextState, 'maxConfidence' | 'pushed' | 'estimatedAccuracy'>): number | undefined {
   const m = state.maxConfidence;
