@@ -20,7 +20,7 @@ import { ProgressBar, formatSeconds } from './progressBar';
 import { workerRunner } from '../worker/runner';
 import { pretrainReport } from './rates';
 import { PRETRAIN_PLANS, type PretrainPlan } from '../protocol/jobs';
-import { plural } from '../shared/format';
+import { capReason, plural } from '../shared/format';
 
 const COMMON: Record<string, FlagSpec> = {
   workspace: { type: 'string', help: 'workspace folder (default: current folder)' },
@@ -241,12 +241,7 @@ const commands: Record<string, Command> = {
         ctx.out(
           `model chosen by ${c.heldOut} held-out human label(s): ${c.name} (${c.candidates.map((k) => `${k.name} ${pct(k.accuracy ?? undefined)}`).join(', ')})`,
         );
-        if (c.cap) {
-          const why = c.cap.pushed
-            ? `after self-training, ${c.cap.pushed.right} of the ${c.cap.pushed.rows} held-out label(s) it made confident were right`
-            : 'no held-out label reached the proposals’ threshold';
-          ctx.out(`confidence capped at ${pct(c.cap.value)}: ${why}`);
-        }
+        if (c.cap) ctx.out(capReason(c.cap));
       }
       if (r.finetuned) {
         const f = r.finetuned;

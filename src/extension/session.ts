@@ -13,7 +13,7 @@ import type { Item, Progress, Proposal } from '../core/types';
 import type { Project, ProjectStatus, UndoStep } from '../core/project';
 import type { ProjectConfig } from '../core/config';
 import type { GridItem, ItemUpdate, RunnableStage, StageProgress } from '../protocol/webview';
-import { formatPercent, formatPrecision, plural } from '../shared/format';
+import { capReason, formatPercent, formatPrecision, plural } from '../shared/format';
 import { errorMessage, type Log } from './log';
 import { itemStatus, pretrainSummary, proposalCell, suggestionCell, toStageProgress, withTaskLines } from './viewState';
 
@@ -290,10 +290,7 @@ export class Session {
           ? `; ${f.initFrom ? 'fine-tuned' : 'trained from scratch'} ${f.networks.length} network(s) in ${f.seconds.toFixed(0)} s`
           : '';
         const kept = r.reused ? '; no human label changed since the last train: the model is kept' : '';
-        const c = r.chosen?.cap;
-        const cap = c
-          ? `; confidence capped at ${formatPercent(c.value)} (${c.pushed ? `${c.pushed.right} of ${c.pushed.rows} held-out labels the accepted ones made confident were right` : 'no held-out label reached the threshold'})`
-          : '';
+        const cap = r.chosen?.cap ? `; ${capReason(r.chosen.cap)}` : '';
         return `trained on ${plural(r.labelled, 'label')}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc}${ft}${kept}${cap} (${r.backend})`;
       }
       case 'propose': {

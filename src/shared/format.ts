@@ -54,3 +54,13 @@ export function noun(n: number, one: string, many = `${one}s`): string {
 export function formatPrecision(precision: number | null | undefined, proposals: number): string {
   return proposals > 0 ? formatPercent(precision) : 'n/a';
 }
+
+/**
+ * Why a trained model's confidence is capped (TrainSummary.chosen.cap), in words: what the CLI and the side panel say.
+ */
+export function capReason(cap: { value: number; pushed?: { rows: number; right: number } }): string {
+  const why = cap.pushed
+    ? `after self-training, ${cap.pushed.right} of the ${cap.pushed.rows} held-out label(s) it made confident were right`
+    : 'no held-out label reached the proposals’ threshold';
+  return `confidence capped at ${formatPercent(cap.value)}: ${why}`;
+}

@@ -226,5 +226,8 @@ test("the text plugin reports the cap and its evidence with the model's choice (
   assert.deepEqual(pushed?.cap, { value: 16 / 19, pushed: { rows: 17, right: 15 } });
   const under = chosen({ ...base, maxConfidence: 0.85 } as unknown as TextHeadState);
   assert.deepEqual(under?.cap, { value: 0.85 });
+  // Both bounds: the lower one is the cap, and its evidence is the one reported.
+  const both = chosen({ ...base, maxConfidence: 0.6, pushed: { rows: 17, right: 15 } } as unknown as TextHeadState);
+  assert.deepEqual(both?.cap, { value: 0.6 });
   assert.equal(chosen({ ...base, maxConfidence: 0.97 } as unknown as TextHeadState)?.cap, undefined, 'no cap, none reported');
 });

@@ -7,7 +7,7 @@ import type { Item } from '../../types';
 import type { TextData } from '../../../protocol/jobs';
 import type { FailedItem, ModalityContext, ModalityPlugin, OwnHead } from '../types';
 import { loadTexts } from '../../dataset/load';
-import { confidenceCap, isTextHeadState, type TextHeadState } from './lexical/state';
+import { capEvidence, isTextHeadState, type TextHeadState } from './lexical/state';
 
 async function loadTextData(ctx: ModalityContext, root: string, items: readonly Item[]): Promise<{ data: TextData; failed: FailedItem[] }> {
   const res = await loadTexts(root, items as Item[], { textField: ctx.config.textField });
@@ -34,13 +34,13 @@ const lexicalHead: OwnHead<'text', TextHeadState> = {
     (await ctx.runner.run('predictText', { state, texts: data.texts }, { signal: opts.signal })).probs,
   chosen: (s) => {
     if (s.chosen === undefined) return undefined;
-    const cap = s.kind === 'text-ensemble' ? undefined : confidenceCap(s);
-    const pushed = s.kind === 'text-ensemble' ? undefined : s.pushed;
+    // The cap predictTextHead applies, with its evidence.
+    const cap = capEvidence(s);
     return {
       name: s.chosen,
       heldOut: s.trainedOn.heldOut,
       candidates: (s.candidates ?? []).map((c) => ({ name: c.name, accuracy: c.estimatedAccuracy })),
-      ...(cap !== undefined ? { cap: { value: cap, ...(pushed && pushed.rows > 0 ? { pushed } : {}) } } : {}),
+      ...(cap ? { cap } : {}),
     };
   },
 };

@@ -10,7 +10,7 @@
  * and the ensemble of several of them ('text-ensemble', with the `ensemble` option of ./head.ts fitTextHead).
  * States saved before the selection existed ('text-spread-nb' without `chosen`) still load and predict.
  */
-import { pushedCap, type CalibrationFields } from '../../../train/crossval';
+import { pushedCap, type CalibrationFields, type Pushed } from '../../../train/crossval';
 
 /** One candidate of the head selection and how it did out of fold. */
 export interface TextHeadCandidate {
@@ -103,12 +103,23 @@ export const TEXT_PROPOSAL_THRESHOLD = 0.9;
  * for the next proposals is the held-out labels it pushed over the threshold: no more than their precision by the rule
  * of succession, and never under the model's accuracy on every held-out label.
  */
-export function confidenceCap(state: Pick<SingleTextState, 'maxConfidence' | 'pushed' | 'estimatedAccuracy'>): number | undefined {
+export function confidenceCap(state: CapFields): number | undefined {
+  return capEvidence(state)?.value;
+}
+
+type CapFields = Pick<CalibrationFields, 'maxConfidence' | 'pushed'> & { estimatedAccuracy: number | null };
+
+/**
+ * confidenceCap with the evidence that set it (OwnHeadChoice.cap): `pushed` when the held-out labels self-training
+ * pushed over the threshold bound it, none when the largest held-out confidence did. Undefined: no cap.
+ */
+export function capEvidence(state: CapFields): { value: number; pushed?: Pushed } | undefined {
   const m = state.maxConfidence;
   const held = m !== undefined && m < TEXT_PROPOSAL_THRESHOLD ? m : undefined;
   // After self-training, the held-out labels it pushed over the threshold: no more than their precision, which few of
   // them never pull under the model's accuracy on every held-out label (its confident rows are not worse than those).
-  const pushed = pushedCap(state.pushed);
-  if (pushed === undefined) return held;
-  return Math.min(held ?? 1, Math.max(pushed, state.estimatedAccuracy ?? 0));
+  const p = pushedCap(state.pushed);
+  if (p === undefined) return held === undefined ? undefined : { value: held };
+  const value = Math.max(p, state.estimatedAccuracy ?? 0);
+  return held !== undefined && held <= value ? { value: held } : { value, pushed: state.pushed };
 }
