@@ -80,6 +80,13 @@ export class Artifacts {
     await writeJson(this.paths.history, h);
   }
 
+  /** Appends a round (numbered after the last) to history.json. */
+  async addRound(r: Omit<RoundRecord, 'round'>): Promise<void> {
+    const h = await this.history();
+    h.push({ round: h.length + 1, ...r });
+    await this.saveHistory(h);
+  }
+
   requirePredictions(): Predictions {
     if (!this.predictions) throw new ProjectError('not-trained', 'no trained model yet: run train first');
     return this.predictions;

@@ -291,12 +291,9 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
   // pool, human labels and settings make the same model, so it is reused (a no-review run's later rounds on 60,000
   // MNIST images refitted it for 127 s and 115 s to the same predictions).
   const key = folds && !refine ? trainKey(p, version, classes, headSet) : undefined;
-  const same = key && prevFile?.memo?.key === key ? reusablePredictions(p, prevFile) : undefined;
-  if (key && prevFile?.memo && same) {
+  if (key && prevFile?.memo?.key === key && predictionsAreSaved(p, prevFile)) {
     const time = new Date().toISOString();
-    const history = await p.artifacts.history();
-    history.push({ round: history.length + 1, time, model: prevFile.version, labelled, estimatedAccuracy: prevFile.estimatedAccuracy });
-    await p.artifacts.saveHistory(history);
+    await p.artifacts.addRound({ time, model: prevFile.version, labelled, estimatedAccuracy: prevFile.estimatedAccuracy });
     const t9 = (Date.now() - t1) / 1000;
     return {
       model: prevFile.version,
@@ -493,9 +490,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     ...(finetuned ? recordFolders(finetuned) : []),
     ...(keptRecord ? recordFolders(keptRecord) : []),
   ]);
-  const history = await p.artifacts.history();
-  history.push({ round: history.length + 1, time, model, labelled, estimatedAccuracy });
-  await p.artifacts.saveHistory(history);
+  await p.artifacts.addRound({ time, model, labelled, estimatedAccuracy });
   return {
     model,
     backend: p.workers.backend ?? 'unknown',
@@ -526,13 +521,13 @@ function trainKey(p: ProjectContext, version: string, classes: string[], human: 
   return h.digest('hex');
 }
 
-/** The saved predictions when they are the saved model's, for every item of the pool in order; else undefined. */
-function reusablePredictions(p: ProjectContext, file: ClassifierFile): Float32Array | undefined {
+/** Whether the saved predictions are the saved model's, for every item of the pool in order. */
+function predictionsAreSaved(p: ProjectContext, file: ClassifierFile): boolean {
   const pr = p.artifacts.predictions;
   const ids = p.items.list;
-  if (!pr || pr.meta.model !== file.version || pr.meta.ids.length !== ids.length) return undefined;
-  if (pr.probs.length !== ids.length * file.classes.length) return undefined;
-  return ids.every((it, i) => pr.meta.ids[i] === it.id) ? pr.probs : undefined;
+  if (!pr || pr.meta.model !== file.version || pr.meta.ids.length !== ids.length) return false;
+  if (pr.probs.length !== ids.length * file.classes.length) return false;
+  return ids.every((it, i) => pr.meta.ids[i] === it.id);
 }
 
 /** Predicts the items of another folder (e.g. a held-out test set) with the current encoders and classifier. */
