@@ -3,6 +3,7 @@
  * beside the utterance features, on the dev sets without pretraining: logistic regression on 10 labels per class
  * (seeded), test accuracy. Voice rows cached under /tmp/sl-audio-study.
  *   node --import tsx research/audio/voice.ts [audio-speakers|audio-words] [seeds=1,2,3]
+ *   env VARIANTS, LAMBDAS, SELFTRAIN, SPREAD, K; NETS=h,… (fitNet with h hidden units on the labels, 0: softmax).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,6 +16,8 @@ import { fitLogReg, predictLogReg, argmaxRows } from '../../src/bench/baselines/
 import { mulberry32, sample } from '../../src/bench/rng';
 import { AudioError } from '../../src/core/modalities/audio/errors';
 import { spreadLabels, type KnnGraph } from '../../src/core/train/graph';
+import { fitNet, netLogitsSync } from '../../src/core/train/net';
+import { useBackend } from '../backend';
 
 function knn(X: Float32Array, n: number, dim: number, k: number): KnnGraph {
   const idx = new Int32Array(n * k);
@@ -79,6 +82,7 @@ function join(blocks: Block[], n: number, stats: { mean: number[]; std: number[]
 }
 
 async function main(): Promise<void> {
+  await useBackend(process.env.BACKEND ?? 'wasm');
   const set = process.argv[2] ?? 'audio-speakers';
   const seeds = (process.argv[3] ?? '1,2,3').split(',').map(Number);
   const pool = await loadSplit(set, 'pool');
@@ -138,6 +142,28 @@ async function main(): Promise<void> {
         let ok = 0;
         for (let i = 0; i < test.n; i++) if (pl[i] === test.y[i]) ok++;
         (res[`${v.name} λ${lam}`] ??= []).push(ok / test.n);
+        // NETS=h,…: an MLP of h hidden units on the labels instead (src/core/train/net.ts fitNet, 0: softmax).
+        for (const h of (process.env.NETS ?? '').split(',').filter(Boolean).map(Number)) {
+          const targets = new Float32Array(lab.length * C);
+          lab.forEach((_, k) => (targets[k * C + ly[k]] = 1));
+          const net = await fitNet({
+            X: rp.X,
+            n: pool.n,
+            dim: rp.dim,
+            rows: Int32Array.from(lab),
+            targets,
+            nClasses: C,
+            hidden: h ? [h] : [],
+            l2: lam,
+            epochs: 30,
+            seed,
+          });
+          const lg = netLogitsSync(net, rt.X, test.n, rt.dim);
+          const pn = argmaxRows(Float64Array.from(lg), test.n, C);
+          let okn = 0;
+          for (let i = 0; i < test.n; i++) if (pn[i] === test.y[i]) okn++;
+          (res[`${v.name} net${h} λ${lam}`] ??= []).push(okn / test.n);
+        }
         // SELFTRAIN=τ,… : pseudo-labels of the pool at confidence ≥ τ (from the labelled model), refit, twice.
         for (const tau of (process.env.SELFTRAIN ?? '').split(',').filter(Boolean).map(Number)) {
           let model = m;

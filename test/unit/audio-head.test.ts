@@ -145,6 +145,41 @@ test('the audio head without encoders: candidates by held-out labels, calibrated
   assert.equal(isAudioHeadState({ ...state, chosen: { ...state.chosen, features: 'nope' } }), false);
 });
 
+test('a spread candidate fits a hidden layer on the spread labels (a word is several clusters of voices) and predicts other clips', async () => {
+  await initBackend('wasm');
+  const { fitAudioHead, predictAudioHead, AUDIO_HEAD_DEFAULTS } = await import('../../src/core/modalities/audio/head');
+  const pool = dataset(90, 300);
+  const lab = [...Array(90).keys()].filter((i) => i < 15); // 5 per class
+  const state = await fitAudioHead({
+    spec: specOf(pool.clips),
+    n: 90,
+    frames,
+    mels: AUDIO_MELS,
+    train: { index: Int32Array.from(lab), y: Int32Array.from(lab, (i) => pool.y[i]), weight: new Float32Array(lab.length).fill(1) },
+    nClasses: 3,
+    seed: 2,
+    encoders: [],
+    candidates: [{ features: 'shape', encoders: false, fit: 'spread' }],
+  });
+  assert.equal(state.classifier.kind, 'spread+mlp');
+  const layers = state.classifier.net.layers;
+  assert.deepEqual(
+    layers.map((l) => l.outDim),
+    [...AUDIO_HEAD_DEFAULTS.spreadHidden, 3],
+    'hidden layer(s), then the classes',
+  );
+  const back = JSON.parse(JSON.stringify(state)) as unknown;
+  assert.ok(isAudioHeadState(back));
+  const test = dataset(30, 1900);
+  const probs = await predictAudioHead(back, { spec: specOf(test.clips), n: 30, frames, mels: AUDIO_MELS });
+  let right = 0;
+  for (let i = 0; i < 30; i++) {
+    const p = [0, 1, 2].map((c) => probs[i * 3 + c]);
+    if (p.indexOf(Math.max(...p)) === test.y[i]) right++;
+  }
+  assert.ok(right >= 25, `rising, falling and up-down told apart by the spread MLP: ${right}/30`);
+});
+
 test('audioPreview job in a worker: the plugin previews decode there when given a runner; a bad state is refused', async () => {
   const ws = path.join(tmp, 'preview');
   fs.mkdirSync(ws, { recursive: true });

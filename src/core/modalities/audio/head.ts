@@ -26,8 +26,16 @@ import { columnStats, standardizeBlocks, utteranceFeatures, withVoice, type Colu
 import { VOICE_DIM } from './voice';
 import { embedAudio } from './pretrain';
 
-/** Neighbours per clip in the spreading graph; folds of the candidates' proxy scores. */
-export const AUDIO_HEAD_DEFAULTS = { k: 20, folds: 5, ridge: 0.5, maxProxyRows: 1500 };
+/**
+ * Neighbours per clip in the spreading graph; folds of the candidates' proxy scores; the hidden layer of the
+ * classifier a `spread` candidate fits on the spread labels. Measured on audio-words without pretraining
+ * (research/audio/spreadFit.ts, `shape` features, seeds 1–3, test medians; BENCHMARKS.md "Session 12 — audio"):
+ *   - a word said by many voices is several clusters of the pool, which a softmax layer on the spread labels merged:
+ *     72.3% softmax → 74.1% with 256 hidden units;
+ *   - fewer neighbours keep those clusters apart: k 20 → 10, spread labels on the pool 75.3% → 76.1%, test 74.1% →
+ *     75.0% (k 5–7: 75.1–75.5%; 40: 71.2%).
+ */
+export const AUDIO_HEAD_DEFAULTS = { k: 10, folds: 5, ridge: 0.5, maxProxyRows: 1500, spreadHidden: [256] as readonly number[] };
 
 export interface AudioSpec {
   spec: Float32Array;
@@ -290,7 +298,9 @@ export async function fitAudioHead(
     report(`audio head: ${candidateName(c)}${p.message ? ` — ${p.message}` : ''}`, 50 + (p.total ? (50 * p.done) / p.total : 0));
   const common = { X: m.X, n: o.n, dim: m.dim, train: t, nClasses: C, seed: o.seed, signal: o.signal, onProgress };
   const s: ClassifierState =
-    c.fit === 'spread' ? await fitSemiSupervised({ ...common, graph: await graphOf(c) }) : await fitClassifier(common);
+    c.fit === 'spread'
+      ? await fitSemiSupervised({ ...common, graph: await graphOf(c), hidden: [...AUDIO_HEAD_DEFAULTS.spreadHidden] })
+      : await fitClassifier(common);
   return {
     version: 2,
     kind: 'audio-head',

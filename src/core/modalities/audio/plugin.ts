@@ -112,10 +112,11 @@ async function savedEncoders(ctx: ModalityContext): Promise<{ dirs: string[]; ve
  * What the audio head's fit depends on: the pool (item hashes, in order), the human labels (the head learns from
  * those alone), the classes, the seed, the clip geometry and the encoders' versions. A no-review round with the same
  * human labels gets the saved state back instead of fitting the same model again (5,000 clips: 0.3 of the run).
+ * `v` changes with the head's fit (4: the spread candidates' hidden layer), so an older saved state is fitted anew.
  */
 function headKey(ctx: ModalityContext, train: TrainSet, nClasses: number, encoders: string[]): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ v: 3, nClasses, seed: ctx.config.seed, geometry: audioGeometry(ctx), encoders }));
+  h.update(JSON.stringify({ v: 4, nClasses, seed: ctx.config.seed, geometry: audioGeometry(ctx), encoders }));
   for (const it of ctx.pool) h.update(`${it.hash}\n`);
   for (let k = 0; k < train.index.length; k++) {
     if (train.holdout ? train.holdout[k] !== 1 : train.weight[k] < 1) continue;
