@@ -6,6 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Item } from '../../src/core/types';
+import { spreadLabels, type KnnGraph } from '../../src/core/train/graph';
+import { argmaxRows } from '../../src/bench/baselines/linear';
+import { mulberry32, sample } from '../../src/bench/rng';
 import { AUDIO_MELS, audioFeatureRows, audioFrames } from '../../src/core/modalities/audio/features';
 
 export const DATA = process.env.SELFLABEL_AUDIO_DATA ?? '/tmp/sl-audio-data';
@@ -52,4 +55,60 @@ export async function loadSplit(set: string, split: 'pool' | 'test', classes?: s
     fs.writeFileSync(file, Buffer.from(spec.buffer));
   }
   return { spec, n: files.length, frames, mels, y: Int32Array.from(labels, (l) => cls.indexOf(l)), classes: cls };
+}
+
+/** The k nearest rows of each row of X (n × dim, unit rows: cosine) by brute force, for the spreading studies. */
+export function knnGraph(X: Float32Array, n: number, dim: number, k: number): KnnGraph {
+  const idx = new Int32Array(n * k);
+  const sim = new Float32Array(n * k);
+  const row = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += X[i * dim + d] * X[j * dim + d];
+      row[j] = j === i ? -Infinity : s;
+    }
+    const top = new Int32Array(k).fill(-1);
+    for (let j = 0; j < n; j++) {
+      if (top[k - 1] >= 0 && row[j] <= row[top[k - 1]]) continue;
+      let q = k - 1;
+      while (q > 0 && (top[q - 1] < 0 || row[top[q - 1]] < row[j])) {
+        top[q] = top[q - 1];
+        q--;
+      }
+      top[q] = j;
+    }
+    top.forEach((j, q) => {
+      idx[i * k + q] = j;
+      sim[i * k + q] = row[j];
+    });
+  }
+  return { n, k, idx, sim };
+}
+
+/** Share of rows whose largest score (P: rows × C) is their class. */
+export function accuracyOf(P: ArrayLike<number>, y: Int32Array, C: number): number {
+  const lab = argmaxRows(Float64Array.from(P), y.length, C);
+  let ok = 0;
+  for (let i = 0; i < y.length; i++) if (lab[i] === y[i]) ok++;
+  return ok / y.length;
+}
+
+/** Label spreading over `graph` from the labelled rows `lab` (classes `ly`, weight 1): scores F and their argmax. */
+export function spreadFrom(graph: KnnGraph, C: number, lab: readonly number[], ly: Int32Array): { F: Float32Array; labels: Int32Array } {
+  const { F } = spreadLabels({
+    graph,
+    nClasses: C,
+    seeds: { index: Int32Array.from(lab), y: ly, weight: new Float32Array(lab.length).fill(1) },
+  });
+  return { F, labels: argmaxRows(Float64Array.from(F), graph.n, C) };
+}
+
+/** `perClass` labelled pool rows of each class, drawn with the seed (as the bench's seed labels): rows and classes. */
+export function seedLabels(y: Int32Array, C: number, perClass: number, seed: number): { lab: number[]; ly: Int32Array } {
+  const rand = mulberry32(seed);
+  const byClass: number[][] = Array.from({ length: C }, () => []);
+  for (let i = 0; i < y.length; i++) byClass[y[i]].push(i);
+  const lab = byClass.flatMap((l) => sample(l, perClass, rand));
+  return { lab, ly: Int32Array.from(lab, (i) => y[i]) };
 }

@@ -11,12 +11,11 @@
  *   env NETS (default softmax:0:10,mlp256:256:30 — name:hidden sizes joined by +, 0 for none:epochs), NOVTLN=1 (the
  *   plain features only), SEGMENTS (the shape block's segments), BACKEND (default wasm).
  */
-import { loadSplit, type SpecSet } from './data';
+import { loadSplit, type SpecSet, knnGraph, accuracyOf, spreadFrom, seedLabels } from './data';
 import { columnStats, standardizeBlocks, utteranceFeatures, UTTERANCE_DEFAULTS } from '../../src/core/modalities/audio/utterance';
 import { hzToMel, melToHz } from '../../src/core/modalities/audio/melspec';
 import { fitLogReg, predictLogReg, argmaxRows } from '../../src/bench/baselines/linear';
-import { spreadLabels, type KnnGraph } from '../../src/core/train/graph';
-import { mulberry32, sample } from '../../src/bench/rng';
+import { spreadLabels } from '../../src/core/train/graph';
 import { fitNet, netLogitsSync } from '../../src/core/train/net';
 import { useBackend } from '../backend';
 
@@ -75,38 +74,6 @@ function warp(s: SpecSet, alphaIdx: Int32Array, maps: Float64Array[]): Float32Ar
   return out;
 }
 
-function knn(X: Float32Array, n: number, dim: number, k: number): KnnGraph {
-  const idx = new Int32Array(n * k);
-  const sim = new Float32Array(n * k);
-  const row = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += X[i * dim + d] * X[j * dim + d];
-      row[j] = j === i ? -Infinity : s;
-    }
-    const top = new Int32Array(k).fill(-1);
-    for (let j = 0; j < n; j++) {
-      if (top[k - 1] >= 0 && row[j] <= row[top[k - 1]]) continue;
-      let q = k - 1;
-      while (q > 0 && (top[q - 1] < 0 || row[top[q - 1]] < row[j])) {
-        top[q] = top[q - 1];
-        q--;
-      }
-      top[q] = j;
-    }
-    top.forEach((j, q) => ((idx[i * k + q] = j), (sim[i * k + q] = row[j])));
-  }
-  return { n, k, idx, sim };
-}
-
-function acc(P: Float64Array, y: Int32Array, C: number): number {
-  const lab = argmaxRows(P, y.length, C);
-  let ok = 0;
-  for (let i = 0; i < y.length; i++) if (lab[i] === y[i]) ok++;
-  return ok / y.length;
-}
-
 async function main(): Promise<void> {
   await useBackend(process.env.BACKEND ?? 'wasm');
   const set = process.argv[2] ?? 'audio-words';
@@ -146,29 +113,18 @@ async function main(): Promise<void> {
       const w = { mfcc: 0, stats: 0, shape: 1, spectrum: 0 };
       const P = standardizeBlocks(up, st, w);
       const T = standardizeBlocks(ut, st, w);
-      return { name: `${v.name} s${segments}`, P, T, g: knn(P.X, pool.n, P.dim, Number(process.env.K ?? 20)) };
+      return { name: `${v.name} s${segments}`, P, T, g: knnGraph(P.X, pool.n, P.dim, Number(process.env.K ?? 20)) };
     }),
   );
   for (const seed of seeds) {
-    const rand = mulberry32(seed);
-    const byClass: number[][] = Array.from({ length: C }, () => []);
-    for (let i = 0; i < pool.n; i++) byClass[pool.y[i]].push(i);
-    const lab = byClass.flatMap((l) => sample(l, 10, rand));
-    const ly = Int32Array.from(lab, (i) => pool.y[i]);
+    const { lab, ly } = seedLabels(pool.y, C, 10, seed);
     for (const f of feats) {
       const rp = { kind: 'dense' as const, X: f.P.X, n: pool.n, dim: f.P.dim };
       const rt = { kind: 'dense' as const, X: f.T.X, n: test.n, dim: f.T.dim };
       const m = fitLogReg(rp, lab, ly, C, { lambda: 1e-3, maxIterations: 400 });
-      add(`${f.name} LR`, acc(predictLogReg(m, rt), test.y, C));
-      const { F } = spreadLabels({
-        graph: f.g,
-        nClasses: C,
-        seeds: { index: Int32Array.from(lab), y: ly, weight: new Float32Array(lab.length).fill(1) },
-      });
-      const sl = argmaxRows(Float64Array.from(F), pool.n, C);
-      let sok = 0;
-      for (let i = 0; i < pool.n; i++) if (sl[i] === pool.y[i]) sok++;
-      add(`${f.name} spread(pool)`, sok / pool.n);
+      add(`${f.name} LR`, accuracyOf(predictLogReg(m, rt), test.y, C));
+      const { F, labels: sl } = spreadFrom(f.g, C, lab, ly);
+      add(`${f.name} spread(pool)`, accuracyOf(F, pool.y, C));
       // SPREAD2=share,…: spread again from the labels plus the first spread's most confident share of the pool.
       for (const share of (process.env.SPREAD2 ?? '').split(',').filter(Boolean).map(Number)) {
         const conf = Array.from({ length: pool.n }, (_, i) => {
@@ -200,7 +156,7 @@ async function main(): Promise<void> {
         add(`${f.name} spread2 ${share} (pool)`, ok2 / pool.n);
       }
       const m2 = fitLogReg(rp, Array.from(sl.keys()), sl, C, { lambda: 1e-3, maxIterations: 300 });
-      add(`${f.name} spread→LR`, acc(predictLogReg(m2, rt), test.y, C));
+      add(`${f.name} spread→LR`, accuracyOf(predictLogReg(m2, rt), test.y, C));
       for (const [hname, hidden, epochs] of (process.env.NETS ?? 'softmax:0:10,mlp256:256:30').split(',').map((q) => {
         const [a, h, e] = q.split(':');
         return [a, h === '0' ? [] : h.split('+').map(Number), Number(e)] as const;
@@ -223,7 +179,7 @@ async function main(): Promise<void> {
           seed,
         });
         const lg = netLogitsSync(net, f.T.X, test.n, f.T.dim);
-        add(`${f.name} spread→${hname}`, acc(Float64Array.from(lg), test.y, C));
+        add(`${f.name} spread→${hname}`, accuracyOf(Float64Array.from(lg), test.y, C));
       }
       // Inductive spreading: a test clip takes its pool neighbours' spread scores, weighted by similarity.
       for (const kk of [10, 20]) {
@@ -244,7 +200,7 @@ async function main(): Promise<void> {
             for (let c = 0; c < C; c++) P[i * C + c] += Math.max(0, row[j]) * (z > 0 ? F[j * C + c] / z : 0);
           }
         }
-        add(`${f.name} spread→kNN${kk}`, acc(P, test.y, C));
+        add(`${f.name} spread→kNN${kk}`, accuracyOf(P, test.y, C));
       }
     }
     console.error(`seed ${seed} done`);

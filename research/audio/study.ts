@@ -5,7 +5,7 @@
  * (seeded), test accuracy on the test split.
  *   node --import tsx research/audio/study.ts [audio-words|audio-speakers] [seeds=1,2,3]
  */
-import { loadSplit } from './data';
+import { loadSplit, knnGraph, accuracyOf, spreadFrom, seedLabels } from './data';
 import { mfcc, mfccStats } from '../../src/core/modalities/audio/mfcc';
 import {
   columnStats,
@@ -14,34 +14,7 @@ import {
   UTTERANCE_DEFAULTS,
   type UtteranceBlocks,
 } from '../../src/core/modalities/audio/utterance';
-import { fitLogReg, predictLogReg, argmaxRows } from '../../src/bench/baselines/linear';
-import { spreadLabels, type KnnGraph } from '../../src/core/train/graph';
-import { mulberry32, sample } from '../../src/bench/rng';
-
-function knn(X: Float32Array, n: number, dim: number, k: number): KnnGraph {
-  const idx = new Int32Array(n * k);
-  const sim = new Float32Array(n * k);
-  const row = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += X[i * dim + d] * X[j * dim + d];
-      row[j] = j === i ? -Infinity : s;
-    }
-    const order = Array.from(row.keys())
-      .sort((a, b) => row[b] - row[a])
-      .slice(0, k);
-    order.forEach((j, q) => ((idx[i * k + q] = j), (sim[i * k + q] = row[j])));
-  }
-  return { n, k, idx, sim };
-}
-
-function acc(P: Float64Array, y: Int32Array, C: number): number {
-  const lab = argmaxRows(P, y.length, C);
-  let ok = 0;
-  for (let i = 0; i < y.length; i++) if (lab[i] === y[i]) ok++;
-  return ok / y.length;
-}
+import { fitLogReg, predictLogReg } from '../../src/bench/baselines/linear';
 
 function zscore(pool: Float32Array, test: Float32Array, dim: number): void {
   const n = pool.length / dim;
@@ -82,13 +55,9 @@ async function main(): Promise<void> {
   const res: Record<string, number[]> = {};
   const add = (k: string, v: number) => (res[k] ??= []).push(v);
   for (const seed of seeds) {
-    const rand = mulberry32(seed);
-    const byClass: number[][] = Array.from({ length: C }, () => []);
-    for (let i = 0; i < pool.n; i++) byClass[pool.y[i]].push(i);
-    const lab = byClass.flatMap((l) => sample(l, 10, rand));
-    const ly = Int32Array.from(lab, (i) => pool.y[i]);
+    const { lab, ly } = seedLabels(pool.y, C, 10, seed);
     const base = fitLogReg({ kind: 'dense', X: mp, n: pool.n, dim: 40 }, lab, ly, C);
-    add('mfcc-logreg', acc(predictLogReg(base, { kind: 'dense', X: mt, n: test.n, dim: 40 }), test.y, C));
+    add('mfcc-logreg', accuracyOf(predictLogReg(base, { kind: 'dense', X: mt, n: test.n, dim: 40 }), test.y, C));
     for (const v of variants) {
       const { X: Xp, dim } = standardizeBlocks(up, st, v.w);
       const { X: Xt } = standardizeBlocks(ut, st, v.w);
@@ -96,22 +65,15 @@ async function main(): Promise<void> {
       const rt = { kind: 'dense' as const, X: Xt, n: test.n, dim };
       for (const lam of (process.env.LAMBDAS ?? '1e-3').split(',').map(Number)) {
         const m = fitLogReg(rp, lab, ly, C, { lambda: lam, maxIterations: 400 });
-        add(`${v.name} LR λ${lam}`, acc(predictLogReg(m, rt), test.y, C));
+        add(`${v.name} LR λ${lam}`, accuracyOf(predictLogReg(m, rt), test.y, C));
       }
       if (!v.spread) continue;
-      const g = knn(Xp, pool.n, dim, 20);
-      const { F } = spreadLabels({
-        graph: g,
-        nClasses: C,
-        seeds: { index: Int32Array.from(lab), y: ly, weight: new Float32Array(lab.length).fill(1) },
-      });
-      const sl = argmaxRows(Float64Array.from(F), pool.n, C);
-      let sok = 0;
-      for (let i = 0; i < pool.n; i++) if (sl[i] === pool.y[i]) sok++;
-      add(`${v.name} spread(pool)`, sok / pool.n);
+      const g = knnGraph(Xp, pool.n, dim, 20);
+      const { F, labels: sl } = spreadFrom(g, C, lab, ly);
+      add(`${v.name} spread(pool)`, accuracyOf(F, pool.y, C));
       const all = Array.from(sl.keys());
       const m2 = fitLogReg(rp, all, sl, C, { lambda: 1e-3, maxIterations: 300 });
-      add(`${v.name} spread→LR`, acc(predictLogReg(m2, rt), test.y, C));
+      add(`${v.name} spread→LR`, accuracyOf(predictLogReg(m2, rt), test.y, C));
     }
     console.error(`seed ${seed} done`);
   }

@@ -7,35 +7,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DATA, loadSplit } from './data';
+import { DATA, loadSplit, knnGraph, seedLabels } from './data';
 import { loadAudioClips } from '../../src/core/modalities/audio/items';
 import { fixLength } from '../../src/core/modalities/audio/melspec';
 import { VOICE_DIM, VOICE_HARMONICS, voiceFeatures } from '../../src/core/modalities/audio/voice';
 import { columnStats, utteranceFeatures, type UtteranceBlocks } from '../../src/core/modalities/audio/utterance';
 import { fitLogReg, predictLogReg, argmaxRows } from '../../src/bench/baselines/linear';
-import { mulberry32, sample } from '../../src/bench/rng';
 import { AudioError } from '../../src/core/modalities/audio/errors';
-import { spreadLabels, type KnnGraph } from '../../src/core/train/graph';
+import { spreadLabels } from '../../src/core/train/graph';
 import { fitNet, netLogitsSync } from '../../src/core/train/net';
 import { useBackend } from '../backend';
-
-function knn(X: Float32Array, n: number, dim: number, k: number): KnnGraph {
-  const idx = new Int32Array(n * k);
-  const sim = new Float32Array(n * k);
-  const row = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += X[i * dim + d] * X[j * dim + d];
-      row[j] = j === i ? -Infinity : s;
-    }
-    const order = Array.from(row.keys())
-      .sort((a, b) => row[b] - row[a])
-      .slice(0, k);
-    order.forEach((j, q) => ((idx[i * k + q] = j), (sim[i * k + q] = row[j])));
-  }
-  return { n, k, idx, sim };
-}
 
 async function voiceRows(set: string, split: string): Promise<Float32Array> {
   const file = `/tmp/sl-audio-study/${set}-${split}-voice${VOICE_DIM}.f32`;
@@ -127,11 +108,7 @@ async function main(): Promise<void> {
   };
   const res: Record<string, number[]> = {};
   for (const seed of seeds) {
-    const rand = mulberry32(seed);
-    const byClass: number[][] = Array.from({ length: C }, () => []);
-    for (let i = 0; i < pool.n; i++) byClass[pool.y[i]].push(i);
-    const lab = byClass.flatMap((l) => sample(l, 10, rand));
-    const ly = Int32Array.from(lab, (i) => pool.y[i]);
+    const { lab, ly } = seedLabels(pool.y, C, 10, seed);
     for (const v of variants) {
       const rp = mk('pool', v.parts);
       const rt = mk('test', v.parts);
@@ -197,7 +174,7 @@ async function main(): Promise<void> {
         }
       }
       if (!process.env.SPREAD) continue;
-      const g = knn(rp.X, pool.n, rp.dim, Number(process.env.K ?? 20));
+      const g = knnGraph(rp.X, pool.n, rp.dim, Number(process.env.K ?? 20));
       const { F } = spreadLabels({
         graph: g,
         nClasses: C,

@@ -112,7 +112,8 @@ async function savedEncoders(ctx: ModalityContext): Promise<{ dirs: string[]; ve
  * What the audio head's fit depends on: the pool (item hashes, in order), the human labels (the head learns from
  * those alone), the classes, the seed, the clip geometry and the encoders' versions. A no-review round with the same
  * human labels gets the saved state back instead of fitting the same model again (5,000 clips: 0.3 of the run).
- * `v` changes with the head's fit (4: the spread candidates' hidden layer), so an older saved state is fitted anew.
+ * `v` changes with the head's fit (4: the spread candidates' hidden layer and 10 neighbours), so an older saved state is
+ * fitted anew.
  */
 function headKey(ctx: ModalityContext, train: TrainSet, nClasses: number, encoders: string[]): string {
   const h = createHash('sha256');
