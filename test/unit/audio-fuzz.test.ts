@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { fuzzParams } from './fuzzSeed';
 import {
   AudioError,
   type DecodedAudio,
@@ -107,7 +108,7 @@ async function fuzz(t: { diagnostic(s: string): void }, files: string[], run: (b
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       },
     ),
-    { numRuns: RUNS, seed: 20261202, endOnFailure: true },
+    { ...fuzzParams(RUNS), endOnFailure: true },
   );
   const total = [...outcomes.values()].reduce((a, b) => a + b, 0);
   const cpu = process.cpuUsage(cpu0);

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import fc from 'fast-check';
+import { fuzzParams } from './fuzzSeed';
 import {
   scanWorkspace,
   decodeImage,
@@ -311,7 +312,7 @@ describe('rows', () => {
           assert.deepEqual(parsed, rows);
         },
       ),
-      { numRuns: 300 },
+      fuzzParams(300),
     );
   });
 

@@ -19,6 +19,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
+import { fuzzParams } from './fuzzSeed';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import {
@@ -128,7 +129,7 @@ test('probeImage/decodeImage on random bytes: a result or an ItemError, never an
     fc.property(prefix, fc.uint8Array({ maxLength: 200 }), (p, rest) => {
       checkImage(Buffer.concat([p, rest]));
     }),
-    { numRuns: RUNS },
+    fuzzParams(RUNS),
   );
 });
 
@@ -139,7 +140,7 @@ test('probeImage/decodeImage on mutated valid PNG and JPEG files: a result or an
     fc.property(fc.nat(SEEDS.length - 1), fc.array(mutation, { minLength: 1, maxLength: 4 }), (i, ms) => {
       checkImage(mutate(SEEDS[i], ms));
     }),
-    { numRuns: RUNS },
+    fuzzParams(RUNS),
   );
 });
 
@@ -180,7 +181,7 @@ test('CSV parser: never throws, line numbers never go back, any split into chunk
       parser.end();
       recordsEqual(pieces, whole);
     }),
-    { numRuns: RUNS },
+    fuzzParams(RUNS),
   );
 });
 
@@ -207,7 +208,7 @@ test('JSONL line parser: a JSON object or a reason, never a throw', () => {
         assert.ok(typeof r.reason === 'string' && r.reason.length > 0 && r.reason.length < 200);
       }
     }),
-    { numRuns: RUNS },
+    fuzzParams(RUNS),
   );
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
@@ -261,7 +262,7 @@ test('readRawRows on random bytes (JSONL and CSV): rows or clear errors, the sam
         n++;
       },
     ),
-    { numRuns: FILE_RUNS },
+    fuzzParams(FILE_RUNS),
   );
   assert.equal(n, FILE_RUNS);
   assert.ok(fileErrors > 0, 'some files were unreadable as a whole (invalid UTF-8 CSV)');
@@ -407,7 +408,7 @@ test('parseFromWebview: random values and mutated valid messages never throw; ac
       for (const id of idsOf(r.message)) assert.ok(safeId(id), `accepted unsafe item id ${JSON.stringify(id)}`);
       assert.ok(parseFromWebview(r.message).ok, 'a parsed message parses again');
     }),
-    { numRuns: RUNS },
+    fuzzParams(RUNS),
   );
   assert.ok(accepted > 100, `some mutated messages stay valid (${accepted})`);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
@@ -424,7 +425,7 @@ test('isItemId refuses every id that names a path outside the workspace', () => 
         assert.ok(resolved === '/ws' || resolved.startsWith('/ws/'), `${id} resolves to ${resolved}`);
       }
     }),
-    { numRuns: RUNS },
+    fuzzParams(RUNS),
   );
 });
 
@@ -443,7 +444,7 @@ test('parseFromHost: random values and mutated valid messages never throw', () =
       if (r.ok) assert.ok(r.message.kind === 'response' || r.message.kind === 'notify');
       else assert.ok(r.reason.length > 0);
     }),
-    { numRuns: RUNS },
+    fuzzParams(RUNS),
   );
 });
 
@@ -477,7 +478,7 @@ test('isWorkerMessage: random values and mutated valid messages give a boolean; 
       assert.ok(['run', 'cancel', 'ready', 'progress', 'result', 'error'].includes(m.type));
       if (m.type !== 'ready' && !(m.type === 'error' && m.id === null)) assert.ok(Number.isSafeInteger(m.id) && (m.id as number) >= 0);
     }),
-    { numRuns: RUNS },
+    fuzzParams(RUNS),
   );
   assert.ok(accepted > 100);
 });

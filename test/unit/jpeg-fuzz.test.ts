@@ -17,6 +17,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
+import { fuzzParams } from './fuzzSeed';
 import { ItemError, decodeImage } from '../../src/core/modalities/image/decode';
 import { decodeJpegScaled } from '../../src/core/modalities/image/jpegScaled';
 
@@ -145,7 +146,7 @@ test('damaged entropy-coded data: the image at its promised size or an ItemError
       assert.deepEqual([r.width, r.height, r.channels], [want.width, want.height, want.channels]);
       decoded++;
     }),
-    { numRuns: 5_000 },
+    fuzzParams(5_000),
   );
   // Both outcomes occur: damage the decoder cannot see (a flipped bit in a coefficient) and damage it refuses.
   assert.ok(decoded > 100 && decoded < 4_900, `${decoded} of 5,000 decoded`);
@@ -201,7 +202,7 @@ test('damage anywhere, headers included: an image, undefined or an ItemError; de
         }
       },
     ),
-    { numRuns: 5_000 },
+    fuzzParams(5_000),
   );
   assert.ok(slowest < CASE_LIMIT_MS, `slowest case ${slowest.toFixed(0)} ms`);
 });

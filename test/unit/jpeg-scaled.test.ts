@@ -232,6 +232,25 @@ test('a CMYK JPEG is left to the full decoder (undefined), which still reads it'
   assert.deepEqual([img.width, img.height, img.channels], [131, 97, 3]);
 });
 
+test('frame headers the fuzzing found: a sampling factor of 3 and a 0-high frame are left to jpeg-js, a 0-wide one is an ItemError', () => {
+  const buf = fs.readFileSync(path.join(FIXTURES, 'baseline-420.jpg'));
+  const sof = buf.indexOf(Buffer.from([0xff, 0xc0]));
+  const withBytes = (at: number, bytes: number[]) => {
+    const b = Buffer.from(buf);
+    b.set(bytes, sof + at);
+    return b;
+  };
+  // Luma sampled 3×1 against 1×1 chroma: chroma blocks would need a 3/8-point IDCT (it used to throw a TypeError).
+  const triple = withBytes(11, [0x31]);
+  assert.equal(buf[sof + 11], 0x22, 'the first component’s sampling byte');
+  for (const n of [1, 2, 4] as const) assert.equal(decodeJpegScaled(triple, n), undefined, `at ${n}/8`);
+  // 0 pixels wide (it used to decode to a 0×N image): refused by both decoders.
+  for (const n of [1, 2, 4] as const) assert.throws(() => decodeJpegScaled(withBytes(7, [0, 0]), n), ItemError);
+  assert.throws(() => decodeImage(withBytes(7, [0, 0]), 'wide0.jpg', { minSize: 8 }), ItemError);
+  // 0 rows: the height comes in a DNL marker after the first scan, which this decoder leaves to jpeg-js.
+  assert.equal(decodeJpegScaled(withBytes(5, [0, 0]), 1), undefined);
+});
+
 test('jpeg-js agrees: its full decode box-downscaled is within 2.5 levels of the shrunk decode on the fixtures it reads', () => {
   // Where jpeg-js itself goes wrong (checked below, so the list stays true): it converts the Adobe file's RGB as
   // if it were YCbCr, and refuses a progressive file with restart markers in the middle of a row.

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzzParams } from './fuzzSeed';
 import { propose, proposeLabels, expectedPrecision, suggestForLabelling, findDisagreements } from '../../src/core/proposals';
 import { Rng } from '../../src/core/models/random';
 
@@ -106,7 +107,7 @@ test('propose: properties on random inputs (never rejected, sorted, ≥ threshol
         }
       },
     ),
-    { numRuns: 300 },
+    fuzzParams(300),
   );
 });
 

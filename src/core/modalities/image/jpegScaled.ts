@@ -809,6 +809,10 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
       progressive = m === 0xc2;
       height = u16(seg + 1);
       width = u16(seg + 3);
+      // A height of 0 means "given by a DNL marker after the first scan", which this decoder leaves to jpeg-js; a
+      // width of 0 is never valid.
+      if (width === 0) throw new ItemError('corrupt JPEG: the frame is 0 pixels wide');
+      if (height === 0) return undefined;
       const nc = d[seg + 5];
       if (nc !== 1 && nc !== 3) return undefined; // CMYK / YCCK: decoded at full size elsewhere
       for (let i = 0; i < nc; i++) {
@@ -846,7 +850,8 @@ export function decodeJpegScaled(buf: Uint8Array, n: 1 | 2 | 4): DecodedImage | 
         if (hmax % c.h !== 0 || vmax % c.v !== 0) return undefined;
         c.nx = (n * hmax) / c.h;
         c.ny = (n * vmax) / c.v;
-        if (c.nx > 8 || c.ny > 8) return undefined;
+        // Sampling factors of 3 give 3/8 or 6/8 scales, which have no IDCT table here: jpeg-js decodes those.
+        if (!IDCT_TABLES[c.nx] || !IDCT_TABLES[c.ny]) return undefined;
         c.bpl = mcusPerLine * c.h;
         c.bpc = mcusPerColumn * c.v;
         c.realBpl = Math.ceil(Math.ceil((width * c.h) / hmax) / 8);
