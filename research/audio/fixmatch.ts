@@ -21,6 +21,8 @@ import {
   type SpecAugmentOptions,
 } from '../../src/core/modalities/audio/spec';
 import { columnStats, standardizeBlocks, utteranceFeatures } from '../../src/core/modalities/audio/utterance';
+import { fitNet, netLogitsSync } from '../../src/core/train/net';
+import { knnGraph, spreadFrom } from './data';
 import { confidentRows } from '../../src/core/modalities/image/student';
 import { fitLogReg, predictLogReg } from '../../src/bench/baselines/linear';
 import { mulberry32, sample } from '../../src/bench/rng';
@@ -76,6 +78,62 @@ function teacher(pool: SpecSet, test: SpecSet, lab: number[], C: number): { P: F
   return { P: predictLogReg(m, { kind: 'dense', X: Xp, n: pool.n, dim }), testAcc: accuracy(Pt, test.y, C) };
 }
 
+function softmaxRows(L: ArrayLike<number>, n: number, C: number): Float64Array {
+  const P = new Float64Array(n * C);
+  for (let i = 0; i < n; i++) {
+    let mx = -Infinity;
+    for (let c = 0; c < C; c++) mx = Math.max(mx, L[i * C + c]);
+    let z = 0;
+    for (let c = 0; c < C; c++) z += P[i * C + c] = Math.exp(L[i * C + c] - mx);
+    for (let c = 0; c < C; c++) P[i * C + c] /= z;
+  }
+  return P;
+}
+
+/**
+ * The product head's words candidate without pretraining (TEACHER=spread): `shape` features, label spreading over
+ * the pool's 10-neighbour graph, a 256-unit MLP fitted on the spread labels (src/core/modalities/audio/head.ts).
+ */
+async function spreadTeacher(
+  pool: SpecSet,
+  test: SpecSet,
+  lab: number[],
+  C: number,
+  seed: number,
+): Promise<{ P: Float64Array; Pt: Float64Array; testAcc: number }> {
+  const up = utteranceFeatures(pool.spec, pool.n, pool.frames, pool.mels);
+  const ut = utteranceFeatures(test.spec, test.n, test.frames, test.mels);
+  const st = columnStats(up.X, up.n, up.dim);
+  const w = { mfcc: 0, stats: 0, shape: 1, spectrum: 0 };
+  const P = standardizeBlocks(up, st, w);
+  const T = standardizeBlocks(ut, st, w);
+  const g = knnGraph(P.X, pool.n, P.dim, 10);
+  const { labels: sl } = spreadFrom(
+    g,
+    C,
+    lab,
+    Int32Array.from(lab, (i) => pool.y[i]),
+  );
+  const targets = new Float32Array(pool.n * C);
+  for (let i = 0; i < pool.n; i++) targets[i * C + sl[i]] = 1;
+  const net = await fitNet({
+    X: P.X,
+    n: pool.n,
+    dim: P.dim,
+    rows: Int32Array.from(sl.keys()),
+    targets,
+    nClasses: C,
+    hidden: [256],
+    l2: 1e-3,
+    epochs: 30,
+    batchSize: 512,
+    seed,
+  });
+  const Pp = softmaxRows(netLogitsSync(net, P.X, pool.n, P.dim), pool.n, C);
+  const Pt = softmaxRows(netLogitsSync(net, T.X, test.n, T.dim), test.n, C);
+  return { P: Pp, Pt, testAcc: accuracy(Pt, test.y, C) };
+}
+
 async function run(pool: SpecSet, test: SpecSet, seed: number): Promise<void> {
   const C = pool.classes.length;
   const { frames, mels } = pool;
@@ -84,11 +142,16 @@ async function run(pool: SpecSet, test: SpecSet, seed: number): Promise<void> {
   const byClass: number[][] = Array.from({ length: C }, () => []);
   for (let i = 0; i < pool.n; i++) byClass[pool.y[i]].push(i);
   const lab = byClass.flatMap((l) => sample(l, 10, rand));
-  const rowsL: number[] = [...lab];
-  const yL: number[] = lab.map((i) => pool.y[i]);
-  const wL: number[] = lab.map(() => 1);
-  if (env('TEACHER', 0)) {
-    const t = teacher(pool, test, lab, C);
+  // NOHUMAN=1: the student learns from the teacher's pool labels alone, so the human labels test it (printed as `human`).
+  const noHuman = !!process.env.NOHUMAN;
+  const rowsL: number[] = noHuman ? [] : [...lab];
+  const yL: number[] = noHuman ? [] : lab.map((i) => pool.y[i]);
+  const wL: number[] = noHuman ? [] : lab.map(() => 1);
+  let teacherTest: Float64Array | undefined;
+  if (process.env.TEACHER) {
+    const t =
+      process.env.TEACHER === 'spread' ? await spreadTeacher(pool, test, lab, C, seed) : { ...teacher(pool, test, lab, C), Pt: undefined };
+    teacherTest = t.Pt;
     const isLab = new Set(lab);
     // its most confident TEACHER_FRAC of the unlabelled pool (its probabilities are soft: none reach 0.9 on words)
     const cand = Array.from({ length: pool.n }, (_, i) => i)
@@ -194,9 +257,15 @@ async function run(pool: SpecSet, test: SpecSet, seed: number): Promise<void> {
       if ((step + 1) % every === 0 || step === steps - 1) {
         const lt = logitsOf(enc, head, test, C);
         const lp = logitsOf(enc, head, pool, C);
+        let mix = noHuman ? ` human ${(100 * accuracy(lp, pool.y, C, lab)).toFixed(1)}%` : '';
+        if (teacherTest) {
+          const Ps = softmaxRows(lt, test.n, C);
+          for (let q = 0; q < Ps.length; q++) Ps[q] = (Ps[q] + teacherTest[q]) / 2;
+          mix += ` mean-with-teacher ${(100 * accuracy(Ps, test.y, C)).toFixed(1)}%`;
+        }
         console.log(
           `seed ${seed} step ${step + 1} loss ${lv.toFixed(3)} test ${(100 * accuracy(lt, test.y, C)).toFixed(1)}% pool-unl ${(100 * accuracy(lp, pool.y, C, unl)).toFixed(1)}% ` +
-            `mask ${((100 * masked) / Math.max(1, drawn)).toFixed(1)}% at ${((100 * maskedOk) / Math.max(1, masked)).toFixed(1)}% ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+            `mask ${((100 * masked) / Math.max(1, drawn)).toFixed(1)}% at ${((100 * maskedOk) / Math.max(1, masked)).toFixed(1)}% ${((Date.now() - t0) / 1000).toFixed(0)} s${mix}`,
         );
         masked = maskedOk = drawn = 0;
       }

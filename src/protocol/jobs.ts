@@ -105,6 +105,15 @@ export type JobTypes = {
     params: { data: AudioData; train: TrainSet; nClasses: number; seed: number; encoders: string[] };
     result: AudioHeadState;
   };
+  /**
+   * The audio head's student (src/core/modalities/audio/head.ts fitAudioStudent): a network trained on the `train`
+   * rows no person labelled, saved in `dir`, kept in the returned state when the held-out human labels prefer the mean
+   * of it and `teacher`.
+   */
+  fitAudioStudent: {
+    params: { data: AudioData; teacher: AudioHeadState; train: TrainSet; nClasses: number; seed: number; dir: string; initFrom?: string };
+    result: AudioHeadState;
+  };
   predictAudio: {
     params: { state: AudioHeadState; data: AudioData };
     result: { probs: Float32Array };

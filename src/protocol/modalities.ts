@@ -27,7 +27,7 @@ export const MODALITY_CONTRACTS = {
   text: modality<import('../core/modalities/text/data').TextData, 'fitText' | 'predictText'>(),
   audio: modality<
     import('../core/modalities/audio/data').AudioData,
-    'audioFeatures' | 'audioSupervised' | 'fitAudio' | 'predictAudio' | 'audioPreview'
+    'audioFeatures' | 'audioSupervised' | 'fitAudio' | 'fitAudioStudent' | 'predictAudio' | 'audioPreview'
   >(),
 };
 

@@ -229,8 +229,24 @@ test('the plugin head: the same human labels get the saved state back, other lab
   fs.mkdirSync(paths.cache, { recursive: true });
   const pool = Array.from({ length: 4 }, (_, i) => ({ id: `c${i}.wav`, path: `c${i}.wav`, hash: `h${i}`, duration: 1 })) as never[];
   let fits = 0;
+  const students: { dir: string; initFrom?: string; rows: number }[] = [];
   const runner = {
-    run: (async (job: string, p: { nClasses: number; train: { index: Int32Array } }) => {
+    run: (async (
+      job: string,
+      p: { nClasses: number; train: { index: Int32Array; holdout: Uint8Array }; teacher: object; dir: string; initFrom?: string },
+    ) => {
+      if (job === 'fitAudioStudent') {
+        // What the worker does, in short: the model in `dir`, the record in the state.
+        const rows = p.train.holdout.filter((h) => h === 0).length;
+        students.push({ dir: p.dir, initFrom: p.initFrom, rows });
+        fs.mkdirSync(p.dir, { recursive: true });
+        fs.writeFileSync(path.join(p.dir, 'student.json'), '{}');
+        const heldOut = { labels: 2, head: { accuracy: 0.5, logLoss: 1 }, student: { accuracy: 1 }, mean: { accuracy: 1, logLoss: 0.5 } };
+        return {
+          ...p.teacher,
+          student: { dir: p.dir, rows, steps: 200, seconds: 1, warm: !!p.initFrom, weight: 0.5, temperature: 1, kept: true, heldOut },
+        };
+      }
       assert.equal(job, 'fitAudio');
       fits++;
       return {
@@ -241,6 +257,8 @@ test('the plugin head: the same human labels get the saved state back, other lab
         encoders: [],
         stats: { mean: [], std: [] },
         classifier: { rows: p.train.index.length },
+        candidates: [],
+        trainedOn: { rows: p.train.index.length, heldOut: 0, folds: 0 },
       };
     }) as never,
   };
@@ -256,10 +274,33 @@ test('the plugin head: the same human labels get the saved state back, other lab
   const opts = {};
   await head.fit(ctx, data, train([0, 1], [1, 1]), 2, opts);
   assert.equal(fits, 1);
-  // The same human labels plus an accepted proposal: the saved state, no fit.
+  assert.equal(students.length, 0, 'no accepted proposal: no student');
+  // The same human labels plus an accepted proposal: the saved head state, no fit; a student learns the proposal.
   const again = await head.fit(ctx, data, train([0, 1, 1], [1, 1, 0]), 2, opts);
   assert.equal(fits, 1);
   assert.equal((again as { classifier: { rows: number } }).classifier.rows, 2);
+  assert.equal(students.length, 1);
+  assert.equal(students[0].rows, 1);
+  assert.equal(students[0].initFrom, undefined, 'the first student starts from scratch');
+  assert.ok(students[0].dir.startsWith(paths.models), 'its model is saved under models/');
+  assert.equal((again as { student?: { kept: boolean } }).student?.kept, true);
+  assert.equal(head.chosen!(again)?.name, 'all/linear + student');
+  // The same labels again: the saved state with its student, no training.
+  await head.fit(ctx, data, train([0, 1, 1], [1, 1, 0]), 2, opts);
+  assert.equal(students.length, 1);
+  // More accepted proposals: a new student, started from the last one, and only the last one stays on disk.
+  const grown = { ...train([0, 1, 1], [1, 1, 0]), index: Int32Array.from([0, 1, 2, 3]), y: Int32Array.from([0, 1, 1, 0]) };
+  grown.weight = new Float32Array(4).fill(1);
+  grown.holdout = Uint8Array.from([1, 1, 0, 0]);
+  await head.fit(ctx, data, grown, 2, opts);
+  assert.equal(students.length, 2);
+  assert.equal(students[1].rows, 2);
+  assert.equal(students[1].initFrom, students[0].dir);
+  assert.deepEqual(
+    fs.readdirSync(paths.models).filter((f) => f.startsWith('audio-student-')),
+    [path.basename(students[1].dir)],
+  );
+  assert.equal(fs.readdirSync(paths.cache).filter((f) => f.startsWith('audio-student-')).length, 1);
   // Another human label: fitted again, and only the last state is kept on disk.
   await head.fit(ctx, data, train([0, 1, 1], [1, 1, 1]), 2, opts);
   assert.equal(fits, 2);
@@ -268,4 +309,96 @@ test('the plugin head: the same human labels get the saved state back, other lab
   (pool[3] as { hash: string }).hash = 'changed';
   await head.fit(ctx, data, train([0, 1, 1], [1, 1, 1]), 2, opts);
   assert.equal(fits, 3);
+});
+
+test('the student learns the accepted clips, is judged by the human labels it never saw, and predicts with the head when kept', async () => {
+  await initBackend('wasm');
+  const { fitAudioHead, fitAudioStudent, predictAudioHead, studentRows } = await import('../../src/core/modalities/audio/head');
+  const { studentSteps, AUDIO_STUDENT_DEFAULTS } = await import('../../src/core/modalities/audio/student');
+  const n = 90;
+  const pool = dataset(n, 300);
+  const spec = specOf(pool.clips);
+  const human = [...Array(18).keys()]; // 6 per class
+  const accepted = [...Array(n).keys()].filter((i) => i >= 18); // right, as a no-review round's proposals mostly are
+  const train = {
+    index: Int32Array.from([...human, ...accepted]),
+    y: Int32Array.from([...human, ...accepted], (i) => pool.y[i]),
+    weight: new Float32Array(n).fill(1),
+    holdout: Uint8Array.from([...human.map(() => 1), ...accepted.map(() => 0)]),
+  };
+  assert.deepEqual(Array.from(studentRows(train).rows), accepted, 'the student learns the rows no person labelled');
+  const d = { spec, n, frames, mels: AUDIO_MELS };
+  const teacher = await fitAudioHead({ ...d, train, nClasses: 3, seed: 1, encoders: [] });
+  assert.equal(teacher.student, undefined);
+  const dir = path.join(tmp, 'models', 'audio-student-a');
+  const progress: number[] = [];
+  const state = await fitAudioStudent({
+    ...d,
+    teacher,
+    train,
+    nClasses: 3,
+    seed: 1,
+    dir,
+    onProgress: (p) => p.message === 'audio student' && progress.push(p.done),
+  });
+  const st = state.student!;
+  assert.ok(st, 'a student was trained');
+  assert.equal(st.rows, accepted.length);
+  assert.equal(st.steps, studentSteps(accepted.length));
+  assert.equal(st.warm, false);
+  assert.ok(progress.length >= 5 && progress[progress.length - 1] === st.steps, 'progress up to the last step');
+  assert.ok(fs.existsSync(path.join(dir, 'student.json')), 'its model is saved');
+  // Judged on the 18 human labels (the head's out-of-fold probabilities beside the student's).
+  assert.equal(st.heldOut.labels, 18);
+  assert.ok(st.heldOut.student.accuracy >= 0.8, `the student tells the courses in time apart: ${st.heldOut.student.accuracy}`);
+  assert.equal(
+    st.kept,
+    st.heldOut.mean.accuracy >= st.heldOut.head.accuracy && st.heldOut.mean.logLoss < st.heldOut.head.logLoss,
+    'kept exactly when the mean is as accurate and fits better',
+  );
+  if (st.kept) assert.equal(state.estimatedAccuracy, st.heldOut.mean.accuracy);
+  else assert.equal(state.estimatedAccuracy, teacher.estimatedAccuracy);
+  const back = JSON.parse(JSON.stringify(state)) as unknown;
+  assert.ok(isAudioHeadState(back));
+  assert.equal(isAudioHeadState({ ...state, student: { ...st, weight: 2 } }), false);
+  assert.equal(isAudioHeadState({ ...state, student: { ...st, dir: 3 } }), false);
+  // Kept, the model predicts with the mean of both: other clips, rows summing to 1, mostly right.
+  const forced = { ...state, student: { ...st, kept: true } };
+  const test = dataset(30, 1900);
+  const td = { spec: specOf(test.clips), n: 30, frames, mels: AUDIO_MELS };
+  const probs = await predictAudioHead(forced, td);
+  const headOnly = await predictAudioHead({ ...state, student: { ...st, kept: false } }, td);
+  let right = 0;
+  let differ = 0;
+  for (let i = 0; i < 30; i++) {
+    const p = [0, 1, 2].map((c) => probs[i * 3 + c]);
+    assert.ok(Math.abs(p[0] + p[1] + p[2] - 1) < 1e-4);
+    if (p.indexOf(Math.max(...p)) === test.y[i]) right++;
+    for (let c = 0; c < 3; c++) if (Math.abs(probs[i * 3 + c] - headOnly[i * 3 + c]) > 1e-3) differ++;
+  }
+  assert.ok(right >= 25, `head + student: ${right}/30`);
+  assert.ok(differ > 0, 'the student changes the probabilities');
+  // The next round (more accepted clips) starts from it: fewer steps, at half the rate.
+  const next = await fitAudioStudent({
+    ...d,
+    teacher: state,
+    train,
+    nClasses: 3,
+    seed: 1,
+    dir: path.join(tmp, 'models', 'b'),
+    initFrom: dir,
+  });
+  assert.equal(next.student!.warm, true);
+  assert.equal(
+    next.student!.steps,
+    Math.max(AUDIO_STUDENT_DEFAULTS.minSteps, Math.ceil(studentSteps(accepted.length) * AUDIO_STUDENT_DEFAULTS.warmShare)),
+  );
+  // Too few accepted clips (under 10 a class): the head alone, no student trained.
+  const few = { ...train, holdout: Uint8Array.from(train.holdout, (_, k) => (k < n - 9 ? 1 : 0)) };
+  const alone = await fitAudioStudent({ ...d, teacher, train: few, nClasses: 3, seed: 1, dir: path.join(tmp, 'models', 'c') });
+  assert.equal(alone.student, undefined);
+  assert.equal(fs.existsSync(path.join(tmp, 'models', 'c')), false);
+  // Its model gone, a kept student says so.
+  fs.rmSync(dir, { recursive: true });
+  await assert.rejects(predictAudioHead(forced, td), /audio student's model is missing .*train again/);
 });

@@ -9,6 +9,7 @@
  * (fitSemiSupervised / fitClassifier, whose own cross-validation gives its temperature and estimated accuracy).
  *
  *   fitAudioHead({spec, n, frames, mels, train, nClasses, seed, encoders}) → AudioHeadState (JSON-safe)
+ *   fitAudioStudent({spec, n, frames, mels, teacher, train, nClasses, seed, dir}) → the state with its student
  *   predictAudioHead(state, {spec, n, frames, mels}) → calibrated probabilities (n × C)
  *
  * Only the human labels train it (humanLabels): accepted proposals would leak into its cross-validation.
@@ -25,6 +26,8 @@ import { AUDIO_FEATURE_SETS, candidateName, FEATURE_SET_WEIGHTS, type AudioHeadC
 import { columnStats, standardizeBlocks, utteranceFeatures, withVoice, type ColumnStats, type UtteranceRows } from './utterance';
 import { VOICE_DIM } from './voice';
 import { embedAudio } from './pretrain';
+import { predictAudioStudent, trainAudioStudent } from './student';
+import { fitTemperature, nllAt, expectedCalibrationError } from '../../train/calibration';
 
 /**
  * Neighbours per clip in the spreading graph; folds of the candidates' proxy scores; the hidden layer of the
@@ -318,6 +321,118 @@ export async function fitAudioHead(
   };
 }
 
+/** The rows of a train set no person labelled (accepted proposals, pseudo-labels): what the student learns from. */
+export function studentRows(t: TrainSet): { rows: Int32Array; y: Int32Array } {
+  const keep: number[] = [];
+  for (let k = 0; k < t.index.length; k++) if (t.holdout ? t.holdout[k] !== 1 : t.weight[k] < 1) keep.push(k);
+  return { rows: Int32Array.from(keep, (k) => t.index[k]), y: Int32Array.from(keep, (k) => t.y[k]) };
+}
+
+/** Fewest rows a student learns from: this many per class on average. */
+export const AUDIO_STUDENT_MIN_PER_CLASS = 10;
+
+/** The mean of the head's and the student's probabilities, calibrated by `temperature` (rows × C). */
+function meanOf(
+  head: ArrayLike<number>,
+  student: ArrayLike<number>,
+  w: number,
+  temperature: number,
+  rows: number,
+  C: number,
+): Float32Array {
+  const out = new Float32Array(rows * C);
+  for (let i = 0; i < rows; i++) {
+    let z = 0;
+    for (let c = 0; c < C; c++) {
+      const q = i * C + c;
+      const v = Math.exp(Math.log(Math.max(1e-12, (1 - w) * head[q] + w * student[q])) / temperature);
+      out[q] = v;
+      z += v;
+    }
+    for (let c = 0; c < C; c++) out[i * C + c] /= z;
+  }
+  return out;
+}
+
+/**
+ * The student of a fitted head (./student.ts): a network trained on the clips labelled by no person — the
+ * proposals accepted in earlier rounds — and judged by the human labels, which it never saw: the mean of its
+ * probabilities and the head's calibrated out-of-fold ones on those labels, against the head's alone. The mean is
+ * kept when it is at least as accurate and fits them better (lower log-loss at its own temperature); its
+ * temperature, accuracy and out-of-fold probabilities become the state's. The teacher comes back unchanged when
+ * there are too few such clips or too few human labels to judge. The accepted labels came from a head that saw every
+ * human label, so the held-out figures of the mean lean optimistic (BENCHMARKS.md "Session 13").
+ */
+export async function fitAudioStudent(
+  o: AudioSpec & {
+    teacher: AudioHeadState;
+    train: TrainSet;
+    nClasses: number;
+    seed: number;
+    /** The student's own folder (its model is saved there). */
+    dir: string;
+    /** The last student's folder, to start from. */
+    initFrom?: string;
+    signal?: AbortSignal;
+    onProgress?: (p: Progress) => void;
+  },
+): Promise<AudioHeadState> {
+  const C = o.nClasses;
+  const { student: _old, ...teacher } = o.teacher;
+  const { rows, y } = studentRows(o.train);
+  const oof = teacher.oof;
+  if (rows.length < AUDIO_STUDENT_MIN_PER_CLASS * C || new Set(y).size < 2 || !oof || !oof.index.length) return teacher;
+  const r = await trainAudioStudent({ ...o, rows, y, nClasses: C, dir: o.dir });
+  // The human labels the head held out, by data row.
+  const yOf = new Map<number, number>();
+  for (let k = 0; k < o.train.index.length; k++)
+    if (o.train.holdout ? o.train.holdout[k] === 1 : o.train.weight[k] >= 1) yOf.set(o.train.index[k], o.train.y[k]);
+  const held = oof.index
+    .map((i, j) => ({ i, j, y: yOf.get(i) }))
+    .filter((h): h is { i: number; j: number; y: number } => h.y !== undefined);
+  const m = held.length;
+  const labels = Int32Array.from(held, (h) => h.y);
+  const ph = new Float32Array(m * C);
+  const ps = new Float32Array(m * C);
+  held.forEach((h, a) => {
+    ph.set(oof.probs.slice(h.j * C, (h.j + 1) * C), a * C);
+    ps.set(r.probs.subarray(h.i * C, (h.i + 1) * C), a * C);
+  });
+  const w = 0.5;
+  const logMean = new Float32Array(m * C);
+  for (let q = 0; q < m * C; q++) logMean[q] = Math.log(Math.max(1e-12, (1 - w) * ph[q] + w * ps[q]));
+  const temperature = fitTemperature(logMean, labels, C);
+  const mean = meanOf(ph, ps, w, temperature, m, C);
+  const logHead = Float32Array.from(ph, (v) => Math.log(Math.max(1e-12, v)));
+  const acc = (P: Float32Array) => labels.reduce((s, c, a) => s + (argmaxRow(P, a, C) === c ? 1 : 0), 0) / Math.max(1, m);
+  const heldOut = {
+    labels: m,
+    head: { accuracy: acc(ph), logLoss: nllAt(logHead, labels, C, 1) },
+    student: { accuracy: acc(ps) },
+    mean: { accuracy: acc(mean), logLoss: nllAt(logMean, labels, C, temperature) },
+  };
+  const kept = m > 0 && heldOut.mean.accuracy >= heldOut.head.accuracy && heldOut.mean.logLoss < heldOut.head.logLoss;
+  const student = {
+    dir: o.dir,
+    rows: rows.length,
+    steps: r.steps,
+    seconds: r.seconds,
+    warm: r.warm,
+    weight: w,
+    temperature,
+    kept,
+    heldOut,
+  };
+  if (!kept) return { ...teacher, student };
+  return {
+    ...teacher,
+    student,
+    estimatedAccuracy: heldOut.mean.accuracy,
+    oof: { index: held.map((h) => h.i), probs: Array.from(mean) },
+    ece: { before: teacher.ece?.after ?? expectedCalibrationError(ph, labels, C), after: expectedCalibrationError(mean, labels, C) },
+  };
+}
+
 export async function predictAudioHead(
   state: AudioHeadState,
   d: AudioSpec,
@@ -327,5 +442,9 @@ export async function predictAudioHead(
   const m = f.matrix(state.chosen);
   if (m.dim !== state.classifier.dim)
     throw new Error(`audio head: the classifier reads ${state.classifier.dim} features, the clips give ${m.dim}: train again`);
-  return predict(state.classifier, m.X, d.n, m.dim).probs;
+  const probs = predict(state.classifier, m.X, d.n, m.dim).probs;
+  const st = state.student;
+  if (!st?.kept) return probs;
+  const ps = await predictAudioStudent(st.dir, d, state.nClasses, o.signal);
+  return meanOf(probs, ps, st.weight, st.temperature, d.n, state.nClasses);
 }

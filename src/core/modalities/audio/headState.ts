@@ -34,6 +34,10 @@ export interface AudioHeadCandidate {
 
 export const candidateName = (c: AudioHeadCandidate): string => `${c.features}${c.encoders ? '+encoders' : ''}/${c.fit}`;
 
+/** The name of what a state predicts with: its candidate, and the student when the mean with it was kept. */
+export const stateName = (s: Pick<AudioHeadState, 'chosen' | 'student'>): string =>
+  `${candidateName(s.chosen)}${s.student?.kept ? ' + student' : ''}`;
+
 export interface AudioHeadState {
   version: 2;
   kind: 'audio-head';
@@ -52,6 +56,47 @@ export interface AudioHeadState {
   oof?: { index: number[]; probs: number[] };
   ece?: { before: number; after: number };
   trainedOn: { rows: number; heldOut: number; folds: number };
+  /**
+   * The student network (./student.ts, ./head.ts fitAudioStudent), when labels no person gave were there to train
+   * it: its folder, what it learned from, and the held-out human labels' verdict. `kept`: the model predicts with the
+   * mean of the classifier's and the student's probabilities (weight `weight` on the student) at `temperature`, and
+   * the calibration fields above are the mean's.
+   */
+  student?: AudioStudentRecord;
+}
+
+export interface AudioStudentRecord {
+  dir: string;
+  rows: number;
+  steps: number;
+  seconds: number;
+  /** Started from the last student's weights. */
+  warm: boolean;
+  weight: number;
+  temperature: number;
+  kept: boolean;
+  heldOut: {
+    labels: number;
+    head: { accuracy: number; logLoss: number };
+    student: { accuracy: number };
+    mean: { accuracy: number; logLoss: number };
+  };
+}
+
+function isStudentRecord(v: unknown): v is AudioStudentRecord {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Partial<AudioStudentRecord>;
+  return (
+    typeof r.dir === 'string' &&
+    typeof r.kept === 'boolean' &&
+    typeof r.weight === 'number' &&
+    r.weight >= 0 &&
+    r.weight <= 1 &&
+    typeof r.temperature === 'number' &&
+    r.temperature > 0 &&
+    typeof r.heldOut === 'object' &&
+    r.heldOut !== null
+  );
 }
 
 export function isAudioHeadState(v: unknown): v is AudioHeadState {
@@ -73,6 +118,7 @@ export function isAudioHeadState(v: unknown): v is AudioHeadState {
     Array.isArray(s.stats.mean) &&
     Array.isArray(s.stats.std) &&
     typeof s.classifier === 'object' &&
-    s.classifier !== null
+    s.classifier !== null &&
+    (s.student === undefined || isStudentRecord(s.student))
   );
 }

@@ -12,7 +12,7 @@ import type { AudioData, TrainSet } from '../../../protocol/jobs';
 import type { FailedItem, ModalityContext, ModalityPlugin, OwnHead, StageOptions } from '../types';
 import { readArrayFile, readJson, writeArrayFile, writeJson } from '../../util/files';
 import { decodeInWorkers } from '../workerRows';
-import { candidateName, isAudioHeadState, type AudioHeadState } from './headState';
+import { isAudioHeadState, stateName, type AudioHeadState } from './headState';
 import { AUDIO_MELS, audioFrames, clipSecondsOf } from './features';
 import { AUDIO_EXTENSIONS, scanAudioFile } from './scan';
 import { audioMedia, audioThumbnail } from './preview';
@@ -127,6 +127,28 @@ function headKey(ctx: ModalityContext, train: TrainSet, nClasses: number, encode
 }
 
 /**
+ * What the student's fit depends on beyond the head's (headKey): the rows no person labelled, which it learns from.
+ * None of them (round 1, or nothing accepted yet): no student.
+ */
+function studentKey(headName: string, train: TrainSet): string | undefined {
+  const h = createHash('sha256');
+  h.update(`v1 ${headName}\n`);
+  let rows = 0;
+  for (let k = 0; k < train.index.length; k++) {
+    if (train.holdout ? train.holdout[k] === 1 : train.weight[k] >= 1) continue;
+    h.update(`${train.index[k]}:${train.y[k]};`);
+    rows++;
+  }
+  return rows ? h.digest('hex').slice(0, 24) : undefined;
+}
+
+/** Removes the entries of `dir` named `prefix`… other than `keep` (the saved states and student folders but the last). */
+async function prune(dir: string, prefix: string, keep: string): Promise<void> {
+  for (const f of await fs.readdir(dir).catch(() => [] as string[]))
+    if (f.startsWith(prefix) && f !== keep) await fs.rm(path.join(dir, f), { force: true, recursive: true });
+}
+
+/**
  * The audio head (./head.ts, in a worker): utterance features of the clips (denoised MFCC statistics, the word's
  * course in time, the spectrum's shape), alone or with the encoders' embeddings, spread over the pool's kNN graph or
  * on the labels alone, chosen by the held-out human labels. Always on: it never does worse than its utterance-only
@@ -140,24 +162,55 @@ const audioHead: OwnHead<'audio', AudioHeadState> = {
     const enc = await savedEncoders(ctx);
     const name = `audio-head-${headKey(ctx, train, nClasses, [...enc.dirs, ...enc.versions])}.json`;
     const file = path.join(ctx.paths.cache, name);
-    const saved = data.n === ctx.pool.length ? await readJson<unknown>(file) : undefined;
-    if (isAudioHeadState(saved)) return saved;
+    const whole = data.n === ctx.pool.length;
+    const saved = whole ? await readJson<unknown>(file) : undefined;
+    let teacher: AudioHeadState;
+    if (isAudioHeadState(saved)) teacher = saved;
+    else {
+      teacher = await ctx.runner.run(
+        'fitAudio',
+        { data, train, nClasses, seed: ctx.config.seed, encoders: enc.dirs },
+        { signal: opts.signal, onProgress: opts.onProgress },
+      );
+      if (whole) {
+        // One saved state: the last one.
+        await prune(ctx.paths.cache, 'audio-head-', name);
+        await writeJson(file, teacher);
+      }
+    }
+    // The student, from the labels no person gave (accepted proposals): one saved state and folder, the last.
+    const sk = whole ? studentKey(name, train) : undefined;
+    if (!sk) return teacher;
+    const sName = `audio-student-${sk}`;
+    const sFile = path.join(ctx.paths.cache, `${sName}.json`);
+    const sSaved = await readJson<unknown>(sFile);
+    if (isAudioHeadState(sSaved) && sSaved.student) return sSaved;
+    // The last student (the accepted labels grew by a round's proposals since): the new one starts from it.
+    const last = (await fs.readdir(ctx.paths.models).catch(() => [] as string[])).find(
+      (f) => f.startsWith('audio-student-') && f !== sName,
+    );
     const state = await ctx.runner.run(
-      'fitAudio',
-      { data, train, nClasses, seed: ctx.config.seed, encoders: enc.dirs },
+      'fitAudioStudent',
+      {
+        data,
+        teacher,
+        train,
+        nClasses,
+        seed: ctx.config.seed,
+        dir: ctx.paths.checkpoint(sName),
+        ...(last ? { initFrom: ctx.paths.checkpoint(last) } : {}),
+      },
       { signal: opts.signal, onProgress: opts.onProgress },
     );
-    if (data.n === ctx.pool.length) {
-      // One saved state: the last one.
-      for (const f of await fs.readdir(ctx.paths.cache).catch(() => [] as string[]))
-        if (f.startsWith('audio-head-') && f !== name) await fs.rm(path.join(ctx.paths.cache, f), { force: true });
-      await writeJson(file, state);
-    }
+    // The model predicts from its folder under models/; the state that names it is saved in the cache.
+    await prune(ctx.paths.models, 'audio-student-', sName);
+    await prune(ctx.paths.cache, 'audio-student-', `${sName}.json`);
+    if (state.student) await writeJson(sFile, state);
     return state;
   },
   predict: async (ctx, state, data, opts) => (await ctx.runner.run('predictAudio', { state, data }, { signal: opts.signal })).probs,
   chosen: (s) => ({
-    name: candidateName(s.chosen),
+    name: stateName(s),
     heldOut: s.trainedOn.heldOut,
     candidates: s.candidates.map((c) => ({ name: c.name, accuracy: c.proxyAccuracy })),
   }),

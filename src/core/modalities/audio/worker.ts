@@ -7,7 +7,7 @@ import type { AudioData, JobHandlers, JobTypes } from '../../../protocol/jobs';
 import { embedAudio, pretrainAudioEncoder } from './pretrain';
 import { audioFeatureRows } from './features';
 import { trainAudioSupervised } from './supervised';
-import { fitAudioHead, predictAudioHead } from './head';
+import { fitAudioHead, fitAudioStudent, predictAudioHead } from './head';
 import { isAudioHeadState } from './headState';
 import { audioPreviewBytes } from './preview';
 import { VOICE_DIM } from './voice';
@@ -31,7 +31,7 @@ export const audioWorker: ModalityWorker<'audio'> = {
   embed: (data, o) => embedAudio({ ...o, ...specOf(data) }),
 };
 
-type AudioJobs = Pick<JobTypes, 'audioFeatures' | 'audioSupervised' | 'fitAudio' | 'predictAudio' | 'audioPreview'>;
+type AudioJobs = Pick<JobTypes, 'audioFeatures' | 'audioSupervised' | 'fitAudio' | 'fitAudioStudent' | 'predictAudio' | 'audioPreview'>;
 
 export const audioJobs: JobHandlers<AudioJobs> = {
   async audioFeatures(p, ctx) {
@@ -85,6 +85,21 @@ export const audioJobs: JobHandlers<AudioJobs> = {
       nClasses: p.nClasses,
       seed: p.seed,
       encoders: p.encoders,
+      signal: ctx.signal,
+      onProgress: ctx.progress,
+    });
+    return { result: state };
+  },
+  async fitAudioStudent(p, ctx) {
+    if (!isAudioHeadState(p.teacher)) throw new Error('fitAudioStudent needs an audio-head state (kind "audio-head")');
+    const state = await fitAudioStudent({
+      ...specOf(p.data),
+      teacher: p.teacher,
+      train: p.train,
+      nClasses: p.nClasses,
+      seed: p.seed,
+      dir: p.dir,
+      initFrom: p.initFrom,
       signal: ctx.signal,
       onProgress: ctx.progress,
     });

@@ -1,0 +1,181 @@
+/**
+ * The audio student (worker only, tfjs): the audio encoder of ./encoder.ts plus a softmax layer, trained from random
+ * initialisation on the spectrograms of the clips whose labels no person gave — the proposals accepted in earlier
+ * rounds — with strong augmentations (the contrastive views' time shift, gain, noise and SpecAugment masks, plus
+ * tempo and pitch). A "noisy student" (Xie et al. 2020): it learns the word from the sound itself, where the head
+ * learns it from fixed utterance features and a neighbour graph, so it corrects many of the head's errors, and the
+ * mean of both is better than either (research/audio/fixmatch.ts `TEACHER=spread`; BENCHMARKS.md "Session 13").
+ *
+ *   trainAudioStudent({spec, n, frames, mels, rows, y, nClasses, seed, dir}) → {probs (n × C), steps, seconds}
+ *   predictAudioStudent(dir, {spec, n, frames, mels}, nClasses) → probs (n × C)
+ *
+ * The human labels never train it, so they can judge it (./head.ts fitAudioStudent).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Progress } from '../../types';
+import { AbortError } from '../../util/progress';
+import { Rng, permutation } from '../../models/random';
+import { hasModel, loadModel, saveModel } from '../../models/checkpoint';
+import { seedOf } from '../../ssl/projection';
+import { softmaxRows } from '../../util/math';
+import { buildAudioEncoder, defaultAudioEncoderConfig } from './encoder';
+import { CONTRASTIVE_AUGMENT, augmentSpec, type SpecAugmentOptions } from './spec';
+import { inferAudio } from './pretrain';
+
+/**
+ * Batch, epochs over the student's rows, the step bounds, and the learning rate (Adam, cosine decay to 5 %).
+ * Measured on audio-words (seeds 1–3, 1,680 teacher labels, 1,800 steps): the student alone 81.2–83.6% test, its
+ * teacher 71.2–75.9%.
+ */
+export const AUDIO_STUDENT_DEFAULTS = {
+  batchSize: 32,
+  epochs: 24,
+  minSteps: 200,
+  maxSteps: 1800,
+  learningRate: 1e-3,
+  /** A student that starts from the last one (the labels grew by a round's proposals): this share of the steps, at half the rate. */
+  warmShare: 0.35,
+};
+
+/** The student's views: the contrastive views' augmentations, tempo ± 15 % and pitch ± 2 mel bands. */
+export const STUDENT_AUGMENT: SpecAugmentOptions = { ...CONTRASTIVE_AUGMENT, stretch: 0.15, melShift: 2 };
+
+const MODEL = 'student';
+
+export interface StudentSpec {
+  spec: Float32Array;
+  n: number;
+  frames: number;
+  mels: number;
+}
+
+/** Steps for `rows` labelled clips: `epochs` passes, within [minSteps, maxSteps]; a share of them from a warm start. */
+export function studentSteps(rows: number, warm = false): number {
+  const d = AUDIO_STUDENT_DEFAULTS;
+  const full = Math.max(d.minSteps, Math.min(d.maxSteps, Math.ceil((d.epochs * rows) / d.batchSize)));
+  return warm ? Math.max(d.minSteps, Math.ceil(full * d.warmShare)) : full;
+}
+
+/** The last student, to start from, when it reads the same spectrograms and classes (else undefined). */
+async function warmStart(dir: string | undefined, frames: number, mels: number, C: number): Promise<tf.LayersModel | undefined> {
+  if (!dir || !(await hasModel(dir, MODEL))) return undefined;
+  const model = await loadModel(dir, MODEL).catch(() => undefined);
+  if (!model) return undefined;
+  const inShape = model.inputs[0].shape;
+  if (inShape[1] === frames && inShape[2] === mels && model.outputs[0].shape[1] === C) return model;
+  model.dispose();
+  return undefined;
+}
+
+function buildStudent(frames: number, mels: number, C: number, seed: number): tf.LayersModel {
+  const enc = buildAudioEncoder(defaultAudioEncoderConfig(frames, mels), seed);
+  const out = tf.layers
+    .dense({ units: C, kernelInitializer: tf.initializers.glorotNormal({ seed: seedOf(seed, 500) }), name: 'student_logits' })
+    .apply(enc.outputs[0]) as tf.SymbolicTensor;
+  return tf.model({ inputs: enc.inputs, outputs: out, name: 'audio_student' });
+}
+
+async function probsOf(model: tf.LayersModel, d: StudentSpec, C: number, dir: string, signal?: AbortSignal): Promise<Float32Array> {
+  const logits = await inferAudio({ checkpointDir: dir, ...d, signal }, model, (x) => model.predict(x) as tf.Tensor, C, {
+    stage: 'train',
+    message: 'audio student: predicting',
+  });
+  return softmaxRows(logits, d.n, C, 1);
+}
+
+export async function trainAudioStudent(
+  o: StudentSpec & {
+    /** The clips it learns from and their classes. */
+    rows: Int32Array;
+    y: Int32Array;
+    nClasses: number;
+    seed: number;
+    /** Where the model is saved (a folder of its own). */
+    dir: string;
+    /** The folder of the last student: trained on, when it fits these clips and classes (fewer steps). */
+    initFrom?: string;
+    signal?: AbortSignal;
+    onProgress?: (p: Progress) => void;
+  },
+): Promise<{ probs: Float32Array; steps: number; seconds: number; warm: boolean }> {
+  const { frames, mels, nClasses: C } = o;
+  const m = o.rows.length;
+  if (m === 0 || m !== o.y.length) throw new Error(`audio student: ${m} rows and ${o.y.length} classes`);
+  for (let k = 0; k < m; k++) {
+    if (!(o.rows[k] >= 0 && o.rows[k] < o.n)) throw new Error(`audio student: row ${o.rows[k]} outside the ${o.n} clips`);
+    if (!(o.y[k] >= 0 && o.y[k] < C)) throw new Error(`audio student: class ${o.y[k]} outside the ${C} classes`);
+  }
+  const t0 = Date.now();
+  const per = frames * mels;
+  const d = AUDIO_STUDENT_DEFAULTS;
+  const B = Math.min(d.batchSize, m);
+  const init = await warmStart(o.initFrom, frames, mels, C);
+  const warm = init !== undefined;
+  const steps = studentSteps(m, warm);
+  const model = init ?? buildStudent(frames, mels, C, o.seed);
+  const lr0 = warm ? d.learningRate / 2 : d.learningRate;
+  const opt = tf.train.adam(lr0);
+  const rng = new Rng(seedOf(o.seed, 501));
+  const x = new Float32Array(B * per);
+  const tmp = new Float32Array(per);
+  const y = new Int32Array(B);
+  let order = permutation(m, rng);
+  let at = 0;
+  try {
+    for (let step = 0; step < steps; step++) {
+      if (o.signal?.aborted) throw new AbortError();
+      for (let j = 0; j < B; j++) {
+        if (at >= m) {
+          order = permutation(m, rng);
+          at = 0;
+        }
+        const k = order[at++];
+        augmentSpec(o.spec, o.rows[k], frames, mels, STUDENT_AUGMENT, rng, tmp, x, j * per);
+        y[j] = o.y[k];
+      }
+      const p = step / Math.max(1, steps - 1);
+      (opt as unknown as { learningRate: number }).learningRate = lr0 * (0.05 + 0.475 * (1 + Math.cos(Math.PI * p)));
+      const loss = opt.minimize(
+        () =>
+          tf.losses.softmaxCrossEntropy(
+            tf.oneHot(tf.tensor1d(y, 'int32'), C),
+            model.apply(tf.tensor4d(x, [B, frames, mels, 1]), { training: true }) as tf.Tensor2D,
+          ) as tf.Scalar,
+        true,
+      );
+      const lv = step % 50 === 49 || step === steps - 1 ? (await loss!.data())[0] : undefined;
+      loss?.dispose();
+      if (step % 10 === 9 || step === steps - 1) {
+        const el = (Date.now() - t0) / 1000;
+        o.onProgress?.({
+          stage: 'train',
+          done: step + 1,
+          total: steps,
+          etaSeconds: (el / (step + 1)) * (steps - step - 1),
+          ...(lv !== undefined ? { loss: lv } : {}),
+          message: 'audio student',
+        });
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+    await saveModel(model, o.dir, MODEL);
+    const probs = await probsOf(model, o, C, o.dir, o.signal);
+    return { probs, steps, seconds: (Date.now() - t0) / 1000, warm };
+  } finally {
+    model.dispose();
+    opt.dispose();
+  }
+}
+
+/** The saved student's probabilities for clips (n × C). */
+export async function predictAudioStudent(dir: string, d: StudentSpec, C: number, signal?: AbortSignal): Promise<Float32Array> {
+  if (!(await hasModel(dir, MODEL))) throw new Error(`The audio student's model is missing from ${dir}: train again.`);
+  const model = await loadModel(dir, MODEL);
+  try {
+    const outC = model.outputs[0].shape[1];
+    if (outC !== C) throw new Error(`The audio student in ${dir} has ${outC} classes, the project ${C}: train again.`);
+    return await probsOf(model, d, C, dir, signal);
+  } finally {
+    model.dispose();
+  }
+}
