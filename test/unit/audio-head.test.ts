@@ -285,6 +285,10 @@ test('the plugin head: the same human labels get the saved state back, other lab
   assert.ok(students[0].dir.startsWith(paths.models), 'its model is saved under models/');
   assert.equal((again as { student?: { kept: boolean } }).student?.kept, true);
   assert.equal(head.chosen!(again)?.name, 'all/linear + student');
+  assert.deepEqual(head.chosen!(again)?.candidates.slice(-2), [
+    { name: 'student', accuracy: 1 },
+    { name: 'all/linear + student', accuracy: 1 },
+  ]);
   // The same labels again: the saved state with its student, no training.
   await head.fit(ctx, data, train([0, 1, 1], [1, 1, 0]), 2, opts);
   assert.equal(students.length, 1);

@@ -26,7 +26,7 @@ import { AUDIO_FEATURE_SETS, candidateName, FEATURE_SET_WEIGHTS, type AudioHeadC
 import { columnStats, standardizeBlocks, utteranceFeatures, withVoice, type ColumnStats, type UtteranceRows } from './utterance';
 import { VOICE_DIM } from './voice';
 import { embedAudio } from './pretrain';
-import { predictAudioStudent, trainAudioStudent } from './student';
+import { predictAudioStudent, trainAudioStudent, type StudentRun } from './student';
 import { fitTemperature, nllAt, expectedCalibrationError } from '../../train/calibration';
 
 /**
@@ -363,26 +363,13 @@ function meanOf(
  * there are too few such clips or too few human labels to judge. The accepted labels came from a head that saw every
  * human label, so the held-out figures of the mean lean optimistic (BENCHMARKS.md "Session 13").
  */
-export async function fitAudioStudent(
-  o: AudioSpec & {
-    teacher: AudioHeadState;
-    train: TrainSet;
-    nClasses: number;
-    seed: number;
-    /** The student's own folder (its model is saved there). */
-    dir: string;
-    /** The last student's folder, to start from. */
-    initFrom?: string;
-    signal?: AbortSignal;
-    onProgress?: (p: Progress) => void;
-  },
-): Promise<AudioHeadState> {
+export async function fitAudioStudent(o: AudioSpec & StudentRun & { teacher: AudioHeadState; train: TrainSet }): Promise<AudioHeadState> {
   const C = o.nClasses;
   const { student: _old, ...teacher } = o.teacher;
   const { rows, y } = studentRows(o.train);
   const oof = teacher.oof;
   if (rows.length < AUDIO_STUDENT_MIN_PER_CLASS * C || new Set(y).size < 2 || !oof || !oof.index.length) return teacher;
-  const r = await trainAudioStudent({ ...o, rows, y, nClasses: C, dir: o.dir });
+  const r = await trainAudioStudent({ ...o, rows, y });
   // The human labels the head held out, by data row.
   const yOf = new Map<number, number>();
   for (let k = 0; k < o.train.index.length; k++)
@@ -427,6 +414,7 @@ export async function fitAudioStudent(
   return {
     ...teacher,
     student,
+    temperature,
     estimatedAccuracy: heldOut.mean.accuracy,
     oof: { index: held.map((h) => h.i), probs: Array.from(mean) },
     ece: { before: teacher.ece?.after ?? expectedCalibrationError(ph, labels, C), after: expectedCalibrationError(mean, labels, C) },

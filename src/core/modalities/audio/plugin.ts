@@ -12,7 +12,7 @@ import type { AudioData, TrainSet } from '../../../protocol/jobs';
 import type { FailedItem, ModalityContext, ModalityPlugin, OwnHead, StageOptions } from '../types';
 import { readArrayFile, readJson, writeArrayFile, writeJson } from '../../util/files';
 import { decodeInWorkers } from '../workerRows';
-import { isAudioHeadState, stateName, type AudioHeadState } from './headState';
+import { candidateName, isAudioHeadState, stateName, type AudioHeadState } from './headState';
 import { AUDIO_MELS, audioFrames, clipSecondsOf } from './features';
 import { AUDIO_EXTENSIONS, scanAudioFile } from './scan';
 import { audioMedia, audioThumbnail } from './preview';
@@ -212,7 +212,16 @@ const audioHead: OwnHead<'audio', AudioHeadState> = {
   chosen: (s) => ({
     name: stateName(s),
     heldOut: s.trainedOn.heldOut,
-    candidates: s.candidates.map((c) => ({ name: c.name, accuracy: c.proxyAccuracy })),
+    candidates: [
+      ...s.candidates.map((c) => ({ name: c.name, accuracy: c.proxyAccuracy })),
+      // The student's verdict: itself and its mean with the chosen candidate on the human labels it never saw.
+      ...(s.student
+        ? [
+            { name: 'student', accuracy: s.student.heldOut.student.accuracy },
+            { name: `${candidateName(s.chosen)} + student`, accuracy: s.student.heldOut.mean.accuracy },
+          ]
+        : []),
+    ],
   }),
 };
 

@@ -83,20 +83,25 @@ async function probsOf(model: tf.LayersModel, d: StudentSpec, C: number, dir: st
   return softmaxRows(logits, d.n, C, 1);
 }
 
+/** How a student is trained and where it is kept (trainAudioStudent, and ./head.ts fitAudioStudent). */
+export interface StudentRun {
+  nClasses: number;
+  seed: number;
+  /** Where the model is saved (a folder of its own). */
+  dir: string;
+  /** The folder of the last student: trained on, when it fits these clips and classes (fewer steps). */
+  initFrom?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
 export async function trainAudioStudent(
-  o: StudentSpec & {
-    /** The clips it learns from and their classes. */
-    rows: Int32Array;
-    y: Int32Array;
-    nClasses: number;
-    seed: number;
-    /** Where the model is saved (a folder of its own). */
-    dir: string;
-    /** The folder of the last student: trained on, when it fits these clips and classes (fewer steps). */
-    initFrom?: string;
-    signal?: AbortSignal;
-    onProgress?: (p: Progress) => void;
-  },
+  o: StudentSpec &
+    StudentRun & {
+      /** The clips it learns from and their classes. */
+      rows: Int32Array;
+      y: Int32Array;
+    },
 ): Promise<{ probs: Float32Array; steps: number; seconds: number; warm: boolean }> {
   const { frames, mels, nClasses: C } = o;
   const m = o.rows.length;
