@@ -5,7 +5,12 @@
  * gradient) labels the strong view where its confidence is ≥ THRESH. Weak view: shift ≤ 5 %, gain ± 3 dB; strong:
  * the contrastive views' SpecAugment masks and noise plus tempo ± STRETCH and pitch ± MELSHIFT mel bands.
  * TEACHER=1 adds the utterance-feature logistic regression's (study.ts `all`) most confident TEACHER_FRAC (0.3) of
- * the pool's labels to the labelled rows at weight 0.5 (a noisy student instead of a scratch network). Test accuracy every EVAL steps.
+ * the pool's labels to the labelled rows at weight 0.5 (a noisy student instead of a scratch network); TEACHER=spread
+ * takes them from the product head's words candidate instead (`shape` features, label spreading over 10 neighbours, a
+ * 256-unit MLP on the spread labels), and prints the test accuracy of the mean of the student's and the teacher's
+ * probabilities too. NOHUMAN=1: the student learns the teacher's labels alone, and its accuracy on the human-labelled
+ * clips is printed (`human`) beside the test's — how much they flatter it (src/core/modalities/audio/student.ts).
+ * WEIGHT=0 RATIO=0: no consistency term (a plain noisy student, 3–5× faster). Test accuracy every EVAL steps.
  *   SELFLABEL_AUDIO_DATA=… node --import tsx research/audio/fixmatch.ts [audio-words|audio-speakers] [seeds=1]
  * env: STEPS (1500) B (32) RATIO (2) THRESH (0.95) WEIGHT (1) STRETCH (0.15) MELSHIFT (2) LR (1e-3) EVAL (250)
  */

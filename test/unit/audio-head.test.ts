@@ -372,12 +372,25 @@ test('the student learns the accepted clips, is judged by the human labels it ne
   const td = { spec: specOf(test.clips), n: 30, frames, mels: AUDIO_MELS };
   const probs = await predictAudioHead(forced, td);
   const headOnly = await predictAudioHead({ ...state, student: { ...st, kept: false } }, td);
+  const { predictAudioStudent } = await import('../../src/core/modalities/audio/student');
+  const sp = await predictAudioStudent(st.dir, td, 3);
+  /** Row i of the mean before the cap, as log-probabilities (same order). */
+  const meanUncapped = (i: number) =>
+    [0, 1, 2].map((c) => Math.log(Math.max(1e-12, (1 - st.weight) * headOnly[i * 3 + c] + st.weight * sp[i * 3 + c])) / st.temperature);
   let right = 0;
   let differ = 0;
   for (let i = 0; i < 30; i++) {
     const p = [0, 1, 2].map((c) => probs[i * 3 + c]);
     assert.ok(Math.abs(p[0] + p[1] + p[2] - 1) < 1e-4);
-    if (p.indexOf(Math.max(...p)) === test.y[i]) right++;
+    const top = p.indexOf(Math.max(...p));
+    if (top === test.y[i]) right++;
+    // A proposal needs the head's support: no more confident than the head in that class.
+    assert.ok(
+      p[top] <= Math.max(headOnly[i * 3 + top], 1 / 3 + 0.01) + 1e-5,
+      `row ${i}: ${p[top]} over the head's ${headOnly[i * 3 + top]}`,
+    );
+    const uncapped = meanUncapped(i);
+    assert.equal(top, uncapped.indexOf(Math.max(...uncapped)), `row ${i}: the cap keeps the mean's label`);
     for (let c = 0; c < 3; c++) if (Math.abs(probs[i * 3 + c] - headOnly[i * 3 + c]) > 1e-3) differ++;
   }
   assert.ok(right >= 25, `head + student: ${right}/30`);
