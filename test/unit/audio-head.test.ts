@@ -292,6 +292,12 @@ test('the plugin head: the same human labels get the saved state back, other lab
   // The same labels again: the saved state with its student, no training.
   await head.fit(ctx, data, train([0, 1, 1], [1, 1, 0]), 2, opts);
   assert.equal(students.length, 1);
+  // Its model folder gone (models/ cleared by hand): trained again rather than a state that cannot predict.
+  fs.rmSync(students[0].dir, { recursive: true });
+  await head.fit(ctx, data, train([0, 1, 1], [1, 1, 0]), 2, opts);
+  assert.equal(students.length, 2);
+  assert.equal(students[1].dir, students[0].dir);
+  students.pop();
   // More accepted proposals: a new student, started from the last one, and only the last one stays on disk.
   const grown = { ...train([0, 1, 1], [1, 1, 0]), index: Int32Array.from([0, 1, 2, 3]), y: Int32Array.from([0, 1, 1, 0]) };
   grown.weight = new Float32Array(4).fill(1);

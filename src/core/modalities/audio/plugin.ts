@@ -184,7 +184,13 @@ const audioHead: OwnHead<'audio', AudioHeadState> = {
     const sName = `audio-student-${sk}`;
     const sFile = path.join(ctx.paths.cache, `${sName}.json`);
     const sSaved = await readJson<unknown>(sFile);
-    if (isAudioHeadState(sSaved) && sSaved.student) return sSaved;
+    // Its model must still be there (predicting reads it): a state whose folder is gone is fitted again.
+    const modelThere = async (dir: string) =>
+      fs.access(path.join(dir, 'student.json')).then(
+        () => true,
+        () => false,
+      );
+    if (isAudioHeadState(sSaved) && sSaved.student && (await modelThere(sSaved.student.dir))) return sSaved;
     // The last student (the accepted labels grew by a round's proposals since): the new one starts from it.
     const last = (await fs.readdir(ctx.paths.models).catch(() => [] as string[])).find(
       (f) => f.startsWith('audio-student-') && f !== sName,
