@@ -33,7 +33,7 @@ import { fitLogReg, predictLogReg } from '../../src/bench/baselines/linear';
 import { mulberry32, sample } from '../../src/bench/rng';
 import { Rng, permutation } from '../../src/core/models/random';
 import { seedOf } from '../../src/core/ssl/projection';
-import { argmaxRow } from '../../src/core/util/math';
+import { argmaxRow, softmaxRows } from '../../src/core/util/math';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
 
@@ -83,18 +83,6 @@ function teacher(pool: SpecSet, test: SpecSet, lab: number[], C: number): { P: F
   return { P: predictLogReg(m, { kind: 'dense', X: Xp, n: pool.n, dim }), testAcc: accuracy(Pt, test.y, C) };
 }
 
-function softmaxRows(L: ArrayLike<number>, n: number, C: number): Float64Array {
-  const P = new Float64Array(n * C);
-  for (let i = 0; i < n; i++) {
-    let mx = -Infinity;
-    for (let c = 0; c < C; c++) mx = Math.max(mx, L[i * C + c]);
-    let z = 0;
-    for (let c = 0; c < C; c++) z += P[i * C + c] = Math.exp(L[i * C + c] - mx);
-    for (let c = 0; c < C; c++) P[i * C + c] /= z;
-  }
-  return P;
-}
-
 /**
  * The product head's words candidate without pretraining (TEACHER=spread): `shape` features, label spreading over
  * the pool's 10-neighbour graph, a 256-unit MLP fitted on the spread labels (src/core/modalities/audio/head.ts).
@@ -105,7 +93,7 @@ async function spreadTeacher(
   lab: number[],
   C: number,
   seed: number,
-): Promise<{ P: Float64Array; Pt: Float64Array; testAcc: number }> {
+): Promise<{ P: Float32Array; Pt: Float32Array; testAcc: number }> {
   const up = utteranceFeatures(pool.spec, pool.n, pool.frames, pool.mels);
   const ut = utteranceFeatures(test.spec, test.n, test.frames, test.mels);
   const st = columnStats(up.X, up.n, up.dim);
@@ -152,7 +140,7 @@ async function run(pool: SpecSet, test: SpecSet, seed: number): Promise<void> {
   const rowsL: number[] = noHuman ? [] : [...lab];
   const yL: number[] = noHuman ? [] : lab.map((i) => pool.y[i]);
   const wL: number[] = noHuman ? [] : lab.map(() => 1);
-  let teacherTest: Float64Array | undefined;
+  let teacherTest: Float32Array | undefined;
   if (process.env.TEACHER) {
     const t =
       process.env.TEACHER === 'spread' ? await spreadTeacher(pool, test, lab, C, seed) : { ...teacher(pool, test, lab, C), Pt: undefined };

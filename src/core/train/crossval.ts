@@ -253,6 +253,18 @@ export function calibrationOf(cv: CrossValidation | undefined, rows: number, hel
   };
 }
 
+/** Whether position k of a train set is a label a person gave: holdout 1, or, without a holdout mask, full weight. */
+export function isHumanLabel(t: { weight: Float32Array; holdout?: Uint8Array }, k: number): boolean {
+  return t.holdout ? t.holdout[k] === 1 : t.weight[k] >= 1;
+}
+
+/** The class of each human label (isHumanLabel), by data row. */
+export function heldOutLabels(t: { index: Int32Array; y: Int32Array; weight: Float32Array; holdout?: Uint8Array }): Map<number, number> {
+  const yOf = new Map<number, number>();
+  for (let k = 0; k < t.index.length; k++) if (isHumanLabel(t, k)) yOf.set(t.index[k], t.y[k]);
+  return yOf;
+}
+
 /**
  * Which positions of a train set may be held out for calibration — the human labels: holdout[k] = 1, or, without a
  * holdout mask, full weight — how many folds they allow (none below 4 labels), and how many fits that makes
@@ -263,7 +275,7 @@ export function heldOutPlan(
   wantedFolds: number,
 ): { eligible: number[]; folds: number; fits: number } {
   const eligible: number[] = [];
-  for (let k = 0; k < t.weight.length; k++) if (t.holdout ? t.holdout[k] === 1 : t.weight[k] >= 1) eligible.push(k);
+  for (let k = 0; k < t.weight.length; k++) if (isHumanLabel(t, k)) eligible.push(k);
   const folds = Math.min(wantedFolds, eligible.length >= 4 ? eligible.length : 0);
   return { eligible, folds, fits: (folds >= 2 ? folds : 0) + 1 };
 }

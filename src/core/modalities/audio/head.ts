@@ -19,7 +19,7 @@ import type { TrainSet } from '../../train/classifier';
 import { fitClassifier, predict, type ClassifierState } from '../../train/classifier';
 import { fitSemiSupervised } from '../../train/semi';
 import { buildKnnGraph, spreadLabels, type KnnGraph } from '../../train/graph';
-import { heldOutPlan, stratifiedFolds } from '../../train/crossval';
+import { heldOutLabels, heldOutPlan, isHumanLabel, stratifiedFolds } from '../../train/crossval';
 import { Rng } from '../../models/random';
 import { argmaxRow } from '../../util/math';
 import { AUDIO_FEATURE_SETS, candidateName, FEATURE_SET_WEIGHTS, type AudioHeadCandidate, type AudioHeadState } from './headState';
@@ -236,7 +236,7 @@ function proxyAccuracy(
  */
 export function humanLabels(t: TrainSet): TrainSet {
   const keep: number[] = [];
-  for (let k = 0; k < t.index.length; k++) if (t.holdout ? t.holdout[k] === 1 : t.weight[k] >= 1) keep.push(k);
+  for (let k = 0; k < t.index.length; k++) if (isHumanLabel(t, k)) keep.push(k);
   if (keep.length === t.index.length) return t;
   return {
     index: Int32Array.from(keep, (k) => t.index[k]),
@@ -324,7 +324,7 @@ export async function fitAudioHead(
 /** The rows of a train set no person labelled (accepted proposals, pseudo-labels): what the student learns from. */
 export function studentRows(t: TrainSet): { rows: Int32Array; y: Int32Array } {
   const keep: number[] = [];
-  for (let k = 0; k < t.index.length; k++) if (t.holdout ? t.holdout[k] !== 1 : t.weight[k] < 1) keep.push(k);
+  for (let k = 0; k < t.index.length; k++) if (!isHumanLabel(t, k)) keep.push(k);
   return { rows: Int32Array.from(keep, (k) => t.index[k]), y: Int32Array.from(keep, (k) => t.y[k]) };
 }
 
@@ -385,9 +385,7 @@ export async function fitAudioStudent(o: AudioSpec & StudentRun & { teacher: Aud
   if (rows.length < AUDIO_STUDENT_MIN_PER_CLASS * C || new Set(y).size < 2 || !oof || !oof.index.length) return teacher;
   const r = await trainAudioStudent({ ...o, rows, y });
   // The human labels the head held out, by data row.
-  const yOf = new Map<number, number>();
-  for (let k = 0; k < o.train.index.length; k++)
-    if (o.train.holdout ? o.train.holdout[k] === 1 : o.train.weight[k] >= 1) yOf.set(o.train.index[k], o.train.y[k]);
+  const yOf = heldOutLabels(o.train);
   const held = oof.index
     .map((i, j) => ({ i, j, y: yOf.get(i) }))
     .filter((h): h is { i: number; j: number; y: number } => h.y !== undefined);

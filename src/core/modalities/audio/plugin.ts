@@ -12,6 +12,7 @@ import type { AudioData, TrainSet } from '../../../protocol/jobs';
 import type { FailedItem, ModalityContext, ModalityPlugin, OwnHead, StageOptions } from '../types';
 import { readArrayFile, readJson, writeArrayFile, writeJson } from '../../util/files';
 import { decodeInWorkers } from '../workerRows';
+import { isHumanLabel } from '../../train/crossval';
 import { candidateName, isAudioHeadState, stateName, type AudioHeadState } from './headState';
 import { AUDIO_MELS, audioFrames, clipSecondsOf } from './features';
 import { AUDIO_EXTENSIONS, scanAudioFile } from './scan';
@@ -120,7 +121,7 @@ function headKey(ctx: ModalityContext, train: TrainSet, nClasses: number, encode
   h.update(JSON.stringify({ v: 4, nClasses, seed: ctx.config.seed, geometry: audioGeometry(ctx), encoders }));
   for (const it of ctx.pool) h.update(`${it.hash}\n`);
   for (let k = 0; k < train.index.length; k++) {
-    if (train.holdout ? train.holdout[k] !== 1 : train.weight[k] < 1) continue;
+    if (!isHumanLabel(train, k)) continue;
     h.update(`${train.index[k]}:${train.y[k]}:${train.weight[k]};`);
   }
   return h.digest('hex').slice(0, 24);
@@ -135,7 +136,7 @@ function studentKey(headName: string, train: TrainSet): string | undefined {
   h.update(`v1 ${headName}\n`);
   let rows = 0;
   for (let k = 0; k < train.index.length; k++) {
-    if (train.holdout ? train.holdout[k] === 1 : train.weight[k] >= 1) continue;
+    if (isHumanLabel(train, k)) continue;
     h.update(`${train.index[k]}:${train.y[k]};`);
     rows++;
   }

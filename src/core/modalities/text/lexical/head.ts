@@ -37,7 +37,7 @@ import { capConfidence, expectedCalibrationError, fitTemperature, nllAt, softeni
 
 export { capConfidence, confidenceCap };
 import { argmaxRow, argmaxRows } from '../../../util/math';
-import { crossValidateFirst, fitFoldRederived, heldOutPlan, type CalibrationFields } from '../../../train/crossval';
+import { crossValidateFirst, fitFoldRederived, heldOutLabels, heldOutPlan, type CalibrationFields } from '../../../train/crossval';
 import type { TrainSet } from '../../../train/classifier';
 import { abortIf, b64, fromB64, OofLogits, validateTrainSet } from './common';
 import { textFeatures, type SparseDoc } from './features';
@@ -511,14 +511,6 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
     for (let j = 0; j < names.length; j++)
       o.onCandidate(names[j], j === best ? state : withSoftening(await fitted[j].build(), o.train, fitted[j].raw));
   return { ...state, chosen: names[best], candidates };
-}
-
-/** The human label of each held-out row (holdout 1, or full weight without a holdout mask), by data row. */
-function heldOutLabels(train: TrainSet): Map<number, number> {
-  const yOf = new Map<number, number>();
-  for (let k = 0; k < train.index.length; k++)
-    if (train.holdout ? train.holdout[k] === 1 : train.weight[k] >= 1) yOf.set(train.index[k], train.y[k]);
-  return yOf;
 }
 
 const logOf = (p: ArrayLike<number>): Float32Array => Float32Array.from(p, (x) => Math.log(Math.max(x, 1e-38)));
