@@ -9,7 +9,10 @@
  *   within   the average of every single within one standard error of the best out-of-fold accuracy (subword+nb,
  *            which is not fitted, falls back to `select`);
  *   agree    among the singles within one standard error, the one agreeing most with the others on the pool;
- *   fav      the favourite (lsa+nb) unless an option beats its out-of-fold accuracy by more than one standard error.
+ *   fav      the favourite (lsa+nb) unless an option beats its out-of-fold accuracy by more than one standard error;
+ *   pair     (session 14) the same with lsa+subword as the favourite, against the singles;
+ *   pairll   (session 14) lsa+subword unless linear-lsa or linear-subword beats it by more than one standard error;
+ *            that against spread-nb: the better by more than one standard error, else the lower log-loss.
  * Fits are cached as JSON in --cache (default /tmp/text-rules) so rules can be changed without refitting.
  * Usage: node --import tsx research/text/rules.ts DATASET[,…] [--seeds 1,2,3] [--k 10] [--cache DIR]
  */
@@ -129,6 +132,15 @@ function rules(f: Fit): Record<string, string> {
   const agree = near.reduce((a, o) => (agreeOf(o) > agreeOf(a) ? o : a), near[0]).name;
   const fav = by.get('lsa+nb')!;
   const beat = f.options.filter((o) => o.oof > fav.oof + se(fav) + 1e-12);
+  const pair = by.get('lsa+subword')!;
+  const beatPair = [...singles, pair].filter((o) => o.oof > pair.oof + se(pair) + 1e-12);
+  // pairll: the pair against its own members as `pair`; against spread-nb (another family) within one standard error
+  // of each other, the lower log-loss.
+  const linBeat = singles.filter((o) => o.name !== 'spread-nb' && o.oof > pair.oof + se(pair) + 1e-12);
+  const lin = linBeat.length ? bestBy(linBeat) : pair;
+  const nb = by.get('spread-nb')!;
+  const pairll =
+    nb.oof > lin.oof + se(lin) + 1e-12 ? nb : nb.oof < lin.oof - se(lin) - 1e-12 ? lin : nb.logLoss < lin.logLoss ? nb : lin;
   return {
     select: best.name,
     'lsa+nb': 'lsa+nb',
@@ -136,6 +148,8 @@ function rules(f: Fit): Record<string, string> {
     within: by.has(within) ? within : best.name,
     agree,
     fav: beat.length ? bestBy(beat).name : 'lsa+nb',
+    pair: beatPair.length ? bestBy(beatPair).name : 'lsa+subword',
+    pairll: pairll.name,
   };
 }
 

@@ -14,8 +14,12 @@ import {
   predictTextHead,
   isTextHeadState,
   selectCandidate,
+  pairOrBeater,
+  ensembleOf,
+  confidenceCap,
   type TextHeadState,
 } from '../../src/core/modalities/text/lexical/head';
+import type { SingleTextState } from '../../src/core/modalities/text/lexical/state';
 import { fitSparseLogReg, sparseLogRegLogits } from '../../src/core/modalities/text/lexical/linear';
 import { charNgramFeatures, mergeDocs } from '../../src/core/modalities/text/lexical/subword';
 import { textFeatures } from '../../src/core/modalities/text/lexical/features';
@@ -150,11 +154,27 @@ test('text head on short real descriptions: 10 labels/class, the selection and t
       candidates: ['linear-lsa', 'linear-subword', 'spread-nb'],
     });
     const old = await fitTextHead({ texts, train: trainOf(lab, y), nClasses: C, seed, candidates: ['spread-nb'] });
-    assert.equal(state.candidates!.length, 3);
-    const best = Math.max(...state.candidates!.map((c) => c.estimatedAccuracy ?? -1));
-    // The best out of fold (ties: the lowest log-loss, selectCandidate).
-    assert.equal(state.estimatedAccuracy, best);
+    // The three candidates and the pair (linear-lsa + linear-subword averaged), each with its out-of-fold estimate.
+    assert.deepEqual(
+      state.candidates!.map((c) => c.name),
+      ['linear-lsa', 'linear-subword', 'spread-nb', 'linear-lsa+linear-subword'],
+    );
+    const pair = state.candidates![3].estimatedAccuracy!;
+    const m = state.trainedOn.heldOut;
+    const se = Math.sqrt(Math.max(pair * (1 - pair), 1 / m) / m);
+    const acc = (name: string) => state.candidates!.find((c) => c.name === name)!.estimatedAccuracy!;
+    // The pair unless a member beats it by more than one standard error, or spread-NB is not worse by more than one
+    // (then the lower log-loss decides: pairOrBeater).
+    if (state.chosen === 'linear-lsa+linear-subword') {
+      assert.equal(state.kind, 'text-ensemble');
+      for (const c of ['linear-lsa', 'linear-subword', 'spread-nb']) assert.ok(acc(c) <= pair + se + 1e-12, `${c} beat the pair`);
+    } else if (state.chosen === 'spread-nb') assert.ok(acc('spread-nb') >= pair - se - 1e-12, 'spread-NB far below the pair');
+    else assert.ok(acc(state.chosen!) > pair + se, `${state.chosen} beat the pair`);
     assert.equal(state.candidates!.find((c) => c.name === state.chosen)!.estimatedAccuracy, state.estimatedAccuracy);
+    // Without the pair, the best single out of fold (ties: the lowest log-loss, selectCandidate).
+    const single = await fitTextHead({ texts, train: trainOf(lab, y), nClasses: C, seed, pair: false });
+    assert.equal(single.candidates!.length, 3);
+    assert.equal(single.estimatedAccuracy, Math.max(...single.candidates!.map((c) => c.estimatedAccuracy ?? -1)));
     assert.equal(old.chosen, 'spread-nb');
     accEns.push(accuracy(predictTextHead(ens, texts), y, rest, C));
     accSel.push(accuracy(predictTextHead(state, texts), y, rest, C));
@@ -260,4 +280,68 @@ test('prepare-text-data: dumpavail stanzas → sections and descriptions; man pa
   const man =
     '\nLS(1)      User Commands      LS(1)\n\nNAME\n       ls - list\n\n\n\nSEE ALSO\n       dir(1)\n\nGNU coreutils 9.1     2023      LS(1)\n';
   assert.equal(mod.cleanManText(man), 'NAME\n       ls - list\n\nSEE ALSO\n       dir(1)\n');
+});
+
+test('pairOrBeater: the pair unless a member beats it by more than one standard error; against spread-NB, by one s.e. or the log-loss', () => {
+  const st = (a: number | null, logLoss = 1, m = 100) => ({ estimatedAccuracy: a, logLoss, trainedOn: { rows: m, heldOut: m, folds: 5 } });
+  const names = ['linear-lsa', 'linear-subword', 'spread-nb'];
+  // 100 held-out labels at 0.60: one standard error is 0.049.
+  assert.equal(pairOrBeater(st(0.6), names, [st(0.64), st(0.55), st(0.3)]), undefined, 'within one s.e.: the pair');
+  assert.equal(pairOrBeater(st(0.6), names, [st(0.66), st(0.55), st(0.3)]), 0);
+  // Two members beat it: the better one; tied, the lower log-loss.
+  assert.equal(pairOrBeater(st(0.6), names, [st(0.66), st(0.7), st(0.3)]), 1);
+  assert.equal(pairOrBeater(st(0.6), names, [st(0.7, 0.9), st(0.7, 0.8), st(0.3)]), 1);
+  // A member within one s.e. never wins on its log-loss: the pair is the favourite among its members.
+  assert.equal(pairOrBeater(st(0.6, 1), names, [st(0.62, 0.5), st(0.6, 0.5), st(0.3)]), undefined);
+  // spread-NB: better by more than one s.e. wins; within one s.e. the lower log-loss; far below, never.
+  const of20 = (a: number, ll = 1) => st(a, ll, 20);
+  assert.equal(pairOrBeater(of20(0.8), names, [of20(0.8), of20(0.8), of20(0.9, 2)]), 2);
+  assert.equal(pairOrBeater(of20(0.95, 0.34), names, [of20(0.9), of20(0.9), of20(0.9, 0.27)]), 2, 'spam seed 3');
+  assert.equal(pairOrBeater(of20(0.95, 0.34), names, [of20(0.9), of20(0.9), of20(0.9, 0.4)]), undefined);
+  assert.equal(pairOrBeater(of20(0.9, 0.5), names, [of20(0.9), of20(0.9), of20(0.6, 0.1)]), undefined);
+  // spread-NB against the member that replaced the pair.
+  assert.equal(pairOrBeater(st(0.6, 1), names, [st(0.7, 0.9), st(0.5), st(0.68, 0.8)]), 2);
+  // No estimate of the pair: the plain selection.
+  assert.equal(pairOrBeater(st(null), names, [st(null), st(null), st(null)]), 0);
+});
+
+test('the pair after self-training claims no more than its most cautious member\'s pushed held-out labels support', async () => {
+  const { texts, y, classes } = readFixture();
+  const C = classes.length;
+  const lab = pick(y, C, 10, 2);
+  const members = new Map<string, SingleTextState>();
+  const train = trainOf(lab, y);
+  await fitTextHead({ texts, train, nClasses: C, seed: 2, onCandidate: (n, s) => members.set(n, s) });
+  const lsa = members.get('linear-lsa')!;
+  const sub = members.get('linear-subword')!;
+  const none = ensembleOf([lsa, sub], train, 2);
+  assert.equal(none.pushed, undefined);
+  // The pair is never surer of its class than the least sure member (each member uncapped here: no held-out cap).
+  const bare = (m: SingleTextState) => predictTextHead({ ...m, maxConfidence: undefined, pushed: undefined }, texts);
+  const [pl, ps] = [bare(lsa), bare(sub)];
+  const pp = predictTextHead({ ...none, maxConfidence: undefined }, texts);
+  let bound = 0;
+  for (let i = 0; i < texts.length; i++) {
+    let b = 0;
+    for (let c = 1; c < C; c++) if (pp[i * C + c] > pp[i * C + b]) b = c;
+    // (A row capped at or under uniform stays a hair above it, its order kept: capConfidence.)
+    const least = Math.max(Math.min(pl[i * C + b], ps[i * C + b]), 1 / C);
+    assert.ok(pp[i * C + b] <= least + 1e-4, `row ${i}: ${pp[i * C + b]} over the least sure member's ${least}`);
+    if (pp[i * C + b] > least - 1e-5) bound++;
+  }
+  assert.ok(bound > 0, 'the members bound some rows');
+  // The same bound on the out-of-fold probabilities the estimate and the cap come from.
+  for (let j = 0; j < none.oof!.index.length; j++) {
+    const r = none.oof!.index[j];
+    const row = none.oof!.probs.slice(j * C, (j + 1) * C);
+    const b = row.indexOf(Math.max(...row));
+    const at = (m: SingleTextState) => m.oof!.probs[m.oof!.index.indexOf(r) * C + b];
+    assert.ok(row[b] <= Math.max(Math.min(at(lsa), at(sub)), 1 / C) + 1e-4);
+  }
+  const pushed = ensembleOf([{ ...lsa, pushed: { rows: 10, right: 9 } }, { ...sub, pushed: { rows: 5, right: 3 } }], train, 2);
+  assert.deepEqual(pushed.pushed, { rows: 5, right: 3 });
+  // The cap: the members' weaker evidence (4/7), never under the pair's own held-out accuracy.
+  assert.equal(confidenceCap(pushed), Math.max(4 / 7, pushed.estimatedAccuracy ?? 0));
+  const probs = predictTextHead(pushed, texts);
+  for (let i = 0; i < texts.length; i++) for (let c = 0; c < C; c++) assert.ok(probs[i * C + c] <= confidenceCap(pushed)! + 1e-6);
 });

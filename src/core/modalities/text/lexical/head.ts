@@ -18,8 +18,11 @@
  *     (./spreadNb.ts) — the semi-supervised head that wins when the pool's neighbourhoods follow the classes (e-mail).
  * By default 'linear-lsa', 'linear-subword' and 'spread-nb' are compared (TEXT_HEAD_DEFAULT_CANDIDATES).
  * Every candidate is cross-validated on the same stratified folds of the held-out human labels (src/core/train/
- * crossval.ts heldOutPlan / fitCalibrated with the same seed): the best out-of-fold accuracy is kept, ties to the
- * lowest out-of-fold log-loss (see selectCandidate) and only it is then
+ * crossval.ts heldOutPlan / fitCalibrated with the same seed). By default the head is then the pair 'linear-lsa' +
+ * 'linear-subword' averaged and re-calibrated (TEXT_HEAD_PAIR, ensembleOf), unless one of them beats the pair's
+ * out-of-fold accuracy by more than one standard error, or spread-NB is as good within one standard error and has
+ * the lower out-of-fold log-loss, or better by more (pairOrBeater); else (or with `pair: false`) the best
+ * out-of-fold accuracy is kept, ties to the lowest out-of-fold log-loss (see selectCandidate), and only it is then
  * fitted on every label, with the temperature of its own out-of-fold logits. In a fold, labels no person gave are
  * re-derived from the fold's human labels (src/core/train/crossval.ts fitFoldRederived), so the estimate and the
  * temperature stay honest after rounds of accepted proposals; when they lower the held-out score (the fold models
@@ -37,7 +40,7 @@ import { capConfidence, expectedCalibrationError, fitTemperature, nllAt, softeni
 
 export { capConfidence, confidenceCap };
 import { argmaxRow, argmaxRows } from '../../../util/math';
-import { crossValidateFirst, fitFoldRederived, heldOutLabels, heldOutPlan, type CalibrationFields } from '../../../train/crossval';
+import { crossValidateFirst, fitFoldRederived, heldOutLabels, heldOutPlan, pushedCap, type CalibrationFields, type Pushed } from '../../../train/crossval';
 import type { TrainSet } from '../../../train/classifier';
 import { abortIf, b64, fromB64, OofLogits, validateTrainSet } from './common';
 import { textFeatures, type SparseDoc } from './features';
@@ -81,6 +84,17 @@ export const TEXT_HEAD_DEFAULT_CANDIDATES: readonly TextHeadCandidateName[] = ['
  */
 export const TEXT_HEAD_ENSEMBLE: readonly TextHeadCandidateName[] = ['linear-lsa', 'spread-nb'];
 
+/**
+ * The pair the head averages by default when both are candidates and no `ensemble` is asked: 'linear-lsa' and
+ * 'linear-subword', re-calibrated (ensembleOf), never surer than the least sure of them (leastSure). It is the
+ * favourite against its members, not against spread-NB (pairOrBeater). The two read the same words through different
+ * features (the pool's LSA directions, character n-grams), so their errors differ. One fit, 10 labels per class,
+ * seeds 1–3 (research/text/rules.ts, rule `pairll` against `select`, test medians; BENCHMARKS.md "Session 14 —
+ * text"): Debian descriptions (1,000) 66.6 → 67.4, man pages (600) 79.2 → 81.9, Debian descriptions (8,000) 69.2 →
+ * 68.8 (per seed +0.9, −0.4, +0.7), man pages (2,385) 85.5 → 86.0, SpamAssassin 92.1 → 93.4.
+ */
+export const TEXT_HEAD_PAIR: readonly TextHeadCandidateName[] = ['linear-lsa', 'linear-subword'];
+
 export interface TextHeadOptions extends SpreadNbOptions {
   /** Candidates to cross-validate (default TEXT_HEAD_DEFAULT_CANDIDATES); one name = no selection. */
   candidates?: readonly TextHeadCandidateName[];
@@ -89,6 +103,8 @@ export interface TextHeadOptions extends SpreadNbOptions {
    * must be a candidate. Fewer than 2: the best candidate out of fold is kept (selectCandidate).
    */
   ensemble?: readonly TextHeadCandidateName[];
+  /** Average TEXT_HEAD_PAIR when both are candidates (default true; pairOrBeater). */
+  pair?: boolean;
   /** LSA directions of 'linear-lsa' (default: lsaDim of LINEAR_TEXT_DEFAULTS, at most one per lsaDocsPerDim pool texts). */
   lsaDim?: number;
   /** Solver of the linear candidates (./linear.ts; default 'kernel'). */
@@ -497,19 +513,34 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
       }
     return { ...state, chosen: members.join('+'), candidates };
   }
-  const best = selectCandidate(
-    names,
-    fitted.map((f) => f.calibration),
-  );
-  // Only the chosen candidate is fitted on every label (the others too when a caller inspects them).
   const t2 = Date.now();
-  const state = withSoftening(await fitted[best].build(), o.train, fitted[best].raw);
+  const built = new Map<number, SingleTextState>();
+  const buildOf = async (j: number) => {
+    if (!built.has(j)) built.set(j, withSoftening(await fitted[j].build(), o.train, fitted[j].raw));
+    return built.get(j)!;
+  };
+  const pairAt = TEXT_HEAD_PAIR.map((m) => names.indexOf(m));
+  const calibrations = fitted.map((f) => f.calibration);
+  let best: number | undefined;
+  if (o.pair !== false && pairAt.every((j) => j >= 0)) {
+    const pair = ensembleOf(await Promise.all(pairAt.map(buildOf)), o.train, o.seed ?? 1);
+    const name = TEXT_HEAD_PAIR.join('+');
+    candidates.push({ name, estimatedAccuracy: pair.estimatedAccuracy, seconds: (Date.now() - t2) / 1000 });
+    best = pairOrBeater(pair, names, calibrations);
+    if (best === undefined) {
+      done = total;
+      report(`${name}: chosen`);
+      if (o.onCandidate) for (let j = 0; j < names.length; j++) o.onCandidate(names[j], await buildOf(j));
+      return { ...pair, chosen: name, candidates };
+    }
+  }
+  best ??= selectCandidate(names, calibrations);
+  // Only the chosen candidate is fitted on every label (the others too when a caller inspects them).
+  const state = await buildOf(best);
   candidates[best].seconds += (Date.now() - t2) / 1000;
   done = total;
   report(`${names[best]}: chosen`);
-  if (o.onCandidate)
-    for (let j = 0; j < names.length; j++)
-      o.onCandidate(names[j], j === best ? state : withSoftening(await fitted[j].build(), o.train, fitted[j].raw));
+  if (o.onCandidate) for (let j = 0; j < names.length; j++) o.onCandidate(names[j], await buildOf(j));
   return { ...state, chosen: names[best], candidates };
 }
 
@@ -520,6 +551,16 @@ function meanProbs(ps: readonly ArrayLike<number>[], len: number): Float32Array 
   const out = new Float32Array(len);
   for (const p of ps) for (let i = 0; i < len; i++) out[i] += p[i] / ps.length;
   return out;
+}
+
+/**
+ * The cap of an ensemble's row: its top class no more probable than the least sure member's calibrated probability of
+ * it (capConfidence). Averaged and re-tempered, two members that agree were read as surer than either: on Debian
+ * package descriptions (1,000, 10 labels per class, seeds 1–3; research/text/pairCalib.ts) the pair's proposals
+ * claimed 3.4 points more than they measured on the median, linear-lsa alone 1.3; capped so, 1.4, at the same labels.
+ */
+function leastSure(members: readonly Float32Array[], C: number): (row: number, top: number) => number {
+  return (i, b) => members.reduce((m, p) => Math.min(m, p[i * C + b]), 1);
 }
 
 /**
@@ -545,21 +586,25 @@ export function ensembleOf(members: SingleTextState[], train: TrainSet, seed: nu
   if (!rows.length) return base;
   const n = rows.length;
   const y = Int32Array.from(rows, (r) => yOf.get(r)!);
-  const avg = meanProbs(
-    members.map((m, q) => {
-      const p = new Float32Array(n * C);
-      rows.forEach((r, j) => {
-        const k = at[q].get(r)!;
-        for (let c = 0; c < C; c++) p[j * C + c] = m.oof!.probs[k * C + c];
-      });
-      return p;
-    }),
-    n * C,
-  );
+  const memberOof = members.map((m, q) => {
+    const p = new Float32Array(n * C);
+    rows.forEach((r, j) => {
+      const k = at[q].get(r)!;
+      for (let c = 0; c < C; c++) p[j * C + c] = m.oof!.probs[k * C + c];
+    });
+    return p;
+  });
+  const avg = meanProbs(memberOof, n * C);
   const logp = logOf(avg);
+  // After self-training, the held-out labels its members pushed over the threshold: the ensemble claims no more than
+  // its most cautious member's support (confidenceCap).
+  const pushed = members
+    .map((m) => m.pushed)
+    .filter((q): q is Pushed => pushedCap(q) !== undefined)
+    .reduce<Pushed | undefined>((a, q) => (a === undefined || pushedCap(q)! < pushedCap(a)! ? q : a), undefined);
   const t = fitTemperature(logp, y, C, { minT: 1e-3, maxT: 10 });
   const temperature = t * softeningFactor(softmaxRows(logp, n, C, t), y, C);
-  const probs = softmaxRows(logp, n, C, temperature);
+  const probs = capConfidence(softmaxRows(logp, n, C, temperature), n, C, leastSure(memberOof, C));
   let ok = 0;
   let maxConfidence = 0;
   for (let j = 0; j < n; j++) {
@@ -577,6 +622,7 @@ export function ensembleOf(members: SingleTextState[], train: TrainSet, seed: nu
     maxConfidence,
     logLoss: nllAt(logp, y, C, temperature),
     softened: { factor: temperature / t, heldOut: n },
+    ...(pushed ? { pushed } : {}),
   };
 }
 
@@ -662,6 +708,50 @@ export function selectCandidate(
   return pick;
 }
 
+type Estimate = Pick<TextHeadState, 'estimatedAccuracy' | 'trainedOn' | 'logLoss'>;
+
+/** One standard error of an out-of-fold accuracy p over m held-out labels, √(max(p(1 − p), 1/m) / m) (m ≥ 1). */
+function standardError(p: number, m: number): number {
+  return Math.sqrt(Math.max(p * (1 - p), 1 / m) / m);
+}
+
+/**
+ * The pair (TEXT_HEAD_PAIR averaged: `pair`) or the candidate to use instead: undefined keeps the pair, else the
+ * candidate's index. Against its own members the pair is the favourite: one of them replaces it only when its
+ * out-of-fold accuracy is above the pair's by more than one standard error (the best of such, selectCandidate).
+ * Against a candidate of another family (spread-NB), neither is preferred: the one more accurate by more than one
+ * standard error, else the lower out-of-fold log-loss, which reads every held-out label's probability where 20 of
+ * them give accuracies one or two labels apart (SpamAssassin, 10 labels per class, seed 3: the pair 19 of 20, spread-NB
+ * 18, log-loss 0.34 against 0.27; test 80.6% against 95.0%). Without an out-of-fold estimate of the pair (too few
+ * labels to cross-validate), the plain selection.
+ */
+export function pairOrBeater(pair: Estimate, names: readonly string[], states: readonly Estimate[]): number | undefined {
+  const m = pair.trainedOn.heldOut;
+  if (pair.estimatedAccuracy === null || !(m > 0)) return selectCandidate(names, states);
+  const isMember = (j: number) => (TEXT_HEAD_PAIR as readonly string[]).includes(names[j]);
+  const beat = states
+    .map((st, j) => (isMember(j) && (st.estimatedAccuracy ?? -1) > pair.estimatedAccuracy! + standardError(pair.estimatedAccuracy!, m) + 1e-12 ? j : -1))
+    .filter((j) => j >= 0);
+  let pick: number | undefined = beat.length
+    ? beat[
+        selectCandidate(
+          beat.map((j) => names[j]),
+          beat.map((j) => states[j]),
+        )
+      ]
+    : undefined;
+  for (let j = 0; j < states.length; j++) {
+    if (isMember(j)) continue;
+    const cur = pick === undefined ? pair : states[pick];
+    const p = cur.estimatedAccuracy ?? 0;
+    const q = states[j].estimatedAccuracy ?? -1;
+    const se = standardError(p, Math.max(1, cur.trainedOn.heldOut));
+    const better = q > p + se + 1e-12 || (q >= p - se - 1e-12 && (states[j].logLoss ?? Infinity) < (cur.logLoss ?? Infinity));
+    if (better) pick = j;
+  }
+  return pick;
+}
+
 /** Calibrated class probabilities (n × C) of texts under a fitted text head (either kind), capped (confidenceCap). */
 export function predictTextHead(state: TextHeadState, texts: readonly string[]): Float32Array {
   return capConfidence(predictUncapped(state, texts), texts.length, state.nClasses, confidenceCap(state));
@@ -672,11 +762,8 @@ function predictUncapped(state: TextHeadState, texts: readonly string[]): Float3
     const n = texts.length;
     const C = state.nClasses;
     if (!state.members.length || state.members.some((m) => m.nClasses !== C)) throw new Error('text-ensemble state: members do not match');
-    const avg = meanProbs(
-      state.members.map((m) => predictUncapped(m, texts)),
-      n * C,
-    );
-    return softmaxRows(logOf(avg), n, C, state.temperature);
+    const ps = state.members.map((m) => predictUncapped(m, texts));
+    return capConfidence(softmaxRows(logOf(meanProbs(ps, n * C)), n, C, state.temperature), n, C, leastSure(ps, C));
   }
   if (state.kind === 'text-spread-nb') return predictSpreadNb(state, texts);
   const C = state.nClasses;
