@@ -103,6 +103,24 @@ export function seedLabels(y: Int32Array, nClasses: number, perClass: number, se
   return idx;
 }
 
+/** "NAME medians: key median% [per seed%], …" of accuracies per key. */
+export function mediansLine(name: string, acc: Record<string, number[]>): string {
+  const pct = (x: number) => (Number.isFinite(x) ? (x * 100).toFixed(1) : '—');
+  return `${name} medians: ${Object.entries(acc)
+    .map(([k, v]) => `${k} ${pct(median(v))} [${v.map(pct).join(', ')}]`)
+    .join('; ')}`;
+}
+
+/** The train set of human labels (full weight, all held out for the cross-validation) on pool rows `rows`. */
+export function humanTrainSet(rows: readonly number[], y: Int32Array) {
+  return {
+    index: Int32Array.from(rows),
+    y: Int32Array.from(rows, (i) => y[i]),
+    weight: new Float32Array(rows.length).fill(1),
+    holdout: new Uint8Array(rows.length).fill(1),
+  };
+}
+
 export function accuracy(probsOrLogits: Float32Array, y: Int32Array, C: number): number {
   let ok = 0;
   for (let i = 0; i < y.length; i++) {

@@ -10,7 +10,7 @@
  */
 import { fitTextHead, predictTextHead, type TextHeadState } from '../../src/core/modalities/text/lexical/head';
 import { tfidfLogReg } from './baseline';
-import { accuracy, loadTextDataset, median, seedLabels } from './data';
+import { accuracy, loadTextDataset, median, seedLabels, humanTrainSet } from './data';
 import { args, opt } from '../args';
 
 const K = Number(opt('k', '10'));
@@ -59,12 +59,7 @@ async function main() {
       const human = seedLabels(ds.pool.y, C, K, seed);
       const lr = accuracy(tfidfLogReg(ds.pool.texts, human, ds.pool.y, C, ds.test.texts), ds.test.y, C);
       add('tfidf-LR', lr);
-      const train = {
-        index: Int32Array.from(human),
-        y: Int32Array.from(human, (i) => ds.pool.y[i]),
-        weight: new Float32Array(human.length).fill(1),
-        holdout: new Uint8Array(human.length).fill(1),
-      };
+      const train = humanTrainSet(human, ds.pool.y);
       const states = new Map<string, TextHeadState>();
       const t0 = Date.now();
       const s = await fitTextHead({

@@ -16,7 +16,7 @@ import { capConfidence, confidenceCap, ensembleOf, fitTextHead, predictTextHead 
 import { softmaxRows } from '../../src/core/train/calibration';
 import type { SingleTextState } from '../../src/core/modalities/text/lexical/state';
 import { argmaxRow } from '../../src/core/util/math';
-import { accuracy, loadTextDataset, median, seedLabels } from './data';
+import { accuracy, loadTextDataset, median, seedLabels, humanTrainSet } from './data';
 import { args, opt } from '../args';
 
 const K = Number(opt('k', '10'));
@@ -48,14 +48,16 @@ async function main() {
     const tests: Record<string, number[]> = {};
     for (const seed of seeds) {
       const human = seedLabels(ds.pool.y, C, K, seed);
-      const train = {
-        index: Int32Array.from(human),
-        y: Int32Array.from(human, (i) => ds.pool.y[i]),
-        weight: new Float32Array(human.length).fill(1),
-        holdout: new Uint8Array(human.length).fill(1),
-      };
+      const train = humanTrainSet(human, ds.pool.y);
       const st = new Map<string, SingleTextState>();
-      await fitTextHead({ texts: ds.pool.texts, train, nClasses: C, seed, candidates: ['linear-lsa', 'linear-subword'], onCandidate: (nm, s) => st.set(nm, s) });
+      await fitTextHead({
+        texts: ds.pool.texts,
+        train,
+        nClasses: C,
+        seed,
+        candidates: ['linear-lsa', 'linear-subword'],
+        onCandidate: (nm, s) => st.set(nm, s),
+      });
       const lsa = st.get('linear-lsa')!;
       const sub = st.get('linear-subword')!;
       const pair = ensembleOf([lsa, sub], train, seed);
@@ -68,7 +70,17 @@ async function main() {
         const avg = new Float32Array(pl.length);
         for (let q = 0; q < avg.length; q++) avg[q] = (pl[q] + ps[q]) / 2;
         // The pair without the members' cap: the tempered average, capped only as the state caps (confidenceCap).
-        const free = capConfidence(softmaxRows(Float32Array.from(avg, (v) => Math.log(Math.max(v, 1e-38))), n, C, pair.temperature), n, C, confidenceCap(pair));
+        const free = capConfidence(
+          softmaxRows(
+            Float32Array.from(avg, (v) => Math.log(Math.max(v, 1e-38))),
+            n,
+            C,
+            pair.temperature,
+          ),
+          n,
+          C,
+          confidenceCap(pair),
+        );
         return { lsa: pl, pair: pp, 'pair-free': free, avg } as Record<string, Float32Array>;
       };
       const onPool = run(ds.pool.texts);

@@ -7,7 +7,7 @@
  * Usage: node --import tsx research/text/priors.ts DATASET[,…] [--seeds 1,2,3] [--k 10] [--candidates a,b,…]
  */
 import { fitTextHead, predictTextHead, type TextHeadCandidateName } from '../../src/core/modalities/text/lexical/head';
-import { accuracy, loadTextDataset, seedLabels } from './data';
+import { accuracy, loadTextDataset, seedLabels, humanTrainSet } from './data';
 import { args, opt } from '../args';
 
 const K = Number(opt('k', '10'));
@@ -60,12 +60,7 @@ async function main() {
     console.log(`${name}: classes ${ds.classes.join(' ')}; pool priors ${truePi.map((p) => p.toFixed(3)).join(' ')}`);
     for (const seed of seeds) {
       const human = seedLabels(ds.pool.y, C, K, seed);
-      const train = {
-        index: Int32Array.from(human),
-        y: Int32Array.from(human, (i) => ds.pool.y[i]),
-        weight: new Float32Array(human.length).fill(1),
-        holdout: new Uint8Array(human.length).fill(1),
-      };
+      const train = humanTrainSet(human, ds.pool.y);
       const tp = new Array<number>(C).fill(0);
       for (const i of human) tp[ds.pool.y[i]] += 1 / human.length;
       const t0 = Date.now();

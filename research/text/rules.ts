@@ -11,8 +11,8 @@
  *   agree    among the singles within one standard error, the one agreeing most with the others on the pool;
  *   fav      the favourite (lsa+nb) unless an option beats its out-of-fold accuracy by more than one standard error;
  *   pair     (session 14) the same with lsa+subword as the favourite, against the singles;
- *   pairll   (session 14) lsa+subword unless linear-lsa or linear-subword beats it by more than one standard error;
- *            that against spread-nb: the better by more than one standard error, else the lower log-loss.
+ *   subst    (session 14, the head's rule since) `select`; when it picks linear-lsa or linear-subword, lsa+subword
+ *            instead, unless the pick beats it by more than one standard error.
  * Fits are cached as JSON in --cache (default /tmp/text-rules) so rules can be changed without refitting.
  * Usage: node --import tsx research/text/rules.ts DATASET[,…] [--seeds 1,2,3] [--k 10] [--cache DIR]
  */
@@ -29,7 +29,7 @@ import {
 import type { SingleTextState } from '../../src/core/modalities/text/lexical/state';
 import { argmaxRow } from '../../src/core/util/math';
 import { tfidfLogReg } from './baseline';
-import { accuracy, loadTextDataset, median, seedLabels } from './data';
+import { accuracy, loadTextDataset, seedLabels, humanTrainSet, mediansLine } from './data';
 import { args, opt } from '../args';
 
 const K = Number(opt('k', '10'));
@@ -65,12 +65,7 @@ async function fitOnce(name: string, seed: number): Promise<Fit> {
   const C = ds.classes.length;
   const human = seedLabels(ds.pool.y, C, K, seed);
   const lr = accuracy(tfidfLogReg(ds.pool.texts, human, ds.pool.y, C, ds.test.texts), ds.test.y, C);
-  const train = {
-    index: Int32Array.from(human),
-    y: Int32Array.from(human, (i) => ds.pool.y[i]),
-    weight: new Float32Array(human.length).fill(1),
-    holdout: new Uint8Array(human.length).fill(1),
-  };
+  const train = humanTrainSet(human, ds.pool.y);
   const states = new Map<string, SingleTextState>();
   await fitTextHead({ texts: ds.pool.texts, train, nClasses: C, seed, candidates: CANDS, onCandidate: (nm, st) => states.set(nm, st) });
   const option = (nm: string, st: TextHeadState): Option => ({
@@ -134,13 +129,9 @@ function rules(f: Fit): Record<string, string> {
   const beat = f.options.filter((o) => o.oof > fav.oof + se(fav) + 1e-12);
   const pair = by.get('lsa+subword')!;
   const beatPair = [...singles, pair].filter((o) => o.oof > pair.oof + se(pair) + 1e-12);
-  // pairll: the pair against its own members as `pair`; against spread-nb (another family) within one standard error
-  // of each other, the lower log-loss.
-  const linBeat = singles.filter((o) => o.name !== 'spread-nb' && o.oof > pair.oof + se(pair) + 1e-12);
-  const lin = linBeat.length ? bestBy(linBeat) : pair;
-  const nb = by.get('spread-nb')!;
-  const pairll =
-    nb.oof > lin.oof + se(lin) + 1e-12 ? nb : nb.oof < lin.oof - se(lin) - 1e-12 ? lin : nb.logLoss < lin.logLoss ? nb : lin;
+  // subst (the head since session 14): `select`; a linear pick gives way to the pair unless it beats the pair by more
+  // than one standard error.
+  const subst = best.name === 'spread-nb' || best.oof > pair.oof + se(pair) + 1e-12 ? best : pair;
   return {
     select: best.name,
     'lsa+nb': 'lsa+nb',
@@ -149,7 +140,7 @@ function rules(f: Fit): Record<string, string> {
     agree,
     fav: beat.length ? bestBy(beat).name : 'lsa+nb',
     pair: beatPair.length ? bestBy(beatPair).name : 'lsa+subword',
-    pairll: pairll.name,
+    subst: subst.name,
   };
 }
 
@@ -173,11 +164,7 @@ async function main() {
             .join(', ')}`,
       );
     }
-    console.log(
-      `${name} medians: ${Object.entries(acc)
-        .map(([k, v]) => `${k} ${pct(median(v))} [${v.map(pct).join(', ')}]`)
-        .join('; ')}`,
-    );
+    console.log(mediansLine(name, acc));
   }
 }
 main().catch((e) => {

@@ -6,7 +6,7 @@
  */
 import { fitTextHead, predictTextHead, type TextHeadCandidateName } from '../../src/core/modalities/text/lexical/head';
 import { tfidfLogReg } from './baseline';
-import { accuracy, loadTextDataset, seedLabels } from './data';
+import { accuracy, loadTextDataset, seedLabels, humanTrainSet } from './data';
 import { args, opt } from '../args';
 
 const K = Number(opt('k', '10'));
@@ -20,12 +20,7 @@ async function main() {
     for (const seed of seeds) {
       const human = seedLabels(ds.pool.y, C, K, seed);
       const lr = accuracy(tfidfLogReg(ds.pool.texts, human, ds.pool.y, C, ds.test.texts), ds.test.y, C);
-      const train = {
-        index: Int32Array.from(human),
-        y: Int32Array.from(human, (i) => ds.pool.y[i]),
-        weight: new Float32Array(human.length).fill(1),
-        holdout: new Uint8Array(human.length).fill(1),
-      };
+      const train = humanTrainSet(human, ds.pool.y);
       const parts: string[] = [];
       const t0 = Date.now();
       const s = await fitTextHead({

@@ -8,7 +8,7 @@
  */
 import { fitTextHead, LINEAR_TEXT_DEFAULTS, predictTextHead } from '../../src/core/modalities/text/lexical/head';
 import { tfidfLogReg } from './baseline';
-import { accuracy, loadTextDataset, median, seedLabels } from './data';
+import { accuracy, loadTextDataset, seedLabels, humanTrainSet, mediansLine } from './data';
 import { args, opt } from '../args';
 
 const K = Number(opt('k', '10'));
@@ -40,12 +40,7 @@ async function main() {
     for (const seed of seeds) {
       const human = seedLabels(ds.pool.y, C, K, seed);
       (acc['tfidf-LR'] ??= []).push(accuracy(tfidfLogReg(ds.pool.texts, human, ds.pool.y, C, ds.test.texts), ds.test.y, C));
-      const train = {
-        index: Int32Array.from(human),
-        y: Int32Array.from(human, (i) => ds.pool.y[i]),
-        weight: new Float32Array(human.length).fill(1),
-        holdout: new Uint8Array(human.length).fill(1),
-      };
+      const train = humanTrainSet(human, ds.pool.y);
       const line: string[] = [];
       for (const cfg of configs) {
         const lsaDim = apply(cfg);
@@ -57,7 +52,7 @@ async function main() {
       }
       console.log(`${name} seed ${seed}: LR ${pct(acc['tfidf-LR'].at(-1)!)}; ${line.join(', ')}`);
     }
-    console.log(`${name} medians: ${Object.entries(acc).map(([k, v]) => `${k} ${pct(median(v))} [${v.map(pct).join(', ')}]`).join('; ')}`);
+    console.log(mediansLine(name, acc));
   }
 }
 main().catch((e) => {

@@ -6,7 +6,7 @@
  */
 import { fitTextHead, predictTextHead, type TextHeadCandidateName } from '../../src/core/modalities/text/lexical/head';
 import { propose } from '../../src/core/proposals';
-import { loadTextDataset, seedLabels, accuracy } from './data';
+import { loadTextDataset, seedLabels, accuracy, humanTrainSet } from './data';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -22,12 +22,7 @@ async function main() {
   const C = ds.classes.length;
   const n = ds.pool.texts.length;
   const human = seedLabels(ds.pool.y, C, K, seed);
-  const train = {
-    index: Int32Array.from(human),
-    y: Int32Array.from(human, (i) => ds.pool.y[i]),
-    weight: new Float32Array(human.length).fill(1),
-    holdout: new Uint8Array(human.length).fill(1),
-  };
+  const train = humanTrainSet(human, ds.pool.y);
   const st = new Map<TextHeadCandidateName, Awaited<ReturnType<typeof fitTextHead>>>();
   const s = await fitTextHead({ texts: ds.pool.texts, train, nClasses: C, seed, onCandidate: (nm, x) => st.set(nm, x) });
   console.log(`chosen ${s.chosen}`, JSON.stringify(s.candidates));

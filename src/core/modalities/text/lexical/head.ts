@@ -18,12 +18,11 @@
  *     (./spreadNb.ts) — the semi-supervised head that wins when the pool's neighbourhoods follow the classes (e-mail).
  * By default 'linear-lsa', 'linear-subword' and 'spread-nb' are compared (TEXT_HEAD_DEFAULT_CANDIDATES).
  * Every candidate is cross-validated on the same stratified folds of the held-out human labels (src/core/train/
- * crossval.ts heldOutPlan / fitCalibrated with the same seed). By default the head is then the pair 'linear-lsa' +
- * 'linear-subword' averaged and re-calibrated (TEXT_HEAD_PAIR, ensembleOf), unless one of them beats the pair's
- * out-of-fold accuracy by more than one standard error, or spread-NB is as good within one standard error and has
- * the lower out-of-fold log-loss, or better by more (pairOrBeater); else (or with `pair: false`) the best
- * out-of-fold accuracy is kept, ties to the lowest out-of-fold log-loss (see selectCandidate), and only it is then
- * fitted on every label, with the temperature of its own out-of-fold logits. In a fold, labels no person gave are
+ * crossval.ts heldOutPlan / fitCalibrated with the same seed): the best out-of-fold accuracy is kept, ties to the
+ * lowest out-of-fold log-loss (see selectCandidate), and only it is then fitted on every label, with the temperature of
+ * its own out-of-fold logits. When that is 'linear-lsa' or 'linear-subword', the pair of both averaged and
+ * re-calibrated (TEXT_HEAD_PAIR, ensembleOf) stands in for it unless it beats the pair by more than one standard
+ * error (pairStandsIn; `pair: false` turns the pair off). In a fold, labels no person gave are
  * re-derived from the fold's human labels (src/core/train/crossval.ts fitFoldRederived), so the estimate and the
  * temperature stay honest after rounds of accepted proposals; when they lower the held-out score (the fold models
  * against their first stages, fitted on human labels only), the candidate is fitted without them (crossval.ts
@@ -40,7 +39,15 @@ import { capConfidence, expectedCalibrationError, fitTemperature, nllAt, softeni
 
 export { capConfidence, confidenceCap };
 import { argmaxRow, argmaxRows } from '../../../util/math';
-import { crossValidateFirst, fitFoldRederived, heldOutLabels, heldOutPlan, pushedCap, type CalibrationFields, type Pushed } from '../../../train/crossval';
+import {
+  crossValidateFirst,
+  fitFoldRederived,
+  heldOutLabels,
+  heldOutPlan,
+  pushedCap,
+  type CalibrationFields,
+  type Pushed,
+} from '../../../train/crossval';
 import type { TrainSet } from '../../../train/classifier';
 import { abortIf, b64, fromB64, OofLogits, validateTrainSet } from './common';
 import { textFeatures, type SparseDoc } from './features';
@@ -86,12 +93,12 @@ export const TEXT_HEAD_ENSEMBLE: readonly TextHeadCandidateName[] = ['linear-lsa
 
 /**
  * The pair the head averages by default when both are candidates and no `ensemble` is asked: 'linear-lsa' and
- * 'linear-subword', re-calibrated (ensembleOf), never surer than the least sure of them (leastSure). It is the
- * favourite against its members, not against spread-NB (pairOrBeater). The two read the same words through different
- * features (the pool's LSA directions, character n-grams), so their errors differ. One fit, 10 labels per class,
- * seeds 1–3 (research/text/rules.ts, rule `pairll` against `select`, test medians; BENCHMARKS.md "Session 14 —
- * text"): Debian descriptions (1,000) 66.6 → 67.4, man pages (600) 79.2 → 81.9, Debian descriptions (8,000) 69.2 →
- * 68.8 (per seed +0.9, −0.4, +0.7), man pages (2,385) 85.5 → 86.0, SpamAssassin 92.1 → 93.4.
+ * 'linear-subword', re-calibrated (ensembleOf), never surer than the least sure of them (leastSure); it stands in
+ * for whichever of them the selection picks (pairStandsIn). The two read the same words through different features
+ * (the pool's LSA directions, character n-grams), so their errors differ. One fit, 10 labels per class, seeds 1–3
+ * (research/text/rules.ts, rule `subst` against `select`, test medians; BENCHMARKS.md "Session 14 — text"): Debian
+ * descriptions (1,000) 66.6 → 67.4, man pages (600) 79.2 → 81.9, Debian descriptions (8,000) 69.2 → 68.8 (per seed
+ * +0.9, −0.4, +0.7), man pages (2,385) 85.5 → 86.0, SpamAssassin (seeds 1–7) 92.1 → 93.4.
  */
 export const TEXT_HEAD_PAIR: readonly TextHeadCandidateName[] = ['linear-lsa', 'linear-subword'];
 
@@ -103,7 +110,7 @@ export interface TextHeadOptions extends SpreadNbOptions {
    * must be a candidate. Fewer than 2: the best candidate out of fold is kept (selectCandidate).
    */
   ensemble?: readonly TextHeadCandidateName[];
-  /** Average TEXT_HEAD_PAIR when both are candidates (default true; pairOrBeater). */
+  /** Let the pair of TEXT_HEAD_PAIR stand in for the member the selection picks, when both are candidates (default true; pairStandsIn). */
   pair?: boolean;
   /** LSA directions of 'linear-lsa' (default: lsaDim of LINEAR_TEXT_DEFAULTS, at most one per lsaDocsPerDim pool texts). */
   lsaDim?: number;
@@ -520,21 +527,22 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
     return built.get(j)!;
   };
   const pairAt = TEXT_HEAD_PAIR.map((m) => names.indexOf(m));
-  const calibrations = fitted.map((f) => f.calibration);
-  let best: number | undefined;
-  if (o.pair !== false && pairAt.every((j) => j >= 0)) {
+  const best = selectCandidate(
+    names,
+    fitted.map((f) => f.calibration),
+  );
+  // The pair stands in for either of its members when the selection picks one (pairStandsIn).
+  if (o.pair !== false && pairAt.every((j) => j >= 0) && pairAt.includes(best)) {
     const pair = ensembleOf(await Promise.all(pairAt.map(buildOf)), o.train, o.seed ?? 1);
     const name = TEXT_HEAD_PAIR.join('+');
     candidates.push({ name, estimatedAccuracy: pair.estimatedAccuracy, seconds: (Date.now() - t2) / 1000 });
-    best = pairOrBeater(pair, names, calibrations);
-    if (best === undefined) {
+    if (pairStandsIn(pair, fitted[best].calibration)) {
       done = total;
       report(`${name}: chosen`);
       if (o.onCandidate) for (let j = 0; j < names.length; j++) o.onCandidate(names[j], await buildOf(j));
       return { ...pair, chosen: name, candidates };
     }
   }
-  best ??= selectCandidate(names, calibrations);
   // Only the chosen candidate is fitted on every label (the others too when a caller inspects them).
   const state = await buildOf(best);
   candidates[best].seconds += (Date.now() - t2) / 1000;
@@ -708,48 +716,24 @@ export function selectCandidate(
   return pick;
 }
 
-type Estimate = Pick<TextHeadState, 'estimatedAccuracy' | 'trainedOn' | 'logLoss'>;
-
-/** One standard error of an out-of-fold accuracy p over m held-out labels, √(max(p(1 − p), 1/m) / m) (m ≥ 1). */
-function standardError(p: number, m: number): number {
-  return Math.sqrt(Math.max(p * (1 - p), 1 / m) / m);
-}
-
 /**
- * The pair (TEXT_HEAD_PAIR averaged: `pair`) or the candidate to use instead: undefined keeps the pair, else the
- * candidate's index. Against its own members the pair is the favourite: one of them replaces it only when its
- * out-of-fold accuracy is above the pair's by more than one standard error (the best of such, selectCandidate).
- * Against a candidate of another family (spread-NB), neither is preferred: the one more accurate by more than one
- * standard error, else the lower out-of-fold log-loss, which reads every held-out label's probability where 20 of
- * them give accuracies one or two labels apart (SpamAssassin, 10 labels per class, seed 3: the pair 19 of 20, spread-NB
- * 18, log-loss 0.34 against 0.27; test 80.6% against 95.0%). Without an out-of-fold estimate of the pair (too few
- * labels to cross-validate), the plain selection.
+ * Whether the pair (TEXT_HEAD_PAIR averaged: `pair`) stands in for the member the selection chose (`chosen`): yes
+ * unless the member's out-of-fold accuracy is above the pair's by more than one standard error,
+ * √(max(p(1 − p), 1/m) / m) over the pair's m held-out labels; no without an out-of-fold estimate of the pair (too
+ * few labels to cross-validate). An average of two is rarely worse than both, so the pair is the favourite against
+ * its members; against spread-NB, another family, the selection decides as before — the pair held to its favour
+ * there lost on SpamAssassin (product bench seed 1: spread-NB chosen by its log-loss within one standard error of the
+ * pair, then 86.4% test after round 2 instead of 93.2%; one fit, seed 3 of the rule that favoured the pair over
+ * every candidate: 80.6% instead of 95.0%; BENCHMARKS.md "Session 14 — text").
  */
-export function pairOrBeater(pair: Estimate, names: readonly string[], states: readonly Estimate[]): number | undefined {
+export function pairStandsIn(
+  pair: Pick<TextHeadState, 'estimatedAccuracy' | 'trainedOn'>,
+  chosen: Pick<TextHeadState, 'estimatedAccuracy'>,
+): boolean {
+  const p = pair.estimatedAccuracy;
   const m = pair.trainedOn.heldOut;
-  if (pair.estimatedAccuracy === null || !(m > 0)) return selectCandidate(names, states);
-  const isMember = (j: number) => (TEXT_HEAD_PAIR as readonly string[]).includes(names[j]);
-  const beat = states
-    .map((st, j) => (isMember(j) && (st.estimatedAccuracy ?? -1) > pair.estimatedAccuracy! + standardError(pair.estimatedAccuracy!, m) + 1e-12 ? j : -1))
-    .filter((j) => j >= 0);
-  let pick: number | undefined = beat.length
-    ? beat[
-        selectCandidate(
-          beat.map((j) => names[j]),
-          beat.map((j) => states[j]),
-        )
-      ]
-    : undefined;
-  for (let j = 0; j < states.length; j++) {
-    if (isMember(j)) continue;
-    const cur = pick === undefined ? pair : states[pick];
-    const p = cur.estimatedAccuracy ?? 0;
-    const q = states[j].estimatedAccuracy ?? -1;
-    const se = standardError(p, Math.max(1, cur.trainedOn.heldOut));
-    const better = q > p + se + 1e-12 || (q >= p - se - 1e-12 && (states[j].logLoss ?? Infinity) < (cur.logLoss ?? Infinity));
-    if (better) pick = j;
-  }
-  return pick;
+  if (p === null || !(m > 0)) return false;
+  return !((chosen.estimatedAccuracy ?? -1) > p + Math.sqrt(Math.max(p * (1 - p), 1 / m) / m) + 1e-12);
 }
 
 /** Calibrated class probabilities (n × C) of texts under a fitted text head (either kind), capped (confidenceCap). */
