@@ -243,8 +243,8 @@ export function softeningFactor(probs: ArrayLike<number>, labels: Int32Array, C:
 }
 
 /**
- * Caps every row's top probability at `cap` (or at `cap(row, top class)`), in place: a row above it is mixed with the uniform distribution until its
- * top is `cap`, so the order of its classes is kept (scaling the rest up to fill 1 − cap instead made a runner-up
+ * Caps every row's top probability at `cap` (or at `cap(row, top class)`), in place: a row above it is mixed with the
+ * uniform distribution until its top is at the cap, so the order of its classes is kept (scaling the rest up to fill 1 − cap instead made a runner-up
  * overtake the top under caps below 1/2). A cap at or under 1/C leaves rows barely above uniform, order still kept. A head's
  * confidence (the text head's, the image pixel candidate's) never goes beyond what a held-out human label reached out of fold (CalibrationFields.maxConfidence):
  * the temperature is fitted on those labels and says nothing about confidences none of them had. Measured on man pages
@@ -264,10 +264,10 @@ export function capConfidence(
   for (let i = 0; i < n; i++) {
     const b = argmaxRow(probs, i, C);
     const p = probs[i * C + b];
-    const c = typeof cap === 'number' ? cap : cap(i, b);
-    if (p <= c || p <= u) continue;
+    const limit = typeof cap === 'number' ? cap : cap(i, b);
+    if (p <= limit || p <= u) continue;
     // p' = a·p + (1 − a)/C with p'(top) = cap; a floor keeps the order where the cap is at or under uniform.
-    const a = Math.max((c - u) / (p - u), 1e-4);
+    const a = Math.max((limit - u) / (p - u), 1e-4);
     for (let c = 0; c < C; c++) probs[i * C + c] = a * probs[i * C + c] + (1 - a) * u;
   }
   return probs;
