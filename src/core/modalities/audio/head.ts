@@ -27,7 +27,7 @@ import { columnStats, standardizeBlocks, utteranceFeatures, withVoice, type Colu
 import { VOICE_DIM } from './voice';
 import { embedAudio } from './pretrain';
 import { predictAudioStudent, trainAudioStudent, type StudentRun } from './student';
-import { fitTemperature, nllAt, expectedCalibrationError } from '../../train/calibration';
+import { capConfidence, fitTemperature, nllAt, expectedCalibrationError } from '../../train/calibration';
 
 /**
  * Neighbours per clip in the spreading graph; folds of the candidates' proxy scores; the hidden layer of the
@@ -356,16 +356,9 @@ function meanOf(
       z += v;
     }
     for (let c = 0; c < C; c++) out[i * C + c] /= z;
-    // Never down to 1/C itself, which would make the row uniform and lose its order.
-    const top = argmaxRow(out, i, C);
-    const cap = Math.max(head[i * C + top], 1 / C + 0.01);
-    const p = out[i * C + top];
-    if (p > cap) {
-      const lambda = (cap - 1 / C) / (p - 1 / C);
-      for (let c = 0; c < C; c++) out[i * C + c] = lambda * out[i * C + c] + (1 - lambda) / C;
-    }
   }
-  return out;
+  // Never down to 1/C itself, which would make the row uniform and lose its order.
+  return capConfidence(out, rows, C, (i, top) => Math.max(head[i * C + top], 1 / C + 0.01));
 }
 
 /**
