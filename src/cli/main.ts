@@ -20,7 +20,7 @@ import { ProgressBar, formatSeconds } from './progressBar';
 import { workerRunner } from '../worker/runner';
 import { pretrainReport } from './rates';
 import { PRETRAIN_PLANS, type PretrainPlan } from '../protocol/jobs';
-import { capReason, plural } from '../shared/format';
+import { capReason, formatCandidates, plural } from '../shared/format';
 
 const COMMON: Record<string, FlagSpec> = {
   workspace: { type: 'string', help: 'workspace folder (default: current folder)' },
@@ -238,9 +238,7 @@ const commands: Record<string, Command> = {
         ctx.out('nothing the model learns from changed since the last train (human labels, encoders, items, settings): kept it');
       if (r.chosen) {
         const c = r.chosen;
-        ctx.out(
-          `model chosen by ${c.heldOut} held-out human label(s): ${c.name} (${c.candidates.map((k) => `${k.name} ${pct(k.accuracy ?? undefined)}`).join(', ')})`,
-        );
+        ctx.out(`model chosen by ${c.heldOut} held-out human label(s): ${c.name} (${formatCandidates(c.candidates)})`);
         if (c.cap) ctx.out(capReason(c.cap));
       }
       if (r.finetuned) {

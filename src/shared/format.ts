@@ -64,3 +64,42 @@ export function capReason(cap: { value: number; pushed?: { rows: number; right: 
     : 'no held-out label reached the proposals’ threshold';
   return `confidence capped at ${formatPercent(cap.value)}: ${why}`;
 }
+
+/**
+ * A head's candidates with their held-out accuracy (TrainSummary.chosen.candidates), and for those that were fitted
+ * with accepted labels whether the self-training check kept them: "linear-lsa 72.5% (accepted labels kept: 72.5% with
+ * them, 70.0% without), spread-nb 65.0%". What the CLI and the bench print.
+ */
+export function formatCandidates(
+  candidates: { name: string; accuracy: number | null; selfTraining?: { kept: boolean; withAccuracy: number; withoutAccuracy: number } }[],
+): string {
+  return candidates
+    .map((c) => {
+      const st = c.selfTraining;
+      const check = st
+        ? ` (accepted labels ${st.kept ? 'kept' : 'dropped'}: ${formatPercent(st.withAccuracy)} with them, ${formatPercent(st.withoutAccuracy)} without)`
+        : '';
+      return `${c.name} ${formatPercent(c.accuracy)}${check}`;
+    })
+    .join(', ');
+}
+
+/**
+ * When the chosen model (or a member of the chosen ensemble, `a+b`) left the accepted labels out because they lowered
+ * its score on the held-out human labels, what the side panel says; "" otherwise.
+ */
+export function droppedAcceptedNote(chosen: {
+  name: string;
+  candidates: { name: string; selfTraining?: { kept: boolean; withAccuracy: number; withoutAccuracy: number } }[];
+}): string {
+  const parts = chosen.name.split('+');
+  const dropped = chosen.candidates.filter((c) => parts.includes(c.name) && c.selfTraining && !c.selfTraining.kept);
+  if (!dropped.length) return '';
+  const why = dropped
+    .map(
+      (c) =>
+        `${c.name} ${formatPercent(c.selfTraining!.withAccuracy)} with them, ${formatPercent(c.selfTraining!.withoutAccuracy)} without`,
+    )
+    .join('; ');
+  return `accepted labels left out: they lowered the score on the held-out human labels (${why})`;
+}

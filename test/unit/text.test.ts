@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { textFeatures, textFeatureStrings, wordsOf } from '../../src/core/modalities/text/lexical/features';
 import { idfOf, tfidfRows, sparseKnnGraph } from '../../src/core/modalities/text/lexical/tfidf';
 import { fitNbEm, nbLogJoint } from '../../src/core/modalities/text/lexical/nbem';
-import { fitTextHead, predictTextHead, isTextHeadState } from '../../src/core/modalities/text/lexical/head';
+import { acceptedClassFactors, fitTextHead, predictTextHead, isTextHeadState } from '../../src/core/modalities/text/lexical/head';
 import { Rng } from '../../src/core/models/random';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -250,6 +250,13 @@ test('text head: a flood of accepted labels of one class does not swamp the othe
   const spam = all.filter((i) => labels[i] === 1 && !rows.includes(i));
   const recall = accuracy(probs, labels, spam);
   assert.ok(recall >= 0.7, `class-1 recall after a one-sided flood of class-0 labels: ${recall}`);
+});
+
+test('acceptedClassFactors: the classes with accepted labels weigh the smallest mass among them; one class alone weighs nothing', () => {
+  assert.deepEqual(Array.from(acceptedClassFactors(Float64Array.of(10, 0, 5))), [0.5, 1, 1]);
+  assert.deepEqual(Array.from(acceptedClassFactors(Float64Array.of(4, 8, 2, 0, 0))), [0.5, 0.25, 1, 1, 1]);
+  assert.deepEqual(Array.from(acceptedClassFactors(Float64Array.of(80, 0))), [0, 1], 'a one-sided flood');
+  assert.deepEqual(Array.from(acceptedClassFactors(Float64Array.of(0, 0, 0))), [1, 1, 1]);
 });
 
 test('text head: plain prose without fields uses the body view only; bad input is refused', async () => {

@@ -94,9 +94,10 @@ test('fitFoldRederived: human labels first, then the others relabelled by that m
 /**
  * The self-training check (crossval.ts SelfTrainingCheck): each fold's model fitted with the re-derived labels no
  * person gave is scored against its first stage (the fold's human labels only) on the same held-out human labels.
- * Toy models: a fit remembers whether it saw labels no person gave; `helps` says whether those make it right.
+ * Toy models: a fit remembers whether it saw labels no person gave; `helps` says whether those make it right
+ * ('one-worse': right where the human-only model is, but for one held-out label).
  */
-async function selfTrainingRun(helps: boolean) {
+async function selfTrainingRun(helps: boolean | 'one-worse') {
   const n = 40;
   const humans = 20;
   const y = Int32Array.from({ length: n }, (_, k) => k % 2);
@@ -114,7 +115,8 @@ async function selfTrainingRun(helps: boolean) {
   const logitsOf = (m: Toy, rows: Int32Array) => {
     const out = new Float32Array(rows.length * 2);
     rows.forEach((r, i) => {
-      const right = m.others ? helps : r % 4 !== 0; // human only: 3 of 4 right
+      const first = r % 4 !== 0; // human only: 3 of 4 right
+      const right = !m.others ? first : helps === 'one-worse' ? first && r !== 1 : helps;
       out[i * 2 + (right ? y[r] : 1 - y[r])] = 2;
     });
     return out;
@@ -145,15 +147,23 @@ async function selfTrainingRun(helps: boolean) {
 
 test('self-training check: labels no person gave that lower the held-out human score are left out of the final fit', async () => {
   const hurt = await selfTrainingRun(false);
-  assert.deepEqual(hurt.calibration.selfTraining, { kept: false, withAccuracy: 0, withoutAccuracy: 0.75 });
+  assert.deepEqual(hurt.calibration.selfTraining, { kept: false, withAccuracy: 0, withoutAccuracy: 0.75, gained: 0, lost: 15 });
   // Scored and calibrated as the model without them, and fitted on the 20 human labels only.
   assert.equal(hurt.calibration.estimatedAccuracy, 0.75);
   assert.equal(hurt.finalPositions.length, 20);
   assert.equal(hurt.calibration.trainedOn.rows, 20);
   const help = await selfTrainingRun(true);
-  assert.deepEqual(help.calibration.selfTraining, { kept: true, withAccuracy: 1, withoutAccuracy: 0.75 });
+  assert.deepEqual(help.calibration.selfTraining, { kept: true, withAccuracy: 1, withoutAccuracy: 0.75, gained: 5, lost: 0 });
   assert.equal(help.calibration.estimatedAccuracy, 1);
   assert.equal(help.finalPositions.length, 40);
+});
+
+test('self-training check: one held-out label of 20 worse drops them too, and the evidence says which labels moved', async () => {
+  // Within noise, but keeping them there lost more than it gained (BENCHMARKS.md, session 15, spam seed 3).
+  const one = await selfTrainingRun('one-worse');
+  assert.deepEqual(one.calibration.selfTraining, { kept: false, withAccuracy: 0.7, withoutAccuracy: 0.75, gained: 0, lost: 1 });
+  assert.equal(one.calibration.estimatedAccuracy, 0.75, 'scored as the model without them');
+  assert.equal(one.finalPositions.length, 20);
 });
 
 /**

@@ -57,7 +57,8 @@ export interface OwnHeadChoice {
   name: string;
   /** Human labels held out to score the candidates (0: too few to cross-validate). */
   heldOut: number;
-  candidates: { name: string; accuracy: number | null }[];
+  /** With `selfTraining` for a candidate fitted with accepted labels: whether the check kept them (crossval.ts). */
+  candidates: { name: string; accuracy: number | null; selfTraining?: { kept: boolean; withAccuracy: number; withoutAccuracy: number } }[];
   /**
    * The most confidence the chosen model's evidence supports, when it caps the predictions: the largest a held-out
    * label reached (under the proposals' threshold), or after self-training the precision of the held-out labels it

@@ -3,7 +3,17 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatConfidence, formatDuration, formatEta, formatPercent, formatPrecision, noun, plural } from '../../shared/format';
+import {
+  droppedAcceptedNote,
+  formatCandidates,
+  formatConfidence,
+  formatDuration,
+  formatEta,
+  formatPercent,
+  formatPrecision,
+  noun,
+  plural,
+} from '../../shared/format';
 
 test('plural: "1 proposal", "2 proposals", "0 proposals", irregular forms', () => {
   assert.equal(plural(1, 'proposal'), '1 proposal');
@@ -74,4 +84,23 @@ test('formatDuration: tenths under 10 s, whole seconds under a minute, then m:ss
   assert.equal(formatDuration(undefined), '');
   assert.equal(formatDuration(-1), '');
   assert.equal(formatDuration(Infinity), '');
+});
+
+test('formatCandidates and droppedAcceptedNote: the self-training check of each candidate, and of the chosen ones only', () => {
+  const candidates = [
+    { name: 'linear-lsa', accuracy: 0.65, selfTraining: { kept: false, withAccuracy: 0.6, withoutAccuracy: 0.65 } },
+    { name: 'linear-subword', accuracy: 0.725, selfTraining: { kept: true, withAccuracy: 0.725, withoutAccuracy: 0.7 } },
+    { name: 'spread-nb', accuracy: null },
+  ];
+  assert.equal(
+    formatCandidates(candidates),
+    'linear-lsa 65.0% (accepted labels dropped: 60.0% with them, 65.0% without), ' +
+      'linear-subword 72.5% (accepted labels kept: 72.5% with them, 70.0% without), spread-nb n/a',
+  );
+  assert.equal(
+    droppedAcceptedNote({ name: 'linear-lsa+linear-subword', candidates }),
+    'accepted labels left out: they lowered the score on the held-out human labels (linear-lsa 60.0% with them, 65.0% without)',
+  );
+  assert.equal(droppedAcceptedNote({ name: 'linear-subword', candidates }), '', 'kept for the chosen one');
+  assert.equal(droppedAcceptedNote({ name: 'spread-nb', candidates }), '', 'no check: nothing to say');
 });

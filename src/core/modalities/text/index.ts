@@ -39,7 +39,11 @@ const lexicalHead: OwnHead<'text', TextHeadState> = {
     return {
       name: s.chosen,
       heldOut: s.trainedOn.heldOut,
-      candidates: (s.candidates ?? []).map((c) => ({ name: c.name, accuracy: c.estimatedAccuracy })),
+      candidates: (s.candidates ?? []).map((c) => ({
+        name: c.name,
+        accuracy: c.estimatedAccuracy,
+        ...(c.selfTraining ? { selfTraining: c.selfTraining } : {}),
+      })),
       ...(cap ? { cap } : {}),
     };
   },

@@ -10,7 +10,7 @@
  * and the ensemble of several of them ('text-ensemble', with the `ensemble` option of ./head.ts fitTextHead).
  * States saved before the selection existed ('text-spread-nb' without `chosen`) still load and predict.
  */
-import { pushedCap, type CalibrationFields, type Pushed } from '../../../train/crossval';
+import { pushedCap, type CalibrationFields, type Pushed, type SelfTrainingCheck } from '../../../train/crossval';
 
 /** One candidate of the head selection and how it did out of fold. */
 export interface TextHeadCandidate {
@@ -18,6 +18,8 @@ export interface TextHeadCandidate {
   /** Out-of-fold accuracy on the held-out human labels (null: too few labels to cross-validate). */
   estimatedAccuracy: number | null;
   seconds: number;
+  /** After rounds of accepted proposals: whether the self-training check kept them for this candidate. */
+  selfTraining?: SelfTrainingCheck;
 }
 
 interface SelectionFields {
