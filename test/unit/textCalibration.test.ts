@@ -95,9 +95,9 @@ test('fitFoldRederived: human labels first, then the others relabelled by that m
  * The self-training check (crossval.ts SelfTrainingCheck): each fold's model fitted with the re-derived labels no
  * person gave is scored against its first stage (the fold's human labels only) on the same held-out human labels.
  * Toy models: a fit remembers whether it saw labels no person gave; `helps` says whether those make it right
- * ('one-worse': right where the human-only model is, but for one held-out label).
+ * ('one-worse': right where the human-only model is, but for one held-out label; 'tie': right where it is).
  */
-async function selfTrainingRun(helps: boolean | 'one-worse') {
+async function selfTrainingRun(helps: boolean | 'one-worse' | 'tie') {
   const n = 40;
   const humans = 20;
   const y = Int32Array.from({ length: n }, (_, k) => k % 2);
@@ -116,7 +116,7 @@ async function selfTrainingRun(helps: boolean | 'one-worse') {
     const out = new Float32Array(rows.length * 2);
     rows.forEach((r, i) => {
       const first = r % 4 !== 0; // human only: 3 of 4 right
-      const right = !m.others ? first : helps === 'one-worse' ? first && r !== 1 : helps;
+      const right = !m.others || helps === 'tie' ? first : helps === 'one-worse' ? first && r !== 1 : helps;
       out[i * 2 + (right ? y[r] : 1 - y[r])] = 2;
     });
     return out;
@@ -158,12 +158,16 @@ test('self-training check: labels no person gave that lower the held-out human s
   assert.equal(help.finalPositions.length, 40);
 });
 
-test('self-training check: one held-out label of 20 worse drops them too, and the evidence says which labels moved', async () => {
+test('self-training check: one held-out label of 20 worse drops them, a tie keeps them, and the evidence says which labels moved', async () => {
   // Within noise, but keeping them there lost more than it gained (BENCHMARKS.md, session 15, spam seed 3).
   const one = await selfTrainingRun('one-worse');
   assert.deepEqual(one.calibration.selfTraining, { kept: false, withAccuracy: 0.7, withoutAccuracy: 0.75, gained: 0, lost: 1 });
   assert.equal(one.calibration.estimatedAccuracy, 0.75, 'scored as the model without them');
   assert.equal(one.finalPositions.length, 20);
+  // A tie keeps them: they are more labels (the log-loss tie-break dropped them).
+  const tie = await selfTrainingRun('tie');
+  assert.deepEqual(tie.calibration.selfTraining, { kept: true, withAccuracy: 0.75, withoutAccuracy: 0.75, gained: 0, lost: 0 });
+  assert.equal(tie.finalPositions.length, 40);
 });
 
 /**
