@@ -24,9 +24,9 @@
  * re-calibrated (TEXT_HEAD_PAIR, ensembleOf) stands in for it unless it beats the pair by more than one standard
  * error (pairStandsIn; `pair: false` turns the pair off). In a fold, labels no person gave are
  * re-derived from the fold's human labels (src/core/train/crossval.ts fitFoldRederived), so the estimate and the
- * temperature stay honest after rounds of accepted proposals; when they lower the held-out score beyond its noise
- * (the fold models against their first stages, fitted on human labels only), the candidate is fitted without them
- * (crossval.ts SelfTrainingCheck, keepsSelfTraining). Its temperature is then softened so that held-out labels all right are not read as
+ * temperature stay honest after rounds of accepted proposals; when they lower the held-out score (the fold models
+ * against their first stages, fitted on human labels only; a tie keeps them), the candidate is fitted without them
+ * (crossval.ts SelfTrainingCheck). Its temperature is then softened so that held-out labels all right are not read as
  * certainty (withSoftening), and its confidence is capped at the largest its held-out labels reached (capConfidence). Its
  * state records every candidate's estimate (`candidates`) and the choice (`chosen`). The estimate of the chosen one
  * is the maximum of a few noisy estimates, so slightly optimistic; its temperature is still fitted out of fold.
