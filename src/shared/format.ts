@@ -65,14 +65,19 @@ export function capReason(cap: { value: number; pushed?: { rows: number; right: 
   return `confidence capped at ${formatPercent(cap.value)}: ${why}`;
 }
 
+/** A candidate's self-training check as the train summary carries it (src/core/train/crossval.ts SelfTrainingCheck). */
+interface CandidateCheck {
+  kept: boolean;
+  withAccuracy: number;
+  withoutAccuracy: number;
+}
+
 /**
  * A head's candidates with their held-out accuracy (TrainSummary.chosen.candidates), and for those that were fitted
  * with accepted labels whether the self-training check kept them: "linear-lsa 72.5% (accepted labels kept: 72.5% with
  * them, 70.0% without), spread-nb 65.0%". What the CLI and the bench print.
  */
-export function formatCandidates(
-  candidates: { name: string; accuracy: number | null; selfTraining?: { kept: boolean; withAccuracy: number; withoutAccuracy: number } }[],
-): string {
+export function formatCandidates(candidates: { name: string; accuracy: number | null; selfTraining?: CandidateCheck }[]): string {
   return candidates
     .map((c) => {
       const st = c.selfTraining;
@@ -88,10 +93,7 @@ export function formatCandidates(
  * When the chosen model (or a member of the chosen ensemble, `a+b`) left the accepted labels out because they lowered
  * its score on the held-out human labels, what the side panel says; "" otherwise.
  */
-export function droppedAcceptedNote(chosen: {
-  name: string;
-  candidates: { name: string; selfTraining?: { kept: boolean; withAccuracy: number; withoutAccuracy: number } }[];
-}): string {
+export function droppedAcceptedNote(chosen: { name: string; candidates: { name: string; selfTraining?: CandidateCheck }[] }): string {
   const parts = chosen.name.split('+');
   const dropped = chosen.candidates.filter((c) => parts.includes(c.name) && c.selfTraining && !c.selfTraining.kept);
   if (!dropped.length) return '';

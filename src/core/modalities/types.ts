@@ -16,6 +16,7 @@ import type { ProjectConfig } from '../config';
 import type { WorkspacePaths } from '../paths';
 import type { DataOf, JobHandlers, JobRunner, JobTypes, PretrainDataParallel, TrainSet } from '../../protocol/jobs';
 import type { OwnJobName } from '../../protocol/modalities';
+import type { SelfTrainingCheck } from '../train/crossval';
 
 export interface StageOptions {
   signal?: AbortSignal;
@@ -58,7 +59,7 @@ export interface OwnHeadChoice {
   /** Human labels held out to score the candidates (0: too few to cross-validate). */
   heldOut: number;
   /** With `selfTraining` for a candidate fitted with accepted labels: whether the check kept them (crossval.ts). */
-  candidates: { name: string; accuracy: number | null; selfTraining?: { kept: boolean; withAccuracy: number; withoutAccuracy: number } }[];
+  candidates: { name: string; accuracy: number | null; selfTraining?: SelfTrainingCheck }[];
   /**
    * The most confidence the chosen model's evidence supports, when it caps the predictions: the largest a held-out
    * label reached (under the proposals' threshold), or after self-training the precision of the held-out labels it

@@ -150,15 +150,17 @@ export async function crossValidate<M>(o: {
   if (prior && o.remaining) {
     let gained = 0;
     let lost = 0;
+    let both = 0;
     for (let j = 0; j < heldY.length; j++) {
       const w = argmaxRow(logits, j, C) === heldY[j];
       const wo = argmaxRow(prior, j, C) === heldY[j];
-      if (w && !wo) gained++;
-      else if (wo && !w) lost++;
+      if (w && wo) both++;
+      else if (w) gained++;
+      else if (wo) lost++;
     }
-    const right = (lg: Float32Array) => heldY.reduce((s, y, j) => s + (argmaxRow(lg, j, C) === y ? 1 : 0), 0) / heldY.length;
     const kept = gained >= lost;
-    selfTraining = { kept, withAccuracy: right(logits), withoutAccuracy: right(prior), gained, lost };
+    const n = heldY.length;
+    selfTraining = { kept, withAccuracy: (both + gained) / n, withoutAccuracy: (both + lost) / n, gained, lost };
     if (!kept) use = prior;
   }
   let temperature = fitTemperature(use, heldY, C, o.temperature);
