@@ -323,7 +323,8 @@ test('the plugin head: the same human labels get the saved state back, other lab
 
 test('the student learns the accepted clips, is judged by the human labels it never saw, and predicts with the head when kept', async () => {
   await initBackend('wasm');
-  const { fitAudioHead, fitAudioStudent, predictAudioHead, studentRows } = await import('../../src/core/modalities/audio/head');
+  const { fitAudioHead, fitAudioStudent, predictAudioHead } = await import('../../src/core/modalities/audio/head');
+  const { studentRows } = await import('../../src/core/train/student');
   const { studentSteps, AUDIO_STUDENT_DEFAULTS } = await import('../../src/core/modalities/audio/student');
   const n = 90;
   const pool = dataset(n, 300);

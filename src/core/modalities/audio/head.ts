@@ -27,7 +27,8 @@ import { columnStats, standardizeBlocks, utteranceFeatures, withVoice, type Colu
 import { VOICE_DIM } from './voice';
 import { embedAudio } from './pretrain';
 import { predictAudioStudent, trainAudioStudent, type StudentRun } from './student';
-import { capConfidence, fitTemperature, nllAt, expectedCalibrationError } from '../../train/calibration';
+import { expectedCalibrationError } from '../../train/calibration';
+import { enoughForStudent, judgeStudent, studentMean, studentRows } from '../../train/student';
 
 /**
  * Neighbours per clip in the spreading graph; folds of the candidates' proxy scores; the hidden layer of the
@@ -321,61 +322,19 @@ export async function fitAudioHead(
   };
 }
 
-/** The rows of a train set no person labelled (accepted proposals, pseudo-labels): what the student learns from. */
-export function studentRows(t: TrainSet): { rows: Int32Array; y: Int32Array } {
-  const keep: number[] = [];
-  for (let k = 0; k < t.index.length; k++) if (!isHumanLabel(t, k)) keep.push(k);
-  return { rows: Int32Array.from(keep, (k) => t.index[k]), y: Int32Array.from(keep, (k) => t.y[k]) };
-}
-
-/** Fewest rows a student learns from: this many per class on average. */
-export const AUDIO_STUDENT_MIN_PER_CLASS = 10;
-
-/**
- * The mean of the head's and the student's probabilities, calibrated by `temperature` (rows × C), then capped by the
- * head: a row's top class is no more probable than the head's calibrated probability of that class (nor less than
- * 1/C + 0.01), the row shrunk toward uniform so that its order stays. The student moves labels, but a proposal needs the
- * head's support: the human labels cannot judge the student's confidence honestly, since the accepted clips it
- * learns from crowd around them (audio-speakers seed 1, round 2, uncapped: 95.4–95.8% claimed, 88.6–89.0% measured).
- */
-function meanOf(
-  head: ArrayLike<number>,
-  student: ArrayLike<number>,
-  w: number,
-  temperature: number,
-  rows: number,
-  C: number,
-): Float32Array {
-  const out = new Float32Array(rows * C);
-  for (let i = 0; i < rows; i++) {
-    let z = 0;
-    for (let c = 0; c < C; c++) {
-      const q = i * C + c;
-      const v = Math.exp(Math.log(Math.max(1e-12, (1 - w) * head[q] + w * student[q])) / temperature);
-      out[q] = v;
-      z += v;
-    }
-    for (let c = 0; c < C; c++) out[i * C + c] /= z;
-  }
-  // Never down to 1/C itself, which would make the row uniform and lose its order.
-  return capConfidence(out, rows, C, (i, top) => Math.max(head[i * C + top], 1 / C + 0.01));
-}
-
 /**
  * The student of a fitted head (./student.ts): a network trained on the clips labelled by no person — the
- * proposals accepted in earlier rounds — and judged by the human labels, which it never saw: the mean of its
- * probabilities and the head's calibrated out-of-fold ones on those labels, against the head's alone. The mean is
- * kept when it is at least as accurate and fits them better (lower log-loss at its own temperature); its
- * temperature, accuracy and out-of-fold probabilities become the state's. The teacher comes back unchanged when
- * there are too few such clips or too few human labels to judge. The accepted labels came from a head that saw every
- * human label, so the held-out figures of the mean lean optimistic (BENCHMARKS.md "Session 13").
+ * proposals accepted in earlier rounds — and judged by the human labels, which it never saw (src/core/train/student.ts
+ * judgeStudent: the mean of its probabilities and the head's calibrated out-of-fold ones, kept when at least as
+ * accurate with a lower log-loss). When kept, the mean's temperature, accuracy and out-of-fold probabilities become the
+ * state's. The teacher comes back unchanged when there are too few such clips or too few human labels to judge.
  */
 export async function fitAudioStudent(o: AudioSpec & StudentRun & { teacher: AudioHeadState; train: TrainSet }): Promise<AudioHeadState> {
   const C = o.nClasses;
   const { student: _old, ...teacher } = o.teacher;
   const { rows, y } = studentRows(o.train);
   const oof = teacher.oof;
-  if (rows.length < AUDIO_STUDENT_MIN_PER_CLASS * C || new Set(y).size < 2 || !oof || !oof.index.length) return teacher;
+  if (!enoughForStudent(y, C) || !oof || !oof.index.length) return teacher;
   const r = await trainAudioStudent({ ...o, rows, y });
   // The human labels the head held out, by data row.
   const yOf = heldOutLabels(o.train);
@@ -390,39 +349,26 @@ export async function fitAudioStudent(o: AudioSpec & StudentRun & { teacher: Aud
     ph.set(oof.probs.slice(h.j * C, (h.j + 1) * C), a * C);
     ps.set(r.probs.subarray(h.i * C, (h.i + 1) * C), a * C);
   });
-  const w = 0.5;
-  const logMean = new Float32Array(m * C);
-  for (let q = 0; q < m * C; q++) logMean[q] = Math.log(Math.max(1e-12, (1 - w) * ph[q] + w * ps[q]));
-  const temperature = fitTemperature(logMean, labels, C);
-  const mean = meanOf(ph, ps, w, temperature, m, C);
-  const logHead = Float32Array.from(ph, (v) => Math.log(Math.max(1e-12, v)));
-  const acc = (P: Float32Array) => labels.reduce((s, c, a) => s + (argmaxRow(P, a, C) === c ? 1 : 0), 0) / Math.max(1, m);
-  const heldOut = {
-    labels: m,
-    head: { accuracy: acc(ph), logLoss: nllAt(logHead, labels, C, 1) },
-    student: { accuracy: acc(ps) },
-    mean: { accuracy: acc(mean), logLoss: nllAt(logMean, labels, C, temperature) },
-  };
-  const kept = m > 0 && heldOut.mean.accuracy >= heldOut.head.accuracy && heldOut.mean.logLoss < heldOut.head.logLoss;
+  const v = judgeStudent({ teacher: ph, student: ps, labels, nClasses: C });
   const student = {
     dir: o.dir,
     rows: rows.length,
     steps: r.steps,
     seconds: r.seconds,
     warm: r.warm,
-    weight: w,
-    temperature,
-    kept,
-    heldOut,
+    weight: v.weight,
+    temperature: v.temperature,
+    kept: v.kept,
+    heldOut: v.heldOut,
   };
-  if (!kept) return { ...teacher, student };
+  if (!v.kept) return { ...teacher, student };
   return {
     ...teacher,
     student,
-    temperature,
-    estimatedAccuracy: heldOut.mean.accuracy,
-    oof: { index: held.map((h) => h.i), probs: Array.from(mean) },
-    ece: { before: teacher.ece?.after ?? expectedCalibrationError(ph, labels, C), after: expectedCalibrationError(mean, labels, C) },
+    temperature: v.temperature,
+    estimatedAccuracy: v.heldOut.mean.accuracy,
+    oof: { index: held.map((h) => h.i), probs: Array.from(v.mean) },
+    ece: { before: teacher.ece?.after ?? expectedCalibrationError(ph, labels, C), after: expectedCalibrationError(v.mean, labels, C) },
   };
 }
 
@@ -439,5 +385,5 @@ export async function predictAudioHead(
   const st = state.student;
   if (!st?.kept) return probs;
   const ps = await predictAudioStudent(st.dir, d, state.nClasses, o.signal);
-  return meanOf(probs, ps, st.weight, st.temperature, d.n, state.nClasses);
+  return studentMean(probs, ps, st.weight, st.temperature, d.n, state.nClasses);
 }

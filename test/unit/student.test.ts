@@ -1,0 +1,83 @@
+/**
+ * The noisy student's verdict (src/core/train/student.ts): which rows it learns, when the human labels keep its mean
+ * with the teacher, and the teacher's cap on the mean.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { enoughForStudent, judgeStudent, studentMean, studentRows, STUDENT_MIN_PER_CLASS } from '../../src/core/train/student';
+
+/** Rows × C probabilities, each row putting `p` on its class and the rest evenly on the others. */
+function confident(classes: number[], C: number, p: number): Float32Array {
+  const out = new Float32Array(classes.length * C).fill((1 - p) / (C - 1));
+  classes.forEach((c, i) => (out[i * C + c] = p));
+  return out;
+}
+
+test('studentRows: the rows no person labelled, by holdout mask', () => {
+  const t = {
+    index: Int32Array.from([4, 7, 9, 12]),
+    y: Int32Array.from([0, 1, 1, 0]),
+    weight: Float32Array.from([1, 1, 1, 0.5]),
+    holdout: Uint8Array.from([1, 0, 1, 0]),
+  };
+  const r = studentRows(t);
+  assert.deepEqual(Array.from(r.rows), [7, 12]);
+  assert.deepEqual(Array.from(r.y), [1, 0]);
+  assert.equal(enoughForStudent(r.y, 2), false, 'two rows are too few');
+  const many = Array.from({ length: STUDENT_MIN_PER_CLASS * 3 }, (_, k) => k % 3);
+  assert.equal(enoughForStudent(many, 3), true);
+  assert.equal(
+    enoughForStudent(
+      many.map(() => 1),
+      3,
+    ),
+    false,
+    'one class alone teaches nothing',
+  );
+});
+
+test('judgeStudent: kept where it corrects the teacher, left out where it only adds errors', () => {
+  const C = 3;
+  const labels = Int32Array.from([0, 1, 2, 0, 1, 2, 0, 1, 2, 0]);
+  // The teacher gets the last 3 wrong (class + 1) with little confidence; right elsewhere, fairly sure.
+  const teacherClasses = Array.from(labels, (c, i) => (i >= 7 ? (c + 1) % C : c));
+  const teacher = confident(teacherClasses, C, 0.7);
+  for (let i = 7; i < 10; i++) teacher[i * C + teacherClasses[i]] = 0.45;
+  for (let i = 7; i < 10; i++) teacher[i * C + labels[i]] = 0.4;
+  for (let i = 7; i < 10; i++) teacher[i * C + ((labels[i] + 2) % C)] = 0.15;
+  const good = confident(Array.from(labels), C, 0.9);
+  const v = judgeStudent({ teacher, student: good, labels, nClasses: C });
+  assert.equal(v.heldOut.head.accuracy, 0.7);
+  assert.equal(v.heldOut.student.accuracy, 1);
+  assert.equal(v.heldOut.mean.accuracy, 1, 'the mean takes the right class where the teacher was unsure');
+  assert.ok(v.heldOut.mean.logLoss < v.heldOut.head.logLoss);
+  assert.equal(v.kept, true);
+  assert.ok(v.temperature > 0);
+  // A student that is confidently wrong on every label: its mean loses accuracy, so it is left out.
+  const bad = confident(
+    Array.from(labels, (c) => (c + 2) % C),
+    C,
+    0.95,
+  );
+  const w = judgeStudent({ teacher, student: bad, labels, nClasses: C });
+  assert.ok(w.heldOut.mean.accuracy < w.heldOut.head.accuracy);
+  assert.equal(w.kept, false);
+  assert.throws(() => judgeStudent({ teacher, student: new Float32Array(3), labels, nClasses: C }), /judgeStudent/);
+});
+
+test('studentMean: the mean moves the label but never claims more than the teacher in its class', () => {
+  const C = 3;
+  const teacher = Float32Array.from([0.5, 0.3, 0.2, 0.96, 0.02, 0.02]);
+  const student = Float32Array.from([0.01, 0.98, 0.01, 0.98, 0.01, 0.01]);
+  const m = studentMean(teacher, student, 0.5, 0.5, 2, C);
+  // Row 0: the student flips it to class 1; its confidence there is at most the teacher's 0.3 (above 1/C + 0.01).
+  assert.equal(
+    [0, 1, 2].reduce((b, c) => (m[c] > m[b] ? c : b), 0),
+    1,
+    'the student moved the label',
+  );
+  assert.ok(m[1] <= Math.max(0.3, 1 / C + 0.01) + 1e-6, `capped: ${m[1]}`);
+  // Row 1: both agree; a sharp temperature may not push it past the teacher's 0.96.
+  assert.ok(m[3] <= 0.96 + 1e-6 && m[3] > 0.9, `row 1 capped at the teacher: ${m[3]}`);
+  for (let i = 0; i < 2; i++) assert.ok(Math.abs(m[i * C] + m[i * C + 1] + m[i * C + 2] - 1) < 1e-5, `row ${i} sums to 1`);
+});
