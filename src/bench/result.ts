@@ -45,8 +45,6 @@ export interface RoundResult {
   modelReused?: boolean;
   /** The model chosen by held-out human labels and every candidate's accuracy on them (Project.train's `chosen`). */
   chosen?: import('../core/project/types').TrainSummary['chosen'] | null;
-  /** The noisy student of this train, when one learnt the accepted labels (Project.train's `student`). */
-  student?: import('../core/project/types').TrainSummary['student'];
   /** The engine's out-of-fold estimate of its accuracy. */
   estimatedAccuracy: number | null;
   /** Proposals at or above the threshold. */

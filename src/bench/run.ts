@@ -29,7 +29,7 @@ import { buildWorkspace, isRowFile, type BuiltWorkspace } from './workspace';
 import { workerRunner } from '../worker/runner';
 import { runPlainBaselines, type BaselineResult } from './baselines';
 import { runAudioSupervisedBaseline, runSupervisedBaseline } from './baselines/supervised';
-import { formatCandidates, studentNote } from '../shared/format';
+import { formatCandidates } from '../shared/format';
 
 export interface BenchHooks {
   /** One line of progress (default: none). */
@@ -245,7 +245,6 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         head: trained.head,
         modelReused: trained.reused ?? false,
         chosen: trained.chosen ?? null,
-        ...(trained.student ? { student: trained.student } : {}),
         estimatedAccuracy: trained.estimatedAccuracy ?? null,
         proposals: set.proposals.length,
         proposalPrecision: judged ? right / judged : null,
@@ -266,7 +265,6 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         log?.(
           `[bench] round ${r}: chose ${trained.chosen.name} by ${trained.chosen.heldOut} held-out labels (${formatCandidates(trained.chosen.candidates)})`,
         );
-      if (trained.student && !trained.reused) log?.(`[bench] round ${r}: ${studentNote(trained.student)}`);
       log?.(
         `[bench] round ${r}: test ${fmt(rec.testAccuracy)}, ${rec.proposals} proposals at ${fmt(rec.proposalPrecision)} precision, ` +
           `labelled ${fmt(rec.labelledFraction)} at ${fmt(rec.labelAccuracy)}, ${rec.humanActions} human actions, ${seconds.total.toFixed(0)} s`,

@@ -20,7 +20,7 @@ import { ProgressBar, formatSeconds } from './progressBar';
 import { workerRunner } from '../worker/runner';
 import { pretrainReport } from './rates';
 import { PRETRAIN_PLANS, type PretrainPlan } from '../protocol/jobs';
-import { capReason, formatCandidates, plural, studentNote } from '../shared/format';
+import { capReason, formatCandidates, plural } from '../shared/format';
 
 const COMMON: Record<string, FlagSpec> = {
   workspace: { type: 'string', help: 'workspace folder (default: current folder)' },
@@ -241,7 +241,6 @@ const commands: Record<string, Command> = {
         ctx.out(`model chosen by ${c.heldOut} held-out human label(s): ${c.name} (${formatCandidates(c.candidates)})`);
         if (c.cap) ctx.out(capReason(c.cap));
       }
-      if (r.student) ctx.out(studentNote(r.student));
       if (r.finetuned) {
         const f = r.finetuned;
         ctx.out(

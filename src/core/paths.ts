@@ -23,7 +23,6 @@ export function workspacePaths(root: string) {
     checkpoint: (task: string) => path.join(models, task),
     classifier: path.join(models, 'classifier.json'),
     predictions: path.join(models, 'predictions'),
-    teacher: path.join(models, 'teacher'),
     proposals: path.join(models, 'proposals.json'),
     history: path.join(models, 'history.json'),
   };

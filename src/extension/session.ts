@@ -13,7 +13,7 @@ import type { Item, Progress, Proposal } from '../core/types';
 import type { Project, ProjectStatus, UndoStep } from '../core/project';
 import type { ProjectConfig } from '../core/config';
 import type { GridItem, ItemUpdate, RunnableStage, StageProgress } from '../protocol/webview';
-import { capReason, droppedAcceptedNote, formatPercent, formatPrecision, plural, studentNote } from '../shared/format';
+import { capReason, droppedAcceptedNote, formatPercent, formatPrecision, plural } from '../shared/format';
 import { errorMessage, type Log } from './log';
 import { itemStatus, pretrainSummary, proposalCell, suggestionCell, toStageProgress, withTaskLines } from './viewState';
 
@@ -292,8 +292,7 @@ export class Session {
         const kept = r.reused ? '; no human label changed since the last train: the model is kept' : '';
         const cap = r.chosen?.cap ? `; ${capReason(r.chosen.cap)}` : '';
         const dropped = r.chosen ? droppedAcceptedNote(r.chosen) : '';
-        const student = r.student && !r.reused ? `; ${studentNote(r.student)}` : '';
-        return `trained on ${plural(r.labelled, 'label')}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc}${ft}${kept}${cap}${dropped ? `; ${dropped}` : ''}${student} (${r.backend})`;
+        return `trained on ${plural(r.labelled, 'label')}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc}${ft}${kept}${cap}${dropped ? `; ${dropped}` : ''} (${r.backend})`;
       }
       case 'propose': {
         const r = await p.propose({});

@@ -105,20 +105,3 @@ export function droppedAcceptedNote(chosen: { name: string; candidates: { name: 
     .join('; ');
   return `accepted labels left out: they lowered the score on the held-out human labels (${why})`;
 }
-
-/**
- * What a noisy student did (TrainSummary.student): how many accepted labels it learnt, its mean with the chosen model
- * against the model alone on the human labels it never saw, and whether the mean predicts.
- */
-export function studentNote(s: {
-  rows: number;
-  seconds: number;
-  kept: boolean;
-  heldOut: { labels: number; head: { accuracy: number }; student: { accuracy: number }; mean: { accuracy: number } };
-}): string {
-  const h = s.heldOut;
-  const figures = `${formatPercent(h.mean.accuracy)} of ${h.labels} held-out human labels right with it, ${formatPercent(h.head.accuracy)} without (the student alone ${formatPercent(h.student.accuracy)})`;
-  return s.kept
-    ? `a student network learnt the ${s.rows} accepted labels in ${Math.round(s.seconds)} s and predicts with the model: ${figures}`
-    : `a student network learnt the ${s.rows} accepted labels in ${Math.round(s.seconds)} s and was left out: ${figures}, no better fit`;
-}

@@ -104,17 +104,6 @@ export interface Refinement<M extends Modality, R> {
   predict(ctx: ModalityContext, record: R, data: DataOf<M>, nClasses: number, opts: StageOptions): Promise<Float32Array>;
   /** Model folders under .selflabel/models that `record` uses (the others are deleted after a train). */
   folders(record: R): string[];
-  /**
-   * Optional noisy student (src/core/train/student.ts): a network trained from random initialisation on `rows` /
-   * `y` — the labels no person gave — saved as model folder `network`. Returns its probabilities (temperature 1) for
-   * every item of `data`; `studentPredict` gives them for other items.
-   */
-  student?(
-    ctx: ModalityContext,
-    o: { network: string; data: DataOf<M>; rows: Int32Array; y: Int32Array; nClasses: number },
-    opts: StageOptions,
-  ): Promise<{ probs: Float32Array; seconds: number; epochs: number; maskRate?: number }>;
-  studentPredict?(ctx: ModalityContext, network: string, data: DataOf<M>, nClasses: number, opts: StageOptions): Promise<Float32Array>;
 }
 
 /** One file the scan hands to a plugin's reader. */

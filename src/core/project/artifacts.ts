@@ -6,7 +6,6 @@
 import type { WorkspacePaths } from '../paths';
 import type { ProposalSet, RoundRecord } from './types';
 import type { FinetuneRecord } from '../modalities/image/finetune';
-import type { StudentRecord } from '../train/student';
 import { readArrayFile, readJson, writeArrayFile, writeJson } from '../util/files';
 import { argmaxRow } from '../util/math';
 import { ProjectError } from './errors';
@@ -28,32 +27,7 @@ export interface ClassifierFile {
    * (the same encoders, pool, human labels and settings; the accepted proposals do not reach these models) reuses
    * this model and its predictions instead of fitting the same thing again.
    */
-  memo?: {
-    key: string;
-    head: string;
-    chosen?: unknown;
-    /** What the student learnt from (training.ts studentKey); absent when there was none. */
-    studentKey?: string;
-    /**
-     * The model before its student and the class priors (the teacher), so that a train whose only change is the
-     * accepted labels trains a new student on it instead of fitting it again; its pool probabilities are in
-     * teacher.bin.
-     */
-    teacher?: TeacherMemo;
-  };
-  /** The noisy student (src/core/train/student.ts): when `kept`, its mean with the teacher predicts. */
-  student?: StudentRecord;
-}
-
-/** The teacher of a student (ClassifierFile.memo.teacher). */
-export interface TeacherMemo {
-  chosen: unknown;
-  estimatedAccuracy?: number;
-  /** The chosen candidate's held-out accuracy. */
-  accuracy?: number;
-  /** Its out-of-fold probabilities of the human labels, row j × C for pool row rows[j] (4 decimals). */
-  rows: number[];
-  oof: number[];
+  memo?: { key: string; head: string; chosen?: unknown };
 }
 
 export interface PredictionsMeta {
@@ -91,19 +65,6 @@ export class Artifacts {
     await writeJson(this.paths.classifier, cf);
     await writeArrayFile(this.paths.predictions, predictions.probs, predictions.meta);
     this.predictions = predictions;
-  }
-
-  /** The teacher's pool probabilities (before its student and the class priors), with the key of what it learnt. */
-  async saveTeacher(probs: Float32Array, meta: { key: string; ids: string[] }): Promise<void> {
-    await writeArrayFile(this.paths.teacher, probs, meta);
-  }
-
-  /** The teacher's saved pool probabilities when they are for `key` and these item ids in order, else undefined. */
-  async teacher(key: string, ids: string[], nClasses: number): Promise<Float32Array | undefined> {
-    const t = await readArrayFile<{ key: string; ids: string[] }>(this.paths.teacher);
-    if (!t || t.meta.key !== key || !Array.isArray(t.meta.ids) || t.meta.ids.length !== ids.length) return undefined;
-    if (!ids.every((id, i) => t.meta.ids[i] === id) || t.bytes.byteLength !== ids.length * nClasses * 4) return undefined;
-    return new Float32Array(t.bytes.buffer.slice(t.bytes.byteOffset, t.bytes.byteOffset + t.bytes.byteLength));
   }
 
   async saveProposals(set: ProposalSet): Promise<void> {

@@ -46,7 +46,6 @@ import {
 } from '../train/select';
 import { applyPriorWeights, estimatePoolPriors, trainingPriors } from '../train/priors';
 import { averageProbs, isMix, mixOof, mixProbs } from '../train/mix';
-import { enoughForStudent, isStudentRecord, judgeStudent, studentMean, studentRows, type StudentRecord } from '../train/student';
 
 /** The name of the candidate that mixes the scratch network and the pixel candidate (TrainSummary.chosen). */
 export const MIXED_CANDIDATE = 'scratch+pixels';
@@ -292,17 +291,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
   // pool, human labels and settings make the same model, so it is reused (a no-review run's later rounds on 60,000
   // MNIST images refitted it for 127 s and 115 s to the same predictions).
   const key = folds && !refine ? trainKey(p, version, classes, headSet) : undefined;
-  // The noisy student (images; src/core/train/student.ts): a network on the labels no person gave (the accepted
-  // proposals), judged by the human labels it never saw. It needs the scratch folds: their out-of-fold probabilities
-  // of every human label, for the chosen model, are what judges it.
-  const studentOf = key && plugin.refinement?.student ? studentRows(set) : undefined;
-  const sKey = studentOf && enoughForStudent(studentOf.y, C) ? studentKey(studentOf) : undefined;
-  // The model before its student (the teacher), reused when only the accepted labels changed since the last train.
-  let base: Teacher | undefined;
   if (key && prevFile?.memo?.key === key && predictionsAreSaved(p, prevFile)) {
-    if (prevFile.memo.studentKey !== sKey) base = await savedTeacher(p, prevFile, key, folds, C);
-  }
-  if (key && prevFile?.memo?.key === key && prevFile.memo.studentKey === sKey && predictionsAreSaved(p, prevFile)) {
     const time = new Date().toISOString();
     await p.artifacts.addRound({ time, model: prevFile.version, labelled, estimatedAccuracy: prevFile.estimatedAccuracy });
     const t9 = (Date.now() - t1) / 1000;
@@ -315,7 +304,6 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
       estimatedAccuracy: prevFile.estimatedAccuracy,
       finetuned: prevFile.finetuned,
       chosen: prevFile.memo.chosen as TrainSummary['chosen'],
-      ...(prevFile.student ? { student: prevFile.student } : {}),
       reused: true,
       seconds: { embed: (t1 - t0) / 1000, fit: t9, predict: 0, finetune: 0 },
     };
@@ -326,10 +314,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
   let chosen: TrainSummary['chosen'];
   let probs: Float32Array;
   let t2: number;
-  if (base) {
-    ({ state, head, chosen, probs } = base);
-    t2 = Date.now();
-  } else if (own && ownData) {
+  if (own && ownData) {
     head = own.name as TrainSummary['head'];
     state = await own.fit(ctx, ownData, set, C, opts);
     chosen = own.chosen?.(state);
@@ -349,18 +334,14 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     probs = (await p.workers.run('predict', { state: fitted, X, n, dim }, { signal: opts.signal })).probs;
   }
   const t3 = Date.now();
-  let estimatedAccuracy = base ? base.estimatedAccuracy : (state as { estimatedAccuracy?: number }).estimatedAccuracy;
-  // The chosen candidate's held-out accuracy and out-of-fold probabilities of the human labels (folds.rows order).
-  let chosenAccuracy = base?.accuracy;
-  let teacherOof = base?.oof;
-  let poolImages: JobData | undefined;
+  let estimatedAccuracy = (state as { estimatedAccuracy?: number }).estimatedAccuracy;
   const model = `m${createHash('sha256')
     .update(version + JSON.stringify(set.index.length) + t0)
     .digest('hex')
     .slice(0, 10)}`;
-  let finetuned: ClassifierFile['finetuned'] = base?.finetuned;
+  let finetuned: ClassifierFile['finetuned'];
   let finetuneRun: ClassifierFile['finetuned'];
-  if (!own && !base) {
+  if (!own) {
     // The model is chosen by the same held-out human labels (a stratified fifth), which no candidate trained on.
     const split = calibrationSplit(set, p.config.seed);
     const headState = state as ClassifierState;
@@ -369,14 +350,18 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
       record?: NonNullable<ClassifierFile['finetuned']>;
       /** A state that replaces the head's (the pixel candidate's). */
       state?: PixelState;
-      /** Its out-of-fold probabilities of the human labels, in folds.rows order (with the scratch folds). */
-      oof?: Float32Array;
     }>[] = [{ name: head, accuracy: oofAccuracyOn(headState.oof, split.rows, split.y, C), value: { probs } }];
     const scratch = plugin.refinement?.scratch;
     // The pixel candidate (images): PCA + a linear head on the raw pixels, scored like the others.
     const pixelsWanted = poolPlugin(p).modality === 'image' && (folds !== undefined || split.rows.length > 0);
     if (refine || (scratch && folds) || pixelsWanted) {
-      const data = (poolImages = await loadPool(p, opts));
+      const { data, failed } = await plugin.load(ctx, p.root, p.items.list, { ...opts, cache: true });
+      if (failed.length) {
+        throw new ProjectError(
+          'unreadable',
+          `${failed.length} item(s) could not be read since the embeddings were made (e.g. ${failed[0].id}: ${failed[0].reason}); run train again`,
+        );
+      }
       if (refine) {
         const r = await refine.run(ctx, { model, data, teacher: probs, train: set, nClasses: C }, opts);
         finetuneRun = r.record;
@@ -416,17 +401,12 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
         // predictions) so that the two compare on equal terms.
         const headOof = headState.oof ? oofRows(headState.oof, folds.rows, C) : undefined;
         cands[0].accuracy = headOof ? accuracyOnRows(headOof, rowsC, folds.y, C) : cands[0].accuracy;
-        cands[0].value!.oof = headOof;
         // Listed first: ties go to it. No mean of head and scratch any more: the scratch candidate predicts with its
         // full network (every human label and the pool's consistency), which its folds' out-of-fold score
         // understates, and a mean scored on the folds was chosen on 1–2 held-out points while costing test accuracy
         // (session 6, letters seed 1: 88.7% for the mean vs 91.5% for the ensemble; session 7, letters seed 1 with
         // the full network: 90.9% for the mean vs 96.1% for the full network alone, research/semi.ts).
-        cands.unshift({
-          name: 'scratch',
-          accuracy: r.record.estimatedAccuracy,
-          value: { probs: r.probs, record: r.record, oof: r.oofProbs },
-        });
+        cands.unshift({ name: 'scratch', accuracy: r.record.estimatedAccuracy, value: { probs: r.probs, record: r.record } });
       }
       if (pixelsWanted && data.kind === 'image') {
         // Listed last: ties go to the learned candidates. Scored on the same rows as the head (all human labels out
@@ -441,7 +421,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
         const accuracy = folds
           ? pxOof && accuracyOnRows(pxOof, Int32Array.from(folds.rows.keys()), folds.y, C)
           : oofAccuracyOn(px.state.oof, split.rows, split.y, C);
-        cands.push({ name: 'pixels', accuracy, value: { probs: px.probs, state: px.state, oof: pxOof } });
+        cands.push({ name: 'pixels', accuracy, value: { probs: px.probs, state: px.state } });
         // The mean of the scratch network and the pixel candidate: a CNN and a linear model on the pixels' features
         // err on different items. Listed first, so that ties go to it: on the unlabelled pool it was right more often
         // than both its parts in all 9 dev runs (BENCHMARKS.md "Session 10 — images").
@@ -453,12 +433,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
           cands.unshift({
             name: MIXED_CANDIDATE,
             accuracy: accuracyOnRows(oof, Int32Array.from(folds.rows.keys()), folds.y, C),
-            value: {
-              probs: mixProbs(scratchCand.value!.probs, px.probs, n, C, mix),
-              record: { ...sc, mixPixels: mix },
-              state: px.state,
-              oof,
-            },
+            value: { probs: mixProbs(scratchCand.value!.probs, px.probs, n, C, mix), record: { ...sc, mixPixels: mix }, state: px.state },
           });
         }
       }
@@ -470,67 +445,11 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     if (best.value!.state) state = best.value!.state;
     // The head's estimate stays its out-of-fold accuracy on every human label (more rows than the fifth).
     if (best.name !== head && best.accuracy !== undefined) estimatedAccuracy = best.accuracy;
-    chosenAccuracy = best.accuracy;
-    teacherOof = folds ? best.value!.oof : undefined;
     chosen = {
       name: best.name,
       heldOut,
       candidates: cands.map((c) => ({ name: c.name, accuracy: c.accuracy ?? null })),
     };
-    // The scratch ensemble when it was not chosen: kept (networks and record) for the next train to reuse.
-    const kept = cands.find((c) => c.name === 'scratch')?.value?.record;
-    if (kept && finetuned?.kind !== 'scratch') state = { ...(state as ClassifierState), keptCandidate: kept };
-  }
-  // The teacher, as the next train may reuse it (images with the scratch folds): before its student and the priors.
-  const teacher =
-    key && !own && folds && teacherOof && plugin.refinement?.student
-      ? {
-          probs,
-          memo: {
-            chosen,
-            estimatedAccuracy,
-            accuracy: chosenAccuracy,
-            rows: [...folds.rows],
-            oof: Array.from(teacherOof, (v) => Math.round(v * 1e4) / 1e4),
-          },
-        }
-      : undefined;
-  let student: StudentRecord | undefined;
-  if (sKey && studentOf && folds && teacherOof && chosen && plugin.refinement?.student) {
-    const data = poolImages ?? (await loadPool(p, opts));
-    const network = `finetune-${model}-student`;
-    const r = await plugin.refinement.student(ctx, { network, data, rows: studentOf.rows, y: studentOf.y, nClasses: C }, opts);
-    const m = folds.rows.length;
-    const ps = new Float32Array(m * C);
-    folds.rows.forEach((row, j) => ps.set(r.probs.subarray(row * C, (row + 1) * C), j * C));
-    const v = judgeStudent({ teacher: teacherOof, student: ps, labels: Int32Array.from(folds.y), nClasses: C });
-    student = {
-      network,
-      rows: studentOf.rows.length,
-      epochs: r.epochs,
-      seconds: r.seconds,
-      ...(r.maskRate !== undefined ? { maskRate: r.maskRate } : {}),
-      weight: v.weight,
-      temperature: v.temperature,
-      kept: v.kept,
-      heldOut: v.heldOut,
-    };
-    const mixed = `${chosen.name} + student`;
-    chosen = {
-      ...chosen,
-      name: v.kept ? mixed : chosen.name,
-      candidates: [
-        ...chosen.candidates,
-        { name: 'student', accuracy: v.heldOut.student.accuracy },
-        { name: mixed, accuracy: v.heldOut.mean.accuracy },
-      ],
-    };
-    if (v.kept) {
-      probs = studentMean(probs, r.probs, v.weight, v.temperature, n, C);
-      estimatedAccuracy = chosenAccuracy = v.heldOut.mean.accuracy;
-    }
-  }
-  if (!own && chosen) {
     // The pool's class priors (EM on the chosen model's probabilities): the labels are often balanced, the pool not.
     // EM trusts the probabilities; from a weak model it runs away (icons, a 57% head: test 31% → 9%), so the
     // estimate is applied only when the chosen model is right on PRIOR_MIN_ACCURACY of the held-out labels.
@@ -538,11 +457,15 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     // labels only (measured: with the accepted proposals counted, letters seed 1's round 2 re-weighted the same model
     // from 88.7% to 79.1% test and proposed 241 items at 69% precision).
     const pri = estimatePoolPriors(probs, n, C, trainingPriors(headSet.y, headSet.weight, C));
-    const apply = (chosenAccuracy ?? estimatedAccuracy ?? 0) >= PRIOR_MIN_ACCURACY;
-    const { priorWeights: _old, ...unweighted } = state as ClassifierState;
-    state = apply ? { ...unweighted, priorWeights: pri.weights } : unweighted;
-    if (apply) probs = applyPriorWeights(probs, n, C, pri.weights);
-    chosen = { ...chosen, priors: { estimate: pri.priors, applied: apply } };
+    const apply = (best.accuracy ?? estimatedAccuracy ?? 0) >= PRIOR_MIN_ACCURACY;
+    if (apply) {
+      probs = applyPriorWeights(probs, n, C, pri.weights);
+      state = { ...(state as ClassifierState), priorWeights: pri.weights };
+    }
+    chosen.priors = { estimate: pri.priors, applied: apply };
+    // The scratch ensemble when it was not chosen: kept (networks and record) for the next train to reuse.
+    const kept = cands.find((c) => c.name === 'scratch')?.value?.record;
+    if (kept && finetuned?.kind !== 'scratch') state = { ...(state as ClassifierState), keptCandidate: kept };
   }
   const t4 = Date.now();
   const time = new Date().toISOString();
@@ -558,19 +481,14 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
       estimatedAccuracy,
       state,
       finetuned,
-      ...(student ? { student } : {}),
-      ...(key
-        ? { memo: { key, head, chosen, ...(student && sKey ? { studentKey: sKey } : {}), ...(teacher ? { teacher: teacher.memo } : {}) } }
-        : {}),
+      ...(key ? { memo: { key, head, chosen } } : {}),
     },
     { meta, probs },
   );
-  if (teacher && key && !base) await p.artifacts.saveTeacher(teacher.probs, { key, ids: meta.ids });
   const keptRecord = (state as ClassifierState | undefined)?.keptCandidate as ClassifierFile['finetuned'];
   await removeStaleNetworks(p.paths.models, [
     ...(finetuned ? recordFolders(finetuned) : []),
     ...(keptRecord ? recordFolders(keptRecord) : []),
-    ...(student?.kept ? [student.network] : []),
   ]);
   await p.artifacts.addRound({ time, model, labelled, estimatedAccuracy });
   return {
@@ -583,77 +501,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     finetuned,
     finetuneRun,
     chosen,
-    ...(student ? { student } : {}),
     seconds: { embed: (t1 - t0) / 1000, fit: (t2 - t1) / 1000, predict: (t3 - t2) / 1000, finetune: (t4 - t3) / 1000 },
-  };
-}
-
-/** Every pool item loaded by the modality (images: the pixel cache); an item unreadable since the embeddings is an error. */
-async function loadPool(p: ProjectContext, opts: StageOptions): Promise<JobData> {
-  const { plugin } = poolPlugin(p);
-  const { data, failed } = await plugin.load(modalityContext(p), p.root, p.items.list, { ...opts, cache: true });
-  if (failed.length) {
-    throw new ProjectError(
-      'unreadable',
-      `${failed.length} item(s) could not be read since the embeddings were made (e.g. ${failed[0].id}: ${failed[0].reason}); run train again`,
-    );
-  }
-  return data;
-}
-
-/** What a student learns from: its rows and their classes (none: no student). */
-function studentKey(s: { rows: Int32Array; y: Int32Array }): string {
-  const h = createHash('sha256');
-  h.update('student v1\n');
-  h.update(Buffer.from(s.rows.buffer, s.rows.byteOffset, s.rows.byteLength));
-  h.update(Buffer.from(s.y.buffer, s.y.byteOffset, s.y.byteLength));
-  return h.digest('hex');
-}
-
-/** A saved model before its student and priors (the teacher of the next student). */
-interface Teacher {
-  state: unknown;
-  head: TrainSummary['head'];
-  chosen: TrainSummary['chosen'];
-  probs: Float32Array;
-  estimatedAccuracy?: number;
-  accuracy?: number;
-  oof: Float32Array;
-  finetuned: ClassifierFile['finetuned'];
-}
-
-/**
- * The last train's teacher when it learnt what this train's would (the same key) and its out-of-fold probabilities
- * are of these folds' human labels; undefined otherwise (then everything is fitted again).
- */
-async function savedTeacher(
-  p: ProjectContext,
-  file: ClassifierFile,
-  key: string,
-  folds: { rows: ArrayLike<number> } | undefined,
-  C: number,
-): Promise<Teacher | undefined> {
-  const t = file.memo?.teacher;
-  if (!t || !folds || !Array.isArray(t.rows) || !Array.isArray(t.oof)) return undefined;
-  const rows = folds.rows;
-  if (t.rows.length !== rows.length || t.oof.length !== t.rows.length * C || !t.rows.every((r, j) => r === rows[j])) return undefined;
-  if (!t.oof.every((v) => Number.isFinite(v))) return undefined;
-  const probs = await p.artifacts.teacher(
-    key,
-    p.items.list.map((it) => it.id),
-    C,
-  );
-  if (!probs) return undefined;
-  const { priorWeights: _w, ...state } = file.state as ClassifierState;
-  return {
-    state,
-    head: file.memo!.head as TrainSummary['head'],
-    chosen: t.chosen as TrainSummary['chosen'],
-    probs,
-    estimatedAccuracy: t.estimatedAccuracy,
-    accuracy: t.accuracy,
-    oof: Float32Array.from(t.oof),
-    finetuned: file.finetuned,
   };
 }
 
@@ -727,20 +575,6 @@ export async function predictFolder(p: ProjectContext, dir: string, opts: StageO
       probs = await pixelProbs();
     } else {
       probs = await headProbs();
-    }
-    // The noisy student: the mean of its probabilities and the model's, capped by the model's.
-    if (cf.student?.kept) {
-      const st = cf.student;
-      if (!isStudentRecord(st) || !plugin.refinement?.studentPredict)
-        throw new ProjectError('model-stale', 'the saved student network is damaged or not for these items: run train again');
-      probs = studentMean(
-        probs,
-        await plugin.refinement.studentPredict(ctx, st.network, data, C, opts),
-        st.weight,
-        st.temperature,
-        items.length,
-        C,
-      );
     }
     const w = (cf.state as ClassifierState).priorWeights;
     if (w?.length === C) probs = applyPriorWeights(probs, items.length, C, w);

@@ -61,11 +61,6 @@ export interface TrainSummary {
     cap?: import('../modalities/types').OwnHeadChoice['cap'];
   };
   /**
-   * The noisy student (images, from the second round: src/core/train/student.ts), trained on the accepted labels and
-   * judged by the human labels; `kept`: its mean with the chosen model predicts (`chosen.name` ends in "+ student").
-   */
-  student?: import('../train/student').StudentRecord;
-  /**
    * True when nothing the models learn from changed since the last train (encoders, pool, human labels, settings;
    * the scratch folds in play, no fine-tuning): the saved model and its predictions were kept.
    */

@@ -1,6 +1,5 @@
 /**
- * A noisy student's verdict, for every modality that trains one (audio: src/core/modalities/audio/head.ts; images:
- * src/core/project/training.ts with src/core/modalities/image/finetune.ts):
+ * A noisy student's verdict, for every modality that trains one (today the audio head, src/core/modalities/audio/head.ts):
  *
  *   studentRows(train)                     → the rows no person labelled (accepted proposals), which a student learns
  *   judgeStudent({teacher, student, labels, nClasses}) → kept?, the mean's temperature, held-out figures
@@ -104,38 +103,4 @@ export function judgeStudent(o: { teacher: Float32Array; student: Float32Array; 
   };
   const kept = m > 0 && heldOut.mean.accuracy >= heldOut.head.accuracy && heldOut.mean.logLoss < heldOut.head.logLoss;
   return { kept, temperature, weight: w, mean, heldOut };
-}
-
-/** A student saved with a model (classifier.json `student`): its network folder, what it learnt, the verdict. */
-export interface StudentRecord {
-  /** Its folder under .selflabel/models. */
-  network: string;
-  /** Rows it learnt (labels no person gave). */
-  rows: number;
-  epochs: number;
-  seconds: number;
-  /** With FixMatch consistency: the share of pool images confident enough to teach their strong view. */
-  maskRate?: number;
-  weight: number;
-  temperature: number;
-  /** Whether the mean predicts (else the teacher alone does, and the network is not kept). */
-  kept: boolean;
-  heldOut: StudentVerdict;
-}
-
-/** Whether a saved value is a usable StudentRecord (a damaged classifier.json must not predict nonsense). */
-export function isStudentRecord(v: unknown): v is StudentRecord {
-  const s = v as StudentRecord;
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    typeof s.network === 'string' &&
-    /^[A-Za-z0-9_][\w-]*$/.test(s.network) &&
-    typeof s.kept === 'boolean' &&
-    Number.isFinite(s.weight) &&
-    s.weight >= 0 &&
-    s.weight <= 1 &&
-    Number.isFinite(s.temperature) &&
-    s.temperature > 0
-  );
 }

@@ -13,7 +13,6 @@ import {
   formatPrecision,
   noun,
   plural,
-  studentNote,
 } from '../../shared/format';
 
 test('plural: "1 proposal", "2 proposals", "0 proposals", irregular forms', () => {
@@ -104,17 +103,4 @@ test('formatCandidates and droppedAcceptedNote: the self-training check of each 
   );
   assert.equal(droppedAcceptedNote({ name: 'linear-subword', candidates }), '', 'kept for the chosen one');
   assert.equal(droppedAcceptedNote({ name: 'spread-nb', candidates }), '', 'no check: nothing to say');
-});
-
-test('studentNote: what the student learnt, its mean against the model alone, and whether it predicts', () => {
-  const heldOut = { labels: 100, head: { accuracy: 0.93 }, student: { accuracy: 0.95 }, mean: { accuracy: 0.97 } };
-  assert.equal(
-    studentNote({ rows: 1432, seconds: 55.4, kept: true, heldOut }),
-    'a student network learnt the 1432 accepted labels in 55 s and predicts with the model: ' +
-      '97.0% of 100 held-out human labels right with it, 93.0% without (the student alone 95.0%)',
-  );
-  assert.match(
-    studentNote({ rows: 200, seconds: 3, kept: false, heldOut: { ...heldOut, mean: { accuracy: 0.9 } } }),
-    /^a student network learnt the 200 accepted labels in 3 s and was left out: 90\.0% of 100 .* 93\.0% without/,
-  );
 });

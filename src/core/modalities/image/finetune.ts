@@ -123,24 +123,6 @@ async function networkLogits(ctx: ModalityContext, networks: string[], data: Ima
   return avg;
 }
 
-/** A student network's probabilities (temperature 1) for the images of `data`. */
-async function studentProbs(
-  ctx: ModalityContext,
-  network: string,
-  data: ImageData,
-  nClasses: number,
-  opts: StageOptions,
-): Promise<Float32Array> {
-  const logits = await networkLogits(ctx, [network], data, opts);
-  const none = new Int32Array(0);
-  const r = await ctx.runner.run(
-    'calibrateLogits',
-    { logits, n: data.n, nClasses, calRows: none, calY: none, temperature: 1 },
-    { signal: opts.signal },
-  );
-  return r.probs;
-}
-
 /** A network saved by the finetune job in `dir` (weights and state), with what its state says; undefined if none. */
 async function savedNetwork(
   dir: string,
@@ -352,31 +334,6 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
         },
       };
     },
-    /**
-     * The noisy student: the scratch networks' recipe (random initialisation, FixMatch consistency on the pool) on the
-     * accepted labels alone, seeing as many labelled images as the full network (FULL_ITEMS_SEEN, at least one pass).
-     */
-    async student(ctx, o, opts) {
-      const m = o.rows.length;
-      const epochs = scratchEpochs(m, Math.max(FULL_ITEMS_SEEN, m));
-      const r = await ctx.runner.run(
-        'finetune',
-        {
-          data: o.data,
-          train: { index: o.rows, y: o.y, weight: new Float32Array(m).fill(1) },
-          nClasses: o.nClasses,
-          epochs,
-          seed: ctx.config.seed + 307,
-          initFrom: '',
-          checkpointDir: ctx.paths.checkpoint(o.network),
-          consistency: { ...FIXMATCH },
-        },
-        { signal: opts.signal, onProgress: opts.onProgress },
-      );
-      const probs = await studentProbs(ctx, o.network, o.data, o.nClasses, opts);
-      return { probs, seconds: r.seconds, epochs, maskRate: r.maskRate };
-    },
-    studentPredict: studentProbs,
     async predict(ctx, record, data, nClasses, opts) {
       const logits = await networkLogits(ctx, predictingNetworks(record), data, opts);
       const none = new Int32Array(0);
