@@ -90,11 +90,15 @@ export function formatCandidates(candidates: { name: string; accuracy: number | 
 }
 
 /**
- * When the chosen model (or a member of the chosen ensemble, `a+b`) left the accepted labels out because they lowered
- * its score on the held-out human labels, what the side panel says; "" otherwise.
+ * When the chosen model (or a member of the chosen ensemble, `members`) left the accepted labels out because they
+ * lowered its score on the held-out human labels, what the side panel says; "" otherwise.
  */
-export function droppedAcceptedNote(chosen: { name: string; candidates: { name: string; selfTraining?: CandidateCheck }[] }): string {
-  const parts = chosen.name.split('+');
+export function droppedAcceptedNote(chosen: {
+  name: string;
+  members?: string[];
+  candidates: { name: string; selfTraining?: CandidateCheck }[];
+}): string {
+  const parts = chosen.members ?? [chosen.name];
   const dropped = chosen.candidates.filter((c) => parts.includes(c.name) && c.selfTraining && !c.selfTraining.kept);
   if (!dropped.length) return '';
   const why = dropped

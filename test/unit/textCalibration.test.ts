@@ -244,4 +244,14 @@ test("the text plugin reports the cap and its evidence with the model's choice (
   const both = chosen({ ...base, maxConfidence: 0.6, pushed: { rows: 17, right: 15 } } as unknown as TextHeadState);
   assert.deepEqual(both?.cap, { value: 0.6 });
   assert.equal(chosen({ ...base, maxConfidence: 0.97 } as unknown as TextHeadState)?.cap, undefined, 'no cap, none reported');
+  // An ensemble names its members (the side panel reads their self-training checks); a single candidate has none.
+  assert.equal(chosen({ ...base, maxConfidence: 0.97 } as unknown as TextHeadState)?.members, undefined);
+  const pair = chosen({
+    ...base,
+    kind: 'text-ensemble',
+    chosen: 'linear-lsa+linear-subword',
+    members: [],
+    maxConfidence: 0.97,
+  } as unknown as TextHeadState);
+  assert.deepEqual(pair?.members, ['linear-lsa', 'linear-subword']);
 });

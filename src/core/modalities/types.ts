@@ -60,6 +60,8 @@ export interface OwnHeadChoice {
   heldOut: number;
   /** With `selfTraining` for a candidate fitted with accepted labels: whether the check kept them (crossval.ts). */
   candidates: { name: string; accuracy: number | null; selfTraining?: SelfTrainingCheck }[];
+  /** When the chosen model averages several candidates: their names (each one of `candidates`). */
+  members?: string[];
   /**
    * The most confidence the chosen model's evidence supports, when it caps the predictions: the largest a held-out
    * label reached (under the proposals' threshold), or after self-training the precision of the held-out labels it

@@ -59,6 +59,8 @@ export interface TrainSummary {
     priors?: { estimate: number[]; applied: boolean };
     /** The cap of the chosen model's confidence, when its evidence sets one (OwnHeadChoice.cap). */
     cap?: import('../modalities/types').OwnHeadChoice['cap'];
+    /** The candidates the chosen model averages, when it is an ensemble (OwnHeadChoice.members). */
+    members?: string[];
   };
   /**
    * True when nothing the models learn from changed since the last train (encoders, pool, human labels, settings;

@@ -98,9 +98,18 @@ test('formatCandidates and droppedAcceptedNote: the self-training check of each 
       'linear-subword 72.5% (accepted labels kept: 72.5% with them, 70.0% without), spread-nb n/a',
   );
   assert.equal(
-    droppedAcceptedNote({ name: 'linear-lsa+linear-subword', candidates }),
+    droppedAcceptedNote({ name: 'linear-lsa+linear-subword', members: ['linear-lsa', 'linear-subword'], candidates }),
     'accepted labels left out: they lowered the score on the held-out human labels (linear-lsa 60.0% with them, 65.0% without)',
   );
   assert.equal(droppedAcceptedNote({ name: 'linear-subword', candidates }), '', 'kept for the chosen one');
   assert.equal(droppedAcceptedNote({ name: 'spread-nb', candidates }), '', 'no check: nothing to say');
+  // A '+' in one candidate's own name (the image mixture) is no ensemble: only the members say which ones to read.
+  const mixed = [
+    { name: 'scratch+pixels', accuracy: 0.9, selfTraining: { kept: false, withAccuracy: 0.8, withoutAccuracy: 0.9 } },
+    { name: 'pixels', accuracy: 0.85, selfTraining: { kept: false, withAccuracy: 0.7, withoutAccuracy: 0.85 } },
+  ];
+  assert.equal(
+    droppedAcceptedNote({ name: 'scratch+pixels', candidates: mixed }),
+    'accepted labels left out: they lowered the score on the held-out human labels (scratch+pixels 80.0% with them, 90.0% without)',
+  );
 });

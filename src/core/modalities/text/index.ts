@@ -44,6 +44,8 @@ const lexicalHead: OwnHead<'text', TextHeadState> = {
         accuracy: c.estimatedAccuracy,
         ...(c.selfTraining ? { selfTraining: c.selfTraining } : {}),
       })),
+      // An ensemble's name joins its members' by '+' (lexical/state.ts EnsembleTextState).
+      ...(s.kind === 'text-ensemble' ? { members: s.chosen.split('+') } : {}),
       ...(cap ? { cap } : {}),
     };
   },
