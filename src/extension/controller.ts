@@ -213,6 +213,7 @@ export class Controller implements vscode.Disposable {
       folder: folder?.name ?? null,
       trusted: this.trusted,
       running: s?.runningProgress ?? null,
+      lastRuns: s?.lastRuns ?? [],
       problem: problem ?? s?.problem ?? null,
       proposedByClass: proposed,
       backend: s?.current?.backend,

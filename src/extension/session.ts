@@ -12,7 +12,7 @@
 import type { Item, Progress, Proposal } from '../core/types';
 import type { Project, ProjectStatus, UndoStep } from '../core/project';
 import type { ProjectConfig } from '../core/config';
-import type { GridItem, ItemUpdate, RunnableStage, StageProgress } from '../protocol/webview';
+import { RUNNABLE_STAGES, type GridItem, type ItemUpdate, type LastRun, type RunnableStage, type StageProgress } from '../protocol/webview';
 import { capReason, droppedAcceptedNote, formatPercent, formatPrecision, plural } from '../shared/format';
 import { errorMessage, type Log } from './log';
 import { itemStatus, pretrainSummary, proposalCell, suggestionCell, toStageProgress, withTaskLines } from './viewState';
@@ -86,6 +86,8 @@ export class Session {
   private readonly listeners = new Set<(c: Change) => void>();
   /** The last stage error, shown in the side panel until the next stage starts. */
   problem: string | null = null;
+  private readonly lastRunOf = new Map<RunnableStage, LastRun>();
+  private runSeq = 0;
 
   constructor(opts: SessionOptions) {
     this.root = opts.root;
@@ -200,6 +202,15 @@ export class Session {
     return this.running?.stage;
   }
 
+  /** How the last run of each stage that ran in this session ended, in the order of the stages. */
+  get lastRuns(): LastRun[] {
+    return RUNNABLE_STAGES.flatMap((st) => this.lastRunOf.get(st) ?? []);
+  }
+
+  private finished(stage: RunnableStage, outcome: LastRun['outcome'], summary: string): void {
+    this.lastRunOf.set(stage, { stage, outcome, summary, seq: ++this.runSeq, at: Date.now() });
+  }
+
   get runningProgress(): StageProgress | null {
     return this.running ? (this.running.progress ?? { stage: this.running.stage, run: this.running.stage, done: 0 }) : null;
   }
@@ -244,13 +255,17 @@ export class Session {
       const signal = controller.signal;
       const summary = await this.execute(p, stage, { signal, onProgress, fresh: opts.fresh === true });
       this.log.info(`${stage} done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${summary}`);
+      this.finished(stage, 'done', summary);
       return { stage, summary, cancelled: false };
     } catch (e) {
       if (controller.signal.aborted || (e instanceof Error && e.name === 'AbortError')) {
         this.log.info(`${stage} cancelled after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-        return { stage, summary: `${STAGE_TITLES[stage]} was cancelled.`, cancelled: true };
+        const summary = `${STAGE_TITLES[stage]} was cancelled.`;
+        this.finished(stage, 'cancelled', summary);
+        return { stage, summary, cancelled: true };
       }
       this.problem = `${stage} failed: ${errorMessage(e)}`;
+      this.finished(stage, 'failed', this.problem);
       this.log.error(`${stage} failed`, e);
       throw e;
     } finally {

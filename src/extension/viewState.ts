@@ -7,7 +7,7 @@ import type { CurrentLabel, Item, Progress, Proposal, Suggestion } from '../core
 import type { NextStep, ProjectStatus } from '../core/project/types';
 import { nextStep, SEEDS_PER_CLASS } from '../core/project/nextStep';
 import { formatConfidence, plural } from '../shared/format';
-import type { GridItem, ItemStatus, NextAction, RoundPoint, RunnableStage, SideState, StageProgress } from '../protocol/webview';
+import type { GridItem, ItemStatus, LastRun, NextAction, RoundPoint, RunnableStage, SideState, StageProgress } from '../protocol/webview';
 
 /** Seeds per class the UI asks for before suggesting training. */
 export { SEEDS_PER_CLASS };
@@ -139,6 +139,8 @@ export function buildSideState(input: {
   folder: string | null;
   trusted: boolean;
   running: StageProgress | null;
+  /** How the last run of each stage ended (Session.lastRuns); none before any ran. */
+  lastRuns?: LastRun[];
   problem: string | null;
   /** Open proposals per class. */
   proposedByClass: ReadonlyMap<string, number>;
@@ -167,6 +169,7 @@ export function buildSideState(input: {
     history: learningCurve(s),
     backend: s?.backend ?? input.backend ?? null,
     running: input.running,
+    lastRuns: input.lastRuns ?? [],
     scanned: input.scanned === true,
     next: nextAction(s, { folder: input.folder !== null, trusted: input.trusted, running: input.running, scanned: input.scanned }),
     problem: input.problem ?? warnings,

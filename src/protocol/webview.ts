@@ -57,6 +57,19 @@ export interface StageProgress {
   loss?: number;
 }
 
+/** How the last run of a stage ended, kept by the host for the side panel's row (its tooltip) and for tests. */
+export interface LastRun {
+  stage: RunnableStage;
+  outcome: 'done' | 'failed' | 'cancelled';
+  /** The closing message's text: the summary, the error or the cancellation. */
+  summary: string;
+  /** Increases with every finished run of any stage in this window, so a run is told from the one before it. */
+  seq: number;
+  /** When it ended (ms since the epoch). */
+  at: number;
+}
+export const LAST_RUN_OUTCOMES: readonly LastRun['outcome'][] = ['done', 'failed', 'cancelled'];
+
 export interface ClassCount {
   name: string;
   /** Items carrying this label now (human, accepted, corrected or imported). */
@@ -114,6 +127,8 @@ export interface SideState {
   /** Backend that ran the last stage (tensorflow / wasm / cpu), null if none ran yet. */
   backend: string | null;
   running: StageProgress | null;
+  /** The last finished run of each stage that ran in this window (at most one per stage). */
+  lastRuns: LastRun[];
   next: NextAction;
   /** A problem to show (e.g. the last stage's error), null when there is none. */
   problem: string | null;
@@ -388,6 +403,15 @@ export const isSideState = hasShape<SideState>({
   history: isArrayOf(hasShape<RoundPoint>({ round: isNumber, labels: isNumber, accuracy: isNumber })),
   backend: isNullable(isString),
   running: isNullable(isStageProgress),
+  lastRuns: isArrayOf(
+    hasShape<LastRun>({
+      stage: isOneOf(RUNNABLE_STAGES),
+      outcome: isOneOf(LAST_RUN_OUTCOMES),
+      summary: isString,
+      seq: isNumber,
+      at: isNumber,
+    }),
+  ),
   next: isNextAction,
   problem: isNullable(isString),
 });

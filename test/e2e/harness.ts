@@ -303,23 +303,24 @@ export class Session {
   }
 
   /**
-   * Starts a stage with `start` (a click or a palette command) and waits until it has finished: the side panel's row
-   * for the stage stops running and shows a new summary, or the closing notification "SelfLabel: <stage> done"
-   * appears. Fails at once, with the message, when the side panel or a notification reports that the stage failed
-   * or could not start. The side panel must be open (openSidePanel).
+   * Starts a stage with `start` (a click or a palette command) and waits until it has finished, and returns the closing
+   * message ("SelfLabel: <stage> done — …"). Finished = the stage's row in the side panel shows a newer last run than
+   * before the start (`data-last-run`, set by the host when the run ends, whatever its notification did: VS Code drops
+   * toasts that come too fast, and a half-second stage can start and end between two looks at its row), or the
+   * closing notification appears. Fails at once, with the message, when the run failed or could not start. The side
+   * panel must be open (openSidePanel).
    */
   async runStage(stage: 'scan' | 'pretrain' | 'train' | 'propose', start: () => Promise<void>, timeoutMs = 300_000): Promise<string> {
     const side = await this.webview('side');
-    const status = side.locator(`[data-testid="status-${stage}"]`);
     const row = side.locator(`[data-testid="stage-${stage}"]`);
+    const status = side.locator(`[data-testid="status-${stage}"]`);
     const problem = side.locator('[data-testid="problem"]');
-    const before = (await status.innerText().catch(() => '')).trim();
+    // Read the row's last run once the panel has its state: a panel still loading shows none, and the state it then
+    // gets (with the last run before this one) must not read as this run's end.
+    await side.locator('#sl-side[data-ready="true"]').waitFor({ timeout: 60_000 });
+    const before = await row.getAttribute('data-last-run').catch(() => null);
     await start();
     const toasts = this.page.locator('.notifications-toasts .notification-toast .notification-list-item-message');
-    // Finished = the "<stage> done" toast, or the row seen running and then no longer running with a new status. A
-    // changed status alone is not enough: on a loaded machine the progress text can change before the row's
-    // `running` class arrives, which ended the wait while the stage was still running.
-    let sawRunning = false;
     return waitFor(
       `${stage} to finish`,
       async () => {
@@ -330,10 +331,14 @@ export class Session {
           if (m.includes(`SelfLabel: ${stage} done`)) return m;
           if (/^SelfLabel: .*(failed|set the classes first|still running|not trusted)/i.test(m)) throw new StageError(`${stage}: ${m}`);
         }
-        const running = ((await row.getAttribute('class').catch(() => '')) ?? '').split(/\s+/).includes('running');
-        sawRunning ||= running;
-        const now = (await status.innerText().catch(() => '')).trim();
-        return sawRunning && !running && now !== '' && now !== before ? now : undefined;
+        // The side panel may have been rebuilt since (a reload): read the row afresh each time.
+        const last = await row.getAttribute('data-last-run').catch(() => null);
+        if (last === null || last === before) return undefined;
+        const outcome = await row.getAttribute('data-last-outcome').catch(() => null);
+        const tip = ((await status.getAttribute('title').catch(() => null)) ?? '').replace(/^Last run: \w+ at [^—]*— /, '');
+        if (outcome === 'failed') throw new StageError(`${stage}: ${tip}`);
+        if (outcome === 'cancelled') throw new StageError(`${stage} was cancelled: ${tip}`);
+        return `SelfLabel: ${stage} done — ${tip}.`;
       },
       timeoutMs,
       300,

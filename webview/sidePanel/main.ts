@@ -5,7 +5,7 @@
  *
  * Stable hooks for tests: every interactive element has an id and a `data-testid` (listed in the extension report).
  */
-import type { PanelCommand, RunnableStage, SideState, StageProgress } from '../../src/protocol/webview';
+import type { LastRun, PanelCommand, RunnableStage, SideState, StageProgress } from '../../src/protocol/webview';
 import { HostClient, HostError } from '../shared/rpc';
 import { describeProgress, el, formatPercent, injectStyle, plural } from '../shared/format';
 import { badge, button, divider, registerToolkit, ring, setEnabled } from '../ui/toolkit';
@@ -262,6 +262,27 @@ function renderProgress(): void {
   cancelButton.hidden = running === null;
 }
 
+/**
+ * Each row keeps how its stage's last run ended: a tooltip on its status ("done at 14:03 — found 41 items …"), and
+ * `data-last-run` (the run's sequence number) with `data-last-outcome`, so a run that ended between two looks is told
+ * from the run before it without its notification (VS Code drops toasts that come too fast).
+ */
+function renderLastRuns(runs: readonly LastRun[]): void {
+  for (const [s, r] of stageRows) {
+    const last = runs.find((x) => x.stage === s);
+    if (!last) {
+      delete r.row.dataset.lastRun;
+      delete r.row.dataset.lastOutcome;
+      r.status.removeAttribute('title');
+      continue;
+    }
+    r.row.dataset.lastRun = String(last.seq);
+    r.row.dataset.lastOutcome = last.outcome;
+    const at = new Date(last.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    r.status.title = `Last run: ${last.outcome} at ${at} — ${last.summary}`;
+  }
+}
+
 function stageSummary(s: RunnableStage): string {
   if (!state) return '';
   switch (s) {
@@ -327,6 +348,7 @@ function render(): void {
   for (const b of [labelButton, undoButton, redoButton, importButton]) setEnabled(b, can);
   setEnabled(reviewButton, s.folder !== null);
   setEnabled(exportButton, s.folder !== null);
+  renderLastRuns(s.lastRuns);
   renderProgress();
 }
 

@@ -131,6 +131,7 @@ const side: SideState = {
   history: [{ round: 1, labels: 4, accuracy: 0.5 }],
   backend: null,
   running: { stage: 'pretrain', done: 3, total: 10, fraction: 0.3 },
+  lastRuns: [{ stage: 'scan', outcome: 'done', summary: 'found 3 items in 3 files', seq: 1, at: 1_700_000_000_000 }],
   next: { text: 'go', stage: 'train' },
   problem: null,
 };
@@ -167,6 +168,13 @@ test('host messages the webviews accept, and the ones they drop', () => {
 
   assert.equal(parseFromHost({ kind: 'notify', method: 'init', params: { view: 'side', state: review } }).ok, false);
   assert.equal(parseFromHost({ kind: 'notify', method: 'state', params: { ...side, classes: 'a,b' } }).ok, false);
+  // The last runs: an unknown stage or outcome, a missing sequence number, or no list at all is refused.
+  const run = side.lastRuns[0];
+  for (const bad of [{ ...run, stage: 'export' }, { ...run, outcome: 'ok' }, { ...run, seq: undefined }, 'scan done']) {
+    assert.equal(parseFromHost({ kind: 'notify', method: 'state', params: { ...side, lastRuns: [bad] } }).ok, false, JSON.stringify(bad));
+  }
+  const { lastRuns: _omitted, ...noRuns } = side;
+  assert.equal(parseFromHost({ kind: 'notify', method: 'state', params: noRuns }).ok, false);
   assert.equal(parseFromHost({ kind: 'notify', method: 'updates', params: { updates: [{ id: 'x', status: 'eaten' }] } }).ok, false);
   assert.equal(parseFromHost({ kind: 'notify', method: 'review', params: { ...review, items: [{ id: 'x' }] } }).ok, false);
   assert.equal(parseFromHost({ kind: 'response', id: 3, ok: false }).ok, false);

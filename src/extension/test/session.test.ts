@@ -66,6 +66,11 @@ test('scan through the session: summary, items by file, one stage at a time, can
   assert.equal(outcome.cancelled, false);
   assert.match(outcome.summary, /found 7 text items/);
   assert.equal(s.runningStage, undefined);
+  // The run's end is kept for the side panel's row (a refused second start is no run).
+  assert.deepEqual(
+    s.lastRuns.map((r) => [r.stage, r.outcome, r.summary, r.seq]),
+    [['scan', 'done', outcome.summary, 1]],
+  );
   assert.deepEqual(
     s.itemsOfFile('rows.jsonl').map((i) => [i.id, i.line]),
     [
@@ -81,6 +86,15 @@ test('scan through the session: summary, items by file, one stage at a time, can
   assert.equal(cancelled.cancelled, true);
   await assert.rejects(s.runStage('train'), /label|propose|pretrain|encoder/i, 'train without labels or encoder fails with a reason');
   assert.match(s.problem ?? '', /train failed/);
+  // One last run per stage, in the stages' order, each newer than the one before; the failure's text is the problem.
+  assert.deepEqual(
+    s.lastRuns.map((r) => [r.stage, r.outcome, r.seq]),
+    [
+      ['scan', 'cancelled', 2],
+      ['train', 'failed', 3],
+    ],
+  );
+  assert.equal(s.lastRuns[1]?.summary, s.problem);
 });
 
 test('labels, corrections and undo become grid updates and journal lines; unknown items are refused', async (t) => {
