@@ -208,6 +208,13 @@ test('text head: 5 labels per class of real e-mails label the rest, and the stat
   });
   assert.ok(isTextHeadState(state));
   for (const m of state.kind === 'text-ensemble' ? state.members : [state]) assert.deepEqual(m.views, ['fields', 'body'], m.kind);
+  // The chosen model names itself; an ensemble's members each name their candidate, in the order of its name.
+  if (state.kind === 'text-ensemble')
+    assert.deepEqual(
+      state.members.map((m) => m.chosen),
+      state.chosen!.split('+'),
+    );
+  else assert.ok(state.chosen && state.candidates?.some((c) => c.name === state.chosen), `chosen ${state.chosen}`);
   assert.equal(state.trainedOn.folds, 5);
   assert.ok(state.temperature > 0 && Number.isFinite(state.temperature));
   assert.ok(state.estimatedAccuracy !== null && state.estimatedAccuracy >= 0 && state.estimatedAccuracy <= 1);

@@ -246,12 +246,21 @@ test("the text plugin reports the cap and its evidence with the model's choice (
   assert.equal(chosen({ ...base, maxConfidence: 0.97 } as unknown as TextHeadState)?.cap, undefined, 'no cap, none reported');
   // An ensemble names its members (the side panel reads their self-training checks); a single candidate has none.
   assert.equal(chosen({ ...base, maxConfidence: 0.97 } as unknown as TextHeadState)?.members, undefined);
+  // Each member's own name is read; a member saved without one falls back on the ensemble's name.
   const pair = chosen({
     ...base,
     kind: 'text-ensemble',
     chosen: 'linear-lsa+linear-subword',
-    members: [],
+    members: [{ chosen: 'linear-lsa' }, {}],
     maxConfidence: 0.97,
   } as unknown as TextHeadState);
   assert.deepEqual(pair?.members, ['linear-lsa', 'linear-subword']);
+  const renamed = chosen({
+    ...base,
+    kind: 'text-ensemble',
+    chosen: 'pair',
+    members: [{ chosen: 'linear-lsa' }, { chosen: 'spread-nb' }],
+    maxConfidence: 0.97,
+  } as unknown as TextHeadState);
+  assert.deepEqual(renamed?.members, ['linear-lsa', 'spread-nb'], 'the members name themselves, whatever the ensemble is called');
 });

@@ -44,8 +44,9 @@ const lexicalHead: OwnHead<'text', TextHeadState> = {
         accuracy: c.estimatedAccuracy,
         ...(c.selfTraining ? { selfTraining: c.selfTraining } : {}),
       })),
-      // An ensemble's name joins its members' by '+' (lexical/state.ts EnsembleTextState).
-      ...(s.kind === 'text-ensemble' ? { members: s.chosen.split('+') } : {}),
+      // Each member names the candidate it is; a state saved without those names falls back on the ensemble's
+      // name, its members' joined by '+' (lexical/state.ts EnsembleTextState).
+      ...(s.kind === 'text-ensemble' ? { members: s.members.map((m, k) => m.chosen ?? s.chosen!.split('+')[k] ?? `member ${k + 1}`) } : {}),
       ...(cap ? { cap } : {}),
     };
   },

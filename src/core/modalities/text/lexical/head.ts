@@ -512,7 +512,9 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
   if (members.length >= 2) {
     const t2 = Date.now();
     const built: SingleTextState[] = [];
-    for (const m of members) built.push(withSoftening(await fitted[names.indexOf(m)].build(), o.train, fitted[names.indexOf(m)].raw));
+    // Each member keeps its candidate's name (`chosen`), so the ensemble's summary can list them.
+    for (const m of members)
+      built.push({ ...withSoftening(await fitted[names.indexOf(m)].build(), o.train, fitted[names.indexOf(m)].raw), chosen: m });
     const state = ensembleOf(built, o.train, o.seed ?? 1);
     done = total;
     report(`${members.join('+')}: averaged`);
@@ -528,7 +530,7 @@ export async function fitTextHead(o: TextHeadOptions): Promise<TextHeadState> {
   const t2 = Date.now();
   const built = new Map<number, SingleTextState>();
   const buildOf = async (j: number) => {
-    if (!built.has(j)) built.set(j, withSoftening(await fitted[j].build(), o.train, fitted[j].raw));
+    if (!built.has(j)) built.set(j, { ...withSoftening(await fitted[j].build(), o.train, fitted[j].raw), chosen: names[j] });
     return built.get(j)!;
   };
   const pairAt = TEXT_HEAD_PAIR.map((m) => names.indexOf(m));
