@@ -1,0 +1,147 @@
+/**
+ * Session 17: why round 1's text proposals claim more than they measure on some sets (Debian descriptions: claimed
+ * ~96%, measured 84–92%), and whether the pool's class priors explain it. The human labels are balanced (K per class)
+ * while the pool is not, so a proposal of a rare class is more often a common class's item than the held-out labels
+ * (balanced) can show. Per dataset and seed (K random labels/class, no review, one fit of the pair, as the product
+ * chooses on these sets): round 1's proposals (unlabelled pool rows with top probability ≥ the threshold), expected
+ * (mean confidence) vs measured precision, under:
+ *   pair     the pair's probabilities as the product computes them (head.ts ensembleOf);
+ *   em       re-weighted by the pool's class priors estimated by EM on the pair's pool probabilities (src/core/train/priors.ts);
+ *   em-conf  the pair's labels, each with the EM re-weighted probability of its class as its confidence (the label kept,
+ *            the claim corrected);
+ *   em-min   the same, but the re-weighting may only lower a confidence (the claim never rises above the pair's);
+ * then, for the wrong proposals of `pair`, how many were predicted as a class rarer in the pool than their true class.
+ * Usage: node --import tsx research/text/priorCalib.ts DATASET[,…] [--seeds 1,2,3] [--k 10] [--threshold 0.9] [--bench-seeds]
+ */
+import { ensembleOf, fitTextHead, predictTextHead } from '../../src/core/modalities/text/lexical/head';
+import type { SingleTextState } from '../../src/core/modalities/text/lexical/state';
+import { applyPriorWeights, estimatePoolPriors, trainingPriors } from '../../src/core/train/priors';
+import { argmaxRow } from '../../src/core/util/math';
+import { accuracy, loadTextDataset, median, seedLabels, humanTrainSet } from './data';
+import { args, opt } from '../args';
+import { mulberry32, sample } from '../../src/bench/rng';
+
+const K = Number(opt('k', '10'));
+const seeds = opt('seeds', '1,2,3').split(',').map(Number);
+const threshold = Number(opt('threshold', '0.9'));
+/** `--bench-seeds`: the seed labels `selflabel bench --seed S` picks (src/bench/annotator.ts: per class in name order, from one stream). */
+const benchSeeds = args.includes('--bench-seeds');
+function benchSeedLabels(y: Int32Array, classes: readonly string[], perClass: number, seed: number): number[] {
+  const rand = mulberry32(seed);
+  const out: number[] = [];
+  for (const name of [...classes].sort()) {
+    const c = classes.indexOf(name);
+    out.push(
+      ...sample(
+        [...y.keys()].filter((i) => y[i] === c),
+        perClass,
+        rand,
+      ),
+    );
+  }
+  return out;
+}
+const pct = (x: number) => (Number.isFinite(x) ? (x * 100).toFixed(1) : '—');
+
+interface Props {
+  n: number;
+  expected: number;
+  measured: number;
+  wrong: { pred: number; truth: number }[];
+}
+
+/** Proposals of `label` (argmax of `p` unless given) whose confidence `conf` (else the top probability) is ≥ threshold. */
+function proposals(p: Float32Array, y: Int32Array, skip: Set<number>, C: number, conf?: Float32Array): Props {
+  let n = 0;
+  let e = 0;
+  let ok = 0;
+  const wrong: Props['wrong'] = [];
+  for (let i = 0; i < y.length; i++) {
+    if (skip.has(i)) continue;
+    const b = argmaxRow(p, i, C);
+    const v = conf ? conf[i * C + b] : p[i * C + b];
+    if (v < threshold) continue;
+    n++;
+    e += v;
+    if (b === y[i]) ok++;
+    else wrong.push({ pred: b, truth: y[i] });
+  }
+  return { n, expected: n ? e / n : NaN, measured: n ? ok / n : NaN, wrong };
+}
+
+async function main() {
+  for (const name of args[0].split(',')) {
+    const ds = loadTextDataset(name);
+    const C = ds.classes.length;
+    const nPool = ds.pool.texts.length;
+    const truePi = new Array<number>(C).fill(0);
+    for (const c of ds.pool.y) truePi[c] += 1 / nPool;
+    console.log(`${name}: ${C} classes, pool priors ${truePi.map((p, c) => `${ds.classes[c]} ${p.toFixed(3)}`).join(', ')}`);
+    const gaps: Record<string, number[]> = {};
+    const tests: Record<string, number[]> = {};
+    for (const seed of seeds) {
+      const human = benchSeeds ? benchSeedLabels(ds.pool.y, ds.classes, K, seed) : seedLabels(ds.pool.y, C, K, seed);
+      const train = humanTrainSet(human, ds.pool.y);
+      const st = new Map<string, SingleTextState>();
+      await fitTextHead({
+        texts: ds.pool.texts,
+        train,
+        nClasses: C,
+        seed,
+        candidates: ['linear-lsa', 'linear-subword'],
+        onCandidate: (nm, s) => st.set(nm, s),
+      });
+      const pair = ensembleOf([st.get('linear-lsa')!, st.get('linear-subword')!], train, seed);
+      const skip = new Set(human);
+      const pool = predictTextHead(pair, ds.pool.texts);
+      const test = predictTextHead(pair, ds.test.texts);
+      const em = estimatePoolPriors(pool, nPool, C, trainingPriors(train.y, undefined, C));
+      const poolEm = applyPriorWeights(pool, nPool, C, em.weights);
+      const testEm = applyPriorWeights(test, ds.test.texts.length, C, em.weights);
+      const runs: Record<string, [Props, number]> = {
+        pair: [proposals(pool, ds.pool.y, skip, C), accuracy(test, ds.test.y, C)],
+        em: [proposals(poolEm, ds.pool.y, skip, C), accuracy(testEm, ds.test.y, C)],
+        'em-conf': [proposals(pool, ds.pool.y, skip, C, poolEm), accuracy(test, ds.test.y, C)],
+        'em-min': [
+          proposals(
+            pool,
+            ds.pool.y,
+            skip,
+            C,
+            Float32Array.from(pool, (v, q) => Math.min(v, poolEm[q])),
+          ),
+          accuracy(test, ds.test.y, C),
+        ],
+      };
+      const line: string[] = [];
+      for (const [k, [pr, t]] of Object.entries(runs)) {
+        (gaps[k] ??= []).push(pr.expected - pr.measured);
+        (tests[k] ??= []).push(t);
+        line.push(`${k} test ${pct(t)} [${pr.n}: ${pct(pr.expected)} / ${pct(pr.measured)}]`);
+      }
+      const w = runs.pair[0].wrong;
+      const rarer = w.filter((x) => truePi[x.pred] < truePi[x.truth]).length;
+      const pairs = new Map<string, number>();
+      for (const x of w)
+        pairs.set(`${ds.classes[x.truth]}→${ds.classes[x.pred]}`, (pairs.get(`${ds.classes[x.truth]}→${ds.classes[x.pred]}`) ?? 0) + 1);
+      console.log(
+        `${name} seed ${seed}: ${line.join(', ')}\n  EM priors ${em.priors.map((p) => p.toFixed(3)).join(' ')}\n` +
+          `  wrong proposals ${w.length}, predicted as a class rarer in the pool than the truth: ${rarer}; ` +
+          [...pairs]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 8)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', '),
+      );
+    }
+    console.log(
+      `${name} medians: ${Object.keys(tests)
+        .map((k) => `${k} test ${pct(median(tests[k]))}, gap ${pct(median(gaps[k]))} [${gaps[k].map(pct).join(', ')}]`)
+        .join('; ')}`,
+    );
+  }
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
