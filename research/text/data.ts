@@ -7,6 +7,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../../src/core/models/random';
+import { mulberry32, sample } from '../../src/bench/rng';
+import { ensembleOf, fitTextHead } from '../../src/core/modalities/text/lexical/head';
+import type { EnsembleTextState, SingleTextState } from '../../src/core/modalities/text/lexical/state';
 
 export interface TextSplit {
   texts: string[];
@@ -101,6 +104,47 @@ export function seedLabels(y: Int32Array, nClasses: number, perClass: number, se
       idx.push(i);
     }
   return idx;
+}
+
+/**
+ * The seed labels `selflabel bench --seed S` picks (src/bench/annotator.ts: `perClass` of each class, classes in name
+ * order, from one seeded stream), so a research run's round 1 is the product bench's to the decimal.
+ */
+export function benchSeedLabels(y: Int32Array, classes: readonly string[], perClass: number, seed: number): number[] {
+  const rand = mulberry32(seed);
+  const out: number[] = [];
+  for (const name of [...classes].sort()) {
+    const c = classes.indexOf(name);
+    out.push(
+      ...sample(
+        [...y.keys()].filter((i) => y[i] === c),
+        perClass,
+        rand,
+      ),
+    );
+  }
+  return out;
+}
+
+/** The text head's pair (linear-lsa + linear-subword, head.ts ensembleOf) fitted on `train`, with its two members. */
+export async function fitPair(
+  texts: readonly string[],
+  train: ReturnType<typeof humanTrainSet>,
+  nClasses: number,
+  seed: number,
+): Promise<{ pair: EnsembleTextState; lsa: SingleTextState; subword: SingleTextState }> {
+  const st = new Map<string, SingleTextState>();
+  await fitTextHead({
+    texts: [...texts],
+    train,
+    nClasses,
+    seed,
+    candidates: ['linear-lsa', 'linear-subword'],
+    onCandidate: (nm, s) => st.set(nm, s),
+  });
+  const lsa = st.get('linear-lsa')!;
+  const subword = st.get('linear-subword')!;
+  return { pair: ensembleOf([lsa, subword], train, seed), lsa, subword };
 }
 
 /** "NAME medians: key median% [per seed%], …" of accuracies per key. */

@@ -8,12 +8,10 @@
  * the proposals (≥ threshold after the blend) and how many, for each (k, s).
  * Usage: node --import tsx research/text/localCalib.ts DATASET[,…] [--seeds 1,…] [--bench-seeds] [--ks 3,5,10] [--ss 2,5,10]
  */
-import { ensembleOf, fitTextHead, predictTextHead } from '../../src/core/modalities/text/lexical/head';
-import type { SingleTextState } from '../../src/core/modalities/text/lexical/state';
+import { predictTextHead } from '../../src/core/modalities/text/lexical/head';
 import { argmaxRow } from '../../src/core/util/math';
-import { mulberry32, sample } from '../../src/bench/rng';
 import { sklearnDoc } from './baseline';
-import { loadTextDataset, median, seedLabels, humanTrainSet } from './data';
+import { benchSeedLabels, fitPair, loadTextDataset, median, seedLabels, humanTrainSet } from './data';
 import { args, opt } from '../args';
 
 const K = Number(opt('k', '10'));
@@ -23,22 +21,6 @@ const ks = opt('ks', '3,5,10').split(',').map(Number);
 const ss = opt('ss', '2,5,10').split(',').map(Number);
 const benchSeeds = args.includes('--bench-seeds');
 const pct = (x: number) => (Number.isFinite(x) ? (x * 100).toFixed(1) : '—');
-
-function benchSeedLabels(y: Int32Array, classes: readonly string[], perClass: number, seed: number): number[] {
-  const rand = mulberry32(seed);
-  const out: number[] = [];
-  for (const name of [...classes].sort()) {
-    const c = classes.indexOf(name);
-    out.push(
-      ...sample(
-        [...y.keys()].filter((i) => y[i] === c),
-        perClass,
-        rand,
-      ),
-    );
-  }
-  return out;
-}
 
 /** L2-normalised TF-IDF rows (idf from the pool) as maps. */
 function tfidf(texts: readonly string[]): Map<number, number>[] {
@@ -73,16 +55,7 @@ async function main() {
     for (const seed of seeds) {
       const human = benchSeeds ? benchSeedLabels(ds.pool.y, ds.classes, K, seed) : seedLabels(ds.pool.y, C, K, seed);
       const train = humanTrainSet(human, ds.pool.y);
-      const st = new Map<string, SingleTextState>();
-      await fitTextHead({
-        texts: ds.pool.texts,
-        train,
-        nClasses: C,
-        seed,
-        candidates: ['linear-lsa', 'linear-subword'],
-        onCandidate: (nm, s) => st.set(nm, s),
-      });
-      const pair = ensembleOf([st.get('linear-lsa')!, st.get('linear-subword')!], train, seed);
+      const { pair } = await fitPair(ds.pool.texts, train, C, seed);
       const pool = predictTextHead(pair, ds.pool.texts);
       // Held-out human labels: pool row, true class, the fold models' predicted class.
       const oofIdx = pair.oof!.index;

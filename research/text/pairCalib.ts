@@ -12,11 +12,10 @@
  * claimed as much as `avg`: BENCHMARKS.md "Session 14 — text".)
  * Usage: node --import tsx research/text/pairCalib.ts DATASET[,…] [--seeds 1,2,3] [--k 10] [--threshold 0.9]
  */
-import { capConfidence, confidenceCap, ensembleOf, fitTextHead, predictTextHead } from '../../src/core/modalities/text/lexical/head';
+import { capConfidence, confidenceCap, predictTextHead } from '../../src/core/modalities/text/lexical/head';
 import { softmaxRows } from '../../src/core/train/calibration';
-import type { SingleTextState } from '../../src/core/modalities/text/lexical/state';
 import { argmaxRow } from '../../src/core/util/math';
-import { accuracy, loadTextDataset, median, seedLabels, humanTrainSet } from './data';
+import { accuracy, fitPair, loadTextDataset, median, seedLabels, humanTrainSet } from './data';
 import { args, opt } from '../args';
 
 const K = Number(opt('k', '10'));
@@ -49,18 +48,7 @@ async function main() {
     for (const seed of seeds) {
       const human = seedLabels(ds.pool.y, C, K, seed);
       const train = humanTrainSet(human, ds.pool.y);
-      const st = new Map<string, SingleTextState>();
-      await fitTextHead({
-        texts: ds.pool.texts,
-        train,
-        nClasses: C,
-        seed,
-        candidates: ['linear-lsa', 'linear-subword'],
-        onCandidate: (nm, s) => st.set(nm, s),
-      });
-      const lsa = st.get('linear-lsa')!;
-      const sub = st.get('linear-subword')!;
-      const pair = ensembleOf([lsa, sub], train, seed);
+      const { pair, lsa, subword: sub } = await fitPair(ds.pool.texts, train, C, seed);
       const skip = new Set(human);
       const run = (texts: string[]) => {
         const n = texts.length;

@@ -13,34 +13,17 @@
  * then, for the wrong proposals of `pair`, how many were predicted as a class rarer in the pool than their true class.
  * Usage: node --import tsx research/text/priorCalib.ts DATASET[,…] [--seeds 1,2,3] [--k 10] [--threshold 0.9] [--bench-seeds]
  */
-import { ensembleOf, fitTextHead, predictTextHead } from '../../src/core/modalities/text/lexical/head';
-import type { SingleTextState } from '../../src/core/modalities/text/lexical/state';
+import { predictTextHead } from '../../src/core/modalities/text/lexical/head';
 import { applyPriorWeights, estimatePoolPriors, trainingPriors } from '../../src/core/train/priors';
 import { argmaxRow } from '../../src/core/util/math';
-import { accuracy, loadTextDataset, median, seedLabels, humanTrainSet } from './data';
+import { accuracy, benchSeedLabels, fitPair, loadTextDataset, median, seedLabels, humanTrainSet } from './data';
 import { args, opt } from '../args';
-import { mulberry32, sample } from '../../src/bench/rng';
 
 const K = Number(opt('k', '10'));
 const seeds = opt('seeds', '1,2,3').split(',').map(Number);
 const threshold = Number(opt('threshold', '0.9'));
-/** `--bench-seeds`: the seed labels `selflabel bench --seed S` picks (src/bench/annotator.ts: per class in name order, from one stream). */
+/** `--bench-seeds`: the seed labels `selflabel bench --seed S` picks (data.ts benchSeedLabels). */
 const benchSeeds = args.includes('--bench-seeds');
-function benchSeedLabels(y: Int32Array, classes: readonly string[], perClass: number, seed: number): number[] {
-  const rand = mulberry32(seed);
-  const out: number[] = [];
-  for (const name of [...classes].sort()) {
-    const c = classes.indexOf(name);
-    out.push(
-      ...sample(
-        [...y.keys()].filter((i) => y[i] === c),
-        perClass,
-        rand,
-      ),
-    );
-  }
-  return out;
-}
 const pct = (x: number) => (Number.isFinite(x) ? (x * 100).toFixed(1) : '—');
 
 interface Props {
@@ -82,16 +65,7 @@ async function main() {
     for (const seed of seeds) {
       const human = benchSeeds ? benchSeedLabels(ds.pool.y, ds.classes, K, seed) : seedLabels(ds.pool.y, C, K, seed);
       const train = humanTrainSet(human, ds.pool.y);
-      const st = new Map<string, SingleTextState>();
-      await fitTextHead({
-        texts: ds.pool.texts,
-        train,
-        nClasses: C,
-        seed,
-        candidates: ['linear-lsa', 'linear-subword'],
-        onCandidate: (nm, s) => st.set(nm, s),
-      });
-      const pair = ensembleOf([st.get('linear-lsa')!, st.get('linear-subword')!], train, seed);
+      const { pair } = await fitPair(ds.pool.texts, train, C, seed);
       const skip = new Set(human);
       const pool = predictTextHead(pair, ds.pool.texts);
       const test = predictTextHead(pair, ds.test.texts);
