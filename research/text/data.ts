@@ -10,6 +10,7 @@ import { Rng } from '../../src/core/models/random';
 import { mulberry32, sample } from '../../src/bench/rng';
 import { ensembleOf, fitTextHead } from '../../src/core/modalities/text/lexical/head';
 import type { EnsembleTextState, SingleTextState } from '../../src/core/modalities/text/lexical/state';
+import { argmaxRow } from '../../src/core/util/math';
 
 export interface TextSplit {
   texts: string[];
@@ -124,6 +125,56 @@ export function benchSeedLabels(y: Int32Array, classes: readonly string[], perCl
     );
   }
   return out;
+}
+
+/** The seed labels of a run: the bench's (`bench`, benchSeedLabels) or the research scripts' own (seedLabels). */
+export function seedsFor(ds: TextDataset, perClass: number, seed: number, bench: boolean): number[] {
+  return bench ? benchSeedLabels(ds.pool.y, ds.classes, perClass, seed) : seedLabels(ds.pool.y, ds.classes.length, perClass, seed);
+}
+
+/** Round 1's proposals and how they did: their count, expected (mean confidence) and measured precision, the wrong ones. */
+export interface RoundOneProposals {
+  n: number;
+  expected: number;
+  measured: number;
+  wrong: { pred: number; truth: number }[];
+}
+
+/**
+ * The rows not in `skip` whose top class of `p` has a confidence ≥ threshold — read from `conf` at that class when
+ * given (a re-estimated confidence; the label stays `p`'s), else from `p` — as round 1 proposes them.
+ */
+export function roundOneProposals(
+  p: Float32Array,
+  y: Int32Array,
+  skip: ReadonlySet<number>,
+  C: number,
+  threshold: number,
+  conf?: Float32Array,
+): RoundOneProposals {
+  let n = 0;
+  let e = 0;
+  let ok = 0;
+  const wrong: RoundOneProposals['wrong'] = [];
+  for (let i = 0; i < y.length; i++) {
+    if (skip.has(i)) continue;
+    const b = argmaxRow(p, i, C);
+    const v = conf ? conf[i * C + b] : p[i * C + b];
+    if (v < threshold) continue;
+    n++;
+    e += v;
+    if (b === y[i]) ok++;
+    else wrong.push({ pred: b, truth: y[i] });
+  }
+  return { n, expected: n ? e / n : NaN, measured: n ? ok / n : NaN, wrong };
+}
+
+/** "NAME medians: key test T%, gap G [per seed], …": test accuracy and expected − measured precision per key. */
+export function gapMediansLine(name: string, tests: Record<string, number[]>, gaps: Record<string, number[]>): string {
+  const pct = (x: number) => (Number.isFinite(x) ? (x * 100).toFixed(1) : '—');
+  return `${name} medians: ${Object.keys(tests)
+    .map((k) => `${k} test ${pct(median(tests[k]))}, gap ${pct(median(gaps[k]))} [${gaps[k].map(pct).join(', ')}]`)
+    .join('; ')}`;
 }
 
 /** The text head's pair (linear-lsa + linear-subword, head.ts ensembleOf) fitted on `train`, with its two members. */

@@ -11,7 +11,7 @@
 import { predictTextHead } from '../../src/core/modalities/text/lexical/head';
 import { argmaxRow } from '../../src/core/util/math';
 import { sklearnDoc } from './baseline';
-import { benchSeedLabels, fitPair, loadTextDataset, median, seedLabels, humanTrainSet } from './data';
+import { fitPair, loadTextDataset, median, roundOneProposals, seedsFor, humanTrainSet } from './data';
 import { args, opt } from '../args';
 
 const K = Number(opt('k', '10'));
@@ -53,7 +53,7 @@ async function main() {
     const gaps: Record<string, number[]> = {};
     const counts: Record<string, number[]> = {};
     for (const seed of seeds) {
-      const human = benchSeeds ? benchSeedLabels(ds.pool.y, ds.classes, K, seed) : seedLabels(ds.pool.y, C, K, seed);
+      const human = seedsFor(ds, K, seed, benchSeeds);
       const train = humanTrainSet(human, ds.pool.y);
       const { pair } = await fitPair(ds.pool.texts, train, C, seed);
       const pool = predictTextHead(pair, ds.pool.texts);
@@ -71,15 +71,13 @@ async function main() {
         ...ks.flatMap((k) => ss.map((s) => [`k${k}s${s}`, k, s] as [string, number, number])),
       ];
       for (const [v, k, s] of variants) {
-        let n = 0;
-        let e = 0;
-        let ok = 0;
-        for (let i = 0; i < ds.pool.y.length; i++) {
-          if (skip.has(i)) continue;
-          const b = argmaxRow(pool, i, C);
-          let conf = pool[i * C + b];
-          if (conf < threshold) continue;
-          if (k > 0) {
+        // The pair's confidences, each proposal's blended with its nearest held-out labels (only ever lowered).
+        const conf = Float32Array.from(pool);
+        if (k > 0)
+          for (let i = 0; i < ds.pool.y.length; i++) {
+            const b = argmaxRow(pool, i, C);
+            const c0 = pool[i * C + b];
+            if (skip.has(i) || c0 < threshold) continue;
             const near = held
               .filter((h) => h.pred === b)
               .map((h) => ({ w: Math.max(0, cos(vec[i], vec[h.r])), right: h.y === b ? 1 : 0 }))
@@ -87,16 +85,12 @@ async function main() {
               .slice(0, k);
             const sw = near.reduce((a, h) => a + h.w, 0);
             const sr = near.reduce((a, h) => a + h.w * h.right, 0);
-            conf = Math.min(conf, (s * conf + sr) / (s + sw));
+            conf[i * C + b] = Math.min(c0, (s * c0 + sr) / (s + sw));
           }
-          if (conf < threshold) continue;
-          n++;
-          e += conf;
-          if (b === ds.pool.y[i]) ok++;
-        }
-        (gaps[v] ??= []).push(n ? e / n - ok / n : NaN);
+        const { n, expected, measured } = roundOneProposals(pool, ds.pool.y, skip, C, threshold, conf);
+        (gaps[v] ??= []).push(expected - measured);
         (counts[v] ??= []).push(n);
-        line.push(`${v} [${n}: ${pct(e / n)} / ${pct(ok / n)}]`);
+        line.push(`${v} [${n}: ${pct(expected)} / ${pct(measured)}]`);
       }
       console.log(`${name} seed ${seed}: ${line.join(', ')}`);
     }

@@ -14,30 +14,13 @@
  */
 import { capConfidence, confidenceCap, predictTextHead } from '../../src/core/modalities/text/lexical/head';
 import { softmaxRows } from '../../src/core/train/calibration';
-import { argmaxRow } from '../../src/core/util/math';
-import { accuracy, fitPair, loadTextDataset, median, seedLabels, humanTrainSet } from './data';
+import { accuracy, fitPair, gapMediansLine, loadTextDataset, roundOneProposals, seedLabels, humanTrainSet } from './data';
 import { args, opt } from '../args';
 
 const K = Number(opt('k', '10'));
 const seeds = opt('seeds', '1,2,3').split(',').map(Number);
 const threshold = Number(opt('threshold', '0.9'));
 const pct = (x: number) => (Number.isFinite(x) ? (x * 100).toFixed(1) : '—');
-
-function proposals(p: Float32Array, y: Int32Array, skip: Set<number>, C: number): { n: number; expected: number; measured: number } {
-  let n = 0;
-  let e = 0;
-  let ok = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (skip.has(i)) continue;
-    const b = argmaxRow(p, i, C);
-    const v = p[i * C + b];
-    if (v < threshold) continue;
-    n++;
-    e += v;
-    if (b === y[i]) ok++;
-  }
-  return { n, expected: n ? e / n : NaN, measured: n ? ok / n : NaN };
-}
 
 async function main() {
   for (const name of args[0].split(',')) {
@@ -75,7 +58,7 @@ async function main() {
       const onTest = run(ds.test.texts);
       const line: string[] = [];
       for (const k of Object.keys(onPool)) {
-        const pr = proposals(onPool[k], ds.pool.y, skip, C);
+        const pr = roundOneProposals(onPool[k], ds.pool.y, skip, C, threshold);
         const t = accuracy(onTest[k], ds.test.y, C);
         (gaps[k] ??= []).push(pr.expected - pr.measured);
         (tests[k] ??= []).push(t);
@@ -83,11 +66,7 @@ async function main() {
       }
       console.log(`${name} seed ${seed} (pair T ${pair.temperature.toFixed(2)}): ${line.join(', ')}`);
     }
-    console.log(
-      `${name} medians: ${Object.keys(tests)
-        .map((k) => `${k} test ${pct(median(tests[k]))}, gap ${pct(median(gaps[k]))} [${gaps[k].map(pct).join(', ')}]`)
-        .join('; ')}`,
-    );
+    console.log(gapMediansLine(name, tests, gaps));
   }
 }
 main().catch((e) => {

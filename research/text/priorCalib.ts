@@ -15,8 +15,16 @@
  */
 import { predictTextHead } from '../../src/core/modalities/text/lexical/head';
 import { applyPriorWeights, estimatePoolPriors, trainingPriors } from '../../src/core/train/priors';
-import { argmaxRow } from '../../src/core/util/math';
-import { accuracy, benchSeedLabels, fitPair, loadTextDataset, median, seedLabels, humanTrainSet } from './data';
+import {
+  accuracy,
+  fitPair,
+  gapMediansLine,
+  loadTextDataset,
+  roundOneProposals,
+  seedsFor,
+  humanTrainSet,
+  type RoundOneProposals,
+} from './data';
 import { args, opt } from '../args';
 
 const K = Number(opt('k', '10'));
@@ -25,32 +33,6 @@ const threshold = Number(opt('threshold', '0.9'));
 /** `--bench-seeds`: the seed labels `selflabel bench --seed S` picks (data.ts benchSeedLabels). */
 const benchSeeds = args.includes('--bench-seeds');
 const pct = (x: number) => (Number.isFinite(x) ? (x * 100).toFixed(1) : '—');
-
-interface Props {
-  n: number;
-  expected: number;
-  measured: number;
-  wrong: { pred: number; truth: number }[];
-}
-
-/** Proposals of `label` (argmax of `p` unless given) whose confidence `conf` (else the top probability) is ≥ threshold. */
-function proposals(p: Float32Array, y: Int32Array, skip: Set<number>, C: number, conf?: Float32Array): Props {
-  let n = 0;
-  let e = 0;
-  let ok = 0;
-  const wrong: Props['wrong'] = [];
-  for (let i = 0; i < y.length; i++) {
-    if (skip.has(i)) continue;
-    const b = argmaxRow(p, i, C);
-    const v = conf ? conf[i * C + b] : p[i * C + b];
-    if (v < threshold) continue;
-    n++;
-    e += v;
-    if (b === y[i]) ok++;
-    else wrong.push({ pred: b, truth: y[i] });
-  }
-  return { n, expected: n ? e / n : NaN, measured: n ? ok / n : NaN, wrong };
-}
 
 async function main() {
   for (const name of args[0].split(',')) {
@@ -63,7 +45,7 @@ async function main() {
     const gaps: Record<string, number[]> = {};
     const tests: Record<string, number[]> = {};
     for (const seed of seeds) {
-      const human = benchSeeds ? benchSeedLabels(ds.pool.y, ds.classes, K, seed) : seedLabels(ds.pool.y, C, K, seed);
+      const human = seedsFor(ds, K, seed, benchSeeds);
       const train = humanTrainSet(human, ds.pool.y);
       const { pair } = await fitPair(ds.pool.texts, train, C, seed);
       const skip = new Set(human);
@@ -72,16 +54,17 @@ async function main() {
       const em = estimatePoolPriors(pool, nPool, C, trainingPriors(train.y, undefined, C));
       const poolEm = applyPriorWeights(pool, nPool, C, em.weights);
       const testEm = applyPriorWeights(test, ds.test.texts.length, C, em.weights);
-      const runs: Record<string, [Props, number]> = {
-        pair: [proposals(pool, ds.pool.y, skip, C), accuracy(test, ds.test.y, C)],
-        em: [proposals(poolEm, ds.pool.y, skip, C), accuracy(testEm, ds.test.y, C)],
-        'em-conf': [proposals(pool, ds.pool.y, skip, C, poolEm), accuracy(test, ds.test.y, C)],
+      const runs: Record<string, [RoundOneProposals, number]> = {
+        pair: [roundOneProposals(pool, ds.pool.y, skip, C, threshold), accuracy(test, ds.test.y, C)],
+        em: [roundOneProposals(poolEm, ds.pool.y, skip, C, threshold), accuracy(testEm, ds.test.y, C)],
+        'em-conf': [roundOneProposals(pool, ds.pool.y, skip, C, threshold, poolEm), accuracy(test, ds.test.y, C)],
         'em-min': [
-          proposals(
+          roundOneProposals(
             pool,
             ds.pool.y,
             skip,
             C,
+            threshold,
             Float32Array.from(pool, (v, q) => Math.min(v, poolEm[q])),
           ),
           accuracy(test, ds.test.y, C),
@@ -108,11 +91,7 @@ async function main() {
             .join(', '),
       );
     }
-    console.log(
-      `${name} medians: ${Object.keys(tests)
-        .map((k) => `${k} test ${pct(median(tests[k]))}, gap ${pct(median(gaps[k]))} [${gaps[k].map(pct).join(', ')}]`)
-        .join('; ')}`,
-    );
+    console.log(gapMediansLine(name, tests, gaps));
   }
 }
 main().catch((e) => {
