@@ -243,6 +243,24 @@ export class Session {
     );
   }
 
+  /**
+   * Runs a palette command that opens an editor tab (the review grid, the map) and waits for that tab, running the
+   * command again if no tab came: on a loaded machine, while the workbench is still restoring, the palette's Enter can
+   * be lost without a trace (seen once in CI: no panel, no error, after 120 s). The commands are idempotent — they
+   * reveal the open panel — so a second run is what a person would do.
+   */
+  async commandOpeningTab(title: string, tab: string, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const tabLoc = this.page.locator('.tabs-container .tab', { hasText: tab }).first();
+    for (let attempt = 1; ; attempt++) {
+      await this.command(title, Math.max(5000, deadline - Date.now()));
+      const wait = Math.min(30_000, Math.max(1000, deadline - Date.now()));
+      if (await tabLoc.waitFor({ state: 'visible', timeout: wait }).then(() => true, () => false)) return;
+      if (Date.now() >= deadline) throw new Error(`"${title}" opened no "${tab}" tab in ${timeoutMs} ms (${attempt} tries)`);
+      console.log(`[e2e] "${title}": no "${tab}" tab after ${wait} ms; running it again (try ${attempt + 1})`);
+    }
+  }
+
   async closeQuickInput(): Promise<void> {
     if (
       await this.page

@@ -199,7 +199,7 @@ describe('embedding map', function () {
 
   it('shows every item, PCA at once and then UMAP, coloured by label with a legend', async () => {
     const t = performance.now();
-    await s.command('SelfLabel: Show Embedding Map', 60_000);
+    await s.commandOpeningTab('SelfLabel: Show Embedding Map', 'SelfLabel: Embedding Map');
     const f = await mapFrame(s, 120_000);
     await waitFor('the map to load', async () => (await dataset(f, 'ready')) === 'true', 120_000);
     recordMetric('map500: open to first points s', (performance.now() - t) / 1000);
@@ -495,7 +495,7 @@ heavy('map of 60,000 points', function () {
   dependentSteps('map60k', () => s);
 
   it('pans 60,000 points at ≥ 30 frames per second', async () => {
-    await s.command('SelfLabel: Show Embedding Map', 60_000);
+    await s.commandOpeningTab('SelfLabel: Show Embedding Map', 'SelfLabel: Embedding Map');
     const f = await mapFrame(s, 180_000);
     await waitFor('the map to load', async () => (await dataset(f, 'ready')) === 'true', 300_000);
     assert.equal(await f.evaluate('window.selflabelMap.count()'), 60_000);

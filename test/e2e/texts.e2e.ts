@@ -130,7 +130,7 @@ describe('texts: palette, CodeLens and escaping in the browser', function () {
   });
 
   it('an item whose text is <script> markup is shown as text in the review grid and runs nothing', async () => {
-    await s.command('SelfLabel: Review Proposals');
+    await s.commandOpeningTab('SelfLabel: Review Proposals', 'SelfLabel: Review');
     const r = await s.webview('review');
     await waitFor('review mode', async () => (await r.locator('#sl-mode-review').getAttribute('aria-pressed')) === 'true');
     const cell = r.locator(`[data-testid="cell"][data-item="${XSS_ITEM}"]`);
