@@ -255,7 +255,13 @@ export class Session {
     for (let attempt = 1; ; attempt++) {
       await this.command(title, Math.max(5000, deadline - Date.now()));
       const wait = Math.min(30_000, Math.max(1000, deadline - Date.now()));
-      if (await tabLoc.waitFor({ state: 'visible', timeout: wait }).then(() => true, () => false)) return;
+      if (
+        await tabLoc.waitFor({ state: 'visible', timeout: wait }).then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
       if (Date.now() >= deadline) throw new Error(`"${title}" opened no "${tab}" tab in ${timeoutMs} ms (${attempt} tries)`);
       console.log(`[e2e] "${title}": no "${tab}" tab after ${wait} ms; running it again (try ${attempt + 1})`);
     }
