@@ -9,7 +9,7 @@ import type { Item, Progress } from '../core/types';
 import type { AudioData, ImageData, Modality, ModalityData, OwnJobName } from './modalities';
 import type { ClassifierState, TrainSet } from '../core/train/classifier';
 import type { TextHeadState } from '../core/modalities/text/lexical/state';
-import type { AudioHeadState } from '../core/modalities/audio/headState';
+import type { AudioHeadState, JudgedHalf } from '../core/modalities/audio/headState';
 import type { StudentPlan } from '../core/train/selfTraining';
 import type { PixelState } from '../core/modalities/image/pixels';
 
@@ -113,6 +113,15 @@ export type JobTypes = {
   fitAudioStudent: {
     params: { data: AudioData; teacher: AudioHeadState; train: TrainSet; nClasses: number; seed: number; dir: string; initFrom?: string };
     result: AudioHeadState;
+  };
+  /**
+   * One half of the audio student's cross-fitted verdict (src/core/modalities/audio/head.ts judgeAudioStudentHalf):
+   * the teacher's candidate fitted on the other half of the human labels, its `count` surest clips teaching a judging
+   * student, both predicting the half's labels. Null when the halves cannot cover every class.
+   */
+  judgeAudioStudent: {
+    params: { data: AudioData; teacher: AudioHeadState; train: TrainSet; nClasses: number; seed: number; half: 0 | 1; count: number };
+    result: JudgedHalf | null;
   };
   predictAudio: {
     params: { state: AudioHeadState; data: AudioData };

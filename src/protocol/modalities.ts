@@ -27,7 +27,7 @@ export const MODALITY_CONTRACTS = {
   text: modality<import('../core/modalities/text/data').TextData, 'fitText' | 'predictText'>(),
   audio: modality<
     import('../core/modalities/audio/data').AudioData,
-    'audioFeatures' | 'audioSupervised' | 'fitAudio' | 'fitAudioStudent' | 'predictAudio' | 'audioPreview'
+    'audioFeatures' | 'audioSupervised' | 'fitAudio' | 'fitAudioStudent' | 'judgeAudioStudent' | 'predictAudio' | 'audioPreview'
   >(),
 };
 

@@ -12,7 +12,9 @@ import * as path from 'node:path';
 import { LogMel, fixLength } from '../../src/core/modalities/audio/melspec';
 import { AUDIO_MELS } from '../../src/core/modalities/audio/features';
 import { columnStats, standardizeBlocks, utteranceFeatures } from '../../src/core/modalities/audio/utterance';
-import { candidateName, isAudioHeadState } from '../../src/core/modalities/audio/headState';
+import { candidateName, isAudioHeadState, type AudioHeadState } from '../../src/core/modalities/audio/headState';
+
+type AudioHeadStateLike = Pick<AudioHeadState, 'student' | 'estimatedAccuracy'>;
 import { audioMedia, audioThumbnail } from '../../src/core/modalities/audio/preview';
 import { scanWorkspace } from '../../src/core/dataset/scan';
 import { initBackend } from '../../src/core/backend';
@@ -321,11 +323,208 @@ test('the plugin head: the same human labels get the saved state back, other lab
   assert.equal(fits, 3);
 });
 
-test('the student learns the accepted clips, is judged by the human labels it never saw, and predicts with the head when kept', async () => {
+test('the plugin head: the judging halves run beside the student, and their cross-fitted verdict replaces its flattered one', async () => {
+  const { audioPlugin } = await import('../../src/core/modalities/audio/plugin');
+  const { workspacePaths } = await import('../../src/core/paths');
+  const { DEFAULT_CONFIG } = await import('../../src/core/config');
+  const root = path.join(tmp, 'cross-ws');
+  const paths = workspacePaths(root);
+  fs.mkdirSync(paths.cache, { recursive: true });
+  const n = 30;
+  const pool = Array.from({ length: n }, (_, i) => ({ id: `c${i}.wav`, path: `c${i}.wav`, hash: `x${i}`, duration: 1 })) as never[];
+  // 4 human labels (2 a class) and 24 accepted proposals: enough for a student (10 a class).
+  const human = [0, 1, 2, 3];
+  const yOf = (i: number) => i % 2;
+  const rows = [...Array(28).keys()];
+  const train = {
+    index: Int32Array.from(rows),
+    y: Int32Array.from(rows, yOf),
+    weight: new Float32Array(rows.length).fill(1),
+    holdout: Uint8Array.from(rows, (i) => (human.includes(i) ? 1 : 0)),
+  };
+  const events: string[] = [];
+  const judgeParams: { half: number; count: number }[] = [];
+  let judgesStarted = 0;
+  const bothStarted = new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      if (judgesStarted === 2) {
+        clearInterval(tick);
+        resolve();
+      }
+    }, 5);
+  });
+  const runner = {
+    run: (async (job: string, p: { nClasses: number; teacher: object; dir: string; half: 0 | 1; count: number }) => {
+      if (job === 'fitAudio')
+        return {
+          kind: 'audio-head',
+          version: 2,
+          nClasses: p.nClasses,
+          chosen: { features: 'all', encoders: false, fit: 'linear' },
+          encoders: [],
+          stats: { mean: [], std: [] },
+          classifier: { rows: 4 },
+          candidates: [],
+          estimatedAccuracy: 0.75,
+          trainedOn: { rows: 4, heldOut: 4, folds: 2 },
+        };
+      if (job === 'judgeAudioStudent') {
+        events.push(`judge ${p.half} start`);
+        judgesStarted++;
+        judgeParams.push({ half: p.half, count: p.count });
+        // The half's two labels: the teacher right and sure, the judging student confidently wrong.
+        const index = Int32Array.from(p.half === 0 ? [0, 1] : [2, 3]);
+        const labels = Int32Array.from(index, yOf);
+        const teacher = Float32Array.from(Array.from(labels).flatMap((c) => (c === 0 ? [0.9, 0.1] : [0.1, 0.9])));
+        const student = Float32Array.from(Array.from(labels).flatMap((c) => (c === 0 ? [0.02, 0.98] : [0.98, 0.02])));
+        return { index, labels, teacher, student, seconds: 2 };
+      }
+      assert.equal(job, 'fitAudioStudent');
+      events.push('student start');
+      // It only finishes once both halves are running: they run beside it, not after it (a hang fails the test).
+      await Promise.race([
+        bothStarted,
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('the judging halves did not start beside the student')), 10_000).unref(),
+        ),
+      ]);
+      events.push('student end');
+      fs.mkdirSync(p.dir, { recursive: true });
+      fs.writeFileSync(path.join(p.dir, 'student.json'), '{}');
+      // The job's own verdict, on labels its teacher saw: flattering.
+      const heldOut = { labels: 4, head: { accuracy: 0.75, logLoss: 0.6 }, student: { accuracy: 1 }, mean: { accuracy: 1, logLoss: 0.2 } };
+      return {
+        ...p.teacher,
+        estimatedAccuracy: 1,
+        student: { dir: p.dir, rows: 24, steps: 200, seconds: 1, warm: false, weight: 0.5, temperature: 1, kept: true, heldOut },
+      };
+    }) as never,
+  };
+  const ctx = { root, paths, config: { ...DEFAULT_CONFIG, seed: 1 }, pool, runner } as never;
+  const data = { kind: 'audio' as const, spec: new SharedArrayBuffer(4), n, frames: 1, mels: 1 };
+  const head = audioPlugin.ownHead!;
+  const state = (await head.fit(ctx, data, train, 2, {})) as AudioHeadStateLike;
+  assert.deepEqual(events.slice(0, 3).sort(), ['judge 0 start', 'judge 1 start', 'student start']);
+  assert.equal(events[3], 'student end');
+  assert.deepEqual(
+    judgeParams.sort((a, b) => a.half - b.half),
+    [
+      { half: 0, count: 24 },
+      { half: 1, count: 24 },
+    ],
+  );
+  const st = state.student!;
+  assert.equal(st.judge, 'cross-fitted');
+  assert.equal(st.kept, false, 'the cross-fitted verdict leaves out the student its own job approved');
+  assert.equal(st.heldOut.labels, 4);
+  assert.equal(st.heldOut.student.accuracy, 0);
+  assert.equal(st.judgeSeconds, 2);
+  assert.equal(state.estimatedAccuracy, 0.75, "the teacher's estimate, not the flattered one");
+  assert.equal(head.chosen!(state as never)?.name, 'all/linear');
+  assert.deepEqual(
+    head.chosen!(state as never)?.candidates.map((c) => c.name),
+    ['all/linear on half the labels', 'student (cross-fitted)', 'all/linear + student (cross-fitted)'],
+  );
+  // A round that only adds accepted clips (the same human labels): a new student, the saved verdict, no judging.
+  const grown = {
+    index: Int32Array.from([...rows, 28, 29]),
+    y: Int32Array.from([...rows, 28, 29], yOf),
+    weight: new Float32Array(30).fill(1),
+    holdout: Uint8Array.from([...rows, 28, 29], (i) => (human.includes(i) ? 1 : 0)),
+  };
+  events.length = 0;
+  judgesStarted = 2;
+  const next = (await head.fit(ctx, data, grown, 2, {})) as AudioHeadStateLike;
+  assert.deepEqual(events, ['student start', 'student end'], 'no judging job');
+  assert.equal(next.student!.judge, 'cross-fitted');
+  assert.deepEqual(next.student!.heldOut, st.heldOut);
+  // A saved verdict of the wrong shape is judged again, never trusted.
+  const { savedHalves } = await import('../../src/core/modalities/audio/verdict');
+  const vFile = fs.readdirSync(paths.cache).find((f) => f.startsWith('audio-verdict-'))!;
+  const saved = JSON.parse(fs.readFileSync(path.join(paths.cache, vFile), 'utf8')) as { halves: { teacher: number[]; labels: number[] }[] };
+  assert.equal(savedHalves(saved, 2)?.length, 2);
+  assert.equal(savedHalves(saved, 3), undefined, 'another number of classes');
+  assert.equal(savedHalves({ ...saved, halves: [saved.halves[0]] }, 2), undefined, 'one half');
+  assert.equal(
+    savedHalves({ ...saved, halves: [{ ...saved.halves[0], labels: [0, 7] }, saved.halves[1]] }, 2),
+    undefined,
+    'a class out of range',
+  );
+  assert.equal(savedHalves({ ...saved, halves: [{ ...saved.halves[0], teacher: [0.5] }, saved.halves[1]] }, 2), undefined, 'short rows');
+  assert.equal(savedHalves(null, 2), undefined);
+  fs.writeFileSync(path.join(paths.cache, vFile), '{"version":1,"halves":"no"}');
+  events.length = 0;
+  judgesStarted = 0;
+  const third = { ...grown, holdout: Uint8Array.from(grown.holdout) };
+  third.y = Int32Array.from(grown.y);
+  third.y[29] = 0; // another accepted label: another student
+  await head.fit(ctx, data, third, 2, {});
+  assert.equal(events.filter((e) => e.startsWith('judge')).length, 2, 'judged again');
+});
+
+test('the plugin head: a judging half that fails stops the student beside it, and the error reaches the caller', async () => {
+  const { audioPlugin } = await import('../../src/core/modalities/audio/plugin');
+  const { workspacePaths } = await import('../../src/core/paths');
+  const { DEFAULT_CONFIG } = await import('../../src/core/config');
+  const paths = workspacePaths(path.join(tmp, 'cross-fail-ws'));
+  fs.mkdirSync(paths.cache, { recursive: true });
+  const n = 24;
+  const pool = Array.from({ length: n }, (_, i) => ({ id: `c${i}.wav`, path: `c${i}.wav`, hash: `f${i}`, duration: 1 })) as never[];
+  const rows = [...Array(n).keys()];
+  const train = {
+    index: Int32Array.from(rows),
+    y: Int32Array.from(rows, (i) => i % 2),
+    weight: new Float32Array(n).fill(1),
+    holdout: Uint8Array.from(rows, (i) => (i < 4 ? 1 : 0)),
+  };
+  let studentAborted = false;
+  const runner = {
+    run: (async (job: string, p: { nClasses: number; half: number }, o: { signal: AbortSignal }) => {
+      if (job === 'fitAudio')
+        return {
+          kind: 'audio-head',
+          version: 2,
+          nClasses: p.nClasses,
+          chosen: { features: 'all', encoders: false, fit: 'linear' },
+          encoders: [],
+          stats: { mean: [], std: [] },
+          classifier: { rows: 4 },
+          candidates: [],
+          trainedOn: { rows: 4, heldOut: 4, folds: 2 },
+        };
+      if (job === 'judgeAudioStudent') throw new Error(`judging half ${p.half} ran out of memory`);
+      // The student runs until it is stopped.
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('the student was never stopped')), 10_000);
+        o.signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          studentAborted = true;
+          resolve();
+        });
+      });
+      throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+    }) as never,
+  };
+  const ctx = { root: paths.root, paths, config: { ...DEFAULT_CONFIG, seed: 1 }, pool, runner } as never;
+  const data = { kind: 'audio' as const, spec: new SharedArrayBuffer(4), n, frames: 1, mels: 1 };
+  await assert.rejects(audioPlugin.ownHead!.fit(ctx, data, train, 2, {}), /judging half \d ran out of memory/);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(studentAborted, true);
+  assert.deepEqual(
+    fs.readdirSync(paths.cache).filter((f) => f.startsWith('audio-verdict-') || f.startsWith('audio-student-')),
+    [],
+    'nothing saved',
+  );
+});
+
+test('the student learns the accepted clips, is judged cross-fitted by human labels neither it nor its teacher saw, and predicts with the head when kept', async () => {
   await initBackend('wasm');
   const { fitAudioHead, fitAudioStudent, predictAudioHead } = await import('../../src/core/modalities/audio/head');
   const { studentRows } = await import('../../src/core/train/student');
   const { studentSteps, AUDIO_STUDENT_DEFAULTS } = await import('../../src/core/modalities/audio/student');
+  const { judgeAudioStudentHalf, judgingSteps } = await import('../../src/core/modalities/audio/head');
+  const { withCrossVerdict } = await import('../../src/core/modalities/audio/verdict');
+  const argmax3 = (P: Float32Array, a: number) => [0, 1, 2].reduce((b, c) => (P[a * 3 + c] > P[a * 3 + b] ? c : b), 0);
   const n = 90;
   const pool = dataset(n, 300);
   const spec = specOf(pool.clips);
@@ -359,8 +558,46 @@ test('the student learns the accepted clips, is judged by the human labels it ne
   assert.equal(st.warm, false);
   assert.ok(progress.length >= 5 && progress[progress.length - 1] === st.steps, 'progress up to the last step');
   assert.ok(fs.existsSync(path.join(dir, 'student.json')), 'its model is saved');
-  // Judged on the 18 human labels (the head's out-of-fold probabilities beside the student's).
+  // In the job, judged on the head's 18 held-out human labels (flattered: its teacher saw them).
+  assert.equal(st.judge, undefined);
   assert.equal(st.heldOut.labels, 18);
+  // Cross-fitted (jobs judgeAudioStudent, beside it): each half of the human labels judged by a teacher fitted on the
+  // other half and a judging student taught by that teacher's surest clips, neither of which saw it.
+  const maybe = await Promise.all(
+    ([0, 1] as const).map((half) => judgeAudioStudentHalf({ ...d, teacher, train, nClasses: 3, seed: 1, half, count: accepted.length })),
+  );
+  const halves = maybe.filter((h) => h !== null);
+  assert.equal(halves.length, 2, 'both halves judged');
+  const judgedRows = [...halves[0].index, ...halves[1].index].sort((a, b) => a - b);
+  assert.deepEqual(judgedRows, human, 'every human label judged once');
+  for (const h of halves) {
+    assert.equal(h.teacher.length, h.index.length * 3);
+    assert.equal(h.student.length, h.index.length * 3);
+    h.labels.forEach((c, a) => assert.equal(c, pool.y[h.index[a]]));
+    for (let a = 0; a < h.index.length; a++) {
+      assert.ok(Math.abs(h.student[a * 3] + h.student[a * 3 + 1] + h.student[a * 3 + 2] - 1) < 1e-4);
+      assert.ok(Math.abs(h.teacher[a * 3] + h.teacher[a * 3 + 1] + h.teacher[a * 3 + 2] - 1) < 1e-4);
+    }
+  }
+  const judgedRight = halves.reduce((x, h) => x + Array.from(h.labels).filter((c, a) => argmax3(h.student, a) === c).length, 0);
+  assert.ok(
+    judgedRight >= 12,
+    `a judging student (half the labels' teacher, ${judgingSteps(accepted.length)} steps) still hears the courses in time`,
+  );
+  const cross = withCrossVerdict(teacher, state, halves, 3);
+  const cs = cross.student!;
+  assert.equal(cs.judge, 'cross-fitted');
+  assert.equal(cs.dir, st.dir, 'the real student predicts; the judging ones are thrown away');
+  assert.equal(cs.heldOut.labels, 18);
+  assert.equal(cs.kept, cs.heldOut.mean.accuracy >= cs.heldOut.head.accuracy && cs.heldOut.mean.logLoss < cs.heldOut.head.logLoss);
+  if (cs.kept) {
+    assert.equal(cross.estimatedAccuracy, cs.heldOut.mean.accuracy);
+    assert.deepEqual(
+      [...cross.oof!.index].sort((a, b) => a - b),
+      human,
+    );
+  } else assert.equal(cross.estimatedAccuracy, teacher.estimatedAccuracy);
+  assert.ok(isAudioHeadState(JSON.parse(JSON.stringify(cross))));
   assert.ok(st.heldOut.student.accuracy >= 0.8, `the student tells the courses in time apart: ${st.heldOut.student.accuracy}`);
   assert.equal(
     st.kept,
@@ -373,11 +610,14 @@ test('the student learns the accepted clips, is judged by the human labels it ne
   assert.ok(isAudioHeadState(back));
   assert.equal(isAudioHeadState({ ...state, student: { ...st, weight: 2 } }), false);
   assert.equal(isAudioHeadState({ ...state, student: { ...st, dir: 3 } }), false);
-  // Kept, the model predicts with the mean of both: other clips, rows summing to 1, mostly right.
-  const forced = { ...state, student: { ...st, kept: true } };
+  // Kept, the model predicts with the mean of both: other clips, rows summing to 1, mostly right. A verdict that
+  // was not cross-fitted (a state saved before it) caps the mean by the head; a cross-fitted one does not.
+  const forced = { ...state, student: { ...st, kept: true, judge: undefined } };
+  const crossKept = { ...state, student: { ...st, kept: true, judge: 'cross-fitted' as const } };
   const test = dataset(30, 1900);
   const td = { spec: specOf(test.clips), n: 30, frames, mels: AUDIO_MELS };
   const probs = await predictAudioHead(forced, td);
+  const uncappedProbs = await predictAudioHead(crossKept, td);
   const headOnly = await predictAudioHead({ ...state, student: { ...st, kept: false } }, td);
   const { predictAudioStudent } = await import('../../src/core/modalities/audio/student');
   const sp = await predictAudioStudent(st.dir, td, 3);
@@ -398,6 +638,9 @@ test('the student learns the accepted clips, is judged by the human labels it ne
     );
     const uncapped = meanUncapped(i);
     assert.equal(top, uncapped.indexOf(Math.max(...uncapped)), `row ${i}: the cap keeps the mean's label`);
+    const z = uncapped.reduce((a, v) => a + Math.exp(v), 0);
+    for (let c = 0; c < 3; c++)
+      assert.ok(Math.abs(uncappedProbs[i * 3 + c] - Math.exp(uncapped[c]) / z) < 1e-4, `row ${i}: the cross-fitted mean, uncapped`);
     for (let c = 0; c < 3; c++) if (Math.abs(probs[i * 3 + c] - headOnly[i * 3 + c]) > 1e-3) differ++;
   }
   assert.ok(right >= 25, `head + student: ${right}/30`);

@@ -1,10 +1,20 @@
 /**
  * The noisy student's verdict (src/core/train/student.ts): which rows it learns, when the human labels keep its mean
- * with the teacher, and the teacher's cap on the mean.
+ * with the teacher, the teacher's cap on the mean, and the cross-fitted verdict (halves of the human labels, the
+ * judging students' lessons, the verdict with both sides calibrated on labels neither saw).
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { enoughForStudent, judgeStudent, studentMean, studentRows, STUDENT_MIN_PER_CLASS } from '../../src/core/train/student';
+import {
+  confidentRows,
+  crossFitHalves,
+  crossFittedVerdict,
+  enoughForStudent,
+  judgeStudent,
+  studentMean,
+  studentRows,
+  STUDENT_MIN_PER_CLASS,
+} from '../../src/core/train/student';
 
 /** Rows × C probabilities, each row putting `p` on its class and the rest evenly on the others. */
 function confident(classes: number[], C: number, p: number): Float32Array {
@@ -80,4 +90,90 @@ test('studentMean: the mean moves the label but never claims more than the teach
   // Row 1: both agree; a sharp temperature may not push it past the teacher's 0.96.
   assert.ok(m[3] <= 0.96 + 1e-6 && m[3] > 0.9, `row 1 capped at the teacher: ${m[3]}`);
   for (let i = 0; i < 2; i++) assert.ok(Math.abs(m[i * C] + m[i * C + 1] + m[i * C + 2] - 1) < 1e-5, `row ${i} sums to 1`);
+});
+
+test('crossFitHalves: two stratified halves of the human labels, each judged once, never fitted and judged at once', () => {
+  // 3 classes with 5, 4 and 2 human labels, and 3 accepted rows (not human) that no half may use.
+  const ys = [0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 0, 1, 2];
+  const t = {
+    index: Int32Array.from(ys, (_, k) => 100 + k),
+    y: Int32Array.from(ys),
+    weight: new Float32Array(ys.length).fill(1),
+    holdout: Uint8Array.from(ys, (_, k) => (k < 11 ? 1 : 0)),
+  };
+  const h = crossFitHalves(t, 3, 1)!;
+  assert.equal(h.length, 2);
+  const human = [...Array(11).keys()];
+  for (const { fit, judge } of h) {
+    assert.deepEqual(
+      [...fit, ...judge].sort((a, b) => a - b),
+      human,
+      'each half: every human label, fitted or judged',
+    );
+    assert.equal(fit.filter((k) => judge.includes(k)).length, 0, 'none both fitted and judged');
+    for (let c = 0; c < 3; c++)
+      assert.ok(
+        fit.some((k) => ys[k] === c),
+        `class ${c} in every fitting half`,
+      );
+  }
+  assert.deepEqual(
+    [...h[0].judge, ...h[1].judge].sort((a, b) => a - b),
+    human,
+    'each label judged exactly once',
+  );
+  assert.deepEqual(h[0].fit, h[1].judge);
+  // Per class the halves differ by at most one, and overall by at most one.
+  for (let c = 0; c < 3; c++) {
+    const a = h[0].judge.filter((k) => ys[k] === c).length;
+    const b = h[1].judge.filter((k) => ys[k] === c).length;
+    assert.ok(Math.abs(a - b) <= 1, `class ${c}: ${a} and ${b}`);
+  }
+  assert.ok(Math.abs(h[0].judge.length - h[1].judge.length) <= 1);
+  assert.deepEqual(crossFitHalves(t, 3, 1), h, 'the same seed, the same halves');
+  // A class with one human label cannot be in both fitting halves: no cross-fitted verdict.
+  assert.equal(crossFitHalves({ ...t, holdout: Uint8Array.from(ys, (_, k) => (k < 10 ? 1 : 0)) }, 3, 1), undefined);
+});
+
+test("confidentRows: the surest rows that no person labelled, with the teacher's classes", () => {
+  const C = 2;
+  const probs = Float32Array.from([0.9, 0.1, 0.6, 0.4, 0.2, 0.8, 0.99, 0.01, 0.45, 0.55]);
+  const r = confidentRows(probs, 5, C, new Set([3]), 2);
+  assert.deepEqual(Array.from(r.rows), [0, 2], 'rows 0 (0.9) and 2 (0.8); row 3 (0.99) is human-labelled');
+  assert.deepEqual(Array.from(r.y), [0, 1]);
+  assert.equal(confidentRows(probs, 5, C, new Set(), 99).rows.length, 5, 'no more than there are');
+});
+
+test('crossFittedVerdict: judged on labels neither side saw, the teacher calibrated too, the mean uncapped', () => {
+  const C = 3;
+  const labels = Int32Array.from([0, 1, 2, 0, 1, 2, 0, 1, 2, 0]);
+  // An over-sure teacher (0.97) that is wrong on 3 of 10: calibrating it on the labels lowers its log-loss.
+  const tc = Array.from(labels, (c, i) => (i >= 7 ? (c + 1) % C : c));
+  const teacher = confident(tc, C, 0.97);
+  const good = confident(Array.from(labels), C, 0.9);
+  const parts = [
+    { teacher: teacher.slice(0, 5 * C), student: good.slice(0, 5 * C), labels: labels.slice(0, 5) },
+    { teacher: teacher.slice(5 * C), student: good.slice(5 * C), labels: labels.slice(5) },
+  ];
+  const v = crossFittedVerdict(parts, C);
+  assert.equal(v.heldOut.labels, 10);
+  assert.ok(v.teacherTemperature > 1, `an over-sure teacher is softened: T = ${v.teacherTemperature}`);
+  const raw = judgeStudent({ teacher, student: good, labels, nClasses: C });
+  assert.ok(v.heldOut.head.logLoss < raw.heldOut.head.logLoss, 'the teacher is judged at its own best temperature');
+  assert.equal(v.heldOut.head.accuracy, 0.7);
+  assert.equal(v.kept, true);
+  // Uncapped: where the student corrects the teacher, the mean may be surer than the teacher in that class.
+  const i = 8;
+  const top = [0, 1, 2].reduce((b, c) => (v.mean[i * C + c] > v.mean[i * C + b] ? c : b), 0);
+  assert.equal(top, labels[i]);
+  assert.ok(v.mean[i * C + top] > v.teacher[i * C + top], `${v.mean[i * C + top]} over the teacher's ${v.teacher[i * C + top]}`);
+  for (let r = 0; r < 10; r++) assert.ok(Math.abs(v.teacher.slice(r * C, r * C + C).reduce((a, b) => a + b, 0) - 1) < 1e-5);
+  // A confidently wrong student is still left out.
+  const bad = confident(
+    Array.from(labels, (c) => (c + 2) % C),
+    C,
+    0.95,
+  );
+  const w = crossFittedVerdict([{ teacher, student: bad, labels }], C);
+  assert.equal(w.kept, false);
 });

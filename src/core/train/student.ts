@@ -14,6 +14,7 @@
 import type { TrainSet } from './classifier';
 import { isHumanLabel } from './crossval';
 import { argmaxRow } from '../util/math';
+import { Rng, permutation } from '../models/random';
 import { capConfidence, fitTemperature, nllAt } from './calibration';
 
 /** Fewest rows a student learns from: this many per class on average. */
@@ -48,6 +49,7 @@ export function studentMean(
   temperature: number,
   rows: number,
   C: number,
+  cap = true,
 ): Float32Array {
   const out = new Float32Array(rows * C);
   for (let i = 0; i < rows; i++) {
@@ -60,6 +62,7 @@ export function studentMean(
     }
     for (let c = 0; c < C; c++) out[i * C + c] /= z;
   }
+  if (!cap) return out;
   // Never down to 1/C itself, which would make the row uniform and lose its order.
   return capConfidence(out, rows, C, (i, top) => Math.max(teacher[i * C + top], 1 / C + 0.01));
 }
@@ -77,7 +80,15 @@ export interface StudentVerdict {
  * teacher's out of fold). Returns whether the mean is kept, its temperature, its (capped) probabilities on those
  * labels, and the figures.
  */
-export function judgeStudent(o: { teacher: Float32Array; student: Float32Array; labels: Int32Array; nClasses: number; weight?: number }): {
+export function judgeStudent(o: {
+  teacher: Float32Array;
+  student: Float32Array;
+  labels: Int32Array;
+  nClasses: number;
+  weight?: number;
+  /** Cap the mean by the teacher (default true; false when the verdict is cross-fitted, see crossFitHalves). */
+  cap?: boolean;
+}): {
   kept: boolean;
   temperature: number;
   weight: number;
@@ -92,7 +103,7 @@ export function judgeStudent(o: { teacher: Float32Array; student: Float32Array; 
   const logMean = new Float32Array(m * C);
   for (let q = 0; q < m * C; q++) logMean[q] = Math.log(Math.max(1e-12, (1 - w) * o.teacher[q] + w * o.student[q]));
   const temperature = m ? fitTemperature(logMean, o.labels, C) : 1;
-  const mean = studentMean(o.teacher, o.student, w, temperature, m, C);
+  const mean = studentMean(o.teacher, o.student, w, temperature, m, C, o.cap ?? true);
   const logHead = Float32Array.from(o.teacher, (v) => Math.log(Math.max(1e-12, v)));
   const acc = (P: Float32Array) => o.labels.reduce((s, c, a) => s + (argmaxRow(P, a, C) === c ? 1 : 0), 0) / Math.max(1, m);
   const heldOut: StudentVerdict = {
@@ -103,4 +114,92 @@ export function judgeStudent(o: { teacher: Float32Array; student: Float32Array; 
   };
   const kept = m > 0 && heldOut.mean.accuracy >= heldOut.head.accuracy && heldOut.mean.logLoss < heldOut.head.logLoss;
   return { kept, temperature, weight: w, mean, heldOut };
+}
+
+/**
+ * The cross-fitted verdict's halves. A student judged on human labels whose teacher saw them is flattered: the
+ * accepted items crowd around those labels (BENCHMARKS.md "Session 17 — audio": approved by 2.5–16 points while it
+ * lost up to 4.8 on the test). So the human labels are split in two stratified halves; for each half H a teacher is
+ * fitted on the other half only, its most confident items teach a judging student, and both are judged on H, which
+ * neither saw. Returns the train-set positions of each half's fitting and judged labels, or undefined when a half
+ * would lack a class (fewer than two human labels of some class).
+ */
+export function crossFitHalves(t: TrainSet, nClasses: number, seed: number): { fit: number[]; judge: number[] }[] | undefined {
+  const human: number[] = [];
+  for (let k = 0; k < t.index.length; k++) if (isHumanLabel(t, k)) human.push(k);
+  const byClass: number[][] = Array.from({ length: nClasses }, () => []);
+  for (const k of human) byClass[t.y[k]]?.push(k);
+  if (byClass.some((ks) => ks.length < 2)) return undefined;
+  const rng = new Rng(seed);
+  const half: number[][] = [[], []];
+  byClass.forEach((ks, c) => {
+    const order = permutation(ks.length, rng);
+    // Alternate which half gets the odd one out, so the halves stay the same size.
+    order.forEach((j, r) => half[(r + c) % 2].push(ks[j]));
+  });
+  return [
+    { fit: half[1].sort((a, b) => a - b), judge: half[0].sort((a, b) => a - b) },
+    { fit: half[0].sort((a, b) => a - b), judge: half[1].sort((a, b) => a - b) },
+  ];
+}
+
+/**
+ * A judging student's lessons: the `count` rows a teacher is surest of (probs n × C), leaving out `exclude` (every
+ * human-labelled row), with the teacher's classes — as many as the real student learns from, the way a no-review
+ * round accepts the most confident proposals.
+ */
+export function confidentRows(
+  probs: Float32Array,
+  n: number,
+  C: number,
+  exclude: Set<number>,
+  count: number,
+): { rows: Int32Array; y: Int32Array } {
+  const cand: { i: number; p: number; c: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    if (exclude.has(i)) continue;
+    const c = argmaxRow(probs, i, C);
+    cand.push({ i, p: probs[i * C + c], c });
+  }
+  cand.sort((a, b) => b.p - a.p || a.i - b.i);
+  const take = cand.slice(0, Math.max(0, Math.min(count, cand.length))).sort((a, b) => a.i - b.i);
+  return { rows: Int32Array.from(take, (r) => r.i), y: Int32Array.from(take, (r) => r.c) };
+}
+
+/**
+ * The verdict on the judged labels of both halves (rows × C each: the half-teacher's probabilities and its judging
+ * student's). The half-teachers are fitted without cross-validation, so their temperature is fitted here on the same
+ * labels as the mean's (one parameter each); the mean is not capped, since its confidence is now measured on labels
+ * nothing in the pair saw.
+ */
+export function crossFittedVerdict(
+  parts: { teacher: Float32Array; student: Float32Array; labels: Int32Array }[],
+  nClasses: number,
+  weight?: number,
+): ReturnType<typeof judgeStudent> & { teacherTemperature: number; teacher: Float32Array } {
+  const C = nClasses;
+  const m = parts.reduce((s, p) => s + p.labels.length, 0);
+  const teacher = new Float32Array(m * C);
+  const student = new Float32Array(m * C);
+  const labels = new Int32Array(m);
+  let at = 0;
+  for (const p of parts) {
+    teacher.set(p.teacher, at * C);
+    student.set(p.student, at * C);
+    labels.set(p.labels, at);
+    at += p.labels.length;
+  }
+  const logT = Float32Array.from(teacher, (v) => Math.log(Math.max(1e-12, v)));
+  const teacherTemperature = m ? fitTemperature(logT, labels, C) : 1;
+  const calibrated = new Float32Array(m * C);
+  for (let i = 0; i < m; i++) {
+    let z = 0;
+    for (let c = 0; c < C; c++) z += calibrated[i * C + c] = Math.exp(logT[i * C + c] / teacherTemperature);
+    for (let c = 0; c < C; c++) calibrated[i * C + c] /= z;
+  }
+  return {
+    ...judgeStudent({ teacher: calibrated, student, labels, nClasses: C, weight, cap: false }),
+    teacherTemperature,
+    teacher: calibrated,
+  };
 }

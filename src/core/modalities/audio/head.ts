@@ -22,13 +22,20 @@ import { buildKnnGraph, spreadLabels, type KnnGraph } from '../../train/graph';
 import { heldOutLabels, heldOutPlan, isHumanLabel, stratifiedFolds } from '../../train/crossval';
 import { Rng } from '../../models/random';
 import { argmaxRow } from '../../util/math';
-import { AUDIO_FEATURE_SETS, candidateName, FEATURE_SET_WEIGHTS, type AudioHeadCandidate, type AudioHeadState } from './headState';
+import {
+  AUDIO_FEATURE_SETS,
+  candidateName,
+  FEATURE_SET_WEIGHTS,
+  type AudioHeadCandidate,
+  type AudioHeadState,
+  type JudgedHalf,
+} from './headState';
 import { columnStats, standardizeBlocks, utteranceFeatures, withVoice, type ColumnStats, type UtteranceRows } from './utterance';
 import { VOICE_DIM } from './voice';
 import { embedAudio } from './pretrain';
-import { predictAudioStudent, trainAudioStudent, type StudentRun } from './student';
+import { AUDIO_STUDENT_DEFAULTS, predictAudioStudent, studentSteps, trainAudioStudent, type StudentRun } from './student';
 import { expectedCalibrationError } from '../../train/calibration';
-import { enoughForStudent, judgeStudent, studentMean, studentRows } from '../../train/student';
+import { confidentRows, crossFitHalves, enoughForStudent, judgeStudent, studentMean, studentRows } from '../../train/student';
 
 /**
  * Neighbours per clip in the spreading graph; folds of the candidates' proxy scores; the hidden layer of the
@@ -372,6 +379,73 @@ export async function fitAudioStudent(o: AudioSpec & StudentRun & { teacher: Aud
   };
 }
 
+/** Steps of a judging student for `count` lessons: `crossShare` of the real student's (at least minSteps). */
+export function judgingSteps(count: number): number {
+  const d = AUDIO_STUDENT_DEFAULTS;
+  return Math.max(d.minSteps, Math.ceil(studentSteps(count) * d.crossShare));
+}
+
+/**
+ * One half of a student's cross-fitted verdict (job `judgeAudioStudent`; src/core/train/student.ts crossFitHalves):
+ * the teacher's chosen candidate fitted on the other half of the human labels only (one fit, no cross-validation),
+ * its `count` surest clips teaching a judging student from scratch (`judgingSteps`), and both predicting the half's
+ * labels, which neither saw. The two halves run on two workers beside the real student (./plugin.ts). Null when the
+ * halves cannot cover every class or the judging student would have too few clips.
+ */
+export async function judgeAudioStudentHalf(
+  o: AudioSpec & {
+    teacher: AudioHeadState;
+    train: TrainSet;
+    nClasses: number;
+    seed: number;
+    half: number;
+    count: number;
+    signal?: AbortSignal;
+    onProgress?: (p: Progress) => void;
+  },
+): Promise<JudgedHalf | null> {
+  const C = o.nClasses;
+  const t = humanLabels(o.train);
+  const halves = crossFitHalves(t, C, o.seed + 7);
+  if (!halves || !(o.half === 0 || o.half === 1)) return null;
+  const t0 = Date.now();
+  const { fit, judge } = halves[o.half];
+  const f = await Features.of(o, o.teacher.stats, o.teacher.encoders, o);
+  const m = f.matrix(o.teacher.chosen);
+  const sub: TrainSet = {
+    index: Int32Array.from(fit, (k) => t.index[k]),
+    y: Int32Array.from(fit, (k) => t.y[k]),
+    weight: Float32Array.from(fit, (k) => t.weight[k]),
+  };
+  const common = { X: m.X, n: o.n, dim: m.dim, train: sub, nClasses: C, seed: o.seed + o.half, folds: 1, signal: o.signal };
+  const s: ClassifierState =
+    o.teacher.chosen.fit === 'spread'
+      ? await fitSemiSupervised({
+          ...common,
+          graph: await buildKnnGraph({ X: m.X, n: o.n, dim: m.dim, k: AUDIO_HEAD_DEFAULTS.k, signal: o.signal }),
+          hidden: [...AUDIO_HEAD_DEFAULTS.spreadHidden],
+        })
+      : await fitClassifier(common);
+  const P = predict(s, m.X, o.n, m.dim).probs;
+  const lessons = confidentRows(P, o.n, C, new Set(Array.from(t.index)), o.count);
+  if (!enoughForStudent(lessons.y, C)) return null;
+  const index = Int32Array.from(judge, (k) => t.index[k]);
+  const r = await trainAudioStudent({
+    ...o,
+    rows: lessons.rows,
+    y: lessons.y,
+    seed: o.seed + 101 + o.half,
+    dir: '',
+    steps: judgingSteps(o.count),
+    save: false,
+    predictRows: index,
+    onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, message: `audio student: judging, half ${o.half + 1} of 2` })),
+  });
+  const teacher = new Float32Array(index.length * C);
+  index.forEach((i, a) => teacher.set(P.subarray(i * C, (i + 1) * C), a * C));
+  return { index, labels: Int32Array.from(judge, (k) => t.y[k]), teacher, student: r.probs, seconds: (Date.now() - t0) / 1000 };
+}
+
 export async function predictAudioHead(
   state: AudioHeadState,
   d: AudioSpec,
@@ -385,5 +459,5 @@ export async function predictAudioHead(
   const st = state.student;
   if (!st?.kept) return probs;
   const ps = await predictAudioStudent(st.dir, d, state.nClasses, o.signal);
-  return studentMean(probs, ps, st.weight, st.temperature, d.n, state.nClasses);
+  return studentMean(probs, ps, st.weight, st.temperature, d.n, state.nClasses, st.judge !== 'cross-fitted');
 }

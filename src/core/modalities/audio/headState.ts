@@ -75,12 +75,31 @@ export interface AudioStudentRecord {
   weight: number;
   temperature: number;
   kept: boolean;
+  /**
+   * How the verdict was reached: `cross-fitted` — judging students whose teachers never saw the judged labels, the
+   * mean uncapped; absent — on the head's held-out labels, which its teacher saw (flattered), the mean capped.
+   */
+  judge?: 'cross-fitted';
+  /** Seconds the judging (two half-teachers and their students, on other workers) took, when cross-fitted. */
+  judgeSeconds?: number;
   heldOut: {
     labels: number;
     head: { accuracy: number; logLoss: number };
     student: { accuracy: number };
     mean: { accuracy: number; logLoss: number };
   };
+}
+
+/**
+ * One half of a student's cross-fitted verdict (./head.ts judgeAudioStudentHalf): the half's human labels (data rows
+ * and classes), and the probabilities (rows × C) of the teacher fitted on the other half and of its judging student.
+ */
+export interface JudgedHalf {
+  index: Int32Array;
+  labels: Int32Array;
+  teacher: Float32Array;
+  student: Float32Array;
+  seconds: number;
 }
 
 function isStudentRecord(v: unknown): v is AudioStudentRecord {
@@ -94,6 +113,7 @@ function isStudentRecord(v: unknown): v is AudioStudentRecord {
     r.weight <= 1 &&
     typeof r.temperature === 'number' &&
     r.temperature > 0 &&
+    (r.judge === undefined || r.judge === 'cross-fitted') &&
     typeof r.heldOut === 'object' &&
     r.heldOut !== null
   );

@@ -7,13 +7,15 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import type { Item } from '../../types';
+import type { Item, Progress } from '../../types';
 import type { AudioData, TrainSet } from '../../../protocol/jobs';
 import type { FailedItem, ModalityContext, ModalityPlugin, OwnHead, StageOptions } from '../types';
 import { readArrayFile, readJson, writeArrayFile, writeJson } from '../../util/files';
 import { decodeInWorkers } from '../workerRows';
 import { isHumanLabel } from '../../train/crossval';
-import { candidateName, isAudioHeadState, stateName, type AudioHeadState } from './headState';
+import { candidateName, isAudioHeadState, stateName, type AudioHeadState, type JudgedHalf } from './headState';
+import { savedHalves, verdictJson, withCrossVerdict } from './verdict';
+import { enoughForStudent, studentRows } from '../../train/student';
 import { AUDIO_MELS, audioFrames, clipSecondsOf } from './features';
 import { AUDIO_EXTENSIONS, scanAudioFile } from './scan';
 import { audioMedia, audioThumbnail } from './preview';
@@ -133,7 +135,7 @@ function headKey(ctx: ModalityContext, train: TrainSet, nClasses: number, encode
  */
 function studentKey(headName: string, train: TrainSet): string | undefined {
   const h = createHash('sha256');
-  h.update(`v1 ${headName}\n`);
+  h.update(`v2 ${headName}\n`); // v2: the cross-fitted verdict
   let rows = 0;
   for (let k = 0; k < train.index.length; k++) {
     if (isHumanLabel(train, k)) continue;
@@ -196,19 +198,60 @@ const audioHead: OwnHead<'audio', AudioHeadState> = {
     const last = (await fs.readdir(ctx.paths.models).catch(() => [] as string[])).find(
       (f) => f.startsWith('audio-student-') && f !== sName,
     );
-    const state = await ctx.runner.run(
-      'fitAudioStudent',
-      {
-        data,
-        teacher,
-        train,
-        nClasses,
-        seed: ctx.config.seed,
-        dir: ctx.paths.checkpoint(sName),
-        ...(last ? { initFrom: ctx.paths.checkpoint(last) } : {}),
-      },
-      { signal: opts.signal, onProgress: opts.onProgress },
+    // The real student in one worker; its cross-fitted verdict's two halves beside it, in the others (the student's
+    // training leaves the second core idle otherwise). Their progress is the real student's. The verdict is judged
+    // once per head (the human labels): a round that only added accepted clips — every no-review round after the
+    // first student — reuses it for the student that learned from them too.
+    const lessons = studentRows(train);
+    const count = lessons.rows.length;
+    const vFile = path.join(ctx.paths.cache, name.replace(/^audio-head-/, 'audio-verdict-'));
+    const reused = savedHalves(await readJson<unknown>(vFile), nClasses);
+    const judging = !reused && enoughForStudent(lessons.y, nClasses);
+    // Once the real student is done, the progress is that of the judging still running (else a full bar would stall).
+    let studentDone = false;
+    const judgeProgress = opts.onProgress && ((p: Progress) => studentDone && opts.onProgress!(p));
+    // One failing job stops the others (a cancel reaches all three through `signal`).
+    const stop = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+    const [fitted, ...halves] = await Promise.all(
+      [
+        ctx.runner
+          .run(
+            'fitAudioStudent',
+            {
+              data,
+              teacher,
+              train,
+              nClasses,
+              seed: ctx.config.seed,
+              dir: ctx.paths.checkpoint(sName),
+              ...(last ? { initFrom: ctx.paths.checkpoint(last) } : {}),
+            },
+            { signal, onProgress: opts.onProgress },
+          )
+          .finally(() => (studentDone = true)),
+        ...(judging
+          ? ([0, 1] as const).map((half) =>
+              ctx.runner.run(
+                'judgeAudioStudent',
+                { data, teacher, train, nClasses, seed: ctx.config.seed, half, count },
+                { signal, onProgress: judgeProgress },
+              ),
+            )
+          : []),
+      ].map((job) =>
+        (job as Promise<unknown>).catch((err: unknown) => {
+          stop.abort();
+          throw err;
+        }),
+      ) as [Promise<AudioHeadState>, ...Promise<JudgedHalf | null>[]],
     );
+    const judged = reused ?? halves.filter((h): h is JudgedHalf => h !== null);
+    if (judging && judged.length === 2) {
+      await prune(ctx.paths.cache, 'audio-verdict-', path.basename(vFile));
+      await writeJson(vFile, verdictJson(judged, count));
+    }
+    const state = judged.length === 2 ? withCrossVerdict(teacher, fitted, judged, nClasses) : fitted;
     // The model predicts from its folder under models/; the state that names it is saved in the cache.
     await prune(ctx.paths.models, 'audio-student-', sName);
     await prune(ctx.paths.cache, 'audio-student-', `${sName}.json`);
@@ -221,13 +264,20 @@ const audioHead: OwnHead<'audio', AudioHeadState> = {
     heldOut: s.trainedOn.heldOut,
     candidates: [
       ...s.candidates.map((c) => ({ name: c.name, accuracy: c.proxyAccuracy })),
-      // The student's verdict: itself and its mean with the chosen candidate on the human labels it never saw.
-      ...(s.student
+      // The student's verdict: itself and its mean with the chosen candidate on the human labels it never saw; when
+      // cross-fitted, beside the candidate fitted on the other half of the labels, which the mean had to beat.
+      ...(s.student?.judge === 'cross-fitted'
         ? [
-            { name: 'student', accuracy: s.student.heldOut.student.accuracy },
-            { name: `${candidateName(s.chosen)} + student`, accuracy: s.student.heldOut.mean.accuracy },
+            { name: `${candidateName(s.chosen)} on half the labels`, accuracy: s.student.heldOut.head.accuracy },
+            { name: 'student (cross-fitted)', accuracy: s.student.heldOut.student.accuracy },
+            { name: `${candidateName(s.chosen)} + student (cross-fitted)`, accuracy: s.student.heldOut.mean.accuracy },
           ]
-        : []),
+        : s.student
+          ? [
+              { name: 'student', accuracy: s.student.heldOut.student.accuracy },
+              { name: `${candidateName(s.chosen)} + student`, accuracy: s.student.heldOut.mean.accuracy },
+            ]
+          : []),
     ],
   }),
 };

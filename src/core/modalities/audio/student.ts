@@ -37,6 +37,13 @@ export const AUDIO_STUDENT_DEFAULTS = {
   learningRate: 1e-3,
   /** A student that starts from the last one (the labels grew by a round's proposals): this share of the steps, at half the rate. */
   warmShare: 0.35,
+  /**
+   * The judging students' steps, as a share of the real one's from scratch (./head.ts judgeAudioStudentHalf: two of
+   * them, one per half of the human labels, on the workers beside the real student's). At 1 the verdict told the
+   * speaker seeds apart that the student helps (+4.7 on the test, kept: 64.2% against 63.3% for the half-label head)
+   * and hurts (−4.0, left out: 70.0% against 71.7%); at 1/3 it left both out (BENCHMARKS.md "Session 18 — audio").
+   */
+  crossShare: 1,
 };
 
 /** The student's views: the contrastive views' augmentations, tempo ± 15 % and pitch ± 2 mel bands. */
@@ -85,6 +92,17 @@ async function probsOf(model: tf.LayersModel, d: StudentSpec, C: number, dir: st
   return softmaxRows(logits, d.n, C, 1);
 }
 
+/** The spectrograms of some clips only, in the order of `rows`. */
+function subSpec(d: StudentSpec, rows: Int32Array): StudentSpec {
+  const per = d.frames * d.mels;
+  const spec = new Float32Array(rows.length * per);
+  rows.forEach((r, k) => {
+    if (!(r >= 0 && r < d.n)) throw new Error(`audio student: row ${r} outside the ${d.n} clips`);
+    spec.set(d.spec.subarray(r * per, (r + 1) * per), k * per);
+  });
+  return { spec, n: rows.length, frames: d.frames, mels: d.mels };
+}
+
 /** How a student is trained and where it is kept (trainAudioStudent, and ./head.ts fitAudioStudent). */
 export interface StudentRun {
   nClasses: number;
@@ -103,6 +121,12 @@ export async function trainAudioStudent(
       /** The clips it learns from and their classes. */
       rows: Int32Array;
       y: Int32Array;
+      /** Steps instead of studentSteps (a judging student: ./head.ts crossFittedVerdict). */
+      steps?: number;
+      /** Keep the model in `dir` (default true); a judging student is thrown away. */
+      save?: boolean;
+      /** Predict only these clips (default: every clip); `probs` is then rows × C in this order. */
+      predictRows?: Int32Array;
     },
 ): Promise<{ probs: Float32Array; steps: number; seconds: number; warm: boolean }> {
   const { frames, mels, nClasses: C } = o;
@@ -118,7 +142,7 @@ export async function trainAudioStudent(
   const B = Math.min(d.batchSize, m);
   const init = await warmStart(o.initFrom, frames, mels, C);
   const warm = init !== undefined;
-  const steps = studentSteps(m, warm);
+  const steps = o.steps ?? studentSteps(m, warm);
   const model = init ?? buildStudent(frames, mels, C, o.seed);
   const lr0 = warm ? d.learningRate / 2 : d.learningRate;
   const opt = tf.train.adam(lr0);
@@ -165,8 +189,8 @@ export async function trainAudioStudent(
         await new Promise<void>((r) => setImmediate(r));
       }
     }
-    await saveModel(model, o.dir, MODEL);
-    const probs = await probsOf(model, o, C, o.dir, o.signal);
+    if (o.save !== false) await saveModel(model, o.dir, MODEL);
+    const probs = await probsOf(model, o.predictRows ? subSpec(o, o.predictRows) : o, C, o.dir, o.signal);
     return { probs, steps, seconds: (Date.now() - t0) / 1000, warm };
   } finally {
     model.dispose();

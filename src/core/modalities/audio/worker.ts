@@ -7,7 +7,7 @@ import type { AudioData, JobHandlers, JobTypes } from '../../../protocol/jobs';
 import { embedAudio, pretrainAudioEncoder } from './pretrain';
 import { audioFeatureRows } from './features';
 import { trainAudioSupervised } from './supervised';
-import { fitAudioHead, fitAudioStudent, predictAudioHead } from './head';
+import { fitAudioHead, fitAudioStudent, judgeAudioStudentHalf, predictAudioHead } from './head';
 import { isAudioHeadState } from './headState';
 import { audioPreviewBytes } from './preview';
 import { VOICE_DIM } from './voice';
@@ -31,7 +31,10 @@ export const audioWorker: ModalityWorker<'audio'> = {
   embed: (data, o) => embedAudio({ ...o, ...specOf(data) }),
 };
 
-type AudioJobs = Pick<JobTypes, 'audioFeatures' | 'audioSupervised' | 'fitAudio' | 'fitAudioStudent' | 'predictAudio' | 'audioPreview'>;
+type AudioJobs = Pick<
+  JobTypes,
+  'audioFeatures' | 'audioSupervised' | 'fitAudio' | 'fitAudioStudent' | 'judgeAudioStudent' | 'predictAudio' | 'audioPreview'
+>;
 
 export const audioJobs: JobHandlers<AudioJobs> = {
   async audioFeatures(p, ctx) {
@@ -104,6 +107,24 @@ export const audioJobs: JobHandlers<AudioJobs> = {
       onProgress: ctx.progress,
     });
     return { result: state };
+  },
+  async judgeAudioStudent(p, ctx) {
+    if (!isAudioHeadState(p.teacher)) throw new Error('judgeAudioStudent needs an audio-head state (kind "audio-head")');
+    if (p.half !== 0 && p.half !== 1) throw new Error(`judgeAudioStudent: half must be 0 or 1, got ${String(p.half)}`);
+    if (!Number.isSafeInteger(p.count) || p.count < 1)
+      throw new Error(`judgeAudioStudent: count must be a positive integer, got ${String(p.count)}`);
+    const r = await judgeAudioStudentHalf({
+      ...specOf(p.data),
+      teacher: p.teacher,
+      train: p.train,
+      nClasses: p.nClasses,
+      seed: p.seed,
+      half: p.half,
+      count: p.count,
+      signal: ctx.signal,
+      onProgress: ctx.progress,
+    });
+    return { result: r, transfer: r ? [r.teacher.buffer as ArrayBuffer, r.student.buffer as ArrayBuffer] : [] };
   },
   async predictAudio(p, ctx) {
     if (!isAudioHeadState(p.state)) throw new Error('predictAudio needs an audio-head state (kind "audio-head")');
