@@ -222,6 +222,22 @@ test('audioPreview job in a worker: the plugin previews decode there when given 
   }
 });
 
+/** What the `fitAudio` job returns, in short, for the plugin tests' stub runners: an all/linear head on `rows` labels. */
+function stubHead(nClasses: number, rows: number, extra: object = {}): object {
+  return {
+    kind: 'audio-head',
+    version: 2,
+    nClasses,
+    chosen: { features: 'all', encoders: false, fit: 'linear' },
+    encoders: [],
+    stats: { mean: [], std: [] },
+    classifier: { rows },
+    candidates: [],
+    trainedOn: { rows, heldOut: 0, folds: 0 },
+    ...extra,
+  };
+}
+
 test('the plugin head: the same human labels get the saved state back, other labels fit again', async () => {
   const { audioPlugin } = await import('../../src/core/modalities/audio/plugin');
   const { workspacePaths } = await import('../../src/core/paths');
@@ -251,17 +267,7 @@ test('the plugin head: the same human labels get the saved state back, other lab
       }
       assert.equal(job, 'fitAudio');
       fits++;
-      return {
-        kind: 'audio-head',
-        version: 2,
-        nClasses: p.nClasses,
-        chosen: { features: 'all', encoders: false, fit: 'linear' },
-        encoders: [],
-        stats: { mean: [], std: [] },
-        classifier: { rows: p.train.index.length },
-        candidates: [],
-        trainedOn: { rows: p.train.index.length, heldOut: 0, folds: 0 },
-      };
+      return stubHead(p.nClasses, p.train.index.length);
     }) as never,
   };
   const ctx = { root, paths, config: { ...DEFAULT_CONFIG, seed: 1 }, pool, runner } as never;
@@ -355,19 +361,7 @@ test('the plugin head: the judging halves run beside the student, and their cros
   });
   const runner = {
     run: (async (job: string, p: { nClasses: number; teacher: object; dir: string; half: 0 | 1; count: number }) => {
-      if (job === 'fitAudio')
-        return {
-          kind: 'audio-head',
-          version: 2,
-          nClasses: p.nClasses,
-          chosen: { features: 'all', encoders: false, fit: 'linear' },
-          encoders: [],
-          stats: { mean: [], std: [] },
-          classifier: { rows: 4 },
-          candidates: [],
-          estimatedAccuracy: 0.75,
-          trainedOn: { rows: 4, heldOut: 4, folds: 2 },
-        };
+      if (job === 'fitAudio') return stubHead(p.nClasses, 4, { estimatedAccuracy: 0.75, trainedOn: { rows: 4, heldOut: 4, folds: 2 } });
       if (job === 'judgeAudioStudent') {
         events.push(`judge ${p.half} start`);
         judgesStarted++;
@@ -480,18 +474,7 @@ test('the plugin head: a judging half that fails stops the student beside it, an
   let studentAborted = false;
   const runner = {
     run: (async (job: string, p: { nClasses: number; half: number }, o: { signal: AbortSignal }) => {
-      if (job === 'fitAudio')
-        return {
-          kind: 'audio-head',
-          version: 2,
-          nClasses: p.nClasses,
-          chosen: { features: 'all', encoders: false, fit: 'linear' },
-          encoders: [],
-          stats: { mean: [], std: [] },
-          classifier: { rows: 4 },
-          candidates: [],
-          trainedOn: { rows: 4, heldOut: 4, folds: 2 },
-        };
+      if (job === 'fitAudio') return stubHead(p.nClasses, 4, { trainedOn: { rows: 4, heldOut: 4, folds: 2 } });
       if (job === 'judgeAudioStudent') throw new Error(`judging half ${p.half} ran out of memory`);
       // The student runs until it is stopped.
       await new Promise<void>((resolve, reject) => {

@@ -33,6 +33,7 @@ import {
 import { columnStats, standardizeBlocks, utteranceFeatures, withVoice, type ColumnStats, type UtteranceRows } from './utterance';
 import { VOICE_DIM } from './voice';
 import { embedAudio } from './pretrain';
+import { withVerdict } from './verdict';
 import { AUDIO_STUDENT_DEFAULTS, predictAudioStudent, studentSteps, trainAudioStudent, type StudentRun } from './student';
 import { expectedCalibrationError } from '../../train/calibration';
 import { confidentRows, crossFitHalves, enoughForStudent, judgeStudent, studentMean, studentRows } from '../../train/student';
@@ -357,26 +358,17 @@ export async function fitAudioStudent(o: AudioSpec & StudentRun & { teacher: Aud
     ps.set(r.probs.subarray(h.i * C, (h.i + 1) * C), a * C);
   });
   const v = judgeStudent({ teacher: ph, student: ps, labels, nClasses: C });
-  const student = {
-    dir: o.dir,
-    rows: rows.length,
-    steps: r.steps,
-    seconds: r.seconds,
-    warm: r.warm,
-    weight: v.weight,
-    temperature: v.temperature,
-    kept: v.kept,
-    heldOut: v.heldOut,
-  };
-  if (!v.kept) return { ...teacher, student };
-  return {
-    ...teacher,
+  const student = { dir: o.dir, rows: rows.length, steps: r.steps, seconds: r.seconds, warm: r.warm };
+  const ece = teacher.ece?.after ?? expectedCalibrationError(ph, labels, C);
+  return withVerdict(
+    teacher,
     student,
-    temperature: v.temperature,
-    estimatedAccuracy: v.heldOut.mean.accuracy,
-    oof: { index: held.map((h) => h.i), probs: Array.from(v.mean) },
-    ece: { before: teacher.ece?.after ?? expectedCalibrationError(ph, labels, C), after: expectedCalibrationError(v.mean, labels, C) },
-  };
+    v,
+    held.map((h) => h.i),
+    labels,
+    ece,
+    C,
+  );
 }
 
 /** Steps of a judging student for `count` lessons: `crossShare` of the real student's (at least minSteps). */

@@ -6,35 +6,44 @@
  *   withCrossVerdict(teacher, fitted, halves, nClasses) → the state that predicts: the teacher alone, or the mean of
  *   it and the real student at the verdict's weight and temperature, uncapped, with the verdict's held-out figures.
  */
-import { crossFittedVerdict } from '../../train/student';
+import { crossFittedVerdict, type judgeStudent } from '../../train/student';
 import { expectedCalibrationError } from '../../train/calibration';
-import type { AudioHeadState, JudgedHalf } from './headState';
+import type { AudioHeadState, AudioStudentRecord, JudgedHalf } from './headState';
 
 export function withCrossVerdict(teacher: AudioHeadState, fitted: AudioHeadState, halves: JudgedHalf[], nClasses: number): AudioHeadState {
-  const C = nClasses;
   const full = fitted.student;
   if (!full || !halves.length) return fitted;
   const { student: _none, ...head } = teacher;
-  const v = crossFittedVerdict(halves, C);
+  const v = crossFittedVerdict(halves, nClasses);
+  const student = { ...full, judge: 'cross-fitted' as const, judgeSeconds: Math.max(...halves.map((h) => h.seconds)) };
   const index = halves.flatMap((h) => Array.from(h.index));
   const labels = Int32Array.from(halves.flatMap((h) => Array.from(h.labels)));
-  const student = {
-    ...full,
-    weight: v.weight,
-    temperature: v.temperature,
-    kept: v.kept,
-    heldOut: v.heldOut,
-    judge: 'cross-fitted' as const,
-    judgeSeconds: Math.max(...halves.map((h) => h.seconds)),
-  };
-  if (!v.kept) return { ...head, student };
+  return withVerdict(head, student, v, index, labels, expectedCalibrationError(v.teacher, labels, nClasses), nClasses);
+}
+
+/**
+ * The state that predicts after a verdict `v` on the human labels at data rows `index` (classes `labels`): the head
+ * with the student's record (the verdict's figures), and, when kept, the mean's temperature, estimated accuracy,
+ * out-of-fold probabilities and calibration error (`eceBefore`: the head's on the same labels).
+ */
+export function withVerdict(
+  head: AudioHeadState,
+  student: Omit<AudioStudentRecord, 'weight' | 'temperature' | 'kept' | 'heldOut'>,
+  v: Pick<ReturnType<typeof judgeStudent>, 'kept' | 'weight' | 'temperature' | 'heldOut' | 'mean'>,
+  index: number[],
+  labels: Int32Array,
+  eceBefore: number,
+  nClasses: number,
+): AudioHeadState {
+  const record = { ...student, weight: v.weight, temperature: v.temperature, kept: v.kept, heldOut: v.heldOut };
+  if (!v.kept) return { ...head, student: record };
   return {
     ...head,
-    student,
+    student: record,
     temperature: v.temperature,
     estimatedAccuracy: v.heldOut.mean.accuracy,
     oof: { index, probs: Array.from(v.mean) },
-    ece: { before: expectedCalibrationError(v.teacher, labels, C), after: expectedCalibrationError(v.mean, labels, C) },
+    ece: { before: eceBefore, after: expectedCalibrationError(v.mean, labels, nClasses) },
   };
 }
 
