@@ -13,7 +13,7 @@
  */
 import type { TrainSet } from './classifier';
 import { isHumanLabel } from './crossval';
-import { argmaxRow } from '../util/math';
+import { argmaxRow, softmaxRows } from '../util/math';
 import { Rng, permutation } from '../models/random';
 import { capConfidence, fitTemperature, nllAt } from './calibration';
 
@@ -191,12 +191,7 @@ export function crossFittedVerdict(
   }
   const logT = Float32Array.from(teacher, (v) => Math.log(Math.max(1e-12, v)));
   const teacherTemperature = m ? fitTemperature(logT, labels, C) : 1;
-  const calibrated = new Float32Array(m * C);
-  for (let i = 0; i < m; i++) {
-    let z = 0;
-    for (let c = 0; c < C; c++) z += calibrated[i * C + c] = Math.exp(logT[i * C + c] / teacherTemperature);
-    for (let c = 0; c < C; c++) calibrated[i * C + c] /= z;
-  }
+  const calibrated = softmaxRows(logT, m, C, teacherTemperature);
   return {
     ...judgeStudent({ teacher: calibrated, student, labels, nClasses: C, weight, cap: false }),
     teacherTemperature,

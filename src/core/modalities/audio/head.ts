@@ -247,11 +247,15 @@ export function humanLabels(t: TrainSet): TrainSet {
   const keep: number[] = [];
   for (let k = 0; k < t.index.length; k++) if (isHumanLabel(t, k)) keep.push(k);
   if (keep.length === t.index.length) return t;
+  return { ...trainRows(t, keep), ...(t.holdout ? { holdout: Uint8Array.from(keep, () => 1) } : {}) };
+}
+
+/** The labels at positions `ks` of a train set (no holdout mask). */
+function trainRows(t: TrainSet, ks: readonly number[]): TrainSet {
   return {
-    index: Int32Array.from(keep, (k) => t.index[k]),
-    y: Int32Array.from(keep, (k) => t.y[k]),
-    weight: Float32Array.from(keep, (k) => t.weight[k]),
-    ...(t.holdout ? { holdout: Uint8Array.from(keep, () => 1) } : {}),
+    index: Int32Array.from(ks, (k) => t.index[k]),
+    y: Int32Array.from(ks, (k) => t.y[k]),
+    weight: Float32Array.from(ks, (k) => t.weight[k]),
   };
 }
 
@@ -390,7 +394,7 @@ export async function judgeAudioStudentHalf(
     train: TrainSet;
     nClasses: number;
     seed: number;
-    half: number;
+    half: 0 | 1;
     count: number;
     signal?: AbortSignal;
     onProgress?: (p: Progress) => void;
@@ -399,17 +403,12 @@ export async function judgeAudioStudentHalf(
   const C = o.nClasses;
   const t = humanLabels(o.train);
   const halves = crossFitHalves(t, C, o.seed + 7);
-  if (!halves || !(o.half === 0 || o.half === 1)) return null;
+  if (!halves) return null;
   const t0 = Date.now();
   const { fit, judge } = halves[o.half];
   const f = await Features.of(o, o.teacher.stats, o.teacher.encoders, o);
   const m = f.matrix(o.teacher.chosen);
-  const sub: TrainSet = {
-    index: Int32Array.from(fit, (k) => t.index[k]),
-    y: Int32Array.from(fit, (k) => t.y[k]),
-    weight: Float32Array.from(fit, (k) => t.weight[k]),
-  };
-  const common = { X: m.X, n: o.n, dim: m.dim, train: sub, nClasses: C, seed: o.seed + o.half, folds: 1, signal: o.signal };
+  const common = { X: m.X, n: o.n, dim: m.dim, train: trainRows(t, fit), nClasses: C, seed: o.seed + o.half, folds: 1, signal: o.signal };
   const s: ClassifierState =
     o.teacher.chosen.fit === 'spread'
       ? await fitSemiSupervised({

@@ -121,7 +121,7 @@ export async function trainAudioStudent(
       /** The clips it learns from and their classes. */
       rows: Int32Array;
       y: Int32Array;
-      /** Steps instead of studentSteps (a judging student: ./head.ts crossFittedVerdict). */
+      /** Steps instead of studentSteps (a judging student: ./head.ts judgeAudioStudentHalf). */
       steps?: number;
       /** Keep the model in `dir` (default true); a judging student is thrown away. */
       save?: boolean;
