@@ -9,6 +9,7 @@
 import { fitTextHead, predictTextHead, type TextHeadCandidateName } from '../../src/core/modalities/text/lexical/head';
 import { accuracy, loadTextDataset, seedLabels, humanTrainSet } from './data';
 import { args, opt } from '../args';
+import { baggedBbsePriors } from '../../src/core/train/priors';
 
 const K = Number(opt('k', '10'));
 const seeds = opt('seeds', '1,2,3').split(',').map(Number);
@@ -77,6 +78,27 @@ async function main() {
           const pi = emPriors(pool, n, C, tp);
           const ratio = pi.map((p, c) => p / tp[c]);
           const adj = reweight(test, ds.test.texts.length, C, ratio);
+          // Session 19: black-box shift estimation from the candidate's out-of-fold probabilities of the human labels.
+          const oof = (st as { oof?: { index: number[]; probs: number[] } }).oof;
+          if (oof?.index.length) {
+            const q = baggedBbsePriors(
+              oof.probs,
+              Int32Array.from(oof.index, (r) => ds.pool.y[r]),
+              pool,
+              n,
+              C,
+              { seed },
+            );
+            const adjB = reweight(
+              test,
+              ds.test.texts.length,
+              C,
+              q.map((p, c) => p / tp[c]),
+            );
+            parts.push(
+              `${nm}: bagged BBSE ${(accuracy(adjB, ds.test.y, C) * 100).toFixed(1)} (priors ${q.map((p) => p.toFixed(3)).join(' ')})`,
+            );
+          }
           parts.push(
             `${nm}: test ${(accuracy(test, ds.test.y, C) * 100).toFixed(1)} → EM priors ${(accuracy(adj, ds.test.y, C) * 100).toFixed(1)}` +
               ` (priors ${pi.map((p) => p.toFixed(3)).join(' ')}); confusion ${JSON.stringify(confusion(test, ds.test.y, C))} → ${JSON.stringify(confusion(adj, ds.test.y, C))}`,

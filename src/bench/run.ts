@@ -29,7 +29,7 @@ import { buildWorkspace, isRowFile, type BuiltWorkspace } from './workspace';
 import { workerRunner } from '../worker/runner';
 import { runPlainBaselines, type BaselineResult } from './baselines';
 import { runAudioSupervisedBaseline, runSupervisedBaseline } from './baselines/supervised';
-import { formatCandidates } from '../shared/format';
+import { formatCandidates, formatPriors } from '../shared/format';
 
 export interface BenchHooks {
   /** One line of progress (default: none). */
@@ -263,7 +263,8 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
       rounds.push(rec);
       if (trained.chosen)
         log?.(
-          `[bench] round ${r}: chose ${trained.chosen.name} by ${trained.chosen.heldOut} held-out labels (${formatCandidates(trained.chosen.candidates)})`,
+          `[bench] round ${r}: chose ${trained.chosen.name} by ${trained.chosen.heldOut} held-out labels (${formatCandidates(trained.chosen.candidates)})` +
+            (formatPriors(trained.chosen.priors) ? `; ${formatPriors(trained.chosen.priors)}` : ''),
         );
       log?.(
         `[bench] round ${r}: test ${fmt(rec.testAccuracy)}, ${rec.proposals} proposals at ${fmt(rec.proposalPrecision)} precision, ` +
@@ -302,7 +303,8 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     const trainSeconds = secondsSince(tf);
     if (finalTrain.chosen)
       log?.(
-        `[bench] final train: chose ${finalTrain.chosen.name} by ${finalTrain.chosen.heldOut} held-out labels (${formatCandidates(finalTrain.chosen.candidates)})`,
+        `[bench] final train: chose ${finalTrain.chosen.name} by ${finalTrain.chosen.heldOut} held-out labels (${formatCandidates(finalTrain.chosen.candidates)})` +
+          (formatPriors(finalTrain.chosen.priors) ? `; ${formatPriors(finalTrain.chosen.priors)}` : ''),
       );
     const c0 = annotator.counts;
     const ts = await testScore();

@@ -77,6 +77,24 @@ interface CandidateCheck {
  * with accepted labels whether the self-training check kept them: "linear-lsa 72.5% (accepted labels kept: 72.5% with
  * them, 70.0% without), spread-nb 65.0%". What the CLI and the bench print.
  */
+/**
+ * The pool's class priors a train estimated, when they re-weighted its predictions: "pool class priors (from the
+ * held-out labels’ confusions) re-weight the predictions: actions 41%, apps 17%, …", largest first (the `top` ones).
+ */
+export function formatPriors(
+  priors: { estimate: number[]; applied: boolean; method?: string; classes?: string[] } | undefined,
+  top = Infinity,
+): string | undefined {
+  if (!priors?.applied || !priors.classes || priors.classes.length !== priors.estimate.length) return undefined;
+  const how = priors.method === 'bbse' ? 'from the held-out labels’ confusions' : 'by EM on the predictions';
+  const parts = priors.estimate
+    .map((q, c) => ({ q, name: priors.classes![c] }))
+    .sort((a, b) => b.q - a.q)
+    .map((x) => `${x.name} ${formatPercent(x.q, 0)}`);
+  const shown = parts.length > top ? [...parts.slice(0, top), '…'] : parts;
+  return `pool class priors (${how}) re-weight the predictions: ${shown.join(', ')}`;
+}
+
 export function formatCandidates(candidates: { name: string; accuracy: number | null; selfTraining?: CandidateCheck }[]): string {
   return candidates
     .map((c) => {

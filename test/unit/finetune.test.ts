@@ -14,7 +14,7 @@ import { workerRunner } from '../../src/worker/runner';
 import { ENSEMBLE_FOLDS } from '../../src/core/train/select';
 import { fullNetworkName, recordFolders } from '../../src/core/modalities/image/finetune';
 import { scratchOof } from '../../src/core/project/review';
-import { MIXED_CANDIDATE } from '../../src/core/project/training';
+import { BBSE_MIN_LABELS_PER_CLASS, MIXED_CANDIDATE, PRIOR_MIN_ACCURACY } from '../../src/core/project/training';
 import { isMix } from '../../src/core/train/mix';
 import { decodeImage, toUint8 } from '../../src/core/dataset';
 import { fitPixelCandidate, type PixelState } from '../../src/core/modalities/image/pixels';
@@ -68,10 +68,11 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
   try {
     await p.scan();
     await p.pretrain({ epochs: 1 });
-    // Three human labels per class: enough for a calibration fold (a fifth of them).
+    // Five human labels per class: enough for a calibration fold (a fifth of them) and for the pool's priors from the
+    // held-out confusions (BBSE_MIN_LABELS_PER_CLASS).
     const per = new Map<string, number>();
     for (const [item, label] of truth) {
-      if ((per.get(label) ?? 0) >= 3) continue;
+      if ((per.get(label) ?? 0) >= BBSE_MIN_LABELS_PER_CLASS) continue;
       per.set(label, (per.get(label) ?? 0) + 1);
       await p.label(item, label);
     }
@@ -82,7 +83,7 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     // fine-tuned encoder on a fifth), and the best one predicts.
     const ch = tr.chosen;
     assert.ok(ch, 'the summary reports the choice');
-    assert.equal(ch.heldOut, 3 * per.size, 'every human label is scored out of fold');
+    assert.equal(ch.heldOut, BBSE_MIN_LABELS_PER_CLASS * per.size, 'every human label is scored out of fold');
     assert.deepEqual(
       ch.candidates.map((c) => c.name),
       [MIXED_CANDIDATE, 'scratch', tr.head, 'finetuned', 'pixels'],
@@ -147,6 +148,11 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     assert.ok(Math.abs(ch.priors.estimate.reduce((a, b) => a + b, 0) - 1) < 1e-6);
     if (ch.priors.applied) assert.equal(cf.state.priorWeights.length, classes.length, 'applied priors are saved for other folders');
     else assert.equal(cf.state.priorWeights, undefined);
+    // EM's priors from a model right on PRIOR_MIN_ACCURACY of the held-out labels; below, the held-out confusions'.
+    const chosenAcc = ch.candidates.find((c) => c.name === ch.name)?.accuracy ?? 0;
+    assert.equal(ch.priors.method, chosenAcc >= PRIOR_MIN_ACCURACY ? 'em' : 'bbse', `priors of a model right on ${chosenAcc} held out`);
+    assert.equal(ch.priors.applied, true, 'either way, with enough held-out labels a class, they re-weight the predictions');
+    assert.deepEqual(ch.priors.classes, classes);
     // Every pool item gets a prediction whose confidence is a probability.
     let agree = 0;
     for (const [item, label] of truth) {

@@ -19,7 +19,7 @@ import {
   foldTrainSet,
   humanOnly,
 } from '../../src/core/train/select';
-import { applyPriorWeights, estimatePoolPriors, trainingPriors } from '../../src/core/train/priors';
+import { applyPriorWeights, baggedBbsePriors, bbsePriors, estimatePoolPriors, trainingPriors } from '../../src/core/train/priors';
 import { planStudent } from '../../src/core/train/selfTraining';
 import { scratchEpochs } from '../../src/core/modalities/image/finetune';
 import { Rng } from '../../src/core/models/random';
@@ -254,6 +254,71 @@ test('EM priors: a floor keeps every class, bad input is refused', () => {
   assert.throws(() => trainingPriors([0, 2], undefined, 2), /not one of the 2 classes/);
   const w = trainingPriors([0, 0, 1], [1, 1, 0.5], 2);
   assert.ok(Math.abs(w[0] - 3 / 4.5) < 1e-9 && Math.abs(w[1] - 1.5 / 4.5) < 1e-9, `weighted, Laplace-smoothed: ${w}`);
+});
+
+/**
+ * A 3-class model that is sure of every answer (probability 0.9 on its guess) and often wrong: its guess is class j's
+ * with probability M[guess][j]. EM trusts the 0.9 and cannot see the errors; the held-out confusions can.
+ */
+function overconfident(rng: Rng, classOf: () => number, n: number) {
+  const M = [
+    [0.6, 0.2, 0.1],
+    [0.3, 0.6, 0.2],
+    [0.1, 0.2, 0.7],
+  ];
+  const y = new Int32Array(n);
+  const probs = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    y[i] = classOf();
+    const u = rng.next();
+    const guess = u < M[0][y[i]] ? 0 : u < M[0][y[i]] + M[1][y[i]] ? 1 : 2;
+    for (let c = 0; c < 3; c++) probs[i * 3 + c] = c === guess ? 0.9 : 0.05;
+  }
+  return { y, probs };
+}
+
+test('BBSE recovers the priors of a shifted pool from the held-out confusions, where EM on an overconfident model does not', () => {
+  const rng = new Rng(5);
+  const truth = [0.7, 0.2, 0.1];
+  const draw = () => {
+    const u = rng.next();
+    return u < truth[0] ? 0 : u < truth[0] + truth[1] ? 1 : 2;
+  };
+  let k = 0;
+  const balanced = () => k++ % 3;
+  const held = overconfident(rng, balanced, 3000);
+  const pool = overconfident(rng, draw, 20000);
+  const q = bbsePriors(held.probs, held.y, pool.probs, 20000, 3, { soft: false });
+  for (let c = 0; c < 3; c++) assert.ok(Math.abs(q[c] - truth[c]) < 0.03, `class ${c}: ${q[c].toFixed(3)} ≈ ${truth[c]}`);
+  const em = estimatePoolPriors(pool.probs, 20000, 3, [1 / 3, 1 / 3, 1 / 3]).priors;
+  assert.ok(Math.abs(em[0] - truth[0]) > 0.1, `EM, trusting 0.9, misses the shift: ${em[0].toFixed(3)}`);
+  // A balanced pool: no shift.
+  const flat = overconfident(rng, balanced, 9000);
+  const q0 = bbsePriors(held.probs, held.y, flat.probs, 9000, 3, { soft: false });
+  for (let c = 0; c < 3; c++) assert.ok(Math.abs(q0[c] - 1 / 3) < 0.04, `balanced class ${c}: ${q0[c].toFixed(3)}`);
+  // Soft confusions (the probabilities themselves) agree here, the model being calibrated on its guesses' classes.
+  const qs = bbsePriors(held.probs, held.y, pool.probs, 20000, 3, { soft: true });
+  assert.ok(qs[0] > 0.6, `soft: ${qs[0].toFixed(3)}`);
+  assert.throws(() => bbsePriors(held.probs, held.y.subarray(1), pool.probs, 20000, 3), /held-out probabilities/);
+});
+
+test('bagged BBSE from 10 held-out labels a class: deterministic, a distribution, and nearer the truth than none', () => {
+  const rng = new Rng(9);
+  let k = 0;
+  const held = overconfident(rng, () => k++ % 3, 30);
+  const pool = overconfident(rng, () => (rng.next() < 0.7 ? 0 : rng.next() < 0.67 ? 1 : 2), 5000);
+  const a = baggedBbsePriors(held.probs, held.y, pool.probs, 5000, 3, { seed: 3 });
+  const b = baggedBbsePriors(held.probs, held.y, pool.probs, 5000, 3, { seed: 3 });
+  assert.deepEqual(a, b, 'the same inputs and seed make the same estimate');
+  assert.ok(Math.abs(a.reduce((s, v) => s + v, 0) - 1) < 1e-9, 'sums to 1');
+  assert.ok(
+    a.every((v) => v >= 0.1 / 3 - 1e-9),
+    `no class estimated away: ${a}`,
+  );
+  // 10 labels a class measure the confusions roughly: not the truth, but nearer it than the labels' uniform priors.
+  const truth = [0.7, 0.3 * 0.67, 0.3 * 0.33];
+  const tv = (q: number[]) => 0.5 * q.reduce((s, v, c) => s + Math.abs(v - truth[c]), 0);
+  assert.ok(tv(a) < tv([1 / 3, 1 / 3, 1 / 3]) - 0.05, `nearer the truth: ${a.map((v) => v.toFixed(2))} (distance ${tv(a).toFixed(3)})`);
 });
 
 test('scratchEpochs: about 10,000 images seen whatever the number of labels', () => {

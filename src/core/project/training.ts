@@ -44,7 +44,7 @@ import {
   oofRows,
   type Candidate,
 } from '../train/select';
-import { applyPriorWeights, estimatePoolPriors, trainingPriors } from '../train/priors';
+import { applyPriorWeights, baggedBbsePriors, estimatePoolPriors, trainingPriors } from '../train/priors';
 import { averageProbs, isMix, mixOof, mixProbs } from '../train/mix';
 
 /** The name of the candidate that mixes the scratch network and the pixel candidate (TrainSummary.chosen). */
@@ -52,6 +52,9 @@ export const MIXED_CANDIDATE = 'scratch+pixels';
 
 /** Held-out accuracy of the chosen model from which the pool's EM class priors re-weight its probabilities. */
 export const PRIOR_MIN_ACCURACY = 0.85;
+
+/** Black-box shift estimation of the priors needs at least this many held-out labels a class on average. */
+export const BBSE_MIN_LABELS_PER_CLASS = 5;
 
 /** Whether every folder holds a saved network (weights.bin). */
 async function allExist(dirs: string[]): Promise<boolean> {
@@ -350,6 +353,8 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
       record?: NonNullable<ClassifierFile['finetuned']>;
       /** A state that replaces the head's (the pixel candidate's). */
       state?: PixelState;
+      /** Its out-of-fold probabilities of the scratch folds' human labels (folds.rows order), where known. */
+      oof?: Float32Array;
     }>[] = [{ name: head, accuracy: oofAccuracyOn(headState.oof, split.rows, split.y, C), value: { probs } }];
     const scratch = plugin.refinement?.scratch;
     // The pixel candidate (images): PCA + a linear head on the raw pixels, scored like the others.
@@ -401,12 +406,17 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
         // predictions) so that the two compare on equal terms.
         const headOof = headState.oof ? oofRows(headState.oof, folds.rows, C) : undefined;
         cands[0].accuracy = headOof ? accuracyOnRows(headOof, rowsC, folds.y, C) : cands[0].accuracy;
+        if (headOof) cands[0].value!.oof = headOof;
         // Listed first: ties go to it. No mean of head and scratch any more: the scratch candidate predicts with its
         // full network (every human label and the pool's consistency), which its folds' out-of-fold score
         // understates, and a mean scored on the folds was chosen on 1–2 held-out points while costing test accuracy
         // (session 6, letters seed 1: 88.7% for the mean vs 91.5% for the ensemble; session 7, letters seed 1 with
         // the full network: 90.9% for the mean vs 96.1% for the full network alone, research/semi.ts).
-        cands.unshift({ name: 'scratch', accuracy: r.record.estimatedAccuracy, value: { probs: r.probs, record: r.record } });
+        cands.unshift({
+          name: 'scratch',
+          accuracy: r.record.estimatedAccuracy,
+          value: { probs: r.probs, record: r.record, oof: r.record.oofProbs ? Float32Array.from(r.record.oofProbs) : undefined },
+        });
       }
       if (pixelsWanted && data.kind === 'image') {
         // Listed last: ties go to the learned candidates. Scored on the same rows as the head (all human labels out
@@ -421,7 +431,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
         const accuracy = folds
           ? pxOof && accuracyOnRows(pxOof, Int32Array.from(folds.rows.keys()), folds.y, C)
           : oofAccuracyOn(px.state.oof, split.rows, split.y, C);
-        cands.push({ name: 'pixels', accuracy, value: { probs: px.probs, state: px.state } });
+        cands.push({ name: 'pixels', accuracy, value: { probs: px.probs, state: px.state, oof: pxOof } });
         // The mean of the scratch network and the pixel candidate: a CNN and a linear model on the pixels' features
         // err on different items. Listed first, so that ties go to it: on the unlabelled pool it was right more often
         // than both its parts in all 9 dev runs (BENCHMARKS.md "Session 10 — images").
@@ -433,7 +443,12 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
           cands.unshift({
             name: MIXED_CANDIDATE,
             accuracy: accuracyOnRows(oof, Int32Array.from(folds.rows.keys()), folds.y, C),
-            value: { probs: mixProbs(scratchCand.value!.probs, px.probs, n, C, mix), record: { ...sc, mixPixels: mix }, state: px.state },
+            value: {
+              probs: mixProbs(scratchCand.value!.probs, px.probs, n, C, mix),
+              record: { ...sc, mixPixels: mix },
+              state: px.state,
+              oof,
+            },
           });
         }
       }
@@ -456,13 +471,25 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     // The training priors are those of the labels the candidates learnt: with the scratch ensemble in play, the human
     // labels only (measured: with the accepted proposals counted, letters seed 1's round 2 re-weighted the same model
     // from 88.7% to 79.1% test and proposed 241 items at 69% precision).
-    const pri = estimatePoolPriors(probs, n, C, trainingPriors(headSet.y, headSet.weight, C));
-    const apply = (best.accuracy ?? estimatedAccuracy ?? 0) >= PRIOR_MIN_ACCURACY;
+    const trainPri = trainingPriors(headSet.y, headSet.weight, C);
+    const strong = (best.accuracy ?? estimatedAccuracy ?? 0) >= PRIOR_MIN_ACCURACY;
+    // A weaker model's probabilities cannot be trusted by EM, but its confusions on the held-out labels can: black-box
+    // shift estimation (priors.ts bbsePriors), averaged over resamplings of those labels. On icons (half the pool one
+    // class, 10 labels a class, the model right on 44–61% of the held-out labels) it took the unlabelled items from
+    // 39–40% right to 45–54%; on balanced subsets of the same pools it moved them by −2.4 / +1.3 points
+    // (BENCHMARKS.md "Session 19 — images").
+    const bbse =
+      !strong && folds && best.value?.oof?.length === folds.rows.length * C && folds.rows.length >= C * BBSE_MIN_LABELS_PER_CLASS;
+    const estimate = bbse
+      ? baggedBbsePriors(best.value!.oof!, folds!.y, probs, n, C, { seed: p.config.seed })
+      : estimatePoolPriors(probs, n, C, trainPri).priors;
+    const apply = strong || !!bbse;
     if (apply) {
-      probs = applyPriorWeights(probs, n, C, pri.weights);
-      state = { ...(state as ClassifierState), priorWeights: pri.weights };
+      const weights = estimate.map((q, c) => q / trainPri[c]);
+      probs = applyPriorWeights(probs, n, C, weights);
+      state = { ...(state as ClassifierState), priorWeights: weights };
     }
-    chosen.priors = { estimate: pri.priors, applied: apply };
+    chosen.priors = { estimate, applied: apply, method: bbse ? 'bbse' : 'em', classes };
     // The scratch ensemble when it was not chosen: kept (networks and record) for the next train to reuse.
     const kept = cands.find((c) => c.name === 'scratch')?.value?.record;
     if (kept && finetuned?.kind !== 'scratch') state = { ...(state as ClassifierState), keptCandidate: kept };

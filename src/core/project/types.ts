@@ -55,8 +55,12 @@ export interface TrainSummary {
     name: string;
     heldOut: number;
     candidates: { name: string; accuracy: number | null }[];
-    /** The pool's class priors estimated by EM, and whether they re-weighted the predictions (a strong enough model). */
-    priors?: { estimate: number[]; applied: boolean };
+    /**
+     * The pool's class priors and whether they re-weighted the predictions: estimated by EM from a model right on at
+     * least PRIOR_MIN_ACCURACY of the held-out labels (applied), else by black-box shift estimation from its held-out
+     * confusions ('bbse', applied when there are enough held-out labels).
+     */
+    priors?: { estimate: number[]; applied: boolean; method?: 'em' | 'bbse'; classes?: string[] };
     /** The cap of the chosen model's confidence, when its evidence sets one (OwnHeadChoice.cap). */
     cap?: import('../modalities/types').OwnHeadChoice['cap'];
     /** The candidates the chosen model averages, when it is an ensemble (OwnHeadChoice.members). */

@@ -8,6 +8,9 @@
  *   trainingPriors(y, weight, C) → the labels' class frequencies (weighted, Laplace-smoothed)
  *   estimatePoolPriors(probs, n, C, train, {maxIter, tol, floor}) → {priors, weights (prior ratio per class), iterations}
  *   applyPriorWeights(probs, n, C, weights) → re-weighted, renormalised probabilities (a new array)
+ *   bbsePriors(oof, y, probs, n, C, {soft}) → the priors from the held-out confusions (Lipton et al. 2018), for a
+ *                                             model too weak for its probabilities to be trusted by EM
+ *   baggedBbsePriors(oof, y, probs, n, C) → the mean of BBSE over resamplings of the held-out labels
  */
 
 export interface PoolPriors {
@@ -80,4 +83,112 @@ export function estimatePoolPriors(
     }
   }
   return { priors, weights, iterations: it };
+}
+
+/** The Euclidean projection of v onto the probability simplex (Duchi et al. 2008). */
+function projectSimplex(v: number[]): number[] {
+  const u = [...v].sort((a, b) => b - a);
+  let css = 0;
+  let theta = 0;
+  for (let k = 0; k < u.length; k++) {
+    css += u[k];
+    const t = (css - 1) / (k + 1);
+    if (u[k] - t > 0) theta = t;
+  }
+  return v.map((x) => Math.max(0, x - theta));
+}
+
+/**
+ * Black-box shift estimation of the pool's class priors (Lipton, Wang & Smola 2018): M[i][j], the chance that the
+ * model predicts class i for an item of class j, is measured on held-out labels (`oof`: their out-of-fold
+ * probabilities, `y`: their classes); the pool's predicted-class distribution μ is M q, so q is the point of the
+ * simplex that minimises ‖M q − μ‖² (projected gradient). `soft`: probabilities instead of the top class, for both
+ * M and μ. Unlike EM it does not trust the probabilities' calibration, only the held-out confusions.
+ */
+export function bbsePriors(
+  oof: ArrayLike<number>,
+  y: ArrayLike<number>,
+  probs: Float32Array,
+  n: number,
+  C: number,
+  o: { soft?: boolean; floor?: number; iterations?: number } = {},
+): number[] {
+  const soft = o.soft ?? true;
+  const m = y.length;
+  if (oof.length !== m * C) throw new Error(`held-out probabilities: need ${m} × ${C} values, got ${oof.length}`);
+  const rowDist = (p: ArrayLike<number>, i: number): number[] => {
+    if (soft) return Array.from({ length: C }, (_, c) => p[i * C + c]);
+    let best = 0;
+    for (let c = 1; c < C; c++) if (p[i * C + c] > p[i * C + best]) best = c;
+    return Array.from({ length: C }, (_, c) => (c === best ? 1 : 0));
+  };
+  const M = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+  const count = new Array<number>(C).fill(0);
+  for (let k = 0; k < m; k++) {
+    const d = rowDist(oof, k);
+    count[y[k]]++;
+    for (let i = 0; i < C; i++) M[i][y[k]] += d[i];
+  }
+  for (let j = 0; j < C; j++) for (let i = 0; i < C; i++) M[i][j] = count[j] ? M[i][j] / count[j] : i === j ? 1 : 0;
+  const mu = new Array<number>(C).fill(0);
+  for (let r = 0; r < n; r++) {
+    const d = rowDist(probs, r);
+    for (let i = 0; i < C; i++) mu[i] += d[i] / n;
+  }
+  // Step 1 / L, L = the largest eigenvalue of MᵀM ≤ its Frobenius norm squared.
+  let L = 0;
+  for (let i = 0; i < C; i++) for (let j = 0; j < C; j++) L += M[i][j] * M[i][j];
+  const step = 1 / Math.max(L, 1e-9);
+  let q = new Array<number>(C).fill(1 / C);
+  for (let it = 0; it < (o.iterations ?? 2000); it++) {
+    const r = mu.map((v, i) => M[i].reduce((s, mij, j) => s + mij * q[j], 0) - v);
+    const g = q.map((_, j) => M.reduce((s, Mi, i) => s + Mi[j] * r[i], 0));
+    q = projectSimplex(q.map((v, j) => v - step * g[j]));
+  }
+  const floor = o.floor ?? 0.1 / C;
+  const clamped = q.map((v) => Math.max(floor, v));
+  const s = clamped.reduce((a, b) => a + b, 0);
+  return clamped.map((v) => v / s);
+}
+
+/**
+ * BBSE averaged over `bags` resamplings of the held-out labels (each class's labels drawn with replacement, a fixed
+ * seed): with 10 labels a class the confusion matrix is noisy and one estimate swings between seeds; the mean of
+ * the resampled estimates moves less where the labels do not support a shift (BENCHMARKS.md "Session 19").
+ */
+export function baggedBbsePriors(
+  oof: ArrayLike<number>,
+  y: ArrayLike<number>,
+  probs: Float32Array,
+  n: number,
+  C: number,
+  o: { bags?: number; seed?: number } = {},
+): number[] {
+  const bags = o.bags ?? 40;
+  const m = y.length;
+  const byClass = Array.from({ length: C }, () => [] as number[]);
+  for (let k = 0; k < m; k++) byClass[y[k]].push(k);
+  let state = (o.seed ?? 1) >>> 0 || 1;
+  // xorshift32: deterministic draws, so a train with the same inputs makes the same estimate.
+  const rand = () => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state / 4294967296;
+  };
+  const mean = new Array<number>(C).fill(0);
+  for (let b = 0; b < bags; b++) {
+    const ks = byClass.flatMap((rows) => rows.map(() => rows[Math.floor(rand() * rows.length)]));
+    const o2 = new Float32Array(ks.length * C);
+    const y2 = new Int32Array(ks.length);
+    ks.forEach((k, j) => {
+      for (let c = 0; c < C; c++) o2[j * C + c] = oof[k * C + c];
+      y2[j] = y[k];
+    });
+    const q = bbsePriors(o2, y2, probs, n, C, { soft: false, iterations: 500 });
+    for (let c = 0; c < C; c++) mean[c] += q[c] / bags;
+  }
+  return mean;
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import {
   droppedAcceptedNote,
   formatCandidates,
+  formatPriors,
   formatConfidence,
   formatDuration,
   formatEta,
@@ -84,6 +85,21 @@ test('formatDuration: tenths under 10 s, whole seconds under a minute, then m:ss
   assert.equal(formatDuration(undefined), '');
   assert.equal(formatDuration(-1), '');
   assert.equal(formatDuration(Infinity), '');
+});
+
+test('formatPriors: the applied priors, largest first, with how they were estimated; nothing when not applied', () => {
+  const priors = { estimate: [0.1, 0.6, 0.3], applied: true, method: 'bbse', classes: ['cat', 'dog', 'owl'] };
+  assert.equal(
+    formatPriors(priors),
+    'pool class priors (from the held-out labels’ confusions) re-weight the predictions: dog 60%, owl 30%, cat 10%',
+  );
+  assert.equal(
+    formatPriors({ ...priors, method: 'em' }, 2),
+    'pool class priors (by EM on the predictions) re-weight the predictions: dog 60%, owl 30%, …',
+  );
+  assert.equal(formatPriors({ ...priors, applied: false }), undefined);
+  assert.equal(formatPriors({ ...priors, classes: ['cat'] }), undefined, 'classes that do not match the estimate');
+  assert.equal(formatPriors(undefined), undefined);
 });
 
 test('formatCandidates and droppedAcceptedNote: the self-training check of each candidate, and of the chosen ones only', () => {
