@@ -16,6 +16,7 @@ import { applyPriorWeights, bbsePriors, estimatePoolPriors, trainingPriors } fro
 import { mixOof } from '../src/core/train/mix';
 import { oofRows } from '../src/core/train/select';
 import { argmaxRow } from '../src/core/util/math';
+import { readTruth } from '../src/bench/truth';
 
 interface Cf {
   classes: string[];
@@ -114,14 +115,7 @@ async function main() {
   const ids = pred.meta.ids;
   const C = cf.classes.length;
   const n = ids.length;
-  const truth = new Map(
-    fs
-      .readFileSync(truthFile, 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((r) => r.split(',') as [string, string]),
-  );
+  const truth = (await readTruth(truthFile)).labels;
   const yTrue = ids.map((id) => cf.classes.indexOf(truth.get(id.replace(/^.*\//, '')) ?? ''));
   const folds = cf.finetuned?.folds;
   if (!folds) throw new Error('no scratch folds in classifier.json');
