@@ -39,14 +39,21 @@ export function calibrationSplit(train: TrainSet & { holdout: Uint8Array }, seed
   return { positions, rows: Int32Array.from(ks, (k) => train.index[k]), y: Int32Array.from(ks, (k) => train.y[k]) };
 }
 
+/** The rows of a train set at `positions` (its index, classes — or those of `y` — and weights; no holdout flags). */
+export function trainRowsAt(train: TrainSet, positions: readonly number[], y: ArrayLike<number> = train.y): TrainSet {
+  return {
+    index: Int32Array.from(positions, (k) => train.index[k]),
+    y: Int32Array.from(positions, (k) => y[k]),
+    weight: Float32Array.from(positions, (k) => train.weight[k]),
+  };
+}
+
 /** The train set without the positions in `out`. */
 export function withoutPositions(train: TrainSet, out: Set<number>): TrainSet {
-  const keep = [...Array(train.index.length).keys()].filter((k) => !out.has(k));
-  return {
-    index: Int32Array.from(keep, (k) => train.index[k]),
-    y: Int32Array.from(keep, (k) => train.y[k]),
-    weight: Float32Array.from(keep, (k) => train.weight[k]),
-  };
+  return trainRowsAt(
+    train,
+    [...Array(train.index.length).keys()].filter((k) => !out.has(k)),
+  );
 }
 
 /** Accuracy of n × C probabilities (or logits) on pool rows `rows` with classes `y`; undefined without rows. */

@@ -21,6 +21,7 @@ import { fitCalibrated, heldOutPlan } from './crossval';
 import { buildKnnGraph, spreadLabels, type KnnGraph } from './graph';
 import { featureStats, fitNet, netLogitsSync, type NetParams } from './net';
 import { argmaxRow } from '../util/math';
+import { trainRowsAt } from './select';
 
 export interface SemiOptions extends FitClassifierOptions {
   graph?: KnnGraph;
@@ -97,11 +98,7 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
     let from = use.filter((k) => human[k]);
     const covered = new Set(from.map((k) => t.y[k]));
     if (covered.size < new Set(use.map((k) => t.y[k])).size) from = use;
-    const seeds = {
-      index: Int32Array.from(from, (k) => t.index[k]),
-      y: Int32Array.from(from, (k) => t.y[k]),
-      weight: Float32Array.from(from, (k) => t.weight[k]),
-    };
+    const seeds = trainRowsAt(t, from);
     const { F, mass } = spreadLabels({ graph, nClasses: C, seeds, alpha: o.alpha, gamma: o.gamma });
     const labelled = new Set<number>(Array.from(use, (k) => t.index[k]));
     const cand: { i: number; c: number; p: number; mass: number }[] = [];

@@ -18,6 +18,7 @@ import type { Progress } from '../../types';
 import type { TrainSet } from '../../train/classifier';
 import { fitClassifier, predict, type ClassifierState } from '../../train/classifier';
 import { fitSemiSupervised } from '../../train/semi';
+import { trainRowsAt } from '../../train/select';
 import { buildKnnGraph, spreadLabels, type KnnGraph } from '../../train/graph';
 import { heldOutLabels, heldOutPlan, isHumanLabel, stratifiedFolds } from '../../train/crossval';
 import { Rng } from '../../models/random';
@@ -247,18 +248,10 @@ export function humanLabels(t: TrainSet): TrainSet {
   const keep: number[] = [];
   for (let k = 0; k < t.index.length; k++) if (isHumanLabel(t, k)) keep.push(k);
   if (keep.length === t.index.length) return t;
-  return { ...trainRows(t, keep), ...(t.holdout ? { holdout: Uint8Array.from(keep, () => 1) } : {}) };
+  return { ...trainRowsAt(t, keep), ...(t.holdout ? { holdout: Uint8Array.from(keep, () => 1) } : {}) };
 }
 
 /** The labels at positions `ks` of a train set (no holdout mask). */
-function trainRows(t: TrainSet, ks: readonly number[]): TrainSet {
-  return {
-    index: Int32Array.from(ks, (k) => t.index[k]),
-    y: Int32Array.from(ks, (k) => t.y[k]),
-    weight: Float32Array.from(ks, (k) => t.weight[k]),
-  };
-}
-
 export async function fitAudioHead(
   o: AudioSpec & {
     train: TrainSet;
@@ -408,7 +401,7 @@ export async function judgeAudioStudentHalf(
   const { fit, judge } = halves[o.half];
   const f = await Features.of(o, o.teacher.stats, o.teacher.encoders, o);
   const m = f.matrix(o.teacher.chosen);
-  const common = { X: m.X, n: o.n, dim: m.dim, train: trainRows(t, fit), nClasses: C, seed: o.seed + o.half, folds: 1, signal: o.signal };
+  const common = { X: m.X, n: o.n, dim: m.dim, train: trainRowsAt(t, fit), nClasses: C, seed: o.seed + o.half, folds: 1, signal: o.signal };
   const s: ClassifierState =
     o.teacher.chosen.fit === 'spread'
       ? await fitSemiSupervised({

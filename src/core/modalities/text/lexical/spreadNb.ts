@@ -24,6 +24,7 @@ import { softmaxRows } from '../../../train/calibration';
 import { crossValidateFirst, fitFoldRederived, heldOutPlan, type CalibrationFields } from '../../../train/crossval';
 import { argmaxRow, argmaxRows } from '../../../util/math';
 import { spreadLabels, type KnnGraph } from '../../../train/graph';
+import { trainRowsAt } from '../../../train/select';
 import { textFeatures, type SparseDoc, type TextFeatureOptions } from './features';
 import { abortIf, b64, fromB64, OofLogits, validateTrainSet } from './common';
 import { fitNbEm, type NbModel } from './nbem';
@@ -158,11 +159,7 @@ export async function crossValidateSpreadNb(
   /** Spreads from the train rows in `use` over every view, then fits NB on them + every spread label. */
   const fitWith = async (use: number[], y: Int32Array = t.y): Promise<NbModel> => {
     abortIf(o.signal);
-    const seeds = {
-      index: Int32Array.from(use, (k) => t.index[k]),
-      y: Int32Array.from(use, (k) => y[k]),
-      weight: Float32Array.from(use, (k) => t.weight[k]),
-    };
+    const seeds = trainRowsAt(t, use, y);
     // Every class spreads the same total seed mass: accepted proposals are often mostly of one class, and a class
     // with many more seeds would flood the graph (a round of auto-accepted proposals must not tip the balance).
     // Labels no person gave (holdout 0: accepted proposals, pseudo-labels) seed the spreading with less weight:
