@@ -12,7 +12,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readArrayFile } from '../src/core/util/files';
-import { applyPriorWeights, bbsePriors, estimatePoolPriors, trainingPriors } from '../src/core/train/priors';
+import {
+  applyPriorWeights,
+  baggedBbsePriors,
+  bbsePriors,
+  estimatePoolPriors,
+  priorShiftEvidence,
+  trainingPriors,
+} from '../src/core/train/priors';
 import { mixOof } from '../src/core/train/mix';
 import { oofRows } from '../src/core/train/select';
 import { argmaxRow } from '../src/core/util/math';
@@ -163,6 +170,10 @@ async function main() {
   row('BBSE gate', guarded(oof, y, probs, n, C, train, 'gate'));
   row('BBSE shrink', guarded(oof, y, probs, n, C, train, 'shrink'));
   row('BBSE bagged', guarded(oof, y, probs, n, C, train, 'bag'));
+  const ev = priorShiftEvidence(oof, y, probs, n, C, train);
+  console.log(
+    `shift test (product): χ² ${ev.chi2.toFixed(1)} against ${ev.threshold.toFixed(1)} (df ${ev.df}): ${ev.shifted ? 'shifted' : 'no shift'}`,
+  );
   row(
     'true',
     truePri.map((v) => v / tot),
@@ -196,6 +207,10 @@ async function main() {
     add('MLE hard α0.5', confusionMle(oof, y, sub, pick.length, C, false, 0.5));
     add('gate', guarded(oof, y, sub, pick.length, C, train, 'gate'));
     add('bagged', guarded(oof, y, sub, pick.length, C, train, 'bag'));
+    const ev = priorShiftEvidence(oof, y, sub, pick.length, C, train);
+    add('product (tested bagged)', ev.shifted ? baggedBbsePriors(oof, y, sub, pick.length, C) : train);
+    (acc['χ² of the subset'] ??= []).push(ev.chi2);
+    console.log(`  subset χ² ${ev.chi2.toFixed(1)}`);
   }
   console.log(
     `balanced subsets (${k} a class, 5 draws): ` +

@@ -148,10 +148,19 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     assert.ok(Math.abs(ch.priors.estimate.reduce((a, b) => a + b, 0) - 1) < 1e-6);
     if (ch.priors.applied) assert.equal(cf.state.priorWeights.length, classes.length, 'applied priors are saved for other folders');
     else assert.equal(cf.state.priorWeights, undefined);
-    // EM's priors from a model right on PRIOR_MIN_ACCURACY of the held-out labels; below, the held-out confusions'.
+    // EM's priors from a model right on PRIOR_MIN_ACCURACY of the held-out labels; below, the held-out confusions',
+    // when the shift test finds the pool's predictions lopsided.
     const chosenAcc = ch.candidates.find((c) => c.name === ch.name)?.accuracy ?? 0;
-    assert.equal(ch.priors.method, chosenAcc >= PRIOR_MIN_ACCURACY ? 'em' : 'bbse', `priors of a model right on ${chosenAcc} held out`);
-    assert.equal(ch.priors.applied, true, 'either way, with enough held-out labels a class, they re-weight the predictions');
+    if (chosenAcc >= PRIOR_MIN_ACCURACY) {
+      assert.equal(ch.priors.method, 'em', `a model right on ${chosenAcc} held out`);
+      assert.equal(ch.priors.applied, true);
+      assert.equal(ch.priors.shift, undefined, 'no shift test for a strong model');
+    } else {
+      const shift = ch.priors.shift;
+      assert.ok(shift && shift.chi2 >= 0 && shift.threshold > 0, `a weaker model (${chosenAcc}) is tested for a shift`);
+      assert.equal(ch.priors.method, shift.chi2 > shift.threshold ? 'bbse' : 'em');
+      assert.equal(ch.priors.applied, ch.priors.method === 'bbse');
+    }
     assert.deepEqual(ch.priors.classes, classes);
     // Every pool item gets a prediction whose confidence is a probability.
     let agree = 0;

@@ -19,7 +19,15 @@ import {
   foldTrainSet,
   humanOnly,
 } from '../../src/core/train/select';
-import { applyPriorWeights, baggedBbsePriors, bbsePriors, estimatePoolPriors, trainingPriors } from '../../src/core/train/priors';
+import {
+  applyPriorWeights,
+  baggedBbsePriors,
+  bbsePriors,
+  chiSquareQuantile,
+  estimatePoolPriors,
+  priorShiftEvidence,
+  trainingPriors,
+} from '../../src/core/train/priors';
 import { planStudent } from '../../src/core/train/selfTraining';
 import { scratchEpochs } from '../../src/core/modalities/image/finetune';
 import { Rng } from '../../src/core/models/random';
@@ -319,6 +327,33 @@ test('bagged BBSE from 10 held-out labels a class: deterministic, a distribution
   const truth = [0.7, 0.3 * 0.67, 0.3 * 0.33];
   const tv = (q: number[]) => 0.5 * q.reduce((s, v, c) => s + Math.abs(v - truth[c]), 0);
   assert.ok(tv(a) < tv([1 / 3, 1 / 3, 1 / 3]) - 0.05, `nearer the truth: ${a.map((v) => v.toFixed(2))} (distance ${tv(a).toFixed(3)})`);
+});
+
+test('the shift test: lopsided predictions beyond the held-out noise fire it, a balanced pool rarely does', () => {
+  assert.ok(Math.abs(chiSquareQuantile(6, 1.6449) - 12.59) < 0.1, `χ²(6) 95%: ${chiSquareQuantile(6, 1.6449)}`);
+  assert.ok(Math.abs(chiSquareQuantile(9, 2.3263) - 21.67) < 0.15, `χ²(9) 99%: ${chiSquareQuantile(9, 2.3263)}`);
+  const rng = new Rng(21);
+  const uniform = [1 / 3, 1 / 3, 1 / 3];
+  let firedBalanced = 0;
+  let firedShifted = 0;
+  const runs = 40;
+  for (let r = 0; r < runs; r++) {
+    let k = 0;
+    const held = overconfident(rng, () => k++ % 3, 30);
+    let b = 0;
+    const balanced = overconfident(rng, () => b++ % 3, 800);
+    const shifted = overconfident(rng, () => (rng.next() < 0.7 ? 0 : rng.next() < 0.67 ? 1 : 2), 800);
+    const eb = priorShiftEvidence(held.probs, held.y, balanced.probs, 800, 3, uniform);
+    const es = priorShiftEvidence(held.probs, held.y, shifted.probs, 800, 3, uniform);
+    assert.equal(eb.df, 2);
+    assert.equal(eb.shifted, eb.chi2 > eb.threshold);
+    if (eb.shifted) firedBalanced++;
+    if (es.shifted) firedShifted++;
+  }
+  // At its 5% level on a balanced pool; 10 labels a class give it little power, but a 70/20/10 pool fires it often.
+  assert.ok(firedBalanced <= 0.1 * runs, `a balanced pool fired ${firedBalanced} of ${runs}`);
+  assert.ok(firedShifted >= 0.4 * runs, `a 70/20/10 pool fired ${firedShifted} of ${runs}`);
+  assert.throws(() => priorShiftEvidence(new Float32Array(5), [0, 1], new Float32Array(6), 2, 3, uniform), /held-out probabilities/);
 });
 
 test('scratchEpochs: about 10,000 images seen whatever the number of labels', () => {

@@ -58,9 +58,16 @@ export interface TrainSummary {
     /**
      * The pool's class priors and whether they re-weighted the predictions: estimated by EM from a model right on at
      * least PRIOR_MIN_ACCURACY of the held-out labels (applied), else by black-box shift estimation from its held-out
-     * confusions ('bbse', applied when there are enough held-out labels).
+     * confusions ('bbse', applied when there are enough held-out labels and the pool's predictions show a shift).
      */
-    priors?: { estimate: number[]; applied: boolean; method?: 'em' | 'bbse'; classes?: string[] };
+    priors?: {
+      estimate: number[];
+      applied: boolean;
+      method?: 'em' | 'bbse';
+      classes?: string[];
+      /** A weaker model's shift test (priors.ts priorShiftEvidence): BBSE's priors apply when chi2 > threshold. */
+      shift?: { chi2: number; threshold: number };
+    };
     /** The cap of the chosen model's confidence, when its evidence sets one (OwnHeadChoice.cap). */
     cap?: import('../modalities/types').OwnHeadChoice['cap'];
     /** The candidates the chosen model averages, when it is an ensemble (OwnHeadChoice.members). */

@@ -11,6 +11,8 @@
  *   bbsePriors(oof, y, probs, n, C, {soft}) → the priors from the held-out confusions (Lipton et al. 2018), for a
  *                                             model too weak for its probabilities to be trusted by EM
  *   baggedBbsePriors(oof, y, probs, n, C) → the mean of BBSE over resamplings of the held-out labels
+ *   priorShiftEvidence(oof, y, probs, n, C, train) → {chi2, threshold, shifted}: whether the pool's predicted classes
+ *                                             depart from the training priors beyond the held-out labels' noise
  */
 
 export interface PoolPriors {
@@ -191,4 +193,66 @@ export function baggedBbsePriors(
     for (let c = 0; c < C; c++) mean[c] += q[c] / bags;
   }
   return mean;
+}
+
+/** The q-quantile of χ² with k degrees of freedom (Wilson–Hilferty; z = the normal quantile of q). */
+export function chiSquareQuantile(k: number, z: number): number {
+  const a = 2 / (9 * k);
+  return k * (1 - a + z * Math.sqrt(a)) ** 3;
+}
+
+/**
+ * The normal quantile of 0.95: the shift test's level. On 15 balanced subsets of the icons pools (df 6) the statistic
+ * stayed at 1.0–9.2, under the 12.6 it sets; the imbalanced icons pools gave 4.5, 13.5 and 9.0 (seeds 1–3).
+ */
+const Z_95 = 1.6449;
+
+/**
+ * Whether the pool's predicted classes show a shift from the labels' priors that their noise does not explain: a χ²
+ * test of the pool's predicted-class shares μ against M · train (what they would be under the training priors, M =
+ * the held-out confusions, hard), each share's variance from M's sampling (m_j labels of class j) and the pool's. With
+ * 10 labels a class BBSE's estimate swings even on a balanced pool (MNIST-2k, 5 labels a class: −2.7 points); the
+ * test (at 5%) lets it act only where the predictions are lopsided beyond that noise (BENCHMARKS.md "Session 19 — images").
+ */
+export function priorShiftEvidence(
+  oof: ArrayLike<number>,
+  y: ArrayLike<number>,
+  probs: Float32Array,
+  n: number,
+  C: number,
+  train: number[],
+): { chi2: number; df: number; threshold: number; shifted: boolean } {
+  const m = y.length;
+  if (oof.length !== m * C) throw new Error(`held-out probabilities: need ${m} × ${C} values, got ${oof.length}`);
+  const top = (p: ArrayLike<number>, i: number) => {
+    let b = 0;
+    for (let c = 1; c < C; c++) if (p[i * C + c] > p[i * C + b]) b = c;
+    return b;
+  };
+  const M = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+  const count = new Array<number>(C).fill(0);
+  for (let k = 0; k < m; k++) {
+    count[y[k]]++;
+    M[top(oof, k)][y[k]]++;
+  }
+  for (let j = 0; j < C; j++) for (let i = 0; i < C; i++) M[i][j] = count[j] ? M[i][j] / count[j] : 0;
+  const mu = new Array<number>(C).fill(0);
+  for (let r = 0; r < n; r++) mu[top(probs, r)] += 1 / Math.max(1, n);
+  let chi2 = 0;
+  for (let i = 0; i < C; i++) {
+    let e = 0;
+    let v = 0;
+    for (let j = 0; j < C; j++) {
+      if (!count[j]) continue;
+      e += M[i][j] * train[j];
+      // Pearson's (Poisson) variance, so that the sum over the C classes is χ² with C − 1 degrees of freedom; a
+      // share measured 0 on m labels still counts as 1/(m + 2) (Laplace).
+      v += (train[j] ** 2 * Math.max(M[i][j], 1 / (count[j] + 2))) / count[j];
+    }
+    v += Math.max(e, 1e-3) / Math.max(1, n);
+    chi2 += (mu[i] - e) ** 2 / v;
+  }
+  const df = C - 1;
+  const threshold = chiSquareQuantile(df, Z_95);
+  return { chi2, df, threshold, shifted: chi2 > threshold };
 }
