@@ -541,8 +541,11 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
   };
 }
 
-/** Bumped when a change to training makes an older saved model no longer what a train would make. */
-const TRAIN_KEY_VERSION = 1;
+/**
+ * Bumped when a change to training makes an older saved model no longer what a train would make (2: a weak image
+ * model's pool priors from its held-out confusions, session 19).
+ */
+const TRAIN_KEY_VERSION = 2;
 
 /**
  * What a train with the scratch folds learns from: the encoders (the embeddings' version), the pool's items in order,
