@@ -14,6 +14,7 @@
  *   priorShiftEvidence(oof, y, probs, n, C, train) → {chi2, threshold, shifted}: whether the pool's predicted classes
  *                                             depart from the training priors beyond the held-out labels' noise
  */
+import { argmaxRow } from '../util/math';
 
 export interface PoolPriors {
   /** Estimated class priors of the pool (sum 1). */
@@ -100,6 +101,62 @@ function projectSimplex(v: number[]): number[] {
   return v.map((x) => Math.max(0, x - theta));
 }
 
+/** Row i of n × C probabilities as a distribution: itself (`soft`) or one-hot on its top class. */
+function rowShares(p: ArrayLike<number>, i: number, C: number, soft: boolean): number[] {
+  if (soft) return Array.from({ length: C }, (_, c) => p[i * C + c]);
+  const best = argmaxRow(p, i, C);
+  return Array.from({ length: C }, (_, c) => (c === best ? 1 : 0));
+}
+
+/**
+ * The held-out confusions: M[i][j] = the share of class-j labels (`y`, their out-of-fold probabilities `oof`) the
+ * model gives class i (top class, or probabilities with `soft`), and how many labels each class has.
+ */
+function heldOutConfusions(oof: ArrayLike<number>, y: ArrayLike<number>, C: number, soft: boolean): { M: number[][]; count: number[] } {
+  const m = y.length;
+  if (oof.length !== m * C) throw new Error(`held-out probabilities: need ${m} × ${C} values, got ${oof.length}`);
+  const M = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+  const count = new Array<number>(C).fill(0);
+  for (let k = 0; k < m; k++) {
+    const d = rowShares(oof, k, C, soft);
+    count[y[k]]++;
+    for (let i = 0; i < C; i++) M[i][y[k]] += d[i];
+  }
+  return { M, count };
+}
+
+/** The pool's predicted-class shares μ (top class, or the mean probabilities with `soft`). */
+function predictedShares(probs: ArrayLike<number>, n: number, C: number, soft: boolean): number[] {
+  const mu = new Array<number>(C).fill(0);
+  for (let r = 0; r < n; r++) {
+    const d = rowShares(probs, r, C, soft);
+    for (let i = 0; i < C; i++) mu[i] += d[i] / n;
+  }
+  return mu;
+}
+
+/** The point q of the simplex nearest to solving M q = μ (projected gradient), floored and renormalised. */
+function solveShift(M: number[][], mu: number[], C: number, iterations: number, floor: number): number[] {
+  // Step 1 / L, L = the largest eigenvalue of MᵀM ≤ its Frobenius norm squared.
+  let L = 0;
+  for (let i = 0; i < C; i++) for (let j = 0; j < C; j++) L += M[i][j] * M[i][j];
+  const step = 1 / Math.max(L, 1e-9);
+  let q = new Array<number>(C).fill(1 / C);
+  for (let it = 0; it < iterations; it++) {
+    const r = mu.map((v, i) => M[i].reduce((s, mij, j) => s + mij * q[j], 0) - v);
+    const g = q.map((_, j) => M.reduce((s, Mi, i) => s + Mi[j] * r[i], 0));
+    q = projectSimplex(q.map((v, j) => v - step * g[j]));
+  }
+  const clamped = q.map((v) => Math.max(floor, v));
+  const s = clamped.reduce((a, b) => a + b, 0);
+  return clamped.map((v) => v / s);
+}
+
+/** M with each class's column divided by its label count (a class without labels: the identity's column). */
+function columnShares(M: number[][], count: number[]): number[][] {
+  return M.map((row, i) => row.map((v, j) => (count[j] ? v / count[j] : i === j ? 1 : 0)));
+}
+
 /**
  * Black-box shift estimation of the pool's class priors (Lipton, Wang & Smola 2018): M[i][j], the chance that the
  * model predicts class i for an item of class j, is measured on held-out labels (`oof`: their out-of-fold
@@ -113,44 +170,12 @@ export function bbsePriors(
   probs: Float32Array,
   n: number,
   C: number,
-  o: { soft?: boolean; floor?: number; iterations?: number } = {},
+  o: { soft?: boolean; floor?: number; iterations?: number; shares?: number[] } = {},
 ): number[] {
   const soft = o.soft ?? true;
-  const m = y.length;
-  if (oof.length !== m * C) throw new Error(`held-out probabilities: need ${m} × ${C} values, got ${oof.length}`);
-  const rowDist = (p: ArrayLike<number>, i: number): number[] => {
-    if (soft) return Array.from({ length: C }, (_, c) => p[i * C + c]);
-    let best = 0;
-    for (let c = 1; c < C; c++) if (p[i * C + c] > p[i * C + best]) best = c;
-    return Array.from({ length: C }, (_, c) => (c === best ? 1 : 0));
-  };
-  const M = Array.from({ length: C }, () => new Array<number>(C).fill(0));
-  const count = new Array<number>(C).fill(0);
-  for (let k = 0; k < m; k++) {
-    const d = rowDist(oof, k);
-    count[y[k]]++;
-    for (let i = 0; i < C; i++) M[i][y[k]] += d[i];
-  }
-  for (let j = 0; j < C; j++) for (let i = 0; i < C; i++) M[i][j] = count[j] ? M[i][j] / count[j] : i === j ? 1 : 0;
-  const mu = new Array<number>(C).fill(0);
-  for (let r = 0; r < n; r++) {
-    const d = rowDist(probs, r);
-    for (let i = 0; i < C; i++) mu[i] += d[i] / n;
-  }
-  // Step 1 / L, L = the largest eigenvalue of MᵀM ≤ its Frobenius norm squared.
-  let L = 0;
-  for (let i = 0; i < C; i++) for (let j = 0; j < C; j++) L += M[i][j] * M[i][j];
-  const step = 1 / Math.max(L, 1e-9);
-  let q = new Array<number>(C).fill(1 / C);
-  for (let it = 0; it < (o.iterations ?? 2000); it++) {
-    const r = mu.map((v, i) => M[i].reduce((s, mij, j) => s + mij * q[j], 0) - v);
-    const g = q.map((_, j) => M.reduce((s, Mi, i) => s + Mi[j] * r[i], 0));
-    q = projectSimplex(q.map((v, j) => v - step * g[j]));
-  }
-  const floor = o.floor ?? 0.1 / C;
-  const clamped = q.map((v) => Math.max(floor, v));
-  const s = clamped.reduce((a, b) => a + b, 0);
-  return clamped.map((v) => v / s);
+  const { M, count } = heldOutConfusions(oof, y, C, soft);
+  const mu = o.shares ?? predictedShares(probs, n, C, soft);
+  return solveShift(columnShares(M, count), mu, C, o.iterations ?? 2000, o.floor ?? 0.1 / C);
 }
 
 /**
@@ -181,6 +206,8 @@ export function baggedBbsePriors(
     return state / 4294967296;
   };
   const mean = new Array<number>(C).fill(0);
+  // The pool's shares do not depend on the resampling: once.
+  const shares = predictedShares(probs, n, C, false);
   for (let b = 0; b < bags; b++) {
     const ks = byClass.flatMap((rows) => rows.map(() => rows[Math.floor(rand() * rows.length)]));
     const o2 = new Float32Array(ks.length * C);
@@ -189,7 +216,7 @@ export function baggedBbsePriors(
       for (let c = 0; c < C; c++) o2[j * C + c] = oof[k * C + c];
       y2[j] = y[k];
     });
-    const q = bbsePriors(o2, y2, probs, n, C, { soft: false, iterations: 500 });
+    const q = bbsePriors(o2, y2, probs, n, C, { soft: false, iterations: 500, shares });
     for (let c = 0; c < C; c++) mean[c] += q[c] / bags;
   }
   return mean;
@@ -222,22 +249,9 @@ export function priorShiftEvidence(
   C: number,
   train: number[],
 ): { chi2: number; df: number; threshold: number; shifted: boolean } {
-  const m = y.length;
-  if (oof.length !== m * C) throw new Error(`held-out probabilities: need ${m} × ${C} values, got ${oof.length}`);
-  const top = (p: ArrayLike<number>, i: number) => {
-    let b = 0;
-    for (let c = 1; c < C; c++) if (p[i * C + c] > p[i * C + b]) b = c;
-    return b;
-  };
-  const M = Array.from({ length: C }, () => new Array<number>(C).fill(0));
-  const count = new Array<number>(C).fill(0);
-  for (let k = 0; k < m; k++) {
-    count[y[k]]++;
-    M[top(oof, k)][y[k]]++;
-  }
-  for (let j = 0; j < C; j++) for (let i = 0; i < C; i++) M[i][j] = count[j] ? M[i][j] / count[j] : 0;
-  const mu = new Array<number>(C).fill(0);
-  for (let r = 0; r < n; r++) mu[top(probs, r)] += 1 / Math.max(1, n);
+  const { M: counts, count } = heldOutConfusions(oof, y, C, false);
+  const M = counts.map((row) => row.map((v, j) => (count[j] ? v / count[j] : 0)));
+  const mu = predictedShares(probs, n, C, false);
   let chi2 = 0;
   for (let i = 0; i < C; i++) {
     let e = 0;
