@@ -573,7 +573,16 @@ test('the student learns the accepted clips, is judged cross-fitted by human lab
   assert.equal(cs.dir, st.dir, 'the real student predicts; the judging ones are thrown away');
   assert.equal(cs.heldOut.labels, 18);
   assert.equal(cs.kept, cs.heldOut.mean.accuracy >= cs.heldOut.head.accuracy && cs.heldOut.mean.logLoss < cs.heldOut.head.logLoss);
+  // The real pair's temperature: the judging pairs', moved by the real teacher's over the half-label teachers'.
+  const { crossFittedVerdict, transferTemperature } = await import('../../src/core/train/student');
+  const judged = crossFittedVerdict(halves, 3);
+  assert.equal(cs.judgedTemperature, judged.temperature);
+  assert.equal(
+    cs.temperature,
+    transferTemperature(judged.temperature, teacher.classifier.temperature, judged.teacherTemperature, cs.weight),
+  );
   if (cs.kept) {
+    assert.equal(cross.temperature, cs.temperature, 'the state predicts at the moved temperature');
     assert.equal(cross.estimatedAccuracy, cs.heldOut.mean.accuracy);
     assert.deepEqual(
       [...cross.oof!.index].sort((a, b) => a - b),

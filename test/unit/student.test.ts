@@ -14,7 +14,12 @@ import {
   studentMean,
   studentRows,
   STUDENT_MIN_PER_CLASS,
+  transferTemperature,
+  TRANSFER_RATIO_BOUNDS,
 } from '../../src/core/train/student';
+import { fitTemperature } from '../../src/core/train/calibration';
+import { softmaxRows } from '../../src/core/util/math';
+import { Rng } from '../../src/core/models/random';
 
 /** Rows × C probabilities, each row putting `p` on its class and the rest evenly on the others. */
 function confident(classes: number[], C: number, p: number): Float32Array {
@@ -176,4 +181,79 @@ test('crossFittedVerdict: judged on labels neither side saw, the teacher calibra
   );
   const w = crossFittedVerdict([{ teacher, student: bad, labels }], C);
   assert.equal(w.kept, false);
+});
+
+test("transferTemperature: the judging pairs' temperature moved by the teachers' ratio, bounded", () => {
+  assert.equal(transferTemperature(1.2, 1.5, 2, 1), 1.2 * 0.75, 'a student that is the whole mean moves by the whole ratio');
+  assert.equal(transferTemperature(1.2, 1.5, 2, 0), 1.2, 'no student: the teacher is calibrated already');
+  assert.ok(Math.abs(transferTemperature(1.2, 1.5, 2) - 1.2 * Math.sqrt(0.75)) < 1e-12, 'the default weight, half');
+  assert.equal(transferTemperature(1, 3, 2, 1), 1.5, 'a real teacher softer than the half-label ones softens the pair too');
+  const [lo, hi] = TRANSFER_RATIO_BOUNDS;
+  assert.equal(transferTemperature(1, 0.1, 10, 1), lo);
+  assert.equal(transferTemperature(1, 10, 0.1, 1), hi);
+  for (const bad of [0, -1, NaN]) {
+    assert.equal(transferTemperature(1.3, bad, 2), 1.3, `teacherFull ${bad}: unchanged`);
+    assert.equal(transferTemperature(1.3, 2, bad), 1.3, `teacherHalf ${bad}: unchanged`);
+    assert.equal(transferTemperature(1.3, 1, 2, bad), 1.3, `weight ${bad}: unchanged`);
+  }
+});
+
+/**
+ * Logits of a model of strength s on items of classes y: s on the right class plus unit Gaussian noise on every
+ * class. Its honest temperature is 1 / s (the posterior of y given such logits is softmax(s · z)).
+ */
+function modelLogits(y: Int32Array, C: number, s: number, rng: Rng): Float32Array {
+  const z = new Float32Array(y.length * C);
+  y.forEach((c, i) => {
+    for (let k = 0; k < C; k++) z[i * C + k] = (k === c ? s : 0) + rng.normal();
+  });
+  return z;
+}
+
+test("transferTemperature: where the pair sharpens with its teacher, the real pair's proposals claim what they measure", () => {
+  const C = 5;
+  const rng = new Rng(11);
+  const classes = (n: number) => Int32Array.from({ length: n }, () => rng.int(C));
+  // Half-label teachers (strength 1.0) and the real teacher (2.0); each student as strong as its teacher.
+  const [half, full] = [1.0, 2.0];
+  const m = 400;
+  const judgedY = classes(m);
+  const halfT = softmaxRows(modelLogits(judgedY, C, half, rng), m, C, 1);
+  const halfS = softmaxRows(modelLogits(judgedY, C, half, rng), m, C, 1);
+  const v = crossFittedVerdict([{ teacher: halfT, student: halfS, labels: judgedY }], C);
+  // The real teacher's cross-validation temperature, on labels it did not see.
+  const cvY = classes(m);
+  const teacherFull = fitTemperature(modelLogits(cvY, C, full, rng), cvY, C);
+  assert.ok(Math.abs(teacherFull - 1 / full) < 0.12, `the real teacher's temperature ${teacherFull} ≈ 1/${full}`);
+  assert.ok(Math.abs(v.teacherTemperature - 1 / half) < 0.15, `the half-label teachers' ${v.teacherTemperature} ≈ 1/${half}`);
+  const moved = transferTemperature(v.temperature, teacherFull, v.teacherTemperature);
+  assert.ok(moved < v.temperature, `sharper: ${moved} < ${v.temperature}`);
+  // The real pair on a pool: its teacher calibrated at teacherFull, its student raw, the mean at each temperature.
+  const n = 6000;
+  const poolY = classes(n);
+  const realT = softmaxRows(modelLogits(poolY, C, full, rng), n, C, teacherFull);
+  const realS = softmaxRows(modelLogits(poolY, C, full, rng), n, C, 1);
+  const gap = (T: number) => {
+    const P = studentMean(realT, realS, v.weight, T, n, C, false);
+    let k = 0;
+    let claim = 0;
+    let right = 0;
+    for (let i = 0; i < n; i++) {
+      let top = 0;
+      for (let c = 1; c < C; c++) if (P[i * C + c] > P[i * C + top]) top = c;
+      if (P[i * C + top] < 0.9) continue;
+      k++;
+      claim += P[i * C + top];
+      if (top === poolY[i]) right++;
+    }
+    return { k, gap: (100 * (right - claim)) / k };
+  };
+  const before = gap(v.temperature);
+  const after = gap(moved);
+  // The whole ratio (as if the teacher's part were not calibrated already) overshoots and over-claims.
+  const whole = gap(transferTemperature(v.temperature, teacherFull, v.teacherTemperature, 1));
+  assert.ok(whole.gap < 0 && whole.gap < after.gap - 1, `the whole ratio over-claims: ${whole.gap.toFixed(1)} points`);
+  assert.ok(before.gap > 2, `the judging pairs' temperature under-claims: measured − claimed ${before.gap.toFixed(1)} points`);
+  assert.ok(Math.abs(after.gap) < 2, `moved, within 2 points: ${after.gap.toFixed(1)} (${after.k} proposals)`);
+  assert.ok(after.k > before.k, `more proposals: ${after.k} against ${before.k}`);
 });

@@ -166,6 +166,26 @@ export function confidentRows(
   return { rows: Int32Array.from(take, (r) => r.i), y: Int32Array.from(take, (r) => r.c) };
 }
 
+/** Bounds of transferTemperature's ratio: a teacher's temperature measured on a few dozen labels moves the pair's at most this much. */
+export const TRANSFER_RATIO_BOUNDS = [0.5, 2] as const;
+
+/**
+ * The temperature of the real pair's mean, from the judging pairs' (`judged`, crossFittedVerdict). The judging pairs'
+ * teachers learnt half the human labels; the real teacher learnt all of them and is surer where it is right. How much
+ * surer, the teachers themselves measure, each on labels it never saw: the ratio of the real teacher's
+ * cross-validation temperature (`teacherFull`, folds of four fifths of the labels) to the half-label teachers' on the
+ * judged halves (`teacherHalf`), bounded by TRANSFER_RATIO_BOUNDS. The teacher's part of the mean comes calibrated at
+ * its own temperature already; the student's part (`weight` of the mean), taught by that teacher, is taken to
+ * sharpen as much, so the mean's temperature moves by ratio^weight. Without it the judging pairs' temperature, fitted
+ * on pairs 8–15 points weaker than the real one, made a later round's proposals claim 5–10 points less than they
+ * measured (BENCHMARKS.md "Session 20 — audio").
+ */
+export function transferTemperature(judged: number, teacherFull: number, teacherHalf: number, weight = STUDENT_WEIGHT): number {
+  if (!(judged > 0) || !(teacherFull > 0) || !(teacherHalf > 0) || !(weight >= 0 && weight <= 1)) return judged;
+  const [lo, hi] = TRANSFER_RATIO_BOUNDS;
+  return judged * Math.pow(Math.min(hi, Math.max(lo, teacherFull / teacherHalf)), weight);
+}
+
 /**
  * The verdict on the judged labels of both halves (rows × C each: the half-teacher's probabilities and its judging
  * student's). The half-teachers are fitted without cross-validation, so their temperature is fitted here on the same

@@ -82,6 +82,11 @@ export interface AudioStudentRecord {
   judge?: 'cross-fitted';
   /** Seconds the judging (two half-teachers and their students, on other workers) took, when cross-fitted. */
   judgeSeconds?: number;
+  /**
+   * When cross-fitted: the temperature fitted on the judging pairs, before transferTemperature moved it to the real
+   * pair's (`temperature`).
+   */
+  judgedTemperature?: number;
   heldOut: {
     labels: number;
     head: { accuracy: number; logLoss: number };
@@ -114,6 +119,7 @@ function isStudentRecord(v: unknown): v is AudioStudentRecord {
     typeof r.temperature === 'number' &&
     r.temperature > 0 &&
     (r.judge === undefined || r.judge === 'cross-fitted') &&
+    (r.judgedTemperature === undefined || (typeof r.judgedTemperature === 'number' && r.judgedTemperature > 0)) &&
     typeof r.heldOut === 'object' &&
     r.heldOut !== null
   );

@@ -4,9 +4,10 @@
  * flattered), the two judged halves in the others (./head.ts judgeAudioStudentHalf). Pure arithmetic, no tfjs.
  *
  *   withCrossVerdict(teacher, fitted, halves, nClasses) → the state that predicts: the teacher alone, or the mean of
- *   it and the real student at the verdict's weight and temperature, uncapped, with the verdict's held-out figures.
+ *   it and the real student at the verdict's weight and temperature (the judging pairs' moved by the teachers' ratio at the student's share,
+ *   src/core/train/student.ts transferTemperature), uncapped, with the verdict's held-out figures.
  */
-import { crossFittedVerdict, type judgeStudent } from '../../train/student';
+import { crossFittedVerdict, transferTemperature, type judgeStudent } from '../../train/student';
 import { expectedCalibrationError } from '../../train/calibration';
 import type { AudioHeadState, AudioStudentRecord, JudgedHalf } from './headState';
 
@@ -14,8 +15,19 @@ export function withCrossVerdict(teacher: AudioHeadState, fitted: AudioHeadState
   const full = fitted.student;
   if (!full || !halves.length) return fitted;
   const { student: _none, ...head } = teacher;
-  const v = crossFittedVerdict(halves, nClasses);
-  const student = { ...full, judge: 'cross-fitted' as const, judgeSeconds: Math.max(...halves.map((h) => h.seconds)) };
+  const judged = crossFittedVerdict(halves, nClasses);
+  // The real pair predicts, not the judging ones: its temperature is theirs, moved by the ratio of the real teacher's
+  // to the half-label teachers' at the student's share (transferTemperature).
+  const v = {
+    ...judged,
+    temperature: transferTemperature(judged.temperature, teacher.classifier.temperature, judged.teacherTemperature, judged.weight),
+  };
+  const student = {
+    ...full,
+    judge: 'cross-fitted' as const,
+    judgeSeconds: Math.max(...halves.map((h) => h.seconds)),
+    judgedTemperature: judged.temperature,
+  };
   const index = halves.flatMap((h) => Array.from(h.index));
   const labels = Int32Array.from(halves.flatMap((h) => Array.from(h.labels)));
   return withVerdict(head, student, v, index, labels, expectedCalibrationError(v.teacher, labels, nClasses), nClasses);
