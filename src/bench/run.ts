@@ -30,6 +30,9 @@ import { workerRunner } from '../worker/runner';
 import { runPlainBaselines, type BaselineResult } from './baselines';
 import { runAudioSupervisedBaseline, runSupervisedBaseline } from './baselines/supervised';
 import { formatCandidates, formatPriors } from '../shared/format';
+import { readJson } from '../core/util/files';
+import { modalityPlugins } from '../core/modalities';
+import { MODALITIES } from '../protocol/modalities';
 
 export interface BenchHooks {
   /** One line of progress (default: none). */
@@ -154,6 +157,16 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         (t) => !t.startsWith('finetune-') && fsSync.existsSync(path.join(from, t, 'state.json')),
       );
       if (!tasks.length) throw new Error(`--pretrained-from: no pretrained encoders in ${from}`);
+      // Pretraining resumes a checkpoint of the same seed only (src/core/ssl/loop.ts; task i of a modality is pretrained
+      // with seed + i): another would start over, unsaid.
+      for (const t of tasks) {
+        const st = (await readJson<{ seed?: unknown }>(path.join(from, t, 'state.json'))) ?? {};
+        const i = MODALITIES.map((m) => modalityPlugins[m].pretextTasks.indexOf(t)).find((k) => k >= 0) ?? 0;
+        if (typeof st.seed !== 'number' || st.seed - i !== opts.seed)
+          throw new Error(
+            `--pretrained-from: its ${t} encoder was pretrained with seed ${String(typeof st.seed === 'number' ? st.seed - i : st.seed)} and this run's seed is ${opts.seed}, so pretraining would start over: give the same --seed, or leave --pretrained-from out`,
+          );
+      }
       for (const t of tasks) await fs.cp(path.join(from, t), path.join(pool.ws.root, '.selflabel', 'models', t), { recursive: true });
       warnings.push(
         `pretraining resumed the encoders of ${opts.pretrainedFrom} (${tasks.join(', ')}): this run's pretraining time and speed are not measurements`,

@@ -579,6 +579,11 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
     auto.warnings.join('; '),
   );
   assert.ok(auto.pretrain.tasks.length === 2 && auto.pretrain.tasks.every((t) => t.epochs === 1));
+  // Encoders of another seed would not be resumed (pretraining would start over, unsaid): a clear error instead.
+  await assert.rejects(
+    runBench(parseBenchArgs([...base, ...common, '--no-review', '--seed', '2', '--pretrained-from', path.join(kept[0], 'pool')])!),
+    /pretrained with seed 1 and this run's seed is 2, so pretraining would start over/,
+  );
   fs.rmSync(kept[0], { recursive: true, force: true });
   await assert.rejects(runBench(parseBenchArgs([...base, ...common, '--no-review', '--pretrained-from', tmp])!), /no pretrained encoders/);
   assert.equal(auto.mode, 'no-review');
