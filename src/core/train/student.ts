@@ -177,7 +177,7 @@ export const TRANSFER_RATIO_BOUNDS = [0.5, 2] as const;
  * judged halves (`teacherHalf`), bounded by TRANSFER_RATIO_BOUNDS. The teacher's part of the mean comes calibrated at
  * its own temperature already; the student's part (`weight` of the mean), taught by that teacher, is taken to
  * sharpen as much, so the mean's temperature moves by ratio^weight. Without it the judging pairs' temperature, fitted
- * on pairs 8–15 points weaker than the real one, made a later round's proposals claim 5–10 points less than they
+ * on pairs 6–21 points weaker than the real one, made a later round's proposals claim 4–10 points less than they
  * measured (BENCHMARKS.md "Session 20 — audio").
  */
 export function transferTemperature(judged: number, teacherFull: number, teacherHalf: number, weight = STUDENT_WEIGHT): number {

@@ -4,8 +4,9 @@
  * flattered), the two judged halves in the others (./head.ts judgeAudioStudentHalf). Pure arithmetic, no tfjs.
  *
  *   withCrossVerdict(teacher, fitted, halves, nClasses) → the state that predicts: the teacher alone, or the mean of
- *   it and the real student at the verdict's weight and temperature (the judging pairs' moved by the teachers' ratio at the student's share,
- *   src/core/train/student.ts transferTemperature), uncapped, with the verdict's held-out figures.
+ *   it and the real student at the verdict's weight and temperature (the judging pairs', moved by the teachers' ratio
+ *   at the student's share: src/core/train/student.ts transferTemperature), uncapped, with the verdict's held-out
+ *   figures.
  */
 import { crossFittedVerdict, transferTemperature, type judgeStudent } from '../../train/student';
 import { expectedCalibrationError } from '../../train/calibration';
