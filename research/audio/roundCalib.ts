@@ -99,7 +99,6 @@ async function main() {
     const tHalf = fitTemperature(logOf(teacher), labels, C);
     const tFull = state.classifier.temperature;
     const judged = st.judgedTemperature ?? T;
-    rules[0] = ['as saved', T];
     rules.push([`judged (session 18)`, judged]);
     rules.push([`ratio (full ${tFull.toFixed(3)} / half ${tHalf.toFixed(3)})`, (judged * tFull) / tHalf]);
     rules.push([`ratio^${st.weight} (session 20)`, transferTemperature(judged, tFull, tHalf, st.weight)]);
