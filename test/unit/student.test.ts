@@ -18,7 +18,7 @@ import {
   TRANSFER_RATIO_BOUNDS,
 } from '../../src/core/train/student';
 import { fitTemperature } from '../../src/core/train/calibration';
-import { softmaxRows } from '../../src/core/util/math';
+import { argmaxRow, softmaxRows } from '../../src/core/util/math';
 import { Rng } from '../../src/core/models/random';
 
 /** Rows × C probabilities, each row putting `p` on its class and the rest evenly on the others. */
@@ -239,8 +239,7 @@ test("transferTemperature: where the pair sharpens with its teacher, the real pa
     let claim = 0;
     let right = 0;
     for (let i = 0; i < n; i++) {
-      let top = 0;
-      for (let c = 1; c < C; c++) if (P[i * C + c] > P[i * C + top]) top = c;
+      const top = argmaxRow(P, i, C);
       if (P[i * C + top] < 0.9) continue;
       k++;
       claim += P[i * C + top];

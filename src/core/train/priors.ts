@@ -152,9 +152,12 @@ function solveShift(M: number[][], mu: number[], C: number, iterations: number, 
   return clamped.map((v) => v / s);
 }
 
-/** M with each class's column divided by its label count (a class without labels: the identity's column). */
-function columnShares(M: number[][], count: number[]): number[][] {
-  return M.map((row, i) => row.map((v, j) => (count[j] ? v / count[j] : i === j ? 1 : 0)));
+/**
+ * M with each class's column divided by its label count; a class without labels gets the identity's column
+ * (`empty` 'identity': BBSE takes its predictions at their word) or zeros ('zero': the shift test expects nothing of it).
+ */
+function columnShares(M: number[][], count: number[], empty: 'identity' | 'zero'): number[][] {
+  return M.map((row, i) => row.map((v, j) => (count[j] ? v / count[j] : empty === 'identity' && i === j ? 1 : 0)));
 }
 
 /**
@@ -175,7 +178,7 @@ export function bbsePriors(
   const soft = o.soft ?? true;
   const { M, count } = heldOutConfusions(oof, y, C, soft);
   const mu = o.shares ?? predictedShares(probs, n, C, soft);
-  return solveShift(columnShares(M, count), mu, C, o.iterations ?? 2000, o.floor ?? 0.1 / C);
+  return solveShift(columnShares(M, count, 'identity'), mu, C, o.iterations ?? 2000, o.floor ?? 0.1 / C);
 }
 
 /**
@@ -250,7 +253,7 @@ export function priorShiftEvidence(
   train: number[],
 ): { chi2: number; df: number; threshold: number; shifted: boolean } {
   const { M: counts, count } = heldOutConfusions(oof, y, C, false);
-  const M = counts.map((row) => row.map((v, j) => (count[j] ? v / count[j] : 0)));
+  const M = columnShares(counts, count, 'zero');
   const mu = predictedShares(probs, n, C, false);
   let chi2 = 0;
   for (let i = 0; i < C; i++) {
