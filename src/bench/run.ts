@@ -32,7 +32,7 @@ import { runAudioSupervisedBaseline, runSupervisedBaseline } from './baselines/s
 import { formatCandidates, formatPriors } from '../shared/format';
 import { readJson } from '../core/util/files';
 import { modalityPlugins } from '../core/modalities';
-import { MODALITIES } from '../protocol/modalities';
+import type { Modality } from '../protocol/modalities';
 
 export interface BenchHooks {
   /** One line of progress (default: none). */
@@ -90,6 +90,16 @@ async function buildSide(data: string, truthFile: string, dest: string, limit: n
 }
 
 /** Runs one benchmark. Throws on unusable input (no data, no truth rows, no item scanned). */
+/**
+ * The run seed that pretrained a saved encoder: task i of a modality is pretrained with the run's seed + i
+ * (src/core/project/training.ts), i its place in the pool's own modality's tasks — text's `contrastive` is its second
+ * task, audio's its first.
+ */
+export function runSeedOfEncoder(modality: Modality | undefined, task: string, encoderSeed: number): number {
+  const i = modality ? modalityPlugins[modality].pretextTasks.indexOf(task) : -1;
+  return encoderSeed - Math.max(0, i);
+}
+
 export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Promise<BenchResult> {
   const log = hooks.log;
   const t0 = Date.now();
@@ -161,10 +171,10 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
       // with seed + i): another would start over, unsaid.
       for (const t of tasks) {
         const st = (await readJson<{ seed?: unknown }>(path.join(from, t, 'state.json'))) ?? {};
-        const i = MODALITIES.map((m) => modalityPlugins[m].pretextTasks.indexOf(t)).find((k) => k >= 0) ?? 0;
-        if (typeof st.seed !== 'number' || st.seed - i !== opts.seed)
+        const runSeed = typeof st.seed === 'number' ? runSeedOfEncoder(p.getModality(), t, st.seed) : undefined;
+        if (runSeed !== opts.seed)
           throw new Error(
-            `--pretrained-from: its ${t} encoder was pretrained with seed ${String(typeof st.seed === 'number' ? st.seed - i : st.seed)} and this run's seed is ${opts.seed}, so pretraining would start over: give the same --seed, or leave --pretrained-from out`,
+            `--pretrained-from: its ${t} encoder was pretrained with seed ${String(runSeed ?? st.seed)} and this run's seed is ${opts.seed}, so pretraining would start over: give the same --seed, or leave --pretrained-from out`,
           );
       }
       for (const t of tasks) await fs.cp(path.join(from, t), path.join(pool.ws.root, '.selflabel', 'models', t), { recursive: true });

@@ -460,6 +460,20 @@ test('pretrainRates: wall-clock rate over the whole stage, per-worker rate over 
   assert.ok(Math.abs(one.perWorker[0] - 2000 / 30) < 1e-9);
 });
 
+test("runSeedOfEncoder: task i of the pool's own modality was pretrained with the run's seed + i", async () => {
+  const { runSeedOfEncoder } = await import('../../src/bench/run');
+  // Audio's contrastive task is its first, text's its second: one name, two offsets (session 21: the audio encoders
+  // of seed 1 were refused as seed 0's, read with text's order).
+  assert.equal(runSeedOfEncoder('audio', 'contrastive', 1), 1);
+  assert.equal(runSeedOfEncoder('audio', 'masked', 2), 1);
+  assert.equal(runSeedOfEncoder('text', 'masked', 1), 1);
+  assert.equal(runSeedOfEncoder('text', 'contrastive', 2), 1);
+  assert.equal(runSeedOfEncoder('image', 'rotation', 4), 3);
+  // A folder that is no task of the modality (or no modality known) is taken as task 0.
+  assert.equal(runSeedOfEncoder('image', 'audio-student-x', 5), 5);
+  assert.equal(runSeedOfEncoder(undefined, 'contrastive', 5), 5);
+});
+
 // ───────────── the whole loop against the real engine, on 90 real MNIST digits ─────────────
 
 test('runBench drives the real Project: action counts, truthful labels, journal matches, user folder untouched', async () => {
