@@ -23,7 +23,7 @@ import {
   timeShift,
 } from '../../src/core/modalities/audio/index';
 import { chirp, dominantFrequency, noise, sine } from '../fixtures/audio/synth';
-import { augmentSpec, type SpecAugmentOptions } from '../../src/core/modalities/audio/spec';
+import { augmentSpec, fixedViews, type SpecAugmentOptions } from '../../src/core/modalities/audio/spec';
 import { Rng } from '../../src/core/models/random';
 
 describe('log-mel spectrogram', () => {
@@ -263,6 +263,62 @@ describe('views on the log-mel (spec.ts augmentSpec)', () => {
     assert.deepEqual(a, b);
     augmentSpec(s.data, 0, s.frames, 40, { ...o, melShift: 1 }, new Rng(7), tmp, b, 0);
     assert.notDeepEqual(a, b);
+  });
+
+  it('fixedViews: the clip as it is, moved by whole frames (the gap at its own floor), its bands and tempo as augmentSpec moves them', () => {
+    const mels = 40;
+    const a = logMelClip(chirp(300, 5000, 16000, 1), 1, { nMels: mels });
+    const b = logMelClip(sine(700, 16000, 1), 1, { nMels: mels });
+    const F = a.frames;
+    const per = F * mels;
+    const two = new Float32Array(2 * per);
+    two.set(a.data, 0);
+    two.set(b.data, per);
+    assert.deepEqual(fixedViews(two, 2, F, mels, { shift: 0, rate: 1, melShift: 0 }), two);
+    const moved = fixedViews(two, 2, F, mels, { shift: 3, rate: 1, melShift: 0 });
+    for (const [i, clip] of [a.data, b.data].entries()) {
+      const floor = Math.min(...clip);
+      for (let t = 0; t < F; t++)
+        for (let m = 0; m < mels; m += 7)
+          assert.equal(moved[i * per + t * mels + m], t < 3 ? floor : clip[(t - 3) * mels + m], `clip ${i}, frame ${t}`);
+    }
+    // Bands and tempo: the same geometry as augmentSpec's, which draws it (no gain, noise or masks: standardised alike).
+    const still: SpecAugmentOptions = {
+      maxShift: 0,
+      gainDb: [0, 0],
+      noiseP: 0,
+      snrDb: [20, 20],
+      timeMasks: 0,
+      timeMaskWidth: 0,
+      freqMasks: 0,
+      freqMaskWidth: 0,
+    };
+    const tmp = new Float32Array(per);
+    const drawn = new Float32Array(per);
+    const fixed = new Float32Array(per);
+    for (const o of [{ melShift: 2 }, { stretch: 0.2 }]) {
+      const rng = new Rng(4);
+      augmentSpec(two, 1, F, mels, { ...still, ...o }, rng, tmp, drawn, 0);
+      // the draws augmentSpec made, in its order: shift (none), gain, noise, stretch, melShift
+      const r = new Rng(4);
+      r.uniform(0, 0);
+      r.next();
+      const rate = o.stretch ? 1 + r.uniform(-o.stretch, o.stretch) : 1;
+      const melShift = o.melShift ? r.uniform(-o.melShift, o.melShift) : 0;
+      const v = fixedViews(two, 2, F, mels, { shift: 0, rate, melShift });
+      let s = 0;
+      let s2 = 0;
+      for (let k = 0; k < per; k++) {
+        s += v[per + k];
+        s2 += v[per + k] ** 2;
+      }
+      const mean = s / per;
+      const inv = 1 / Math.sqrt(s2 / per - mean * mean + 1e-6);
+      for (let k = 0; k < per; k++) fixed[k] = (v[per + k] - mean) * inv;
+      for (let k = 0; k < per; k += 13)
+        assert.ok(Math.abs(fixed[k] - drawn[k]) < 1e-3, `${JSON.stringify(o)} at ${k}: ${fixed[k]} vs ${drawn[k]}`);
+      assert.ok(rate !== 1 || melShift !== 0);
+    }
   });
 });
 

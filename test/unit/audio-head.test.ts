@@ -438,6 +438,7 @@ test('the plugin head: the judging halves run beside the student, and their cros
   const saved = JSON.parse(fs.readFileSync(path.join(paths.cache, vFile), 'utf8')) as { halves: { teacher: number[]; labels: number[] }[] };
   assert.equal(savedHalves(saved, 2)?.length, 2);
   assert.equal(savedHalves(saved, 3), undefined, 'another number of classes');
+  assert.equal(savedHalves({ ...saved, version: 1 }, 2), undefined, 'judged before the students predicted from fixed views');
   assert.equal(savedHalves({ ...saved, halves: [saved.halves[0]] }, 2), undefined, 'one half');
   assert.equal(
     savedHalves({ ...saved, halves: [{ ...saved.halves[0], labels: [0, 7] }, saved.halves[1]] }, 2),
@@ -541,6 +542,38 @@ test('the student learns the accepted clips, is judged cross-fitted by human lab
   assert.equal(st.warm, false);
   assert.ok(progress.length >= 5 && progress[progress.length - 1] === st.steps, 'progress up to the last step');
   assert.ok(fs.existsSync(path.join(dir, 'student.json')), 'its model is saved');
+  // It predicts from the mean of its fixed views (test-time augmentation), not from the clip alone.
+  {
+    const tf = await import('@tensorflow/tfjs');
+    const { predictAudioStudent, studentViews } = await import('../../src/core/modalities/audio/student');
+    const { fixedViews, standardizeInto } = await import('../../src/core/modalities/audio/spec');
+    const { loadModel } = await import('../../src/core/models/checkpoint');
+    const few = 12;
+    const sub = { spec: spec.subarray(0, few * frames * AUDIO_MELS), n: few, frames, mels: AUDIO_MELS };
+    const got = await predictAudioStudent(dir, sub, 3);
+    const model = await loadModel(dir, 'student');
+    const per = frames * AUDIO_MELS;
+    const views = studentViews(frames);
+    assert.equal(views.length, 7);
+    const want = new Float32Array(few * 3);
+    const alone = new Float32Array(few * 3);
+    for (const [k, v] of views.entries()) {
+      const x = fixedViews(sub.spec, few, frames, AUDIO_MELS, v);
+      const z = new Float32Array(few * per);
+      for (let i = 0; i < few; i++) standardizeInto(x, i * per, per, z, i * per);
+      const p = tf.tidy(() =>
+        tf.softmax(model.predict(tf.tensor4d(z, [few, frames, AUDIO_MELS, 1])) as import('@tensorflow/tfjs').Tensor2D).dataSync(),
+      );
+      for (let i = 0; i < p.length; i++) want[i] += p[i] / views.length;
+      if (k === 0) alone.set(p);
+    }
+    model.dispose();
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-5, `row ${Math.floor(i / 3)}: ${got[i]} vs ${want[i]}`);
+    assert.ok(
+      alone.some((p, i) => Math.abs(p - got[i]) > 1e-4),
+      'the views change the probabilities',
+    );
+  }
   // In the job, judged on the head's 18 held-out human labels (flattered: its teacher saw them).
   assert.equal(st.judge, undefined);
   assert.equal(st.heldOut.labels, 18);

@@ -135,7 +135,8 @@ function headKey(ctx: ModalityContext, train: TrainSet, nClasses: number, encode
  */
 function studentKey(headName: string, train: TrainSet): string | undefined {
   const h = createHash('sha256');
-  h.update(`v3 ${headName}\n`); // v2: the cross-fitted verdict; v3: its temperature moved to the real pair's
+  // v2: the cross-fitted verdict; v3: its temperature moved to the real pair's; v4: the student predicts from fixed views
+  h.update(`v4 ${headName}\n`);
   let rows = 0;
   for (let k = 0; k < train.index.length; k++) {
     if (isHumanLabel(train, k)) continue;

@@ -61,6 +61,68 @@ export function standardizeInto(src: ArrayLike<number>, so: number, per: number,
 
 const LN10_10 = Math.LN10 / 10;
 
+/** A view's geometry: frames moved by `shift`, tempo `rate` about the centre, bands moved by `melShift` (fractional). */
+export interface ViewGeometry {
+  shift: number;
+  rate: number;
+  melShift: number;
+}
+
+/**
+ * The log-mel of the clip at `base` of `spec` moved in time, tempo and pitch as `v` says, into `out` at `oo`: frame t
+ * reads source time mid + (t − shift − mid)·rate, band m reads band m − melShift (interpolated, edges repeat); what
+ * falls outside the clip is `floor`.
+ */
+export function warpSpec(
+  spec: Float32Array,
+  base: number,
+  frames: number,
+  mels: number,
+  v: ViewGeometry,
+  floor: number,
+  out: Float32Array | Float64Array,
+  oo: number,
+): void {
+  const { shift: s, rate, melShift: ms } = v;
+  const warped = rate !== 1 || ms !== 0;
+  const mid = (frames - 1) / 2;
+  for (let t = 0; t < frames; t++) {
+    const src = t - s;
+    const ts = warped ? mid + (src - mid) * rate : src;
+    const t0 = Math.floor(ts);
+    const ft = ts - t0;
+    for (let m = 0; m < mels; m++) {
+      let x: number;
+      if (!warped) x = src >= 0 && src < frames ? spec[base + src * mels + m] : floor;
+      else if (ts < 0 || ts > frames - 1) x = floor;
+      else {
+        const mm = Math.min(mels - 1, Math.max(0, m - ms));
+        const m0 = Math.min(mels - 2, Math.floor(mm));
+        const fm = mm - m0;
+        const t1 = Math.min(frames - 1, t0 + 1);
+        const at = (tt: number, b: number) => spec[base + tt * mels + b];
+        x = (1 - ft) * ((1 - fm) * at(t0, m0) + fm * at(t0, m0 + 1)) + ft * ((1 - fm) * at(t1, m0) + fm * at(t1, m0 + 1));
+      }
+      out[oo + t * mels + m] = x;
+    }
+  }
+}
+
+/** Every clip of `spec` (n × frames × mels log-mel) moved as `v` says, each gap filled with its own clip's floor (not standardised). */
+export function fixedViews(spec: Float32Array, n: number, frames: number, mels: number, v: ViewGeometry): Float32Array {
+  const per = frames * mels;
+  const out = new Float32Array(n * per);
+  for (let i = 0; i < n; i++) {
+    let lo = Infinity;
+    for (let k = i * per; k < (i + 1) * per; k++) if (spec[k] < lo) lo = spec[k];
+    warpSpec(spec, i * per, frames, mels, v, lo, out, i * per);
+  }
+  return out;
+}
+
+/** augmentSpec's scratch for the moved clip (one per thread, grown as needed). */
+let warped64 = new Float64Array(0);
+
 /**
  * One augmented view of clip `item` of `spec` (n × frames × mels log-mel), standardised, into `out` at `oo`. `tmp` is
  * scratch of frames × mels.
@@ -94,32 +156,16 @@ export function augmentSpec(
   const noiseE = noisy ? meanE * 10 ** (-rng.uniform(o.snrDb[0], o.snrDb[1]) / 10) : 0;
   const rate = o.stretch ? 1 + rng.uniform(-o.stretch, o.stretch) : 1;
   const ms = o.melShift ? rng.uniform(-o.melShift, o.melShift) : 0;
-  const warped = rate !== 1 || ms !== 0;
-  // frame t reads source time mid + (t - s - mid)·rate (about the centre mid), band m reads band m - ms
-  const mid = (frames - 1) / 2;
-  for (let t = 0; t < frames; t++) {
-    const src = t - s;
-    const ts = warped ? mid + (src - mid) * rate : src;
-    const t0 = Math.floor(ts);
-    const ft = ts - t0;
-    for (let m = 0; m < mels; m++) {
-      let x: number;
-      if (!warped) x = src >= 0 && src < frames ? spec[base + src * mels + m] : lo;
-      else if (ts < 0 || ts > frames - 1) x = lo;
-      else {
-        const mm = Math.min(mels - 1, Math.max(0, m - ms));
-        const m0 = Math.min(mels - 2, Math.floor(mm));
-        const fm = mm - m0;
-        const t1 = Math.min(frames - 1, t0 + 1);
-        const at = (tt: number, b: number) => spec[base + tt * mels + b];
-        x = (1 - ft) * ((1 - fm) * at(t0, m0) + fm * at(t0, m0 + 1)) + ft * ((1 - fm) * at(t1, m0) + fm * at(t1, m0 + 1));
-      }
-      if (noisy) {
-        const r = rng.next() * 2; // a noise cell's energy: exponential-ish around its mean
-        x = Math.log(Math.exp(x) + noiseE * r + 1e-10);
-      }
-      tmp[t * mels + m] = x + g;
+  // The moved clip in doubles (noise and gain are added before the one rounding to float32).
+  if (warped64.length < per) warped64 = new Float64Array(per);
+  warpSpec(spec, base, frames, mels, { shift: s, rate, melShift: ms }, lo, warped64, 0);
+  for (let k = 0; k < per; k++) {
+    let x = warped64[k];
+    if (noisy) {
+      const r = rng.next() * 2; // a noise cell's energy: exponential-ish around its mean
+      x = Math.log(Math.exp(x) + noiseE * r + 1e-10);
     }
+    tmp[k] = x + g;
   }
   standardizeInto(tmp, 0, per, out, oo);
   // SpecAugment masks on the standardised view (filled with 0, the mean)

@@ -62,7 +62,8 @@ export function withVerdict(
 
 /** The judged halves as saved in the cache (one file per head, ./plugin.ts): plain arrays. */
 export interface SavedVerdict {
-  version: 1;
+  /** 2: the students predict from fixed views (./student.ts studentViews); a verdict of version 1 is judged again. */
+  version: 2;
   /** The judging students' lessons: the accepted clips when they were judged. */
   count: number;
   halves: { index: number[]; labels: number[]; teacher: number[]; student: number[]; seconds: number }[];
@@ -70,7 +71,7 @@ export interface SavedVerdict {
 
 export function verdictJson(halves: JudgedHalf[], count: number): SavedVerdict {
   return {
-    version: 1,
+    version: 2,
     count,
     halves: halves.map((h) => ({
       index: Array.from(h.index),
@@ -87,7 +88,7 @@ const isNumbers = (v: unknown): v is number[] => Array.isArray(v) && v.every((x)
 /** The saved halves of a verdict for `nClasses` classes, or undefined when `v` is not one (then the halves are judged again). */
 export function savedHalves(v: unknown, nClasses: number): JudgedHalf[] | undefined {
   const s = v as Partial<SavedVerdict> | null;
-  if (typeof s !== 'object' || s === null || s.version !== 1 || !Array.isArray(s.halves) || s.halves.length !== 2) return undefined;
+  if (typeof s !== 'object' || s === null || s.version !== 2 || !Array.isArray(s.halves) || s.halves.length !== 2) return undefined;
   const out: JudgedHalf[] = [];
   for (const h of s.halves) {
     if (typeof h !== 'object' || h === null) return undefined;
