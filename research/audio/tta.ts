@@ -13,38 +13,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '../../src/core/backend';
 import { predictAudioStudent } from '../../src/core/modalities/audio/student';
+import { fixedViews } from '../../src/core/modalities/audio/spec';
 import { loadSplit, accuracyOf } from './data';
-
-/** One fixed view of every clip: frame t reads source time mid + (t − shift − mid)·rate, band m reads m − melShift. */
-function view(spec: Float32Array, n: number, frames: number, mels: number, shift: number, melShift: number, rate: number): Float32Array {
-  const per = frames * mels;
-  const out = new Float32Array(spec.length);
-  const mid = (frames - 1) / 2;
-  for (let i = 0; i < n; i++) {
-    const base = i * per;
-    let lo = Infinity;
-    for (let k = 0; k < per; k++) lo = Math.min(lo, spec[base + k]);
-    for (let t = 0; t < frames; t++) {
-      const ts = mid + (t - shift - mid) * rate;
-      const t0 = Math.floor(ts);
-      const ft = ts - t0;
-      for (let m = 0; m < mels; m++) {
-        let x: number;
-        if (ts < 0 || ts > frames - 1) x = lo;
-        else {
-          const mm = Math.min(mels - 1, Math.max(0, m - melShift));
-          const m0 = Math.min(mels - 2, Math.floor(mm));
-          const fm = mm - m0;
-          const t1 = Math.min(frames - 1, t0 + 1);
-          const at = (tt: number, b: number) => spec[base + tt * mels + b];
-          x = (1 - ft) * ((1 - fm) * at(t0, m0) + fm * at(t0, m0 + 1)) + ft * ((1 - fm) * at(t1, m0) + fm * at(t1, m0 + 1));
-        }
-        out[base + t * mels + m] = x;
-      }
-    }
-  }
-  return out;
-}
 
 async function main() {
   const [ws, set] = process.argv.slice(2);
@@ -68,8 +38,11 @@ async function main() {
   ];
   const probs: Float32Array[] = [];
   for (const [name, s, ms, rate] of views) {
-    const spec = name === 'as is' ? test.spec : view(test.spec, test.n, test.frames, test.mels, s, ms, rate);
-    const P = await predictAudioStudent(dir, { spec, n: test.n, frames: test.frames, mels: test.mels }, C);
+    const spec = name === 'as is' ? test.spec : fixedViews(test.spec, test.n, test.frames, test.mels, { shift: s, rate, melShift: ms });
+    // This view alone (the product's default is the mean over its views).
+    const P = await predictAudioStudent(dir, { spec, n: test.n, frames: test.frames, mels: test.mels }, C, undefined, [
+      { shift: 0, rate: 1, melShift: 0 },
+    ]);
     probs.push(P);
     console.log(`${name.padEnd(10)} ${(100 * accuracyOf(P, test.y, C)).toFixed(2)}%`);
   }

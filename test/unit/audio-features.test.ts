@@ -283,16 +283,6 @@ describe('views on the log-mel (spec.ts augmentSpec)', () => {
           assert.equal(moved[i * per + t * mels + m], t < 3 ? floor : clip[(t - 3) * mels + m], `clip ${i}, frame ${t}`);
     }
     // Bands and tempo: the same geometry as augmentSpec's, which draws it (no gain, noise or masks: standardised alike).
-    const still: SpecAugmentOptions = {
-      maxShift: 0,
-      gainDb: [0, 0],
-      noiseP: 0,
-      snrDb: [20, 20],
-      timeMasks: 0,
-      timeMaskWidth: 0,
-      freqMasks: 0,
-      freqMaskWidth: 0,
-    };
     const tmp = new Float32Array(per);
     const drawn = new Float32Array(per);
     const fixed = new Float32Array(per);

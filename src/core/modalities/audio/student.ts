@@ -104,9 +104,15 @@ export function studentViews(frames: number): ViewGeometry[] {
   ];
 }
 
-/** The student's probabilities for every clip of `d` (n × C): the mean over studentViews, one view in memory at a time. */
-async function probsOf(model: tf.LayersModel, d: StudentSpec, C: number, dir: string, signal?: AbortSignal): Promise<Float32Array> {
-  const views = studentViews(d.frames);
+/** The student's probabilities for every clip of `d` (n × C): the mean over `views`, one view in memory at a time. */
+async function probsOf(
+  model: tf.LayersModel,
+  d: StudentSpec,
+  C: number,
+  dir: string,
+  signal?: AbortSignal,
+  views: readonly ViewGeometry[] = studentViews(d.frames),
+): Promise<Float32Array> {
   const mean = new Float32Array(d.n * C);
   for (const [k, v] of views.entries()) {
     const plain = v.shift === 0 && v.rate === 1 && v.melShift === 0;
@@ -227,14 +233,20 @@ export async function trainAudioStudent(
   }
 }
 
-/** The saved student's probabilities for clips (n × C). */
-export async function predictAudioStudent(dir: string, d: StudentSpec, C: number, signal?: AbortSignal): Promise<Float32Array> {
+/** The saved student's probabilities for clips (n × C): the mean over `views` (default studentViews). */
+export async function predictAudioStudent(
+  dir: string,
+  d: StudentSpec,
+  C: number,
+  signal?: AbortSignal,
+  views?: readonly ViewGeometry[],
+): Promise<Float32Array> {
   if (!(await hasModel(dir, MODEL))) throw new Error(`The audio student's model is missing from ${dir}: train again.`);
   const model = await loadModel(dir, MODEL);
   try {
     const outC = model.outputs[0].shape[1];
     if (outC !== C) throw new Error(`The audio student in ${dir} has ${outC} classes, the project ${C}: train again.`);
-    return await probsOf(model, d, C, dir, signal);
+    return await probsOf(model, d, C, dir, signal, views);
   } finally {
     model.dispose();
   }
