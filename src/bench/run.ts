@@ -89,7 +89,6 @@ async function buildSide(data: string, truthFile: string, dest: string, limit: n
   return { truth, ws };
 }
 
-/** Runs one benchmark. Throws on unusable input (no data, no truth rows, no item scanned). */
 /**
  * The run seed that pretrained a saved encoder: task i of a modality is pretrained with the run's seed + i
  * (src/core/project/training.ts), i its place in the pool's own modality's tasks — text's `contrastive` is its second
@@ -100,6 +99,7 @@ export function runSeedOfEncoder(modality: Modality | undefined, task: string, e
   return encoderSeed - Math.max(0, i);
 }
 
+/** Runs one benchmark. Throws on unusable input (no data, no truth rows, no item scanned). */
 export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Promise<BenchResult> {
   const log = hooks.log;
   const t0 = Date.now();

@@ -7,7 +7,7 @@
  * mean of both is better than either (research/audio/fixmatch.ts `TEACHER=spread`; BENCHMARKS.md "Session 13").
  *
  *   trainAudioStudent({spec, n, frames, mels, rows, y, nClasses, seed, dir}) → {probs (n × C), steps, seconds}
- *   predictAudioStudent(dir, {spec, n, frames, mels}, nClasses) → probs (n × C)
+ *   predictAudioStudent(dir, {spec, n, frames, mels}, nClasses) → probs (n × C), the mean over studentViews
  *
  * The human labels never train it, so they can judge it (./head.ts fitAudioStudent).
  */
@@ -86,10 +86,10 @@ function buildStudent(frames: number, mels: number, C: number, seed: number): tf
 
 /**
  * The fixed views a student predicts from (test-time augmentation): the clip as it is, moved by ± 5 % of its frames,
- * its bands by ± 1 (pitch), its tempo by ± 10 % — milder cases of its training views. The mean of their
- * probabilities was right more often than the clip alone for every student measured (session 21, research/audio/tta.ts on
- * session 20's kept students, test split: words seeds 1–2 82.5 → 83.8 and 78.6 → 79.8, speakers seeds 1 and 3 82.7 → 83.3
- * and 77.7 → 79.2).
+ * its bands by ± 1 (pitch), its tempo by ± 10 % — milder cases of its training views. The mean of their probabilities
+ * was right more often than the clip alone for every student measured (session 21, research/audio/tta.ts on session
+ * 20's kept students, test split: words seeds 1–2 82.5 → 83.8 and 78.6 → 79.8, speakers seeds 1 and 3 82.7 → 83.3 and
+ * 77.7 → 79.2; BENCHMARKS.md "Session 21 — audio").
  */
 export function studentViews(frames: number): ViewGeometry[] {
   const s = Math.max(1, Math.round(0.05 * frames));
