@@ -23,7 +23,7 @@ import {
   timeShift,
 } from '../../src/core/modalities/audio/index';
 import { chirp, dominantFrequency, noise, sine } from '../fixtures/audio/synth';
-import { augmentSpec, fixedViews, type SpecAugmentOptions } from '../../src/core/modalities/audio/spec';
+import { augmentSpec, fixedViews, standardizeInto, type SpecAugmentOptions } from '../../src/core/modalities/audio/spec';
 import { Rng } from '../../src/core/models/random';
 
 describe('log-mel spectrogram', () => {
@@ -296,15 +296,7 @@ describe('views on the log-mel (spec.ts augmentSpec)', () => {
       const rate = o.stretch ? 1 + r.uniform(-o.stretch, o.stretch) : 1;
       const melShift = o.melShift ? r.uniform(-o.melShift, o.melShift) : 0;
       const v = fixedViews(two, 2, F, mels, { shift: 0, rate, melShift });
-      let s = 0;
-      let s2 = 0;
-      for (let k = 0; k < per; k++) {
-        s += v[per + k];
-        s2 += v[per + k] ** 2;
-      }
-      const mean = s / per;
-      const inv = 1 / Math.sqrt(s2 / per - mean * mean + 1e-6);
-      for (let k = 0; k < per; k++) fixed[k] = (v[per + k] - mean) * inv;
+      standardizeInto(v, per, per, fixed, 0);
       for (let k = 0; k < per; k += 13)
         assert.ok(Math.abs(fixed[k] - drawn[k]) < 1e-3, `${JSON.stringify(o)} at ${k}: ${fixed[k]} vs ${drawn[k]}`);
       assert.ok(rate !== 1 || melShift !== 0);
