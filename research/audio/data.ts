@@ -10,6 +10,13 @@ import { spreadLabels, type KnnGraph } from '../../src/core/train/graph';
 import { argmaxRows } from '../../src/bench/baselines/linear';
 import { mulberry32, sample } from '../../src/bench/rng';
 import { AUDIO_MELS, audioFeatureRows, audioFrames } from '../../src/core/modalities/audio/features';
+import { columnStats, standardizeBlocks, utteranceFeatures } from '../../src/core/modalities/audio/utterance';
+import { fitNet, netLogitsSync } from '../../src/core/train/net';
+import { softmaxRows } from '../../src/core/util/math';
+import { loadAudioClips } from '../../src/core/modalities/audio/items';
+import { fixLength } from '../../src/core/modalities/audio/melspec';
+import { AudioError } from '../../src/core/modalities/audio/errors';
+import { VOICE_DIM, voiceFeatures } from '../../src/core/modalities/audio/voice';
 
 export const DATA = process.env.SELFLABEL_AUDIO_DATA ?? '/tmp/sl-audio-data';
 const CACHE = '/tmp/sl-audio-study';
@@ -111,4 +118,73 @@ export function seedLabels(y: Int32Array, C: number, perClass: number, seed: num
   for (let i = 0; i < y.length; i++) byClass[y[i]].push(i);
   const lab = byClass.flatMap((l) => sample(l, perClass, rand));
   return { lab, ly: Int32Array.from(lab, (i) => y[i]) };
+}
+
+/**
+ * The product head's words candidate without pretraining (TEACHER=spread): `shape` features, label spreading over
+ * the pool's 10-neighbour graph, a 256-unit MLP fitted on the spread labels (src/core/modalities/audio/head.ts), fitted on the
+ * labelled pool rows `lab`: its probabilities on the pool (P) and the test split (Pt).
+ */
+export async function spreadTeacher(
+  pool: SpecSet,
+  test: SpecSet,
+  lab: number[],
+  C: number,
+  seed: number,
+): Promise<{ P: Float32Array; Pt: Float32Array; testAcc: number }> {
+  const up = utteranceFeatures(pool.spec, pool.n, pool.frames, pool.mels);
+  const ut = utteranceFeatures(test.spec, test.n, test.frames, test.mels);
+  const st = columnStats(up.X, up.n, up.dim);
+  const w = { mfcc: 0, stats: 0, shape: 1, spectrum: 0 };
+  const P = standardizeBlocks(up, st, w);
+  const T = standardizeBlocks(ut, st, w);
+  const g = knnGraph(P.X, pool.n, P.dim, 10);
+  const { labels: sl } = spreadFrom(
+    g,
+    C,
+    lab,
+    Int32Array.from(lab, (i) => pool.y[i]),
+  );
+  const targets = new Float32Array(pool.n * C);
+  for (let i = 0; i < pool.n; i++) targets[i * C + sl[i]] = 1;
+  const net = await fitNet({
+    X: P.X,
+    n: pool.n,
+    dim: P.dim,
+    rows: Int32Array.from(sl.keys()),
+    targets,
+    nClasses: C,
+    hidden: [256],
+    l2: 1e-3,
+    epochs: 30,
+    batchSize: 512,
+    seed,
+  });
+  const Pp = softmaxRows(netLogitsSync(net, P.X, pool.n, P.dim), pool.n, C);
+  const Pt = softmaxRows(netLogitsSync(net, T.X, test.n, T.dim), test.n, C);
+  return { P: Pp, Pt, testAcc: accuracyOf(Pt, test.y, C) };
+}
+
+/** Each clip's voice features (src/core/modalities/audio/voice.ts) of a split, in truth order, cached beside the spectrograms. */
+export async function voiceRows(set: string, split: string): Promise<Float32Array> {
+  const file = `/tmp/sl-audio-study/${set}-${split}-voice${VOICE_DIM}.f32`;
+  if (fs.existsSync(file)) {
+    const b = fs.readFileSync(file);
+    return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+  }
+  const files = fs
+    .readFileSync(path.join(DATA, set, `${split}-truth.csv`), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',')[0]);
+  const X = new Float32Array(files.length * VOICE_DIM);
+  for (let i = 0; i < files.length; i++) {
+    const [c] = await loadAudioClips(path.join(DATA, set, split, files[i]), [{ start: 0, duration: Infinity }]);
+    if (c instanceof AudioError) throw c;
+    X.set(voiceFeatures(fixLength(c, 16000)), i * VOICE_DIM);
+  }
+  fs.mkdirSync('/tmp/sl-audio-study', { recursive: true });
+  fs.writeFileSync(file, Buffer.from(X.buffer));
+  return X;
 }

@@ -26,8 +26,7 @@ import {
   type SpecAugmentOptions,
 } from '../../src/core/modalities/audio/spec';
 import { columnStats, standardizeBlocks, utteranceFeatures } from '../../src/core/modalities/audio/utterance';
-import { fitNet, netLogitsSync } from '../../src/core/train/net';
-import { knnGraph, spreadFrom } from './data';
+import { spreadTeacher } from './data';
 import { confidentRows } from '../../src/core/modalities/image/student';
 import { fitLogReg, predictLogReg } from '../../src/bench/baselines/linear';
 import { mulberry32, sample } from '../../src/bench/rng';
@@ -81,50 +80,6 @@ function teacher(pool: SpecSet, test: SpecSet, lab: number[], C: number): { P: F
   );
   const Pt = predictLogReg(m, { kind: 'dense', X: Xt, n: test.n, dim });
   return { P: predictLogReg(m, { kind: 'dense', X: Xp, n: pool.n, dim }), testAcc: accuracy(Pt, test.y, C) };
-}
-
-/**
- * The product head's words candidate without pretraining (TEACHER=spread): `shape` features, label spreading over
- * the pool's 10-neighbour graph, a 256-unit MLP fitted on the spread labels (src/core/modalities/audio/head.ts).
- */
-async function spreadTeacher(
-  pool: SpecSet,
-  test: SpecSet,
-  lab: number[],
-  C: number,
-  seed: number,
-): Promise<{ P: Float32Array; Pt: Float32Array; testAcc: number }> {
-  const up = utteranceFeatures(pool.spec, pool.n, pool.frames, pool.mels);
-  const ut = utteranceFeatures(test.spec, test.n, test.frames, test.mels);
-  const st = columnStats(up.X, up.n, up.dim);
-  const w = { mfcc: 0, stats: 0, shape: 1, spectrum: 0 };
-  const P = standardizeBlocks(up, st, w);
-  const T = standardizeBlocks(ut, st, w);
-  const g = knnGraph(P.X, pool.n, P.dim, 10);
-  const { labels: sl } = spreadFrom(
-    g,
-    C,
-    lab,
-    Int32Array.from(lab, (i) => pool.y[i]),
-  );
-  const targets = new Float32Array(pool.n * C);
-  for (let i = 0; i < pool.n; i++) targets[i * C + sl[i]] = 1;
-  const net = await fitNet({
-    X: P.X,
-    n: pool.n,
-    dim: P.dim,
-    rows: Int32Array.from(sl.keys()),
-    targets,
-    nClasses: C,
-    hidden: [256],
-    l2: 1e-3,
-    epochs: 30,
-    batchSize: 512,
-    seed,
-  });
-  const Pp = softmaxRows(netLogitsSync(net, P.X, pool.n, P.dim), pool.n, C);
-  const Pt = softmaxRows(netLogitsSync(net, T.X, test.n, T.dim), test.n, C);
-  return { P: Pp, Pt, testAcc: accuracy(Pt, test.y, C) };
 }
 
 async function run(pool: SpecSet, test: SpecSet, seed: number): Promise<void> {

@@ -5,41 +5,13 @@
  *   node --import tsx research/audio/voice.ts [audio-speakers|audio-words] [seeds=1,2,3]
  *   env VARIANTS, LAMBDAS, SELFTRAIN, SPREAD, K; NETS=h,… (fitNet with h hidden units on the labels, 0: softmax).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { DATA, loadSplit, knnGraph, seedLabels } from './data';
-import { loadAudioClips } from '../../src/core/modalities/audio/items';
-import { fixLength } from '../../src/core/modalities/audio/melspec';
-import { VOICE_DIM, VOICE_HARMONICS, voiceFeatures } from '../../src/core/modalities/audio/voice';
+import { loadSplit, knnGraph, seedLabels, voiceRows } from './data';
+import { VOICE_DIM, VOICE_HARMONICS } from '../../src/core/modalities/audio/voice';
 import { columnStats, utteranceFeatures, type UtteranceBlocks } from '../../src/core/modalities/audio/utterance';
 import { fitLogReg, predictLogReg, argmaxRows } from '../../src/bench/baselines/linear';
-import { AudioError } from '../../src/core/modalities/audio/errors';
 import { spreadLabels } from '../../src/core/train/graph';
 import { fitNet, netLogitsSync } from '../../src/core/train/net';
 import { useBackend } from '../backend';
-
-async function voiceRows(set: string, split: string): Promise<Float32Array> {
-  const file = `/tmp/sl-audio-study/${set}-${split}-voice${VOICE_DIM}.f32`;
-  if (fs.existsSync(file)) {
-    const b = fs.readFileSync(file);
-    return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
-  }
-  const files = fs
-    .readFileSync(path.join(DATA, set, `${split}-truth.csv`), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => l.split(',')[0]);
-  const X = new Float32Array(files.length * VOICE_DIM);
-  for (let i = 0; i < files.length; i++) {
-    const [c] = await loadAudioClips(path.join(DATA, set, split, files[i]), [{ start: 0, duration: Infinity }]);
-    if (c instanceof AudioError) throw c;
-    X.set(voiceFeatures(fixLength(c, 16000)), i * VOICE_DIM);
-  }
-  fs.mkdirSync('/tmp/sl-audio-study', { recursive: true });
-  fs.writeFileSync(file, Buffer.from(X.buffer));
-  return X;
-}
 
 type Block = { X: Float32Array; dim: number; cols: [number, number]; w: number };
 
