@@ -16,6 +16,13 @@ export interface AudioEncoderConfig {
   mels: number;
   widths: number[];
   dim: number;
+  /** Strides [time, mels] of the first convolution (default: 2 along each axis longer than 4, as the later ones). */
+  firstStride?: [number, number];
+  /**
+   * What the dense layer reads: 'flatten' (default) every cell of the last feature map; 'time-mean' the mean over
+   * the remaining frames of each band and channel, so a word moved in time gives the same input.
+   */
+  pool?: 'flatten' | 'time-mean';
 }
 
 export function defaultAudioEncoderConfig(frames: number, mels: number): AudioEncoderConfig {
@@ -29,7 +36,7 @@ export function buildAudioEncoder(cfg: AudioEncoderConfig, seed = 0): tf.Sequent
   let t = cfg.frames;
   let f = cfg.mels;
   cfg.widths.forEach((w, i) => {
-    const st: [number, number] = [t > 4 ? 2 : 1, f > 4 ? 2 : 1];
+    const st: [number, number] = i === 0 && cfg.firstStride ? cfg.firstStride : [t > 4 ? 2 : 1, f > 4 ? 2 : 1];
     model.add(
       tf.layers.conv2d({
         ...(i === 0 ? { inputShape: [cfg.frames, cfg.mels, 1] } : {}),
@@ -45,7 +52,10 @@ export function buildAudioEncoder(cfg: AudioEncoderConfig, seed = 0): tf.Sequent
     t = Math.ceil(t / st[0]);
     f = Math.ceil(f / st[1]);
   });
-  model.add(tf.layers.flatten({ name: 'flatten' }));
+  if (cfg.pool === 'time-mean') {
+    model.add(tf.layers.reshape({ targetShape: [t, f * cfg.widths[cfg.widths.length - 1]], name: 'time_major' }));
+    model.add(tf.layers.globalAveragePooling1d({ name: 'time_mean' }));
+  } else model.add(tf.layers.flatten({ name: 'flatten' }));
   model.add(
     tf.layers.dense({
       units: cfg.dim,
