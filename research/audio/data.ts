@@ -165,26 +165,35 @@ export async function spreadTeacher(
   return { P: Pp, Pt, testAcc: accuracyOf(Pt, test.y, C) };
 }
 
-/** Each clip's voice features (src/core/modalities/audio/voice.ts) of a split, in truth order, cached beside the spectrograms. */
-export async function voiceRows(set: string, split: string): Promise<Float32Array> {
-  const file = `/tmp/sl-audio-study/${set}-${split}-voice${VOICE_DIM}.f32`;
+/**
+ * Rows of `dim` numbers per clip of a split, in truth order, from each clip's 1 s of 16 kHz samples by `rowOf`, cached
+ * beside the spectrograms under `name`.
+ */
+export async function clipRows(
+  set: string,
+  split: string,
+  name: string,
+  dim: number,
+  rowOf: (samples: Float32Array) => ArrayLike<number>,
+): Promise<Float32Array> {
+  const file = path.join(CACHE, `${set}-${split}-${name}.f32`);
   if (fs.existsSync(file)) {
     const b = fs.readFileSync(file);
     return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
   }
-  const files = fs
-    .readFileSync(path.join(DATA, set, `${split}-truth.csv`), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => l.split(',')[0]);
-  const X = new Float32Array(files.length * VOICE_DIM);
+  const files = truth(set, split).files;
+  const X = new Float32Array(files.length * dim);
   for (let i = 0; i < files.length; i++) {
     const [c] = await loadAudioClips(path.join(DATA, set, split, files[i]), [{ start: 0, duration: Infinity }]);
     if (c instanceof AudioError) throw c;
-    X.set(voiceFeatures(fixLength(c, 16000)), i * VOICE_DIM);
+    X.set(rowOf(fixLength(c, 16000)), i * dim);
   }
-  fs.mkdirSync('/tmp/sl-audio-study', { recursive: true });
+  fs.mkdirSync(CACHE, { recursive: true });
   fs.writeFileSync(file, Buffer.from(X.buffer));
   return X;
+}
+
+/** Each clip's voice features (src/core/modalities/audio/voice.ts) of a split, in truth order, cached. */
+export function voiceRows(set: string, split: string): Promise<Float32Array> {
+  return clipRows(set, split, `voice${VOICE_DIM}`, VOICE_DIM, voiceFeatures);
 }

@@ -5,44 +5,22 @@
  * voice features). 10 labels per class (seeded), test accuracy.
  *   node --import tsx research/audio/frames.ts [audio-speakers|audio-words] [seeds=1,2,3]
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { DATA, loadSplit, type SpecSet } from './data';
-import { loadAudioClips } from '../../src/core/modalities/audio/items';
-import { fixLength } from '../../src/core/modalities/audio/melspec';
+import { clipRows, loadSplit, type SpecSet } from './data';
 import { resample } from '../../src/core/modalities/audio/resample';
 import { VOICE_OPTIONS, yinTrack } from '../../src/core/modalities/audio/voice';
 import { dctMatrix } from '../../src/core/modalities/audio/mfcc';
 import { fitLogReg, predictLogReg } from '../../src/bench/baselines/linear';
 import { mulberry32, sample } from '../../src/bench/rng';
-import { AudioError } from '../../src/core/modalities/audio/errors';
 
 /** Per clip per log-mel frame: log2 F0 (0: unvoiced by YIN). */
-async function f0Rows(set: string, split: string, frames: number): Promise<Float32Array> {
-  const file = `/tmp/sl-audio-study/${set}-${split}-f0x${frames}.f32`;
-  if (fs.existsSync(file)) {
-    const b = fs.readFileSync(file);
-    return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
-  }
-  const files = fs
-    .readFileSync(path.join(DATA, set, `${split}-truth.csv`), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => l.split(',')[0]);
-  const X = new Float32Array(files.length * frames);
-  for (let i = 0; i < files.length; i++) {
-    const [c] = await loadAudioClips(path.join(DATA, set, split, files[i]), [{ start: 0, duration: Infinity }]);
-    if (c instanceof AudioError) throw c;
-    const y = resample(fixLength(c, 16000), 16000, VOICE_OPTIONS.pitchRate);
-    const { f0, dip } = yinTrack(y, VOICE_OPTIONS.pitchRate);
-    for (let t = 0; t < frames; t++) {
+function f0Rows(set: string, split: string, frames: number): Promise<Float32Array> {
+  return clipRows(set, split, `f0x${frames}`, frames, (x) => {
+    const { f0, dip } = yinTrack(resample(x, 16000, VOICE_OPTIONS.pitchRate), VOICE_OPTIONS.pitchRate);
+    return Float32Array.from({ length: frames }, (_, t) => {
       const f = Math.min(f0.length - 1, t);
-      X[i * frames + t] = f0[f] > 0 && dip[f] < VOICE_OPTIONS.threshold ? Math.log2(f0[f]) : 0;
-    }
-  }
-  fs.writeFileSync(file, Buffer.from(X.buffer));
-  return X;
+      return f0[f] > 0 && dip[f] < VOICE_OPTIONS.threshold ? Math.log2(f0[f]) : 0;
+    });
+  });
 }
 
 interface FrameSet {
