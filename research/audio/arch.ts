@@ -1,12 +1,12 @@
 /**
  * Which encoder should the audio student have? The product's student (src/core/modalities/audio/student.ts
- * trainAudioStudent, its steps, augmentations and fixed views) with other encoders, on two sets of labels:
+ * trainAudioStudent, its steps, augmentations and fixed views) with other encoders, on three kinds of labels:
  *   oracle   every pool clip with its true class: what the architecture can learn at all (a ceiling);
  *   teacher  the spread teacher's (data.ts spreadTeacher, no pretraining) most confident TEACHER_FRAC (0.3) of the
  *            pool, from 10 human labels per class, which the student never sees (words only: its features are the
  *            word's course in time);
  *   head     the product's round-1 head without pretrained encoders (fitAudioHead, encoders []) from 10 human labels
- *            per class: its proposals, the clips at ≥ HEAD_MIN (0.9: close to round 1's, which also reads the encoders).
+ *            per class: its clips at ≥ HEAD_MIN (0.9: the product bench's round 1 wherever its head reads no encoder).
  * Prints, per architecture: the teacher's labels' accuracy, the student's steps/s, its test accuracy on the clip as
  * it is and on the mean of its fixed views. Research only.
  *

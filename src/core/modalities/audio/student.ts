@@ -47,9 +47,9 @@ export const AUDIO_STUDENT_DEFAULTS = {
   /**
    * Its encoder's shape beside the pretrained encoder's default (./encoder.ts): none. The dense layer on the mean over
    * time ({pool: 'time-mean'}) taught a better student alone in research/audio/arch.ts on 7 of 7 runs (test % with
-   * the fixed views: words +0.2 to +2.7, speakers +0.8 to +1.3), but in the product bench the pair's final test moved
-   * words seed 1 +0.9, speakers seed 1 −1.2, speakers seed 2 −2.0 (the verdict kept a student it had left out): not
-   * kept (BENCHMARKS.md "Session 22 — audio").
+   * the fixed views: words +0.2 to +2.7, speakers +0.8 to +1.3), but in the product bench the final test moved words
+   * seeds 1–3 +0.9 / +2.7 / +1.0 and speakers −1.2 / −2.0 / −1.7 (on seed 2 the verdict kept a student it had left
+   * out): not kept (BENCHMARKS.md "Session 22 — audio").
    */
   arch: {} as StudentArch,
 };
