@@ -18,6 +18,7 @@
  * better: words teacher seed 1 80.6):
  *   words    teacher s1 80.6 → 81.3 · oracle s1 93.6 → 93.8 · head s1 81.5 → 84.0 · head s2 83.3 → 86.0
  *   speakers oracle s1 96.7 → 98.0 · head s1 83.2 → 84.2 · head s2 71.8 → 72.7
+ * wide (flatten): words oracle s1 93.6 → 95.0, head s1 81.5 → 82.3.
  * HEAD_MIN (speakers head s1, time-mean): 0.9 84.2 (1,213 clips at 98.0%), 0.5 85.0 (2,033 at 87.6%), 0 82.0 (2,280
  * at 81.8%). The product bench did not keep time-mean (src/core/modalities/audio/student.ts AUDIO_STUDENT_DEFAULTS.arch).
  */
