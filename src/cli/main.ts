@@ -190,12 +190,15 @@ const commands: Record<string, Command> = {
   },
   pretrain: {
     summary: 'self-supervised pretraining on all items (resumes a cancelled run)',
-    usage: 'pretrain [--epochs N] [--fresh] [--max-seconds S] [--plan auto|per-task|data-parallel]',
+    usage: 'pretrain [--epochs N] [--fresh] [--max-seconds S] [--plan auto|per-task|data-parallel|join]',
     flags: {
       epochs: { type: 'number', help: 'epochs per pretext task' },
       fresh: { type: 'boolean', help: 'start over instead of resuming' },
       'max-seconds': { type: 'number', help: 'stop each task after this many seconds' },
-      plan: { type: 'string', help: 'auto (default) | per-task (one task per worker) | data-parallel (each task on all workers in turn)' },
+      plan: {
+        type: 'string',
+        help: 'auto (default) | per-task (one task per worker) | data-parallel (each task on all workers in turn) | join (per-task; a worker done early joins a task still running)',
+      },
     },
     async project(ctx, p) {
       const plan = stringFlag(ctx, 'plan');

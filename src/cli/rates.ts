@@ -18,9 +18,11 @@ export function pretrainReport(r: PretrainSummary, configuredWorkers: number): s
   const how =
     r.plan === 'data-parallel'
       ? `${plural(r.tasks.length, 'task')} one after another, each on ${plural(workers, 'worker')} (data-parallel)`
-      : r.tasks.length > workers
-        ? `${plural(r.tasks.length, 'task')} one after another on ${plural(workers, 'worker')}`
-        : `${plural(r.tasks.length, 'task')} side by side on ${plural(workers, 'worker')}${dp ? ' (data-parallel within a task)' : ''}`;
+      : r.plan === 'join'
+        ? `${plural(r.tasks.length, 'task')} side by side on ${plural(workers, 'worker')}, a worker done early joining a task still running${dp ? ' (data-parallel)' : ''}`
+        : r.tasks.length > workers
+          ? `${plural(r.tasks.length, 'task')} one after another on ${plural(workers, 'worker')}`
+          : `${plural(r.tasks.length, 'task')} side by side on ${plural(workers, 'worker')}${dp ? ' (data-parallel within a task)' : ''}`;
   out.push(`pretrained in ${formatSeconds(r.seconds)}: ${r.itemsPerSecond.toFixed(0)} items/s wall clock for the stage, ${how}`);
   return out;
 }

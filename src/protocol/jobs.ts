@@ -46,9 +46,10 @@ export interface PretrainDataParallel {
  * How the pretrain stage uses the workers (src/core/project/training.ts, pretrainPlan): 'per-task' — the tasks side
  * by side, each on its own share of the workers (one worker each, or data-parallel on several when there are more
  * workers than tasks; one after another when there are more tasks than workers); 'data-parallel' — the tasks one
- * after another, each on all workers.
+ * after another, each on all workers; 'join' — as 'per-task', and a worker whose task is done joins a task still
+ * running, which resumes from its checkpoint data-parallel (src/core/project/pretrainPlans.ts joinedTasks).
  */
-export const PRETRAIN_PLANS = ['per-task', 'data-parallel'] as const;
+export const PRETRAIN_PLANS = ['per-task', 'data-parallel', 'join'] as const;
 export type PretrainPlan = (typeof PRETRAIN_PLANS)[number];
 
 /** Why `v` is not a usable PretrainDataParallel (undefined if it is): the host checks before sending, the worker on receipt. */
@@ -61,6 +62,18 @@ export function dataParallelProblem(v: unknown): string | undefined {
   if (typeof d.rank !== 'number' || !Number.isInteger(d.rank) || d.rank < 0 || d.rank >= d.world)
     return `dataParallel.rank must be an integer in [0, ${d.world}), got ${String(d.rank)}`;
   // The buffer's size is checked against its layout where it is used (GradientExchange, src/core/backend/dataParallel.ts).
+  return undefined;
+}
+
+/**
+ * Why a pretrain job's `yieldFlag` is unusable (undefined when it is fine): a SharedArrayBuffer of at least one Int32
+ * (the host stores 1 in it to have the task stop), on a job that is not a rank of a data-parallel task (the ranks
+ * would read it after different steps and part ways).
+ */
+export function yieldFlagProblem(flag: unknown, dataParallel: unknown): string | undefined {
+  if (!(flag instanceof SharedArrayBuffer)) return 'yieldFlag must be a SharedArrayBuffer';
+  if (flag.byteLength < 4) return `yieldFlag must hold one Int32 (4 bytes), got ${flag.byteLength}`;
+  if (dataParallel !== undefined) return 'yieldFlag is for a task on one worker, not a rank of a data-parallel task';
   return undefined;
 }
 
@@ -148,6 +161,11 @@ export type JobTypes = {
       maxSeconds?: number;
       /** Train this task on several workers at once: this job is one rank of it (see PretrainDataParallel). */
       dataParallel?: PretrainDataParallel;
+      /**
+       * One Int32 the host sets to 1 to have this task stop after its current step, checkpointed, and return
+       * incomplete (a single-worker job only: see yieldFlagProblem).
+       */
+      yieldFlag?: SharedArrayBuffer;
     };
     result: PretrainStats;
   };

@@ -4,7 +4,7 @@
  * embedding map's layouts, and each modality's own jobs. Thin adapters from job params to the ML functions in src/core. Test-only jobs are not
  * here: the tests serve their own (test/fixtures/worker/).
  */
-import { dataParallelProblem, type CoreJobName, type JobHandlers, type JobTypes } from '../protocol/jobs';
+import { dataParallelProblem, yieldFlagProblem, type CoreJobName, type JobHandlers, type JobTypes } from '../protocol/jobs';
 import { fitClassifier, predict } from '../core/train/classifier';
 import { fitSemiSupervised } from '../core/train/semi';
 import { buildKnnGraph } from '../core/train/graph';
@@ -17,6 +17,10 @@ const embeddingJobs: JobHandlers<Pick<JobTypes, 'pretrain' | 'embed' | 'fit' | '
       const problem = dataParallelProblem(p.dataParallel);
       if (problem) throw new Error(`pretrain ${p.task}: ${problem}`);
     }
+    if (p.yieldFlag !== undefined) {
+      const problem = yieldFlagProblem(p.yieldFlag, p.dataParallel);
+      if (problem) throw new Error(`pretrain ${p.task}: ${problem}`);
+    }
     const stats = await (
       await workerForData(p.data)
     ).pretrain(p.task, p.data, {
@@ -26,6 +30,7 @@ const embeddingJobs: JobHandlers<Pick<JobTypes, 'pretrain' | 'embed' | 'fit' | '
       resume: p.resume,
       maxSeconds: p.maxSeconds,
       dataParallel: p.dataParallel,
+      yieldFlag: p.yieldFlag,
       signal: ctx.signal,
       onProgress: ctx.progress,
     });

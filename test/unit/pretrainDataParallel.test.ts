@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { Project } from '../../src/core/project';
 import { workerRunner } from '../../src/worker/runner';
 import { readPretextState } from '../../src/core/ssl/loop';
-import { savedEpochs } from '../../src/core/ssl/state';
+import { batchesPerEpoch, savedEpochs } from '../../src/core/ssl/state';
 import type { Progress } from '../../src/core/types';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'debian-short-descriptions.csv');
@@ -114,4 +114,29 @@ test('a cancel mid-epoch stops both data-parallel ranks and keeps a checkpoint t
   const after = await readPretextState(dir);
   assert.equal(after?.epochsDone, 2);
   assert.equal(after?.itemsSeen, 2 * 7 * 64, 'two epochs of seven batches: the cancelled steps were not repeated nor lost');
+});
+
+test('join: the task still running when the other is done resumes on both workers from the step it stopped at', async (t) => {
+  const p = await open(t, textWorkspace(t, 2), 2);
+  // An uneven pair whatever the machine's load: masked has 3 of its 4 epochs already, contrastive starts from none.
+  await p.pretrain({ epochs: 3 });
+  await fs.promises.rm(path.join(p.root, '.selflabel', 'models', 'contrastive'), { recursive: true, force: true });
+  const r = await p.pretrain({ epochs: 4, plan: 'join', joinMinSeconds: 0 });
+  assert.equal(r.plan, 'join');
+  t.diagnostic(r.tasks.map((s) => `${s.task}: ${s.epochs} epochs, ${s.seconds.toFixed(1)} s on up to ${s.workers} worker(s)`).join('; '));
+  assert.deepEqual(
+    r.tasks.map((s) => [s.task, s.epochs, s.workers]),
+    [
+      ['masked', 4, 1],
+      ['contrastive', 4, 2],
+    ],
+    'contrastive was joined by the worker masked freed',
+  );
+  for (const s of r.tasks) {
+    assert.ok(Number.isFinite(s.finalLoss), `${s.task} loss ${s.finalLoss}`);
+    const st = await readPretextState(path.join(p.root, '.selflabel', 'models', s.task));
+    assert.ok(st?.complete, `${s.task}'s checkpoint is complete`);
+    // Every batch of every epoch once: the steps before the yield and after the resume neither repeat nor skip.
+    assert.equal(st.itemsSeen, 4 * batchesPerEpoch(st.n, st.batchSize) * st.batchSize, `${s.task} saw each epoch's batches once`);
+  }
 });

@@ -12,12 +12,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Project } from '../../src/core/project';
 import { pretrainGroups, pretrainPlan } from '../../src/core/project/training';
-import { dataParallelProblem, type JobRunner, type JobRunnerFactory, type PretrainStats } from '../../src/protocol/jobs';
+import { dataParallelProblem, yieldFlagProblem, type JobRunner, type JobRunnerFactory, type PretrainStats } from '../../src/protocol/jobs';
 import { allocateExchange } from '../../src/core/backend/exchange';
 import { loadProductJobs } from '../../src/worker/jobs';
 import { pretrainReport } from '../../src/cli/rates';
 import { pretrainRates } from '../../src/bench/run';
 import { AbortError } from '../../src/core/util/progress';
+import type { Progress } from '../../src/core/types';
 
 test('pretrainPlan and pretrainGroups: no worker idles for the whole stage; one task takes every worker', () => {
   assert.equal(pretrainPlan(2, 1), 'per-task');
@@ -62,11 +63,17 @@ interface Call {
   task: string;
   worker?: number;
   dp?: { buffer: SharedArrayBuffer; rank: number; world: number };
+  resume?: boolean;
+  /** The job was asked to yield (its yieldFlag set) and stopped early. */
+  yielded?: boolean;
   start: number;
   end?: number;
 }
 
-/** A JobRunner that records pretrain jobs and answers each after `ms` with a task rate of `rate` items/s. */
+/**
+ * A JobRunner that records pretrain jobs and answers each after `ms` with a task rate of `rate` items/s. A job with a
+ * yieldFlag stops within 5 ms of the flag being set, with the epochs it got through (a share of `ms`'s), as the loop does.
+ */
 function recordingRunner(o: { ms: number | ((c: Call) => number); rate: number; fail?: (c: Call) => boolean }): {
   factory: JobRunnerFactory;
   calls: Call[];
@@ -79,22 +86,43 @@ function recordingRunner(o: { ms: number | ((c: Call) => number); rate: number; 
       dispose: async () => undefined,
       run: ((
         job: string,
-        params: { task: string; epochs: number; dataParallel?: Call['dp'] },
-        opts: { worker?: number; signal?: AbortSignal } = {},
+        params: { task: string; epochs: number; resume: boolean; dataParallel?: Call['dp']; yieldFlag?: SharedArrayBuffer },
+        opts: { worker?: number; signal?: AbortSignal; onProgress?: (q: Progress) => void } = {},
       ) => {
         if (job !== 'pretrain') return Promise.reject(new Error(`unexpected job ${job}`));
-        const call: Call = { task: params.task, worker: opts.worker, dp: params.dataParallel, start: Date.now() };
+        const call: Call = { task: params.task, worker: opts.worker, dp: params.dataParallel, resume: params.resume, start: Date.now() };
         calls.push(call);
         const ms = typeof o.ms === 'number' ? o.ms : o.ms(call);
+        opts.onProgress?.({ stage: 'pretrain', done: 0, total: 1, etaSeconds: ms / 1000 });
         return new Promise<PretrainStats>((resolve, reject) => {
-          const t = setTimeout(() => {
+          const stats = (share: number): PretrainStats => ({
+            task: params.task,
+            epochs: params.epochs * share,
+            seconds: (ms * share) / 1000,
+            itemsPerSecond: o.rate,
+            finalLoss: 1,
+          });
+          const flag = params.yieldFlag && new Int32Array(params.yieldFlag);
+          const poll =
+            flag &&
+            setInterval(() => {
+              if (Atomics.load(flag, 0) === 0) return;
+              finish();
+              call.yielded = true;
+              resolve(stats(Math.min(0.99, (Date.now() - call.start) / ms)));
+            }, 5);
+          const finish = () => {
+            clearTimeout(t);
+            if (poll) clearInterval(poll);
             call.end = Date.now();
+          };
+          const t = setTimeout(() => {
+            finish();
             if (o.fail?.(call)) reject(new Error(`rank ${call.dp?.rank} failed`));
-            else resolve({ task: params.task, epochs: params.epochs, seconds: ms / 1000, itemsPerSecond: o.rate, finalLoss: 1 });
+            else resolve(stats(1));
           }, ms);
           opts.signal?.addEventListener('abort', () => {
-            clearTimeout(t);
-            call.end = Date.now();
+            finish();
             reject(new AbortError());
           });
         });
@@ -204,6 +232,84 @@ test('four workers, two tasks: side by side, each data-parallel on two workers w
   assert.match(pretrainReport(r, 4)[3], /2 tasks side by side on 4 workers \(data-parallel within a task\)/);
   // Side by side for the whole stage, each task at 1,000 items/s: the stage did up to 2,000 items/s.
   assert.ok(r.itemsPerSecond > 1000 && r.itemsPerSecond <= 2000 * 1.05, `${r.itemsPerSecond}`);
+});
+
+test('join: the worker whose task is done joins the other, which yields and resumes data-parallel on both', async (t) => {
+  // masked takes 100 ms, contrastive 600 ms on one worker (and 600 ms again once resumed: the fake does not speed up).
+  const { factory, calls } = recordingRunner({ ms: (c) => (c.task === 'masked' ? 100 : 600), rate: 1000 });
+  const p = await textProject(t, 2, factory);
+  // Each fake job's progress says it has under a second left: joinMinSeconds 0 lets it be joined anyway.
+  const r = await p.pretrain({ epochs: 2, plan: 'join', joinMinSeconds: 0 });
+  assert.equal(r.plan, 'join');
+  assert.deepEqual(
+    calls.map((c) => [c.task, c.worker, c.dp?.rank, c.dp?.world, c.resume, c.yielded ?? false]),
+    [
+      ['masked', 0, undefined, undefined, true, false],
+      ['contrastive', 1, undefined, undefined, true, true],
+      ['contrastive', 0, 0, 2, true, false],
+      ['contrastive', 1, 1, 2, true, false],
+    ],
+  );
+  const yielded = calls[1];
+  assert.ok((yielded.end ?? Infinity) < yielded.start + 400, 'contrastive yielded soon after masked finished');
+  assert.ok(calls[2].start >= (yielded.end ?? Infinity), 'it resumes on both workers once its single-worker run has stopped');
+  assert.equal(calls[2].dp?.buffer, calls[3].dp?.buffer);
+  // The task's stats add its two parts: its seconds summed, the most workers it had.
+  const c = r.tasks.find((s) => s.task === 'contrastive');
+  assert.equal(c?.workers, 2);
+  assert.equal(c?.epochs, 2);
+  assert.ok(c && c.seconds > 0.6 && c.seconds < 1.2, `contrastive seconds ${c?.seconds}`);
+  assert.equal(r.tasks.find((s) => s.task === 'masked')?.workers, 1);
+  assert.match(
+    pretrainReport(r, 2)[3],
+    /2 tasks side by side on 2 workers, a worker done early joining a task still running \(data-parallel\)/,
+  );
+});
+
+test('join: a task about to finish is left alone, and a cancel during the joined part stops both ranks', async (t) => {
+  // contrastive's progress says 0.08 s left, under the 15 s a join must at least save: it finishes alone…
+  const near = recordingRunner({ ms: (c) => (c.task === 'masked' ? 50 : 80), rate: 1000 });
+  const p = await textProject(t, 2, near.factory);
+  const r = await p.pretrain({ epochs: 1, plan: 'join' });
+  assert.deepEqual(
+    near.calls.map((c) => [c.task, c.worker, c.yielded ?? false]),
+    [
+      ['masked', 0, false],
+      ['contrastive', 1, false],
+    ],
+  );
+  assert.deepEqual(
+    r.tasks.map((s) => [s.task, s.epochs, s.workers]),
+    [
+      ['masked', 1, 1],
+      ['contrastive', 1, 1],
+    ],
+  );
+  // …and a cancel while the joined ranks run rejects the stage and stops both.
+  const long = recordingRunner({ ms: (c) => (c.task === 'masked' ? 30 : c.dp ? 5000 : 3000), rate: 1000 });
+  const q = await textProject(t, 2, long.factory);
+  const ac = new AbortController();
+  const run = q.pretrain({ epochs: 1, plan: 'join', signal: ac.signal, joinMinSeconds: 0 });
+  const t0 = Date.now();
+  while (long.calls.length < 4 && Date.now() - t0 < 3000) await new Promise((res) => setTimeout(res, 10));
+  assert.equal(long.calls.length, 4, 'the joined ranks started');
+  ac.abort();
+  await assert.rejects(run, (e: Error) => e.name === 'AbortError');
+  for (const c of long.calls.slice(2)) assert.ok((c.end ?? Infinity) - c.start < 2000, 'each rank was cancelled');
+});
+
+test('the worker refuses a yieldFlag it cannot use: not shared, too small, or on a data-parallel rank', async () => {
+  assert.equal(yieldFlagProblem(new SharedArrayBuffer(4), undefined), undefined);
+  assert.match(yieldFlagProblem(new ArrayBuffer(4), undefined) ?? '', /SharedArrayBuffer/);
+  assert.match(yieldFlagProblem(new SharedArrayBuffer(2), undefined) ?? '', /one Int32/);
+  assert.match(yieldFlagProblem(new SharedArrayBuffer(4), { rank: 0 }) ?? '', /data-parallel/);
+  const data = { kind: 'text' as const, texts: ['a b c', 'd e f'] };
+  const params = { modality: 'text' as const, task: 'masked', data, epochs: 1, seed: 1, checkpointDir: '/nonexistent', resume: false };
+  const ctx = { signal: new AbortController().signal, progress: () => undefined, backend: 'cpu' };
+  await assert.rejects(
+    (await loadProductJobs()).pretrain({ ...params, yieldFlag: new ArrayBuffer(4) as unknown as SharedArrayBuffer }, ctx),
+    /pretrain masked: yieldFlag must be a SharedArrayBuffer/,
+  );
 });
 
 test('pretrainRates: a data-parallel task keeps every worker busy for its time; per-task rates are labelled with their workers', () => {

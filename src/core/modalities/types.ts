@@ -210,6 +210,8 @@ export interface PretrainStepOptions {
   onProgress: (p: Progress) => void;
   /** This call is one rank of the task trained on several workers (src/core/ssl/loop.ts, DataParallel). */
   dataParallel?: PretrainDataParallel;
+  /** The host's request to stop after the current step (src/core/ssl/loop.ts, PretrainOptions.yieldFlag). */
+  yieldFlag?: SharedArrayBuffer;
 }
 
 export interface ModalityWorker<M extends Modality = Modality> {

@@ -8,7 +8,6 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import {
-  dataParallelProblem,
   type ClassifierHead,
   type JobData,
   type JobParams,
@@ -23,14 +22,14 @@ import type { PredictedItem, PretrainSummary, TrainOptions, TrainSummary } from 
 import type { ClassifierFile, PredictionsMeta } from './artifacts';
 import { SPREAD_MIN_ITEMS_PER_CLASS, type ProjectConfig } from '../config';
 import { combineProgress, throwIfAborted } from '../util/progress';
-import type { Progress } from '../types';
 import { argmaxRow } from '../util/math';
 import { stageItemsPerSecond } from '../backend/rates';
-import { allocateExchange } from '../backend/exchange';
 import { scanWorkspace } from '../dataset';
 import { recordFolders, removeStaleNetworks } from '../modalities/image/finetune';
 import { modalityContext, poolPlugin, type ProjectContext } from './context';
 import { embedData, embedPool, GRAPH_K, knnGraph } from './embeddings';
+import { dataParallelTask, joinedTasks, pretrainGroups, pretrainPlan } from './pretrainPlans';
+export { pretrainGroups, pretrainPlan } from './pretrainPlans';
 import { ProjectError } from './errors';
 import {
   accuracyOnRows,
@@ -82,40 +81,20 @@ async function poolData(p: ProjectContext, opts: StageOptions): Promise<JobData>
 }
 
 /**
- * How the pretrain stage uses `workers` workers for `tasks` pretext tasks ('auto': the project's choice).
- * 'per-task': the tasks side by side, each on its share of the workers — one worker each when there are at least as
- * many tasks as workers (one after another on one worker), and data-parallel on a group of workers when there are
- * more workers than tasks (one task on two workers: both), so no worker idles for the whole stage.
- * 'data-parallel': the tasks one after another, each on all workers (no worker idles when one task of an uneven pair
- * finishes first). 'auto' is 'per-task': on this 2-core machine, loaded, the pairs one after another on both workers
- * were not faster than side by side (images 1.01×, text 1.20× the wall time; BENCHMARKS.md "Speed, session 6: both
- * cores").
- */
-export function pretrainPlan(tasks: number, workers: number, requested: PretrainPlan | 'auto' = 'auto'): PretrainPlan {
-  if (workers < 2 || tasks < 1) return 'per-task';
-  return requested === 'auto' ? 'per-task' : requested;
-}
-
-/**
- * The workers of each task under `plan`: one group per task, run side by side ('per-task': task i takes workers
- * i, i + tasks, i + 2·tasks… — or worker i % workers, one task after another on it, when tasks ≥ workers), or all
- * workers for every task in turn ('data-parallel').
- */
-export function pretrainGroups(tasks: number, workers: number, plan: PretrainPlan): number[][] {
-  const all = Array.from({ length: workers }, (_, k) => k);
-  if (plan === 'data-parallel') return Array.from({ length: tasks }, () => all);
-  if (tasks >= workers) return Array.from({ length: tasks }, (_, i) => [i % workers]);
-  return Array.from({ length: tasks }, (_, i) => all.filter((k) => k % tasks === i));
-}
-
-/**
  * Self-supervised pretraining on every item, the tasks spread over the workers as pretrainPlan says (a task with
  * more than one worker trains data-parallel on them). Resumable: a cancelled run continues from its last checkpoint
  * (with either plan); `fresh` starts over. `epochs` is the total per task.
  */
 export async function pretrain(
   p: ProjectContext,
-  opts: StageOptions & { epochs?: number; fresh?: boolean; maxSeconds?: number; plan?: PretrainPlan | 'auto' },
+  opts: StageOptions & {
+    epochs?: number;
+    fresh?: boolean;
+    maxSeconds?: number;
+    plan?: PretrainPlan | 'auto';
+    /** 'join': the fewest seconds a task must have left to be joined (default JOIN_MIN_SECONDS). */
+    joinMinSeconds?: number;
+  },
 ): Promise<PretrainSummary> {
   const { modality, plugin } = poolPlugin(p);
   const t0 = Date.now();
@@ -131,22 +110,34 @@ export async function pretrain(
   const plan = pretrainPlan(tasks.length, workers, opts.plan);
   const groups = pretrainGroups(tasks.length, workers, plan);
   const tTrain = Date.now();
+  const paramsOf = (i: number): JobParams<'pretrain'> => ({
+    modality,
+    task: tasks[i],
+    data,
+    epochs,
+    seed: p.config.seed + i,
+    checkpointDir: p.paths.checkpoint(tasks[i]),
+    resume: true,
+    maxSeconds,
+  });
   const run = (i: number): Promise<PretrainStats> => {
-    const params: JobParams<'pretrain'> = {
-      modality,
-      task: tasks[i],
-      data,
-      epochs,
-      seed: p.config.seed + i,
-      checkpointDir: p.paths.checkpoint(tasks[i]),
-      resume: true,
-      maxSeconds,
-    };
+    const params = paramsOf(i);
     if (groups[i].length > 1) return dataParallelTask(p, params, groups[i], opts.signal, merge(i));
     return p.workers.run('pretrain', params, { signal: opts.signal, onProgress: merge(i), worker: groups[i][0] });
   };
   const stats: PretrainStats[] = [];
-  if (plan === 'per-task' && tasks.length <= workers) stats.push(...(await Promise.all(tasks.map((_, i) => run(i)))));
+  if (plan === 'join')
+    stats.push(
+      ...(await joinedTasks(
+        p,
+        tasks.map((_, i) => paramsOf(i)),
+        workers,
+        opts.signal,
+        merge,
+        opts.joinMinSeconds,
+      )),
+    );
+  else if (plan === 'per-task' && tasks.length <= workers) stats.push(...(await Promise.all(tasks.map((_, i) => run(i)))));
   else for (let i = 0; i < tasks.length; i++) stats.push(await run(i));
   const trainSeconds = (Date.now() - tTrain) / 1000;
   return {
@@ -160,51 +151,6 @@ export async function pretrain(
     workers: new Set(groups.flat()).size,
     trainSeconds,
   };
-}
-
-/**
- * One pretext task on the workers `on` at once: the same job on each with its rank and one shared gradient exchange.
- * Rank 0 reports progress and writes the checkpoint; its stats are the task's. If one rank fails, the others are
- * cancelled (a rank waiting for a peer that is gone would otherwise hold its worker until the exchange times out).
- */
-async function dataParallelTask(
-  p: ProjectContext,
-  params: JobParams<'pretrain'>,
-  on: readonly number[],
-  signal: AbortSignal | undefined,
-  onProgress: (q: Progress) => void,
-): Promise<PretrainStats> {
-  const world = on.length;
-  const buffer = allocateExchange(world);
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) stop.abort();
-  try {
-    const plans = on.map((_, rank) => ({ buffer, rank, world }));
-    for (const d of plans) {
-      const problem = dataParallelProblem(d);
-      if (problem) throw new Error(`pretrain ${params.task}: ${problem}`);
-    }
-    const ranks = plans.map((dataParallel) =>
-      p.workers.run(
-        'pretrain',
-        { ...params, dataParallel },
-        { signal: stop.signal, onProgress: dataParallel.rank === 0 ? onProgress : undefined, worker: on[dataParallel.rank] },
-      ),
-    );
-    let results: PretrainStats[];
-    try {
-      results = await Promise.all(ranks);
-    } catch (e) {
-      stop.abort();
-      await Promise.allSettled(ranks);
-      throw e;
-    }
-    return { ...results[0], workers: world };
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
 }
 
 /** The training set: every current label of a pool item (human labels may be held out), plus last round's confident proposals. */

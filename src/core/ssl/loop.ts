@@ -62,6 +62,8 @@ export interface LoopOptions {
   warmupSteps?: number;
   /** Train this task on several workers at once: see DataParallel. */
   dataParallel?: DataParallel;
+  /** Stop on request: see PretrainOptions.yieldFlag. */
+  yieldFlag?: SharedArrayBuffer;
 }
 
 /**
@@ -94,6 +96,12 @@ export interface PretrainOptions {
   learningRate?: number;
   /** Train on several workers at once (see DataParallel in ./loop.ts). */
   dataParallel?: DataParallel;
+  /**
+   * Stop on request: when the host stores a non-zero value in its first Int32, the task stops after its current step
+   * with a checkpoint, as at the time limit, and returns incomplete (src/core/project/training.ts: a worker whose task
+   * is done joins a task still running, which then resumes data-parallel on both).
+   */
+  yieldFlag?: SharedArrayBuffer;
 }
 
 /** What a modality's task decides: the item count, the resolved batch size and learning rate, the resume key. */
@@ -120,6 +128,7 @@ export function runPretext(o: PretrainOptions, setup: TaskSetup, spec: TaskSpec)
       signal: o.signal,
       onProgress: o.onProgress,
       dataParallel: o.dataParallel,
+      yieldFlag: o.yieldFlag,
     },
     spec,
   );
@@ -267,13 +276,18 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
   const totalSteps = o.epochs * batchesPerEpoch;
   const warmup = o.warmupSteps ?? Math.min(200, Math.ceil(totalSteps * 0.02));
   const t0 = Date.now();
-  // The cosine schedule follows whichever budget runs out first: the planned steps or maxSeconds.
+  const startDone = st.epochsDone * batchesPerEpoch + st.batchInEpoch;
+  // The cosine schedule follows whichever budget runs out first: the planned steps or maxSeconds. A resumed run's
+  // Adam starts without moment estimates (they are not saved), so its first updates are as large as at the very start:
+  // the rate warms up again over `warmup` steps from where it resumed.
   const lrAt = (step: number) => {
     if (step < warmup) return (o.learningRate * (step + 1)) / warmup;
     let p = Math.min(1, (step - warmup) / Math.max(1, totalSteps - warmup));
     if (o.maxSeconds && !dp) p = Math.max(p, Math.min(1, (Date.now() - t0) / 1000 / o.maxSeconds));
-    return o.learningRate * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p)));
+    const rewarm = startDone > 0 ? Math.min(1, (step - startDone + 1) / warmup) : 1;
+    return rewarm * o.learningRate * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p)));
   };
+  const yieldView = o.yieldFlag ? new Int32Array(o.yieldFlag, 0, 1) : undefined;
 
   let lastSave = t0;
   let lastSaveClock = t0;
@@ -281,7 +295,6 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
   let epochLossSum = 0;
   let epochLossCount = 0;
   let lossEma = NaN;
-  const startDone = st.epochsDone * batchesPerEpoch + st.batchInEpoch;
 
   const save = async () => {
     if (!lead) return;
@@ -318,7 +331,10 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
     outer: while (st.epochsDone < o.epochs) {
       const perm = permutation(o.n, new Rng(batchSeed(o.seed, st.epochsDone, -1)));
       while (st.batchInEpoch < batchesPerEpoch) {
-        const timeUp = o.maxSeconds !== undefined && (Date.now() - t0) / 1000 >= o.maxSeconds;
+        // The time limit, or the host asking this task to yield its worker (it resumes on more).
+        const timeUp =
+          (o.maxSeconds !== undefined && (Date.now() - t0) / 1000 >= o.maxSeconds) ||
+          (yieldView !== undefined && Atomics.load(yieldView, 0) !== 0);
         if (!dp) {
           if (o.signal?.aborted) throw new AbortError();
           if (timeUp) {

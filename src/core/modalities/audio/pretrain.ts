@@ -134,6 +134,7 @@ export async function pretrainAudioEncoder(o: PretrainAudioOptions): Promise<Pre
       signal: o.signal,
       onProgress: o.onProgress,
       dataParallel: o.dataParallel,
+      yieldFlag: o.yieldFlag,
       modality: 'audio',
       task: o.task,
       config,

@@ -1,0 +1,188 @@
+/**
+ * How the pretrain stage spreads its pretext tasks over the workers (src/core/project/training.ts `pretrain` runs
+ * them): which plan, which workers each task gets, a task trained data-parallel on several workers, and the 'join'
+ * plan, where a worker whose task is done takes over part of a task still running.
+ */
+import { dataParallelProblem, type JobParams, type PretrainPlan, type PretrainStats } from '../../protocol/jobs';
+import type { Progress } from '../types';
+import { allocateExchange } from '../backend/exchange';
+import type { ProjectContext } from './context';
+
+/**
+ * How the pretrain stage uses `workers` workers for `tasks` pretext tasks ('auto': the project's choice).
+ * 'per-task': the tasks side by side, each on its share of the workers — one worker each when there are at least as
+ * many tasks as workers (one after another on one worker), and data-parallel on a group of workers when there are
+ * more workers than tasks (one task on two workers: both), so no worker idles for the whole stage.
+ * 'data-parallel': the tasks one after another, each on all workers (no worker idles when one task of an uneven pair
+ * finishes first). 'join': as 'per-task', and a worker with no task left to start joins the running task with the
+ * most time left, which resumes from its checkpoint data-parallel on both (`joinedTasks`). 'auto' is 'per-task': on
+ * this 2-core machine, loaded, the pairs one after another on both workers were not faster than side by side (images
+ * 1.01×, text 1.20× the wall time; BENCHMARKS.md "Speed, session 6: both cores").
+ */
+export function pretrainPlan(tasks: number, workers: number, requested: PretrainPlan | 'auto' = 'auto'): PretrainPlan {
+  if (workers < 2 || tasks < 1) return 'per-task';
+  return requested === 'auto' ? 'per-task' : requested;
+}
+
+/**
+ * The workers of each task under `plan`: one group per task, run side by side ('per-task' and the start of 'join':
+ * task i takes workers i, i + tasks, i + 2·tasks… — or worker i % workers, one task after another on it, when
+ * tasks ≥ workers), or all workers for every task in turn ('data-parallel').
+ */
+export function pretrainGroups(tasks: number, workers: number, plan: PretrainPlan): number[][] {
+  const all = Array.from({ length: workers }, (_, k) => k);
+  if (plan === 'data-parallel') return Array.from({ length: tasks }, () => all);
+  if (tasks >= workers) return Array.from({ length: tasks }, (_, i) => [i % workers]);
+  return Array.from({ length: tasks }, (_, i) => all.filter((k) => k % tasks === i));
+}
+
+/**
+ * One pretext task on the workers `on` at once: the same job on each with its rank and one shared gradient exchange.
+ * Rank 0 reports progress and writes the checkpoint; its stats are the task's. If one rank fails, the others are
+ * cancelled (a rank waiting for a peer that is gone would otherwise hold its worker until the exchange times out).
+ */
+export async function dataParallelTask(
+  p: ProjectContext,
+  params: JobParams<'pretrain'>,
+  on: readonly number[],
+  signal: AbortSignal | undefined,
+  onProgress: (q: Progress) => void,
+): Promise<PretrainStats> {
+  const world = on.length;
+  const buffer = allocateExchange(world);
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) stop.abort();
+  try {
+    const plans = on.map((_, rank) => ({ buffer, rank, world }));
+    for (const d of plans) {
+      const problem = dataParallelProblem(d);
+      if (problem) throw new Error(`pretrain ${params.task}: ${problem}`);
+    }
+    const ranks = plans.map((dataParallel) =>
+      p.workers.run(
+        'pretrain',
+        { ...params, dataParallel },
+        { signal: stop.signal, onProgress: dataParallel.rank === 0 ? onProgress : undefined, worker: on[dataParallel.rank] },
+      ),
+    );
+    let results: PretrainStats[];
+    try {
+      results = await Promise.all(ranks);
+    } catch (e) {
+      stop.abort();
+      await Promise.allSettled(ranks);
+      throw e;
+    }
+    return { ...results[0], workers: world };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** A task with less than this many seconds left (by its progress's estimate) is not worth a join: it finishes alone. */
+export const JOIN_MIN_SECONDS = 15;
+
+/**
+ * The 'join' plan: the tasks start side by side, one worker each, in order (as 'per-task' with tasks ≥ workers).
+ * When a worker has nothing left to start, the running single-worker task with the most time left (its progress's
+ * estimate; unknown counts as most) is asked to yield (`yieldFlag`: it stops after its current step, checkpointed);
+ * it then resumes from that checkpoint data-parallel on its worker and every free one. So the last task of an uneven
+ * pair finishes on both cores instead of one. A task's stats add its parts: seconds summed, the rate over all of
+ * them, `workers` the most it had at once. One failing job cancels the rest.
+ */
+export async function joinedTasks(
+  p: ProjectContext,
+  params: readonly JobParams<'pretrain'>[],
+  workers: number,
+  signal: AbortSignal | undefined,
+  progressOf: (i: number) => (q: Progress) => void,
+  minJoinSeconds = JOIN_MIN_SECONDS,
+): Promise<PretrainStats[]> {
+  interface Running {
+    on: number[];
+    flag?: Int32Array;
+    yielding: boolean;
+    done: Promise<{ i: number; stats: PretrainStats }>;
+  }
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) stop.abort();
+  const parts: PretrainStats[][] = params.map(() => []);
+  const eta: (number | undefined)[] = params.map(() => undefined);
+  const running = new Map<number, Running>();
+  const free = Array.from({ length: workers }, (_, k) => k);
+  let next = 0;
+  const secondsLeft = (i: number): number | undefined => {
+    const budget = params[i].maxSeconds;
+    return budget === undefined ? undefined : budget - parts[i].reduce((s, q) => s + q.seconds, 0);
+  };
+  const launch = (i: number, on: number[]) => {
+    const onProgress = (q: Progress) => {
+      eta[i] = q.etaSeconds;
+      progressOf(i)(q);
+    };
+    const job: JobParams<'pretrain'> = { ...params[i], maxSeconds: secondsLeft(i) };
+    let flag: Int32Array | undefined;
+    let done: Promise<PretrainStats>;
+    if (on.length > 1) done = dataParallelTask(p, { ...job, resume: true }, on, stop.signal, onProgress);
+    else {
+      const yieldFlag = new SharedArrayBuffer(4);
+      flag = new Int32Array(yieldFlag);
+      done = p.workers.run('pretrain', { ...job, yieldFlag }, { signal: stop.signal, onProgress, worker: on[0] });
+    }
+    eta[i] = undefined;
+    running.set(i, { on, flag, yielding: false, done: done.then((stats) => ({ i, stats })) });
+  };
+  try {
+    for (;;) {
+      while (free.length && next < params.length) launch(next++, [free.shift() as number]);
+      if (!running.size) break;
+      if (free.length) {
+        let pick: Running | undefined;
+        let most = -1;
+        for (const [i, r] of running) {
+          const left = eta[i] ?? Infinity;
+          if (r.flag && !r.yielding && left > minJoinSeconds && left > most) {
+            pick = r;
+            most = left;
+          }
+        }
+        if (pick?.flag) {
+          Atomics.store(pick.flag, 0, 1);
+          pick.yielding = true;
+        }
+      }
+      const { i, stats } = await Promise.race([...running.values()].map((r) => r.done));
+      const r = running.get(i) as Running;
+      running.delete(i);
+      parts[i].push(stats);
+      const left = secondsLeft(i);
+      if (r.yielding && stats.epochs < params[i].epochs && (left === undefined || left > 0)) {
+        launch(
+          i,
+          [...r.on, ...free.splice(0)].sort((a, b) => a - b),
+        );
+      } else free.push(...r.on);
+    }
+  } catch (e) {
+    stop.abort();
+    await Promise.allSettled([...running.values()].map((r) => r.done));
+    throw e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  return parts.map((ps) => {
+    const last = ps[ps.length - 1];
+    const seconds = ps.reduce((s, q) => s + q.seconds, 0);
+    const items = ps.reduce((s, q) => s + q.itemsPerSecond * q.seconds, 0);
+    return {
+      ...last,
+      seconds,
+      itemsPerSecond: seconds > 0 ? items / seconds : last.itemsPerSecond,
+      workers: Math.max(...ps.map((q) => q.workers ?? 1)),
+    };
+  });
+}
