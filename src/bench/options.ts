@@ -107,7 +107,7 @@ const FLAGS: Record<string, { kind: Kind; key: keyof BenchOptions; help: string 
   'pretrain-plan': {
     kind: 'string',
     key: 'pretrainPlan',
-    help: 'auto (default) | per-task (one task per worker) | data-parallel (each task on all workers, one after another) | join (per-task; a worker done early joins a task still running)',
+    help: 'auto (default: join when the tasks are as many as the workers) | per-task (one task per worker, repeatable to the decimal) | data-parallel (each task on all workers, one after another) | join (per-task; a worker done early joins a task still running)',
   },
   'pool-limit': { kind: 'int', key: 'poolLimit', help: 'use only N pool items (seeded random subset)' },
   'test-limit': { kind: 'int', key: 'testLimit', help: 'use only N test items (seeded random subset)' },

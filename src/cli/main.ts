@@ -197,7 +197,7 @@ const commands: Record<string, Command> = {
       'max-seconds': { type: 'number', help: 'stop each task after this many seconds' },
       plan: {
         type: 'string',
-        help: 'auto (default) | per-task (one task per worker) | data-parallel (each task on all workers in turn) | join (per-task; a worker done early joins a task still running)',
+        help: 'auto (default: join when the tasks are as many as the workers) | per-task (one task per worker, repeatable to the decimal) | data-parallel (each task on all workers in turn) | join (per-task; a worker done early joins a task still running)',
       },
     },
     async project(ctx, p) {

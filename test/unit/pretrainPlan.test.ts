@@ -22,7 +22,11 @@ import type { Progress } from '../../src/core/types';
 
 test('pretrainPlan and pretrainGroups: no worker idles for the whole stage; one task takes every worker', () => {
   assert.equal(pretrainPlan(2, 1), 'per-task');
-  assert.equal(pretrainPlan(2, 2), 'per-task');
+  assert.equal(pretrainPlan(2, 2), 'join', 'a pair on two workers: side by side, the first worker done joins the other');
+  assert.equal(pretrainPlan(3, 2), 'join');
+  assert.equal(pretrainPlan(2, 4), 'per-task', 'more workers than tasks: each task data-parallel on its group from the start');
+  assert.equal(pretrainPlan(1, 2), 'per-task');
+  assert.equal(pretrainPlan(2, 2, 'per-task'), 'per-task');
   assert.equal(pretrainPlan(2, 2, 'data-parallel'), 'data-parallel');
   assert.equal(pretrainPlan(2, 1, 'data-parallel'), 'per-task', 'one worker cannot be data-parallel');
   assert.deepEqual(pretrainGroups(1, 2, pretrainPlan(1, 2)), [[0, 1]], 'one task on two workers: both, data-parallel');
@@ -179,7 +183,7 @@ test('data-parallel on two workers: each task on both at once (one buffer, ranks
 test('per-task on two workers runs the tasks side by side; on one worker one after the other, and the rate is not summed', async (t) => {
   const side = recordingRunner({ ms: 200, rate: 1000 });
   const p2 = await textProject(t, 2, side.factory);
-  const r2 = await p2.pretrain({ epochs: 1 });
+  const r2 = await p2.pretrain({ epochs: 1, plan: 'per-task' });
   assert.equal(r2.plan, 'per-task');
   assert.deepEqual(
     side.calls.map((c) => [c.task, c.worker, c.dp]),
