@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { initBackend } from '../../src/core/backend';
 import { pretrainImageEncoder } from '../../src/core/modalities/image/pretrain';
 import { pretrainTextEncoder } from '../../src/core/modalities/text/pretrain';
-import { readPretextState } from '../../src/core/ssl/loop';
+import { readPretextState, scheduledRate } from '../../src/core/ssl/loop';
 import { savedEpochs } from '../../src/core/ssl/state';
 import { Project } from '../../src/core/project';
 import { workspacePaths } from '../../src/core/paths';
@@ -74,4 +74,19 @@ test('image and text pretraining share the loop options: resume, seed and epochs
   assert.equal(b.epochs, 2);
   const st = await readPretextState(dir);
   assert.deepEqual([st?.modality, st?.seed, st?.epochsDone], ['text', 4, 2]);
+});
+
+test('scheduledRate: warm-up, cosine to 10%, the time budget, and a fresh warm-up where a run resumed', () => {
+  const o = { peak: 1e-3, warmup: 10, totalSteps: 110, resumedAt: 0, timeShare: 0 };
+  assert.equal(scheduledRate(0, o), 1e-4);
+  assert.equal(scheduledRate(9, o), 1e-3);
+  assert.ok(Math.abs(scheduledRate(60, o) - 1e-3 * 0.55) < 1e-12, 'half way down the cosine: 55% of the peak');
+  assert.ok(Math.abs(scheduledRate(110, o) - 1e-4) < 1e-12, 'the end: 10% of the peak');
+  assert.ok(Math.abs(scheduledRate(20, { ...o, timeShare: 1 }) - 1e-4) < 1e-12, 'the time budget spent: the end of the cosine');
+  // Resumed at step 60: Adam has no moments, so the rate climbs again from a tenth over ten steps, then rejoins the cosine.
+  const r = { ...o, resumedAt: 60 };
+  assert.ok(Math.abs(scheduledRate(60, r) - scheduledRate(60, o) / 10) < 1e-12);
+  assert.ok(Math.abs(scheduledRate(64, r) - (scheduledRate(64, o) * 5) / 10) < 1e-12);
+  assert.equal(scheduledRate(69, r), scheduledRate(69, o));
+  assert.equal(scheduledRate(80, r), scheduledRate(80, o));
 });

@@ -169,6 +169,22 @@ function batchSeed(seed: number, epoch: number, batch: number): number {
   return (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b) ^ Math.imul(batch + 1, 0xc2b2ae35)) | 0;
 }
 
+/**
+ * The learning rate of `step`: a linear warm-up over `warmup` steps, then a cosine to 10% of `peak` over the planned
+ * steps, or over the time budget when its share used (`timeShare`) is further along. A run resumed at step
+ * `resumedAt` > 0 starts Adam without moment estimates (they are not saved), so its first updates would be as large as
+ * at the very start: its rate warms up again over `warmup` steps from there.
+ */
+export function scheduledRate(
+  step: number,
+  o: { peak: number; warmup: number; totalSteps: number; resumedAt: number; timeShare: number },
+): number {
+  if (step < o.warmup) return (o.peak * (step + 1)) / o.warmup;
+  const p = Math.max(Math.min(1, (step - o.warmup) / Math.max(1, o.totalSteps - o.warmup)), Math.min(1, o.timeShare));
+  const rewarm = o.resumedAt > 0 ? Math.min(1, (step - o.resumedAt + 1) / o.warmup) : 1;
+  return rewarm * o.peak * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p)));
+}
+
 /** Runs (or resumes) a pretext task to `epochs` epochs. */
 export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<PretrainResult> {
   if (!Number.isInteger(o.n) || o.n < 2) throw new Error(`Pretraining needs at least 2 items, got ${o.n}.`);
@@ -277,16 +293,14 @@ export async function runPretextLoop(o: LoopOptions, spec: TaskSpec): Promise<Pr
   const warmup = o.warmupSteps ?? Math.min(200, Math.ceil(totalSteps * 0.02));
   const t0 = Date.now();
   const startDone = st.epochsDone * batchesPerEpoch + st.batchInEpoch;
-  // The cosine schedule follows whichever budget runs out first: the planned steps or maxSeconds. A resumed run's
-  // Adam starts without moment estimates (they are not saved), so its first updates are as large as at the very start:
-  // the rate warms up again over `warmup` steps from where it resumed.
-  const lrAt = (step: number) => {
-    if (step < warmup) return (o.learningRate * (step + 1)) / warmup;
-    let p = Math.min(1, (step - warmup) / Math.max(1, totalSteps - warmup));
-    if (o.maxSeconds && !dp) p = Math.max(p, Math.min(1, (Date.now() - t0) / 1000 / o.maxSeconds));
-    const rewarm = startDone > 0 ? Math.min(1, (step - startDone + 1) / warmup) : 1;
-    return rewarm * o.learningRate * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * p)));
-  };
+  const lrAt = (step: number) =>
+    scheduledRate(step, {
+      peak: o.learningRate,
+      warmup,
+      totalSteps,
+      resumedAt: startDone,
+      timeShare: o.maxSeconds && !dp ? (Date.now() - t0) / 1000 / o.maxSeconds : 0,
+    });
   const yieldView = o.yieldFlag ? new Int32Array(o.yieldFlag, 0, 1) : undefined;
 
   let lastSave = t0;
