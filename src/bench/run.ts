@@ -560,11 +560,19 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
 }
 
 /**
- * Pretraining throughput figures (see BenchResult.speed.pretrainItemsPerSecond). A task trained on `t.workers` > 1
- * workers (data-parallel) kept workers 0.. of them busy for its seconds; otherwise task i ran on worker i % workers.
+ * Pretraining throughput figures (see BenchResult.speed.pretrainItemsPerSecond). A task trained in `parts` (the 'join'
+ * plan) kept each part's workers busy for that part's seconds; else a task trained on `t.workers` > 1 workers
+ * (data-parallel) kept workers 0.. of them busy for its seconds; otherwise task i ran on worker i % workers.
  */
 export function pretrainRates(
-  tasks: readonly { task: string; epochs: number; seconds: number; itemsPerSecond: number; workers?: number }[],
+  tasks: readonly {
+    task: string;
+    epochs: number;
+    seconds: number;
+    itemsPerSecond: number;
+    workers?: number;
+    parts?: { seconds: number; itemsPerSecond: number; workers: number[] }[];
+  }[],
   items: number,
   seconds: number,
   workers: number,
@@ -575,10 +583,14 @@ export function pretrainRates(
   const busy = new Array<number>(workers).fill(0);
   tasks.forEach((t, i) => {
     const w = Math.min(workers, Math.max(1, t.workers ?? 1));
-    const at = w > 1 ? Array.from({ length: w }, (_, k) => k) : [i % workers];
-    for (const k of at) {
-      processed[k] += (t.itemsPerSecond * t.seconds) / at.length;
-      busy[k] += t.seconds;
+    const runs = t.parts?.length
+      ? t.parts.map((q) => ({ ...q, at: q.workers.filter((k) => k >= 0 && k < workers) }))
+      : [{ seconds: t.seconds, itemsPerSecond: t.itemsPerSecond, at: w > 1 ? Array.from({ length: w }, (_, k) => k) : [i % workers] }];
+    for (const r of runs) {
+      for (const k of r.at) {
+        processed[k] += (r.itemsPerSecond * r.seconds) / r.at.length;
+        busy[k] += r.seconds;
+      }
     }
   });
   const itemEpochs = tasks.reduce((s, t) => s + items * t.epochs, 0);

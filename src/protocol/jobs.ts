@@ -29,6 +29,11 @@ export interface PretrainStats {
   finalLoss: number;
   /** The workers that trained this task at once (set by the host; 1 when absent). */
   workers?: number;
+  /**
+   * A task trained in parts (the 'join' plan: on one worker, then data-parallel on several): each part's seconds, rate
+   * and the workers it ran on (set by the host).
+   */
+  parts?: { seconds: number; itemsPerSecond: number; workers: number[] }[];
 }
 
 /**

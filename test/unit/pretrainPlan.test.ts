@@ -264,6 +264,11 @@ test('join: the worker whose task is done joins the other, which yields and resu
   assert.equal(c?.epochs, 2);
   assert.ok(c && c.seconds > 0.6 && c.seconds < 1.2, `contrastive seconds ${c?.seconds}`);
   assert.equal(r.tasks.find((s) => s.task === 'masked')?.workers, 1);
+  assert.deepEqual(
+    c?.parts?.map((q) => q.workers),
+    [[1], [0, 1]],
+    'its parts: alone on worker 1, then on both',
+  );
   assert.match(
     pretrainReport(r, 2)[3],
     /2 tasks side by side on 2 workers, a worker done early joining a task still running \(data-parallel\)/,
@@ -314,6 +319,33 @@ test('the worker refuses a yieldFlag it cannot use: not shared, too small, or on
     (await loadProductJobs()).pretrain({ ...params, yieldFlag: new ArrayBuffer(4) as unknown as SharedArrayBuffer }, ctx),
     /pretrain masked: yieldFlag must be a SharedArrayBuffer/,
   );
+});
+
+test('pretrainRates: a joined task counts each part on the workers it ran on', () => {
+  const r = pretrainRates(
+    [
+      { task: 'masked', epochs: 1, seconds: 1, itemsPerSecond: 1000, workers: 1 },
+      {
+        task: 'contrastive',
+        epochs: 1,
+        seconds: 2,
+        itemsPerSecond: 650,
+        workers: 2,
+        parts: [
+          { seconds: 1, itemsPerSecond: 500, workers: [1] },
+          { seconds: 1, itemsPerSecond: 800, workers: [0, 1] },
+        ],
+      },
+    ],
+    1000,
+    2,
+    2,
+    1150,
+    'join',
+  );
+  // Worker 0: 1,000 items of masked + half of the joined part's 800, in 2 s; worker 1: 500 + 400 in 2 s.
+  assert.deepEqual(r.perWorker, [700, 450]);
+  assert.deepEqual(r.perTaskWorkers, { masked: 1, contrastive: 2 });
 });
 
 test('pretrainRates: a data-parallel task keeps every worker busy for its time; per-task rates are labelled with their workers', () => {

@@ -95,7 +95,7 @@ export const JOIN_MIN_SECONDS = 15;
  * estimate; unknown counts as most) is asked to yield (`yieldFlag`: it stops after its current step, checkpointed);
  * it then resumes from that checkpoint data-parallel on its worker and every free one. So the last task of an uneven
  * pair finishes on both cores instead of one. A task's stats add its parts: seconds summed, the rate over all of
- * them, `workers` the most it had at once. One failing job cancels the rest.
+ * them, `workers` the most it had at once, and each part as it ran (`parts`). One failing job cancels the rest.
  */
 export async function joinedTasks(
   p: ProjectContext,
@@ -115,14 +115,14 @@ export async function joinedTasks(
   const onAbort = () => stop.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) stop.abort();
-  const parts: PretrainStats[][] = params.map(() => []);
+  const parts: { stats: PretrainStats; on: number[] }[][] = params.map(() => []);
   const eta: (number | undefined)[] = params.map(() => undefined);
   const running = new Map<number, Running>();
   const free = Array.from({ length: workers }, (_, k) => k);
   let next = 0;
   const secondsLeft = (i: number): number | undefined => {
     const budget = params[i].maxSeconds;
-    return budget === undefined ? undefined : budget - parts[i].reduce((s, q) => s + q.seconds, 0);
+    return budget === undefined ? undefined : budget - parts[i].reduce((s, q) => s + q.stats.seconds, 0);
   };
   const launch = (i: number, on: number[]) => {
     const onProgress = (q: Progress) => {
@@ -163,7 +163,7 @@ export async function joinedTasks(
       const { i, stats } = await Promise.race([...running.values()].map((r) => r.done));
       const r = running.get(i) as Running;
       running.delete(i);
-      parts[i].push(stats);
+      parts[i].push({ stats, on: r.on });
       const left = secondsLeft(i);
       if (r.yielding && stats.epochs < params[i].epochs && (left === undefined || left > 0)) {
         launch(
@@ -180,14 +180,15 @@ export async function joinedTasks(
     signal?.removeEventListener('abort', onAbort);
   }
   return parts.map((ps) => {
-    const last = ps[ps.length - 1];
-    const seconds = ps.reduce((s, q) => s + q.seconds, 0);
-    const items = ps.reduce((s, q) => s + q.itemsPerSecond * q.seconds, 0);
+    const last = ps[ps.length - 1].stats;
+    const seconds = ps.reduce((s, q) => s + q.stats.seconds, 0);
+    const items = ps.reduce((s, q) => s + q.stats.itemsPerSecond * q.stats.seconds, 0);
     return {
       ...last,
       seconds,
       itemsPerSecond: seconds > 0 ? items / seconds : last.itemsPerSecond,
-      workers: Math.max(...ps.map((q) => q.workers ?? 1)),
+      workers: Math.max(...ps.map((q) => q.on.length)),
+      parts: ps.map((q) => ({ seconds: q.stats.seconds, itemsPerSecond: q.stats.itemsPerSecond, workers: q.on })),
     };
   });
 }
