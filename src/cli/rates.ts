@@ -9,8 +9,13 @@ import { formatSeconds } from './progressBar';
 export function pretrainReport(r: PretrainSummary, configuredWorkers: number): string[] {
   const out = [`backend: ${r.backend}`];
   for (const t of r.tasks) {
+    // A joined task ran in parts: "on 1 then 2 workers".
+    const on =
+      t.parts && t.parts.length > 1
+        ? `on ${t.parts.map((q) => q.workers.length).join(' then ')} workers`
+        : `on ${plural(t.workers ?? 1, 'worker')}`;
     out.push(
-      `  ${t.task}: ${t.epochs} epoch(s), loss ${t.finalLoss.toFixed(4)}; this task's own rate ${t.itemsPerSecond.toFixed(0)} items/s on ${plural(t.workers ?? 1, 'worker')}`,
+      `  ${t.task}: ${t.epochs} epoch(s), loss ${t.finalLoss.toFixed(4)}; this task's own rate ${t.itemsPerSecond.toFixed(0)} items/s ${on}`,
     );
   }
   const workers = r.workers ?? Math.min(r.tasks.length, configuredWorkers);

@@ -269,10 +269,10 @@ test('join: the worker whose task is done joins the other, which yields and resu
     [[1], [0, 1]],
     'its parts: alone on worker 1, then on both',
   );
-  assert.match(
-    pretrainReport(r, 2)[3],
-    /2 tasks side by side on 2 workers, a worker done early joining a task still running \(data-parallel\)/,
-  );
+  const lines = pretrainReport(r, 2);
+  assert.match(lines[1], /masked: 2 epoch\(s\), .* items\/s on 1 worker$/);
+  assert.match(lines[2], /contrastive: 2 epoch\(s\), .* items\/s on 1 then 2 workers$/);
+  assert.match(lines[3], /2 tasks side by side on 2 workers, a worker done early joining a task still running \(data-parallel\)/);
 });
 
 test('join: a task about to finish is left alone, and a cancel during the joined part stops both ranks', async (t) => {
