@@ -33,6 +33,7 @@ import { formatCandidates, formatPriors } from '../shared/format';
 import { readJson } from '../core/util/files';
 import { modalityPlugins } from '../core/modalities';
 import type { Modality } from '../protocol/modalities';
+import type { PretrainStats } from '../protocol/jobs';
 
 export interface BenchHooks {
   /** One line of progress (default: none). */
@@ -565,14 +566,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
  * (data-parallel) kept workers 0.. of them busy for its seconds; otherwise task i ran on worker i % workers.
  */
 export function pretrainRates(
-  tasks: readonly {
-    task: string;
-    epochs: number;
-    seconds: number;
-    itemsPerSecond: number;
-    workers?: number;
-    parts?: { seconds: number; itemsPerSecond: number; workers: number[] }[];
-  }[],
+  tasks: readonly Pick<PretrainStats, 'task' | 'epochs' | 'seconds' | 'itemsPerSecond' | 'workers' | 'parts'>[],
   items: number,
   seconds: number,
   workers: number,

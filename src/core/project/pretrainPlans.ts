@@ -111,10 +111,9 @@ export async function joinedTasks(
     yielding: boolean;
     done: Promise<{ i: number; stats: PretrainStats }>;
   }
+  // One failing job cancels the rest; the caller's cancel reaches them all.
   const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) stop.abort();
+  const cancel = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   const parts: { stats: PretrainStats; on: number[] }[][] = params.map(() => []);
   const eta: (number | undefined)[] = params.map(() => undefined);
   const running = new Map<number, Running>();
@@ -132,11 +131,11 @@ export async function joinedTasks(
     const job: JobParams<'pretrain'> = { ...params[i], maxSeconds: secondsLeft(i) };
     let flag: Int32Array | undefined;
     let done: Promise<PretrainStats>;
-    if (on.length > 1) done = dataParallelTask(p, { ...job, resume: true }, on, stop.signal, onProgress);
+    if (on.length > 1) done = dataParallelTask(p, { ...job, resume: true }, on, cancel, onProgress);
     else {
       const yieldFlag = new SharedArrayBuffer(4);
       flag = new Int32Array(yieldFlag);
-      done = p.workers.run('pretrain', { ...job, yieldFlag }, { signal: stop.signal, onProgress, worker: on[0] });
+      done = p.workers.run('pretrain', { ...job, yieldFlag }, { signal: cancel, onProgress, worker: on[0] });
     }
     eta[i] = undefined;
     running.set(i, { on, flag, yielding: false, done: done.then((stats) => ({ i, stats })) });
@@ -176,8 +175,6 @@ export async function joinedTasks(
     stop.abort();
     await Promise.allSettled([...running.values()].map((r) => r.done));
     throw e;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
   }
   return parts.map((ps) => {
     const last = ps[ps.length - 1].stats;

@@ -98,7 +98,7 @@ export interface PretrainOptions {
   dataParallel?: DataParallel;
   /**
    * Stop on request: when the host stores a non-zero value in its first Int32, the task stops after its current step
-   * with a checkpoint, as at the time limit, and returns incomplete (src/core/project/training.ts: a worker whose task
+   * with a checkpoint, as at the time limit, and returns incomplete (src/core/project/pretrainPlans.ts: a worker whose task
    * is done joins a task still running, which then resumes data-parallel on both).
    */
   yieldFlag?: SharedArrayBuffer;
