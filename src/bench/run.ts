@@ -29,7 +29,7 @@ import { buildWorkspace, isRowFile, type BuiltWorkspace } from './workspace';
 import { workerRunner } from '../worker/runner';
 import { runPlainBaselines, type BaselineResult } from './baselines';
 import { runAudioSupervisedBaseline, runSupervisedBaseline } from './baselines/supervised';
-import { formatCandidates, formatPriors } from '../shared/format';
+import { formatCandidates, formatEnsembleKept, formatPriors } from '../shared/format';
 import { readJson } from '../core/util/files';
 import { modalityPlugins } from '../core/modalities';
 import type { Modality } from '../protocol/modalities';
@@ -288,6 +288,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
       if (trained.chosen)
         log?.(
           `[bench] round ${r}: chose ${trained.chosen.name} by ${trained.chosen.heldOut} held-out labels (${formatCandidates(trained.chosen.candidates)})` +
+            (formatEnsembleKept(trained.chosen) ? `; ${formatEnsembleKept(trained.chosen)}` : '') +
             (formatPriors(trained.chosen.priors) ? `; ${formatPriors(trained.chosen.priors)}` : ''),
         );
       log?.(
@@ -328,6 +329,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     if (finalTrain.chosen)
       log?.(
         `[bench] final train: chose ${finalTrain.chosen.name} by ${finalTrain.chosen.heldOut} held-out labels (${formatCandidates(finalTrain.chosen.candidates)})` +
+          (formatEnsembleKept(finalTrain.chosen) ? `; ${formatEnsembleKept(finalTrain.chosen)}` : '') +
           (formatPriors(finalTrain.chosen.priors) ? `; ${formatPriors(finalTrain.chosen.priors)}` : ''),
       );
     const c0 = annotator.counts;

@@ -20,7 +20,7 @@ import { ProgressBar, formatSeconds } from './progressBar';
 import { workerRunner } from '../worker/runner';
 import { pretrainReport } from './rates';
 import { PRETRAIN_PLANS, type PretrainPlan } from '../protocol/jobs';
-import { capReason, formatCandidates, formatPriors, plural } from '../shared/format';
+import { capReason, formatCandidates, formatEnsembleKept, formatPriors, plural } from '../shared/format';
 
 const COMMON: Record<string, FlagSpec> = {
   workspace: { type: 'string', help: 'workspace folder (default: current folder)' },
@@ -242,6 +242,8 @@ const commands: Record<string, Command> = {
       if (r.chosen) {
         const c = r.chosen;
         ctx.out(`model chosen by ${c.heldOut} held-out human label(s): ${c.name} (${formatCandidates(c.candidates)})`);
+        const kept = formatEnsembleKept(c);
+        if (kept) ctx.out(kept);
         if (c.cap) ctx.out(capReason(c.cap));
         const pri = formatPriors(c.priors);
         if (pri) ctx.out(pri);

@@ -13,7 +13,7 @@ import type { Item, Progress, Proposal } from '../core/types';
 import type { Project, ProjectStatus, UndoStep } from '../core/project';
 import type { ProjectConfig } from '../core/config';
 import { RUNNABLE_STAGES, type GridItem, type ItemUpdate, type LastRun, type RunnableStage, type StageProgress } from '../protocol/webview';
-import { capReason, droppedAcceptedNote, formatPercent, formatPrecision, formatPriors, plural } from '../shared/format';
+import { capReason, droppedAcceptedNote, formatEnsembleKept, formatPercent, formatPrecision, formatPriors, plural } from '../shared/format';
 import { errorMessage, type Log } from './log';
 import { itemStatus, pretrainSummary, proposalCell, suggestionCell, toStageProgress, withTaskLines } from './viewState';
 
@@ -307,9 +307,10 @@ export class Session {
         const kept = r.reused ? '; no human label changed since the last train: the model is kept' : '';
         const cap = r.chosen?.cap ? `; ${capReason(r.chosen.cap)}` : '';
         const dropped = r.chosen ? droppedAcceptedNote(r.chosen) : '';
+        const ensemble = r.chosen ? formatEnsembleKept(r.chosen) : undefined;
         // The priors of a weak model's pool change many predictions: said; EM's, from a strong model, move few.
         const pri = r.chosen?.priors?.method === 'bbse' ? formatPriors(r.chosen.priors, 3) : undefined;
-        return `trained on ${plural(r.labelled, 'label')}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc}${ft}${kept}${cap}${dropped ? `; ${dropped}` : ''}${pri ? `; ${pri}` : ''} (${r.backend})`;
+        return `trained on ${plural(r.labelled, 'label')}${r.pseudoLabelled ? ` (+${r.pseudoLabelled} pseudo-labels)` : ''}${acc}${ft}${kept}${cap}${dropped ? `; ${dropped}` : ''}${ensemble ? `; ${ensemble}` : ''}${pri ? `; ${pri}` : ''} (${r.backend})`;
       }
       case 'propose': {
         const r = await p.propose({});

@@ -95,6 +95,23 @@ export function formatPriors(
   return `pool class priors (${how}) re-weight the predictions: ${shown.join(', ')}`;
 }
 
+/**
+ * Why an ensemble was chosen below one of its parts' held-out score (chosen.ensembleKept), or undefined: the part's
+ * lead on the same labels is within chance.
+ */
+export function formatEnsembleKept(chosen: {
+  name: string;
+  heldOut: number;
+  ensembleKept?: { over: string; wins: number; losses: number; p: number };
+}): string | undefined {
+  const k = chosen.ensembleKept;
+  if (!k) return undefined;
+  return (
+    `${chosen.name} kept over ${k.over}: of the ${chosen.heldOut} held-out labels, ${k.over} got ${k.wins} right that ${chosen.name} ` +
+    `missed and ${k.losses} wrong that it got right, within chance (sign test p = ${k.p.toFixed(2)})`
+  );
+}
+
 export function formatCandidates(candidates: { name: string; accuracy: number | null; selfTraining?: CandidateCheck }[]): string {
   return candidates
     .map((c) => {

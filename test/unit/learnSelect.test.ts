@@ -8,6 +8,9 @@ import {
   accuracyOnRows,
   calibrationSplit,
   chooseCandidate,
+  keepEnsemble,
+  pairedRecord,
+  signTestP,
   oofAccuracyOn,
   withoutPositions,
   MIN_HELD_OUT_LABELS,
@@ -213,6 +216,88 @@ test('candidate selection picks the model that is right more often on the held-o
     'net',
   );
   assert.throws(() => chooseCandidate([]), /no candidate/);
+});
+
+test('signTestP: the exact one-sided sign test, against values worked by hand and the normal tail', () => {
+  assert.equal(signTestP(0, 5), 1, 'a rival that wins none');
+  assert.ok(Math.abs(signTestP(3, 0) - 1 / 8) < 1e-12, 'three wins, no loss: (1/2)^3');
+  assert.ok(Math.abs(signTestP(5, 0) - 1 / 32) < 1e-12);
+  // P(X ≥ 4 | n = 5) = (5 + 1) / 32.
+  assert.ok(Math.abs(signTestP(4, 1) - 6 / 32) < 1e-12);
+  // P(X ≥ 5 | n = 10) = (252/2 + 386) / 1024 = 638 / 1024.
+  assert.ok(Math.abs(signTestP(5, 5) - 638 / 1024) < 1e-12);
+  // n = 2,000, 1,060 wins: z = (1059.5 − 1000) / √500 = 2.661 → the normal tail 0.0039.
+  const p = signTestP(1060, 940);
+  assert.ok(p > 0.0035 && p < 0.0045, `normal tail ≈ 0.0039, got ${p}`);
+  assert.throws(() => signTestP(-1, 2), /non-negative integers/);
+  assert.throws(() => signTestP(1.5, 2), /non-negative integers/);
+});
+
+/** Rows × C one-hot probabilities: row j on class right[j] ? y[j] : (y[j] + 1) % C. */
+function answers(y: number[], right: boolean[], C: number): Float32Array {
+  const out = new Float32Array(y.length * C);
+  y.forEach((c, j) => (out[j * C + (right[j] ? c : (c + 1) % C)] = 1));
+  return out;
+}
+
+test('keepEnsemble: a part displaces its ensemble only when it wins beyond chance on the same held-out labels', () => {
+  const C = 3;
+  const y = Array.from({ length: 100 }, (_, j) => j % C);
+  const Y = Int32Array.from(y);
+  // The ensemble right on 90, the pixel part on 93: it wins 5 labels the ensemble misses and loses 2 (p = 0.23).
+  const ensRight = y.map((_, j) => j >= 10);
+  const pxRight = y.map((_, j) => (j < 10 ? j < 5 : !(j >= 10 && j < 12)));
+  const rec = pairedRecord(answers(y, pxRight, C), answers(y, ensRight, C), Y, C);
+  assert.deepEqual([rec.wins, rec.losses], [5, 2]);
+  assert.ok(Math.abs(rec.p - signTestP(5, 2)) < 1e-12);
+  const cands = (px: boolean[]) => [
+    { name: 'scratch+pixels', accuracy: 0.9, value: { oof: answers(y, ensRight, C) } },
+    {
+      name: 'scratch',
+      accuracy: 0.86,
+      value: {
+        oof: answers(
+          y,
+          y.map((_, j) => j >= 14),
+          C,
+        ),
+      },
+    },
+    {
+      name: 'linear',
+      accuracy: 0.73,
+      value: {
+        oof: answers(
+          y,
+          y.map((_, j) => j >= 27),
+          C,
+        ),
+      },
+    },
+    { name: 'pixels', accuracy: px.filter(Boolean).length / 100, value: { oof: answers(y, px, C) } },
+  ];
+  const close = cands(pxRight);
+  const r = keepEnsemble(close, chooseCandidate(close), 'scratch+pixels', ['scratch', 'pixels'], Y, C);
+  assert.equal(chooseCandidate(close).name, 'pixels', 'the higher score alone picks the part');
+  assert.equal(r.best.name, 'scratch+pixels', 'a lead of 3 labels in 100 is within chance');
+  assert.deepEqual(r.kept, { over: 'pixels', wins: 5, losses: 2, p: rec.p });
+  // The part right on all 10 the ensemble misses and wrong on none it gets right: p = 1/1024, it is chosen.
+  const far = cands(y.map(() => true));
+  const r2 = keepEnsemble(far, chooseCandidate(far), 'scratch+pixels', ['scratch', 'pixels'], Y, C);
+  assert.equal(r2.best.name, 'pixels');
+  assert.equal(r2.kept, undefined);
+  // A candidate that is no part of the ensemble competes by score alone, however close.
+  const other = cands(pxRight).map((c) => (c.name === 'pixels' ? { ...c, name: 'spread' } : c));
+  assert.equal(keepEnsemble(other, chooseCandidate(other), 'scratch+pixels', ['scratch', 'pixels'], Y, C).best.name, 'spread');
+  // No held-out probabilities for the part, or none of the right shape: the score decides, as before.
+  const bare = cands(pxRight).map((c) => (c.name === 'pixels' ? { ...c, value: {} } : c));
+  assert.equal(keepEnsemble(bare, chooseCandidate(bare), 'scratch+pixels', ['scratch', 'pixels'], Y, C).best.name, 'pixels');
+  const short = cands(pxRight).map((c) => (c.name === 'pixels' ? { ...c, value: { oof: new Float32Array(3) } } : c));
+  assert.equal(keepEnsemble(short, chooseCandidate(short), 'scratch+pixels', ['scratch', 'pixels'], Y, C).best.name, 'pixels');
+  // The ensemble already best: unchanged.
+  const ensBest = cands(y.map((_, j) => j >= 20));
+  assert.equal(keepEnsemble(ensBest, chooseCandidate(ensBest), 'scratch+pixels', ['scratch', 'pixels'], Y, C).best.name, 'scratch+pixels');
+  assert.throws(() => pairedRecord(new Float32Array(3), new Float32Array(300), Y, C), /100 labels × 3 classes/);
 });
 
 test('EM recovers the class priors of a shifted mixture (Saerens et al. 2002)', () => {

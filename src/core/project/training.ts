@@ -35,6 +35,7 @@ import {
   accuracyOnRows,
   calibrationSplit,
   chooseCandidate,
+  keepEnsemble,
   ENSEMBLE_FOLDS,
   foldsFor,
   foldTrainSet,
@@ -400,7 +401,11 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
       }
     }
     const heldOut = folds && scratch ? folds.rows.length : split.rows.length;
-    const best = chooseCandidate(cands);
+    // The mean of the scratch network and the pixel candidate over either part alone, unless the part beats it
+    // beyond chance on the same held-out labels (select.ts keepEnsemble).
+    const { best, kept: mixtureKept } = folds
+      ? keepEnsemble(cands, chooseCandidate(cands), MIXED_CANDIDATE, ['scratch', 'pixels'], folds.y, C)
+      : { best: chooseCandidate(cands), kept: undefined };
     probs = best.value!.probs;
     finetuned = best.value!.record;
     if (best.value!.state) state = best.value!.state;
@@ -410,6 +415,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
       name: best.name,
       heldOut,
       candidates: cands.map((c) => ({ name: c.name, accuracy: c.accuracy ?? null })),
+      ...(mixtureKept ? { ensembleKept: mixtureKept } : {}),
     };
     // The pool's class priors (EM on the chosen model's probabilities): the labels are often balanced, the pool not.
     // EM trusts the probabilities; from a weak model it runs away (icons, a 57% head: test 31% → 9%), so the

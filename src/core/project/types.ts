@@ -72,6 +72,12 @@ export interface TrainSummary {
     cap?: import('../modalities/types').OwnHeadChoice['cap'];
     /** The candidates the chosen model averages, when it is an ensemble (OwnHeadChoice.members). */
     members?: string[];
+    /**
+     * Set when the chosen ensemble scored below one of its parts (`over`) but the part's lead is within chance: it
+     * was right on `wins` held-out labels the ensemble got wrong and wrong on `losses` it got right, one-sided sign
+     * test `p` (src/core/train/select.ts keepEnsemble).
+     */
+    ensembleKept?: { over: string; wins: number; losses: number; p: number };
   };
   /**
    * True when nothing the models learn from changed since the last train (encoders, pool, human labels, settings;

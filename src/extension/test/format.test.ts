@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import {
   droppedAcceptedNote,
   formatCandidates,
+  formatEnsembleKept,
   formatPriors,
   formatConfidence,
   formatDuration,
@@ -100,6 +101,15 @@ test('formatPriors: the applied priors, largest first, with how they were estima
   assert.equal(formatPriors({ ...priors, applied: false }), undefined);
   assert.equal(formatPriors({ ...priors, classes: ['cat'] }), undefined, 'classes that do not match the estimate');
   assert.equal(formatPriors(undefined), undefined);
+});
+
+test('formatEnsembleKept: why an ensemble was chosen below one of its parts, and nothing otherwise', () => {
+  assert.equal(
+    formatEnsembleKept({ name: 'scratch+pixels', heldOut: 100, ensembleKept: { over: 'pixels', wins: 5, losses: 2, p: 0.2266 } }),
+    'scratch+pixels kept over pixels: of the 100 held-out labels, pixels got 5 right that scratch+pixels missed and 2 wrong ' +
+      'that it got right, within chance (sign test p = 0.23)',
+  );
+  assert.equal(formatEnsembleKept({ name: 'pixels', heldOut: 100 }), undefined);
 });
 
 test('formatCandidates and droppedAcceptedNote: the self-training check of each candidate, and of the chosen ones only', () => {
