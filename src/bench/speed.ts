@@ -88,6 +88,12 @@ export interface SpeedCase {
   task: 'simclr' | 'rotation' | 'embed';
   /** Images per step (SimCLR: pairs of views, i.e. 2·batch images through the encoder). */
   batch: number;
+  /**
+   * The batch PyTorch is timed at, where its rate per image depends on it and SelfLabel's does not: Debian's PyTorch
+   * 1.13 embeds 2.4× fewer 28×28 images per CPU-second at 512 a call than at 128 (BENCHMARKS.md "Session 24 — speed").
+   * Default: `batch`.
+   */
+  torchBatch?: number;
   /** Conv widths of the encoder (as defaultImageEncoderConfig picks them; the audio shape mirrors that rule). */
   widths: number[];
   dim: number;
@@ -107,7 +113,7 @@ export function speedCases(shapes: readonly { h: number; w: number; c: 1 | 3 }[]
     const input = `${s.h}×${s.w}×${s.c}`;
     out.push({ input, ...s, task: 'simclr', batch: 256, widths, dim: 128 });
     out.push({ input, ...s, task: 'rotation', batch: 128, widths, dim: 128 });
-    out.push({ input, ...s, task: 'embed', batch: 512, widths, dim: 128 });
+    out.push({ input, ...s, task: 'embed', batch: 512, torchBatch: 128, widths, dim: 128 });
   }
   return out;
 }
@@ -197,7 +203,8 @@ export class TorchPeer {
   }
 
   /** Images per wall-clock second and per CPU-second of `c` with `threads` intra-op threads, over about `seconds`. */
-  async measure(c: SpeedCase, threads: number, seconds: number): Promise<Rate> {
+  async measure(c: SpeedCase, threads: number, seconds: number): Promise<Rate & { batch: number }> {
+    const batch = c.torchBatch ?? c.batch;
     const r = await this.ask({
       cmd: 'measure',
       task: c.task,
@@ -206,12 +213,13 @@ export class TorchPeer {
       c: c.c,
       widths: c.widths,
       dim: c.dim,
-      batch: c.batch,
+      batch,
       threads,
       seconds,
     });
     if (!r.ok || typeof r.rate !== 'number') throw new Error(`PyTorch peer: ${String(r.error)}`);
-    return { wall: r.rate, cpu: typeof r.cpuRate === 'number' ? r.cpuRate : NaN };
+    if (r.batch !== batch) throw new Error(`PyTorch peer: measured batch ${String(r.batch)}, asked for ${batch}`);
+    return { wall: r.rate, cpu: typeof r.cpuRate === 'number' ? r.cpuRate : NaN, batch };
   }
 
   stop(): void {

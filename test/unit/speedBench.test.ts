@@ -27,6 +27,11 @@ test('the cases use the image encoder widths of defaultImageEncoderConfig for sq
       ['embed', 512],
     ],
   );
+  // PyTorch embeds at 128 a call (its best batch here), SelfLabel at 512; the training cases at the same batch.
+  assert.deepEqual(
+    cases.filter((c) => c.input === '28×28×1').map((c) => c.torchBatch ?? c.batch),
+    [256, 128, 128],
+  );
   // Non-square (log-mel): one stage per halving of the longer side down to 4 (64×96 → 4×3 after the fifth).
   assert.deepEqual(cases.find((c) => c.input === '64×96×1')?.widths, [32, 64, 128, 256, 256]);
 });
@@ -75,6 +80,10 @@ test('where python3-torch is installed, the peer measures a small case', async (
     const [c] = speedCases([{ h: 16, w: 16, c: 1 }]).filter((x) => x.task === 'rotation');
     const r = await peer.measure({ ...c, batch: 8 }, 1, 0.05);
     assert.ok(r.wall > 0 && Number.isFinite(r.wall), `rate ${r.wall}`);
+    assert.equal(r.batch, 8);
+    // An embedding case runs PyTorch at its own batch.
+    const [e] = speedCases([{ h: 16, w: 16, c: 1 }]).filter((x) => x.task === 'embed');
+    assert.equal((await peer.measure({ ...e, batch: 64, torchBatch: 4 }, 1, 0.05)).batch, 4);
     await assert.rejects(peer.measure({ ...c, task: 'nope' as 'embed' }, 1, 0.05), /unknown task/);
   } finally {
     peer.stop();

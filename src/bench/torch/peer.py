@@ -9,7 +9,7 @@ Protocol: one JSON object per line on stdin, one JSON answer per line on stdout.
   {"cmd": "measure", "task": "simclr" | "rotation" | "embed", "h": 28, "w": 28, "c": 1, "widths": [32, 64, 128],
    "dim": 128, "batch": 256, "threads": 2, "seconds": 2.0}
                     -> {"ok": true, "rate": images_per_second, "cpuRate": images_per_cpu_second, "steps": k,
-                        "seconds": s}   (CPU time of the whole process: all its threads)
+                        "seconds": s, "batch": b}   (CPU time of the whole process: all its threads)
   anything wrong    -> {"ok": false, "error": "..."}
 Models are built once per (task, shape) and warmed up (2 steps) before the first measurement.
 
@@ -137,7 +137,7 @@ def main():
                         break
                 cpu = time.process_time() - c0
                 ans = {"ok": True, "rate": steps * m["batch"] / el, "cpuRate": steps * m["batch"] / cpu if cpu > 0 else None,
-                       "steps": steps, "seconds": el}
+                       "steps": steps, "seconds": el, "batch": m["batch"]}
             else:
                 ans = {"ok": False, "error": "unknown command %r" % m.get("cmd")}
         except Exception as e:  # noqa: BLE001
