@@ -89,11 +89,11 @@ export interface SpeedCase {
   /** Images per step (SimCLR: pairs of views, i.e. 2·batch images through the encoder). */
   batch: number;
   /**
-   * The batch PyTorch is timed at, where its rate per image depends on it and SelfLabel's does not: Debian's PyTorch
-   * 1.13 embeds 2.4× fewer 28×28 images per CPU-second at 512 a call than at 128 (BENCHMARKS.md "Session 24 — speed").
-   * Default: `batch`.
+   * The batches PyTorch is timed at, its faster rate kept, where its rate per image depends on the batch and
+   * SelfLabel's does not: Debian's PyTorch 1.13 embedded 64×64×3 images 4× faster at 128 a call than at 512, and
+   * 28×28 ones faster at one or the other from run to run (BENCHMARKS.md "Session 24 — speed"). Default: [batch].
    */
-  torchBatch?: number;
+  torchBatches?: number[];
   /** Conv widths of the encoder (as defaultImageEncoderConfig picks them; the audio shape mirrors that rule). */
   widths: number[];
   dim: number;
@@ -113,7 +113,7 @@ export function speedCases(shapes: readonly { h: number; w: number; c: 1 | 3 }[]
     const input = `${s.h}×${s.w}×${s.c}`;
     out.push({ input, ...s, task: 'simclr', batch: 256, widths, dim: 128 });
     out.push({ input, ...s, task: 'rotation', batch: 128, widths, dim: 128 });
-    out.push({ input, ...s, task: 'embed', batch: 512, torchBatch: 128, widths, dim: 128 });
+    out.push({ input, ...s, task: 'embed', batch: 512, torchBatches: [128, 512], widths, dim: 128 });
   }
   return out;
 }
@@ -203,8 +203,7 @@ export class TorchPeer {
   }
 
   /** Images per wall-clock second and per CPU-second of `c` with `threads` intra-op threads, over about `seconds`. */
-  async measure(c: SpeedCase, threads: number, seconds: number): Promise<Rate & { batch: number }> {
-    const batch = c.torchBatch ?? c.batch;
+  async measure(c: SpeedCase, threads: number, seconds: number, batch = c.batch): Promise<Rate & { batch: number }> {
     const r = await this.ask({
       cmd: 'measure',
       task: c.task,
@@ -220,6 +219,16 @@ export class TorchPeer {
     if (!r.ok || typeof r.rate !== 'number') throw new Error(`PyTorch peer: ${String(r.error)}`);
     if (r.batch !== batch) throw new Error(`PyTorch peer: measured batch ${String(r.batch)}, asked for ${batch}`);
     return { wall: r.rate, cpu: typeof r.cpuRate === 'number' ? r.cpuRate : NaN, batch };
+  }
+
+  /** `measure` at each of the case's `torchBatches` (default its batch): the fastest by wall clock, with its batch. */
+  async measureBest(c: SpeedCase, threads: number, seconds: number): Promise<Rate & { batch: number }> {
+    let best: (Rate & { batch: number }) | undefined;
+    for (const b of c.torchBatches ?? [c.batch]) {
+      const r = await this.measure(c, threads, seconds, b);
+      if (!best || r.wall > best.wall) best = r;
+    }
+    return best!;
   }
 
   stop(): void {

@@ -27,10 +27,10 @@ test('the cases use the image encoder widths of defaultImageEncoderConfig for sq
       ['embed', 512],
     ],
   );
-  // PyTorch embeds at 128 a call (its best batch here), SelfLabel at 512; the training cases at the same batch.
+  // PyTorch embeds at the faster of 128 and 512 a call, SelfLabel at 512; the training cases at the same batch.
   assert.deepEqual(
-    cases.filter((c) => c.input === '28×28×1').map((c) => c.torchBatch ?? c.batch),
-    [256, 128, 128],
+    cases.filter((c) => c.input === '28×28×1').map((c) => c.torchBatches ?? [c.batch]),
+    [[256], [128], [128, 512]],
   );
   // Non-square (log-mel): one stage per halving of the longer side down to 4 (64×96 → 4×3 after the fifth).
   assert.deepEqual(cases.find((c) => c.input === '64×96×1')?.widths, [32, 64, 128, 256, 256]);
@@ -81,9 +81,12 @@ test('where python3-torch is installed, the peer measures a small case', async (
     const r = await peer.measure({ ...c, batch: 8 }, 1, 0.05);
     assert.ok(r.wall > 0 && Number.isFinite(r.wall), `rate ${r.wall}`);
     assert.equal(r.batch, 8);
-    // An embedding case runs PyTorch at its own batch.
+    // An embedding case runs PyTorch at each of its batches and keeps the fastest.
     const [e] = speedCases([{ h: 16, w: 16, c: 1 }]).filter((x) => x.task === 'embed');
-    assert.equal((await peer.measure({ ...e, batch: 64, torchBatch: 4 }, 1, 0.05)).batch, 4);
+    assert.equal((await peer.measure(e, 1, 0.05, 4)).batch, 4);
+    const best = await peer.measureBest({ ...e, torchBatches: [2, 16] }, 1, 0.05);
+    assert.ok([2, 16].includes(best.batch), `batch ${best.batch}`);
+    assert.ok(best.wall > 0 && Number.isFinite(best.wall), `rate ${best.wall}`);
     await assert.rejects(peer.measure({ ...c, task: 'nope' as 'embed' }, 1, 0.05), /unknown task/);
   } finally {
     peer.stop();
