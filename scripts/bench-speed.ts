@@ -3,9 +3,9 @@
  * (`npm run bench -- --only speed`, or directly: node --import tsx scripts/bench-speed.ts [options]).
  *
  * Workloads (src/bench/speed.ts speedCases): a SimCLR step (batch 256 pairs of views, projection 128→128→64, NT-Xent,
- * Adam), a rotation step (batch 128, 4-way head, Adam) and embedding (batch 512; PyTorch at the faster of 128 and 512), for 28×28×1, 64×64×3 and a 64×96×1
- * log-mel shape; the encoder is SelfLabel's (src/core/modalities/image/encoder.ts; for the non-square audio shape the same
- * rule, mirrored here). Inputs are fixed random tensors on both sides: augmentation is not timed.
+ * Adam), a rotation step (batch 128, 4-way head, Adam) and embedding (batch 512; PyTorch at the faster of 128 and
+ * 512), for 28×28×1, 64×64×3 and a 64×96×1 log-mel shape; the encoder is SelfLabel's
+ * (src/core/modalities/image/encoder.ts; for the non-square audio shape the same rule, mirrored here). Inputs are fixed random tensors on both sides: augmentation is not timed.
  *
  * Engines, measured back to back inside each round so that load changes hit all of them alike:
  *   sl×1    SelfLabel (wasm backend + its kernels) in one worker thread
