@@ -90,8 +90,16 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     );
     for (const c of ch.candidates) assert.ok(c.accuracy !== null && c.accuracy >= 0 && c.accuracy <= 1, `${c.name} scored`);
     const best = Math.max(...ch.candidates.map((c) => c.accuracy ?? 0));
-    assert.equal(ch.name, ch.candidates.find((c) => c.accuracy === best)?.name, 'the best-scored candidate is chosen, the first on ties');
-    if (ch.name !== tr.head) assert.equal(tr.estimatedAccuracy, best, "the estimate is the chosen model's held-out accuracy");
+    const top = ch.candidates.find((c) => c.accuracy === best)?.name;
+    if (ch.ensembleKept) {
+      // A part of the mixture scored best, but not beyond chance on the same labels: the mixture is kept.
+      assert.equal(ch.name, MIXED_CANDIDATE, 'kept: the mixture');
+      assert.equal(ch.ensembleKept.over, top, 'kept over the best-scored candidate');
+      assert.ok(['scratch', 'pixels'].includes(top!), 'which is one of its parts');
+      assert.ok(ch.ensembleKept.p >= 0.05 && ch.ensembleKept.wins > 0, `within chance: ${JSON.stringify(ch.ensembleKept)}`);
+    } else assert.equal(ch.name, top, 'the best-scored candidate is chosen, the first on ties');
+    const chosenAccuracy = ch.candidates.find((c) => c.name === ch.name)?.accuracy;
+    if (ch.name !== tr.head) assert.equal(tr.estimatedAccuracy, chosenAccuracy, "the estimate is the chosen model's held-out accuracy");
     assert.ok(
       progress.some((m) => m.includes('fine-tuning')),
       'fine-tuning reports its progress',
