@@ -34,6 +34,7 @@ import { readJson } from '../core/util/files';
 import { modalityPlugins } from '../core/modalities';
 import type { Modality } from '../protocol/modalities';
 import type { PretrainStats } from '../protocol/jobs';
+import type { TrainSummary } from '../core/project/types';
 
 export interface BenchHooks {
   /** One line of progress (default: none). */
@@ -285,12 +286,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
         seconds,
       };
       rounds.push(rec);
-      if (trained.chosen)
-        log?.(
-          `[bench] round ${r}: chose ${trained.chosen.name} by ${trained.chosen.heldOut} held-out labels (${formatCandidates(trained.chosen.candidates)})` +
-            (formatEnsembleKept(trained.chosen) ? `; ${formatEnsembleKept(trained.chosen)}` : '') +
-            (formatPriors(trained.chosen.priors) ? `; ${formatPriors(trained.chosen.priors)}` : ''),
-        );
+      if (trained.chosen) log?.(`[bench] round ${r}: ${choiceLine(trained.chosen)}`);
       log?.(
         `[bench] round ${r}: test ${fmt(rec.testAccuracy)}, ${rec.proposals} proposals at ${fmt(rec.proposalPrecision)} precision, ` +
           `labelled ${fmt(rec.labelledFraction)} at ${fmt(rec.labelAccuracy)}, ${rec.humanActions} human actions, ${seconds.total.toFixed(0)} s`,
@@ -326,12 +322,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     const finalTrain = await p.train({ ...stage, finetune: opts.finetune });
     if (embedRate === null && finalTrain.seconds.embed > 0) embedRate = poolIds.length / finalTrain.seconds.embed;
     const trainSeconds = secondsSince(tf);
-    if (finalTrain.chosen)
-      log?.(
-        `[bench] final train: chose ${finalTrain.chosen.name} by ${finalTrain.chosen.heldOut} held-out labels (${formatCandidates(finalTrain.chosen.candidates)})` +
-          (formatEnsembleKept(finalTrain.chosen) ? `; ${formatEnsembleKept(finalTrain.chosen)}` : '') +
-          (formatPriors(finalTrain.chosen.priors) ? `; ${formatPriors(finalTrain.chosen.priors)}` : ''),
-      );
+    if (finalTrain.chosen) log?.(`[bench] final train: ${choiceLine(finalTrain.chosen)}`);
     const c0 = annotator.counts;
     const ts = await testScore();
     testMissing = ts.missing;
@@ -560,6 +551,12 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     if (opts.keep) log?.(`[bench] kept the scratch workspace ${scratch}`);
     else await fs.rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** The bench log's account of a train's choice: the model, the held-out evidence, what kept or re-weighted it. */
+function choiceLine(c: NonNullable<TrainSummary['chosen']>): string {
+  const notes = [formatEnsembleKept(c), formatPriors(c.priors)].filter((x): x is string => x !== undefined);
+  return `chose ${c.name} by ${c.heldOut} held-out labels (${formatCandidates(c.candidates)})${notes.map((x) => `; ${x}`).join('')}`;
 }
 
 /**

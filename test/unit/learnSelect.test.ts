@@ -277,26 +277,26 @@ test('keepEnsemble: a part displaces its ensemble only when it wins beyond chanc
     { name: 'pixels', accuracy: px.filter(Boolean).length / 100, value: { oof: answers(y, px, C) } },
   ];
   const close = cands(pxRight);
-  const r = keepEnsemble(close, chooseCandidate(close), 'scratch+pixels', ['scratch', 'pixels'], Y, C);
+  const r = keepEnsemble(close, 'scratch+pixels', ['scratch', 'pixels'], Y, C);
   assert.equal(chooseCandidate(close).name, 'pixels', 'the higher score alone picks the part');
   assert.equal(r.best.name, 'scratch+pixels', 'a lead of 3 labels in 100 is within chance');
   assert.deepEqual(r.kept, { over: 'pixels', wins: 5, losses: 2, p: rec.p });
   // The part right on all 10 the ensemble misses and wrong on none it gets right: p = 1/1024, it is chosen.
   const far = cands(y.map(() => true));
-  const r2 = keepEnsemble(far, chooseCandidate(far), 'scratch+pixels', ['scratch', 'pixels'], Y, C);
+  const r2 = keepEnsemble(far, 'scratch+pixels', ['scratch', 'pixels'], Y, C);
   assert.equal(r2.best.name, 'pixels');
   assert.equal(r2.kept, undefined);
   // A candidate that is no part of the ensemble competes by score alone, however close.
   const other = cands(pxRight).map((c) => (c.name === 'pixels' ? { ...c, name: 'spread' } : c));
-  assert.equal(keepEnsemble(other, chooseCandidate(other), 'scratch+pixels', ['scratch', 'pixels'], Y, C).best.name, 'spread');
+  assert.equal(keepEnsemble(other, 'scratch+pixels', ['scratch', 'pixels'], Y, C).best.name, 'spread');
   // No held-out probabilities for the part, or none of the right shape: the score decides, as before.
   const bare = cands(pxRight).map((c) => (c.name === 'pixels' ? { ...c, value: {} } : c));
-  assert.equal(keepEnsemble(bare, chooseCandidate(bare), 'scratch+pixels', ['scratch', 'pixels'], Y, C).best.name, 'pixels');
+  assert.equal(keepEnsemble(bare, 'scratch+pixels', ['scratch', 'pixels'], Y, C).best.name, 'pixels');
   const short = cands(pxRight).map((c) => (c.name === 'pixels' ? { ...c, value: { oof: new Float32Array(3) } } : c));
-  assert.equal(keepEnsemble(short, chooseCandidate(short), 'scratch+pixels', ['scratch', 'pixels'], Y, C).best.name, 'pixels');
+  assert.equal(keepEnsemble(short, 'scratch+pixels', ['scratch', 'pixels'], Y, C).best.name, 'pixels');
   // The ensemble already best: unchanged.
   const ensBest = cands(y.map((_, j) => j >= 20));
-  assert.equal(keepEnsemble(ensBest, chooseCandidate(ensBest), 'scratch+pixels', ['scratch', 'pixels'], Y, C).best.name, 'scratch+pixels');
+  assert.equal(keepEnsemble(ensBest, 'scratch+pixels', ['scratch', 'pixels'], Y, C).best.name, 'scratch+pixels');
   assert.throws(() => pairedRecord(new Float32Array(3), new Float32Array(300), Y, C), /100 labels × 3 classes/);
 });
 

@@ -55,35 +55,30 @@ export async function dataParallelTask(
 ): Promise<PretrainStats> {
   const world = on.length;
   const buffer = allocateExchange(world);
+  // One failing rank cancels the others; the caller's cancel reaches them all.
   const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) stop.abort();
-  try {
-    const plans = on.map((_, rank) => ({ buffer, rank, world }));
-    for (const d of plans) {
-      const problem = dataParallelProblem(d);
-      if (problem) throw new Error(`pretrain ${params.task}: ${problem}`);
-    }
-    const ranks = plans.map((dataParallel) =>
-      p.workers.run(
-        'pretrain',
-        { ...params, dataParallel },
-        { signal: stop.signal, onProgress: dataParallel.rank === 0 ? onProgress : undefined, worker: on[dataParallel.rank] },
-      ),
-    );
-    let results: PretrainStats[];
-    try {
-      results = await Promise.all(ranks);
-    } catch (e) {
-      stop.abort();
-      await Promise.allSettled(ranks);
-      throw e;
-    }
-    return { ...results[0], workers: world };
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
+  const cancel = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const plans = on.map((_, rank) => ({ buffer, rank, world }));
+  for (const d of plans) {
+    const problem = dataParallelProblem(d);
+    if (problem) throw new Error(`pretrain ${params.task}: ${problem}`);
   }
+  const ranks = plans.map((dataParallel) =>
+    p.workers.run(
+      'pretrain',
+      { ...params, dataParallel },
+      { signal: cancel, onProgress: dataParallel.rank === 0 ? onProgress : undefined, worker: on[dataParallel.rank] },
+    ),
+  );
+  let results: PretrainStats[];
+  try {
+    results = await Promise.all(ranks);
+  } catch (e) {
+    stop.abort();
+    await Promise.allSettled(ranks);
+    throw e;
+  }
+  return { ...results[0], workers: world };
 }
 
 /** A task with less than this many seconds left (by its progress's estimate) is not worth a join: it finishes alone. */

@@ -404,7 +404,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     // The mean of the scratch network and the pixel candidate over either part alone, unless the part beats it
     // beyond chance on the same held-out labels (select.ts keepEnsemble).
     const { best, kept: mixtureKept } = folds
-      ? keepEnsemble(cands, chooseCandidate(cands), MIXED_CANDIDATE, ['scratch', 'pixels'], folds.y, C)
+      ? keepEnsemble(cands, MIXED_CANDIDATE, ['scratch', 'pixels'], folds.y, C)
       : { best: chooseCandidate(cands), kept: undefined };
     probs = best.value!.probs;
     finetuned = best.value!.record;

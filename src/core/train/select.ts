@@ -119,11 +119,14 @@ export function signTestP(wins: number, losses: number): number {
   // P(X ≥ wins), X ~ Binomial(n, 1/2), summed in log space (n can be thousands).
   let logC = 0; // log C(n, 0)
   const terms: number[] = [];
+  let top = -Infinity;
   for (let k = 0; k <= n; k++) {
     if (k > 0) logC += Math.log(n - k + 1) - Math.log(k);
-    if (k >= wins) terms.push(logC - n * Math.LN2);
+    if (k < wins) continue;
+    const t = logC - n * Math.LN2;
+    terms.push(t);
+    if (t > top) top = t;
   }
-  const top = Math.max(...terms);
   return Math.min(1, Math.exp(top) * terms.reduce((a, t) => a + Math.exp(t - top), 0));
 }
 
@@ -156,8 +159,9 @@ export function pairedRecord(rival: Float32Array, incumbent: Float32Array, y: In
 export const ENSEMBLE_PART_ALPHA = 0.05;
 
 /**
- * The ensemble where the best-scoring candidate is one of its own parts and does not beat it beyond chance on the
- * same held-out labels (signTestP ≥ `alpha` on the labels one gets right and the other wrong): an ensemble of two
+ * chooseCandidate's choice, except the ensemble where the best-scoring candidate is one of its own parts and does not
+ * beat it beyond chance on the same held-out labels (signTestP ≥ `alpha` on the labels one gets right and the other
+ * wrong): an ensemble of two
  * models that err on different items was right on more of the unlabelled pool than both its parts in 9 of 9 image
  * dev runs (BENCHMARKS.md "Session 10 — images"), so a few held-out labels more for a part are selection noise unless
  * the test says otherwise. MNIST-2k seed 2: pixels right on 93 of 100, the mean on 90 (3 labels one way, none the
@@ -167,13 +171,13 @@ export const ENSEMBLE_PART_ALPHA = 0.05;
  */
 export function keepEnsemble<T extends { oof?: Float32Array }>(
   cands: Candidate<T>[],
-  best: Candidate<T>,
   ensemble: string,
   parts: readonly string[],
   y: Int32Array,
   C: number,
   alpha = ENSEMBLE_PART_ALPHA,
 ): { best: Candidate<T>; kept?: PairedRecord & { over: string } } {
+  const best = chooseCandidate(cands);
   const ens = cands.find((c) => c.name === ensemble);
   if (!ens || ens === best || !parts.includes(best.name) || ens.accuracy === undefined) return { best };
   const a = best.value?.oof;
