@@ -31,21 +31,24 @@ let registered = false;
 
 /**
  * The two algorithms of the conv gradient kernels: 'conv' (on the forward convolution kernel) and 'gemm' (im2col +
- * matmul). Training always gets the choice by shape: the matmul form for few input channels (an image layer: 1 or 3),
- * where the convolution form is dominated by XNNPACK re-packing a huge "filter" (dy) on every call (measured 5–9×
- * slower for Cin = 1 and 3), and the convolution form otherwise. (Session 9: the filter gradient's matmul form in
- * chunks of images, FILTER_GRAD_CHUNK, took 1–12% less CPU than the convolution form on every encoder layer at batch
- * 256–512, but made a whole 28×28 rotation step at batch 128 slower, 0.89×; so it stays opt-in.) A third,
- * row-copy im2col for the filter gradient was never faster than the better of these two (BENCHMARKS.md) and was
- * removed. Tests and `scripts/bench-kernels.ts --layers` run one algorithm by passing the kernel attribute
- * `algorithm` (`runKernel('Conv2DBackpropFilter', inputs, { ...attrs, algorithm: 'gemm' })`); tfjs's own gradient
- * functions never set it.
+ * matmul). Training gets the choice by kernel and shape:
+ * - the filter gradient always takes the matmul form. Its convolution form is dominated by XNNPACK re-packing a huge
+ *   "filter" (dy) on every call (5–9× slower for Cin = 1 and 3), and by two transposes through the wasm Transpose
+ *   kernel. Since session 25 the matmul form reads x channel-major (`channelMajor`, a tiled JS transpose at about
+ *   2.3× the Transpose kernel's speed) so that colsᵀ is written row by row in order: at batch 256–512 it takes
+ *   0–40% less CPU than the convolution form on every layer of the encoders (BENCHMARKS.md "Session 25 — speed").
+ *   Before, with colsᵀ written channel by channel from NHWC, it gained 1–12% at batch 256–512 and lost on a whole
+ *   28×28 rotation step (session 9), so it was used for Cin ≤ 8 only.
+ * - the input gradient takes the matmul form for few input channels (≤ 8) and the convolution form otherwise.
+ * Tests and `scripts/bench-kernels.ts --layers` run one algorithm by passing the kernel attribute `algorithm`
+ * (`runKernel('Conv2DBackpropFilter', inputs, { ...attrs, algorithm: 'conv' })`); tfjs's own gradient functions never
+ * set it.
  */
 export type ConvGradAlgorithm = 'conv' | 'gemm';
 
-function useGemm(attrs: Attrs, inChannels: number): boolean {
+function useGemm(attrs: Attrs, inChannels: number, kernel: 'filter' | 'input'): boolean {
   const a = attrs.algorithm;
-  if (a === undefined) return inChannels <= 8;
+  if (a === undefined) return kernel === 'filter' || inChannels <= 8;
   if (a !== 'conv' && a !== 'gemm') throw new Error(`conv gradient algorithm must be 'conv' or 'gemm', got ${String(a)}`);
   return a === 'gemm';
 }
@@ -215,7 +218,7 @@ function conv2DBackpropFilter(inputs: Inputs, backend: BackendWasm, attrs: Attrs
   );
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
-  if (useGemm(attrs, info.inChannels)) return conv2DBackpropFilterGemm(backend, x, dy, info, attrs.chunk);
+  if (useGemm(attrs, info.inChannels, 'filter')) return conv2DBackpropFilterGemm(backend, x, dy, info, attrs.chunk);
   const [n, h, w, cin] = x.shape;
   // Last input row/col the forward conv read is (OH−1)·s − top + FH − 1; pad (or crop) x to end exactly there.
   const bottom = (oh - 1) * sh - top + fh - h;
@@ -242,8 +245,7 @@ function conv2DBackpropFilter(inputs: Inputs, backend: BackendWasm, attrs: Attrs
  * chunks of whole images with about this many positions each, one matmul per chunk, summed: XNNPACK's gemm does
  * not block its reduction dimension, so one matmul with K = N·OH·OW (up to 500k) streams both operands from memory
  * once per output tile; a chunk of a few thousand positions stays in cache (session 9, BENCHMARKS.md).
- * Applies to the 'gemm' form with more than 8 input channels (by shape that form is used only for ≤ 8, where one
- * matmul is faster). The kernel attribute `chunk` overrides it (tests: tiny chunks; 0 = one matmul over everything).
+ * Applies with more than 8 input channels (with ≤ 8 one matmul is faster). The kernel attribute `chunk` overrides it (tests: tiny chunks; 0 = one matmul over everything).
  */
 export const FILTER_GRAD_CHUNK = 4096;
 
@@ -259,20 +261,44 @@ function conv2DBackpropFilterGemm(
   info: tf.backend_util.Conv2DInfo,
   chunkAttr: unknown,
 ): TensorInfo {
-  const { filterHeight: fh, filterWidth: fw, outHeight: oh, outWidth: ow } = info;
-  const { batchSize: n, inChannels: cin, outChannels: cout } = info;
-  const k = fh * fw * cin;
-  const perImage = oh * ow;
+  const { batchSize: n, inChannels: cin } = info;
+  const perImage = info.outHeight * info.outWidth;
   // Few input channels (K = 9 or 27 rows): the whole matmul is small enough; chunks only add calls and copies.
   const chunk = chunkAttr === undefined ? (cin <= 8 ? 0 : FILTER_GRAD_CHUNK) : Number(chunkAttr);
   if (!(chunk >= 0)) throw new Error(`Conv2DBackpropFilter: chunk must be a number ≥ 0, got ${String(chunkAttr)}`);
   const images = chunk === 0 ? n : Math.max(1, Math.min(n, Math.floor(chunk / Math.max(1, perImage))));
+  // x channel-major ([Cin, N, H, W]; for Cin = 1 the same memory), so that each row of colsᵀ is filled from
+  // contiguous input rows, written in order.
+  let xT: TensorInfo | undefined;
+  if (cin > 1) {
+    xT = backend.makeOutput([cin, n, info.inHeight, info.inWidth], 'float32');
+    channelMajor(view(backend, x), view(backend, xT), cin);
+  }
+  try {
+    return filterGradChunks(backend, xT ?? x, dy, info, images);
+  } finally {
+    free(backend, xT);
+  }
+}
+
+/** dW[FH, FW, Cin, Cout] from `src` (x channel-major) and dy, `images` images a matmul. */
+function filterGradChunks(
+  backend: BackendWasm,
+  src: TensorInfo,
+  dy: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  images: number,
+): TensorInfo {
+  const { filterHeight: fh, filterWidth: fw, outHeight: oh, outWidth: ow } = info;
+  const { batchSize: n, inChannels: cin, outChannels: cout } = info;
+  const k = fh * fw * cin;
+  const perImage = oh * ow;
   let acc: TensorInfo | undefined;
   for (let b0 = 0; b0 < n; b0 += images) {
     const nc = Math.min(images, n - b0);
     const p = nc * perImage;
     const cols = backend.makeOutput([1, k, p], 'float32');
-    fillColsT(view(backend, x), view(backend, cols), info, b0, nc);
+    fillColsT(view(backend, src), view(backend, cols), info, b0, nc);
     let dyPart: TensorInfo;
     if (nc === n) dyPart = { dataId: dy.dataId, shape: [1, p, cout], dtype: dy.dtype };
     else {
@@ -294,41 +320,50 @@ function conv2DBackpropFilterGemm(
   return { dataId: result.dataId, shape: [fh, fw, cin, cout], dtype: 'float32' };
 }
 
-/** colsᵀ[K, P] of images b0 … b0+nc−1 of x (row (i·FW + j)·Cin + c, column (b − b0)·OH·OW + r·OW + q), zero outside x. */
+/**
+ * [P, C] → [C, P] (x NHWC to channel-major) in tiles of 64 positions, so that each of the C output streams is written
+ * 64 values at a time (one position at a time it ran at a third of the speed: every write a page apart).
+ */
+function channelMajor(src: Float32Array, dst: Float32Array, c: number): void {
+  const p = src.length / c;
+  const T = 64;
+  for (let i0 = 0; i0 < p; i0 += T) {
+    const i1 = Math.min(p, i0 + T);
+    for (let k = 0; k < c; k++) {
+      let d = k * p + i0;
+      for (let i = i0, s = i0 * c + k; i < i1; i++, s += c) dst[d++] = src[s];
+    }
+  }
+}
+
+/**
+ * colsᵀ[K, P] of images b0 … b0+nc−1 (row (i·FW + j)·Cin + c, column (b − b0)·OH·OW + r·OW + q), zero outside x.
+ * `src` is x channel-major, [Cin, N, H, W]: every row of colsᵀ is written in order from rows of one channel.
+ */
 function fillColsT(src: Float32Array, dst: Float32Array, info: tf.backend_util.Conv2DInfo, b0: number, nc: number): void {
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
-  const { inHeight: h, inWidth: w, inChannels: cin } = info;
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin } = info;
   const p = nc * oh * ow;
   for (let i = 0; i < fh; i++) {
     for (let j = 0; j < fw; j++) {
       // Output columns q whose input column q·sw − left + j is inside [0, w).
       const qLo = Math.min(ow, Math.max(0, Math.ceil((left - j) / sw)));
       const qHi = Math.max(qLo, Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1));
-      const rowBase = (i * fw + j) * cin * p; // cols row of (i, j, c = 0)
-      let col = 0; // p index of (b, r, q = 0)
-      for (let b = b0; b < b0 + nc; b++) {
-        for (let r = 0; r < oh; r++, col += ow) {
-          const ih = r * sh - top + i;
-          const inside = ih >= 0 && ih < h;
-          for (let c = 0; c < cin; c++) {
-            const row = rowBase + c * p + col;
-            if (!inside) {
-              dst.fill(0, row, row + ow);
+      for (let c = 0; c < cin; c++) {
+        let d = ((i * fw + j) * cin + c) * p; // cols index of (i, j, c; b0, r = 0, q = 0)
+        for (let b = b0; b < b0 + nc; b++) {
+          const plane = (c * n + b) * h;
+          for (let r = 0; r < oh; r++, d += ow) {
+            const ih = r * sh - top + i;
+            if (ih < 0 || ih >= h) {
+              dst.fill(0, d, d + ow);
               continue;
             }
-            for (let q = 0; q < qLo; q++) dst[row + q] = 0;
-            for (let q = qHi; q < ow; q++) dst[row + q] = 0;
-          }
-          if (!inside) continue;
-          let s = ((b * h + ih) * w + qLo * sw - left + j) * cin;
-          const step = sw * cin;
-          if (cin === 1) {
-            for (let q = qLo; q < qHi; q++, s += step) dst[rowBase + col + q] = src[s];
-          } else {
-            for (let q = qLo; q < qHi; q++, s += step) {
-              for (let c = 0; c < cin; c++) dst[rowBase + c * p + col + q] = src[s + c];
-            }
+            for (let q = 0; q < qLo; q++) dst[d + q] = 0;
+            for (let q = qHi; q < ow; q++) dst[d + q] = 0;
+            let s = (plane + ih) * w + qLo * sw - left + j;
+            for (let q = qLo; q < qHi; q++, s += sw) dst[d + q] = src[s];
           }
         }
       }
@@ -390,7 +425,7 @@ function conv2DBackpropInput(inputs: Inputs, backend: BackendWasm, attrs: Attrs)
   if (dy.shape[1] !== info.outHeight || dy.shape[2] !== info.outWidth || dy.shape[3] !== cout) {
     throw new Error(`Conv2DBackpropInput: dy shape ${dy.shape} does not match the forward output ${info.outShape}`);
   }
-  if (useGemm(attrs, info.inChannels)) return conv2DBackpropInputGemm(backend, dy, filter, info);
+  if (useGemm(attrs, info.inChannels, 'input')) return conv2DBackpropInputGemm(backend, dy, filter, info);
   const rows = phases(h, info.outHeight, fh, sh, info.padInfo.top);
   const cols = phases(w, info.outWidth, fw, sw, info.padInfo.left);
   const single = sh === 1 && sw === 1;
