@@ -32,13 +32,15 @@ let registered = false;
 /**
  * The two algorithms of the conv gradient kernels: 'conv' (on the forward convolution kernel) and 'gemm' (im2col +
  * matmul). Training gets the choice by kernel and shape:
- * - the filter gradient always takes the matmul form. Its convolution form is dominated by XNNPACK re-packing a huge
- *   "filter" (dy) on every call (5–9× slower for Cin = 1 and 3), and by two transposes through the wasm Transpose
- *   kernel. Since session 25 the matmul form reads x channel-major (`channelMajor`, a tiled JS transpose at about
- *   2.3× the Transpose kernel's speed) so that colsᵀ is written row by row in order: at batch 256–512 it takes
- *   0–40% less CPU than the convolution form on every layer of the encoders (BENCHMARKS.md "Session 25 — speed").
- *   Before, with colsᵀ written channel by channel from NHWC, it gained 1–12% at batch 256–512 and lost on a whole
- *   28×28 rotation step (session 9), so it was used for Cin ≤ 8 only.
+ * - the filter gradient takes the matmul form for few input channels (≤ 8), where the convolution form is dominated
+ *   by XNNPACK re-packing a huge "filter" (dy) on every call (5–9× slower for Cin = 1 and 3), and for every layer
+ *   whose colsᵀ holds at least FILTER_GRAD_GEMM_FROM values. Since session 25 the matmul form reads x channel-major
+ *   (`channelMajor`, a tiled JS transpose at about 2.3× the Transpose kernel's speed) so that colsᵀ is written row by
+ *   row in order: from 4M values of colsᵀ up it takes 0–50% less time than the convolution form on every layer of
+ *   the image and audio encoders at their pretraining batches (BENCHMARKS.md "Session 25 — speed"); under 2M (the
+ *   audio student's batch of 32, a 28×28 rotation batch of 128) the two are within 10% either way, the convolution
+ *   form ahead on the student's layers, so it keeps them. (Before, with colsᵀ written channel by channel from NHWC,
+ *   the matmul form gained 1–12% at batch 256–512 and lost on a whole 28×28 rotation step, session 9.)
  * - the input gradient takes the matmul form for few input channels (≤ 8) and the convolution form otherwise.
  * Tests and `scripts/bench-kernels.ts --layers` run one algorithm by passing the kernel attribute `algorithm`
  * (`runKernel('Conv2DBackpropFilter', inputs, { ...attrs, algorithm: 'conv' })`); tfjs's own gradient functions never
@@ -46,9 +48,13 @@ let registered = false;
  */
 export type ConvGradAlgorithm = 'conv' | 'gemm';
 
-function useGemm(attrs: Attrs, inChannels: number, kernel: 'filter' | 'input'): boolean {
+/** The filter gradient's matmul form from this many values of colsᵀ (FH·FW·Cin × N·OH·OW) up; see ConvGradAlgorithm. */
+export const FILTER_GRAD_GEMM_FROM = 1 << 21;
+
+/** Whether the kernel takes its matmul form: the `algorithm` attribute, else by shape (`cols`: values of colsᵀ). */
+function useGemm(attrs: Attrs, inChannels: number, cols?: number): boolean {
   const a = attrs.algorithm;
-  if (a === undefined) return kernel === 'filter' || inChannels <= 8;
+  if (a === undefined) return inChannels <= 8 || (cols !== undefined && cols >= FILTER_GRAD_GEMM_FROM);
   if (a !== 'conv' && a !== 'gemm') throw new Error(`conv gradient algorithm must be 'conv' or 'gemm', got ${String(a)}`);
   return a === 'gemm';
 }
@@ -218,7 +224,8 @@ function conv2DBackpropFilter(inputs: Inputs, backend: BackendWasm, attrs: Attrs
   );
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
-  if (useGemm(attrs, info.inChannels, 'filter')) return conv2DBackpropFilterGemm(backend, x, dy, info, attrs.chunk);
+  const cols = fh * fw * info.inChannels * info.batchSize * oh * ow;
+  if (useGemm(attrs, info.inChannels, cols)) return conv2DBackpropFilterGemm(backend, x, dy, info, attrs.chunk);
   const [n, h, w, cin] = x.shape;
   // Last input row/col the forward conv read is (OH−1)·s − top + FH − 1; pad (or crop) x to end exactly there.
   const bottom = (oh - 1) * sh - top + fh - h;
@@ -241,12 +248,15 @@ function conv2DBackpropFilter(inputs: Inputs, backend: BackendWasm, attrs: Attrs
 }
 
 /**
- * Output positions per matmul of the 'gemm' filter gradient. The reduction over all N·OH·OW positions is split into
- * chunks of whole images with about this many positions each, one matmul per chunk, summed: XNNPACK's gemm does
- * not block its reduction dimension, so one matmul with K = N·OH·OW (up to 500k) streams both operands from memory
- * once per output tile; a chunk of a few thousand positions stays in cache (session 9, BENCHMARKS.md).
- * Applies with more than 8 input channels (with ≤ 8 one matmul is faster). The kernel attribute `chunk` overrides it (tests: tiny chunks; 0 = one matmul over everything).
+ * Output positions per matmul of the 'gemm' filter gradient when colsᵀ would be large. The reduction over all
+ * N·OH·OW positions is then split into chunks of whole images with about this many positions each, one matmul per
+ * chunk, summed: XNNPACK's gemm does not block its reduction dimension, so one matmul over a colsᵀ of tens of MB
+ * streams both operands from memory once per output tile; a chunk of a few thousand positions stays in cache
+ * (session 9, BENCHMARKS.md). Up to FILTER_GRAD_ONE_MATMUL values of colsᵀ, one matmul is as fast or faster (session
+ * 25: every encoder layer measured but the two largest). The kernel attribute `chunk` overrides both (tests: tiny
+ * chunks; 0 = one matmul over everything).
  */
+export const FILTER_GRAD_ONE_MATMUL = 1 << 24;
 export const FILTER_GRAD_CHUNK = 4096;
 
 /**
@@ -263,8 +273,8 @@ function conv2DBackpropFilterGemm(
 ): TensorInfo {
   const { batchSize: n, inChannels: cin } = info;
   const perImage = info.outHeight * info.outWidth;
-  // Few input channels (K = 9 or 27 rows): the whole matmul is small enough; chunks only add calls and copies.
-  const chunk = chunkAttr === undefined ? (cin <= 8 ? 0 : FILTER_GRAD_CHUNK) : Number(chunkAttr);
+  const k = info.filterHeight * info.filterWidth * cin;
+  const chunk = chunkAttr === undefined ? (k * n * perImage <= FILTER_GRAD_ONE_MATMUL ? 0 : FILTER_GRAD_CHUNK) : Number(chunkAttr);
   if (!(chunk >= 0)) throw new Error(`Conv2DBackpropFilter: chunk must be a number ≥ 0, got ${String(chunkAttr)}`);
   const images = chunk === 0 ? n : Math.max(1, Math.min(n, Math.floor(chunk / Math.max(1, perImage))));
   // x channel-major ([Cin, N, H, W]; for Cin = 1 the same memory), so that each row of colsᵀ is filled from
@@ -425,7 +435,7 @@ function conv2DBackpropInput(inputs: Inputs, backend: BackendWasm, attrs: Attrs)
   if (dy.shape[1] !== info.outHeight || dy.shape[2] !== info.outWidth || dy.shape[3] !== cout) {
     throw new Error(`Conv2DBackpropInput: dy shape ${dy.shape} does not match the forward output ${info.outShape}`);
   }
-  if (useGemm(attrs, info.inChannels, 'input')) return conv2DBackpropInputGemm(backend, dy, filter, info);
+  if (useGemm(attrs, info.inChannels)) return conv2DBackpropInputGemm(backend, dy, filter, info);
   const rows = phases(h, info.outHeight, fh, sh, info.padInfo.top);
   const cols = phases(w, info.outWidth, fw, sw, info.padInfo.left);
   const single = sh === 1 && sw === 1;
