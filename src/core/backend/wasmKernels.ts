@@ -33,14 +33,14 @@ let registered = false;
  * The two algorithms of the conv gradient kernels: 'conv' (on the forward convolution kernel) and 'gemm' (im2col +
  * matmul). Training gets the choice by kernel and shape:
  * - the filter gradient takes the matmul form for few input channels (≤ 8), where the convolution form is dominated
- *   by XNNPACK re-packing a huge "filter" (dy) on every call (5–9× slower for Cin = 1 and 3), and for every layer
- *   whose colsᵀ holds at least FILTER_GRAD_GEMM_FROM values. Since session 25 the matmul form reads x channel-major
- *   (`channelMajor`, a tiled JS transpose at about 2.3× the Transpose kernel's speed) so that colsᵀ is written row by
- *   row in order: from 4M values of colsᵀ up it takes 0–50% less time than the convolution form on every layer of
- *   the image and audio encoders at their pretraining batches (BENCHMARKS.md "Session 25 — speed"); under 2M (the
- *   audio student's batch of 32, a 28×28 rotation batch of 128) the two are within 10% either way, the convolution
- *   form ahead on the student's layers, so it keeps them. (Before, with colsᵀ written channel by channel from NHWC,
- *   the matmul form gained 1–12% at batch 256–512 and lost on a whole 28×28 rotation step, session 9.)
+ *   by XNNPACK re-packing a huge "filter" (dy) on every call (5–9× slower for Cin = 1 and 3), and for the layers whose
+ *   colsᵀ holds at least FILTER_GRAD_GEMM_FROM values, or FILTER_GRAD_GEMM_WIDE's with Cin ≥ 64. Since session 25
+ *   the matmul form reads x channel-major (`channelMajor`, a tiled JS transpose at about 2.3× the Transpose
+ *   kernel's speed) so that colsᵀ is written row by row in order; there it took 5–50% less time than the convolution
+ *   form on every layer of the image and audio encoders measured, while below (Cin 16–32 with up to 2.4M values: the
+ *   audio student's batch of 32, the masked-frame task's 64, a 28×28 rotation batch of 128) the convolution form was
+ *   2–14% faster (BENCHMARKS.md "Session 25 — speed"). (Before, with colsᵀ written channel by channel from NHWC, the
+ *   matmul form gained 1–12% at batch 256–512 and lost on a whole 28×28 rotation step, session 9.)
  * - the input gradient takes the matmul form for few input channels (≤ 8) and the convolution form otherwise.
  * Tests and `scripts/bench-kernels.ts --layers` run one algorithm by passing the kernel attribute `algorithm`
  * (`runKernel('Conv2DBackpropFilter', inputs, { ...attrs, algorithm: 'conv' })`); tfjs's own gradient functions never
@@ -48,13 +48,19 @@ let registered = false;
  */
 export type ConvGradAlgorithm = 'conv' | 'gemm';
 
-/** The filter gradient's matmul form from this many values of colsᵀ (FH·FW·Cin × N·OH·OW) up; see ConvGradAlgorithm. */
-export const FILTER_GRAD_GEMM_FROM = 1 << 21;
+/** The filter gradient's matmul form from this many values of colsᵀ up (FH·FW·Cin × N·OH·OW); see ConvGradAlgorithm. */
+export const FILTER_GRAD_GEMM_FROM = 1 << 22;
+/** The matmul form also from `from` values of colsᵀ when the layer has at least `channels` input channels. */
+export const FILTER_GRAD_GEMM_WIDE = { channels: 64, from: 1 << 20 };
 
 /** Whether the kernel takes its matmul form: the `algorithm` attribute, else by shape (`cols`: values of colsᵀ). */
 function useGemm(attrs: Attrs, inChannels: number, cols?: number): boolean {
   const a = attrs.algorithm;
-  if (a === undefined) return inChannels <= 8 || (cols !== undefined && cols >= FILTER_GRAD_GEMM_FROM);
+  if (a === undefined) {
+    if (inChannels <= 8) return true;
+    if (cols === undefined) return false;
+    return cols >= FILTER_GRAD_GEMM_FROM || (inChannels >= FILTER_GRAD_GEMM_WIDE.channels && cols >= FILTER_GRAD_GEMM_WIDE.from);
+  }
   if (a !== 'conv' && a !== 'gemm') throw new Error(`conv gradient algorithm must be 'conv' or 'gemm', got ${String(a)}`);
   return a === 'gemm';
 }
