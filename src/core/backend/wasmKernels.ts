@@ -36,7 +36,7 @@ let registered = false;
  *   by XNNPACK re-packing a huge "filter" (dy) on every call (5–9× slower for Cin = 1 and 3), and for the layers whose
  *   colsᵀ holds at least FILTER_GRAD_GEMM_FROM values, or FILTER_GRAD_GEMM_WIDE's with Cin ≥ 64. Since session 25
  *   the matmul form reads x channel-major (`channelMajor`, a tiled JS transpose at about 2.3× the Transpose
- *   kernel's speed) so that colsᵀ is written row by row in order; there it took 5–50% less time than the convolution
+ *   kernel's speed) so that colsᵀ is written row by row in order; there it took 0–50% less time than the convolution
  *   form on every layer of the image and audio encoders measured, while below (Cin 16–32 with up to 2.4M values: the
  *   audio student's batch of 32, the masked-frame task's 64, a 28×28 rotation batch of 128) the convolution form was
  *   2–14% faster (BENCHMARKS.md "Session 25 — speed"). (Before, with colsᵀ written channel by channel from NHWC, the
@@ -259,7 +259,7 @@ function conv2DBackpropFilter(inputs: Inputs, backend: BackendWasm, attrs: Attrs
  * chunk, summed: XNNPACK's gemm does not block its reduction dimension, so one matmul over a colsᵀ of tens of MB
  * streams both operands from memory once per output tile; a chunk of a few thousand positions stays in cache
  * (session 9, BENCHMARKS.md). Up to FILTER_GRAD_ONE_MATMUL values of colsᵀ, one matmul is as fast or faster (session
- * 25: every encoder layer measured but the two largest). The kernel attribute `chunk` overrides both (tests: tiny
+ * 25: on 8 of the 9 encoder layers measured under it). The kernel attribute `chunk` overrides both (tests: tiny
  * chunks; 0 = one matmul over everything).
  */
 export const FILTER_GRAD_ONE_MATMUL = 1 << 24;
