@@ -133,6 +133,13 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
         assert.equal(JSON.parse(fs.readFileSync(path.join(models, f.full.network, 'state.json'), 'utf8')).trainedOn, ch.heldOut);
       }
     }
+    if (ch.name !== 'scratch' && ch.name !== MIXED_CANDIDATE) {
+      // Neither the scratch network nor the mean chosen: the full network was stopped once the folds had scored (it
+      // would not have been chosen), and only the folds are kept, for the next train.
+      const kept = cf.state?.keptCandidate;
+      assert.ok(kept?.kind === 'scratch' && kept.full === undefined, 'the folds are kept without a full network');
+      assert.ok(!fs.existsSync(path.join(models, fullNetworkName(kept.networks[0]), 'weights.bin')), 'the stopped network left nothing');
+    }
     // The scratch folds' out-of-fold probabilities are kept (chosen or not) for confident learning: C per human label.
     const so = scratchOof(cf);
     assert.ok(so, 'the scratch ensemble keeps its out-of-fold probabilities');

@@ -451,13 +451,13 @@ test('scratchEpochs: about 10,000 images seen whatever the number of labels', ()
   assert.equal(scratchEpochs(100, 120_000, 1800), 1200);
 });
 
-test('fullItemsSeen: the pixels of 120,000 images of 28 × 28 up to 10 labels a class, never fewer than 20,000 images', () => {
-  assert.equal(fullItemsSeen(28, 100, 10), 120_000);
-  assert.equal(fullItemsSeen(28, 30, 10), 120_000, 'fewer labels: the same');
-  assert.equal(fullItemsSeen(56, 100, 10), 30_000, 'four times the pixels, a quarter of the images');
-  assert.ok(Math.abs(fullItemsSeen(32, 70, 7) - 91_875) <= 1);
-  assert.equal(fullItemsSeen(28, 400, 10), 30_000, '40 labels a class: a quarter');
-  assert.equal(fullItemsSeen(28, 2000, 10), 20_000, 'hundreds a class: as before');
-  assert.equal(fullItemsSeen(96, 100, 10), 20_000, 'floored at twice a fold network');
-  assert.equal(fullItemsSeen(8, 20, 2), Math.round((120_000 * 784) / 64));
+test('fullItemsSeen: the input values of 120,000 images of 28 × 28 × 1 up to 10 labels a class, never fewer than 20,000', () => {
+  assert.equal(fullItemsSeen(28, 1, 100, 10), 120_000);
+  assert.equal(fullItemsSeen(28, 1, 30, 10), 120_000, 'fewer labels: the same');
+  assert.equal(fullItemsSeen(56, 1, 100, 10), 30_000, 'four times the pixels, a quarter of the images');
+  assert.ok(Math.abs(fullItemsSeen(32, 3, 70, 7) - 30_625) <= 1, 'colour: three values a pixel');
+  assert.equal(fullItemsSeen(48, 3, 70, 7), 20_000, 'floored at twice a fold network');
+  assert.equal(fullItemsSeen(28, 1, 400, 10), 30_000, '40 labels a class: a quarter');
+  assert.equal(fullItemsSeen(28, 1, 2000, 10), 20_000, 'hundreds a class: as before');
+  assert.equal(fullItemsSeen(8, 1, 20, 2), Math.round((120_000 * 784) / 64));
 });

@@ -99,9 +99,15 @@ export interface Refinement<M extends Modality, R> {
       nClasses: number;
       /** Networks of the last train trained on these same `fits`: used as they are instead of training again. */
       reuse?: string[];
+      /**
+       * Asked once the folds' calibrated out-of-fold probabilities (as in the record) and their accuracy are known,
+       * while the model that predicts may still be training: false stops it (it would not be chosen), and the result
+       * has no `probs`.
+       */
+      wanted?: (oofProbs: Float32Array, accuracy: number | undefined) => Promise<boolean>;
     },
     opts: StageOptions,
-  ): Promise<{ probs: Float32Array; oofProbs: Float32Array; record: R }>;
+  ): Promise<{ probs?: Float32Array; oofProbs: Float32Array; record: R }>;
   /** Probabilities for other items (a held-out folder) from what `run` saved. */
   predict(ctx: ModalityContext, record: R, data: DataOf<M>, nClasses: number, opts: StageOptions): Promise<Float32Array>;
   /** Model folders under .selflabel/models that `record` uses (the others are deleted after a train). */

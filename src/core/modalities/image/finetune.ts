@@ -8,7 +8,7 @@
 import * as fs from 'node:fs/promises';
 import type { ImageData } from '../../../protocol/jobs';
 import type { ModalityContext, Refinement, StageOptions } from '../types';
-import { combineProgress } from '../../util/progress';
+import { AbortError, combineProgress } from '../../util/progress';
 import { readJson } from '../../util/files';
 import * as path from 'node:path';
 import { outOfFoldRows } from '../../train/select';
@@ -109,15 +109,17 @@ export const FULL_ITEMS_SEEN = 12 * SCRATCH_ITEMS_SEEN;
 const FULL_EPOCHS_CAP = 6;
 
 /**
- * Labelled images the full network sees for `size` × `size` inputs and `labels` human labels of `classes` classes:
- * the same pixels as FULL_ITEMS_SEEN images of 28 × 28 (a step's cost grows with the pixels) up to 10 labels a class,
- * fewer in proportion above (the long train is for few labels, where the pool's pseudo-labels carry the learning; a
- * review run's later trains on hundreds of labels a class keep their cost), never fewer than twice a fold network's
- * (what it saw before). 10 a class: 28 px 120,000; 32 px ~92,000; 48 px ~41,000; 64 px ~23,000.
+ * Labelled images the full network sees for `size` × `size` × `channels` inputs and `labels` human labels of
+ * `classes` classes: as many input values as FULL_ITEMS_SEEN images of 28 × 28 × 1 (a step's cost grows with them)
+ * up to 10 labels a class, fewer in proportion above (the long train is for few labels, where the pool's
+ * pseudo-labels carry the learning; a review run's later trains on hundreds of labels a class keep their cost), never
+ * fewer than twice a fold network's (what it saw before). 10 a class: 28 × 28 × 1 120,000; 32 × 32 × 3 ~31,000;
+ * 48 × 48 × 3 20,000. At 48 × 48 × 3 (icons, seeds 1–2) ~41,000 made no network better (test 39.82% and 42.08%
+ * before the pool's priors, as at 20,000) and doubled the train (round 1 179 → 362 s).
  */
-export function fullItemsSeen(size: number, labels: number, classes: number): number {
+export function fullItemsSeen(size: number, channels: number, labels: number, classes: number): number {
   const perClass = Math.max(1, labels) / Math.max(1, classes);
-  const images = (FULL_ITEMS_SEEN * 28 * 28) / Math.max(1, size * size);
+  const images = (FULL_ITEMS_SEEN * 28 * 28) / Math.max(1, size * size * channels);
   return Math.max(2 * SCRATCH_ITEMS_SEEN, Math.round(images * Math.min(1, 10 / perClass)));
 }
 
@@ -197,9 +199,14 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
       // From random init, like the folds: from the SimCLR encoder it measured lower (research/semi.ts, seed 1:
       // letters 94.3% vs 96.1%, MNIST-2k 87.8% vs 88.9%).
       const init: string | undefined = undefined;
-      const fullEpochs = epochsOf(o.rows.length, fullItemsSeen(o.data.size, o.rows.length, C), FULL_EPOCHS_CAP);
+      const fullEpochs = epochsOf(o.rows.length, fullItemsSeen(o.data.size, o.data.channels, o.rows.length, C), FULL_EPOCHS_CAP);
       // The full network: every human label and the pool's consistency. It starts first
-      // (the longest job), then the fold networks on whichever worker is free.
+      // (the longest job), then the fold networks on whichever worker is free. Stopped when the folds' score says
+      // it would not be chosen (o.wanted).
+      const fullStop = new AbortController();
+      const stopFull = () => fullStop.abort();
+      opts.signal?.addEventListener('abort', stopFull, { once: true });
+      if (opts.signal?.aborted) stopFull();
       const fullRun = fullNeeded
         ? ctx.runner.run(
             'finetune',
@@ -213,9 +220,14 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
               checkpointDir: ctx.paths.checkpoint(fullName),
               consistency: { ...FIXMATCH },
             },
-            { signal: opts.signal, onProgress: merge(K) },
+            { signal: fullStop.signal, onProgress: merge(K) },
           )
         : undefined;
+      // Until it is awaited, a failure of the full network is held, not thrown unhandled.
+      const fullSettled = fullRun?.then(
+        (r) => ({ ok: true as const, r }),
+        (e: unknown) => ({ ok: false as const, e }),
+      );
       // No worker pinned: the pool runs them on whichever worker is free, as many at a time as it has.
       const runs = reusing
         ? []
@@ -240,7 +252,7 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
               ),
             ),
           );
-      const fullResult = await fullRun;
+      let fullResult: Awaited<NonNullable<typeof fullRun>> | undefined;
       const per = await Promise.all(networks.map((name) => networkLogits(ctx, [name], o.data, opts)));
       const n = o.data.n;
       const m = o.rows.length;
@@ -255,6 +267,38 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
         },
         { signal: opts.signal },
       );
+      const folds = { rows: [...o.rows], y: [...o.y], fold: [...o.rowFold] };
+      const oofRounded = Array.from(oof.probs, (v) => Math.round(v * 1e4) / 1e4);
+      if (o.wanted && !(await o.wanted(Float32Array.from(oofRounded), oof.accuracy))) {
+        stopFull();
+        await fullSettled;
+        opts.signal?.removeEventListener('abort', stopFull);
+        if (opts.signal?.aborted) throw new AbortError();
+        const seconds = (Date.now() - t0) / 1000;
+        return {
+          oofProbs: oof.probs,
+          record: {
+            networks,
+            initFrom: null,
+            epochs: epochsOf(fits[0].index.length),
+            temperature: oof.temperature,
+            trainedOn: { labels: o.rows.length, pseudo: o.pseudo },
+            folds,
+            oofProbs: oofRounded,
+            calibrationItems: m,
+            estimatedAccuracy: oof.accuracy,
+            itemsPerSecond: runs.reduce((s, r) => s + r.itemsPerSecond * r.seconds, 0) / Math.max(1e-3, seconds),
+            seconds,
+            kind: 'scratch',
+          },
+        };
+      }
+      if (fullSettled) {
+        const settled = await fullSettled;
+        if (!settled.ok) throw settled.e;
+        fullResult = settled.r;
+      }
+      opts.signal?.removeEventListener('abort', stopFull);
       // The full network predicts, with the temperature of the folds' out-of-fold logits: since the folds train with
       // its recipe (FixMatch), that temperature describes it closely (letters seeds 1–2, round 1: expected 98.0 /
       // 96.7% → measured 99.2 / 99.9%; with plain folds, session 7: 95.2 / 94.7% → 99.7 / 100%). Its agreement with
@@ -289,8 +333,8 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
             estimatedFullAccuracy: agreementAccuracy(oof.accuracy ?? NaN, agreement),
           },
           trainedOn: { labels: o.rows.length, pseudo: o.pseudo },
-          folds: { rows: [...o.rows], y: [...o.y], fold: [...o.rowFold] },
-          oofProbs: Array.from(oof.probs, (v) => Math.round(v * 1e4) / 1e4),
+          folds,
+          oofProbs: oofRounded,
           calibrationItems: m,
           estimatedAccuracy: oof.accuracy,
           itemsPerSecond: done.reduce((s, r) => s + r.itemsPerSecond * r.seconds, 0) / Math.max(1e-3, seconds),
