@@ -267,31 +267,31 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
         },
         { signal: opts.signal },
       );
-      const folds = { rows: [...o.rows], y: [...o.y], fold: [...o.rowFold] };
       const oofRounded = Array.from(oof.probs, (v) => Math.round(v * 1e4) / 1e4);
+      // What the record says of the folds (and of the jobs' rates), with or without a full network.
+      const foldsRecord = (done: { itemsPerSecond: number; seconds: number }[]): FinetuneRecord => {
+        const seconds = (Date.now() - t0) / 1000;
+        return {
+          networks,
+          initFrom: null,
+          epochs: epochsOf(fits[0].index.length),
+          temperature: oof.temperature,
+          trainedOn: { labels: o.rows.length, pseudo: o.pseudo },
+          folds: { rows: [...o.rows], y: [...o.y], fold: [...o.rowFold] },
+          oofProbs: oofRounded,
+          calibrationItems: m,
+          estimatedAccuracy: oof.accuracy,
+          itemsPerSecond: done.reduce((s, r) => s + r.itemsPerSecond * r.seconds, 0) / Math.max(1e-3, seconds),
+          seconds,
+          kind: 'scratch',
+        };
+      };
       if (o.wanted && !(await o.wanted(Float32Array.from(oofRounded), oof.accuracy))) {
         stopFull();
         await fullSettled;
         opts.signal?.removeEventListener('abort', stopFull);
         if (opts.signal?.aborted) throw new AbortError();
-        const seconds = (Date.now() - t0) / 1000;
-        return {
-          oofProbs: oof.probs,
-          record: {
-            networks,
-            initFrom: null,
-            epochs: epochsOf(fits[0].index.length),
-            temperature: oof.temperature,
-            trainedOn: { labels: o.rows.length, pseudo: o.pseudo },
-            folds,
-            oofProbs: oofRounded,
-            calibrationItems: m,
-            estimatedAccuracy: oof.accuracy,
-            itemsPerSecond: runs.reduce((s, r) => s + r.itemsPerSecond * r.seconds, 0) / Math.max(1e-3, seconds),
-            seconds,
-            kind: 'scratch',
-          },
-        };
+        return { oofProbs: oof.probs, record: foldsRecord(runs) };
       }
       if (fullSettled) {
         const settled = await fullSettled;
@@ -315,15 +315,11 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
         { logits: predicting, n, nClasses: C, calRows: new Int32Array(0), calY: new Int32Array(0), temperature },
         { signal: opts.signal },
       );
-      const done = [...runs, ...(fullResult ? [fullResult] : [])];
-      const seconds = (Date.now() - t0) / 1000;
       return {
         probs: cal.probs,
         oofProbs: oof.probs,
         record: {
-          networks,
-          initFrom: null,
-          epochs: epochsOf(fits[0].index.length),
+          ...foldsRecord([...runs, ...(fullResult ? [fullResult] : [])]),
           temperature,
           calibration: {
             foldsTemperature: oof.temperature,
@@ -332,14 +328,6 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
             foldFold: agreement.foldFold,
             estimatedFullAccuracy: agreementAccuracy(oof.accuracy ?? NaN, agreement),
           },
-          trainedOn: { labels: o.rows.length, pseudo: o.pseudo },
-          folds,
-          oofProbs: oofRounded,
-          calibrationItems: m,
-          estimatedAccuracy: oof.accuracy,
-          itemsPerSecond: done.reduce((s, r) => s + r.itemsPerSecond * r.seconds, 0) / Math.max(1e-3, seconds),
-          seconds,
-          kind: 'scratch',
           full: {
             network: fullName,
             initFrom: fullResult ? (init ?? null) : (prevFull?.initFrom ?? null),
