@@ -121,3 +121,18 @@ test('scratch: a cancelled train stops the full network too and throws', { timeo
   );
   assert.ok(jobs.find((j) => /scratchall$/.test(j.dir ?? ''))?.aborted, 'the full network was stopped');
 });
+
+test('scratch: a failure before the full network is awaited stops it, and the failure is reported', { timeout: 20_000 }, async () => {
+  const { ctx, jobs } = scripted(false);
+  await assert.rejects(
+    imageFinetune(['simclr']).scratch!(
+      ctx,
+      options(async () => {
+        throw new Error('the pixel candidate failed');
+      }),
+      {},
+    ),
+    /the pixel candidate failed/,
+  );
+  assert.ok(jobs.find((j) => /scratchall$/.test(j.dir ?? ''))?.aborted, 'the full network was stopped');
+});

@@ -228,44 +228,59 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
         (r) => ({ ok: true as const, r }),
         (e: unknown) => ({ ok: false as const, e }),
       );
+      // Whatever fails before the full network is awaited stops it: it is not left training on a worker.
+      const orStop = async <T>(step: Promise<T>): Promise<T> => {
+        try {
+          return await step;
+        } catch (e) {
+          stopFull();
+          await fullSettled;
+          opts.signal?.removeEventListener('abort', stopFull);
+          throw e;
+        }
+      };
       // No worker pinned: the pool runs them on whichever worker is free, as many at a time as it has.
       const runs = reusing
         ? []
-        : await Promise.all(
-            fits.map((fit, f) =>
-              ctx.runner.run(
-                'finetune',
-                {
-                  data: o.data,
-                  train: fit,
-                  nClasses: C,
-                  epochs: epochsOf(fit.index.length),
-                  seed: ctx.config.seed + 211 + 17 * f,
-                  initFrom: '',
-                  checkpointDir: ctx.paths.checkpoint(networks[f]),
-                  // The full network's recipe (FixMatch on the pool), so that the folds' out-of-fold score and
-                  // temperature describe the network that predicts, not a weaker one (session 7: folds 83–89% held
-                  // out, the full network 94–96% test; expected 95–97% → measured 99.4–100% in round 1).
-                  consistency: { ...FIXMATCH },
-                },
-                { signal: opts.signal, onProgress: merge(f) },
+        : await orStop(
+            Promise.all(
+              fits.map((fit, f) =>
+                ctx.runner.run(
+                  'finetune',
+                  {
+                    data: o.data,
+                    train: fit,
+                    nClasses: C,
+                    epochs: epochsOf(fit.index.length),
+                    seed: ctx.config.seed + 211 + 17 * f,
+                    initFrom: '',
+                    checkpointDir: ctx.paths.checkpoint(networks[f]),
+                    // The full network's recipe (FixMatch on the pool), so that the folds' out-of-fold score and
+                    // temperature describe the network that predicts, not a weaker one (session 7: folds 83–89% held
+                    // out, the full network 94–96% test; expected 95–97% → measured 99.4–100% in round 1).
+                    consistency: { ...FIXMATCH },
+                  },
+                  { signal: opts.signal, onProgress: merge(f) },
+                ),
               ),
             ),
           );
       let fullResult: Awaited<NonNullable<typeof fullRun>> | undefined;
-      const per = await Promise.all(networks.map((name) => networkLogits(ctx, [name], o.data, opts)));
+      const per = await orStop(Promise.all(networks.map((name) => networkLogits(ctx, [name], o.data, opts))));
       const n = o.data.n;
       const m = o.rows.length;
-      const oof = await ctx.runner.run(
-        'calibrateLogits',
-        {
-          logits: outOfFoldRows(per, o.rowFold, o.rows, C),
-          n: m,
-          nClasses: C,
-          calRows: Int32Array.from({ length: m }, (_, j) => j),
-          calY: o.y,
-        },
-        { signal: opts.signal },
+      const oof = await orStop(
+        ctx.runner.run(
+          'calibrateLogits',
+          {
+            logits: outOfFoldRows(per, o.rowFold, o.rows, C),
+            n: m,
+            nClasses: C,
+            calRows: Int32Array.from({ length: m }, (_, j) => j),
+            calY: o.y,
+          },
+          { signal: opts.signal },
+        ),
       );
       const oofRounded = Array.from(oof.probs, (v) => Math.round(v * 1e4) / 1e4);
       // What the record says of the folds (and of the jobs' rates), with or without a full network.
@@ -286,7 +301,7 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
           kind: 'scratch',
         };
       };
-      if (o.wanted && !(await o.wanted(Float32Array.from(oofRounded), oof.accuracy))) {
+      if (o.wanted && !(await orStop(o.wanted(Float32Array.from(oofRounded), oof.accuracy)))) {
         stopFull();
         await fullSettled;
         opts.signal?.removeEventListener('abort', stopFull);
