@@ -42,37 +42,47 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = path.join(root, '.bench', 'results');
 const workDir = path.join(root, '.bench', 'work');
 
-/** The targets of the brief, per named run. In --quick mode they are shown for orientation only. */
-const TARGETS = {
+/**
+ * The targets of the open issues, per named run (BENCHMARKS.md "Targets"). In --quick mode they are shown for
+ * orientation only. Issue 11: MNIST ≥ 99.0% with 10 labels a class and no review; the MNIST pool ≥ 99.5% right with
+ * ≤ 1,000 human actions; SpamAssassin ≥ 98%; every other dev set ≥ 10 points above the best baseline of the same run
+ * (same labels), or ≥ 95%; with review, above every baseline, random picks included. Issue 14: the whole MNIST
+ * no-review run ≤ 10 minutes. Issue 12: spoken words ≥ 97% and speakers ≥ 95%, each also ≥ 10 points above the best
+ * baseline; the whole words run ≤ 10 minutes.
+ */
+const OR_BASELINES = 'final.testAccuracy>=0.95 or baselineMargin.test>=0.10';
+export const TARGETS = {
   'mnist-noreview': [
-    'MNIST 10/class no-review test accuracy=final.testAccuracy>=0.95',
+    'MNIST 10/class no-review test accuracy=final.testAccuracy>=0.99',
     'pretraining images/s, both cores, wall clock=speed.pretrainItemsPerSecond.wall>=800',
-    'whole MNIST no-review run, seconds=final.wallSeconds<=1200',
+    'whole MNIST no-review run, seconds=final.wallSeconds<=600',
   ],
   'mnist-review': [
-    'MNIST 10/class + review: dataset label accuracy=final.datasetLabelAccuracy>=0.99',
-    'MNIST 10/class + review: human actions=final.humanActions<=2000',
+    'MNIST 10/class + review: dataset label accuracy=final.datasetLabelAccuracy>=0.995',
+    'MNIST 10/class + review: human actions=final.humanActions<=1000',
   ],
-  'spam-noreview': ['SpamAssassin 10/class no-review test accuracy=final.testAccuracy>=0.95'],
-  // Text dev sets (issue 11): 10 points above TF-IDF + logistic regression on the same labels, whose test accuracy
-  // (median of seeds 1-3, research/text/baseline.ts, BENCHMARKS.md) is 56.1% / 55.6% (Debian package descriptions,
-  // large / small pool) and 75.4% / 80.8% (man pages, large / small pool). Absolute here, since a named run's targets
-  // read one metric; the margin over every baseline of the very run is in its own table.
-  'debian-desc-noreview': ['Debian sections 10/class no-review test accuracy (TF-IDF+LR 56.1% + 10)=final.testAccuracy>=0.661'],
-  'debian-desc-small-noreview': ['Debian sections, small pool, 10/class no-review test accuracy (55.6% + 10)=final.testAccuracy>=0.656'],
-  'manpages-noreview': ['man page sections 10/class no-review test accuracy (TF-IDF+LR 75.4% + 10)=final.testAccuracy>=0.854'],
-  'manpages-small-noreview': ['man page sections, small pool, 10/class no-review test accuracy (80.8% + 10)=final.testAccuracy>=0.908'],
-  // The image dev sets (issue 11): beat every plain baseline (PCA + LR, the encoder from scratch, random picks).
-  'icons-noreview': ['icons 10/class no-review: test − best baseline=baselineMargin.test>0'],
+  'spam-noreview': ['SpamAssassin 10/class no-review test accuracy=final.testAccuracy>=0.98'],
+  // Text dev sets: 10 points above the run's own TF-IDF + logistic regression (same labels), or 95%.
+  'debian-desc-noreview': [`Debian sections 10/class no-review: ≥ 95% or 10 points over the best baseline=${OR_BASELINES}`],
+  'debian-desc-small-noreview': [`Debian sections, small pool, 10/class no-review: ≥ 95% or +10 points=${OR_BASELINES}`],
+  'manpages-noreview': [`man page sections 10/class no-review: ≥ 95% or +10 points=${OR_BASELINES}`],
+  'manpages-small-noreview': [`man page sections, small pool, 10/class no-review: ≥ 95% or +10 points=${OR_BASELINES}`],
+  // The image dev sets: 10 points above every plain baseline (PCA + LR, the encoder from scratch), or 95%; with
+  // review, above every baseline, the same budget spent on random picks included.
+  'icons-noreview': [`icons 10/class no-review: ≥ 95% or +10 points over the best baseline=${OR_BASELINES}`],
   'icons-review': ['icons 10/class + review: test − best baseline (random picks incl.)=baselineMargin.test>0'],
-  'letters-noreview': ['letters 10/class no-review: test − best baseline=baselineMargin.test>0'],
-  'mnist2k-noreview': ['MNIST-2k 10/class no-review: test − best baseline=baselineMargin.test>0'],
+  'letters-noreview': [`letters 10/class no-review: ≥ 95% or +10 points over the best baseline=${OR_BASELINES}`],
+  'mnist2k-noreview': [`MNIST-2k 10/class no-review: ≥ 95% or +10 points over the best baseline=${OR_BASELINES}`],
   'mnist2k-review': ['MNIST-2k 10/class + review: test − best baseline (random picks incl.)=baselineMargin.test>0'],
   'audio-words-noreview': [
     'spoken words 10/class no-review test accuracy=final.testAccuracy>=0.97',
+    'spoken words: test − best baseline=baselineMargin.test>=0.10',
     'whole audio-words no-review run, seconds=final.wallSeconds<=600',
   ],
-  'audio-speakers-noreview': ['speaker ID 10/class no-review test accuracy=final.testAccuracy>=0.95'],
+  'audio-speakers-noreview': [
+    'speaker ID 10/class no-review test accuracy=final.testAccuracy>=0.95',
+    'speaker ID: test − best baseline=baselineMargin.test>=0.10',
+  ],
 };
 
 /** Named text runs → the scripts/prepare-text-data.mjs dataset that makes their data (prepared on first use). */
@@ -136,9 +146,10 @@ function suite(quick) {
     return {
       ...images,
       'mnist-noreview': [...dataArgs('mnist'), ...common, '--no-review', '--rounds', '2'],
-      // 100 seed + 4 × 475 uncertain = 2,000 human actions, then the final train fine-tunes the encoder. Reviewing the
-      // most confident proposals costs actions and finds nothing to fix (session 1: 800 reviewed, 0 wrong), so the
-      // whole budget goes to the items suggest() finds most uncertain (about half of them were mislabelled).
+      // 100 seed + 4 × 225 uncertain = 1,000 human actions (issue 11's budget; sessions 1–3 measured 2,000), then the
+      // final train fine-tunes the encoder. Reviewing the most confident proposals costs actions and finds nothing to
+      // fix (session 1: 800 reviewed, 0 wrong), so the whole budget goes to the items suggest() finds most uncertain
+      // (about half of them were mislabelled).
       'mnist-review': [
         ...dataArgs('mnist'),
         ...common,
@@ -147,9 +158,9 @@ function suite(quick) {
         '--review',
         '0',
         '--uncertain',
-        '475',
+        '225',
         '--budget',
-        '2000',
+        '1000',
         '--finetune',
       ],
       'spam-noreview': [...dataArgs('spam'), ...common, '--no-review', '--rounds', '2'],
@@ -281,15 +292,22 @@ function metricAt(obj, dotted) {
   return typeof cur === 'number' && Number.isFinite(cur) ? cur : null;
 }
 
-function checkTargets(result, specs) {
+/**
+ * The TARGETS of a run checked on `result` (the median of its repeats): "name=metric>=value", or conditions joined by
+ * " or ", any of which passes (as src/bench/options.ts parseTarget reads the same strings for a single run).
+ */
+export function checkTargets(result, specs) {
   return specs.map((s) => {
-    const m = /^(.*)=([A-Za-z0-9_.]+)(>=|<=|>|<)(-?[0-9.]+)$/.exec(s);
-    const [, name, metric, op, v] = m;
-    const value = Number(v);
-    const actual = metricAt(result, metric);
-    const pass =
-      actual !== null && (op === '>=' ? actual >= value : op === '<=' ? actual <= value : op === '>' ? actual > value : actual < value);
-    return { name, metric, op, value, actual, pass };
+    const [, name, rest] = /^([^=]*)=(.*)$/.exec(s);
+    const conds = rest.split(' or ').map((c) => {
+      const [, metric, op, v] = /^([A-Za-z0-9_.]+)(>=|<=|>|<)(-?[0-9.]+)$/.exec(c.trim());
+      const value = Number(v);
+      const actual = metricAt(result, metric);
+      const pass =
+        actual !== null && (op === '>=' ? actual >= value : op === '<=' ? actual <= value : op === '>' ? actual > value : actual < value);
+      return { metric, op, value, actual, pass };
+    });
+    return { name, conds, pass: conds.some((c) => c.pass) };
   });
 }
 
@@ -298,7 +316,14 @@ const num = (x, d = 0) =>
   x === null || x === undefined || !Number.isFinite(x)
     ? '—'
     : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
-const fmtMetric = (metric, x) => (/accuracy|precision|fraction|macrof1/i.test(metric) ? pct(x) : num(x, Math.abs(x ?? 0) < 100 ? 1 : 0));
+const fmtMetric = (metric, x) =>
+  /margin/i.test(metric)
+    ? x === null || !Number.isFinite(x)
+      ? '—'
+      : `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)} points`
+    : /accuracy|precision|fraction|macrof1/i.test(metric)
+      ? pct(x)
+      : num(x, Math.abs(x ?? 0) < 100 ? 1 : 0);
 
 function table(header, rows) {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -498,8 +523,15 @@ async function main() {
     const med = runs.length > 1 ? { ...medianOf(runs), repeats: runs.length, seeds: runs.map((r) => r.options.seed) } : runs[0];
     if (runs.length > 1) fs.writeFileSync(file(''), JSON.stringify(med, null, 2) + '\n');
     results[name] = med;
-    for (const t of checkTargets(med, TARGETS[name] ?? []))
-      targetRows.push([t.name, `${t.op} ${fmtMetric(t.metric, t.value)}`, fmtMetric(t.metric, t.actual), t.pass ? 'PASS' : 'MISS']);
+    for (const t of checkTargets(med, TARGETS[name] ?? [])) {
+      const label = (c) => (t.conds.length > 1 ? `${c.metric} ` : '');
+      targetRows.push([
+        t.name,
+        t.conds.map((c) => `${label(c)}${c.op} ${fmtMetric(c.metric, c.value)}`).join(' or '),
+        t.conds.map((c) => `${label(c)}${fmtMetric(c.metric, c.actual)}`).join(', '),
+        t.pass ? 'PASS' : 'MISS',
+      ]);
+    }
   }
   console.log(`\n## suite summary (${o.quick ? 'quick' : 'full'} setting)\n`);
   console.log(summary(results, o.repeat));
@@ -513,10 +545,13 @@ async function main() {
   return Object.values(results).some((r) => r.error) ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`[bench] error: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+// Run when executed, not when imported (test/unit/benchTargets.test.ts imports the target checks).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`[bench] error: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -5,13 +5,22 @@
 import type { BackendPref } from '../core/config';
 import { PRETRAIN_PLANS, type PretrainPlan } from '../protocol/jobs';
 
-export interface Target {
-  /** Short name shown in the report. */
-  name: string;
+/** One comparison of a target: a number of the result against a value. */
+export interface TargetCondition {
   /** Dotted path into the BenchResult, e.g. `final.testAccuracy`. */
   metric: string;
   op: '>=' | '<=' | '>' | '<';
   value: number;
+}
+
+export interface Target extends TargetCondition {
+  /** Short name shown in the report. */
+  name: string;
+  /**
+   * Other conditions, any of which also passes the target ("metric>=a or other>=b"): the issues' "≥ 10 points above
+   * the best baseline, or ≥ 95%".
+   */
+  or?: TargetCondition[];
 }
 
 export interface BenchOptions {
@@ -156,13 +165,32 @@ export function benchHelp(): string {
   ].join('\n');
 }
 
-/** Parses "metric>=value" (value may end in % ) with an optional "name=" prefix: "acc=final.testAccuracy>=95%". */
+/** One "metric>=value" (value may end in %), or undefined when `s` is not one. */
+function parseCondition(s: string): (TargetCondition & { text: string }) | undefined {
+  const m = /^\s*([A-Za-z0-9_.]+)\s*(>=|<=|>|<)\s*(-?[0-9.]+(?:e-?\d+)?)\s*(%?)\s*$/.exec(s);
+  if (!m) return undefined;
+  const value = Number(m[3]) / (m[4] ? 100 : 1);
+  if (!Number.isFinite(value)) return undefined;
+  return { metric: m[1], op: m[2] as TargetCondition['op'], value, text: `${m[1]} ${m[2]} ${m[3]}${m[4]}` };
+}
+
+/**
+ * Parses "metric>=value" (value may end in %) with an optional "name=" prefix: "acc=final.testAccuracy>=95%";
+ * conditions joined by " or " pass when any does: "final.testAccuracy>=0.95 or baselineMargin.test>=0.10".
+ */
 export function parseTarget(s: string): Target {
-  const m = /^(?:([^=<>]+)=(?![=]))?\s*([A-Za-z0-9_.]+)\s*(>=|<=|>|<)\s*(-?[0-9.]+(?:e-?\d+)?)\s*(%?)\s*$/.exec(s);
-  if (!m) throw new BenchUsageError(`bad --target "${s}" (expected e.g. final.testAccuracy>=0.95)`);
-  const value = Number(m[4]) / (m[5] ? 100 : 1);
-  if (!Number.isFinite(value)) throw new BenchUsageError(`bad number in --target "${s}"`);
-  return { name: m[1]?.trim() || `${m[2]} ${m[3]} ${m[4]}${m[5]}`, metric: m[2], op: m[3] as Target['op'], value };
+  const m = /^(?:([^=<>]+)=(?![=]))?(.*)$/s.exec(s);
+  const conds = (m?.[2] ?? '').split(/\s+or\s+/).map(parseCondition);
+  if (!m || !conds.length || conds.some((c) => !c)) {
+    throw new BenchUsageError(`bad --target "${s}" (expected e.g. final.testAccuracy>=0.95, or two such joined by " or ")`);
+  }
+  const [first, ...rest] = conds as (TargetCondition & { text: string })[];
+  const strip = ({ metric, op, value }: TargetCondition): TargetCondition => ({ metric, op, value });
+  return {
+    name: m[1]?.trim() || conds.map((c) => c!.text).join(' or '),
+    ...strip(first),
+    ...(rest.length ? { or: rest.map(strip) } : {}),
+  };
 }
 
 /** Parses `bench` arguments. Returns null when --help was asked for. */

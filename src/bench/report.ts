@@ -30,10 +30,16 @@ export function checkTarget(actual: number | null, t: Pick<Target, 'op' | 'value
   }
 }
 
+/** Each target checked against `result`; one with alternatives (`or`) passes when any of its conditions does. */
 export function evaluateTargets(result: unknown, targets: readonly Target[]): TargetResult[] {
   return targets.map((t) => {
     const actual = metricAt(result, t.metric);
-    return { name: t.name, metric: t.metric, op: t.op, value: t.value, actual, pass: checkTarget(actual, t) };
+    const or = t.or?.map((c) => {
+      const a = metricAt(result, c.metric);
+      return { metric: c.metric, op: c.op, value: c.value, actual: a, pass: checkTarget(a, c) };
+    });
+    const pass = checkTarget(actual, t) || (or ?? []).some((c) => c.pass);
+    return { name: t.name, metric: t.metric, op: t.op, value: t.value, actual, pass, ...(or ? { or } : {}) };
   });
 }
 
@@ -50,15 +56,24 @@ export function num(x: number | null | undefined, digits = 0): string {
   return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+/** A margin over the baselines (a difference of fractions) reads in points. */
+const isMargin = (metric: string) => /margin/i.test(metric);
+
 function fmtMetric(metric: string, x: number | null): string {
+  if (isMargin(metric)) return x === null || !Number.isFinite(x) ? '—' : `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)} points`;
   return isFraction(metric) ? pct(x, 2) : num(x, Math.abs(x ?? 0) < 100 ? 1 : 0);
 }
 
 export function formatTargets(targets: readonly TargetResult[]): string {
   if (!targets.length) return '';
-  const rows = targets.map(
-    (t) => `| ${t.name} | ${t.op} ${fmtMetric(t.metric, t.value)} | ${fmtMetric(t.metric, t.actual)} | ${t.pass ? 'PASS' : 'MISS'} |`,
-  );
+  const rows = targets.map((t) => {
+    const conds = [t, ...(t.or ?? [])];
+    // With alternatives, each condition names what it reads.
+    const label = (c: { metric: string }) => (conds.length > 1 ? `${c.metric} ` : '');
+    const wanted = conds.map((c) => `${label(c)}${c.op} ${fmtMetric(c.metric, c.value)}`).join(' or ');
+    const measured = conds.map((c) => `${label(c)}${fmtMetric(c.metric, c.actual)}`).join(', ');
+    return `| ${t.name} | ${wanted} | ${measured} | ${t.pass ? 'PASS' : 'MISS'} |`;
+  });
   return ['| target | wanted | measured | |', '|---|---|---|---|', ...rows].join('\n');
 }
 

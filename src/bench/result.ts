@@ -69,13 +69,18 @@ export interface RoundResult {
   seconds: StageSeconds;
 }
 
-export interface TargetResult {
-  name: string;
+export interface TargetCheck {
   metric: string;
   op: string;
   value: number;
   actual: number | null;
   pass: boolean;
+}
+
+/** A target checked: its first condition's fields, and its alternatives' (`pass` is true when any condition passes). */
+export interface TargetResult extends TargetCheck {
+  name: string;
+  or?: TargetCheck[];
 }
 
 export interface BenchResult {

@@ -441,6 +441,40 @@ test('targets read metrics by path and a missing metric is a MISS, not a pass', 
   assert.match(md, /— \| MISS/);
 });
 
+test('a target with alternatives passes when any condition does, and shows each', () => {
+  const t = parseTarget('dev set=final.testAccuracy>=95% or baselineMargin.test>=0.10');
+  assert.deepEqual(t, {
+    name: 'dev set',
+    metric: 'final.testAccuracy',
+    op: '>=',
+    value: 0.95,
+    or: [{ metric: 'baselineMargin.test', op: '>=', value: 0.1 }],
+  });
+  const unnamed = parseTarget('final.testAccuracy>=0.95 or baselineMargin.test>=0.1');
+  assert.equal(unnamed.name, 'final.testAccuracy >= 0.95 or baselineMargin.test >= 0.1');
+  assert.throws(() => parseTarget('final.testAccuracy>=0.95 or'), /bad --target/);
+  assert.throws(() => parseTarget('final.testAccuracy>=0.95 or margin ~ 3'), /bad --target/);
+  const checked = [
+    { final: { testAccuracy: 0.9 }, baselineMargin: { test: 0.125 } }, // 90%, 12.5 points ahead: the margin passes
+    { final: { testAccuracy: 0.97 }, baselineMargin: { test: 0.02 } }, // ≥ 95%: the accuracy passes
+    { final: { testAccuracy: 0.9 }, baselineMargin: { test: 0.085 } }, // neither
+    { final: { testAccuracy: 0.9 }, baselineMargin: { test: null } }, // no baselines: a MISS, not a pass
+  ].map((res) => evaluateTargets(res, [t])[0]);
+  assert.deepEqual(
+    checked.map((c) => c.pass),
+    [true, true, false, false],
+  );
+  assert.equal(checked[0].or?.[0].actual, 0.125);
+  assert.equal(checked[3].or?.[0].actual, null);
+  const md = formatTargets(checked);
+  assert.match(
+    md,
+    /\| dev set \| final\.testAccuracy >= 95\.00% or baselineMargin\.test >= \+10\.0 points \| final\.testAccuracy 90\.00%, baselineMargin\.test \+12\.5 points \| PASS \|/,
+  );
+  assert.match(md, /baselineMargin\.test \+8\.5 points \| MISS/);
+  assert.match(md, /baselineMargin\.test — \| MISS/);
+});
+
 // ───────────── throughput figures ─────────────
 
 test('pretrainRates: wall-clock rate over the whole stage, per-worker rate over each worker’s tasks', async () => {
