@@ -179,15 +179,17 @@ function parseCondition(s: string): (TargetCondition & { text: string }) | undef
  * conditions joined by " or " pass when any does: "final.testAccuracy>=0.95 or baselineMargin.test>=0.10".
  */
 export function parseTarget(s: string): Target {
-  const m = /^(?:([^=<>]+)=(?![=]))?(.*)$/s.exec(s);
-  const conds = (m?.[2] ?? '').split(/\s+or\s+/).map(parseCondition);
-  if (!m || !conds.length || conds.some((c) => !c)) {
+  // Always matches: an optional name, then the conditions.
+  const [, name, body] = /^(?:([^=<>]+)=(?![=]))?(.*)$/s.exec(s)!;
+  const parsed = body.split(/\s+or\s+/).map(parseCondition);
+  if (parsed.some((c) => !c)) {
     throw new BenchUsageError(`bad --target "${s}" (expected e.g. final.testAccuracy>=0.95, or two such joined by " or ")`);
   }
-  const [first, ...rest] = conds as (TargetCondition & { text: string })[];
+  const conds = parsed as (TargetCondition & { text: string })[];
+  const [first, ...rest] = conds;
   const strip = ({ metric, op, value }: TargetCondition): TargetCondition => ({ metric, op, value });
   return {
-    name: m[1]?.trim() || conds.map((c) => c!.text).join(' or '),
+    name: name?.trim() || conds.map((c) => c.text).join(' or '),
     ...strip(first),
     ...(rest.length ? { or: rest.map(strip) } : {}),
   };

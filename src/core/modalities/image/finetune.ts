@@ -323,10 +323,9 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
       const labelled = new Set(o.rows);
       const unlabelled = Int32Array.from({ length: n }, (_, i) => i).filter((i) => !labelled.has(i));
       const agreement = foldAgreement(predicting, per, unlabelled, C);
-      const temperature = oof.temperature;
       const cal = await ctx.runner.run(
         'calibrateLogits',
-        { logits: predicting, n, nClasses: C, calRows: new Int32Array(0), calY: new Int32Array(0), temperature },
+        { logits: predicting, n, nClasses: C, calRows: new Int32Array(0), calY: new Int32Array(0), temperature: oof.temperature },
         { signal: opts.signal },
       );
       return {
@@ -334,7 +333,6 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
         oofProbs: oof.probs,
         record: {
           ...foldsRecord([...runs, ...(fullResult ? [fullResult] : [])]),
-          temperature,
           calibration: {
             foldsTemperature: oof.temperature,
             foldsAccuracy: oof.accuracy ?? NaN,
