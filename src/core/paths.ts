@@ -25,6 +25,7 @@ export function workspacePaths(root: string) {
     predictions: path.join(models, 'predictions'),
     proposals: path.join(models, 'proposals.json'),
     history: path.join(models, 'history.json'),
+    asked: path.join(models, 'asked.json'),
   };
 }
 export type WorkspacePaths = ReturnType<typeof workspacePaths>;

@@ -79,14 +79,17 @@ interface CandidateCheck {
  */
 /**
  * The pool's class priors a train estimated, when they re-weighted its predictions: "pool class priors (from the
- * held-out labels’ confusions) re-weight the predictions: actions 41%, apps 17%, …", largest first (the `top` ones).
+ * confusions on the held-out labels) re-weight the predictions: actions 41%, apps 17%, …", largest first (the `top` ones).
  */
 export function formatPriors(
-  priors: { estimate: number[]; applied: boolean; method?: string; classes?: string[] } | undefined,
+  priors: { estimate: number[]; applied: boolean; method?: string; classes?: string[]; sampleLabels?: number } | undefined,
   top = Infinity,
 ): string | undefined {
   if (!priors?.applied || !priors.classes || priors.classes.length !== priors.estimate.length) return undefined;
-  const how = priors.method === 'bbse' ? 'from the held-out labels’ confusions' : 'by EM on the predictions';
+  // BBSE reads the held-out labels; when some were left out (asked for their doubt, corrected), how many it read.
+  const which =
+    priors.sampleLabels !== undefined ? `${plural(priors.sampleLabels, 'held-out label')} that sample the pool` : 'held-out labels';
+  const how = priors.method === 'bbse' ? `from the confusions on the ${which}` : 'by EM on the predictions';
   const parts = priors.estimate
     .map((q, c) => ({ q, name: priors.classes![c] }))
     .sort((a, b) => b.q - a.q)

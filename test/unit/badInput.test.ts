@@ -288,3 +288,23 @@ test('a journal damaged by hand: the store opens, keeps every readable label, sa
   assert.match(saved, /not json at all/);
   assert.match(saved, /telepathy/);
 });
+
+test('asked.json damaged or of the wrong shape: read as no item asked, written afresh, never fatal', async () => {
+  const { Artifacts } = await import('../../src/core/project/artifacts');
+  const { workspacePaths } = await import('../../src/core/paths');
+  const root = path.join(tmp, 'asked');
+  const paths = workspacePaths(root);
+  const a = new Artifacts(paths);
+  assert.deepEqual([...(await a.askedItems())], [], 'no file: none asked');
+  await a.addAsked(['x.png', 'y.png']);
+  await a.addAsked(['y.png', 'z.png']);
+  assert.deepEqual([...(await a.askedItems())], ['x.png', 'y.png', 'z.png'], 'added once each, in order');
+  await fs.mkdir(path.dirname(paths.asked), { recursive: true });
+  for (const bad of ['{"items": ["x.png", 3, null, {"a": 1}, "w.png"]}', '{"items": "x.png"}', 'null', '7', '{not json', '\u0000\u0001']) {
+    await fs.writeFile(paths.asked, bad);
+    const got = [...(await a.askedItems())];
+    assert.deepEqual(got, bad.startsWith('{"items": [') ? ['x.png', 'w.png'] : [], `read ${JSON.stringify(bad)}: the strings only`);
+    await a.addAsked(['v.png']);
+    assert.ok((await a.askedItems()).has('v.png'), `written after ${JSON.stringify(bad)}`);
+  }
+});

@@ -278,6 +278,21 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     const changed = await p.train({ finetune: false });
     assert.ok(!changed.reused, 'a changed human label trains anew');
     assert.notEqual(changed.model, plain.model);
+    assert.equal(changed.chosen?.priors?.sampleLabels, undefined, 'every held-out label samples the pool');
+
+    // Items asked about for their doubt: suggest remembers them (asked.json), and once labelled they are held out
+    // like any human label but left out of the pool's class priors (not a sample of the pool). Some accepted
+    // proposals are taken back first, for suggest to have unlabelled items to ask about.
+    for (const e of accepted.slice(0, 40)) await p.removeLabel(e.item);
+    const asked = (await p.suggest(6)).filter((s) => s.reason === 'uncertain');
+    assert.ok(asked.length > 0, 'a trained model suggests uncertain items');
+    const askedFile = JSON.parse(fs.readFileSync(path.join(models, 'asked.json'), 'utf8'));
+    for (const s of asked) assert.ok(askedFile.items.includes(s.item), `${s.item} remembered`);
+    for (const s of asked) await p.label(s.item, truth.get(s.item)!);
+    const afterAsked = await p.train({ finetune: false });
+    assert.ok(!afterAsked.reused);
+    assert.equal(afterAsked.chosen?.heldOut, changed.chosen!.heldOut + asked.length, 'the asked labels are held out too');
+    assert.equal(afterAsked.chosen?.priors?.sampleLabels, changed.chosen!.heldOut, 'but the priors read only the others');
   } finally {
     await p.dispose();
   }

@@ -1,7 +1,8 @@
 /**
  * What training leaves on disk under .selflabel/models, read back on open: the classifier (classifier.json), the
  * predictions for every pool item (predictions.bin + meta), the proposals (proposals.json) and the rounds so far
- * (history.json). All of it can be deleted and rebuilt; the label journal is the only source of truth.
+ * (history.json) and the items it asked a person to label because the model doubted them (asked.json). All of it can be
+ * deleted and rebuilt; the label journal is the only source of truth.
  */
 import type { WorkspacePaths } from '../paths';
 import type { ProposalSet, RoundRecord } from './types';
@@ -85,6 +86,26 @@ export class Artifacts {
     const h = await this.history();
     h.push({ round: h.length + 1, ...r });
     await this.saveHistory(h);
+  }
+
+  /**
+   * The items `suggest` handed out for their doubt (uncertainty picks, not the diverse seeds). Their human labels are
+   * not a sample of the pool: a model is wrong on far more of them, and their classes lean to the confusable ones, so
+   * the pool's class priors are not estimated from them (training.ts). A missing or malformed file: none.
+   */
+  async askedItems(): Promise<Set<string>> {
+    const f = await readJson<{ items?: unknown }>(this.paths.asked).catch(() => undefined);
+    const items = Array.isArray(f?.items) ? f.items.filter((x): x is string => typeof x === 'string') : [];
+    return new Set(items);
+  }
+
+  /** Adds items to asked.json (written only when one is new). */
+  async addAsked(ids: readonly string[]): Promise<void> {
+    if (!ids.length) return;
+    const known = await this.askedItems();
+    const fresh = ids.filter((id) => !known.has(id));
+    if (!fresh.length) return;
+    await writeJson(this.paths.asked, { version: 1, items: [...known, ...fresh] });
   }
 
   requirePredictions(): Predictions {

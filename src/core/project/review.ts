@@ -118,6 +118,8 @@ export async function suggest(p: ProjectContext, k: number): Promise<Suggestion[
     seed: p.config.seed,
     labelled: Int32Array.from(labelled),
   });
+  // Remembered, so that a train can tell their labels from a sample of the pool (Artifacts.askedItems).
+  await p.artifacts.addAsked(picks.filter((s) => s.reason === 'uncertain').map((s) => items[s.index].id));
   return picks.map((s) => {
     const pr = predictionFor(p, items[s.index].id);
     return { item: items[s.index].id, score: s.score, reason: s.reason, predicted: pr?.label, confidence: pr?.confidence };

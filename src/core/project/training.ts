@@ -44,7 +44,14 @@ import {
   oofRows,
   type Candidate,
 } from '../train/select';
-import { applyPriorWeights, baggedBbsePriors, estimatePoolPriors, priorShiftEvidence, trainingPriors } from '../train/priors';
+import {
+  applyPriorWeights,
+  baggedBbsePriors,
+  estimatePoolPriors,
+  heldOutSample,
+  priorShiftEvidence,
+  trainingPriors,
+} from '../train/priors';
 import { averageProbs, isMix, mixOof, mixProbs } from '../train/mix';
 
 /** The name of the candidate that mixes the scratch network and the pixel candidate (TrainSummary.chosen). */
@@ -240,7 +247,10 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
   // With the scratch folds every candidate learns the human labels only; without fine-tuning, the same encoders,
   // pool, human labels and settings make the same model, so it is reused (a no-review run's later rounds on 60,000
   // MNIST images refitted it for 127 s and 115 s to the same predictions).
-  const key = folds && !refine ? trainKey(p, version, classes, headSet) : undefined;
+  // Pool rows whose human label is not a sample of the pool (asked for its doubt, or a corrected proposal): the pool's
+  // class priors are estimated without them.
+  const picked = !own ? await pickedRows(p) : new Set<number>();
+  const key = folds && !refine ? trainKey(p, version, classes, headSet, picked) : undefined;
   if (key && prevFile?.memo?.key === key && predictionsAreSaved(p, prevFile)) {
     const time = new Date().toISOString();
     await p.artifacts.addRound({ time, model: prevFile.version, labelled, estimatedAccuracy: prevFile.estimatedAccuracy });
@@ -464,19 +474,26 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     // labels only (measured: with the accepted proposals counted, letters seed 1's round 2 re-weighted the same model
     // from 88.7% to 79.1% test and proposed 241 items at 69% precision).
     const trainPri = trainingPriors(headSet.y, headSet.weight, C);
-    const strong = (best.accuracy ?? estimatedAccuracy ?? 0) >= PRIOR_MIN_ACCURACY;
+    // Judged on the held-out labels that sample the pool: after a few rounds of review most human labels are items
+    // picked because the model doubted them, which it gets wrong far more often than the pool's (whole MNIST, round
+    // 4: right on 76–82% of the held-out labels, 97.5% of the test), and whose classes lean to the confusable ones.
+    // From those, the χ² test and BBSE put class 6 at 13% of a balanced pool (BENCHMARKS.md "Session 27 — images").
+    const heldAll = folds && best.value?.oof?.length === folds.rows.length * C ? best.value.oof : undefined;
+    const sample = heldAll && picked.size ? heldOutSample(folds!.rows, folds!.y, heldAll, C, picked) : undefined;
+    const priorAccuracy = sample && sample.y.length >= C * BBSE_MIN_LABELS_PER_CLASS ? sample.accuracy : best.accuracy;
+    const strong = (priorAccuracy ?? estimatedAccuracy ?? 0) >= PRIOR_MIN_ACCURACY;
     // A weaker model's probabilities cannot be trusted by EM, but its confusions on the held-out labels can: black-box
     // shift estimation (priors.ts bbsePriors), averaged over resamplings of those labels, applied only when the pool's
     // predicted classes are lopsided beyond what those few labels' noise explains (priorShiftEvidence, a χ² test at
     // 5%). On icons (half the pool one class, 10 labels a class, the model right on 44–61% of the held-out labels) it
     // fires on seed 2 of 3: test 42.08% → 57.01%; without the test, the estimate cost MNIST-2k (balanced, 5 labels a
     // class) 2.7 points (BENCHMARKS.md "Session 19 — images").
-    const heldOutOof = !strong && folds && best.value?.oof?.length === folds.rows.length * C ? best.value.oof : undefined;
-    const enough = folds !== undefined && folds.rows.length >= C * BBSE_MIN_LABELS_PER_CLASS;
-    const evidence = heldOutOof && enough ? priorShiftEvidence(heldOutOof, folds!.y, probs, n, C, trainPri) : undefined;
+    const held = strong || !heldAll ? undefined : sample ? { oof: sample.oof, y: sample.y } : { oof: heldAll, y: folds!.y };
+    const enough = held !== undefined && held.y.length >= C * BBSE_MIN_LABELS_PER_CLASS;
+    const evidence = held && enough ? priorShiftEvidence(held.oof, held.y, probs, n, C, trainPri) : undefined;
     const bbse = evidence?.shifted === true;
     const estimate = bbse
-      ? baggedBbsePriors(heldOutOof!, folds!.y, probs, n, C, { seed: p.config.seed })
+      ? baggedBbsePriors(held!.oof, held!.y, probs, n, C, { seed: p.config.seed })
       : estimatePoolPriors(probs, n, C, trainPri).priors;
     const apply = strong || bbse;
     if (apply) {
@@ -489,6 +506,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
       applied: apply,
       method: bbse ? 'bbse' : 'em',
       classes,
+      ...(sample ? { sampleLabels: sample.y.length } : {}),
       ...(evidence ? { shift: { chi2: evidence.chi2, threshold: evidence.threshold } } : {}),
     };
     // The scratch ensemble when it was not chosen: kept (networks and record) for the next train to reuse.
@@ -535,21 +553,39 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
 
 /**
  * Bumped when a change to training makes an older saved model no longer what a train would make (2: a weak image
- * model's pool priors from its held-out confusions, session 19).
+ * model's pool priors from its held-out confusions, session 19; 3: the priors without the labels asked for their
+ * doubt, session 28).
  */
-const TRAIN_KEY_VERSION = 2;
+const TRAIN_KEY_VERSION = 3;
 
 /**
  * What a train with the scratch folds learns from: the encoders (the embeddings' version), the pool's items in order,
- * the classes, the human labels (the accepted proposals train none of its models) and the project's settings.
+ * the classes, the human labels (the accepted proposals train none of its models), which of them the pool's priors
+ * leave out (`picked`) and the project's settings.
  */
-function trainKey(p: ProjectContext, version: string, classes: string[], human: TrainSet): string {
+function trainKey(p: ProjectContext, version: string, classes: string[], human: TrainSet, picked: ReadonlySet<number>): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ v: TRAIN_KEY_VERSION, version, classes, config: p.config, modality: poolPlugin(p).modality }));
   for (const it of p.items.list) h.update(`${it.id}\n`);
   h.update(Buffer.from(Int32Array.from(human.index).buffer));
   h.update(Buffer.from(Int32Array.from(human.y).buffer));
+  h.update(Buffer.from(Int32Array.from([...picked].sort((a, b) => a - b)).buffer));
   return h.digest('hex');
+}
+
+/**
+ * Pool rows whose current label is not a sample of the pool: items `suggest` asked about for their doubt
+ * (Artifacts.askedItems) and corrected proposals (the model was confidently wrong there).
+ */
+async function pickedRows(p: ProjectContext): Promise<Set<number>> {
+  const asked = await p.artifacts.askedItems();
+  const out = new Set<number>();
+  for (const [item, cur] of p.store.current()) {
+    if (cur.source !== 'corrected' && !asked.has(item)) continue;
+    const i = p.items.rowOf(item);
+    if (i !== undefined) out.add(i);
+  }
+  return out;
 }
 
 /** Whether the saved predictions are the saved model's, for every item of the pool in order. */

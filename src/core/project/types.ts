@@ -67,6 +67,11 @@ export interface TrainSummary {
       classes?: string[];
       /** A weaker model's shift test (priors.ts priorShiftEvidence): BBSE's priors apply when chi2 > threshold. */
       shift?: { chi2: number; threshold: number };
+      /**
+       * Set when some held-out labels were left out of the estimate (items asked about for their doubt, corrected
+       * proposals): how many were used.
+       */
+      sampleLabels?: number;
     };
     /** The cap of the chosen model's confidence, when its evidence sets one (OwnHeadChoice.cap). */
     cap?: import('../modalities/types').OwnHeadChoice['cap'];

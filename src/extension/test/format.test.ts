@@ -92,7 +92,11 @@ test('formatPriors: the applied priors, largest first, with how they were estima
   const priors = { estimate: [0.1, 0.6, 0.3], applied: true, method: 'bbse', classes: ['cat', 'dog', 'owl'] };
   assert.equal(
     formatPriors(priors),
-    'pool class priors (from the held-out labels’ confusions) re-weight the predictions: dog 60%, owl 30%, cat 10%',
+    'pool class priors (from the confusions on the held-out labels) re-weight the predictions: dog 60%, owl 30%, cat 10%',
+  );
+  assert.equal(
+    formatPriors({ ...priors, sampleLabels: 40 }, 1),
+    'pool class priors (from the confusions on the 40 held-out labels that sample the pool) re-weight the predictions: dog 60%, …',
   );
   assert.equal(
     formatPriors({ ...priors, method: 'em' }, 2),
