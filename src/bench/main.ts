@@ -1,20 +1,22 @@
 /**
  * `selflabel bench` entry: parses the arguments, runs the benchmark, prints the markdown report on stdout (progress
- * on stderr) and writes `--json FILE`. Exit codes as the CLI's: 0 done (targets are reported, not enforced),
- * 1 error (one clear line), 2 usage error, 130 cancelled with Ctrl-C.
+ * on stderr) and writes `--json FILE`; with `--check FILE` it runs nothing and checks the targets on a saved result
+ * (the targets table on stdout, the result with those targets to `--json`). Exit codes as the CLI's: 0 done (targets
+ * are reported, not enforced), 1 error (one clear line), 2 usage error, 130 cancelled with Ctrl-C.
  * The CLI dispatches `selflabel bench …` here; it can also run on its own: `node --import tsx src/bench/main.ts …`.
  */
 import * as fs from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
-import { benchHelp, BenchUsageError, parseBenchArgs } from './options';
-import { formatMarkdown } from './report';
+import { checkResultFile } from './check';
+import { benchHelp, type BenchCheckOptions, BenchUsageError, parseBenchCommand } from './options';
+import { formatMarkdown, formatTargets } from './report';
 import { runBench } from './run';
 
 export async function benchMain(argv: string[]): Promise<number> {
   let opts;
   try {
-    opts = parseBenchArgs(argv);
+    opts = parseBenchCommand(argv);
   } catch (e) {
     if (e instanceof BenchUsageError) {
       process.stderr.write(`selflabel bench: ${e.message}\n`);
@@ -26,6 +28,7 @@ export async function benchMain(argv: string[]): Promise<number> {
     process.stdout.write(benchHelp() + '\n');
     return 0;
   }
+  if ('check' in opts) return checkSaved(opts);
   const controller = new AbortController();
   const onSigint = () => {
     process.stderr.write('\ncancelling the bench…\n');
@@ -58,6 +61,26 @@ export async function benchMain(argv: string[]): Promise<number> {
     return 1;
   } finally {
     process.off('SIGINT', onSigint);
+  }
+}
+
+/** --check: the targets table as a run's report prints it, and the checked result written to --json. */
+async function checkSaved(opts: BenchCheckOptions): Promise<number> {
+  try {
+    const result = await checkResultFile(opts.check, opts.targets);
+    process.stdout.write(formatTargets(result.targets) + '\n');
+    if (opts.json) {
+      try {
+        await fs.mkdir(path.dirname(path.resolve(opts.json)), { recursive: true });
+        await fs.writeFile(opts.json, JSON.stringify(result, null, 2) + '\n');
+      } catch (e) {
+        throw new Error(`cannot write the JSON result to ${opts.json}: ${(e as Error).message}`);
+      }
+    }
+    return 0;
+  } catch (e) {
+    process.stderr.write(`selflabel bench: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * Options of `selflabel bench` and their command-line form. `parseBenchArgs` turns argv into BenchOptions (strict:
- * an unknown flag, a missing value or a bad number is a BenchUsageError with a one-line message).
+ * Options of `selflabel bench` and their command-line form. `parseBenchCommand` turns argv into BenchOptions (a run)
+ * or BenchCheckOptions (`--check`: targets on a saved result); `parseBenchArgs` into a run's only. Strict: an unknown
+ * flag, a missing value or a bad number is a BenchUsageError with a one-line message.
  */
 import type { BackendPref } from '../core/config';
 import { PRETRAIN_PLANS, type PretrainPlan } from '../protocol/jobs';
@@ -85,6 +86,15 @@ export interface BenchOptions {
   targets: Target[];
 }
 
+/** `selflabel bench --check FILE`: targets checked on a saved result, nothing run. */
+export interface BenchCheckOptions {
+  /** The saved result: a run's `--json FILE`, or the medians of repeated runs that scripts/bench.mjs writes. */
+  check: string;
+  targets: Target[];
+  /** Write the result, its targets replaced by these, here. */
+  json?: string;
+}
+
 export class BenchUsageError extends Error {
   override name = 'BenchUsageError';
 }
@@ -98,7 +108,7 @@ export const BENCH_DEFAULTS = {
 } as const;
 
 type Kind = 'string' | 'int' | 'number' | 'boolean' | 'target';
-const FLAGS: Record<string, { kind: Kind; key: keyof BenchOptions; help: string }> = {
+const FLAGS: Record<string, { kind: Kind; key: keyof BenchOptions | keyof BenchCheckOptions; help: string }> = {
   data: { kind: 'string', key: 'data', help: 'folder of item files, or one JSONL/CSV file (required)' },
   truth: { kind: 'string', key: 'truth', help: 'truth CSV, header path,label; rows as path#row (required)' },
   'test-data': { kind: 'string', key: 'testData', help: 'held-out test folder or file' },
@@ -147,7 +157,15 @@ const FLAGS: Record<string, { kind: Kind; key: keyof BenchOptions; help: string 
   'no-baselines': { kind: 'boolean', key: 'baselines', help: 'skip the plain baselines (PCA/TF-IDF + logistic regression, random labels)' },
   quiet: { kind: 'boolean', key: 'quiet', help: 'no progress on stderr' },
   target: { kind: 'target', key: 'targets', help: 'a target to check, e.g. "final.testAccuracy>=0.95" (repeatable)' },
+  check: {
+    kind: 'string',
+    key: 'check',
+    help: 'run nothing: check the --target(s) on a saved result JSON (with --json OUT: write it, targets replaced)',
+  },
 };
+
+/** The flags that mean something to --check; the others are a run's. */
+const CHECK_FLAGS = ['check', 'target', 'json'];
 
 export function benchHelp(): string {
   const rows = Object.entries(FLAGS).map(([k, f]) => {
@@ -158,6 +176,7 @@ export function benchHelp(): string {
     'selflabel bench — simulated annotator, label efficiency and speed',
     '',
     'Usage: selflabel bench --data DIR --truth FILE.csv [--test-data DIR --test-truth FILE.csv] [options]',
+    '       selflabel bench --check RESULT.json --target "metric>=value" [--target …] [--json OUT]',
     '',
     ...rows,
     '',
@@ -195,9 +214,16 @@ export function parseTarget(s: string): Target {
   };
 }
 
-/** Parses `bench` arguments. Returns null when --help was asked for. */
+/** Parses the arguments of a run (`--check` is none). Returns null when --help was asked for. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
-  const o: Partial<BenchOptions> & { targets: Target[] } = {
+  const c = parseBenchCommand(argv);
+  if (c && 'check' in c) throw new BenchUsageError('--check runs nothing: it is not a run');
+  return c;
+}
+
+/** Parses `bench` arguments: a run, or a check of a saved result (--check). Returns null when --help was asked for. */
+export function parseBenchCommand(argv: readonly string[]): BenchOptions | BenchCheckOptions | null {
+  const o: Partial<BenchOptions> & { targets: Target[]; check?: string } = {
     ...BENCH_DEFAULTS,
     noReview: false,
     keep: false,
@@ -207,6 +233,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
     quiet: false,
     targets: [],
   };
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') return null;
@@ -215,6 +242,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
     const name = a.slice(2, eq < 0 ? undefined : eq);
     const f = FLAGS[name];
     if (!f) throw new BenchUsageError(`unknown option --${name} (selflabel bench --help lists them)`);
+    given.add(name);
     if (f.kind === 'boolean') {
       if (eq >= 0) throw new BenchUsageError(`--${name} takes no value`);
       (o as Record<string, unknown>)[f.key] = !name.startsWith('no-') || name === 'no-review';
@@ -230,6 +258,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
       if (f.kind === 'int' && (!Number.isInteger(n) || n < 0)) throw new BenchUsageError(`--${name} needs a whole number ≥ 0, got "${v}"`);
       (o as Record<string, unknown>)[f.key] = n;
     }
+  }
+  if (o.check !== undefined) {
+    // A run's flag beside --check would be silently ignored: say so instead.
+    const stray = [...given].find((f) => !CHECK_FLAGS.includes(f));
+    if (stray) throw new BenchUsageError(`--${stray} does not go with --check (a check runs nothing; it takes --target and --json)`);
+    // A check without targets has nothing to check: say so rather than print an empty table.
+    if (!o.targets.length) throw new BenchUsageError('--check needs a --target (e.g. --target "final.testAccuracy>=0.95")');
+    return { check: o.check, targets: o.targets, ...(o.json !== undefined ? { json: o.json } : {}) };
   }
   if (!o.data) throw new BenchUsageError('bench needs --data DIR (a folder of items, or one JSONL/CSV file)');
   if (!o.truth) throw new BenchUsageError('bench needs --truth FILE.csv (header path,label)');
