@@ -23,7 +23,8 @@
 //   activation: VS Code's own activation times of the extension (scripts/bench-activation.mjs, < 100 ms)
 //   speed: training and embedding rates against PyTorch on the same models (scripts/bench-speed.ts; PyTorch from
 //   Debian's python3-torch, skipped with a message when absent)
-//   --repeat K        K runs each (seeds S..S+K-1); the JSON and the tables report the median of every number
+//   --repeat K        K runs each (seeds S..S+K-1); the JSON and the tables report the median of every number, and
+//                     `selflabel bench --check` checks the run's targets on those medians
 //   --seed S          first seed (default 1)     --runner cli|tsx (default cli)     --no-build
 //   --keep            keep the scratch workspaces      -- ARGS…  passed on to every run (e.g. -- --workers 1)
 import { spawn, spawnSync } from 'node:child_process';
@@ -283,47 +284,27 @@ function medianOf(runs) {
   return first;
 }
 
-function metricAt(obj, dotted) {
-  let cur = obj;
-  for (const k of dotted.split('.')) {
-    if (cur === null || typeof cur !== 'object') return null;
-    cur = cur[k];
-  }
-  return typeof cur === 'number' && Number.isFinite(cur) ? cur : null;
-}
-
-/**
- * The TARGETS of a run checked on `result` (the median of its repeats): "name=metric>=value", or conditions joined by
- * " or ", any of which passes (as src/bench/options.ts parseTarget reads the same strings for a single run).
- */
-export function checkTargets(result, specs) {
-  return specs.map((s) => {
-    const [, name, rest] = /^([^=]*)=(.*)$/.exec(s);
-    const conds = rest.split(' or ').map((c) => {
-      const [, metric, op, v] = /^([A-Za-z0-9_.]+)(>=|<=|>|<)(-?[0-9.]+)$/.exec(c.trim());
-      const value = Number(v);
-      const actual = metricAt(result, metric);
-      const pass =
-        actual !== null && (op === '>=' ? actual >= value : op === '<=' ? actual <= value : op === '>' ? actual > value : actual < value);
-      return { metric, op, value, actual, pass };
-    });
-    return { name, conds, pass: conds.some((c) => c.pass) };
-  });
-}
-
 const pct = (x, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(100 * x).toFixed(d)}%`);
 const num = (x, d = 0) =>
   x === null || x === undefined || !Number.isFinite(x)
     ? '—'
     : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
-const fmtMetric = (metric, x) =>
-  /margin/i.test(metric)
-    ? x === null || !Number.isFinite(x)
-      ? '—'
-      : `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)} points`
-    : /accuracy|precision|fraction|macrof1/i.test(metric)
-      ? pct(x)
-      : num(x, Math.abs(x ?? 0) < 100 ? 1 : 0);
+
+/**
+ * The rows of the targets table of a `selflabel bench` report (src/bench/report.ts formatTargets), a run's own or
+ * `--check`'s, as cells: the suite's table joins them again with the same " | ", so a row prints as the CLI printed it.
+ */
+export function targetRowsOf(out) {
+  const lines = out.split('\n');
+  const header = lines.lastIndexOf('| target | wanted | measured | |');
+  if (header < 0) return [];
+  const rows = [];
+  for (const l of lines.slice(header + 2)) {
+    if (!l.startsWith('| ')) break;
+    rows.push(l.slice(2, -2).split(' | '));
+  }
+  return rows;
+}
 
 function table(header, rows) {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -477,6 +458,7 @@ async function main() {
   fs.mkdirSync(workDir, { recursive: true });
   const results = {};
   const targetRows = [];
+  let checkFailed = false;
   for (const name of names.filter((n) => SCRIPT_SUITES[n])) {
     const r = await runScriptSuite(name, o);
     if (r.error) results[name] = { error: r.error };
@@ -489,11 +471,12 @@ async function main() {
     }
     const file = (suffix) => path.join(resultsDir, `${name}${o.quick ? '-quick' : ''}${suffix}.json`);
     const runs = [];
+    const targets = (TARGETS[name] ?? []).flatMap((t) => ['--target', t]);
     let error;
+    let out = '';
     for (let k = 0; k < o.repeat; k++) {
       const seed = o.seed + k;
       const json = o.repeat > 1 ? file(`.run${k + 1}`) : file('');
-      const targets = (TARGETS[name] ?? []).flatMap((t) => ['--target', t]);
       const args = [
         ...all[name],
         '--seed',
@@ -515,23 +498,30 @@ async function main() {
         break;
       }
       runs.push(JSON.parse(fs.readFileSync(json, 'utf8')));
+      out = r.out;
     }
     if (!runs.length) {
       results[name] = { error };
       continue;
     }
-    const med = runs.length > 1 ? { ...medianOf(runs), repeats: runs.length, seeds: runs.map((r) => r.options.seed) } : runs[0];
-    if (runs.length > 1) fs.writeFileSync(file(''), JSON.stringify(med, null, 2) + '\n');
-    results[name] = med;
-    for (const t of checkTargets(med, TARGETS[name] ?? [])) {
-      const label = (c) => (t.conds.length > 1 ? `${c.metric} ` : '');
-      targetRows.push([
-        t.name,
-        t.conds.map((c) => `${label(c)}${c.op} ${fmtMetric(c.metric, c.value)}`).join(' or '),
-        t.conds.map((c) => `${label(c)}${fmtMetric(c.metric, c.actual)}`).join(', '),
-        t.pass ? 'PASS' : 'MISS',
-      ]);
+    if (runs.length === 1) {
+      results[name] = runs[0];
+      targetRows.push(...targetRowsOf(out));
+      continue;
     }
+    // The medians' targets are checked by the CLI, as every run checks its own; medianOf's element-wise `targets`
+    // would mix the runs' verdicts, so the median JSON has none until the check writes them in.
+    const med = { ...medianOf(runs), repeats: runs.length, seeds: runs.map((r) => r.options.seed), targets: [] };
+    fs.writeFileSync(file(''), JSON.stringify(med, null, 2) + '\n');
+    results[name] = med;
+    if (!targets.length) continue;
+    console.log(`\n[bench] ${name}: targets on the medians of ${runs.length} runs`);
+    const c = await runOne(o.runner, ['--check', file(''), ...targets, '--json', file('')]);
+    if (c.code === 130) throw new Error('cancelled');
+    if (c.code !== 0) {
+      checkFailed = true;
+      targetRows.push([name, '—', `not checked: selflabel bench --check failed (exit ${c.code})`, 'MISS']);
+    } else targetRows.push(...targetRowsOf(c.out));
   }
   console.log(`\n## suite summary (${o.quick ? 'quick' : 'full'} setting)\n`);
   console.log(summary(results, o.repeat));
@@ -542,10 +532,10 @@ async function main() {
     console.log(table(['target', 'wanted', 'measured', ''], targetRows));
   }
   console.log(`\n[bench] done in ${((Date.now() - t0) / 60000).toFixed(1)} min; results in ${path.relative(root, resultsDir)}/`);
-  return Object.values(results).some((r) => r.error) ? 1 : 0;
+  return checkFailed || Object.values(results).some((r) => r.error) ? 1 : 0;
 }
 
-// Run when executed, not when imported (test/unit/benchTargets.test.ts imports the target checks).
+// Run when executed, not when imported (test/unit/benchTargets.test.ts imports TARGETS and targetRowsOf).
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().then(
     (code) => process.exit(code),
