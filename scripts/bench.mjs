@@ -424,11 +424,12 @@ async function benchActivation() {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (o.help) {
+    // The header comment only: the section comments further down are no help.
+    const lines = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+    const end = lines.findIndex((l) => !l.startsWith('//'));
     console.log(
-      fs
-        .readFileSync(fileURLToPath(import.meta.url), 'utf8')
-        .split('\n')
-        .filter((l) => l.startsWith('//'))
+      lines
+        .slice(0, end)
         .map((l) => l.slice(3))
         .join('\n'),
     );
