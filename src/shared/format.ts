@@ -79,17 +79,23 @@ interface CandidateCheck {
  */
 /**
  * The pool's class priors a train estimated, when they re-weighted its predictions: "pool class priors (from the
- * confusions on the held-out labels) re-weight the predictions: actions 41%, apps 17%, …", largest first (the `top` ones).
+ * held-out labels’ confusions) re-weight the predictions: actions 41%, apps 17%, …", largest first (the `top` ones).
  */
 export function formatPriors(
-  priors: { estimate: number[]; applied: boolean; method?: string; classes?: string[]; sampleLabels?: number } | undefined,
+  priors:
+    | { estimate: number[]; applied: boolean; method?: string; classes?: string[]; sample?: { labels: number; accuracy: number | null } }
+    | undefined,
   top = Infinity,
 ): string | undefined {
   if (!priors?.applied || !priors.classes || priors.classes.length !== priors.estimate.length) return undefined;
-  // BBSE reads the held-out labels; when some were left out (asked for their doubt, corrected), how many it read.
-  const which =
-    priors.sampleLabels !== undefined ? `${plural(priors.sampleLabels, 'held-out label')} that sample the pool` : 'held-out labels';
-  const how = priors.method === 'bbse' ? `from the confusions on the ${which}` : 'by EM on the predictions';
+  // EM is trusted for a model right often enough on the held-out labels; when some of them do not sample the pool
+  // (asked for the model's doubt, corrected), on how many of the others.
+  const s = priors.sample;
+  const judged =
+    s && s.accuracy !== null
+      ? ` of a model right on ${formatPercent(s.accuracy, 0)} of the ${plural(s.labels, 'held-out label')} that sample the pool`
+      : '';
+  const how = priors.method === 'bbse' ? 'from the held-out labels’ confusions' : `by EM on the predictions${judged}`;
   const parts = priors.estimate
     .map((q, c) => ({ q, name: priors.classes![c] }))
     .sort((a, b) => b.q - a.q)

@@ -278,10 +278,11 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     const changed = await p.train({ finetune: false });
     assert.ok(!changed.reused, 'a changed human label trains anew');
     assert.notEqual(changed.model, plain.model);
-    assert.equal(changed.chosen?.priors?.sampleLabels, undefined, 'every held-out label samples the pool');
+    assert.equal(changed.chosen?.priors?.sample, undefined, 'every held-out label samples the pool');
 
     // Items asked about for their doubt: suggest remembers them (asked.json), and once labelled they are held out
-    // like any human label but left out of the pool's class priors (not a sample of the pool). Some accepted
+    // like any human label but left out when the model's accuracy on the pool is judged for the class priors (not a
+    // sample of the pool). Some accepted
     // proposals are taken back first, for suggest to have unlabelled items to ask about.
     for (const e of accepted.slice(0, 40)) await p.removeLabel(e.item);
     const asked = (await p.suggest(6)).filter((s) => s.reason === 'uncertain');
@@ -292,7 +293,13 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
     const afterAsked = await p.train({ finetune: false });
     assert.ok(!afterAsked.reused);
     assert.equal(afterAsked.chosen?.heldOut, changed.chosen!.heldOut + asked.length, 'the asked labels are held out too');
-    assert.equal(afterAsked.chosen?.priors?.sampleLabels, changed.chosen!.heldOut, 'but the priors read only the others');
+    const sample = afterAsked.chosen?.priors?.sample;
+    assert.equal(sample?.labels, changed.chosen!.heldOut, 'the model is judged for the priors on the others');
+    assert.ok(sample.accuracy !== null && sample.accuracy >= 0 && sample.accuracy <= 1);
+    if (sample.labels >= classes.length * BBSE_MIN_LABELS_PER_CLASS) {
+      // EM's priors when the model is right on PRIOR_MIN_ACCURACY of those; else the shift test on every held-out label.
+      assert.equal(afterAsked.chosen?.priors?.shift === undefined, sample.accuracy >= PRIOR_MIN_ACCURACY);
+    }
   } finally {
     await p.dispose();
   }

@@ -68,10 +68,10 @@ export interface TrainSummary {
       /** A weaker model's shift test (priors.ts priorShiftEvidence): BBSE's priors apply when chi2 > threshold. */
       shift?: { chi2: number; threshold: number };
       /**
-       * Set when some held-out labels were left out of the estimate (items asked about for their doubt, corrected
-       * proposals): how many were used.
+       * Set when some held-out labels do not sample the pool (items asked about for their doubt, corrected
+       * proposals): the chosen model's accuracy on the others, which judges whether it is strong enough for EM.
        */
-      sampleLabels?: number;
+      sample?: { labels: number; accuracy: number | null };
     };
     /** The cap of the chosen model's confidence, when its evidence sets one (OwnHeadChoice.cap). */
     cap?: import('../modalities/types').OwnHeadChoice['cap'];

@@ -13,7 +13,6 @@
  *   baggedBbsePriors(oof, y, probs, n, C) → the mean of BBSE over resamplings of the held-out labels
  *   priorShiftEvidence(oof, y, probs, n, C, train) → {chi2, threshold, shifted}: whether the pool's predicted classes
  *                                             depart from the training priors beyond the held-out labels' noise
- *   heldOutSample(rows, y, oof, C, picked) → the held-out labels that sample the pool (not picked for doubt)
  */
 import { argmaxRow } from '../util/math';
 
@@ -273,28 +272,4 @@ export function priorShiftEvidence(
   const df = C - 1;
   const threshold = chiSquareQuantile(df, Z_95);
   return { chi2, df, threshold, shifted: chi2 > threshold };
-}
-
-/**
- * The held-out labels that sample the pool: of the held-out rows (pool rows `rows`, labels `y`, out-of-fold
- * probabilities `oof`, C per row), those not in `picked` (items chosen for the model's doubt, corrected proposals:
- * label shift assumes p(x | y) is the pool's, which such picks break), with the model's accuracy on them; undefined
- * when none is picked.
- */
-export function heldOutSample(
-  rows: ArrayLike<number>,
-  y: Int32Array,
-  oof: Float32Array,
-  C: number,
-  picked: ReadonlySet<number>,
-): { oof: Float32Array; y: Int32Array; accuracy: number | undefined } | undefined {
-  const keep: number[] = [];
-  for (let j = 0; j < rows.length; j++) if (!picked.has(rows[j])) keep.push(j);
-  if (keep.length === rows.length) return undefined;
-  const out = new Float32Array(keep.length * C);
-  keep.forEach((j, k) => out.set(oof.subarray(j * C, (j + 1) * C), k * C));
-  const ys = Int32Array.from(keep, (j) => y[j]);
-  let right = 0;
-  for (let k = 0; k < ys.length; k++) if (argmaxRow(out, k, C) === ys[k]) right++;
-  return { oof: out, y: ys, accuracy: ys.length ? right / ys.length : undefined };
 }

@@ -67,6 +67,33 @@ export function accuracyOnRows(probs: Float32Array, rows: Int32Array, y: Int32Ar
 }
 
 /**
+ * Accuracy on the held-out labels that sample the pool: of the held-out labels (pool rows `rows`, labels `y`, their
+ * out-of-fold probabilities `probs`, C per label in the same order), those whose row is not in `picked` — items asked
+ * about for the model's doubt, corrected proposals, which it gets wrong far more often than the pool's. Undefined
+ * when no held-out row is picked (then every label samples the pool).
+ */
+export function sampleAccuracy(
+  probs: Float32Array,
+  rows: ArrayLike<number>,
+  y: Int32Array,
+  C: number,
+  picked: ReadonlySet<number>,
+): { labels: number; accuracy: number | undefined } | undefined {
+  const keep: number[] = [];
+  for (let j = 0; j < rows.length; j++) if (!picked.has(rows[j])) keep.push(j);
+  if (keep.length === rows.length) return undefined;
+  return {
+    labels: keep.length,
+    accuracy: accuracyOnRows(
+      probs,
+      Int32Array.from(keep),
+      Int32Array.from(keep, (j) => y[j]),
+      C,
+    ),
+  };
+}
+
+/**
  * Accuracy of a head's out-of-fold predictions (oof.index: pool rows, oof.probs row-major) on pool rows `rows`;
  * undefined when one of them has no out-of-fold prediction.
  */

@@ -92,15 +92,16 @@ test('formatPriors: the applied priors, largest first, with how they were estima
   const priors = { estimate: [0.1, 0.6, 0.3], applied: true, method: 'bbse', classes: ['cat', 'dog', 'owl'] };
   assert.equal(
     formatPriors(priors),
-    'pool class priors (from the confusions on the held-out labels) re-weight the predictions: dog 60%, owl 30%, cat 10%',
-  );
-  assert.equal(
-    formatPriors({ ...priors, sampleLabels: 40 }, 1),
-    'pool class priors (from the confusions on the 40 held-out labels that sample the pool) re-weight the predictions: dog 60%, …',
+    'pool class priors (from the held-out labels’ confusions) re-weight the predictions: dog 60%, owl 30%, cat 10%',
   );
   assert.equal(
     formatPriors({ ...priors, method: 'em' }, 2),
     'pool class priors (by EM on the predictions) re-weight the predictions: dog 60%, owl 30%, …',
+  );
+  assert.equal(
+    formatPriors({ ...priors, method: 'em', sample: { labels: 100, accuracy: 0.97 } }, 1),
+    'pool class priors (by EM on the predictions of a model right on 97% of the 100 held-out labels that sample the pool) ' +
+      're-weight the predictions: dog 60%, …',
   );
   assert.equal(formatPriors({ ...priors, applied: false }), undefined);
   assert.equal(formatPriors({ ...priors, classes: ['cat'] }), undefined, 'classes that do not match the estimate');
