@@ -90,8 +90,8 @@ export class Artifacts {
 
   /**
    * The items `suggest` handed out for their doubt (uncertainty picks, not the diverse seeds). Their human labels are
-   * not a sample of the pool: a model is wrong on far more of them, and their classes lean to the confusable ones, so
-   * the pool's class priors are not estimated from them (training.ts). A missing or malformed file: none.
+   * not a sample of the pool: a model is wrong on far more of them than on the pool's, so they do not judge whether it
+   * is strong enough for EM's pool priors (training.ts). A missing or malformed file: none.
    */
   async askedItems(): Promise<Set<string>> {
     const f = await readJson<{ items?: unknown }>(this.paths.asked).catch(() => undefined);

@@ -241,8 +241,8 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
   // With the scratch folds every candidate learns the human labels only; without fine-tuning, the same encoders,
   // pool, human labels and settings make the same model, so it is reused (a no-review run's later rounds on 60,000
   // MNIST images refitted it for 127 s and 115 s to the same predictions).
-  // Pool rows whose human label is not a sample of the pool (asked for its doubt, or a corrected proposal): the pool's
-  // class priors are estimated without them.
+  // Pool rows whose human label is not a sample of the pool (asked for its doubt, or a corrected proposal): whether the
+  // model is strong enough for EM's pool priors is judged without them.
   const picked = !own ? await pickedRows(p) : new Set<number>();
   const key = folds && !refine ? trainKey(p, version, classes, headSet, picked) : undefined;
   if (key && prevFile?.memo?.key === key && predictionsAreSaved(p, prevFile)) {
@@ -468,11 +468,12 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     // labels only (measured: with the accepted proposals counted, letters seed 1's round 2 re-weighted the same model
     // from 88.7% to 79.1% test and proposed 241 items at 69% precision).
     const trainPri = trainingPriors(headSet.y, headSet.weight, C);
-    // Whether the model is strong enough for EM is judged on the held-out labels that sample the pool: after a few
-    // rounds of review most human labels are items picked because the model doubted them, which it gets wrong far
-    // more often than the pool's (whole MNIST, round 4: right on 76–82% of the held-out labels, 97.5% of the test).
-    // Judged on all of them, it was taken for weak, and the χ² test and BBSE on those picks put class 6 at 13% of a
-    // balanced pool (BENCHMARKS.md "Session 27 — images").
+    // Whether the model is strong enough for EM is judged on the held-out labels that sample the pool (on all of them
+    // when fewer than BBSE_MIN_LABELS_PER_CLASS a class are left). After a few rounds of review most human labels are
+    // items picked because the model doubted them, which it gets wrong far more often than the pool's (whole MNIST,
+    // round 4: right on 76–82% of the held-out labels, 97.5% of the test). Judged on all of them, it was taken for
+    // weak, and the χ² test and BBSE on those picks put class 6 at 13% of a balanced pool (BENCHMARKS.md "Session 27
+    // — images"); judged on the 100 seed labels, round 4 kept its accuracy (BENCHMARKS.md "Session 28").
     const heldOutOof = folds && best.value?.oof?.length === folds.rows.length * C ? best.value.oof : undefined;
     const sample = heldOutOof && picked.size ? sampleAccuracy(heldOutOof, folds!.rows, folds!.y, C, picked) : undefined;
     const judged = sample && sample.labels >= C * BBSE_MIN_LABELS_PER_CLASS ? sample.accuracy : best.accuracy;
@@ -549,15 +550,15 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
 
 /**
  * Bumped when a change to training makes an older saved model no longer what a train would make (2: a weak image
- * model's pool priors from its held-out confusions, session 19; 3: the priors without the labels asked for their
- * doubt, session 28).
+ * model's pool priors from its held-out confusions, session 19; 3: a model's strength for the priors judged without
+ * the labels asked for its doubt, session 28).
  */
 const TRAIN_KEY_VERSION = 3;
 
 /**
  * What a train with the scratch folds learns from: the encoders (the embeddings' version), the pool's items in order,
- * the classes, the human labels (the accepted proposals train none of its models), which of them the pool's priors
- * leave out (`picked`) and the project's settings.
+ * the classes, the human labels (the accepted proposals train none of its models), which of them do not sample the pool
+ * (`picked`) and the project's settings.
  */
 function trainKey(p: ProjectContext, version: string, classes: string[], human: TrainSet, picked: ReadonlySet<number>): string {
   const h = createHash('sha256');
