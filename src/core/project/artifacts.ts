@@ -1,8 +1,8 @@
 /**
  * What training leaves on disk under .selflabel/models, read back on open: the classifier (classifier.json), the
- * predictions for every pool item (predictions.bin + meta), the proposals (proposals.json) and the rounds so far
- * (history.json) and the items it asked a person to label because the model doubted them (asked.json). All of it can be
- * deleted and rebuilt; the label journal is the only source of truth.
+ * predictions for every pool item (predictions.bin + meta), the proposals (proposals.json), the rounds so far
+ * (history.json) and the items it asked a person to label because the model doubted them (asked.json). All of it can
+ * be deleted and rebuilt; the label journal is the only source of truth.
  */
 import type { WorkspacePaths } from '../paths';
 import type { ProposalSet, RoundRecord } from './types';
