@@ -83,18 +83,28 @@ interface CandidateCheck {
  */
 export function formatPriors(
   priors:
-    | { estimate: number[]; applied: boolean; method?: string; classes?: string[]; sample?: { labels: number; accuracy: number | null } }
+    | {
+        estimate: number[];
+        applied: boolean;
+        method?: string;
+        classes?: string[];
+        sample?: { labels: number; accuracy: number | null; via?: string };
+      }
     | undefined,
   top = Infinity,
 ): string | undefined {
   if (!priors?.applied || !priors.classes || priors.classes.length !== priors.estimate.length) return undefined;
   // EM is trusted for a model right often enough on the held-out labels; when some of them do not sample the pool
-  // (asked for the model's doubt, corrected), on how many of the others.
+  // (asked for the model's doubt, corrected), on how many of the others — or, for a model scored on the held-out
+  // fifth only, the head it beat there.
   const s = priors.sample;
-  const judged =
-    s && s.accuracy !== null
-      ? ` of a model right on ${formatPercent(s.accuracy, 0)} of the ${plural(s.labels, 'held-out label')} that sample the pool`
-      : '';
+  const on =
+    s && s.accuracy !== null ? `${formatPercent(s.accuracy, 0)} of the ${plural(s.labels, 'held-out label')} that sample the pool` : '';
+  const judged = !on
+    ? ''
+    : s!.via
+      ? ` of a model that beat ${s!.via} on the same held-out labels, ${s!.via} being right on ${on}`
+      : ` of a model right on ${on}`;
   const how = priors.method === 'bbse' ? 'from the held-out labels’ confusions' : `by EM on the predictions${judged}`;
   const parts = priors.estimate
     .map((q, c) => ({ q, name: priors.classes![c] }))

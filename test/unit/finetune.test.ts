@@ -300,6 +300,21 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
       // EM's priors when the model is right on PRIOR_MIN_ACCURACY of those; else the shift test on every held-out label.
       assert.equal(afterAsked.chosen?.priors?.shift === undefined, sample.accuracy >= PRIOR_MIN_ACCURACY);
     }
+    // With fine-tuning: the fine-tuned network is scored on the held-out fifth only, too few labels that sample the
+    // pool to judge it; when it is chosen, the head it beat on that fifth is judged on them in its place (`via`).
+    const withFt = await p.train({ finetune: true });
+    const ftSample = withFt.chosen?.priors?.sample;
+    if (withFt.chosen?.name === 'finetuned') {
+      const ft = withFt.chosen.candidates.find((c) => c.name === 'finetuned')!.accuracy;
+      if (ftSample) {
+        assert.equal(ftSample.via, withFt.head, 'the head stands in');
+        assert.equal(ftSample.labels, changed.chosen!.heldOut, 'judged on the labels that sample the pool');
+        assert.ok(ft !== null, 'the fine-tuned network has a score on the fifth');
+      }
+    } else {
+      assert.equal(ftSample?.via, undefined, 'a model with out-of-fold predictions is judged on its own');
+      assert.equal(ftSample?.labels, changed.chosen!.heldOut);
+    }
   } finally {
     await p.dispose();
   }

@@ -22,6 +22,7 @@ import {
   foldTrainSet,
   humanOnly,
   sampleAccuracy,
+  sampleJudge,
 } from '../../src/core/train/select';
 import {
   applyPriorWeights,
@@ -460,6 +461,51 @@ test('sampleAccuracy: the accuracy on the held-out labels not picked for the mod
   assert.equal(sampleAccuracy(probs, rows, y, 3, new Set([5, 99])), undefined, 'no held-out row picked: every label samples the pool');
   assert.deepEqual(sampleAccuracy(probs, rows, y, 3, new Set(rows)), { labels: 0, accuracy: undefined }, 'every row picked');
   assert.equal(accuracyOnRows(probs, Int32Array.from(rows.keys()), y, 3), 0.5, 'on every held-out label');
+});
+
+test('sampleJudge: the chosen model on the labels that sample the pool, or the head it beat on the held-out fifth', () => {
+  // Six held-out labels (pool rows 10–15), three classes; rows 13–15 were picked for the model's doubt.
+  const rows = [10, 11, 12, 13, 14, 15];
+  const y = Int32Array.from([0, 1, 2, 0, 1, 2]);
+  const probsOf = (guess: number[]) => {
+    const p = new Float32Array(guess.length * 3);
+    guess.forEach((g, j) =>
+      p.set(
+        [0, 1, 2].map((c) => (c === g ? 0.8 : 0.1)),
+        j * 3,
+      ),
+    );
+    return p;
+  };
+  const chosen = probsOf([0, 1, 0, 1, 1, 0]); // right on 10, 11 (of the sample) and 14
+  const head = probsOf([0, 1, 2, 2, 2, 2]); // right on 10, 11, 12 and 15
+  const picked = new Set([13, 14, 15]);
+  const base = { rows, y, C: 3, picked };
+  const headOf = (split: number | undefined) => ({ name: 'spread', oof: head, split });
+  assert.deepEqual(
+    sampleJudge({ ...base, chosenOof: chosen, chosenSplit: 0.5, head: headOf(0.9) }),
+    { labels: 3, accuracy: 2 / 3 },
+    'a chosen model with out-of-fold predictions is judged on its own, whatever the head did',
+  );
+  assert.deepEqual(
+    sampleJudge({ ...base, chosenOof: undefined, chosenSplit: 0.85, head: headOf(0.8) }),
+    { labels: 3, accuracy: 1, via: 'spread' },
+    'scored on the fifth only and ahead of the head there: the head judged on the sample stands in',
+  );
+  assert.deepEqual(
+    sampleJudge({ ...base, chosenOof: undefined, chosenSplit: 0.8, head: headOf(0.8) }),
+    { labels: 3, accuracy: 1, via: 'spread' },
+    'a tie on the fifth is enough',
+  );
+  assert.equal(sampleJudge({ ...base, chosenOof: undefined, chosenSplit: 0.7, head: headOf(0.8) }), undefined, 'behind the head');
+  assert.equal(sampleJudge({ ...base, chosenOof: undefined, chosenSplit: undefined, head: headOf(0.8) }), undefined, 'not scored');
+  assert.equal(sampleJudge({ ...base, chosenOof: undefined, chosenSplit: 0.9, head: headOf(undefined) }), undefined);
+  assert.equal(
+    sampleJudge({ ...base, chosenOof: undefined, chosenSplit: 0.9, head: { name: 'spread', oof: undefined, split: 0.8 } }),
+    undefined,
+    'no head predictions of the folds',
+  );
+  assert.equal(sampleJudge({ ...base, picked: new Set(), chosenOof: chosen, chosenSplit: 0.9, head: headOf(0.8) }), undefined);
 });
 
 test('scratchEpochs: about 10,000 images seen whatever the number of labels', () => {

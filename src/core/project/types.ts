@@ -69,9 +69,11 @@ export interface TrainSummary {
       shift?: { chi2: number; threshold: number };
       /**
        * Set when some held-out labels do not sample the pool (items asked about for their doubt, corrected
-       * proposals): the chosen model's accuracy on the others, which judges whether it is strong enough for EM.
+       * proposals): the chosen model's accuracy on the others, which judges whether it is strong enough for EM; or,
+       * when the chosen model was scored on the held-out fifth only (the fine-tuned network) and beat the head there,
+       * the head's accuracy on them (`via`: the head's name).
        */
-      sample?: { labels: number; accuracy: number | null };
+      sample?: { labels: number; accuracy: number | null; via?: string };
     };
     /** The cap of the chosen model's confidence, when its evidence sets one (OwnHeadChoice.cap). */
     cap?: import('../modalities/types').OwnHeadChoice['cap'];

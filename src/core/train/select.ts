@@ -94,6 +94,32 @@ export function sampleAccuracy(
 }
 
 /**
+ * What judges whether the chosen candidate is strong enough for EM's pool priors, when some held-out labels do not
+ * sample the pool (`picked`): its own accuracy on the others when it has out-of-fold predictions of every held-out
+ * label (`chosenOof`, rows order). A candidate scored on the held-out fifth alone (the fine-tuned network) has too few
+ * of them there (a tenth of 1,000 labels are seeds); it is as strong as a candidate it beat on that fifth, so the
+ * head (`headOof`, same rows) judged on the labels that sample the pool stands in for it (`via`) when the chosen one's
+ * accuracy on the fifth (`chosenSplit`) is at least the head's (`headSplit`). Undefined when nothing is picked or
+ * nothing stands in: then every held-out label judges.
+ */
+export function sampleJudge(o: {
+  chosenOof: Float32Array | undefined;
+  chosenSplit: number | undefined;
+  head: { name: string; oof: Float32Array | undefined; split: number | undefined };
+  rows: ArrayLike<number>;
+  y: Int32Array;
+  C: number;
+  picked: ReadonlySet<number>;
+}): { labels: number; accuracy: number | undefined; via?: string } | undefined {
+  if (!o.picked.size) return undefined;
+  if (o.chosenOof) return sampleAccuracy(o.chosenOof, o.rows, o.y, o.C, o.picked);
+  const h = o.head;
+  if (!h.oof || h.split === undefined || o.chosenSplit === undefined || o.chosenSplit < h.split) return undefined;
+  const s = sampleAccuracy(h.oof, o.rows, o.y, o.C, o.picked);
+  return s && { ...s, via: h.name };
+}
+
+/**
  * Accuracy of a head's out-of-fold predictions (oof.index: pool rows, oof.probs row-major) on pool rows `rows`;
  * undefined when one of them has no out-of-fold prediction.
  */

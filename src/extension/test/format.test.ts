@@ -103,6 +103,11 @@ test('formatPriors: the applied priors, largest first, with how they were estima
     'pool class priors (by EM on the predictions of a model right on 97% of the 100 held-out labels that sample the pool) ' +
       're-weight the predictions: dog 60%, …',
   );
+  assert.equal(
+    formatPriors({ ...priors, method: 'em', sample: { labels: 104, accuracy: 0.98, via: 'spread' } }, 1),
+    'pool class priors (by EM on the predictions of a model that beat spread on the same held-out labels, spread being ' +
+      'right on 98% of the 104 held-out labels that sample the pool) re-weight the predictions: dog 60%, …',
+  );
   assert.equal(formatPriors({ ...priors, applied: false }), undefined);
   assert.equal(formatPriors({ ...priors, classes: ['cat'] }), undefined, 'classes that do not match the estimate');
   assert.equal(formatPriors(undefined), undefined);
