@@ -98,9 +98,9 @@ export function sampleAccuracy(
  * sample the pool (`picked`): its own accuracy on the others when it has out-of-fold predictions of every held-out
  * label (`chosenOof`, rows order). A candidate scored on the held-out fifth alone (the fine-tuned network) has too few
  * of them there (a tenth of 1,000 labels are seeds); it is as strong as a candidate it beat on that fifth, so the
- * head (`headOof`, same rows) judged on the labels that sample the pool stands in for it (`via`) when the chosen one's
- * accuracy on the fifth (`chosenSplit`) is at least the head's (`headSplit`). Undefined when nothing is picked or
- * nothing stands in: then every held-out label judges.
+ * head (`head.oof`, same rows) judged on the labels that sample the pool stands in for it (`via`) when the chosen
+ * one's accuracy on the fifth (`chosenSplit`) is at least the head's there (`head.split`). Undefined when nothing is
+ * picked or nothing stands in: then every held-out label judges.
  */
 export function sampleJudge(o: {
   chosenOof: Float32Array | undefined;
