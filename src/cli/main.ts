@@ -20,7 +20,7 @@ import { ProgressBar, formatSeconds } from './progressBar';
 import { workerRunner } from '../worker/runner';
 import { pretrainReport } from './rates';
 import { PRETRAIN_PLANS, type PretrainPlan } from '../protocol/jobs';
-import { capReason, formatCandidates, formatEnsembleKept, formatPriors, plural } from '../shared/format';
+import { capReason, formatCandidates, formatEnsembleKept, formatPriors, formatTrainedOn, plural } from '../shared/format';
 
 const COMMON: Record<string, FlagSpec> = {
   workspace: { type: 'string', help: 'workspace folder (default: current folder)' },
@@ -251,7 +251,7 @@ const commands: Record<string, Command> = {
       if (r.finetuned) {
         const f = r.finetuned;
         ctx.out(
-          `fine-tuned ${f.networks.length} network(s) from ${f.initFrom ?? 'scratch'} on ${f.trainedOn.labels} label(s) + ${f.trainedOn.pseudo} confident prediction(s) in ${formatSeconds(f.seconds)}; calibrated on ${f.calibrationItems} held-out label(s)`,
+          `fine-tuned ${f.networks.length} network(s) from ${f.initFrom ?? 'scratch'} on ${formatTrainedOn(f.trainedOn)} in ${formatSeconds(f.seconds)}; calibrated on ${f.calibrationItems} held-out label(s)`,
         );
       }
       return r;

@@ -115,6 +115,17 @@ export function formatPriors(
 }
 
 /**
+ * What a fine-tuned network trained on (FinetuneRecord.trainedOn): the human labels apart from the proposals taken as
+ * labels (accepted, or the last round's confident ones when self-training), then the teacher's confident guesses.
+ * Records before session 29 have no `human` count: their rows are all called labels.
+ */
+export function formatTrainedOn(t: { labels: number; pseudo: number; human?: number }): string {
+  const guesses = plural(t.pseudo, 'confident prediction');
+  if (t.human === undefined || t.human >= t.labels) return `${plural(t.labels, 'label')} + ${guesses}`;
+  return `${plural(t.human, 'human label')}, ${plural(t.labels - t.human, 'proposal')} taken as labels + ${guesses}`;
+}
+
+/**
  * Why an ensemble was chosen below one of its parts' held-out score (chosen.ensembleKept), or undefined: the part's
  * lead on the same labels is within chance.
  */

@@ -122,6 +122,7 @@ test('train with finetune: networks on disk, calibrated predictions, used for ot
       assert.equal(f.networks.length, ch.name === 'finetuned' ? 2 : ENSEMBLE_FOLDS);
       assert.equal(f.initFrom, ch.name === 'finetuned' ? 'simclr' : null);
       assert.equal(f.calibrationItems, ch.name === 'finetuned' ? Math.round(ch.heldOut / 5) : ch.heldOut);
+      assert.equal(f.trainedOn.human, ch.heldOut - (ch.name === 'finetuned' ? f.calibrationItems : 0), 'the human labels it learnt');
       assert.ok(f.temperature > 0 && Number.isFinite(f.temperature));
       for (const name of recordFolders(f)) assert.ok(fs.existsSync(path.join(models, name, 'weights.bin')), `${name} saved`);
       assert.deepEqual(cf.finetuned.networks, f.networks);

@@ -67,6 +67,8 @@ test('calibrationSplit: a stratified fifth of the human labels only, the same ro
   s.rows.forEach((r, j) => assert.equal(t.y[t.index.indexOf(r)], s.y[j]));
   const plan = planStudent({ train: t, teacher: new Float32Array(200 * 4).fill(0.25), n: 200, nClasses: 4, seed: 3 });
   assert.deepEqual([...plan.calRows].sort(), [...s.rows].sort(), 'the fine-tuned candidate is scored on the same rows');
+  assert.equal(plan.labels, t.index.length - 8, 'the rest of the train set');
+  assert.equal(plan.human, 40 - 8, 'of which the human labels not held out; the 20 accepted are not');
   const rest = withoutPositions(t, s.positions);
   assert.equal(rest.index.length, t.index.length - 8);
   for (const r of s.rows) assert.ok(!rest.index.includes(r), 'held-out rows are not in the rest');

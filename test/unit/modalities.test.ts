@@ -51,6 +51,7 @@ test('planStudent holds out a stratified fifth of the human labels and adds the 
   assert.equal(plan.calRows.length, 4, 'a fifth of 20');
   assert.equal([...plan.calY].filter((c) => c === 0).length, 2, 'stratified: 2 of each class');
   assert.equal(plan.labels, 16);
+  assert.equal(plan.human, 16, 'every label a human one');
   assert.equal(plan.pseudo, 40, 'half of the 80 unlabelled');
   const pseudoRows = [...plan.set.index.slice(plan.labels)];
   assert.ok(Math.min(...pseudoRows) >= 60, `the most confident guesses are the last rows, got ${Math.min(...pseudoRows)}`);

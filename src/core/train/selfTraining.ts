@@ -17,7 +17,10 @@ export interface StudentPlan {
   /** Pool rows and classes of the held-out human labels, for calibration. */
   calRows: Int32Array;
   calY: Int32Array;
+  /** Rows of `set` from the train set (not held out): human labels, accepted proposals and self-training proposals. */
   labels: number;
+  /** Of those, the labels a person gave (holdout 1 in the train set). */
+  human: number;
   pseudo: number;
 }
 
@@ -41,9 +44,11 @@ export function planStudent(o: {
   const ys: number[] = [];
   const ws: number[] = [];
   const labelled = new Set<number>();
+  let human = 0;
   for (let k = 0; k < train.index.length; k++) {
     labelled.add(train.index[k]);
     if (cal.has(k)) continue;
+    if (train.holdout[k]) human++;
     rows.push(train.index[k]);
     ys.push(train.y[k]);
     ws.push(train.weight[k]);
@@ -66,6 +71,7 @@ export function planStudent(o: {
     calRows: split.rows,
     calY: split.y,
     labels: rows.length - pseudo.length,
+    human,
     pseudo: pseudo.length,
   };
 }

@@ -8,6 +8,7 @@ import {
   formatCandidates,
   formatEnsembleKept,
   formatPriors,
+  formatTrainedOn,
   formatConfidence,
   formatDuration,
   formatEta,
@@ -111,6 +112,16 @@ test('formatPriors: the applied priors, largest first, with how they were estima
   assert.equal(formatPriors({ ...priors, applied: false }), undefined);
   assert.equal(formatPriors({ ...priors, classes: ['cat'] }), undefined, 'classes that do not match the estimate');
   assert.equal(formatPriors(undefined), undefined);
+});
+
+test('formatTrainedOn: the human labels apart from the proposals taken as labels, then the guesses', () => {
+  assert.equal(
+    formatTrainedOn({ labels: 56_193, human: 800, pseudo: 3_246 }),
+    '800 human labels, 55393 proposals taken as labels + 3246 confident predictions',
+  );
+  assert.equal(formatTrainedOn({ labels: 80, human: 80, pseudo: 1 }), '80 labels + 1 confident prediction', 'labels only');
+  assert.equal(formatTrainedOn({ labels: 2, human: 1, pseudo: 0 }), '1 human label, 1 proposal taken as labels + 0 confident predictions');
+  assert.equal(formatTrainedOn({ labels: 500, pseudo: 7 }), '500 labels + 7 confident predictions', 'a record before the count');
 });
 
 test('formatEnsembleKept: why an ensemble was chosen below one of its parts, and nothing otherwise', () => {

@@ -28,7 +28,11 @@ export interface FinetuneRecord {
   initFrom: string | null;
   epochs: number;
   temperature: number;
-  trainedOn: { labels: number; pseudo: number };
+  /**
+   * Rows trained on: `labels` from the train set (human labels and proposals taken as labels), of which `human` a person
+   * gave (absent in records before session 29), and `pseudo` the teacher's confident guesses.
+   */
+  trainedOn: { labels: number; pseudo: number; human?: number };
   calibrationItems: number;
   estimatedAccuracy?: number;
   itemsPerSecond: number;
@@ -294,7 +298,7 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
           initFrom: null,
           epochs: epochsOf(fits[0].index.length),
           temperature: oof.temperature,
-          trainedOn: { labels: o.rows.length, pseudo: o.pseudo },
+          trainedOn: { labels: o.rows.length, human: o.rows.length, pseudo: o.pseudo },
           folds: { rows: [...o.rows], y: [...o.y], fold: [...o.rowFold] },
           oofProbs: oofRounded,
           calibrationItems: m,
@@ -393,7 +397,7 @@ export function imageFinetune(tasks: readonly string[]): Refinement<'image', Fin
           initFrom: init ?? null,
           epochs: ctx.config.finetuneEpochs,
           temperature: cal.temperature,
-          trainedOn: { labels: plan.labels, pseudo: plan.pseudo },
+          trainedOn: { labels: plan.labels, human: plan.human, pseudo: plan.pseudo },
           calibrationItems: plan.calRows.length,
           estimatedAccuracy: cal.accuracy,
           itemsPerSecond: runs.reduce((s, r) => s + r.itemsPerSecond, 0),
