@@ -445,19 +445,24 @@ test('the shift test: lopsided predictions beyond the held-out noise fire it, a 
   assert.throws(() => priorShiftEvidence(new Float32Array(5), [0, 1], new Float32Array(6), 2, 3, uniform), /held-out probabilities/);
 });
 
+/** Three-class probabilities that put 0.8 on each row's guess. */
+function probsOf(guess: number[]): Float32Array {
+  const p = new Float32Array(guess.length * 3);
+  guess.forEach((g, j) =>
+    p.set(
+      [0, 1, 2].map((c) => (c === g ? 0.8 : 0.1)),
+      j * 3,
+    ),
+  );
+  return p;
+}
+
 test('sampleAccuracy: the accuracy on the held-out labels not picked for the model’s doubt', () => {
   // Six held-out labels (pool rows 10–15), three classes; the model is right on rows 10, 11, 12 and wrong on 13–15,
   // which were asked about for its doubt (13, 14) or corrected (15).
   const rows = [10, 11, 12, 13, 14, 15];
   const y = Int32Array.from([0, 1, 2, 0, 1, 2]);
-  const guess = [0, 1, 2, 1, 2, 0];
-  const probs = new Float32Array(rows.length * 3);
-  guess.forEach((g, j) =>
-    probs.set(
-      [0, 1, 2].map((c) => (c === g ? 0.8 : 0.1)),
-      j * 3,
-    ),
-  );
+  const probs = probsOf([0, 1, 2, 1, 2, 0]);
   assert.deepEqual(sampleAccuracy(probs, rows, y, 3, new Set([13, 14, 15, 99])), { labels: 3, accuracy: 1 });
   assert.deepEqual(sampleAccuracy(probs, rows, y, 3, new Set([10, 13])), { labels: 4, accuracy: 0.5 });
   assert.equal(sampleAccuracy(probs, rows, y, 3, new Set([5, 99])), undefined, 'no held-out row picked: every label samples the pool');
@@ -469,16 +474,6 @@ test('sampleJudge: the chosen model on the labels that sample the pool, or the h
   // Six held-out labels (pool rows 10–15), three classes; rows 13–15 were picked for the model's doubt.
   const rows = [10, 11, 12, 13, 14, 15];
   const y = Int32Array.from([0, 1, 2, 0, 1, 2]);
-  const probsOf = (guess: number[]) => {
-    const p = new Float32Array(guess.length * 3);
-    guess.forEach((g, j) =>
-      p.set(
-        [0, 1, 2].map((c) => (c === g ? 0.8 : 0.1)),
-        j * 3,
-      ),
-    );
-    return p;
-  };
   const chosen = probsOf([0, 1, 0, 1, 1, 0]); // right on 10, 11 (of the sample) and 14
   const head = probsOf([0, 1, 2, 2, 2, 2]); // right on 10, 11, 12 and 15
   const picked = new Set([13, 14, 15]);

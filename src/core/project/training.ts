@@ -299,6 +299,8 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
     // The model is chosen by the same held-out human labels (a stratified fifth), which no candidate trained on.
     const split = calibrationSplit(set, p.config.seed);
     const headState = state as ClassifierState;
+    // The head's accuracy on the held-out fifth (its out-of-fold predictions), where the fine-tuned network is scored.
+    const headSplit = oofAccuracyOn(headState.oof, split.rows, split.y, C);
     const cands: Candidate<{
       probs: Float32Array;
       record?: NonNullable<ClassifierFile['finetuned']>;
@@ -306,7 +308,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
       state?: PixelState;
       /** Its out-of-fold probabilities of the scratch folds' human labels (folds.rows order), where known. */
       oof?: Float32Array;
-    }>[] = [{ name: head, accuracy: oofAccuracyOn(headState.oof, split.rows, split.y, C), value: { probs } }];
+    }>[] = [{ name: head, accuracy: headSplit, value: { probs } }];
     const scratch = plugin.refinement?.scratch;
     // Candidates scored but not trained to the end (the scratch family when its full network was stopped): listed
     // in the choice's evidence, never chosen; the stopped record keeps its folds for the next train.
@@ -485,7 +487,7 @@ export async function train(p: ProjectContext, opts: TrainOptions): Promise<Trai
           head: {
             name: head,
             oof: cands.find((c) => c.name === head)?.value?.oof,
-            split: oofAccuracyOn(headState.oof, split.rows, split.y, C),
+            split: headSplit,
           },
           rows: folds.rows,
           y: folds.y,
