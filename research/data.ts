@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Rng, permutation, mulberry32 } from '../src/core/models/random';
 import { sample } from '../src/bench/rng';
 
-const ROOT = path.join(__dirname, '..', '..', 'node_modules');
+const ROOT = path.join(__dirname, '..', 'node_modules');
 
 export interface Digits {
   pixels: Uint8Array;

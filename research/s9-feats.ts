@@ -7,7 +7,8 @@
  *   node --import tsx research/s9-feats.ts SET SEED VARIANT...
  *     SET: icons | letters | mnist2k (the bench's dev sets under .bench/data; mnist2k: the bench's seeded 2,000 / 1,000)
  *     VARIANT: FEATURES@SIDE[:bg=white|gray|black][,channels=1|3]
- *       FEATURES: pixels (PCA-50, = the pca-logreg baseline at that side) | hog | colour | hog+colour | hog+pixels …
+ *       FEATURES: pixels (PCA-50, = the pca-logreg baseline at that side) | hog | hogN (N × N cells) | colour | hog+colour
+ *       | hog+pixels | hog3+hog+hog8 …
  *       or cand-hog / cand-pca: the product's pixel candidate (fitPixelCandidate with those features): its 5-fold
  *       out-of-fold accuracy on the seed labels (what the held-out selection compares) and its test accuracy
  */
@@ -118,8 +119,10 @@ async function main() {
           test: Float32Array.from(pcaTransform(pca, fl(tp), tp.length)),
           d: pca.k,
         });
-      } else if (f === 'hog' || f === 'colour') {
-        const fn = (r: Uint8Array) => (f === 'hog' ? hogFeatures(r, size, channels) : colourHistogram(r, size, channels));
+      } else if (/^hog\d*$/.test(f) || f === 'colour') {
+        // hog = HOG on the product's 6 × 6 grid; hogN on an N × N grid (a pyramid: hog3+hog+hog8).
+        const cells = f.length > 3 ? Number(f.slice(3)) : 6;
+        const fn = (r: Uint8Array) => (f === 'colour' ? colourHistogram(r, size, channels) : hogFeatures(r, size, channels, cells));
         const d = fn(pp[0]).length;
         const all = (a: Uint8Array[]) => {
           const X = new Float32Array(a.length * d);
