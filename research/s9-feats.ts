@@ -11,6 +11,7 @@
  *       | hog+pixels | hog3+hog+hog8 …
  *       or cand-hog / cand-pca: the product's pixel candidate (fitPixelCandidate with those features): its 5-fold
  *       out-of-fold accuracy on the seed labels (what the held-out selection compares) and its test accuracy
+ *   PER_CLASS=N labels per class (default 10, the bench's); a large N labels the whole pool (the supervised ceiling)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -70,6 +71,7 @@ async function main() {
   const { classes, index, y } = benchSeedLabels(
     pool.ids.map((id) => pool.truth.get(id)),
     seed,
+    Number(process.env.PER_CLASS ?? 10),
   );
   const C = classes.length;
   const colour = pool.raw.some((r) => r.channels >= 3);

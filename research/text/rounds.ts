@@ -7,10 +7,12 @@
  * expected precision (mean confidence) and measured precision (against the truth), the test accuracy, the fit
  * seconds; and TF-IDF + LR (research/text/baseline.ts) on the same human labels, timed in the same run.
  * Usage: node --import tsx research/text/rounds.ts DATASET[,…] [--seeds 1,2,3] [--rounds 3] [--k 10]
- *   [--threshold 0.9] [--knobs '{json TextHeadOptions}']
+ *   [--threshold 0.9] [--knobs '{json TextHeadOptions}'] [--defaults '{json, merged into LINEAR_TEXT_DEFAULTS}']
  */
-import { fitTextHead, predictTextHead } from '../../src/core/modalities/text/lexical/head';
+import { fitTextHead, LINEAR_TEXT_DEFAULTS, predictTextHead } from '../../src/core/modalities/text/lexical/head';
 import { propose } from '../../src/core/proposals';
+import { applyPriorWeights, baggedBbsePriors, estimatePoolPriors, priorShiftEvidence, trainingPriors } from '../../src/core/train/priors';
+import { heldOutLabels } from '../../src/core/train/crossval';
 import { tfidfLogReg } from './baseline';
 import { accuracy, loadTextDataset, median, seedLabels } from './data';
 
@@ -25,6 +27,7 @@ const seeds = opt('seeds', '1,2,3').split(',').map(Number);
 const R = Number(opt('rounds', '3'));
 const threshold = Number(opt('threshold', '0.9'));
 const knobs = JSON.parse(opt('knobs', '{}')) as Record<string, unknown>;
+Object.assign(LINEAR_TEXT_DEFAULTS, JSON.parse(opt('defaults', '{}')) as Partial<typeof LINEAR_TEXT_DEFAULTS>);
 const pct = (x: number) => (Number.isFinite(x) ? (x * 100).toFixed(1) : '—');
 
 async function main() {
@@ -32,7 +35,7 @@ async function main() {
     const ds = loadTextDataset(name);
     const C = ds.classes.length;
     const n = ds.pool.texts.length;
-    console.log(`${name}: ${n} pool, ${ds.test.texts.length} test, ${C} classes, knobs ${JSON.stringify(knobs)}`);
+    console.log(`${name}: ${n} pool, ${ds.test.texts.length} test, ${C} classes, knobs ${JSON.stringify(knobs)}, lsaBeta ${LINEAR_TEXT_DEFAULTS.lsaBeta}`);
     const gaps: number[][] = Array.from({ length: R }, () => []);
     const summary: string[] = [];
     for (const seed of seeds) {
@@ -56,8 +59,39 @@ async function main() {
         const state = await fitTextHead({ texts: ds.pool.texts, train, nClasses: C, seed, ...knobs });
         const sec = (Date.now() - t0) / 1000;
         fitSec += sec;
-        const probs = predictTextHead(state, ds.pool.texts);
-        testAcc = accuracy(predictTextHead(state, ds.test.texts), ds.test.y, C);
+        let probs = predictTextHead(state, ds.pool.texts);
+        let testProbs = predictTextHead(state, ds.test.texts);
+        // PRIORS=em|auto: the pool's class priors (src/core/train/priors.ts) applied to the head's probabilities, as
+        // src/core/project/training.ts does for the embedding heads (auto: EM when the head is right on ≥ 85% of its
+        // held-out labels, else bagged BBSE when the χ² test says the pool is shifted, else nothing).
+        if (process.env.PRIORS) {
+          const yOf = heldOutLabels(train);
+          const humanY = Int32Array.from([...yOf.values()]);
+          const trainPri = trainingPriors(humanY, undefined, C);
+          const oof = state.oof;
+          const oy = oof ? Int32Array.from(oof.index, (r) => yOf.get(r) ?? -1) : undefined;
+          const okOof = oof && oy && oy.every((v) => v >= 0);
+          const strong = (state.estimatedAccuracy ?? 0) >= 0.85;
+          let estimate: number[] | undefined;
+          let how = 'none';
+          if (process.env.PRIORS === 'em' || strong) {
+            estimate = estimatePoolPriors(probs, n, C, trainPri).priors;
+            how = 'em';
+          } else if (okOof) {
+            const ev = priorShiftEvidence(oof!.probs, oy!, probs, n, C, trainPri);
+            if (ev.shifted) {
+              estimate = baggedBbsePriors(oof!.probs, oy!, probs, n, C, { seed });
+              how = `bbse (chi2 ${ev.chi2.toFixed(1)} > ${ev.threshold.toFixed(1)})`;
+            } else how = `none (chi2 ${ev.chi2.toFixed(1)} ≤ ${ev.threshold.toFixed(1)})`;
+          }
+          if (estimate) {
+            const w = estimate.map((q, c) => q / trainPri[c]);
+            probs = applyPriorWeights(probs, n, C, w);
+            testProbs = applyPriorWeights(testProbs, ds.test.texts.length, C, w);
+          }
+          console.log(`    priors ${how}: ${estimate ? estimate.map((q) => (100 * q).toFixed(0)).join('/') : '—'}`);
+        }
+        testAcc = accuracy(testProbs, ds.test.y, C);
         const stc = state.selfTraining;
         const selfT = stc
           ? ` pseudo ${stc.kept ? 'kept' : 'dropped'} (${pct(stc.withAccuracy)} with / ${pct(stc.withoutAccuracy)} without)`
@@ -71,6 +105,7 @@ async function main() {
         }
         const candidates = Int32Array.from([...Array(n).keys()].filter((i) => !labels.has(i)));
         const cls = ds.classes;
+        if (process.env.RELIABILITY) console.log(`    unlabelled pool by confidence: ${reliability(probs, ds.pool.y, candidates, C)}`);
         const res = propose({ probs, n, nClasses: C, classes: cls, candidates, threshold });
         let ok = 0;
         for (const p of res.proposals) if (cls.indexOf(p.label) === ds.pool.y[p.index]) ok++;
@@ -109,6 +144,25 @@ async function main() {
     );
   }
 }
+/** The unlabelled items by their top calibrated probability, in bins: count, mean confidence, accuracy. */
+function reliability(probs: Float32Array, y: Int32Array, items: Int32Array, C: number): string {
+  const edges = [0, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 1.0001];
+  const bins = edges.slice(1).map(() => ({ n: 0, conf: 0, ok: 0 }));
+  for (const i of items) {
+    let b = 0;
+    for (let c = 1; c < C; c++) if (probs[i * C + c] > probs[i * C + b]) b = c;
+    const p = probs[i * C + b];
+    const k = edges.findIndex((e, j) => p >= e && p < edges[j + 1]);
+    bins[k].n++;
+    bins[k].conf += p;
+    if (b === y[i]) bins[k].ok++;
+  }
+  return bins
+    .map((b, k) => (b.n ? `[${edges[k]}, ${Math.min(1, edges[k + 1])}) ${b.n} at ${pct(b.conf / b.n)} / ${pct(b.ok / b.n)}` : ''))
+    .filter(Boolean)
+    .join('; ');
+}
+
 main().catch((e) => {
   console.error(e);
   process.exit(1);
