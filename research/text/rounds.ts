@@ -9,7 +9,7 @@
  * Usage: node --import tsx research/text/rounds.ts DATASET[,…] [--seeds 1,2,3] [--rounds 3] [--k 10]
  *   [--threshold 0.9] [--knobs '{json TextHeadOptions}'] [--defaults '{json, merged into LINEAR_TEXT_DEFAULTS}']
  */
-import { fitTextHead, LINEAR_TEXT_DEFAULTS, predictTextHead } from '../../src/core/modalities/text/lexical/head';
+import { confidenceCap, fitTextHead, LINEAR_TEXT_DEFAULTS, predictTextHead } from '../../src/core/modalities/text/lexical/head';
 import { propose } from '../../src/core/proposals';
 import { applyPriorWeights, baggedBbsePriors, estimatePoolPriors, priorShiftEvidence, trainingPriors } from '../../src/core/train/priors';
 import { heldOutLabels } from '../../src/core/train/crossval';
@@ -35,7 +35,9 @@ async function main() {
     const ds = loadTextDataset(name);
     const C = ds.classes.length;
     const n = ds.pool.texts.length;
-    console.log(`${name}: ${n} pool, ${ds.test.texts.length} test, ${C} classes, knobs ${JSON.stringify(knobs)}, lsaBeta ${LINEAR_TEXT_DEFAULTS.lsaBeta}`);
+    console.log(
+      `${name}: ${n} pool, ${ds.test.texts.length} test, ${C} classes, knobs ${JSON.stringify(knobs)}, lsaBeta ${LINEAR_TEXT_DEFAULTS.lsaBeta}`,
+    );
     const gaps: number[][] = Array.from({ length: R }, () => []);
     const summary: string[] = [];
     for (const seed of seeds) {
@@ -105,7 +107,15 @@ async function main() {
         }
         const candidates = Int32Array.from([...Array(n).keys()].filter((i) => !labels.has(i)));
         const cls = ds.classes;
-        if (process.env.RELIABILITY) console.log(`    unlabelled pool by confidence: ${reliability(probs, ds.pool.y, candidates, C)}`);
+        if (process.env.RELIABILITY) {
+          const caps = [state, ...(state.kind === 'text-ensemble' ? state.members : [])]
+            .map(
+              (s) =>
+                `${s.chosen ?? s.kind} ${confidenceCap(s)?.toFixed(3) ?? 'none'} (max held-out ${s.maxConfidence?.toFixed(3) ?? '—'}, pushed ${s.pushed ? `${s.pushed.right} of ${s.pushed.rows} right` : '—'})`,
+            )
+            .join(', ');
+          console.log(`    unlabelled pool by confidence: ${reliability(probs, ds.pool.y, candidates, C)}; caps: ${caps}`);
+        }
         const res = propose({ probs, n, nClasses: C, classes: cls, candidates, threshold });
         let ok = 0;
         for (const p of res.proposals) if (cls.indexOf(p.label) === ds.pool.y[p.index]) ok++;
