@@ -20,7 +20,7 @@ import { ProgressBar, formatSeconds } from './progressBar';
 import { workerRunner } from '../worker/runner';
 import { pretrainReport } from './rates';
 import { PRETRAIN_PLANS, type PretrainPlan } from '../protocol/jobs';
-import { capReason, formatCandidates, formatEnsembleKept, formatPriors, formatTrainedOn, plural } from '../shared/format';
+import { capReason, formatCandidates, formatEnsembleKept, formatPriors, formatTrainedOn, noProposalsHint, plural } from '../shared/format';
 
 const COMMON: Record<string, FlagSpec> = {
   workspace: { type: 'string', help: 'workspace folder (default: current folder)' },
@@ -266,9 +266,13 @@ const commands: Record<string, Command> = {
       show: { type: 'number', help: 'print the first N (default 10)' },
     },
     async project(ctx, p) {
-      const r = await p.propose({ threshold: numberFlag(ctx, 'threshold'), limit: numberFlag(ctx, 'limit') });
+      const threshold = numberFlag(ctx, 'threshold');
+      if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new UsageError('--threshold must be in [0, 1]');
+      const r = await p.propose({ threshold, limit: numberFlag(ctx, 'limit') });
       ctx.out(`${r.proposals.length} proposal(s) at confidence ≥ ${r.threshold}; expected precision ${pct(r.expectedPrecision)}`);
       for (const x of r.proposals.slice(0, numberFlag(ctx, 'show') ?? 10)) ctx.out(`  ${x.item}\t${x.label}\t${x.confidence.toFixed(3)}`);
+      const hint = noProposalsHint(r, (await p.status()).unlabelled);
+      if (hint) ctx.out(hint);
       return r;
     },
   },

@@ -65,6 +65,22 @@ export function capReason(cap: { value: number; pushed?: { rows: number; right: 
   return `confidence capped at ${formatPercent(cap.value)}: ${why}`;
 }
 
+/**
+ * What `propose` says when no unlabelled item reaches the threshold: the surest one under it (ProposalSet.below) and
+ * the next step, so that "0 proposals" is not a dead end. Undefined when there are proposals or nothing is left to label.
+ */
+export function noProposalsHint(
+  set: { threshold: number; proposals: readonly unknown[]; below?: readonly { item: string; label: string; confidence: number }[] },
+  unlabelled: number,
+): string | undefined {
+  if (set.proposals.length > 0 || unlabelled <= 0) return undefined;
+  const top = set.below?.[0];
+  const surest = top
+    ? `the surest of the ${unlabelled} unlabelled item(s) is ${top.item} (${top.label}, ${formatPercent(top.confidence)})`
+    : `none of the ${unlabelled} unlabelled item(s) has a class left to propose`;
+  return `no item reaches ${formatPercent(set.threshold)}: ${surest}. Next: label the items the model is least sure about (suggest), then train again; or propose with a lower --threshold`;
+}
+
 /** A candidate's self-training check as the train summary carries it (src/core/train/crossval.ts SelfTrainingCheck). */
 interface CandidateCheck {
   kept: boolean;

@@ -184,4 +184,21 @@ test('the whole loop: pretrain, seed labels, train, propose, accept, undo', () =
   assert.match(un.out, /undid accepted/);
   st = JSON.parse(cli(['status', '--json'], ws).out);
   assert.equal(st.labelled, labelled.size);
+  // A threshold outside [0, 1] is a usage error; at 1 nothing (or only a certain item) is proposed, and "0 proposals"
+  // says which item is surest and what to do next.
+  const bad = cli(['propose', '--threshold', '1.5'], ws);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.err, /--threshold must be in \[0, 1\]/);
+  const none = cli(['propose', '--threshold', '1'], ws);
+  assert.equal(none.code, 0, none.err);
+  const n1 = Number(/^(\d+) proposal\(s\)/.exec(none.out)?.[1]);
+  if (n1 === 0) {
+    // The surest item named is one of the most confident of the threshold-0 set (ties may be named in either order).
+    const m = /the surest of the (\d+) unlabelled item\(s\) is (.+) \((spam|ham), [\d.]+%\)\./.exec(none.out);
+    assert.ok(m, none.out);
+    assert.equal(Number(m[1]), set.proposals.length);
+    const named = set.proposals.find((q) => q.item === m[2]);
+    assert.ok(named && named.label === m[3] && named.confidence === set.proposals[0].confidence, none.out);
+    assert.match(none.out, /Next: label the items the model is least sure about \(suggest\)/);
+  } else assert.ok(n1 > 0 && set.proposals.slice(0, n1).every((q) => q.confidence === 1), none.out);
 });

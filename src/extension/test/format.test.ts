@@ -14,6 +14,7 @@ import {
   formatEta,
   formatPercent,
   formatPrecision,
+  noProposalsHint,
   noun,
   plural,
 } from '../../shared/format';
@@ -159,4 +160,21 @@ test('formatCandidates and droppedAcceptedNote: the self-training check of each 
     droppedAcceptedNote({ name: 'scratch+pixels', candidates: mixed }),
     'accepted labels left out: they lowered the score on the held-out human labels (scratch+pixels 80.0% with them, 90.0% without)',
   );
+});
+
+test('noProposalsHint: the surest item under the threshold and the next step, only when nothing is proposed', () => {
+  const below = [{ item: 'man/ls.1.txt', label: 'man1', confidence: 0.857 }];
+  const hint = noProposalsHint({ threshold: 0.9, proposals: [], below }, 1065);
+  assert.equal(
+    hint,
+    'no item reaches 90.0%: the surest of the 1065 unlabelled item(s) is man/ls.1.txt (man1, 85.7%). Next: label the items the model is least sure about (suggest), then train again; or propose with a lower --threshold',
+  );
+  assert.equal(noProposalsHint({ threshold: 0.9, proposals: [{}], below }, 1065), undefined, 'proposals: no hint');
+  assert.equal(noProposalsHint({ threshold: 0.9, proposals: [], below }, 0), undefined, 'nothing left to label: no hint');
+  assert.match(
+    noProposalsHint({ threshold: 0.9, proposals: [], below: [] }, 3)!,
+    /^no item reaches 90\.0%: none of the 3 unlabelled item\(s\) has a class left to propose\. Next: /,
+    'every class rejected: still the next step',
+  );
+  assert.match(noProposalsHint({ threshold: 0.9, proposals: [] }, 3)!, /none of the 3/, 'a set saved before `below` existed');
 });
