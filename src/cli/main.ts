@@ -271,7 +271,7 @@ const commands: Record<string, Command> = {
       const r = await p.propose({ threshold, limit: numberFlag(ctx, 'limit') });
       ctx.out(`${r.proposals.length} proposal(s) at confidence ≥ ${r.threshold}; expected precision ${pct(r.expectedPrecision)}`);
       for (const x of r.proposals.slice(0, numberFlag(ctx, 'show') ?? 10)) ctx.out(`  ${x.item}\t${x.label}\t${x.confidence.toFixed(3)}`);
-      const hint = noProposalsHint(r, (await p.status()).unlabelled);
+      const hint = r.proposals.length ? undefined : noProposalsHint(r, (await p.status()).unlabelled);
       if (hint) ctx.out(hint);
       return r;
     },
