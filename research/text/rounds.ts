@@ -13,6 +13,8 @@ import { confidenceCap, fitTextHead, LINEAR_TEXT_DEFAULTS, predictTextHead } fro
 import { propose } from '../../src/core/proposals';
 import { applyPriorWeights, baggedBbsePriors, estimatePoolPriors, priorShiftEvidence, trainingPriors } from '../../src/core/train/priors';
 import { heldOutLabels } from '../../src/core/train/crossval';
+import { PRIOR_MIN_ACCURACY } from '../../src/core/project/training';
+import { argmaxRow } from '../../src/core/util/math';
 import { tfidfLogReg } from './baseline';
 import { accuracy, loadTextDataset, median, seedLabels } from './data';
 
@@ -64,7 +66,7 @@ async function main() {
         let probs = predictTextHead(state, ds.pool.texts);
         let testProbs = predictTextHead(state, ds.test.texts);
         // PRIORS=em|auto: the pool's class priors (src/core/train/priors.ts) applied to the head's probabilities, as
-        // src/core/project/training.ts does for the embedding heads (auto: EM when the head is right on ≥ 85% of its
+        // src/core/project/training.ts does for the embedding heads (auto: EM when the head is right on ≥ PRIOR_MIN_ACCURACY of its
         // held-out labels, else bagged BBSE when the χ² test says the pool is shifted, else nothing).
         if (process.env.PRIORS) {
           const yOf = heldOutLabels(train);
@@ -73,7 +75,7 @@ async function main() {
           const oof = state.oof;
           const oy = oof ? Int32Array.from(oof.index, (r) => yOf.get(r) ?? -1) : undefined;
           const okOof = oof && oy && oy.every((v) => v >= 0);
-          const strong = (state.estimatedAccuracy ?? 0) >= 0.85;
+          const strong = (state.estimatedAccuracy ?? 0) >= PRIOR_MIN_ACCURACY;
           let estimate: number[] | undefined;
           let how = 'none';
           if (process.env.PRIORS === 'em' || strong) {
@@ -159,8 +161,7 @@ function reliability(probs: Float32Array, y: Int32Array, items: Int32Array, C: n
   const edges = [0, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 1.0001];
   const bins = edges.slice(1).map(() => ({ n: 0, conf: 0, ok: 0 }));
   for (const i of items) {
-    let b = 0;
-    for (let c = 1; c < C; c++) if (probs[i * C + c] > probs[i * C + b]) b = c;
+    const b = argmaxRow(probs, i, C);
     const p = probs[i * C + b];
     const k = edges.findIndex((e, j) => p >= e && p < edges[j + 1]);
     bins[k].n++;
