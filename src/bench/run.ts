@@ -29,7 +29,7 @@ import { buildWorkspace, isRowFile, type BuiltWorkspace } from './workspace';
 import { workerRunner } from '../worker/runner';
 import { runPlainBaselines, type BaselineResult } from './baselines';
 import { runAudioSupervisedBaseline, runSupervisedBaseline } from './baselines/supervised';
-import { formatCandidates, formatEnsembleKept, formatPriors } from '../shared/format';
+import { formatCandidates, formatCount, formatEnsembleKept, formatPriors } from '../shared/format';
 import { readJson } from '../core/util/files';
 import { modalityPlugins } from '../core/modalities';
 import type { Modality } from '../protocol/modalities';
@@ -73,7 +73,7 @@ function progressPrinter(log: ((s: string) => void) | undefined, everyMs = 10_00
     if (p.stage === lastStage && now - last < everyMs) return;
     lastStage = p.stage;
     last = now;
-    const frac = p.total ? ` ${((100 * p.done) / p.total).toFixed(0)}% (${p.done}/${p.total})` : ` ${p.done}`;
+    const frac = p.total ? ` ${((100 * p.done) / p.total).toFixed(0)}% (${formatCount(p.done, p.total)})` : ` ${formatCount(p.done)}`;
     const eta = p.etaSeconds !== undefined ? `, ${Math.round(p.etaSeconds)} s left` : '';
     const loss = p.loss !== undefined ? `, loss ${p.loss.toFixed(3)}` : '';
     log(`  ${p.stage}${frac}${eta}${loss}${p.message ? ` — ${p.message}` : ''}`);

@@ -3,6 +3,7 @@
  * plain line at most every few seconds (so logs stay readable). Always on stderr, so stdout carries only results.
  */
 import type { Progress } from '../core/types';
+import { formatCount } from '../shared/format';
 
 export function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '?';
@@ -38,9 +39,9 @@ export class ProgressBar {
       const width = 24;
       const fill = Math.round((pct / 100) * width);
       parts.push(this.tty ? `[${'█'.repeat(fill)}${'░'.repeat(width - fill)}] ${pct.toFixed(0).padStart(3)}%` : `${pct.toFixed(0)}%`);
-      parts.push(`${p.done}/${p.total}`);
+      parts.push(formatCount(p.done, p.total));
     } else {
-      parts.push(`${p.done}`);
+      parts.push(formatCount(p.done));
     }
     if (p.etaSeconds !== undefined) parts.push(`ETA ${formatSeconds(p.etaSeconds)}`);
     if (p.loss !== undefined && Number.isFinite(p.loss)) parts.push(`loss ${p.loss.toFixed(4)}`);

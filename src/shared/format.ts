@@ -28,6 +28,15 @@ export function formatDuration(seconds: number | undefined): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
+/**
+ * Progress as a count: "16/30", or "16" without a total. Stages that split a step into parts report a fractional
+ * `done` (16.2857… of 30 training steps); it is shown rounded down, never with its float digits.
+ */
+export function formatCount(done: number, total?: number): string {
+  const d = Number.isFinite(done) ? Math.floor(Math.max(0, done)) : 0;
+  return total !== undefined && Number.isFinite(total) ? `${d}/${Math.round(total)}` : `${d}`;
+}
+
 /** "97.3%" from 0.973 (`digits` after the point); "n/a" for a value that is not a finite number. */
 export function formatPercent(x: number | null | undefined, digits = 1): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';

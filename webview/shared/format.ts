@@ -3,7 +3,7 @@
  * formatters themselves live in src/shared/format.ts (one copy for host, webviews and CLI) and are re-exported here.
  */
 import type { StageProgress } from '../../src/protocol/webview';
-import { formatEta } from '../../src/shared/format';
+import { formatCount, formatEta } from '../../src/shared/format';
 
 export { formatConfidence, formatDuration, formatEta, formatPercent, formatPrecision, noun, plural } from '../../src/shared/format';
 
@@ -11,8 +11,8 @@ export { formatConfidence, formatDuration, formatEta, formatPercent, formatPreci
 export function describeProgress(p: StageProgress): string {
   const parts: string[] = [];
   if (p.fraction !== undefined) parts.push(`${Math.floor(p.fraction * 100)}%`);
-  else if (p.total !== undefined) parts.push(`${p.done}/${p.total}`);
-  else if (p.done > 0) parts.push(`${p.done}`);
+  else if (p.total !== undefined) parts.push(formatCount(p.done, p.total));
+  else if (p.done > 0) parts.push(formatCount(p.done));
   const eta = formatEta(p.etaSeconds);
   if (eta) parts.push(`${eta} left`);
   if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(3)}`);

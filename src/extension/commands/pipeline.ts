@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { PanelCommand, RunnableStage } from '../../protocol/webview';
-import { formatEta } from '../../shared/format';
+import { formatCount, formatEta } from '../../shared/format';
 import type { Controller } from '../controller';
 import { startStageMonitor } from '../hostMonitor';
 import { errorMessage } from '../log';
@@ -113,7 +113,7 @@ async function withStageProgress(
               // Pretraining's first phase (reading every item) is reported as 'embed' too.
               if (p.stage !== stage) parts.push(p.stage === 'embed' ? (stage === 'pretrain' ? 'reading items' : 'embedding') : p.stage);
               if (pct !== undefined) parts.push(`${pct}%`);
-              else if (p.done > 0) parts.push(String(p.done));
+              else if (p.done > 0) parts.push(formatCount(p.done));
               if (p.etaSeconds !== undefined) parts.push(`ETA ${formatEta(p.etaSeconds)}`);
               if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(3)}`);
               if (p.message) parts.push(p.message);

@@ -10,6 +10,7 @@ import {
   formatPriors,
   formatTrainedOn,
   formatConfidence,
+  formatCount,
   formatDuration,
   formatEta,
   formatPercent,
@@ -77,6 +78,20 @@ test('no other copy of the formatters in the extension host or the webviews', ()
     assert.doesNotMatch(src, /=== 1 \? '' : 's'/, `${path.relative(root, f)} pluralises by hand (use plural() from src/shared/format.ts)`);
     assert.doesNotMatch(src, /\* 100\)\.toFixed\(/, `${path.relative(root, f)} formats a percent by hand (use formatPercent)`);
   }
+});
+
+test('formatCount: a fractional done is rounded down, never printed with its float digits', async () => {
+  assert.equal(formatCount(16.285714285714285, 30), '16/30');
+  assert.equal(formatCount(30, 30), '30/30');
+  assert.equal(formatCount(7.9), '7');
+  assert.equal(formatCount(NaN, 10), '0/10');
+  assert.equal(formatCount(-1), '0');
+  // The CLI's progress lines use it (and the bench's, the side panel's, the notification's).
+  const { ProgressBar } = await import('../../cli/progressBar');
+  let out = '';
+  const stream = { isTTY: false, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
+  new ProgressBar(stream).update({ stage: 'train', done: 16.285714285714285, total: 30 });
+  assert.match(out, /^train {2}54% {2}16\/30\n$/);
 });
 
 test('formatDuration: tenths under 10 s, whole seconds under a minute, then m:ss', () => {
