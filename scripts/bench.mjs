@@ -7,7 +7,7 @@
 //   node scripts/bench.mjs --quick         both datasets in a few minutes: smaller pools, fewer epochs
 //   --only a,b        run only these (mnist-noreview, mnist-review, spam-noreview, debian-desc-noreview,
 //                     debian-desc-small-noreview, manpages-noreview, manpages-small-noreview, icons-noreview,
-//                     icons-review, letters-noreview, mnist2k-noreview, mnist2k-review, audio-words-noreview,
+//                     icons-review, letters-noreview, mnist2k-noreview, mnist2k-review, papirus-noreview, audio-words-noreview,
 //                     audio-speakers-noreview, ui, activation, speed, scale, noise-mnist, noise-spam)
 //   text runs: Debian package descriptions / man pages by section (scripts/prepare-text-data.mjs, prepared on first
 //   use), 10 labels/class, no review; --quick has debian-desc-small-noreview only
@@ -75,6 +75,11 @@ export const TARGETS = {
   'letters-noreview': [`letters 10/class no-review: ≥ 95% or +10 points over the best baseline=${OR_BASELINES}`],
   'mnist2k-noreview': [`MNIST-2k 10/class no-review: ≥ 95% or +10 points over the best baseline=${OR_BASELINES}`],
   'mnist2k-review': ['MNIST-2k 10/class + review: test − best baseline (random picks incl.)=baselineMargin.test>0'],
+  // Issue 14's "10,000-image 64×64 colour folder": the Papirus icon theme (9,239 pool images at 64×64×3).
+  'papirus-noreview': [
+    `Papirus icons 10/class no-review: ≥ 95% or +10 points over the best baseline=${OR_BASELINES}`,
+    'whole 64×64 colour folder (9,239 images) no-review run, seconds=final.wallSeconds<=900',
+  ],
   'audio-words-noreview': [
     'spoken words 10/class no-review test accuracy=final.testAccuracy>=0.97',
     'spoken words: test − best baseline=baselineMargin.test>=0.10',
@@ -142,6 +147,15 @@ function suite(quick) {
       ...ep,
     ],
     'mnist2k-review': [...dataArgs('mnist'), ...common, ...review, '--pool-limit', '2000', '--test-limit', '1000', ...ep],
+    'papirus-noreview': [
+      ...dataArgs('papirus'),
+      ...common,
+      '--no-review',
+      '--rounds',
+      '2',
+      ...(quick ? ['--pool-limit', '2000', '--test-limit', '600'] : []),
+      ...ep,
+    ],
   };
   if (!quick) {
     return {

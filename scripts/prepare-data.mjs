@@ -2,7 +2,7 @@
 // workspace folders plus truth CSVs, cached outside git in .bench/data (git-ignored).
 //
 //   node scripts/prepare-data.mjs                 prepare every dataset (idempotent: skips what is up to date)
-//   node scripts/prepare-data.mjs --only mnist    one dataset (mnist | spam | icons | icons-sizes | letters); --force rebuilds it
+//   node scripts/prepare-data.mjs --only mnist    one dataset (mnist | spam | icons | icons-sizes | letters | papirus); --force rebuilds it
 //   node scripts/prepare-data.mjs --sample DIR [--sample-size 2000] [--seed 1] [--sample-truth FILE]
 //                                                 writes N MNIST pool digits into DIR (a workspace folder) and
 //                                                 their truth CSV outside it (default: DIR-truth.csv beside DIR)
@@ -30,6 +30,9 @@
 //   Symbolic links are resolved and byte-identical files kept once; an artwork filed under two contexts is dropped.
 //   The split is by artwork (a seeded 20% of each class's artworks go to test), so no icon is on both sides.
 // icons-sizes: the same at 16, 22, 32, 48 and 64 px (all sizes of one artwork on the same side of the split).
+// papirus (papirus-icon-theme, /usr/share/icons/Papirus/{48x48,64x64}/<context>/*.svg, rendered at 64 px by
+//   librsvg2-bin's rsvg-convert): apps, devices, mimetypes, places — ~12,000 images, 60% apps; the coloured
+//   folders (`folder-<colour>-<glyph>`) are grouped by glyph, both drawings of an icon by name; split by artwork.
 // letters (a notMNIST): A–J and a–j (class = the letter) of every Latin font fontconfig lists (fonts-dejavu,
 //   fonts-liberation, fonts-urw-base35, fonts-freefont-ttf, fonts-noto-core), rendered by Debian's ImageMagick
 //   (called by its own path: a `convert` earlier on PATH may be another program), trimmed, fitted into 24×24 and
@@ -460,6 +463,128 @@ function prepareIcons(name, sizes, { force = false, log = console.log } = {}) {
 export const prepareIconsSmall = (o) => prepareIcons('icons', [48], o);
 export const prepareIconsAllSizes = (o) => prepareIcons('icons-sizes', [16, 22, 32, 48, 64], o);
 
+export const PAPIRUS_DIR = '/usr/share/icons/Papirus';
+/** Papirus contexts drawn at 48 and 64 px (categories is a link to apps; actions, status, emblems have a few dozen). */
+export const PAPIRUS_CONTEXTS = ['apps', 'devices', 'mimetypes', 'places'];
+/** Papirus draws each icon twice, at 48 (also used at 96) and at 64 (also 128) px: both drawings are read. */
+export const PAPIRUS_SIZES = [48, 64];
+const PAPIRUS_SEED = 20261207;
+/** The side of the rendered PNGs (issue 14's "10,000-image 64×64 colour folder"). */
+export const PAPIRUS_SIDE = 64;
+
+/**
+ * The artwork of a Papirus icon name: its places are recolourings of one glyph (`folder-blue-music`,
+ * `folder-red-music`, `user-teal-home`), so a word that follows `folder-` / `user-` in at least 10 names is a colour
+ * and is dropped from the key — all colours of one glyph stay on one side of the split.
+ */
+export function papirusArtworks(names) {
+  const after = new Map();
+  for (const n of names) {
+    const m = /^(folder|user)-([a-z]+)(-.*)?$/.exec(n);
+    if (m) after.set(m[2], (after.get(m[2]) ?? 0) + 1);
+  }
+  const colours = new Set([...after].filter(([, c]) => c >= 10).map(([w]) => w));
+  return (n) => {
+    const m = /^(folder|user)-([a-z]+)(-.*)?$/.exec(n);
+    return m && colours.has(m[2]) ? `${m[1]}${m[3] ?? ''}` : n;
+  };
+}
+
+/**
+ * Papirus SVG icons → [{label: context, group, file, source}] (not rendered). Symbolic links are resolved and
+ * byte-identical files kept once; an artwork filed under two contexts is dropped; the group is the context and the
+ * artwork (papirusArtworks), so both drawings and every colour of an icon stay on one side of the split.
+ */
+export function readPapirusIcons(base = PAPIRUS_DIR, sizes = PAPIRUS_SIZES) {
+  const seen = new Map(); // hash → item
+  const conflicting = new Set();
+  const files = [];
+  for (const size of sizes)
+    for (const context of PAPIRUS_CONTEXTS) {
+      const dir = path.join(base, `${size}x${size}`, context);
+      if (!fs.existsSync(dir)) continue;
+      for (const f of fs
+        .readdirSync(dir)
+        .filter((x) => x.endsWith('.svg'))
+        .sort()) {
+        let real;
+        try {
+          real = fs.realpathSync(path.join(dir, f));
+        } catch {
+          continue; // dangling link
+        }
+        files.push({ context, real, source: path.join(`${size}x${size}`, context, f) });
+      }
+    }
+  const artwork = papirusArtworks(files.map((f) => path.basename(f.real, '.svg')));
+  for (const { context, real, source } of files) {
+    const h = sha1(fs.readFileSync(real));
+    const prev = seen.get(h);
+    if (prev) {
+      if (prev.label !== context) conflicting.add(h);
+      continue;
+    }
+    seen.set(h, { label: context, group: `${context}/${artwork(path.basename(real, '.svg'))}`, file: real, source });
+  }
+  return [...seen.entries()].filter(([h]) => !conflicting.has(h)).map(([, it]) => it);
+}
+
+/** Renders SVG files to side × side PNGs (Debian's rsvg-convert, two at a time) → the PNG bytes, in order. */
+export function renderSvgs(files, side, scratch) {
+  fs.mkdirSync(scratch, { recursive: true });
+  const list = [];
+  files.forEach((f, i) => list.push(path.join(scratch, `${i}.png`), f));
+  // xargs appends each (output, input) pair to `rsvg-convert … -o`.
+  execFileSync('xargs', ['-0', '-n', '2', '-P', '2', 'rsvg-convert', '-w', String(side), '-h', String(side), '-f', 'png', '-o'], {
+    input: list.join('\0'),
+    stdio: ['pipe', 'ignore', 'pipe'],
+    maxBuffer: 64 << 20,
+  });
+  return files.map((_, i) => fs.readFileSync(path.join(scratch, `${i}.png`)));
+}
+
+/**
+ * papirus: the Papirus icon theme's apps, devices, mimetypes and places at 48 and 64 px, rendered to 64 × 64 RGBA
+ * PNGs — about 10,000 pool images (issue 14's colour folder; issue 11's unseen style), heavily imbalanced.
+ */
+export function preparePapirus({ force = false, log = console.log } = {}) {
+  return prepareDataset(
+    'papirus',
+    force,
+    (tmp) => {
+      ensureApt(['papirus-icon-theme', 'librsvg2-bin'], [path.join(PAPIRUS_DIR, '64x64', 'apps'), '/usr/bin/rsvg-convert'], log);
+      const icons = readPapirusIcons();
+      if (!icons.length) throw new Error(`no Papirus icons found in ${PAPIRUS_DIR}`);
+      log(`[prepare] papirus: rendering ${icons.length} SVGs at ${PAPIRUS_SIDE} px`);
+      const bytes = renderSvgs(
+        icons.map((i) => i.file),
+        PAPIRUS_SIDE,
+        path.join(tmp, '.render'),
+      );
+      fs.rmSync(path.join(tmp, '.render'), { recursive: true, force: true });
+      const items = icons.map((it, i) => ({ label: it.label, group: it.group, bytes: bytes[i], source: it.source }));
+      const groups = new Map();
+      for (const it of items) {
+        if (!groups.has(it.group)) groups.set(it.group, []);
+        groups.get(it.group).push(it);
+      }
+      const rand = rng(PAPIRUS_SEED);
+      const split = groupSplit(groups, TEST_FRACTION, rand);
+      const counts = writePoolTest(tmp, split, 'png', rand);
+      return {
+        pool: counts.pool,
+        test: counts.test,
+        classes: PAPIRUS_CONTEXTS.length,
+        side: PAPIRUS_SIDE,
+        poolClasses: classCounts(split.pool),
+        testClasses: classCounts(split.test),
+        note: `papirus-icon-theme ${PAPIRUS_SIZES.join('/')} px drawings rendered at ${PAPIRUS_SIDE} px, labelled by context, split by artwork`,
+      };
+    },
+    log,
+  );
+}
+
 /** ImageMagick 6 from Debian by its own path (a `convert` earlier on PATH may be something else). */
 export function imageMagick() {
   for (const p of ['/usr/bin/convert-im6.q16', '/usr/bin/convert-im6', '/usr/bin/convert']) if (fs.existsSync(p)) return p;
@@ -643,6 +768,7 @@ export function prepareAll({ only, force = false, log = console.log } = {}) {
     icons: prepareIconsSmall,
     'icons-sizes': prepareIconsAllSizes,
     letters: prepareLetters,
+    papirus: preparePapirus,
   };
   const names = only ? [only] : Object.keys(all);
   const out = {};
@@ -679,7 +805,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const o = parseArgs(process.argv.slice(2));
     if (o.help) {
       console.log(
-        'usage: node scripts/prepare-data.mjs [--only mnist|spam|icons|icons-sizes|letters] [--force]\n' +
+        'usage: node scripts/prepare-data.mjs [--only mnist|spam|icons|icons-sizes|letters|papirus] [--force]\n' +
           '       node scripts/prepare-data.mjs --sample DIR [--sample-size 2000] [--seed 1] [--sample-truth FILE]',
       );
     } else if (o.sample) {

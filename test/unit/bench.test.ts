@@ -653,6 +653,54 @@ test('runBench drives the real Project: action counts, truthful labels, journal 
 
 // ───────────── the image dev sets of the data script ─────────────
 
+test('prepare-data: Papirus icons are read by context, links resolved, recoloured folders grouped by glyph, both drawings in one group', async () => {
+  const script = path.join(__dirname, '../../scripts/prepare-data.mjs');
+  type Icon = { label: string; group: string; file: string; source: string };
+  const { readPapirusIcons, papirusArtworks, renderSvgs } = (await import(script)) as {
+    readPapirusIcons: (base: string, sizes?: number[]) => Icon[];
+    papirusArtworks: (names: string[]) => (name: string) => string;
+    renderSvgs: (files: string[], side: number, scratch: string) => Buffer[];
+  };
+  const base = path.join(tmp, 'papirus');
+  const svg = (fill: string, size: number) =>
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><rect width="${size}" height="${size}" fill="${fill}"/></svg>`;
+  const put = (size: number, context: string, name: string, fill: string) => {
+    const dir = path.join(base, `${size}x${size}`, context);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${name}.svg`), svg(fill, size));
+  };
+  const colours = ['blue', 'red', 'teal', 'grey', 'green', 'pink', 'white', 'black', 'cyan', 'brown', 'orange'];
+  const glyphs = ['music', 'home', 'code', 'books', 'games', 'mail', 'photo', 'video', 'cloud', 'tools'];
+  colours.forEach((c, i) => glyphs.forEach((g, j) => put(64, 'places', `folder-${c}-${g}`, `#${i.toString(16)}${j}0`)));
+  put(64, 'places', 'folder-new', '#ff0'); // "new" follows folder- once: not a colour
+  for (const s of [48, 64]) put(s, 'apps', 'firefox', '#f80');
+  fs.symlinkSync('firefox.svg', path.join(base, '64x64', 'apps', 'firefox-esr.svg'));
+  put(64, 'devices', 'same', '#123');
+  put(64, 'mimetypes', 'same', '#123'); // the same bytes under two contexts: dropped
+  put(64, 'emotes', 'smile', '#321'); // not a class
+  fs.symlinkSync('apps', path.join(base, '64x64', 'categories'));
+  const items = readPapirusIcons(base);
+  const places = items.filter((i) => i.label === 'places');
+  assert.equal(places.length, glyphs.length * colours.length + 1);
+  assert.deepEqual(
+    [...new Set(places.map((i) => i.group))].sort(),
+    [...glyphs, 'new'].map((g) => `places/folder-${g}`).sort(),
+    'every colour of a glyph in one group; a word after folder- in fewer than 10 names is not a colour',
+  );
+  const apps = items.filter((i) => i.label === 'apps');
+  assert.equal(apps.length, 2, 'the 48 and 64 px drawings, the alias once');
+  assert.deepEqual([...new Set(apps.map((i) => i.group))], ['apps/firefox']);
+  assert.ok(!items.some((i) => i.label === 'devices' || i.label === 'mimetypes' || i.label === 'emotes' || i.label === 'categories'));
+  assert.equal(papirusArtworks(['folder-new'])('folder-new'), 'folder-new');
+  if (!fs.existsSync('/usr/bin/rsvg-convert')) return; // rendering needs Debian's librsvg2-bin (the data script installs it)
+  const png = renderSvgs([apps[0].file, places[0].file], 64, path.join(tmp, 'render'));
+  const { PNG } = await import('pngjs');
+  const img = PNG.sync.read(png[0]);
+  assert.equal(img.width, 64);
+  assert.equal(img.height, 64);
+  assert.deepEqual([...img.data.subarray(0, 4)], [0xff, 0x88, 0x00, 0xff], 'the fill colour, opaque');
+});
+
 test('prepare-data: oxygen icons are read by context, links resolved, duplicates and ambiguous artworks dropped, split by artwork', async () => {
   const script = path.join(__dirname, '../../scripts/prepare-data.mjs');
   type Icon = { label: string; group: string; bytes: Buffer; source: string };
