@@ -399,35 +399,64 @@ const TEST_FRACTION = 0.2;
  * an artwork filed under two contexts (ambiguous label) is dropped.
  */
 export function readOxygenIcons(sizes, base = OXYGEN_DIR) {
-  const seen = new Map(); // hash → item
-  const conflicting = new Set();
-  for (const size of sizes) {
-    for (const context of ICON_CONTEXTS) {
+  const files = themeFiles(base, sizes, ICON_CONTEXTS, '.png');
+  return keepOncePerContent(files, (f, bytes) => ({
+    label: f.context,
+    group: `${f.context}/${path.basename(f.real, '.png')}`,
+    bytes,
+    source: f.source,
+  }));
+}
+
+/**
+ * The files of an icon theme's `<size>x<size>/<context>/*<ext>` folders, in a stable order: {context, real (links
+ * resolved), source (relative to base)}; dangling links are left out.
+ */
+function themeFiles(base, sizes, contexts, ext) {
+  const out = [];
+  for (const size of sizes)
+    for (const context of contexts) {
       const dir = path.join(base, `${size}x${size}`, context);
       if (!fs.existsSync(dir)) continue;
       for (const f of fs
         .readdirSync(dir)
-        .filter((x) => x.endsWith('.png'))
+        .filter((x) => x.endsWith(ext))
         .sort()) {
-        const file = path.join(dir, f);
-        let real;
         try {
-          real = fs.realpathSync(file);
+          out.push({ context, real: fs.realpathSync(path.join(dir, f)), source: path.join(`${size}x${size}`, context, f) });
         } catch {
-          continue; // dangling link
+          // dangling link
         }
-        const bytes = fs.readFileSync(real);
-        const h = sha1(bytes);
-        const prev = seen.get(h);
-        if (prev) {
-          if (prev.label !== context) conflicting.add(h);
-          continue;
-        }
-        seen.set(h, { label: context, group: `${context}/${path.basename(real, '.png')}`, bytes, source: path.relative(base, file) });
       }
     }
+  return out;
+}
+
+/** One item per distinct file content (`make(file, bytes)`); a content filed under two contexts is dropped. */
+function keepOncePerContent(files, make) {
+  const seen = new Map(); // hash → item
+  const conflicting = new Set();
+  for (const f of files) {
+    const bytes = fs.readFileSync(f.real);
+    const h = sha1(bytes);
+    const prev = seen.get(h);
+    if (prev) {
+      if (prev.label !== f.context) conflicting.add(h);
+      continue;
+    }
+    seen.set(h, make(f, bytes));
   }
   return [...seen.entries()].filter(([h]) => !conflicting.has(h)).map(([, it]) => it);
+}
+
+/** Items by their `group` (the artwork, the font family): Map<group, item[]>, for groupSplit. */
+function groupsOf(items) {
+  const groups = new Map();
+  for (const it of items) {
+    if (!groups.has(it.group)) groups.set(it.group, []);
+    groups.get(it.group).push(it);
+  }
+  return groups;
 }
 
 function prepareIcons(name, sizes, { force = false, log = console.log } = {}) {
@@ -438,13 +467,8 @@ function prepareIcons(name, sizes, { force = false, log = console.log } = {}) {
       ensureApt(['oxygen-icon-theme'], [path.join(OXYGEN_DIR, '48x48', 'apps')], log);
       const items = readOxygenIcons(sizes);
       if (!items.length) throw new Error(`no oxygen icons found in ${OXYGEN_DIR}`);
-      const groups = new Map();
-      for (const it of items) {
-        if (!groups.has(it.group)) groups.set(it.group, []);
-        groups.get(it.group).push(it);
-      }
       const rand = rng(ICONS_SEED + sizes.reduce((s, x) => s + x, 0));
-      const split = groupSplit(groups, TEST_FRACTION, rand);
+      const split = groupSplit(groupsOf(items), TEST_FRACTION, rand);
       const counts = writePoolTest(tmp, split, 'png', rand);
       return {
         pool: counts.pool,
@@ -496,37 +520,14 @@ export function papirusArtworks(names) {
  * artwork (papirusArtworks), so both drawings and every colour of an icon stay on one side of the split.
  */
 export function readPapirusIcons(base = PAPIRUS_DIR, sizes = PAPIRUS_SIZES) {
-  const seen = new Map(); // hash → item
-  const conflicting = new Set();
-  const files = [];
-  for (const size of sizes)
-    for (const context of PAPIRUS_CONTEXTS) {
-      const dir = path.join(base, `${size}x${size}`, context);
-      if (!fs.existsSync(dir)) continue;
-      for (const f of fs
-        .readdirSync(dir)
-        .filter((x) => x.endsWith('.svg'))
-        .sort()) {
-        let real;
-        try {
-          real = fs.realpathSync(path.join(dir, f));
-        } catch {
-          continue; // dangling link
-        }
-        files.push({ context, real, source: path.join(`${size}x${size}`, context, f) });
-      }
-    }
+  const files = themeFiles(base, sizes, PAPIRUS_CONTEXTS, '.svg');
   const artwork = papirusArtworks(files.map((f) => path.basename(f.real, '.svg')));
-  for (const { context, real, source } of files) {
-    const h = sha1(fs.readFileSync(real));
-    const prev = seen.get(h);
-    if (prev) {
-      if (prev.label !== context) conflicting.add(h);
-      continue;
-    }
-    seen.set(h, { label: context, group: `${context}/${artwork(path.basename(real, '.svg'))}`, file: real, source });
-  }
-  return [...seen.entries()].filter(([h]) => !conflicting.has(h)).map(([, it]) => it);
+  return keepOncePerContent(files, (f) => ({
+    label: f.context,
+    group: `${f.context}/${artwork(path.basename(f.real, '.svg'))}`,
+    file: f.real,
+    source: f.source,
+  }));
 }
 
 /** Renders SVG files to side × side PNGs (Debian's rsvg-convert, two at a time) → the PNG bytes, in order. */
@@ -563,13 +564,8 @@ export function preparePapirus({ force = false, log = console.log } = {}) {
       );
       fs.rmSync(path.join(tmp, '.render'), { recursive: true, force: true });
       const items = icons.map((it, i) => ({ label: it.label, group: it.group, bytes: bytes[i], source: it.source }));
-      const groups = new Map();
-      for (const it of items) {
-        if (!groups.has(it.group)) groups.set(it.group, []);
-        groups.get(it.group).push(it);
-      }
       const rand = rng(PAPIRUS_SEED);
-      const split = groupSplit(groups, TEST_FRACTION, rand);
+      const split = groupSplit(groupsOf(items), TEST_FRACTION, rand);
       const counts = writePoolTest(tmp, split, 'png', rand);
       return {
         pool: counts.pool,
