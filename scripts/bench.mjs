@@ -1,4 +1,4 @@
-// `npm run bench`: the benchmark suite. Prepares the data if needed (scripts/prepare-data.mjs), builds (esbuild →
+// `npm run bench`: the benchmark suite. Prepares the data its runs read if needed (scripts/prepare-data.mjs), builds (esbuild →
 // dist/), then runs the named runs, each one `selflabel bench …` in its own process (dist/cli.js; or src/bench/main.ts
 // under tsx with --runner tsx), writes .bench/results/<run>.json, and prints each run's markdown report, then a
 // summary table and the target comparison (PASS/MISS).
@@ -32,7 +32,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { prepareAll, DATA_DIR } from './prepare-data.mjs';
+import { prepareAll, DATA_DIR, DATASETS } from './prepare-data.mjs';
 import { prepareText } from './prepare-text-data.mjs';
 
 /** Where the audio sets are (made by scripts/prepare-audio-data.mjs when missing). */
@@ -125,7 +125,7 @@ function dataArgs(name, dir = DATA_DIR) {
 }
 
 /** The suite: run name → bench arguments, for the full and the quick setting. */
-function suite(quick) {
+export function suite(quick) {
   const common = ['--seed-per-class', '10'];
   // Image dev sets nobody tuned for (scripts/prepare-data.mjs): small pools, beside the baselines.
   const ep = quick ? ['--epochs', '2'] : [];
@@ -374,6 +374,25 @@ const SCRIPT_SUITES = {
   'noise-spam': ['src/bench/noise.ts', '--dataset', 'spam'],
 };
 
+/**
+ * The scripts/prepare-data.mjs datasets the named runs read: a run's `--data` folder under .bench/data, a script
+ * suite's `--dataset` (so that `--only mnist-noreview` does not install and render the Papirus icons first).
+ */
+export function dataSetsOf(names, all) {
+  const sets = new Set();
+  for (const n of names) {
+    const args = all[n] ?? [SCRIPT_SUITES[n] ?? []].flat();
+    const data = args.indexOf('--data');
+    if (data >= 0) {
+      const rel = path.relative(DATA_DIR, args[data + 1]);
+      if (!rel.startsWith('..') && !path.isAbsolute(rel)) sets.add(rel.split(path.sep)[0]);
+    }
+    const dataset = args.indexOf('--dataset');
+    if (dataset >= 0) sets.add(args[dataset + 1]);
+  }
+  return [...sets].filter((d) => DATASETS.includes(d));
+}
+
 function runScriptSuite(name, o) {
   const json = path.join(resultsDir, `${name}${o.quick ? '-quick' : ''}.json`);
   fs.rmSync(json, { force: true });
@@ -459,7 +478,7 @@ async function main() {
   );
   // The speed run needs neither the data sets nor the build (it runs the sources under tsx on random inputs).
   const onlySpeed = names.every((n) => n === 'speed');
-  if (!onlySpeed) prepareAll({ only: undefined, log: (s) => console.log(s) });
+  for (const d of dataSetsOf(names, all)) prepareAll({ only: d, log: (s) => console.log(s) });
   for (const d of new Set(names.map((n) => TEXT_RUNS[n]).filter(Boolean))) await prepareText({ only: d, log: (s) => console.log(s) });
   for (const n of names) if (AUDIO_SETS[n]) prepareAudio(AUDIO_SETS[n], o.quick);
   if (o.build && o.runner === 'cli' && !onlySpeed) {

@@ -756,16 +756,20 @@ export function prepareLetters({ force = false, log = console.log } = {}) {
   );
 }
 
+const PREPARERS = () => ({
+  mnist: prepareMnist,
+  spam: prepareSpam,
+  icons: prepareIconsSmall,
+  'icons-sizes': prepareIconsAllSizes,
+  letters: prepareLetters,
+  papirus: preparePapirus,
+});
+/** The datasets this script makes (the names `--only` and prepareAll take). */
+export const DATASETS = Object.keys(PREPARERS());
+
 /** Prepares the named datasets (default: all). */
 export function prepareAll({ only, force = false, log = console.log } = {}) {
-  const all = {
-    mnist: prepareMnist,
-    spam: prepareSpam,
-    icons: prepareIconsSmall,
-    'icons-sizes': prepareIconsAllSizes,
-    letters: prepareLetters,
-    papirus: preparePapirus,
-  };
+  const all = PREPARERS();
   const names = only ? [only] : Object.keys(all);
   const out = {};
   for (const n of names) {

@@ -17,6 +17,8 @@ import { checkResult, checkResultFile } from '../../src/bench/check';
 interface BenchScript {
   TARGETS: Record<string, string[]>;
   targetRowsOf(out: string): string[][];
+  suite(quick: boolean): Record<string, string[]>;
+  dataSetsOf(names: string[], all: Record<string, string[]>): string[];
 }
 
 const root = path.join(__dirname, '..', '..');
@@ -186,4 +188,20 @@ test('the real entry: `main.ts --check` prints the table the suite reads back, w
   assert.equal(bad.status, 1);
   assert.equal(bad.stdout, '');
   assert.match(bad.stderr, /^selflabel bench: .*damaged\.json is not JSON \([^\n]*\)\n$/);
+});
+
+test('the suite prepares only the datasets its named runs read (no Papirus render before an MNIST run)', async () => {
+  const { suite, dataSetsOf } = await load();
+  for (const quick of [false, true]) {
+    const all = suite(quick);
+    assert.deepEqual(dataSetsOf(['mnist-noreview'], all), ['mnist']);
+    assert.deepEqual(dataSetsOf(['papirus-noreview', 'icons-review', 'mnist2k-noreview'], all), ['papirus', 'icons', 'mnist']);
+    assert.deepEqual(dataSetsOf(['noise-spam', 'noise-mnist'], all), ['spam', 'mnist']);
+    assert.deepEqual(dataSetsOf(['speed', 'ui', 'scale', 'activation'], all), []);
+    // The text sets are scripts/prepare-text-data.mjs's, the audio sets prepare-audio-data's: not this script's.
+    assert.deepEqual(dataSetsOf(['debian-desc-small-noreview', 'audio-words-noreview'], all), []);
+  }
+  // Every image, MNIST and spam run reads a dataset the data script makes.
+  const full = suite(false);
+  for (const run of Object.keys(full).filter((r) => !/debian|manpages|audio/.test(r))) assert.equal(dataSetsOf([run], full).length, 1, run);
 });
