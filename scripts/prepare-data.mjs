@@ -449,6 +449,16 @@ function keepOncePerContent(files, make) {
   return [...seen.entries()].filter(([h]) => !conflicting.has(h)).map(([, it]) => it);
 }
 
+/**
+ * Icons {label, group, bytes, source} split by artwork (TEST_FRACTION of each class's groups to test, seeded by
+ * `rand`, which then also shuffles the names) and written as PNGs: the marker's pool/test counts and class counts.
+ */
+function writeSplitByArtwork(tmp, items, rand) {
+  const split = groupSplit(groupsOf(items), TEST_FRACTION, rand);
+  const counts = writePoolTest(tmp, split, 'png', rand);
+  return { pool: counts.pool, test: counts.test, poolClasses: classCounts(split.pool), testClasses: classCounts(split.test) };
+}
+
 /** Items by their `group` (the artwork, the font family): Map<group, item[]>, for groupSplit. */
 function groupsOf(items) {
   const groups = new Map();
@@ -467,16 +477,10 @@ function prepareIcons(name, sizes, { force = false, log = console.log } = {}) {
       ensureApt(['oxygen-icon-theme'], [path.join(OXYGEN_DIR, '48x48', 'apps')], log);
       const items = readOxygenIcons(sizes);
       if (!items.length) throw new Error(`no oxygen icons found in ${OXYGEN_DIR}`);
-      const rand = rng(ICONS_SEED + sizes.reduce((s, x) => s + x, 0));
-      const split = groupSplit(groupsOf(items), TEST_FRACTION, rand);
-      const counts = writePoolTest(tmp, split, 'png', rand);
       return {
-        pool: counts.pool,
-        test: counts.test,
+        ...writeSplitByArtwork(tmp, items, rng(ICONS_SEED + sizes.reduce((s, x) => s + x, 0))),
         classes: ICON_CONTEXTS.length,
         sizes,
-        poolClasses: classCounts(split.pool),
-        testClasses: classCounts(split.test),
         note: `oxygen-icon-theme ${sizes.join('/')} px, labelled by context, split by artwork`,
       };
     },
@@ -564,16 +568,10 @@ export function preparePapirus({ force = false, log = console.log } = {}) {
       );
       fs.rmSync(path.join(tmp, '.render'), { recursive: true, force: true });
       const items = icons.map((it, i) => ({ label: it.label, group: it.group, bytes: bytes[i], source: it.source }));
-      const rand = rng(PAPIRUS_SEED);
-      const split = groupSplit(groupsOf(items), TEST_FRACTION, rand);
-      const counts = writePoolTest(tmp, split, 'png', rand);
       return {
-        pool: counts.pool,
-        test: counts.test,
+        ...writeSplitByArtwork(tmp, items, rng(PAPIRUS_SEED)),
         classes: PAPIRUS_CONTEXTS.length,
         side: PAPIRUS_SIDE,
-        poolClasses: classCounts(split.pool),
-        testClasses: classCounts(split.test),
         note: `papirus-icon-theme ${PAPIRUS_SIZES.join('/')} px drawings rendered at ${PAPIRUS_SIDE} px, labelled by context, split by artwork`,
       };
     },
