@@ -15,7 +15,7 @@ export function pretrainReport(r: PretrainSummary, configuredWorkers: number): s
         ? `on ${t.parts.map((q) => q.workers.length).join(' then ')} workers`
         : `on ${plural(t.workers ?? 1, 'worker')}`;
     out.push(
-      `  ${t.task}: ${t.epochs} epoch(s), loss ${t.finalLoss.toFixed(4)}; this task's own rate ${t.itemsPerSecond.toFixed(0)} items/s ${on}`,
+      `  ${t.task}: ${t.epochs} epoch(s)${t.input ? ` on ${t.input} inputs` : ''}, loss ${t.finalLoss.toFixed(4)}; this task's own rate ${t.itemsPerSecond.toFixed(0)} items/s ${on}`,
     );
   }
   const workers = r.workers ?? Math.min(r.tasks.length, configuredWorkers);

@@ -82,7 +82,7 @@ export function withTaskLines(seen: Map<string, string>, p: StageProgress): Stag
 export function pretrainSummary(
   before: readonly { task: string; epochs: number }[],
   r: {
-    tasks: readonly { task: string; epochs: number; finalLoss: number; itemsPerSecond?: number }[];
+    tasks: readonly { task: string; epochs: number; finalLoss: number; itemsPerSecond?: number; input?: string }[];
     seconds: number;
     itemsPerSecond: number;
     backend: string;
@@ -93,7 +93,7 @@ export function pretrainSummary(
     return `already pretrained (${r.tasks.map((t) => `${t.task} ${plural(t.epochs, 'epoch')}`).join(', ')}): nothing to do. To start over, run SelfLabel: Pretrain Encoder from Scratch; for more epochs, raise selflabel.pretrainEpochs`;
   }
   const task = (t: (typeof r.tasks)[number]) =>
-    `${t.task} (${plural(t.epochs, 'epoch')}, loss ${t.finalLoss.toFixed(3)}${t.itemsPerSecond !== undefined ? `, ${t.itemsPerSecond.toFixed(0)} items/s` : ''})`;
+    `${t.task} (${plural(t.epochs, 'epoch')}${t.input ? ` on ${t.input}` : ''}, loss ${t.finalLoss.toFixed(3)}${t.itemsPerSecond !== undefined ? `, ${t.itemsPerSecond.toFixed(0)} items/s` : ''})`;
   return `pretrained ${r.tasks.map(task).join(', ')} in ${r.seconds.toFixed(0)} s: ${r.itemsPerSecond.toFixed(0)} items/s wall clock for the stage, on ${r.backend}`;
 }
 

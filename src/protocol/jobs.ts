@@ -27,6 +27,8 @@ export interface PretrainStats {
   /** This task's own rate over its own seconds (on `workers` workers), not the stage's. */
   itemsPerSecond: number;
   finalLoss: number;
+  /** What the encoder took, e.g. images "32×32×3" (image: the side geometry.ts `pretrainSide` chose); absent for text and audio. */
+  input?: string;
   /** The workers that trained this task at once (set by the host; 1 when absent). */
   workers?: number;
   /**

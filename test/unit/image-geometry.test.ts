@@ -5,7 +5,14 @@
  */
 import { test, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { inputGeometry, AUTO_MAX_SIDE, AUTO_PIXEL_BUDGET, AUTO_LARGE_POOL_SIDE } from '../../src/core/modalities/image/geometry';
+import {
+  inputGeometry,
+  pretrainSide,
+  AUTO_MAX_SIDE,
+  AUTO_PIXEL_BUDGET,
+  AUTO_LARGE_POOL_SIDE,
+} from '../../src/core/modalities/image/geometry';
+import { shrinkImages, toNetworkSide } from '../../src/core/modalities/image/shrink';
 import { toUint8, type DecodedImage } from '../../src/core/dataset';
 import { hogFeatures, colourHistogram } from '../../src/core/modalities/image/features';
 
@@ -43,6 +50,77 @@ describe('inputGeometry', () => {
     assert.deepEqual(inputGeometry(items(884, 48, 48, 4), 32, 1), { size: 32, channels: 1 });
     assert.deepEqual(inputGeometry(items(10, 28), 'auto', 3), { size: 28, channels: 3 });
     assert.deepEqual(inputGeometry(items(10, 28), 96, 'auto'), { size: 96, channels: 1 });
+  });
+});
+
+describe('pretrainSide: the side the encoder pretrains at', () => {
+  test("halved while the pool's values are over the budget, never under 32 nor from an odd side", () => {
+    // MNIST (60,000 × 28²), the icons (884 × 64² × 3) and grayscale 64 px pools keep their side.
+    assert.equal(pretrainSide(60_000, 28, 1), 28);
+    assert.equal(pretrainSide(884, 64, 3), 64);
+    assert.equal(pretrainSide(10_000, 64, 1), 64);
+    // The Papirus folder (9,239 × 64² × 3 = 113 M values) pretrains at 32; just over the budget halves too.
+    assert.equal(pretrainSide(9_239, 64, 3), 32);
+    assert.equal(pretrainSide(Math.floor(AUTO_PIXEL_BUDGET / (64 * 64 * 3)), 64, 3), 64);
+    assert.equal(pretrainSide(Math.floor(AUTO_PIXEL_BUDGET / (64 * 64 * 3)) + 1, 64, 3), 32);
+    // 96 px at 20,000: 96 → 48, not 24 (under the floor); 128 px can halve twice.
+    assert.equal(pretrainSide(20_000, 96, 3), 48);
+    assert.equal(pretrainSide(20_000, 128, 3), 32);
+    // Already at the floor, or an odd side: unchanged.
+    assert.equal(pretrainSide(500_000, AUTO_LARGE_POOL_SIDE, 3), AUTO_LARGE_POOL_SIDE);
+    assert.equal(pretrainSide(500_000, 63, 3), 63);
+    for (const [n, size, ch] of [
+      [9_239, 64, 3],
+      [20_000, 128, 3],
+      [100, 64, 3],
+    ] as const) {
+      const side = pretrainSide(n, size, ch);
+      assert.equal(size % side, 0, 'the side divides the decoded one');
+      assert.ok(n * side * side * ch <= AUTO_PIXEL_BUDGET || side / 2 < AUTO_LARGE_POOL_SIDE);
+    }
+  });
+});
+
+describe('shrinkImages', () => {
+  test('each output pixel is the rounded mean of its block, per channel and per image', () => {
+    // Two 4×4 RGB images → 2×2.
+    const n = 2;
+    const px = new Uint8Array(n * 4 * 4 * 3);
+    for (let i = 0; i < n; i++)
+      for (let y = 0; y < 4; y++)
+        for (let x = 0; x < 4; x++)
+          for (let c = 0; c < 3; c++) px[((i * 4 + y) * 4 + x) * 3 + c] = (i * 50 + y * 16 + x * 4 + c * 60) % 256;
+    const out = shrinkImages({ pixels: px, n, size: 4, channels: 3 }, 2);
+    assert.equal(out.size, 2);
+    assert.equal(out.pixels.length, n * 2 * 2 * 3);
+    for (let i = 0; i < n; i++)
+      for (let by = 0; by < 2; by++)
+        for (let bx = 0; bx < 2; bx++)
+          for (let c = 0; c < 3; c++) {
+            let s = 0;
+            for (const [dy, dx] of [
+              [0, 0],
+              [0, 1],
+              [1, 0],
+              [1, 1],
+            ])
+              s += px[((i * 4 + by * 2 + dy) * 4 + bx * 2 + dx) * 3 + c];
+            assert.equal(out.pixels[((i * 2 + by) * 2 + bx) * 3 + c], Math.round(s / 4), `image ${i} block ${by},${bx} channel ${c}`);
+          }
+    // By 4: one pixel, the mean of all 16.
+    const one = shrinkImages({ pixels: Uint8Array.from({ length: 16 }, (_, k) => k * 10), n: 1, size: 4, channels: 1 }, 1);
+    assert.deepEqual(Array.from(one.pixels), [75]);
+  });
+
+  test("its own side is the same object; a side that does not divide is refused; a network's side is followed", () => {
+    const g = { pixels: new Uint8Array(6 * 6), n: 1, size: 6, channels: 1 as const };
+    assert.equal(shrinkImages(g, 6), g);
+    assert.throws(() => shrinkImages(g, 4), /must divide 6/);
+    assert.equal(toNetworkSide(g, [null, 3, 3, 1]).size, 3);
+    // Other channels, a larger side or one that does not divide: left for the caller's check.
+    assert.equal(toNetworkSide(g, [null, 3, 3, 3]), g);
+    assert.equal(toNetworkSide(g, [null, 12, 12, 1]), g);
+    assert.equal(toNetworkSide(g, [null, 4, 4, 1]), g);
   });
 });
 

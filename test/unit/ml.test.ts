@@ -24,7 +24,7 @@ import { tokenize, buildVocab, bagOf, vocabIndex, encodeTokens } from '../../src
 import { fitTemperature, expectedCalibrationError, softmaxRows, nllAt } from '../../src/core/train/calibration';
 import { fitClassifier, predict, stratifiedFolds } from '../../src/core/train/classifier';
 import { buildKnnGraph, spreadLabels } from '../../src/core/train/graph';
-import { trainImageStudent } from '../../src/core/modalities/image/student';
+import { studentLogits, trainImageStudent } from '../../src/core/modalities/image/student';
 import { fitSemiSupervised } from '../../src/core/train/semi';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -493,6 +493,62 @@ test('student CNN trains on labelled digits and its checkpoint embeds', async (t
   assert.ok(r.finalLoss < 2.2, `final loss ${r.finalLoss}`);
   const e = await noLeak(() => embedImages({ checkpointDir: dir, pixels, n: 300, size: 28, channels: 1 }));
   assert.equal(e.dim, 32);
+});
+
+test('an encoder pretrained at half the side embeds, starts a student and predicts on the full-size images', async (t) => {
+  const dir = await tmpDir(t);
+  const student = await tmpDir(t);
+  const n = 120;
+  const { pixels, labels } = readDigits(n);
+  // The digits at 56×56, each pixel a 2×2 block: shrunk back they are the 28×28 digits exactly.
+  const big = new Uint8Array(n * 56 * 56);
+  for (let i = 0; i < n; i++)
+    for (let y = 0; y < 56; y++) for (let x = 0; x < 56; x++) big[(i * 56 + y) * 56 + x] = pixels[(i * 28 + (y >> 1)) * 28 + (x >> 1)];
+  await noLeak(() =>
+    pretrainImageEncoder({
+      pixels,
+      n,
+      size: 28,
+      channels: 1,
+      task: 'rotation',
+      epochs: 1,
+      checkpointDir: dir,
+      resume: false,
+      batchSize: 60,
+      seed: 3,
+      encoder: { widths: [8, 16, 16], dim: 16 },
+    }),
+  );
+  const small = await noLeak(() => embedImages({ checkpointDir: dir, pixels, n, size: 28, channels: 1 }));
+  const full = await noLeak(() => embedImages({ checkpointDir: dir, pixels: big, n, size: 56, channels: 1 }));
+  assert.deepEqual(Array.from(full.embeddings), Array.from(small.embeddings));
+  // Not a multiple of the network's side: refused as before.
+  await assert.rejects(
+    () => embedImages({ checkpointDir: dir, pixels: new Uint8Array(2 * 42 * 42), n: 2, size: 42, channels: 1 }),
+    /takes 28×28×1 images, got 42×42×1/,
+  );
+  // A student started from it trains on the 56 px images and predicts on them as on the 28 px ones.
+  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  const r = await noLeak(() =>
+    trainImageStudent({
+      pixels: big,
+      n,
+      size: 56,
+      channels: 1,
+      train: { index: idx, y: labels, weight: new Float32Array(n).fill(1) },
+      nClasses: 10,
+      epochs: 1,
+      checkpointDir: student,
+      initFrom: dir,
+      batchSize: 60,
+      seed: 4,
+    }),
+  );
+  assert.ok(Number.isFinite(r.finalLoss));
+  const a = await noLeak(() => studentLogits({ checkpointDir: student, pixels: big, n, size: 56, channels: 1 }));
+  const b = await noLeak(() => studentLogits({ checkpointDir: student, pixels, n, size: 28, channels: 1 }));
+  assert.equal(a.nClasses, 10);
+  assert.deepEqual(Array.from(a.logits), Array.from(b.logits));
 });
 
 test('tokenizer, vocabulary and tf-idf bags', () => {

@@ -21,6 +21,7 @@ import { buildImageEncoder, buildPretextHead, buildProjectionHead, defaultImageE
 import { augmentImage, contrastiveAugment, mildAugment, pixelsToFloat, type AugmentOptions } from './augment';
 import { ntXentLoss } from '../../ssl/ntxent';
 import { runPretext, type PretrainOptions, type PretrainResult, type TaskSpec } from '../../ssl/loop';
+import { toNetworkSide } from './shrink';
 
 export type ImageTask = 'simclr' | 'rotation';
 export type { PretrainResult } from '../../ssl/loop';
@@ -140,10 +141,12 @@ export interface EmbedImagesOptions {
 
 /**
  * Runs `net` over the n images in batches (pixels scaled to [0, 1]) and returns its outputs, n × outDim row-major,
- * after checking the encoder takes images of this size. Cancellable between batches; reports progress.
+ * after checking the encoder takes images of this size: images decoded at a multiple of the side the network was
+ * trained at (an encoder pretrained at geometry.ts `pretrainSide`) are shrunk to it first. Cancellable between
+ * batches; reports progress.
  */
 export async function inferImages(
-  o: EmbedImagesOptions,
+  given: EmbedImagesOptions,
   encoder: tf.LayersModel,
   net: (x: tf.Tensor4D) => tf.Tensor,
   outDim: number,
@@ -151,8 +154,9 @@ export async function inferImages(
   /** What to tell the user to do when the network was made for other images. */
   remedy: string,
 ): Promise<Float32Array> {
-  checkPixels(o.pixels, o.n, o.size, o.channels);
+  checkPixels(given.pixels, given.n, given.size, given.channels);
   const inShape = encoder.inputs[0].shape;
+  const o = { ...given, ...toNetworkSide(given, inShape) };
   if (inShape[1] !== o.size || inShape[2] !== o.size || inShape[3] !== o.channels) {
     throw new Error(
       `The network in ${o.checkpointDir} takes ${inShape[1]}×${inShape[2]}×${inShape[3]} images, got ${o.size}×${o.size}×${o.channels}: ${remedy}.`,

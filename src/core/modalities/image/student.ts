@@ -22,6 +22,7 @@ import { buildImageEncoder, buildPretextHead, defaultImageEncoderConfig, type Im
 import { augmentImage, contrastiveAugment, mildAugment, type AugmentOptions } from './augment';
 import { inferImages, type EmbedImagesOptions } from './pretrain';
 import { argmaxRow } from '../../util/math';
+import { toNetworkSide } from './shrink';
 
 /**
  * FixMatch-style consistency on unlabelled pool images (Sohn et al. 2020): each step also draws `ratio` × the
@@ -89,21 +90,27 @@ export interface TrainStudentResult {
 }
 
 /** Trains the student CNN and saves it in checkpointDir; see the module comment. */
-export async function trainImageStudent(o: TrainStudentOptions): Promise<TrainStudentResult> {
-  const { size, channels } = o;
-  const per = size * size * channels;
-  if (o.pixels.length < o.n * per) throw new Error(`pixels hold ${o.pixels.length} bytes, need ${o.n * per}`);
-  const m = o.train.index.length;
+export async function trainImageStudent(given: TrainStudentOptions): Promise<TrainStudentResult> {
+  const per0 = given.size * given.size * given.channels;
+  if (given.pixels.length < given.n * per0) throw new Error(`pixels hold ${given.pixels.length} bytes, need ${given.n * per0}`);
+  const m = given.train.index.length;
   if (m < 2) throw new Error('The student needs at least 2 labelled items.');
   for (let k = 0; k < m; k++) {
-    if (!(o.train.index[k] >= 0 && o.train.index[k] < o.n)) throw new Error(`train.index[${k}] out of range`);
-    if (!(o.train.y[k] >= 0 && o.train.y[k] < o.nClasses)) throw new Error(`train.y[${k}] out of range`);
+    if (!(given.train.index[k] >= 0 && given.train.index[k] < given.n)) throw new Error(`train.index[${k}] out of range`);
+    if (!(given.train.y[k] >= 0 && given.train.y[k] < given.nClasses)) throw new Error(`train.y[${k}] out of range`);
   }
-  const seed = o.seed ?? 1;
-  const rng = new Rng(seed);
+  const seed = given.seed ?? 1;
   let encoder: tf.LayersModel;
-  if (o.initFrom) encoder = await loadModel(o.initFrom, 'model');
-  else encoder = buildImageEncoder({ ...defaultImageEncoderConfig(size, channels), ...o.encoder, size, channels }, seed);
+  if (given.initFrom) encoder = await loadModel(given.initFrom, 'model');
+  else {
+    const { size, channels } = given;
+    encoder = buildImageEncoder({ ...defaultImageEncoderConfig(size, channels), ...given.encoder, size, channels }, seed);
+  }
+  // A pretrained encoder may take a smaller side than the images are decoded at (geometry.ts pretrainSide).
+  const o = { ...given, ...toNetworkSide(given, encoder.inputs[0].shape) };
+  const { size, channels } = o;
+  const per = size * size * channels;
+  const rng = new Rng(seed);
   const inShape = encoder.inputs[0].shape;
   if (inShape[1] !== size || inShape[2] !== size || inShape[3] !== channels) {
     encoder.dispose();

@@ -10,6 +10,8 @@ import { loadImage } from '../../dataset/load';
 import { AbortError } from '../../util/progress';
 import { calibrateLogits, planStudent } from '../../train/selfTraining';
 import { fitPixelCandidate, isPixelState, pixelProbs } from './pixels';
+import { pretrainSide } from './geometry';
+import { shrinkImages } from './shrink';
 
 const pixelsOf = (d: ImageData) => new Uint8Array(d.pixels, 0, d.n * d.size * d.size * d.channels);
 const geometry = (d: ImageData) => ({ pixels: pixelsOf(d), n: d.n, size: d.size, channels: d.channels });
@@ -19,8 +21,18 @@ export const imageWorker: ModalityWorker<'image'> = {
   pretextTasks: ['simclr', 'rotation'],
   async pretrain(task, data, o) {
     if (task !== 'simclr' && task !== 'rotation') throw new Error(`unknown image pretext task "${task}"`);
-    const r = await pretrainImageEncoder({ ...o, task, ...geometry(data) });
-    return { task: r.task, epochs: r.epochs, seconds: r.seconds, itemsPerSecond: r.itemsPerSecond, finalLoss: r.finalLoss };
+    // At the side the pool's size allows (geometry.ts pretrainSide); what runs the encoder later shrinks to it too.
+    const g = geometry(data);
+    const at = shrinkImages(g, pretrainSide(g.n, g.size, g.channels));
+    const r = await pretrainImageEncoder({ ...o, task, ...at });
+    return {
+      task: r.task,
+      epochs: r.epochs,
+      seconds: r.seconds,
+      itemsPerSecond: r.itemsPerSecond,
+      finalLoss: r.finalLoss,
+      input: `${at.size}×${at.size}×${at.channels}`,
+    };
   },
   embed: (data, o) => embedImages({ ...o, ...geometry(data) }),
 };
