@@ -44,7 +44,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 
 const require = createRequire(import.meta.url);
@@ -534,18 +534,40 @@ export function readPapirusIcons(base = PAPIRUS_DIR, sizes = PAPIRUS_SIZES) {
   }));
 }
 
-/** Renders SVG files to side × side PNGs (Debian's rsvg-convert, two at a time) → the PNG bytes, in order. */
+/**
+ * Renders SVG files to side × side PNGs (Debian's rsvg-convert, two at a time) → the PNG bytes, in order; null for a
+ * file it could not render (no output, or not a whole PNG). Throws when more than 5% (and more than one) failed.
+ */
 export function renderSvgs(files, side, scratch) {
   fs.mkdirSync(scratch, { recursive: true });
   const list = [];
   files.forEach((f, i) => list.push(path.join(scratch, `${i}.png`), f));
-  // xargs appends each (output, input) pair to `rsvg-convert … -o`.
-  execFileSync('xargs', ['-0', '-n', '2', '-P', '2', 'rsvg-convert', '-w', String(side), '-h', String(side), '-f', 'png', '-o'], {
+  // xargs appends each (output, input) pair to `rsvg-convert … -o`. It exits 123 when some of them failed: those
+  // are found below by their missing or empty output; any other failure (xargs or rsvg-convert not there) is fatal.
+  const r = spawnSync('xargs', ['-0', '-n', '2', '-P', '2', 'rsvg-convert', '-w', String(side), '-h', String(side), '-f', 'png', '-o'], {
     input: list.join('\0'),
     stdio: ['pipe', 'ignore', 'pipe'],
     maxBuffer: 64 << 20,
   });
-  return files.map((_, i) => fs.readFileSync(path.join(scratch, `${i}.png`)));
+  if (r.error) throw r.error;
+  if (r.status !== 0 && r.status !== 123)
+    throw new Error(`rsvg-convert via xargs exited ${r.status}: ${String(r.stderr).trim().slice(0, 500)}`);
+  const out = files.map((_, i) => {
+    const f = path.join(scratch, `${i}.png`);
+    const bytes = fs.existsSync(f) ? fs.readFileSync(f) : null;
+    const whole =
+      bytes &&
+      bytes.length > 20 &&
+      bytes.subarray(1, 4).toString('latin1') === 'PNG' &&
+      bytes.subarray(-8, -4).toString('latin1') === 'IEND';
+    return whole ? bytes : null;
+  });
+  const failed = out.filter((b) => !b).length;
+  // A few broken drawings are skipped; a render that mostly fails is a broken tool, not broken data.
+  if (failed > Math.max(1, files.length * 0.05)) {
+    throw new Error(`rsvg-convert rendered ${files.length - failed} of ${files.length} SVGs: ${String(r.stderr).trim().slice(0, 500)}`);
+  }
+  return out;
 }
 
 /**
@@ -567,7 +589,16 @@ export function preparePapirus({ force = false, log = console.log } = {}) {
         path.join(tmp, '.render'),
       );
       fs.rmSync(path.join(tmp, '.render'), { recursive: true, force: true });
-      const items = icons.map((it, i) => ({ label: it.label, group: it.group, bytes: bytes[i], source: it.source }));
+      const skipped = icons.filter((_, i) => !bytes[i]);
+      if (skipped.length) {
+        const names = skipped.slice(0, 5).map((it) => it.source);
+        log(
+          `[prepare] papirus: skipped ${skipped.length} SVG(s) rsvg-convert could not render: ${names.join(', ')}${skipped.length > 5 ? ', …' : ''}`,
+        );
+      }
+      const items = icons
+        .map((it, i) => ({ label: it.label, group: it.group, bytes: bytes[i], source: it.source }))
+        .filter((it) => it.bytes);
       return {
         ...writeSplitByArtwork(tmp, items, rng(PAPIRUS_SEED)),
         classes: PAPIRUS_CONTEXTS.length,

@@ -659,7 +659,7 @@ test('prepare-data: Papirus icons are read by context, links resolved, recoloure
   const { readPapirusIcons, papirusArtworks, renderSvgs } = (await import(script)) as {
     readPapirusIcons: (base: string, sizes?: number[]) => Icon[];
     papirusArtworks: (names: string[]) => (name: string) => string;
-    renderSvgs: (files: string[], side: number, scratch: string) => Buffer[];
+    renderSvgs: (files: string[], side: number, scratch: string) => (Buffer | null)[];
   };
   const base = path.join(tmp, 'papirus');
   const svg = (fill: string, size: number) =>
@@ -693,12 +693,20 @@ test('prepare-data: Papirus icons are read by context, links resolved, recoloure
   assert.ok(!items.some((i) => i.label === 'devices' || i.label === 'mimetypes' || i.label === 'emotes' || i.label === 'categories'));
   assert.equal(papirusArtworks(['folder-new'])('folder-new'), 'folder-new');
   if (!fs.existsSync('/usr/bin/rsvg-convert')) return; // rendering needs Debian's librsvg2-bin (the data script installs it)
-  const png = renderSvgs([apps[0].file, places[0].file], 64, path.join(tmp, 'render'));
+  // A broken drawing between two good ones: skipped (null), the others rendered in their places.
+  const broken = path.join(tmp, 'broken.svg');
+  fs.writeFileSync(broken, '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width=');
+  const png = renderSvgs([apps[0].file, broken, places[0].file], 64, path.join(tmp, 'render'));
+  assert.equal(png.length, 3);
+  assert.equal(png[1], null, 'the broken SVG is skipped');
   const { PNG } = await import('pngjs');
-  const img = PNG.sync.read(png[0]);
+  const img = PNG.sync.read(png[0]!);
   assert.equal(img.width, 64);
   assert.equal(img.height, 64);
   assert.deepEqual([...img.data.subarray(0, 4)], [0xff, 0x88, 0x00, 0xff], 'the fill colour, opaque');
+  assert.equal(PNG.sync.read(png[2]!).width, 64);
+  // Mostly broken: the tool, not the data — refused.
+  assert.throws(() => renderSvgs([broken, broken, apps[0].file], 64, path.join(tmp, 'render2')), /rendered 1 of 3 SVGs/);
 });
 
 test('prepare-data: oxygen icons are read by context, links resolved, duplicates and ambiguous artworks dropped, split by artwork', async () => {
