@@ -188,7 +188,10 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     log?.(`[bench] pretrain on ${poolIds.length} items`);
     const pre = await p.pretrain({ ...stage, epochs: opts.epochs, plan: opts.pretrainPlan });
     const backend = p.backend ?? pre.backend;
-    log?.(`[bench] pretrained in ${pre.seconds.toFixed(0)} s on ${backend}: ${pre.itemsPerSecond.toFixed(0)} items/s`);
+    const inputs = [...new Set(pre.tasks.map((t) => t.input).filter((x) => x))];
+    log?.(
+      `[bench] pretrained in ${pre.seconds.toFixed(0)} s on ${backend}: ${pre.itemsPerSecond.toFixed(0)} items/s${inputs.length ? ` on ${inputs.join(', ')} inputs` : ''}`,
+    );
 
     // The annotator, and seed labels.
     const rand = mulberry32(opts.seed);

@@ -178,6 +178,9 @@ test('data-parallel on two workers: each task on both at once (one buffer, ranks
   const lines = pretrainReport(r, 2);
   assert.match(lines[1], /masked: 1 epoch\(s\), loss 1\.0000; this task's own rate 1000 items\/s on 2 workers/);
   assert.match(lines[3], /items\/s wall clock for the stage, 2 tasks one after another, each on 2 workers \(data-parallel\)/);
+  assert.doesNotMatch(lines[1], / inputs/, 'no input named when the worker names none');
+  const image = pretrainReport({ ...r, tasks: [{ ...r.tasks[0], task: 'simclr', input: '32×32×3' }] }, 2);
+  assert.match(image[1], /simclr: 1 epoch\(s\) on 32×32×3 inputs, loss/);
 });
 
 test('per-task on two workers runs the tasks side by side; on one worker one after the other, and the rate is not summed', async (t) => {

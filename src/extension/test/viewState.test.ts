@@ -375,6 +375,16 @@ test('pretraining again with nothing left to do says so (no rate over an empty r
     "each task's own rate beside the stage's wall-clock rate",
   );
   assert.match(
+    pretrainSummary([], {
+      ...r,
+      tasks: [{ task: 'simclr', epochs: 8, finalLoss: 0.3, input: '32×32×3' }],
+      seconds: 12,
+      itemsPerSecond: 340,
+    }),
+    /^pretrained simclr \(8 epochs on 32×32×3, loss 0\.300\)/,
+    'the input the encoder took (half the side for a large colour pool)',
+  );
+  assert.match(
     pretrainSummary([{ task: 'simclr', epochs: 4 }], { ...r, seconds: 5, itemsPerSecond: 100 }),
     /^pretrained /,
     'resumed and gained epochs',
