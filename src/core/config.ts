@@ -17,7 +17,10 @@ export interface ProjectConfig {
   textField: string;
   /** Which items the project labels: 'auto' picks the modality most items have. */
   modality: 'auto' | Modality;
-  /** Side of the square images are letterboxed into; 'auto' = the median longer side, 8–64 px by the pool's size (image/geometry.ts). */
+  /**
+   * Side of the square images are letterboxed into; 'auto' = the median longer side, 8–64 px by the pool's size
+   * (image/geometry.ts). The self-supervised encoder may pretrain at half of it on large pools (geometry.ts pretrainSide).
+   */
   imageSize: number | 'auto';
   /** 1 = grayscale, 3 = RGB, 'auto' = from the images. */
   channels: 1 | 3 | 'auto';
