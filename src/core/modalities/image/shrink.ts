@@ -1,9 +1,11 @@
 /**
  * Decoded images (HWC Uint8Array, n × size × size × channels) at a smaller side that divides theirs: each output pixel
- * the rounded mean of its f × f block (f = size / side). The encoder may train at a smaller side than the images are
- * decoded at (geometry.ts `pretrainSide`); what runs that encoder later (embedding, fine-tuning from it, its logits)
- * shrinks the images to the side the saved network takes (`toNetworkSide`).
+ * the rounded mean of its f × f block (f = size / side), by the decoder's own area resampling (decode.ts `toUint8`).
+ * The encoder may train at a smaller side than the images are decoded at (geometry.ts `pretrainSide`); what runs that
+ * encoder later (embedding, fine-tuning from it, its logits) shrinks the images to the side the saved network takes
+ * (`toNetworkSide`).
  */
+import { toUint8 } from './decode';
 
 export interface PixelGeometry {
   pixels: Uint8Array;
@@ -18,28 +20,15 @@ export function shrinkImages(g: PixelGeometry, side: number): PixelGeometry {
   if (!Number.isInteger(side) || side < 1 || g.size % side !== 0) {
     throw new Error(`cannot shrink ${g.size}×${g.size} images to ${side}×${side}: the side must divide ${g.size}`);
   }
-  const f = g.size / side;
   const C = g.channels;
   const inPer = g.size * g.size * C;
   const outPer = side * side * C;
   if (g.pixels.length < g.n * inPer) throw new Error(`pixels hold ${g.pixels.length} bytes, need ${g.n * inPer}`);
   const out = new Uint8Array(g.n * outPer);
-  const area = f * f;
-  const sums = new Uint32Array(outPer);
   for (let i = 0; i < g.n; i++) {
-    sums.fill(0);
-    const base = i * inPer;
-    for (let y = 0; y < g.size; y++) {
-      const row = base + y * g.size * C;
-      const oy = Math.floor(y / f) * side * C;
-      for (let x = 0; x < g.size; x++) {
-        const o = oy + Math.floor(x / f) * C;
-        const s = row + x * C;
-        for (let c = 0; c < C; c++) sums[o + c] += g.pixels[s + c];
-      }
-    }
-    const ob = i * outPer;
-    for (let k = 0; k < outPer; k++) out[ob + k] = Math.round(sums[k] / area);
+    // The decoder's own area resampling: a side that divides the image's averages whole f × f blocks.
+    const img = { width: g.size, height: g.size, channels: C, data: g.pixels.subarray(i * inPer, (i + 1) * inPer) };
+    out.set(toUint8(img, side, C), i * outPer);
   }
   return { pixels: out, n: g.n, size: side, channels: C };
 }
