@@ -44,7 +44,17 @@ import { buildImageEncoder, buildPretextHead, buildProjectionHead, defaultImageE
 import { ntXentLoss } from '../src/core/ssl/ntxent';
 import { decodeImage, toUint8 } from '../src/core/modalities/image/decode';
 import { cameraJpegs } from '../src/bench/photos';
-import { SPEED_SHAPES, TorchPeer, medianOf, speedCases, threadCpuSeconds, type Rate, type SpeedCase } from '../src/bench/speed';
+import {
+  MATMUL_PEAK_SIDE,
+  SPEED_SHAPES,
+  TorchPeer,
+  caseFlops,
+  medianOf,
+  speedCases,
+  threadCpuSeconds,
+  type Rate,
+  type SpeedCase,
+} from '../src/bench/speed';
 
 // ─────────────────────────────── worker side: the tfjs workloads
 
@@ -143,7 +153,8 @@ type ToWorker =
   | { cmd: 'measure'; c: SpeedCase; seconds: number }
   | { cmd: 'params'; c: SpeedCase }
   | { cmd: 'dp'; c: SpeedCase; seconds: number; buffer: SharedArrayBuffer; rank: number; world: number }
-  | { cmd: 'decode'; files: string[]; size: number; shrink: boolean };
+  | { cmd: 'decode'; files: string[]; size: number; shrink: boolean }
+  | { cmd: 'matmul'; n: number; seconds: number };
 
 async function workerMain(): Promise<void> {
   await initBackend('wasm');
@@ -169,6 +180,21 @@ async function workerMain(): Promise<void> {
         const t = performance.now();
         for (const f of m.files) toUint8(decodeImage(fs.readFileSync(f), f, m.shrink ? { minSize: m.size } : {}), m.size, 3);
         parentPort?.postMessage(timing(m.files.length, t, c0));
+      } else if (m.cmd === 'matmul') {
+        // The backend's matmul peak: an n×n by n×n product repeated (XNNPACK's GEMM on wasm), FLOP/s.
+        const a = tf.randomUniform([m.n, m.n]);
+        const b = tf.randomUniform([m.n, m.n]);
+        const once = () => tf.tidy(() => tf.matMul(a, b)).dataSync();
+        once();
+        const t = performance.now();
+        let steps = 0;
+        do {
+          once();
+          steps++;
+        } while (performance.now() - t < m.seconds * 1000);
+        parentPort?.postMessage({ flops: (steps * 2 * m.n ** 3) / ((performance.now() - t) / 1000) });
+        a.dispose();
+        b.dispose();
       } else if (m.cmd === 'measure') {
         const w = get(m.c, m.c.batch);
         w.step();
@@ -249,6 +275,9 @@ class SlWorker {
   }
   async params(c: SpeedCase): Promise<number> {
     return (await this.send({ cmd: 'params', c })).params as number;
+  }
+  async matmulPeak(n: number, seconds: number): Promise<number> {
+    return (await this.send({ cmd: 'matmul', n, seconds })).flops as number;
   }
   async time(m: ToWorker): Promise<Timing> {
     return (await this.send(m)) as unknown as Timing;
@@ -340,6 +369,26 @@ async function main(): Promise<void> {
 
   const cases = speedCases(args.shapes).filter((c) => args.tasks.includes(c.task));
   const rows: Record<string, unknown>[] = [];
+  // The ceiling each engine's kernels work under: its matmul peak on one thread, medians of --runs, read beside each
+  // case's GFLOP/s (a convolution is at best as fast as the GEMM it lowers to).
+  const peakS: number[] = [];
+  const peakT: number[] = [];
+  if (cases.length) {
+    for (let r = 0; r < args.runs; r++) {
+      peakS.push(await workers[0].matmulPeak(MATMUL_PEAK_SIDE, Math.min(1, args.seconds)));
+      if (peer) peakT.push(await peer.matmulPeak(MATMUL_PEAK_SIDE, 1, Math.min(1, args.seconds)));
+    }
+  }
+  const matmulPeak = {
+    n: MATMUL_PEAK_SIDE,
+    selflabel: peakS.length ? medianOf(peakS) : null,
+    pytorch: peakT.length ? medianOf(peakT) : null,
+  };
+  const g = (x: number | null) => (x === null ? '—' : (x / 1e9).toFixed(1));
+  if (cases.length)
+    console.log(
+      `matmul peak, one thread, ${MATMUL_PEAK_SIDE}² by ${MATMUL_PEAK_SIDE}²: SelfLabel (wasm) ${g(matmulPeak.selflabel)} GFLOP/s, PyTorch ${g(matmulPeak.pytorch)} GFLOP/s`,
+    );
   const decodeRow = args.decode > 0 ? await measureDecode(workers, args) : undefined;
   const s = args.seconds;
   for (const c of cases) {
@@ -373,6 +422,9 @@ async function main(): Promise<void> {
     const ratio2 = med['pt×2'] ? best2 / med['pt×2'] : null;
     const ratioCpu = perCpu['pt×1'] && perCpu['sl×1'] ? perCpu['sl×1'] / perCpu['pt×1'] : null;
     const dpScaling = med['sl-dp'] && med['sl×1'] ? med['sl-dp'] / med['sl×1'] : null;
+    // The same rates as floating-point work per second of one core (caseFlops: the step's FLOPs per image).
+    const flops = caseFlops(c);
+    const gflops = { 'sl×1': med['sl×1'] !== null ? med['sl×1'] * flops : null, 'pt×1': med['pt×1'] !== null ? med['pt×1'] * flops : null };
     rows.push({
       input: c.input,
       task: c.task,
@@ -386,18 +438,20 @@ async function main(): Promise<void> {
       ratio2,
       ratioCpu,
       dpScaling,
+      flopsPerImage: flops,
+      flopsPerSecond: gflops,
     });
     const f = (x: number | null) => (x === null ? '—' : x.toFixed(0));
     const rf = (x: number | null) => (x === null ? '—' : `${x.toFixed(2)}×`);
     console.log(
-      `${c.input.padEnd(9)} ${c.task.padEnd(8)} b${String(c.batch).padEnd(4)}${c.torchBatches && peer ? ` (PyTorch best of b${c.torchBatches.join(', b')})` : ''} | ${ENGINES.map((e) => `${e} ${f(med[e]).padStart(6)}`).join('  ')} | sl/pt 1 core ${rf(ratio1)}, 2 cores ${rf(ratio2)}, per CPU-s ${rf(ratioCpu)}${dpScaling ? `, dp/sl×1 ${rf(dpScaling)}` : ''}`,
+      `${c.input.padEnd(9)} ${c.task.padEnd(8)} b${String(c.batch).padEnd(4)}${c.torchBatches && peer ? ` (PyTorch best of b${c.torchBatches.join(', b')})` : ''} | ${ENGINES.map((e) => `${e} ${f(med[e]).padStart(6)}`).join('  ')} | sl/pt 1 core ${rf(ratio1)}, 2 cores ${rf(ratio2)}, per CPU-s ${rf(ratioCpu)}${dpScaling ? `, dp/sl×1 ${rf(dpScaling)}` : ''} | GFLOP/s sl×1 ${g(gflops['sl×1'])}, pt×1 ${g(gflops['pt×1'])}`,
     );
   }
   peer?.stop();
   await Promise.all(workers.map((w) => w.w.terminate()));
   const loadAfter = os.loadavg();
   console.log(`load average after: ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`);
-  console.log(markdown(rows, args, torchSkipped, loadBefore, loadAfter));
+  console.log(markdown(rows, args, torchSkipped, loadBefore, loadAfter, matmulPeak));
   const targets = rows
     .filter((r) => r.ratio2 !== null)
     .map((r) => ({
@@ -430,6 +484,7 @@ async function main(): Promise<void> {
           torch: peer?.version ?? null,
           torchSkipped: torchSkipped ?? null,
           decode: decodeRow ?? null,
+          matmulPeak,
           rows,
           targets,
         },
@@ -554,23 +609,37 @@ function sum(ts: Timing[], k: 'images' | 'cpu'): number {
   return ts.reduce((a, t) => a + t[k], 0);
 }
 
-function markdown(rows: Record<string, unknown>[], args: Args, skipped: string | undefined, before: number[], after: number[]): string {
+function markdown(
+  rows: Record<string, unknown>[],
+  args: Args,
+  skipped: string | undefined,
+  before: number[],
+  after: number[],
+  peak: { n: number; selflabel: number | null; pytorch: number | null },
+): string {
+  const g = (x: unknown) => (typeof x === 'number' ? (x / 1e9).toFixed(1) : '—');
+  const pct = (x: unknown) => (typeof x === 'number' && peak.selflabel ? ` (${((100 * x) / peak.selflabel).toFixed(0)}%)` : '');
   const lines = [
     '',
     `## Speed against PyTorch (images/s, medians of ${args.runs} rounds of ${args.seconds} s; load average ${before[0].toFixed(2)} before, ${after[0].toFixed(2)} after)`,
     ...(skipped ? ['', `PyTorch: skipped (${skipped})`] : []),
     '',
-    '| input | task | batch | SelfLabel 1 worker | 2 workers (2 tasks) | 1 task data-parallel | PyTorch 1 thread | 2 threads | ratio 1 core | ratio 2 cores | ratio per CPU-s (1 thread) |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| input | task | batch | SelfLabel 1 worker | 2 workers (2 tasks) | 1 task data-parallel | PyTorch 1 thread | 2 threads | ratio 1 core | ratio 2 cores | ratio per CPU-s (1 thread) | GFLOP/s SelfLabel 1 worker (% of its matmul peak) | GFLOP/s PyTorch 1 thread |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const f = (x: unknown) => (typeof x === 'number' ? x.toFixed(0) : '—');
   const rf = (x: unknown) => (typeof x === 'number' ? `${x.toFixed(2)}×` : '—');
   for (const r of rows) {
     const m = r.median as Record<Engine, number | null>;
+    const fl = r.flopsPerSecond as Record<'sl×1' | 'pt×1', number | null>;
     lines.push(
-      `| ${r.input as string} | ${r.task as string} | ${r.batch as number}${r.torchBatches ? ` (PyTorch best of ${(r.torchBatches as number[]).join(', ')})` : ''} | ${f(m['sl×1'])} | ${f(m['sl×2'])} | ${f(m['sl-dp'])} | ${f(m['pt×1'])} | ${f(m['pt×2'])} | ${rf(r.ratio1)} | ${rf(r.ratio2)} | ${rf(r.ratioCpu)} |`,
+      `| ${r.input as string} | ${r.task as string} | ${r.batch as number}${r.torchBatches ? ` (PyTorch best of ${(r.torchBatches as number[]).join(', ')})` : ''} | ${f(m['sl×1'])} | ${f(m['sl×2'])} | ${f(m['sl-dp'])} | ${f(m['pt×1'])} | ${f(m['pt×2'])} | ${rf(r.ratio1)} | ${rf(r.ratio2)} | ${rf(r.ratioCpu)} | ${g(fl['sl×1'])}${pct(fl['sl×1'])} | ${g(fl['pt×1'])} |`,
     );
   }
+  lines.push(
+    '',
+    `Matmul peak, one thread (${peak.n}² by ${peak.n}², median of ${args.runs}): SelfLabel's wasm backend ${g(peak.selflabel)} GFLOP/s, PyTorch ${g(peak.pytorch)} GFLOP/s. GFLOP/s = images/s × the step's FLOPs per image (src/bench/speed.ts caseFlops).`,
+  );
   return lines.join('\n');
 }
 

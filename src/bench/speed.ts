@@ -118,6 +118,43 @@ export function speedCases(shapes: readonly { h: number; w: number; c: 1 | 3 }[]
   return out;
 }
 
+/** Multiply-adds of one image through a case's encoder: each convolution (3×3, 'same'), then the dense layer to `dim`. */
+export function encoderMacs(c: Pick<SpeedCase, 'h' | 'w' | 'c' | 'widths' | 'dim'>): { convs: number[]; dense: number } {
+  let [h, w, ch]: number[] = [c.h, c.w, c.c];
+  const convs: number[] = [];
+  for (const width of c.widths) {
+    h = Math.ceil(h / (h > 4 ? 2 : 1));
+    w = Math.ceil(w / (w > 4 ? 2 : 1));
+    convs.push(h * w * width * 9 * ch);
+    ch = width;
+  }
+  return { convs, dense: h * w * ch * c.dim };
+}
+
+/**
+ * Floating-point operations (2 per multiply-add) per image of a case's timed step, so that a rate reads as GFLOP/s
+ * beside the backend's matmul peak. Embedding: the encoder's forward pass. Training: the forward pass with the task's
+ * head, then the backward pass — every layer's weight gradient (as many multiply-adds as its forward) and every
+ * layer's input gradient but the first convolution's (nothing needs the gradient of the pixels). SimCLR counts its
+ * two views per image, the projection head (dim → dim → 64) and NT-Xent's similarity matrix of the 2·batch
+ * projections (forward and its two gradients). Bias, ReLU, softmax and the optimiser's update are left out (they are
+ * linear in the parameters or activations, under 1% here).
+ */
+export function caseFlops(c: SpeedCase): number {
+  const { convs, dense } = encoderMacs(c);
+  const enc = convs.reduce((a, b) => a + b, 0) + dense;
+  if (c.task === 'embed') return 2 * enc;
+  const head = c.task === 'simclr' ? c.dim * c.dim + c.dim * 64 : c.dim * 4;
+  const train = 3 * (enc + head) - convs[0];
+  if (c.task === 'rotation') return 2 * train;
+  const views = 2 * c.batch;
+  const ntXent = (3 * views * views * 64) / c.batch;
+  return 2 * (2 * train + ntXent);
+}
+
+/** The side of the square matmul that measures a backend's peak (n×n by n×n, one thread). */
+export const MATMUL_PEAK_SIDE = 1024;
+
 /** The input shapes: MNIST-like grey, small colour photos, a log-mel spectrogram (64 mel bands × 96 frames). */
 export const SPEED_SHAPES: readonly { h: number; w: number; c: 1 | 3 }[] = [
   { h: 28, w: 28, c: 1 },
@@ -219,6 +256,13 @@ export class TorchPeer {
     if (!r.ok || typeof r.rate !== 'number') throw new Error(`PyTorch peer: ${String(r.error)}`);
     if (r.batch !== batch) throw new Error(`PyTorch peer: measured batch ${String(r.batch)}, asked for ${batch}`);
     return { wall: r.rate, cpu: typeof r.cpuRate === 'number' ? r.cpuRate : NaN, batch };
+  }
+
+  /** FLOP/s of an n×n by n×n float32 matmul with `threads` intra-op threads, over about `seconds`. */
+  async matmulPeak(n: number, threads: number, seconds: number): Promise<number> {
+    const r = await this.ask({ cmd: 'matmul', n, threads, seconds });
+    if (!r.ok || typeof r.flops !== 'number') throw new Error(`PyTorch peer: ${String(r.error)}`);
+    return r.flops;
   }
 
   /** `measure` at each of the case's `torchBatches` (default its batch): the fastest by wall clock, with its batch. */

@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { TorchPeer, encoderWidths, medianOf, pickPython, speedCases, SPEED_SHAPES } from '../../src/bench/speed';
-import { defaultImageEncoderConfig } from '../../src/core/modalities/image/encoder';
+import { TorchPeer, caseFlops, encoderMacs, encoderWidths, medianOf, pickPython, speedCases, SPEED_SHAPES } from '../../src/bench/speed';
+import { buildImageEncoder, defaultImageEncoderConfig } from '../../src/core/modalities/image/encoder';
 
 const PEER = path.join(__dirname, '..', '..', 'src', 'bench', 'torch', 'peer.py');
 
@@ -34,6 +34,46 @@ test('the cases use the image encoder widths of defaultImageEncoderConfig for sq
   );
   // Non-square (log-mel): one stage per halving of the longer side down to 4 (64×96 → 4×3 after the fifth).
   assert.deepEqual(cases.find((c) => c.input === '64×96×1')?.widths, [32, 64, 128, 256, 256]);
+});
+
+test('caseFlops: the hand count of the 28×28×1 cases', () => {
+  const [simclr, rotation, embed] = speedCases([{ h: 28, w: 28, c: 1 }]);
+  // 14·14·32·9·1, 7·7·64·9·32, 4·4·128·9·64 multiply-adds, then the 4·4·128 → 128 dense layer.
+  assert.deepEqual(encoderMacs(embed), { convs: [56_448, 903_168, 1_179_648], dense: 262_144 });
+  const enc = 56_448 + 903_168 + 1_179_648 + 262_144;
+  assert.equal(caseFlops(embed), 2 * enc);
+  // Forward with the 4-way head, weight gradients of every layer, input gradients of all but the first convolution.
+  assert.equal(caseFlops(rotation), 2 * (3 * (enc + 128 * 4) - 56_448));
+  // Two views per image with the projection head (128 → 128 → 64), plus NT-Xent's 512 × 512 × 64 similarities
+  // (forward and both gradients) shared by the 256 pairs.
+  const view = 3 * (enc + 128 * 128 + 128 * 64) - 56_448;
+  assert.equal(caseFlops(simclr), 2 * (2 * view + (3 * 512 * 512 * 64) / 256));
+});
+
+test('encoderMacs counts the layers of the real encoder', () => {
+  for (const [size, channels] of [
+    [28, 1],
+    [32, 3],
+    [64, 3],
+  ] as const) {
+    const model = buildImageEncoder(defaultImageEncoderConfig(size, channels), 1);
+    try {
+      // Multiply-adds of each layer from the built model: output positions × weights per output (kernel, no bias).
+      const fromModel = model.layers
+        .filter((l) => l.getClassName() === 'Conv2D' || l.getClassName() === 'Dense')
+        .map((l) => {
+          const out = l.outputShape as number[];
+          const kernel = l.getWeights()[0].size;
+          const positions = out.length === 4 ? out[1] * out[2] : 1;
+          return positions * kernel;
+        });
+      const [c] = speedCases([{ h: size, w: size, c: channels }]);
+      const m = encoderMacs(c);
+      assert.deepEqual([...m.convs, m.dense], fromModel, `${size}×${size}×${channels}`);
+    } finally {
+      model.dispose();
+    }
+  }
 });
 
 test('medianOf ignores non-finite samples', () => {
@@ -88,6 +128,9 @@ test('where python3-torch is installed, the peer measures a small case', async (
     assert.ok([2, 16].includes(best.batch), `batch ${best.batch}`);
     assert.ok(best.wall > 0 && Number.isFinite(best.wall), `rate ${best.wall}`);
     await assert.rejects(peer.measure({ ...c, task: 'nope' as 'embed' }, 1, 0.05), /unknown task/);
+    // Its matmul peak: a positive FLOP rate, and one thread on a 64² product is far from zero and from infinity.
+    const flops = await peer.matmulPeak(64, 1, 0.05);
+    assert.ok(flops > 1e7 && flops < 1e13, `flops ${flops}`);
   } finally {
     peer.stop();
   }

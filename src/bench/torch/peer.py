@@ -10,6 +10,8 @@ Protocol: one JSON object per line on stdin, one JSON answer per line on stdout.
    "dim": 128, "batch": 256, "threads": 2, "seconds": 2.0}
                     -> {"ok": true, "rate": images_per_second, "cpuRate": images_per_cpu_second, "steps": k,
                         "seconds": s, "batch": b}   (CPU time of the whole process: all its threads)
+  {"cmd": "matmul", "n": 1024, "threads": 1, "seconds": 1.0}
+                    -> {"ok": true, "flops": float_ops_per_second}   (an n x n by n x n float32 product, repeated)
   anything wrong    -> {"ok": false, "error": "..."}
 Models are built once per (task, shape) and warmed up (2 steps) before the first measurement.
 
@@ -138,6 +140,20 @@ def main():
                 cpu = time.process_time() - c0
                 ans = {"ok": True, "rate": steps * m["batch"] / el, "cpuRate": steps * m["batch"] / cpu if cpu > 0 else None,
                        "steps": steps, "seconds": el, "batch": m["batch"]}
+            elif m.get("cmd") == "matmul":
+                torch.set_num_threads(int(m["threads"]))
+                n = int(m["n"])
+                a, b = torch.rand(n, n), torch.rand(n, n)
+                a @ b
+                steps = 0
+                t0 = time.perf_counter()
+                while True:
+                    a @ b
+                    steps += 1
+                    el = time.perf_counter() - t0
+                    if el >= float(m["seconds"]):
+                        break
+                ans = {"ok": True, "flops": steps * 2 * n ** 3 / el}
             else:
                 ans = {"ok": False, "error": "unknown command %r" % m.get("cmd")}
         except Exception as e:  # noqa: BLE001
