@@ -198,8 +198,11 @@ export type JobTypes = {
     result: ClassifierState;
   };
   graph: {
-    /** The k-nearest-neighbour graph (cosine) of the n rows of X, for label spreading. */
-    params: { X: SharedArrayBuffer; n: number; dim: number; k: number };
+    /**
+     * The k-nearest-neighbour graph (cosine) of the n rows of X, for label spreading; with `rows`, the part for rows
+     * [from, to) (its `n` their count), so that the workers build the graph side by side.
+     */
+    params: { X: SharedArrayBuffer; n: number; dim: number; k: number; rows?: { from: number; to: number } };
     result: GraphData;
   };
   /** The text head (src/core/modalities/text/lexical/head.ts): fitted on the texts of every pool item (labelled or not). */

@@ -69,6 +69,7 @@ const embeddingJobs: JobHandlers<Pick<JobTypes, 'pretrain' | 'embed' | 'fit' | '
       n: p.n,
       dim: p.dim,
       k: p.k,
+      rows: p.rows,
       signal: ctx.signal,
       onProgress: ctx.progress,
     });

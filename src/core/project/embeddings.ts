@@ -10,6 +10,7 @@ import { modalityPlugins } from '../modalities';
 import { MODALITIES } from '../../protocol/modalities';
 import { readArrayFile, readJson, writeArrayFile } from '../util/files';
 import { combineProgress } from '../util/progress';
+import { graphRowParts, joinGraphRows } from '../train/graphParts';
 import { modalityContext, poolPlugin, type ProjectContext } from './context';
 import { ProjectError } from './errors';
 import { savedEpochs, type PretextState } from '../ssl/state';
@@ -136,6 +137,9 @@ export async function embedData(
  * The items' k-nearest-neighbour graph for label spreading, cached in .selflabel/cache by embedding version and
  * item list (building it costs n² · dim multiply-adds: about a minute for 60,000 items).
  */
+/** Pools from this many items build their neighbour graph on every worker at once (below, one job is quicker). */
+export const PARALLEL_GRAPH_FROM = 4096;
+
 export async function knnGraph(
   p: ProjectContext,
   X: SharedArrayBuffer,
@@ -158,7 +162,34 @@ export async function knnGraph(
       return { n, k, idx: new Int32Array(buf, 0, n * k), sim: new Float32Array(buf, n * k * 4, n * k) };
     }
   }
-  const g = await p.workers.run('graph', { X, n, dim, k: GRAPH_K }, { signal: opts.signal, onProgress: opts.onProgress });
+  // One part per worker, built side by side (each searches all n rows for its own rows' neighbours); a small pool in
+  // one job. A failed part stops the others.
+  const parts = graphRowParts(n, n >= PARALLEL_GRAPH_FROM ? p.workers.size : 1);
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) stop.abort();
+  const merge = combineProgress('train', parts.length, opts.onProgress);
+  let g: GraphData;
+  try {
+    const built = await Promise.all(
+      parts.map((rows, i) =>
+        p.workers
+          .run(
+            'graph',
+            { X, n, dim, k: GRAPH_K, ...(parts.length > 1 ? { rows } : {}) },
+            { signal: stop.signal, onProgress: merge(i), ...(parts.length > 1 ? { worker: i } : {}) },
+          )
+          .catch((e: unknown) => {
+            stop.abort();
+            throw e;
+          }),
+      ),
+    );
+    g = parts.length > 1 ? joinGraphRows(built, n) : built[0];
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
   const bytes = new Uint8Array(g.n * g.k * 8);
   bytes.set(new Uint8Array(g.idx.buffer, g.idx.byteOffset, g.idx.byteLength), 0);
   bytes.set(new Uint8Array(g.sim.buffer, g.sim.byteOffset, g.sim.byteLength), g.n * g.k * 4);

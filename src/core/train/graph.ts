@@ -26,24 +26,38 @@ export interface BuildGraphOptions {
   k: number;
   /** Queries per matMul (default 512). */
   chunk?: number;
+  /**
+   * Only the neighbours of rows [from, to) (default all n), still searched among all n rows: a part of the graph, so
+   * that workers can build it side by side (`joinGraphRows` puts the parts together).
+   */
+  rows?: { from: number; to: number };
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
 
-/** Exact k-nearest-neighbour graph of the rows of X by dot product (cosine for L2-normalised rows). */
+/**
+ * Exact k-nearest-neighbour graph of the rows of X by dot product (cosine for L2-normalised rows); with `rows`, the
+ * part for those rows (its `n` is their count, its indices are rows of X).
+ */
 export async function buildKnnGraph(o: BuildGraphOptions): Promise<KnnGraph> {
   const { n, dim } = o;
   const k = Math.min(o.k, n - 1);
   if (k < 1) throw new Error(`A kNN graph needs at least 2 items, got ${n}.`);
-  const idx = new Int32Array(n * k);
-  const sim = new Float32Array(n * k);
+  const from = o.rows?.from ?? 0;
+  const to = o.rows?.to ?? n;
+  if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && from <= to && to <= n)) {
+    throw new Error(`graph rows ${from}..${to} are not within the ${n} rows`);
+  }
+  const rowsN = to - from;
+  const idx = new Int32Array(rowsN * k);
+  const sim = new Float32Array(rowsN * k);
   const chunk = o.chunk ?? 512;
   const xt = tf.tidy(() => tf.transpose(tf.tensor2d(o.X.subarray(0, n * dim), [n, dim])));
   const t0 = Date.now();
   try {
-    for (let s = 0; s < n; s += chunk) {
+    for (let s = from; s < to; s += chunk) {
       if (o.signal?.aborted) throw new AbortError();
-      const b = Math.min(chunk, n - s);
+      const b = Math.min(chunk, to - s);
       const kk = Math.min(k + 1, n);
       const { values, indices } = tf.tidy(() => tf.topk(tf.matMul(tf.tensor2d(o.X.subarray(s * dim, (s + b) * dim), [b, dim]), xt), kk));
       const v = (await values.data()) as Float32Array;
@@ -52,25 +66,26 @@ export async function buildKnnGraph(o: BuildGraphOptions): Promise<KnnGraph> {
       indices.dispose();
       for (let r = 0; r < b; r++) {
         const i = s + r;
+        const o0 = (i - from) * k;
         let w = 0;
         for (let j = 0; j < kk && w < k; j++) {
           const nb = ii[r * kk + j];
           if (nb === i) continue;
-          idx[i * k + w] = nb;
-          sim[i * k + w] = v[r * kk + j];
+          idx[o0 + w] = nb;
+          sim[o0 + w] = v[r * kk + j];
           w++;
         }
         // Self not among the top k+1 (many exact duplicates): the first k are all neighbours already.
       }
-      const done = s + b;
+      const done = s + b - from;
       const el = (Date.now() - t0) / 1000;
-      o.onProgress?.({ stage: 'train', done, total: n, etaSeconds: (el / done) * (n - done), message: 'neighbour graph' });
+      o.onProgress?.({ stage: 'train', done, total: rowsN, etaSeconds: (el / done) * (rowsN - done), message: 'neighbour graph' });
       await new Promise<void>((r) => setImmediate(r));
     }
   } finally {
     xt.dispose();
   }
-  return { n, k, idx, sim };
+  return { n: rowsN, k, idx, sim };
 }
 
 export interface SpreadOptions {
