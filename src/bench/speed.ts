@@ -132,8 +132,8 @@ export function encoderMacs(c: Pick<SpeedCase, 'h' | 'w' | 'c' | 'widths' | 'dim
 }
 
 /**
- * Floating-point operations (2 per multiply-add) per image of a case's timed step, so that a rate reads as GFLOP/s
- * beside the backend's matmul peak. Embedding: the encoder's forward pass. Training: the forward pass with the task's
+ * Floating-point operations (2 per multiply-add) per image of a case's timed step, so that both engines' rates read as
+ * GFLOP/s of the same work. Embedding: the encoder's forward pass. Training: the forward pass with the task's
  * head, then the backward pass — every layer's weight gradient (as many multiply-adds as its forward) and every
  * layer's input gradient but the first convolution's (nothing needs the gradient of the pixels). SimCLR counts its
  * two views per image, the projection head (dim → dim → 64) and NT-Xent's similarity matrix of the 2·batch
@@ -152,8 +152,8 @@ export function caseFlops(c: SpeedCase): number {
   return 2 * (2 * train + ntXent);
 }
 
-/** The side of the square matmul that measures a backend's peak (n×n by n×n, one thread). */
-export const MATMUL_PEAK_SIDE = 1024;
+/** The side of the square matmul the speed bench times on each engine (n×n by n×n, one thread). */
+export const MATMUL_SIDE = 1024;
 
 /** The input shapes: MNIST-like grey, small colour photos, a log-mel spectrogram (64 mel bands × 96 frames). */
 export const SPEED_SHAPES: readonly { h: number; w: number; c: 1 | 3 }[] = [
@@ -259,7 +259,7 @@ export class TorchPeer {
   }
 
   /** FLOP/s of an n×n by n×n float32 matmul with `threads` intra-op threads, over about `seconds`. */
-  async matmulPeak(n: number, threads: number, seconds: number): Promise<number> {
+  async matmulRate(n: number, threads: number, seconds: number): Promise<number> {
     const r = await this.ask({ cmd: 'matmul', n, threads, seconds });
     if (!r.ok || typeof r.flops !== 'number') throw new Error(`PyTorch peer: ${String(r.error)}`);
     return r.flops;
