@@ -12,7 +12,7 @@ import { buildKnnGraph, type KnnGraph } from '../../src/core/train/graph';
 import { graphRowParts, joinGraphRows } from '../../src/core/train/graphParts';
 import { knnGraph, PARALLEL_GRAPH_FROM } from '../../src/core/project/embeddings';
 import type { ProjectContext } from '../../src/core/project/context';
-import { AbortError } from '../../src/core/util/progress';
+import { untilAborted } from './untilAborted';
 
 /** n random unit rows of `dim` values (a fixed LCG, so every run sees the same points). */
 function unitRows(n: number, dim: number, seed = 7): Float32Array {
@@ -96,14 +96,7 @@ function project(n: number, dim: number, failFirst = false) {
       if (failFirst && jobs.length === 1) return Promise.reject(new Error('worker 0 ran out of memory (test)'));
       if (failFirst) {
         // The other part runs until it is stopped.
-        return new Promise((_, reject) => {
-          const stop = () => {
-            job.aborted = true;
-            reject(new AbortError());
-          };
-          if (o?.signal?.aborted) stop();
-          else o?.signal?.addEventListener('abort', stop, { once: true });
-        });
+        return untilAborted(o?.signal, () => (job.aborted = true));
       }
       return buildKnnGraph({
         X: new Float32Array(params.X, 0, params.n * params.dim),

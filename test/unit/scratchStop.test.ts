@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { imageFinetune } from '../../src/core/modalities/image/finetune';
 import type { ModalityContext } from '../../src/core/modalities/types';
-import { AbortError } from '../../src/core/util/progress';
+import { untilAborted } from './untilAborted';
 
 const n = 12;
 const C = 2;
@@ -25,14 +25,7 @@ function scripted(fullFinishes: boolean) {
       if (name === 'finetune') {
         const full = /scratchall$/.test(job.dir ?? '');
         if (full && !fullFinishes) {
-          return new Promise((_, reject) => {
-            const stop = () => {
-              job.aborted = true;
-              reject(new AbortError());
-            };
-            if (o?.signal?.aborted) stop();
-            else o?.signal?.addEventListener('abort', stop, { once: true });
-          });
+          return untilAborted(o?.signal, () => (job.aborted = true));
         }
         return Promise.resolve({ epochs: 1, seconds: 1, itemsPerSecond: 10, finalLoss: 0.1, maskRate: 0.5 });
       }
