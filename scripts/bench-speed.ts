@@ -16,6 +16,9 @@
  * best-of(sl×2, sl-dp)/pt×2 for training, sl×2/pt×2 for embedding. Also images per CPU-second of the threads that
  * did the work (SelfLabel: its worker threads, /proc/thread-self; PyTorch: its process): on a machine shared with
  * other work the wall-clock rates depend on the scheduler, the per-CPU-second ones much less.
+ * Each case's one-core rates also as GFLOP/s of the same count of work for both engines (src/bench/speed.ts caseFlops),
+ * and a plain 1024² matmul timed on each engine on one thread, printed beside them (not a ceiling: see the comment in
+ * main).
  *
  * Photos (--only decode, or --photos N): N camera-size JPEGs (4000×3000, made once into the temp folder by
  * src/bench/photos.ts, and re-encoded 4:2:0 baseline and progressive by libjpeg's cjpeg where installed) decoded to the
