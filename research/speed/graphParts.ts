@@ -11,6 +11,8 @@ import { GRAPH_K } from '../../src/core/project/embeddings';
 import { graphRowParts, joinGraphRows } from '../../src/core/train/graphParts';
 import { medianOf } from '../../src/bench/speed';
 import { opt } from '../args';
+import { mulberry32 } from '../../src/core/models/random';
+import { l2NormalizeInPlace } from '../../src/core/util/math';
 
 async function main() {
   const n = Number(opt('n', '60000'));
@@ -18,16 +20,9 @@ async function main() {
   const rounds = Number(opt('rounds', '3'));
   const sab = new SharedArrayBuffer(n * dim * 4);
   const X = new Float32Array(sab);
-  let s = 1;
-  for (let i = 0; i < X.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    X[i] = s / 2 ** 32 - 0.5;
-  }
-  for (let i = 0; i < n; i++) {
-    let q = 0;
-    for (let j = 0; j < dim; j++) q += X[i * dim + j] ** 2;
-    for (let j = 0; j < dim; j++) X[i * dim + j] /= Math.sqrt(q);
-  }
+  const rand = mulberry32(1);
+  for (let i = 0; i < X.length; i++) X[i] = rand() - 0.5;
+  l2NormalizeInPlace(X, n, dim);
   const pool = new WorkerPool({ size: 2, backend: 'wasm', log: () => undefined });
   await pool.start();
   const whole: number[] = [];

@@ -12,23 +12,18 @@ import { buildKnnGraph, type KnnGraph } from '../../src/core/train/graph';
 import { graphRowParts, joinGraphRows } from '../../src/core/train/graphParts';
 import { knnGraph, PARALLEL_GRAPH_FROM } from '../../src/core/project/embeddings';
 import type { ProjectContext } from '../../src/core/project/context';
+import { mulberry32 } from '../../src/core/models/random';
+import { l2NormalizeInPlace } from '../../src/core/util/math';
 import { untilAborted } from './untilAborted';
 
-/** n random unit rows of `dim` values (a fixed LCG, so every run sees the same points). */
+/** n random unit rows of `dim` values (seeded, so every run sees the same points). */
 function unitRows(n: number, dim: number, seed = 7): Float32Array {
-  const X = new Float32Array(n * dim);
-  let s = seed;
-  for (let i = 0; i < X.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    X[i] = s / 2 ** 32 - 0.5;
-  }
-  for (let i = 0; i < n; i++) {
-    let q = 0;
-    for (let j = 0; j < dim; j++) q += X[i * dim + j] ** 2;
-    q = Math.sqrt(q);
-    for (let j = 0; j < dim; j++) X[i * dim + j] /= q;
-  }
-  return X;
+  const rand = mulberry32(seed);
+  return l2NormalizeInPlace(
+    Float32Array.from({ length: n * dim }, () => rand() - 0.5),
+    n,
+    dim,
+  );
 }
 
 test('graphRowParts: near-equal ranges in order that cover every row once', () => {
