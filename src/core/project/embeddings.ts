@@ -167,30 +167,23 @@ export async function knnGraph(
   // one job. A failed part stops the others.
   const parts = graphRowParts(n, n >= PARALLEL_GRAPH_FROM ? p.workers.size : 1);
   const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  if (opts.signal?.aborted) stop.abort();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
   const merge = combineProgress('train', parts.length, opts.onProgress);
-  let g: GraphData;
-  try {
-    const built = await Promise.all(
-      parts.map((rows, i) =>
-        p.workers
-          .run(
-            'graph',
-            { X, n, dim, k: GRAPH_K, ...(parts.length > 1 ? { rows } : {}) },
-            { signal: stop.signal, onProgress: merge(i), ...(parts.length > 1 ? { worker: i } : {}) },
-          )
-          .catch((e: unknown) => {
-            stop.abort();
-            throw e;
-          }),
-      ),
-    );
-    g = parts.length > 1 ? joinGraphRows(built, n) : built[0];
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
-  }
+  const built = await Promise.all(
+    parts.map((rows, i) =>
+      p.workers
+        .run(
+          'graph',
+          { X, n, dim, k: GRAPH_K, ...(parts.length > 1 ? { rows } : {}) },
+          { signal, onProgress: merge(i), ...(parts.length > 1 ? { worker: i } : {}) },
+        )
+        .catch((e: unknown) => {
+          stop.abort();
+          throw e;
+        }),
+    ),
+  );
+  const g = parts.length > 1 ? joinGraphRows(built, n) : built[0];
   const bytes = new Uint8Array(g.n * g.k * 8);
   bytes.set(new Uint8Array(g.idx.buffer, g.idx.byteOffset, g.idx.byteLength), 0);
   bytes.set(new Uint8Array(g.sim.buffer, g.sim.byteOffset, g.sim.byteLength), g.n * g.k * 4);
