@@ -12,6 +12,7 @@ import { buildKnnGraph, type KnnGraph } from '../../src/core/train/graph';
 import { graphRowParts, joinGraphRows } from '../../src/core/train/graphParts';
 import { knnGraph, PARALLEL_GRAPH_FROM } from '../../src/core/project/embeddings';
 import type { ProjectContext } from '../../src/core/project/context';
+import type { Progress } from '../../src/core/types';
 import { mulberry32 } from '../../src/core/models/random';
 import { l2NormalizeInPlace } from '../../src/core/util/math';
 import { untilAborted } from './untilAborted';
@@ -83,7 +84,7 @@ function project(n: number, dim: number, failFirst = false) {
     run: (
       name: string,
       params: { X: SharedArrayBuffer; n: number; dim: number; k: number; rows?: { from: number; to: number } },
-      o?: { signal?: AbortSignal; worker?: number },
+      o?: { signal?: AbortSignal; worker?: number; onProgress?: (p: Progress) => void },
     ) => {
       assert.equal(name, 'graph');
       const job = { rows: params.rows, worker: o?.worker, aborted: false };
@@ -100,6 +101,7 @@ function project(n: number, dim: number, failFirst = false) {
         k: params.k,
         rows: params.rows,
         signal: o?.signal,
+        onProgress: o?.onProgress,
       });
     },
   };
@@ -119,7 +121,12 @@ test('knnGraph: a large pool builds one part on each worker, joined and cached; 
   const dim = 6;
   const { p, jobs, X, sab, dir } = project(n, dim);
   try {
-    const g = await knnGraph(p, sab, n, dim, 'v1', {});
+    const reports: Progress[] = [];
+    const g = await knnGraph(p, sab, n, dim, 'v1', { onProgress: (r) => reports.push(r) });
+    // The progress counts rows of the whole graph from its first report on, not the rows of the parts heard from.
+    assert.ok(reports.length > 0);
+    assert.deepEqual(new Set(reports.map((r) => r.total)), new Set([n]));
+    assert.ok(reports.every((r) => r.done <= n));
     assert.deepEqual(
       jobs.map((j) => [j.rows, j.worker]),
       [

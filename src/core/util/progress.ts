@@ -25,10 +25,18 @@ export function eta(startMs: number, done: number, total: number | undefined): n
 
 /**
  * Merges the progress of several parallel parts into one stream for `stage`: done and total are summed, the ETA is
- * the slowest part's. Reports at most every `minIntervalMs`.
+ * the slowest part's. Reports at most every `minIntervalMs`. `parts` is their count, or each part's expected total
+ * where the caller knows it: a part that has not reported yet then counts as 0 of its expected total, so the sum is
+ * the whole from the first report on (with a count only, the total grows as parts start reporting).
  */
-export function combineProgress(stage: Stage, parts: number, onProgress?: (p: Progress) => void, minIntervalMs = 200) {
-  const latest: (Progress | undefined)[] = new Array(parts).fill(undefined);
+export function combineProgress(
+  stage: Stage,
+  parts: number | readonly (number | undefined)[],
+  onProgress?: (p: Progress) => void,
+  minIntervalMs = 200,
+) {
+  const expected = typeof parts === 'number' ? new Array<number | undefined>(parts).fill(undefined) : [...parts];
+  const latest: (Progress | undefined)[] = new Array(expected.length).fill(undefined);
   let last = 0;
   return (i: number) => (p: Progress) => {
     latest[i] = p;
@@ -39,13 +47,16 @@ export function combineProgress(stage: Stage, parts: number, onProgress?: (p: Pr
     let total = 0;
     let etaSeconds: number | undefined;
     let unknownTotal = false;
-    for (const q of latest) {
-      if (!q) continue;
+    latest.forEach((q, j) => {
+      if (!q) {
+        total += expected[j] ?? 0;
+        return;
+      }
       done += q.done;
       if (q.total === undefined) unknownTotal = true;
       else total += q.total;
       if (q.etaSeconds !== undefined) etaSeconds = Math.max(etaSeconds ?? 0, q.etaSeconds);
-    }
+    });
     onProgress({ stage, done, total: unknownTotal ? undefined : total, etaSeconds, loss: p.loss, message: p.message });
   };
 }
