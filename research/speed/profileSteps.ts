@@ -3,6 +3,7 @@
  * (batch 128) of SelfLabel's image encoder, as scripts/bench-speed.ts runs them, per kernel.
  *
  *   node --import tsx research/speed/profileSteps.ts [--shapes 28x28x1,64x64x3] [--steps 5] [--tasks simclr,rotation,embed] [--detail]
+ *     [--rotation-batch 128]
  *
  * Every wasm kernel is wrapped: each call's time is split into self time (minus the kernels it called) and counted
  * under its name; "outside kernels" is the step's time minus the top-level kernels' (tfjs's engine, tape and
@@ -34,6 +35,8 @@ interface Args {
   detail: boolean;
   /** rounds of the before/after comparison (0: profile only) */
   ab: number;
+  /** the rotation step's batch (128 as the product trains) */
+  rotationBatch: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -46,6 +49,7 @@ function parseArgs(argv: string[]): Args {
     tasks: ['simclr', 'rotation', 'embed'],
     detail: false,
     ab: 0,
+    rotationBatch: 128,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -57,6 +61,7 @@ function parseArgs(argv: string[]): Args {
     if (v === undefined) throw new Error(`${k} needs a value`);
     if (k === '--steps') a.steps = Number(v);
     else if (k === '--ab') a.ab = Number(v);
+    else if (k === '--rotation-batch') a.rotationBatch = Number(v);
     else if (k === '--tasks') a.tasks = v.split(',');
     else if (k === '--shapes') {
       a.shapes = v.split(',').map((s) => {
@@ -118,7 +123,7 @@ let top = 0;
 let detail = false;
 let before = false;
 
-function workload(task: string, size: number, c: 1 | 3): { step: () => void; batch: number } {
+function workload(task: string, size: number, c: 1 | 3, rotationBatch = 128): { step: () => void; batch: number } {
   const enc = buildImageEncoder(defaultImageEncoderConfig(size, c), 1);
   if (task === 'embed') {
     const x = tf.randomUniform([512, size, size, c]);
@@ -147,7 +152,7 @@ function workload(task: string, size: number, c: 1 | 3): { step: () => void; bat
     };
     vars = [enc, proj].flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
   } else {
-    batch = 128;
+    batch = rotationBatch;
     const head = buildPretextHead(128, 4, 1, 'rotation_head');
     const x = tf.randomUniform([batch, size, size, c]);
     const y = tf.oneHot(tf.randomUniform([batch], 0, 4, 'int32'), 4);
@@ -200,7 +205,7 @@ async function main(): Promise<void> {
   console.log(`load average ${os.loadavg()[0].toFixed(1)}`);
   for (const { size, c } of args.shapes) {
     for (const task of args.tasks) {
-      const w = workload(task, size, c);
+      const w = workload(task, size, c, args.rotationBatch);
       w.step();
       w.step();
       if (args.ab > 0) {
