@@ -289,8 +289,12 @@ async function filterGradLayers(reps: number): Promise<void> {
     [[256, 32, 32, 32], 64],
     [[256, 16, 16, 64], 128],
     [[256, 8, 8, 128], 256],
+    // One worker's SimCLR step at 64×64×3 (256 pairs: 512 images).
+    [[512, 64, 64, 3], 32],
+    [[512, 32, 32, 32], 64],
   ];
-  const algos = ['conv', 'gemm', 'gemm1', 'gemm4k'] as const; // gemm1: one matmul (chunk 0); gemm4k: chunks of 4096
+  // gemm1: one matmul (chunk 0); gemm4k / gemm1k: chunks of 4096 / 1024 output positions
+  const algos = ['conv', 'gemm', 'gemm1', 'gemm4k', 'gemm1k'] as const;
   console.log(`Conv2DBackpropFilter, 3×3 stride 2 'same', min CPU ms of ${reps} interleaved runs (load ${os.loadavg()[0].toFixed(2)}):`);
   for (const [xs, cout] of layers) {
     const x = tf.randomNormal(xs as [number, number, number, number]);
@@ -308,7 +312,7 @@ async function filterGradLayers(reps: number): Promise<void> {
             dataFormat: 'NHWC',
             filterShape: [3, 3, xs[3], cout],
             algorithm: a === 'conv' ? a : 'gemm',
-            ...(a === 'gemm1' ? { chunk: 0 } : a === 'gemm4k' ? { chunk: 4096 } : {}),
+            ...(a === 'gemm1' ? { chunk: 0 } : a === 'gemm4k' ? { chunk: 4096 } : a === 'gemm1k' ? { chunk: 1024 } : {}),
           },
         ) as tf.Tensor;
         dw.dataSync();
