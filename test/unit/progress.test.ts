@@ -8,11 +8,7 @@ test('combineProgress with expected totals: the whole from the first report, don
   const out: Progress[] = [];
   const merge = combineProgress('train', [300, 200, 100], (p) => out.push(p), 0);
   merge(1)({ stage: 'train', done: 50, total: 200, etaSeconds: 4 });
-  assert.deepEqual(
-    [out[0].done, out[0].total, out[0].etaSeconds],
-    [50, 600, 4],
-    'parts not heard from count as 0 of their expected total',
-  );
+  assert.deepEqual([out[0].done, out[0].total, out[0].etaSeconds], [50, 600, 4], 'parts not heard from count as 0 of their expected total');
   merge(0)({ stage: 'train', done: 100, total: 300, etaSeconds: 9 });
   merge(2)({ stage: 'train', done: 100, total: 100, etaSeconds: 0 });
   const last = out[out.length - 1];

@@ -168,7 +168,11 @@ export async function knnGraph(
   const parts = graphRowParts(n, n >= PARALLEL_GRAPH_FROM ? p.workers.size : 1);
   const stop = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
-  const merge = combineProgress('train', parts.map((r) => r.to - r.from), opts.onProgress);
+  const merge = combineProgress(
+    'train',
+    parts.map((r) => r.to - r.from),
+    opts.onProgress,
+  );
   const built = await Promise.all(
     parts.map((rows, i) =>
       p.workers
