@@ -302,10 +302,14 @@ async function filterGradLayers(reps: number): Promise<void> {
     const best = new Map<string, number>(algos.map((a) => [a, Infinity]));
     for (let r = 0; r <= reps; r++) {
       for (const a of algos) {
+        // A fresh dy (new data, new tensor id) for every call, as in training: the wasm backend caches the matmul
+        // operator (dy packed as its weights) on dy's tensor id, so one dy reused would leave the packing out of
+        // every call but the first. (tf.clone would share dy's data and id.)
+        const dyNow = tf.mul(dy, 1);
         const c0 = process.cpuUsage();
         const dw = tf.engine().runKernel(
           'Conv2DBackpropFilter',
-          { x, dy },
+          { x, dy: dyNow },
           {
             strides: 2,
             pad: 'same',
@@ -316,8 +320,8 @@ async function filterGradLayers(reps: number): Promise<void> {
           },
         ) as tf.Tensor;
         dw.dataSync();
-        dw.dispose();
         const c = process.cpuUsage(c0);
+        tf.dispose([dw, dyNow]);
         if (r > 0) best.set(a, Math.min(best.get(a) as number, (c.user + c.system) / 1000));
       }
     }

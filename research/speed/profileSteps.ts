@@ -74,7 +74,7 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-const self = new Map<string, { ms: number; n: number }>();
+const self = new Map<string, { ms: number; n: number; min: number }>();
 let on = false;
 const stack: number[] = []; // children's time of each open call
 const names: string[] = []; // the open calls' kernel names
@@ -109,9 +109,10 @@ function wrapKernels(): void {
         if (stack.length) stack[stack.length - 1] += dt;
         else top += dt;
         for (const name of detail && shapeKey !== key ? [key, shapeKey] : [key]) {
-          const c = self.get(name) ?? { ms: 0, n: 0 };
+          const c = self.get(name) ?? { ms: 0, n: 0, min: Infinity };
           c.ms += dt - children;
           c.n++;
+          c.min = Math.min(c.min, dt - children);
           self.set(name, c);
         }
         return out;
@@ -226,12 +227,14 @@ async function main(): Promise<void> {
       console.log(
         `\n${task} ${size}×${size}×${c}, batch ${w.batch}: ${ms.toFixed(1)} ms/step wall, ${cpuMs.toFixed(0)} ms CPU (${((w.batch * 1000) / cpuMs).toFixed(0)} images/CPU-s)`,
       );
-      const rows = [...self.entries()].map(([k, v]) => [k, v.ms / args.steps, v.n / args.steps] as const);
-      rows.push(['(outside kernels)', outside, 0]);
+      const rows = [...self.entries()].map(([k, v]) => [k, v.ms / args.steps, v.n / args.steps, v.min] as const);
+      rows.push(['(outside kernels)', outside, 0, NaN]);
       rows.sort((a, b) => b[1] - a[1]);
-      for (const [name, m, n] of rows.slice(0, detail ? 40 : 14)) {
+      for (const [name, m, n, min] of rows.slice(0, detail ? 40 : 14)) {
+        // --detail: the fastest single call's self time beside the mean (a shape row is one call a step).
+        const fastest = detail && n === 1 ? `  fastest call ${min.toFixed(1)} ms` : '';
         console.log(
-          `  ${name.padEnd(24)} ${m.toFixed(2).padStart(8)} ms ${((100 * m) / ms).toFixed(1).padStart(5)}%  ${String(n).padStart(5)} calls`,
+          `  ${name.padEnd(24)} ${m.toFixed(2).padStart(8)} ms ${((100 * m) / ms).toFixed(1).padStart(5)}%  ${String(n).padStart(5)} calls${fastest}`,
         );
       }
       tf.disposeVariables();

@@ -254,15 +254,16 @@ function conv2DBackpropFilter(inputs: Inputs, backend: BackendWasm, attrs: Attrs
 }
 
 /**
- * Output positions per matmul of the 'gemm' filter gradient when colsᵀ would be large. The reduction over all
- * N·OH·OW positions is then split into chunks of whole images with about this many positions each, one matmul per
- * chunk, summed: XNNPACK's gemm does not block its reduction dimension, so one matmul over a colsᵀ of tens of MB
- * streams both operands from memory once per output tile; a chunk of a few thousand positions stays in cache
- * (session 9, BENCHMARKS.md). Up to FILTER_GRAD_ONE_MATMUL values of colsᵀ, one matmul is as fast or faster (session
- * 25: on 8 of the 9 encoder layers measured under it). The kernel attribute `chunk` overrides both (tests: tiny
- * chunks; 0 = one matmul over everything).
+ * Output positions per matmul of the 'gemm' filter gradient: the reduction over all N·OH·OW positions is split into
+ * chunks of whole images with about this many positions each, one matmul per chunk, summed. XNNPACK's gemm does not
+ * block its reduction dimension, so one matmul over a colsᵀ of tens of MB streams both operands from memory once per
+ * output tile, and it packs dy (its "weights") whole, anew for every dy; a chunk of a few thousand positions stays in
+ * cache (session 9, BENCHMARKS.md). Session 25 kept one matmul for a colsᵀ of up to 2²⁴ values, measured with one dy
+ * reused call after call, whose packed copy the wasm backend caches by tensor id; with a fresh dy each call, as in
+ * training, the chunks are as fast on every encoder layer and faster on the first ones (512 × 28×28×1 → 32: 22.9 →
+ * 15.5 ms; 512 × 64×64×3 → 32: 179 → 131 ms; BENCHMARKS.md "Session 35"). The kernel attribute `chunk` overrides it
+ * (tests: tiny chunks; 0 = one matmul over everything).
  */
-export const FILTER_GRAD_ONE_MATMUL = 1 << 24;
 export const FILTER_GRAD_CHUNK = 4096;
 
 /**
@@ -279,8 +280,7 @@ function conv2DBackpropFilterGemm(
 ): TensorInfo {
   const { batchSize: n, inChannels: cin } = info;
   const perImage = info.outHeight * info.outWidth;
-  const k = info.filterHeight * info.filterWidth * cin;
-  const chunk = chunkAttr === undefined ? (k * n * perImage <= FILTER_GRAD_ONE_MATMUL ? 0 : FILTER_GRAD_CHUNK) : Number(chunkAttr);
+  const chunk = chunkAttr === undefined ? FILTER_GRAD_CHUNK : Number(chunkAttr);
   if (!(chunk >= 0)) throw new Error(`Conv2DBackpropFilter: chunk must be a number ≥ 0, got ${String(chunkAttr)}`);
   const images = chunk === 0 ? n : Math.max(1, Math.min(n, Math.floor(chunk / Math.max(1, perImage))));
   // x channel-major ([Cin, N, H, W]; for Cin = 1 the same memory), so that each row of colsᵀ is filled from
