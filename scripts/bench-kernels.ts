@@ -10,8 +10,8 @@
  *   options: --batch 128  --runs 3  --seconds 1  --json out.json  --quick (fewer encoders, one run)
  *
  * --layers times Conv2DBackpropFilter with each algorithm on the stride-2 layers of SelfLabel's encoders (28×28×1
- * batch 512 as SimCLR runs it, 64×64×3 batch 256), interleaved (conv, gemm, conv, …) so that load changes hit
- * all alike (the algorithm is passed to the kernel as its `algorithm` attribute, see ConvGradAlgorithm in wasmKernels.ts), and prints the minimum CPU time of each (the minimum is the least disturbed by other processes).
+ * batch 512 as SimCLR runs it, 64×64×3 batch 256 and the first two at 512), interleaved (conv, gemm, conv, …) so that load changes hit
+ * all alike (the algorithm is passed to the kernel as its `algorithm` attribute, see ConvGradAlgorithm in wasmKernels.ts), each call with a fresh dy as in training, and prints the minimum CPU time of each (the minimum is the least disturbed by other processes).
  *
  * For each encoder and input it reports (median of --runs runs, after a warm-up):
  *   train  images/s of a supervised step (encoder + 10-way softmax head, Adam)
