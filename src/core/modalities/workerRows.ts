@@ -29,12 +29,16 @@ export async function decodeInWorkers(
 ): Promise<FailedItem[]> {
   const parts = Math.min(ctx.config.workers, Math.max(1, Math.ceil(missing.length / o.minRows)));
   const chunk = Math.ceil(missing.length / parts);
+  const slices = Array.from({ length: parts }, (_, p) => missing.slice(p * chunk, (p + 1) * chunk));
   // Each part reports its items decoded out of its own count.
-  const sizes = Array.from({ length: parts }, (_, p) => Math.max(0, Math.min(chunk, missing.length - p * chunk)));
-  const merge = combineProgress('embed', sizes, o.onProgress);
+  const merge = combineProgress(
+    'embed',
+    slices.map((s) => s.length),
+    o.onProgress,
+  );
   const jobs: Promise<FailedItem[]>[] = [];
   for (let p = 0; p < parts; p++) {
-    const slice = missing.slice(p * chunk, (p + 1) * chunk);
+    const slice = slices[p];
     if (!slice.length) continue;
     jobs.push(
       decode(
