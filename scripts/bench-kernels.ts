@@ -7,10 +7,12 @@
  *   node --import tsx scripts/bench-kernels.ts --workers 2       # plus SimCLR throughput on 2 workers together
  *   node --import tsx scripts/bench-kernels.ts --only s2-32-64-128 --profile   # per-kernel time of one encoder
  *   node --import tsx scripts/bench-kernels.ts --layers          # per conv layer: filter-gradient algorithms A/B
+ *   node --import tsx scripts/bench-kernels.ts --layers --only conv,gemm   # only these algorithms
  *   options: --batch 128  --runs 3  --seconds 1  --json out.json  --quick (fewer encoders, one run)
  *
  * --layers times Conv2DBackpropFilter with each algorithm on the stride-2 layers of SelfLabel's encoders (28×28×1
- * batch 512 as SimCLR runs it, 64×64×3 batch 256 and the first two at 512), interleaved (conv, gemm, conv, …) so that load changes hit
+ * batch 512 as SimCLR runs it, 64×64×3 batch 256 and the first two at 512; rotation's batch of 128 past the first layer at 64×64×3
+ * and at the audio shape 64×96×1), interleaved (conv, gemm, conv, …) so that load changes hit
  * all alike (the algorithm is passed to the kernel as its `algorithm` attribute, see ConvGradAlgorithm in wasmKernels.ts), each call with a fresh dy as in training, and prints the minimum CPU time of each (the minimum is the least disturbed by other processes).
  *
  * For each encoder and input it reports (median of --runs runs, after a warm-up):
@@ -279,7 +281,7 @@ function profileKernels(e: Encoder, size: number, channels: number, batch: numbe
 // ------------------------------------------------------------------------------------------------ layers
 
 /** Conv2DBackpropFilter per algorithm on the encoders' stride-2 layers; minimum CPU ms of `reps` interleaved runs. */
-async function filterGradLayers(reps: number): Promise<void> {
+async function filterGradLayers(reps: number, only?: string): Promise<void> {
   await initBackend('wasm');
   const layers: [number[], number][] = [
     [[512, 28, 28, 1], 32],
@@ -292,9 +294,26 @@ async function filterGradLayers(reps: number): Promise<void> {
     // One worker's SimCLR step at 64×64×3 (256 pairs: 512 images).
     [[512, 64, 64, 3], 32],
     [[512, 32, 32, 32], 64],
+    // A rotation step (batch 128) at 64×64×3 and at the audio shape (64 mel bands × 96 frames), past the first layer.
+    [[128, 32, 32, 32], 64],
+    [[128, 16, 16, 64], 128],
+    [[128, 8, 8, 128], 256],
+    [[128, 32, 48, 32], 64],
+    [[128, 16, 24, 64], 128],
+    [[128, 8, 12, 128], 256],
+    [[128, 4, 6, 256], 256],
+    // Under the matmul form's thresholds: a rotation step at 28×28×1; the audio student's batch of 32 and the
+    // masked-frame task's 64.
+    [[128, 14, 14, 32], 64],
+    [[128, 7, 7, 64], 128],
+    [[64, 32, 48, 32], 64],
+    [[32, 32, 48, 32], 64],
+    [[32, 16, 24, 64], 128],
   ];
   // gemm1: one matmul (chunk 0); gemm4k / gemm1k: chunks of 4096 / 1024 output positions
-  const algos = ['conv', 'gemm', 'gemm1', 'gemm4k', 'gemm1k'] as const;
+  const all = ['conv', 'gemm', 'gemm1', 'gemm4k', 'gemm1k'] as const;
+  const algos = only ? all.filter((a) => only.split(',').includes(a)) : all;
+  if (!algos.length) throw new Error(`--only takes algorithms with --layers: ${all.join(', ')}`);
   console.log(`Conv2DBackpropFilter, 3×3 stride 2 'same', min CPU ms of ${reps} interleaved runs (load ${os.loadavg()[0].toFixed(2)}):`);
   for (const [xs, cout] of layers) {
     const x = tf.randomNormal(xs as [number, number, number, number]);
@@ -412,7 +431,7 @@ async function workerMain(job: WorkerJob): Promise<void> {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.layers) {
-    await filterGradLayers(args.runs * 3);
+    await filterGradLayers(args.runs * 3, args.only);
     return;
   }
   const encoders = ENCODERS.filter((e) => !args.only || e.name === args.only).filter(
