@@ -8,6 +8,7 @@
  * seconds; and TF-IDF + LR (research/text/baseline.ts) on the same human labels, timed in the same run.
  * Usage: node --import tsx research/text/rounds.ts DATASET[,…] [--seeds 1,2,3] [--rounds 3] [--k 10]
  *   [--threshold 0.9] [--knobs '{json TextHeadOptions}'] [--defaults '{json, merged into LINEAR_TEXT_DEFAULTS}']
+ *   [--bench-seeds]   (the seed labels `selflabel bench --seed S` picks, data.ts benchSeedLabels; default the research ones)
  */
 import { confidenceCap, fitTextHead, LINEAR_TEXT_DEFAULTS, predictTextHead } from '../../src/core/modalities/text/lexical/head';
 import { propose } from '../../src/core/proposals';
@@ -16,7 +17,7 @@ import { heldOutLabels } from '../../src/core/train/crossval';
 import { PRIOR_MIN_ACCURACY } from '../../src/core/project/training';
 import { argmaxRow } from '../../src/core/util/math';
 import { tfidfLogReg } from './baseline';
-import { accuracy, loadTextDataset, median, seedLabels } from './data';
+import { accuracy, loadTextDataset, median, seedsFor } from './data';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -43,7 +44,7 @@ async function main() {
     const gaps: number[][] = Array.from({ length: R }, () => []);
     const summary: string[] = [];
     for (const seed of seeds) {
-      const human = seedLabels(ds.pool.y, C, K, seed);
+      const human = seedsFor(ds, K, seed, args.includes('--bench-seeds'));
       const tl = Date.now();
       const lrAcc = accuracy(tfidfLogReg(ds.pool.texts, human, ds.pool.y, C, ds.test.texts), ds.test.y, C);
       const lrSec = (Date.now() - tl) / 1000;
