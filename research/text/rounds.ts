@@ -97,6 +97,20 @@ async function main() {
           console.log(`    priors ${how}: ${estimate ? estimate.map((q) => (100 * q).toFixed(0)).join('/') : '—'}`);
         }
         testAcc = accuracy(testProbs, ds.test.y, C);
+        if (process.env.PERCLASS) {
+          // Test recall per class, and how many test items each class is predicted for (PERCLASS=1).
+          const right = new Array<number>(C).fill(0);
+          const total = new Array<number>(C).fill(0);
+          const predicted = new Array<number>(C).fill(0);
+          for (let i = 0; i < ds.test.y.length; i++) {
+            const b = argmaxRow(testProbs, i, C);
+            total[ds.test.y[i]]++;
+            predicted[b]++;
+            if (b === ds.test.y[i]) right[b]++;
+          }
+          const cells = ds.classes.map((c, k) => `${c} ${right[k]}/${total[k]} (predicted ${predicted[k]})`);
+          console.log(`    test recall: ${cells.join(', ')}`);
+        }
         const stc = state.selfTraining;
         const selfT = stc
           ? ` pseudo ${stc.kept ? 'kept' : 'dropped'} (${pct(stc.withAccuracy)} with / ${pct(stc.withoutAccuracy)} without)`
