@@ -133,6 +133,14 @@ function writeTrainDigits(dir: string, count: number): void {
  * them — and returns the map's selection and the points inside the octagon.
  */
 async function lasso(s: Session, f: Frame, skip = 0): Promise<{ got: string[]; expect: Pt[] }> {
+  // A notification toast floats over the map's lower right corner and takes the mouse events of any lasso drawn under
+  // it (the Undo / Redo test leaves "Nothing to redo" there; a clean-clone CI run once failed on it): clear them first.
+  await s.clearNotifications();
+  await waitFor('no notification toast over the map', () =>
+    s.page.evaluate(
+      `[...document.querySelectorAll('.notifications-toasts .notification-toast')].every((t) => t.getBoundingClientRect().height === 0 || getComputedStyle(t).visibility === 'hidden')`,
+    ),
+  );
   const box = (await f.locator('#sl-canvas').boundingBox())!;
   const pts = await points(f);
   let poly: [number, number][] = [];
