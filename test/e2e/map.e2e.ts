@@ -133,8 +133,9 @@ function writeTrainDigits(dir: string, count: number): void {
  * them — and returns the map's selection and the points inside the octagon.
  */
 async function lasso(s: Session, f: Frame, skip = 0): Promise<{ got: string[]; expect: Pt[] }> {
-  // A notification toast floats over the map's lower right corner and takes the mouse events of any lasso drawn under
-  // it (the Undo / Redo test leaves "Nothing to redo" there; a clean-clone CI run once failed on it): clear them first.
+  // A notification toast floats over the map's lower right corner, where it can take the mouse events of a lasso drawn
+  // under it. The Undo / Redo test leaves "Nothing to redo" there, and a clean-clone CI run timed out here with that
+  // toast over the map. So clear the toasts first.
   await s.clearNotifications();
   await waitFor('no notification toast over the map', () =>
     s.page.evaluate(
