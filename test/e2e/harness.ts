@@ -369,8 +369,14 @@ export class Session {
     );
   }
 
+  /** Clears the notifications, and returns once no toast is left on screen (toasts float over the views and take their mouse events). */
   async clearNotifications(): Promise<void> {
     await this.command('Notifications: Clear All Notifications').catch(() => undefined);
+    await waitFor('no notification toast on screen', () =>
+      this.page.evaluate(
+        `[...document.querySelectorAll('.notifications-toasts .notification-toast')].every((t) => t.getBoundingClientRect().height === 0 || getComputedStyle(t).visibility === 'hidden')`,
+      ),
+    );
   }
 
   /** The inner frame of a SelfLabel webview: the side panel (`side`) or the review panel (`review`). */

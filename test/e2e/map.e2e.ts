@@ -137,11 +137,6 @@ async function lasso(s: Session, f: Frame, skip = 0): Promise<{ got: string[]; e
   // under it. The Undo / Redo test leaves "Nothing to redo" there, and a clean-clone CI run timed out here with that
   // toast over the map. So clear the toasts first.
   await s.clearNotifications();
-  await waitFor('no notification toast over the map', () =>
-    s.page.evaluate(
-      `[...document.querySelectorAll('.notifications-toasts .notification-toast')].every((t) => t.getBoundingClientRect().height === 0 || getComputedStyle(t).visibility === 'hidden')`,
-    ),
-  );
   const box = (await f.locator('#sl-canvas').boundingBox())!;
   const pts = await points(f);
   let poly: [number, number][] = [];
