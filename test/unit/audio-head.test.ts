@@ -109,7 +109,7 @@ test('the audio head without encoders: candidates by held-out labels, calibrated
   assert.ok(isAudioHeadState(state));
   assert.deepEqual(
     state.candidates.map((c) => c.name),
-    ['all/linear', 'shape/linear', 'timbre/linear', 'all/spread', 'shape/spread', 'timbre/spread'],
+    ['all/linear', 'shape/linear', 'timbre/linear', 'all/spread', 'shape/spread', 'timbre/spread', 'all/lda', 'shape/lda', 'timbre/lda'],
   );
   for (const c of state.candidates) assert.ok(c.proxyAccuracy !== null && c.proxyAccuracy >= 0 && c.proxyAccuracy <= 1);
   const best = Math.max(...state.candidates.map((c) => c.proxyAccuracy!));
@@ -180,6 +180,73 @@ test('a spread candidate fits a hidden layer on the spread labels (a word is sev
     if (p.indexOf(Math.max(...p)) === test.y[i]) right++;
   }
   assert.ok(right >= 25, `rising, falling and up-down told apart by the spread MLP: ${right}/30`);
+});
+
+test("an lda candidate spreads over its labels' discriminant projection, refitted per fit; its state and a half-label fit predict other clips", async () => {
+  await initBackend('wasm');
+  const { fitAudioHead, predictAudioHead, fitCandidate } = await import('../../src/core/modalities/audio/head');
+  const pool = dataset(90, 300);
+  const spec = specOf(pool.clips);
+  const lab = [...Array(90).keys()].filter((i) => i < 15); // 5 per class
+  const train = { index: Int32Array.from(lab), y: Int32Array.from(lab, (i) => pool.y[i]), weight: new Float32Array(lab.length).fill(1) };
+  const state = await fitAudioHead({
+    spec,
+    n: 90,
+    frames,
+    mels: AUDIO_MELS,
+    train,
+    nClasses: 3,
+    seed: 2,
+    encoders: [],
+    candidates: [{ features: 'all', encoders: false, fit: 'lda' }],
+  });
+  assert.equal(candidateName(state.chosen), 'all/lda');
+  assert.equal(state.classifier.kind, 'spread+mlp');
+  assert.ok(
+    state.candidates[0].proxyAccuracy !== null && state.candidates[0].proxyAccuracy > 0.6,
+    `proxy ${state.candidates[0].proxyAccuracy}`,
+  );
+  assert.ok(state.estimatedAccuracy !== null && state.estimatedAccuracy > 0.6, `estimated ${state.estimatedAccuracy}`);
+  const back = JSON.parse(JSON.stringify(state)) as unknown;
+  assert.ok(isAudioHeadState(back));
+  const test = dataset(30, 1900);
+  const right = (probs: Float32Array) => {
+    let ok = 0;
+    for (let i = 0; i < 30; i++) {
+      const p = [0, 1, 2].map((c) => probs[i * 3 + c]);
+      if (p.indexOf(Math.max(...p)) === test.y[i]) ok++;
+    }
+    return ok;
+  };
+  const a = right(await predictAudioHead(back, { spec: specOf(test.clips), n: 30, frames, mels: AUDIO_MELS }));
+  assert.ok(a >= 25, `rising, falling and up-down told apart through the projection: ${a}/30`);
+  // The judging half's fit (no folds) from 3 labels a class, through the same function.
+  const half = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const { standardizeBlocks: sb, utteranceFeatures: uf, columnStats: cs } = await import('../../src/core/modalities/audio/utterance');
+  const { FEATURE_SET_WEIGHTS } = await import('../../src/core/modalities/audio/headState');
+  const both = uf(specOf([...pool.clips, ...test.clips]), 120, frames, AUDIO_MELS);
+  const m = sb(both, cs(both.X, 120, both.dim), FEATURE_SET_WEIGHTS.all);
+  let graphs = 0;
+  const s = await fitCandidate(
+    'lda',
+    {
+      X: m.X,
+      n: 120,
+      dim: m.dim,
+      train: { index: Int32Array.from(half), y: Int32Array.from(half, (i) => pool.y[i]), weight: new Float32Array(9).fill(1) },
+      nClasses: 3,
+      seed: 3,
+      folds: 1,
+    },
+    async () => {
+      graphs++;
+      throw new Error('the lda fit builds its own graphs');
+    },
+  );
+  assert.equal(graphs, 0);
+  const { predict } = await import('../../src/core/train/classifier');
+  const b = right(predict(s, m.X, 120, m.dim).probs.subarray(90 * 3));
+  assert.ok(b >= 24, `a fit on 3 labels a class: ${b}/30`);
 });
 
 test('audioPreview job in a worker: the plugin previews decode there when given a runner; a bad state is refused', async () => {

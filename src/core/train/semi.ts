@@ -16,7 +16,7 @@
  */
 import type { Progress } from '../types';
 import { Rng } from '../models/random';
-import { CLASSIFIER_DEFAULTS, checkTrainSet, type ClassifierState, type FitClassifierOptions } from './classifier';
+import { CLASSIFIER_DEFAULTS, checkTrainSet, type ClassifierState, type FitClassifierOptions, type TrainSet } from './classifier';
 import { fitCalibrated, heldOutPlan } from './crossval';
 import { buildKnnGraph, spreadLabels, type KnnGraph } from './graph';
 import { featureStats, fitNet, netLogitsSync, type NetParams } from './net';
@@ -25,6 +25,12 @@ import { trainRowsAt } from './select';
 
 export interface SemiOptions extends FitClassifierOptions {
   graph?: KnnGraph;
+  /**
+   * The graph to spread over from a fit's seed labels, built anew for each fit (every fold and the final one): for a
+   * metric learned from the labels (the audio head's `lda` fit), so that a held-out fold's labels never shaped the
+   * graph its items are predicted through. Takes the place of `graph`.
+   */
+  graphFor?: (seeds: TrainSet) => Promise<KnnGraph>;
   /** Neighbours in the graph built when `graph` is not given (default 20). */
   k?: number;
   /** Fraction of the unlabelled items used as pseudo-labels, most confident first (default 1: every spread label; see BENCHMARKS.md). */
@@ -58,7 +64,8 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
   const t0 = Date.now();
   const plan = heldOutPlan(t, o.folds ?? CLASSIFIER_DEFAULTS.folds);
   const nFits = plan.fits;
-  const stage: Stage = { done: 0, total: nFits + (o.graph ? 0 : 1) };
+  const fixedGraph = !o.graphFor;
+  const stage: Stage = { done: 0, total: nFits + (o.graph || !fixedGraph ? 0 : 1) };
   const report = (frac: number, message: string, loss?: number) => {
     const done = stage.done + frac;
     const el = (Date.now() - t0) / 1000;
@@ -71,18 +78,23 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
       message,
     });
   };
-  const graph =
-    o.graph ??
-    (await buildKnnGraph({
-      X: o.X,
-      n: o.n,
-      dim: o.dim,
-      k: o.k ?? SEMI_DEFAULTS.k,
-      signal: o.signal,
-      onProgress: (p: Progress) => report(p.total ? p.done / p.total : 0, 'neighbour graph'),
-    }));
-  if (!o.graph) stage.done++;
-  if (graph.n !== o.n) throw new Error(`The graph has ${graph.n} nodes, X has ${o.n} rows.`);
+  const graph = !fixedGraph
+    ? undefined
+    : (o.graph ??
+      (await buildKnnGraph({
+        X: o.X,
+        n: o.n,
+        dim: o.dim,
+        k: o.k ?? SEMI_DEFAULTS.k,
+        signal: o.signal,
+        onProgress: (p: Progress) => report(p.total ? p.done / p.total : 0, 'neighbour graph'),
+      })));
+  if (!o.graph && fixedGraph) stage.done++;
+  const checked = (g: KnnGraph): KnnGraph => {
+    if (g.n !== o.n) throw new Error(`The graph has ${g.n} nodes, X has ${o.n} rows.`);
+    return g;
+  };
+  if (graph) checked(graph);
   const standardize = featureStats(o.X, o.n, o.dim);
 
   const human = new Uint8Array(m);
@@ -99,7 +111,8 @@ export async function fitSemiSupervised(o: SemiOptions): Promise<ClassifierState
     const covered = new Set(from.map((k) => t.y[k]));
     if (covered.size < new Set(use.map((k) => t.y[k])).size) from = use;
     const seeds = trainRowsAt(t, from);
-    const { F, mass } = spreadLabels({ graph, nClasses: C, seeds, alpha: o.alpha, gamma: o.gamma });
+    const g = graph ?? checked(await o.graphFor!(seeds));
+    const { F, mass } = spreadLabels({ graph: g, nClasses: C, seeds, alpha: o.alpha, gamma: o.gamma });
     const labelled = new Set<number>(Array.from(use, (k) => t.index[k]));
     const cand: { i: number; c: number; p: number; mass: number }[] = [];
     for (let i = 0; i < o.n; i++) {

@@ -2,7 +2,8 @@
  * The audio head (worker side, tfjs through the encoders and the classifier). Candidates: a feature set of each
  * clip's utterance features (./utterance.ts — 'shape': the word's course in time; 'timbre': MFCC and spectrum
  * statistics; 'all'), alone or joined with the pretext encoders' embeddings, fitted by label spreading over the
- * pool's kNN graph ('spread') or on the labels alone ('linear'). Each candidate is scored out of fold on the same
+ * pool's kNN graph ('spread'), by the same spreading over the graph of the features projected on the labels'
+ * discriminant directions ('lda', src/core/train/lda.ts; utterance features only), or on the labels alone ('linear'). Each candidate is scored out of fold on the same
  * stratified folds of the held-out human labels by a quick proxy of its fit — the spread labels themselves (label
  * spreading from the fold's other human labels), or a ridge classifier on the z-scored features — and only the best
  * (ties: the earlier in `candidateOrder`) is then fitted as the calibrated classifier of src/core/train
@@ -20,6 +21,7 @@ import { fitClassifier, predict, type ClassifierState } from '../../train/classi
 import { fitSemiSupervised } from '../../train/semi';
 import { trainRowsAt } from '../../train/select';
 import { buildKnnGraph, spreadLabels, type KnnGraph } from '../../train/graph';
+import { ldaProjection, projectRows } from '../../train/lda';
 import { heldOutLabels, heldOutPlan, isHumanLabel, stratifiedFolds } from '../../train/crossval';
 import { Rng } from '../../models/random';
 import { argmaxRow } from '../../util/math';
@@ -28,6 +30,7 @@ import {
   candidateName,
   FEATURE_SET_WEIGHTS,
   type AudioHeadCandidate,
+  type AudioHeadFit,
   type AudioHeadState,
   type JudgedHalf,
 } from './headState';
@@ -59,13 +62,87 @@ export interface AudioSpec {
   voice?: Float32Array;
 }
 
-/** The candidates in order of preference (a tie goes to the earlier): linear before spread, fewer parts first. */
+/**
+ * The candidates in order of preference (a tie goes to the earlier): linear before spread before lda, fewer parts
+ * first. The lda fit reads the utterance features alone (the encoders' 768 columns per encoder would make its
+ * within-class scatter as large as the pool's labels are few).
+ */
 export function candidateOrder(withEncoders: boolean): AudioHeadCandidate[] {
   const out: AudioHeadCandidate[] = [];
-  for (const fit of ['linear', 'spread'] as const)
-    for (const encoders of withEncoders ? [false, true] : [false])
+  for (const fit of ['linear', 'spread', 'lda'] as const)
+    for (const encoders of withEncoders && fit !== 'lda' ? [false, true] : [false])
       for (const features of ['all', ...AUDIO_FEATURE_SETS.filter((f) => f !== 'all')] as const) out.push({ features, encoders, fit });
   return out;
+}
+
+/**
+ * The `lda` fit's graph for a fit's seed labels: the candidate's rows projected on the seeds' discriminant
+ * directions (within-class whitened), their kNN graph.
+ */
+function ldaGraphFor(
+  m: { X: Float32Array; dim: number },
+  n: number,
+  C: number,
+  signal?: AbortSignal,
+): (seeds: Pick<TrainSet, 'index' | 'y'>) => Promise<KnnGraph> {
+  return async (seeds) => {
+    const p = ldaProjection(m.X, m.dim, seeds.index, seeds.y, C);
+    if (!p.out) throw new Error('audio head: the lda fit needs labels of at least two classes');
+    return buildKnnGraph({ X: projectRows(m.X, n, m.dim, p), n, dim: p.out, k: AUDIO_HEAD_DEFAULTS.k, signal });
+  };
+}
+
+/**
+ * Fits a candidate's calibrated classifier on its rows `o.X`: on the labels alone (linear), or on the labels spread
+ * over the features' graph (spread; `graph` builds or returns it) or over each fit's own discriminant projection (lda).
+ */
+export async function fitCandidate(
+  fit: AudioHeadFit,
+  o: {
+    X: Float32Array;
+    n: number;
+    dim: number;
+    train: TrainSet;
+    nClasses: number;
+    seed: number;
+    folds?: number;
+    signal?: AbortSignal;
+    onProgress?: (p: Progress) => void;
+  },
+  graph: () => Promise<KnnGraph>,
+): Promise<ClassifierState> {
+  const hidden = [...AUDIO_HEAD_DEFAULTS.spreadHidden];
+  if (fit === 'spread') return fitSemiSupervised({ ...o, graph: await graph(), hidden });
+  if (fit === 'lda') return fitSemiSupervised({ ...o, graphFor: ldaGraphFor(o, o.n, o.nClasses, o.signal), hidden });
+  return fitClassifier(o);
+}
+
+/** The lda candidate's proxy: label spreading over each fold's own projection, scored on the fold's held-out labels. */
+async function ldaProxyAccuracy(
+  m: { X: Float32Array; dim: number },
+  n: number,
+  t: TrainSet,
+  human: number[],
+  fold: Int32Array,
+  k: number,
+  C: number,
+  signal?: AbortSignal,
+): Promise<number> {
+  let ok = 0;
+  const graphFor = ldaGraphFor(m, n, C, signal);
+  for (let f = 0; f < k; f++) {
+    const fit0 = human.filter((_, j) => fold[j] !== f);
+    const out = human.filter((_, j) => fold[j] === f);
+    if (!out.length) continue;
+    const seeds = {
+      index: Int32Array.from(fit0, (p) => t.index[p]),
+      y: Int32Array.from(fit0, (p) => t.y[p]),
+      weight: Float32Array.from(fit0, (p) => t.weight[p]),
+    };
+    const { F } = spreadLabels({ graph: await graphFor(seeds), nClasses: C, seeds });
+    for (const p of out) if (argmaxRow(F, t.index[p], C) === t.y[p]) ok++;
+  }
+  return ok / human.length;
 }
 
 /** The pool's features for every candidate: utterance rows, their statistics, the encoders' embedding (unit rows). */
@@ -294,8 +371,11 @@ export async function fitAudioHead(
       if (o.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
       const c = cands[j];
       report(`audio head: scoring ${candidateName(c)}`, 5 + (45 * j) / cands.length);
-      const g = c.fit === 'spread' ? await graphOf(c) : undefined;
-      scores[j] = proxyAccuracy(c.fit, f.matrix(c), o.n, g, t, plan.eligible, fold, plan.folds, C);
+      if (c.fit === 'lda') scores[j] = await ldaProxyAccuracy(f.matrix(c), o.n, t, plan.eligible, fold, plan.folds, C, o.signal);
+      else {
+        const g = c.fit === 'spread' ? await graphOf(c) : undefined;
+        scores[j] = proxyAccuracy(c.fit, f.matrix(c), o.n, g, t, plan.eligible, fold, plan.folds, C);
+      }
       await new Promise<void>((r) => setImmediate(r));
     }
   }
@@ -306,10 +386,7 @@ export async function fitAudioHead(
   const onProgress = (p: Progress) =>
     report(`audio head: ${candidateName(c)}${p.message ? ` — ${p.message}` : ''}`, 50 + (p.total ? (50 * p.done) / p.total : 0));
   const common = { X: m.X, n: o.n, dim: m.dim, train: t, nClasses: C, seed: o.seed, signal: o.signal, onProgress };
-  const s: ClassifierState =
-    c.fit === 'spread'
-      ? await fitSemiSupervised({ ...common, graph: await graphOf(c), hidden: [...AUDIO_HEAD_DEFAULTS.spreadHidden] })
-      : await fitClassifier(common);
+  const s = await fitCandidate(c.fit, common, () => graphOf(c));
   return {
     version: 2,
     kind: 'audio-head',
@@ -402,14 +479,9 @@ export async function judgeAudioStudentHalf(
   const f = await Features.of(o, o.teacher.stats, o.teacher.encoders, o);
   const m = f.matrix(o.teacher.chosen);
   const common = { X: m.X, n: o.n, dim: m.dim, train: trainRowsAt(t, fit), nClasses: C, seed: o.seed + o.half, folds: 1, signal: o.signal };
-  const s: ClassifierState =
-    o.teacher.chosen.fit === 'spread'
-      ? await fitSemiSupervised({
-          ...common,
-          graph: await buildKnnGraph({ X: m.X, n: o.n, dim: m.dim, k: AUDIO_HEAD_DEFAULTS.k, signal: o.signal }),
-          hidden: [...AUDIO_HEAD_DEFAULTS.spreadHidden],
-        })
-      : await fitClassifier(common);
+  const s = await fitCandidate(o.teacher.chosen.fit, common, () =>
+    buildKnnGraph({ X: m.X, n: o.n, dim: m.dim, k: AUDIO_HEAD_DEFAULTS.k, signal: o.signal }),
+  );
   const P = predict(s, m.X, o.n, m.dim).probs;
   const lessons = confidentRows(P, o.n, C, new Set(Array.from(t.index)), o.count);
   if (!enoughForStudent(lessons.y, C)) return null;

@@ -22,7 +22,13 @@ export const FEATURE_SET_WEIGHTS: Record<AudioFeatureSet, Required<Record<keyof 
   voice: { mfcc: 1, stats: 1, shape: 0, spectrum: 1, pitch: 1, lts: 1, harm: 1 },
 };
 
-export const AUDIO_HEAD_FITS = ['spread', 'linear'] as const;
+/**
+ * How a candidate is fitted: 'linear', the calibrated classifier on the human labels alone; 'spread', label spreading
+ * over the pool's kNN graph of the features, then the classifier on the spread labels; 'lda', the same spreading
+ * over the kNN graph of the features projected on the human labels' discriminant directions (src/core/train/lda.ts),
+ * projected anew from each fit's own labels.
+ */
+export const AUDIO_HEAD_FITS = ['spread', 'linear', 'lda'] as const;
 export type AudioHeadFit = (typeof AUDIO_HEAD_FITS)[number];
 
 export interface AudioHeadCandidate {
