@@ -22,6 +22,8 @@ import { readTruth } from '../src/bench/truth';
 import { benchSeedLabels } from './data';
 import { fitPca, pcaTransform, fitLogReg, logitsLogReg, type Rows } from '../src/core/modalities/image/linear';
 import { argmaxRow } from '../src/core/util/math';
+import { ldaProjection, projectRows } from '../src/core/train/lda';
+import { buildKnnGraph, spreadLabels } from '../src/core/train/graph';
 import { hogFeatures, colourHistogram } from '../src/core/modalities/image/features';
 import { fitPixelCandidate, pixelProbs, type PixelFeatureKind } from '../src/core/modalities/image/pixels';
 import type { ImageData } from '../src/protocol/jobs';
@@ -159,6 +161,47 @@ async function main() {
       for (let i = 0; i < n + m; i++) for (let j = 0; j < d; j++) both[i * d + j] = (both[i * d + j] - mean[j]) / (Math.sqrt(sd[j]) || 1);
     }
     const rows: Rows = { kind: 'dense', X: both, n: n + m, dim: d };
+    if (process.env.LDA) {
+      // LDA=1 (session 37): label spreading over the pool's kNN graph of the rows projected on the seed labels'
+      // discriminant directions (src/core/train/lda.ts, as the audio head's lda fit), then logistic regression on
+      // the pool's spread labels; and, beside it, the same spreading over the standardised rows themselves.
+      for (const projected of [false, true]) {
+        const p = projected ? ldaProjection(both, d, index, y, C) : undefined;
+        const Z = p ? projectRows(both.subarray(0, n * d), n, d, p) : both.slice(0, n * d);
+        const dz = p ? p.out : d;
+        if (!p)
+          for (let i = 0; i < n; i++) {
+            let s2 = 0;
+            for (let j = 0; j < d; j++) s2 += Z[i * d + j] ** 2;
+            for (let j = 0; j < d; j++) Z[i * d + j] /= Math.sqrt(s2) || 1;
+          }
+        const graph = await buildKnnGraph({ X: Z, n, dim: dz, k: Number(process.env.K ?? 10) });
+        const { F } = spreadLabels({
+          graph,
+          nClasses: C,
+          seeds: { index: Int32Array.from(index), y: Int32Array.from(y), weight: new Float32Array(index.length).fill(1) },
+        });
+        const sl = Int32Array.from({ length: n }, (_, i) => argmaxRow(F, i, C));
+        const mS = fitLogReg(
+          rows,
+          Array.from({ length: n }, (_, i) => i),
+          sl,
+          C,
+        );
+        const lg = logitsLogReg(
+          mS,
+          rows,
+          Int32Array.from({ length: m }, (_, j) => n + j),
+        );
+        let okS = 0;
+        test.ids.forEach((id, j) => classes[argmaxRow(lg, j, C)] === test.truth.get(id) && okS++);
+        let okP = 0;
+        pool.ids.forEach((id, i) => classes[sl[i]] === pool.truth.get(id) && okP++);
+        console.log(
+          `${set} s${seed} ${v} ${p ? `lda${p.out}` : 'raw'} spread: pool ${((100 * okP) / n).toFixed(1)}%  → LR test ${((100 * okS) / m).toFixed(1)}%`,
+        );
+      }
+    }
     const model = fitLogReg(rows, index, y, C);
     const list = Int32Array.from({ length: m }, (_, j) => n + j);
     const logits = logitsLogReg(model, rows, list);
