@@ -10,7 +10,7 @@ import { spreadLabels, type KnnGraph } from '../../src/core/train/graph';
 import { argmaxRows } from '../../src/bench/baselines/linear';
 import { mulberry32, sample } from '../../src/bench/rng';
 import { AUDIO_MELS, audioFeatureRows, audioFrames } from '../../src/core/modalities/audio/features';
-import { columnStats, standardizeBlocks, utteranceFeatures } from '../../src/core/modalities/audio/utterance';
+import { columnStats, standardizeBlocks, utteranceFeatures, withVoice } from '../../src/core/modalities/audio/utterance';
 import { fitNet, netLogitsSync } from '../../src/core/train/net';
 import { softmaxRows } from '../../src/core/util/math';
 import { loadAudioClips } from '../../src/core/modalities/audio/items';
@@ -196,4 +196,26 @@ export async function clipRows(
 /** Each clip's voice features (src/core/modalities/audio/voice.ts) of a split, in truth order, cached. */
 export function voiceRows(set: string, split: string): Promise<Float32Array> {
   return clipRows(set, split, `voice${VOICE_DIM}`, VOICE_DIM, voiceFeatures);
+}
+
+/**
+ * The audio head's features for a dev set, standardised with the pool's statistics: the voice set (timbre + pitch,
+ * long-term spectrum, harmonics) for speakers, `shape` for words.
+ */
+export async function headFeatures(
+  set: string,
+  pool: SpecSet,
+  test: SpecSet,
+): Promise<{ Xp: Float32Array; Xt: Float32Array; dim: number }> {
+  let up = utteranceFeatures(pool.spec, pool.n, pool.frames, pool.mels);
+  let ut = utteranceFeatures(test.spec, test.n, test.frames, test.mels);
+  const words = set === 'audio-words';
+  if (!words) {
+    up = withVoice(up, await voiceRows(set, 'pool'));
+    ut = withVoice(ut, await voiceRows(set, 'test'));
+  }
+  const st = columnStats(up.X, up.n, up.dim);
+  const w = words ? { shape: 1 } : { mfcc: 1, stats: 1, spectrum: 1, pitch: 1, lts: 1, harm: 1 };
+  const { X: Xp, dim } = standardizeBlocks(up, st, w);
+  return { Xp, Xt: standardizeBlocks(ut, st, w).X, dim };
 }

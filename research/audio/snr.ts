@@ -153,24 +153,7 @@ async function main(): Promise<void> {
   for (const [name, lab, ly] of runs) {
     if (K > 0 && name === 'all pool labels') continue;
     const m = fitLogReg(rp, lab, ly, C, { lambda: 1e-3, maxIterations: 400 });
-    const pred = argmaxRows(Float64Array.from(predictLogReg(m, rt)), test.n, C);
-    const by = new Map<string, [number, number]>();
-    for (let i = 0; i < test.n; i++) {
-      const b = by.get(bucket(snr[i])) ?? [0, 0];
-      b[0] += pred[i] === test.y[i] ? 1 : 0;
-      b[1]++;
-      by.set(bucket(snr[i]), b);
-    }
-    const tot = [...by.values()].reduce((a, b) => [a[0] + b[0], a[1] + b[1]], [0, 0]);
-    console.log(
-      `${set} ${name}: ${((100 * tot[0]) / tot[1]).toFixed(1)}% — ` +
-        ['clean', '30-40', '20-30', '10-20', '5-10']
-          .map((k) => {
-            const b = by.get(k) ?? [0, 1];
-            return `${k} ${((100 * b[0]) / b[1]).toFixed(1)}% (${b[1]})`;
-          })
-          .join(', '),
-    );
+    report(name, argmaxRows(Float64Array.from(predictLogReg(m, rt)), test.n, C));
   }
 }
 

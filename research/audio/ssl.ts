@@ -11,15 +11,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from '../backend';
-import { accuracyOf, loadSplit, seedLabels, voiceRows } from './data';
+import { accuracyOf, headFeatures, loadSplit, seedLabels } from './data';
 import { embedAudio, pretrainAudioEncoder, type AudioTask } from '../../src/core/modalities/audio/pretrain';
-import {
-  columnStats,
-  standardizeBlocks,
-  utteranceFeatures,
-  withVoice,
-  UTTERANCE_DEFAULTS,
-} from '../../src/core/modalities/audio/utterance';
+import { columnStats } from '../../src/core/modalities/audio/utterance';
 import { fitLogReg, predictLogReg } from '../../src/bench/baselines/linear';
 
 function zscore(pool: Float32Array, test: Float32Array, dim: number, weight = 1): void {
@@ -44,18 +38,7 @@ async function main(): Promise<void> {
   const pool = await loadSplit(set, 'pool');
   const test = await loadSplit(set, 'test', pool.classes);
   const C = pool.classes.length;
-  // The head's features for this set: speakers voice + timbre, words shape.
-  const words = set === 'audio-words';
-  let up = utteranceFeatures(pool.spec, pool.n, pool.frames, pool.mels, UTTERANCE_DEFAULTS);
-  let ut = utteranceFeatures(test.spec, test.n, test.frames, test.mels, UTTERANCE_DEFAULTS);
-  if (!words) {
-    up = withVoice(up, await voiceRows(set, 'pool'));
-    ut = withVoice(ut, await voiceRows(set, 'test'));
-  }
-  const st = columnStats(up.X, up.n, up.dim);
-  const w = words ? { shape: 1 } : { mfcc: 1, stats: 1, spectrum: 1, pitch: 1, lts: 1, harm: 1 };
-  const { X: Hp, dim: hd } = standardizeBlocks(up, st, w);
-  const { X: Ht } = standardizeBlocks(ut, st, w);
+  const { Xp: Hp, Xt: Ht, dim: hd } = await headFeatures(set, pool, test);
   const rows: { name: string; Xp: Float32Array; Xt: Float32Array; dim: number }[] = [{ name: 'head features', Xp: Hp, Xt: Ht, dim: hd }];
   for (const task of tasks) {
     // TAU: the contrastive temperature (not TEMP: tsx takes that for its cache folder); BATCH: the batch size; AUG: JSON of SpecAugmentOptions over the task's own.

@@ -7,14 +7,7 @@
  *   SELFLABEL_AUDIO_DATA=.bench/data node --import tsx research/audio/whiten.ts [audio-speakers] [seeds=1,2,3]
  * env: ALPHAS (0.1,0.3,0.6), K (10)
  */
-import { accuracyOf, knnGraph, loadSplit, seedLabels, spreadFrom, voiceRows } from './data';
-import {
-  columnStats,
-  standardizeBlocks,
-  utteranceFeatures,
-  withVoice,
-  UTTERANCE_DEFAULTS,
-} from '../../src/core/modalities/audio/utterance';
+import { accuracyOf, headFeatures, knnGraph, loadSplit, seedLabels, spreadFrom } from './data';
 import { fitLogReg, predictLogReg } from '../../src/bench/baselines/linear';
 import { symmetricEigen } from '../../src/core/util/linalg';
 
@@ -94,17 +87,7 @@ async function main(): Promise<void> {
   const pool = await loadSplit(set, 'pool');
   const test = await loadSplit(set, 'test', pool.classes);
   const C = pool.classes.length;
-  const words = set === 'audio-words';
-  let up = utteranceFeatures(pool.spec, pool.n, pool.frames, pool.mels, UTTERANCE_DEFAULTS);
-  let ut = utteranceFeatures(test.spec, test.n, test.frames, test.mels, UTTERANCE_DEFAULTS);
-  if (!words) {
-    up = withVoice(up, await voiceRows(set, 'pool'));
-    ut = withVoice(ut, await voiceRows(set, 'test'));
-  }
-  const st = columnStats(up.X, up.n, up.dim);
-  const w = words ? { shape: 1 } : { mfcc: 1, stats: 1, spectrum: 1, pitch: 1, lts: 1, harm: 1 };
-  const { X: Hp, dim: d } = standardizeBlocks(up, st, w);
-  const { X: Ht } = standardizeBlocks(ut, st, w);
+  const { Xp: Hp, Xt: Ht, dim: d } = await headFeatures(set, pool, test);
   const K = Number(process.env.K ?? 10);
   const res = new Map<string, number[]>();
   const add = (k: string, v: number) => res.set(k, [...(res.get(k) ?? []), v]);

@@ -10,7 +10,7 @@
  *
  * The cost is a Cholesky of dim × dim and an eigen-decomposition of C × C: milliseconds for hundreds of features.
  */
-import { symmetricEigen } from '../util/linalg';
+import { cholesky, solveLower, solveLowerTransposed, symmetricEigen } from '../util/linalg';
 
 export interface Projection {
   dim: number;
@@ -75,7 +75,7 @@ export function ldaProjection(
   // Whitened class means L⁻¹μ, centred on their mean.
   const P = present.length;
   const M = new Float64Array(P * dim);
-  present.forEach((c, j) => forward(L, dim, mu.subarray(c * dim, (c + 1) * dim), M.subarray(j * dim, (j + 1) * dim)));
+  present.forEach((c, j) => solveLower(L, dim, mu.subarray(c * dim, (c + 1) * dim), M.subarray(j * dim, (j + 1) * dim)));
   for (let d = 0; d < dim; d++) {
     let s = 0;
     for (let j = 0; j < P; j++) s += M[j * dim + d];
@@ -103,7 +103,7 @@ export function ldaProjection(
       const u = vectors[a * P + k] * inv;
       for (let d = 0; d < dim; d++) v[d] += M[a * dim + d] * u;
     }
-    backward(L, dim, v, w); // W's column: L⁻ᵀv, so that xᵀW = (L⁻¹x)ᵀv
+    solveLowerTransposed(L, dim, v, w); // W's column: L⁻ᵀv, so that xᵀW = (L⁻¹x)ᵀv
     for (let d = 0; d < dim; d++) W[d * out + j] = w[d];
   });
   return { dim, out, W };
@@ -129,39 +129,4 @@ export function projectRows(X: ArrayLike<number>, n: number, dim: number, p: Pro
     for (let k = 0; k < out; k++) Z[i * out + k] = z[k] * inv;
   }
   return Z;
-}
-
-/** Lower Cholesky factor of the symmetric positive definite A (lower triangle read). */
-function cholesky(A: Float64Array, m: number): Float64Array {
-  const L = new Float64Array(m * m);
-  for (let j = 0; j < m; j++) {
-    let s = A[j * m + j];
-    for (let k = 0; k < j; k++) s -= L[j * m + k] ** 2;
-    const d = Math.sqrt(Math.max(s, 1e-12));
-    L[j * m + j] = d;
-    for (let i = j + 1; i < m; i++) {
-      let t = A[i * m + j];
-      for (let k = 0; k < j; k++) t -= L[i * m + k] * L[j * m + k];
-      L[i * m + j] = t / d;
-    }
-  }
-  return L;
-}
-
-/** Solves L·x = b (L lower triangular). */
-function forward(L: Float64Array, m: number, b: ArrayLike<number>, x: Float64Array): void {
-  for (let i = 0; i < m; i++) {
-    let t = b[i];
-    for (let k = 0; k < i; k++) t -= L[i * m + k] * x[k];
-    x[i] = t / L[i * m + i];
-  }
-}
-
-/** Solves Lᵀ·x = b (L lower triangular). */
-function backward(L: Float64Array, m: number, b: ArrayLike<number>, x: Float64Array): void {
-  for (let i = m - 1; i >= 0; i--) {
-    let t = b[i];
-    for (let k = i + 1; k < m; k++) t -= L[k * m + i] * x[k];
-    x[i] = t / L[i * m + i];
-  }
 }

@@ -1,7 +1,8 @@
 /**
  * Small dense linear algebra, plain JS, no tfjs: the one Gram–Schmidt and the one symmetric eigen-decomposition that
  * the randomized PCA (src/core/modalities/image/linear.ts, the pixel candidate and the bench's baselines) and the
- * text head's LSA (src/core/modalities/text/lexical/lsa.ts) both run on their small projected matrices.
+ * text head's LSA (src/core/modalities/text/lexical/lsa.ts) both run on their small projected matrices; the one
+ * Cholesky and its triangular solves (the LDA projection of src/core/train/lda.ts, the audio head's ridge proxy).
  */
 
 /** Orthonormalises the k columns of Y (n × k, row-major) in place (modified Gram–Schmidt, twice; a dependent column becomes 0). */
@@ -70,4 +71,42 @@ export function symmetricEigen(A: Float64Array, k: number): { values: Float64Arr
   const vectors = new Float64Array(k * k);
   for (let r = 0; r < k; r++) for (let j = 0; j < k; j++) vectors[r * k + j] = v[r * k + order[j]];
   return { values, vectors };
+}
+
+/**
+ * Lower Cholesky factor L of the symmetric positive definite m × m matrix A (its lower triangle is read), A = L·Lᵀ;
+ * a pivot that rounding makes non-positive is floored at 1e-6 (√1e-12).
+ */
+export function cholesky(A: Float64Array, m: number): Float64Array {
+  const L = new Float64Array(m * m);
+  for (let j = 0; j < m; j++) {
+    let s = A[j * m + j];
+    for (let k = 0; k < j; k++) s -= L[j * m + k] ** 2;
+    const d = Math.sqrt(Math.max(s, 1e-12));
+    L[j * m + j] = d;
+    for (let i = j + 1; i < m; i++) {
+      let t = A[i * m + j];
+      for (let k = 0; k < j; k++) t -= L[i * m + k] * L[j * m + k];
+      L[i * m + j] = t / d;
+    }
+  }
+  return L;
+}
+
+/** Solves L·x = b for lower triangular L (m × m) into x. */
+export function solveLower(L: Float64Array, m: number, b: ArrayLike<number>, x: Float64Array): void {
+  for (let i = 0; i < m; i++) {
+    let t = b[i];
+    for (let k = 0; k < i; k++) t -= L[i * m + k] * x[k];
+    x[i] = t / L[i * m + i];
+  }
+}
+
+/** Solves Lᵀ·x = b for lower triangular L (m × m) into x. */
+export function solveLowerTransposed(L: Float64Array, m: number, b: ArrayLike<number>, x: Float64Array): void {
+  for (let i = m - 1; i >= 0; i--) {
+    let t = b[i];
+    for (let k = i + 1; k < m; k++) t -= L[k * m + i] * x[k];
+    x[i] = t / L[i * m + i];
+  }
 }

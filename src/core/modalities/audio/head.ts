@@ -22,6 +22,7 @@ import { fitSemiSupervised } from '../../train/semi';
 import { trainRowsAt } from '../../train/select';
 import { buildKnnGraph, spreadLabels, type KnnGraph } from '../../train/graph';
 import { ldaProjection, projectRows } from '../../train/lda';
+import { cholesky, solveLower, solveLowerTransposed } from '../../util/linalg';
 import { heldOutLabels, heldOutPlan, isHumanLabel, stratifiedFolds } from '../../train/crossval';
 import { Rng } from '../../models/random';
 import { argmaxRow } from '../../util/math';
@@ -213,30 +214,16 @@ class Features {
 
 /** Solves (K + λI)·A = Y in place for symmetric positive definite K (m × m) by Cholesky; Y is m × C. */
 function ridgeSolve(K: Float64Array, m: number, Y: Float64Array, C: number): Float64Array {
-  const L = Float64Array.from(K);
-  for (let j = 0; j < m; j++) {
-    let s = L[j * m + j];
-    for (let k = 0; k < j; k++) s -= L[j * m + k] ** 2;
-    const d = Math.sqrt(Math.max(s, 1e-12));
-    L[j * m + j] = d;
-    for (let i = j + 1; i < m; i++) {
-      let t = L[i * m + j];
-      for (let k = 0; k < j; k++) t -= L[i * m + k] * L[j * m + k];
-      L[i * m + j] = t / d;
-    }
-  }
-  const A = Float64Array.from(Y);
+  const L = cholesky(K, m);
+  const A = new Float64Array(m * C);
+  const b = new Float64Array(m);
+  const x = new Float64Array(m);
+  const z = new Float64Array(m);
   for (let c = 0; c < C; c++) {
-    for (let i = 0; i < m; i++) {
-      let t = A[i * C + c];
-      for (let k = 0; k < i; k++) t -= L[i * m + k] * A[k * C + c];
-      A[i * C + c] = t / L[i * m + i];
-    }
-    for (let i = m - 1; i >= 0; i--) {
-      let t = A[i * C + c];
-      for (let k = i + 1; k < m; k++) t -= L[k * m + i] * A[k * C + c];
-      A[i * C + c] = t / L[i * m + i];
-    }
+    for (let i = 0; i < m; i++) b[i] = Y[i * C + c];
+    solveLower(L, m, b, z);
+    solveLowerTransposed(L, m, z, x);
+    for (let i = 0; i < m; i++) A[i * C + c] = x[i];
   }
   return A;
 }
