@@ -3,9 +3,10 @@
  * clip's utterance features (./utterance.ts — 'shape': the word's course in time; 'timbre': MFCC and spectrum
  * statistics; 'all'), alone or joined with the pretext encoders' embeddings, fitted by label spreading over the
  * pool's kNN graph ('spread'), by the same spreading over the graph of the features projected on the labels'
- * discriminant directions ('lda', src/core/train/lda.ts; utterance features only), or on the labels alone ('linear'). Each candidate is scored out of fold on the same
- * stratified folds of the held-out human labels by a quick proxy of its fit — the spread labels themselves (label
- * spreading from the fold's other human labels), or a ridge classifier on the z-scored features — and only the best
+ * discriminant directions ('lda', src/core/train/lda.ts; utterance features only), or on the labels alone
+ * ('linear'). Each candidate is scored out of fold on the same stratified folds of the held-out human labels by a
+ * quick proxy of its fit — the spread labels themselves (label spreading from the fold's other human labels; for lda
+ * over each fold's own projection), or a ridge classifier on the z-scored features — and only the best
  * (ties: the earlier in `candidateOrder`) is then fitted as the calibrated classifier of src/core/train
  * (fitSemiSupervised / fitClassifier, whose own cross-validation gives its temperature and estimated accuracy).
  *
