@@ -247,6 +247,23 @@ test("an lda candidate spreads over its labels' discriminant projection, refitte
   const { predict } = await import('../../src/core/train/classifier');
   const b = right(predict(s, m.X, 120, m.dim).probs.subarray(90 * 3));
   assert.ok(b >= 24, `a fit on 3 labels a class: ${b}/30`);
+  // Seeds of one class give no discriminant direction: the fit spreads over the rows' own graph instead of failing.
+  const one = await fitCandidate(
+    'lda',
+    {
+      X: m.X,
+      n: 120,
+      dim: m.dim,
+      train: { index: Int32Array.from([0, 3]), y: Int32Array.from([0, 0]), weight: new Float32Array(2).fill(1) },
+      nClasses: 3,
+      seed: 3,
+      folds: 1,
+    },
+    async () => {
+      throw new Error('the lda fit builds its own graphs');
+    },
+  );
+  assert.equal(predict(one, m.X, 120, m.dim).probs.length, 120 * 3);
 });
 
 test('audioPreview job in a worker: the plugin previews decode there when given a runner; a bad state is refused', async () => {

@@ -89,7 +89,8 @@ function ldaGraphFor(
 ): (seeds: Pick<TrainSet, 'index' | 'y'>) => Promise<KnnGraph> {
   return async (seeds) => {
     const p = ldaProjection(m.X, m.dim, seeds.index, seeds.y, C);
-    if (!p.out) throw new Error('audio head: the lda fit needs labels of at least two classes');
+    // Seeds of one class give no direction: the graph of the rows themselves, as the spread fit's.
+    if (!p.out) return buildKnnGraph({ X: m.X, n, dim: m.dim, k: AUDIO_HEAD_DEFAULTS.k, signal });
     return buildKnnGraph({ X: projectRows(m.X, n, m.dim, p), n, dim: p.out, k: AUDIO_HEAD_DEFAULTS.k, signal });
   };
 }
