@@ -11,6 +11,7 @@ import {
   crossFittedVerdict,
   enoughForStudent,
   judgeStudent,
+  keepsStudent,
   studentMean,
   studentRows,
   STUDENT_MIN_PER_CLASS,
@@ -78,6 +79,35 @@ test('judgeStudent: kept where it corrects the teacher, left out where it only a
   assert.ok(w.heldOut.mean.accuracy < w.heldOut.head.accuracy);
   assert.equal(w.kept, false);
   assert.throws(() => judgeStudent({ teacher, student: new Float32Array(3), labels, nClasses: C }), /judgeStudent/);
+});
+
+test('judgeStudent: a student weaker than its teacher is left out even when their mean is better', () => {
+  const C = 3;
+  const labels = Int32Array.from([0, 1, 2, 0, 1, 2, 0, 1, 2, 0]);
+  // The teacher: right on the first 7 (0.7), unsure and wrong on the last 3.
+  const teacherClasses = Array.from(labels, (c, i) => (i >= 7 ? (c + 1) % C : c));
+  const teacher = confident(teacherClasses, C, 0.7);
+  for (let i = 7; i < 10; i++) {
+    teacher[i * C + teacherClasses[i]] = 0.45;
+    teacher[i * C + labels[i]] = 0.4;
+    teacher[i * C + ((labels[i] + 2) % C)] = 0.15;
+  }
+  // The student: sure and right where the teacher errs, mildly wrong on 4 of the teacher's right ones (6 of 10).
+  const student = confident(Array.from(labels), C, 0.9);
+  for (let i = 0; i < 4; i++) {
+    student.fill(0.25, i * C, (i + 1) * C);
+    student[i * C + ((labels[i] + 1) % C)] = 0.5;
+  }
+  const v = judgeStudent({ teacher, student, labels, nClasses: C });
+  assert.equal(v.heldOut.head.accuracy, 0.7);
+  assert.equal(v.heldOut.student.accuracy, 0.6);
+  assert.equal(v.heldOut.mean.accuracy, 1, 'the mean alone would pass');
+  assert.ok(v.heldOut.mean.logLoss < v.heldOut.head.logLoss, 'so would its log-loss');
+  assert.equal(v.kept, false, 'the student alone is weaker than the teacher');
+  assert.equal(keepsStudent(v.heldOut), false);
+  // The same figures with the student as accurate as the teacher keep it.
+  assert.equal(keepsStudent({ ...v.heldOut, student: { accuracy: 0.7 } }), true);
+  assert.equal(keepsStudent({ ...v.heldOut, student: { accuracy: 0.7 }, mean: { ...v.heldOut.mean, accuracy: 0.6 } }), false);
 });
 
 test('studentMean: the mean moves the label but never claims more than the teacher in its class', () => {
