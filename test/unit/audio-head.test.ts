@@ -413,7 +413,7 @@ test('the plugin head: the same human labels get the saved state back, other lab
   assert.equal(fits, 3);
 });
 
-test('the plugin head: the judging halves run beside the student, and their cross-fitted verdict replaces its flattered one', async () => {
+test('the plugin head: the verdict is judged first, on both workers; a student it leaves out is never trained, one it keeps is', async () => {
   const { audioPlugin } = await import('../../src/core/modalities/audio/plugin');
   const { workspacePaths } = await import('../../src/core/paths');
   const { DEFAULT_CONFIG } = await import('../../src/core/config');
@@ -434,39 +434,51 @@ test('the plugin head: the judging halves run beside the student, and their cros
   };
   const events: string[] = [];
   const judgeParams: { half: number; count: number }[] = [];
+  const progress: { done: number; total?: number; message?: string }[] = [];
+  // The judging students: confidently wrong (left out), or right where the half-label teacher errs (kept).
+  let judgingStudentRight = false;
   let judgesStarted = 0;
-  const bothStarted = new Promise<void>((resolve) => {
-    const tick = setInterval(() => {
-      if (judgesStarted === 2) {
-        clearInterval(tick);
-        resolve();
-      }
-    }, 5);
-  });
+  const bothStarted = () =>
+    new Promise<void>((resolve, reject) => {
+      const t0 = Date.now();
+      const tick = setInterval(() => {
+        if (judgesStarted === 2) {
+          clearInterval(tick);
+          resolve();
+        } else if (Date.now() - t0 > 10_000) {
+          clearInterval(tick);
+          reject(new Error('the two halves did not run side by side'));
+        }
+      }, 5);
+    });
   const runner = {
-    run: (async (job: string, p: { nClasses: number; teacher: object; dir: string; half: 0 | 1; count: number }) => {
+    run: (async (
+      job: string,
+      p: { nClasses: number; teacher: object; dir: string; half: 0 | 1; count: number },
+      o: { onProgress?: (q: { stage: string; done: number; total: number }) => void },
+    ) => {
       if (job === 'fitAudio') return stubHead(p.nClasses, 4, { estimatedAccuracy: 0.75, trainedOn: { rows: 4, heldOut: 4, folds: 2 } });
       if (job === 'judgeAudioStudent') {
         events.push(`judge ${p.half} start`);
         judgesStarted++;
         judgeParams.push({ half: p.half, count: p.count });
-        // The half's two labels: the teacher right and sure, the judging student confidently wrong.
+        o.onProgress?.({ stage: 'train', done: 5, total: 10 });
+        // Each half waits for the other: they run side by side (a hang fails the test).
+        await bothStarted();
+        events.push(`judge ${p.half} end`);
+        // The half's two labels: the teacher right on class 1 and unsure and wrong on class 0.
         const index = Int32Array.from(p.half === 0 ? [0, 1] : [2, 3]);
         const labels = Int32Array.from(index, yOf);
-        const teacher = Float32Array.from(Array.from(labels).flatMap((c) => (c === 0 ? [0.9, 0.1] : [0.1, 0.9])));
-        const student = Float32Array.from(Array.from(labels).flatMap((c) => (c === 0 ? [0.02, 0.98] : [0.98, 0.02])));
+        const teacher = Float32Array.from(Array.from(labels).flatMap((c) => (c === 0 ? [0.45, 0.55] : [0.1, 0.9])));
+        const student = Float32Array.from(
+          Array.from(labels).flatMap((c) =>
+            judgingStudentRight ? (c === 0 ? [0.9, 0.1] : [0.1, 0.9]) : c === 0 ? [0.02, 0.98] : [0.98, 0.02],
+          ),
+        );
         return { index, labels, teacher, student, seconds: 2 };
       }
       assert.equal(job, 'fitAudioStudent');
       events.push('student start');
-      // It only finishes once both halves are running: they run beside it, not after it (a hang fails the test).
-      await Promise.race([
-        bothStarted,
-        new Promise((_, reject) =>
-          setTimeout(() => reject(new Error('the judging halves did not start beside the student')), 10_000).unref(),
-        ),
-      ]);
-      events.push('student end');
       fs.mkdirSync(p.dir, { recursive: true });
       fs.writeFileSync(path.join(p.dir, 'student.json'), '{}');
       // The job's own verdict, on labels its teacher saw: flattering.
@@ -481,9 +493,11 @@ test('the plugin head: the judging halves run beside the student, and their cros
   const ctx = { root, paths, config: { ...DEFAULT_CONFIG, seed: 1 }, pool, runner } as never;
   const data = { kind: 'audio' as const, spec: new SharedArrayBuffer(4), n, frames: 1, mels: 1 };
   const head = audioPlugin.ownHead!;
-  const state = (await head.fit(ctx, data, train, 2, {})) as AudioHeadStateLike;
-  assert.deepEqual(events.slice(0, 3).sort(), ['judge 0 start', 'judge 1 start', 'student start']);
-  assert.equal(events[3], 'student end');
+  const state = (await head.fit(ctx, data, train, 2, {
+    onProgress: (q: (typeof progress)[number]) => progress.push(q),
+  })) as AudioHeadStateLike;
+  assert.deepEqual(events.slice(0, 2).sort(), ['judge 0 start', 'judge 1 start']);
+  assert.deepEqual(events.slice(2).sort(), ['judge 0 end', 'judge 1 end'], 'the student the verdict left out was never trained');
   assert.deepEqual(
     judgeParams.sort((a, b) => a.half - b.half),
     [
@@ -491,31 +505,60 @@ test('the plugin head: the judging halves run beside the student, and their cros
       { half: 1, count: 24 },
     ],
   );
+  // One bar for both halves: their steps summed.
+  assert.deepEqual(
+    progress.map((q) => [q.done, q.total]),
+    [
+      [5, 20],
+      [10, 20],
+    ],
+  );
+  assert.match(progress[0].message ?? '', /judging/);
   const st = state.student!;
   assert.equal(st.judge, 'cross-fitted');
-  assert.equal(st.kept, false, 'the cross-fitted verdict leaves out the student its own job approved');
+  assert.equal(st.kept, false);
+  assert.equal(st.dir, '', 'no model');
+  assert.equal(st.steps, 0);
+  assert.equal(st.rows, 24);
   assert.equal(st.heldOut.labels, 4);
   assert.equal(st.heldOut.student.accuracy, 0);
   assert.equal(st.judgeSeconds, 2);
-  assert.equal(state.estimatedAccuracy, 0.75, "the teacher's estimate, not the flattered one");
+  assert.equal(state.estimatedAccuracy, 0.75, "the teacher's estimate");
   assert.equal(head.chosen!(state as never)?.name, 'all/linear');
   assert.deepEqual(
     head.chosen!(state as never)?.candidates.map((c) => c.name),
     ['all/linear on half the labels', 'student (cross-fitted)', 'all/linear + student (cross-fitted)'],
   );
-  // A round that only adds accepted clips (the same human labels): a new student, the saved verdict, no judging.
+  assert.equal(fs.existsSync(paths.models) && fs.readdirSync(paths.models).some((f) => f.startsWith('audio-student-')), false);
+  // The same labels again: the saved state, nothing run.
+  events.length = 0;
+  await head.fit(ctx, data, train, 2, {});
+  assert.equal(events.length, 0);
+  // A round that only adds accepted clips (the same human labels): the saved verdict, no judging, and still no student.
   const grown = {
     index: Int32Array.from([...rows, 28, 29]),
     y: Int32Array.from([...rows, 28, 29], yOf),
     weight: new Float32Array(30).fill(1),
     holdout: Uint8Array.from([...rows, 28, 29], (i) => (human.includes(i) ? 1 : 0)),
   };
-  events.length = 0;
-  judgesStarted = 2;
   const next = (await head.fit(ctx, data, grown, 2, {})) as AudioHeadStateLike;
-  assert.deepEqual(events, ['student start', 'student end'], 'no judging job');
+  assert.equal(events.length, 0, 'no judging job, no student');
   assert.equal(next.student!.judge, 'cross-fitted');
   assert.deepEqual(next.student!.heldOut, st.heldOut);
+  // Judged again (the saved verdict removed) with judging students that correct the teacher: kept, and only then trained.
+  for (const f of fs.readdirSync(paths.cache).filter((f) => f.startsWith('audio-verdict-') || f.startsWith('audio-student-')))
+    fs.rmSync(path.join(paths.cache, f));
+  judgingStudentRight = true;
+  judgesStarted = 0;
+  const kept = (await head.fit(ctx, data, grown, 2, {})) as AudioHeadStateLike;
+  assert.deepEqual(events.slice(0, 2).sort(), ['judge 0 start', 'judge 1 start']);
+  assert.deepEqual(events.slice(2, 4).sort(), ['judge 0 end', 'judge 1 end']);
+  assert.deepEqual(events.slice(4), ['student start'], 'the real student after the verdict');
+  assert.equal(kept.student!.kept, true);
+  assert.equal(kept.student!.judge, 'cross-fitted', "the verdict's, not the job's flattered one");
+  assert.equal(kept.student!.heldOut.student.accuracy, 1);
+  assert.ok(kept.student!.dir.startsWith(paths.models));
+  assert.equal(head.chosen!(kept as never)?.name, 'all/linear + student');
   // A saved verdict of the wrong shape is judged again, never trusted.
   const { savedHalves } = await import('../../src/core/modalities/audio/verdict');
   const vFile = fs.readdirSync(paths.cache).find((f) => f.startsWith('audio-verdict-'))!;
@@ -538,10 +581,10 @@ test('the plugin head: the judging halves run beside the student, and their cros
   third.y = Int32Array.from(grown.y);
   third.y[29] = 0; // another accepted label: another student
   await head.fit(ctx, data, third, 2, {});
-  assert.equal(events.filter((e) => e.startsWith('judge')).length, 2, 'judged again');
+  assert.equal(events.filter((e) => e.startsWith('judge') && e.endsWith('start')).length, 2, 'judged again');
 });
 
-test('the plugin head: a judging half that fails stops the student beside it, and the error reaches the caller', async () => {
+test('the plugin head: a judging half that fails stops the other, no student is trained, and the error reaches the caller', async () => {
   const { audioPlugin } = await import('../../src/core/modalities/audio/plugin');
   const { workspacePaths } = await import('../../src/core/paths');
   const { DEFAULT_CONFIG } = await import('../../src/core/config');
@@ -556,17 +599,19 @@ test('the plugin head: a judging half that fails stops the student beside it, an
     weight: new Float32Array(n).fill(1),
     holdout: Uint8Array.from(rows, (i) => (i < 4 ? 1 : 0)),
   };
-  let studentAborted = false;
+  let otherAborted = false;
+  let studentRan = false;
   const runner = {
     run: (async (job: string, p: { nClasses: number; half: number }, o: { signal: AbortSignal }) => {
       if (job === 'fitAudio') return stubHead(p.nClasses, 4, { trainedOn: { rows: 4, heldOut: 4, folds: 2 } });
-      if (job === 'judgeAudioStudent') throw new Error(`judging half ${p.half} ran out of memory`);
-      // The student runs until it is stopped.
+      if (job === 'fitAudioStudent') studentRan = true;
+      if (job === 'judgeAudioStudent' && p.half === 1) throw new Error(`judging half ${p.half} ran out of memory`);
+      // Half 0 runs until it is stopped.
       await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('the student was never stopped')), 10_000);
+        const t = setTimeout(() => reject(new Error('the other half was never stopped')), 10_000);
         o.signal.addEventListener('abort', () => {
           clearTimeout(t);
-          studentAborted = true;
+          otherAborted = true;
           resolve();
         });
       });
@@ -575,9 +620,10 @@ test('the plugin head: a judging half that fails stops the student beside it, an
   };
   const ctx = { root: paths.root, paths, config: { ...DEFAULT_CONFIG, seed: 1 }, pool, runner } as never;
   const data = { kind: 'audio' as const, spec: new SharedArrayBuffer(4), n, frames: 1, mels: 1 };
-  await assert.rejects(audioPlugin.ownHead!.fit(ctx, data, train, 2, {}), /judging half \d ran out of memory/);
+  await assert.rejects(audioPlugin.ownHead!.fit(ctx, data, train, 2, {}), /judging half 1 ran out of memory/);
   await new Promise((r) => setTimeout(r, 20));
-  assert.equal(studentAborted, true);
+  assert.equal(otherAborted, true);
+  assert.equal(studentRan, false);
   assert.deepEqual(
     fs.readdirSync(paths.cache).filter((f) => f.startsWith('audio-verdict-') || f.startsWith('audio-student-')),
     [],

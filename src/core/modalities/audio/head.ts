@@ -444,7 +444,7 @@ export function judgingSteps(count: number): number {
  * One half of a student's cross-fitted verdict (job `judgeAudioStudent`; src/core/train/student.ts crossFitHalves):
  * the teacher's chosen candidate fitted on the other half of the human labels only (one fit, no cross-validation),
  * its `count` surest clips teaching a judging student from scratch (`judgingSteps`), and both predicting the half's
- * labels, which neither saw. The two halves run on two workers beside the real student (./plugin.ts). Null when the
+ * labels, which neither saw. The two halves run on two workers, before the real student (./plugin.ts). Null when the
  * halves cannot cover every class or the judging student would have too few clips.
  */
 export async function judgeAudioStudentHalf(

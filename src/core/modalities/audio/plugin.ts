@@ -14,7 +14,7 @@ import { readArrayFile, readJson, writeArrayFile, writeJson } from '../../util/f
 import { decodeInWorkers } from '../workerRows';
 import { isHumanLabel } from '../../train/crossval';
 import { candidateName, isAudioHeadState, stateName, type AudioHeadState, type JudgedHalf } from './headState';
-import { savedHalves, verdictJson, withCrossVerdict } from './verdict';
+import { crossVerdictKeeps, savedHalves, verdictJson, withCrossVerdict, withoutStudent } from './verdict';
 import { enoughForStudent, studentRows } from '../../train/student';
 import { AUDIO_MELS, audioFrames, clipSecondsOf } from './features';
 import { AUDIO_EXTENSIONS, scanAudioFile } from './scan';
@@ -194,65 +194,75 @@ const audioHead: OwnHead<'audio', AudioHeadState> = {
         () => true,
         () => false,
       );
-    if (isAudioHeadState(sSaved) && sSaved.student && (await modelThere(sSaved.student.dir))) return sSaved;
+    // A student the verdict left out was never trained: its record alone is the state.
+    if (isAudioHeadState(sSaved) && sSaved.student && (!sSaved.student.kept || (await modelThere(sSaved.student.dir)))) return sSaved;
     // The last student (the accepted labels grew by a round's proposals since): the new one starts from it.
     const last = (await fs.readdir(ctx.paths.models).catch(() => [] as string[])).find(
       (f) => f.startsWith('audio-student-') && f !== sName,
     );
-    // The real student in one worker; its cross-fitted verdict's two halves beside it, in the others (the student's
-    // training leaves the second core idle otherwise). Their progress is the real student's. The verdict is judged
-    // once per head (the human labels): a round that only added accepted clips — every no-review round after the
-    // first student — reuses it for the student that learned from them too.
+    // The cross-fitted verdict first: its two halves, one a worker. The verdict is judged once per head (the human
+    // labels): a round that only added accepted clips — every no-review round after the first student — reuses it.
+    // Only a student it keeps is then trained (one worker); one it leaves out costs the halves alone (speakers: the
+    // verdict left it out on 2 seeds of 3 in session 38, where the real student had been trained beside the halves).
     const lessons = studentRows(train);
     const count = lessons.rows.length;
     const vFile = path.join(ctx.paths.cache, name.replace(/^audio-head-/, 'audio-verdict-'));
     const reused = savedHalves(await readJson<unknown>(vFile), nClasses);
     const judging = !reused && enoughForStudent(lessons.y, nClasses);
-    // Once the real student is done, the progress is that of the judging still running (else a full bar would stall).
-    let studentDone = false;
-    const judgeProgress = opts.onProgress && ((p: Progress) => studentDone && opts.onProgress!(p));
-    // One failing job stops the others (a cancel reaches all three through `signal`).
+    // One bar for both halves: their steps summed. One failing half stops the other (a cancel reaches both).
+    const last2: (Progress | undefined)[] = [undefined, undefined];
+    const halfProgress = (half: 0 | 1) => (p: Progress) => {
+      last2[half] = p;
+      const [a, b] = last2;
+      opts.onProgress?.({
+        stage: p.stage,
+        done: (a?.done ?? 0) + (b?.done ?? 0),
+        total: (a?.total ?? p.total ?? 0) + (b?.total ?? p.total ?? 0),
+        etaSeconds: Math.max(a?.etaSeconds ?? 0, b?.etaSeconds ?? 0),
+        message: 'audio student: judging, two halves',
+      });
+    };
     const stop = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
-    const [fitted, ...halves] = await Promise.all(
-      [
-        ctx.runner
-          .run(
-            'fitAudioStudent',
-            {
-              data,
-              teacher,
-              train,
-              nClasses,
-              seed: ctx.config.seed,
-              dir: ctx.paths.checkpoint(sName),
-              ...(last ? { initFrom: ctx.paths.checkpoint(last) } : {}),
-            },
-            { signal, onProgress: opts.onProgress },
-          )
-          .finally(() => (studentDone = true)),
-        ...(judging
-          ? ([0, 1] as const).map((half) =>
-              ctx.runner.run(
+    const halves = judging
+      ? await Promise.all(
+          ([0, 1] as const).map((half) =>
+            ctx.runner
+              .run(
                 'judgeAudioStudent',
                 { data, teacher, train, nClasses, seed: ctx.config.seed, half, count },
-                { signal, onProgress: judgeProgress },
-              ),
-            )
-          : []),
-      ].map((job) =>
-        (job as Promise<unknown>).catch((err: unknown) => {
-          stop.abort();
-          throw err;
-        }),
-      ) as [Promise<AudioHeadState>, ...Promise<JudgedHalf | null>[]],
-    );
+                { signal, onProgress: halfProgress(half) },
+              )
+              .catch((err: unknown) => {
+                stop.abort();
+                throw err;
+              }),
+          ),
+        )
+      : [];
     const judged = reused ?? halves.filter((h): h is JudgedHalf => h !== null);
     if (judging && judged.length === 2) {
       await prune(ctx.paths.cache, 'audio-verdict-', path.basename(vFile));
       await writeJson(vFile, verdictJson(judged, count));
     }
-    const state = judged.length === 2 ? withCrossVerdict(teacher, fitted, judged, nClasses) : fitted;
+    let state: AudioHeadState;
+    if (judged.length === 2 && !crossVerdictKeeps(judged, nClasses)) state = withoutStudent(teacher, judged, nClasses, count);
+    else {
+      const fitted = await ctx.runner.run(
+        'fitAudioStudent',
+        {
+          data,
+          teacher,
+          train,
+          nClasses,
+          seed: ctx.config.seed,
+          dir: ctx.paths.checkpoint(sName),
+          ...(last ? { initFrom: ctx.paths.checkpoint(last) } : {}),
+        },
+        { signal: opts.signal, onProgress: opts.onProgress },
+      );
+      state = judged.length === 2 ? withCrossVerdict(teacher, fitted, judged, nClasses) : fitted;
+    }
     // The model predicts from its folder under models/; the state that names it is saved in the cache.
     await prune(ctx.paths.models, 'audio-student-', sName);
     await prune(ctx.paths.cache, 'audio-student-', `${sName}.json`);

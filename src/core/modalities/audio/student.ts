@@ -39,7 +39,7 @@ export const AUDIO_STUDENT_DEFAULTS = {
   warmShare: 0.35,
   /**
    * The judging students' steps, as a share of the real one's from scratch (./head.ts judgeAudioStudentHalf: two of
-   * them, one per half of the human labels, on the workers beside the real student's). At 1 the verdict told the
+   * them, one per half of the human labels, on the two workers before the real student). At 1 the verdict told the
    * speaker seeds apart that the student helps (+4.7 on the test, kept: 64.2% against 63.3% for the half-label head)
    * and hurts (−4.0, left out: 70.0% against 71.7%); at 1/3 it left both out (BENCHMARKS.md "Session 18 — audio").
    */

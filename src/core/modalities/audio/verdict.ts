@@ -1,8 +1,10 @@
 /**
- * The audio student's cross-fitted verdict, put together on the host once its parts are in (./plugin.ts): the real
- * student trained in one worker (./head.ts fitAudioStudent, whose own verdict on the head's held-out labels is
- * flattered), the two judged halves in the others (./head.ts judgeAudioStudentHalf). Pure arithmetic, no tfjs.
+ * The audio student's cross-fitted verdict, put together on the host (./plugin.ts): the two judged halves first, one
+ * a worker (./head.ts judgeAudioStudentHalf), then — only when they keep it — the real student (./head.ts
+ * fitAudioStudent, whose own verdict on the head's held-out labels is flattered). Pure arithmetic, no tfjs.
  *
+ *   crossVerdictKeeps(halves, nClasses) → whether the real student is worth training (asked before it is)
+ *   withoutStudent(teacher, halves, nClasses, rows) → the teacher alone, with the verdict's record and no model
  *   withCrossVerdict(teacher, fitted, halves, nClasses) → the state that predicts: the teacher alone, or the mean of
  *   it and the real student at the verdict's weight and temperature (the judging pairs', moved by the teachers' ratio
  *   at the student's share: src/core/train/student.ts transferTemperature), uncapped, with the verdict's held-out
@@ -15,6 +17,33 @@ import type { AudioHeadState, AudioStudentRecord, JudgedHalf } from './headState
 export function withCrossVerdict(teacher: AudioHeadState, fitted: AudioHeadState, halves: JudgedHalf[], nClasses: number): AudioHeadState {
   const full = fitted.student;
   if (!full || !halves.length) return fitted;
+  return withJudged(teacher, full, halves, nClasses);
+}
+
+/**
+ * Whether the judged halves keep a student (./plugin.ts asks before it trains the real one: a student the verdict
+ * leaves out is never trained).
+ */
+export function crossVerdictKeeps(halves: JudgedHalf[], nClasses: number): boolean {
+  return halves.length > 0 && crossFittedVerdict(halves, nClasses).kept;
+}
+
+/**
+ * The teacher alone after a verdict that left the student out before it was trained: the record says what the halves
+ * measured, with no model (`dir` empty, no steps) — the student would have learnt from `rows` clips.
+ */
+export function withoutStudent(teacher: AudioHeadState, halves: JudgedHalf[], nClasses: number, rows: number): AudioHeadState {
+  const state = withJudged(teacher, { dir: '', rows, steps: 0, seconds: 0, warm: false }, halves, nClasses);
+  if (state.student?.kept) throw new Error('audio student: the verdict keeps this student, it must be trained');
+  return state;
+}
+
+function withJudged(
+  teacher: AudioHeadState,
+  full: Pick<AudioStudentRecord, 'dir' | 'rows' | 'steps' | 'seconds' | 'warm'>,
+  halves: JudgedHalf[],
+  nClasses: number,
+): AudioHeadState {
   const { student: _none, ...head } = teacher;
   const judged = crossFittedVerdict(halves, nClasses);
   // The real pair predicts, not the judging ones: its temperature is theirs, moved by the ratio of the real teacher's
@@ -24,7 +53,11 @@ export function withCrossVerdict(teacher: AudioHeadState, fitted: AudioHeadState
     temperature: transferTemperature(judged.temperature, teacher.classifier.temperature, judged.teacherTemperature, judged.weight),
   };
   const student = {
-    ...full,
+    dir: full.dir,
+    rows: full.rows,
+    steps: full.steps,
+    seconds: full.seconds,
+    warm: full.warm,
     judge: 'cross-fitted' as const,
     judgeSeconds: Math.max(...halves.map((h) => h.seconds)),
     judgedTemperature: judged.temperature,
