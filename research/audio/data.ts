@@ -219,3 +219,24 @@ export async function headFeatures(
   const { X: Xp, dim } = standardizeBlocks(up, st, w);
   return { Xp, Xt: standardizeBlocks(ut, st, w).X, dim };
 }
+
+/**
+ * The command line of the head-feature studies (`SET [seeds=1,2,3]`): the set, the label seeds, both splits, and the
+ * head's features of each (headFeatures).
+ */
+export async function headStudy(argv: string[]): Promise<{
+  set: string;
+  seeds: number[];
+  pool: SpecSet;
+  test: SpecSet;
+  C: number;
+  Xp: Float32Array;
+  Xt: Float32Array;
+  dim: number;
+}> {
+  const set = argv[0] ?? 'audio-speakers';
+  const seeds = (argv[1] ?? '1,2,3').split(',').map(Number);
+  const pool = await loadSplit(set, 'pool');
+  const test = await loadSplit(set, 'test', pool.classes);
+  return { set, seeds, pool, test, C: pool.classes.length, ...(await headFeatures(set, pool, test)) };
+}

@@ -7,18 +7,13 @@
  *   SELFLABEL_AUDIO_DATA=.bench/data node --import tsx research/audio/selfTrain.ts SET [seeds=1,2,3]
  * env: COUNT (1200), K (10)
  */
-import { accuracyOf, headFeatures, knnGraph, loadSplit, seedLabels, spreadFrom } from './data';
+import { accuracyOf, headStudy, knnGraph, seedLabels, spreadFrom } from './data';
 import { fitLogReg, predictLogReg } from '../../src/bench/baselines/linear';
 import { ldaProjection, projectRows } from '../../src/core/train/lda';
 import { confidentRows } from '../../src/core/train/student';
 
 async function main(): Promise<void> {
-  const set = process.argv[2] ?? 'audio-speakers';
-  const seeds = (process.argv[3] ?? '1,2,3').split(',').map(Number);
-  const pool = await loadSplit(set, 'pool');
-  const test = await loadSplit(set, 'test', pool.classes);
-  const C = pool.classes.length;
-  const { Xp, Xt, dim: d } = await headFeatures(set, pool, test);
+  const { set, seeds, pool, test, C, Xp, Xt, dim: d } = await headStudy(process.argv.slice(2));
   const K = Number(process.env.K ?? 10);
   const COUNT = Number(process.env.COUNT ?? 1200);
   const lda = set !== 'audio-words';

@@ -7,7 +7,7 @@
  *   SELFLABEL_AUDIO_DATA=.bench/data node --import tsx research/audio/whiten.ts [audio-speakers] [seeds=1,2,3]
  * env: ALPHAS (0.1,0.3,0.6), K (10)
  */
-import { accuracyOf, headFeatures, knnGraph, loadSplit, seedLabels, spreadFrom } from './data';
+import { accuracyOf, headStudy, knnGraph, seedLabels, spreadFrom } from './data';
 import { fitLogReg, predictLogReg } from '../../src/bench/baselines/linear';
 import { symmetricEigen } from '../../src/core/util/linalg';
 
@@ -82,12 +82,7 @@ function apply(X: Float32Array, n: number, d: number, W: Float64Array, out: numb
 }
 
 async function main(): Promise<void> {
-  const set = process.argv[2] ?? 'audio-speakers';
-  const seeds = (process.argv[3] ?? '1,2,3').split(',').map(Number);
-  const pool = await loadSplit(set, 'pool');
-  const test = await loadSplit(set, 'test', pool.classes);
-  const C = pool.classes.length;
-  const { Xp: Hp, Xt: Ht, dim: d } = await headFeatures(set, pool, test);
+  const { set, seeds, pool, test, C, Xp: Hp, Xt: Ht, dim: d } = await headStudy(process.argv.slice(2));
   const K = Number(process.env.K ?? 10);
   const res = new Map<string, number[]>();
   const add = (k: string, v: number) => res.set(k, [...(res.get(k) ?? []), v]);
