@@ -210,10 +210,10 @@ const audioHead: OwnHead<'audio', AudioHeadState> = {
     const reused = savedHalves(await readJson<unknown>(vFile), nClasses);
     const judging = !reused && enoughForStudent(lessons.y, nClasses);
     // One bar for both halves: their steps summed. One failing half stops the other (a cancel reaches both).
-    const last2: (Progress | undefined)[] = [undefined, undefined];
+    const latest: (Progress | undefined)[] = [undefined, undefined];
     const halfProgress = (half: 0 | 1) => (p: Progress) => {
-      last2[half] = p;
-      const [a, b] = last2;
+      latest[half] = p;
+      const [a, b] = latest;
       opts.onProgress?.({
         stage: p.stage,
         done: (a?.done ?? 0) + (b?.done ?? 0),
