@@ -137,10 +137,20 @@ export type JobTypes = {
   /**
    * One half of the audio student's cross-fitted verdict (src/core/modalities/audio/head.ts judgeAudioStudentHalf):
    * the teacher's candidate fitted on the other half of the human labels, its `count` surest clips teaching a judging
-   * student, both predicting the half's labels. Null when the halves cannot cover every class.
+   * student, both predicting the half's labels. Null when the halves cannot cover every class. With `saveTo`, the
+   * judging student is kept in that folder (the real student starts from it).
    */
   judgeAudioStudent: {
-    params: { data: AudioData; teacher: AudioHeadState; train: TrainSet; nClasses: number; seed: number; half: 0 | 1; count: number };
+    params: {
+      data: AudioData;
+      teacher: AudioHeadState;
+      train: TrainSet;
+      nClasses: number;
+      seed: number;
+      half: 0 | 1;
+      count: number;
+      saveTo?: string;
+    };
     result: JudgedHalf | null;
   };
   predictAudio: {

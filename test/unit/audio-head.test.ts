@@ -433,7 +433,8 @@ test('the plugin head: the verdict is judged first, on both workers; a student i
     holdout: Uint8Array.from(rows, (i) => (human.includes(i) ? 1 : 0)),
   };
   const events: string[] = [];
-  const judgeParams: { half: number; count: number }[] = [];
+  const judgeParams: { half: number; count: number; saveTo?: string }[] = [];
+  const studentInit: (string | undefined)[] = [];
   const progress: { done: number; total?: number; message?: string }[] = [];
   // The judging students: confidently wrong (left out), or right where the half-label teacher errs (kept).
   let judgingStudentRight = false;
@@ -454,14 +455,18 @@ test('the plugin head: the verdict is judged first, on both workers; a student i
   const runner = {
     run: (async (
       job: string,
-      p: { nClasses: number; teacher: object; dir: string; half: 0 | 1; count: number },
+      p: { nClasses: number; teacher: object; dir: string; half: 0 | 1; count: number; saveTo?: string; initFrom?: string },
       o: { onProgress?: (q: { stage: string; done: number; total: number }) => void },
     ) => {
       if (job === 'fitAudio') return stubHead(p.nClasses, 4, { estimatedAccuracy: 0.75, trainedOn: { rows: 4, heldOut: 4, folds: 2 } });
       if (job === 'judgeAudioStudent') {
         events.push(`judge ${p.half} start`);
         judgesStarted++;
-        judgeParams.push({ half: p.half, count: p.count });
+        judgeParams.push({ half: p.half, count: p.count, ...(p.saveTo ? { saveTo: p.saveTo } : {}) });
+        if (p.saveTo) {
+          fs.mkdirSync(p.saveTo, { recursive: true });
+          fs.writeFileSync(path.join(p.saveTo, 'student.json'), '{}');
+        }
         o.onProgress?.({ stage: 'train', done: 5, total: 10 });
         // Each half waits for the other: they run side by side (a hang fails the test).
         await bothStarted();
@@ -479,6 +484,7 @@ test('the plugin head: the verdict is judged first, on both workers; a student i
       }
       assert.equal(job, 'fitAudioStudent');
       events.push('student start');
+      studentInit.push(p.initFrom);
       fs.mkdirSync(p.dir, { recursive: true });
       fs.writeFileSync(path.join(p.dir, 'student.json'), '{}');
       // The job's own verdict, on labels its teacher saw: flattering.
@@ -498,12 +504,17 @@ test('the plugin head: the verdict is judged first, on both workers; a student i
   })) as AudioHeadStateLike;
   assert.deepEqual(events.slice(0, 2).sort(), ['judge 0 start', 'judge 1 start']);
   assert.deepEqual(events.slice(2).sort(), ['judge 0 end', 'judge 1 end'], 'the student the verdict left out was never trained');
+  judgeParams.sort((a, b) => a.half - b.half);
+  let judgedDir = judgeParams[0].saveTo ?? '';
+  assert.equal(path.dirname(judgedDir), paths.models);
+  assert.match(path.basename(judgedDir), /^audio-judged-/);
   assert.deepEqual(
-    judgeParams.sort((a, b) => a.half - b.half),
+    judgeParams,
     [
-      { half: 0, count: 24 },
+      { half: 0, count: 24, saveTo: judgedDir },
       { half: 1, count: 24 },
     ],
+    'with no earlier student, half 0 keeps its judging student for the real one to start from',
   );
   // One bar for both halves: their steps summed.
   assert.deepEqual(
@@ -530,6 +541,7 @@ test('the plugin head: the verdict is judged first, on both workers; a student i
     ['all/linear on half the labels', 'student (cross-fitted)', 'all/linear + student (cross-fitted)'],
   );
   assert.equal(fs.existsSync(paths.models) && fs.readdirSync(paths.models).some((f) => f.startsWith('audio-student-')), false);
+  assert.equal(fs.existsSync(judgedDir), false, 'the judging student of a verdict that left the student out is removed');
   // The same labels again: the saved state, nothing run.
   events.length = 0;
   await head.fit(ctx, data, train, 2, {});
@@ -550,10 +562,16 @@ test('the plugin head: the verdict is judged first, on both workers; a student i
     fs.rmSync(path.join(paths.cache, f));
   judgingStudentRight = true;
   judgesStarted = 0;
+  judgeParams.length = 0;
   const kept = (await head.fit(ctx, data, grown, 2, {})) as AudioHeadStateLike;
   assert.deepEqual(events.slice(0, 2).sort(), ['judge 0 start', 'judge 1 start']);
   assert.deepEqual(events.slice(2, 4).sort(), ['judge 0 end', 'judge 1 end']);
   assert.deepEqual(events.slice(4), ['student start'], 'the real student after the verdict');
+  judgedDir = judgeParams.find((j) => j.half === 0)?.saveTo ?? '';
+  assert.match(path.basename(judgedDir), /^audio-judged-/);
+  assert.equal(judgeParams.find((j) => j.half === 1)?.saveTo, undefined, 'half 1 keeps nothing');
+  assert.deepEqual(studentInit, [judgedDir], "it starts from half 0's judging student");
+  assert.equal(fs.existsSync(judgedDir), false, 'which is removed once the real student is trained');
   assert.equal(kept.student!.kept, true);
   assert.equal(kept.student!.judge, 'cross-fitted', "the verdict's, not the job's flattered one");
   assert.equal(kept.student!.heldOut.student.accuracy, 1);
@@ -577,11 +595,15 @@ test('the plugin head: the verdict is judged first, on both workers; a student i
   fs.writeFileSync(path.join(paths.cache, vFile), '{"version":1,"halves":"no"}');
   events.length = 0;
   judgesStarted = 0;
+  judgeParams.length = 0;
   const third = { ...grown, holdout: Uint8Array.from(grown.holdout) };
   third.y = Int32Array.from(grown.y);
   third.y[29] = 0; // another accepted label: another student
   await head.fit(ctx, data, third, 2, {});
   assert.equal(events.filter((e) => e.startsWith('judge') && e.endsWith('start')).length, 2, 'judged again');
+  assert.equal(judgeParams.filter((j) => j.saveTo).length, 0, 'with an earlier student, no judging student is kept');
+  assert.equal(studentInit.length, 2);
+  assert.equal(studentInit[1], kept.student!.dir, 'the new student starts from the last one');
 });
 
 test('the plugin head: a judging half that fails stops the other, no student is trained, and the error reaches the caller', async () => {
@@ -637,7 +659,7 @@ test('the student learns the accepted clips, is judged cross-fitted by human lab
   const { studentRows } = await import('../../src/core/train/student');
   const { studentSteps, AUDIO_STUDENT_DEFAULTS } = await import('../../src/core/modalities/audio/student');
   const { judgeAudioStudentHalf, judgingSteps } = await import('../../src/core/modalities/audio/head');
-  const { withCrossVerdict } = await import('../../src/core/modalities/audio/verdict');
+  const { crossVerdict, withCrossVerdict } = await import('../../src/core/modalities/audio/verdict');
   const argmax3 = (P: Float32Array, a: number) => [0, 1, 2].reduce((b, c) => (P[a * 3 + c] > P[a * 3 + b] ? c : b), 0);
   const n = 90;
   const pool = dataset(n, 300);
@@ -709,9 +731,23 @@ test('the student learns the accepted clips, is judged cross-fitted by human lab
   assert.equal(st.heldOut.labels, 18);
   // Cross-fitted (jobs judgeAudioStudent, beside it): each half of the human labels judged by a teacher fitted on the
   // other half and a judging student taught by that teacher's surest clips, neither of which saw it.
+  // Half 0 keeps its judging student where asked (the real student starts from it when there is no earlier one).
+  const judgedDir = path.join(tmp, 'models', 'audio-judged-a');
   const maybe = await Promise.all(
-    ([0, 1] as const).map((half) => judgeAudioStudentHalf({ ...d, teacher, train, nClasses: 3, seed: 1, half, count: accepted.length })),
+    ([0, 1] as const).map((half) =>
+      judgeAudioStudentHalf({
+        ...d,
+        teacher,
+        train,
+        nClasses: 3,
+        seed: 1,
+        half,
+        count: accepted.length,
+        ...(half === 0 ? { saveTo: judgedDir } : {}),
+      }),
+    ),
   );
+  assert.ok(fs.existsSync(path.join(judgedDir, 'student.json')), 'half 0 kept its judging student');
   const halves = maybe.filter((h) => h !== null);
   assert.equal(halves.length, 2, 'both halves judged');
   const judgedRows = [...halves[0].index, ...halves[1].index].sort((a, b) => a - b);
@@ -730,12 +766,17 @@ test('the student learns the accepted clips, is judged cross-fitted by human lab
     judgedRight >= 12,
     `a judging student (half the labels' teacher, ${judgingSteps(accepted.length)} steps) still hears the courses in time`,
   );
-  const cross = withCrossVerdict(teacher, state, halves, 3);
+  const cross = withCrossVerdict(teacher, state, crossVerdict(halves, 3));
   const cs = cross.student!;
   assert.equal(cs.judge, 'cross-fitted');
   assert.equal(cs.dir, st.dir, 'the real student predicts; the judging ones are thrown away');
   assert.equal(cs.heldOut.labels, 18);
-  assert.equal(cs.kept, cs.heldOut.mean.accuracy >= cs.heldOut.head.accuracy && cs.heldOut.mean.logLoss < cs.heldOut.head.logLoss);
+  assert.equal(
+    cs.kept,
+    cs.heldOut.mean.accuracy >= cs.heldOut.head.accuracy &&
+      cs.heldOut.student.accuracy >= cs.heldOut.head.accuracy &&
+      cs.heldOut.mean.logLoss < cs.heldOut.head.logLoss,
+  );
   // The real pair's temperature: the judging pairs', moved by the real teacher's over the half-label teachers'.
   const { crossFittedVerdict, transferTemperature } = await import('../../src/core/train/student');
   const judged = crossFittedVerdict(halves, 3);
@@ -756,8 +797,10 @@ test('the student learns the accepted clips, is judged cross-fitted by human lab
   assert.ok(st.heldOut.student.accuracy >= 0.8, `the student tells the courses in time apart: ${st.heldOut.student.accuracy}`);
   assert.equal(
     st.kept,
-    st.heldOut.mean.accuracy >= st.heldOut.head.accuracy && st.heldOut.mean.logLoss < st.heldOut.head.logLoss,
-    'kept exactly when the mean is as accurate and fits better',
+    st.heldOut.mean.accuracy >= st.heldOut.head.accuracy &&
+      st.heldOut.student.accuracy >= st.heldOut.head.accuracy &&
+      st.heldOut.mean.logLoss < st.heldOut.head.logLoss,
+    'kept exactly when the mean and the student alone are as accurate and the mean fits better',
   );
   if (st.kept) assert.equal(state.estimatedAccuracy, st.heldOut.mean.accuracy);
   else assert.equal(state.estimatedAccuracy, teacher.estimatedAccuracy);
@@ -815,6 +858,17 @@ test('the student learns the accepted clips, is judged cross-fitted by human lab
     next.student!.steps,
     Math.max(AUDIO_STUDENT_DEFAULTS.minSteps, Math.ceil(studentSteps(accepted.length) * AUDIO_STUDENT_DEFAULTS.warmShare)),
   );
+  // The first real student starts from half 0's judging student, which has the same shape.
+  const fromJudged = await fitAudioStudent({
+    ...d,
+    teacher,
+    train,
+    nClasses: 3,
+    seed: 1,
+    dir: path.join(tmp, 'models', 'e'),
+    initFrom: judgedDir,
+  });
+  assert.equal(fromJudged.student!.warm, true);
   // Too few accepted clips (under 10 a class): the head alone, no student trained.
   const few = { ...train, holdout: Uint8Array.from(train.holdout, (_, k) => (k < n - 9 ? 1 : 0)) };
   const alone = await fitAudioStudent({ ...d, teacher, train: few, nClasses: 3, seed: 1, dir: path.join(tmp, 'models', 'c') });

@@ -444,8 +444,9 @@ export function judgingSteps(count: number): number {
  * One half of a student's cross-fitted verdict (job `judgeAudioStudent`; src/core/train/student.ts crossFitHalves):
  * the teacher's chosen candidate fitted on the other half of the human labels only (one fit, no cross-validation),
  * its `count` surest clips teaching a judging student from scratch (`judgingSteps`), and both predicting the half's
- * labels, which neither saw. The two halves run on two workers, before the real student (./plugin.ts). Null when the
- * halves cannot cover every class or the judging student would have too few clips.
+ * labels, which neither saw. The two halves run on two workers, before the real student (./plugin.ts), which starts
+ * from half 0's judging student when there is no earlier student (`saveTo`). Null when the halves cannot cover every
+ * class or the judging student would have too few clips.
  */
 export async function judgeAudioStudentHalf(
   o: AudioSpec & {
@@ -455,6 +456,8 @@ export async function judgeAudioStudentHalf(
     seed: number;
     half: 0 | 1;
     count: number;
+    /** Keep the judging student in this folder (the real student starts from it: ./plugin.ts). */
+    saveTo?: string;
     signal?: AbortSignal;
     onProgress?: (p: Progress) => void;
   },
@@ -480,9 +483,9 @@ export async function judgeAudioStudentHalf(
     rows: lessons.rows,
     y: lessons.y,
     seed: o.seed + 101 + o.half,
-    dir: '',
+    dir: o.saveTo ?? '',
     steps: judgingSteps(o.count),
-    save: false,
+    save: o.saveTo !== undefined,
     predictRows: index,
     onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, message: `audio student: judging, half ${o.half + 1} of 2` })),
   });

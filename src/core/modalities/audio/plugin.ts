@@ -14,7 +14,7 @@ import { readArrayFile, readJson, writeArrayFile, writeJson } from '../../util/f
 import { decodeInWorkers } from '../workerRows';
 import { isHumanLabel } from '../../train/crossval';
 import { candidateName, isAudioHeadState, stateName, type AudioHeadState, type JudgedHalf } from './headState';
-import { crossVerdictKeeps, savedHalves, verdictJson, withCrossVerdict, withoutStudent } from './verdict';
+import { crossVerdict, savedHalves, verdictJson, withCrossVerdict, withoutStudent } from './verdict';
 import { enoughForStudent, studentRows } from '../../train/student';
 import { AUDIO_MELS, audioFrames, clipSecondsOf } from './features';
 import { AUDIO_EXTENSIONS, scanAudioFile } from './scan';
@@ -209,6 +209,9 @@ const audioHead: OwnHead<'audio', AudioHeadState> = {
     const vFile = path.join(ctx.paths.cache, name.replace(/^audio-head-/, 'audio-verdict-'));
     const reused = savedHalves(await readJson<unknown>(vFile), nClasses);
     const judging = !reused && enoughForStudent(lessons.y, nClasses);
+    // With no earlier student to start from, half 0's judging student is kept and the real one starts from it: a warm
+    // start's share of the steps (./student.ts warmShare) instead of a whole train from scratch after the halves.
+    const judgedDir = judging && !last ? ctx.paths.checkpoint(`audio-judged-${sk}`) : undefined;
     // One bar for both halves: their steps summed. One failing half stops the other (a cancel reaches both).
     const latest: (Progress | undefined)[] = [undefined, undefined];
     const halfProgress = (half: 0 | 1) => (p: Progress) => {
@@ -230,7 +233,16 @@ const audioHead: OwnHead<'audio', AudioHeadState> = {
             ctx.runner
               .run(
                 'judgeAudioStudent',
-                { data, teacher, train, nClasses, seed: ctx.config.seed, half, count },
+                {
+                  data,
+                  teacher,
+                  train,
+                  nClasses,
+                  seed: ctx.config.seed,
+                  half,
+                  count,
+                  ...(half === 0 && judgedDir ? { saveTo: judgedDir } : {}),
+                },
                 { signal, onProgress: halfProgress(half) },
               )
               .catch((err: unknown) => {
@@ -245,8 +257,9 @@ const audioHead: OwnHead<'audio', AudioHeadState> = {
       await prune(ctx.paths.cache, 'audio-verdict-', path.basename(vFile));
       await writeJson(vFile, verdictJson(judged, count));
     }
+    const verdict = judged.length === 2 ? crossVerdict(judged, nClasses) : undefined;
     let state: AudioHeadState;
-    if (judged.length === 2 && !crossVerdictKeeps(judged, nClasses)) state = withoutStudent(teacher, judged, nClasses, count);
+    if (verdict && !verdict.verdict.kept) state = withoutStudent(teacher, verdict, count);
     else {
       const fitted = await ctx.runner.run(
         'fitAudioStudent',
@@ -257,14 +270,15 @@ const audioHead: OwnHead<'audio', AudioHeadState> = {
           nClasses,
           seed: ctx.config.seed,
           dir: ctx.paths.checkpoint(sName),
-          ...(last ? { initFrom: ctx.paths.checkpoint(last) } : {}),
+          ...(last ? { initFrom: ctx.paths.checkpoint(last) } : judgedDir ? { initFrom: judgedDir } : {}),
         },
         { signal: opts.signal, onProgress: opts.onProgress },
       );
-      state = judged.length === 2 ? withCrossVerdict(teacher, fitted, judged, nClasses) : fitted;
+      state = verdict ? withCrossVerdict(teacher, fitted, verdict) : fitted;
     }
     // The model predicts from its folder under models/; the state that names it is saved in the cache.
     await prune(ctx.paths.models, 'audio-student-', sName);
+    await prune(ctx.paths.models, 'audio-judged-', '');
     await prune(ctx.paths.cache, 'audio-student-', `${sName}.json`);
     if (state.student) await writeJson(sFile, state);
     return state;

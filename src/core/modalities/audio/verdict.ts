@@ -3,49 +3,50 @@
  * a worker (./head.ts judgeAudioStudentHalf), then — only when they keep it — the real student (./head.ts
  * fitAudioStudent, whose own verdict on the head's held-out labels is flattered). Pure arithmetic, no tfjs.
  *
- *   crossVerdictKeeps(halves, nClasses) → whether the real student is worth training (asked before it is)
- *   withoutStudent(teacher, halves, nClasses, rows) → the teacher alone, with the verdict's record and no model
- *   withCrossVerdict(teacher, fitted, halves, nClasses) → the state that predicts: the teacher alone, or the mean of
- *   it and the real student at the verdict's weight and temperature (the judging pairs', moved by the teachers' ratio
- *   at the student's share: src/core/train/student.ts transferTemperature), uncapped, with the verdict's held-out
- *   figures.
+ *   crossVerdict(halves, nClasses) → the verdict of the judged halves, computed once: `.verdict.kept` says whether
+ *   the real student is worth training (asked before it is)
+ *   withoutStudent(teacher, judged, rows) → the teacher alone, with the verdict's record and no model
+ *   withCrossVerdict(teacher, fitted, judged) → the state that predicts: the teacher alone, or the mean of it and the
+ *   real student at the verdict's weight and temperature (the judging pairs', moved by the teachers' ratio at the
+ *   student's share: src/core/train/student.ts transferTemperature), uncapped, with the verdict's held-out figures.
  */
 import { crossFittedVerdict, transferTemperature, type judgeStudent } from '../../train/student';
 import { expectedCalibrationError } from '../../train/calibration';
 import type { AudioHeadState, AudioStudentRecord, JudgedHalf } from './headState';
 
-export function withCrossVerdict(teacher: AudioHeadState, fitted: AudioHeadState, halves: JudgedHalf[], nClasses: number): AudioHeadState {
-  const full = fitted.student;
-  if (!full || !halves.length) return fitted;
-  return withJudged(teacher, full, halves, nClasses);
+/** Two judged halves and their verdict (./plugin.ts builds it once and asks it before training the real student). */
+export interface CrossVerdict {
+  halves: JudgedHalf[];
+  nClasses: number;
+  verdict: ReturnType<typeof crossFittedVerdict>;
 }
 
-/**
- * Whether the judged halves keep a student (./plugin.ts asks before it trains the real one: a student the verdict
- * leaves out is never trained).
- */
-export function crossVerdictKeeps(halves: JudgedHalf[], nClasses: number): boolean {
-  return halves.length > 0 && crossFittedVerdict(halves, nClasses).kept;
+export function crossVerdict(halves: JudgedHalf[], nClasses: number): CrossVerdict {
+  if (!halves.length) throw new Error('audio student: a cross-fitted verdict needs judged halves');
+  return { halves, nClasses, verdict: crossFittedVerdict(halves, nClasses) };
+}
+
+export function withCrossVerdict(teacher: AudioHeadState, fitted: AudioHeadState, judged: CrossVerdict): AudioHeadState {
+  const full = fitted.student;
+  if (!full) return fitted;
+  return withJudged(teacher, full, judged);
 }
 
 /**
  * The teacher alone after a verdict that left the student out before it was trained: the record says what the halves
  * measured, with no model (`dir` empty, no steps) — the student would have learnt from `rows` clips.
  */
-export function withoutStudent(teacher: AudioHeadState, halves: JudgedHalf[], nClasses: number, rows: number): AudioHeadState {
-  const state = withJudged(teacher, { dir: '', rows, steps: 0, seconds: 0, warm: false }, halves, nClasses);
-  if (state.student?.kept) throw new Error('audio student: the verdict keeps this student, it must be trained');
-  return state;
+export function withoutStudent(teacher: AudioHeadState, judged: CrossVerdict, rows: number): AudioHeadState {
+  if (judged.verdict.kept) throw new Error('audio student: the verdict keeps this student, it must be trained');
+  return withJudged(teacher, { dir: '', rows, steps: 0, seconds: 0, warm: false }, judged);
 }
 
 function withJudged(
   teacher: AudioHeadState,
   full: Pick<AudioStudentRecord, 'dir' | 'rows' | 'steps' | 'seconds' | 'warm'>,
-  halves: JudgedHalf[],
-  nClasses: number,
+  { halves, nClasses, verdict: judged }: CrossVerdict,
 ): AudioHeadState {
   const { student: _none, ...head } = teacher;
-  const judged = crossFittedVerdict(halves, nClasses);
   // The real pair predicts, not the judging ones: its temperature is theirs, moved by the ratio of the real teacher's
   // to the half-label teachers' at the student's share (transferTemperature).
   const v = {

@@ -113,6 +113,8 @@ export const audioJobs: JobHandlers<AudioJobs> = {
     if (p.half !== 0 && p.half !== 1) throw new Error(`judgeAudioStudent: half must be 0 or 1, got ${String(p.half)}`);
     if (!Number.isSafeInteger(p.count) || p.count < 1)
       throw new Error(`judgeAudioStudent: count must be a positive integer, got ${String(p.count)}`);
+    if (p.saveTo !== undefined && (typeof p.saveTo !== 'string' || !p.saveTo))
+      throw new Error('judgeAudioStudent: saveTo must be a folder path when given');
     const r = await judgeAudioStudentHalf({
       ...specOf(p.data),
       teacher: p.teacher,
@@ -121,6 +123,7 @@ export const audioJobs: JobHandlers<AudioJobs> = {
       seed: p.seed,
       half: p.half,
       count: p.count,
+      saveTo: p.saveTo,
       signal: ctx.signal,
       onProgress: ctx.progress,
     });
