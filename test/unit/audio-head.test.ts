@@ -438,6 +438,9 @@ test('the plugin head: the verdict is judged first, on both workers; a student i
   const progress: { done: number; total?: number; message?: string }[] = [];
   // The judging students: confidently wrong (left out), or right where the half-label teacher errs (kept).
   let judgingStudentRight = false;
+  // Right on three of the four labels (half 1's class 0 mildly wrong): better than the half-label heads, 0.75 in all.
+  let judgingStudentMostly = false;
+  let teacherEstimate = 0.75;
   let judgesStarted = 0;
   const bothStarted = () =>
     new Promise<void>((resolve, reject) => {
@@ -458,7 +461,8 @@ test('the plugin head: the verdict is judged first, on both workers; a student i
       p: { nClasses: number; teacher: object; dir: string; half: 0 | 1; count: number; saveTo?: string; initFrom?: string },
       o: { onProgress?: (q: { stage: string; done: number; total: number }) => void },
     ) => {
-      if (job === 'fitAudio') return stubHead(p.nClasses, 4, { estimatedAccuracy: 0.75, trainedOn: { rows: 4, heldOut: 4, folds: 2 } });
+      if (job === 'fitAudio')
+        return stubHead(p.nClasses, 4, { estimatedAccuracy: teacherEstimate, trainedOn: { rows: 4, heldOut: 4, folds: 2 } });
       if (job === 'judgeAudioStudent') {
         events.push(`judge ${p.half} start`);
         judgesStarted++;
@@ -477,7 +481,15 @@ test('the plugin head: the verdict is judged first, on both workers; a student i
         const teacher = Float32Array.from(Array.from(labels).flatMap((c) => (c === 0 ? [0.45, 0.55] : [0.1, 0.9])));
         const student = Float32Array.from(
           Array.from(labels).flatMap((c) =>
-            judgingStudentRight ? (c === 0 ? [0.9, 0.1] : [0.1, 0.9]) : c === 0 ? [0.02, 0.98] : [0.98, 0.02],
+            judgingStudentMostly && p.half === 1 && c === 0
+              ? [0.4, 0.6]
+              : judgingStudentRight
+                ? c === 0
+                  ? [0.9, 0.1]
+                  : [0.1, 0.9]
+                : c === 0
+                  ? [0.02, 0.98]
+                  : [0.98, 0.02],
           ),
         );
         return { index, labels, teacher, student, seconds: 2 };
@@ -604,6 +616,24 @@ test('the plugin head: the verdict is judged first, on both workers; a student i
   assert.equal(judgeParams.filter((j) => j.saveTo).length, 0, 'with an earlier student, no judging student is kept');
   assert.equal(studentInit.length, 2);
   assert.equal(studentInit[1], kept.student!.dir, 'the new student starts from the last one');
+  // No earlier student, and judging students kept but far under the teacher's own estimate (0.75 against 0.9): the
+  // real student is trained from scratch, not from a judging student taught by a much weaker head.
+  const { JUDGED_START_GAP } = await import('../../src/core/modalities/audio/verdict');
+  assert.ok(0.75 < 0.9 - JUDGED_START_GAP && 0.75 >= 0.75 - JUDGED_START_GAP);
+  for (const f of fs.readdirSync(paths.cache).filter((f) => f.startsWith('audio-'))) fs.rmSync(path.join(paths.cache, f));
+  for (const f of fs.readdirSync(paths.models).filter((f) => f.startsWith('audio-')))
+    fs.rmSync(path.join(paths.models, f), { recursive: true });
+  judgingStudentMostly = true;
+  teacherEstimate = 0.9;
+  judgeParams.length = 0;
+  judgesStarted = 0;
+  const far = (await head.fit(ctx, data, third, 2, {})) as AudioHeadStateLike;
+  assert.equal(far.student!.kept, true, 'the verdict keeps it');
+  assert.equal(far.student!.heldOut.student.accuracy, 0.75);
+  assert.ok(judgeParams.find((j) => j.half === 0)?.saveTo, 'half 0 kept its judging student');
+  assert.equal(studentInit.length, 3);
+  assert.equal(studentInit[2], undefined, 'trained from scratch');
+  assert.equal(fs.readdirSync(paths.models).filter((f) => f.startsWith('audio-judged-')).length, 0, 'the judging student removed');
 });
 
 test('the plugin head: a judging half that fails stops the other, no student is trained, and the error reaches the caller', async () => {

@@ -14,7 +14,7 @@ import { readArrayFile, readJson, writeArrayFile, writeJson } from '../../util/f
 import { decodeInWorkers } from '../workerRows';
 import { isHumanLabel } from '../../train/crossval';
 import { candidateName, isAudioHeadState, stateName, type AudioHeadState, type JudgedHalf } from './headState';
-import { crossVerdict, savedHalves, verdictJson, withCrossVerdict, withoutStudent } from './verdict';
+import { crossVerdict, savedHalves, startsFromJudged, verdictJson, withCrossVerdict, withoutStudent } from './verdict';
 import { enoughForStudent, studentRows } from '../../train/student';
 import { AUDIO_MELS, audioFrames, clipSecondsOf } from './features';
 import { AUDIO_EXTENSIONS, scanAudioFile } from './scan';
@@ -209,8 +209,9 @@ const audioHead: OwnHead<'audio', AudioHeadState> = {
     const vFile = path.join(ctx.paths.cache, name.replace(/^audio-head-/, 'audio-verdict-'));
     const reused = savedHalves(await readJson<unknown>(vFile), nClasses);
     const judging = !reused && enoughForStudent(lessons.y, nClasses);
-    // With no earlier student to start from, half 0's judging student is kept and the real one starts from it: a warm
-    // start's share of the steps (./student.ts warmShare) instead of a whole train from scratch after the halves.
+    // With no earlier student to start from, half 0's judging student is kept, and the real one starts from it when
+    // the judging students are nearly as accurate as the teacher (verdict.ts startsFromJudged): a warm start's share
+    // of the steps (./student.ts warmShare) instead of a whole train from scratch after the halves.
     const judgedDir = judging && !last ? ctx.paths.checkpoint(`audio-judged-${sk}`) : undefined;
     // One bar for both halves: their steps summed. One failing half stops the other (a cancel reaches both).
     const latest: (Progress | undefined)[] = [undefined, undefined];
@@ -270,7 +271,11 @@ const audioHead: OwnHead<'audio', AudioHeadState> = {
           nClasses,
           seed: ctx.config.seed,
           dir: ctx.paths.checkpoint(sName),
-          ...(last ? { initFrom: ctx.paths.checkpoint(last) } : judgedDir ? { initFrom: judgedDir } : {}),
+          ...(last
+            ? { initFrom: ctx.paths.checkpoint(last) }
+            : judgedDir && verdict && startsFromJudged(verdict, teacher.estimatedAccuracy)
+              ? { initFrom: judgedDir }
+              : {}),
         },
         { signal: opts.signal, onProgress: opts.onProgress },
       );

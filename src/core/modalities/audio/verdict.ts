@@ -5,6 +5,7 @@
  *
  *   crossVerdict(halves, nClasses) → the verdict of the judged halves, computed once: `.verdict.kept` says whether
  *   the real student is worth training (asked before it is)
+ *   startsFromJudged(judged, teacherAccuracy) → whether that student may start from half 0's judging student
  *   withoutStudent(teacher, judged, rows) → the teacher alone, with the verdict's record and no model
  *   withCrossVerdict(teacher, fitted, judged) → the state that predicts: the teacher alone, or the mean of it and the
  *   real student at the verdict's weight and temperature (the judging pairs', moved by the teachers' ratio at the
@@ -24,6 +25,26 @@ export interface CrossVerdict {
 export function crossVerdict(halves: JudgedHalf[], nClasses: number): CrossVerdict {
   if (!halves.length) throw new Error('audio student: a cross-fitted verdict needs judged halves');
   return { halves, nClasses, verdict: crossFittedVerdict(halves, nClasses) };
+}
+
+/**
+ * How far under the teacher's held-out accuracy the judging students may be for the real student to start from one
+ * of them. A judging student learnt from a head fitted on half the human labels; when that head is much weaker than
+ * the real one, the student it taught starts the real one on its errors, and a warm start's few steps at half the rate
+ * do not unlearn them. Measured in session 39 (the judging students' accuracy on the judged halves against the
+ * teacher's; the final test of a student warm-started from half 0's against one from scratch, the same seed and
+ * build): speakers seed 3 78.3 against 89.2% (−10.9 points), −1.8 test points; words seeds 1–3 −4.5, −5.5 and
+ * ±0 points, −0.2 / +0.3 / +0.2. Set from those four runs: between −5.5 and −10.9.
+ */
+export const JUDGED_START_GAP = 0.08;
+
+/**
+ * Whether the real student starts from half 0's judging student (./plugin.ts, when there is no earlier student): when
+ * the judging students, on the labels they never saw, are within JUDGED_START_GAP of `teacherAccuracy` (the teacher's
+ * held-out estimate; none: no). Else it is trained from scratch.
+ */
+export function startsFromJudged(judged: CrossVerdict, teacherAccuracy: number | null): boolean {
+  return teacherAccuracy !== null && judged.verdict.heldOut.student.accuracy >= teacherAccuracy - JUDGED_START_GAP;
 }
 
 export function withCrossVerdict(teacher: AudioHeadState, fitted: AudioHeadState, judged: CrossVerdict): AudioHeadState {
