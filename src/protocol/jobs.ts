@@ -9,7 +9,7 @@ import type { Item, Progress } from '../core/types';
 import type { AudioData, ImageData, Modality, ModalityData, OwnJobName } from './modalities';
 import type { ClassifierState, TrainSet } from '../core/train/classifier';
 import type { TextHeadState } from '../core/modalities/text/lexical/state';
-import type { AudioHeadState, JudgedHalf } from '../core/modalities/audio/headState';
+import type { AudioHeadState, JudgeHalfRequest, JudgedHalf } from '../core/modalities/audio/headState';
 import type { StudentPlan } from '../core/train/selfTraining';
 import type { PixelState } from '../core/modalities/image/pixels';
 
@@ -141,16 +141,7 @@ export type JobTypes = {
    * judging student is kept in that folder (the real student starts from it).
    */
   judgeAudioStudent: {
-    params: {
-      data: AudioData;
-      teacher: AudioHeadState;
-      train: TrainSet;
-      nClasses: number;
-      seed: number;
-      half: 0 | 1;
-      count: number;
-      saveTo?: string;
-    };
+    params: JudgeHalfRequest & { data: AudioData };
     result: JudgedHalf | null;
   };
   predictAudio: {

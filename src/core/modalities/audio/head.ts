@@ -34,6 +34,7 @@ import {
   type AudioHeadCandidate,
   type AudioHeadFit,
   type AudioHeadState,
+  type JudgeHalfRequest,
   type JudgedHalf,
 } from './headState';
 import { columnStats, standardizeBlocks, utteranceFeatures, withVoice, type ColumnStats, type UtteranceRows } from './utterance';
@@ -449,18 +450,7 @@ export function judgingSteps(count: number): number {
  * class or the judging student would have too few clips.
  */
 export async function judgeAudioStudentHalf(
-  o: AudioSpec & {
-    teacher: AudioHeadState;
-    train: TrainSet;
-    nClasses: number;
-    seed: number;
-    half: 0 | 1;
-    count: number;
-    /** Keep the judging student in this folder (the real student starts from it: ./plugin.ts). */
-    saveTo?: string;
-    signal?: AbortSignal;
-    onProgress?: (p: Progress) => void;
-  },
+  o: AudioSpec & JudgeHalfRequest & { signal?: AbortSignal; onProgress?: (p: Progress) => void },
 ): Promise<JudgedHalf | null> {
   const C = o.nClasses;
   const t = humanLabels(o.train);

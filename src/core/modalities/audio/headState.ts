@@ -3,7 +3,7 @@
  * features, whether the encoders' embeddings join them, spread or linear), the features' pool statistics, and the
  * calibrated classifier on top. JSON-safe.
  */
-import type { ClassifierState } from '../../train/classifier';
+import type { ClassifierState, TrainSet } from '../../train/classifier';
 import type { ColumnStats, UtteranceBlocks } from './utterance';
 
 /**
@@ -99,6 +99,21 @@ export interface AudioStudentRecord {
     student: { accuracy: number };
     mean: { accuracy: number; logLoss: number };
   };
+}
+
+/**
+ * What one half of a student's cross-fitted verdict is asked (job `judgeAudioStudent`, ./head.ts
+ * judgeAudioStudentHalf): the teacher and labels, which half, how many lessons its judging student gets, and where
+ * to keep that student (`saveTo`: the real student may start from it; else it is thrown away).
+ */
+export interface JudgeHalfRequest {
+  teacher: AudioHeadState;
+  train: TrainSet;
+  nClasses: number;
+  seed: number;
+  half: 0 | 1;
+  count: number;
+  saveTo?: string;
 }
 
 /**
