@@ -38,7 +38,7 @@ export const AUDIO_STUDENT_DEFAULTS = {
   /**
    * A student that starts from another — the last one (the labels grew by a round's proposals), or the first time half
    * 0's judging student (./plugin.ts; session 39, words seeds 1–3 idle: final test −0.2 / +0.3 / +0.2 points, round
-   * 2's train 0.66–0.86× of a student from scratch): this share of the steps, at half the rate.
+   * 2's train 0.56–0.86× of a student from scratch): this share of the steps, at half the rate.
    */
   warmShare: 0.35,
   /**
