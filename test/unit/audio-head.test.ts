@@ -479,19 +479,12 @@ test('the plugin head: the verdict is judged first, on both workers; a student i
         const index = Int32Array.from(p.half === 0 ? [0, 1] : [2, 3]);
         const labels = Int32Array.from(index, yOf);
         const teacher = Float32Array.from(Array.from(labels).flatMap((c) => (c === 0 ? [0.45, 0.55] : [0.1, 0.9])));
-        const student = Float32Array.from(
-          Array.from(labels).flatMap((c) =>
-            judgingStudentMostly && p.half === 1 && c === 0
-              ? [0.4, 0.6]
-              : judgingStudentRight
-                ? c === 0
-                  ? [0.9, 0.1]
-                  : [0.1, 0.9]
-                : c === 0
-                  ? [0.02, 0.98]
-                  : [0.98, 0.02],
-          ),
-        );
+        const studentRow = (c: number): number[] => {
+          if (judgingStudentMostly && p.half === 1 && c === 0) return [0.4, 0.6];
+          if (judgingStudentRight) return c === 0 ? [0.9, 0.1] : [0.1, 0.9];
+          return c === 0 ? [0.02, 0.98] : [0.98, 0.02];
+        };
+        const student = Float32Array.from(Array.from(labels).flatMap(studentRow));
         return { index, labels, teacher, student, seconds: 2 };
       }
       assert.equal(job, 'fitAudioStudent');
